@@ -1,0 +1,204 @@
+"""The per-file pass: read, decode, parse once, walk once with every enabled rule.
+
+Runs inside worker processes. Every way a file can be unreviewable becomes a `FileError` in the
+result, so one bad file never stops the run.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from collections.abc import Mapping, Sequence
+from pathlib import PurePosixPath
+from typing import Any
+
+import libcst as cst
+
+from reviewer.model import ErrorKind, FileError, FileResult
+from reviewer.names import ImportTable, NameResolver, module_name_for
+from reviewer.rule import FileContext, Rule
+from reviewer.summary import ModuleSummary, SummaryBuilder
+
+# CPython refuses more than 200 nested brackets; libcst's native parser crashes the process on
+# deep nesting instead of raising, so such files are refused before they reach it.
+MAX_NESTING = 200
+
+_SUPPRESSION = re.compile(
+    r"#\s*(?:reviewer:\s*ignore(?:\[(?P<codes>[^\]]*)\])?|noqa:\s*(?P<noqa>[A-Za-z0-9_,\s-]+))"
+)
+_TEST_DIRS = frozenset({"tests", "test", "testing"})
+
+
+def is_test_path(path: str) -> bool:
+    pure = PurePosixPath(path)
+    name = pure.name
+    return (
+        any(part in _TEST_DIRS for part in pure.parts[:-1])
+        or name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+    )
+
+
+def suppressions_in(text: str) -> dict[int, frozenset[str]]:
+    """Line -> codes silenced there. `*` stands for every rule (a bare `# reviewer: ignore`).
+    A bare `# noqa` is other tools' business and silences nothing of ours."""
+    found: dict[int, frozenset[str]] = {}
+    if "#" not in text:
+        return found
+    for number, line in enumerate(text.splitlines(), start=1):
+        if "#" not in line:
+            continue
+        codes: set[str] = set()
+        for match in _SUPPRESSION.finditer(line):
+            if match.group("noqa") is not None:
+                codes.update(c for c in re.split(r"[\s,]+", match.group("noqa")) if c)
+            elif match.group("codes") is not None:
+                codes.update(c.strip() for c in match.group("codes").split(",") if c.strip())
+            else:
+                codes.add("*")
+        if codes:
+            found[number] = frozenset(codes)
+    return found
+
+
+def nesting_depth(text: str) -> int:
+    """Deepest bracket nesting, counted on raw text (a cheap upper bound)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "([{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        elif char in ")]}" and depth:
+            depth -= 1
+    return deepest
+
+
+def decode(path: str, data: bytes) -> tuple[str | None, FileError | None]:
+    if b"\x00" in data:
+        return None, FileError(path, ErrorKind.BINARY, "contains NUL bytes; not a Python source file")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        if "encoding problem" in str(error.msg) or "unknown encoding" in str(error.msg):
+            return None, FileError(path, ErrorKind.DECODE, f"bad encoding declaration: {error.msg}")
+        encoding = "utf-8"  # undecodable first lines: let the decode below say where
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as error:
+        line = None
+        if isinstance(error, UnicodeDecodeError):
+            line = data.count(b"\n", 0, error.start) + 1
+        return None, FileError(path, ErrorKind.DECODE, f"cannot decode as {encoding}: {error}", line)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text, None
+
+
+class _StatementTracker:
+    """Keeps the innermost statement being walked, so a finding knows its statement's lines."""
+
+    def __init__(self) -> None:
+        self.stack: list[cst.CSTNode] = []
+
+    def before_visit(self, node: cst.CSTNode) -> None:
+        if isinstance(node, cst.BaseStatement):
+            self.stack.append(node)
+
+    def after_leave(self, node: cst.CSTNode) -> None:
+        if isinstance(node, cst.BaseStatement):
+            self.stack.pop()
+
+    def current(self) -> cst.CSTNode | None:
+        return self.stack[-1] if self.stack else None
+
+
+def analyze(
+    path: str,
+    data: bytes,
+    rules: Sequence[type[Rule]],
+    options: Mapping[str, Mapping[str, Any]],
+) -> FileResult:
+    """Review one file's bytes. `path` is relative to the scan root, with `/` separators."""
+    result = FileResult(path=path)
+    text, error = decode(path, data)
+    if error is not None:
+        result.errors.append(error)
+        return result
+    assert text is not None
+    result.lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+    depth = nesting_depth(text)
+    if depth > MAX_NESTING:
+        result.errors.append(
+            FileError(path, ErrorKind.TOO_DEEP, f"brackets nest {depth} deep (Python allows {MAX_NESTING})")
+        )
+        return result
+    try:
+        tree = cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        message = error.message.splitlines()[-1] if error.message else str(error)
+        result.errors.append(FileError(path, ErrorKind.SYNTAX, message, error.editor_line))
+        return result
+    except RecursionError:
+        result.errors.append(FileError(path, ErrorKind.TOO_DEEP, "too deeply nested for the parser"))
+        return result
+    walk(result, text, tree, rules, options)
+    return result
+
+
+def walk(
+    result: FileResult,
+    text: str,
+    tree: cst.Module,
+    rules: Sequence[type[Rule]],
+    options: Mapping[str, Mapping[str, Any]],
+) -> None:
+    path = result.path
+    module, is_package = module_name_for(path)
+    table = ImportTable.of(tree, module, is_package)
+    summary = ModuleSummary(path=path, module=module, is_test_file=is_test_path(path), imports=table)
+    wrapper = cst.MetadataWrapper(tree, unsafe_skip_copy=True)
+    resolver = NameResolver(table)
+    tracker = _StatementTracker()
+    context = FileContext(
+        path=path,
+        source=text,
+        tree=tree,
+        wrapper=wrapper,
+        resolver=resolver,
+        summary=summary,
+        is_test_file=summary.is_test_file,
+        current_statement=tracker.current,
+    )
+    builder = SummaryBuilder(summary, resolver, context)
+    instances: list[Rule] = []
+    for rule_class in rules:
+        try:
+            rule = rule_class(context, options.get(rule_class.code, {}))
+        except Exception as error:  # noqa: BLE001 - a rule bug is reported, not fatal
+            result.errors.append(
+                FileError(path, ErrorKind.INTERNAL, f"{rule_class.code} ({rule_class.name}) failed to start: {error!r}")
+            )
+            continue
+        instances.append(rule)
+    try:
+        wrapper.visit_batched(
+            [resolver, builder, *instances],
+            before_visit=tracker.before_visit,
+            after_leave=tracker.after_leave,
+        )
+    except RecursionError:
+        result.errors.append(FileError(path, ErrorKind.TOO_DEEP, "too deeply nested to walk"))
+        return
+    for rule in instances:
+        if rule.crash is not None:
+            result.errors.append(FileError(path, ErrorKind.INTERNAL, f"rule crashed: {rule.crash}"))
+            continue
+        result.findings.extend(rule.findings)
+        if rule.always_applicable:
+            context.applicable.add(rule.checklist)
+    result.applicable = context.applicable
+    result.summary = summary
+    result.suppressions = suppressions_in(text)

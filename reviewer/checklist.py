@@ -1,0 +1,145 @@
+"""The backend quality checklist: every item, always present, each with a verdict.
+
+Item ids are a contract (users' dashboards and baselines key on them). An item that no enabled
+rule decides is `manual`, with the question a human reviewer should ask, so a report is always
+the whole checklist.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from reviewer.model import Finding, Severity
+
+
+class Verdict(str, enum.Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    WARN = "warn"
+    NOT_APPLICABLE = "not-applicable"
+    MANUAL = "manual"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    title: str
+    question: str  # what a reviewer asks when no rule decides the item
+    engine: str | None = None  # a companion tool that decides the item instead of our rules
+
+
+ITEMS: tuple[Item, ...] = (
+    Item("secrets-not-hardcoded", "Secrets and credentials are never hardcoded; they come from the environment or a secret store",
+         "Are all credentials, keys and tokens read from the environment or a secret store?"),
+    Item("parameterized-queries", "Database queries use parameterized statements; no SQL built from strings",
+         "Is every SQL statement parameterized, with no user input spliced into SQL text?"),
+    Item("no-select-star", "Queries select only the columns they need; no SELECT *",
+         "Do queries name the columns they need instead of SELECT *?"),
+    Item("input-validation", "Every endpoint validates its input with Pydantic models at the boundary",
+         "Does every endpoint take its body, query and path input through Pydantic models or typed parameters?"),
+    Item("async-io", "No blocking (sync) I/O inside async code",
+         "Does any async def call blocking I/O (requests, sync DB sessions, file I/O, time.sleep)?"),
+    Item("password-hashing", "Passwords are hashed with bcrypt/argon2 (or scrypt/pbkdf2), never stored plain or with fast hashes",
+         "Are passwords hashed with bcrypt, argon2, scrypt or pbkdf2 before they are stored?"),
+    Item("jwt-verification", "JWTs are verified: signature, algorithm pinned, expiry checked",
+         "Are JWTs decoded with signature verification, a pinned algorithm list and expiry checks?"),
+    Item("cors-restrictive", "CORS is restrictive: no wildcard origins with credentials",
+         "Does the CORS configuration list explicit origins, never `*` together with credentials?"),
+    Item("io-timeouts", "Every outbound network call has a timeout",
+         "Does every outbound HTTP, database and cache call have a timeout?"),
+    Item("no-n-plus-one", "No N+1 query patterns (queries or lazy loads inside loops)",
+         "Are related rows loaded eagerly instead of queried or lazy-loaded inside loops?"),
+    Item("reversible-migrations", "Every migration has a working downgrade",
+         "Does every migration's downgrade() undo its upgrade()?"),
+    Item("no-internal-error-leak", "Internal errors are logged, not returned to clients",
+         "Do error responses hide exception text and tracebacks from clients?"),
+    Item("production-config", "No debug mode, no reload=True, no wildcard hosts in production entry points",
+         "Do production entry points run without debug, reload and wildcard hosts?"),
+    Item("error-status-codes", "Errors return proper HTTP status codes (no error payloads with 200)",
+         "Do failing requests get 4xx/5xx status codes rather than an error body with 200?"),
+    Item("auth-on-endpoints", "Mutating endpoints require authentication/authorization",
+         "Does every POST/PUT/PATCH/DELETE endpoint depend on authentication and check authorization?"),
+    Item("pagination", "List endpoints are paginated with a maximum page size",
+         "Do list endpoints take a limit with an upper bound, and page through results?"),
+    Item("structured-logging", "Logging, not print; no secrets or passwords in log calls",
+         "Does the service log through logging (not print), without secrets in log messages?"),
+    Item("lint-clean", "Passes linting (ruff)", "Does the code pass the team's linter?", engine="ruff"),
+    Item("security-scan", "Passes a general security scan (bandit)", "Does the code pass a general security scan?", engine="bandit"),
+    Item("tests-present", "Tests cover the endpoints", "Do tests exercise every endpoint, including its error paths?"),
+    Item("type-checked", "Passes type checking", "Does the code pass a type checker (mypy or pyright) in CI?"),
+)
+
+ITEM_IDS = frozenset(item.id for item in ITEMS)
+
+
+@dataclass
+class ItemResult:
+    item: Item
+    verdict: Verdict
+    findings: list[Finding] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)  # codes of the enabled rules deciding it
+    note: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.item.id,
+            "title": self.item.title,
+            "verdict": self.verdict.value,
+            "findings": len(self.findings),
+            "rules": self.rules,
+            "note": self.note,
+        }
+
+
+def build(
+    findings: Sequence[Finding],
+    *,
+    all_rules: Mapping[str, str],
+    enabled_rules: Iterable[str],
+    applicable: set[str],
+    fail_on: Severity,
+    engines: Mapping[str, str] | None = None,
+) -> list[ItemResult]:
+    """Verdicts for every item.
+
+    `all_rules` maps every installed rule's code to its item, `enabled_rules` are the codes that
+    ran, `applicable` the items some rule met something to check in, and `engines` the status of
+    companion engines (`ran` or a reason they did not).
+    """
+    engines = engines or {}
+    enabled = set(enabled_rules)
+    by_item: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_item.setdefault(finding.checklist, []).append(finding)
+    results = []
+    for item in ITEMS:
+        installed = sorted(code for code, item_id in all_rules.items() if item_id == item.id)
+        deciding = [code for code in installed if code in enabled]
+        found = by_item.get(item.id, [])
+        result = ItemResult(item=item, verdict=Verdict.PASS, findings=found, rules=deciding)
+        results.append(result)
+        if item.engine is not None:
+            status = engines.get(item.engine)
+            if status is None:
+                result.verdict, result.note = Verdict.MANUAL, item.question
+                continue
+            if status != "ran":
+                result.verdict, result.note = Verdict.SKIPPED, status
+                continue
+        elif not installed:
+            result.verdict, result.note = Verdict.MANUAL, item.question
+            continue
+        elif not deciding:
+            result.verdict, result.note = Verdict.SKIPPED, "disabled by configuration"
+            continue
+        elif item.id not in applicable and not found:
+            result.verdict, result.note = Verdict.NOT_APPLICABLE, "nothing it applies to was found"
+            continue
+        if any(f.severity >= fail_on for f in found):
+            result.verdict = Verdict.FAIL
+        elif found:
+            result.verdict = Verdict.WARN
+    return results

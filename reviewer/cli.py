@@ -1,0 +1,186 @@
+"""The `reviewer` command line: check, rules, explain.
+
+Exit codes (contract): 0 no failing findings, 1 failing findings (or file errors under
+`--strict`), 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from reviewer import __version__
+from reviewer.config import Config, ConfigError, find_config, load_config, parse_size
+from reviewer.model import Severity
+from reviewer.registry import RegistryError, find_rule, load_rules
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def _codes(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [code.strip() for code in value.split(",") if code.strip()]
+
+
+def _use_color(stream) -> bool:  # noqa: ANN001 - any text stream
+    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+
+
+def _load_rules_or_exit():  # noqa: ANN202
+    try:
+        return load_rules()
+    except RegistryError as error:
+        raise click.ClickException(str(error)) from error
+
+
+class _Progress:
+    """A one-line progress bar on stderr, shown only on a terminal and only for long scans."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total < 50:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\rreviewing [{'#' * filled}{'.' * (width - filled)}] {done}/{total} files")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r" + " " * 70 + "\r")
+            sys.stderr.flush()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reviewer")
+def main() -> None:
+    """Review a FastAPI/SQLAlchemy backend against a quality checklist, without running it."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", default="text", show_default=True, help="Report format.",
+              type=click.Choice(["text", "json"]))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
+@click.option("--select", help="Comma-separated rule codes, code prefixes, rule names or checklist items to run.")
+@click.option("--ignore", help="Comma-separated rule codes, names or checklist items to skip.")
+@click.option("--exclude", multiple=True, help="Glob (gitignore syntax) of paths to skip; repeatable.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: CPU count).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write .reviewer_cache/.")
+@click.option("--fail-on", type=click.Choice([s.label for s in Severity]), help="Lowest severity that fails the run.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Configuration file (default: nearest pyproject.toml with [tool.reviewer]).")
+@click.option("--max-file-size", help="Skip (and report) files larger than this, e.g. 2MB.")
+@click.option("--strict", is_flag=True, help="Files that could not be reviewed fail the run too.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only findings and the summary line (text format).")
+def check(
+    paths: tuple[Path, ...],
+    output_format: str,
+    output: Path | None,
+    select: str | None,
+    ignore: str | None,
+    exclude: tuple[str, ...],
+    jobs: int | None,
+    no_cache: bool,
+    fail_on: str | None,
+    config_file: Path | None,
+    max_file_size: str | None,
+    strict: bool,
+    quiet: bool,
+) -> None:
+    """Review PATHS (default: the current directory) and report findings and the checklist."""
+    from reviewer import engine
+    from reviewer.reporters import RenderOptions, reporters
+
+    targets = list(paths) or [Path(".")]
+    started = time.perf_counter()
+    try:
+        if config_file is not None and not config_file.is_file():
+            raise ConfigError(f"{config_file}: configuration file not found")
+        config = load_config(config_file or find_config(targets[0]))
+        _apply_overrides(config, select, ignore, exclude, fail_on, max_file_size)
+        all_rules = _load_rules_or_exit()
+        progress = _Progress(sys.stderr.isatty() and not quiet)
+        try:
+            run = engine.run(targets, config, all_rules, jobs=jobs, use_cache=not no_cache, progress=progress)
+        finally:
+            progress.close()
+    except ConfigError as error:
+        click.echo(f"reviewer: configuration error: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+
+    stream = sys.stdout
+    color = output is None and _use_color(stream)
+    options = RenderOptions(color=color, seconds=time.perf_counter() - started, quiet=quiet)
+    report = reporters()[output_format](run, options)
+    if output is not None:
+        output.write_text(report, encoding="utf-8")
+        if not quiet:
+            click.echo(f"reviewer: wrote {output_format} report to {output}", err=True)
+    else:
+        click.echo(report, nl=False)
+    failed = bool(run.failing) or (strict and bool(run.errors))
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+def _apply_overrides(
+    config: Config,
+    select: str | None,
+    ignore: str | None,
+    exclude: tuple[str, ...],
+    fail_on: str | None,
+    max_file_size: str | None,
+) -> None:
+    where = "command line"
+    if select is not None:
+        config.select = _codes(select) or []
+    if ignore is not None:
+        config.ignore = [*config.ignore, *(_codes(ignore) or [])]
+    config.exclude.extend(exclude)
+    if fail_on is not None:
+        config.fail_on = Severity.parse(fail_on)
+    if max_file_size is not None:
+        config.max_file_size = parse_size(max_file_size, lambda problem: ConfigError(f"{where}: --max-file-size: {problem}"))
+
+
+@main.command("rules")
+@click.option("--format", "output_format", default="text", type=click.Choice(["text", "json"]), show_default=True)
+def list_rules(output_format: str) -> None:
+    """List every installed rule: code, name, checklist item, severity, summary."""
+    rules = _load_rules_or_exit()
+    if output_format == "json":
+        data = [
+            {"code": r.code, "name": r.name, "checklist": r.checklist, "severity": r.severity.label, "summary": r.summary_line()}
+            for r in rules
+        ]
+        click.echo(json.dumps(data, indent=2))
+        return
+    for rule in rules:
+        click.echo(f"{rule.code}  {rule.name:<32} {rule.checklist:<24} {rule.severity.label:<8} {rule.summary_line()}")
+
+
+@main.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Show a rule's documentation: what it flags, why it matters, how to fix it."""
+    rules = _load_rules_or_exit()
+    rule = find_rule(rules, code)
+    if rule is None:
+        click.echo(f"reviewer: no rule {code!r}; `reviewer rules` lists them", err=True)
+        sys.exit(EXIT_USAGE)
+    header = f"{rule.code} {rule.name} [{rule.checklist}] (default severity: {rule.severity.label})"
+    click.echo(f"{header}\n{'=' * len(header)}\n\n{rule.documentation()}")
+    if rule.options:
+        click.echo("\nOptions ([tool.reviewer.rules." + rule.code + "]):")
+        for name, default in rule.options.items():
+            click.echo(f"  {name} = {default!r}")

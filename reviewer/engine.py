@@ -1,0 +1,295 @@
+"""The engine: files -> parsed modules -> findings + summaries -> repo pass -> filter -> checklist.
+
+It knows rules only through the `Rule` interface and reporters not at all. Parsing always happens
+in worker processes, even with `--jobs 1`: libcst's native parser can crash the process on
+pathological input, and a worker that dies is replaced and the file that killed it is reported.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import inspect
+import json
+import os
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pathspec
+
+from reviewer import __version__, checklist
+from reviewer.cache import Cache
+from reviewer.config import Config, enabled_rules, matches, rule_options
+from reviewer.discovery import SourceFile, discover, scan_root
+from reviewer.model import ErrorKind, FileError, FileResult, Finding
+from reviewer.rule import RepoContext, Rule
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Run:
+    root: Path
+    files_scanned: int
+    lines: int
+    findings: list[Finding]
+    errors: list[FileError]
+    checklist: list[checklist.ItemResult]
+    rules: list[type[Rule]]
+    config: Config
+    cache_hits: int = 0
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failing(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity >= self.config.fail_on]
+
+
+_worker_rules: Sequence[type[Rule]] = ()
+_worker_options: dict[str, dict[str, Any]] = {}
+
+
+def _init_worker(rules: Sequence[type[Rule]], options: dict[str, dict[str, Any]]) -> None:
+    global _worker_rules, _worker_options
+    _worker_rules, _worker_options = rules, options
+
+
+def _analyze_batch(batch: Sequence[tuple[str, bytes]]) -> list[FileResult]:
+    from reviewer.analysis import analyze
+
+    results = []
+    for relpath, data in batch:
+        try:
+            results.append(analyze(relpath, data, _worker_rules, _worker_options))
+        except Exception as error:  # noqa: BLE001 - an engine bug costs one file, not the run
+            result = FileResult(path=relpath)
+            result.errors.append(FileError(relpath, ErrorKind.INTERNAL, f"internal error: {error!r}"))
+            results.append(result)
+    return results
+
+
+def _salt(config: Config, rules: Sequence[type[Rule]], options: dict[str, dict[str, Any]]) -> str:
+    """What, besides a file's own bytes, decides its result."""
+    sources = []
+    for module in sorted({r.__module__ for r in rules} | {"reviewer.analysis", "reviewer.summary", "reviewer.names", "reviewer.rule"}):
+        try:
+            source = inspect.getsourcefile(__import__(module, fromlist=["_"]))
+            stat = os.stat(source) if source else None
+        except (OSError, TypeError, ImportError):
+            stat = None
+        sources.append((module, stat.st_mtime_ns if stat else 0, stat.st_size if stat else 0))
+    material = {
+        "version": __version__,
+        "rules": [(r.code, r.__module__, r.__qualname__) for r in rules],
+        "options": {code: {k: str(v) for k, v in sorted(opts.items())} for code, opts in sorted(options.items())},
+        "sources": sources,
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+def _chunks(items: list[tuple[str, bytes]], jobs: int) -> list[list[tuple[str, bytes]]]:
+    """Batches of similar total size, several per worker so a slow file does not idle the rest."""
+    if not items:
+        return []
+    target = max(1, sum(len(d) for _, d in items) // (jobs * 4))
+    batches: list[list[tuple[str, bytes]]] = [[]]
+    size = 0
+    for item in items:
+        if size >= target and batches[-1]:
+            batches.append([])
+            size = 0
+        batches[-1].append(item)
+        size += len(item[1])
+    return batches
+
+
+def _run_pool(
+    items: list[tuple[str, bytes]],
+    jobs: int,
+    rules: Sequence[type[Rule]],
+    options: dict[str, dict[str, Any]],
+    progress: Progress | None,
+    done: int,
+    total: int,
+) -> list[FileResult]:
+    results: list[FileResult] = []
+    suspects: list[tuple[str, bytes]] = []
+    batches = _chunks(items, jobs)
+    workers = max(1, min(jobs, len(batches)))
+    with concurrent.futures.ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(rules, options)) as pool:
+        futures = {pool.submit(_analyze_batch, batch): batch for batch in batches}
+        for future in concurrent.futures.as_completed(futures):
+            try:
+                batch_results = future.result()
+            except BrokenProcessPool:
+                suspects.extend(futures[future])
+                continue
+            results.extend(batch_results)
+            done += len(batch_results)
+            if progress:
+                progress(done, total)
+    for item in suspects:
+        results.append(_isolate(item, rules, options))
+        done += 1
+        if progress:
+            progress(done, total)
+    return results
+
+
+def _isolate(item: tuple[str, bytes], rules: Sequence[type[Rule]], options: dict[str, dict[str, Any]]) -> FileResult:
+    """Re-run one file of a batch whose worker died, alone, to tell the culprit from bystanders."""
+    with concurrent.futures.ProcessPoolExecutor(1, initializer=_init_worker, initargs=(rules, options)) as pool:
+        try:
+            return pool.submit(_analyze_batch, [item]).result()[0]
+        except BrokenProcessPool:
+            result = FileResult(path=item[0])
+            result.errors.append(
+                FileError(item[0], ErrorKind.PARSER_CRASH, "the parser process died on this file (pathological input?)")
+            )
+            return result
+
+
+def _read(source: SourceFile, max_size: int) -> tuple[bytes | None, FileError | None]:
+    try:
+        size = source.path.stat().st_size
+        if size > max_size:
+            return None, FileError(
+                source.relpath, ErrorKind.TOO_LARGE, f"skipped: {size} bytes is over max-file-size ({max_size} bytes)"
+            )
+        return source.path.read_bytes(), None
+    except OSError as error:
+        return None, FileError(source.relpath, ErrorKind.READ, f"cannot read: {error.strerror or error}")
+
+
+def _suppressed(finding: Finding, suppressions: dict[int, frozenset[str]]) -> bool:
+    first, last = finding.statement_lines or (finding.span.line, finding.span.line)
+    first, last = min(first, finding.span.line), max(last, finding.span.line)
+    for line in range(first, last + 1):
+        codes = suppressions.get(line)
+        if codes and ("*" in codes or finding.code in codes):
+            return True
+    return False
+
+
+def _fingerprinted(findings: list[Finding]) -> list[Finding]:
+    """Fingerprints that survive line shifts: what was found where, and which occurrence it is."""
+    seen: Counter[tuple[str, str, str]] = Counter()
+    stamped = []
+    for finding in sorted(findings, key=lambda f: f.sort_key):
+        triple = (finding.code, finding.path, finding.message)
+        occurrence = seen[triple]
+        seen[triple] += 1
+        digest = hashlib.sha256("\0".join((*triple, str(occurrence))).encode()).hexdigest()[:32]
+        stamped.append(replace(finding, fingerprint=digest))
+    return stamped
+
+
+def run(
+    paths: Sequence[Path],
+    config: Config,
+    all_rules: Sequence[type[Rule]],
+    *,
+    jobs: int | None = None,
+    use_cache: bool = True,
+    cwd: Path | None = None,
+    progress: Progress | None = None,
+) -> Run:
+    cwd = (cwd or Path.cwd()).resolve()
+    root = scan_root(paths, cwd)
+    rules = enabled_rules(config, all_rules)
+    options = rule_options(config, all_rules)
+    options = {r.code: options[r.code] for r in rules}
+    jobs = max(1, jobs or os.cpu_count() or 1)
+
+    found = discover(paths, root, config.exclude)
+    errors: list[FileError] = list(found.errors)
+    cache = Cache(root / ".reviewer_cache", _salt(config, rules, options)) if use_cache else None
+    results: list[FileResult] = []
+    misses: list[tuple[str, bytes]] = []
+    keys: dict[str, str] = {}
+    total = len(found.files)
+    for source in found.files:
+        data, error = _read(source, config.max_file_size)
+        if error is not None:
+            errors.append(error)
+            continue
+        assert data is not None
+        if cache is not None:
+            key = cache.key_for(source.relpath, data)
+            cached = cache.get(key)
+            if cached is not None:
+                results.append(cached)
+                continue
+            keys[source.relpath] = key
+        misses.append((source.relpath, data))
+    if progress:
+        progress(len(results), total)
+    if misses:
+        fresh = _run_pool(misses, jobs, rules, options, progress, len(results), total)
+        if cache is not None:
+            for result in fresh:
+                if not any(e.kind is ErrorKind.INTERNAL or e.kind is ErrorKind.PARSER_CRASH for e in result.errors):
+                    cache.put(keys[result.path], result)
+        results.extend(fresh)
+    results.sort(key=lambda r: r.path)
+
+    findings: list[Finding] = []
+    applicable: set[str] = set()
+    for result in results:
+        findings.extend(result.findings)
+        errors.extend(result.errors)
+        applicable |= result.applicable
+    summaries = [r.summary for r in results if r.summary is not None]
+    extras: dict[str, Any] = {}
+    for rule in rules:
+        if rule.check_repo.__func__ is Rule.check_repo.__func__:  # type: ignore[attr-defined]
+            continue
+        repo = RepoContext(rule, summaries, options[rule.code])
+        try:
+            rule.check_repo(repo)
+        except Exception as error:  # noqa: BLE001 - a rule bug is reported, the run goes on
+            errors.append(FileError(".", ErrorKind.INTERNAL, f"rule crashed in the repository pass: {rule.code} ({rule.name}) raised {error!r}"))
+            continue
+        findings.extend(repo.findings)
+        extras.update(repo.extras)
+        if repo.applicable:
+            applicable.add(rule.checklist)
+
+    suppressions = {r.path: r.suppressions for r in results}
+    ignores = [(pathspec.GitIgnoreSpec.from_lines([glob]), selectors) for glob, selectors in config.per_file_ignores.items()]
+    kept = []
+    for finding in findings:
+        if _suppressed(finding, suppressions.get(finding.path, {})):
+            continue
+        if any(spec.match_file(finding.path) and any(matches(_rule_of(finding, all_rules), s) for s in selectors) for spec, selectors in ignores):
+            continue
+        kept.append(finding)
+    kept = _fingerprinted(kept)
+
+    items = checklist.build(
+        kept,
+        all_rules={r.code: r.checklist for r in all_rules},
+        enabled_rules=[r.code for r in rules],
+        applicable=applicable,
+        fail_on=config.fail_on,
+    )
+    return Run(
+        root=root,
+        files_scanned=total,
+        lines=sum(r.lines for r in results),
+        findings=kept,
+        errors=sorted(errors, key=lambda e: e.sort_key),
+        checklist=items,
+        rules=rules,
+        config=config,
+        cache_hits=cache.hits if cache else 0,
+        extras=extras,
+    )
+
+
+def _rule_of(finding: Finding, rules: Sequence[type[Rule]]) -> type[Rule]:
+    return next(r for r in rules if r.code == finding.code)

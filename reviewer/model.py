@@ -1,0 +1,137 @@
+"""The values that flow from rules to reports: severities, findings, fixes and file errors.
+
+Everything here is a plain, picklable dataclass: findings cross process boundaries and live in the
+cache, so they must not hold libcst nodes.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class Severity(enum.IntEnum):
+    """How serious a finding is; ordered so that `>=` compares against `--fail-on`."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            choices = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown severity {text!r} (choose from {choices})") from None
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Span:
+    """A region of a file: 1-based lines, 1-based columns, end exclusive (as editors show)."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text of `span` with `replacement`."""
+
+    span: Span
+    replacement: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    description: str
+    edits: tuple[Edit, ...]
+    safe: bool = True
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    name: str
+    checklist: str
+    severity: Severity
+    path: str
+    span: Span
+    message: str
+    fix: Fix | None = None
+    # Lines of the statement holding the finding: a suppression comment on any of them counts.
+    statement_lines: tuple[int, int] | None = None
+    fingerprint: str = ""
+
+    @property
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.path, self.span.line, self.span.column, self.code, self.message)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "checklist": self.checklist,
+            "severity": self.severity.label,
+            "path": self.path,
+            "line": self.span.line,
+            "column": self.span.column,
+            "end_line": self.span.end_line,
+            "end_column": self.span.end_column,
+            "message": self.message,
+            "fingerprint": self.fingerprint,
+            "fix": None if self.fix is None else asdict(self.fix),
+        }
+
+
+class ErrorKind(str, enum.Enum):
+    """Why a file could not be (fully) reviewed. Values appear in reports."""
+
+    SYNTAX = "syntax-error"
+    DECODE = "decode-error"
+    BINARY = "binary-file"
+    TOO_LARGE = "too-large"
+    READ = "read-error"
+    SYMLINK_LOOP = "symlink-loop"
+    TOO_DEEP = "too-deeply-nested"
+    PARSER_CRASH = "parser-crash"
+    INTERNAL = "internal-error"
+
+
+@dataclass(frozen=True)
+class FileError:
+    path: str
+    kind: ErrorKind
+    message: str
+    line: int | None = None
+
+    @property
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.path, self.line or 0, self.kind.value, self.message)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"path": self.path, "kind": self.kind.value, "message": self.message}
+        if self.line is not None:
+            data["line"] = self.line
+        return data
+
+
+@dataclass
+class FileResult:
+    """All that one file contributes to a run; this is what the cache stores per file."""
+
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    summary: Any = None
+    applicable: set[str] = field(default_factory=set)
+    lines: int = 0
+    # Line -> rule codes a comment there silences (`*`: all); applied centrally after the run.
+    suppressions: dict[int, frozenset[str]] = field(default_factory=dict)

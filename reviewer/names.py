@@ -1,0 +1,193 @@
+"""Cheap name resolution: which qualified name does `r.get` or `sleep` stand for in this module?
+
+libcst's QualifiedNameProvider costs several parses' worth of time, so rules share this instead: a
+table of the module's imports (with aliases and relative imports resolved against the module's own
+dotted name), the names the module defines itself, and a stack of function scopes for imports made
+inside functions. Resolution is by import, never by spelling: `text` is only
+`sqlalchemy.text` if the module imported it from there.
+"""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+import libcst as cst
+
+_BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+def module_name_for(relpath: str) -> tuple[str, bool]:
+    """Dotted module name of a file relative to the scan root, and whether it is a package."""
+    parts = list(PurePosixPath(relpath).with_suffix("").parts)
+    if parts and parts[0] == "src" and len(parts) > 1:
+        parts = parts[1:]
+    is_package = bool(parts) and parts[-1] == "__init__"
+    if is_package:
+        parts = parts[:-1]
+    return ".".join(parts), is_package
+
+
+def dotted_name(node: cst.BaseExpression) -> str | None:
+    """`a.b.c` for a chain of Names and Attributes, else None."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted_name(node.value)
+        return None if base is None else f"{base}.{node.attr.value}"
+    return None
+
+
+def _import_base(module: str, is_package: bool, level: int, target: str | None) -> str | None:
+    """Absolute module named by `from <dots><target> import ...` inside `module`."""
+    if level == 0:
+        return target
+    parts = module.split(".") if module else []
+    if not is_package:
+        parts = parts[:-1]
+    if level - 1 > len(parts):
+        return None
+    if level > 1:
+        parts = parts[: len(parts) - (level - 1)]
+    if target:
+        parts.append(target)
+    return ".".join(parts) if parts else None
+
+
+def _aliases_of(node: cst.Import | cst.ImportFrom, module: str, is_package: bool) -> dict[str, str]:
+    found: dict[str, str] = {}
+    if isinstance(node, cst.Import):
+        for alias in node.names:
+            full = dotted_name(alias.name)
+            if full is None:
+                continue
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                found[alias.asname.name.value] = full
+            else:
+                head = full.split(".", 1)[0]
+                found[head] = head
+        return found
+    if isinstance(node.names, cst.ImportStar):
+        return found
+    target = dotted_name(node.module) if node.module is not None else None
+    base = _import_base(module, is_package, len(node.relative), target)
+    if base is None:
+        return found
+    for alias in node.names:
+        if not isinstance(alias.name, cst.Name):
+            continue
+        local = alias.name.value
+        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            local = alias.asname.name.value
+        found[local] = f"{base}.{alias.name.value}"
+    return found
+
+
+def _defined_names(statement: cst.CSTNode) -> list[str]:
+    if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+        return [statement.name.value]
+    names: list[str] = []
+    if isinstance(statement, cst.SimpleStatementLine):
+        for small in statement.body:
+            targets: list[cst.BaseExpression] = []
+            if isinstance(small, cst.Assign):
+                targets = [t.target for t in small.targets]
+            elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+                targets = [small.target]
+            names.extend(t.value for t in targets if isinstance(t, cst.Name))
+    return names
+
+
+def _module_level_statements(body: tuple[cst.CSTNode, ...]):
+    """Statements that run at import time: the module body and the blocks of if/try/with in it."""
+    for statement in body:
+        yield statement
+        if isinstance(statement, (cst.If, cst.Try, cst.TryStar, cst.With, cst.For, cst.While)):
+            blocks = [statement.body]
+            if isinstance(statement, (cst.Try, cst.TryStar)):
+                blocks += [h.body for h in statement.handlers]
+                blocks += [b.body for b in (statement.orelse, statement.finalbody) if b is not None]
+            elif getattr(statement, "orelse", None) is not None:
+                orelse = statement.orelse
+                blocks.append(orelse if isinstance(orelse, cst.If) else orelse.body)
+            for block in blocks:
+                inner = (block,) if isinstance(block, cst.If) else getattr(block, "body", ())
+                if isinstance(inner, (list, tuple)):
+                    yield from _module_level_statements(tuple(inner))
+
+
+@dataclass
+class ImportTable:
+    """The module-level names of one module: what each imported name stands for, and which names
+    the module defines itself. Picklable; it travels in the module summary."""
+
+    module: str
+    is_package: bool = False
+    aliases: dict[str, str] = field(default_factory=dict)
+    defined: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, tree: cst.Module, module: str, is_package: bool) -> ImportTable:
+        table = cls(module=module, is_package=is_package)
+        for statement in _module_level_statements(tuple(tree.body)):
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, (cst.Import, cst.ImportFrom)):
+                        table.aliases.update(_aliases_of(small, module, is_package))
+            for name in _defined_names(statement):
+                table.defined.add(name)
+                table.aliases.pop(name, None)
+        return table
+
+    def imported_modules(self) -> set[str]:
+        return set(self.aliases.values())
+
+
+class NameResolver(cst.BatchableCSTVisitor):
+    """Resolves names to qualified names while the engine walks a module.
+
+    It runs first in the batch so that, when a rule visits a node, imports made earlier in the
+    enclosing functions are already known. Function-local imports shadow module-level ones and
+    disappear when the function ends.
+    """
+
+    def __init__(self, table: ImportTable) -> None:
+        super().__init__()
+        self.table = table
+        self._scopes: list[dict[str, str]] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._scopes.append({})
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._scopes.pop()
+
+    def visit_Import(self, node: cst.Import) -> None:
+        if self._scopes:
+            self._scopes[-1].update(_aliases_of(node, self.table.module, self.table.is_package))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if self._scopes:
+            self._scopes[-1].update(_aliases_of(node, self.table.module, self.table.is_package))
+
+    def lookup(self, name: str) -> str | None:
+        for scope in reversed(self._scopes):
+            if name in scope:
+                return scope[name]
+        if name in self.table.aliases:
+            return self.table.aliases[name]
+        if name in self.table.defined:
+            return f"{self.table.module}.{name}" if self.table.module else name
+        if name in _BUILTIN_NAMES:
+            return f"builtins.{name}"
+        return None
+
+    def qualify(self, node: cst.BaseExpression) -> str | None:
+        """Qualified name of a Name/Attribute chain (`r.get` -> `requests.get`), else None."""
+        if isinstance(node, cst.Name):
+            return self.lookup(node.value)
+        if isinstance(node, cst.Attribute):
+            base = self.qualify(node.value)
+            return None if base is None else f"{base}.{node.attr.value}"
+        return None

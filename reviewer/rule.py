@@ -1,0 +1,251 @@
+"""What a rule is: the base class every built-in and third-party rule subclasses.
+
+A rule is a libcst batchable visitor. The engine walks each file once and calls every enabled
+rule's `visit_*`/`leave_*` methods during that single walk; a rule declares libcst metadata it
+needs in `METADATA_DEPENDENCIES` and gets only that. A rule that needs the whole repository also
+implements `check_repo`, which runs after every file, over module summaries only.
+
+The class docstring is the rule's documentation, shown by `reviewer explain CODE`: its first line
+is the summary, then the sections *What it does*, *Why is this bad?*, *Example*, *Use instead*,
+*Known problems*.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import pkgutil
+import inspect
+import textwrap
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import libcst as cst
+from libcst.metadata import PositionProvider
+
+from reviewer.model import Finding, Fix, Severity, Span
+
+if TYPE_CHECKING:
+    from reviewer.names import NameResolver
+    from reviewer.summary import ModuleSummary
+
+
+class RuleCrash(Exception):
+    """A rule raised while visiting; carries which rule, so the engine can name it."""
+
+    def __init__(self, rule: Rule, error: BaseException) -> None:
+        super().__init__(f"{rule.code} ({rule.name}) raised {type(error).__name__}: {error}")
+        self.rule = rule
+        self.error = error
+
+
+class FileContext:
+    """What a rule may know about the file under review; shared by all rules of one walk."""
+
+    def __init__(
+        self,
+        *,
+        path: str,
+        source: str,
+        tree: cst.Module,
+        wrapper: cst.MetadataWrapper,
+        resolver: NameResolver,
+        summary: ModuleSummary,
+        is_test_file: bool,
+        current_statement: Callable[[], cst.CSTNode | None],
+    ) -> None:
+        self.path = path
+        self.source = source
+        self.tree = tree
+        self.resolver = resolver
+        self.summary = summary
+        self.is_test_file = is_test_file
+        self.applicable: set[str] = set()
+        self.current_statement = current_statement
+        self._wrapper = wrapper
+        self._positions: Mapping[cst.CSTNode, Any] | None = None
+
+    @property
+    def module(self) -> str:
+        return self.summary.module
+
+    def qualify(self, node: cst.BaseExpression) -> str | None:
+        """Qualified name of a Name/Attribute chain through this module's imports, else None."""
+        return self.resolver.qualify(node)
+
+    def span(self, node: cst.CSTNode) -> Span:
+        """Where `node` is. Positions are computed once per file, on first use only: most files
+        have no finding, and position metadata costs about two parses."""
+        if self._positions is None:
+            self._positions = self._wrapper.resolve(PositionProvider)
+        code_range = self._positions[node]
+        return Span(
+            code_range.start.line,
+            code_range.start.column + 1,
+            code_range.end.line,
+            code_range.end.column + 1,
+        )
+
+    def statement_lines(self, statement: cst.CSTNode) -> tuple[int, int]:
+        """Lines a suppression comment may sit on: a simple statement's lines, or a compound
+        statement's header (`def f(\\n a,\\n b):` but not its body)."""
+        span = self.span(statement)
+        body = getattr(statement, "body", None)
+        if isinstance(body, cst.IndentedBlock) and body.body:
+            return span.line, max(span.line, self.span(body.body[0]).line - 1)
+        if isinstance(body, cst.BaseSuite):
+            return span.line, self.span(body).line
+        return span.line, span.end_line
+
+
+class Rule(cst.BatchableCSTVisitor):
+    """Base class of all rules. Subclasses set the class attributes below and a docstring."""
+
+    code: ClassVar[str] = ""
+    name: ClassVar[str] = ""
+    checklist: ClassVar[str] = ""
+    severity: ClassVar[Severity] = Severity.WARNING
+    # Option name -> default value; a configured value must have the default's type.
+    options: ClassVar[Mapping[str, Any]] = {}
+    # False: the rule marks its item applicable itself (`self.mark_applicable()`) when it meets
+    # something it checks (a route, a SQL call); if none does, the item is `not-applicable`.
+    always_applicable: ClassVar[bool] = True
+
+    def __init__(self, context: FileContext, options: Mapping[str, Any]) -> None:
+        super().__init__()
+        self.context = context
+        self.config = options
+        self.findings: list[Finding] = []
+        self.crash: RuleCrash | None = None
+
+    @classmethod
+    def summary_line(cls) -> str:
+        doc = inspect.getdoc(cls) or ""
+        return doc.strip().splitlines()[0] if doc.strip() else ""
+
+    @classmethod
+    def documentation(cls) -> str:
+        return textwrap.dedent(inspect.getdoc(cls) or "").strip()
+
+    @classmethod
+    def check_repo(cls, repo: RepoContext) -> None:
+        """Whole-repository checks over module summaries; runs once after the per-file pass."""
+
+    def qualify(self, node: cst.BaseExpression) -> str | None:
+        return self.context.qualify(node)
+
+    def mark_applicable(self) -> None:
+        self.context.applicable.add(self.checklist)
+
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: str,
+        *,
+        severity: Severity | None = None,
+        fix: Fix | None = None,
+    ) -> None:
+        statement = self.context.current_statement()
+        self.findings.append(
+            Finding(
+                code=self.code,
+                name=self.name,
+                checklist=self.checklist,
+                severity=severity or self.default_severity(),
+                path=self.context.path,
+                span=self.context.span(node),
+                message=message,
+                fix=fix,
+                statement_lines=(
+                    self.context.statement_lines(statement) if statement is not None else None
+                ),
+            )
+        )
+
+    def default_severity(self) -> Severity:
+        """The severity of this rule's findings in this file (configurable per rule)."""
+        return self.config.get("severity", self.severity)
+
+    def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
+        """The visit methods, each guarded: a rule that raises is stopped for this file only."""
+        return {name: self._guard(method) for name, method in super().get_visitors().items()}
+
+    def _guard(self, method: Callable[[cst.CSTNode], None]) -> Callable[[cst.CSTNode], None]:
+        @functools.wraps(method)
+        def guarded(node: cst.CSTNode) -> None:
+            if self.crash is not None:
+                return
+            try:
+                method(node)
+            except RecursionError:
+                raise
+            except Exception as error:  # noqa: BLE001 - any rule bug becomes a reported error
+                self.crash = RuleCrash(self, error)
+
+        return guarded
+
+
+class RepoContext:
+    """What a rule's `check_repo` sees: every module summary, and a way to report."""
+
+    def __init__(
+        self,
+        rule: type[Rule],
+        summaries: Sequence[ModuleSummary],
+        options: Mapping[str, Any],
+    ) -> None:
+        from reviewer.summary import ModuleIndex
+
+        self.rule = rule
+        self.summaries = summaries
+        self.index = ModuleIndex(summaries)
+        self.options = options
+        self.findings: list[Finding] = []
+        self.applicable = False
+        # Run-level data a rule publishes for reports (e.g. `endpoints`), keyed by report field.
+        self.extras: dict[str, Any] = {}
+
+    def mark_applicable(self) -> None:
+        self.applicable = True
+
+    def report(
+        self,
+        path: str,
+        span: Span,
+        message: str,
+        *,
+        severity: Severity | None = None,
+        statement_lines: tuple[int, int] | None = None,
+    ) -> None:
+        rule = self.rule
+        self.findings.append(
+            Finding(
+                code=rule.code,
+                name=rule.name,
+                checklist=rule.checklist,
+                severity=severity or self.options.get("severity", rule.severity),
+                path=path,
+                span=span,
+                message=message,
+                statement_lines=statement_lines,
+            )
+        )
+
+
+def rules_in(objects: Iterable[Any]) -> list[type[Rule]]:
+    """Rule classes among `objects`: an entry point may name a rule class, a module of rules, or a
+    package, whose modules (all but `_private` ones) are each searched for rules."""
+    found: list[type[Rule]] = []
+    for obj in objects:
+        if inspect.ismodule(obj) and hasattr(obj, "__path__"):
+            names = sorted(m.name for m in pkgutil.iter_modules(obj.__path__) if not m.name.startswith("_"))
+            found.extend(rules_in(importlib.import_module(f"{obj.__name__}.{name}") for name in names))
+        elif inspect.ismodule(obj):
+            found.extend(
+                member
+                for _, member in inspect.getmembers(obj, inspect.isclass)
+                if issubclass(member, Rule) and member.code and member.__module__ == obj.__name__
+            )
+        elif inspect.isclass(obj) and issubclass(obj, Rule) and obj.code:
+            found.append(obj)
+    return found

@@ -1,0 +1,157 @@
+"""Module summaries: the small, picklable record of a module that whole-repository rules read.
+
+The per-file pass builds one summary per module during its single walk; the repo pass reads
+summaries only, never trees, so a route in one module can be followed into a helper in another
+without re-parsing anything, and a cached file contributes its summary without being parsed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import libcst as cst
+
+from reviewer.model import Span
+from reviewer.names import ImportTable, NameResolver, dotted_name
+
+if TYPE_CHECKING:
+    from reviewer.rule import FileContext
+
+
+@dataclass
+class CallSite:
+    """One call made in a function body."""
+
+    target: str | None  # qualified through imports: `requests.get`, `app.services.build`
+    text: str | None  # the callee as written, when it is a dotted name: `self.client.get`
+    awaited: bool
+    # Positions cost a pass over the file, so they are kept only where a repo rule reports:
+    # calls made directly inside coroutines.
+    span: Span | None = None
+    statement_lines: tuple[int, int] | None = None
+
+
+@dataclass
+class FunctionSummary:
+    qualname: str  # `app.api.users.get_user`, `app.services.Reports.build`
+    name: str
+    is_async: bool
+    decorators: list[str] = field(default_factory=list)  # qualified or dotted callee names
+    calls: list[CallSite] = field(default_factory=list)
+    span: Span | None = None  # the `def` line; kept for coroutines only
+
+
+@dataclass
+class ModuleSummary:
+    path: str
+    module: str
+    is_test_file: bool
+    imports: ImportTable
+    functions: dict[str, FunctionSummary] = field(default_factory=dict)
+    # Rule code -> whatever a rule records during the walk for its own `check_repo`.
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class SummaryBuilder(cst.BatchableCSTVisitor):
+    """Records functions, their decorators and calls while the engine walks a module."""
+
+    def __init__(self, summary: ModuleSummary, resolver: NameResolver, context: FileContext) -> None:
+        super().__init__()
+        self.summary = summary
+        self.resolver = resolver
+        self.context = context
+        self._scope: list[str] = []
+        self._functions: list[FunctionSummary] = []
+        self._awaited: set[int] = set()
+
+    def _qualname(self, name: str) -> str:
+        return ".".join(p for p in (self.summary.module, *self._scope, name) if p)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._scope.append(node.name.value)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._scope.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        decorators = []
+        for decorator in node.decorators:
+            expr = decorator.decorator
+            if isinstance(expr, cst.Call):
+                expr = expr.func
+            name = self.resolver.qualify(expr) or dotted_name(expr)
+            if name:
+                decorators.append(name)
+        function = FunctionSummary(
+            qualname=self._qualname(node.name.value),
+            name=node.name.value,
+            is_async=node.asynchronous is not None,
+            decorators=decorators,
+        )
+        if function.is_async:
+            function.span = self.context.span(node.name)
+        self.summary.functions[function.qualname] = function
+        self._functions.append(function)
+        self._scope.append(node.name.value)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._functions.pop()
+        self._scope.pop()
+
+    def visit_Await(self, node: cst.Await) -> None:
+        self._awaited.add(id(node.expression))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self._functions:
+            return
+        function = self._functions[-1]
+        call = CallSite(
+            target=self.resolver.qualify(node.func),
+            text=dotted_name(node.func),
+            awaited=id(node) in self._awaited,
+        )
+        if function.is_async and not call.awaited:
+            call.span = self.context.span(node)
+            statement = self.context.current_statement()
+            if statement is not None:
+                call.statement_lines = self.context.statement_lines(statement)
+        function.calls.append(call)
+
+
+class ModuleIndex:
+    """Finds modules and functions by dotted name across the scanned repository.
+
+    Module names come from paths relative to the scan root, which may sit above the import root
+    (`services/api/app/main.py` is imported as `app.main`), so a name is also found by any dotted
+    suffix of a module's path-derived name, when that suffix is unambiguous.
+    """
+
+    def __init__(self, summaries: Iterable[ModuleSummary]) -> None:
+        self._all = list(summaries)
+        candidates: dict[str, list[ModuleSummary]] = defaultdict(list)
+        for summary in self._all:
+            parts = summary.module.split(".") if summary.module else []
+            for start in range(len(parts)):
+                candidates[".".join(parts[start:])].append(summary)
+        self._modules = {name: found[0] for name, found in candidates.items() if len(found) == 1}
+        for summary in self._all:
+            self._modules[summary.module] = summary
+
+    def module(self, name: str) -> ModuleSummary | None:
+        return self._modules.get(name)
+
+    def function(self, qualified: str) -> FunctionSummary | None:
+        """The function a qualified name such as `app.services.reports.build` refers to."""
+        parts = qualified.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            summary = self._modules.get(".".join(parts[:cut]))
+            if summary is not None:
+                local = ".".join(parts[cut:])
+                return summary.functions.get(f"{summary.module}.{local}" if summary.module else local)
+        return None
+
+    def __iter__(self) -> Iterator[ModuleSummary]:
+        return iter(self._all)

@@ -1,0 +1,66 @@
+"""Small questions rules ask of libcst nodes, answered once here so every rule answers them alike."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+TRUTHY_STRINGS = frozenset({"1", "true", "yes", "on", "y", "t"})
+
+
+def keyword(call: cst.Call, name: str) -> cst.Arg | None:
+    """The `name=...` argument of a call, if given."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg
+    return None
+
+
+def positional(call: cst.Call, index: int) -> cst.Arg | None:
+    """The `index`-th positional argument (no keyword, no star), if given."""
+    plain = [arg for arg in call.args if arg.keyword is None and not arg.star]
+    return plain[index] if index < len(plain) else None
+
+
+def argument(call: cst.Call, index: int, name: str) -> cst.Arg | None:
+    """An argument that may be passed by position or by keyword."""
+    return keyword(call, name) or positional(call, index)
+
+
+def string_value(node: cst.BaseExpression) -> str | None:
+    """The value of a plain string literal (also implicitly concatenated), else None.
+    f-strings are not plain literals."""
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else value.decode("latin-1")
+    if isinstance(node, cst.ConcatenatedString):
+        left, right = string_value(node.left), string_value(node.right)
+        return None if left is None or right is None else left + right
+    return None
+
+
+def is_true(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "True"
+
+
+def is_truthy_literal(node: cst.BaseExpression) -> bool:
+    """`True`, a non-zero integer, or a string an env parser reads as true (`"1"`, `"true"`)."""
+    if is_true(node):
+        return True
+    if isinstance(node, cst.Integer):
+        return node.evaluated_value != 0
+    value = string_value(node)
+    return value is not None and value.strip().lower() in TRUTHY_STRINGS
+
+
+def is_main_guard(node: cst.If) -> bool:
+    """`if __name__ == "__main__":` (either operand order)."""
+    test = node.test
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    target = test.comparisons[0]
+    if not isinstance(target.operator, cst.Equal):
+        return False
+    sides = (test.left, target.comparator)
+    names = [s for s in sides if isinstance(s, cst.Name) and s.value == "__name__"]
+    strings = [string_value(s) for s in sides]
+    return bool(names) and "__main__" in strings
