@@ -20,13 +20,17 @@ from reviewer.names import ImportTable, NameResolver, module_name_for
 from reviewer.rule import FileContext, Rule
 from reviewer.summary import ModuleSummary, SummaryBuilder
 
-# CPython refuses more than 200 nested brackets; libcst's native parser crashes the process on
-# deep nesting instead of raising, so such files are refused before they reach it.
+# libcst's native parser crashes the process on deep nesting instead of raising (CPython itself
+# refuses more than 200 nested brackets), and parses long operator chains (`a + b + c ...`) in
+# quadratic time before crashing at a few thousand operands. Real code is far below both
+# bounds, so files past them are refused with an error instead of reaching the parser.
 MAX_NESTING = 200
+MAX_OPERATOR_CHAIN = 1000
 
 _SUPPRESSION = re.compile(
     r"#\s*(?:reviewer:\s*ignore(?:\[(?P<codes>[^\]]*)\])?|noqa:\s*(?P<noqa>[A-Za-z0-9_,\s-]+))"
 )
+_ERROR_AT = re.compile(r"error at (\d+):\d+")
 _TEST_DIRS = frozenset({"tests", "test", "testing"})
 
 
@@ -63,17 +67,58 @@ def suppressions_in(text: str) -> dict[int, frozenset[str]]:
     return found
 
 
-def nesting_depth(text: str) -> int:
-    """Deepest bracket nesting, counted on raw text (a cheap upper bound)."""
-    depth = deepest = 0
-    for char in text:
+_OPERATORS = frozenset("+-*/%|&^@<>~")
+
+
+def _string_end(text: str, start: int) -> int:
+    """Index just past the string literal opening at `start` (or the end of the text)."""
+    quote = text[start]
+    delimiter = quote * 3 if text.startswith(quote * 3, start) else quote
+    index = start + len(delimiter)
+    while index < len(text):
+        char = text[index]
+        if char == "\\":
+            index += 2
+            continue
+        if text.startswith(delimiter, index):
+            return index + len(delimiter)
+        if char == "\n" and len(delimiter) == 1:
+            return index
+        index += 1
+    return index
+
+
+def code_shape(text: str) -> tuple[int, int]:
+    """(deepest bracket nesting, longest run of operators in one expression), on raw text with
+    strings and comments skipped. Commas and brackets end a run, so a long list of negative
+    numbers is not a chain. A cheap scan, not a tokenizer: it only has to bound the parser's work."""
+    depth = deepest = longest = 0
+    runs = [0]
+    index, size = 0, len(text)
+    while index < size:
+        char = text[index]
+        if char in "\"'":
+            index = _string_end(text, index)
+            continue
+        if char == "#":
+            newline = text.find("\n", index)
+            index = size if newline < 0 else newline
+            continue
         if char in "([{":
             depth += 1
-            if depth > deepest:
-                deepest = depth
-        elif char in ")]}" and depth:
-            depth -= 1
-    return deepest
+            deepest = max(deepest, depth)
+            runs.append(0)
+        elif char in ")]}":
+            if len(runs) > 1:
+                depth -= 1
+                runs.pop()
+        elif char in ",;:" or (char == "\n" and depth == 0):
+            runs[-1] = 0
+        elif char in _OPERATORS:
+            runs[-1] += 1
+            longest = max(longest, runs[-1])
+        index += 1
+    return deepest, longest
 
 
 def decode(path: str, data: bytes) -> tuple[str | None, FileError | None]:
@@ -129,17 +174,25 @@ def analyze(
         return result
     assert text is not None
     result.lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
-    depth = nesting_depth(text)
+    depth, chain = code_shape(text)
     if depth > MAX_NESTING:
         result.errors.append(
             FileError(path, ErrorKind.TOO_DEEP, f"brackets nest {depth} deep (Python allows {MAX_NESTING})")
+        )
+        return result
+    if chain > MAX_OPERATOR_CHAIN:
+        result.errors.append(
+            FileError(path, ErrorKind.TOO_DEEP, f"an expression chains {chain} operators (the parser takes at most {MAX_OPERATOR_CHAIN})")
         )
         return result
     try:
         tree = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         message = error.message.splitlines()[-1] if error.message else str(error)
-        result.errors.append(FileError(path, ErrorKind.SYNTAX, message, error.editor_line))
+        # The message's own "error at LINE:COL" is right where `editor_line` can be one past it.
+        located = _ERROR_AT.search(message)
+        line = int(located.group(1)) if located else error.editor_line
+        result.errors.append(FileError(path, ErrorKind.SYNTAX, message, line))
         return result
     except RecursionError:
         result.errors.append(FileError(path, ErrorKind.TOO_DEEP, "too deeply nested for the parser"))

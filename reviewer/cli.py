@@ -141,16 +141,17 @@ def _apply_overrides(
     fail_on: str | None,
     max_file_size: str | None,
 ) -> None:
-    where = "command line"
     if select is not None:
         config.select = _codes(select) or []
+        config.from_command_line.add("select")
     if ignore is not None:
         config.ignore = [*config.ignore, *(_codes(ignore) or [])]
+        config.from_command_line.add("ignore")
     config.exclude.extend(exclude)
     if fail_on is not None:
         config.fail_on = Severity.parse(fail_on)
     if max_file_size is not None:
-        config.max_file_size = parse_size(max_file_size, lambda problem: ConfigError(f"{where}: --max-file-size: {problem}"))
+        config.max_file_size = parse_size(max_file_size, lambda problem: ConfigError(f"command line: --max-file-size: {problem}"))
 
 
 @main.command("rules")

@@ -42,10 +42,18 @@ class Config:
     fail_on: Severity = Severity.ERROR
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Keys set by command-line options, so errors point at the option rather than the file.
+    from_command_line: set[str] = field(default_factory=set)
 
     @property
     def where(self) -> str:
         return str(self.source) if self.source else "command line"
+
+    def origin(self, key: str) -> str:
+        """Where a key's value came from, for error messages."""
+        if key in self.from_command_line or self.source is None:
+            return f"command line: --{key}"
+        return f"{self.source}: tool.reviewer.{key}"
 
 
 def find_config(start: Path) -> Path | None:
@@ -58,8 +66,8 @@ def find_config(start: Path) -> Path | None:
         if candidate.is_file():
             try:
                 data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-                continue
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+                raise ConfigError(f"{candidate}: invalid TOML (needed to look for [tool.reviewer]): {error}") from error
             if isinstance(data.get("tool"), dict) and "reviewer" in data["tool"]:
                 return candidate
     return None
@@ -152,19 +160,19 @@ def matches(rule: type[Rule], selector: str) -> bool:
     return rule.code.upper().startswith(wanted.upper()) or wanted in (rule.name, rule.checklist)
 
 
-def check_selectors(selectors: Sequence[str], rules: Sequence[type[Rule]], where: str, key: str) -> None:
+def check_selectors(selectors: Sequence[str], rules: Sequence[type[Rule]], origin: str) -> None:
     for selector in selectors:
         if selector.upper() == "ALL" or selector in ITEM_IDS:
             continue
         if not any(matches(rule, selector) for rule in rules):
-            raise ConfigError(f"{where}: {key}: {selector!r} matches no rule code, rule name or checklist item")
+            raise ConfigError(f"{origin}: {selector!r} matches no rule code, rule name or checklist item")
 
 
 def enabled_rules(config: Config, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
-    check_selectors(config.select, rules, config.where, "select")
-    check_selectors(config.ignore, rules, config.where, "ignore")
+    check_selectors(config.select, rules, config.origin("select"))
+    check_selectors(config.ignore, rules, config.origin("ignore"))
     for glob, selectors in config.per_file_ignores.items():
-        check_selectors(selectors, rules, config.where, f"per-file-ignores.{glob}")
+        check_selectors(selectors, rules, f"{config.origin('per-file-ignores')}.{glob}")
     return [
         rule
         for rule in rules

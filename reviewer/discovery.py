@@ -97,13 +97,15 @@ def _read_gitignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
 
 
 def _ignored(path: Path, is_dir: bool, ignores: list[tuple[Path, pathspec.GitIgnoreSpec]]) -> bool:
-    for base, spec in ignores:
+    """As git decides: the deepest `.gitignore` with a matching pattern (or `!negation`) wins."""
+    for base, spec in reversed(ignores):
         try:
             rel = path.relative_to(base).as_posix()
         except ValueError:
             continue
-        if spec.match_file(rel + "/" if is_dir else rel):
-            return True
+        decision = spec.check_file(rel + "/" if is_dir else rel).include
+        if decision is not None:
+            return decision
     return False
 
 

@@ -148,7 +148,7 @@ def _isolate(item: tuple[str, bytes], rules: Sequence[type[Rule]], options: dict
         except BrokenProcessPool:
             result = FileResult(path=item[0])
             result.errors.append(
-                FileError(item[0], ErrorKind.PARSER_CRASH, "the parser process died on this file (pathological input?)")
+                FileError(item[0], ErrorKind.PARSER_CRASH, "the review process died on this file (a parser or rule crash); the file was not reviewed")
             )
             return result
 

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from reviewer.model import Severity
 from reviewer.rule import Rule
-from reviewer.syntax import is_main_guard, is_true, keyword
+from reviewer.syntax import is_main_guard, is_true, keyword, string_value
 
 SERVER_RUNNERS = frozenset({"uvicorn.run", "uvicorn.main.run"})
+_DEVELOPMENT = re.compile(r"(?:^|_)(?:dev|develop|development|local|debug)(?:$|_)", re.IGNORECASE)
 
 
 class ReloadOutsideMain(Rule):
     """`uvicorn.run(..., reload=True)` runs outside an `if __name__ == "__main__":` block.
 
     ## What it does
-    Flags `uvicorn.run` with `reload=True` (or a `reload_dirs` list) when the call is not guarded
-    by `if __name__ == "__main__":`, i.e. when importing the module (as a process manager or a
-    test does) starts a reloading server.
+    Flags `uvicorn.run` with `reload=True` when the call is not guarded by
+    `if __name__ == "__main__":` and does not sit in a development entry point: a function or CLI
+    command named for development (`run_dev`, `@cli.command("develop")`).
 
     ## Why is this bad?
     The reloader watches the file system and restarts the worker on every change: it costs CPU,
@@ -36,8 +39,8 @@ class ReloadOutsideMain(Rule):
     and start production with `uvicorn app.main:app` (no `--reload`) or gunicorn.
 
     ## Known problems
-    A helper function called only from a `__main__` block is still flagged; suppress it with
-    `# reviewer: ignore[RVW503]` on the call.
+    A helper function called only from a `__main__` block, under a name that does not say
+    "dev", is still flagged; suppress it with `# reviewer: ignore[RVW503]` on the call.
     """
 
     code = "RVW503"
@@ -48,6 +51,15 @@ class ReloadOutsideMain(Rule):
     def __init__(self, context, options) -> None:  # noqa: ANN001
         super().__init__(context, options)
         self._main_guards = 0
+        self._development_functions = 0
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if _is_development_entry_point(node):
+            self._development_functions += 1
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        if _is_development_entry_point(original_node):
+            self._development_functions -= 1
 
     def visit_If(self, node: cst.If) -> None:
         if is_main_guard(node):
@@ -58,10 +70,24 @@ class ReloadOutsideMain(Rule):
             self._main_guards -= 1
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self._main_guards or self.context.is_test_file:
+        if self._main_guards or self._development_functions or self.context.is_test_file:
             return
         if self.qualify(node.func) not in SERVER_RUNNERS:
             return
         reload = keyword(node, "reload")
         if reload is not None and is_true(reload.value):
             self.report(reload, "uvicorn.run(reload=True) outside `if __name__ == \"__main__\":` starts a reloading server in production")
+
+
+def _is_development_entry_point(node: cst.FunctionDef) -> bool:
+    """A function named for development, or a CLI command registered under such a name."""
+    if _DEVELOPMENT.search(node.name.value):
+        return True
+    for decorator in node.decorators:
+        call = decorator.decorator
+        if isinstance(call, cst.Call):
+            for arg in call.args:
+                name = string_value(arg.value)
+                if name and _DEVELOPMENT.search(name):
+                    return True
+    return False

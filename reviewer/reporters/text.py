@@ -35,9 +35,9 @@ def render(run: Run, options: RenderOptions) -> str:
         where = f"{finding.path}:{finding.span.line}:{finding.span.column}:"
         code = style(finding.code, fg=_SEVERITY_COLORS[finding.severity], bold=True)
         lines.append(f"{style(where, bold=True)} {code} [{finding.checklist}] {finding.message}")
-    if run.findings:
-        lines.append("")
     if not options.quiet:
+        if run.findings:
+            lines.append("")
         lines.extend(_checklist_and_errors(run, style))
     lines.append(_summary(run, options))
     return "\n".join(lines) + "\n"

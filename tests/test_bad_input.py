@@ -1,0 +1,164 @@
+"""Bad input never crashes the run: each case becomes an error entry and the run goes on."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from reviewer import engine
+from reviewer.config import Config
+from reviewer.model import Severity
+from reviewer.registry import load_rules
+from reviewer.rule import Rule
+
+DEBUG_APP = "from fastapi import FastAPI\napp = FastAPI(debug=True)\n"
+
+
+def errors_by_path(report: dict) -> dict[str, dict]:
+    return {e["path"]: e for e in report["errors"]}
+
+
+def test_each_bad_file_is_an_error_and_the_good_file_is_still_reviewed(write, check_json) -> None:
+    write({
+        "app/main.py": DEBUG_APP,
+        "app/broken.py": "import os\n\norders = = []\n",
+        "app/latin1.py": b'name = "caf\xe9"\n',
+        "app/blob.py": b"\x00\x01\x02binary",
+        "app/empty.py": "",
+        "app/bad_cookie.py": b"# -*- coding: no-such-codec -*-\nx = 1\n",
+    })
+    code, report = check_json(".")
+    assert code == 1, "the run still exits by its findings"
+    assert [f["path"] for f in report["findings"]] == ["app/main.py"]
+    errors = errors_by_path(report)
+    assert errors["app/broken.py"]["kind"] == "syntax-error"
+    assert errors["app/broken.py"]["line"] == 3
+    assert errors["app/latin1.py"]["kind"] == "decode-error"
+    assert errors["app/latin1.py"]["line"] == 1
+    assert errors["app/blob.py"]["kind"] == "binary-file"
+    assert errors["app/bad_cookie.py"]["kind"] == "decode-error"
+    assert "app/empty.py" not in errors, "an empty module is valid Python, reviewed like any other"
+    assert report["files_scanned"] == 6
+
+
+def test_pep263_declared_encoding_is_honoured(write, check_json) -> None:
+    write({"app/legacy.py": '# -*- coding: latin-1 -*-\nfrom fastapi import FastAPI\nname = "caf\xe9"\napp = FastAPI(debug=True)\n'.encode("latin-1")})
+    _, report = check_json(".")
+    assert report["errors"] == []
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [("app/legacy.py", 4)]
+
+
+def test_file_over_the_size_limit_is_reported_as_skipped(write, check_json) -> None:
+    write({"app/main.py": DEBUG_APP, "app/generated.py": "x = 1\n" * 2000})
+    _, report = check_json(".", "--max-file-size", "4KB")
+    error = errors_by_path(report)["app/generated.py"]
+    assert error["kind"] == "too-large"
+    assert "skipped" in error["message"]
+    assert len(report["findings"]) == 1
+
+
+def test_unreadable_file_is_a_read_error(write, check_json, monkeypatch: pytest.MonkeyPatch) -> None:
+    write({"app/main.py": DEBUG_APP, "app/secret.py": "x = 1\n"})
+    real = Path.read_bytes
+
+    def deny(self: Path) -> bytes:
+        if self.name == "secret.py":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", deny)
+    _, report = check_json(".")
+    error = errors_by_path(report)["app/secret.py"]
+    assert error["kind"] == "read-error"
+    assert "Permission denied" in error["message"]
+    assert len(report["findings"]) == 1
+
+
+def test_symlink_loops_are_reported_not_followed(write, check_json, tmp_path: Path) -> None:
+    write({"app/main.py": DEBUG_APP})
+    os.symlink("loop.py", tmp_path / "app" / "loop.py")
+    os.symlink(tmp_path / "app", tmp_path / "app" / "again")
+    _, report = check_json(".")
+    assert errors_by_path(report)["app/loop.py"]["kind"] == "symlink-loop"
+    assert [f["path"] for f in report["findings"]] == ["app/main.py"]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("x = " + "(" * 1000 + "1" + ")" * 1000 + "\n", id="brackets"),
+        pytest.param("x = " + "-" * 5000 + "1\n", id="unary-chain"),
+        pytest.param("x = " + "+".join(["1"] * 60000) + "\n", id="parser-killing-chain"),
+    ],
+)
+def test_pathological_nesting_is_an_error_and_the_run_goes_on(write, check_json, source: str) -> None:
+    write({"app/main.py": DEBUG_APP, "app/deep.py": source})
+    code, report = check_json(".", "--jobs", "2")
+    assert code == 1
+    assert errors_by_path(report)["app/deep.py"]["kind"] in {"too-deeply-nested", "parser-crash"}
+    assert [f["path"] for f in report["findings"]] == ["app/main.py"]
+
+
+class ExplodingRule(Rule):
+    """Raises on every call, to prove one rule's bug costs only that rule's findings."""
+
+    code = "RVW999"
+    name = "exploding"
+    checklist = "production-config"
+    severity = Severity.ERROR
+
+    def visit_Call(self, node: cst.Call) -> None:
+        raise ValueError("boom")
+
+
+class ExplodingRepoRule(Rule):
+    """Raises in the repository pass."""
+
+    code = "RVW998"
+    name = "exploding-repo"
+    checklist = "production-config"
+
+    @classmethod
+    def check_repo(cls, repo) -> None:  # noqa: ANN001
+        raise KeyError("missing")
+
+
+def test_a_crashing_rule_is_an_internal_error_and_other_rules_still_report(write, tmp_path: Path) -> None:
+    write({"app/main.py": DEBUG_APP})
+    rules = [*load_rules(), ExplodingRule, ExplodingRepoRule]
+    run = engine.run([tmp_path], Config(), rules, jobs=1, use_cache=False, cwd=tmp_path)
+    assert [f.code for f in run.findings] == ["RVW501"]
+    messages = [(e.kind.value, e.message) for e in run.errors]
+    assert any(kind == "internal-error" and "RVW999" in m and "boom" in m and "app/main.py" for kind, m in messages)
+    assert any(kind == "internal-error" and "RVW998" in m and "repository pass" in m for kind, m in messages)
+
+
+def test_strict_makes_file_errors_fail_the_run(write, cli) -> None:
+    write({"app/ok.py": "x = 1\n", "app/broken.py": "def (:\n"})
+    assert cli("check", ".", "--no-cache")[0] == 0
+    assert cli("check", ".", "--no-cache", "--strict")[0] == 1
+
+
+class ProcessKillingRule(Rule):
+    """Kills its worker process on one file, as a native parser crash would."""
+
+    code = "RVW997"
+    name = "process-killing"
+    checklist = "production-config"
+
+    def visit_Module(self, node: cst.Module) -> None:
+        if self.context.path.endswith("crash.py"):
+            os.kill(os.getpid(), signal.SIGSEGV)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_worker_that_dies_costs_only_the_file_that_killed_it(write, tmp_path: Path, jobs: int) -> None:
+    write({f"app/module_{i}.py": DEBUG_APP for i in range(6)} | {"app/crash.py": "x = 1\n"})
+    rules = [*load_rules(), ProcessKillingRule]
+    run = engine.run([tmp_path], Config(), rules, jobs=jobs, use_cache=False, cwd=tmp_path)
+    assert [(e.path, e.kind.value) for e in run.errors] == [("app/crash.py", "parser-crash")]
+    assert sorted(f.path for f in run.findings) == [f"app/module_{i}.py" for i in range(6)]

@@ -1,0 +1,83 @@
+"""The cache: an unchanged re-run parses nothing; anything doubtful is a miss and rewritten."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reviewer import analysis, engine
+from reviewer.config import Config
+from reviewer.registry import load_rules
+
+DEBUG_APP = "from fastapi import FastAPI\napp = FastAPI(debug=True)\n"
+RULES = load_rules()
+
+
+def review(root: Path, config: Config | None = None) -> engine.Run:
+    return engine.run([root], config or Config(), RULES, jobs=1, use_cache=True, cwd=root)
+
+
+def entries(root: Path) -> list[Path]:
+    return sorted((root / ".reviewer_cache").rglob("*.pickle"))
+
+
+def test_second_run_reads_everything_from_the_cache(write, tmp_path: Path) -> None:
+    write({"app/main.py": DEBUG_APP, "app/util.py": "x = 1\n", "app/broken.py": "def (:\n"})
+    first = review(tmp_path)
+    assert first.cache_hits == 0
+    second = review(tmp_path)
+    assert second.cache_hits == 3
+    assert second.findings == first.findings
+    assert second.errors == first.errors
+    assert (tmp_path / ".reviewer_cache" / ".gitignore").read_text().strip().endswith("*")
+
+
+def test_a_changed_file_or_configuration_is_reviewed_again(write, tmp_path: Path) -> None:
+    write({"app/main.py": DEBUG_APP, "app/util.py": "x = 1\n"})
+    review(tmp_path)
+    (tmp_path / "app" / "util.py").write_text("from fastapi import FastAPI\nweb = FastAPI(debug=True)\n")
+    run = review(tmp_path)
+    assert run.cache_hits == 1
+    assert sorted(f.path for f in run.findings) == ["app/main.py", "app/util.py"]
+    assert review(tmp_path, Config(select=["RVW501"])).cache_hits == 0
+
+
+def test_corrupt_truncated_and_foreign_entries_are_ignored_and_rewritten(write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write({"app/a.py": DEBUG_APP, "app/b.py": DEBUG_APP, "app/c.py": DEBUG_APP})
+    review(tmp_path)
+    a, b, c = entries(tmp_path)
+    a.write_bytes(b"garbage")
+    b.write_bytes(b.read_bytes()[:-10])
+    blob = bytearray(c.read_bytes())
+    blob[10] ^= 0xFF  # a signature that does not match, as from a cache planted by someone else
+    c.write_bytes(bytes(blob))
+    run = review(tmp_path)
+    assert run.cache_hits == 0
+    assert len(run.findings) == 3
+    assert review(tmp_path).cache_hits == 3, "the damaged entries were rewritten"
+
+
+def test_an_entry_signed_with_another_key_is_never_loaded(write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write({"app/a.py": DEBUG_APP})
+    review(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "someone-else"))
+    assert review(tmp_path).cache_hits == 0
+
+
+def test_no_cache_neither_reads_nor_writes(write, cli, tmp_path: Path) -> None:
+    write({"app/a.py": DEBUG_APP})
+    cli("check", ".", "--no-cache")
+    assert not (tmp_path / ".reviewer_cache").exists()
+
+
+def test_unchanged_rerun_does_not_parse(write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write({"app/a.py": DEBUG_APP})
+    review(tmp_path)
+
+    def fail(*args: object) -> None:
+        raise AssertionError("parsed a cached file")
+
+    monkeypatch.setattr(engine, "_run_pool", fail)
+    monkeypatch.setattr(analysis, "analyze", fail)
+    assert review(tmp_path).cache_hits == 1

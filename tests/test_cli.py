@@ -1,0 +1,147 @@
+"""The command line: commands, formats, exit codes, determinism, colour."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from reviewer import __version__
+from reviewer.checklist import ITEMS
+
+DEBUG_APP = "from fastapi import FastAPI\napp = FastAPI(debug=True)\n"
+ECHO = "from sqlalchemy import create_engine\nengine = create_engine('sqlite://', echo=True)\n"
+SAMPLE_APP = Path(__file__).resolve().parent.parent / "fixtures" / "sample_app"
+
+
+def test_exit_codes(write, cli) -> None:
+    write({"clean/app.py": "x = 1\n", "warn/db.py": ECHO, "fail/main.py": DEBUG_APP})
+    assert cli("check", "clean", "--no-cache")[0] == 0
+    assert cli("check", "warn", "--no-cache")[0] == 0
+    assert cli("check", "warn", "--no-cache", "--fail-on", "warning")[0] == 1
+    assert cli("check", "fail", "--no-cache")[0] == 1
+    assert cli("check", "fail", "--no-cache", "--format", "yaml")[0] == 2
+    assert cli("check", "fail", "--jobs", "0")[0] == 2
+
+
+def test_text_report_lines_checklist_and_summary(write, cli) -> None:
+    write({"app/main.py": DEBUG_APP + ECHO, "app/broken.py": "def (:\n"})
+    code, out, _ = cli("check", ".", "--no-cache")
+    lines = out.splitlines()
+    assert lines[0] == "app/main.py:2:15: RVW501 [production-config] FastAPI app created with debug=True: unhandled errors are served to clients as tracebacks"
+    assert lines[1].startswith("app/main.py:4:")
+    assert "Checklist" in lines
+    for item in ITEMS:
+        assert any(item.id in line for line in lines), item.id
+    assert any(line.strip().startswith("FAIL") and "production-config" in line for line in lines)
+    assert any("app/broken.py:1: syntax-error" in line for line in lines)
+    assert lines[-1].startswith("2 files (") and "1 error, 1 warning, 0 infos; 1 file error;" in lines[-1]
+    assert "\x1b[" not in out, "no colour when not on a terminal"
+
+
+def test_json_report_contract(write, check_json) -> None:
+    write({"app/main.py": DEBUG_APP, "app/broken.py": "def (:\n"})
+    _, report = check_json(".")
+    assert {"version", "files_scanned", "checklist", "findings", "errors"} <= set(report)
+    assert [item["id"] for item in report["checklist"]] == [item.id for item in ITEMS]
+    assert {item["verdict"] for item in report["checklist"]} <= {"pass", "fail", "warn", "not-applicable", "manual", "skipped"}
+    finding = report["findings"][0]
+    assert set(finding) == {"code", "name", "checklist", "severity", "path", "line", "column", "end_line", "end_column", "message", "fingerprint", "fix"}
+    assert (finding["path"], finding["line"], finding["column"], finding["end_line"], finding["end_column"]) == ("app/main.py", 2, 15, 2, 25)
+    assert len(finding["fingerprint"]) == 32
+    assert report["errors"][0]["kind"] == "syntax-error"
+
+
+def test_fingerprints_survive_line_shifts(write, check_json, tmp_path: Path) -> None:
+    write({"app/main.py": DEBUG_APP})
+    _, before = check_json(".")
+    (tmp_path / "app" / "main.py").write_text("# a new header comment\n\n" + DEBUG_APP)
+    _, after = check_json(".")
+    assert before["findings"][0]["line"] + 2 == after["findings"][0]["line"]
+    assert before["findings"][0]["fingerprint"] == after["findings"][0]["fingerprint"]
+
+
+def test_jobs_1_and_jobs_2_give_byte_identical_output(cli, tmp_path: Path) -> None:
+    shutil.copytree(SAMPLE_APP, tmp_path / "sample_app")
+    shutil.copytree(SAMPLE_APP.parent / "production-config", tmp_path / "production-config")
+    one = cli("check", ".", "--format", "json", "--no-cache", "--jobs", "1")
+    two = cli("check", ".", "--format", "json", "--no-cache", "--jobs", "2")
+    assert one[1] == two[1]
+    report = json.loads(one[1])
+    assert report["files_scanned"] > 15 and len(report["findings"]) > 10
+
+
+def test_checklist_verdicts(write, check_json) -> None:
+    write({"app/main.py": DEBUG_APP})
+    _, report = check_json(".")
+    verdicts = {item["id"]: item["verdict"] for item in report["checklist"]}
+    assert verdicts["production-config"] == "fail"
+    assert verdicts["tests-present"] == "manual"
+    _, report = check_json(".", "--ignore", "production-config")
+    assert {item["id"]: item["verdict"] for item in report["checklist"]}["production-config"] == "skipped"
+    write({"app/main.py": "x = 1\n"})
+    _, report = check_json(".")
+    assert {item["id"]: item["verdict"] for item in report["checklist"]}["production-config"] == "pass"
+
+
+def test_rules_and_explain_and_version(cli) -> None:
+    code, out, _ = cli("rules", "--format", "json")
+    rules = json.loads(out)
+    assert code == 0
+    debug = next(r for r in rules if r["code"] == "RVW501")
+    assert debug == {
+        "code": "RVW501",
+        "name": "debug-mode-enabled",
+        "checklist": "production-config",
+        "severity": "error",
+        "summary": "Debug mode is switched on in application code or defaults to on in settings.",
+    }
+    code, out, _ = cli("rules")
+    assert code == 0 and any(line.startswith("RVW501  debug-mode-enabled") for line in out.splitlines())
+    for key in ("RVW501", "rvw501", "debug-mode-enabled"):
+        code, out, _ = cli("explain", key)
+        assert code == 0
+        assert "## Why is this bad?" in out and "## Use instead" in out and "FastAPI(debug=True)" in out
+    assert cli("explain", "RVW000")[0] == 2
+    code, out, _ = cli("--version")
+    assert code == 0 and __version__ in out
+
+
+def test_output_file_and_quiet(write, cli, tmp_path: Path) -> None:
+    write({"app/main.py": DEBUG_APP})
+    code, out, err = cli("check", ".", "--no-cache", "--format", "json", "-o", "review.json")
+    assert code == 1 and out == ""
+    assert json.loads((tmp_path / "review.json").read_text())["findings"][0]["code"] == "RVW501"
+    code, out, _ = cli("check", ".", "--no-cache", "-q")
+    assert len(out.splitlines()) == 2 and "Checklist" not in out
+
+
+def test_colour_only_on_a_terminal_and_never_under_no_color(monkeypatch) -> None:
+    import io
+
+    from reviewer.cli import _use_color
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert _use_color(Terminal())
+    assert not _use_color(io.StringIO())
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not _use_color(Terminal())
+
+
+def test_progress_is_drawn_only_when_enabled_and_for_long_scans(capsys) -> None:
+    from reviewer.cli import _Progress
+
+    quiet = _Progress(enabled=False)
+    quiet(10, 100)
+    small = _Progress(enabled=True)
+    small(3, 10)
+    assert capsys.readouterr().err == ""
+    bar = _Progress(enabled=True)
+    bar(50, 100)
+    bar.close()
+    err = capsys.readouterr().err
+    assert "50/100 files" in err and err.endswith("\r")

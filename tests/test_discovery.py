@@ -1,0 +1,66 @@
+"""Which files a run reviews."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reviewer.discovery import discover
+
+DEBUG_APP = "from fastapi import FastAPI\napp = FastAPI(debug=True)\n"
+
+
+def relpaths(root: Path, *paths: Path, exclude: tuple[str, ...] = ()) -> list[str]:
+    return [f.relpath for f in discover(list(paths) or [root], root, exclude).files]
+
+
+def test_gitignore_at_every_level_and_default_skips(write, tmp_path: Path) -> None:
+    write({
+        ".gitignore": "generated/\n*_pb2.py\n",
+        "app/main.py": "",
+        "app/orders_pb2.py": "",
+        "generated/client.py": "",
+        "services/billing/.gitignore": "legacy.py\n!keep_pb2.py\n",
+        "services/billing/legacy.py": "",
+        "services/billing/api.py": "",
+        "services/billing/keep_pb2.py": "",
+        ".venv/lib/site.py": "",
+        "env2/pyvenv.cfg": "home = /usr\n",
+        "env2/lib/x.py": "",
+        "node_modules/pkg/x.py": "",
+        "build/lib/app.py": "",
+        "app/__pycache__/main.cpython-311.py": "",
+        "docs/notes.md": "",
+        "scripts/tool.pyw": "",
+    })
+    assert relpaths(tmp_path) == ["app/main.py", "services/billing/api.py", "services/billing/keep_pb2.py"]
+
+
+def test_a_gitignore_above_the_scanned_folder_still_applies(write, tmp_path: Path) -> None:
+    write({".gitignore": "migrations/\n", "svc/app/main.py": "", "svc/migrations/env.py": ""})
+    assert relpaths(tmp_path, tmp_path / "svc") == ["svc/app/main.py"]
+
+
+def test_excludes_and_explicit_files(write, tmp_path: Path) -> None:
+    write({"app/main.py": "", "app/tests/test_main.py": "", "scripts/seed.py": ""})
+    assert relpaths(tmp_path, exclude=("tests/", "scripts/*.py")) == ["app/main.py"]
+    explicit = relpaths(tmp_path, tmp_path / "scripts" / "seed.py", exclude=("scripts/*.py",))
+    assert explicit == ["scripts/seed.py"], "a file named on the command line is reviewed"
+
+
+def test_order_is_deterministic_and_paths_are_posix(write, tmp_path: Path) -> None:
+    write({name: "" for name in ["b/z.py", "a/y.py", "a/b/x.py", "c.py"]})
+    assert relpaths(tmp_path) == ["a/b/x.py", "a/y.py", "b/z.py", "c.py"]
+
+
+def test_paths_are_relative_to_the_working_directory(write, cli) -> None:
+    write({"services/api/app/main.py": DEBUG_APP})
+    code, out, _ = cli("check", "services/api", "--no-cache", "-q")
+    assert code == 1
+    assert out.startswith("services/api/app/main.py:2:")
+
+
+def test_a_missing_path_is_an_error_not_a_crash(write, check_json) -> None:
+    write({"app/main.py": DEBUG_APP})
+    _, report = check_json("app", "missing")
+    assert report["errors"] == [{"path": "missing", "kind": "read-error", "message": "no such file or directory"}]
+    assert len(report["findings"]) == 1
