@@ -11,6 +11,7 @@ import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from reviewer.companions import EngineResult
 from reviewer.model import Finding, Severity
 
 
@@ -101,13 +102,13 @@ def build(
     enabled_rules: Iterable[str],
     applicable: set[str],
     fail_on: Severity,
-    engines: Mapping[str, str] | None = None,
+    engines: Mapping[str, EngineResult] | None = None,
 ) -> list[ItemResult]:
     """Verdicts for every item.
 
     `all_rules` maps every installed rule's code to its item, `enabled_rules` are the codes that
-    ran, `applicable` the items some rule met something to check in, and `engines` the status of
-    companion engines (`ran` or a reason they did not).
+    ran, `applicable` the items some rule met something to check in, and `engines` what each
+    companion engine reported (or why it did not run).
     """
     engines = engines or {}
     enabled = set(enabled_rules)
@@ -122,14 +123,16 @@ def build(
         result = ItemResult(item=item, verdict=Verdict.PASS, findings=found, rules=deciding)
         results.append(result)
         if item.engine is not None:
-            status = engines.get(item.engine)
-            if status is None:
+            engine = engines.get(item.engine)
+            if engine is None:
                 result.verdict, result.note = Verdict.MANUAL, item.question
-                continue
-            if status != "ran":
-                result.verdict, result.note = Verdict.SKIPPED, status
-                continue
-        elif not installed:
+            elif engine.status != "ran":
+                result.verdict, result.note = Verdict.SKIPPED, engine.note
+            else:
+                result.verdict = Verdict.WARN if engine.problems else Verdict.PASS
+                result.note = f"{item.engine}: {engine.note}"
+            continue
+        if not installed:
             result.verdict, result.note = Verdict.MANUAL, item.question
             continue
         elif not deciding:

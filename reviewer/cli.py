@@ -81,6 +81,8 @@ def main() -> None:
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Configuration file (default: nearest pyproject.toml with [tool.reviewer]).")
 @click.option("--max-file-size", help="Skip (and report) files larger than this, e.g. 2MB.")
+@click.option("--companion", "companions", multiple=True, type=click.Choice(["ruff", "bandit"]),
+              help="Also run a companion engine (ruff: lint-clean, bandit: security-scan); repeatable.")
 @click.option("--strict", is_flag=True, help="Files that could not be reviewed fail the run too.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only findings and the summary line (text format).")
 def check(
@@ -95,6 +97,7 @@ def check(
     fail_on: str | None,
     config_file: Path | None,
     max_file_size: str | None,
+    companions: tuple[str, ...],
     strict: bool,
     quiet: bool,
 ) -> None:
@@ -109,6 +112,7 @@ def check(
             raise ConfigError(f"{config_file}: configuration file not found")
         config = load_config(config_file or find_config(targets[0]))
         _apply_overrides(config, select, ignore, exclude, fail_on, max_file_size)
+        config.companions = sorted({*config.companions, *companions})
         all_rules = _load_rules_or_exit()
         progress = _Progress(sys.stderr.isatty() and not quiet)
         try:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewer.checklist import ITEM_IDS
+from reviewer.companions import COMPANIONS
 from reviewer.model import Severity
 from reviewer.rule import Rule
 
@@ -42,6 +43,7 @@ class Config:
     fail_on: Severity = Severity.ERROR
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    companions: list[str] = field(default_factory=list)
     # Keys set by command-line options, so errors point at the option rather than the file.
     from_command_line: set[str] = field(default_factory=set)
 
@@ -128,12 +130,17 @@ def parse_table(table: Mapping[str, Any], source: Path | None, prefix: str = "to
                 raise fail(key, str(error)) from None
         elif key == "max-file-size":
             config.max_file_size = parse_size(value, lambda problem: fail(key, problem))
+        elif key == "companions":
+            config.companions = string_list(key, value)
+            unknown = sorted(set(config.companions) - set(COMPANIONS))
+            if unknown:
+                raise fail(key, f"unknown companion engine {unknown[0]!r} (choose from {', '.join(COMPANIONS)})")
         elif key == "rules":
             if not isinstance(value, Mapping) or not all(isinstance(v, Mapping) for v in value.values()):
                 raise fail(key, "expected a table of rule option tables ([tool.reviewer.rules.CODE])")
             config.rules = {rule: dict(options) for rule, options in value.items()}
         else:
-            known = "select, ignore, exclude, extend-exclude, per-file-ignores, fail-on, max-file-size, rules"
+            known = "select, ignore, exclude, extend-exclude, per-file-ignores, fail-on, max-file-size, companions, rules"
             raise fail(key, f"unknown key (known keys: {known})")
     return config
 

@@ -23,6 +23,7 @@ import pathspec
 
 from reviewer import __version__, checklist
 from reviewer.cache import Cache
+from reviewer.companions import Running
 from reviewer.config import Config, enabled_rules, matches, rule_options
 from reviewer.discovery import SourceFile, discover, scan_root
 from reviewer.model import ErrorKind, FileError, FileResult, Finding
@@ -206,6 +207,7 @@ def run(
     jobs = max(1, jobs or os.cpu_count() or 1)
 
     found = discover(paths, root, config.exclude)
+    companions = Running(config.companions, root, [f.relpath for f in found.files])
     errors: list[FileError] = list(found.errors)
     cache = Cache(root / ".reviewer_cache", _salt(config, rules, options)) if use_cache else None
     results: list[FileResult] = []
@@ -276,6 +278,7 @@ def run(
         enabled_rules=[r.code for r in rules],
         applicable=applicable,
         fail_on=config.fail_on,
+        engines=companions.results(),
     )
     return Run(
         root=root,
