@@ -12,6 +12,7 @@ import hashlib
 import inspect
 import json
 import os
+import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
@@ -74,15 +75,19 @@ def _analyze_batch(batch: Sequence[tuple[str, bytes]]) -> list[FileResult]:
 
 
 def _salt(config: Config, rules: Sequence[type[Rule]], options: dict[str, dict[str, Any]]) -> str:
-    """What, besides a file's own bytes, decides its result."""
+    """What, besides a file's own bytes, decides its result: the tool, the configuration, and
+    the code of every loaded module of the engine and of the rules' packages (a rule's shared
+    helper modules included), by size and modification time."""
+    packages = {"reviewer"} | {r.__module__.split(".", 1)[0] for r in rules}
     sources = []
-    for module in sorted({r.__module__ for r in rules} | {"reviewer.analysis", "reviewer.summary", "reviewer.names", "reviewer.rule"}):
+    for name, module in sorted(sys.modules.items()):
+        if name.split(".", 1)[0] not in packages:
+            continue
         try:
-            source = inspect.getsourcefile(__import__(module, fromlist=["_"]))
-            stat = os.stat(source) if source else None
-        except (OSError, TypeError, ImportError):
-            stat = None
-        sources.append((module, stat.st_mtime_ns if stat else 0, stat.st_size if stat else 0))
+            stat = os.stat(inspect.getsourcefile(module) or "")
+        except (OSError, TypeError):
+            continue
+        sources.append((name, stat.st_mtime_ns, stat.st_size))
     material = {
         "version": __version__,
         "rules": [(r.code, r.__module__, r.__qualname__) for r in rules],

@@ -144,8 +144,11 @@ class Rule(cst.BatchableCSTVisitor):
         *,
         severity: Severity | None = None,
         fix: Fix | None = None,
+        statement: cst.CSTNode | None = None,
     ) -> None:
-        statement = self.context.current_statement()
+        """Record a finding at `node`. A rule that reports after the walk has moved on (from a
+        `leave_Module`, say) passes the `statement` it saved, for suppression comments."""
+        statement = statement or self.context.current_statement()
         self.findings.append(
             Finding(
                 code=self.code,

@@ -19,8 +19,9 @@ class ReloadOutsideMain(Rule):
 
     ## What it does
     Flags `uvicorn.run` with `reload=True` when the call is not guarded by
-    `if __name__ == "__main__":` and does not sit in a development entry point: a function or CLI
-    command named for development (`run_dev`, `@cli.command("develop")`).
+    `if __name__ == "__main__":` and does not sit in a development entry point: a function called
+    from the module's `__main__` block, or a function or CLI command named for development
+    (`run_dev`, `@cli.command("develop")`).
 
     ## Why is this bad?
     The reloader watches the file system and restarts the worker on every change: it costs CPU,
@@ -39,8 +40,8 @@ class ReloadOutsideMain(Rule):
     and start production with `uvicorn app.main:app` (no `--reload`) or gunicorn.
 
     ## Known problems
-    A helper function called only from a `__main__` block, under a name that does not say
-    "dev", is still flagged; suppress it with `# reviewer: ignore[RVW503]` on the call.
+    A runner that is called from another module's `__main__` block, under a name that does
+    not say "dev", is still flagged; suppress it with `# reviewer: ignore[RVW503]` on the call.
     """
 
     code = "RVW503"
@@ -51,15 +52,15 @@ class ReloadOutsideMain(Rule):
     def __init__(self, context, options) -> None:  # noqa: ANN001
         super().__init__(context, options)
         self._main_guards = 0
-        self._development_functions = 0
+        self._functions: list[cst.FunctionDef] = []
+        self._called_from_main: set[str] = set()
+        self._in_functions: list[tuple[str, cst.Arg, cst.CSTNode | None]] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if _is_development_entry_point(node):
-            self._development_functions += 1
+        self._functions.append(node)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        if _is_development_entry_point(original_node):
-            self._development_functions -= 1
+        self._functions.pop()
 
     def visit_If(self, node: cst.If) -> None:
         if is_main_guard(node):
@@ -70,13 +71,31 @@ class ReloadOutsideMain(Rule):
             self._main_guards -= 1
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self._main_guards or self._development_functions or self.context.is_test_file:
+        if self._main_guards:
+            if isinstance(node.func, cst.Name):
+                self._called_from_main.add(node.func.value)
+            return
+        if self.context.is_test_file or any(_is_development_entry_point(f) for f in self._functions):
             return
         if self.qualify(node.func) not in SERVER_RUNNERS:
             return
         reload = keyword(node, "reload")
-        if reload is not None and is_true(reload.value):
-            self.report(reload, "uvicorn.run(reload=True) outside `if __name__ == \"__main__\":` starts a reloading server in production")
+        if reload is None or not is_true(reload.value):
+            return
+        statement = self.context.current_statement()
+        if self._functions:
+            # Whether the function is a `__main__`-only runner is known once the module is read.
+            self._in_functions.append((self._functions[0].name.value, reload, statement))
+        else:
+            self.report(reload, MESSAGE, statement=statement)
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        for function, reload, statement in self._in_functions:
+            if function not in self._called_from_main:
+                self.report(reload, MESSAGE, statement=statement)
+
+
+MESSAGE = 'uvicorn.run(reload=True) outside `if __name__ == "__main__":` starts a reloading server in production'
 
 
 def _is_development_entry_point(node: cst.FunctionDef) -> bool:

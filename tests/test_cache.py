@@ -81,3 +81,19 @@ def test_unchanged_rerun_does_not_parse(write, tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr(engine, "_run_pool", fail)
     monkeypatch.setattr(analysis, "analyze", fail)
     assert review(tmp_path).cache_hits == 1
+
+
+def test_editing_a_helper_module_that_rules_import_invalidates_the_cache(write, tmp_path: Path) -> None:
+    import os
+
+    import reviewer.syntax
+
+    write({"app/a.py": DEBUG_APP})
+    review(tmp_path)
+    helper = Path(reviewer.syntax.__file__)
+    before = helper.stat()
+    os.utime(helper, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+    try:
+        assert review(tmp_path).cache_hits == 0
+    finally:
+        os.utime(helper, ns=(before.st_atime_ns, before.st_mtime_ns))
