@@ -70,7 +70,7 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "output_format", default="text", show_default=True, help="Report format.",
-              type=click.Choice(["text", "json"]))
+              type=click.Choice(["text", "json", "sarif", "github", "markdown", "html"]))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
 @click.option("--select", help="Comma-separated rule codes, code prefixes, rule names or checklist items to run.")
 @click.option("--ignore", help="Comma-separated rule codes, names or checklist items to skip.")

@@ -20,6 +20,13 @@ Reporter = Callable[[Run, RenderOptions], str]
 
 
 def reporters() -> dict[str, Reporter]:
-    from reviewer.reporters import json_report, text
+    from reviewer.reporters import github, html, json_report, markdown, sarif, text
 
-    return {"text": text.render, "json": json_report.render}
+    return {
+        "text": text.render,
+        "json": json_report.render,
+        "sarif": sarif.render,
+        "github": github.render,
+        "markdown": markdown.render,
+        "html": html.render,
+    }

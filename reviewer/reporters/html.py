@@ -1,0 +1,305 @@
+"""The HTML report: one self-contained page for a reviewer (`--format html -o review.html`).
+
+Rendered by the jinja2 templates in `reviewer/templates/` with autoescaping on. Everything that
+comes from the reviewed repository (file names, messages, code) reaches the page only as escaped
+text or in escaped attributes; the page's one script is static, reads its data from those
+attributes, and is pinned by hash in a Content-Security-Policy that also forbids every network
+request, so even a mistake in escaping could not run a script from the reviewed code.
+
+Code excerpts are read from `run.root / finding.path` when the page is rendered.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import keyword
+import re
+import time
+import tokenize
+from collections import Counter
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup, escape
+
+from reviewer import __version__
+from reviewer.engine import Run
+from reviewer.model import Finding, Severity
+from reviewer.reporters import RenderOptions, markdown
+
+# Checklist rows worst first, so what needs attention is at the top of the page.
+VERDICT_ORDER = ("fail", "warn", "pass", "not-applicable", "skipped", "manual")
+CONTEXT_LINES = 2
+MAX_SPAN_LINES = 8
+MAX_LINE_CHARS = 300
+MAX_SOURCE_BYTES = 4 * 1024 * 1024
+_TOKEN_CLASSES = {tokenize.COMMENT: "tok-comment", tokenize.NUMBER: "tok-number", tokenize.STRING: "tok-string"}
+for _name in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END"):
+    if hasattr(tokenize, _name):
+        _TOKEN_CLASSES[getattr(tokenize, _name)] = "tok-string"
+
+
+@dataclass
+class Segment:
+    text: str
+    css: str  # space-separated classes: a token class and/or "hit" for the flagged span
+
+
+@dataclass
+class ExcerptLine:
+    number: int
+    segments: list[Segment]
+    flagged: bool
+    clipped: bool = False
+
+
+@dataclass
+class Excerpt:
+    lines: list[ExcerptLine] = field(default_factory=list)
+    gap_after: int | None = None  # line number after which flagged lines were left out
+    unavailable: str = ""
+
+
+@dataclass
+class Entry:
+    """A finding as the page shows it: with the code around it."""
+
+    finding: Finding
+    excerpt: Excerpt
+
+
+class _Sources:
+    """Source files of findings, read and tokenized once each; never outside the scanned root."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self._lines: dict[str, list[str] | str] = {}
+        self._classes: dict[str, list[list[str]]] = {}
+
+    def lines(self, path: str) -> list[str] | str:
+        """The file's lines, or why they cannot be shown."""
+        if path not in self._lines:
+            self._lines[path] = self._read(path)
+        return self._lines[path]
+
+    def _read(self, path: str) -> list[str] | str:
+        target = (self.root / path).resolve()
+        if target != self.root and self.root not in target.parents:
+            return "the file lies outside the scanned directory"
+        try:
+            if target.stat().st_size > MAX_SOURCE_BYTES:
+                return "the file is too large to excerpt"
+            data = target.read_bytes()
+        except OSError as error:
+            return f"the file cannot be read now ({error.strerror or error})"
+        return data.decode("utf-8", errors="replace").splitlines()
+
+    def token_classes(self, path: str) -> list[list[str]]:
+        """Per line, per character: the syntax class of the token there ('' for none)."""
+        if path not in self._classes:
+            lines = self.lines(path)
+            self._classes[path] = _classify(lines) if isinstance(lines, list) else []
+        return self._classes[path]
+
+
+def _classify(lines: list[str]) -> list[list[str]]:
+    classes = [[""] * len(line) for line in lines]
+    source = "\n".join(lines) + "\n"
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            css = _TOKEN_CLASSES.get(token.type)
+            if token.type == tokenize.NAME and (keyword.iskeyword(token.string) or keyword.issoftkeyword(token.string)):
+                css = "tok-keyword"
+            if css is None:
+                continue
+            (first, start), (last, end) = token.start, token.end
+            for row in range(first, last + 1):
+                if row - 1 >= len(classes):
+                    break
+                line = classes[row - 1]
+                begin = start if row == first else 0
+                stop = end if row == last else len(line)
+                for column in range(begin, min(stop, len(line))):
+                    line[column] = css
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass  # highlighting is a nicety: what was tokenized before the error keeps its colours
+    return classes
+
+
+def excerpt(sources: _Sources, finding: Finding) -> Excerpt:
+    lines = sources.lines(finding.path)
+    if isinstance(lines, str):
+        return Excerpt(unavailable=lines)
+    if not lines or finding.span.line > len(lines):
+        return Excerpt(unavailable="the file has changed since it was reviewed")
+    classes = sources.token_classes(finding.path)
+    span = finding.span
+    last_flagged = min(span.end_line, span.line + MAX_SPAN_LINES - 1, len(lines))
+    first = max(1, span.line - CONTEXT_LINES)
+    cut = last_flagged < span.end_line
+    last = last_flagged if cut else min(len(lines), last_flagged + CONTEXT_LINES)
+    result = Excerpt(gap_after=last_flagged if cut else None)
+    for number in range(first, last + 1):
+        text = lines[number - 1]
+        line_classes = classes[number - 1] if number - 1 < len(classes) else [""] * len(text)
+        flagged = span.line <= number <= span.end_line
+        hit_start = span.column - 1 if number == span.line else 0
+        hit_end = span.end_column - 1 if number == span.end_line else len(text)
+        result.lines.append(_excerpt_line(number, text, line_classes, flagged, hit_start, hit_end))
+    return result
+
+
+def _excerpt_line(
+    number: int, text: str, classes: list[str], flagged: bool, hit_start: int, hit_end: int
+) -> ExcerptLine:
+    clipped = len(text) > MAX_LINE_CHARS
+    text = text[:MAX_LINE_CHARS]
+    segments: list[Segment] = []
+    for column, char in enumerate(text):
+        css = classes[column] if column < len(classes) else ""
+        if flagged and hit_start <= column < hit_end:
+            css = f"{css} hit".strip()
+        if segments and segments[-1].css == css:
+            segments[-1].text += char
+        else:
+            segments.append(Segment(char, css))
+    return ExcerptLine(number, segments, flagged, clipped)
+
+
+_FENCE = re.compile(r"^```")
+_INLINE_CODE = re.compile(r"`([^`]+)`")
+
+
+def documentation_html(text: str) -> Markup:
+    """A rule's Markdown documentation as HTML: headings, paragraphs, lists, code; all escaped."""
+    parts: list[Markup] = []
+    paragraph: list[str] = []
+    code: list[str] | None = None
+
+    def flush() -> None:
+        if not paragraph:
+            return
+        if all(line.lstrip().startswith(("- ", "* ")) for line in paragraph):
+            items = Markup("").join(Markup("<li>{}</li>").format(_inline(line.lstrip()[2:])) for line in paragraph)
+            parts.append(Markup("<ul>{}</ul>").format(items))
+        else:
+            parts.append(Markup("<p>{}</p>").format(_inline(" ".join(line.strip() for line in paragraph))))
+        paragraph.clear()
+
+    for line in text.splitlines():
+        if code is not None:
+            if _FENCE.match(line.strip()):
+                parts.append(Markup("<pre><code>{}</code></pre>").format("\n".join(code)))
+                code = None
+            else:
+                code.append(line)
+        elif _FENCE.match(line.strip()):
+            flush()
+            code = []
+        elif line.startswith("#"):
+            flush()
+            parts.append(Markup("<h4>{}</h4>").format(line.lstrip("#").strip()))
+        elif not line.strip():
+            flush()
+        else:
+            paragraph.append(line)
+    flush()
+    if code is not None:
+        parts.append(Markup("<pre><code>{}</code></pre>").format("\n".join(code)))
+    return Markup("").join(parts)
+
+
+def _without_summary(documentation: str) -> str:
+    """The documentation below its first line, which the page already shows as the rule's summary."""
+    return documentation.partition("\n")[2]
+
+
+def _inline(text: str) -> Markup:
+    pieces = _INLINE_CODE.split(text)
+    return Markup("").join(
+        Markup("<code>{}</code>").format(piece) if position % 2 else escape(piece)
+        for position, piece in enumerate(pieces)
+    )
+
+
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("reviewer", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    # Messages quote code in backticks; this filter escapes every piece and marks those as code.
+    environment.filters["inline_code"] = _inline
+    return environment
+
+
+def _asset(name: str) -> str:
+    return resources.files("reviewer").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def _csp_hash(content: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(content.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def _status(verdict_counts: Counter[str]) -> tuple[str, str]:
+    """The page's headline: the worst verdict, and what it says."""
+    if verdict_counts["fail"]:
+        return "fail", f"{markdown.plural(verdict_counts['fail'], 'checklist item')} failing"
+    if verdict_counts["warn"]:
+        return "warn", f"{markdown.plural(verdict_counts['warn'], 'checklist item')} with warnings"
+    return "pass", "no failing checklist item"
+
+
+def render(run: Run, options: RenderOptions) -> str:
+    sources = _Sources(run.root)
+    script, style = _asset("report.js"), _asset("report.css")
+    policy = (
+        f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(style)}; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
+    rules = {rule.code: rule for rule in run.rules}
+    findings = [Entry(f, excerpt(sources, f)) for f in run.findings]
+    by_file: dict[str, list[Entry]] = {}
+    for entry in findings:
+        by_file.setdefault(entry.finding.path, []).append(entry)
+    worst_first = sorted(findings, key=lambda entry: (-entry.finding.severity, entry.finding.sort_key))
+    by_item = [
+        (item, [entry for entry in worst_first if entry.finding.checklist == item.item.id])
+        for item in sorted(run.checklist, key=lambda item: VERDICT_ORDER.index(item.verdict.value))
+        if item.findings
+    ]
+    used_codes = sorted({f.code for f in run.findings})
+    severity_counts = Counter(f.severity for f in run.findings)
+    verdict_counts = Counter(item.verdict.value for item in run.checklist)
+    return _environment().get_template("report.html.j2").render(
+        run=run,
+        version=__version__,
+        policy=policy,
+        script=Markup(script),
+        style=Markup(style),
+        status=_status(verdict_counts),
+        checklist=sorted(run.checklist, key=lambda item: VERDICT_ORDER.index(item.verdict.value)),
+        findings=findings,
+        by_item=by_item,
+        by_file=sorted(by_file.items()),
+        rules=rules,
+        rule_docs={
+            code: documentation_html(_without_summary(rules[code].documentation()))
+            for code in used_codes
+            if code in rules
+        },
+        rule_summaries={code: _inline(rules[code].summary_line()) for code in used_codes if code in rules},
+        used_codes=used_codes,
+        severities=sorted(Severity, reverse=True),
+        severity_counts=severity_counts,
+        verdict_counts=verdict_counts,
+        failing=len(run.failing),
+        seconds=options.seconds,
+        generated=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    )

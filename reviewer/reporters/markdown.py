@@ -1,0 +1,149 @@
+"""The Markdown report: the checklist table, counts, then findings grouped by checklist item.
+
+Meant for a pull-request comment or a GitHub job summary, so everything taken from the reviewed
+code (paths, messages) is neutralised before it lands in Markdown: table pipes and line breaks
+cannot break the layout, and no raw HTML, link, image, `@mention` or `#123` reference can be
+smuggled in by a file name or a string in the code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from reviewer.checklist import ItemResult, Verdict
+from reviewer.engine import Run
+from reviewer.model import Finding, Severity
+from reviewer.reporters import RenderOptions
+
+VERDICT_ICONS = {
+    Verdict.FAIL: "❌",
+    Verdict.WARN: "⚠️",
+    Verdict.PASS: "✅",
+    Verdict.NOT_APPLICABLE: "➖",
+    Verdict.MANUAL: "👀",
+    Verdict.SKIPPED: "⏭️",
+}
+# Characters that start inline Markdown (emphasis, code, links, raw HTML, entities, tables, math)
+# anywhere in a line; line-start constructs (lists, headings) cannot occur inside our cells.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]|<>~&$])")
+# GitHub links `@user`, `@org/team`, `#123`, `www.` and `scheme://` in text after Markdown is
+# rendered, so a backslash does not stop them; a word joiner (invisible) inside the trigger does.
+_AUTOLINK_TRIGGER = re.compile(r"(?<=[@#])(?=\w)|(?<=\bwww)(?=\.)|(?<=\w)(?=://)", re.IGNORECASE)
+_WORD_JOINER = "\u2060"
+
+
+def text(value: str) -> str:
+    """`value` as literal inline Markdown text, safe inside a table cell."""
+    flat = " ".join(value.splitlines())
+    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", flat)
+    return _AUTOLINK_TRIGGER.sub(_WORD_JOINER, escaped)
+
+
+def message(value: str) -> str:
+    """A finding's message: its `quoted code` as code spans, the rest as literal text."""
+    pieces = re.split(r"`([^`\n]+)`", value)
+    return "".join(code(piece) if position % 2 else text(piece) for position, piece in enumerate(pieces))
+
+
+def code(value: str) -> str:
+    """`value` as an inline code span, safe inside a table cell (pipes escaped, as GFM requires)."""
+    flat = " ".join(value.splitlines())
+    longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
+    fence = "`" * (longest + 1)
+    padded = f" {flat} " if flat.startswith("`") or flat.endswith("`") or not flat.strip() else flat
+    return f"{fence}{padded}{fence}".replace("|", "\\|")
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def counts_line(run: Run) -> str:
+    by_severity = Counter(f.severity for f in run.findings)
+    parts = [f"**{plural(run.files_scanned, 'file')}** ({run.lines} lines)"]
+    parts += [plural(by_severity[s], s.label) for s in sorted(Severity, reverse=True)]
+    parts.append(plural(len(run.errors), "file error"))
+    return " · ".join(parts)
+
+
+def headline(run: Run) -> str:
+    verdicts = Counter(item.verdict for item in run.checklist)
+    if verdicts[Verdict.FAIL]:
+        state = f"{VERDICT_ICONS[Verdict.FAIL]} {plural(verdicts[Verdict.FAIL], 'item')} failing"
+    elif verdicts[Verdict.WARN]:
+        state = f"{VERDICT_ICONS[Verdict.WARN]} {plural(verdicts[Verdict.WARN], 'item')} with warnings"
+    else:
+        state = f"{VERDICT_ICONS[Verdict.PASS]} no failing item"
+    return f"## Backend review: {state}"
+
+
+def checklist_table(run: Run) -> list[str]:
+    lines = ["| | Checklist item | Verdict | Findings |", "|---|---|---|---:|"]
+    for item in run.checklist:
+        detail = str(len(item.findings)) if item.findings else ""
+        title = f"{code(item.item.id)} {text(item.item.title)}"
+        if item.note and not item.findings:
+            title += f"<br>*{text(item.note)}*"
+        lines.append(f"| {VERDICT_ICONS[item.verdict]} | {title} | {item.verdict.value} | {detail} |")
+    return lines
+
+
+def finding_row(finding: Finding) -> str:
+    where = code(f"{finding.path}:{finding.span.line}:{finding.span.column}")
+    rule = f"{code(finding.code)} {text(finding.name)}"
+    return f"| {finding.severity.label} | {where} | {rule} | {message(finding.message)} |"
+
+
+def item_section(item: ItemResult, findings: list[Finding]) -> list[str]:
+    heading = f"### {VERDICT_ICONS[item.verdict]} {code(item.item.id)}: {text(item.item.title)}"
+    lines = [heading, "", "| Severity | Location | Rule | Message |", "|---|---|---|---|"]
+    lines += [finding_row(f) for f in findings]
+    return lines
+
+
+def errors_section(run: Run) -> list[str]:
+    if not run.errors:
+        return []
+    lines = ["### Files not fully reviewed", "", "| Location | Problem | Detail |", "|---|---|---|"]
+    for error in run.errors:
+        where = f"{error.path}:{error.line}" if error.line else error.path
+        lines.append(f"| {code(where)} | {error.kind.value} | {text(error.message)} |")
+    return lines
+
+
+def document(run: Run, budget: int | None = None) -> str:
+    """The whole report; with `budget` (bytes of UTF-8), findings are cut to fit and the cut is said."""
+    head = [headline(run), "", counts_line(run), "", *checklist_table(run), ""]
+    tail = errors_section(run)
+    used = _size(head) + _size(tail)
+    body: list[str] = []
+    shown = 0
+    for item in run.checklist:
+        if not item.findings:
+            continue
+        section = item_section(item, [])
+        if budget is not None and used + _size(section) + 200 > budget:
+            break
+        body += section
+        used += _size(section)
+        for finding in item.findings:
+            row = finding_row(finding)
+            if budget is not None and used + _size([row]) + 200 > budget:
+                break
+            body.append(row)
+            used += _size([row])
+            shown += 1
+        body.append("")
+    total = len(run.findings)
+    if shown < total:
+        body += [f"*{total - shown} of {plural(total, 'finding')} not shown here: the full report lists them all.*", ""]
+    return "\n".join([*head, *body, *tail]).rstrip("\n") + "\n"
+
+
+def _size(lines: list[str]) -> int:
+    return sum(len(line.encode("utf-8")) + 1 for line in lines)
+
+
+def render(run: Run, options: RenderOptions) -> str:
+    return document(run)

@@ -1,0 +1,192 @@
+"""The GitHub Action (action.yml): its steps run here as the runner would run them, with bash and
+the GITHUB_* environment, against a copy of the sample app."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_APP = REPO / "fixtures" / "sample_app"
+SCHEMA_FILE = REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+ACTION = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
+_EXPRESSION = re.compile(r"\$\{\{\s*([^}]+?)\s*\}\}")
+
+
+class Runner:
+    """Just enough of a runner for a composite action: inputs, step outputs, environment files."""
+
+    def __init__(self, tmp: Path, inputs: dict[str, str] | None = None) -> None:
+        self.tmp = tmp
+        tmp.mkdir(parents=True, exist_ok=True)
+        self.workspace = tmp / "workspace"
+        self.runner_temp = tmp / "runner-temp"
+        self.summary = tmp / "step-summary.md"
+        shutil.copytree(SAMPLE_APP, self.workspace)
+        self.runner_temp.mkdir()
+        self.inputs = {name: str(spec.get("default", "")) for name, spec in ACTION["inputs"].items()}
+        self.inputs.update(inputs or {})
+        self.outputs: dict[str, dict[str, str]] = {}
+
+    def evaluate(self, expression: str) -> str:
+        context, _, rest = expression.partition(".")
+        if context == "inputs":
+            return self.inputs[rest]
+        if expression == "github.action_path":
+            return str(REPO)
+        if expression == "github.workspace":
+            return str(self.workspace)
+        if context == "steps":
+            step, outputs, name = rest.split(".")
+            assert outputs == "outputs"
+            return self.outputs.get(step, {}).get(name, "")
+        raise AssertionError(f"the test runner does not know ${{{{ {expression} }}}}")
+
+    def substitute(self, value: object) -> str:
+        return _EXPRESSION.sub(lambda match: self.evaluate(match[1]), str(value))
+
+    def run_step(self, step: dict, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        output_file = self.tmp / f"output-{step['id']}"
+        output_file.write_text("")
+        env = {
+            **os.environ,
+            "CI": "true",
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_WORKSPACE": str(self.workspace),
+            "GITHUB_ACTION_PATH": str(REPO),
+            "GITHUB_OUTPUT": str(output_file),
+            "GITHUB_STEP_SUMMARY": str(self.summary),
+            "GITHUB_REPOSITORY": "acme/orders",
+            "GITHUB_SHA": "0" * 40,
+            "RUNNER_TEMP": str(self.runner_temp),
+            "XDG_CACHE_HOME": str(self.tmp / "xdg-cache"),
+            **{name: self.substitute(value) for name, value in step.get("env", {}).items()},
+            **(extra_env or {}),
+        }
+        # `shell: bash` runs as `bash --noprofile --norc -eo pipefail {0}` on a runner.
+        script = self.tmp / f"step-{step['id']}.sh"
+        script.write_text(step["run"], encoding="utf-8")
+        result = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            cwd=self.substitute(step.get("working-directory", "${{ github.workspace }}")),
+            env=env, capture_output=True, text=True, timeout=600,
+        )
+        self.outputs[step["id"]] = dict(
+            line.split("=", 1) for line in output_file.read_text().splitlines() if "=" in line
+        )
+        return result
+
+
+def planted_findings(app: Path) -> list[tuple[str, str, int]]:
+    """What the reviewer reports on the sample app, by its markers: (code, path, line)."""
+    planted = []
+    for source in sorted(app.rglob("*.py")):
+        lines = source.read_text(encoding="utf-8").splitlines()
+        for number, text in enumerate(lines, start=1):
+            marker = re.match(r"^\s*#\s*(?:expect|known-false-positive):\s*(.+?)\s*$", text)
+            if marker:
+                for code in marker[1].split(","):
+                    planted.append((code.strip(), source.relative_to(app).as_posix(), number + 1))
+    return sorted(planted)
+
+
+def step(step_id: str) -> dict:
+    return next(s for s in ACTION["runs"]["steps"] if s["id"] == step_id)
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The install step, run once for real: a fresh virtualenv with the action's checkout in it."""
+    runner = Runner(tmp_path_factory.mktemp("install"), {"python": sys.executable})
+    result = runner.run_step(step("install"))
+    assert result.returncode == 0, result.stderr
+    reviewer = runner.outputs["install"]["reviewer"]
+    assert Path(reviewer).is_file() and reviewer.startswith(str(runner.runner_temp))
+    return reviewer
+
+
+def review(tmp_path: Path, installed: str, **inputs: str) -> tuple[Runner, subprocess.CompletedProcess[str]]:
+    runner = Runner(tmp_path, inputs)
+    runner.outputs["install"] = {"reviewer": installed}
+    return runner, runner.run_step(step("review"))
+
+
+def test_the_action_is_composite_and_never_substitutes_inputs_into_scripts() -> None:
+    assert ACTION["runs"]["using"] == "composite"
+    assert {"paths", "fail-on", "formats", "args", "sarif-file", "html-file"} <= set(ACTION["inputs"])
+    for action_step in ACTION["runs"]["steps"]:
+        assert action_step["shell"] == "bash"
+        assert "${{" not in action_step["run"], f"step {action_step['id']} interpolates into its script"
+    assert set(ACTION["outputs"]) == {"exit-code", "sarif-file", "html-file"}
+
+
+def test_default_run_annotates_summarises_writes_reports_and_fails_on_errors(tmp_path: Path, installed: str) -> None:
+    runner, result = review(tmp_path, installed)
+    assert result.returncode == 1, result.stderr
+    annotations = [line for line in result.stdout.splitlines() if line.startswith("::")]
+    expected = planted_findings(runner.workspace)
+    assert len(annotations) == len(expected) > 0
+    for code, path, line in expected:
+        assert any(f"file={path},line={line}," in a and f"title={code} " in a for a in annotations), (code, path, line)
+    assert all(re.match(r"^::(error|warning|notice) file=[^:]*::", line) for line in annotations)
+    assert any(line.startswith("::error ") for line in annotations)
+    summary = runner.summary.read_text(encoding="utf-8")
+    assert summary.startswith("## Backend review: ❌") and "| ❌ | `production-config`" in summary
+    outputs = runner.outputs["review"]
+    assert outputs["exit-code"] == "1"
+    sarif_file = runner.workspace / outputs["sarif-file"]
+    log = json.loads(sarif_file.read_text(encoding="utf-8"))
+    jsonschema.validate(log, json.loads(SCHEMA_FILE.read_text(encoding="utf-8")), cls=jsonschema.Draft4Validator)
+    results = log["runs"][0]["results"]
+    assert sorted(
+        (r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+         r["locations"][0]["physicalLocation"]["region"]["startLine"])
+        for r in results
+    ) == sorted(expected)
+    page = (runner.workspace / outputs["html-file"]).read_text(encoding="utf-8")
+    assert "Backend review" in page and all(path in page for _, path, _ in expected)
+
+
+def test_fail_on_never_reports_but_passes(tmp_path: Path, installed: str) -> None:
+    runner, result = review(tmp_path, installed, **{"fail-on": "never", "formats": "github"})
+    assert result.returncode == 0, result.stderr
+    assert runner.outputs["review"] == {"exit-code": "1"}
+    assert "::error file=" in result.stdout
+    assert not (runner.workspace / "backend-reviewer.sarif").exists()
+
+
+def test_fail_on_warning_with_paths_and_extra_arguments(tmp_path: Path, installed: str) -> None:
+    runner, result = review(
+        tmp_path, installed,
+        **{"fail-on": "warning", "paths": "app  migrations", "args": "--select RVW502 --jobs 1",
+           "formats": "sarif, html"},
+    )
+    assert result.returncode == 0, result.stderr  # RVW502 finds nothing in the sample app
+    log = json.loads((runner.workspace / "backend-reviewer.sarif").read_text(encoding="utf-8"))
+    assert [d["id"] for d in log["runs"][0]["tool"]["driver"]["rules"]] == ["RVW502"]
+    assert log["runs"][0]["properties"]["failOn"] == "warning"
+    assert not runner.summary.exists()
+
+
+def test_bad_inputs_stop_the_step_with_a_usage_error(tmp_path: Path, installed: str) -> None:
+    _, result = review(tmp_path, installed, **{"fail-on": "sometimes"})
+    assert result.returncode == 2 and "fail-on must be" in result.stdout
+    _, result = review(tmp_path / "second", installed, formats="github,pdf")
+    assert result.returncode == 2 and "unknown format" in result.stdout
+
+
+def test_pre_commit_hook_runs_the_reviewer() -> None:
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    (hook,) = hooks
+    assert hook["id"] == "backend-reviewer" and hook["language"] == "python"
+    assert hook["entry"].split()[:2] == ["reviewer", "check"]
+    assert hook["types"] == ["python"] and hook["pass_filenames"] is False

@@ -1,0 +1,218 @@
+"""The SARIF report: valid against the official 2.1.0 schema, and shaped as GitHub code scanning expects."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import unquote
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from reviewer import engine
+from reviewer.cli import main
+from reviewer.config import Config
+from reviewer.model import Edit, Fix, Span
+from reviewer.registry import load_rules
+from reviewer.reporters import RenderOptions, sarif
+
+REPO = Path(__file__).resolve().parent.parent
+SCHEMA_FILE = REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+SAMPLE_APP = REPO / "fixtures" / "sample_app"
+RULES = load_rules()
+
+APP = """\
+from fastapi import FastAPI
+from sqlalchemy import create_engine
+
+engine = create_engine("sqlite://", echo=True)
+app = FastAPI(debug=True)
+"""
+
+
+def scan(root: Path, *select: str) -> engine.Run:
+    config = Config(select=list(select) or ["production-config"])
+    return engine.run([root], config, RULES, jobs=1, use_cache=False, cwd=root)
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, content in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(content, encoding="utf-8")
+    return root
+
+
+def sarif_of(run: engine.Run) -> dict:
+    log = json.loads(sarif.render(run, RenderOptions()))
+    validate(log)
+    return log
+
+
+def validate(log: dict) -> None:
+    assert SCHEMA_FILE.is_file(), f"the SARIF schema is expected at {SCHEMA_FILE}"
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    jsonschema.validate(log, schema, cls=jsonschema.Draft4Validator)
+
+
+def test_sample_app_report_is_valid_sarif_with_one_descriptor_per_enabled_rule() -> None:
+    run = scan(SAMPLE_APP, "ALL")
+    log = sarif_of(run)
+    assert log["version"] == "2.1.0" and log["$schema"].endswith("sarif-2.1.0.json")
+    (sarif_run,) = log["runs"]
+    driver = sarif_run["tool"]["driver"]
+    assert driver["name"] == "backend-reviewer"
+    assert [d["id"] for d in driver["rules"]] == sorted(r.code for r in run.rules)
+    for descriptor in driver["rules"]:
+        rule = next(r for r in run.rules if r.code == descriptor["id"])
+        assert descriptor["name"] == rule.name
+        assert descriptor["shortDescription"]["text"] == rule.summary_line()
+        assert 0 < len(descriptor["fullDescription"]["text"]) <= 1024
+        assert descriptor["help"]["markdown"] == rule.documentation()
+        assert descriptor["help"]["text"] == rule.documentation()
+        assert descriptor["defaultConfiguration"]["level"] == sarif.LEVELS[rule.severity]
+        assert descriptor["properties"]["checklist"] == rule.checklist
+        assert rule.checklist in descriptor["properties"]["tags"]
+        assert len(descriptor["properties"]["tags"]) <= 20
+
+
+def test_results_point_at_their_rule_and_their_region_relative_to_the_source_root() -> None:
+    run = scan(SAMPLE_APP, "ALL")
+    (sarif_run,) = sarif_of(run)["runs"]
+    descriptors = sarif_run["tool"]["driver"]["rules"]
+    assert len(sarif_run["results"]) == len(run.findings) > 0
+    assert sarif_run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == SAMPLE_APP.as_uri() + "/"
+    for result, finding in zip(sarif_run["results"], run.findings, strict=True):
+        assert result["ruleId"] == finding.code
+        assert descriptors[result["ruleIndex"]]["id"] == finding.code
+        assert result["level"] == sarif.LEVELS[finding.severity]
+        assert result["message"]["text"] == finding.message
+        location = result["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"] == {"uri": finding.path, "uriBaseId": "%SRCROOT%"}
+        assert not location["artifactLocation"]["uri"].startswith("/")
+        assert location["region"] == {
+            "startLine": finding.span.line,
+            "startColumn": finding.span.column,
+            "endLine": finding.span.end_line,
+            "endColumn": finding.span.end_column,
+        }
+        # Not primaryLocationLineHash: upload-sarif computes that one and warns about any other value.
+        assert result["partialFingerprints"] == {"backendReviewer/v1": finding.fingerprint}
+        assert "fixes" not in result
+
+
+def test_checklist_verdicts_are_in_the_run_properties() -> None:
+    run = scan(SAMPLE_APP, "ALL")
+    (sarif_run,) = sarif_of(run)["runs"]
+    properties = sarif_run["properties"]
+    assert properties["checklist"] == [item.to_json() for item in run.checklist]
+    verdicts = {item["id"]: item["verdict"] for item in properties["checklist"]}
+    assert verdicts["production-config"] == "fail"
+    assert properties["filesScanned"] == run.files_scanned
+    assert sarif_run["invocations"][0]["executionSuccessful"] is True
+
+
+def test_partial_fingerprints_survive_a_line_shift(tmp_path: Path) -> None:
+    write(tmp_path, {"app/main.py": APP})
+    before = sarif_of(scan(tmp_path))["runs"][0]["results"]
+    write(tmp_path, {"app/main.py": '"""Orders service."""\n\nimport logging\n\n' + APP})
+    after = sarif_of(scan(tmp_path))["runs"][0]["results"]
+    assert len(before) == len(after) == 2
+    for old, new in zip(before, after, strict=True):
+        assert new["locations"][0]["physicalLocation"]["region"]["startLine"] == (
+            old["locations"][0]["physicalLocation"]["region"]["startLine"] + 4
+        )
+        assert new["partialFingerprints"] == old["partialFingerprints"]
+    assert len({r["partialFingerprints"]["backendReviewer/v1"] for r in after}) == 2
+
+
+def test_a_finding_with_a_fix_carries_it_as_a_sarif_fix(tmp_path: Path) -> None:
+    write(tmp_path, {"app/main.py": APP})
+    run = scan(tmp_path)
+    finding = next(f for f in run.findings if f.code == "RVW501")
+    value = Span(finding.span.line, finding.span.end_column - 4, finding.span.line, finding.span.end_column)
+    fix = Fix("turn debug off", (Edit(value, "False"),), safe=False)
+    run.findings = [replace(f, fix=fix) if f is finding else f for f in run.findings]
+    results = sarif_of(run)["runs"][0]["results"]
+    (fixed,) = [r for r in results if "fixes" in r]
+    assert fixed["ruleId"] == "RVW501"
+    (sarif_fix,) = fixed["fixes"]
+    assert sarif_fix["description"] == {"text": "turn debug off"}
+    (change,) = sarif_fix["artifactChanges"]
+    assert change["artifactLocation"]["uri"] == "app/main.py"
+    assert change["replacements"] == [{
+        "deletedRegion": {"startLine": value.line, "startColumn": value.column, "endLine": value.end_line,
+                          "endColumn": value.end_column},
+        "insertedContent": {"text": "False"},
+    }]
+    assert sarif_fix["properties"] == {"safe": False}
+
+
+def test_files_that_could_not_be_reviewed_become_tool_execution_notifications(tmp_path: Path) -> None:
+    write(tmp_path, {"app/main.py": APP, "app/broken.py": "def broken(:\n    pass\n"})
+    run = scan(tmp_path)
+    invocation = sarif_of(run)["runs"][0]["invocations"][0]
+    (notification,) = invocation["toolExecutionNotifications"]
+    (error,) = run.errors
+    assert notification["level"] == "warning"
+    assert notification["descriptor"] == {"id": error.kind.value}
+    assert error.message in notification["message"]["text"]
+    location = notification["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"] == {"uri": "app/broken.py", "uriBaseId": "%SRCROOT%"}
+    assert invocation["executionSuccessful"] is True
+
+
+def test_file_names_that_are_not_uri_safe_are_percent_encoded(tmp_path: Path) -> None:
+    name = "odd dir/50% #1 </script>?ü.py"
+    write(tmp_path, {name: APP})
+    results = sarif_of(scan(tmp_path))["runs"][0]["results"]
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
+    (uri,) = uris
+    assert unquote(uri) == name
+    assert not set(uri) & set(" %#<>?ü") - {"%"} and "%25" in uri
+
+
+def test_messages_that_look_like_embedded_links_are_escaped() -> None:
+    assert sarif._message("see [the docs](1) and list[0]") == {"text": "see \\[the docs\\](1) and list[0]"}
+
+
+def test_results_beyond_githubs_limit_are_cut_most_severe_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    write(tmp_path, {"app/main.py": APP})
+    run = scan(tmp_path)
+    assert sorted(f.severity.label for f in run.findings) == ["error", "warning"]
+    monkeypatch.setattr(sarif, "MAX_RESULTS", 1)
+    sarif_run = sarif_of(run)["runs"][0]
+    assert [r["ruleId"] for r in sarif_run["results"]] == ["RVW501"]
+    notes = sarif_run["invocations"][0]["toolExecutionNotifications"]
+    assert [n["descriptor"]["id"] for n in notes] == ["results-truncated"]
+    assert notes[0]["message"]["text"].startswith("1 less severe")
+    assert sarif_run["properties"]["findings"] == 2
+
+
+def test_the_compressed_file_is_kept_under_githubs_upload_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    write(tmp_path, {f"app/module_{n}.py": APP for n in range(40)})
+    run = scan(tmp_path)
+    full = sarif.encode(sarif.document(run))
+    limit = len(gzip.compress(full.encode())) * 2 // 3
+    monkeypatch.setattr(sarif, "MAX_GZIP_BYTES", limit)
+    log = sarif_of(run)
+    assert len(gzip.compress(sarif.encode(log).encode())) <= limit
+    kept = log["runs"][0]["results"]
+    assert 0 < len(kept) < len(run.findings)
+    errors = sum(f.severity.label == "error" for f in run.findings)
+    assert sum(r["level"] == "error" for r in kept) == min(errors, len(kept))
+    notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert notes[-1]["message"]["text"].startswith(f"{len(run.findings) - len(kept)} less severe")
+
+
+def test_cli_writes_sarif_and_exits_one_on_failing_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, {"app/main.py": APP})
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--select", "production-config", "--format", "sarif",
+                                       "-o", "review.sarif"])
+    assert result.exit_code == 1, result.output
+    log = json.loads((tmp_path / "review.sarif").read_text(encoding="utf-8"))
+    validate(log)
+    assert {r["ruleId"] for r in log["runs"][0]["results"]} == {"RVW501", "RVW502"}
