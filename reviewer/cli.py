@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -20,6 +21,7 @@ from reviewer.model import Severity
 from reviewer.registry import RegistryError, find_rule, load_rules
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+REPORT_FORMATS = ("text", "json", "sarif", "github", "markdown", "html")
 
 
 def _codes(value: str | None) -> list[str] | None:
@@ -70,8 +72,10 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "output_format", default="text", show_default=True, help="Report format.",
-              type=click.Choice(["text", "json", "sarif", "github", "markdown", "html"]))
+              type=click.Choice(REPORT_FORMATS))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
+@click.option("--report", "extra_reports", multiple=True, metavar="FORMAT:FILE",
+              help="Also write the same run as FORMAT to FILE, e.g. sarif:review.sarif; repeatable.")
 @click.option("--select", help="Comma-separated rule codes, code prefixes, rule names or checklist items to run.")
 @click.option("--ignore", help="Comma-separated rule codes, names or checklist items to skip.")
 @click.option("--exclude", multiple=True, help="Glob (gitignore syntax) of paths to skip; repeatable.")
@@ -89,6 +93,7 @@ def check(
     paths: tuple[Path, ...],
     output_format: str,
     output: Path | None,
+    extra_reports: tuple[str, ...],
     select: str | None,
     ignore: str | None,
     exclude: tuple[str, ...],
@@ -107,6 +112,7 @@ def check(
 
     targets = list(paths) or [Path(".")]
     started = time.perf_counter()
+    also = [_report_target(value) for value in extra_reports]
     try:
         if config_file is not None and not config_file.is_file():
             raise ConfigError(f"{config_file}: configuration file not found")
@@ -128,13 +134,30 @@ def check(
     options = RenderOptions(color=color, seconds=time.perf_counter() - started, quiet=quiet)
     report = reporters()[output_format](run, options)
     if output is not None:
-        output.write_text(report, encoding="utf-8")
-        if not quiet:
-            click.echo(f"reviewer: wrote {output_format} report to {output}", err=True)
+        _write_report(output, report, output_format, quiet)
     else:
         click.echo(report, nl=False)
+    for report_format, path in also:
+        _write_report(path, reporters()[report_format](run, replace(options, color=False)), report_format, quiet)
     failed = bool(run.failing) or (strict and bool(run.errors))
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+def _write_report(path: Path, report: str, report_format: str, quiet: bool) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(report, encoding="utf-8")
+    if not quiet:
+        click.echo(f"reviewer: wrote {report_format} report to {path}", err=True)
+
+
+def _report_target(value: str) -> tuple[str, Path]:
+    """`FORMAT:FILE` of --report (split at the first colon, so FILE may hold colons)."""
+    report_format, _, file = value.partition(":")
+    if report_format not in REPORT_FORMATS or not file:
+        raise click.BadParameter(
+            f"{value!r}: expected FORMAT:FILE with FORMAT one of {', '.join(REPORT_FORMATS)}", param_hint="--report"
+        )
+    return report_format, Path(file)
 
 
 def _apply_overrides(

@@ -145,3 +145,14 @@ def test_progress_is_drawn_only_when_enabled_and_for_long_scans(capsys) -> None:
     bar.close()
     err = capsys.readouterr().err
     assert "50/100 files" in err and err.endswith("\r")
+
+
+def test_one_run_writes_several_reports(write, cli, tmp_path: Path) -> None:
+    write({"app/main.py": DEBUG_APP})
+    code, out, _ = cli("check", ".", "--no-cache", "--format", "json", "--report", "sarif:out/review.sarif", "--report", "markdown:review.md")
+    assert code == 1
+    assert json.loads(out)["findings"][0]["code"] == "RVW501"
+    assert json.loads((tmp_path / "out" / "review.sarif").read_text())["runs"][0]["results"][0]["ruleId"] == "RVW501"
+    assert "RVW501" in (tmp_path / "review.md").read_text()
+    code, _, err = cli("check", ".", "--report", "pdf:review.pdf")
+    assert code == 2 and "--report" in err
