@@ -30,50 +30,117 @@ class Item:
     title: str
     question: str  # what a reviewer asks when no rule decides the item
     engine: str | None = None  # a companion tool that decides the item instead of our rules
+    security: bool = False  # its findings are security problems (GitHub lists them as such)
 
 
 ITEMS: tuple[Item, ...] = (
-    Item("secrets-not-hardcoded", "Secrets and credentials are never hardcoded; they come from the environment or a secret store",
-         "Are all credentials, keys and tokens read from the environment or a secret store?"),
-    Item("parameterized-queries", "Database queries use parameterized statements; no SQL built from strings",
-         "Is every SQL statement parameterized, with no user input spliced into SQL text?"),
-    Item("no-select-star", "Queries select only the columns they need; no SELECT *",
-         "Do queries name the columns they need instead of SELECT *?"),
-    Item("input-validation", "Every endpoint validates its input with Pydantic models at the boundary",
-         "Does every endpoint take its body, query and path input through Pydantic models or typed parameters?"),
-    Item("async-io", "No blocking (sync) I/O inside async code",
-         "Does any async def call blocking I/O (requests, sync DB sessions, file I/O, time.sleep)?"),
-    Item("password-hashing", "Passwords are hashed with bcrypt/argon2 (or scrypt/pbkdf2), never stored plain or with fast hashes",
-         "Are passwords hashed with bcrypt, argon2, scrypt or pbkdf2 before they are stored?"),
-    Item("jwt-verification", "JWTs are verified: signature, algorithm pinned, expiry checked",
-         "Are JWTs decoded with signature verification, a pinned algorithm list and expiry checks?"),
-    Item("cors-restrictive", "CORS is restrictive: no wildcard origins with credentials",
-         "Does the CORS configuration list explicit origins, never `*` together with credentials?"),
-    Item("io-timeouts", "Every outbound network call has a timeout",
-         "Does every outbound HTTP, database and cache call have a timeout?"),
-    Item("no-n-plus-one", "No N+1 query patterns (queries or lazy loads inside loops)",
-         "Are related rows loaded eagerly instead of queried or lazy-loaded inside loops?"),
-    Item("reversible-migrations", "Every migration has a working downgrade",
-         "Does every migration's downgrade() undo its upgrade()?"),
-    Item("no-internal-error-leak", "Internal errors are logged, not returned to clients",
-         "Do error responses hide exception text and tracebacks from clients?"),
-    Item("production-config", "No debug mode, no reload=True, no wildcard hosts in production entry points",
-         "Do production entry points run without debug, reload and wildcard hosts?"),
-    Item("error-status-codes", "Errors return proper HTTP status codes (no error payloads with 200)",
-         "Do failing requests get 4xx/5xx status codes rather than an error body with 200?"),
-    Item("auth-on-endpoints", "Mutating endpoints require authentication/authorization",
-         "Does every POST/PUT/PATCH/DELETE endpoint depend on authentication and check authorization?"),
-    Item("pagination", "List endpoints are paginated with a maximum page size",
-         "Do list endpoints take a limit with an upper bound, and page through results?"),
-    Item("structured-logging", "Logging, not print; no secrets or passwords in log calls",
-         "Does the service log through logging (not print), without secrets in log messages?"),
+    Item(
+        "secrets-not-hardcoded",
+        "Secrets and credentials are never hardcoded; they come from the environment or a secret store",
+        "Are all credentials, keys and tokens read from the environment or a secret store?",
+        security=True,
+    ),
+    Item(
+        "parameterized-queries",
+        "Database queries use parameterized statements; no SQL built from strings",
+        "Is every SQL statement parameterized, with no user input spliced into SQL text?",
+        security=True,
+    ),
+    Item(
+        "no-select-star",
+        "Queries select only the columns they need; no SELECT *",
+        "Do queries name the columns they need instead of SELECT *?",
+    ),
+    Item(
+        "input-validation",
+        "Every endpoint validates its input with Pydantic models at the boundary",
+        "Does every endpoint take its body, query and path input through Pydantic models or typed parameters?",
+        security=True,
+    ),
+    Item(
+        "async-io",
+        "No blocking (sync) I/O inside async code",
+        "Does any async def call blocking I/O (requests, sync DB sessions, file I/O, time.sleep)?",
+    ),
+    Item(
+        "password-hashing",
+        "Passwords are hashed with bcrypt/argon2 (or scrypt/pbkdf2), never stored plain or with fast hashes",
+        "Are passwords hashed with bcrypt, argon2, scrypt or pbkdf2 before they are stored?",
+        security=True,
+    ),
+    Item(
+        "jwt-verification",
+        "JWTs are verified: signature, algorithm pinned, expiry checked",
+        "Are JWTs decoded with signature verification, a pinned algorithm list and expiry checks?",
+        security=True,
+    ),
+    Item(
+        "cors-restrictive",
+        "CORS is restrictive: no wildcard origins with credentials",
+        "Does the CORS configuration list explicit origins, never `*` together with credentials?",
+        security=True,
+    ),
+    Item(
+        "io-timeouts",
+        "Every outbound network call has a timeout",
+        "Does every outbound HTTP, database and cache call have a timeout?",
+    ),
+    Item(
+        "no-n-plus-one",
+        "No N+1 query patterns (queries or lazy loads inside loops)",
+        "Are related rows loaded eagerly instead of queried or lazy-loaded inside loops?",
+    ),
+    Item(
+        "reversible-migrations",
+        "Every migration has a working downgrade",
+        "Does every migration's downgrade() undo its upgrade()?",
+    ),
+    Item(
+        "no-internal-error-leak",
+        "Internal errors are logged, not returned to clients",
+        "Do error responses hide exception text and tracebacks from clients?",
+        security=True,
+    ),
+    Item(
+        "production-config",
+        "No debug mode, no reload=True, no wildcard hosts in production entry points",
+        "Do production entry points run without debug, reload and wildcard hosts?",
+    ),
+    Item(
+        "error-status-codes",
+        "Errors return proper HTTP status codes (no error payloads with 200)",
+        "Do failing requests get 4xx/5xx status codes rather than an error body with 200?",
+    ),
+    Item(
+        "auth-on-endpoints",
+        "Mutating endpoints require authentication/authorization",
+        "Does every POST/PUT/PATCH/DELETE endpoint depend on authentication and check authorization?",
+        security=True,
+    ),
+    Item(
+        "pagination",
+        "List endpoints are paginated with a maximum page size",
+        "Do list endpoints take a limit with an upper bound, and page through results?",
+    ),
+    Item(
+        "structured-logging",
+        "Logging, not print; no secrets or passwords in log calls",
+        "Does the service log through logging (not print), without secrets in log messages?",
+    ),
     Item("lint-clean", "Passes linting (ruff)", "Does the code pass the team's linter?", engine="ruff"),
-    Item("security-scan", "Passes a general security scan (bandit)", "Does the code pass a general security scan?", engine="bandit"),
+    Item(
+        "security-scan",
+        "Passes a general security scan (bandit)",
+        "Does the code pass a general security scan?",
+        engine="bandit",
+        security=True,
+    ),
     Item("tests-present", "Tests cover the endpoints", "Do tests exercise every endpoint, including its error paths?"),
     Item("type-checked", "Passes type checking", "Does the code pass a type checker (mypy or pyright) in CI?"),
 )
 
 ITEM_IDS = frozenset(item.id for item in ITEMS)
+SECURITY_ITEM_IDS = frozenset(item.id for item in ITEMS if item.security)
 
 
 @dataclass

@@ -71,22 +71,42 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "output_format", default="text", show_default=True, help="Report format.",
-              type=click.Choice(REPORT_FORMATS))
+@click.option(
+    "--format",
+    "output_format",
+    default="text",
+    show_default=True,
+    help="Report format.",
+    type=click.Choice(REPORT_FORMATS),
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
-@click.option("--report", "extra_reports", multiple=True, metavar="FORMAT:FILE",
-              help="Also write the same run as FORMAT to FILE, e.g. sarif:review.sarif; repeatable.")
+@click.option(
+    "--report",
+    "extra_reports",
+    multiple=True,
+    metavar="FORMAT:FILE",
+    help="Also write the same run as FORMAT to FILE, e.g. sarif:review.sarif; repeatable.",
+)
 @click.option("--select", help="Comma-separated rule codes, code prefixes, rule names or checklist items to run.")
 @click.option("--ignore", help="Comma-separated rule codes, names or checklist items to skip.")
 @click.option("--exclude", multiple=True, help="Glob (gitignore syntax) of paths to skip; repeatable.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: CPU count).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .reviewer_cache/.")
 @click.option("--fail-on", type=click.Choice([s.label for s in Severity]), help="Lowest severity that fails the run.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Configuration file (default: nearest pyproject.toml with [tool.reviewer]).")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Configuration file (default: nearest pyproject.toml with [tool.reviewer]).",
+)
 @click.option("--max-file-size", help="Skip (and report) files larger than this, e.g. 2MB.")
-@click.option("--companion", "companions", multiple=True, type=click.Choice(["ruff", "bandit"]),
-              help="Also run a companion engine (ruff: lint-clean, bandit: security-scan); repeatable.")
+@click.option(
+    "--companion",
+    "companions",
+    multiple=True,
+    type=click.Choice(["ruff", "bandit"]),
+    help="Also run a companion engine (ruff: lint-clean, bandit: security-scan); repeatable.",
+)
 @click.option("--strict", is_flag=True, help="Files that could not be reviewed fail the run too.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only findings and the summary line (text format).")
 def check(
@@ -178,7 +198,9 @@ def _apply_overrides(
     if fail_on is not None:
         config.fail_on = Severity.parse(fail_on)
     if max_file_size is not None:
-        config.max_file_size = parse_size(max_file_size, lambda problem: ConfigError(f"command line: --max-file-size: {problem}"))
+        config.max_file_size = parse_size(
+            max_file_size, lambda problem: ConfigError(f"command line: --max-file-size: {problem}")
+        )
 
 
 @main.command("rules")
@@ -188,7 +210,13 @@ def list_rules(output_format: str) -> None:
     rules = _load_rules_or_exit()
     if output_format == "json":
         data = [
-            {"code": r.code, "name": r.name, "checklist": r.checklist, "severity": r.severity.label, "summary": r.summary_line()}
+            {
+                "code": r.code,
+                "name": r.name,
+                "checklist": r.checklist,
+                "severity": r.severity.label,
+                "summary": r.summary_line(),
+            }
             for r in rules
         ]
         click.echo(json.dumps(data, indent=2))

@@ -38,7 +38,9 @@ class Companion:
         return [*base, "-f", "json", "-q", "--exit-zero", *files]
 
 
-COMPANIONS = {c.name: c for c in (Companion("ruff", "lint-clean", "ruff"), Companion("bandit", "security-scan", "bandit"))}
+COMPANIONS = {
+    c.name: c for c in (Companion("ruff", "lint-clean", "ruff"), Companion("bandit", "security-scan", "bandit"))
+}
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,19 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
 _SIZE = re.compile(r"^\s*(\d+)\s*([kmg]?i?b?)\s*$", re.IGNORECASE)
-_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2, "mib": 1024**2,
-          "g": 1024**3, "gb": 1024**3, "gib": 1024**3}
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1024,
+    "kb": 1024,
+    "kib": 1024,
+    "m": 1024**2,
+    "mb": 1024**2,
+    "mib": 1024**2,
+    "g": 1024**3,
+    "gb": 1024**3,
+    "gib": 1024**3,
+}
 
 
 class ConfigError(Exception):
@@ -129,7 +140,7 @@ def parse_table(table: Mapping[str, Any], source: Path | None, prefix: str = "to
             except ValueError as error:
                 raise fail(key, str(error)) from None
         elif key == "max-file-size":
-            config.max_file_size = parse_size(value, lambda problem: fail(key, problem))
+            config.max_file_size = parse_size(value, lambda problem, key=key: fail(key, problem))
         elif key == "companions":
             config.companions = string_list(key, value)
             unknown = sorted(set(config.companions) - set(COMPANIONS))
@@ -140,7 +151,9 @@ def parse_table(table: Mapping[str, Any], source: Path | None, prefix: str = "to
                 raise fail(key, "expected a table of rule option tables ([tool.reviewer.rules.CODE])")
             config.rules = {rule: dict(options) for rule, options in value.items()}
         else:
-            known = "select, ignore, exclude, extend-exclude, per-file-ignores, fail-on, max-file-size, companions, rules"
+            known = (
+                "select, ignore, exclude, extend-exclude, per-file-ignores, fail-on, max-file-size, companions, rules"
+            )
             raise fail(key, f"unknown key (known keys: {known})")
     return config
 
@@ -237,4 +250,6 @@ def _type_name(default: Any) -> str:
         return "a severity (info, warning, error)"
     if isinstance(default, (list, tuple)):
         return "a list of strings"
-    return {bool: "true or false", int: "an integer", float: "a number", str: "a string"}.get(type(default), type(default).__name__)
+    return {bool: "true or false", int: "an integer", float: "a number", str: "a string"}.get(
+        type(default), type(default).__name__
+    )

@@ -25,7 +25,9 @@ def load_rules() -> list[type[Rule]]:
         try:
             obj = entry_point.load()
         except Exception as error:  # noqa: BLE001 - a broken plugin is named, not a traceback
-            raise RegistryError(f"rule plugin {entry_point.name!r} ({entry_point.value}) failed to load: {error}") from error
+            raise RegistryError(
+                f"rule plugin {entry_point.name!r} ({entry_point.value}) failed to load: {error}"
+            ) from error
         loaded.extend(rules_in([obj]))
     return check_unique(loaded)
 

@@ -52,7 +52,10 @@ class FixtureOutcome:
     def problems(self) -> list[str]:
         lines = [f"false positive: {p}:{n}: {c}" for p, n, c in sorted(self.unexpected)]
         lines += [f"missed: {p}:{n}: {c}" for p, n, c in sorted(self.missed)]
-        lines += [f"known miss now caught (turn it into `# expect:`): {p}:{n}: {c}" for p, n, c in sorted(self.known_misses & self.actual)]
+        lines += [
+            f"known miss now caught (turn it into `# expect:`): {p}:{n}: {c}"
+            for p, n, c in sorted(self.known_misses & self.actual)
+        ]
         lines += [
             f"known false positive gone (remove the marker): {p}:{n}: {c}"
             for p, n, c in sorted(self.known_false_positives - self.actual)

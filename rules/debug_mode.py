@@ -76,7 +76,8 @@ class DebugModeEnabled(Rule):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         bases = {self.qualify(base.value) for base in node.bases}
         is_settings = bool(bases & SETTINGS_BASES) or (
-            node.name.value.endswith(("Settings", "Config")) and any(b and b.endswith(("Settings", "Config")) for b in bases)
+            node.name.value.endswith(("Settings", "Config"))
+            and any(b and b.endswith(("Settings", "Config")) for b in bases)
         )
         self._settings_classes.append(is_settings and not _DEVELOPMENT.search(node.name.value))
 
@@ -90,7 +91,11 @@ class DebugModeEnabled(Rule):
         if name in APP_CLASSES:
             debug = keyword(node, "debug")
             if debug is not None and is_true(debug.value):
-                self.report(debug, f"{name.rsplit('.', 1)[-1]} app created with debug=True: unhandled errors are served to clients as tracebacks")
+                self.report(
+                    debug,
+                    f"{name.rsplit('.', 1)[-1]} app created with debug=True: "
+                    "unhandled errors are served to clients as tracebacks",
+                )
             return
         if name in ENV_READERS or self._is_starlette_config(node.func):
             variable = argument(node, 0, "key")
@@ -99,7 +104,9 @@ class DebugModeEnabled(Rule):
                 return
             env_name = string_value(variable.value)
             if env_name and _DEBUG_NAME.search(env_name) and is_truthy_literal(fallback.value):
-                self.report(fallback, f"{env_name} falls back to true when the variable is unset: debug mode is on by default")
+                self.report(
+                    fallback, f"{env_name} falls back to true when the variable is unset: debug mode is on by default"
+                )
 
     def _is_starlette_config(self, func: cst.BaseExpression) -> bool:
         return isinstance(func, cst.Name) and func.value in self._starlette_configs
@@ -129,7 +136,10 @@ class DebugModeEnabled(Rule):
             and target.value.value in self._apps
             and is_true(value)
         ):
-            self.report(target, f"{target.value.value}.debug = True turns on debug mode: unhandled errors are served as tracebacks")
+            self.report(
+                target,
+                f"{target.value.value}.debug = True turns on debug mode: unhandled errors are served as tracebacks",
+            )
             return
         if not isinstance(target, cst.Name) or target.value.lower() != "debug":
             return
@@ -140,7 +150,10 @@ class DebugModeEnabled(Rule):
         default = self._field_default(value)
         if default is not None and is_true(default):
             where = "settings field" if in_settings_class else "settings module"
-            self.report(target, f"{where} {target.value} defaults to True: debug mode is on unless every deployment turns it off")
+            self.report(
+                target,
+                f"{where} {target.value} defaults to True: debug mode is on unless every deployment turns it off",
+            )
 
     def _field_default(self, value: cst.BaseExpression) -> cst.BaseExpression | None:
         if isinstance(value, cst.Call) and self.qualify(value.func) in FIELD_FUNCTIONS:

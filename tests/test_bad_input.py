@@ -23,14 +23,16 @@ def errors_by_path(report: dict) -> dict[str, dict]:
 
 
 def test_each_bad_file_is_an_error_and_the_good_file_is_still_reviewed(write, check_json) -> None:
-    write({
-        "app/main.py": DEBUG_APP,
-        "app/broken.py": "import os\n\norders = = []\n",
-        "app/latin1.py": b'name = "caf\xe9"\n',
-        "app/blob.py": b"\x00\x01\x02binary",
-        "app/empty.py": "",
-        "app/bad_cookie.py": b"# -*- coding: no-such-codec -*-\nx = 1\n",
-    })
+    write(
+        {
+            "app/main.py": DEBUG_APP,
+            "app/broken.py": "import os\n\norders = = []\n",
+            "app/latin1.py": b'name = "caf\xe9"\n',
+            "app/blob.py": b"\x00\x01\x02binary",
+            "app/empty.py": "",
+            "app/bad_cookie.py": b"# -*- coding: no-such-codec -*-\nx = 1\n",
+        }
+    )
     code, report = check_json(".")
     assert code == 1, "the run still exits by its findings"
     assert [f["path"] for f in report["findings"]] == ["app/main.py"]
@@ -46,7 +48,13 @@ def test_each_bad_file_is_an_error_and_the_good_file_is_still_reviewed(write, ch
 
 
 def test_pep263_declared_encoding_is_honoured(write, check_json) -> None:
-    write({"app/legacy.py": '# -*- coding: latin-1 -*-\nfrom fastapi import FastAPI\nname = "caf\xe9"\napp = FastAPI(debug=True)\n'.encode("latin-1")})
+    write(
+        {
+            "app/legacy.py": (
+                '# -*- coding: latin-1 -*-\nfrom fastapi import FastAPI\nname = "caf\xe9"\napp = FastAPI(debug=True)\n'
+            ).encode("latin-1")
+        }
+    )
     _, report = check_json(".")
     assert report["errors"] == []
     assert [(f["path"], f["line"]) for f in report["findings"]] == [("app/legacy.py", 4)]

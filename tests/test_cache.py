@@ -43,7 +43,9 @@ def test_a_changed_file_or_configuration_is_reviewed_again(write, tmp_path: Path
     assert review(tmp_path, Config(select=["RVW501"])).cache_hits == 0
 
 
-def test_corrupt_truncated_and_foreign_entries_are_ignored_and_rewritten(write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_corrupt_truncated_and_foreign_entries_are_ignored_and_rewritten(
+    write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write({"app/a.py": DEBUG_APP, "app/b.py": DEBUG_APP, "app/c.py": DEBUG_APP})
     review(tmp_path)
     a, b, c = entries(tmp_path)
@@ -58,7 +60,9 @@ def test_corrupt_truncated_and_foreign_entries_are_ignored_and_rewritten(write, 
     assert review(tmp_path).cache_hits == 3, "the damaged entries were rewritten"
 
 
-def test_an_entry_signed_with_another_key_is_never_loaded(write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_entry_signed_with_another_key_is_never_loaded(
+    write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write({"app/a.py": DEBUG_APP})
     review(tmp_path)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "someone-else"))

@@ -28,7 +28,10 @@ def test_text_report_lines_checklist_and_summary(write, cli) -> None:
     write({"app/main.py": DEBUG_APP + ECHO, "app/broken.py": "def (:\n"})
     code, out, _ = cli("check", ".", "--no-cache")
     lines = out.splitlines()
-    assert lines[0] == "app/main.py:2:15: RVW501 [production-config] FastAPI app created with debug=True: unhandled errors are served to clients as tracebacks"
+    assert lines[0] == (
+        "app/main.py:2:15: RVW501 [production-config] "
+        "FastAPI app created with debug=True: unhandled errors are served to clients as tracebacks"
+    )
     assert lines[1].startswith("app/main.py:4:")
     assert "Checklist" in lines
     for item in ITEMS:
@@ -44,10 +47,36 @@ def test_json_report_contract(write, check_json) -> None:
     _, report = check_json(".")
     assert {"version", "files_scanned", "checklist", "findings", "errors"} <= set(report)
     assert [item["id"] for item in report["checklist"]] == [item.id for item in ITEMS]
-    assert {item["verdict"] for item in report["checklist"]} <= {"pass", "fail", "warn", "not-applicable", "manual", "skipped"}
+    assert {item["verdict"] for item in report["checklist"]} <= {
+        "pass",
+        "fail",
+        "warn",
+        "not-applicable",
+        "manual",
+        "skipped",
+    }
     finding = report["findings"][0]
-    assert set(finding) == {"code", "name", "checklist", "severity", "path", "line", "column", "end_line", "end_column", "message", "fingerprint", "fix"}
-    assert (finding["path"], finding["line"], finding["column"], finding["end_line"], finding["end_column"]) == ("app/main.py", 2, 15, 2, 25)
+    assert set(finding) == {
+        "code",
+        "name",
+        "checklist",
+        "severity",
+        "path",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "message",
+        "fingerprint",
+        "fix",
+    }
+    assert (finding["path"], finding["line"], finding["column"], finding["end_line"], finding["end_column"]) == (
+        "app/main.py",
+        2,
+        15,
+        2,
+        25,
+    )
     assert len(finding["fingerprint"]) == 32
     assert report["errors"][0]["kind"] == "syntax-error"
 
@@ -149,7 +178,17 @@ def test_progress_is_drawn_only_when_enabled_and_for_long_scans(capsys) -> None:
 
 def test_one_run_writes_several_reports(write, cli, tmp_path: Path) -> None:
     write({"app/main.py": DEBUG_APP})
-    code, out, _ = cli("check", ".", "--no-cache", "--format", "json", "--report", "sarif:out/review.sarif", "--report", "markdown:review.md")
+    code, out, _ = cli(
+        "check",
+        ".",
+        "--no-cache",
+        "--format",
+        "json",
+        "--report",
+        "sarif:out/review.sarif",
+        "--report",
+        "markdown:review.md",
+    )
     assert code == 1
     assert json.loads(out)["findings"][0]["code"] == "RVW501"
     assert json.loads((tmp_path / "out" / "review.sarif").read_text())["runs"][0]["results"][0]["ruleId"] == "RVW501"

@@ -55,25 +55,29 @@ def test_invalid_toml_and_missing_config_file_exit_2(write, cli) -> None:
 
 
 def test_nearest_pyproject_with_a_reviewer_table_is_used(write, tmp_path: Path) -> None:
-    write({
-        "pyproject.toml": pyproject("fail-on = 'warning'\n"),
-        "services/api/pyproject.toml": "[project]\nname = 'api'\n",
-        "services/api/app/main.py": "x = 1\n",
-    })
+    write(
+        {
+            "pyproject.toml": pyproject("fail-on = 'warning'\n"),
+            "services/api/pyproject.toml": "[project]\nname = 'api'\n",
+            "services/api/app/main.py": "x = 1\n",
+        }
+    )
     found = find_config(tmp_path / "services" / "api" / "app" / "main.py")
     assert found == tmp_path / "pyproject.toml"
     assert load_config(found).fail_on is Severity.WARNING
 
 
 def test_select_ignore_fail_on_and_per_file_ignores_apply(write, check_json) -> None:
-    write({
-        "pyproject.toml": pyproject(
-            "ignore = ['sql-echo-enabled']\nfail-on = 'warning'\n"
-            "[tool.reviewer.per-file-ignores]\n'scripts/**' = ['RVW501']\n"
-        ),
-        "app/main.py": DEBUG_APP + ECHO,
-        "scripts/dev.py": DEBUG_APP,
-    })
+    write(
+        {
+            "pyproject.toml": pyproject(
+                "ignore = ['sql-echo-enabled']\nfail-on = 'warning'\n"
+                "[tool.reviewer.per-file-ignores]\n'scripts/**' = ['RVW501']\n"
+            ),
+            "app/main.py": DEBUG_APP + ECHO,
+            "scripts/dev.py": DEBUG_APP,
+        }
+    )
     code, report = check_json(".")
     assert [(f["path"], f["code"]) for f in report["findings"]] == [("app/main.py", "RVW501")]
     assert code == 1
@@ -91,7 +95,12 @@ def test_command_line_overrides_configuration(write, check_json) -> None:
 
 
 def test_rule_options_are_typed_and_severity_is_configurable(write, check_json) -> None:
-    write({"pyproject.toml": pyproject("[tool.reviewer.rules.debug-mode-enabled]\nseverity = 'info'\n"), "app/main.py": DEBUG_APP})
+    write(
+        {
+            "pyproject.toml": pyproject("[tool.reviewer.rules.debug-mode-enabled]\nseverity = 'info'\n"),
+            "app/main.py": DEBUG_APP,
+        }
+    )
     code, report = check_json(".")
     assert code == 0
     assert report["findings"][0]["severity"] == "info"

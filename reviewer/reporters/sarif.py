@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import quote
 
 from reviewer import __version__
+from reviewer.checklist import SECURITY_ITEM_IDS
 from reviewer.engine import Run
 from reviewer.model import ErrorKind, FileError, Finding, Fix, Severity, Span
 from reviewer.reporters import RenderOptions
@@ -35,12 +36,6 @@ FINGERPRINT_KEY = "backendReviewer/v1"
 SOURCE_ROOT = "%SRCROOT%"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 PROBLEM_SEVERITIES = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "recommendation"}
-# Checklist items whose findings are security problems: GitHub files them under security results.
-SECURITY_ITEMS = frozenset({
-    "secrets-not-hardcoded", "parameterized-queries", "input-validation", "password-hashing",
-    "jwt-verification", "cors-restrictive", "no-internal-error-leak", "auth-on-endpoints", "security-scan",
-})
-
 MAX_RESULTS = 25_000
 MAX_TAGS = 20
 MAX_DESCRIPTION = 1024
@@ -126,7 +121,7 @@ def _descriptors(run: Run) -> tuple[list[dict[str, Any]], dict[str, int]]:
 def _descriptor(rule: type[Rule]) -> dict[str, Any]:
     documentation = rule.documentation() or rule.summary_line() or rule.name
     summary = rule.summary_line() or rule.name
-    tags = [rule.checklist, *(["security"] if rule.checklist in SECURITY_ITEMS else [])]
+    tags = [rule.checklist, *(["security"] if rule.checklist in SECURITY_ITEM_IDS else [])]
     return {
         "id": rule.code,
         "name": rule.name[:MAX_NAME],
