@@ -1,0 +1,88 @@
+"""Blocking I/O called directly in a coroutine."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from reviewer.model import Edit, Fix, Severity
+from rules._async_scan import DirectBlockingRule
+from rules._blocking_apis import OPTIONS, SESSION, SLEEP, Blocking
+
+
+class BlockingCallInAsync(DirectBlockingRule):
+    """A coroutine calls blocking I/O directly: HTTP, files, sockets, subprocesses, sleep.
+
+    ## What it does
+    Flags, inside any `async def` (routes, dependencies, middleware, exception handlers, plain
+    coroutines), calls that block the thread: `requests` (functions and `Session` methods), a
+    sync `httpx.Client`, `urllib.request`, `http.client`, `smtplib`, blocking `socket` calls,
+    `time.sleep`, `subprocess.run/call/check_output`, `Popen(...).wait()`, `os.system`, builtin
+    `open()`, `pathlib.Path.read_text/write_bytes/...`, `shutil` copies, `psycopg2`/`sqlite3`
+    connections, sync `redis.Redis`, `boto3` clients, the sync Stripe SDK and `pandas.read_sql`.
+    Names are resolved through imports and aliases (`import requests as r`, `from time import
+    sleep`); objects are followed from their construction, annotation or module-level binding,
+    also across modules. A call on an object is reported once per coroutine, at its first use.
+
+    ## Why is this bad?
+    A coroutine runs on the event loop's only thread. While it waits on a blocking call, no other
+    request is served: one slow upstream stalls the whole worker.
+
+    ## Example
+    ```python
+    @router.get("/rates")
+    async def rates():
+        response = requests.get(RATES_URL, timeout=5)
+        time.sleep(1)
+        return response.json()
+    ```
+
+    ## Use instead
+    ```python
+    @router.get("/rates")
+    async def rates(client: httpx.AsyncClient = Depends(get_client)):
+        response = await client.get(RATES_URL, timeout=5)
+        await asyncio.sleep(1)
+        return response.json()
+    ```
+    or keep the sync code and move it off the loop: `await run_in_threadpool(fetch_rates)`, or make
+    the route a plain `def` (FastAPI runs those in a threadpool).
+
+    ## Known problems
+    Awaited calls, calls inside lambdas and functions passed to `asyncio.to_thread`,
+    `run_in_threadpool`, `loop.run_in_executor` or `BackgroundTasks.add_task` are not reported.
+    Objects whose type cannot be told from annotations, constructors or bindings (an attribute of
+    an untyped parameter) are not followed. Calls under `if <global> is None:` in a function that
+    declares that global (lazy one-time initialisation) are not reported. Test code is not checked.
+
+    ## Fix safety
+    `time.sleep(x)` as a statement of its own becomes `await asyncio.sleep(x)` when the module
+    imports `asyncio`.
+
+    ## Options
+    `blocking-calls` (extra qualified functions that block), `blocking-clients` (classes or
+    factories whose every method call blocks), `session-dependencies` (see RVW402).
+    """
+
+    code = "RVW401"
+    name = "blocking-call-in-async"
+    severity = Severity.ERROR
+    options = OPTIONS
+
+    @classmethod
+    def wants(cls, blocking: Blocking, offloader: str | None) -> bool:
+        return offloader is None and blocking.category != SESSION
+
+    def fix(self, node: cst.Call, statement: cst.CSTNode | None, blocking: Blocking) -> Fix | None:
+        if blocking.category != SLEEP:
+            return None
+        aliases = self.context.summary.imports.aliases
+        asyncio = next((local for local, full in aliases.items() if full == "asyncio"), None)
+        if asyncio is None or not isinstance(statement, cst.SimpleStatementLine) or not any(
+            isinstance(small, cst.Expr) and small.value is node for small in statement.body
+        ):
+            return None
+        arguments = self.context.tree.code_for_node(node)[len(self.context.tree.code_for_node(node.func)):]
+        return Fix(
+            description="replace time.sleep with await asyncio.sleep",
+            edits=(Edit(self.context.span(node), f"await {asyncio}.sleep{arguments}"),),
+        )

@@ -1,0 +1,175 @@
+"""The async-io rules beyond their fixtures: chain messages, the sleep fix, options, limits, caching."""
+
+from __future__ import annotations
+
+import pickle
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from reviewer import engine
+from reviewer.analysis import analyze
+from reviewer.config import Config
+from reviewer.model import Finding
+from reviewer.registry import load_rules
+from rules.blocking_call_chain import MAX_CHAIN
+
+RULES = load_rules()
+ASYNC_IO = [rule for rule in RULES if rule.checklist == "async-io"]
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "async-io"
+
+
+def check(root: Path, select: str = "async-io", rules: dict | None = None, use_cache: bool = False) -> list[Finding]:
+    config = Config(select=[select], rules=rules or {})
+    return engine.run([root], config, RULES, jobs=1, use_cache=use_cache, cwd=root).findings
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, content in files.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(content), encoding="utf-8")
+    return root
+
+
+def test_chain_message_names_every_hop_from_the_coroutine_to_the_blocking_call() -> None:
+    findings = check(FIXTURES / "chain_app", select="RVW403")
+    by_line = {(f.path, f.span.line): f.message for f in findings}
+    message = by_line[("app/api/reports.py", 18)]
+    assert message.startswith(
+        "`get_report -> app.services.reports.build -> app.clients.http.fetch_json -> requests.get` blocks the "
+        "event loop in async route `get_report`"
+    )
+
+
+def test_chain_through_an_offload_argument_says_it_runs_before_the_offload() -> None:
+    findings = check(FIXTURES / "chain_app", select="RVW403")
+    message = next(f.message for f in findings if f.span.line == 44)
+    assert "evaluated before `to_thread` offloads anything" in message
+
+
+def test_time_sleep_statement_gets_an_await_asyncio_sleep_fix(tmp_path: Path) -> None:
+    write(tmp_path, {"jobs.py": """\
+        import asyncio
+        import time
+
+
+        async def poll():
+            time.sleep(0.5)
+            delay = time.sleep(1)
+            return delay
+        """})
+    findings = sorted(check(tmp_path, select="RVW401"), key=lambda f: f.span.line)
+    assert [f.span.line for f in findings] == [6, 7]
+    fixed, unfixable = findings
+    assert fixed.fix is not None
+    edits = [(edit.span.line, edit.span.column, edit.replacement) for edit in fixed.fix.edits]
+    assert edits == [(6, 5, "await asyncio.sleep(0.5)")]
+    assert unfixable.fix is None  # its value is used: not a mechanical rewrite
+
+
+def test_no_sleep_fix_without_asyncio_imported(tmp_path: Path) -> None:
+    write(tmp_path, {"jobs.py": "from time import sleep\n\n\nasync def poll():\n    sleep(1)\n"})
+    (finding,) = check(tmp_path, select="RVW401")
+    assert finding.fix is None
+
+
+def test_blocking_calls_and_clients_are_extendable_by_options(tmp_path: Path) -> None:
+    write(tmp_path, {"sync.py": """\
+        import legacy_sdk
+        from legacy_sdk import Client
+
+
+        async def sync_orders():
+            legacy_sdk.fetch_orders(since="2024-01-01")
+            client = Client("https://erp.example.com")
+            client.push(order_id=1)
+            client.push(order_id=2)
+        """})
+    assert check(tmp_path, select="RVW401") == []
+    options = {"RVW401": {"blocking-calls": ["legacy_sdk.fetch_orders"], "blocking-clients": ["legacy_sdk.Client"]}}
+    findings = check(tmp_path, select="RVW401", rules=options)
+    assert sorted(f.span.line for f in findings) == [6, 8]
+
+
+def test_session_dependencies_option_marks_an_opaque_dependency_as_a_sync_session(tmp_path: Path) -> None:
+    write(tmp_path, {"routes.py": """\
+        from fastapi import Depends
+        from platform_db import provide_session
+
+
+        async def read(db=Depends(provide_session)):
+            return db.execute("select 1")
+        """})
+    assert check(tmp_path, select="RVW402") == []
+    findings = check(tmp_path, select="RVW402", rules={"RVW402": {"session-dependencies": ["provide_session"]}})
+    assert [f.span.line for f in findings] == [6]
+
+
+def _chain_module(length: int) -> str:
+    hops = [f"def hop{i}():\n    return hop{i + 1}()\n" for i in range(length - 1)]
+    hops.append(f"def hop{length - 1}():\n    return requests.get('https://example.com', timeout=5)\n")
+    return "import requests\n\n" + "\n".join(hops)
+
+
+def test_deep_chains_end_at_the_chain_limit(tmp_path: Path) -> None:
+    length = MAX_CHAIN + 4
+    write(tmp_path, {
+        "app/hops.py": _chain_module(length),
+        "app/routes.py": (
+            "from app import hops\n\n\nasync def near():\n    hops.hop4()\n\n\nasync def far():\n    hops.hop0()\n"
+        ),
+    })
+    findings = check(tmp_path, select="RVW403")
+    assert [(f.path, f.span.line) for f in findings] == [("app/routes.py", 5)]
+    assert findings[0].message.count(" -> ") == length - 4 + 1
+
+
+def test_recursive_helpers_terminate_with_one_finding_per_call_site(tmp_path: Path) -> None:
+    write(tmp_path, {"loop.py": """\
+        import time
+
+
+        def a(n):
+            return b(n) if n else a(n)
+
+
+        def b(n):
+            time.sleep(n)
+            return a(n - 1)
+
+
+        async def run():
+            a(3)
+            a(4)
+        """})
+    findings = check(tmp_path, select="RVW403")
+    assert sorted(f.span.line for f in findings) == [14, 15]
+    assert all("`run -> loop.a -> loop.b -> time.sleep`" in f.message for f in findings)
+
+
+def test_summaries_stay_picklable_and_small() -> None:
+    source = (FIXTURES / "chain_app" / "app" / "api" / "reports.py").read_bytes()
+    result = analyze("app/api/reports.py", source, ASYNC_IO, {rule.code: dict(rule.options) for rule in ASYNC_IO})
+    data = pickle.dumps(result.summary)
+    assert pickle.loads(data).extras.keys() >= {"RVW401", "RVW403"}
+    assert len(data) < 40 * len(source)
+
+
+def test_cached_run_reports_the_same_repository_findings(tmp_path: Path) -> None:
+    app = tmp_path / "chain_app"
+    for file in (FIXTURES / "chain_app").rglob("*.py"):
+        target = app / file.relative_to(FIXTURES / "chain_app")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(file.read_bytes())
+    cold = check(app, use_cache=True)
+    warm = check(app, use_cache=True)
+    assert cold and [(f.path, f.span, f.message) for f in cold] == [(f.path, f.span, f.message) for f in warm]
+
+
+@pytest.mark.parametrize("rule", ASYNC_IO, ids=lambda rule: rule.code)
+def test_every_rule_documents_the_required_sections(rule: type) -> None:
+    documentation = rule.documentation()
+    for section in ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Known problems"):
+        assert section in documentation, f"{rule.code} lacks {section}"
