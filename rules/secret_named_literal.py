@@ -1,0 +1,285 @@
+"""A literal bound to a secret-bearing name: a hardcoded password, token, API key or secret."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import libcst as cst
+
+from reviewer.syntax import argument, keyword
+from rules._secret_patterns import (
+    VALUE_WRAPPERS,
+    SecretRule,
+    credential_of_header,
+    credentials_in,
+    is_label,
+    is_placeholder,
+    is_plain_literal,
+    literal_text,
+    looks_generated,
+    mask,
+    matches_token_format,
+    name_segments,
+    secret_kind_of_name,
+    signing_key_argument,
+    target_name,
+    unwrap_value,
+)
+
+ENV_READERS = frozenset(
+    {"os.getenv", "os.environ.get", "os.environ.setdefault", "os.putenv", "decouple.config", "decouple.AutoConfig"}
+)
+STARLETTE_CONFIG = "starlette.config.Config"
+CONSTANT_TIME_COMPARE = frozenset({"hmac.compare_digest", "secrets.compare_digest"})
+ENUM_BASES = frozenset({"enum.Enum", "enum.StrEnum", "enum.IntEnum", "enum.Flag", "enum.IntFlag", "strenum.StrEnum"})
+MIN_SECRET_LENGTH = 3
+# Last words of names that hold a user name: a password equal to its user is a default.
+USER_WORDS = frozenset({"user", "username", "login", "usr", "uid"})
+
+
+class SecretNamedLiteral(SecretRule):
+    """A literal is bound to a name that says it holds a secret (password, token, API key, ...).
+
+    ## What it does
+    Flags a string (or bytes) literal bound to a secret-bearing name: an assignment
+    (`API_KEY = "..."`, `self.password = "..."`, `os.environ["TOKEN"] = "..."`), a class field with
+    a default (Pydantic `BaseSettings`/`BaseModel`, dataclasses, `Field("...")`,
+    `SecretStr("...")`), a keyword argument (`create_engine(..., password="...")`,
+    `dict(password=...)`, `requests.get(..., auth=("user", "..."))`), a parameter default, a dict
+    key (`{"api_key": "..."}`, `{"Authorization": "Bearer ..."}`), a comparison
+    (`if token == "..."`), and the fallback of `os.getenv("SECRET_KEY", "...")`,
+    `os.environ.get(...)`, `decouple.config(..., default=...)` and a Starlette `Config`.
+
+    Names are matched by their words, not by substring: the last word must be a secret noun
+    (`password`/`passwd`/`pwd`/`pass`, `passphrase`, `secret`, `token`, `credentials`, `creds`,
+    `Authorization`) or `key` after a qualifier (`api`, `secret`, `access`, `private`, `signing`,
+    `client`, `encryption`, `jwt`, `session`, `webhook`, a vendor such as `stripe` or `openai`, ...).
+    So `OPENAI_API_KEY`, `jwtSecret`, `db_pwd` and `client_secret` are secrets, while
+    `token_type`, `PASSWORD_RESET_URL`, `password_min_length`, `TOKEN_PREFIX`, `API_KEY_HEADER`,
+    `hashed_password`, `next_token` and `public_key` are not. Add words with the
+    `extra-secret-names` option.
+
+    Placeholder policy: a value is not reported when it is empty or shorter than 3 characters,
+    has no letter or digit (`"***"`, `"!"`), repeats one character (`"xxxx"`), is a template
+    (`<token>`, `${VAR}`, `{password}`, `%(pw)s`), contains a word announcing it is not real
+    (`changeme`, `changethis`, `replace`, `your`, `placeholder`, `example`, `dummy`, `fake`,
+    `mock`, `sample`, `test`, `redacted`, `todo`, ..., or an `extra-placeholders` word), is a
+    known token prefix without a real token (`"sk_live_"`, `"xoxb-valid"`), is public by design
+    (`pk_live_...`, PEM public keys, Sentry DSNs) or is a password hash (`$2b$...`). A value that
+    names rather than holds the secret is a label and is not reported either: a header or
+    environment variable name (`"X-API-Key"`, `"SECRET_KEY"`), an identifier naming a secret
+    (`"access_token"`), a scope or dotted key, a URL or path, a sentence, a scheme word
+    (`"bearer"`). Other values are reported, including weak development defaults such as
+    `SECRET: str = "super secret jwt secret"` or `password: str = "admin"`: they are what runs
+    when a deployment forgets to set the variable. A password equal to the user bound next to it
+    (`POSTGRES_USER = POSTGRES_PASSWORD = "app"`) is a local default, like `app:app@localhost`.
+
+    Test code (`tests/`, `conftest.py`, `test_*.py`) and seed/fixture/factory data modules
+    (`scripts/seeds.py`, `app/fixtures/`) are full of made-up credentials
+    (`"the-access-token"`, `"s3cret!"`): there only values that look generated (16 or more
+    characters mixing letters and digits, high entropy, no words such as `token` in them) are
+    reported, at the `test-severity` option (`info` by default).
+
+    ## Why is this bad?
+    A committed secret is readable by everyone with repository access and stays in history. A
+    default value for a secret setting also means a deployment that forgets the variable runs
+    with a publicly known key (forgeable sessions and tokens, an open database).
+
+    ## Example
+    ```python
+    class Settings(BaseSettings):
+        secret_key: str = "s3cr3t-signing-key"
+        smtp_password: str = "hunter22"
+
+    OPENAI_API_KEY = os.getenv("OPENAI_API_KEY", "sk-live-key")
+    ```
+
+    ## Use instead
+    Declare the setting without a default (it becomes required), typed `SecretStr` so it is not
+    printed, and supply it through the environment, a `.env` file kept out of git, or a secret
+    store:
+    ```python
+    class Settings(BaseSettings):
+        secret_key: SecretStr
+        smtp_password: SecretStr
+
+    OPENAI_API_KEY = os.environ["OPENAI_API_KEY"]
+    ```
+    For local development, put the values in `.env` (listed in `.gitignore`); for tests, set
+    them in `conftest.py` or the CI environment.
+
+    ## Known problems
+    Values of Enum members and OpenAPI `example`/`examples`/`json_schema_extra` blocks are not
+    checked (they are labels and documentation). A value built at run time (f-string,
+    concatenation of names) is not followed. An identifier-shaped value ending in a secret word
+    (`"my_secret_key"`) is taken for a label and not reported.
+
+    ## Options
+    - `test-severity` (default `info`): severity of findings in test code and seed/fixture data.
+    - `extra-placeholders` (default `[]`): more words that mark a value as a placeholder
+      (e.g. `["acme-default"]`).
+    - `extra-secret-names` (default `[]`): more names or name endings that hold secrets
+      (e.g. `["license_code", "pin"]`), matched by words like the built-in ones.
+    """
+
+    code = "RVW102"
+    name = "secret-named-literal"
+    options: ClassVar[dict[str, object]] = {**SecretRule.options, "extra-secret-names": []}
+
+    def __init__(self, context, options) -> None:  # noqa: ANN001
+        super().__init__(context, options)
+        self._extra_names = list(self.config.get("extra-secret-names", []))
+        self._classes: list[bool] = []  # per enclosing class: is it an Enum?
+        # Per module and class body: literal values bound to user names (`POSTGRES_USER = "app"`).
+        self._user_values: list[set[str]] = [set()]
+        self._functions = 0
+        self._reported: set[cst.CSTNode] = set()
+        self._starlette_configs: set[str] = set()
+
+    # --- where we are ---
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        bases = [self.qualify(base.value) or "" for base in node.bases]
+        self._classes.append(any(base in ENUM_BASES or base.endswith("Enum") for base in bases))
+        self._user_values.append(set())
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._classes.pop()
+        self._user_values.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions += 1
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._functions -= 1
+
+    def _in_enum_body(self) -> bool:
+        return bool(self._classes) and self._classes[-1] and not self._functions
+
+    # --- bindings ---
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        super().visit_Assign(node)
+        for target in node.targets:
+            if (
+                isinstance(target.target, cst.Name)
+                and isinstance(node.value, cst.Call)
+                and self.qualify(node.value.func) == STARLETTE_CONFIG
+            ):
+                self._starlette_configs.add(target.target.value)
+        if self._in_enum_body():
+            return
+        for target in node.targets:
+            if isinstance(target.target, cst.Tuple) and isinstance(node.value, cst.Tuple):
+                for element, value in zip(target.target.elements, node.value.elements, strict=False):
+                    self._check_binding(target_name(element.value), value.value)
+            else:
+                self._check_binding(target_name(target.target), node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        super().visit_AnnAssign(node)
+        if node.value is not None and not self._in_enum_body():
+            self._check_binding(target_name(node.target), node.value)
+
+    def visit_Param(self, node: cst.Param) -> None:
+        if node.default is not None:
+            self._check_binding(node.name.value, node.default)
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        super().visit_DictElement(node)
+        self._check_binding(literal_text(node.key) if is_plain_literal(node.key) else None, node.value)
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        left = node.left
+        for comparison in node.comparisons:
+            if isinstance(comparison.operator, (cst.Equal, cst.NotEqual)):
+                right = comparison.comparator
+                if is_plain_literal(right):
+                    self._check_binding(target_name(left), right, compared=True)
+                elif is_plain_literal(left):
+                    self._check_binding(target_name(right), left, compared=True)
+            left = comparison.comparator
+
+    def visit_Call(self, node: cst.Call) -> None:
+        signing = signing_key_argument(node, self.qualify)
+        if signing is not None and signing[2] is not None:
+            return  # the key argument of a signing call is RVW103's
+        name = self.qualify(node.func)
+        if name in ENV_READERS or (isinstance(node.func, cst.Name) and node.func.value in self._starlette_configs):
+            self._check_env_fallback(node)
+            return
+        if name in CONSTANT_TIME_COMPARE and len(node.args) == 2:
+            first, second = node.args[0].value, node.args[1].value
+            self._check_binding(target_name(first), second, compared=True)
+            self._check_binding(target_name(second), first, compared=True)
+            return
+        for arg in node.args:
+            if arg.keyword is not None:
+                self._note_user(arg.keyword.value, arg.value)
+        if name in VALUE_WRAPPERS:
+            value = argument(node, 0, "value")
+            if value is not None:
+                self._check_value("secret", "a SecretStr", value.value)
+            return
+        for arg in node.args:
+            if arg.keyword is None:
+                continue
+            if arg.keyword.value == "auth" and isinstance(arg.value, cst.Tuple) and len(arg.value.elements) == 2:
+                self._check_value("password", "an `auth=(user, password)` pair", arg.value.elements[1].value)
+            else:
+                self._check_binding(arg.keyword.value, arg.value)
+
+    def _check_env_fallback(self, node: cst.Call) -> None:
+        variable = argument(node, 0, "key")
+        fallback = keyword(node, "default") or argument(node, 1, "default")
+        if variable is None or fallback is None or not is_plain_literal(variable.value):
+            return
+        env_name = literal_text(variable.value) or ""
+        kind = secret_kind_of_name(env_name, self._extra_names)
+        if kind is not None:
+            self._check_value(kind, f"the fallback of environment variable `{env_name}`", fallback.value, env_name)
+
+    # --- values ---
+
+    def _note_user(self, name: str, value: cst.BaseExpression) -> None:
+        segments = name_segments(name)
+        if segments and segments[-1] in USER_WORDS and is_plain_literal(value):
+            self._user_values[-1].add(literal_text(value) or "")
+
+    def _check_binding(self, name: str | None, value: cst.BaseExpression, *, compared: bool = False) -> None:
+        if not name:
+            return
+        self._note_user(name, value)
+        kind = secret_kind_of_name(name, self._extra_names)
+        if kind is not None:
+            where = f"a comparison with `{name}`" if compared else f"`{name}`"
+            self._check_value(kind, where, value, name)
+
+    def _check_value(self, kind: str, where: str, value: cst.BaseExpression, name: str = "") -> None:
+        if self.in_example():
+            return
+        literal = unwrap_value(value, self.qualify)
+        if literal in self._reported or not is_plain_literal(literal):
+            return
+        text = literal_text(literal) or ""
+        if kind == "Authorization header credential":
+            text = credential_of_header(text)
+        if not self._is_plausible_secret(text, name):
+            return
+        if kind.endswith("password") and text in self._user_values[-1]:
+            return  # `user = password = "app"`: a development default, like `app:app@localhost`
+        self._reported.add(literal)
+        self.report(
+            literal,
+            f"{kind} hardcoded in {where} (`{mask(text)}`): read it from settings or the environment",
+        )
+
+    def _is_plausible_secret(self, text: str, name: str) -> bool:
+        if len(text.strip()) < MIN_SECRET_LENGTH or is_placeholder(text, self.extra_placeholders):
+            return False
+        if is_label(text, name):
+            return False
+        if self.in_test_code and not looks_generated(text):
+            return False
+        # Known formats and passwords inside URLs are reported by RVW101 and RVW104.
+        return not matches_token_format(text) and not credentials_in(text, in_tests=True)
