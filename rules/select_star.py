@@ -1,0 +1,59 @@
+"""SQL sent to the database selects `*` (or `alias.*`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reviewer.model import Severity
+from rules._sql_flow import SinkUse, SqlFlowRule, star_projections
+
+
+class SelectStar(SqlFlowRule):
+    """SQL sent to the database selects `*` (or `alias.*`).
+
+    ## What it does
+    Parses the SQL text that reaches a sink (`text()`, `Session.execute`, `cursor.execute`, asyncpg,
+    `databases`, `op.execute`, `pandas.read_sql`, ...), also when it is assembled from constants and
+    variables within the function or held in a module constant, and flags `SELECT *` and `alias.*`
+    in the projection of the statement's result: a plain query, each branch of a `UNION`, the outer
+    query of a `WITH`, `INSERT ... SELECT *`, `CREATE TABLE ... AS SELECT *`.
+
+    Not flagged: `COUNT(*)` and other aggregates, `EXISTS (SELECT * ...)`, stars in subqueries whose
+    outer query names its columns, arithmetic (`price * qty`), stars in SQL comments and string
+    literals, and stars in Python strings that are never executed (docstrings, log and error messages).
+
+    ## Why is this bad?
+    The result changes shape when a column is added: more data over the wire, wider rows in memory,
+    secrets (password hashes, tokens) read where nobody meant to, and code that breaks on a renamed
+    column far from the query. Covering indexes cannot serve it.
+
+    ## Example
+    ```python
+    rows = await conn.fetch("SELECT * FROM orders WHERE customer_id = $1", customer_id)
+    ```
+
+    ## Use instead
+    ```python
+    rows = await conn.fetch("SELECT id, status, total FROM orders WHERE customer_id = $1", customer_id)
+    ```
+
+    ## Known problems
+    SQL text that does not parse is scanned for top-level `SELECT *` only. SQL assembled in another
+    function is not followed. Test code is not checked.
+    """
+
+    code = "RVW210"
+    name = "select-star"
+    checklist = "no-select-star"
+    severity = Severity.WARNING
+
+    def check_uses(self, uses: Sequence[SinkUse]) -> None:
+        for use in uses:
+            for sql in use.strings or ():
+                for star in star_projections(sql):
+                    what = "SELECT *" if star.projection == "*" else f"SELECT {star.projection}"
+                    self.report_at(
+                        star.piece.node,
+                        star.piece.statement,
+                        f"{what} in SQL sent to {use.executor or use.sink}: name the columns the code reads",
+                    )

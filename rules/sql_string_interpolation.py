@@ -1,0 +1,97 @@
+"""Text that is not provably trusted is spliced into SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reviewer.model import Severity
+from rules._sql_flow import Hole, SinkUse, SqlFlowRule, untrusted_holes
+
+
+class SqlStringInterpolation(SqlFlowRule):
+    """Text that is not provably trusted is spliced into SQL.
+
+    ## What it does
+    Follows SQL text inside each function, from the statements that build it (f-strings, `%`
+    formatting, `.format()`, `+`/`+=`, `"".join(...)`, `string.Template`, lists of conditions that are
+    joined) to the call that sends it (`Session.execute`, `text()`, `cursor.execute`, asyncpg
+    `fetch`, `op.execute`, `pandas.read_sql`, ...), and flags an interpolated value that comes from a
+    route parameter or request data, from a `str` (or unannotated) parameter of the function, or from
+    an HTTP response, `input()` or the command line. Identifiers (table, column, sort direction)
+    count as much as values. The finding points at the expression that builds the string.
+
+    Not flagged: constants and settings; values looked up in, or checked against, a constant
+    dict/set/tuple (`ORDER_COLUMNS[sort]`, `if sort not in ALLOWED: raise`); `Literal`/`Enum`, `int`,
+    `UUID` and `datetime` values (also after `int()`); placeholders (`", ".join("?" for _ in ids)`);
+    identifiers escaped with `psycopg.sql.Identifier` or the dialect's `quote`; bound values of any
+    style; f-strings that build a bound *value* (`User.email.ilike(f"%{q}%")`).
+
+    ## Why is this bad?
+    Whatever the value contains becomes SQL: `sort = "name; DROP TABLE users --"` runs. A substring
+    "whitelist" (`any(c in sort for c in ALLOWED)`) or wrapping the value in quotes does not stop it.
+
+    ## Example
+    ```python
+    @router.get("/users")
+    def list_users(q: str, sort: str = "name", db: Session = Depends(get_db)):
+        sql = f"SELECT id, email FROM users WHERE email LIKE '%{q}%' ORDER BY {sort}"
+        return db.execute(text(sql)).all()
+    ```
+
+    ## Use instead
+    Bind values as parameters; map identifiers through an allow-list of constants.
+    ```python
+    SORT_COLUMNS = {"name": "name", "created": "created_at"}
+
+    @router.get("/users")
+    def list_users(q: str, sort: Literal["name", "created"] = "name", db: Session = Depends(get_db)):
+        sql = text(f"SELECT id, email FROM users WHERE email LIKE :pattern ORDER BY {SORT_COLUMNS[sort]}")
+        return db.execute(sql.bindparams(pattern=f"%{q}%")).all()
+    ```
+    DB-API (psycopg, sqlite3): pass the values beside the SQL, never format them into it.
+    ```python
+    cursor.execute("SELECT id, email FROM users WHERE email = %s", (email,))
+    cursor.execute(sql.SQL("SELECT id FROM {} WHERE id = %s").format(sql.Identifier(table)), (user_id,))
+    ```
+    asyncpg: numbered placeholders.
+    ```python
+    await conn.fetch("SELECT id, email FROM users WHERE org_id = $1 AND email = $2", org_id, email)
+    ```
+
+    ## Known problems
+    The analysis stays inside one module: a value that a helper in another module validated is
+    not known to be safe (a `str` parameter is flagged in the function that splices it), and SQL a
+    function returns is not followed; the field types of a request model are known only when the
+    model is defined in the same module. Values whose origin is not shown (attributes
+    of `self`, results of application functions, rows read back from the application's own
+    database) are not reported. A parameter of a function only its own module calls (a `_private`
+    function, any function of a migration or script) takes the trust of what those calls pass,
+    each judged in its caller. A parameter named for the SQL it carries (`sql`, `where`, `clause`,
+    `*_sql`) is the caller's SQL by contract. Test code is not checked.
+    """
+
+    code = "RVW201"
+    name = "sql-string-interpolation"
+    checklist = "parameterized-queries"
+    severity = Severity.ERROR
+
+    def check_uses(self, uses: Sequence[SinkUse]) -> None:
+        by_builder: dict[int, tuple[list[Hole], str]] = {}
+        for use in uses:
+            for sql in use.strings or ():
+                for hole in untrusted_holes(sql):
+                    if hole.builder is None:
+                        continue
+                    holes, _ = by_builder.setdefault(id(hole.builder), ([], use.executor or use.sink))
+                    if all(self.source(h.expr) != self.source(hole.expr) for h in holes):
+                        holes.append(hole)
+        for holes, sink in by_builder.values():
+            first = holes[0]
+            names = ", ".join(f"'{self.source(h.expr, 40)}'" for h in holes[:3])
+            verb = "reaches" if len(holes) == 1 else "reach"
+            self.report_at(
+                first.builder,
+                first.statement,
+                f"{first.trust.origin} {names} {verb} {sink}, spliced into the SQL by {first.how}; "
+                "bind values as parameters and map identifiers through an allow-list",
+            )
