@@ -110,6 +110,8 @@ class Rule(cst.BatchableCSTVisitor):
     # False: the rule marks its item applicable itself (`self.mark_applicable()`) when it meets
     # something it checks (a route, a SQL call); if none does, the item is `not-applicable`.
     always_applicable: ClassVar[bool] = True
+    # True: the flagged text is itself a secret, so reports never show it (code excerpts mask it).
+    reveals_secret: ClassVar[bool] = False
 
     def __init__(self, context: FileContext, options: Mapping[str, Any]) -> None:
         super().__init__()

@@ -711,6 +711,7 @@ class SecretRule(Rule):
 
     checklist = CHECKLIST_ITEM
     severity = Severity.ERROR
+    reveals_secret = True
     options: ClassVar[dict[str, Any]] = {
         "test-severity": Severity.INFO,
         "extra-placeholders": [],

@@ -199,3 +199,23 @@ def test_report_in_headless_chromium(tmp_path: Path) -> None:
     assert problems == []
     assert requests == [report_file.as_uri()]
     assert (tmp_path / "report.png").stat().st_size > 10_000
+
+
+def test_secrets_never_appear_in_code_excerpts(tmp_path: Path) -> None:
+    token = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"
+    dsn_password = "Rp7-xK2m-Q9vL"
+    source = (
+        "from pydantic_settings import BaseSettings\n\n\n"
+        "class Settings(BaseSettings):\n"
+        f'    stripe_api_key: str = "{token}"\n'
+        f'    reporting_url: str = "postgresql://reporting:{dsn_password}@db.internal:5432/dw"\n'
+        '    project_name: str = "orders"\n'
+    )
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "config.py").write_text(source)
+    run = engine.run([tmp_path], Config(), RULES, jobs=1, use_cache=False, cwd=tmp_path)
+    assert {f.code for f in run.findings} >= {"RVW101", "RVW104"}
+    page = html.render(run, RenderOptions())
+    assert "stripe_api_key" in page and "project_name" in page, "the excerpt is shown, only the secrets are masked"
+    assert token not in page and token[8:] not in page
+    assert dsn_password not in page

@@ -28,7 +28,7 @@ from markupsafe import Markup, escape
 
 from reviewer import __version__
 from reviewer.engine import Run
-from reviewer.model import Finding, Severity
+from reviewer.model import Finding, Severity, Span
 from reviewer.reporters import RenderOptions, markdown
 
 # Checklist rows worst first, so what needs attention is at the top of the page.
@@ -130,7 +130,33 @@ def _classify(lines: list[str]) -> list[list[str]]:
     return classes
 
 
-def excerpt(sources: _Sources, finding: Finding) -> Excerpt:
+def secret_spans(run: Run) -> dict[str, list[Span]]:
+    """Per file, the spans of findings whose flagged text is a secret: excerpts mask them."""
+    revealing = {rule.code for rule in run.rules if rule.reveals_secret}
+    spans: dict[str, list[Span]] = {}
+    for finding in run.findings:
+        if finding.code in revealing:
+            spans.setdefault(finding.path, []).append(finding.span)
+    return spans
+
+
+def _masked(text: str, number: int, spans: list[Span]) -> str:
+    """`text` (line `number`) with every secret span on it starred out, but for at most its first
+    four characters, as the findings' messages show them."""
+    chars = list(text)
+    for span in spans:
+        if not span.line <= number <= span.end_line:
+            continue
+        start = span.column - 1 if number == span.line else 0
+        end = span.end_column - 1 if number == span.end_line else len(chars)
+        end = min(end, len(chars))
+        keep = start + min(4, (end - start) // 4) if number == span.line else start
+        for column in range(keep, end):
+            chars[column] = "*"
+    return "".join(chars)
+
+
+def excerpt(sources: _Sources, finding: Finding, secrets: list[Span] = ()) -> Excerpt:
     lines = sources.lines(finding.path)
     if isinstance(lines, str):
         return Excerpt(unavailable=lines)
@@ -144,7 +170,7 @@ def excerpt(sources: _Sources, finding: Finding) -> Excerpt:
     last = last_flagged if cut else min(len(lines), last_flagged + CONTEXT_LINES)
     result = Excerpt(gap_after=last_flagged if cut else None)
     for number in range(first, last + 1):
-        text = lines[number - 1]
+        text = _masked(lines[number - 1], number, secrets) if secrets else lines[number - 1]
         line_classes = classes[number - 1] if number - 1 < len(classes) else [""] * len(text)
         flagged = span.line <= number <= span.end_line
         hit_start = span.column - 1 if number == span.line else 0
@@ -264,7 +290,8 @@ def render(run: Run, options: RenderOptions) -> str:
         "img-src data:; base-uri 'none'; form-action 'none'"
     )
     rules = {rule.code: rule for rule in run.rules}
-    findings = [Entry(f, excerpt(sources, f)) for f in run.findings]
+    secrets = secret_spans(run)
+    findings = [Entry(f, excerpt(sources, f, secrets.get(f.path, []))) for f in run.findings]
     by_file: dict[str, list[Entry]] = {}
     for entry in findings:
         by_file.setdefault(entry.finding.path, []).append(entry)
