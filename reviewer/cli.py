@@ -170,6 +170,17 @@ def _write_report(path: Path, report: str, report_format: str, quiet: bool) -> N
         click.echo(f"reviewer: wrote {report_format} report to {path}", err=True)
 
 
+def _toml_value(value: object) -> str:
+    """An option's default as it would be written in [tool.reviewer.rules.CODE]."""
+    if isinstance(value, Severity):
+        return json.dumps(value.label)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value) if isinstance(value, str) else str(value)
+
+
 def _report_target(value: str) -> tuple[str, Path]:
     """`FORMAT:FILE` of --report (split at the first colon, so FILE may hold colons)."""
     report_format, _, file = value.partition(":")
@@ -239,4 +250,4 @@ def explain(code: str) -> None:
     if rule.options:
         click.echo("\nOptions ([tool.reviewer.rules." + rule.code + "]):")
         for name, default in rule.options.items():
-            click.echo(f"  {name} = {default!r}")
+            click.echo(f"  {name} = {_toml_value(default)}")

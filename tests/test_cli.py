@@ -195,3 +195,10 @@ def test_one_run_writes_several_reports(write, cli, tmp_path: Path) -> None:
     assert "RVW501" in (tmp_path / "review.md").read_text()
     code, _, err = cli("check", ".", "--report", "pdf:review.pdf")
     assert code == 2 and "--report" in err
+
+
+def test_explain_lists_options_as_they_are_written_in_toml(cli) -> None:
+    code, out, _ = cli("explain", "RVW102")
+    assert code == 0
+    assert 'test-severity = "info"' in out and "extra-secret-names = []" in out
+    assert "Severity." not in out
