@@ -202,3 +202,12 @@ def test_explain_lists_options_as_they_are_written_in_toml(cli) -> None:
     assert code == 0
     assert 'test-severity = "info"' in out and "extra-secret-names = []" in out
     assert "Severity." not in out
+
+
+def test_readme_lists_every_built_in_rule_with_its_item_and_severity() -> None:
+    from reviewer.registry import load_rules
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for rule in load_rules():
+        row = f"| `{rule.code}` | `{rule.name}` | `{rule.checklist}` | {rule.severity.label} |"
+        assert row in readme, f"README's rule table is missing or out of date for {rule.code}"
