@@ -17,7 +17,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_APP = REPO / "fixtures" / "sample_app"
-SCHEMA_FILE = REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+SCHEMA_FILE = REPO / "tests" / "data" / "sarif-schema-2.1.0.json"  # the official OASIS schema
 ACTION = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
 _EXPRESSION = re.compile(r"\$\{\{\s*([^}]+?)\s*\}\}")
 

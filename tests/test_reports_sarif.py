@@ -20,7 +20,7 @@ from reviewer.registry import load_rules
 from reviewer.reporters import RenderOptions, sarif
 
 REPO = Path(__file__).resolve().parent.parent
-SCHEMA_FILE = REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+SCHEMA_FILE = REPO / "tests" / "data" / "sarif-schema-2.1.0.json"  # the official OASIS schema
 SAMPLE_APP = REPO / "fixtures" / "sample_app"
 RULES = load_rules()
 
