@@ -62,6 +62,10 @@ class FileContext:
         self.is_test_file = is_test_file
         self.applicable: set[str] = set()
         self.current_statement = current_statement
+        # Rules of one family may share one analysis of the file through this, instead of each
+        # walking for the same facts (the async-io rules do). Lives as long as the walk; never
+        # stored in the summary or the cache.
+        self.shared: dict[str, Any] = {}
         self._wrapper = wrapper
         self._positions: Mapping[cst.CSTNode, Any] | None = None
 

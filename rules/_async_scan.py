@@ -10,6 +10,12 @@ What one file cannot tell (a session factory imported from another module, a hel
 type) is kept as a deferred reference and recorded in the module summary's extras; the rule's
 `check_repo` resolves it over all modules with `RepoTypes`.
 
+The four rules share one walk per file: the first of them created for a file scans it, the others
+register with it through `FileContext.shared` and take no part in the walk. The scanner records
+each function's facts once, under `facts_key(options)` in the summary's extras, and lets every
+registered rule decide its own findings (`on_blocking`, `keep`, `finish_function`). Rules whose
+blocking-API options differ see different types, so they get a scan of their own.
+
 References (`Ref`) are plain tuples, so that summaries stay picklable and small:
 `("type", name)` a known type; `("call", q)` the result of calling the repo name `q`;
 `("value", q)` the repo name `q` itself (a module-level binding or a class);
@@ -20,16 +26,18 @@ calling an object of type `ref`; `("class", q)` an instance of the repo class `q
 
 from __future__ import annotations
 
+import functools
+import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import libcst as cst
 
 from reviewer.model import Finding, Fix, Span
 from reviewer.names import dotted_name
-from reviewer.rule import RepoContext, Rule
+from reviewer.rule import RepoContext, Rule, RuleCrash
 from reviewer.summary import ModuleIndex, ModuleSummary
 from reviewer.syntax import keyword
 from rules._blocking_apis import (
@@ -43,6 +51,7 @@ from rules._blocking_apis import (
     OFFLOADERS,
     OFFLOADING_DECORATORS,
     OFFLOADING_METHODS,
+    OPTIONS,
     SESSION_FACTORY,
     SYNC_SESSION,
     Blocking,
@@ -50,6 +59,8 @@ from rules._blocking_apis import (
 )
 
 Ref = tuple[Any, ...]
+
+FACTS_KEY = "async-io"
 
 MAX_RESOLUTION_DEPTH = 8
 _ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "api_route", "route",
@@ -93,8 +104,9 @@ class FunctionFacts:
     returns: Ref | None = None
     evidence: str | None = None  # the first blocking API this function calls itself
     uses: list[Use] = field(default_factory=list)
-    # Objects already reported in the per-file pass, and objects whose methods are awaited (async).
-    reported: set[str] = field(default_factory=set)
+    # Objects already reported in the per-file pass, by rule code, and objects whose methods are
+    # awaited (async).
+    reported: dict[str, set[str]] = field(default_factory=dict)
     async_objects: set[str] = field(default_factory=set)
 
 
@@ -121,7 +133,16 @@ class Frame:
     globals: set[str] = field(default_factory=set)
     # Depth of `if <global> is None:` blocks: lazy one-time initialisation, not per-call I/O.
     lazy_init: int = 0
-    pending: list[tuple[cst.CSTNode, cst.CSTNode | None, str, Use, Blocking]] = field(default_factory=list)
+    # Findings a rule holds back until the function ends, by rule code.
+    pending: dict[str, list[tuple[cst.CSTNode, cst.CSTNode | None, str, Use, Blocking]]] = field(
+        default_factory=dict)
+
+
+def facts_key(options: Mapping[str, Any]) -> str:
+    """The summary extras key of the facts a scan with these options records. The options that
+    change what a scan sees (extra blocking APIs, session dependencies) are part of the key."""
+    extended = {name: sorted(set(options.get(name, ()))) for name in OPTIONS if options.get(name)}
+    return f"{FACTS_KEY}:{json.dumps(extended, sort_keys=True)}" if extended else FACTS_KEY
 
 
 def is_external(qualified: str) -> bool:
@@ -150,9 +171,21 @@ class BlockingScan(Rule):
 
     def __init__(self, context, options) -> None:  # noqa: ANN001
         super().__init__(context, options)
+        key = facts_key(options)
+        scanner = context.shared.get(key)
+        if isinstance(scanner, BlockingScan):
+            self.scanner = scanner
+            self.table = scanner.table
+            self.facts = scanner.facts
+            scanner.members.append(self)
+            return
+        self.scanner = self
+        self.members: list[BlockingScan] = [self]  # the rules this scan decides for, itself first
+        self._scan_crash: RuleCrash | None = None
         self.table = BlockingTable(options)
         self.facts = ModuleFacts()
-        context.summary.extras[self.code] = self.facts
+        context.summary.extras[key] = self.facts
+        context.shared[key] = self
         self._scopes: list[Frame | str] = []  # a frame per function, a qualified name per class
         self._class_attributes = self.facts.attributes
         self._awaited: set[int] = set()
@@ -164,11 +197,67 @@ class BlockingScan(Rule):
 
     # What a rule decides -------------------------------------------------------------------
 
-    def on_use(self, node: cst.Call, use: Use, frame: Frame) -> None:
-        """Called for every call made directly in a function body (not in a lambda)."""
+    def on_blocking(self, node: cst.Call, use: Use, frame: Frame, blocking: Blocking) -> None:
+        """Called for every call in a function body (not in a lambda) that this file alone shows
+        to block. Not called in test files."""
+
+    def keep(self, use: Use, frame: Frame) -> bool:
+        """Whether this rule's repository pass needs a call that does not block by itself; may
+        fill in what the rule reads there. Not called in test files."""
+        return False
 
     def finish_function(self, frame: Frame) -> None:
         """Called when a function's body has been walked."""
+
+    # The shared walk ----------------------------------------------------------------------
+
+    def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
+        """The scanner walks for every rule registered with it; they walk nothing themselves."""
+        return super().get_visitors() if self.scanner is self else {}
+
+    def _guard(self, method: Callable[[cst.CSTNode], None]) -> Callable[[cst.CSTNode], None]:
+        """A crash of the walk stops every rule that relies on it, and each of them says so; a
+        crash in one rule's own decisions (`_each`) stops that rule only."""
+
+        @functools.wraps(method)
+        def guarded(node: cst.CSTNode) -> None:
+            if self._scan_crash is not None:
+                return
+            try:
+                method(node)
+            except RecursionError:
+                raise
+            except Exception as error:  # noqa: BLE001 - any rule bug becomes a reported error
+                self._scan_crash = RuleCrash(self, error)
+                for member in self.members:
+                    member.crash = member.crash or RuleCrash(member, error)
+
+        return guarded
+
+    def _each(self, decide: Callable[[BlockingScan], Any]) -> bool:
+        """Runs one decision for every registered rule that has not crashed; whether any said yes."""
+        said_yes = False
+        for member in self.members:
+            if member.crash is not None:
+                continue
+            try:
+                said_yes = bool(decide(member)) or said_yes
+            except RecursionError:
+                raise
+            except Exception as error:  # noqa: BLE001 - any rule bug becomes a reported error
+                member.crash = RuleCrash(member, error)
+        return said_yes
+
+    def _use(self, node: cst.Call, use: Use, frame: Frame) -> None:
+        if self.context.is_test_file:
+            return
+        blocking = self.classify(use, has_arguments=bool(node.args))
+        if blocking is not None:
+            self._each(lambda member: member.on_blocking(node, use, frame, blocking))
+        elif self._each(lambda member: member.keep(use, frame)):
+            if frame.facts.is_async:
+                self.locate(use, node)
+            frame.facts.uses.append(use)
 
     # Scopes -------------------------------------------------------------------------------
 
@@ -205,6 +294,8 @@ class BlockingScan(Rule):
             del self._class_attributes[cls]
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if node.asynchronous is not None and not self.context.is_test_file:
+            self.mark_applicable()
         enclosing = self._scopes[-1] if self._scopes else None
         qualname = self._qualname(node.name.value)
         decorators = []
@@ -253,7 +344,9 @@ class BlockingScan(Rule):
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         frame = self._scopes.pop()
         assert isinstance(frame, Frame)
-        self.finish_function(frame)
+        self._each(lambda member: member.finish_function(frame))
+        if worth_keeping(frame.facts):
+            self.facts.functions[frame.facts.qualname] = frame.facts
 
     @staticmethod
     def _label(node: cst.FunctionDef, decorators: list[str], is_async: bool, enclosing: Any) -> str:
@@ -590,13 +683,13 @@ class BlockingScan(Rule):
             if (isinstance(base, cst.Name) and frame.class_name and base.value in (frame.self_name, "cls")
                     and qualified is None):
                 use.receiver, use.method = ("class", frame.class_name), func.attr.value
-                self.on_use(node, use, frame)
+                self._use(node, use, frame)
                 return
             use.callee = qualified
             use.obj = self._bound_to.get(id(node))
         if use.callee is None and use.receiver is None:
             return
-        self.on_use(node, use, frame)
+        self._use(node, use, frame)
 
     def _known_call(self, qualified: str) -> bool:
         return self.table.call(qualified) is not None or self.table.constructed(qualified) is not None
@@ -618,16 +711,17 @@ class BlockingScan(Rule):
     # Reporting (buffered until the function ends: a later `await db.commit()` proves `db` async)
 
     def defer_report(self, frame: Frame, node: cst.Call, use: Use, blocking: Blocking, message: str) -> None:
-        frame.pending.append((node, self.context.current_statement(), message, use, blocking))
+        frame.pending.setdefault(self.code, []).append(
+            (node, self.context.current_statement(), message, use, blocking))
 
     def flush_reports(self, frame: Frame, fix_for: Any = None) -> None:
-        for node, statement, message, use, blocking in frame.pending:
+        for node, statement, message, use, blocking in frame.pending.pop(self.code, ()):
             if use.obj and use.obj in frame.facts.async_objects:
                 continue
             if use.obj:
-                if use.obj in frame.facts.reported:
+                if use.obj in frame.facts.reported.get(self.code, ()):
                     continue
-                frame.facts.reported.add(use.obj)
+                frame.facts.reported.setdefault(self.code, set()).add(use.obj)
             self.findings.append(
                 Finding(
                     code=self.code,
@@ -641,7 +735,6 @@ class BlockingScan(Rule):
                     statement_lines=self.context.statement_lines(statement) if statement is not None else None,
                 )
             )
-        frame.pending.clear()
 
 
 def describe(facts: FunctionFacts) -> str:
@@ -662,6 +755,15 @@ def direct_message(blocking: Blocking, facts: FunctionFacts, use: Use) -> str:
     return f"{written(blocking, use)} blocks the event loop in {describe(facts)}: {ADVICE[blocking.category]}"
 
 
+def is_direct(use: Use) -> bool:
+    """Whether the rules of direct calls follow a use: a method call on an object (not
+    `self.helper()`), or a dotted call (`storage.client.get(...)`, whose object may be a
+    module-level client); not a bare call of a helper, which only RVW403 follows."""
+    if use.receiver is not None:
+        return use.receiver[0] != "class"
+    return "." in use.text
+
+
 def worth_keeping(facts: FunctionFacts) -> bool:
     """Whether the repository pass may need this function: for its uses, or for what it returns."""
     returns = facts.returns
@@ -673,15 +775,33 @@ def worth_keeping(facts: FunctionFacts) -> bool:
 class RepoTypes:
     """Resolves deferred references over every module's recorded facts."""
 
-    def __init__(self, repo: RepoContext, code: str) -> None:
+    # The resolution of the latest run, per facts key, with the summaries it was made from: every
+    # async-io rule of a run reads the same facts, and resolving them once serves them all.
+    _latest: ClassVar[dict[str, tuple[Sequence[ModuleSummary], RepoTypes]]] = {}
+
+    def __init__(self, repo: RepoContext) -> None:
         self.index: ModuleIndex = repo.index
-        self.code = code
+        self.key = facts_key(repo.options)
         self.table = BlockingTable(repo.options)
+        # Uses are read by several rules of the run; they stay alive as long as the summaries do.
+        self._receiver_blocking: dict[int, Blocking | None] = {}
+
+    @classmethod
+    def of(cls, repo: RepoContext) -> RepoTypes:
+        """The resolution of this run's facts, made once for all the async-io rules of the run."""
+        key = facts_key(repo.options)
+        latest = cls._latest.get(key)
+        if latest is not None and latest[0] is repo.summaries:
+            return latest[1]
+        types = cls(repo)
+        cls._latest = {k: v for k, v in cls._latest.items() if v[0] is repo.summaries}
+        cls._latest[key] = (repo.summaries, types)
+        return types
 
     def facts_of(self, summary: ModuleSummary | None) -> ModuleFacts | None:
         if summary is None:
             return None
-        found = summary.extras.get(self.code)
+        found = summary.extras.get(self.key)
         return found if isinstance(found, ModuleFacts) else None
 
     def _split(self, qualified: str, depth: int = 0) -> Iterator[tuple[ModuleSummary, ModuleFacts, str]]:
@@ -816,6 +936,12 @@ class RepoTypes:
 
     def receiver_blocking(self, use: Use) -> Blocking | None:
         """What a use blocks on once deferred references are resolved (not chains)."""
+        key = id(use)
+        if key not in self._receiver_blocking:
+            self._receiver_blocking[key] = self._resolve_receiver_blocking(use)
+        return self._receiver_blocking[key]
+
+    def _resolve_receiver_blocking(self, use: Use) -> Blocking | None:
         if use.receiver is not None and use.method:
             resolved = self.resolve(use.receiver)
             if resolved is not None and resolved[0] == "type":
@@ -845,45 +971,38 @@ class DirectBlockingRule(BlockingScan):
     def fix(self, node: cst.Call, statement: cst.CSTNode | None, blocking: Blocking) -> Fix | None:
         return None
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        super().visit_FunctionDef(node)
-        if node.asynchronous is not None and not self.context.is_test_file:
-            self.mark_applicable()
+    def on_blocking(self, node: cst.Call, use: Use, frame: Frame, blocking: Blocking) -> None:
+        if frame.facts.is_async and self.wants(blocking, use.offloader):
+            self.defer_report(frame, node, use, blocking, self.message(blocking, frame.facts, use))
 
-    def on_use(self, node: cst.Call, use: Use, frame: Frame) -> None:
-        if not frame.facts.is_async or self.context.is_test_file:
-            return
-        blocking = self.classify(use, has_arguments=bool(node.args))
-        if blocking is not None:
-            if self.wants(blocking, use.offloader):
-                self.defer_report(frame, node, use, blocking, self.message(blocking, frame.facts, use))
-            return
+    def keep(self, use: Use, frame: Frame) -> bool:
+        if not frame.facts.is_async or not is_direct(use):
+            return False
         if use.receiver is not None:
-            if not is_deferred(use.receiver) or use.receiver[0] == "class":  # `self.helper()`: RVW403's
-                return
-        elif not use.callee or "." not in use.text or is_external(use.callee):
-            return
-        elif use.obj is None:
+            return is_deferred(use.receiver)
+        if not use.callee or is_external(use.callee):
+            return False
+        if use.obj is None:
             use.obj = use.text.rpartition(".")[0] or None
-        self.locate(use, node)
-        frame.facts.uses.append(use)
+        return True
 
     def finish_function(self, frame: Frame) -> None:
         self.flush_reports(frame, self.fix)
-        if worth_keeping(frame.facts):
-            self.facts.functions[frame.facts.qualname] = frame.facts
 
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:
-        types = RepoTypes(repo, cls.code)
+        types = RepoTypes.of(repo)
         for summary in repo.summaries:
             facts = types.facts_of(summary)
             if facts is None or summary.is_test_file:
                 continue
             for function in facts.functions.values():
-                reported = set(function.reported)
+                if not function.is_async:
+                    continue
+                reported = set(function.reported.get(cls.code, ()))
                 for use in function.uses:
-                    if use.span is None or (use.obj and use.obj in function.async_objects):
+                    if (use.span is None or not is_direct(use)
+                            or (use.obj and use.obj in function.async_objects)):
                         continue
                     blocking = types.receiver_blocking(use)
                     if blocking is None or not cls.wants(blocking, use.offloader):

@@ -16,9 +16,8 @@ from rules._async_scan import (
     Use,
     is_deferred,
     is_external,
-    worth_keeping,
 )
-from rules._blocking_apis import OPTIONS
+from rules._blocking_apis import OPTIONS, Blocking
 
 # Helpers further than this from the blocking call are not followed (the chain would be noise).
 MAX_CHAIN = 8
@@ -77,38 +76,24 @@ class BlockingCallChain(BlockingScan):
     severity = Severity.ERROR
     options = OPTIONS
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        super().visit_FunctionDef(node)
-        if node.asynchronous is not None and not self.context.is_test_file:
-            self.mark_applicable()
-
-    def on_use(self, node: cst.Call, use: Use, frame: Frame) -> None:
-        if self.context.is_test_file:
-            return
+    def on_blocking(self, node: cst.Call, use: Use, frame: Frame, blocking: Blocking) -> None:
         facts = frame.facts
-        blocking = self.classify(use, has_arguments=bool(node.args))
-        if blocking is not None:
-            if not facts.is_async and facts.evidence is None:
-                facts.evidence = blocking.api
-            return
+        if not facts.is_async and facts.evidence is None:
+            facts.evidence = blocking.api
+
+    def keep(self, use: Use, frame: Frame) -> bool:
         if use.receiver is not None:
             if not is_deferred(use.receiver):
-                return
+                return False
         elif not use.callee or is_external(use.callee):
-            return
-        if facts.is_async:
-            self.locate(use, node)
-        else:
+            return False
+        if not frame.facts.is_async:
             use.text = ""  # only coroutines' uses are reported
-        facts.uses.append(use)
-
-    def finish_function(self, frame: Frame) -> None:
-        if worth_keeping(frame.facts):
-            self.facts.functions[frame.facts.qualname] = frame.facts
+        return True
 
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:
-        graph = _CallGraph(RepoTypes(repo, cls.code))
+        graph = _CallGraph(RepoTypes.of(repo))
         for summary in repo.summaries:
             facts = graph.types.facts_of(summary)
             if facts is None or summary.is_test_file:

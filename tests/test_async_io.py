@@ -13,6 +13,7 @@ from reviewer.analysis import analyze
 from reviewer.config import Config
 from reviewer.model import Finding
 from reviewer.registry import load_rules
+from rules._async_scan import FACTS_KEY, BlockingScan, ModuleFacts
 from rules.blocking_call_chain import MAX_CHAIN
 
 RULES = load_rules()
@@ -153,7 +154,7 @@ def test_summaries_stay_picklable_and_small() -> None:
     source = (FIXTURES / "chain_app" / "app" / "api" / "reports.py").read_bytes()
     result = analyze("app/api/reports.py", source, ASYNC_IO, {rule.code: dict(rule.options) for rule in ASYNC_IO})
     data = pickle.dumps(result.summary)
-    assert pickle.loads(data).extras.keys() >= {"RVW401", "RVW403"}
+    assert pickle.loads(data).extras.keys() >= {FACTS_KEY}
     assert len(data) < 40 * len(source)
 
 
@@ -173,3 +174,109 @@ def test_every_rule_documents_the_required_sections(rule: type) -> None:
     documentation = rule.documentation()
     for section in ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Known problems"):
         assert section in documentation, f"{rule.code} lacks {section}"
+
+
+def _facts_keys(result) -> list[str]:  # noqa: ANN001
+    return [key for key, value in result.summary.extras.items() if isinstance(value, ModuleFacts)]
+
+
+def test_one_scan_records_the_facts_of_all_four_rules_once() -> None:
+    source = (FIXTURES / "chain_app" / "app" / "api" / "reports.py").read_bytes()
+    options = {rule.code: dict(rule.options) for rule in ASYNC_IO}
+    result = analyze("app/api/reports.py", source, ASYNC_IO, options)
+    assert len(ASYNC_IO) == 4
+    assert _facts_keys(result) == [FACTS_KEY]
+    alone = analyze("app/api/reports.py", source, [rule for rule in ASYNC_IO if rule.code == "RVW403"], options)
+    assert _facts_keys(alone) == [FACTS_KEY]
+
+
+def check_case(case: str, select: str = "async-io") -> list[Finding]:
+    config = Config(select=[select])
+    return engine.run([FIXTURES / case], config, RULES, jobs=1, use_cache=False, cwd=FIXTURES).findings
+
+
+@pytest.mark.parametrize("case", ["chain_app", "session_app", "direct_calls.py", "offloading.py", "sessions.py"])
+@pytest.mark.parametrize("code", ["RVW401", "RVW402", "RVW403", "RVW404"])
+def test_a_rule_selected_alone_reports_what_it_reports_with_its_siblings(case: str, code: str) -> None:
+    together = [f for f in check_case(case) if f.code == code]
+    alone = check_case(case, select=code)
+    assert [(f.path, f.span, f.message, f.fix) for f in alone] == [(f.path, f.span, f.message, f.fix) for f in together]
+
+
+def test_rvw403_alone_and_rvw401_alone_still_find_their_problems() -> None:
+    chains = check_case("chain_app", select="RVW403")
+    assert len(chains) >= 3 and {f.code for f in chains} == {"RVW403"}
+    direct = check_case("direct_calls.py", select="RVW401")
+    assert len(direct) >= 20 and {f.code for f in direct} == {"RVW401"}
+
+
+def test_each_rule_keeps_its_own_options_when_they_differ(tmp_path: Path) -> None:
+    write(tmp_path, {"app/jobs.py": """\
+        from app import vendor
+
+
+        def refresh():
+            return vendor.fetch("rates")
+
+
+        async def direct():
+            return vendor.fetch("rates")
+
+
+        async def through_helper():
+            return refresh()
+        """, "app/vendor.py": "def fetch(name):\n    return name\n", "app/__init__.py": ""})
+    only_direct = {"RVW401": {"blocking-calls": ["app.vendor.fetch"]}}
+    findings = check(tmp_path, rules=only_direct)
+    assert [(f.code, f.span.line) for f in findings] == [("RVW401", 9)]
+    both = {**only_direct, "RVW403": {"blocking-calls": ["app.vendor.fetch"]}}
+    findings = check(tmp_path, rules=both)
+    assert sorted((f.code, f.span.line) for f in findings) == [("RVW401", 9), ("RVW403", 13)]
+
+
+def test_a_crash_in_the_shared_scan_is_reported_for_every_async_rule_only(monkeypatch) -> None:  # noqa: ANN001
+    def broken(self, node) -> None:  # noqa: ANN001
+        raise ValueError("scan bug")
+
+    monkeypatch.setattr(BlockingScan, "visit_Call", broken)
+    source = textwrap.dedent("""\
+        import time
+        from fastapi import FastAPI
+
+        app = FastAPI(debug=True)
+
+
+        async def handler():
+            time.sleep(1)
+        """).encode()
+    options = {rule.code: dict(rule.options) for rule in RULES}
+    result = analyze("app/handler.py", source, RULES, options)
+    crashed = sorted(e.message.split()[2] for e in result.errors if "scan bug" in e.message)
+    assert crashed == ["RVW401", "RVW402", "RVW403", "RVW404"]
+    assert [f.code for f in result.findings] == ["RVW501"]
+
+
+MIXED = textwrap.dedent("""\
+    import asyncio
+    import time
+
+    from sqlalchemy.orm import Session
+
+
+    async def handler(db: Session):
+        time.sleep(1)
+        db.execute("SELECT 1")
+        await asyncio.to_thread(print, time.sleep(2))
+    """).encode()
+
+
+@pytest.mark.parametrize("broken_rule", ASYNC_IO, ids=lambda rule: rule.code)
+def test_a_crash_in_one_rule_leaves_its_siblings_reporting(monkeypatch, broken_rule: type) -> None:  # noqa: ANN001
+    def broken(self, frame) -> None:  # noqa: ANN001
+        raise ValueError("rule bug")
+
+    monkeypatch.setattr(broken_rule, "finish_function", broken)
+    options = {rule.code: dict(rule.options) for rule in ASYNC_IO}
+    result = analyze("app/handler.py", MIXED, ASYNC_IO, options)
+    assert [e.message.split()[2] for e in result.errors] == [broken_rule.code]
+    assert sorted(f.code for f in result.findings) == sorted({"RVW401", "RVW402", "RVW404"} - {broken_rule.code})
