@@ -27,9 +27,7 @@ from reviewer.summary import ModuleSummary, SummaryBuilder
 MAX_NESTING = 200
 MAX_OPERATOR_CHAIN = 1000
 
-_SUPPRESSION = re.compile(
-    r"#\s*(?:reviewer:\s*ignore(?:\[(?P<codes>[^\]]*)\])?|noqa:\s*(?P<noqa>[A-Za-z0-9_,\s-]+))"
-)
+_SUPPRESSION = re.compile(r"#\s*(?:reviewer:\s*ignore(?:\[(?P<codes>[^\]]*)\])?|noqa:\s*(?P<noqa>[A-Za-z0-9_,\s-]+))")
 _ERROR_AT = re.compile(r"error at (\d+):\d+")
 _TEST_DIRS = frozenset({"tests", "test", "testing"})
 
@@ -142,6 +140,19 @@ def decode(path: str, data: bytes) -> tuple[str | None, FileError | None]:
     return text, None
 
 
+# Node type -> whether it is a statement. `isinstance` against libcst's abstract base classes goes
+# through ABCMeta for each of the walk's hundreds of thousands of nodes; the answer is per type.
+_IS_STATEMENT: dict[type, bool] = {}
+
+
+def _is_statement(node: cst.CSTNode) -> bool:
+    kind = type(node)
+    known = _IS_STATEMENT.get(kind)
+    if known is None:
+        known = _IS_STATEMENT[kind] = isinstance(node, cst.BaseStatement)
+    return known
+
+
 class _StatementTracker:
     """Keeps the innermost statement being walked, so a finding knows its statement's lines."""
 
@@ -149,11 +160,11 @@ class _StatementTracker:
         self.stack: list[cst.CSTNode] = []
 
     def before_visit(self, node: cst.CSTNode) -> None:
-        if isinstance(node, cst.BaseStatement):
+        if _is_statement(node):
             self.stack.append(node)
 
     def after_leave(self, node: cst.CSTNode) -> None:
-        if isinstance(node, cst.BaseStatement):
+        if _is_statement(node):
             self.stack.pop()
 
     def current(self) -> cst.CSTNode | None:
@@ -182,7 +193,11 @@ def analyze(
         return result
     if chain > MAX_OPERATOR_CHAIN:
         result.errors.append(
-            FileError(path, ErrorKind.TOO_DEEP, f"an expression chains {chain} operators (the parser takes at most {MAX_OPERATOR_CHAIN})")
+            FileError(
+                path,
+                ErrorKind.TOO_DEEP,
+                f"an expression chains {chain} operators (the parser takes at most {MAX_OPERATOR_CHAIN})",
+            )
         )
         return result
     try:
@@ -228,6 +243,10 @@ def walk(
     builder = SummaryBuilder(summary, resolver, context)
     instances: list[Rule] = []
     for rule_class in rules:
+        if rule_class.prefilter_packages and not any(name in text for name in rule_class.prefilter_packages):
+            if rule_class.always_applicable:
+                context.applicable.add(rule_class.checklist)
+            continue
         try:
             rule = rule_class(context, options.get(rule_class.code, {}))
         except Exception as error:  # noqa: BLE001 - a rule bug is reported, not fatal

@@ -97,11 +97,16 @@ def _salt(config: Config, rules: Sequence[type[Rule]], options: dict[str, dict[s
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
+# A worker holds a batch's results until the batch is done, and they travel back as one pickle:
+# capping a batch's source size keeps that memory bounded on a large repository.
+MAX_BATCH_BYTES = 512 * 1024
+
+
 def _chunks(items: list[tuple[str, bytes]], jobs: int) -> list[list[tuple[str, bytes]]]:
     """Batches of similar total size, several per worker so a slow file does not idle the rest."""
     if not items:
         return []
-    target = max(1, sum(len(d) for _, d in items) // (jobs * 4))
+    target = max(1, min(MAX_BATCH_BYTES, sum(len(d) for _, d in items) // (jobs * 4)))
     batches: list[list[tuple[str, bytes]]] = [[]]
     size = 0
     for item in items:
@@ -154,7 +159,11 @@ def _isolate(item: tuple[str, bytes], rules: Sequence[type[Rule]], options: dict
         except BrokenProcessPool:
             result = FileResult(path=item[0])
             result.errors.append(
-                FileError(item[0], ErrorKind.PARSER_CRASH, "the review process died on this file (a parser or rule crash); the file was not reviewed")
+                FileError(
+                    item[0],
+                    ErrorKind.PARSER_CRASH,
+                    "the review process died on this file (a parser or rule crash); the file was not reviewed",
+                )
             )
             return result
 
@@ -259,7 +268,13 @@ def run(
         try:
             rule.check_repo(repo)
         except Exception as error:  # noqa: BLE001 - a rule bug is reported, the run goes on
-            errors.append(FileError(".", ErrorKind.INTERNAL, f"rule crashed in the repository pass: {rule.code} ({rule.name}) raised {error!r}"))
+            errors.append(
+                FileError(
+                    ".",
+                    ErrorKind.INTERNAL,
+                    f"rule crashed in the repository pass: {rule.code} ({rule.name}) raised {error!r}",
+                )
+            )
             continue
         findings.extend(repo.findings)
         extras.update(repo.extras)
@@ -267,12 +282,17 @@ def run(
             applicable.add(rule.checklist)
 
     suppressions = {r.path: r.suppressions for r in results}
-    ignores = [(pathspec.GitIgnoreSpec.from_lines([glob]), selectors) for glob, selectors in config.per_file_ignores.items()]
+    ignores = [
+        (pathspec.GitIgnoreSpec.from_lines([glob]), selectors) for glob, selectors in config.per_file_ignores.items()
+    ]
     kept = []
     for finding in findings:
         if _suppressed(finding, suppressions.get(finding.path, {})):
             continue
-        if any(spec.match_file(finding.path) and any(matches(_rule_of(finding, all_rules), s) for s in selectors) for spec, selectors in ignores):
+        if any(
+            spec.match_file(finding.path) and any(matches(_rule_of(finding, all_rules), s) for s in selectors)
+            for spec, selectors in ignores
+        ):
             continue
         kept.append(finding)
     kept = _fingerprinted(kept)

@@ -10,6 +10,8 @@ inside functions. Resolution is by import, never by spelling: `text` is only
 from __future__ import annotations
 
 import builtins
+import inspect
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -117,6 +119,29 @@ def _module_level_statements(body: tuple[cst.CSTNode, ...]):
                     yield from _module_level_statements(tuple(inner))
 
 
+_VISITOR_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _is_visitor_method(member: object) -> bool:
+    """libcst's own test for a batched visitor method (`BatchableCSTVisitor.get_visitors`)."""
+    return (
+        inspect.ismethod(member)
+        and (member.__name__.startswith("visit_") or member.__name__.startswith("leave_"))
+        and not getattr(member, "_is_no_op", False)
+    )
+
+
+def visitor_methods(visitor: cst.BatchableCSTVisitor) -> Mapping[str, Callable[[cst.CSTNode], None]]:
+    """What `BatchableCSTVisitor.get_visitors` returns, with the method names found once per class.
+    libcst runs `inspect.getmembers` over every attribute of every visitor for every file, which
+    cost more than parsing: the set of methods is a property of the class, not of the file."""
+    names = _VISITOR_NAMES.get(type(visitor))
+    if names is None:
+        names = tuple(name for name, _ in inspect.getmembers(visitor, _is_visitor_method))
+        _VISITOR_NAMES[type(visitor)] = names
+    return {name: getattr(visitor, name) for name in names}
+
+
 @dataclass
 class ImportTable:
     """The module-level names of one module: what each imported name stands for, and which names
@@ -156,6 +181,9 @@ class NameResolver(cst.BatchableCSTVisitor):
         super().__init__()
         self.table = table
         self._scopes: list[dict[str, str]] = []
+
+    def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
+        return visitor_methods(self)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._scopes.append({})

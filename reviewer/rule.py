@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import functools
 import importlib
-import pkgutil
 import inspect
+import pkgutil
 import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -81,7 +81,9 @@ class FileContext:
         """Where `node` is. Positions are computed once per file, on first use only: most files
         have no finding, and position metadata costs about two parses."""
         if self._positions is None:
-            self._positions = self._wrapper.resolve(PositionProvider)
+            # Not `wrapper.resolve(PositionProvider)`: for a provider that is not batchable, libcst
+            # also runs a batched walk with no visitors in it, a whole extra traversal per file.
+            self._positions = PositionProvider()._gen(self._wrapper)
         code_range = self._positions[node]
         return Span(
             code_range.start.line,
@@ -114,6 +116,12 @@ class Rule(cst.BatchableCSTVisitor):
     # False: the rule marks its item applicable itself (`self.mark_applicable()`) when it meets
     # something it checks (a route, a SQL call); if none does, the item is `not-applicable`.
     always_applicable: ClassVar[bool] = True
+    # Optional prefilter, off when empty: top-level packages (`"requests"`, `"sqlalchemy"`) of which
+    # a file must mention at least one for the rule to walk it. The engine tests the file's text
+    # (any import spells the package's name), so a file that cannot import any of them skips the
+    # rule. Declare it only if the rule finds nothing and records no `summary.extras` in such a
+    # file; its `check_repo` then sees no extras from the files it skipped.
+    prefilter_packages: ClassVar[tuple[str, ...]] = ()
     # True: the flagged text is itself a secret, so reports never show it (code excerpts mask it).
     reveals_secret: ClassVar[bool] = False
 
@@ -165,9 +173,7 @@ class Rule(cst.BatchableCSTVisitor):
                 span=self.context.span(node),
                 message=message,
                 fix=fix,
-                statement_lines=(
-                    self.context.statement_lines(statement) if statement is not None else None
-                ),
+                statement_lines=(self.context.statement_lines(statement) if statement is not None else None),
             )
         )
 
@@ -177,7 +183,9 @@ class Rule(cst.BatchableCSTVisitor):
 
     def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
         """The visit methods, each guarded: a rule that raises is stopped for this file only."""
-        return {name: self._guard(method) for name, method in super().get_visitors().items()}
+        from reviewer.names import visitor_methods
+
+        return {name: self._guard(method) for name, method in visitor_methods(self).items()}
 
     def _guard(self, method: Callable[[cst.CSTNode], None]) -> Callable[[cst.CSTNode], None]:
         @functools.wraps(method)

@@ -8,14 +8,14 @@ without re-parsing anything, and a cached file contributes its summary without b
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
 from reviewer.model import Span
-from reviewer.names import ImportTable, NameResolver, dotted_name
+from reviewer.names import ImportTable, NameResolver, dotted_name, visitor_methods
 
 if TYPE_CHECKING:
     from reviewer.rule import FileContext
@@ -66,6 +66,9 @@ class SummaryBuilder(cst.BatchableCSTVisitor):
         self._scope: list[str] = []
         self._functions: list[FunctionSummary] = []
         self._awaited: set[int] = set()
+
+    def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
+        return visitor_methods(self)
 
     def _qualname(self, name: str) -> str:
         return ".".join(p for p in (self.summary.module, *self._scope, name) if p)

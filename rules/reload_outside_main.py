@@ -48,6 +48,7 @@ class ReloadOutsideMain(Rule):
     name = "reload-outside-main"
     checklist = "production-config"
     severity = Severity.WARNING
+    prefilter_packages = ("uvicorn",)
 
     def __init__(self, context, options) -> None:  # noqa: ANN001
         super().__init__(context, options)

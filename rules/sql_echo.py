@@ -46,6 +46,7 @@ class SqlEchoEnabled(Rule):
     name = "sql-echo-enabled"
     checklist = "production-config"
     severity = Severity.WARNING
+    prefilter_packages = ("sqlalchemy", "sqlmodel")
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.context.is_test_file:

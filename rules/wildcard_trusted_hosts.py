@@ -44,6 +44,7 @@ class WildcardTrustedHosts(Rule):
     name = "wildcard-trusted-hosts"
     checklist = "production-config"
     severity = Severity.WARNING
+    prefilter_packages = ("fastapi", "starlette")
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.context.is_test_file or not node.args:

@@ -1,0 +1,163 @@
+"""The engine's shortcuts give the same answers as the libcst calls they replace, and the benchmark's
+repository generator is deterministic and produces code every tool can parse."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+from typing import ClassVar
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from reviewer import engine
+from reviewer.analysis import _is_statement
+from reviewer.names import ImportTable, NameResolver, visitor_methods
+from reviewer.registry import load_rules
+from reviewer.rule import FileContext
+from reviewer.summary import ModuleSummary, SummaryBuilder
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+
+from generate import generate  # noqa: E402 - bench/ is not a package
+
+SOURCE = """\
+import time
+from fastapi import APIRouter
+
+router = APIRouter()
+
+
+@router.get("/items")
+async def items(limit: int = 10):
+    time.sleep(1)
+    if limit > 5:
+        return [await fetch(i) for i in range(limit)]
+    return []
+"""
+
+
+def _context(tree: cst.Module) -> FileContext:
+    table = ImportTable.of(tree, "app.items", False)
+    summary = ModuleSummary(path="app/items.py", module="app.items", is_test_file=False, imports=table)
+    return FileContext(
+        path="app/items.py",
+        source=SOURCE,
+        tree=tree,
+        wrapper=MetadataWrapper(tree, unsafe_skip_copy=True),
+        resolver=NameResolver(table),
+        summary=summary,
+        is_test_file=False,
+        current_statement=lambda: None,
+    )
+
+
+def test_visitor_methods_match_libcst_for_every_rule_and_engine_visitor():
+    tree = cst.parse_module(SOURCE)
+    context = _context(tree)
+    visitors = [rule(context, {}) for rule in load_rules()]
+    visitors += [context.resolver, SummaryBuilder(context.summary, context.resolver, context)]
+    for visitor in visitors:
+        expected = cst.BatchableCSTVisitor.get_visitors(visitor)
+        assert visitor_methods(visitor) == expected, type(visitor).__name__
+        # Twice: the second call is served from the per-class cache.
+        assert visitor_methods(visitor) == expected, type(visitor).__name__
+
+
+def test_spans_equal_positions_resolved_through_the_wrapper():
+    tree = cst.parse_module(SOURCE)
+    context = _context(tree)
+    resolved = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)
+    calls: list[cst.Call] = []
+
+    class Calls(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            calls.append(node)
+
+    tree.visit(Calls())
+    assert len(calls) == 5
+    for node in calls:
+        code_range = resolved[node]
+        span = context.span(node)
+        assert (span.line, span.column, span.end_line, span.end_column) == (
+            code_range.start.line,
+            code_range.start.column + 1,
+            code_range.end.line,
+            code_range.end.column + 1,
+        )
+
+
+def test_statement_test_agrees_with_isinstance():
+    tree = cst.parse_module(SOURCE)
+    seen = 0
+
+    class Every(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            nonlocal seen
+            seen += 1
+            assert _is_statement(node) == isinstance(node, cst.BaseStatement), type(node).__name__
+            return True
+
+    tree.visit(Every())
+    assert seen > 50
+
+
+def test_batches_are_capped_in_size_and_keep_every_file_once():
+    items = [(f"app/m{i}.py", b"x = 1\n" * 20_000) for i in range(100)]  # 120 KB each, 12 MB in all
+    batches = engine._chunks(items, jobs=2)
+    assert [item for batch in batches for item in batch] == items
+    for batch in batches:
+        assert len(batch) == 1 or sum(len(data) for _, data in batch[:-1]) < engine.MAX_BATCH_BYTES
+    assert len(batches) > 2 * 4  # more than jobs * 4: the cap, not the even split, decided
+
+
+def test_generator_is_deterministic_and_sized(tmp_path):
+    first = generate(tmp_path / "a", 3000, seed=7)
+    second = generate(tmp_path / "b", 3000, seed=7)
+    other = generate(tmp_path / "c", 3000, seed=8)
+    files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.py"))
+    files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*.py"))
+    assert first == second and files_a == files_b
+    assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files_a)
+    assert any(
+        not (tmp_path / "c" / f).exists() or (tmp_path / "c" / f).read_bytes() != (tmp_path / "a" / f).read_bytes()
+        for f in files_a
+    )
+    assert 3000 <= first["lines"] < 4000 and first["files"] == len(files_a)
+    assert other["lines"] >= 3000
+    kinds = {f.name for f in files_a}
+    assert {"router.py", "service.py", "models.py", "schemas.py", "settings.py"} <= kinds
+    assert any(f.parts[0] == "migrations" for f in files_a)
+    for relpath in files_a:
+        ast.parse((tmp_path / "a" / relpath).read_text(encoding="utf-8"))
+
+
+def test_prefilter_skips_a_rule_only_in_files_that_never_name_its_packages(tmp_path):
+    from reviewer.analysis import analyze
+    from reviewer.rule import Rule
+
+    class SleepRule(Rule):
+        """Flags time.sleep."""
+
+        code = "RVW990"
+        name = "test-sleep"
+        checklist = "async-io"
+        prefilter_packages = ("time",)
+        walked: ClassVar[list[str]] = []
+
+        def visit_Module(self, node: cst.Module) -> None:
+            self.walked.append(self.context.path)
+
+        def visit_Call(self, node: cst.Call) -> None:
+            if self.qualify(node.func) == "time.sleep":
+                self.report(node, "sleep")
+
+    flagged = analyze("app/a.py", b"import time\ntime.sleep(1)\n", [SleepRule], {})
+    assert [f.span.line for f in flagged.findings] == [2]
+    local_import = analyze("app/b.py", b"def f():\n    from time import sleep\n    sleep(1)\n", [SleepRule], {})
+    assert [f.span.line for f in local_import.findings] == [3]
+    skipped = analyze("app/c.py", b"import asyncio\nasyncio.run(main())\n", [SleepRule], {})
+    assert skipped.findings == [] and skipped.errors == []
+    assert skipped.applicable == {"async-io"}  # an always-applicable rule still counts the file
+    assert SleepRule.walked == ["app/a.py", "app/b.py"]
