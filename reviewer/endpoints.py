@@ -1221,10 +1221,15 @@ class Handler:
         return f"`{first.label}`"
 
 
+_INDEX_KEY = "endpoint-index"
+
+
 def index_repo(repo: RepoContext) -> EndpointIndex:
     """The endpoint index for a repository pass; also publishes the endpoint list for reports
     and marks the checklist item applicable when there are endpoints."""
-    index = EndpointIndex(repo.summaries)
+    index = repo.shared.get(_INDEX_KEY)
+    if index is None:
+        index = repo.shared[_INDEX_KEY] = EndpointIndex(repo.summaries)
     repo.extras["endpoints"] = index.records()
     if index.endpoints:
         repo.mark_applicable()

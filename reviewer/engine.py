@@ -261,10 +261,11 @@ def run(
         applicable |= result.applicable
     summaries = [r.summary for r in results if r.summary is not None]
     extras: dict[str, Any] = {}
+    shared: dict[str, Any] = {}
     for rule in rules:
         if rule.check_repo.__func__ is Rule.check_repo.__func__:  # type: ignore[attr-defined]
             continue
-        repo = RepoContext(rule, summaries, options[rule.code])
+        repo = RepoContext(rule, summaries, options[rule.code], shared)
         try:
             rule.check_repo(repo)
         except Exception as error:  # noqa: BLE001 - a rule bug is reported, the run goes on

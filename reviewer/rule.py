@@ -210,6 +210,7 @@ class RepoContext:
         rule: type[Rule],
         summaries: Sequence[ModuleSummary],
         options: Mapping[str, Any],
+        shared: dict[str, Any] | None = None,
     ) -> None:
         from reviewer.summary import ModuleIndex
 
@@ -219,6 +220,9 @@ class RepoContext:
         self.options = options
         self.findings: list[Finding] = []
         self.applicable = False
+        # One memo for every rule's repository pass in a run: rules of one family build a shared
+        # index once (the endpoint index, the async-io type resolution) instead of once each.
+        self.shared: dict[str, Any] = {} if shared is None else shared
         # Run-level data a rule publishes for reports (e.g. `endpoints`), keyed by report field.
         self.extras: dict[str, Any] = {}
 

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from reviewer.model import Span
 from reviewer.names import ImportTable, NameResolver, dotted_name, visitor_methods
 
 if TYPE_CHECKING:
@@ -28,10 +27,6 @@ class CallSite:
     target: str | None  # qualified through imports: `requests.get`, `app.services.build`
     text: str | None  # the callee as written, when it is a dotted name: `self.client.get`
     awaited: bool
-    # Positions cost a pass over the file, so they are kept only where a repo rule reports:
-    # calls made directly inside coroutines.
-    span: Span | None = None
-    statement_lines: tuple[int, int] | None = None
 
 
 @dataclass
@@ -41,7 +36,6 @@ class FunctionSummary:
     is_async: bool
     decorators: list[str] = field(default_factory=list)  # qualified or dotted callee names
     calls: list[CallSite] = field(default_factory=list)
-    span: Span | None = None  # the `def` line; kept for coroutines only
 
 
 @dataclass
@@ -94,8 +88,6 @@ class SummaryBuilder(cst.BatchableCSTVisitor):
             is_async=node.asynchronous is not None,
             decorators=decorators,
         )
-        if function.is_async:
-            function.span = self.context.span(node.name)
         self.summary.functions[function.qualname] = function
         self._functions.append(function)
         self._scope.append(node.name.value)
@@ -110,18 +102,15 @@ class SummaryBuilder(cst.BatchableCSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         if not self._functions:
             return
-        function = self._functions[-1]
-        call = CallSite(
-            target=self.resolver.qualify(node.func),
-            text=dotted_name(node.func),
-            awaited=id(node) in self._awaited,
+        # No positions here: they cost a pass over the file, and a rule that reports from its
+        # repository pass records the positions it needs in its own summary extras.
+        self._functions[-1].calls.append(
+            CallSite(
+                target=self.resolver.qualify(node.func),
+                text=dotted_name(node.func),
+                awaited=id(node) in self._awaited,
+            )
         )
-        if function.is_async and not call.awaited:
-            call.span = self.context.span(node)
-            statement = self.context.current_statement()
-            if statement is not None:
-                call.statement_lines = self.context.statement_lines(statement)
-        function.calls.append(call)
 
 
 class ModuleIndex:

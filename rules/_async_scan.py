@@ -29,9 +29,9 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 import libcst as cst
 
@@ -775,10 +775,6 @@ def worth_keeping(facts: FunctionFacts) -> bool:
 class RepoTypes:
     """Resolves deferred references over every module's recorded facts."""
 
-    # The resolution of the latest run, per facts key, with the summaries it was made from: every
-    # async-io rule of a run reads the same facts, and resolving them once serves them all.
-    _latest: ClassVar[dict[str, tuple[Sequence[ModuleSummary], RepoTypes]]] = {}
-
     def __init__(self, repo: RepoContext) -> None:
         self.index: ModuleIndex = repo.index
         self.key = facts_key(repo.options)
@@ -788,14 +784,12 @@ class RepoTypes:
 
     @classmethod
     def of(cls, repo: RepoContext) -> RepoTypes:
-        """The resolution of this run's facts, made once for all the async-io rules of the run."""
-        key = facts_key(repo.options)
-        latest = cls._latest.get(key)
-        if latest is not None and latest[0] is repo.summaries:
-            return latest[1]
-        types = cls(repo)
-        cls._latest = {k: v for k, v in cls._latest.items() if v[0] is repo.summaries}
-        cls._latest[key] = (repo.summaries, types)
+        """The resolution of this run's facts, made once for all the async-io rules of the run
+        (kept in the run's repository-pass memo, per facts key)."""
+        key = f"async-io-types:{facts_key(repo.options)}"
+        types = repo.shared.get(key)
+        if types is None:
+            types = repo.shared[key] = cls(repo)
         return types
 
     def facts_of(self, summary: ModuleSummary | None) -> ModuleFacts | None:

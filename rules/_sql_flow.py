@@ -30,7 +30,6 @@ from __future__ import annotations
 import enum
 import re
 import string
-import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
@@ -591,13 +590,15 @@ class FileAnalysis:
         return function.name.value.startswith("_") or is_script or is_migration
 
 
-_ANALYSES: weakref.WeakKeyDictionary[FileContext, FileAnalysis] = weakref.WeakKeyDictionary()
+_SHARED_KEY = "sql-flow"
 
 
 def analysis_for(context: FileContext) -> FileAnalysis:
-    analysis = _ANALYSES.get(context)
+    """The file's SQL analysis, shared by the SQL rules through the file's per-walk memo (it
+    refers back to the context, so it must live no longer than the walk does)."""
+    analysis = context.shared.get(_SHARED_KEY)
     if analysis is None:
-        analysis = _ANALYSES[context] = FileAnalysis(context)
+        analysis = context.shared[_SHARED_KEY] = FileAnalysis(context)
     return analysis
 
 

@@ -161,3 +161,30 @@ def test_prefilter_skips_a_rule_only_in_files_that_never_name_its_packages(tmp_p
     assert skipped.findings == [] and skipped.errors == []
     assert skipped.applicable == {"async-io"}  # an always-applicable rule still counts the file
     assert SleepRule.walked == ["app/a.py", "app/b.py"]
+
+
+def test_repository_pass_indexes_are_built_once_per_run(monkeypatch):
+    from pathlib import Path
+
+    from reviewer import endpoints, engine
+    from reviewer.config import Config
+    from reviewer.registry import load_rules
+    from rules import _async_scan
+
+    built = {"endpoints": 0, "types": 0}
+    real_index, real_types = endpoints.EndpointIndex.__init__, _async_scan.RepoTypes.__init__
+
+    def count_index(self, *args, **kwargs):
+        built["endpoints"] += 1
+        real_index(self, *args, **kwargs)
+
+    def count_types(self, *args, **kwargs):
+        built["types"] += 1
+        real_types(self, *args, **kwargs)
+
+    monkeypatch.setattr(endpoints.EndpointIndex, "__init__", count_index)
+    monkeypatch.setattr(_async_scan.RepoTypes, "__init__", count_types)
+    sample = Path(__file__).resolve().parent.parent / "fixtures" / "sample_app"
+    run = engine.run([sample], Config(), load_rules(), jobs=1, use_cache=False, cwd=sample.parent)
+    assert {"RVW301", "RVW302", "RVW403"} <= {f.code for f in run.findings}
+    assert built == {"endpoints": 1, "types": 1}
