@@ -259,7 +259,7 @@ def walk(
         wrapper.visit_batched(
             [resolver, builder, *instances],
             before_visit=tracker.before_visit,
-            after_leave=tracker.after_leave,
+            after_leave=lambda node: (tracker.after_leave(node), resolver.after_leave(node)),
         )
     except RecursionError:
         result.errors.append(FileError(path, ErrorKind.TOO_DEEP, "too deeply nested to walk"))

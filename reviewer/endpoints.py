@@ -251,7 +251,9 @@ def _collect(context: FileContext) -> ModuleFacts:
     facts = ModuleFacts(module=summary.module, path=summary.path)
     resolver = NameResolver(summary.imports)
     if _ROUTING_TEXT.search(context.source):
-        cst.visit_batched(context.tree, [resolver, _Collector(facts, resolver, context)])
+        cst.visit_batched(
+            context.tree, [resolver, _Collector(facts, resolver, context)], after_leave=resolver.after_leave
+        )
     else:
         _record_module_level(context.tree.body, facts, resolver, summary.module)
     return facts

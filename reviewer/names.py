@@ -174,7 +174,8 @@ class NameResolver(cst.BatchableCSTVisitor):
 
     It runs first in the batch so that, when a rule visits a node, imports made earlier in the
     enclosing functions are already known. Function-local imports shadow module-level ones and
-    disappear when the function ends.
+    disappear when the function ends: in the walk's `after_leave` hook, after every visitor's
+    `leave_FunctionDef`, so rules that work as they leave a function still resolve its imports.
     """
 
     def __init__(self, table: ImportTable) -> None:
@@ -188,8 +189,10 @@ class NameResolver(cst.BatchableCSTVisitor):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._scopes.append({})
 
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._scopes.pop()
+    def after_leave(self, node: cst.CSTNode) -> None:
+        """Pass as `visit_batched(..., after_leave=)` (or call from the walk's own hook)."""
+        if type(node) is cst.FunctionDef:
+            self._scopes.pop()
 
     def visit_Import(self, node: cst.Import) -> None:
         if self._scopes:

@@ -188,3 +188,32 @@ def test_repository_pass_indexes_are_built_once_per_run(monkeypatch):
     run = engine.run([sample], Config(), load_rules(), jobs=1, use_cache=False, cwd=sample.parent)
     assert {"RVW301", "RVW302", "RVW403"} <= {f.code for f in run.findings}
     assert built == {"endpoints": 1, "types": 1}
+
+
+def test_local_imports_still_resolve_when_rules_leave_the_function(tmp_path):
+
+    from reviewer import engine
+    from reviewer.config import Config
+    from reviewer.model import Severity
+    from reviewer.rule import Rule
+
+    class ReportsOnLeave(Rule):
+        """Resolves the callee of every call as it leaves the function."""
+
+        code, name, checklist, severity = "RVW996", "reports-on-leave", "async-io", Severity.INFO
+
+        def __init__(self, context, options):
+            super().__init__(context, options)
+            self.calls = []
+
+        def visit_Call(self, node: cst.Call) -> None:
+            self.calls.append(node)
+
+        def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+            for call in self.calls:
+                self.report(call, f"calls {self.qualify(call.func)}")
+            self.calls.clear()
+
+    (tmp_path / "jobs.py").write_text("def fetch(url):\n    import requests as r\n    return r.get(url)\n")
+    run = engine.run([tmp_path], Config(select=["RVW996"]), [ReportsOnLeave], jobs=1, use_cache=False, cwd=tmp_path)
+    assert [f.message for f in run.findings] == ["calls requests.get"]
