@@ -24,7 +24,7 @@ import libcst as cst
 
 from reviewer.model import Span
 from reviewer.names import NameResolver, dotted_name
-from reviewer.rule import FileContext, RepoContext
+from reviewer.rule import FileContext, RepoContext, Rule
 from reviewer.summary import ModuleSummary
 from reviewer.syntax import argument, is_true, keyword, string_value
 
@@ -1224,6 +1224,16 @@ class Handler:
 
 
 _INDEX_KEY = "endpoint-index"
+
+
+class EndpointRule(Rule):
+    """Base of rules about endpoints: records each module's endpoint facts during the walk, for
+    `index_repo` in the rule's `check_repo`; the item applies only where there are endpoints."""
+
+    always_applicable = False
+
+    def visit_Module(self, node: cst.Module) -> None:
+        facts_for(self.context)
 
 
 def index_repo(repo: RepoContext) -> EndpointIndex:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
-from reviewer.endpoints import EndpointIndex, FunctionFacts, Handler, RawRead, TypeRef, facts_for, index_repo
+from reviewer.endpoints import EndpointIndex, EndpointRule, FunctionFacts, Handler, RawRead, TypeRef, index_repo
 from reviewer.model import Severity
-from reviewer.rule import RepoContext, Rule
+from reviewer.rule import RepoContext
 
 # Where a string parameter that is then parsed as JSON comes from.
 STRING_SOURCES = frozenset({"query", "header", "cookie", "form"})
 TEXT_TYPES = frozenset({"builtins.str", "builtins.bytes"})
 
 
-class HandParsedJsonInput(Rule):
+class HandParsedJsonInput(EndpointRule):
     """A websocket message or a query/header parameter is parsed as JSON by hand, without a schema.
 
     ## What it does
@@ -70,10 +68,6 @@ class HandParsedJsonInput(Rule):
     name = "hand-parsed-json-input"
     checklist = "input-validation"
     severity = Severity.WARNING
-    always_applicable = False
-
-    def visit_Module(self, node: cst.Module) -> None:
-        facts_for(self.context)
 
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:

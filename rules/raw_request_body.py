@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
-from reviewer.endpoints import facts_for, index_repo
+from reviewer.endpoints import EndpointRule, index_repo
 from reviewer.model import Severity
-from reviewer.rule import RepoContext, Rule
+from reviewer.rule import RepoContext
 
 WHAT_IS_READ = {"json": "the JSON body", "form": "the form", "body": "the raw body", "stream": "the body stream"}
 
 
-class RawRequestBody(Rule):
+class RawRequestBody(EndpointRule):
     """An endpoint (or a dependency it uses) reads the raw request body instead of a Pydantic model.
 
     ## What it does
@@ -58,10 +56,6 @@ class RawRequestBody(Rule):
     name = "raw-request-body"
     checklist = "input-validation"
     severity = Severity.WARNING
-    always_applicable = False
-
-    def visit_Module(self, node: cst.Module) -> None:
-        facts_for(self.context)
 
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:

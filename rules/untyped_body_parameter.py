@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
 from reviewer.endpoints import (
     DICT_TYPES,
     SEQUENCE_TYPES,
     EndpointIndex,
+    EndpointRule,
     Handler,
     Parameter,
     TypeRef,
-    facts_for,
     index_repo,
 )
 from reviewer.model import Severity
-from reviewer.rule import RepoContext, Rule
+from reviewer.rule import RepoContext
 
 ANY_TYPES = frozenset({"typing.Any", "typing_extensions.Any", "builtins.object", "pydantic.Json"})
 
 
-class UntypedBodyParameter(Rule):
+class UntypedBodyParameter(EndpointRule):
     """An endpoint takes its request body as a `dict`, `Any`, bare `list` or without annotation.
 
     ## What it does
@@ -69,10 +67,6 @@ class UntypedBodyParameter(Rule):
     name = "untyped-body-parameter"
     checklist = "input-validation"
     severity = Severity.WARNING
-    always_applicable = False
-
-    def visit_Module(self, node: cst.Module) -> None:
-        facts_for(self.context)
 
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:
