@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from reviewer.model import Span
-from reviewer.names import NameResolver, dotted_name
+from reviewer.names import BatchedVisitor, NameResolver, dotted_name
 from reviewer.rule import FileContext, RepoContext, Rule
 from reviewer.summary import ModuleSummary
 from reviewer.syntax import argument, is_true, keyword, string_value
@@ -452,7 +452,7 @@ class _FunctionState:
         self.tainted: dict[str, set[int]] = {}  # variable -> reads it holds
 
 
-class _Collector(cst.BatchableCSTVisitor):
+class _Collector(BatchedVisitor):
     """Walks one module (after the NameResolver in the same batch) and fills ModuleFacts."""
 
     def __init__(self, facts: ModuleFacts, resolver: NameResolver, context: FileContext) -> None:

@@ -142,6 +142,14 @@ def visitor_methods(visitor: cst.BatchableCSTVisitor) -> Mapping[str, Callable[[
     return {name: getattr(visitor, name) for name in names}
 
 
+class BatchedVisitor(cst.BatchableCSTVisitor):
+    """A batchable visitor whose visit methods are found once per class (`visitor_methods`);
+    every visitor in the engine's walk derives from it."""
+
+    def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
+        return visitor_methods(self)
+
+
 @dataclass
 class ImportTable:
     """The module-level names of one module: what each imported name stands for, and which names
@@ -169,7 +177,7 @@ class ImportTable:
         return set(self.aliases.values())
 
 
-class NameResolver(cst.BatchableCSTVisitor):
+class NameResolver(BatchedVisitor):
     """Resolves names to qualified names while the engine walks a module.
 
     It runs first in the batch so that, when a rule visits a node, imports made earlier in the
@@ -182,9 +190,6 @@ class NameResolver(cst.BatchableCSTVisitor):
         super().__init__()
         self.table = table
         self._scopes: list[dict[str, str]] = []
-
-    def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
-        return visitor_methods(self)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._scopes.append({})

@@ -24,6 +24,7 @@ import libcst as cst
 from libcst.metadata import PositionProvider
 
 from reviewer.model import Finding, Fix, Severity, Span
+from reviewer.names import BatchedVisitor
 
 if TYPE_CHECKING:
     from reviewer.names import NameResolver
@@ -104,7 +105,7 @@ class FileContext:
         return span.line, span.end_line
 
 
-class Rule(cst.BatchableCSTVisitor):
+class Rule(BatchedVisitor):
     """Base class of all rules. Subclasses set the class attributes below and a docstring."""
 
     code: ClassVar[str] = ""
@@ -183,9 +184,7 @@ class Rule(cst.BatchableCSTVisitor):
 
     def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
         """The visit methods, each guarded: a rule that raises is stopped for this file only."""
-        from reviewer.names import visitor_methods
-
-        return {name: self._guard(method) for name, method in visitor_methods(self).items()}
+        return {name: self._guard(method) for name, method in super().get_visitors().items()}
 
     def _guard(self, method: Callable[[cst.CSTNode], None]) -> Callable[[cst.CSTNode], None]:
         @functools.wraps(method)

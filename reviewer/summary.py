@@ -8,13 +8,13 @@ without re-parsing anything, and a cached file contributes its summary without b
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from reviewer.names import ImportTable, NameResolver, dotted_name, visitor_methods
+from reviewer.names import BatchedVisitor, ImportTable, NameResolver, dotted_name
 
 if TYPE_CHECKING:
     from reviewer.rule import FileContext
@@ -49,7 +49,7 @@ class ModuleSummary:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
-class SummaryBuilder(cst.BatchableCSTVisitor):
+class SummaryBuilder(BatchedVisitor):
     """Records functions, their decorators and calls while the engine walks a module."""
 
     def __init__(self, summary: ModuleSummary, resolver: NameResolver, context: FileContext) -> None:
@@ -60,9 +60,6 @@ class SummaryBuilder(cst.BatchableCSTVisitor):
         self._scope: list[str] = []
         self._functions: list[FunctionSummary] = []
         self._awaited: set[int] = set()
-
-    def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
-        return visitor_methods(self)
 
     def _qualname(self, name: str) -> str:
         return ".".join(p for p in (self.summary.module, *self._scope, name) if p)
