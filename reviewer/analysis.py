@@ -154,10 +154,13 @@ def _is_statement(node: cst.CSTNode) -> bool:
 
 
 class _StatementTracker:
-    """Keeps the innermost statement being walked, so a finding knows its statement's lines."""
+    """Keeps the innermost statement being walked, so a finding knows its statement's lines; as
+    the walk's `after_leave` hook it also ends the resolver's function scopes (a function is a
+    statement), after every visitor has left the function."""
 
-    def __init__(self) -> None:
+    def __init__(self, resolver: NameResolver) -> None:
         self.stack: list[cst.CSTNode] = []
+        self.resolver = resolver
 
     def before_visit(self, node: cst.CSTNode) -> None:
         if _is_statement(node):
@@ -166,6 +169,7 @@ class _StatementTracker:
     def after_leave(self, node: cst.CSTNode) -> None:
         if _is_statement(node):
             self.stack.pop()
+            self.resolver.after_leave(node)
 
     def current(self) -> cst.CSTNode | None:
         return self.stack[-1] if self.stack else None
@@ -229,7 +233,7 @@ def walk(
     summary = ModuleSummary(path=path, module=module, is_test_file=is_test_path(path), imports=table)
     wrapper = cst.MetadataWrapper(tree, unsafe_skip_copy=True)
     resolver = NameResolver(table)
-    tracker = _StatementTracker()
+    tracker = _StatementTracker(resolver)
     context = FileContext(
         path=path,
         source=text,
@@ -259,7 +263,7 @@ def walk(
         wrapper.visit_batched(
             [resolver, builder, *instances],
             before_visit=tracker.before_visit,
-            after_leave=lambda node: (tracker.after_leave(node), resolver.after_leave(node)),
+            after_leave=tracker.after_leave,
         )
     except RecursionError:
         result.errors.append(FileError(path, ErrorKind.TOO_DEEP, "too deeply nested to walk"))
