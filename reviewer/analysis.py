@@ -19,6 +19,7 @@ from reviewer.model import ErrorKind, FileError, FileResult
 from reviewer.names import ImportTable, NameResolver, module_name_for
 from reviewer.rule import FileContext, Rule
 from reviewer.summary import ModuleSummary, SummaryBuilder
+from reviewer.traversal import visit_batched
 
 # libcst's native parser crashes the process on deep nesting instead of raising (CPython itself
 # refuses more than 200 nested brackets), and parses long operator chains (`a + b + c ...`) in
@@ -171,9 +172,6 @@ class _StatementTracker:
             self.stack.pop()
             self.resolver.after_leave(node)
 
-    def current(self) -> cst.CSTNode | None:
-        return self.stack[-1] if self.stack else None
-
 
 def analyze(
     path: str,
@@ -231,18 +229,16 @@ def walk(
     module, is_package = module_name_for(path)
     table = ImportTable.of(tree, module, is_package)
     summary = ModuleSummary(path=path, module=module, is_test_file=is_test_path(path), imports=table)
-    wrapper = cst.MetadataWrapper(tree, unsafe_skip_copy=True)
     resolver = NameResolver(table)
     tracker = _StatementTracker(resolver)
     context = FileContext(
         path=path,
         source=text,
         tree=tree,
-        wrapper=wrapper,
         resolver=resolver,
         summary=summary,
         is_test_file=summary.is_test_file,
-        current_statement=tracker.current,
+        statements=tracker.stack,
     )
     builder = SummaryBuilder(summary, resolver, context)
     instances: list[Rule] = []
@@ -260,7 +256,8 @@ def walk(
             continue
         instances.append(rule)
     try:
-        wrapper.visit_batched(
+        visit_batched(
+            tree,
             [resolver, builder, *instances],
             before_visit=tracker.before_visit,
             after_leave=tracker.after_leave,

@@ -3,8 +3,8 @@
 Rules about endpoints (input validation, authentication, pagination, blocking I/O in routes) share
 this module. It works in two steps, like the engine:
 
-- per file, `facts_for(context)` walks the module once (and only modules that can hold routing
-  code) and records plain, picklable `ModuleFacts` in the module summary: routers created there,
+- per file, during the engine's walk (which the first endpoint rule joins, and only in modules
+  that can hold routing code) and records plain, picklable `ModuleFacts` in the module summary: routers created there,
   functions decorated as routes, `add_api_route` registrations, `include_router` calls, and every
   function's parameters (annotation, FastAPI marker such as `Body(...)` or `Depends(dep)`) and
   reads of the raw request;
@@ -17,8 +17,9 @@ this module. It works in two steps, like the engine:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import libcst as cst
 
@@ -236,27 +237,20 @@ class ModuleFacts:
     called: set[str] = field(default_factory=set)  # names in `assignments` whose value is a call
 
 
-def facts_for(context: FileContext) -> ModuleFacts:
-    """The file's facts, computed on first request and shared by every rule of the walk."""
-    summary = context.summary
-    facts = summary.extras.get(FACTS_KEY)
-    if facts is None:
-        facts = _collect(context)
-        summary.extras[FACTS_KEY] = facts
-    return facts
+class _FactsWalk:
+    """One file's endpoint facts and the collector that fills them during the engine's walk, shared
+    by every endpoint rule of the walk; the first rule walks for all of them."""
 
-
-def _collect(context: FileContext) -> ModuleFacts:
-    summary = context.summary
-    facts = ModuleFacts(module=summary.module, path=summary.path)
-    resolver = NameResolver(summary.imports)
-    if _ROUTING_TEXT.search(context.source):
-        cst.visit_batched(
-            context.tree, [resolver, _Collector(facts, resolver, context)], after_leave=resolver.after_leave
-        )
-    else:
-        _record_module_level(context.tree.body, facts, resolver, summary.module)
-    return facts
+    def __init__(self, context: FileContext) -> None:
+        summary = context.summary
+        self.facts = ModuleFacts(module=summary.module, path=summary.path)
+        summary.extras[FACTS_KEY] = self.facts
+        self.members: list[EndpointRule] = []
+        self.collector: _Collector | None = None
+        if _ROUTING_TEXT.search(context.source):
+            self.collector = _Collector(self.facts, context.resolver, context)
+        else:
+            _record_module_level(context.tree.body, self.facts, context.resolver, summary.module)
 
 
 def _record_module_level(body: Sequence[cst.CSTNode], facts: ModuleFacts, resolver: NameResolver, prefix: str) -> None:
@@ -1232,8 +1226,23 @@ class EndpointRule(Rule):
 
     always_applicable = False
 
-    def visit_Module(self, node: cst.Module) -> None:
-        facts_for(self.context)
+    def __init__(self, context: FileContext, options: Mapping[str, Any]) -> None:
+        super().__init__(context, options)
+        walk = context.shared.get(FACTS_KEY)
+        if walk is None:
+            walk = context.shared[FACTS_KEY] = _FactsWalk(context)
+        walk.members.append(self)
+        self._walk = walk
+
+    def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
+        """The first endpoint rule of a walk collects the facts; the others walk nothing."""
+        walk = self._walk
+        if walk.collector is None or walk.members[0] is not self:
+            return {}
+        return {name: self._guard(method) for name, method in walk.collector.get_visitors().items()}
+
+    def walks_for(self) -> Sequence[Rule]:
+        return self._walk.members
 
 
 def index_repo(repo: RepoContext) -> EndpointIndex:

@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import libcst as cst
-from libcst.metadata import PositionProvider
 
 from reviewer.model import Finding, Fix, Severity, Span
 from reviewer.names import BatchedVisitor
+from reviewer.positions import Positions
 
 if TYPE_CHECKING:
     from reviewer.names import NameResolver
@@ -49,11 +49,10 @@ class FileContext:
         path: str,
         source: str,
         tree: cst.Module,
-        wrapper: cst.MetadataWrapper,
         resolver: NameResolver,
         summary: ModuleSummary,
         is_test_file: bool,
-        current_statement: Callable[[], cst.CSTNode | None],
+        statements: Sequence[cst.CSTNode],
     ) -> None:
         self.path = path
         self.source = source
@@ -62,13 +61,13 @@ class FileContext:
         self.summary = summary
         self.is_test_file = is_test_file
         self.applicable: set[str] = set()
-        self.current_statement = current_statement
+        # The statements the walk is in, outermost first (kept up to date by the engine).
+        self.statements = statements
         # Rules of one family may share one analysis of the file through this, instead of each
         # walking for the same facts (the async-io rules do). Lives as long as the walk; never
         # stored in the summary or the cache.
         self.shared: dict[str, Any] = {}
-        self._wrapper = wrapper
-        self._positions: Mapping[cst.CSTNode, Any] | None = None
+        self._positions = Positions(tree, source)
 
     @property
     def module(self) -> str:
@@ -78,14 +77,15 @@ class FileContext:
         """Qualified name of a Name/Attribute chain through this module's imports, else None."""
         return self.resolver.qualify(node)
 
-    def span(self, node: cst.CSTNode) -> Span:
-        """Where `node` is. Positions are computed once per file, on first use only: most files
-        have no finding, and position metadata costs about two parses."""
-        if self._positions is None:
-            # Not `wrapper.resolve(PositionProvider)`: for a provider that is not batchable, libcst
-            # also runs a batched walk with no visitors in it, a whole extra traversal per file.
-            self._positions = PositionProvider()._gen(self._wrapper)
-        code_range = self._positions[node]
+    def current_statement(self) -> cst.CSTNode | None:
+        """The innermost statement the walk is in."""
+        return self.statements[-1] if self.statements else None
+
+    def span(self, node: cst.CSTNode, statement: cst.CSTNode | None = None) -> Span:
+        """Where `node` is. Cheapest for a node in the statement being walked, or in the
+        `statement` given (one a rule saved earlier): see `reviewer.positions`."""
+        candidates = reversed(self.statements) if statement is None else (statement, *reversed(self.statements))
+        code_range = self._positions.range(node, candidates)
         return Span(
             code_range.start.line,
             code_range.start.column + 1,
@@ -96,12 +96,19 @@ class FileContext:
     def statement_lines(self, statement: cst.CSTNode) -> tuple[int, int]:
         """Lines a suppression comment may sit on: a simple statement's lines, or a compound
         statement's header (`def f(\\n a,\\n b):` but not its body)."""
-        span = self.span(statement)
+        known = self._positions.statement_lines(statement)
         body = getattr(statement, "body", None)
         if isinstance(body, cst.IndentedBlock) and body.body:
-            return span.line, max(span.line, self.span(body.body[0]).line - 1)
+            first_inner = self._positions.statement_lines(body.body[0])
+            if known is not None and first_inner is not None:
+                return known[0], max(known[0], first_inner[0] - 1)
+            line = self.span(statement, statement).line
+            return line, max(line, self.span(body.body[0], body.body[0]).line - 1)
         if isinstance(body, cst.BaseSuite):
-            return span.line, self.span(body).line
+            return self.span(statement, statement).line, self.span(body, statement).line
+        if known is not None and known[1] is not None:
+            return known[0], known[1]
+        span = self.span(statement, statement)
         return span.line, span.end_line
 
 
@@ -163,6 +170,7 @@ class Rule(BatchedVisitor):
     ) -> None:
         """Record a finding at `node`. A rule that reports after the walk has moved on (from a
         `leave_Module`, say) passes the `statement` it saved, for suppression comments."""
+        saved = statement
         statement = statement or self.context.current_statement()
         self.findings.append(
             Finding(
@@ -171,7 +179,7 @@ class Rule(BatchedVisitor):
                 checklist=self.checklist,
                 severity=severity or self.default_severity(),
                 path=self.context.path,
-                span=self.context.span(node),
+                span=self.context.span(node, saved),
                 message=message,
                 fix=fix,
                 statement_lines=(self.context.statement_lines(statement) if statement is not None else None),
@@ -197,8 +205,15 @@ class Rule(BatchedVisitor):
                 raise
             except Exception as error:  # noqa: BLE001 - any rule bug becomes a reported error
                 self.crash = RuleCrash(self, error)
+                for partner in self.walks_for():
+                    partner.crash = partner.crash or RuleCrash(partner, error)
 
         return guarded
+
+    def walks_for(self) -> Sequence[Rule]:
+        """Rules whose analysis this rule's walk builds (rules of one family share one walk); a
+        crash of the walk stops them too."""
+        return ()
 
 
 class RepoContext:

@@ -729,7 +729,7 @@ class BlockingScan(Rule):
                     checklist=self.checklist,
                     severity=self.default_severity(),
                     path=self.context.path,
-                    span=self.context.span(node),
+                    span=self.context.span(node, statement),
                     message=message,
                     fix=fix_for(node, statement, blocking) if fix_for else None,
                     statement_lines=self.context.statement_lines(statement) if statement is not None else None,

@@ -2039,7 +2039,7 @@ class SqlFlowRule(Rule):
     def report_at(self, node: cst.CSTNode, statement: cst.CSTNode | None, message: str) -> None:
         """Report at `node`, suppressible on the lines of `statement` (which may lie outside
         the function being checked, as a module-level constant does)."""
-        span = self.context.span(node)
+        span = self.context.span(node, statement)
         key = (span.line, span.column)
         if key in self._reported:
             return

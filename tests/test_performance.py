@@ -45,11 +45,10 @@ def _context(tree: cst.Module) -> FileContext:
         path="app/items.py",
         source=SOURCE,
         tree=tree,
-        wrapper=MetadataWrapper(tree, unsafe_skip_copy=True),
         resolver=NameResolver(table),
         summary=summary,
         is_test_file=False,
-        current_statement=lambda: None,
+        statements=[],
     )
 
 

@@ -1,0 +1,196 @@
+"""Where nodes are, at the cost of the statement they sit in rather than of the whole file.
+
+libcst nodes carry no positions: its PositionProvider generates the code of the whole module to
+count lines and columns, which costs more than parsing it, and a file that has one finding (or one
+call that a repository-wide rule may need to point at) pays it all. Python's own `ast` knows where
+every statement starts for a fraction of that. So the first line of every statement comes from
+`ast`, matched to libcst's statements one for one, and a node's exact range from generating the
+code of the innermost statement around it, started at that line and indentation; for a compound
+statement, only its header is generated. Whatever cannot be located this way (a tree `ast` reads
+differently, a node outside any statement) falls back to libcst's whole-module positions, so the
+answer is always libcst's own.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+import libcst as cst
+from libcst._position import CodeRange
+from libcst.metadata import PositionProvider
+from libcst.metadata.position_provider import PositionProvidingCodegenState
+
+# Compound statements whose header (everything before an indented body) is generated alone,
+# with the fields to drop besides the body.
+_EMPTIED: dict[type, dict[str, None]] = {
+    cst.FunctionDef: {},
+    cst.ClassDef: {},
+    cst.If: {"orelse": None},
+    cst.For: {"orelse": None},
+    cst.While: {"orelse": None},
+    cst.With: {},
+}
+_EMPTY_BLOCK = cst.IndentedBlock(body=())
+# The line breaks `ast` counts (`str.splitlines` also splits at form feeds and other separators).
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+
+
+class Positions:
+    """Positions in one module, computed on demand; `range` is libcst's `PositionProvider` range."""
+
+    def __init__(self, module: cst.Module, source: str) -> None:
+        self.module = module
+        self.source = source
+        self._starts: dict[cst.CSTNode, _Start] | None = None
+        self._ranges: dict[cst.CSTNode, CodeRange] = {}
+        self._generated: set[cst.CSTNode] = set()
+        self._whole_module = False
+
+    def statement_lines(self, statement: cst.CSTNode) -> tuple[int, int | None] | None:
+        """First line of a statement as libcst's range has it (a decorated function's `def`
+        line), and, for a simple statement, its last; None when `ast` could not tell."""
+        start = self.starts().get(statement)
+        return None if start is None else (start.line, start.end_line)
+
+    def range(self, node: cst.CSTNode, statements: Iterable[cst.CSTNode] = ()) -> CodeRange:
+        """Range of `node`, looking first in `statements` (innermost first) that may hold it.
+        A compound statement's own range is not generated this way; it comes from the module."""
+        found = self._ranges.get(node)
+        if found is not None:
+            return found
+        for statement in statements:
+            self._generate(statement)
+            found = self._ranges.get(node)
+            if found is not None:
+                return found
+        if not self._whole_module:
+            self._whole_module = True
+            provider = PositionProvider()
+            provider._gen_impl(self.module)
+            self._ranges.update(provider._computed)
+        return self._ranges[node]
+
+    def _generate(self, statement: cst.CSTNode) -> None:
+        if statement in self._generated or self._whole_module:
+            return
+        self._generated.add(statement)
+        start = self.starts().get(statement)
+        if start is None:
+            return
+        provider = PositionProvider()
+        state = PositionProvidingCodegenState(
+            default_indent=self.module.default_indent,
+            default_newline=self.module.default_newline,
+            provider=provider,
+            indent_tokens=[start.indent] if start.indent else [],
+            line=start.generated_from,
+        )
+        emptied = _EMPTIED.get(type(statement))
+        if emptied is None or not isinstance(statement.body, cst.IndentedBlock):
+            statement._codegen(state)
+        else:
+            header = statement.with_changes(body=_EMPTY_BLOCK, **emptied)
+            header._codegen(state)
+            provider._computed.pop(header, None)
+            provider._computed.pop(_EMPTY_BLOCK, None)
+        self._ranges.update(provider._computed)
+
+    def starts(self) -> dict[cst.CSTNode, _Start]:
+        """Where each statement starts; empty when `ast` and libcst do not read the module alike."""
+        if self._starts is None:
+            self._starts = {}
+            try:
+                tree = ast.parse(self.source)
+                _pair(self.module.body, tree.body, self._starts, _LINE_BREAK.split(self.source))
+            except (SyntaxError, ValueError, _Mismatch, IndexError, RecursionError):
+                self._starts = {}
+        return self._starts
+
+
+class _Start(NamedTuple):
+    generated_from: int  # where the statement's code begins: its leading comments and blank lines
+    indent: str
+    line: int  # where libcst's range of it begins: the first token after any decorators
+    end_line: int | None  # a simple statement's last line
+
+
+class _Mismatch(Exception):
+    """libcst's and ast's statements do not line up."""
+
+
+_COMPOUND = {
+    cst.FunctionDef: (ast.FunctionDef, ast.AsyncFunctionDef),
+    cst.ClassDef: (ast.ClassDef,),
+    cst.If: (ast.If,),
+    cst.For: (ast.For, ast.AsyncFor),
+    cst.While: (ast.While,),
+    cst.With: (ast.With, ast.AsyncWith),
+    cst.Try: (ast.Try,),
+    cst.TryStar: (getattr(ast, "TryStar", ast.Try),),
+    cst.Match: (getattr(ast, "Match", ast.If),),
+}
+
+
+def _pair(
+    statements: Sequence[cst.CSTNode],
+    nodes: Sequence[ast.stmt],
+    starts: dict[cst.CSTNode, _Start],
+    lines: list[str],
+) -> None:
+    position = 0
+    for statement in statements:
+        node = nodes[position]
+        leading = len(statement.leading_lines)
+        if isinstance(statement, cst.SimpleStatementLine):
+            position += len(statement.body)
+            last = nodes[position - 1]
+            starts[statement] = _Start(node.lineno - leading, _indent(lines, node.lineno), node.lineno, last.end_lineno)
+            continue
+        if not isinstance(node, _COMPOUND.get(type(statement), ())):
+            raise _Mismatch
+        position += 1
+        first = node.lineno
+        decorators = getattr(statement, "decorators", ())
+        if decorators:
+            first = node.decorator_list[0].lineno
+            leading += len(decorators[0].leading_lines)
+        starts[statement] = _Start(first - leading, _indent(lines, first), node.lineno, None)
+        for inner, inner_nodes in _blocks(statement, node):
+            _pair(inner, inner_nodes, starts, lines)
+    if position != len(nodes):
+        raise _Mismatch
+
+
+def _indent(lines: list[str], line: int) -> str:
+    text = lines[line - 1]
+    return text[: len(text) - len(text.lstrip(" \t\f"))]
+
+
+def _blocks(statement: cst.CSTNode, node: ast.stmt) -> list[tuple[Sequence[cst.CSTNode], Sequence[ast.stmt]]]:
+    """The statement blocks of a compound statement, each with ast's; a one-line suite
+    (`if x: y`) holds no statements of its own and pairs with nothing."""
+    blocks = []
+
+    def add(suite: cst.BaseSuite, nodes: Sequence[ast.stmt]) -> None:
+        if isinstance(suite, cst.IndentedBlock):
+            blocks.append((suite.body, nodes))
+
+    if isinstance(statement, cst.Match):
+        for case, ast_case in zip(statement.cases, node.cases, strict=True):
+            add(case.body, ast_case.body)
+        return blocks
+    add(statement.body, node.body)
+    if isinstance(statement, (cst.Try, cst.TryStar)):
+        for handler, ast_handler in zip(statement.handlers, node.handlers, strict=True):
+            add(handler.body, ast_handler.body)
+        if statement.finalbody is not None:
+            add(statement.finalbody.body, node.finalbody)
+    orelse = getattr(statement, "orelse", None)
+    if isinstance(orelse, cst.If):
+        blocks.append(((orelse,), node.orelse))
+    elif orelse is not None:
+        add(orelse.body, node.orelse)
+    return blocks

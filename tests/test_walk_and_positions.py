@@ -1,0 +1,207 @@
+"""The engine's own walk and positions give libcst's answers: the same visit events in the same
+order as `visit_batched`, and the same ranges as `PositionProvider`, on every fixture file and on
+layouts chosen to trip a statement-by-statement position finder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from reviewer.positions import Positions
+from reviewer.traversal import TRIVIA, visit_batched
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = sorted((ROOT / "fixtures").rglob("*.py"))
+
+TRICKY = {
+    "decorated": '''\
+import functools
+
+# leading comment
+
+@functools.cache
+# between decorators
+@app.get(
+    "/items",
+)
+
+async def items(a: int = 1, *, b=f"{x!r:>{w}}") -> list[int]:
+    """Doc."""
+    # a comment at the body's indentation
+    return [await fetch(i) for i in range(a)]
+''',
+    "compound": """\
+if a:
+    x = call(1,
+             2)
+elif b:  # trailing
+    y = 2; z = call()
+else:
+    pass
+for i in items: print(i)
+while cond(): break
+else: done()
+try:
+    risky()
+except (ValueError, KeyError) as error:
+    handle(error)
+else:
+    fine()
+finally:
+    close()
+with open(p) as f, lock():
+    data = f.read()
+class C(Base, metaclass=Meta):
+    attr: int = field(default=1)
+
+    def method(self): return self.attr
+""",
+    "strings_and_tabs": 'def f():\n\tquery = """\n\tSELECT *\n  FROM t""".format(x)\n\treturn run(query)\n'
+    "x = {'a': [1, (2, 3)], **rest}\n"
+    "y = lambda q: q + 1\n",
+    "crlf_and_formfeed": "import os\r\n\x0c\r\ndef g():\r\n    return os.getenv('A')\r\n\r\nz = g()\r\n",
+    "match": "match command:\n    case {'go': where}:\n        move(where)\n    case _:\n        stay()\n",
+    "one_line_suites": "if x: a = call()\nelse: b = other()\ndef h(): return 1\nclass D: pass\n",
+    "backslash": "value = first + \\\n    second(3)\nassert value, \\\n    'message'\n",
+}
+
+
+def _text(path: Path) -> str:
+    return path.read_bytes().decode("utf-8", errors="replace")
+
+
+def _sources() -> list[tuple[str, str]]:
+    found = [(path.relative_to(ROOT).as_posix(), _text(path)) for path in FIXTURES]
+    return found + sorted(TRICKY.items())
+
+
+SOURCES = _sources()
+
+
+def _parse(source: str) -> cst.Module | None:
+    try:
+        return cst.parse_module(source)
+    except cst.ParserSyntaxError:
+        return None
+
+
+class _Recorder(cst.BatchableCSTVisitor):
+    """Records every visit and leave event, for every node type (or only the ones given)."""
+
+    def __init__(self, kinds: set[str]) -> None:
+        super().__init__()
+        self.events: list[tuple[str, str, int]] = []
+        self.kinds = kinds
+
+    def get_visitors(self):
+        visitors = {}
+        for kind in self.kinds:
+            visitors[f"visit_{kind}"] = self._event("visit", kind)
+            visitors[f"leave_{kind}"] = self._event("leave", kind)
+        visitors["visit_For_body"] = self._event("visit-attr", "For.body")
+        visitors["leave_Call_func"] = self._event("leave-attr", "Call.func")
+        return visitors
+
+    def _event(self, what: str, kind: str):
+        def record(node: cst.CSTNode) -> None:
+            self.events.append((what, kind, id(node)))
+
+        return record
+
+
+NODE_KINDS = {
+    kind.__name__
+    for kind in vars(cst).values()
+    if isinstance(kind, type) and issubclass(kind, cst.CSTNode) and not kind.__name__.startswith("Base")
+}
+
+
+@pytest.mark.parametrize(("name", "source"), SOURCES, ids=[name for name, _ in SOURCES])
+def test_walk_visits_what_libcst_visits_in_the_same_order(name, source):
+    tree = _parse(source)
+    if tree is None:
+        assert name.startswith("fixtures/bad_input") or "syntax" in name, name
+        return
+    for kinds in (NODE_KINDS - {kind.__name__ for kind in TRIVIA}, NODE_KINDS):
+        ours, our_hooks = _events(visit_batched, tree, kinds)
+        theirs, their_hooks = _events(cst.visit_batched, tree, kinds)
+        assert ours == theirs
+        assert len(ours) > 0
+        if kinds == NODE_KINDS:  # with a method for whitespace, nothing is skipped
+            assert our_hooks == their_hooks
+        else:
+            assert our_hooks == [event for event in their_hooks if event[1] in kinds]
+
+
+def _events(walk, tree: cst.Module, kinds: set[str]) -> tuple[list, list]:
+    recorder = _Recorder(kinds)
+    hooks: list[tuple[str, str, int]] = []
+    walk(
+        tree,
+        [recorder],
+        before_visit=lambda node: hooks.append(("before", type(node).__name__, id(node))),
+        after_leave=lambda node: hooks.append(("after", type(node).__name__, id(node))),
+    )
+    return recorder.events, hooks
+
+
+class _Statements(cst.CSTVisitor):
+    """Every node with the statements around it, innermost first."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[cst.CSTNode] = []
+        self.nodes: list[tuple[cst.CSTNode, tuple[cst.CSTNode, ...]]] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.BaseStatement):
+            self.stack.append(node)
+        self.nodes.append((node, tuple(reversed(self.stack))))
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        if isinstance(original_node, cst.BaseStatement):
+            self.stack.pop()
+
+
+@pytest.mark.parametrize(("name", "source"), SOURCES, ids=[name for name, _ in SOURCES])
+def test_positions_match_libcst_for_every_node(name, source):
+    tree = _parse(source)
+    if tree is None:
+        return
+    expected = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)
+    collected = _Statements()
+    tree.visit(collected)
+    positions = Positions(tree, source)
+    for node, statements in collected.nodes:
+        if node in expected and not isinstance(node, cst.Module):
+            assert positions.range(node, statements) == expected[node], (name, type(node).__name__)
+    for node, _ in collected.nodes:
+        if isinstance(node, cst.BaseStatement):
+            lines = positions.statement_lines(node)
+            assert lines is not None, (name, type(node).__name__)
+            assert lines[0] == expected[node].start.line
+            if isinstance(node, cst.SimpleStatementLine):
+                assert lines[1] == expected[node].end.line
+
+
+def test_statement_positions_cost_one_statement_not_the_module():
+    source = TRICKY["compound"] * 20
+    tree = cst.parse_module(source)
+    positions = Positions(tree, source)
+    last = tree.body[-1]
+    call = last.body.body[0].body[0].value
+    assert positions.range(call, (last.body.body[0], last)).start.line == source.count("\n") - 2
+    assert not positions._whole_module
+
+
+def test_positions_fall_back_to_the_module_when_ast_reads_it_differently():
+    source = "type Alias = list[int]\nx = call()\n"  # PEP 695: libcst parses it, ast before 3.12 does not
+    tree = cst.parse_module(source)
+    positions = Positions(tree, source)
+    call = tree.body[1].body[0].value
+    assert positions.range(call, (tree.body[1],)).start.line == 2
+    assert positions._whole_module
