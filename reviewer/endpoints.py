@@ -26,7 +26,7 @@ import libcst as cst
 from reviewer.model import Span
 from reviewer.names import BatchedVisitor, NameResolver, dotted_name
 from reviewer.rule import FileContext, RepoContext, Rule
-from reviewer.summary import ModuleSummary
+from reviewer.summary import ModuleIndex, ModuleSummary
 from reviewer.syntax import argument, is_true, keyword, string_value
 
 FACTS_KEY = "endpoints"
@@ -878,10 +878,8 @@ class Dependency:
 class EndpointIndex:
     """Every endpoint of the scanned repository, resolved across modules."""
 
-    def __init__(self, summaries: list[ModuleSummary] | tuple[ModuleSummary, ...]) -> None:
-        from reviewer.summary import ModuleIndex
-
-        self._modules = ModuleIndex(summaries)
+    def __init__(self, summaries: Sequence[ModuleSummary], modules: ModuleIndex | None = None) -> None:
+        self._modules = modules or ModuleIndex(summaries)
         self._facts = [s.extras[FACTS_KEY] for s in summaries if FACTS_KEY in s.extras and not s.is_test_file]
         self.functions: dict[str, tuple[FunctionFacts, str]] = {}
         self._classes: dict[str, tuple[str, ...]] = {}
@@ -903,6 +901,9 @@ class EndpointIndex:
                 self._routers[router.key] = router
             self._inclusions.extend(facts.inclusions)
         self._router_class_memo: dict[str, bool] = {}
+        self._included: dict[tuple[str, bool], list[Inclusion]] | None = None
+        self._mounts_memo: dict[str, set[Mount]] = {}
+        self._handlers: list[Handler] | None = None
         self.endpoints = self._find_endpoints()
 
     # names ------------------------------------------------------------------------------------
@@ -1007,16 +1008,11 @@ class EndpointIndex:
     def _mounts(self, key: str, seen: frozenset[str]) -> set[Mount]:
         """Where router `key` serves: every chain of `include_router`/`mount` above it, with its
         own prefix and dependencies included."""
+        if not seen and key in self._mounts_memo:
+            return self._mounts_memo[key]
         router = self._routers[key]
         mounts: set[Mount] = set()
-        for inclusion in self._inclusions:
-            child = self.resolve(inclusion.child)
-            if inclusion.child_is_call:
-                # A router built and returned by a factory function is one of its locals.
-                if child is None or not key.startswith(f"{child}.<locals>."):
-                    continue
-            elif child != key:
-                continue
+        for inclusion in self._inclusions_of(key):
             parent = self.router(inclusion.parent)
             if parent is None or parent.key in seen:
                 continue
@@ -1030,7 +1026,7 @@ class EndpointIndex:
                 )
         if not mounts:
             mounts.add(Mount("", True, ()))
-        return {
+        found = {
             Mount(
                 _join(mount.prefix, router.prefix),
                 mount.prefix_known and router.prefix_known,
@@ -1038,6 +1034,27 @@ class EndpointIndex:
             )
             for mount in mounts
         }
+        if not seen:
+            self._mounts_memo[key] = found
+        return found
+
+    def _inclusions_of(self, key: str) -> list[Inclusion]:
+        """The `include_router` calls that include router `key`: by name, or, for a router a
+        factory function builds and returns, by a call of the factory (the router is one of its
+        locals)."""
+        if self._included is None:
+            self._included = {}
+            for inclusion in self._inclusions:
+                child = self.resolve(inclusion.child)
+                if child is not None:
+                    self._included.setdefault((child, inclusion.child_is_call), []).append(inclusion)
+        found = list(self._included.get((key, False), ()))
+        marker = ".<locals>."
+        start = key.find(marker)
+        while start != -1:
+            found += self._included.get((key[:start], True), ())
+            start = key.find(marker, start + 1)
+        return found
 
     def _find_endpoints(self) -> list[Endpoint]:
         endpoints = []
@@ -1144,21 +1161,29 @@ class EndpointIndex:
 
     def handlers(self) -> list[Handler]:
         """Every function that runs on a request: endpoints, then the dependencies they use, each
-        once, with the endpoints it serves."""
+        once, with the endpoints it serves. Computed once per index: rules must not change it."""
+        if self._handlers is not None:
+            return self._handlers
         by_function: dict[str, Handler] = {}
+        served: set[tuple[str, int]] = set()  # (function, id of an endpoint it serves)
         for endpoint in self.endpoints:
+            qualname = endpoint.function.qualname
             handler = by_function.setdefault(
-                endpoint.function.qualname, Handler(endpoint.function, endpoint.file, [], is_dependency=False)
+                qualname, Handler(endpoint.function, endpoint.file, [], is_dependency=False)
             )
             handler.endpoints.append(endpoint)
+            served.add((qualname, id(endpoint)))
         for endpoint in self.endpoints:
             for dependency in self.dependencies(endpoint):
+                qualname = dependency.function.qualname
                 handler = by_function.setdefault(
-                    dependency.function.qualname, Handler(dependency.function, dependency.file, [], is_dependency=True)
+                    qualname, Handler(dependency.function, dependency.file, [], is_dependency=True)
                 )
-                if endpoint not in handler.endpoints:
+                if (qualname, id(endpoint)) not in served:
+                    served.add((qualname, id(endpoint)))
                     handler.endpoints.append(endpoint)
-        return sorted(by_function.values(), key=lambda h: (h.file, h.function.span.line))
+        self._handlers = sorted(by_function.values(), key=lambda h: (h.file, h.function.span.line))
+        return self._handlers
 
     def parameter_type(self, param: Parameter) -> TypeRef | None:
         return self.markers_of(param)[0]
@@ -1250,7 +1275,7 @@ def index_repo(repo: RepoContext) -> EndpointIndex:
     and marks the checklist item applicable when there are endpoints."""
     index = repo.shared.get(_INDEX_KEY)
     if index is None:
-        index = repo.shared[_INDEX_KEY] = EndpointIndex(repo.summaries)
+        index = repo.shared[_INDEX_KEY] = EndpointIndex(repo.summaries, repo.index)
     repo.extras["endpoints"] = index.records()
     if index.endpoints:
         repo.mark_applicable()

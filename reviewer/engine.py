@@ -8,13 +8,15 @@ pathological input, and a worker that dies is replaced and the file that killed 
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
+import gc
 import hashlib
 import inspect
 import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -58,6 +60,10 @@ _worker_options: dict[str, dict[str, Any]] = {}
 def _init_worker(rules: Sequence[type[Rule]], options: dict[str, dict[str, Any]]) -> None:
     global _worker_rules, _worker_options
     _worker_rules, _worker_options = rules, options
+    # A file's tree and its analysis live exactly as long as the file's review, and whatever
+    # of it is cyclic garbage is collected when the file is done (`_analyze_batch`). Python's
+    # automatic collections, meanwhile, would traverse the growing tree again and again.
+    gc.disable()
 
 
 def _analyze_batch(batch: Sequence[tuple[str, bytes]]) -> list[FileResult]:
@@ -71,6 +77,8 @@ def _analyze_batch(batch: Sequence[tuple[str, bytes]]) -> list[FileResult]:
             result = FileResult(path=relpath)
             result.errors.append(FileError(relpath, ErrorKind.INTERNAL, f"internal error: {error!r}"))
             results.append(result)
+        gc.collect(0)
+    gc.collect(1)
     return results
 
 
@@ -203,6 +211,21 @@ def _fingerprinted(findings: list[Finding]) -> list[Finding]:
     return stamped
 
 
+@contextlib.contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """This process builds hundreds of thousands of objects that all live until the report (each
+    file's summary and findings, from the cache or from the workers) and none of them is garbage;
+    Python's cycle collector would traverse them again and again while they are made, which made
+    reading a 100k-line repository's cache three times slower."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def run(
     paths: Sequence[Path],
     config: Config,
@@ -212,6 +235,21 @@ def run(
     use_cache: bool = True,
     cwd: Path | None = None,
     progress: Progress | None = None,
+) -> Run:
+    """Review the files under `paths`: the whole pipeline, up to the checklist."""
+    with _cycle_collector_paused():
+        return _run(paths, config, all_rules, jobs=jobs, use_cache=use_cache, cwd=cwd, progress=progress)
+
+
+def _run(
+    paths: Sequence[Path],
+    config: Config,
+    all_rules: Sequence[type[Rule]],
+    *,
+    jobs: int | None,
+    use_cache: bool,
+    cwd: Path | None,
+    progress: Progress | None,
 ) -> Run:
     cwd = (cwd or Path.cwd()).resolve()
     root = scan_root(paths, cwd)

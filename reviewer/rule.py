@@ -230,13 +230,16 @@ class RepoContext:
 
         self.rule = rule
         self.summaries = summaries
-        self.index = ModuleIndex(summaries)
         self.options = options
         self.findings: list[Finding] = []
         self.applicable = False
         # One memo for every rule's repository pass in a run: rules of one family build a shared
         # index once (the endpoint index, the async-io type resolution) instead of once each.
         self.shared: dict[str, Any] = {} if shared is None else shared
+        index = self.shared.get("module-index")
+        if index is None:
+            index = self.shared["module-index"] = ModuleIndex(summaries)
+        self.index: ModuleIndex = index
         # Run-level data a rule publishes for reports (e.g. `endpoints`), keyed by report field.
         self.extras: dict[str, Any] = {}
 
