@@ -77,6 +77,13 @@ class Running:
                 continue
             self._processes[name] = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
+    def stop(self) -> None:
+        """End the processes still running: the review failed before it asked for results."""
+        for process in self._processes.values():
+            if process.poll() is None:
+                process.kill()
+            process.communicate()
+
     def results(self) -> dict[str, EngineResult]:
         for name, process in self._processes.items():
             try:

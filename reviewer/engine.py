@@ -260,103 +260,108 @@ def _run(
 
     found = discover(paths, root, config.exclude)
     companions = Running(config.companions, root, [f.relpath for f in found.files])
-    errors: list[FileError] = list(found.errors)
-    cache = Cache(root / ".reviewer_cache", _salt(config, rules, options)) if use_cache else None
-    results: list[FileResult] = []
-    misses: list[tuple[str, bytes]] = []
-    keys: dict[str, str] = {}
-    total = len(found.files)
-    for source in found.files:
-        data, error = _read(source, config.max_file_size)
-        if error is not None:
-            errors.append(error)
-            continue
-        assert data is not None
-        if cache is not None:
-            key = cache.key_for(source.relpath, data)
-            cached = cache.get(key)
-            if cached is not None:
-                results.append(cached)
+    try:
+        errors: list[FileError] = list(found.errors)
+        cache = Cache(root / ".reviewer_cache", _salt(config, rules, options)) if use_cache else None
+        results: list[FileResult] = []
+        misses: list[tuple[str, bytes]] = []
+        keys: dict[str, str] = {}
+        total = len(found.files)
+        for source in found.files:
+            data, error = _read(source, config.max_file_size)
+            if error is not None:
+                errors.append(error)
                 continue
-            keys[source.relpath] = key
-        misses.append((source.relpath, data))
-    if progress:
-        progress(len(results), total)
-    if misses:
-        fresh = _run_pool(misses, jobs, rules, options, progress, len(results), total)
-        if cache is not None:
-            for result in fresh:
-                if not any(e.kind is ErrorKind.INTERNAL or e.kind is ErrorKind.PARSER_CRASH for e in result.errors):
-                    cache.put(keys[result.path], result)
-        results.extend(fresh)
-    results.sort(key=lambda r: r.path)
+            assert data is not None
+            if cache is not None:
+                key = cache.key_for(source.relpath, data)
+                cached = cache.get(key)
+                if cached is not None:
+                    results.append(cached)
+                    continue
+                keys[source.relpath] = key
+            misses.append((source.relpath, data))
+        if progress:
+            progress(len(results), total)
+        if misses:
+            fresh = _run_pool(misses, jobs, rules, options, progress, len(results), total)
+            if cache is not None:
+                for result in fresh:
+                    if not any(e.kind is ErrorKind.INTERNAL or e.kind is ErrorKind.PARSER_CRASH for e in result.errors):
+                        cache.put(keys[result.path], result)
+            results.extend(fresh)
+        results.sort(key=lambda r: r.path)
 
-    findings: list[Finding] = []
-    applicable: set[str] = set()
-    for result in results:
-        findings.extend(result.findings)
-        errors.extend(result.errors)
-        applicable |= result.applicable
-    summaries = [r.summary for r in results if r.summary is not None]
-    extras: dict[str, Any] = {}
-    shared: dict[str, Any] = {}
-    for rule in rules:
-        if rule.check_repo.__func__ is Rule.check_repo.__func__:  # type: ignore[attr-defined]
-            continue
-        repo = RepoContext(rule, summaries, options[rule.code], shared)
-        try:
-            rule.check_repo(repo)
-        except Exception as error:  # noqa: BLE001 - a rule bug is reported, the run goes on
-            errors.append(
-                FileError(
-                    ".",
-                    ErrorKind.INTERNAL,
-                    f"rule crashed in the repository pass: {rule.code} ({rule.name}) raised {error!r}",
+        findings: list[Finding] = []
+        applicable: set[str] = set()
+        for result in results:
+            findings.extend(result.findings)
+            errors.extend(result.errors)
+            applicable |= result.applicable
+        summaries = [r.summary for r in results if r.summary is not None]
+        extras: dict[str, Any] = {}
+        shared: dict[str, Any] = {}
+        for rule in rules:
+            if rule.check_repo.__func__ is Rule.check_repo.__func__:  # type: ignore[attr-defined]
+                continue
+            repo = RepoContext(rule, summaries, options[rule.code], shared)
+            try:
+                rule.check_repo(repo)
+            except Exception as error:  # noqa: BLE001 - a rule bug is reported, the run goes on
+                errors.append(
+                    FileError(
+                        ".",
+                        ErrorKind.INTERNAL,
+                        f"rule crashed in the repository pass: {rule.code} ({rule.name}) raised {error!r}",
+                    )
                 )
-            )
-            continue
-        findings.extend(repo.findings)
-        extras.update(repo.extras)
-        if repo.applicable:
-            applicable.add(rule.checklist)
+                continue
+            findings.extend(repo.findings)
+            extras.update(repo.extras)
+            if repo.applicable:
+                applicable.add(rule.checklist)
 
-    suppressions = {r.path: r.suppressions for r in results}
-    ignores = [
-        (pathspec.GitIgnoreSpec.from_lines([glob]), selectors) for glob, selectors in config.per_file_ignores.items()
-    ]
-    kept = []
-    for finding in findings:
-        if _suppressed(finding, suppressions.get(finding.path, {})):
-            continue
-        if any(
-            spec.match_file(finding.path) and any(matches(_rule_of(finding, all_rules), s) for s in selectors)
-            for spec, selectors in ignores
-        ):
-            continue
-        kept.append(finding)
-    kept = _fingerprinted(kept)
+        suppressions = {r.path: r.suppressions for r in results}
+        ignores = [
+            (pathspec.GitIgnoreSpec.from_lines([glob]), selectors)
+            for glob, selectors in config.per_file_ignores.items()
+        ]
+        kept = []
+        for finding in findings:
+            if _suppressed(finding, suppressions.get(finding.path, {})):
+                continue
+            if any(
+                spec.match_file(finding.path) and any(matches(_rule_of(finding, all_rules), s) for s in selectors)
+                for spec, selectors in ignores
+            ):
+                continue
+            kept.append(finding)
+        kept = _fingerprinted(kept)
 
-    items = checklist.build(
-        kept,
-        all_rules={r.code: r.checklist for r in all_rules},
-        enabled_rules=[r.code for r in rules],
-        applicable=applicable,
-        fail_on=config.fail_on,
-        engines=companions.results(),
-    )
-    return Run(
-        root=root,
-        files_scanned=total,
-        lines=sum(r.lines for r in results),
-        findings=kept,
-        errors=sorted(errors, key=lambda e: e.sort_key),
-        checklist=items,
-        rules=rules,
-        config=config,
-        cache_hits=cache.hits if cache else 0,
-        extras=extras,
-    )
+        items = checklist.build(
+            kept,
+            all_rules={r.code: r.checklist for r in all_rules},
+            enabled_rules=[r.code for r in rules],
+            applicable=applicable,
+            fail_on=config.fail_on,
+            engines=companions.results(),
+        )
+        return Run(
+            root=root,
+            files_scanned=total,
+            lines=sum(r.lines for r in results),
+            findings=kept,
+            errors=sorted(errors, key=lambda e: e.sort_key),
+            checklist=items,
+            rules=rules,
+            config=config,
+            cache_hits=cache.hits if cache else 0,
+            extras=extras,
+        )
 
+    except BaseException:
+        companions.stop()
+        raise
 
 def _rule_of(finding: Finding, rules: Sequence[type[Rule]]) -> type[Rule]:
     return next(r for r in rules if r.code == finding.code)

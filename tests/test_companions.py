@@ -42,3 +42,33 @@ def test_companions_from_configuration_are_checked(write, cli) -> None:
     write({"pyproject.toml": "[tool.reviewer]\ncompanions = ['pylint']\n", "app/clean.py": "VALUE = 1\n"})
     code, _, err = cli("check", ".")
     assert code == 2 and "tool.reviewer.companions" in err and "'pylint'" in err
+
+
+def test_a_review_that_fails_midway_leaves_no_companion_running(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    from pathlib import Path
+
+    from reviewer import engine
+    from reviewer.config import Config
+
+    (tmp_path / "app.py").write_text("VALUE = 1\n")
+
+    def slow(self, files):
+        return [sys.executable, "-c", "import time; time.sleep(60)"]
+
+    def failing_pool(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(companions.Companion, "command", slow)
+    monkeypatch.setattr(engine, "_run_pool", failing_pool)
+    processes = []
+    real_init = companions.Running.__init__
+
+    def keep(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        processes.extend(self._processes.values())
+
+    monkeypatch.setattr(companions.Running, "__init__", keep)
+    with pytest.raises(KeyboardInterrupt):
+        engine.run([Path(tmp_path)], Config(companions=["ruff"]), [], use_cache=False, cwd=tmp_path)
+    assert processes and all(process.poll() is not None for process in processes)
