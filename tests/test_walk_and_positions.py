@@ -10,6 +10,7 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from reviewer.analysis import parse_unvalidated
 from reviewer.positions import Positions
 from reviewer.traversal import TRIVIA, visit_batched
 
@@ -205,3 +206,15 @@ def test_positions_fall_back_to_the_module_when_ast_reads_it_differently():
     call = tree.body[1].body[0].value
     assert positions.range(call, (tree.body[1],)).start.line == 2
     assert positions._whole_module
+
+
+@pytest.mark.parametrize(("name", "source"), SOURCES, ids=[name for name, _ in SOURCES])
+def test_unvalidated_parse_builds_the_same_tree(name, source):
+    tree = _parse(source)
+    if tree is None:
+        with pytest.raises(cst.ParserSyntaxError):
+            parse_unvalidated(source)
+    else:
+        assert parse_unvalidated(source).deep_equals(tree)
+    with pytest.raises(cst.CSTValidationError):  # nodes made after a parse are checked again
+        cst.Name("not a name")
