@@ -144,36 +144,25 @@ def decode(path: str, data: bytes) -> tuple[str | None, FileError | None]:
 
 _VALIDATE = CSTNode.__post_init__
 
-# Node type -> whether it is a statement. `isinstance` against libcst's abstract base classes goes
-# through ABCMeta for each of the walk's hundreds of thousands of nodes; the answer is per type.
-_IS_STATEMENT: dict[type, bool] = {}
-
-
-def _is_statement(node: cst.CSTNode) -> bool:
-    kind = type(node)
-    known = _IS_STATEMENT.get(kind)
-    if known is None:
-        known = _IS_STATEMENT[kind] = isinstance(node, cst.BaseStatement)
-    return known
+def _is_statement_type(kind: type) -> bool:
+    return issubclass(kind, cst.BaseStatement)
 
 
 class _StatementTracker:
-    """Keeps the innermost statement being walked, so a finding knows its statement's lines; as
-    the walk's `after_leave` hook it also ends the resolver's function scopes (a function is a
-    statement), after every visitor has left the function."""
+    """Keeps the statements being walked, so a finding knows its statement's lines; as the walk's
+    `after_leave` hook it also ends the resolver's function scopes (a function is a statement),
+    after every visitor has left the function. The walk calls it for statements only."""
 
     def __init__(self, resolver: NameResolver) -> None:
         self.stack: list[cst.CSTNode] = []
         self.resolver = resolver
 
     def before_visit(self, node: cst.CSTNode) -> None:
-        if _is_statement(node):
-            self.stack.append(node)
+        self.stack.append(node)
 
     def after_leave(self, node: cst.CSTNode) -> None:
-        if _is_statement(node):
-            self.stack.pop()
-            self.resolver.after_leave(node)
+        self.stack.pop()
+        self.resolver.after_leave(node)
 
 
 def _skip_validation(node: cst.CSTNode) -> None:
@@ -283,6 +272,7 @@ def walk(
             [resolver, builder, *instances],
             before_visit=tracker.before_visit,
             after_leave=tracker.after_leave,
+            hooked=_is_statement_type,
         )
     except RecursionError:
         result.errors.append(FileError(path, ErrorKind.TOO_DEEP, "too deeply nested to walk"))

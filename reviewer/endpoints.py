@@ -135,7 +135,7 @@ _ROUTING_TEXT = re.compile(
 # --- what a file records ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Marker:
     """A FastAPI parameter function in a default or in `Annotated[...]`: `Body(embed=True)`."""
 
@@ -144,7 +144,7 @@ class Marker:
     dependency: str | None = None  # qualified callee given to Depends/Security
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TypeRef:
     """An annotation, reduced to what the rules ask of it.
 
@@ -157,7 +157,7 @@ class TypeRef:
     markers: tuple[Marker, ...] = ()
 
 
-@dataclass
+@dataclass(slots=True)
 class Parameter:
     name: str
     annotation: TypeRef | None
@@ -167,7 +167,7 @@ class Parameter:
     is_receiver: bool  # `self`/`cls` of a method
 
 
-@dataclass
+@dataclass(slots=True)
 class RawRead:
     """A read of client input that bypasses FastAPI's validation, made on a parameter."""
 
@@ -181,7 +181,7 @@ class RawRead:
     constructors: tuple[str, ...] = ()  # classes built from the data: validate if they are models
 
 
-@dataclass
+@dataclass(slots=True)
 class FunctionFacts:
     qualname: str
     name: str
@@ -194,7 +194,7 @@ class FunctionFacts:
     decorators: tuple[str, ...] = ()
 
 
-@dataclass
+@dataclass(slots=True)
 class RouteDecl:
     owner: str | None  # qualified name of the object the route is registered on
     methods: tuple[str, ...]
@@ -203,7 +203,7 @@ class RouteDecl:
     dependencies: tuple[str, ...] = ()  # `dependencies=[Depends(dep)]`
 
 
-@dataclass
+@dataclass(slots=True)
 class RouterDecl:
     key: str  # qualified name of the variable holding the router
     factory: str | None  # qualified callee: `fastapi.APIRouter`, `app.routers.UserAPIRouter`
@@ -212,7 +212,7 @@ class RouterDecl:
     dependencies: tuple[str, ...] = ()
 
 
-@dataclass
+@dataclass(slots=True)
 class Inclusion:
     parent: str | None
     child: str | None
@@ -222,7 +222,7 @@ class Inclusion:
     dependencies: tuple[str, ...] = ()  # `include_router(r, dependencies=[Depends(auth)])`
 
 
-@dataclass
+@dataclass(slots=True)
 class ModuleFacts:
     module: str
     path: str

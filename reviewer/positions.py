@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -103,7 +104,9 @@ class Positions:
         if self._starts is None:
             self._starts = {}
             try:
-                tree = ast.parse(self.source)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # `"\d"` and the like: not ours to report
+                    tree = ast.parse(self.source)
                 _pair(self.module.body, tree.body, self._starts, _LINE_BREAK.split(self.source))
             except (SyntaxError, ValueError, _Mismatch, IndexError, RecursionError):
                 self._starts = {}

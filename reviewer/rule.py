@@ -12,7 +12,6 @@ is the summary, then the sections *What it does*, *Why is this bad?*, *Example*,
 
 from __future__ import annotations
 
-import functools
 import importlib
 import inspect
 import pkgutil
@@ -195,7 +194,6 @@ class Rule(BatchedVisitor):
         return {name: self._guard(method) for name, method in super().get_visitors().items()}
 
     def _guard(self, method: Callable[[cst.CSTNode], None]) -> Callable[[cst.CSTNode], None]:
-        @functools.wraps(method)
         def guarded(node: cst.CSTNode) -> None:
             if self.crash is not None:
                 return

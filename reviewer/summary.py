@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from reviewer.rule import FileContext
 
 
-@dataclass
+@dataclass(slots=True)
 class CallSite:
     """One call made in a function body."""
 
@@ -29,7 +29,7 @@ class CallSite:
     awaited: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class FunctionSummary:
     qualname: str  # `app.api.users.get_user`, `app.services.Reports.build`
     name: str

@@ -101,9 +101,12 @@ def visit_batched(
     *,
     before_visit: Handler | None = None,
     after_leave: Handler | None = None,
+    hooked: Callable[[type], bool] | None = None,
 ) -> None:
-    """Walk `tree` once, calling every visitor's methods in order, as `tree.visit_batched` would."""
-    _Walk(_handler_table(visitors), before_visit, after_leave).walk(tree)
+    """Walk `tree` once, calling every visitor's methods in order, as `tree.visit_batched` would.
+    `before_visit` runs before a node's visit methods and `after_leave` after its leave methods;
+    with `hooked`, only for the node types it accepts (the engine follows statements only)."""
+    _Walk(_handler_table(visitors), before_visit, after_leave, hooked).walk(tree)
 
 
 class _Walk:
@@ -112,17 +115,19 @@ class _Walk:
         handlers: Mapping[str, list[Handler]],
         before_visit: Handler | None,
         after_leave: Handler | None,
+        hooked: Callable[[type], bool] | None,
     ) -> None:
         self.handlers = handlers
         self.before_visit = before_visit
         self.after_leave = after_leave
+        self.hooked = hooked
         handled = {name.split("_", 2)[1] for name in handlers}
         self.skip = frozenset() if any(kind.__name__ in handled for kind in TRIVIA) else TRIVIA
-        self.plans: dict[type, tuple[list[Handler], list[Handler], tuple]] = {}
+        self.plans: dict[type, tuple[list[Handler], list[Handler], tuple, bool]] = {}
 
-    def plan(self, node: cst.CSTNode) -> tuple[list[Handler], list[Handler], tuple]:
-        """Per node type: its visit and leave handlers, and its child fields, each with the
-        field's own handlers (or None when it has none, the common case)."""
+    def plan(self, node: cst.CSTNode) -> tuple[list[Handler], list[Handler], tuple, bool]:
+        """Per node type: its visit and leave handlers, its child fields, each with the field's
+        own handlers (or None when it has none, the common case), and whether the hooks run."""
         kind = type(node)
         name = kind.__name__
         handlers = self.handlers
@@ -130,15 +135,16 @@ class _Walk:
         for field in child_fields(node):
             around = (handlers.get(f"visit_{name}_{field}", []), handlers.get(f"leave_{name}_{field}", []))
             fields.append((field, around if around[0] or around[1] else None))
-        plan = (handlers.get(f"visit_{name}", []), handlers.get(f"leave_{name}", []), tuple(fields))
+        hooks = self.hooked is None or self.hooked(kind)
+        plan = (handlers.get(f"visit_{name}", []), handlers.get(f"leave_{name}", []), tuple(fields), hooks)
         self.plans[kind] = plan
         return plan
 
     def walk(self, node: cst.CSTNode) -> None:
         plan = self.plans.get(type(node)) or self.plan(node)
-        visits, leaves, fields = plan
+        visits, leaves, fields, hooks = plan
         before_visit = self.before_visit
-        if before_visit is not None:
+        if hooks and before_visit is not None:
             before_visit(node)
         for handler in visits:
             handler(node)
@@ -161,5 +167,5 @@ class _Walk:
         for handler in leaves:
             handler(node)
         after_leave = self.after_leave
-        if after_leave is not None:
+        if hooks and after_leave is not None:
             after_leave(node)

@@ -26,7 +26,6 @@ calling an object of type `ref`; `("class", q)` an instance of the repo class `q
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -219,7 +218,6 @@ class BlockingScan(Rule):
         """A crash of the walk stops every rule that relies on it, and each of them says so; a
         crash in one rule's own decisions (`_each`) stops that rule only."""
 
-        @functools.wraps(method)
         def guarded(node: cst.CSTNode) -> None:
             if self._scan_crash is not None:
                 return

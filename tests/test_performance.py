@@ -12,7 +12,6 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from reviewer import engine
-from reviewer.analysis import _is_statement
 from reviewer.names import ImportTable, NameResolver, visitor_methods
 from reviewer.registry import load_rules
 from reviewer.rule import FileContext
@@ -85,21 +84,6 @@ def test_spans_equal_positions_resolved_through_the_wrapper():
             code_range.end.line,
             code_range.end.column + 1,
         )
-
-
-def test_statement_test_agrees_with_isinstance():
-    tree = cst.parse_module(SOURCE)
-    seen = 0
-
-    class Every(cst.CSTVisitor):
-        def on_visit(self, node: cst.CSTNode) -> bool:
-            nonlocal seen
-            seen += 1
-            assert _is_statement(node) == isinstance(node, cst.BaseStatement), type(node).__name__
-            return True
-
-    tree.visit(Every())
-    assert seen > 50
 
 
 def test_batches_are_capped_in_size_and_keep_every_file_once():

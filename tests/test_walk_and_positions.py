@@ -137,6 +137,22 @@ def test_walk_visits_what_libcst_visits_in_the_same_order(name, source):
             assert our_hooks == [event for event in their_hooks if event[1] in kinds]
 
 
+@pytest.mark.parametrize(("name", "source"), SOURCES[-len(TRICKY) :], ids=sorted(TRICKY))
+def test_hooks_can_follow_some_node_types_only(name, source):
+    tree = cst.parse_module(source)
+    ours: list[tuple[str, int]] = []
+    visit_batched(
+        tree,
+        [],
+        before_visit=lambda node: ours.append(("before", id(node))),
+        after_leave=lambda node: ours.append(("after", id(node))),
+        hooked=lambda kind: issubclass(kind, cst.BaseStatement),
+    )
+    _, theirs = _events(cst.visit_batched, tree, set())
+    statements = [(what, node) for what, kind, node in theirs if issubclass(getattr(cst, kind), cst.BaseStatement)]
+    assert ours == statements and len(ours) > 2
+
+
 def _events(walk, tree: cst.Module, kinds: set[str]) -> tuple[list, list]:
     recorder = _Recorder(kinds)
     hooks: list[tuple[str, str, int]] = []
@@ -218,3 +234,14 @@ def test_unvalidated_parse_builds_the_same_tree(name, source):
         assert parse_unvalidated(source).deep_equals(tree)
     with pytest.raises(cst.CSTValidationError):  # nodes made after a parse are checked again
         cst.Name("not a name")
+
+
+def test_statement_starts_come_without_warnings_about_the_code():
+    import warnings
+
+    source = 'PATTERN = "\\d+"\nclass C:\n    x = call("\\w")\n'
+    tree = cst.parse_module(source)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        starts = Positions(tree, source).starts()
+    assert len(starts) == 3
