@@ -169,3 +169,43 @@ class _Walk:
         after_leave = self.after_leave
         if hooks and after_leave is not None:
             after_leave(node)
+
+
+_ATTRIBUTE_METHOD = re.compile(r"^(visit|leave)_[A-Za-z]+_\w+$")
+_VISITOR_SHAPES: dict[type, tuple[frozenset[type], bool]] = {}
+
+
+def visit(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
+    """`node.visit(visitor)` for a visitor that only reads: the same calls in the same order
+    (a `visit_*` method that returns False still prunes the node's children), without rebuilding
+    the tree, and without walking whitespace the visitor has no `visit_`/`leave_` method for (its
+    `on_visit`, if it overrides that, does not see them either)."""
+    shape = _VISITOR_SHAPES.get(type(visitor))
+    if shape is None:
+        names = {
+            name
+            for name in dir(type(visitor))
+            if name.startswith(("visit_", "leave_")) and not getattr(getattr(visitor, name), "_is_no_op", False)
+        }
+        trivia_names = {f"{prefix}_{kind.__name__}" for kind in TRIVIA for prefix in ("visit", "leave")}
+        skip = frozenset() if names & trivia_names else TRIVIA
+        shape = _VISITOR_SHAPES[type(visitor)] = (skip, any(_ATTRIBUTE_METHOD.match(name) for name in names))
+    _visit(node, visitor, *shape)
+
+
+def _visit(node: cst.CSTNode, visitor: cst.CSTVisitor, skip: frozenset[type], attributes: bool) -> None:
+    if visitor.on_visit(node):
+        for field in child_fields(node):
+            if attributes:
+                visitor.on_visit_attribute(node, field)
+            value = getattr(node, field)
+            kind = type(value)
+            if kind is tuple or kind is list:
+                for child in value:
+                    if type(child) not in skip:
+                        _visit(child, visitor, skip, attributes)
+            elif value is not None and kind is not cst.MaybeSentinel and kind not in skip:
+                _visit(value, visitor, skip, attributes)
+            if attributes:
+                visitor.on_leave_attribute(node, field)
+    visitor.on_leave(node)

@@ -39,6 +39,7 @@ from reviewer.names import dotted_name
 from reviewer.rule import RepoContext, Rule, RuleCrash
 from reviewer.summary import ModuleIndex, ModuleSummary
 from reviewer.syntax import keyword
+from reviewer.traversal import visit
 from rules._blocking_apis import (
     ADVICE,
     ANNOTATED,
@@ -611,7 +612,7 @@ class BlockingScan(Rule):
             def visit_Name(self, name: cst.Name) -> None:
                 names.add(name.value)
 
-        node.test.visit(_Names())
+        visit(node.test, _Names())
         return bool(names & frame.globals)
 
     def visit_If(self, node: cst.If) -> None:

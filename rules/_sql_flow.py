@@ -39,6 +39,7 @@ from reviewer.model import Finding
 from reviewer.names import ImportTable, NameResolver, dotted_name
 from reviewer.rule import FileContext, Rule
 from reviewer.syntax import argument, keyword, string_value
+from reviewer.traversal import visit
 
 # ---------------------------------------------------------------------------------------------
 # The sink table
@@ -563,7 +564,7 @@ class FileAnalysis:
                         site = CallSiteInModule(node, tuple(functions), tuple(owner))
                         sites.setdefault(node.func.value, []).append(site)
 
-            self.context.tree.visit(Collector())
+            visit(self.context.tree, Collector())
             self._call_sites = sites
         return self._call_sites.get(name, [])
 
@@ -643,7 +644,7 @@ class _CallCollector(cst.CSTVisitor):
 
 def calls_in(node: cst.CSTNode) -> list[cst.Call]:
     collector = _CallCollector()
-    node.visit(collector)
+    visit(node, collector)
     return collector.calls
 
 

@@ -12,7 +12,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from reviewer.analysis import parse_unvalidated
 from reviewer.positions import Positions
-from reviewer.traversal import TRIVIA, visit_batched
+from reviewer.traversal import TRIVIA, visit, visit_batched
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted((ROOT / "fixtures").rglob("*.py"))
@@ -245,3 +245,37 @@ def test_statement_starts_come_without_warnings_about_the_code():
         warnings.simplefilter("error")
         starts = Positions(tree, source).starts()
     assert len(starts) == 3
+
+
+class _Reader(cst.CSTVisitor):
+    """Records every call libcst makes on a visitor; prunes lambdas and every other block."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[tuple[str, str, int]] = []
+        self.blocks = 0
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.events.append(("visit", type(node).__name__, id(node)))
+        if isinstance(node, cst.IndentedBlock):
+            self.blocks += 1
+            return self.blocks % 2 == 1
+        return not isinstance(node, cst.Lambda)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.events.append(("leave", type(original_node).__name__, id(original_node)))
+
+    def visit_Call_func(self, node: cst.Call) -> None:
+        self.events.append(("attribute", "Call.func", id(node)))
+
+
+@pytest.mark.parametrize(("name", "source"), SOURCES, ids=[name for name, _ in SOURCES])
+def test_read_only_visit_calls_a_visitor_as_libcst_does(name, source):
+    tree = _parse(source)
+    if tree is None:
+        return
+    ours, theirs = _Reader(), _Reader()
+    visit(tree, ours)
+    tree.visit(theirs)
+    kinds = {kind.__name__ for kind in TRIVIA}
+    assert ours.events == [event for event in theirs.events if event[1] not in kinds]
