@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 import libcst as cst
-from libcst._position import CodeRange
+from libcst._position import CodePosition, CodeRange
 from libcst.metadata import PositionProvider
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
@@ -35,6 +35,10 @@ _EMPTIED: dict[type, dict[str, None]] = {
     cst.With: {},
 }
 _EMPTY_BLOCK = cst.IndentedBlock(body=())
+_DEFINITIONS = {
+    cst.FunctionDef: re.compile(r"[ \t\f]*(?:async[ \t\f]+)?def[ \t\f]+(\w+)"),
+    cst.ClassDef: re.compile(r"[ \t\f]*class[ \t\f]+(\w+)"),
+}
 # The line breaks `ast` counts (`str.splitlines` also splits at form feeds and other separators).
 _LINE_BREAK = re.compile(r"\r\n?|\n")
 
@@ -49,6 +53,7 @@ class Positions:
         self._ranges: dict[cst.CSTNode, CodeRange] = {}
         self._generated: set[cst.CSTNode] = set()
         self._whole_module = False
+        self._source_lines: list[str] | None = None
 
     def statement_lines(self, statement: cst.CSTNode) -> tuple[int, int | None] | None:
         """First line of a statement as libcst's range has it (a decorated function's `def`
@@ -62,6 +67,11 @@ class Positions:
         found = self._ranges.get(node)
         if found is not None:
             return found
+        statements = tuple(statements)
+        if statements and type(statements[0]) in _DEFINITIONS and node is statements[0].name:
+            found = self._defined_name(statements[0])
+            if found is not None:
+                return found
         for statement in statements:
             self._generate(statement)
             found = self._ranges.get(node)
@@ -73,6 +83,25 @@ class Positions:
             provider._gen_impl(self.module)
             self._ranges.update(provider._computed)
         return self._ranges[node]
+
+    def _defined_name(self, statement: cst.FunctionDef | cst.ClassDef) -> CodeRange | None:
+        """The name of a `def` or `class`, read off its line: no code to generate for the name
+        every function record carries. None if the line is laid out unusually."""
+        start = self.starts().get(statement)
+        if start is None:
+            return None
+        text = self._lines()[start.line - 1]
+        match = _DEFINITIONS[type(statement)].match(text)
+        name = statement.name.value
+        if match is None or match.group(1) != name:
+            return None
+        column = match.start(1)
+        return CodeRange(CodePosition(start.line, column), CodePosition(start.line, column + len(name)))
+
+    def _lines(self) -> list[str]:
+        if self._source_lines is None:
+            self._source_lines = _LINE_BREAK.split(self.source)
+        return self._source_lines
 
     def _generate(self, statement: cst.CSTNode) -> None:
         if statement in self._generated or self._whole_module:
@@ -107,7 +136,7 @@ class Positions:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # `"\d"` and the like: not ours to report
                     tree = ast.parse(self.source)
-                _pair(self.module.body, tree.body, self._starts, _LINE_BREAK.split(self.source))
+                _pair(self.module.body, tree.body, self._starts, self._lines())
             except (SyntaxError, ValueError, _Mismatch, IndexError, RecursionError):
                 self._starts = {}
         return self._starts

@@ -66,7 +66,10 @@ class C(Base, metaclass=Meta):
     "crlf_and_formfeed": "import os\r\n\x0c\r\ndef g():\r\n    return os.getenv('A')\r\n\r\nz = g()\r\n",
     "match": "match command:\n    case {'go': where}:\n        move(where)\n    case _:\n        stay()\n",
     "one_line_suites": "if x: a = call()\nelse: b = other()\ndef h(): return 1\nclass D: pass\n",
-    "backslash": "value = first + \\\n    second(3)\nassert value, \\\n    'message'\n",
+    "backslash": "value = first + \\\n    second(3)\nassert value, \\\n    'message'\n"
+    "def \\\n    spaced(a):\n    return a\n"
+    "class   Wide  (Base): pass\n"
+    "async\tdef  coro(): pass\n",
 }
 
 
