@@ -171,3 +171,12 @@ def test_a_worker_that_dies_costs_only_the_file_that_killed_it(write, tmp_path: 
     run = engine.run([tmp_path], Config(), rules, jobs=jobs, use_cache=False, cwd=tmp_path)
     assert [(e.path, e.kind.value) for e in run.errors] == [("app/crash.py", "parser-crash")]
     assert sorted(f.path for f in run.findings) == [f"app/module_{i}.py" for i in range(6)]
+
+
+def test_a_long_file_of_shallow_expressions_is_reviewed(write, check_json) -> None:
+    lines = [f"total_{i} = f(a[{i}], {{'k': (b + c - d * e)}}) + -x_{i}\n" for i in range(400)]
+    write({"app/long.py": "".join(lines) + 'API_KEY = "sk_live_51HqLyjWDarjtT1zdp7dcXYZ"\n'})
+    code, report = check_json(".")
+    assert report["errors"] == []
+    assert [f["code"] for f in report["findings"]] == ["RVW101"]
+    assert code == 1
