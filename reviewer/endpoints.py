@@ -21,8 +21,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import libcst as cst
-
+from reviewer import lazy_cst as cst
 from reviewer.model import Span
 from reviewer.names import BatchedVisitor, NameResolver, dotted_name
 from reviewer.rule import FileContext, RepoContext, Rule
@@ -275,7 +274,7 @@ def _record_module_level(body: Sequence[cst.CSTNode], facts: ModuleFacts, resolv
                     _record_module_level(block.body, facts, resolver, prefix)
 
 
-Qualify = Callable[[cst.BaseExpression], "str | None"]
+Qualify = Callable[["cst.BaseExpression"], "str | None"]
 
 
 def _record_module_statement(small: cst.BaseSmallStatement, facts: ModuleFacts, qualify: Qualify) -> None:

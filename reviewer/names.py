@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-import libcst as cst
+from reviewer import lazy_cst as cst
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -131,7 +131,7 @@ def _is_visitor_method(member: object) -> bool:
     )
 
 
-def visitor_methods(visitor: cst.BatchableCSTVisitor) -> Mapping[str, Callable[[cst.CSTNode], None]]:
+def visitor_methods(visitor: object) -> Mapping[str, Callable[[cst.CSTNode], None]]:
     """What `BatchableCSTVisitor.get_visitors` returns, with the method names found once per class.
     libcst runs `inspect.getmembers` over every attribute of every visitor for every file, which
     cost more than parsing: the set of methods is a property of the class, not of the file."""
@@ -142,9 +142,13 @@ def visitor_methods(visitor: cst.BatchableCSTVisitor) -> Mapping[str, Callable[[
     return {name: getattr(visitor, name) for name in names}
 
 
-class BatchedVisitor(cst.BatchableCSTVisitor):
-    """A batchable visitor whose visit methods are found once per class (`visitor_methods`);
-    every visitor in the engine's walk derives from it."""
+class BatchedVisitor:
+    """A visitor for the engine's single walk (`reviewer.traversal.visit_batched`), which calls its
+    `visit_<Type>`, `leave_<Type>` and `visit_<Type>_<field>` methods as libcst's batched visitors
+    are called; the methods are found once per class (`visitor_methods`). Every visitor in the
+    engine's walk derives from it. It is not a libcst class, so that loading rules does not
+    import libcst (see `reviewer.lazy_cst`); libcst's own `visit_batched` accepts it all the same.
+    """
 
     def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
         return visitor_methods(self)

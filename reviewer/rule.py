@@ -1,9 +1,10 @@
 """What a rule is: the base class every built-in and third-party rule subclasses.
 
-A rule is a libcst batchable visitor. The engine walks each file once and calls every enabled
-rule's `visit_*`/`leave_*` methods during that single walk; a rule declares libcst metadata it
-needs in `METADATA_DEPENDENCIES` and gets only that. A rule that needs the whole repository also
-implements `check_repo`, which runs after every file, over module summaries only.
+A rule is a visitor of libcst trees, called as libcst calls a batchable visitor: the engine walks
+each file once and calls every enabled rule's `visit_*`/`leave_*` methods during that single walk.
+What libcst's metadata providers would give, the file context gives cheaper: `qualify` for the
+qualified name a name stands for, `span` for where a node is. A rule that needs the whole
+repository also implements `check_repo`, which runs after every file, over module summaries only.
 
 The class docstring is the rule's documentation, shown by `reviewer explain CODE`: its first line
 is the summary, then the sections *What it does*, *Why is this bad?*, *Example*, *Use instead*,
@@ -19,11 +20,9 @@ import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import libcst as cst
-
+from reviewer import lazy_cst as cst
 from reviewer.model import Finding, Fix, Severity, Span
 from reviewer.names import BatchedVisitor
-from reviewer.positions import Positions
 
 if TYPE_CHECKING:
     from reviewer.names import NameResolver
@@ -66,6 +65,8 @@ class FileContext:
         # walking for the same facts (the async-io rules do). Lives as long as the walk; never
         # stored in the summary or the cache.
         self.shared: dict[str, Any] = {}
+        from reviewer.positions import Positions  # libcst itself: only where files are parsed
+
         self._positions = Positions(tree, source)
 
     @property

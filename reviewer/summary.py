@@ -12,8 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import libcst as cst
-
+from reviewer import lazy_cst as cst
 from reviewer.names import BatchedVisitor, ImportTable, NameResolver, dotted_name
 
 if TYPE_CHECKING:

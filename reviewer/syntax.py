@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import libcst as cst
+from reviewer import lazy_cst as cst
 
 TRUTHY_STRINGS = frozenset({"1", "true", "yes", "on", "y", "t"})
 

@@ -13,54 +13,87 @@ method for one of their types.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-import libcst as cst
-from libcst._nodes import op as _op_nodes
-from libcst._nodes import whitespace as _whitespace_nodes
+from reviewer import lazy_cst as cst
 
-Handler = Callable[[cst.CSTNode], object]
+if TYPE_CHECKING:
+    from reviewer.names import BatchedVisitor
 
-_BRACKETS = (
-    cst.LeftParen,
-    cst.RightParen,
-    cst.LeftSquareBracket,
-    cst.RightSquareBracket,
-    cst.LeftCurlyBrace,
-    cst.RightCurlyBrace,
-    cst.Asynchronous,
-)
+Handler = Callable[["cst.CSTNode"], object]
 
 
-def _node_classes_in(module: object) -> set[type]:
-    return {
-        value
-        for value in vars(module).values()
-        if isinstance(value, type) and issubclass(value, cst.CSTNode) and value.__module__ == module.__name__
+@functools.cache
+def trivia() -> frozenset[type]:
+    """Node types that hold only layout: whitespace, comments, newlines, operators, brackets."""
+    from libcst._nodes import op, whitespace
+
+    found = {
+        cst.LeftParen,
+        cst.RightParen,
+        cst.LeftSquareBracket,
+        cst.RightSquareBracket,
+        cst.LeftCurlyBrace,
+        cst.RightCurlyBrace,
+        cst.Asynchronous,
     }
+    for module in (whitespace, op):
+        found |= {
+            value
+            for value in vars(module).values()
+            if isinstance(value, type) and issubclass(value, cst.CSTNode) and value.__module__ == module.__name__
+        }
+    return frozenset(found)
 
 
-# Nodes that hold only layout: whitespace, comments, newlines, operators and brackets.
-TRIVIA: frozenset[type] = frozenset(
-    _node_classes_in(_whitespace_nodes) | _node_classes_in(_op_nodes) | set(_BRACKETS)
-)
+class Visitor:
+    """Base of a read-only visitor for `visit`: `visit_<Type>` methods (one that returns False
+    skips the node's children), `leave_<Type>`, and `visit_<Type>_<field>`/`leave_<Type>_<field>`,
+    called as on a libcst `CSTVisitor` (which `visit` accepts too)."""
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        method = getattr(self, f"visit_{type(node).__name__}", None)
+        return method is None or method(node) is not False
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        method = getattr(self, f"leave_{type(original_node).__name__}", None)
+        if method is not None:
+            method(original_node)
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        method = getattr(self, f"visit_{type(node).__name__}_{attribute}", None)
+        if method is not None:
+            method(node)
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        method = getattr(self, f"leave_{type(original_node).__name__}_{attribute}", None)
+        if method is not None:
+            method(original_node)
 
 
-class _FieldRecorder(cst.CSTVisitor):
-    """Records the fields `_visit_and_replace_children` visits, without descending into them."""
+class _FieldRecorder:
+    """Records the fields `_visit_and_replace_children` visits, without descending into them
+    (libcst calls it as it calls a transformer)."""
 
     def __init__(self) -> None:
-        super().__init__()
         self.fields: list[str] = []
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         return False
 
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> cst.CSTNode:
+        return updated_node
+
     def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
         if attribute not in self.fields:
             self.fields.append(attribute)
+
+    def on_leave_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        pass
 
 
 # `visit_required(self, "target", ...)`, `visit_sequence(self, "body", ...)` and the like.
@@ -87,7 +120,7 @@ def child_fields(node: cst.CSTNode) -> tuple[str, ...]:
     return fields
 
 
-def _handler_table(visitors: Iterable[cst.BatchableCSTVisitor]) -> dict[str, list[Handler]]:
+def _handler_table(visitors: Iterable[BatchedVisitor]) -> dict[str, list[Handler]]:
     table: dict[str, list[Handler]] = {}
     for visitor in visitors:
         for name, method in visitor.get_visitors().items():
@@ -97,7 +130,7 @@ def _handler_table(visitors: Iterable[cst.BatchableCSTVisitor]) -> dict[str, lis
 
 def visit_batched(
     tree: cst.CSTNode,
-    visitors: Sequence[cst.BatchableCSTVisitor],
+    visitors: Sequence[BatchedVisitor],
     *,
     before_visit: Handler | None = None,
     after_leave: Handler | None = None,
@@ -122,7 +155,7 @@ class _Walk:
         self.after_leave = after_leave
         self.hooked = hooked
         handled = {name.split("_", 2)[1] for name in handlers}
-        self.skip = frozenset() if any(kind.__name__ in handled for kind in TRIVIA) else TRIVIA
+        self.skip = frozenset() if any(kind.__name__ in handled for kind in trivia()) else trivia()
         self.plans: dict[type, tuple[list[Handler], list[Handler], tuple, bool]] = {}
 
     def plan(self, node: cst.CSTNode) -> tuple[list[Handler], list[Handler], tuple, bool]:
@@ -175,7 +208,7 @@ _ATTRIBUTE_METHOD = re.compile(r"^(visit|leave)_[A-Za-z]+_\w+$")
 _VISITOR_SHAPES: dict[type, tuple[frozenset[type], bool]] = {}
 
 
-def visit(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
+def visit(node: cst.CSTNode, visitor: Visitor) -> None:
     """`node.visit(visitor)` for a visitor that only reads: the same calls in the same order
     (a `visit_*` method that returns False still prunes the node's children), without rebuilding
     the tree, and without walking whitespace the visitor has no `visit_`/`leave_` method for (its
@@ -187,13 +220,13 @@ def visit(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
             for name in dir(type(visitor))
             if name.startswith(("visit_", "leave_")) and not getattr(getattr(visitor, name), "_is_no_op", False)
         }
-        trivia_names = {f"{prefix}_{kind.__name__}" for kind in TRIVIA for prefix in ("visit", "leave")}
-        skip = frozenset() if names & trivia_names else TRIVIA
+        trivia_names = {f"{prefix}_{kind.__name__}" for kind in trivia() for prefix in ("visit", "leave")}
+        skip = frozenset() if names & trivia_names else trivia()
         shape = _VISITOR_SHAPES[type(visitor)] = (skip, any(_ATTRIBUTE_METHOD.match(name) for name in names))
     _visit(node, visitor, *shape)
 
 
-def _visit(node: cst.CSTNode, visitor: cst.CSTVisitor, skip: frozenset[type], attributes: bool) -> None:
+def _visit(node: cst.CSTNode, visitor: Visitor, skip: frozenset[type], attributes: bool) -> None:
     if visitor.on_visit(node):
         for field in child_fields(node):
             if attributes:

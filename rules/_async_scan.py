@@ -32,14 +32,13 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import libcst as cst
-
+from reviewer import lazy_cst as cst
 from reviewer.model import Finding, Fix, Span
 from reviewer.names import dotted_name
 from reviewer.rule import RepoContext, Rule, RuleCrash
 from reviewer.summary import ModuleIndex, ModuleSummary
 from reviewer.syntax import keyword
-from reviewer.traversal import visit
+from reviewer.traversal import Visitor, visit
 from rules._blocking_apis import (
     ADVICE,
     ANNOTATED,
@@ -608,7 +607,7 @@ class BlockingScan(Rule):
             return False
         names: set[str] = set()
 
-        class _Names(cst.CSTVisitor):
+        class _Names(Visitor):
             def visit_Name(self, name: cst.Name) -> None:
                 names.add(name.value)
 

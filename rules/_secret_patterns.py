@@ -44,8 +44,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
-import libcst as cst
-
+from reviewer import lazy_cst as cst
 from reviewer.model import Severity
 from reviewer.rule import Rule
 from reviewer.syntax import argument, keyword

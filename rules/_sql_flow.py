@@ -33,13 +33,12 @@ import string
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
-import libcst as cst
-
+from reviewer import lazy_cst as cst
 from reviewer.model import Finding
 from reviewer.names import ImportTable, NameResolver, dotted_name
 from reviewer.rule import FileContext, Rule
 from reviewer.syntax import argument, keyword, string_value
-from reviewer.traversal import visit
+from reviewer.traversal import Visitor, visit
 
 # ---------------------------------------------------------------------------------------------
 # The sink table
@@ -349,7 +348,7 @@ DEPENDENCY_MARKERS = frozenset({"fastapi.Depends", "fastapi.Security", "fastapi.
 ROUTE_METHODS = frozenset(
     {"get", "post", "put", "patch", "delete", "head", "options", "api_route", "websocket", "route"}
 )
-EXIT_STATEMENTS = (cst.Raise, cst.Return, cst.Continue, cst.Break)
+EXIT_STATEMENTS = frozenset({"Raise", "Return", "Continue", "Break"})  # node type names
 
 
 # ---------------------------------------------------------------------------------------------
@@ -544,7 +543,7 @@ class FileAnalysis:
             functions: list[cst.FunctionDef] = []
             classes: list[cst.ClassDef] = []
 
-            class Collector(cst.CSTVisitor):
+            class Collector(Visitor):
                 def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
                     functions.append(node)
 
@@ -616,11 +615,11 @@ def _always_exits(body: cst.BaseSuite) -> bool:
         return False
     last = statements[-1]
     if isinstance(last, cst.SimpleStatementLine):
-        return any(isinstance(small, EXIT_STATEMENTS) for small in last.body)
-    return isinstance(last, EXIT_STATEMENTS)
+        return any(type(small).__name__ in EXIT_STATEMENTS for small in last.body)
+    return type(last).__name__ in EXIT_STATEMENTS
 
 
-class _CallCollector(cst.CSTVisitor):
+class _CallCollector(Visitor):
     """Calls in one statement, outermost first, not entering nested scopes."""
 
     def __init__(self) -> None:

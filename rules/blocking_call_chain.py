@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 
-import libcst as cst
-
+from reviewer import lazy_cst as cst
 from reviewer.model import Severity
 from reviewer.rule import RepoContext
 from rules._async_scan import (

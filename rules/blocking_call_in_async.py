@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
+from reviewer import lazy_cst as cst
 from reviewer.model import Edit, Fix, Severity
 from rules._async_scan import DirectBlockingRule
 from rules._blocking_apis import OPTIONS, SESSION, SLEEP, Blocking

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-import libcst as cst
-
+from reviewer import lazy_cst as cst
 from reviewer.model import Severity
 from reviewer.rule import Rule
 from reviewer.syntax import argument, is_true, is_truthy_literal, keyword, string_value

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import libcst as cst
-
+from reviewer import lazy_cst as cst
 from reviewer.syntax import argument, keyword
 from rules._secret_patterns import (
     VALUE_WRAPPERS,

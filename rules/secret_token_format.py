@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
+from reviewer import lazy_cst as cst
 from rules._secret_patterns import LiteralScanningRule, find_tokens, mask
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-import libcst as cst
-
+from reviewer import lazy_cst as cst
 from reviewer.model import Severity
 from reviewer.rule import Rule
 from reviewer.syntax import argument, string_value

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
+from reviewer import lazy_cst as cst
 from reviewer.model import Severity
 from reviewer.rule import Rule
 from reviewer.syntax import is_true, keyword, string_value

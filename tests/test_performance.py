@@ -200,3 +200,34 @@ def test_local_imports_still_resolve_when_rules_leave_the_function(tmp_path):
     (tmp_path / "jobs.py").write_text("def fetch(url):\n    import requests as r\n    return r.get(url)\n")
     run = engine.run([tmp_path], Config(select=["RVW996"]), [ReportsOnLeave], jobs=1, use_cache=False, cwd=tmp_path)
     assert [f.message for f in run.findings] == ["calls requests.get"]
+
+
+def test_a_run_from_the_cache_never_imports_libcst(tmp_path):
+    """Reviews run in worker processes; the process that reads the cache, runs the repository
+    pass and reports loads the rules but not libcst (see reviewer.lazy_cst)."""
+    import json
+    import os
+    import subprocess
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "main.py").write_text(
+        "import time\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+        "@app.get('/items')\nasync def items():\n    time.sleep(1)\n    return []\n"
+    )
+    script = (
+        "import json, sys\n"
+        "sys.argv = ['reviewer', 'check', '.', '--format', 'json', '-o', 'report.json']\n"
+        "from reviewer.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'libcst')))\n"
+    )
+    environment = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    loaded = []
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-c", script], cwd=tmp_path, env=environment, capture_output=True, text=True, check=True
+        )
+        loaded.append(json.loads(done.stdout.splitlines()[-1]))
+        report = json.loads((tmp_path / "report.json").read_text())
+        assert [f["code"] for f in report["findings"]] == ["RVW401"]
+    assert loaded == [[], []], "neither the cold run's parent process nor the warm run imports libcst"

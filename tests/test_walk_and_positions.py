@@ -12,7 +12,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from reviewer.analysis import parse_unvalidated
 from reviewer.positions import Positions
-from reviewer.traversal import TRIVIA, visit, visit_batched
+from reviewer.traversal import trivia, visit, visit_batched
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted((ROOT / "fixtures").rglob("*.py"))
@@ -129,7 +129,7 @@ def test_walk_visits_what_libcst_visits_in_the_same_order(name, source):
     if tree is None:
         assert name.startswith("fixtures/bad_input") or "syntax" in name, name
         return
-    for kinds in (NODE_KINDS - {kind.__name__ for kind in TRIVIA}, NODE_KINDS):
+    for kinds in (NODE_KINDS - {kind.__name__ for kind in trivia()}, NODE_KINDS):
         ours, our_hooks = _events(visit_batched, tree, kinds)
         theirs, their_hooks = _events(cst.visit_batched, tree, kinds)
         assert ours == theirs
@@ -280,5 +280,5 @@ def test_read_only_visit_calls_a_visitor_as_libcst_does(name, source):
     ours, theirs = _Reader(), _Reader()
     visit(tree, ours)
     tree.visit(theirs)
-    kinds = {kind.__name__ for kind in TRIVIA}
+    kinds = {kind.__name__ for kind in trivia()}
     assert ours.events == [event for event in theirs.events if event[1] not in kinds]
