@@ -11,7 +11,6 @@ import concurrent.futures
 import contextlib
 import gc
 import hashlib
-import inspect
 import json
 import os
 import sys
@@ -84,18 +83,20 @@ def _analyze_batch(batch: Sequence[tuple[str, bytes]]) -> list[FileResult]:
 
 def _salt(config: Config, rules: Sequence[type[Rule]], options: dict[str, dict[str, Any]]) -> str:
     """What, besides a file's own bytes, decides its result: the tool, the configuration, and
-    the code of every loaded module of the engine and of the rules' packages (a rule's shared
-    helper modules included), by size and modification time."""
-    packages = {"reviewer"} | {r.__module__.split(".", 1)[0] for r in rules}
+    the code of the engine and of the rules' packages, every source file by size and modification
+    time (loaded or not: some, such as the parser's, are loaded only in the workers)."""
     sources = []
-    for name, module in sorted(sys.modules.items()):
-        if name.split(".", 1)[0] not in packages:
-            continue
-        try:
-            stat = os.stat(inspect.getsourcefile(module) or "")
-        except (OSError, TypeError):
-            continue
-        sources.append((name, stat.st_mtime_ns, stat.st_size))
+    for name in sorted({"reviewer"} | {r.__module__.split(".", 1)[0] for r in rules}):
+        module = sys.modules.get(name)
+        locations = getattr(module, "__path__", None) or [getattr(module, "__file__", None)]
+        for location in filter(None, locations):
+            base = Path(location)
+            for path in sorted(base.rglob("*.py")) if base.is_dir() else [base]:
+                try:
+                    stat = path.stat()
+                except OSError:
+                    continue
+                sources.append((str(path), stat.st_mtime_ns, stat.st_size))
     material = {
         "version": __version__,
         "rules": [(r.code, r.__module__, r.__qualname__) for r in rules],

@@ -87,14 +87,15 @@ def test_unchanged_rerun_does_not_parse(write, tmp_path: Path, monkeypatch: pyte
     assert review(tmp_path).cache_hits == 1
 
 
-def test_editing_a_helper_module_that_rules_import_invalidates_the_cache(write, tmp_path: Path) -> None:
+@pytest.mark.parametrize("module", ["reviewer/syntax.py", "reviewer/positions.py", "rules/_sql_flow.py"])
+def test_editing_engine_or_rule_code_invalidates_the_cache(write, tmp_path: Path, module: str) -> None:
+    """A helper the rules import, a module only the workers load, a rule family's shared code."""
     import os
-
-    import reviewer.syntax
 
     write({"app/a.py": DEBUG_APP})
     review(tmp_path)
-    helper = Path(reviewer.syntax.__file__)
+    assert review(tmp_path).cache_hits == 1
+    helper = Path(__file__).resolve().parent.parent / module
     before = helper.stat()
     os.utime(helper, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
     try:

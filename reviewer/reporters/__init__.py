@@ -3,6 +3,8 @@ call rules, and rules never know which reporter will show their findings."""
 
 from __future__ import annotations
 
+import functools
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,14 +21,21 @@ class RenderOptions:
 Reporter = Callable[[Run, RenderOptions], str]
 
 
-def reporters() -> dict[str, Reporter]:
-    from reviewer.reporters import github, html, json_report, markdown, sarif, text
+_MODULES = {
+    "text": "text",
+    "json": "json_report",
+    "sarif": "sarif",
+    "github": "github",
+    "markdown": "markdown",
+    "html": "html",
+}
 
-    return {
-        "text": text.render,
-        "json": json_report.render,
-        "sarif": sarif.render,
-        "github": github.render,
-        "markdown": markdown.render,
-        "html": html.render,
-    }
+
+def reporters() -> dict[str, Reporter]:
+    """Every format's reporter. A reporter's module is imported when it renders: a run that
+    writes JSON does not load the HTML reporter's template engine."""
+    return {name: functools.partial(_render, module) for name, module in _MODULES.items()}
+
+
+def _render(module: str, run: Run, options: RenderOptions) -> str:
+    return importlib.import_module(f"reviewer.reporters.{module}").render(run, options)
