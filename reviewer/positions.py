@@ -166,6 +166,9 @@ _COMPOUND = {
 }
 
 
+_AST_COMPOUND = tuple({kind for kinds in _COMPOUND.values() for kind in kinds})
+
+
 def _pair(
     statements: Sequence[cst.CSTNode],
     nodes: Sequence[ast.stmt],
@@ -177,6 +180,8 @@ def _pair(
         node = nodes[position]
         leading = len(statement.leading_lines)
         if isinstance(statement, cst.SimpleStatementLine):
+            if isinstance(node, _AST_COMPOUND):
+                raise _Mismatch
             position += len(statement.body)
             last = nodes[position - 1]
             starts[statement] = _Start(node.lineno - leading, _indent(lines, node.lineno), node.lineno, last.end_lineno)

@@ -13,6 +13,7 @@ method for one of their types.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import re
@@ -105,7 +106,8 @@ def child_fields(node: cst.CSTNode) -> tuple[str, ...]:
     """The fields of `node` that hold child nodes, in the order libcst visits them: the order
     in which its `_visit_and_replace_children` names them. Read from that method's source, since a
     few fields are visited only when present (a format spec), so one node cannot tell them all;
-    without the source, from what the method visits for this node."""
+    if the source is missing or names fewer fields than this node holds children in, from what
+    the method visits for this node."""
     kind = type(node)
     fields = _CHILD_FIELDS.get(kind)
     if fields is None:
@@ -113,11 +115,25 @@ def child_fields(node: cst.CSTNode) -> tuple[str, ...]:
             source = inspect.getsource(kind._visit_and_replace_children)
             fields = tuple(dict.fromkeys(_VISITED_FIELD.findall(source)))
         except (OSError, TypeError):
+            fields = ()
+        if any(field not in fields for field in _fields_holding_nodes(node)):
+            # The source reads differently (another libcst version): ask the method itself.
             recorder = _FieldRecorder()
             node._visit_and_replace_children(recorder)
             fields = tuple(recorder.fields)
         _CHILD_FIELDS[kind] = fields
     return fields
+
+
+def _fields_holding_nodes(node: cst.CSTNode) -> list[str]:
+    found = []
+    for field in dataclasses.fields(node):
+        value = getattr(node, field.name)
+        if isinstance(value, (list, tuple)):
+            value = value[0] if value else None
+        if isinstance(value, cst.CSTNode):
+            found.append(field.name)
+    return found
 
 
 def _handler_table(visitors: Iterable[BatchedVisitor]) -> dict[str, list[Handler]]:

@@ -282,3 +282,17 @@ def test_read_only_visit_calls_a_visitor_as_libcst_does(name, source):
     tree.visit(theirs)
     kinds = {kind.__name__ for kind in trivia()}
     assert ours.events == [event for event in theirs.events if event[1] not in kinds]
+
+
+def test_walk_asks_libcst_for_child_fields_when_their_source_reads_differently(monkeypatch):
+    import re
+
+    from reviewer import traversal
+
+    monkeypatch.setattr(traversal, "_VISITED_FIELD", re.compile(r"(?!)"))  # finds no field at all
+    monkeypatch.setattr(traversal, "_CHILD_FIELDS", {})
+    tree = cst.parse_module(TRICKY["compound"])
+    kinds = NODE_KINDS - {kind.__name__ for kind in trivia()}
+    ours, _ = _events(visit_batched, tree, kinds)
+    theirs, _ = _events(cst.visit_batched, tree, kinds)
+    assert ours == theirs and len(ours) > 100
