@@ -3,11 +3,11 @@
 Rules about endpoints (input validation, authentication, pagination, blocking I/O in routes) share
 this module. It works in two steps, like the engine:
 
-- per file, during the engine's walk (which the first endpoint rule joins, and only in modules
-  that can hold routing code) and records plain, picklable `ModuleFacts` in the module summary: routers created there,
-  functions decorated as routes, `add_api_route` registrations, `include_router` calls, and every
-  function's parameters (annotation, FastAPI marker such as `Body(...)` or `Depends(dep)`) and
-  reads of the raw request;
+- per file, a collector that joins the engine's walk (through the first endpoint rule, and only
+  in modules that can hold routing code) records plain, picklable `ModuleFacts` in the module
+  summary: routers created there, functions decorated as routes, `add_api_route` registrations,
+  `include_router` calls, and every function's parameters (annotation, FastAPI marker such as
+  `Body(...)` or `Depends(dep)`) and reads of the raw request;
 - in the repository pass, `EndpointIndex(repo.summaries)` resolves decorator owners through
   assignments and imports to `FastAPI()`/`APIRouter()` instances (or instances of repo classes
   derived from them), combines `include_router` prefixes where they are literals, and follows

@@ -170,8 +170,7 @@ class Rule(BatchedVisitor):
     ) -> None:
         """Record a finding at `node`. A rule that reports after the walk has moved on (from a
         `leave_Module`, say) passes the `statement` it saved, for suppression comments."""
-        saved = statement
-        statement = statement or self.context.current_statement()
+        enclosing = statement or self.context.current_statement()
         self.findings.append(
             Finding(
                 code=self.code,
@@ -179,10 +178,10 @@ class Rule(BatchedVisitor):
                 checklist=self.checklist,
                 severity=severity or self.default_severity(),
                 path=self.context.path,
-                span=self.context.span(node, saved),
+                span=self.context.span(node, statement),
                 message=message,
                 fix=fix,
-                statement_lines=(self.context.statement_lines(statement) if statement is not None else None),
+                statement_lines=(self.context.statement_lines(enclosing) if enclosing is not None else None),
             )
         )
 
