@@ -161,11 +161,9 @@ _COMPOUND = {
     cst.While: (ast.While,),
     cst.With: (ast.With, ast.AsyncWith),
     cst.Try: (ast.Try,),
-    cst.TryStar: (getattr(ast, "TryStar", ast.Try),),
-    cst.Match: (getattr(ast, "Match", ast.If),),
+    cst.TryStar: (getattr(ast, "TryStar", ast.Try),),  # `except*`: Python 3.11's ast and later
+    cst.Match: (ast.Match,),
 }
-
-
 _AST_COMPOUND = tuple({kind for kinds in _COMPOUND.values() for kind in kinds})
 
 
