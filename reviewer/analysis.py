@@ -175,6 +175,37 @@ class _StatementTracker:
         self.resolver.after_leave(node)
 
 
+def _with_metadata(tree: cst.Module, instances: list[Rule], result: FileResult) -> list[Rule]:
+    """Resolves the libcst metadata that rules declare (none of the built-in ones does) and hands
+    each rule what it asked for; a rule whose metadata cannot be resolved sits this file out."""
+    wanting = [rule for rule in instances if rule.metadata_dependencies()]
+    if not wanting:
+        return instances
+    wrapper = cst.MetadataWrapper(tree, unsafe_skip_copy=True)
+    resolved: dict[type, Any] = {}
+    failed: dict[type, Exception] = {}
+    for provider in sorted(frozenset().union(*(r.metadata_dependencies() for r in wanting)), key=repr):
+        try:
+            resolved[provider] = wrapper.resolve(provider)
+        except Exception as error:  # noqa: BLE001 - a provider's failure costs the rules that need it
+            failed[provider] = error
+    kept = []
+    for rule in instances:
+        missing = [failed[p] for p in rule.metadata_dependencies() if p in failed]
+        if missing:
+            result.errors.append(
+                FileError(
+                    result.path,
+                    ErrorKind.INTERNAL,
+                    f"{rule.code} ({rule.name}) was not run: its libcst metadata could not be resolved: {missing[0]!r}",
+                )
+            )
+            continue
+        rule.metadata = {provider: resolved[provider] for provider in rule.metadata_dependencies()}
+        kept.append(rule)
+    return kept
+
+
 def _skip_validation(node: cst.CSTNode) -> None:
     return None
 
@@ -276,6 +307,7 @@ def walk(
             )
             continue
         instances.append(rule)
+    instances = _with_metadata(tree, instances, result)
     try:
         visit_batched(
             tree,

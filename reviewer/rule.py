@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from reviewer.summary import ModuleSummary
 
 
+_NO_DEFAULT = object()
+
+
 class RuleCrash(Exception):
     """A rule raised while visiting; carries which rule, so the engine can name it."""
 
@@ -132,6 +135,10 @@ class Rule(BatchedVisitor):
     prefilter_packages: ClassVar[tuple[str, ...]] = ()
     # True: the flagged text is itself a secret, so reports never show it (code excerpts mask it).
     reveals_secret: ClassVar[bool] = False
+    # libcst metadata providers the rule reads with `self.get_metadata(Provider, node)`, as in a
+    # libcst visitor. Resolving them costs a libcst walk or two per file, paid only for files that
+    # an enabled rule declaring them reviews; the built-in rules use `qualify` and `context.span`.
+    METADATA_DEPENDENCIES: ClassVar[tuple[type, ...]] = ()
 
     def __init__(self, context: FileContext, options: Mapping[str, Any]) -> None:
         super().__init__()
@@ -139,6 +146,7 @@ class Rule(BatchedVisitor):
         self.config = options
         self.findings: list[Finding] = []
         self.crash: RuleCrash | None = None
+        self.metadata: Mapping[type, Mapping[cst.CSTNode, Any]] = {}
 
     @classmethod
     def summary_line(cls) -> str:
@@ -148,6 +156,21 @@ class Rule(BatchedVisitor):
     @classmethod
     def documentation(cls) -> str:
         return textwrap.dedent(inspect.getdoc(cls) or "").strip()
+
+    @classmethod
+    def metadata_dependencies(cls) -> frozenset[type]:
+        """The providers declared by this class and the classes it derives from."""
+        return frozenset(p for klass in cls.__mro__ for p in vars(klass).get("METADATA_DEPENDENCIES", ()))
+
+    def get_metadata(self, key: type, node: cst.CSTNode, default: Any = _NO_DEFAULT) -> Any:
+        """What provider `key` says of `node` (libcst's `MetadataDependent.get_metadata`)."""
+        if key not in self.metadata_dependencies():
+            raise KeyError(f"{key.__name__} is not declared in {type(self).__name__}.METADATA_DEPENDENCIES")
+        values = self.metadata[key]
+        value = values[node] if default is _NO_DEFAULT else values.get(node, default)
+        from libcst.metadata.base_provider import LazyValue
+
+        return value() if isinstance(value, LazyValue) else value
 
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import libcst as cst
+import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from reviewer import engine
@@ -231,3 +232,46 @@ def test_a_run_from_the_cache_never_imports_libcst(tmp_path):
         report = json.loads((tmp_path / "report.json").read_text())
         assert [f["code"] for f in report["findings"]] == ["RVW401"]
     assert loaded == [[], []], "neither the cold run's parent process nor the warm run imports libcst"
+
+
+def test_rules_that_declare_libcst_metadata_get_it_and_others_pay_nothing(monkeypatch):
+    from libcst.metadata import FullyQualifiedNameProvider, ParentNodeProvider, PositionProvider
+
+    from reviewer import analysis
+    from reviewer.model import Severity
+    from reviewer.rule import Rule
+
+    class BareCallStatement(Rule):
+        """Flags a call made as a statement of its own, from libcst's parent and position metadata."""
+
+        code, name, checklist, severity = "RVW995", "bare-call", "async-io", Severity.INFO
+        METADATA_DEPENDENCIES = (ParentNodeProvider, PositionProvider)
+
+        def visit_Call(self, node: cst.Call) -> None:
+            if isinstance(self.get_metadata(ParentNodeProvider, node), cst.Expr):
+                line = self.get_metadata(PositionProvider, node).start.line
+                self.report(node, f"bare call on line {line}")
+
+    class NeedsARepository(Rule):
+        """Declares a provider that cannot be resolved for a single file."""
+
+        code, name, checklist, severity = "RVW994", "needs-repo", "async-io", Severity.INFO
+        METADATA_DEPENDENCIES = (FullyQualifiedNameProvider,)
+
+        def visit_Call(self, node: cst.Call) -> None:
+            self.report(node, "never")
+
+    source = b"import time\n\nvalue = compute()\ntime.sleep(1)\n"
+    result = analysis.analyze("app/jobs.py", source, [BareCallStatement, NeedsARepository], {})
+    assert [(f.code, f.span.line, f.message) for f in result.findings] == [("RVW995", 4, "bare call on line 4")]
+    assert [e.message.split(":")[0] for e in result.errors] == ["RVW994 (needs-repo) was not run"]
+    undeclared = NeedsARepository.__new__(NeedsARepository)
+    with pytest.raises(KeyError):
+        undeclared.get_metadata(ParentNodeProvider, cst.Name("x"))
+
+    def no_wrapper(*args, **kwargs):
+        raise AssertionError("no rule declared metadata, so no MetadataWrapper is built")
+
+    monkeypatch.setattr(cst, "MetadataWrapper", no_wrapper)
+    plain = analysis.analyze("app/jobs.py", source, load_rules(), {})
+    assert plain.errors == []
