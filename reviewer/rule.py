@@ -3,7 +3,8 @@
 A rule is a visitor of libcst trees, called as libcst calls a batchable visitor: the engine walks
 each file once and calls every enabled rule's `visit_*`/`leave_*` methods during that single walk.
 What libcst's metadata providers would give, the file context gives cheaper: `qualify` for the
-qualified name a name stands for, `span` for where a node is. A rule that needs the whole
+qualified name a name stands for, `span` for where a node is (a rule that needs a provider anyway
+declares it in `METADATA_DEPENDENCIES`, as in libcst). A rule that needs the whole
 repository also implements `check_repo`, which runs after every file, over module summaries only.
 
 The class docstring is the rule's documentation, shown by `reviewer explain CODE`: its first line
