@@ -147,6 +147,7 @@ class Rule(BatchedVisitor):
         self.config = options
         self.findings: list[Finding] = []
         self.crash: RuleCrash | None = None
+        self._walk_crash: RuleCrash | None = None  # this rule's visit methods raised: it walks no more
         self.metadata: Mapping[type, Mapping[cst.CSTNode, Any]] = {}
 
     @classmethod
@@ -219,22 +220,22 @@ class Rule(BatchedVisitor):
 
     def _guard(self, method: Callable[[cst.CSTNode], None]) -> Callable[[cst.CSTNode], None]:
         def guarded(node: cst.CSTNode) -> None:
-            if self.crash is not None:
+            if self._walk_crash is not None:
                 return
             try:
                 method(node)
             except RecursionError:
                 raise
             except Exception as error:  # noqa: BLE001 - any rule bug becomes a reported error
-                self.crash = RuleCrash(self, error)
-                for partner in self.walks_for():
-                    partner.crash = partner.crash or RuleCrash(partner, error)
+                self._walk_crash = RuleCrash(self, error)
+                for rule in (self, *self.walks_for()):
+                    rule.crash = rule.crash or RuleCrash(rule, error)
 
         return guarded
 
     def walks_for(self) -> Sequence[Rule]:
-        """Rules whose analysis this rule's walk builds (rules of one family share one walk); a
-        crash of the walk stops them too."""
+        """The rules whose analysis this rule's walk builds (rules of one family share one
+        walk); a crash of the walk stops them too, and each of them says so."""
         return ()
 
 

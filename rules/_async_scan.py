@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -180,7 +180,6 @@ class BlockingScan(Rule):
             return
         self.scanner = self
         self.members: list[BlockingScan] = [self]  # the rules this scan decides for, itself first
-        self._scan_crash: RuleCrash | None = None
         self.table = BlockingTable(options)
         self.facts = ModuleFacts()
         context.summary.extras[key] = self.facts
@@ -214,23 +213,10 @@ class BlockingScan(Rule):
         """The scanner walks for every rule registered with it; they walk nothing themselves."""
         return super().get_visitors() if self.scanner is self else {}
 
-    def _guard(self, method: Callable[[cst.CSTNode], None]) -> Callable[[cst.CSTNode], None]:
-        """A crash of the walk stops every rule that relies on it, and each of them says so; a
-        crash in one rule's own decisions (`_each`) stops that rule only."""
-
-        def guarded(node: cst.CSTNode) -> None:
-            if self._scan_crash is not None:
-                return
-            try:
-                method(node)
-            except RecursionError:
-                raise
-            except Exception as error:  # noqa: BLE001 - any rule bug becomes a reported error
-                self._scan_crash = RuleCrash(self, error)
-                for member in self.members:
-                    member.crash = member.crash or RuleCrash(member, error)
-
-        return guarded
+    def walks_for(self) -> Sequence[Rule]:
+        """A crash of the walk stops every rule that relies on it; a crash in one rule's own
+        decisions (`_each`) stops that rule only."""
+        return self.scanner.members
 
     def _each(self, decide: Callable[[BlockingScan], Any]) -> bool:
         """Runs one decision for every registered rule that has not crashed; whether any said yes."""

@@ -290,3 +290,22 @@ def test_check_command_lists_endpoints_in_the_json_report(write, check_json) -> 
         for method in ("POST", "PUT")
     ]
     assert [(f["code"], f["line"], f["column"]) for f in report["findings"]] == [("RVW302", 5, 13)]
+
+
+def test_a_crash_in_the_shared_endpoint_walk_is_reported_for_every_endpoint_rule_only(monkeypatch) -> None:
+    from reviewer import endpoints
+    from reviewer.analysis import analyze
+
+    def visit_SimpleStatementLine(self, node) -> None:  # noqa: ANN001, N802 - a visitor method's name
+        raise ValueError("collector bug")
+
+    monkeypatch.setattr(endpoints._Collector, "visit_SimpleStatementLine", visit_SimpleStatementLine)
+    source = (
+        b"from fastapi import FastAPI\n\napp = FastAPI(debug=True)\n\n\n"
+        b"@app.post('/items')\nasync def create(payload: dict):\n    return payload\n"
+    )
+    rules = load_rules()
+    result = analyze("app/main.py", source, rules, {rule.code: dict(rule.options) for rule in rules})
+    crashed = sorted(e.message.split()[2] for e in result.errors if "collector bug" in e.message)
+    assert crashed == ["RVW301", "RVW302", "RVW303"]
+    assert [f.code for f in result.findings] == ["RVW501"]
