@@ -194,8 +194,21 @@ class Rule(BatchedVisitor):
         statement: cst.CSTNode | None = None,
     ) -> None:
         """Record a finding at `node`. A rule that reports after the walk has moved on (from a
-        `leave_Module`, say) passes the `statement` it saved, for suppression comments."""
-        enclosing = statement or self.context.current_statement()
+        `leave_Module`, say, or about a module constant seen where it is used) passes the
+        `statement` it saved, for suppression comments."""
+        self.report_in(statement or self.context.current_statement(), node, message, severity=severity, fix=fix)
+
+    def report_in(
+        self,
+        statement: cst.CSTNode | None,
+        node: cst.CSTNode,
+        message: str,
+        *,
+        severity: Severity | None = None,
+        fix: Fix | None = None,
+    ) -> None:
+        """Record a finding at `node`, suppressible on the lines of `statement` (on the node's
+        own lines only, when there is none)."""
         self.findings.append(
             Finding(
                 code=self.code,
@@ -206,7 +219,7 @@ class Rule(BatchedVisitor):
                 span=self.context.span(node, statement),
                 message=message,
                 fix=fix,
-                statement_lines=(self.context.statement_lines(enclosing) if enclosing is not None else None),
+                statement_lines=self.context.statement_lines(statement) if statement is not None else None,
             )
         )
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reviewer import lazy_cst as cst
-from reviewer.model import Finding, Fix, Span
+from reviewer.model import Fix, Span
 from reviewer.names import dotted_name
 from reviewer.rule import RepoContext, Rule, RuleCrash
 from reviewer.summary import ModuleIndex, ModuleSummary
@@ -706,19 +706,7 @@ class BlockingScan(Rule):
                 if use.obj in frame.facts.reported.get(self.code, ()):
                     continue
                 frame.facts.reported.setdefault(self.code, set()).add(use.obj)
-            self.findings.append(
-                Finding(
-                    code=self.code,
-                    name=self.name,
-                    checklist=self.checklist,
-                    severity=self.default_severity(),
-                    path=self.context.path,
-                    span=self.context.span(node, statement),
-                    message=message,
-                    fix=fix_for(node, statement, blocking) if fix_for else None,
-                    statement_lines=self.context.statement_lines(statement) if statement is not None else None,
-                )
-            )
+            self.report_in(statement, node, message, fix=fix_for(node, statement, blocking) if fix_for else None)
 
 
 def describe(facts: FunctionFacts) -> str:

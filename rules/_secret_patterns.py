@@ -41,7 +41,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from reviewer import lazy_cst as cst
@@ -739,13 +739,6 @@ class SecretRule(Rule):
 
     def in_example(self) -> bool:
         return bool(self._example_regions)
-
-    def report_at(self, node: cst.CSTNode, message: str, statement: cst.CSTNode | None) -> None:
-        """Report `node`, which may sit in another statement than the one being walked (a module
-        constant seen at its use): suppression comments then count on that statement's lines."""
-        self.report(node, message)
-        if statement is not None:
-            self.findings[-1] = replace(self.findings[-1], statement_lines=self.context.statement_lines(statement))
 
     def _enter_example(self, node: cst.CSTNode, name: str | None) -> None:
         if name in EXAMPLE_NAMES:

@@ -34,7 +34,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from reviewer import lazy_cst as cst
-from reviewer.model import Finding
 from reviewer.names import ImportTable, NameResolver, dotted_name
 from reviewer.rule import FileContext, Rule
 from reviewer.syntax import argument, keyword, string_value
@@ -2044,18 +2043,7 @@ class SqlFlowRule(Rule):
         if key in self._reported:
             return
         self._reported.add(key)
-        self.findings.append(
-            Finding(
-                code=self.code,
-                name=self.name,
-                checklist=self.checklist,
-                severity=self.default_severity(),
-                path=self.context.path,
-                span=span,
-                message=message,
-                statement_lines=self.context.statement_lines(statement) if statement is not None else None,
-            )
-        )
+        self.report_in(statement, node, message)
 
     def source(self, node: cst.CSTNode, limit: int = 60) -> str:
         text = " ".join(self.context.tree.code_for_node(node).split())

@@ -136,7 +136,4 @@ class SigningKeyLiteral(SecretRule):
             f"{kind} hardcoded as a literal (`{mask(text)}`) passed to `{callee}`{through}: "
             "read it from settings or the environment"
         )
-        if statement is None:
-            self.report(literal, message)
-        else:
-            self.report_at(literal, message, statement)
+        self.report(literal, message, statement=statement)
