@@ -47,7 +47,7 @@ from typing import Any, ClassVar
 from reviewer import lazy_cst as cst
 from reviewer.model import Severity
 from reviewer.rule import Rule
-from reviewer.syntax import argument, keyword
+from reviewer.syntax import argument, keyword, string_value
 
 CHECKLIST_ITEM = "secrets-not-hardcoded"
 
@@ -614,18 +614,12 @@ FIELD_FUNCTIONS = frozenset(
 def literal_text(node: cst.BaseExpression) -> str | None:
     """The text of a string or bytes literal, implicitly concatenated or not; f-string
     expressions become `{}` (so a password that is an expression reads as a template)."""
-    if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else value.decode("latin-1")
     if isinstance(node, cst.ConcatenatedString):
         left, right = literal_text(node.left), literal_text(node.right)
         return None if left is None or right is None else left + right
     if isinstance(node, cst.FormattedString):
-        parts = []
-        for part in node.parts:
-            parts.append(part.value if isinstance(part, cst.FormattedStringText) else "{}")
-        return "".join(parts)
-    return None
+        return "".join(part.value if isinstance(part, cst.FormattedStringText) else "{}" for part in node.parts)
+    return string_value(node)
 
 
 def is_plain_literal(node: cst.BaseExpression) -> bool:
