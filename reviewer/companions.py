@@ -4,15 +4,21 @@ They are opt-in (`--companion ruff`, or `companions = ["ruff", "bandit"]` in the
 and run as separate processes, concurrently with the review. Their problems are counted into the
 item's verdict (`warn` with a count, or `pass`), not copied into the findings: the team's own ruff
 and bandit runs show them in detail, with their own suppressions. They never change the exit code.
+
+The reviewed repository chooses whether they run (its own `[tool.reviewer]` may enable them), so
+it must not choose what runs: each engine is started by its installed executable, found beside
+this interpreter or on an absolute `PATH` entry outside the reviewed tree, never as
+`python -m NAME` (which imports a `ruff.py` committed at the repository's root first).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
+import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,23 +30,47 @@ TIMEOUT_SECONDS = 600
 class Companion:
     name: str
     item: str
-    module: str  # importable package that provides `python -m <module>`
 
-    def command(self, files: Sequence[str]) -> list[str] | None:
-        if importlib.util.find_spec(self.module) is not None:
-            base = [sys.executable, "-m", self.module]
-        elif executable := shutil.which(self.name):
-            base = [executable]
-        else:
+    def command(self, files: Sequence[str], root: Path) -> list[str] | None:
+        """The command line that runs the engine on `files`, or None if it is not installed."""
+        executable = installed_executable(self.name, root)
+        if executable is None:
             return None
         if self.name == "ruff":
-            return [*base, "check", "--output-format", "json", "--exit-zero", "--no-fix", "--force-exclude", *files]
-        return [*base, "-f", "json", "-q", "--exit-zero", *files]
+            options = ["--output-format", "json", "--exit-zero", "--no-fix", "--force-exclude"]
+            return [executable, "check", *options, *files]
+        return [executable, "-f", "json", "-q", "--exit-zero", *files]
 
 
-COMPANIONS = {
-    c.name: c for c in (Companion("ruff", "lint-clean", "ruff"), Companion("bandit", "security-scan", "bandit"))
-}
+COMPANIONS = {c.name: c for c in (Companion("ruff", "lint-clean"), Companion("bandit", "security-scan"))}
+
+
+def installed_executable(name: str, root: Path) -> str | None:
+    """The engine's executable: beside this interpreter (a virtualenv's `bin/`) or in its install
+    schemes' scripts directories, else on `PATH`, but never from a relative `PATH` entry or one
+    inside the reviewed tree, where the repository could have committed a program of that name."""
+    trusted = [Path(sys.executable).parent]
+    for scheme in (sysconfig.get_default_scheme(), f"{os.name}_user"):
+        try:
+            trusted.append(Path(sysconfig.get_path("scripts", scheme)))
+        except KeyError:
+            continue
+    for directory in trusted:
+        found = shutil.which(name, path=str(directory))
+        if found is not None:
+            return found
+    tree = root.resolve()
+    for entry in os.environ.get("PATH", "").split(os.pathsep):
+        directory = Path(entry)
+        if not entry or not directory.is_absolute():
+            continue
+        resolved = directory.resolve()
+        if resolved == tree or tree in resolved.parents:
+            continue
+        found = shutil.which(name, path=str(directory))
+        if found is not None:
+            return found
+    return None
 
 
 @dataclass(frozen=True)
@@ -68,7 +98,7 @@ class Running:
             if name not in enabled:
                 self._results[name] = EngineResult(f"not enabled (add --companion {name})")
                 continue
-            command = companion.command(files)
+            command = companion.command(files, root)
             if command is None:
                 self._results[name] = EngineResult(f"{name} is not installed")
                 continue
