@@ -6,9 +6,7 @@ result, so one bad file never stops the run.
 
 from __future__ import annotations
 
-import io
 import re
-import tokenize
 from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
@@ -19,6 +17,7 @@ from libcst._nodes.base import CSTNode
 from reviewer.model import ErrorKind, FileError, FileResult
 from reviewer.names import ImportTable, NameResolver, module_name_for
 from reviewer.rule import FileContext, Rule
+from reviewer.source_text import count_lines, decode, suppressions_in
 from reviewer.summary import ModuleSummary, SummaryBuilder
 from reviewer.traversal import visit_batched
 
@@ -29,7 +28,6 @@ from reviewer.traversal import visit_batched
 MAX_NESTING = 200
 MAX_OPERATOR_CHAIN = 1000
 
-_SUPPRESSION = re.compile(r"#\s*(?:reviewer:\s*ignore(?:\[(?P<codes>[^\]]*)\])?|noqa:\s*(?P<noqa>[A-Za-z0-9_,\s-]+))")
 _ERROR_AT = re.compile(r"error at (\d+):\d+")
 _TEST_DIRS = frozenset({"tests", "test", "testing"})
 
@@ -43,28 +41,6 @@ def is_test_path(path: str) -> bool:
         or name.endswith("_test.py")
         or name == "conftest.py"
     )
-
-
-def suppressions_in(text: str) -> dict[int, frozenset[str]]:
-    """Line -> codes silenced there. `*` stands for every rule (a bare `# reviewer: ignore`).
-    A bare `# noqa` is other tools' business and silences nothing of ours."""
-    found: dict[int, frozenset[str]] = {}
-    if "#" not in text:
-        return found
-    for number, line in enumerate(text.splitlines(), start=1):
-        if "#" not in line:
-            continue
-        codes: set[str] = set()
-        for match in _SUPPRESSION.finditer(line):
-            if match.group("noqa") is not None:
-                codes.update(c for c in re.split(r"[\s,]+", match.group("noqa")) if c)
-            elif match.group("codes") is not None:
-                codes.update(c.strip() for c in match.group("codes").split(",") if c.strip())
-            else:
-                codes.add("*")
-        if codes:
-            found[number] = frozenset(codes)
-    return found
 
 
 _OPERATORS = frozenset("+-*/%|&^@<>~")
@@ -129,27 +105,6 @@ def _may_be_too_deep(text: str) -> bool:
         sum(text.count(bracket) for bracket in "([{") > MAX_NESTING
         or sum(text.count(operator) for operator in _OPERATORS) > MAX_OPERATOR_CHAIN
     )
-
-
-def decode(path: str, data: bytes) -> tuple[str | None, FileError | None]:
-    if b"\x00" in data:
-        return None, FileError(path, ErrorKind.BINARY, "contains NUL bytes; not a Python source file")
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as error:
-        if "encoding problem" in str(error.msg) or "unknown encoding" in str(error.msg):
-            return None, FileError(path, ErrorKind.DECODE, f"bad encoding declaration: {error.msg}")
-        encoding = "utf-8"  # undecodable first lines: let the decode below say where
-    try:
-        text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as error:
-        line = None
-        if isinstance(error, UnicodeDecodeError):
-            line = data.count(b"\n", 0, error.start) + 1
-        return None, FileError(path, ErrorKind.DECODE, f"cannot decode as {encoding}: {error}", line)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return text, None
 
 
 _VALIDATE = CSTNode.__post_init__
@@ -238,7 +193,7 @@ def analyze(
         result.errors.append(error)
         return result
     assert text is not None
-    result.lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+    result.lines = count_lines(text)
     depth, chain = code_shape(text) if _may_be_too_deep(text) else (0, 0)
     if depth > MAX_NESTING:
         result.errors.append(

@@ -17,6 +17,7 @@ import click
 
 from reviewer import __version__
 from reviewer.config import Config, ConfigError, find_config, load_config, parse_size
+from reviewer.escaping import printable
 from reviewer.model import Severity
 from reviewer.registry import RegistryError, find_rule, load_rules
 
@@ -146,7 +147,7 @@ def check(
         finally:
             progress.close()
     except ConfigError as error:
-        click.echo(f"reviewer: configuration error: {error}", err=True)
+        click.echo(f"reviewer: configuration error: {printable(str(error))}", err=True)
         sys.exit(EXIT_USAGE)
 
     stream = sys.stdout
@@ -167,7 +168,7 @@ def _write_report(path: Path, report: str, report_format: str, quiet: bool) -> N
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(report, encoding="utf-8")
     if not quiet:
-        click.echo(f"reviewer: wrote {report_format} report to {path}", err=True)
+        click.echo(f"reviewer: wrote {report_format} report to {printable(str(path))}", err=True)
 
 
 def _toml_value(value: object) -> str:

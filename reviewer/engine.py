@@ -29,7 +29,9 @@ from reviewer.companions import Running
 from reviewer.config import Config, enabled_rules, matches, rule_options
 from reviewer.discovery import SourceFile, discover, scan_root
 from reviewer.model import ErrorKind, FileError, FileResult, Finding
+from reviewer.redaction import Secrets
 from reviewer.rule import RepoContext, Rule
+from reviewer.source_text import FileTooLarge, read_regular_file
 
 Progress = Callable[[int, int], None]
 
@@ -46,6 +48,12 @@ class Run:
     config: Config
     cache_hits: int = 0
     extras: dict[str, Any] = field(default_factory=dict)
+    # Every secret value the run identified: already masked in findings, errors and extras;
+    # reporters that show source text mask them there (`Secrets.star_out`).
+    secrets: Secrets = field(default_factory=Secrets)
+    # Path -> digest of the bytes reviewed (`content_digest`), so a reporter that shows source
+    # text can tell when the file has changed since.
+    digests: dict[str, str] = field(default_factory=dict)
 
     @property
     def failing(self) -> list[Finding]:
@@ -179,14 +187,17 @@ def _isolate(item: tuple[str, bytes], rules: Sequence[type[Rule]], options: dict
 
 def _read(source: SourceFile, max_size: int) -> tuple[bytes | None, FileError | None]:
     try:
-        size = source.path.stat().st_size
-        if size > max_size:
-            return None, FileError(
-                source.relpath, ErrorKind.TOO_LARGE, f"skipped: {size} bytes is over max-file-size ({max_size} bytes)"
-            )
-        return source.path.read_bytes(), None
+        return read_regular_file(source.path, max_size), None
+    except FileTooLarge as error:
+        return None, FileError(
+            source.relpath, ErrorKind.TOO_LARGE, f"skipped: {error.size} bytes is over max-file-size ({max_size} bytes)"
+        )
     except OSError as error:
         return None, FileError(source.relpath, ErrorKind.READ, f"cannot read: {error.strerror or error}")
+
+
+def content_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _suppressed(finding: Finding, suppressions: dict[int, frozenset[str]]) -> bool:
@@ -267,6 +278,7 @@ def _run(
         results: list[FileResult] = []
         misses: list[tuple[str, bytes]] = []
         keys: dict[str, str] = {}
+        digests: dict[str, str] = {}
         total = len(found.files)
         for source in found.files:
             data, error = _read(source, config.max_file_size)
@@ -274,6 +286,7 @@ def _run(
                 errors.append(error)
                 continue
             assert data is not None
+            digests[source.relpath] = content_digest(data)
             if cache is not None:
                 key = cache.key_for(source.relpath, data)
                 cached = cache.get(key)
@@ -322,6 +335,9 @@ def _run(
             if repo.applicable:
                 applicable.add(rule.checklist)
 
+        # Suppressed findings' secrets are masked too: a suppression accepts a finding, it does
+        # not make its value fit to print.
+        secrets = Secrets(finding.secret for finding in findings if finding.secret)
         suppressions = {r.path: r.suppressions for r in results}
         ignores = [
             (pathspec.GitIgnoreSpec.from_lines([glob]), selectors)
@@ -336,8 +352,12 @@ def _run(
                 for spec, selectors in ignores
             ):
                 continue
-            kept.append(finding)
+            kept.append(secrets.finding(finding))
         kept = _fingerprinted(kept)
+        engines = {
+            name: replace(result, status=secrets.redact(result.status))
+            for name, result in companions.results().items()
+        }
 
         items = checklist.build(
             kept,
@@ -345,19 +365,21 @@ def _run(
             enabled_rules=[r.code for r in rules],
             applicable=applicable,
             fail_on=config.fail_on,
-            engines=companions.results(),
+            engines=engines,
         )
         return Run(
             root=root,
             files_scanned=total,
             lines=sum(r.lines for r in results),
             findings=kept,
-            errors=sorted(errors, key=lambda e: e.sort_key),
+            errors=sorted((secrets.error(e) for e in errors), key=lambda e: e.sort_key),
             checklist=items,
             rules=rules,
             config=config,
             cache_hits=cache.hits if cache else 0,
-            extras=extras,
+            extras=secrets.value(extras),
+            secrets=secrets,
+            digests=digests,
         )
 
     except BaseException:

@@ -69,6 +69,9 @@ class Finding:
     # Lines of the statement holding the finding: a suppression comment on any of them counts.
     statement_lines: tuple[int, int] | None = None
     fingerprint: str = ""
+    # The secret value a secrets rule found here, for the engine to mask wherever else the run
+    # would print it (`reviewer.redaction`); cleared before reports see the finding.
+    secret: str = field(default="", repr=False)
 
     @property
     def sort_key(self) -> tuple[Any, ...]:

@@ -24,6 +24,8 @@ from libcst._position import CodePosition, CodeRange
 from libcst.metadata import PositionProvider
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
+from reviewer.source_text import LINE_BREAK
+
 # Compound statements whose header (everything before an indented body) is generated alone,
 # with the fields to drop besides the body.
 _EMPTIED: dict[type, dict[str, None]] = {
@@ -39,8 +41,6 @@ _DEFINITIONS = {
     cst.FunctionDef: re.compile(r"[ \t\f]*(?:async[ \t\f]+)?def[ \t\f]+(\w+)"),
     cst.ClassDef: re.compile(r"[ \t\f]*class[ \t\f]+(\w+)"),
 }
-# The line breaks `ast` counts (`str.splitlines` also splits at form feeds and other separators).
-_LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
 class Positions:
@@ -100,7 +100,7 @@ class Positions:
 
     def _lines(self) -> list[str]:
         if self._source_lines is None:
-            self._source_lines = _LINE_BREAK.split(self.source)
+            self._source_lines = LINE_BREAK.split(self.source)
         return self._source_lines
 
     def _generate(self, statement: cst.CSTNode) -> None:

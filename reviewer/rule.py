@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from reviewer import lazy_cst as cst
 from reviewer.model import Finding, Fix, Severity, Span
 from reviewer.names import BatchedVisitor
+from reviewer.syntax import string_value
 
 if TYPE_CHECKING:
     from reviewer.names import NameResolver
@@ -134,7 +135,8 @@ class Rule(BatchedVisitor):
     # rule. Declare it only if the rule finds nothing and records no `summary.extras` in such a
     # file; its `check_repo` then sees no extras from the files it skipped.
     prefilter_packages: ClassVar[tuple[str, ...]] = ()
-    # True: the flagged text is itself a secret, so reports never show it (code excerpts mask it).
+    # True: the flagged text is itself a secret, so reports never show it: code excerpts mask it,
+    # and the value (`report(..., secret=...)`) is masked wherever else the run would print it.
     reveals_secret: ClassVar[bool] = False
     # libcst metadata providers the rule reads with `self.get_metadata(Provider, node)`, as in a
     # libcst visitor. Resolving them costs a libcst walk or two per file, paid only for files that
@@ -192,11 +194,15 @@ class Rule(BatchedVisitor):
         severity: Severity | None = None,
         fix: Fix | None = None,
         statement: cst.CSTNode | None = None,
+        secret: str | None = None,
     ) -> None:
         """Record a finding at `node`. A rule that reports after the walk has moved on (from a
         `leave_Module`, say, or about a module constant seen where it is used) passes the
-        `statement` it saved, for suppression comments."""
-        self.report_in(statement or self.context.current_statement(), node, message, severity=severity, fix=fix)
+        `statement` it saved, for suppression comments. A rule that `reveals_secret` passes the
+        secret value it found (the flagged literal's value, when it does not)."""
+        self.report_in(
+            statement or self.context.current_statement(), node, message, severity=severity, fix=fix, secret=secret
+        )
 
     def report_in(
         self,
@@ -206,9 +212,14 @@ class Rule(BatchedVisitor):
         *,
         severity: Severity | None = None,
         fix: Fix | None = None,
+        secret: str | None = None,
     ) -> None:
         """Record a finding at `node`, suppressible on the lines of `statement` (on the node's
         own lines only, when there is none)."""
+        if secret is None and self.reveals_secret:
+            secret = string_value(node) if isinstance(node, cst.BaseExpression) else None
+            if secret is None:
+                secret = self.context.tree.code_for_node(node)
         self.findings.append(
             Finding(
                 code=self.code,
@@ -220,6 +231,7 @@ class Rule(BatchedVisitor):
                 message=message,
                 fix=fix,
                 statement_lines=self.context.statement_lines(statement) if statement is not None else None,
+                secret=secret or "",
             )
         )
 
@@ -290,7 +302,9 @@ class RepoContext:
         *,
         severity: Severity | None = None,
         statement_lines: tuple[int, int] | None = None,
+        secret: str = "",
     ) -> None:
+        """Record a finding; a rule that `reveals_secret` passes the secret value it found."""
         rule = self.rule
         self.findings.append(
             Finding(
@@ -302,6 +316,7 @@ class RepoContext:
                 span=span,
                 message=message,
                 statement_lines=statement_lines,
+                secret=secret,
             )
         )
 

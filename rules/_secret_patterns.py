@@ -1,5 +1,5 @@
 """What the `secrets-not-hardcoded` rules share: the token-format table, the secret-name matcher,
-the placeholder policy, masking, and reading literals out of libcst nodes.
+the placeholder policy, masking (`reviewer.redaction.mask`), and reading literals out of libcst nodes.
 
 The leading underscore keeps this module out of rule discovery; the rules RVW101-RVW104 import it.
 
@@ -46,6 +46,7 @@ from typing import Any, ClassVar
 
 from reviewer import lazy_cst as cst
 from reviewer.model import Severity
+from reviewer.redaction import mask
 from reviewer.rule import Rule
 from reviewer.syntax import argument, keyword, string_value
 
@@ -572,21 +573,6 @@ _LEET = str.maketrans({"@": "a", "4": "a", "3": "e", "1": "i", "!": "i", "0": "o
 def _plain_spelling(password: str) -> str:
     """`P@ssw0rd!` -> `password`: a default password dressed up is still the default."""
     return password.lower().translate(_LEET).rstrip("i")
-
-
-# --- masking ----------------------------------------------------------------------------------
-
-
-def mask(value: str, prefix: str = "") -> str:
-    """A value with everything but a short, non-secret head replaced by `****`.
-
-    A token format's public prefix may be shown (`sk_live_****`); otherwise at most a quarter of
-    the value and never more than four characters (`hunter2` -> `h****`)."""
-    if prefix and value.startswith(prefix):
-        shown = prefix
-    else:
-        shown = value[: min(4, len(value) // 4)]
-    return shown.replace("\n", "") + "****"
 
 
 # --- literals ---------------------------------------------------------------------------------

@@ -67,4 +67,5 @@ class PasswordInUrl(LiteralScanningRule):
                 node,
                 f"{credential.kind} `{credential.display}`: "
                 "read the URL or its password from settings or the environment",
+                secret=credential.password,
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from reviewer import lazy_cst as cst
+from reviewer.redaction import mask
 from reviewer.syntax import argument, keyword
 from rules._secret_patterns import (
     VALUE_WRAPPERS,
@@ -16,7 +17,6 @@ from rules._secret_patterns import (
     is_plain_literal,
     literal_text,
     looks_generated,
-    mask,
     matches_token_format,
     name_segments,
     secret_kind_of_name,
@@ -271,6 +271,7 @@ class SecretNamedLiteral(SecretRule):
         self.report(
             literal,
             f"{kind} hardcoded in {where} (`{mask(text)}`): read it from settings or the environment",
+            secret=text,
         )
 
     def _is_plausible_secret(self, text: str, name: str) -> bool:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from reviewer import lazy_cst as cst
-from rules._secret_patterns import LiteralScanningRule, find_tokens, mask
+from reviewer.redaction import mask
+from rules._secret_patterns import LiteralScanningRule, find_tokens
 
 
 class SecretTokenFormat(LiteralScanningRule):
@@ -70,4 +71,5 @@ class SecretTokenFormat(LiteralScanningRule):
                 node,
                 f"{token.kind} hardcoded in a string literal (`{mask(token.value, token.prefix)}`): "
                 "revoke it and read it from the environment or a secret store",
+                secret=token.value,
             )

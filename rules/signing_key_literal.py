@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reviewer import lazy_cst as cst
+from reviewer.redaction import mask
 from rules._secret_patterns import (
     PUBLIC_VALUE,
     SecretRule,
@@ -10,7 +11,6 @@ from rules._secret_patterns import (
     is_plain_literal,
     literal_text,
     looks_generated,
-    mask,
     secret_kind_of_name,
     signing_key_argument,
     unwrap_value,
@@ -136,4 +136,4 @@ class SigningKeyLiteral(SecretRule):
             f"{kind} hardcoded as a literal (`{mask(text)}`) passed to `{callee}`{through}: "
             "read it from settings or the environment"
         )
-        self.report(literal, message, statement=statement)
+        self.report(literal, message, statement=statement, secret=text)

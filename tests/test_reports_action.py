@@ -99,6 +99,23 @@ def planted_findings(app: Path) -> list[tuple[str, str, int]]:
     return sorted(planted)
 
 
+def workflow_commands(log: str) -> list[str]:
+    """The workflow commands a runner would act on in a step's log: lines starting with `::`,
+    except between `::stop-commands::TOKEN` and `::TOKEN::`."""
+    commands, stopped_by = [], None
+    for line in log.splitlines():
+        if stopped_by is not None:
+            if line == f"::{stopped_by}::":
+                stopped_by = None
+            continue
+        if line.startswith("::stop-commands::"):
+            stopped_by = line.removeprefix("::stop-commands::")
+        elif line.startswith("::"):
+            commands.append(line)
+    assert stopped_by is None, "commands were stopped and never resumed"
+    return commands
+
+
 def step(step_id: str) -> dict:
     return next(s for s in ACTION["runs"]["steps"] if s["id"] == step_id)
 
@@ -132,7 +149,7 @@ def test_the_action_is_composite_and_never_substitutes_inputs_into_scripts() -> 
 def test_default_run_annotates_summarises_writes_reports_and_fails_on_errors(tmp_path: Path, installed: str) -> None:
     runner, result = review(tmp_path, installed)
     assert result.returncode == 1, result.stderr
-    annotations = [line for line in result.stdout.splitlines() if line.startswith("::")]
+    annotations = workflow_commands(result.stdout)
     expected = planted_findings(runner.workspace)
     assert len(annotations) == len(expected) > 0
     for code, path, line in expected:
@@ -160,7 +177,7 @@ def test_fail_on_never_reports_but_passes(tmp_path: Path, installed: str) -> Non
     runner, result = review(tmp_path, installed, **{"fail-on": "never", "formats": "github"})
     assert result.returncode == 0, result.stderr
     assert runner.outputs["review"] == {"exit-code": "1"}
-    assert "::error file=" in result.stdout
+    assert any(line.startswith("::error file=") for line in workflow_commands(result.stdout))
     assert not (runner.workspace / "backend-reviewer.sarif").exists()
 
 
@@ -175,6 +192,37 @@ def test_fail_on_warning_with_paths_and_extra_arguments(tmp_path: Path, installe
     assert [d["id"] for d in log["runs"][0]["tool"]["driver"]["rules"]] == ["RVW502"]
     assert log["runs"][0]["properties"]["failOn"] == "warning"
     assert not runner.summary.exists()
+
+
+HOSTILE_FILE = "::error title=pwned::gotcha.py"
+HOSTILE_CONFIG = '[tool.reviewer]\n"x\\n::error title=pwned::key" = 1\n'
+
+
+@pytest.mark.parametrize("formats", ["sarif", "github,sarif"])
+def test_reviewed_code_cannot_issue_workflow_commands(tmp_path: Path, installed: str, formats: str) -> None:
+    runner = Runner(tmp_path)
+    runner.outputs["install"] = {"reviewer": installed}
+    (runner.workspace / HOSTILE_FILE).write_text(
+        "from fastapi import FastAPI\napp = FastAPI(debug=True)  # ::warning::pwned too\n", encoding="utf-8"
+    )
+    runner.inputs["formats"] = formats
+    result = runner.run_step(step("review"))
+    assert result.returncode == 1, result.stderr
+    commands = workflow_commands(result.stdout + result.stderr)
+    assert not [command for command in commands if "pwned" in command and "file=" not in command]
+    if formats.startswith("github"):
+        assert any("file=%3A%3Aerror title=pwned%3A%3Agotcha.py" in command for command in commands)
+    else:
+        assert f"\n{HOSTILE_FILE}:2:" in result.stdout, "the file was reviewed and its finding printed"
+
+
+def test_a_hostile_configuration_cannot_issue_workflow_commands(tmp_path: Path, installed: str) -> None:
+    runner = Runner(tmp_path)
+    runner.outputs["install"] = {"reviewer": installed}
+    (runner.workspace / "pyproject.toml").write_text(HOSTILE_CONFIG, encoding="utf-8")
+    result = runner.run_step(step("review"))
+    assert result.returncode == 2
+    assert workflow_commands(result.stdout + result.stderr) == []
 
 
 def test_bad_inputs_stop_the_step_with_a_usage_error(tmp_path: Path, installed: str) -> None:

@@ -93,7 +93,7 @@ def test_code_quoted_in_messages_is_shown_as_code_and_still_escaped() -> None:
 def test_excerpt_marks_the_flagged_span_and_colours_tokens(tmp_path: Path) -> None:
     run, _ = report(write_project(tmp_path / "project"))
     finding = next(f for f in run.findings if f.path == "app/db.py")
-    excerpt = html.excerpt(html._Sources(run.root), finding)
+    excerpt = html.excerpt(html._Sources(run), finding)
     assert [line.number for line in excerpt.lines] == [1, 2, 3]
     flagged = [line for line in excerpt.lines if line.flagged]
     assert [line.number for line in flagged] == [3]

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from reviewer.engine import Run
+from reviewer.escaping import printable
 from reviewer.model import ErrorKind, FileError, Finding, Severity
 from reviewer.reporters import RenderOptions, markdown
 
@@ -28,7 +29,10 @@ ANNOTATIONS_SHOWN_PER_KIND = 10
 
 
 def escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """As the runner unescapes a command's message; other control characters (terminal escapes,
+    which the log viewer would interpret) are spelled out by `printable`."""
+    escaped = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(escaped)
 
 
 def escape_property(value: str) -> str:

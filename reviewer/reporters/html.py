@@ -6,7 +6,9 @@ text or in escaped attributes; the page's one script is static, reads its data f
 attributes, and is pinned by hash in a Content-Security-Policy that also forbids every network
 request, so even a mistake in escaping could not run a script from the reviewed code.
 
-Code excerpts are read from `run.root / finding.path` when the page is rendered.
+Code excerpts are read from `run.root / finding.path` when the page is rendered, decoded and
+numbered as the review read them, and shown only if the file's bytes are still those reviewed;
+secrets are starred out in them by position and by value.
 """
 
 from __future__ import annotations
@@ -21,15 +23,16 @@ import tokenize
 from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
 
 import jinja2
 from markupsafe import Markup, escape
 
 from reviewer import __version__
-from reviewer.engine import Run
+from reviewer.engine import Run, content_digest
 from reviewer.model import Finding, Severity, Span
+from reviewer.redaction import shown_head
 from reviewer.reporters import RenderOptions, markdown
+from reviewer.source_text import FileTooLarge, decode, read_regular_file, split_lines
 
 # Checklist rows worst first, so what needs attention is at the top of the page.
 VERDICT_ORDER = ("fail", "warn", "pass", "not-applicable", "skipped", "manual")
@@ -73,12 +76,25 @@ class Entry:
 
 
 class _Sources:
-    """Source files of findings, read and tokenized once each; never outside the scanned root."""
+    """Source files of findings, read, decoded and split into lines as the review did (never from
+    outside the scanned root, never after they changed), and each shown line masked once: where
+    a secrets finding points, and wherever a secret value the run identified appears."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root.resolve()
+    def __init__(self, run: Run) -> None:
+        self.root = run.root.resolve()
+        self.digests = run.digests
+        self.secrets = run.secrets
         self._lines: dict[str, list[str] | str] = {}
         self._classes: dict[str, list[list[str]]] = {}
+        self._shown: dict[tuple[str, int], str] = {}
+        # Path -> line -> the secret spans on that line.
+        self._secret_spans: dict[str, dict[int, list[Span]]] = {}
+        revealing = {rule.code for rule in run.rules if rule.reveals_secret}
+        for finding in run.findings:
+            if finding.code in revealing:
+                lines = self._secret_spans.setdefault(finding.path, {})
+                for number in range(finding.span.line, finding.span.end_line + 1):
+                    lines.setdefault(number, []).append(finding.span)
 
     def lines(self, path: str) -> list[str] | str:
         """The file's lines, or why they cannot be shown."""
@@ -91,12 +107,31 @@ class _Sources:
         if target != self.root and self.root not in target.parents:
             return "the file lies outside the scanned directory"
         try:
-            if target.stat().st_size > MAX_SOURCE_BYTES:
-                return "the file is too large to excerpt"
-            data = target.read_bytes()
+            data = read_regular_file(target, MAX_SOURCE_BYTES)
+        except FileTooLarge:
+            return "the file is too large to excerpt"
         except OSError as error:
             return f"the file cannot be read now ({error.strerror or error})"
-        return data.decode("utf-8", errors="replace").splitlines()
+        digest = self.digests.get(path)
+        if digest is not None and digest != content_digest(data):
+            return "the file has changed since it was reviewed"
+        text, error = decode(path, data)
+        if text is None:
+            return f"the file cannot be decoded now ({error.message if error else 'unknown encoding'})"
+        return split_lines(text)
+
+    def shown_line(self, path: str, number: int) -> str:
+        """Line `number` of the file (which `lines` could read) with its secrets starred out."""
+        key = (path, number)
+        if key not in self._shown:
+            lines = self.lines(path)
+            assert isinstance(lines, list)
+            text = lines[number - 1]
+            spans = self._secret_spans.get(path, {}).get(number)
+            if spans:
+                text = _masked(text, number, spans)
+            self._shown[key] = self.secrets.star_out(text) if self.secrets else text
+        return self._shown[key]
 
     def token_classes(self, path: str) -> list[list[str]]:
         """Per line, per character: the syntax class of the token there ('' for none)."""
@@ -130,16 +165,6 @@ def _classify(lines: list[str]) -> list[list[str]]:
     return classes
 
 
-def secret_spans(run: Run) -> dict[str, list[Span]]:
-    """Per file, the spans of findings whose flagged text is a secret: excerpts mask them."""
-    revealing = {rule.code for rule in run.rules if rule.reveals_secret}
-    spans: dict[str, list[Span]] = {}
-    for finding in run.findings:
-        if finding.code in revealing:
-            spans.setdefault(finding.path, []).append(finding.span)
-    return spans
-
-
 def _masked(text: str, number: int, spans: list[Span]) -> str:
     """`text` (line `number`) with every secret span on it starred out, but for at most its first
     four characters, as the findings' messages show them."""
@@ -150,13 +175,13 @@ def _masked(text: str, number: int, spans: list[Span]) -> str:
         start = span.column - 1 if number == span.line else 0
         end = span.end_column - 1 if number == span.end_line else len(chars)
         end = min(end, len(chars))
-        keep = start + min(4, (end - start) // 4) if number == span.line else start
+        keep = start + shown_head(end - start) if number == span.line else start
         for column in range(keep, end):
             chars[column] = "*"
     return "".join(chars)
 
 
-def excerpt(sources: _Sources, finding: Finding, secrets: list[Span] = ()) -> Excerpt:
+def excerpt(sources: _Sources, finding: Finding) -> Excerpt:
     lines = sources.lines(finding.path)
     if isinstance(lines, str):
         return Excerpt(unavailable=lines)
@@ -170,7 +195,7 @@ def excerpt(sources: _Sources, finding: Finding, secrets: list[Span] = ()) -> Ex
     last = last_flagged if cut else min(len(lines), last_flagged + CONTEXT_LINES)
     result = Excerpt(gap_after=last_flagged if cut else None)
     for number in range(first, last + 1):
-        text = _masked(lines[number - 1], number, secrets) if secrets else lines[number - 1]
+        text = sources.shown_line(finding.path, number)
         line_classes = classes[number - 1] if number - 1 < len(classes) else [""] * len(text)
         flagged = span.line <= number <= span.end_line
         hit_start = span.column - 1 if number == span.line else 0
@@ -283,15 +308,14 @@ def _status(verdict_counts: Counter[str]) -> tuple[str, str]:
 
 
 def render(run: Run, options: RenderOptions) -> str:
-    sources = _Sources(run.root)
+    sources = _Sources(run)
     script, style = _asset("report.js"), _asset("report.css")
     policy = (
         f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(style)}; "
         "img-src data:; base-uri 'none'; form-action 'none'"
     )
     rules = {rule.code: rule for rule in run.rules}
-    secrets = secret_spans(run)
-    findings = [Entry(f, excerpt(sources, f, secrets.get(f.path, []))) for f in run.findings]
+    findings = [Entry(f, excerpt(sources, f)) for f in run.findings]
     by_file: dict[str, list[Entry]] = {}
     for entry in findings:
         by_file.setdefault(entry.finding.path, []).append(entry)

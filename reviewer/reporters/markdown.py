@@ -2,8 +2,8 @@
 
 Meant for a pull-request comment or a GitHub job summary, so everything taken from the reviewed
 code (paths, messages) is neutralised before it lands in Markdown: table pipes and line breaks
-cannot break the layout, and no raw HTML, link, image, `@mention` or `#123` reference can be
-smuggled in by a file name or a string in the code.
+cannot break the layout, control characters are escaped, and no raw HTML, link, image,
+`@mention` or `#123` reference can be smuggled in by a file name or a string in the code.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections import Counter
 
 from reviewer.checklist import ItemResult, Verdict
 from reviewer.engine import Run
+from reviewer.escaping import printable
 from reviewer.model import Finding, Severity
 from reviewer.reporters import RenderOptions
 
@@ -35,7 +36,7 @@ _WORD_JOINER = "\u2060"
 
 def text(value: str) -> str:
     """`value` as literal inline Markdown text, safe inside a table cell."""
-    flat = " ".join(value.splitlines())
+    flat = printable(" ".join(value.splitlines()))
     escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", flat)
     return _AUTOLINK_TRIGGER.sub(_WORD_JOINER, escaped)
 
@@ -48,7 +49,7 @@ def message(value: str) -> str:
 
 def code(value: str) -> str:
     """`value` as an inline code span, safe inside a table cell (pipes escaped, as GFM requires)."""
-    flat = " ".join(value.splitlines())
+    flat = printable(" ".join(value.splitlines()))
     longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
     fence = "`" * (longest + 1)
     padded = f" {flat} " if flat.startswith("`") or flat.endswith("`") or not flat.strip() else flat

@@ -1,4 +1,8 @@
-"""The terminal report: one line per finding, the checklist table, then a summary line."""
+"""The terminal report: one line per finding, the checklist table, then a summary line.
+
+Everything taken from the reviewed repository (paths, messages, notes) is passed through
+`printable`, so no file name or quoted code can move the cursor, recolour the terminal, or start
+a line of its own (a workflow command, when the report is printed in a CI log)."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import click
 
 from reviewer.checklist import Verdict
 from reviewer.engine import Run
+from reviewer.escaping import printable
 from reviewer.model import Severity
 from reviewer.reporters import RenderOptions
 
@@ -32,9 +37,9 @@ def render(run: Run, options: RenderOptions) -> str:
 
     lines: list[str] = []
     for finding in run.findings:
-        where = f"{finding.path}:{finding.span.line}:{finding.span.column}:"
-        code = style(finding.code, fg=_SEVERITY_COLORS[finding.severity], bold=True)
-        lines.append(f"{style(where, bold=True)} {code} [{finding.checklist}] {finding.message}")
+        where = f"{printable(finding.path)}:{finding.span.line}:{finding.span.column}:"
+        code = style(printable(finding.code), fg=_SEVERITY_COLORS[finding.severity], bold=True)
+        lines.append(f"{style(where, bold=True)} {code} [{finding.checklist}] {printable(finding.message)}")
     if not options.quiet:
         if run.findings:
             lines.append("")
@@ -49,7 +54,7 @@ def _checklist_and_errors(run: Run, style) -> list[str]:  # noqa: ANN001
     for item in run.checklist:
         verdict = item.verdict.value.upper()
         badge = style(f"{verdict:<14}", fg=_VERDICT_COLORS[item.verdict], bold=item.verdict is Verdict.FAIL)
-        detail = _plural(len(item.findings), "finding") if item.findings else item.note
+        detail = _plural(len(item.findings), "finding") if item.findings else printable(item.note)
         lines.append(f"  {badge} {item.item.id:<{width}}  {detail}")
     lines.append("")
 
@@ -57,7 +62,7 @@ def _checklist_and_errors(run: Run, style) -> list[str]:  # noqa: ANN001
         lines.append(style("Files not fully reviewed", bold=True))
         for error in run.errors:
             where = f"{error.path}:{error.line}" if error.line else error.path
-            lines.append(f"  {where}: {error.kind.value}: {error.message}")
+            lines.append(f"  {printable(where)}: {error.kind.value}: {printable(error.message)}")
         lines.append("")
     return lines
 
