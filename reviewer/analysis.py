@@ -6,7 +6,10 @@ result, so one bad file never stops the run.
 
 from __future__ import annotations
 
+import ast
 import re
+import sys
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
@@ -23,7 +26,8 @@ from reviewer.traversal import visit_batched
 
 # libcst's native parser crashes the process on deep nesting instead of raising (CPython itself
 # refuses more than 200 nested brackets), and parses long operator chains (`a + b + c ...`) in
-# quadratic time before crashing at a few thousand operands. Real code is far below both
+# quadratic time before crashing at a few thousand operands; long chains of calls, subscripts
+# and attributes (`q.filter(a).filter(b)...`) cost it more than quadratic time too. Real code is far below both
 # bounds, so files past them are refused with an error instead of reaching the parser.
 MAX_NESTING = 200
 MAX_OPERATOR_CHAIN = 1000
@@ -65,22 +69,30 @@ def _string_end(text: str, start: int) -> int:
 
 
 def code_shape(text: str) -> tuple[int, int]:
-    """(deepest bracket nesting, longest run of operators in one expression), on raw text with
-    strings and comments skipped. Commas and brackets end a run, so a long list of negative
-    numbers is not a chain. A cheap scan, not a tokenizer: it only has to bound the parser's work."""
+    """(deepest bracket nesting, longest chain in one expression), on raw text with strings and
+    comments skipped. A chain is a run of operators, attribute accesses (`.name`) and calls or
+    subscripts of what precedes them (`f(x)`, `q.filter(a).filter(b)`, `a[0][1]`): the parser's
+    time grows faster than linearly in each. Commas and brackets end a run, so a long list of
+    negative numbers is not a chain. A cheap scan, not a tokenizer: it only has to bound the
+    parser's work."""
     depth = deepest = longest = 0
     runs = [0]
+    last = ""  # the last character outside strings, comments and whitespace
     index, size = 0, len(text)
     while index < size:
         char = text[index]
         if char in "\"'":
             index = _string_end(text, index)
+            last = char
             continue
         if char == "#":
             newline = text.find("\n", index)
             index = size if newline < 0 else newline
             continue
         if char in "([{":
+            if char != "{" and (last in ")]" or last.isalnum() or last == "_"):
+                runs[-1] += 1
+                longest = max(longest, runs[-1])
             depth += 1
             deepest = max(deepest, depth)
             runs.append(0)
@@ -90,20 +102,27 @@ def code_shape(text: str) -> tuple[int, int]:
                 runs.pop()
         elif char in ",;:" or (char == "\n" and depth == 0):
             runs[-1] = 0
-        elif char in _OPERATORS:
+        elif char in _OPERATORS or (char == "." and _starts_name(text, index + 1)):
             runs[-1] += 1
             longest = max(longest, runs[-1])
+        if not char.isspace():
+            last = char
         index += 1
     return deepest, longest
 
 
+def _starts_name(text: str, index: int) -> bool:
+    return index < len(text) and (text[index].isalpha() or text[index] == "_")
+
+
 def _may_be_too_deep(text: str) -> bool:
     """Whether `code_shape` could find too much: no deeper nesting than there are opening
-    brackets, no longer chain than there are operator characters. Counting is a fast scan that
-    clears almost every file; the character-by-character one is left for the rest."""
+    brackets, no longer chain than there are operator characters, dots and brackets. Counting is
+    a fast scan that clears many files; the character-by-character one is left for the rest."""
+    brackets = sum(text.count(bracket) for bracket in "([{")
     return (
-        sum(text.count(bracket) for bracket in "([{") > MAX_NESTING
-        or sum(text.count(operator) for operator in _OPERATORS) > MAX_OPERATOR_CHAIN
+        brackets > MAX_NESTING
+        or brackets + text.count(".") + sum(text.count(operator) for operator in _OPERATORS) > MAX_OPERATOR_CHAIN
     )
 
 
@@ -165,6 +184,18 @@ def _skip_validation(node: cst.CSTNode) -> None:
     return None
 
 
+def _python_accepts(text: str) -> bool:
+    """Whether the running Python parses `text` (compiled, never run): a file the parser rejects
+    is then the parser's limit, not the user's syntax error. Asked only after the parser failed."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
 def parse_unvalidated(text: str) -> cst.Module:
     """`libcst.parse_module` without libcst's check of every node the parser builds.
 
@@ -205,7 +236,8 @@ def analyze(
             FileError(
                 path,
                 ErrorKind.TOO_DEEP,
-                f"an expression chains {chain} operators (the parser takes at most {MAX_OPERATOR_CHAIN})",
+                f"an expression chains {chain} operators, calls or attribute accesses "
+                f"(the parser takes at most {MAX_OPERATOR_CHAIN})",
             )
         )
         return result
@@ -216,7 +248,18 @@ def analyze(
         # The message's own "error at LINE:COL" is right where `editor_line` can be one past it.
         located = _ERROR_AT.search(message)
         line = int(located.group(1)) if located else error.editor_line
-        result.errors.append(FileError(path, ErrorKind.SYNTAX, message, line))
+        if _python_accepts(text):
+            result.errors.append(
+                FileError(
+                    path,
+                    ErrorKind.UNSUPPORTED,
+                    f"not supported by the parser, though Python {sys.version_info.major}.{sys.version_info.minor} "
+                    f"accepts it: {message}",
+                    line,
+                )
+            )
+        else:
+            result.errors.append(FileError(path, ErrorKind.SYNTAX, message, line))
         return result
     except RecursionError:
         result.errors.append(FileError(path, ErrorKind.TOO_DEEP, "too deeply nested for the parser"))

@@ -5,11 +5,13 @@ and the rule set (with the rules' own source files, so editing a rule invalidate
 pickles; since the cache sits inside the reviewed repository, where anyone who can open a pull
 request can plant files, every entry is signed with a key kept outside the repository
 (`$XDG_CACHE_HOME/backend-reviewer/cache-key`) and an entry that fails its signature, is
-truncated, or was written by another version is ignored and rewritten, never loaded.
+truncated, or was written by another version is ignored and rewritten, never loaded. A cache
+directory that is a symbolic link is neither read through nor written through.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -19,9 +21,11 @@ import tempfile
 from pathlib import Path
 
 from reviewer.model import FileResult
+from reviewer.source_text import read_regular_file
 
 MAGIC = b"RVWC1"
 DIGEST_SIZE = 32
+MAX_ENTRY_BYTES = 256 * 1024 * 1024
 
 
 def _user_key() -> bytes:
@@ -50,7 +54,10 @@ class Cache:
         self.salt = salt.encode()
         self._key = _user_key()
         self.hits = 0
-        self.writable = True
+        # A cache directory that is a symbolic link (which a pull request could commit, pointing
+        # anywhere) is not used at all.
+        self.usable = not directory.is_symlink()
+        self.writable = self.usable
 
     def key_for(self, relpath: str, data: bytes) -> str:
         digest = hashlib.sha256(self.salt)
@@ -62,8 +69,10 @@ class Cache:
         return self.directory / key[:2] / f"{key}.pickle"
 
     def get(self, key: str) -> FileResult | None:
+        if not self.usable:
+            return None
         try:
-            blob = self._entry(key).read_bytes()
+            blob = read_regular_file(self._entry(key), MAX_ENTRY_BYTES)
         except OSError:
             return None
         header = len(MAGIC) + DIGEST_SIZE
@@ -90,12 +99,26 @@ class Cache:
         target = self._entry(key)
         try:
             if not self.directory.exists():
-                self.directory.mkdir(parents=True, exist_ok=True)
-                (self.directory / ".gitignore").write_text("# written by backend-reviewer\n*\n")
-            target.parent.mkdir(exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-            with os.fdopen(handle, "wb") as out:
-                out.write(MAGIC + signature + payload)
-            os.replace(temporary, target)
+                self.directory.mkdir()
+                _write_new(self.directory / ".gitignore", b"# written by backend-reviewer\n*\n")
+            if target.parent.is_symlink():
+                return
+            if not target.parent.exists():
+                target.parent.mkdir()
+            _write_new(target, MAGIC + signature + payload)
         except OSError:
             self.writable = False  # a read-only checkout still gets its review
+
+
+def _write_new(target: Path, data: bytes) -> None:
+    """Write `target` whole, by renaming a temporary file over it (which replaces a symbolic
+    link rather than following it); the temporary file never outlives an interruption."""
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

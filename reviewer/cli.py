@@ -1,27 +1,35 @@
 """The `reviewer` command line: check, rules, explain.
 
 Exit codes (contract): 0 no failing findings, 1 failing findings (or file errors under
-`--strict`), 2 usage or configuration error.
+`--strict`), 2 usage or configuration error, 3 internal error (the review did not complete; the
+reports say so), 130 and 143 interrupted by SIGINT or SIGTERM (no report is written).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sys
 import time
+import traceback
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from reviewer import __version__
-from reviewer.config import Config, ConfigError, find_config, load_config, parse_size
+from reviewer.config import Config, ConfigError, check_patterns, find_config, load_config, parse_seconds, parse_size
 from reviewer.escaping import printable
 from reviewer.model import Severity
+from reviewer.output import OutputError, check_target, printable_for, write_report
 from reviewer.registry import RegistryError, find_rule, load_rules
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
 REPORT_FORMATS = ("text", "json", "sarif", "github", "markdown", "html")
 
 
@@ -39,7 +47,7 @@ def _load_rules_or_exit():  # noqa: ANN202
     try:
         return load_rules()
     except RegistryError as error:
-        raise click.ClickException(str(error)) from error
+        _fail_usage(f"cannot load the rules: {error}")
 
 
 class _Progress:
@@ -101,6 +109,8 @@ def main() -> None:
     help="Configuration file (default: nearest pyproject.toml with [tool.reviewer]).",
 )
 @click.option("--max-file-size", help="Skip (and report) files larger than this, e.g. 2MB.")
+@click.option("--file-timeout", help="Time budget per file in seconds (default 120); a file over it is reported.")
+@click.option("--file-memory", help="Memory budget per file, e.g. 3GB (the default); a file over it is reported.")
 @click.option(
     "--companion",
     "companions",
@@ -110,6 +120,7 @@ def main() -> None:
 )
 @click.option("--strict", is_flag=True, help="Files that could not be reviewed fail the run too.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only findings and the summary line (text format).")
+@click.option("--verbose", "-v", is_flag=True, help="Also list the paths not reviewed, and why (text format).")
 def check(
     paths: tuple[Path, ...],
     output_format: str,
@@ -123,52 +134,105 @@ def check(
     fail_on: str | None,
     config_file: Path | None,
     max_file_size: str | None,
+    file_timeout: str | None,
+    file_memory: str | None,
     companions: tuple[str, ...],
     strict: bool,
     quiet: bool,
+    verbose: bool,
 ) -> None:
     """Review PATHS (default: the current directory) and report findings and the checklist."""
     from reviewer import engine
+    from reviewer.discovery import scan_root
     from reviewer.reporters import RenderOptions, reporters
 
     targets = list(paths) or [Path(".")]
     started = time.perf_counter()
-    also = [_report_target(value) for value in extra_reports]
+    reports = [(output_format, output), *(_report_target(value) for value in extra_reports)]
     try:
         if config_file is not None and not config_file.is_file():
             raise ConfigError(f"{config_file}: configuration file not found")
         config = load_config(config_file or find_config(targets[0]))
-        _apply_overrides(config, select, ignore, exclude, fail_on, max_file_size)
+        _apply_overrides(config, select, ignore, exclude, fail_on, max_file_size, file_timeout, file_memory)
         config.companions = sorted({*config.companions, *companions})
-        all_rules = _load_rules_or_exit()
-        progress = _Progress(sys.stderr.isatty() and not quiet)
-        try:
-            run = engine.run(targets, config, all_rules, jobs=jobs, use_cache=not no_cache, progress=progress)
-        finally:
-            progress.close()
+        tree = scan_root(targets, Path.cwd().resolve())
+        destinations = [(fmt, None if path is None else check_target(path, tree)) for fmt, path in reports]
     except ConfigError as error:
-        click.echo(f"reviewer: configuration error: {printable(str(error))}", err=True)
-        sys.exit(EXIT_USAGE)
+        _fail_usage(f"configuration error: {error}")
+    except OutputError as error:
+        _fail_usage(str(error))
+    all_rules = _load_rules_or_exit()
+    progress = _Progress(sys.stderr.isatty() and not quiet)
+    internal_error = False
+    try:
+        with _signals_as_exceptions():
+            run = engine.run(targets, config, all_rules, jobs=jobs, use_cache=not no_cache, progress=progress)
+    except ConfigError as error:
+        progress.close()
+        _fail_usage(f"configuration error: {error}")
+    except (KeyboardInterrupt, Terminated) as stop:
+        progress.close()
+        code = EXIT_TERMINATED if isinstance(stop, Terminated) else EXIT_INTERRUPTED
+        click.echo("reviewer: stopped before the review was complete; no report was written", err=True)
+        sys.exit(code)
+    except Exception as error:  # noqa: BLE001 - a bug of ours: reported, never read as findings
+        progress.close()
+        _echo_error(f"internal error: the review stopped: {error!r}\n{traceback.format_exc()}")
+        run = engine.stopped_run(targets, config, all_rules, error)
+        internal_error = True
+    progress.close()
 
-    stream = sys.stdout
-    color = output is None and _use_color(stream)
-    options = RenderOptions(color=color, seconds=time.perf_counter() - started, quiet=quiet)
-    report = reporters()[output_format](run, options)
-    if output is not None:
-        _write_report(output, report, output_format, quiet)
-    else:
-        click.echo(report, nl=False)
-    for report_format, path in also:
-        _write_report(path, reporters()[report_format](run, replace(options, color=False)), report_format, quiet)
+    color = output is None and _use_color(sys.stdout)
+    options = RenderOptions(color=color, seconds=time.perf_counter() - started, quiet=quiet, verbose=verbose)
+    for report_format, target in destinations:
+        try:
+            report = reporters()[report_format](run, options if target is None else replace(options, color=False))
+        except Exception as error:  # noqa: BLE001 - one report's bug does not lose the others
+            _echo_error(f"internal error: the {report_format} report failed: {error!r}\n{traceback.format_exc()}")
+            internal_error = True
+            continue
+        if target is None:
+            click.echo(printable_for(sys.stdout, report), nl=False)
+            continue
+        try:
+            write_report(target, report)
+        except OutputError as error:
+            _fail_usage(str(error))
+        if not quiet:
+            click.echo(f"reviewer: wrote {report_format} report to {printable(str(target))}", err=True)
+    if internal_error:
+        sys.exit(EXIT_INTERNAL)
     failed = bool(run.failing) or (strict and bool(run.errors))
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
-def _write_report(path: Path, report: str, report_format: str, quiet: bool) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(report, encoding="utf-8")
-    if not quiet:
-        click.echo(f"reviewer: wrote {report_format} report to {printable(str(path))}", err=True)
+class Terminated(BaseException):
+    """SIGTERM arrived: the review stops as on Ctrl-C, killing its workers and engines."""
+
+
+@contextlib.contextmanager
+def _signals_as_exceptions() -> Iterator[None]:
+    def terminate(signum: int, frame: object) -> None:
+        raise Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread: leave signals to whoever runs us
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _echo_error(message: str) -> None:
+    click.echo(f"reviewer: {printable_for(sys.stderr, message)}", err=True)
+
+
+def _fail_usage(message: str) -> NoReturn:
+    click.echo(f"reviewer: {printable(message)}", err=True)
+    sys.exit(EXIT_USAGE)
 
 
 def _toml_value(value: object) -> str:
@@ -199,6 +263,8 @@ def _apply_overrides(
     exclude: tuple[str, ...],
     fail_on: str | None,
     max_file_size: str | None,
+    file_timeout: str | None,
+    file_memory: str | None,
 ) -> None:
     if select is not None:
         config.select = _codes(select) or []
@@ -206,12 +272,21 @@ def _apply_overrides(
     if ignore is not None:
         config.ignore = [*config.ignore, *(_codes(ignore) or [])]
         config.from_command_line.add("ignore")
+    check_patterns(exclude, lambda problem: ConfigError(f"command line: --exclude: {problem}"))
     config.exclude.extend(exclude)
     if fail_on is not None:
         config.fail_on = Severity.parse(fail_on)
     if max_file_size is not None:
         config.max_file_size = parse_size(
             max_file_size, lambda problem: ConfigError(f"command line: --max-file-size: {problem}")
+        )
+    if file_timeout is not None:
+        config.file_timeout = parse_seconds(
+            file_timeout, lambda problem: ConfigError(f"command line: --file-timeout: {problem}")
+        )
+    if file_memory is not None:
+        config.file_memory = parse_size(
+            file_memory, lambda problem: ConfigError(f"command line: --file-memory: {problem}")
         )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,9 @@ from typing import Any
 from reviewer.checklist import ITEM_IDS
 from reviewer.companions import COMPANIONS
 from reviewer.model import Severity
+from reviewer.patterns import PatternError, compile_patterns
 from reviewer.rule import Rule
+from reviewer.source_text import read_regular_file
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -24,6 +26,11 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+# What one file may cost. A real 2 MB module takes about 15 s and 1.2 GB on a laptop; the
+# budgets leave a wide margin for that, and stop what no source file should need.
+DEFAULT_FILE_TIMEOUT = 120.0
+DEFAULT_FILE_MEMORY = 3 * 1024**3
 _SIZE = re.compile(r"^\s*(\d+)\s*([kmg]?i?b?)\s*$", re.IGNORECASE)
 _UNITS = {
     "": 1,
@@ -53,6 +60,8 @@ class Config:
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     fail_on: Severity = Severity.ERROR
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    file_timeout: float = DEFAULT_FILE_TIMEOUT
+    file_memory: int = DEFAULT_FILE_MEMORY
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     companions: list[str] = field(default_factory=list)
     # Keys set by command-line options, so errors point at the option rather than the file.
@@ -77,27 +86,35 @@ def find_config(start: Path) -> Path | None:
     for directory in (here, *here.parents):
         candidate = directory / "pyproject.toml"
         if candidate.is_file():
-            try:
-                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-                raise ConfigError(f"{candidate}: invalid TOML (needed to look for [tool.reviewer]): {error}") from error
+            data = read_toml(candidate, "needed to look for [tool.reviewer]")
             if isinstance(data.get("tool"), dict) and "reviewer" in data["tool"]:
                 return candidate
     return None
+
+
+def read_toml(path: Path, purpose: str = "") -> dict[str, Any]:
+    """A TOML file's table; every way it can be unreadable is a `ConfigError` naming the file.
+    The file comes from the reviewed repository: a device or a FIFO under that name, a huge
+    file or one nested past the parser's recursion are refused, not waited on or crashed on."""
+    why = f" ({purpose})" if purpose else ""
+    try:
+        text = read_regular_file(path, MAX_CONFIG_BYTES).decode("utf-8")
+        return tomllib.loads(text)
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read configuration{why}: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: configuration is not UTF-8{why}: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML{why}: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML{why}: nested too deeply to read") from None
 
 
 def load_config(path: Path | None) -> Config:
     """Read and check `[tool.reviewer]` from `path` (a pyproject.toml or a reviewer TOML file)."""
     if path is None:
         return Config()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read configuration: {error.strerror or error}") from error
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"{path}: configuration is not UTF-8: {error}") from error
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: invalid TOML: {error}") from error
+    data = read_toml(path)
     if "tool" in data or path.name == "pyproject.toml":
         return parse_table(data.get("tool", {}).get("reviewer", {}), path)
     return parse_table(data, path, prefix="")
@@ -127,11 +144,15 @@ def parse_table(table: Mapping[str, Any], source: Path | None, prefix: str = "to
         elif key == "ignore":
             config.ignore = string_list(key, value)
         elif key in ("exclude", "extend-exclude"):
-            config.exclude.extend(string_list(key, value))
+            patterns = string_list(key, value)
+            check_patterns(patterns, lambda problem, key=key: fail(key, problem))
+            config.exclude.extend(patterns)
         elif key == "per-file-ignores":
             if not isinstance(value, Mapping):
                 raise fail(key, "expected a table of glob = [codes]")
             config.per_file_ignores = {glob: string_list(f"{key}.{glob}", codes) for glob, codes in value.items()}
+            for glob in config.per_file_ignores:
+                check_patterns([glob], lambda problem, glob=glob: fail(f"per-file-ignores.{glob}", problem))
         elif key == "fail-on":
             if not isinstance(value, str):
                 raise fail(key, "expected one of info, warning, error")
@@ -141,6 +162,10 @@ def parse_table(table: Mapping[str, Any], source: Path | None, prefix: str = "to
                 raise fail(key, str(error)) from None
         elif key == "max-file-size":
             config.max_file_size = parse_size(value, lambda problem, key=key: fail(key, problem))
+        elif key == "file-memory":
+            config.file_memory = parse_size(value, lambda problem, key=key: fail(key, problem))
+        elif key == "file-timeout":
+            config.file_timeout = parse_seconds(value, lambda problem, key=key: fail(key, problem))
         elif key == "companions":
             config.companions = string_list(key, value)
             unknown = sorted(set(config.companions) - set(COMPANIONS))
@@ -152,10 +177,30 @@ def parse_table(table: Mapping[str, Any], source: Path | None, prefix: str = "to
             config.rules = {rule: dict(options) for rule, options in value.items()}
         else:
             known = (
-                "select, ignore, exclude, extend-exclude, per-file-ignores, fail-on, max-file-size, companions, rules"
+                "select, ignore, exclude, extend-exclude, per-file-ignores, fail-on, max-file-size, file-timeout, "
+                "file-memory, companions, rules"
             )
             raise fail(key, f"unknown key (known keys: {known})")
     return config
+
+
+def check_patterns(patterns: Sequence[str], fail: Callable[[str], ConfigError]) -> None:
+    """Gitignore-style patterns must compile: a bad one is a configuration error, not a crash."""
+    try:
+        compile_patterns(patterns)
+    except PatternError as error:
+        raise fail(str(error)) from None
+
+
+def parse_seconds(value: Any, fail: Callable[[str], ConfigError]) -> float:
+    if isinstance(value, str):
+        try:
+            value = float(value.strip().removesuffix("s").strip())
+        except ValueError:
+            raise fail("expected a number of seconds, such as 120") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+        raise fail("expected a positive number of seconds, such as 120")
+    return float(value)
 
 
 def parse_size(value: Any, fail: Any) -> int:

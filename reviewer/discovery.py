@@ -1,28 +1,48 @@
 """Which files a run reviews: Python files under the given paths, minus what is ignored.
 
-Honours `.gitignore` files (at every level, as git does), configured excludes, and skips
-virtualenvs, `node_modules`, caches and build output. A file named explicitly on the command line
-is reviewed even when a pattern would exclude it. The result is sorted, so runs are deterministic.
+Decided by what a directory or file is, never by its name alone, and every decision to leave
+something out is recorded (`Discovery.skipped`, with the reason), so a review never loses code
+without a word:
+
+- tool and version-control metadata (`.git`, `__pycache__`, `.tox`, `node_modules`, ...) is
+  never source;
+- configured excludes leave out what they match;
+- a file git tracks is reviewed, and so is every directory holding one, whatever a `.gitignore`
+  says (git ignores untracked files only; the tracked set is read from the index, see
+  `reviewer.git_index`); otherwise `.gitignore` files at every level apply, as git reads them;
+- a virtualenv (a `pyvenv.cfg` beside an interpreter or a `site-packages`) and setuptools' build
+  output (`build/lib`, `build/bdist.*`) are not the project's code;
+- a symbolic link is followed only inside the reviewed tree, and what it reaches is reported at
+  its real path, once.
+
+A file named explicitly on the command line is reviewed even when a pattern would exclude it.
+The result is sorted, so runs are deterministic.
 """
 
 from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pathspec
-
+from reviewer.git_index import TrackedFiles, tracked_python_files
 from reviewer.model import ErrorKind, FileError
+from reviewer.patterns import PathPatterns, compile_lenient, compile_patterns
+from reviewer.source_text import read_regular_file, split_lines
 
-SKIPPED_DIRS = frozenset({
-    ".git", ".hg", ".svn", ".venv", "venv", ".env", "env", "virtualenv", "node_modules", "__pycache__",
-    ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".reviewer_cache", "site-packages",
-    "build", "dist", ".eggs", "htmlcov", ".idea", ".vscode",
+# Directories that tools and version control make; they never hold the project's source.
+METADATA_DIRS = frozenset({
+    ".git", ".hg", ".svn", "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+    ".reviewer_cache", ".eggs", "node_modules", "site-packages", ".idea", ".vscode", "htmlcov",
 })
+# Of those, the ones in every checkout, left out of the record of skipped paths.
+_UNREMARKABLE = frozenset({".git", ".hg", ".svn", "__pycache__"})
 PYTHON_SUFFIXES = (".py",)
+MAX_GITIGNORE_BYTES = 1024 * 1024
+
+Rules = list[tuple[Path, PathPatterns]]
 
 
 @dataclass(frozen=True)
@@ -31,14 +51,22 @@ class SourceFile:
     relpath: str  # relative to the scan root, `/`-separated
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A directory or Python file that was not reviewed, and why (reports list these)."""
+
+    path: str
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"path": self.path, "reason": self.reason}
+
+
 @dataclass
 class Discovery:
     files: list[SourceFile] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
-
-
-def _ignore_spec(lines: Iterable[str]) -> pathspec.GitIgnoreSpec:
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    skipped: list[Skipped] = field(default_factory=list)
 
 
 def relative(path: Path, root: Path) -> str:
@@ -58,118 +86,272 @@ def scan_root(paths: Sequence[Path], cwd: Path) -> Path:
     return common.parent if common.is_file() else common
 
 
+def _inside(path: Path, directory: Path) -> bool:
+    return path == directory or directory in path.parents
+
+
+class _Walk:
+    """One discovery: the state shared while walking every given path."""
+
+    def __init__(self, root: Path, exclude: Sequence[str]) -> None:
+        self.root = root
+        self.found = Discovery()
+        self.excluded = compile_patterns(exclude)
+        # What git tracks, per repository holding a given path (read as each is first met).
+        self.tracked: dict[Path, TrackedFiles | None] = {}
+        self.seen: set[str] = set()
+        self.visited: set[tuple[int, int]] = set()
+        self.tops: list[Path] = []
+        self._gitignores: dict[Path, PathPatterns | None] = {}
+
+    def skip(self, path: Path, reason: str) -> None:
+        self.found.skipped.append(Skipped(relative(path, self.root), reason))
+
+    def error(self, path: Path, error: OSError) -> None:
+        rel = relative(path, self.root)
+        if error.errno == errno.ELOOP:
+            self.found.errors.append(FileError(rel, ErrorKind.SYMLINK_LOOP, "symbolic link loop; not followed"))
+        elif error.errno == errno.ENOENT and path.is_symlink():
+            self.found.errors.append(FileError(rel, ErrorKind.READ, "broken symbolic link"))
+        else:
+            self.found.errors.append(FileError(rel, ErrorKind.READ, error.strerror or str(error)))
+
+    # --- .gitignore ---------------------------------------------------------------------------
+
+    def gitignore(self, directory: Path) -> PathPatterns | None:
+        if directory not in self._gitignores:
+            self._gitignores[directory] = self._read_gitignore(directory)
+        return self._gitignores[directory]
+
+    def _read_gitignore(self, directory: Path) -> PathPatterns | None:
+        path = directory / ".gitignore"
+        try:
+            if not os.path.lexists(path):
+                return None
+            text = read_regular_file(path, MAX_GITIGNORE_BYTES).decode("utf-8", errors="replace")
+        except OSError as error:
+            self.found.errors.append(
+                FileError(relative(path, self.root), ErrorKind.READ, f"not applied: {error.strerror or error}")
+            )
+            return None
+        spec, rejected = compile_lenient(split_lines(text))
+        for number, line in rejected:
+            self.found.errors.append(
+                FileError(relative(path, self.root), ErrorKind.READ, f"invalid pattern {line!r} not applied", number)
+            )
+        return spec
+
+    def gitignores_above(self, directory: Path) -> Rules:
+        """`.gitignore` files in the directories from the repository top down to `directory`."""
+        chain: Rules = []
+        for parent in reversed([directory, *directory.parents]):
+            spec = self.gitignore(parent)
+            if spec is not None:
+                chain.append((parent, spec))
+            if os.path.lexists(parent / ".git"):
+                chain = [(parent, spec)] if spec is not None else []
+        return chain
+
+    # --- decisions ----------------------------------------------------------------------------
+
+    def why_not_directory(self, path: Path, name: str, rules: Rules) -> str | None:
+        """Why the directory `path` is not walked, or None if it is."""
+        if name in METADATA_DIRS:
+            return "tool or version-control metadata"
+        rel = relative(path, self.root)
+        if self.excluded.matches(rel + "/"):
+            return "excluded by configuration"
+        if self.is_tracked(path, is_dir=True):
+            return None
+        if _ignored(path, True, rules):
+            return "ignored by .gitignore"
+        if _is_virtualenv(path):
+            return "a virtualenv"
+        if _is_build_output(path):
+            return "build output"
+        return None
+
+    def why_not_file(self, path: Path, rules: Rules) -> str | None:
+        if self.excluded.matches(relative(path, self.root)):
+            return "excluded by configuration"
+        if self.is_tracked(path, is_dir=False):
+            return None
+        if _ignored(path, False, rules):
+            return "ignored by .gitignore"
+        return None
+
+    def is_tracked(self, path: Path, is_dir: bool) -> bool:
+        return any(tracked is not None and tracked.tracks(path, is_dir) for tracked in self.tracked.values())
+
+    def read_index(self, top: Path) -> None:
+        if not any(tracked is not None and _inside(top, tracked.top) for tracked in self.tracked.values()):
+            self.tracked[top] = tracked_python_files(top)
+
+    # --- walking ------------------------------------------------------------------------------
+
+    def walk(self, top: Path) -> None:
+        stack: list[tuple[Path, Rules]] = [(top, self.gitignores_above(top))]
+        while stack:
+            directory, inherited = stack.pop()
+            try:
+                status = directory.stat()
+            except OSError as error:
+                self.error(directory, error)
+                continue
+            if (status.st_dev, status.st_ino) in self.visited:
+                continue
+            self.visited.add((status.st_dev, status.st_ino))
+            own = self.gitignore(directory) if directory != top else None
+            rules = inherited + [(directory, own)] if own is not None else inherited
+            try:
+                entries = sorted(os.scandir(directory), key=lambda e: e.name)
+            except OSError as error:
+                self.error(directory, error)
+                continue
+            for entry in entries:
+                self.visit(Path(entry.path), entry, rules, stack)
+
+    def visit(self, path: Path, entry: os.DirEntry[str], rules: Rules, stack: list[tuple[Path, Rules]]) -> None:
+        try:
+            is_link = entry.is_symlink()
+            is_dir = entry.is_dir()
+        except OSError as error:
+            self.error(path, error)
+            return
+        if not is_dir and not entry.name.endswith(PYTHON_SUFFIXES):
+            return
+        if is_link:
+            self.follow(path, is_dir, stack)
+            return
+        if is_dir:
+            reason = self.why_not_directory(path, entry.name, rules)
+            if reason is None:
+                stack.append((path, rules))
+            elif entry.name not in _UNREMARKABLE:
+                self.skip(path, reason)
+            return
+        reason = self.why_not_file(path, rules)
+        if reason is None:
+            self.add(path)
+        else:
+            self.skip(path, reason)
+
+    def follow(self, link: Path, is_dir: bool, stack: list[tuple[Path, Rules]]) -> None:
+        """A symbolic link: followed only inside the tree, to the real path of what it reaches."""
+        try:
+            target = link.resolve(strict=True)
+        except (OSError, RuntimeError) as error:
+            self.error(link, error if isinstance(error, OSError) else OSError(errno.ELOOP, str(error)))
+            return
+        if not _inside(target, self.root):
+            self.skip(link, "symbolic link to outside the reviewed tree; not followed")
+            return
+        if not is_dir:
+            reason = self.why_not_file(target, self.gitignores_above(target.parent))
+            if reason is None:
+                self.add(target)
+            else:
+                self.skip(target, reason)
+            return
+        if any(_inside(target, top) for top in self.tops):
+            self.skip(link, f"symbolic link to {relative(target, self.root)}/, reviewed there")
+            return
+        rules = self.gitignores_above(target.parent)
+        reason = self.why_not_directory(target, target.name, rules)
+        if reason is None:
+            stack.append((target, rules))
+        else:
+            self.skip(target, reason)
+
+    def add(self, path: Path, explicit: bool = False) -> None:
+        rel = relative(path, self.root)
+        if rel in self.seen:
+            return
+        if explicit:
+            try:
+                path.stat()
+            except OSError as error:
+                self.error(path, error)
+                return
+        self.seen.add(rel)
+        self.found.files.append(SourceFile(path=path, relpath=rel))
+
+
 def discover(paths: Sequence[Path], root: Path, exclude: Sequence[str] = ()) -> Discovery:
-    found = Discovery()
-    excluded = _ignore_spec(exclude)
-    seen: set[str] = set()
-    for given in paths:
-        absolute = Path(os.path.abspath(given))
+    walk = _Walk(root, exclude)
+    given: list[Path] = []
+    for path in paths:
+        absolute = Path(os.path.abspath(path))
         if not os.path.lexists(absolute):
-            found.errors.append(FileError(relative(absolute, root), ErrorKind.READ, "no such file or directory"))
+            walk.found.errors.append(FileError(relative(absolute, root), ErrorKind.READ, "no such file or directory"))
             continue
-        if absolute.is_file() or absolute.is_symlink() and not absolute.is_dir():
-            _add_file(found, seen, absolute, root, explicit=True)
-            continue
-        _walk(found, seen, absolute, root, excluded)
+        try:
+            given.append(absolute.resolve(strict=True))
+        except (OSError, RuntimeError) as error:
+            walk.error(absolute, error if isinstance(error, OSError) else OSError(errno.ELOOP, str(error)))
+    walk.tops = [path for path in given if path.is_dir()]
+    for top in walk.tops:
+        walk.read_index(top)
+    for path in given:
+        if path.is_dir():
+            walk.walk(path)
+        else:
+            walk.add(path, explicit=True)
+    found = walk.found
     found.files.sort(key=lambda f: f.relpath)
     found.errors.sort(key=lambda e: e.sort_key)
+    found.skipped.sort(key=lambda s: (s.path, s.reason))
     return found
 
 
-def _gitignores_above(directory: Path, root: Path) -> list[tuple[Path, pathspec.GitIgnoreSpec]]:
-    """`.gitignore` files in the directories from the repository top down to `directory`."""
-    chain: list[tuple[Path, pathspec.GitIgnoreSpec]] = []
-    for parent in reversed([directory, *directory.parents]):
-        spec = _read_gitignore(parent)
-        if spec is not None:
-            chain.append((parent, spec))
-        if (parent / ".git").exists():
-            chain = [(parent, spec)] if spec is not None else []
-    return chain
-
-
-def _read_gitignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
-    try:
-        text = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    return _ignore_spec(text.splitlines())
-
-
-def _ignored(path: Path, is_dir: bool, ignores: list[tuple[Path, pathspec.GitIgnoreSpec]]) -> bool:
+def _ignored(path: Path, is_dir: bool, rules: Rules) -> bool:
     """As git decides: the deepest `.gitignore` with a matching pattern (or `!negation`) wins."""
-    for base, spec in reversed(ignores):
+    for base, spec in reversed(rules):
         try:
             rel = path.relative_to(base).as_posix()
         except ValueError:
             continue
-        decision = spec.check_file(rel + "/" if is_dir else rel).include
+        decision = spec.decision(rel + "/" if is_dir else rel)
         if decision is not None:
             return decision
     return False
 
 
-def _walk(found: Discovery, seen: set[str], top: Path, root: Path, excluded: pathspec.GitIgnoreSpec) -> None:
-    ignores = _gitignores_above(top, root)
-    visited: set[tuple[int, int]] = set()
-    stack: list[tuple[Path, list[tuple[Path, pathspec.GitIgnoreSpec]]]] = [(top, ignores)]
-    while stack:
-        directory, inherited = stack.pop()
-        try:
-            stat = directory.stat()
-        except OSError as error:
-            _record_os_error(found, directory, root, error)
-            continue
-        if (stat.st_dev, stat.st_ino) in visited:
-            continue
-        visited.add((stat.st_dev, stat.st_ino))
-        own = _read_gitignore(directory) if directory != top else None
-        rules = inherited + [(directory, own)] if own is not None else inherited
-        try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
-        except OSError as error:
-            _record_os_error(found, directory, root, error)
-            continue
-        for entry in entries:
-            path = Path(entry.path)
-            rel = relative(path, root)
-            try:
-                is_dir = entry.is_dir()
-            except OSError as error:
-                _record_os_error(found, path, root, error)
-                continue
-            if is_dir:
-                if entry.name in SKIPPED_DIRS or (path / "pyvenv.cfg").exists():
-                    continue
-                if excluded.match_file(rel + "/") or _ignored(path, True, rules):
-                    continue
-                stack.append((path, rules))
-                continue
-            if not entry.name.endswith(PYTHON_SUFFIXES):
-                continue
-            if excluded.match_file(rel) or _ignored(path, False, rules):
-                continue
-            _add_file(found, seen, path, root, explicit=False)
-
-
-def _add_file(found: Discovery, seen: set[str], path: Path, root: Path, explicit: bool) -> None:
-    rel = relative(path, root)
-    if rel in seen:
-        return
+def _exists(path: Path) -> bool:
     try:
-        path.stat()
-    except OSError as error:
-        _record_os_error(found, path, root, error)
-        return
-    seen.add(rel)
-    found.files.append(SourceFile(path=path, relpath=rel))
+        return path.exists()
+    except OSError:
+        return False
 
 
-def _record_os_error(found: Discovery, path: Path, root: Path, error: OSError) -> None:
-    rel = relative(path, root)
-    if error.errno == errno.ELOOP:
-        found.errors.append(FileError(rel, ErrorKind.SYMLINK_LOOP, "symbolic link loop; not followed"))
-    elif error.errno == errno.ENOENT and path.is_symlink():
-        found.errors.append(FileError(rel, ErrorKind.READ, "broken symbolic link"))
-    else:
-        found.errors.append(FileError(rel, ErrorKind.READ, error.strerror or str(error)))
+def _is_virtualenv(directory: Path) -> bool:
+    """A `pyvenv.cfg` beside an interpreter or a `site-packages`: what `venv`, virtualenv and
+    uv make. A `pyvenv.cfg` alone is not enough (anyone can commit one beside their code)."""
+    if not _exists(directory / "pyvenv.cfg"):
+        return False
+    if any(_exists(directory / interpreter) for interpreter in ("bin/python", "bin/python3", "Scripts/python.exe")):
+        return True
+    if _exists(directory / "Lib" / "site-packages"):
+        return True
+    for lib in ("lib", "lib64"):
+        try:
+            children = list((directory / lib).glob("python*/site-packages"))
+        except OSError:
+            continue
+        if children:
+            return True
+    return False
+
+
+def _is_build_output(directory: Path) -> bool:
+    """setuptools' build directory: `build/` holding only `lib`, `lib.*`, `bdist.*`, `temp.*`
+    and `scripts-*` directories."""
+    if directory.name != "build":
+        return False
+    try:
+        names = [entry.name for entry in os.scandir(directory)]
+    except OSError:
+        return False
+    return bool(names) and all(
+        name == "lib" or name.startswith(("lib.", "bdist.", "temp.", "scripts-")) for name in names
+    )

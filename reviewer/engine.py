@@ -1,13 +1,12 @@
 """The engine: files -> parsed modules -> findings + summaries -> repo pass -> filter -> checklist.
 
-It knows rules only through the `Rule` interface and reporters not at all. Parsing always happens
-in worker processes, even with `--jobs 1`: libcst's native parser can crash the process on
-pathological input, and a worker that dies is replaced and the file that killed it is reported.
+It knows rules only through the `Rule` interface and reporters not at all. The per-file pass
+runs in worker processes (`reviewer.pool`), where a file that crashes or exhausts a worker costs
+only itself.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import gc
 import hashlib
@@ -15,25 +14,22 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-
-import pathspec
 
 from reviewer import __version__, checklist
 from reviewer.cache import Cache
 from reviewer.companions import Running
 from reviewer.config import Config, enabled_rules, matches, rule_options
-from reviewer.discovery import SourceFile, discover, scan_root
+from reviewer.discovery import Skipped, SourceFile, discover, scan_root
 from reviewer.model import ErrorKind, FileError, FileResult, Finding
+from reviewer.patterns import compile_patterns
+from reviewer.pool import Budget, Progress, WorkerPool
 from reviewer.redaction import Secrets
 from reviewer.rule import RepoContext, Rule
 from reviewer.source_text import FileTooLarge, read_regular_file
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -51,6 +47,8 @@ class Run:
     # Every secret value the run identified: already masked in findings, errors and extras;
     # reporters that show source text mask them there (`Secrets.star_out`).
     secrets: Secrets = field(default_factory=Secrets)
+    # What discovery left out, and why.
+    skipped: list[Skipped] = field(default_factory=list)
     # Path -> digest of the bytes reviewed (`content_digest`), so a reporter that shows source
     # text can tell when the file has changed since.
     digests: dict[str, str] = field(default_factory=dict)
@@ -58,35 +56,6 @@ class Run:
     @property
     def failing(self) -> list[Finding]:
         return [f for f in self.findings if f.severity >= self.config.fail_on]
-
-
-_worker_rules: Sequence[type[Rule]] = ()
-_worker_options: dict[str, dict[str, Any]] = {}
-
-
-def _init_worker(rules: Sequence[type[Rule]], options: dict[str, dict[str, Any]]) -> None:
-    global _worker_rules, _worker_options
-    _worker_rules, _worker_options = rules, options
-    # A file's tree and its analysis live exactly as long as the file's review, and whatever
-    # of it is cyclic garbage is collected when the file is done (`_analyze_batch`). Python's
-    # automatic collections, meanwhile, would traverse the growing tree again and again.
-    gc.disable()
-
-
-def _analyze_batch(batch: Sequence[tuple[str, bytes]]) -> list[FileResult]:
-    from reviewer.analysis import analyze
-
-    results = []
-    for relpath, data in batch:
-        try:
-            results.append(analyze(relpath, data, _worker_rules, _worker_options))
-        except Exception as error:  # noqa: BLE001 - an engine bug costs one file, not the run
-            result = FileResult(path=relpath)
-            result.errors.append(FileError(relpath, ErrorKind.INTERNAL, f"internal error: {error!r}"))
-            results.append(result)
-        gc.collect(0)
-    gc.collect(1)
-    return results
 
 
 def _salt(config: Config, rules: Sequence[type[Rule]], options: dict[str, dict[str, Any]]) -> str:
@@ -114,75 +83,8 @@ def _salt(config: Config, rules: Sequence[type[Rule]], options: dict[str, dict[s
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
-# A worker holds a batch's results until the batch is done, and they travel back as one pickle:
-# capping a batch's source size keeps that memory bounded on a large repository.
-MAX_BATCH_BYTES = 512 * 1024
-
-
-def _chunks(items: list[tuple[str, bytes]], jobs: int) -> list[list[tuple[str, bytes]]]:
-    """Batches of similar total size, several per worker so a slow file does not idle the rest."""
-    if not items:
-        return []
-    target = max(1, min(MAX_BATCH_BYTES, sum(len(d) for _, d in items) // (jobs * 4)))
-    batches: list[list[tuple[str, bytes]]] = [[]]
-    size = 0
-    for item in items:
-        if size >= target and batches[-1]:
-            batches.append([])
-            size = 0
-        batches[-1].append(item)
-        size += len(item[1])
-    return batches
-
-
-def _run_pool(
-    items: list[tuple[str, bytes]],
-    jobs: int,
-    rules: Sequence[type[Rule]],
-    options: dict[str, dict[str, Any]],
-    progress: Progress | None,
-    done: int,
-    total: int,
-) -> list[FileResult]:
-    results: list[FileResult] = []
-    suspects: list[tuple[str, bytes]] = []
-    batches = _chunks(items, jobs)
-    workers = max(1, min(jobs, len(batches)))
-    with concurrent.futures.ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(rules, options)) as pool:
-        futures = {pool.submit(_analyze_batch, batch): batch for batch in batches}
-        for future in concurrent.futures.as_completed(futures):
-            try:
-                batch_results = future.result()
-            except BrokenProcessPool:
-                suspects.extend(futures[future])
-                continue
-            results.extend(batch_results)
-            done += len(batch_results)
-            if progress:
-                progress(done, total)
-    for item in suspects:
-        results.append(_isolate(item, rules, options))
-        done += 1
-        if progress:
-            progress(done, total)
-    return results
-
-
-def _isolate(item: tuple[str, bytes], rules: Sequence[type[Rule]], options: dict[str, dict[str, Any]]) -> FileResult:
-    """Re-run one file of a batch whose worker died, alone, to tell the culprit from bystanders."""
-    with concurrent.futures.ProcessPoolExecutor(1, initializer=_init_worker, initargs=(rules, options)) as pool:
-        try:
-            return pool.submit(_analyze_batch, [item]).result()[0]
-        except BrokenProcessPool:
-            result = FileResult(path=item[0])
-            result.errors.append(
-                FileError(
-                    item[0],
-                    ErrorKind.PARSER_CRASH,
-                    "the review process died on this file (a parser or rule crash); the file was not reviewed",
-                )
-            )
-            return result
+# Errors that depend on the machine or on a bug, not on the file alone: never cached.
+_NOT_CACHED = frozenset({ErrorKind.INTERNAL, ErrorKind.PARSER_CRASH, ErrorKind.OVER_BUDGET})
 
 
 def _read(source: SourceFile, max_size: int) -> tuple[bytes | None, FileError | None]:
@@ -218,7 +120,8 @@ def _fingerprinted(findings: list[Finding]) -> list[Finding]:
         triple = (finding.code, finding.path, finding.message)
         occurrence = seen[triple]
         seen[triple] += 1
-        digest = hashlib.sha256("\0".join((*triple, str(occurrence))).encode()).hexdigest()[:32]
+        text = "\0".join((*triple, str(occurrence)))
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
         stamped.append(replace(finding, fingerprint=digest))
     return stamped
 
@@ -298,10 +201,11 @@ def _run(
         if progress:
             progress(len(results), total)
         if misses:
-            fresh = _run_pool(misses, jobs, rules, options, progress, len(results), total)
+            budget = Budget(seconds=config.file_timeout, memory=config.file_memory)
+            fresh = WorkerPool(jobs, rules, options, budget, progress).review(misses, len(results), total)
             if cache is not None:
                 for result in fresh:
-                    if not any(e.kind is ErrorKind.INTERNAL or e.kind is ErrorKind.PARSER_CRASH for e in result.errors):
+                    if not any(e.kind in _NOT_CACHED for e in result.errors):
                         cache.put(keys[result.path], result)
             results.extend(fresh)
         results.sort(key=lambda r: r.path)
@@ -339,16 +243,13 @@ def _run(
         # not make its value fit to print.
         secrets = Secrets(finding.secret for finding in findings if finding.secret)
         suppressions = {r.path: r.suppressions for r in results}
-        ignores = [
-            (pathspec.GitIgnoreSpec.from_lines([glob]), selectors)
-            for glob, selectors in config.per_file_ignores.items()
-        ]
+        ignores = [(compile_patterns([glob]), selectors) for glob, selectors in config.per_file_ignores.items()]
         kept = []
         for finding in findings:
             if _suppressed(finding, suppressions.get(finding.path, {})):
                 continue
             if any(
-                spec.match_file(finding.path) and any(matches(_rule_of(finding, all_rules), s) for s in selectors)
+                spec.matches(finding.path) and any(matches(_rule_of(finding, all_rules), s) for s in selectors)
                 for spec, selectors in ignores
             ):
                 continue
@@ -380,11 +281,32 @@ def _run(
             extras=secrets.value(extras),
             secrets=secrets,
             digests=digests,
+            skipped=found.skipped,
         )
 
     except BaseException:
         companions.stop()
         raise
+
+def stopped_run(paths: Sequence[Path], config: Config, all_rules: Sequence[type[Rule]], error: BaseException) -> Run:
+    """What reports show when the review itself failed: the error, and no item decided."""
+    root = scan_root(paths, Path.cwd().resolve())
+    message = f"internal error: the review stopped before it was complete: {error!r}"
+    items = [
+        checklist.ItemResult(item=item, verdict=checklist.Verdict.SKIPPED, note="the review did not complete")
+        for item in checklist.ITEMS
+    ]
+    return Run(
+        root=root,
+        files_scanned=0,
+        lines=0,
+        findings=[],
+        errors=[FileError(".", ErrorKind.INTERNAL, message)],
+        checklist=items,
+        rules=list(all_rules),
+        config=config,
+    )
+
 
 def _rule_of(finding: Finding, rules: Sequence[type[Rule]]) -> type[Rule]:
     return next(r for r in rules if r.code == finding.code)

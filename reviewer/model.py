@@ -105,6 +105,8 @@ class ErrorKind(str, enum.Enum):
     SYMLINK_LOOP = "symlink-loop"
     TOO_DEEP = "too-deeply-nested"
     PARSER_CRASH = "parser-crash"
+    OVER_BUDGET = "over-budget"
+    UNSUPPORTED = "unsupported-syntax"
     INTERNAL = "internal-error"
 
 

@@ -249,7 +249,7 @@ class Rule(BatchedVisitor):
                 return
             try:
                 method(node)
-            except RecursionError:
+            except (RecursionError, MemoryError):  # the file's limits, not the rule's bug
                 raise
             except Exception as error:  # noqa: BLE001 - any rule bug becomes a reported error
                 self._walk_crash = RuleCrash(self, error)

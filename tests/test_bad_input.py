@@ -73,10 +73,10 @@ def test_unreadable_file_is_a_read_error(write, check_json, monkeypatch: pytest.
     write({"app/main.py": DEBUG_APP, "app/secret.py": "x = 1\n"})
     real = os.open
 
-    def deny(path, flags, *args):  # noqa: ANN001, ANN002 - as os.open
+    def deny(path, flags, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003 - as os.open
         if Path(path).name == "secret.py":
             raise PermissionError(13, "Permission denied")
-        return real(path, flags, *args)
+        return real(path, flags, *args, **kwargs)
 
     monkeypatch.setattr(os, "open", deny)
     _, report = check_json(".")

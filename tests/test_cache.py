@@ -82,7 +82,7 @@ def test_unchanged_rerun_does_not_parse(write, tmp_path: Path, monkeypatch: pyte
     def fail(*args: object) -> None:
         raise AssertionError("parsed a cached file")
 
-    monkeypatch.setattr(engine, "_run_pool", fail)
+    monkeypatch.setattr(engine.WorkerPool, "review", fail)
     monkeypatch.setattr(analysis, "analyze", fail)
     assert review(tmp_path).cache_hits == 1
 

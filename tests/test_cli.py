@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from reviewer import __version__
 from reviewer.checklist import ITEMS
 
@@ -177,7 +179,7 @@ def test_progress_is_drawn_only_when_enabled_and_for_long_scans(capsys) -> None:
 
 
 def test_one_run_writes_several_reports(write, cli, tmp_path: Path) -> None:
-    write({"app/main.py": DEBUG_APP})
+    write({"app/main.py": DEBUG_APP, "out/.keep": ""})
     code, out, _ = cli(
         "check",
         ".",
@@ -195,6 +197,18 @@ def test_one_run_writes_several_reports(write, cli, tmp_path: Path) -> None:
     assert "RVW501" in (tmp_path / "review.md").read_text()
     code, _, err = cli("check", ".", "--report", "pdf:review.pdf")
     assert code == 2 and "--report" in err
+
+
+def test_an_unwritable_report_is_a_usage_error_before_the_review(write, cli, tmp_path: Path, monkeypatch) -> None:
+    from reviewer import engine
+
+    write({"app/main.py": DEBUG_APP, "taken/.keep": ""})
+    monkeypatch.setattr(engine, "run", lambda *args, **kwargs: pytest.fail("reviewed before checking the outputs"))
+    code, _, err = cli("check", ".", "--report", "sarif:missing/review.sarif")
+    assert code == 2 and "missing/review.sarif" in err and "does not exist" in err
+    code, _, err = cli("check", ".", "-o", "taken")
+    assert code == 2 and "is a directory" in err
+    assert not (tmp_path / "missing").exists()
 
 
 def test_explain_lists_options_as_they_are_written_in_toml(cli) -> None:

@@ -60,7 +60,7 @@ def test_a_review_that_fails_midway_leaves_no_companion_running(tmp_path, monkey
         raise KeyboardInterrupt
 
     monkeypatch.setattr(companions.Companion, "command", slow)
-    monkeypatch.setattr(engine, "_run_pool", failing_pool)
+    monkeypatch.setattr(engine.WorkerPool, "review", failing_pool)
     processes = []
     real_init = companions.Running.__init__
 

@@ -23,16 +23,44 @@ def test_gitignore_at_every_level_and_default_skips(write, tmp_path: Path) -> No
         "services/billing/legacy.py": "",
         "services/billing/api.py": "",
         "services/billing/keep_pb2.py": "",
-        ".venv/lib/site.py": "",
+        ".venv/pyvenv.cfg": "home = /usr\n",
+        ".venv/bin/python": "",
+        ".venv/lib/python3.12/site-packages/x.py": "",
         "env2/pyvenv.cfg": "home = /usr\n",
-        "env2/lib/x.py": "",
+        "env2/Lib/site-packages/x.py": "",
         "node_modules/pkg/x.py": "",
         "build/lib/app.py": "",
+        "build/bdist.linux-x86_64/app.py": "",
         "app/__pycache__/main.cpython-311.py": "",
         "docs/notes.md": "",
         "scripts/tool.pyw": "",
     })
-    assert relpaths(tmp_path) == ["app/main.py", "services/billing/api.py", "services/billing/keep_pb2.py"]
+    found = discover([tmp_path], tmp_path)
+    reviewed = [f.relpath for f in found.files]
+    assert reviewed == ["app/main.py", "services/billing/api.py", "services/billing/keep_pb2.py"]
+    assert [(s.path, s.reason) for s in found.skipped] == [
+        (".venv", "a virtualenv"),
+        ("app/orders_pb2.py", "ignored by .gitignore"),
+        ("build", "build output"),
+        ("env2", "a virtualenv"),
+        ("generated", "ignored by .gitignore"),
+        ("node_modules", "tool or version-control metadata"),
+        ("services/billing/legacy.py", "ignored by .gitignore"),
+    ]
+
+
+def test_directories_are_skipped_for_what_they_are_not_for_their_names(write, tmp_path: Path) -> None:
+    write({
+        "env/settings.py": "",
+        "build/handlers.py": "",
+        "dist/routes.py": "",
+        "venv/models.py": "",
+        "app/pyvenv.cfg": "home = /usr\n",
+        "app/main.py": "",
+    })
+    assert relpaths(tmp_path) == [
+        "app/main.py", "build/handlers.py", "dist/routes.py", "env/settings.py", "venv/models.py"
+    ]
 
 
 def test_a_gitignore_above_the_scanned_folder_still_applies(write, tmp_path: Path) -> None:

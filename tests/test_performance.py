@@ -12,7 +12,7 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from reviewer import engine
+from reviewer import engine, pool
 from reviewer.names import ImportTable, NameResolver, visitor_methods
 from reviewer.registry import load_rules
 from reviewer.rule import FileContext
@@ -89,10 +89,10 @@ def test_spans_equal_positions_resolved_through_the_wrapper():
 
 def test_batches_are_capped_in_size_and_keep_every_file_once():
     items = [(f"app/m{i}.py", b"x = 1\n" * 20_000) for i in range(100)]  # 120 KB each, 12 MB in all
-    batches = engine._chunks(items, jobs=2)
+    batches = pool.chunks(items, jobs=2)
     assert [item for batch in batches for item in batch] == items
     for batch in batches:
-        assert len(batch) == 1 or sum(len(data) for _, data in batch[:-1]) < engine.MAX_BATCH_BYTES
+        assert len(batch) == 1 or sum(len(data) for _, data in batch[:-1]) < pool.MAX_BATCH_BYTES
     assert len(batches) > 2 * 4  # more than jobs * 4: the cap, not the even split, decided
 
 
@@ -150,7 +150,7 @@ def test_prefilter_skips_a_rule_only_in_files_that_never_name_its_packages(tmp_p
 def test_repository_pass_indexes_are_built_once_per_run(monkeypatch):
     from pathlib import Path
 
-    from reviewer import endpoints, engine
+    from reviewer import endpoints
     from reviewer.config import Config
     from reviewer.registry import load_rules
     from rules import _async_scan
@@ -176,7 +176,6 @@ def test_repository_pass_indexes_are_built_once_per_run(monkeypatch):
 
 def test_local_imports_still_resolve_when_rules_leave_the_function(tmp_path):
 
-    from reviewer import engine
     from reviewer.config import Config
     from reviewer.model import Severity
     from reviewer.rule import Rule

@@ -16,6 +16,7 @@ class RenderOptions:
     color: bool = False
     seconds: float | None = None
     quiet: bool = False  # findings and the summary line only
+    verbose: bool = False  # also list what discovery left out
 
 
 Reporter = Callable[[Run, RenderOptions], str]

@@ -20,6 +20,7 @@ from pathlib import Path
 from reviewer.engine import Run
 from reviewer.escaping import printable
 from reviewer.model import ErrorKind, FileError, Finding, Severity
+from reviewer.output import utf8
 from reviewer.reporters import RenderOptions, markdown
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -96,9 +97,9 @@ def append_step_summary(path: Path, run: Run) -> None:
     if budget <= 0:
         return
     report = markdown.document(run, budget=budget)
-    if len(report.encode("utf-8")) > budget:
+    if len(utf8(report)) > budget:
         report = markdown.headline(run) + "\n\n" + markdown.counts_line(run) + "\n"
-        if len(report.encode("utf-8")) > budget:
+        if len(utf8(report)) > budget:
             return
-    with path.open("a", encoding="utf-8") as handle:
+    with path.open("a", encoding="utf-8", errors="backslashreplace") as handle:
         handle.write(report + "\n")

@@ -1,4 +1,4 @@
-"""The JSON report (contract): version, files_scanned, checklist, findings, errors.
+"""The JSON report (contract): version, files_scanned, checklist, findings, errors, skipped.
 
 Deterministic for a given tree and configuration: no timings, sorted lists, so `--jobs 1` and
 `--jobs N` give byte-identical output and CI can diff it."""
@@ -21,6 +21,7 @@ def document(run: Run) -> dict[str, object]:
         "checklist": [item.to_json() for item in run.checklist],
         "findings": [finding.to_json() for finding in run.findings],
         "errors": [error.to_json() for error in run.errors],
+        "skipped": [skipped.to_json() for skipped in run.skipped],
     }
     for key in sorted(run.extras):
         data.setdefault(key, run.extras[key])

@@ -15,6 +15,7 @@ from reviewer.checklist import ItemResult, Verdict
 from reviewer.engine import Run
 from reviewer.escaping import printable
 from reviewer.model import Finding, Severity
+from reviewer.output import utf8
 from reviewer.reporters import RenderOptions
 
 VERDICT_ICONS = {
@@ -143,7 +144,7 @@ def document(run: Run, budget: int | None = None) -> str:
 
 
 def _size(lines: list[str]) -> int:
-    return sum(len(line.encode("utf-8")) + 1 for line in lines)
+    return sum(len(utf8(line)) + 1 for line in lines)
 
 
 def render(run: Run, options: RenderOptions) -> str:

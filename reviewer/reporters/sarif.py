@@ -27,6 +27,7 @@ from reviewer import __version__
 from reviewer.checklist import SECURITY_ITEM_IDS
 from reviewer.engine import Run
 from reviewer.model import ErrorKind, FileError, Finding, Fix, Severity, Span
+from reviewer.output import utf8
 from reviewer.reporters import RenderOptions
 from reviewer.rule import Rule
 
@@ -60,7 +61,7 @@ def document(run: Run) -> dict[str, Any]:
     keep = min(len(findings), MAX_RESULTS)
     while True:
         log = _log(run, descriptors, index, findings[:keep], notifications, dropped=len(findings) - keep)
-        if keep == 0 or len(gzip.compress(encode(log).encode("utf-8"))) <= MAX_GZIP_BYTES:
+        if keep == 0 or len(gzip.compress(utf8(encode(log)))) <= MAX_GZIP_BYTES:
             return log
         keep = keep * 4 // 5
 
@@ -153,7 +154,9 @@ def _message(text: str) -> dict[str, str]:
 
 
 def artifact(path: str) -> dict[str, str]:
-    return {"uri": quote(path, safe="/"), "uriBaseId": SOURCE_ROOT}
+    # A file name that is not UTF-8 reaches us with its bytes escaped as lone surrogates: the URI
+    # percent-encodes those bytes as they are.
+    return {"uri": quote(path, safe="/", errors="surrogateescape"), "uriBaseId": SOURCE_ROOT}
 
 
 def region(span: Span) -> dict[str, int]:

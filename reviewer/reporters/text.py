@@ -43,12 +43,12 @@ def render(run: Run, options: RenderOptions) -> str:
     if not options.quiet:
         if run.findings:
             lines.append("")
-        lines.extend(_checklist_and_errors(run, style))
+        lines.extend(_checklist_and_errors(run, style, options.verbose))
     lines.append(_summary(run, options))
     return "\n".join(lines) + "\n"
 
 
-def _checklist_and_errors(run: Run, style) -> list[str]:  # noqa: ANN001
+def _checklist_and_errors(run: Run, style, verbose: bool) -> list[str]:  # noqa: ANN001
     lines = [style("Checklist", bold=True)]
     width = max(len(item.item.id) for item in run.checklist)
     for item in run.checklist:
@@ -64,6 +64,10 @@ def _checklist_and_errors(run: Run, style) -> list[str]:  # noqa: ANN001
             where = f"{error.path}:{error.line}" if error.line else error.path
             lines.append(f"  {printable(where)}: {error.kind.value}: {printable(error.message)}")
         lines.append("")
+    if run.skipped and verbose:
+        lines.append(style("Not reviewed", bold=True))
+        lines.extend(f"  {printable(skipped.path)}: {skipped.reason}" for skipped in run.skipped)
+        lines.append("")
     return lines
 
 
@@ -74,6 +78,10 @@ def _summary(run: Run, options: RenderOptions) -> str:
         f"{_plural(run.files_scanned, 'file')} ({run.lines} lines): {counts}; "
         f"{_plural(len(run.errors), 'file error')}"
     )
+    if run.skipped:
+        summary += f"; {_plural(len(run.skipped), 'path')} not reviewed"
+        if not options.verbose:
+            summary += " (--verbose lists them)"
     if options.seconds is not None:
         summary += f"; {options.seconds:.2f}s"
     if run.cache_hits:

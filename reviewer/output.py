@@ -1,0 +1,75 @@
+"""Where reports go: checked before the review starts, written without following symbolic links.
+
+A report is usually written inside the reviewed checkout (the Action's `backend-reviewer.html`),
+where a pull request may have committed a symbolic link of that name, or a directory link on the
+way to it, pointing anywhere the CI user can write. So a report is written to a temporary file
+beside its target and renamed over it (a rename replaces a link, it does not follow it), and a
+path that passes through a symbolic link inside the reviewed tree is refused. Text that cannot be
+encoded (a file name that is not UTF-8 reaches Python as lone surrogates) is written escaped
+(`\\udcff`) rather than crashing the run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+class OutputError(Exception):
+    """A report cannot be written where it was asked for; the message names the path."""
+
+
+def check_target(path: Path, tree: Path) -> Path:
+    """The absolute path to write `path` to, checked: its directory exists and is writable, it
+    is not a directory, and no symbolic link inside `tree` lies on the way to it."""
+    target = Path(os.path.abspath(path))
+    parent = target.parent
+    if not parent.is_dir():
+        raise OutputError(f"{path}: cannot write the report: directory {parent} does not exist")
+    if target.is_dir() and not target.is_symlink():
+        raise OutputError(f"{path}: cannot write the report: it is a directory")
+    tree = tree.resolve()
+    for directory in (parent, *parent.parents):
+        if not (directory == tree or tree in directory.parents):
+            break
+        if directory.is_symlink():
+            raise OutputError(f"{path}: refusing to write the report through the symbolic link {directory}")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"{path}: cannot write the report: directory {parent} is not writable")
+    return target
+
+
+def utf8(text: str) -> bytes:
+    """`text` as a report file holds it: UTF-8, with what UTF-8 cannot encode escaped."""
+    return text.encode("utf-8", "backslashreplace")
+
+
+def write_report(target: Path, text: str) -> None:
+    """Write `text` to `target` (from `check_target`): whole or not at all, never through a link."""
+    data = utf8(text)
+    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, target)
+    except BaseException as error:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        if isinstance(error, OSError):
+            raise OutputError(f"{target}: cannot write the report: {error.strerror or error}") from None
+        raise
+
+
+def printable_for(stream: object, text: str) -> str:
+    """`text` as `stream` can encode it: what it cannot is written as a backslash escape."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    return text.encode(encoding, "backslashreplace").decode(encoding)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -1,0 +1,79 @@
+"""Gitignore-style path patterns, matched in time linear in the path.
+
+The patterns come from the reviewed repository (its `.gitignore` files, its `exclude` and
+`per-file-ignores`), so they are hostile input: Python's backtracking regular expressions take
+exponential time on a pattern such as `**/a/**/a/**/a/**/a/b` against a deep path. pathspec's
+RE2 backend matches the same gitignore semantics with an automaton instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import pathspec
+import re2
+
+BACKEND = "re2"
+# What compiling a bad pattern raises: pathspec's own error (a ValueError), and the regular
+# expression errors of the expression it builds, from Python's `re` and from RE2.
+_INVALID = (ValueError, re.error, re2.error)
+
+
+class PatternError(ValueError):
+    """A pattern that cannot be compiled; the message names it."""
+
+
+class PathPatterns:
+    """Compiled patterns, asked about `/`-separated relative paths (a directory's with a
+    trailing `/`). RE2 takes only valid Unicode, so the bytes of a file name that is not UTF-8
+    (lone surrogates, as Python reads them) are matched as U+FFFD: a wildcard still matches
+    them, a literal cannot."""
+
+    def __init__(self, spec: pathspec.GitIgnoreSpec) -> None:
+        self._spec = spec
+
+    def matches(self, path: str) -> bool:
+        return self._spec.match_file(_valid(path))
+
+    def decision(self, path: str) -> bool | None:
+        """True if the last pattern matching `path` ignores it, False if it re-includes it
+        (`!pattern`), None if none matches."""
+        return self._spec.check_file(_valid(path)).include
+
+
+def _valid(path: str) -> str:
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def compile_patterns(lines: Iterable[str]) -> PathPatterns:
+    """One spec of gitignore patterns (comments and blank lines allowed). Repeated lines are
+    kept once, at their last place: with gitignore's last-match-wins the result is the same."""
+    unique = list(dict.fromkeys(reversed(list(lines))))[::-1]
+    try:
+        return PathPatterns(pathspec.GitIgnoreSpec.from_lines(unique, backend=BACKEND))
+    except _INVALID as error:
+        bad = next((line for line in unique if not _compiles(line)), None)
+        where = f"invalid pattern {bad!r}" if bad is not None else "invalid patterns"
+        raise PatternError(f"{where}: {error}") from None
+
+
+def compile_lenient(lines: Iterable[str]) -> tuple[PathPatterns, list[tuple[int, str]]]:
+    """As git reads a `.gitignore`: a line that is not a valid pattern is left out. Returns the
+    spec and the (1-based line number, line) of each line left out."""
+    lines = list(lines)
+    try:
+        return compile_patterns(lines), []
+    except PatternError:
+        bad = [(number, line) for number, line in enumerate(lines, start=1) if not _compiles(line)]
+        rejected = {number for number, _ in bad}
+        kept = [line for number, line in enumerate(lines, start=1) if number not in rejected]
+        return compile_patterns(kept), bad
+
+
+def _compiles(line: str) -> bool:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line], backend=BACKEND)
+    except _INVALID:
+        return False
+    return True
