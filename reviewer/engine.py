@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reviewer import __version__, checklist
 from reviewer.cache import Cache
@@ -26,10 +26,12 @@ from reviewer.config import Config, enabled_rules, matches, rule_options
 from reviewer.discovery import Skipped, SourceFile, discover, scan_root
 from reviewer.model import ErrorKind, FileError, FileResult, Finding
 from reviewer.patterns import compile_patterns
-from reviewer.pool import Budget, Progress, WorkerPool
 from reviewer.redaction import Secrets
 from reviewer.rule import RepoContext, Rule
 from reviewer.source_text import FileTooLarge, read_regular_file
+
+if TYPE_CHECKING:
+    from reviewer.pool import Progress
 
 
 @dataclass
@@ -201,6 +203,8 @@ def _run(
         if progress:
             progress(len(results), total)
         if misses:
+            from reviewer.pool import Budget, WorkerPool  # only a run that parses needs workers
+
             budget = Budget(seconds=config.file_timeout, memory=config.file_memory)
             fresh = WorkerPool(jobs, rules, options, budget, progress).review(misses, len(results), total)
             if cache is not None:

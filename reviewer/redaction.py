@@ -58,28 +58,37 @@ def _variants(value: str) -> set[str]:
 
 
 class Secrets:
-    """Every secret value of a run, and how to keep them out of text."""
+    """Every secret value of a run, and how to keep them out of text.
+
+    Looked up by their first `MIN_VALUE` characters (and, for tails cut short, by every run of
+    that many characters in them), so the cost of a line grows with its length, not with the
+    number of secrets: a file with thousands of them is masked as fast as one with a few."""
 
     def __init__(self, values: Iterable[str] = ()) -> None:
         forms: set[str] = set()
         for value in values:
             forms |= _variants(value)
-        # Longest first, so a value that contains another is masked whole.
-        self._forms = sorted(forms, key=lambda form: (-len(form), form))
+        self._longest = max(map(len, forms), default=0)
+        # Head -> the forms starting with it, longest first (a value that contains another is
+        # masked whole).
+        self._by_head: dict[str, list[str]] = {}
+        for form in sorted(forms, key=lambda form: (-len(form), form)):
+            self._by_head.setdefault(form[:MIN_VALUE], []).append(form)
+        self._by_piece: dict[str, list[tuple[str, int]]] | None = None
 
     def __bool__(self) -> bool:
-        return bool(self._forms)
+        return bool(self._by_head)
 
     def ranges(self, text: str) -> list[tuple[int, int]]:
         """Where secrets are in `text`: sorted, merged `[start, end)` ranges."""
-        if not self._forms or len(text) < MIN_VALUE:
+        if not self._by_head or len(text) < MIN_VALUE:
             return []
         found: list[tuple[int, int]] = []
-        for form in self._forms:
-            start = text.find(form)
-            while start >= 0:
-                found.append((start, start + len(form)))
-                start = text.find(form, start + 1)
+        for start in range(len(text) - MIN_VALUE + 1):
+            for form in self._by_head.get(text[start : start + MIN_VALUE], ()):
+                if text.startswith(form, start):
+                    found.append((start, start + len(form)))
+                    break
         for marker in ELLIPSES:
             at = text.find(marker)
             while at >= 0:
@@ -91,16 +100,27 @@ class Secrets:
         """A secret's head that ends at `before`, or its tail that starts at `after` (a quote
         shortened with an ellipsis there)."""
         found = []
-        for form in self._forms:
-            for length in range(len(form) - 1, MIN_FRAGMENT - 1, -1):
-                if text.endswith(form[:length], 0, before):
-                    found.append((before - length, before))
-                    break
-            for length in range(len(form) - 1, MIN_FRAGMENT - 1, -1):
-                if text.startswith(form[-length:], after):
-                    found.append((after, after + length))
-                    break
+        for start in range(max(0, before - self._longest), before - MIN_FRAGMENT + 1):
+            shown = text[start:before]
+            candidates = self._by_head.get(shown[:MIN_VALUE], ())
+            if any(len(form) > len(shown) and form.startswith(shown) for form in candidates):
+                found.append((start, before))
+                break
+        for form, offset in self._pieces().get(text[after : after + MIN_VALUE], ()):
+            tail = form[offset:]
+            if len(tail) >= MIN_FRAGMENT and text.startswith(tail, after):
+                found.append((after, after + len(tail)))
         return found
+
+    def _pieces(self) -> dict[str, list[tuple[str, int]]]:
+        """Every run of `MIN_VALUE` characters inside a form (not at its start), with where."""
+        if self._by_piece is None:
+            self._by_piece = {}
+            for forms in self._by_head.values():
+                for form in forms:
+                    for offset in range(1, len(form) - MIN_FRAGMENT + 1):
+                        self._by_piece.setdefault(form[offset : offset + MIN_VALUE], []).append((form, offset))
+        return self._by_piece
 
     def redact(self, text: str) -> str:
         """`text` with each secret in it replaced by its mask (`ghp_****`)."""

@@ -96,13 +96,23 @@ def read_regular_file(path: Path, max_size: int) -> bytes:
     Raises OSError (`FileTooLarge` for size) with the reason."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
     descriptor = os.open(path, flags)
-    with os.fdopen(descriptor, "rb") as handle:
+    try:
         status = os.fstat(descriptor)
         if not stat.S_ISREG(status.st_mode):
             raise OSError(errno.EINVAL, "not a regular file")
         if status.st_size > max_size:
             raise FileTooLarge(status.st_size, max_size)
-        data = handle.read(max_size + 1)
+        chunks = []
+        left = max_size + 1  # one byte more than allowed tells a file that grew since
+        while left > 0:
+            chunk = os.read(descriptor, min(left, max(status.st_size + 1, 64 * 1024)))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        os.close(descriptor)
+    data = b"".join(chunks)
     if len(data) > max_size:
         raise FileTooLarge(len(data), max_size)
     return data

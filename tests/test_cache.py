@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewer import analysis, engine
+from reviewer import analysis, engine, pool
 from reviewer.config import Config
 from reviewer.registry import load_rules
 
@@ -82,7 +82,7 @@ def test_unchanged_rerun_does_not_parse(write, tmp_path: Path, monkeypatch: pyte
     def fail(*args: object) -> None:
         raise AssertionError("parsed a cached file")
 
-    monkeypatch.setattr(engine.WorkerPool, "review", fail)
+    monkeypatch.setattr(pool.WorkerPool, "review", fail)
     monkeypatch.setattr(analysis, "analyze", fail)
     assert review(tmp_path).cache_hits == 1
 

@@ -48,7 +48,7 @@ def test_a_review_that_fails_midway_leaves_no_companion_running(tmp_path, monkey
     import sys
     from pathlib import Path
 
-    from reviewer import engine
+    from reviewer import engine, pool
     from reviewer.config import Config
 
     (tmp_path / "app.py").write_text("VALUE = 1\n")
@@ -60,7 +60,7 @@ def test_a_review_that_fails_midway_leaves_no_companion_running(tmp_path, monkey
         raise KeyboardInterrupt
 
     monkeypatch.setattr(companions.Companion, "command", slow)
-    monkeypatch.setattr(engine.WorkerPool, "review", failing_pool)
+    monkeypatch.setattr(pool.WorkerPool, "review", failing_pool)
     processes = []
     real_init = companions.Running.__init__
 
