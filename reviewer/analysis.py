@@ -17,9 +17,10 @@ from typing import Any
 import libcst as cst
 from libcst._nodes.base import CSTNode
 
+from reviewer.facts import Facts
 from reviewer.model import ErrorKind, FileError, FileResult
-from reviewer.names import ImportTable, NameResolver, module_name_for
 from reviewer.rule import FileContext, Rule
+from reviewer.semantics.names import ImportTable, NameResolver, module_name_for
 from reviewer.source_text import count_lines, decode, suppressions_in
 from reviewer.summary import ModuleSummary, SummaryBuilder
 from reviewer.traversal import visit_batched
@@ -180,6 +181,22 @@ def _with_metadata(tree: cst.Module, instances: list[Rule], result: FileResult) 
     return kept
 
 
+def _start_analyses(context: FileContext, rules: list[Rule], result: FileResult) -> list[Facts]:
+    """One instance of every analysis the rules require (`Rule.requires`), in the order required."""
+    started: list[Facts] = []
+    for kind in dict.fromkeys(kind for rule in rules for kind in rule.requires):
+        try:
+            analysis = kind(context)
+        except Exception as error:  # noqa: BLE001 - an analysis bug costs the rules that read it
+            context.analyses[kind] = None
+            message = f"{kind.__name__} failed to start: {error!r}"
+            result.errors.append(FileError(result.path, ErrorKind.INTERNAL, message))
+            continue
+        context.analyses[kind] = analysis
+        started.append(analysis)
+    return started
+
+
 def _skip_validation(node: cst.CSTNode) -> None:
     return None
 
@@ -306,10 +323,11 @@ def walk(
             continue
         instances.append(rule)
     instances = _with_metadata(tree, instances, result)
+    analyses = _start_analyses(context, instances, result)
     try:
         visit_batched(
             tree,
-            [resolver, builder, *instances],
+            [resolver, builder, *analyses, *instances],
             before_visit=tracker.before_visit,
             after_leave=tracker.after_leave,
             hooked=_is_statement_type,
@@ -317,6 +335,11 @@ def walk(
     except RecursionError:
         result.errors.append(FileError(path, ErrorKind.TOO_DEEP, "too deeply nested to walk"))
         return
+    for analysis in analyses:
+        if analysis.failure is not None:
+            result.errors.append(
+                FileError(path, ErrorKind.INTERNAL, f"{type(analysis).__name__} failed: {analysis.failure!r}")
+            )
     for rule in instances:
         if rule.crash is not None:
             result.errors.append(FileError(path, ErrorKind.INTERNAL, f"rule crashed: {rule.crash}"))

@@ -23,10 +23,12 @@ from typing import Any
 
 from reviewer import lazy_cst as cst
 from reviewer.model import Span
-from reviewer.names import BatchedVisitor, NameResolver, dotted_name
 from reviewer.rule import FileContext, RepoContext, Rule
-from reviewer.summary import ModuleIndex, ModuleSummary
+from reviewer.semantics.calls import ModuleIndex
+from reviewer.semantics.names import NameResolver, dotted_name
+from reviewer.summary import ModuleSummary
 from reviewer.syntax import argument, is_true, keyword, string_value
+from reviewer.traversal import BatchedVisitor
 
 FACTS_KEY = "endpoints"
 

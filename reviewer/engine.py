@@ -27,7 +27,7 @@ from reviewer.discovery import Skipped, SourceFile, discover, scan_root
 from reviewer.model import ErrorKind, FileError, FileResult, Finding
 from reviewer.patterns import compile_patterns
 from reviewer.redaction import Secrets
-from reviewer.rule import RepoContext, Rule
+from reviewer.rule import FACTS_MODELS, RepoContext, Rule
 from reviewer.source_text import FileTooLarge, read_regular_file
 
 if TYPE_CHECKING:
@@ -243,6 +243,8 @@ def _run(
             if repo.applicable:
                 applicable.add(rule.checklist)
 
+        for kind, model in shared.get(FACTS_MODELS, {}).items():
+            extras.update(kind.report_fields(model))
         # Suppressed findings' secrets are masked too: a suppression accepts a finding, it does
         # not make its value fit to print.
         secrets = Secrets(finding.secret for finding in findings if finding.secret)

@@ -19,19 +19,23 @@ import inspect
 import pkgutil
 import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from reviewer import lazy_cst as cst
+from reviewer.facts import Facts, FactsUnavailable
 from reviewer.model import Finding, Fix, Severity, Span
-from reviewer.names import BatchedVisitor
 from reviewer.syntax import string_value
+from reviewer.traversal import BatchedVisitor
 
 if TYPE_CHECKING:
-    from reviewer.names import NameResolver
+    from reviewer.semantics.names import NameResolver
     from reviewer.summary import ModuleSummary
 
 
 _NO_DEFAULT = object()
+F = TypeVar("F", bound=Facts)
+# Where `RepoContext.facts` keeps the repository models of a run, in `RepoContext.shared`.
+FACTS_MODELS = "facts-models"
 
 
 class RuleCrash(Exception):
@@ -70,6 +74,9 @@ class FileContext:
         # walking for the same facts (the async-io rules do). Lives as long as the walk; never
         # stored in the summary or the cache.
         self.shared: dict[str, Any] = {}
+        # The semantic analyses of this file that enabled rules require (`Rule.requires`), by type;
+        # a type maps to None when its analysis failed on the file.
+        self.analyses: dict[type[Facts], Facts | None] = {}
         from reviewer.positions import Positions  # libcst itself: only where files are parsed
 
         self._positions = Positions(tree, source)
@@ -77,6 +84,15 @@ class FileContext:
     @property
     def module(self) -> str:
         return self.summary.module
+
+    def facts(self, kind: type[F]) -> F:
+        """This file's analysis of type `kind`, which the rule must declare in `Rule.requires`."""
+        if kind not in self.analyses:
+            raise KeyError(f"{kind.__name__} is not in the `requires` of any rule running on this file")
+        found = self.analyses[kind]
+        if found is None:
+            raise FactsUnavailable(f"{kind.__name__} failed on this file")
+        return found  # type: ignore[return-value]
 
     def qualify(self, node: cst.BaseExpression) -> str | None:
         """Qualified name of a Name/Attribute chain through this module's imports, else None."""
@@ -138,6 +154,10 @@ class Rule(BatchedVisitor):
     # True: the flagged text is itself a secret, so reports never show it: code excerpts mask it,
     # and the value (`report(..., secret=...)`) is masked wherever else the run would print it.
     reveals_secret: ClassVar[bool] = False
+    # Semantic analyses the rule reads (`reviewer.facts`): each joins the walk ahead of the rules,
+    # once per file however many rules require it; `self.context.facts(Kind)` during the walk,
+    # `repo.facts(Kind)` in `check_repo`.
+    requires: ClassVar[tuple[type[Facts], ...]] = ()
     # libcst metadata providers the rule reads with `self.get_metadata(Provider, node)`, as in a
     # libcst visitor. Resolving them costs a libcst walk or two per file, paid only for files that
     # an enabled rule declaring them reviews; the built-in rules use `qualify` and `context.span`.
@@ -274,7 +294,7 @@ class RepoContext:
         options: Mapping[str, Any],
         shared: dict[str, Any] | None = None,
     ) -> None:
-        from reviewer.summary import ModuleIndex
+        from reviewer.semantics.calls import ModuleIndex
 
         self.rule = rule
         self.summaries = summaries
@@ -288,8 +308,16 @@ class RepoContext:
         if index is None:
             index = self.shared["module-index"] = ModuleIndex(summaries)
         self.index: ModuleIndex = index
-        # Run-level data a rule publishes for reports (e.g. `endpoints`), keyed by report field.
+        # Run-level data a rule publishes for reports, keyed by report field.
         self.extras: dict[str, Any] = {}
+
+    def facts(self, kind: type[Facts]) -> Any:
+        """The repository-wide model of the analysis `kind` (`Facts.repository`), built once per
+        run however many rules ask (the engine puts its report fields into the run's reports)."""
+        models = self.shared.setdefault(FACTS_MODELS, {})
+        if kind not in models:
+            models[kind] = kind.repository(self.summaries, self.index)
+        return models[kind]
 
     def mark_applicable(self) -> None:
         self.applicable = True

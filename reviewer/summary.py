@@ -7,13 +7,12 @@ without re-parsing anything, and a cached file contributes its summary without b
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from reviewer import lazy_cst as cst
-from reviewer.names import BatchedVisitor, ImportTable, NameResolver, dotted_name
+from reviewer.semantics.names import ImportTable, NameResolver, dotted_name
+from reviewer.traversal import BatchedVisitor
 
 if TYPE_CHECKING:
     from reviewer.rule import FileContext
@@ -107,39 +106,3 @@ class SummaryBuilder(BatchedVisitor):
                 awaited=id(node) in self._awaited,
             )
         )
-
-
-class ModuleIndex:
-    """Finds modules and functions by dotted name across the scanned repository.
-
-    Module names come from paths relative to the scan root, which may sit above the import root
-    (`services/api/app/main.py` is imported as `app.main`), so a name is also found by any dotted
-    suffix of a module's path-derived name, when that suffix is unambiguous.
-    """
-
-    def __init__(self, summaries: Iterable[ModuleSummary]) -> None:
-        self._all = list(summaries)
-        candidates: dict[str, list[ModuleSummary]] = defaultdict(list)
-        for summary in self._all:
-            parts = summary.module.split(".") if summary.module else []
-            for start in range(len(parts)):
-                candidates[".".join(parts[start:])].append(summary)
-        self._modules = {name: found[0] for name, found in candidates.items() if len(found) == 1}
-        for summary in self._all:
-            self._modules[summary.module] = summary
-
-    def module(self, name: str) -> ModuleSummary | None:
-        return self._modules.get(name)
-
-    def function(self, qualified: str) -> FunctionSummary | None:
-        """The function a qualified name such as `app.services.reports.build` refers to."""
-        parts = qualified.split(".")
-        for cut in range(len(parts) - 1, 0, -1):
-            summary = self._modules.get(".".join(parts[:cut]))
-            if summary is not None:
-                local = ".".join(parts[cut:])
-                return summary.functions.get(f"{summary.module}.{local}" if summary.module else local)
-        return None
-
-    def __iter__(self) -> Iterator[ModuleSummary]:
-        return iter(self._all)

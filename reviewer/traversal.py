@@ -18,12 +18,8 @@ import functools
 import inspect
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
-
-if TYPE_CHECKING:
-    from reviewer.names import BatchedVisitor
 
 Handler = Callable[["cst.CSTNode"], object]
 
@@ -49,6 +45,41 @@ def trivia() -> frozenset[type]:
             if isinstance(value, type) and issubclass(value, cst.CSTNode) and value.__module__ == module.__name__
         }
     return frozenset(found)
+
+
+_VISITOR_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _is_visitor_method(member: object) -> bool:
+    """libcst's own test for a batched visitor method (`BatchableCSTVisitor.get_visitors`)."""
+    return (
+        inspect.ismethod(member)
+        and (member.__name__.startswith("visit_") or member.__name__.startswith("leave_"))
+        and not getattr(member, "_is_no_op", False)
+    )
+
+
+def visitor_methods(visitor: object) -> Mapping[str, Callable[[cst.CSTNode], None]]:
+    """What `BatchableCSTVisitor.get_visitors` returns, with the method names found once per class.
+    libcst runs `inspect.getmembers` over every attribute of every visitor for every file, which
+    cost more than parsing: the set of methods is a property of the class, not of the file."""
+    names = _VISITOR_NAMES.get(type(visitor))
+    if names is None:
+        names = tuple(name for name, _ in inspect.getmembers(visitor, _is_visitor_method))
+        _VISITOR_NAMES[type(visitor)] = names
+    return {name: getattr(visitor, name) for name in names}
+
+
+class BatchedVisitor:
+    """A visitor for the engine's single walk (`reviewer.traversal.visit_batched`), which calls its
+    `visit_<Type>`, `leave_<Type>` and `visit_<Type>_<field>` methods as libcst's batched visitors
+    are called; the methods are found once per class (`visitor_methods`). Every visitor in the
+    engine's walk derives from it. It is not a libcst class, so that loading rules does not
+    import libcst (see `reviewer.lazy_cst`); libcst's own `visit_batched` accepts it all the same.
+    """
+
+    def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
+        return visitor_methods(self)
 
 
 class Visitor:

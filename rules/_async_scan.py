@@ -34,9 +34,10 @@ from typing import Any
 
 from reviewer import lazy_cst as cst
 from reviewer.model import Fix, Span
-from reviewer.names import dotted_name
 from reviewer.rule import RepoContext, Rule, RuleCrash
-from reviewer.summary import ModuleIndex, ModuleSummary
+from reviewer.semantics.calls import ModuleIndex
+from reviewer.semantics.names import dotted_name
+from reviewer.summary import ModuleSummary
 from reviewer.syntax import keyword
 from reviewer.traversal import Visitor, visit
 from rules._blocking_apis import (

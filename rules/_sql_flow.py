@@ -34,8 +34,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from reviewer import lazy_cst as cst
-from reviewer.names import ImportTable, NameResolver, dotted_name
 from reviewer.rule import FileContext, Rule
+from reviewer.semantics.names import ImportTable, NameResolver, dotted_name
 from reviewer.syntax import argument, keyword, string_value
 from reviewer.traversal import Visitor, visit
 

@@ -13,10 +13,11 @@ import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from reviewer import engine, pool
-from reviewer.names import ImportTable, NameResolver, visitor_methods
 from reviewer.registry import load_rules
 from reviewer.rule import FileContext
+from reviewer.semantics.names import ImportTable, NameResolver
 from reviewer.summary import ModuleSummary, SummaryBuilder
+from reviewer.traversal import visitor_methods
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 

@@ -10,12 +10,11 @@ inside functions. Resolution is by import, never by spelling: `text` is only
 from __future__ import annotations
 
 import builtins
-import inspect
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from reviewer import lazy_cst as cst
+from reviewer.traversal import BatchedVisitor
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -117,41 +116,6 @@ def _module_level_statements(body: tuple[cst.CSTNode, ...]):
                 inner = (block,) if isinstance(block, cst.If) else getattr(block, "body", ())
                 if isinstance(inner, (list, tuple)):
                     yield from _module_level_statements(tuple(inner))
-
-
-_VISITOR_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-def _is_visitor_method(member: object) -> bool:
-    """libcst's own test for a batched visitor method (`BatchableCSTVisitor.get_visitors`)."""
-    return (
-        inspect.ismethod(member)
-        and (member.__name__.startswith("visit_") or member.__name__.startswith("leave_"))
-        and not getattr(member, "_is_no_op", False)
-    )
-
-
-def visitor_methods(visitor: object) -> Mapping[str, Callable[[cst.CSTNode], None]]:
-    """What `BatchableCSTVisitor.get_visitors` returns, with the method names found once per class.
-    libcst runs `inspect.getmembers` over every attribute of every visitor for every file, which
-    cost more than parsing: the set of methods is a property of the class, not of the file."""
-    names = _VISITOR_NAMES.get(type(visitor))
-    if names is None:
-        names = tuple(name for name, _ in inspect.getmembers(visitor, _is_visitor_method))
-        _VISITOR_NAMES[type(visitor)] = names
-    return {name: getattr(visitor, name) for name in names}
-
-
-class BatchedVisitor:
-    """A visitor for the engine's single walk (`reviewer.traversal.visit_batched`), which calls its
-    `visit_<Type>`, `leave_<Type>` and `visit_<Type>_<field>` methods as libcst's batched visitors
-    are called; the methods are found once per class (`visitor_methods`). Every visitor in the
-    engine's walk derives from it. It is not a libcst class, so that loading rules does not
-    import libcst (see `reviewer.lazy_cst`); libcst's own `visit_batched` accepts it all the same.
-    """
-
-    def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
-        return visitor_methods(self)
 
 
 @dataclass

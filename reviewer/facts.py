@@ -1,0 +1,74 @@
+"""How the semantic layer joins the engine's walk: `Facts`, what one analysis learns of one file.
+
+A rule names the analyses it reads (`Rule.requires = (FastAPIFacts,)`), as a libcst visitor names
+its metadata providers. For each file, the engine makes one instance of every analysis that an enabled
+rule names, adds it to the single walk ahead of the rules (so what it has seen so far is there
+when a rule visits a node), and hands it to rules as `context.facts(FastAPIFacts)`. What an
+analysis must carry to the repository pass it records in the module summary (`summary.extras`),
+and its `repository` side builds, once per run, the model over every module (`repo.facts(...)`).
+
+The engine names no analysis, and an analysis knows no rule: a rule of any checklist item may
+read any analysis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from reviewer.traversal import BatchedVisitor
+
+if TYPE_CHECKING:
+    from reviewer.rule import FileContext
+    from reviewer.semantics.calls import ModuleIndex
+    from reviewer.summary import ModuleSummary
+
+
+class FactsUnavailable(Exception):
+    """The analysis failed on this file; rules that read it cannot judge the file."""
+
+
+class Facts(BatchedVisitor):
+    """Base of an analysis of one file that joins the engine's walk.
+
+    Subclasses define `visit_*`/`leave_*` methods as a rule does (or none, computing lazily from
+    `context.tree` when asked), and may override `repository` and `report_fields`."""
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__()
+        self.context = context
+        self.failure: Exception | None = None  # what the analysis raised on this file, if it did
+
+    def get_visitors(self) -> Mapping[str, Callable[[Any], None]]:
+        """The visit methods, each guarded: an analysis that raises stops for this file, and the
+        rules that read it get `FactsUnavailable`."""
+        return {name: self._guard(method) for name, method in super().get_visitors().items()}
+
+    def _guard(self, method: Callable[[Any], None]) -> Callable[[Any], None]:
+        def guarded(node: Any) -> None:
+            if self.failure is not None:
+                return
+            try:
+                method(node)
+            except (RecursionError, MemoryError):  # the file's limits, not the analysis's bug
+                raise
+            except Exception as error:  # noqa: BLE001 - an analysis bug costs the rules that read it
+                self.fail(error)
+
+        return guarded
+
+    def fail(self, error: Exception) -> None:
+        self.failure = error
+        self.context.analyses[type(self)] = None
+
+    @classmethod
+    def repository(cls, summaries: Sequence[ModuleSummary], index: ModuleIndex) -> Any:
+        """The analysis over the whole repository, from the facts its files recorded in their
+        summaries; built once per run, when a rule's `check_repo` first asks for it."""
+        return None
+
+    @classmethod
+    def report_fields(cls, model: Any) -> dict[str, Any]:
+        """Fields the run's reports carry when the repository model was built (the JSON report's
+        `endpoints`, say), by report key."""
+        return {}

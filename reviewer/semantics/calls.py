@@ -1,0 +1,50 @@
+"""The repository's functions and the calls they make, over module summaries.
+
+Every module summary lists its functions with their decorators and call sites, qualified through
+imports (`reviewer.summary`); this index finds a module or a function by dotted name across the
+repository, which is how a rule follows a call from a route in one module into a helper in another
+without parsing either again.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+from reviewer.summary import FunctionSummary, ModuleSummary
+
+
+class ModuleIndex:
+    """Finds modules and functions by dotted name across the scanned repository.
+
+    Module names come from paths relative to the scan root, which may sit above the import root
+    (`services/api/app/main.py` is imported as `app.main`), so a name is also found by any dotted
+    suffix of a module's path-derived name, when that suffix is unambiguous.
+    """
+
+    def __init__(self, summaries: Iterable[ModuleSummary]) -> None:
+        self._all = list(summaries)
+        candidates: dict[str, list[ModuleSummary]] = defaultdict(list)
+        for summary in self._all:
+            parts = summary.module.split(".") if summary.module else []
+            for start in range(len(parts)):
+                candidates[".".join(parts[start:])].append(summary)
+        self._modules = {name: found[0] for name, found in candidates.items() if len(found) == 1}
+        for summary in self._all:
+            self._modules[summary.module] = summary
+
+    def module(self, name: str) -> ModuleSummary | None:
+        return self._modules.get(name)
+
+    def function(self, qualified: str) -> FunctionSummary | None:
+        """The function a qualified name such as `app.services.reports.build` refers to."""
+        parts = qualified.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            summary = self._modules.get(".".join(parts[:cut]))
+            if summary is not None:
+                local = ".".join(parts[cut:])
+                return summary.functions.get(f"{summary.module}.{local}" if summary.module else local)
+        return None
+
+    def __iter__(self) -> Iterator[ModuleSummary]:
+        return iter(self._all)
