@@ -13,8 +13,8 @@ from reviewer.analysis import analyze
 from reviewer.config import Config
 from reviewer.model import Finding
 from reviewer.registry import load_rules
-from rules._async_scan import FACTS_KEY, BlockingScan, ModuleFacts
-from rules.blocking_call_chain import MAX_CHAIN
+from rules.async_io._scan import FACTS_KEY, BlockingScan, ModuleFacts
+from rules.async_io.blocking_call_chain import MAX_CHAIN
 
 RULES = load_rules()
 ASYNC_IO = [rule for rule in RULES if rule.checklist == "async-io"]

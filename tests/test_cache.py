@@ -87,7 +87,7 @@ def test_unchanged_rerun_does_not_parse(write, tmp_path: Path, monkeypatch: pyte
     assert review(tmp_path).cache_hits == 1
 
 
-@pytest.mark.parametrize("module", ["reviewer/syntax.py", "reviewer/positions.py", "rules/_sql_flow.py"])
+@pytest.mark.parametrize("module", ["reviewer/syntax.py", "reviewer/positions.py", "rules/async_io/_scan.py"])
 def test_editing_engine_or_rule_code_invalidates_the_cache(write, tmp_path: Path, module: str) -> None:
     """A helper the rules import, a module only the workers load, a rule family's shared code."""
     import os

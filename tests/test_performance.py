@@ -154,7 +154,7 @@ def test_repository_pass_indexes_are_built_once_per_run(monkeypatch):
     from reviewer import endpoints
     from reviewer.config import Config
     from reviewer.registry import load_rules
-    from rules import _async_scan
+    from rules.async_io import _scan as _async_scan
 
     built = {"endpoints": 0, "types": 0}
     real_index, real_types = endpoints.EndpointIndex.__init__, _async_scan.RepoTypes.__init__

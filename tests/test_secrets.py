@@ -10,7 +10,7 @@ import json
 import pytest
 
 from reviewer.registry import find_rule, load_rules
-from rules._secret_patterns import (
+from rules.secrets_not_hardcoded._patterns import (
     TOKEN_FORMATS,
     credentials_in,
     find_tokens,

@@ -14,10 +14,10 @@ from reviewer.analysis import analyze
 from reviewer.cli import main
 from reviewer.model import Finding
 from rules._sql_flow import Piece, star_projections
-from rules.select_star import SelectStar
-from rules.select_star_construct import SelectStarConstruct
-from rules.sql_string_interpolation import SqlStringInterpolation
-from rules.sql_text_from_input import SqlTextFromInput
+from rules.no_select_star.select_star import SelectStar
+from rules.no_select_star.select_star_construct import SelectStarConstruct
+from rules.parameterized_queries.sql_string_interpolation import SqlStringInterpolation
+from rules.parameterized_queries.sql_text_from_input import SqlTextFromInput
 
 SQL_RULES = [SqlStringInterpolation, SqlTextFromInput, SelectStar, SelectStarConstruct]
 

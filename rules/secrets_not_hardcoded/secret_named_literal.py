@@ -7,7 +7,7 @@ from typing import ClassVar
 from reviewer import lazy_cst as cst
 from reviewer.redaction import mask
 from reviewer.syntax import argument, keyword
-from rules._secret_patterns import (
+from rules.secrets_not_hardcoded._patterns import (
     VALUE_WRAPPERS,
     SecretRule,
     credential_of_header,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reviewer import lazy_cst as cst
 from reviewer.redaction import mask
-from rules._secret_patterns import LiteralScanningRule, find_tokens
+from rules.secrets_not_hardcoded._patterns import LiteralScanningRule, find_tokens
 
 
 class SecretTokenFormat(LiteralScanningRule):

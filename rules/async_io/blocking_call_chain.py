@@ -7,7 +7,8 @@ from collections import deque
 from reviewer import lazy_cst as cst
 from reviewer.model import Severity
 from reviewer.rule import RepoContext
-from rules._async_scan import (
+from reviewer.semantics.blocking import OPTIONS, Blocking
+from rules.async_io._scan import (
     BlockingScan,
     Frame,
     FunctionFacts,
@@ -16,7 +17,6 @@ from rules._async_scan import (
     is_deferred,
     is_external,
 )
-from rules._blocking_apis import OPTIONS, Blocking
 
 # Helpers further than this from the blocking call are not followed (the chain would be noise).
 MAX_CHAIN = 8

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reviewer import lazy_cst as cst
-from rules._secret_patterns import LiteralScanningRule, credentials_in
+from rules.secrets_not_hardcoded._patterns import LiteralScanningRule, credentials_in
 
 
 class PasswordInUrl(LiteralScanningRule):

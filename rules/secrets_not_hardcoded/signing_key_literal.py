@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reviewer import lazy_cst as cst
 from reviewer.redaction import mask
-from rules._secret_patterns import (
+from rules.secrets_not_hardcoded._patterns import (
     PUBLIC_VALUE,
     SecretRule,
     is_placeholder,

@@ -35,12 +35,7 @@ from typing import Any
 from reviewer import lazy_cst as cst
 from reviewer.model import Fix, Span
 from reviewer.rule import RepoContext, Rule, RuleCrash
-from reviewer.semantics.calls import ModuleIndex
-from reviewer.semantics.names import dotted_name
-from reviewer.summary import ModuleSummary
-from reviewer.syntax import keyword
-from reviewer.traversal import Visitor, visit
-from rules._blocking_apis import (
+from reviewer.semantics.blocking import (
     ADVICE,
     ANNOTATED,
     ASYNC_SESSION_CLASSES,
@@ -57,6 +52,11 @@ from rules._blocking_apis import (
     Blocking,
     BlockingTable,
 )
+from reviewer.semantics.calls import ModuleIndex
+from reviewer.semantics.names import dotted_name
+from reviewer.summary import ModuleSummary
+from reviewer.syntax import keyword
+from reviewer.traversal import Visitor, visit
 
 Ref = tuple[Any, ...]
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from reviewer.model import Severity
-from rules._async_scan import DirectBlockingRule
-from rules._blocking_apis import OPTIONS, SESSION, Blocking
+from reviewer.semantics.blocking import OPTIONS, SESSION, Blocking
+from rules.async_io._scan import DirectBlockingRule
 
 
 class SyncSessionInAsync(DirectBlockingRule):

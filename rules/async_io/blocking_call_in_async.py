@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from reviewer import lazy_cst as cst
 from reviewer.model import Edit, Fix, Severity
-from rules._async_scan import DirectBlockingRule
-from rules._blocking_apis import OPTIONS, SESSION, SLEEP, Blocking
+from reviewer.semantics.blocking import OPTIONS, SESSION, SLEEP, Blocking
+from rules.async_io._scan import DirectBlockingRule
 
 
 class BlockingCallInAsync(DirectBlockingRule):

@@ -1,0 +1,1 @@
+"""Rules of the checklist item `async-io`: no blocking I/O on the event loop while serving."""

@@ -1,0 +1,1 @@
+"""Rules of the checklist item `input-validation`: every endpoint validates its input with Pydantic models."""

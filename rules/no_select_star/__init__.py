@@ -1,0 +1,1 @@
+"""Rules of the checklist item `no-select-star`: queries select only the columns they need."""

@@ -1,0 +1,2 @@
+"""Rules of the checklist item `parameterized-queries`: queries are parameterized, no SQL built
+from strings."""
