@@ -1,4 +1,4 @@
-"""Endpoint discovery (reviewer/endpoints.py) and the input-validation rules beyond the fixtures:
+"""Endpoint discovery (reviewer/semantics/fastapi) and the input-validation rules beyond the fixtures:
 the `endpoints` report key, messages, documentation, and how FastAPI's rules for parameters are
 modelled."""
 
@@ -11,9 +11,9 @@ import pytest
 
 from reviewer import engine
 from reviewer.config import Config
-from reviewer.endpoints import FACTS_KEY, EndpointIndex
 from reviewer.registry import find_rule, load_rules
 from reviewer.reporters.json_report import document
+from reviewer.semantics.fastapi import FACTS_KEY, EndpointIndex
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "input-validation"
 RULES = load_rules()
@@ -292,20 +292,20 @@ def test_check_command_lists_endpoints_in_the_json_report(write, check_json) -> 
     assert [(f["code"], f["line"], f["column"]) for f in report["findings"]] == [("RVW302", 5, 13)]
 
 
-def test_a_crash_in_the_shared_endpoint_walk_is_reported_for_every_endpoint_rule_only(monkeypatch) -> None:
-    from reviewer import endpoints
+def test_a_crash_in_the_endpoint_analysis_is_reported_and_other_rules_still_report(monkeypatch) -> None:
     from reviewer.analysis import analyze
+    from reviewer.semantics.fastapi import collector
 
     def visit_SimpleStatementLine(self, node) -> None:  # noqa: ANN001, N802 - a visitor method's name
         raise ValueError("collector bug")
 
-    monkeypatch.setattr(endpoints._Collector, "visit_SimpleStatementLine", visit_SimpleStatementLine)
+    monkeypatch.setattr(collector._Collector, "visit_SimpleStatementLine", visit_SimpleStatementLine)
     source = (
         b"from fastapi import FastAPI\n\napp = FastAPI(debug=True)\n\n\n"
         b"@app.post('/items')\nasync def create(payload: dict):\n    return payload\n"
     )
     rules = load_rules()
     result = analyze("app/main.py", source, rules, {rule.code: dict(rule.options) for rule in rules})
-    crashed = sorted(e.message.split()[2] for e in result.errors if "collector bug" in e.message)
-    assert crashed == ["RVW301", "RVW302", "RVW303"]
+    assert [e.message for e in result.errors] == ["FastAPIFacts failed: ValueError('collector bug')"]
+    assert FACTS_KEY not in result.summary.extras, "half-collected facts are not kept for the repository pass"
     assert [f.code for f in result.findings] == ["RVW501"]

@@ -151,9 +151,9 @@ def test_prefilter_skips_a_rule_only_in_files_that_never_name_its_packages(tmp_p
 def test_repository_pass_indexes_are_built_once_per_run(monkeypatch):
     from pathlib import Path
 
-    from reviewer import endpoints
     from reviewer.config import Config
     from reviewer.registry import load_rules
+    from reviewer.semantics.fastapi import index as endpoints
     from rules.async_io import _scan as _async_scan
 
     built = {"endpoints": 0, "types": 0}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from reviewer.endpoints import EndpointIndex, EndpointRule, FunctionFacts, Handler, RawRead, TypeRef, index_repo
 from reviewer.model import Severity
 from reviewer.rule import RepoContext
+from reviewer.semantics.fastapi import EndpointIndex, FunctionFacts, Handler, RawRead, TypeRef
+from rules.input_validation._endpoints import EndpointRule, endpoint_index
 
 # Where a string parameter that is then parsed as JSON comes from.
 STRING_SOURCES = frozenset({"query", "header", "cookie", "form"})
@@ -71,7 +72,7 @@ class HandParsedJsonInput(EndpointRule):
 
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:
-        index = index_repo(repo)
+        index = endpoint_index(repo)
         for handler in index.handlers():
             for read in handler.function.reads:
                 what = _what_is_parsed(index, handler, read)

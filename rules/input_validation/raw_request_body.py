@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from reviewer.endpoints import EndpointRule, index_repo
 from reviewer.model import Severity
 from reviewer.rule import RepoContext
+from rules.input_validation._endpoints import EndpointRule, endpoint_index
 
 WHAT_IS_READ = {"json": "the JSON body", "form": "the form", "body": "the raw body", "stream": "the body stream"}
 
@@ -59,7 +59,7 @@ class RawRequestBody(EndpointRule):
 
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:
-        index = index_repo(repo)
+        index = endpoint_index(repo)
         for handler in index.handlers():
             for read in handler.function.reads:
                 if read.kind not in WHAT_IS_READ or not index.is_request(handler.function, read.receiver):

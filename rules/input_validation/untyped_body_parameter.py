@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-from reviewer.endpoints import (
-    DICT_TYPES,
-    SEQUENCE_TYPES,
-    EndpointIndex,
-    EndpointRule,
-    Handler,
-    Parameter,
-    TypeRef,
-    index_repo,
-)
 from reviewer.model import Severity
 from reviewer.rule import RepoContext
+from reviewer.semantics.fastapi import DICT_TYPES, SEQUENCE_TYPES, EndpointIndex, Handler, Parameter, TypeRef
+from rules.input_validation._endpoints import EndpointRule, endpoint_index
 
 ANY_TYPES = frozenset({"typing.Any", "typing_extensions.Any", "builtins.object", "pydantic.Json"})
 
@@ -70,7 +62,7 @@ class UntypedBodyParameter(EndpointRule):
 
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:
-        index = index_repo(repo)
+        index = endpoint_index(repo)
         for handler in index.handlers():
             for param in handler.function.params:
                 sources = {index.parameter_source(param, endpoint.path) for endpoint in handler.endpoints}

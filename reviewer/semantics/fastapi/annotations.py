@@ -1,0 +1,105 @@
+"""Reading annotations and parameter defaults as FastAPI reads them: type references
+(`TypeRef`), markers (`Body(...)`, `Depends(dep)`), the dependencies a decorator or marker lists."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from reviewer import lazy_cst as cst
+from reviewer.semantics.fastapi.records import ANNOTATED, LITERAL, OPTIONAL, PARAM_MARKERS, UNION, Marker, TypeRef
+from reviewer.semantics.names import dotted_name
+from reviewer.syntax import argument, is_true, keyword, string_value
+
+
+def source_of(node: cst.CSTNode) -> str:
+    return cst.Module(body=[]).code_for_node(node)
+
+
+def type_ref(node: cst.BaseExpression, qualify: Callable[[cst.BaseExpression], str | None]) -> TypeRef:
+    """Reduce an annotation expression; string annotations are parsed."""
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        text = string_value(node)
+        try:
+            return type_ref(cst.parse_expression(text), qualify) if text else TypeRef("other")
+        except cst.ParserSyntaxError:
+            return TypeRef("other")
+    if isinstance(node, cst.Name) and node.value == "None":
+        return TypeRef("none")
+    if isinstance(node, (cst.Name, cst.Attribute)):
+        return TypeRef("name", qualify(node) or dotted_name(node))
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+        return _union([type_ref(node.left, qualify), type_ref(node.right, qualify)])
+    if isinstance(node, cst.Subscript):
+        base = qualify(node.value) or dotted_name(node.value)
+        elements = [e.slice.value for e in node.slice if isinstance(e.slice, cst.Index)]
+        if base in LITERAL:
+            return TypeRef("literal")
+        args = [type_ref(e, qualify) for e in elements]
+        if base in ANNOTATED and args:
+            markers = tuple(m for m in (marker_of(e, qualify) for e in elements[1:]) if m)
+            return TypeRef("annotated", args=(args[0],), markers=markers)
+        if base in UNION:
+            return _union(args)
+        if base in OPTIONAL and args:
+            return _union([args[0], TypeRef("none")])
+        return TypeRef("generic", base, tuple(args))
+    return TypeRef("other")
+
+
+def _union(members: list[TypeRef]) -> TypeRef:
+    flat: list[TypeRef] = []
+    for member in members:
+        flat.extend(member.args if member.kind == "union" else (member,))
+    return TypeRef("union", args=tuple(flat))
+
+
+def marker_of(node: cst.BaseExpression, qualify: Callable[[cst.BaseExpression], str | None]) -> Marker | None:
+    """`Body(...)`, `Query(...)`, `Depends(dep)` ... as a Marker; anything else is None."""
+    if not isinstance(node, cst.Call):
+        return None
+    kind = PARAM_MARKERS.get(qualify(node.func) or "")
+    if kind is None:
+        return None
+    embed = keyword(node, "embed")
+    dependency = None
+    if kind in ("Depends", "Security"):
+        target = argument(node, 0, "dependency")
+        if target is not None:
+            dependency = qualify(target.value) or dotted_name(target.value)
+    return Marker(kind, embed=embed is not None and is_true(embed.value), dependency=dependency)
+
+
+def dependencies_in(
+    node: cst.BaseExpression | None, qualify: Callable[[cst.BaseExpression], str | None]
+) -> tuple[str, ...]:
+    """Dependencies listed as `dependencies=[Depends(a), Security(b)]`."""
+    if not isinstance(node, (cst.List, cst.Tuple)):
+        return ()
+    found = []
+    for element in node.elements:
+        marker = marker_of(element.value, qualify)
+        if marker is not None and marker.dependency:
+            found.append(marker.dependency)
+    return tuple(found)
+
+
+def literal_path(node: cst.BaseExpression | None) -> tuple[str, bool]:
+    """A path or prefix: its literal text and whether it was fully literal."""
+    if node is None:
+        return "", True
+    value = string_value(node)
+    return (value, True) if value is not None else ("", False)
+
+
+def names_in(node: cst.CSTNode) -> Iterator[str]:
+    if isinstance(node, cst.Name):
+        yield node.value
+    for child in node.children:
+        yield from names_in(child)
+
+
+def calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
+    if isinstance(node, cst.Call):
+        yield node
+    for child in node.children:
+        yield from calls_in(child)

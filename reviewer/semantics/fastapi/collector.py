@@ -1,0 +1,539 @@
+"""The per-file side of the FastAPI model: `FastAPIFacts` joins the engine's walk of every module
+that can hold routing code (a cheap text test first) and fills the module's `ModuleFacts`; a module
+that cannot is read for its classes and module-level names only, enough to tell what its names are
+(models, router classes, type aliases, re-exports)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from reviewer import lazy_cst as cst
+from reviewer.facts import Facts
+from reviewer.semantics.fastapi.annotations import (
+    calls_in,
+    dependencies_in,
+    literal_path,
+    marker_of,
+    names_in,
+    source_of,
+    type_ref,
+)
+from reviewer.semantics.fastapi.index import EndpointIndex
+from reviewer.semantics.fastapi.records import (
+    DATACLASS_DECORATORS,
+    FACTS_KEY,
+    HTTP_DECORATORS,
+    JSON_PARSERS,
+    REQUEST_READS,
+    VALIDATING_FUNCTIONS,
+    VALIDATING_METHODS,
+    WEBSOCKET,
+    WEBSOCKET_READS,
+    FunctionFacts,
+    Inclusion,
+    ModuleFacts,
+    Parameter,
+    RawRead,
+    RouteDecl,
+    RouterDecl,
+)
+from reviewer.semantics.names import NameResolver, dotted_name
+from reviewer.syntax import argument, keyword, string_value
+from reviewer.traversal import BatchedVisitor
+
+if TYPE_CHECKING:
+    from reviewer.rule import FileContext
+    from reviewer.semantics.calls import ModuleIndex
+    from reviewer.summary import ModuleSummary
+
+# Files that can hold routing code: cheap text test before the extra walk.
+_ROUTING_TEXT = re.compile(
+    r"fastapi|starlette|include_router|add_api_route|add_api_websocket_route|"
+    r"@[\w.]+\.(?:get|post|put|patch|delete|options|head|trace|api_route|websocket|route)\("
+)
+
+
+class FastAPIFacts(Facts):
+    """What one module declares to FastAPI (`ModuleFacts`, stored in the module's summary), and,
+    over the repository, the endpoints of every application (`EndpointIndex`)."""
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        summary = context.summary
+        self.module = ModuleFacts(module=summary.module, path=summary.path)
+        summary.extras[FACTS_KEY] = self.module
+        self._collector: _Collector | None = None
+        if _ROUTING_TEXT.search(context.source):
+            self._collector = _Collector(self.module, context.resolver, context)
+        else:
+            _record_module_level(context.tree.body, self.module, context.resolver, summary.module)
+
+    def fail(self, error: Exception) -> None:
+        """Half-collected facts would tell the repository pass wrong things: none are kept."""
+        super().fail(error)
+        self.context.summary.extras.pop(FACTS_KEY, None)
+
+    def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
+        if self._collector is None:
+            return {}
+        return {name: self._guard(method) for name, method in self._collector.get_visitors().items()}
+
+    @classmethod
+    def repository(cls, summaries: Sequence[ModuleSummary], index: ModuleIndex) -> EndpointIndex:
+        return EndpointIndex(summaries, index)
+
+    @classmethod
+    def report_fields(cls, model: EndpointIndex) -> dict[str, Any]:
+        return {"endpoints": model.records()}
+
+
+def _record_module_level(body: Sequence[cst.CSTNode], facts: ModuleFacts, resolver: NameResolver, prefix: str) -> None:
+    """Classes and module-level bindings without a full walk: enough for a module that holds no
+    routing code to tell what its names are (models, router classes, type aliases, re-exports)."""
+    for statement in body:
+        if isinstance(statement, cst.ClassDef):
+            qualname = f"{prefix}.{statement.name.value}" if prefix else statement.name.value
+            _record_class(facts, resolver.qualify, qualname, statement)
+            inner = statement.body.body if isinstance(statement.body, cst.IndentedBlock) else ()
+            _record_module_level([s for s in inner if isinstance(s, cst.ClassDef)], facts, resolver, qualname)
+        elif isinstance(statement, cst.SimpleStatementLine) and prefix == facts.module:
+            for small in statement.body:
+                _record_module_statement(small, facts, resolver.qualify)
+        elif isinstance(statement, (cst.If, cst.Try)):
+            blocks = [statement.body, *(h.body for h in getattr(statement, "handlers", ()))]
+            orelse = statement.orelse
+            if orelse is not None:
+                blocks.append(orelse.body if not isinstance(orelse, cst.If) else cst.IndentedBlock(body=[orelse]))
+            for block in blocks:
+                if isinstance(block, cst.IndentedBlock):
+                    _record_module_level(block.body, facts, resolver, prefix)
+
+
+Qualify = Callable[["cst.BaseExpression"], "str | None"]
+
+
+def _record_module_statement(small: cst.BaseSmallStatement, facts: ModuleFacts, qualify: Qualify) -> None:
+    def qualname(name: str) -> str:
+        return f"{facts.module}.{name}" if facts.module else name
+
+    if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+        _record_module_binding(facts, qualify, qualname(small.targets[0].target.value), small.value)
+    elif isinstance(small, cst.AnnAssign) and small.value is not None and isinstance(small.target, cst.Name):
+        if _is_type_alias(small, qualify):
+            facts.type_aliases[qualname(small.target.value)] = type_ref(small.value, qualify)
+        else:
+            _record_module_binding(facts, qualify, qualname(small.target.value), small.value)
+    elif isinstance(small, cst.TypeAlias):
+        facts.type_aliases[qualname(small.name.value)] = type_ref(small.value, qualify)
+
+
+def _record_class(facts: ModuleFacts, qualify: Qualify, qualname: str, node: cst.ClassDef) -> None:
+    facts.classes[qualname] = tuple(q for q in (qualify(b.value) or dotted_name(b.value) for b in node.bases) if q)
+    for decorator in node.decorators:
+        expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+        if qualify(expr) in DATACLASS_DECORATORS:
+            facts.dataclasses.add(qualname)
+
+
+def _is_type_alias(node: cst.AnnAssign, qualify: Qualify) -> bool:
+    return qualify(node.annotation.annotation) in ("typing.TypeAlias", "typing_extensions.TypeAlias")
+
+
+def _record_module_binding(facts: ModuleFacts, qualify: Qualify, qualname: str, value: cst.BaseExpression) -> None:
+    """`JSON = dict[str, Any]` (a type alias), `router = users.router` (an alias),
+    `router = APIRouter()` / `APIRouter = make_router_class()` (a call, maybe a router)."""
+    is_union = isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.BitOr)
+    if isinstance(value, cst.Subscript) or is_union:
+        facts.type_aliases[qualname] = type_ref(value, qualify)
+    elif isinstance(value, (cst.Name, cst.Attribute)):
+        target = qualify(value)
+        if target:
+            facts.assignments[qualname] = target
+    elif isinstance(value, cst.Call):
+        _record_router(facts, qualify, qualname, value)
+        callee = qualify(value.func)
+        if callee:
+            facts.assignments[qualname] = callee
+            facts.called.add(qualname)
+
+
+def _record_router(facts: ModuleFacts, qualify: Qualify, key: str, call: cst.Call) -> bool:
+    """Record every `x = SomeCall(...)` as a possible router; the repository pass decides."""
+    factory = qualify(call.func)
+    if factory is None:
+        return False
+    prefix, known = literal_path(_value(keyword(call, "prefix")))
+    facts.routers.append(
+        RouterDecl(
+            key=key,
+            factory=factory,
+            prefix=prefix,
+            prefix_known=known,
+            dependencies=dependencies_in(_value(keyword(call, "dependencies")), qualify),
+        )
+    )
+    return True
+
+
+class _FunctionState:
+    """Per-function bookkeeping while walking its body: which names hold raw input."""
+
+    def __init__(self, facts: FunctionFacts) -> None:
+        self.facts = facts
+        self.params = {p.name for p in facts.params}
+        self.routers: dict[str, str] = {}  # local name -> router key
+        self.reads: dict[int, RawRead] = {}  # id(call node) -> read
+        self.tainted: dict[str, set[int]] = {}  # variable -> reads it holds
+
+
+class _Collector(BatchedVisitor):
+    """Walks one module (after the NameResolver in the same batch) and fills ModuleFacts."""
+
+    def __init__(self, facts: ModuleFacts, resolver: NameResolver, context: FileContext) -> None:
+        super().__init__()
+        self.facts = facts
+        self.resolver = resolver
+        self.context = context
+        self._scope: list[str] = []
+        self._classes: list[bool] = []  # per scope entry: is it a class
+        self._functions: list[_FunctionState] = []
+        self._statements: list[cst.CSTNode] = []
+        self._awaited: dict[int, cst.Await] = {}  # id(awaited expression) -> the await
+
+    # names ------------------------------------------------------------------------------------
+
+    def qualify(self, node: cst.BaseExpression) -> str | None:
+        if isinstance(node, cst.Name):
+            for state in reversed(self._functions):
+                if node.value in state.routers:
+                    return state.routers[node.value]
+        return self.resolver.qualify(node)
+
+    def _qualname(self, name: str) -> str:
+        return ".".join(p for p in (self.facts.module, *self._scope, name) if p)
+
+    # statements -------------------------------------------------------------------------------
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        self._statements.append(node)
+
+    def leave_SimpleStatementLine(self, original_node: cst.SimpleStatementLine) -> None:
+        self._statements.pop()
+
+    def visit_For(self, node: cst.For) -> None:
+        self._statements.append(node)
+
+    def visit_For_body(self, node: cst.For) -> None:
+        self._bind(node.target, node.iter)
+
+    def leave_For(self, original_node: cst.For) -> None:
+        self._statements.pop()
+
+    def visit_While(self, node: cst.While) -> None:
+        self._statements.append(node)
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self._statements.pop()
+
+    def visit_If(self, node: cst.If) -> None:
+        self._statements.append(node)
+
+    def leave_If(self, original_node: cst.If) -> None:
+        self._statements.pop()
+
+    def visit_With(self, node: cst.With) -> None:
+        self._statements.append(node)
+
+    def leave_With(self, original_node: cst.With) -> None:
+        self._statements.pop()
+
+    def _statement_lines(self) -> tuple[int, int] | None:
+        return self.context.statement_lines(self._statements[-1]) if self._statements else None
+
+    # classes and functions --------------------------------------------------------------------
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        _record_class(self.facts, self.qualify, self._qualname(node.name.value), node)
+        self._scope.append(node.name.value)
+        self._classes.append(True)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._scope.pop()
+        self._classes.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        in_class = bool(self._classes) and self._classes[-1]
+        is_static = any(
+            isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators
+        )
+        params = []
+        all_params = [*node.params.posonly_params, *node.params.params, *node.params.kwonly_params]
+        for position, param in enumerate(all_params):
+            annotation = param.annotation.annotation if param.annotation is not None else None
+            params.append(
+                Parameter(
+                    name=param.name.value,
+                    annotation=type_ref(annotation, self.qualify) if annotation is not None else None,
+                    annotation_text=source_of(annotation) if annotation is not None else None,
+                    marker=marker_of(param.default, self.qualify) if param.default is not None else None,
+                    has_default=param.default is not None,
+                    is_receiver=in_class and position == 0 and not is_static,
+                )
+            )
+        qualname = self._qualname(node.name.value)
+        decorators = []
+        for decorator in node.decorators:
+            expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+            decorators.append(self.qualify(expr) or dotted_name(expr) or "")
+        function = FunctionFacts(
+            qualname=qualname,
+            name=node.name.value,
+            is_async=node.asynchronous is not None,
+            span=self.context.span(node.name),
+            statement_lines=self.context.statement_lines(node),
+            params=params,
+            returns=type_ref(node.returns.annotation, self.qualify) if node.returns is not None else None,
+            decorators=tuple(decorators),
+        )
+        self.facts.functions[qualname] = function
+        for decorator in node.decorators:
+            self._route_decorator(decorator.decorator, qualname)
+        self._functions.append(_FunctionState(function))
+        self._scope.append(node.name.value)
+        self._classes.append(False)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        state = self._functions.pop()
+        state.facts.reads = sorted(state.reads.values(), key=lambda r: (r.span.line, r.span.column))
+        self._scope.pop()
+        self._classes.pop()
+
+    def _route_decorator(self, decorator: cst.BaseExpression, function: str) -> None:
+        if not isinstance(decorator, cst.Call) or not isinstance(decorator.func, cst.Attribute):
+            return
+        method = decorator.func.attr.value
+        if method in HTTP_DECORATORS:
+            methods = HTTP_DECORATORS[method]
+        elif method in ("api_route", "route"):
+            methods = _methods_of(keyword(decorator, "methods"))
+        elif method in ("websocket", "websocket_route"):
+            methods = (WEBSOCKET,)
+        else:
+            return
+        path = argument(decorator, 0, "path")
+        if path is None:
+            return
+        self.facts.routes.append(
+            RouteDecl(
+                owner=self.qualify(decorator.func.value),
+                methods=methods,
+                path=string_value(path.value),
+                function=function,
+                dependencies=dependencies_in(_value(keyword(decorator, "dependencies")), self.qualify),
+            )
+        )
+
+    # module-level bindings --------------------------------------------------------------------
+
+    # Bindings are handled on leaving, after the calls on their right-hand side were seen.
+    def leave_Assign(self, original_node: cst.Assign) -> None:
+        for target in original_node.targets:
+            self._assign(target.target, original_node.value)
+
+    def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
+        node = original_node
+        if node.value is None:
+            return
+        if _is_type_alias(node, self.qualify) and isinstance(node.target, cst.Name) and not self._functions:
+            self.facts.type_aliases[self._qualname(node.target.value)] = type_ref(node.value, self.qualify)
+            return
+        self._assign(node.target, node.value)
+
+    def visit_TypeAlias(self, node: cst.TypeAlias) -> None:
+        if not self._functions:
+            self.facts.type_aliases[self._qualname(node.name.value)] = type_ref(node.value, self.qualify)
+
+    def _assign(self, target: cst.BaseAssignTargetExpression, value: cst.BaseExpression) -> None:
+        if not isinstance(target, cst.Name):
+            if isinstance(target, (cst.Tuple, cst.List)):
+                for element in target.elements:
+                    self._bind(element.value, value)
+            return
+        name = target.value
+        self._bind(target, value)
+        if self._functions:
+            if isinstance(value, cst.Call):
+                key = f"{self._functions[-1].facts.qualname}.<locals>.{name}"
+                if self._record_router(key, value):
+                    self._functions[-1].routers[name] = key
+            return
+        if not self._classes:
+            _record_module_binding(self.facts, self.qualify, self._qualname(name), value)
+
+    def _record_router(self, key: str, call: cst.Call) -> bool:
+        return _record_router(self.facts, self.qualify, key, call)
+
+    # calls ------------------------------------------------------------------------------------
+
+    def visit_Await(self, node: cst.Await) -> None:
+        self._awaited[id(node.expression)] = node
+
+    def leave_Call(self, original_node: cst.Call) -> None:
+        """On leaving, so that reads nested in a call's arguments are known before the call."""
+        node = original_node
+        if isinstance(node.func, cst.Attribute):
+            method = node.func.attr.value
+            if method == "include_router":
+                self._include(node, argument(node, 0, "router"), keyword(node, "prefix"))
+            elif method == "mount":
+                # A FastAPI sub-application mounted under a path serves its routes below it.
+                self._include(node, argument(node, 1, "app"), argument(node, 0, "path"))
+            elif method in ("add_api_route", "add_api_websocket_route", "add_websocket_route"):
+                self._add_route(node, websocket=method != "add_api_route")
+        if self._functions:
+            self._track_input(node)
+
+    def _include(self, node: cst.Call, child_arg: cst.Arg | None, prefix_arg: cst.Arg | None) -> None:
+        assert isinstance(node.func, cst.Attribute)
+        child = _value(child_arg)
+        is_call = isinstance(child, cst.Call)
+        if isinstance(child, cst.Call):
+            child = child.func
+        prefix, known = literal_path(_value(prefix_arg))
+        self.facts.inclusions.append(
+            Inclusion(
+                parent=self.qualify(node.func.value),
+                child=self.qualify(child) if child is not None else None,
+                prefix=prefix,
+                prefix_known=known,
+                child_is_call=is_call,
+                dependencies=dependencies_in(_value(keyword(node, "dependencies")), self.qualify),
+            )
+        )
+
+    def _add_route(self, node: cst.Call, *, websocket: bool) -> None:
+        assert isinstance(node.func, cst.Attribute)
+        path = argument(node, 0, "path")
+        endpoint = argument(node, 1, "endpoint")
+        if path is None or endpoint is None:
+            return
+        methods = (WEBSOCKET,) if websocket else _methods_of(keyword(node, "methods"))
+        self.facts.routes.append(
+            RouteDecl(
+                owner=self.qualify(node.func.value),
+                methods=methods,
+                path=string_value(path.value),
+                function=self.qualify(endpoint.value),
+                dependencies=dependencies_in(_value(keyword(node, "dependencies")), self.qualify),
+            )
+        )
+
+    # raw input inside functions ---------------------------------------------------------------
+
+    def _track_input(self, node: cst.Call) -> None:
+        state = self._functions[-1]
+        func = node.func
+        callee = self.qualify(func)
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in state.params:
+            method = func.attr.value
+            kind = method if method in REQUEST_READS else WEBSOCKET_READS.get(method)
+            if kind is not None:
+                awaited = id(node) in self._awaited
+                text = ("await " if awaited else "") + source_of(node)
+                self._record_read(state, node, kind, func.value.value, text)
+                return
+        if callee in JSON_PARSERS:
+            payload = argument(node, 0, "s") or argument(node, 0, "obj")
+            if payload is None:
+                return
+            held = self._reads_in(state, payload.value)
+            for read_id in held:
+                state.reads[read_id].parsed = True
+            parameter = _parameter_parsed(payload.value, state.params)
+            if not held and parameter is not None:
+                self._record_read(state, node, "json-param", parameter, source_of(node))
+            return
+        if self._validates(node, callee):
+            for argument_node in node.args:
+                for read_id in self._reads_in(state, argument_node.value):
+                    state.reads[read_id].validated = True
+            return
+        if callee is not None and node.args:
+            for argument_node in node.args:
+                for read_id in self._reads_in(state, argument_node.value):
+                    read = state.reads[read_id]
+                    read.constructors = (*read.constructors, callee)
+
+    def _record_read(self, state: _FunctionState, node: cst.Call, kind: str, receiver: str, text: str) -> None:
+        if id(node) in state.reads or self._discarded(node):
+            return
+        state.reads[id(node)] = RawRead(
+            kind=kind,
+            receiver=receiver,
+            text=text,
+            span=self.context.span(self._awaited.get(id(node), node)),
+            statement_lines=self._statement_lines(),
+            parsed=False,
+            validated=False,
+        )
+
+    def _discarded(self, node: cst.Call) -> bool:
+        """`await request.form()` as a statement of its own: it only makes Starlette cache the
+        form for a library that reads it later (authlib's OAuth2 server), nothing is used here."""
+        statement = self._statements[-1] if self._statements else None
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return False
+        return any(
+            isinstance(small, cst.Expr)
+            and (small.value is node or (isinstance(small.value, cst.Await) and small.value.expression is node))
+            for small in statement.body
+        )
+
+    def _validates(self, node: cst.Call, callee: str | None) -> bool:
+        if callee in VALIDATING_FUNCTIONS:
+            return True
+        if not isinstance(node.func, cst.Attribute):
+            return False
+        method = node.func.attr.value
+        # `model_validate_form`, `validate_payload`: a project's own validating class methods.
+        return method in VALIDATING_METHODS or method.startswith(("model_validate", "validate_"))
+
+    def _reads_in(self, state: _FunctionState, node: cst.CSTNode) -> set[int]:
+        """Reads whose data `node` holds: a read call inside it, or a variable bound to one."""
+        if not state.reads:
+            return set()
+        found = {id(call) for call in calls_in(node) if id(call) in state.reads}
+        for name in names_in(node):
+            found |= state.tainted.get(name, set())
+        return found
+
+    def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        """`data = await request.json()`: `data` now holds that read (also through `dict(...)`)."""
+        if not self._functions:
+            return
+        state = self._functions[-1]
+        held = self._reads_in(state, value)
+        if not held:
+            return
+        for name in names_in(target):
+            state.tainted.setdefault(name, set()).update(held)
+
+
+def _parameter_parsed(payload: cst.BaseExpression, params: set[str]) -> str | None:
+    """The parameter a JSON parser is given: `json.loads(filters)`, `json.loads(filters or "{}")`."""
+    if isinstance(payload, cst.BooleanOperation):
+        payload = payload.left
+    return payload.value if isinstance(payload, cst.Name) and payload.value in params else None
+
+
+def _value(arg: cst.Arg | None) -> cst.BaseExpression | None:
+    return arg.value if arg is not None else None
+
+
+def _methods_of(arg: cst.Arg | None) -> tuple[str, ...]:
+    if arg is None or not isinstance(arg.value, (cst.List, cst.Tuple, cst.Set)):
+        return ("GET",)
+    methods = [string_value(e.value) for e in arg.value.elements]
+    return tuple(m.upper() for m in methods if m) or ("GET",)

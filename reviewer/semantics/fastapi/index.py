@@ -1,0 +1,443 @@
+"""The repository side of the FastAPI model: `EndpointIndex` resolves decorator owners through
+assignments and imports to `FastAPI()`/`APIRouter()` instances (or instances of repo classes derived
+from them), combines `include_router` and mount prefixes where they are literals, follows
+`Depends(...)`/`Security(...)` into the repository's dependency functions, and lists every
+endpoint with the handlers (endpoint and dependency functions) that run for it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reviewer.semantics.calls import ModuleIndex
+from reviewer.semantics.fastapi.records import (
+    DICT_TYPES,
+    FACTS_KEY,
+    FRAMEWORK_TYPES,
+    MODEL_BASES,
+    REQUEST_TYPES,
+    ROUTER_CLASSES,
+    SEQUENCE_TYPES,
+    WEBSOCKET_TYPES,
+    FunctionFacts,
+    Inclusion,
+    Marker,
+    Parameter,
+    RawRead,
+    RouterDecl,
+    TypeRef,
+)
+from reviewer.summary import ModuleSummary
+
+_PATH_PARAMETER = re.compile(r"{(\w+)(?::\w+)?}")
+
+
+@dataclass(frozen=True, order=True)
+class Mount:
+    prefix: str  # literal parts only
+    prefix_known: bool
+    dependencies: tuple[str, ...]  # of the routers and `include_router` calls above the routes
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    methods: tuple[str, ...]
+    path: str
+    prefix_known: bool  # False: a prefix was not a literal and is missing from `path`
+    function: FunctionFacts
+    file: str
+    dependencies: tuple[str, ...]  # from the decorator, the routers and the include_router calls
+
+    @property
+    def label(self) -> str:
+        """`POST /items create_item`: how messages name an endpoint."""
+        return f"{'/'.join(self.methods)} {self.path or '/'} {self.function.name}"
+
+    def to_json(self) -> list[dict[str, object]]:
+        return [
+            {
+                "method": method,
+                "path": self.path or "/",
+                "function": self.function.qualname,
+                "file": self.file,
+                "line": self.function.span.line,
+                **({} if self.prefix_known else {"prefix_known": False}),
+            }
+            for method in self.methods
+        ]
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """A function FastAPI calls for an endpoint, reached through Depends/Security."""
+
+    function: FunctionFacts
+    file: str
+
+
+class EndpointIndex:
+    """Every endpoint of the scanned repository, resolved across modules."""
+
+    def __init__(self, summaries: Sequence[ModuleSummary], modules: ModuleIndex | None = None) -> None:
+        self._modules = modules or ModuleIndex(summaries)
+        self._facts = [s.extras[FACTS_KEY] for s in summaries if FACTS_KEY in s.extras and not s.is_test_file]
+        self.functions: dict[str, tuple[FunctionFacts, str]] = {}
+        self._classes: dict[str, tuple[str, ...]] = {}
+        self._dataclasses: set[str] = set()
+        self._aliases: dict[str, TypeRef] = {}
+        self._assignments: dict[str, str] = {}
+        self._called: set[str] = set()
+        self._routers: dict[str, RouterDecl] = {}
+        self._inclusions: list[Inclusion] = []
+        for facts in self._facts:
+            for qualname, function in facts.functions.items():
+                self.functions[qualname] = (function, facts.path)
+            self._classes.update(facts.classes)
+            self._dataclasses |= facts.dataclasses
+            self._aliases.update(facts.type_aliases)
+            self._assignments.update(facts.assignments)
+            self._called |= facts.called
+            for router in facts.routers:
+                self._routers[router.key] = router
+            self._inclusions.extend(facts.inclusions)
+        self._router_class_memo: dict[str, bool] = {}
+        self._included: dict[tuple[str, bool], list[Inclusion]] | None = None
+        self._mounts_memo: dict[str, set[Mount]] = {}
+        self._handlers: list[Handler] | None = None
+        self.endpoints = self._find_endpoints()
+
+    # names ------------------------------------------------------------------------------------
+
+    def resolve(self, name: str | None, depth: int = 0) -> str | None:
+        """The defining name of `name`, through imports, re-exports and plain `x = y` aliases.
+        A name the repository does not define (`fastapi.APIRouter`) comes back unchanged."""
+        if name is None or depth > 10:
+            return name
+        if name in self._assignments and name not in self._called:
+            return self.resolve(self._assignments[name], depth + 1)
+        if self._defines(name):
+            return name
+        parts = name.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            summary = self._modules.module(".".join(parts[:cut]))
+            if summary is None:
+                continue
+            head, rest = parts[cut], parts[cut + 1 :]
+            target = summary.imports.aliases.get(head)
+            if target is not None:
+                candidate = ".".join([target, *rest])
+            else:
+                candidate = ".".join(p for p in (summary.module, head, *rest) if p)
+            if candidate == name:
+                return name
+            resolved = self.resolve(candidate, depth + 1)
+            if target is not None or self._defines(resolved) or resolved in self._assignments:
+                return resolved
+            return name
+        return name
+
+    def _defines(self, name: str | None) -> bool:
+        return bool(name) and (
+            name in self.functions or name in self._classes or name in self._routers or name in self._aliases
+        )
+
+    def is_router_class(self, name: str | None, depth: int = 0) -> bool:
+        name = self.resolve(name)
+        if name is None or depth > 10:
+            return False
+        if name in ROUTER_CLASSES:
+            return True
+        if name not in self._router_class_memo:
+            self._router_class_memo[name] = False
+            found = False
+            if name in self._classes:
+                found = any(self.is_router_class(base, depth + 1) for base in self._classes[name])
+            elif name in self._called:
+                found = self._returns_router(self._assignments[name], depth, as_class=True)
+            self._router_class_memo[name] = found
+        return self._router_class_memo[name]
+
+    def _returns_router(self, factory: str, depth: int, *, as_class: bool) -> bool:
+        """A function annotated to return a router (`-> APIRouter`) or a router class
+        (`-> type[APIRouter]`)."""
+        entry = self.functions.get(self.resolve(factory) or "")
+        returns = entry[0].returns if entry else None
+        if returns is None:
+            return False
+        if as_class:
+            if returns.kind == "generic" and returns.name in ("builtins.type", "typing.Type") and returns.args:
+                return returns.args[0].kind == "name" and self.is_router_class(returns.args[0].name, depth + 1)
+            return False
+        return returns.kind == "name" and self.is_router_class(returns.name, depth + 1)
+
+    def router(self, name: str | None) -> RouterDecl | None:
+        """The router held by `name`, if it is a FastAPI app or router."""
+        key = self.resolve(name)
+        router = self._routers.get(key or "")
+        if router is None:
+            return None
+        if self.is_router_class(router.factory) or self._returns_router(router.factory or "", 0, as_class=False):
+            return router
+        return None
+
+    def is_model(self, name: str | None, depth: int = 0) -> bool:
+        """A Pydantic/SQLModel model or a dataclass: FastAPI validates it."""
+        name = self.resolve(name)
+        if name is None or depth > 10:
+            return False
+        if name in MODEL_BASES or name in self._dataclasses:
+            return True
+        return any(self.is_model(base, depth + 1) for base in self._classes.get(name, ()))
+
+    def type_of(self, ref: TypeRef | None, depth: int = 0) -> TypeRef | None:
+        """`ref` with module-level type aliases replaced by what they stand for."""
+        if ref is None or depth > 10:
+            return ref
+        if ref.kind == "name":
+            target = self.resolve(ref.name)
+            if target in self._aliases:
+                return self.type_of(self._aliases[target], depth + 1)
+            return TypeRef("name", target)
+        if ref.kind in ("generic", "union", "annotated"):
+            name = self.resolve(ref.name) if ref.name else None
+            return TypeRef(ref.kind, name, tuple(self.type_of(a, depth + 1) for a in ref.args), ref.markers)  # type: ignore[misc]
+        return ref
+
+    # endpoints --------------------------------------------------------------------------------
+
+    def _mounts(self, key: str, seen: frozenset[str]) -> set[Mount]:
+        """Where router `key` serves: every chain of `include_router`/`mount` above it, with its
+        own prefix and dependencies included."""
+        if not seen and key in self._mounts_memo:
+            return self._mounts_memo[key]
+        router = self._routers[key]
+        mounts: set[Mount] = set()
+        for inclusion in self._inclusions_of(key):
+            parent = self.router(inclusion.parent)
+            if parent is None or parent.key in seen:
+                continue
+            for above in self._mounts(parent.key, seen | {key}):
+                mounts.add(
+                    Mount(
+                        _join(above.prefix, inclusion.prefix),
+                        above.prefix_known and inclusion.prefix_known,
+                        (*above.dependencies, *inclusion.dependencies),
+                    )
+                )
+        if not mounts:
+            mounts.add(Mount("", True, ()))
+        found = {
+            Mount(
+                _join(mount.prefix, router.prefix),
+                mount.prefix_known and router.prefix_known,
+                (*mount.dependencies, *router.dependencies),
+            )
+            for mount in mounts
+        }
+        if not seen:
+            self._mounts_memo[key] = found
+        return found
+
+    def _inclusions_of(self, key: str) -> list[Inclusion]:
+        """The `include_router` calls that include router `key`: by name, or, for a router a
+        factory function builds and returns, by a call of the factory (the router is one of its
+        locals)."""
+        if self._included is None:
+            self._included = {}
+            for inclusion in self._inclusions:
+                child = self.resolve(inclusion.child)
+                if child is not None:
+                    self._included.setdefault((child, inclusion.child_is_call), []).append(inclusion)
+        found = list(self._included.get((key, False), ()))
+        marker = ".<locals>."
+        start = key.find(marker)
+        while start != -1:
+            found += self._included.get((key[:start], True), ())
+            start = key.find(marker, start + 1)
+        return found
+
+    def _find_endpoints(self) -> list[Endpoint]:
+        endpoints = []
+        for facts in self._facts:
+            for route in facts.routes:
+                router = self.router(route.owner)
+                target = self.resolve(route.function)
+                if router is None or target not in self.functions:
+                    continue
+                function, file = self.functions[target]
+                for mount in sorted(self._mounts(router.key, frozenset())):
+                    endpoints.append(
+                        Endpoint(
+                            methods=route.methods,
+                            path=_join(mount.prefix, route.path or ""),
+                            prefix_known=mount.prefix_known and route.path is not None,
+                            function=function,
+                            file=file,
+                            dependencies=(*mount.dependencies, *route.dependencies),
+                        )
+                    )
+        endpoints.sort(key=lambda e: (e.file, e.function.span.line, e.path, e.methods))
+        return endpoints
+
+    def records(self) -> list[dict[str, object]]:
+        """The endpoints as report records (method, path, function, file, line), sorted."""
+        records = [record for endpoint in self.endpoints for record in endpoint.to_json()]
+        return sorted(records, key=lambda r: (str(r["file"]), int(r["line"]), str(r["path"]), str(r["method"])))  # type: ignore[call-overload]
+
+    # parameters and dependencies --------------------------------------------------------------
+
+    def markers_of(self, param: Parameter) -> tuple[TypeRef | None, Marker | None]:
+        """The parameter's type (aliases resolved, `Annotated` unwrapped) and its FastAPI marker."""
+        annotation = self.type_of(param.annotation)
+        marker = param.marker
+        while annotation is not None and annotation.kind == "annotated":
+            marker = marker or next(iter(annotation.markers), None)
+            annotation = annotation.args[0] if annotation.args else None
+        return annotation, marker
+
+    def dependencies(self, endpoint: Endpoint) -> list[Dependency]:
+        """Every repo function FastAPI runs for the endpoint through Depends/Security, transitively."""
+        found: dict[str, Dependency] = {}
+        pending = [*endpoint.dependencies, *self._direct_dependencies(endpoint.function)]
+        while pending:
+            name = pending.pop()
+            entry = self._dependency_function(name)
+            if entry is None or entry.function.qualname in found:
+                continue
+            found[entry.function.qualname] = entry
+            pending.extend(self._direct_dependencies(entry.function))
+        return sorted(found.values(), key=lambda d: (d.file, d.function.span.line))
+
+    def _direct_dependencies(self, function: FunctionFacts) -> list[str]:
+        names = []
+        for param in function.params:
+            annotation, marker = self.markers_of(param)
+            if marker is None or marker.kind not in ("Depends", "Security"):
+                continue
+            if marker.dependency:
+                names.append(marker.dependency)
+            elif annotation is not None and annotation.kind == "name" and annotation.name:
+                names.append(annotation.name)
+        return names
+
+    def _dependency_function(self, name: str) -> Dependency | None:
+        target = self.resolve(name)
+        if target is None:
+            return None
+        if target in self._called and target in self._assignments:
+            # `checker = RoleChecker(...)`: FastAPI calls the instance, i.e. `RoleChecker.__call__`.
+            cls = self.resolve(self._assignments[target])
+            target = f"{cls}.__call__" if cls in self._classes else None
+        elif target in self._classes:
+            if self.is_model(target):
+                return None
+            target = f"{target}.__init__"
+        entry = self.functions.get(target or "")
+        return Dependency(entry[0], entry[1]) if entry else None
+
+    def parameter_source(self, param: Parameter, endpoint_path: str | None) -> str:
+        """Where FastAPI takes the parameter from: `body`, `query`, `path`, `header`, `cookie`,
+        `form`, `file`, `dependency`, `framework` (Request, Response, ...) or `receiver` (self)."""
+        if param.is_receiver:
+            return "receiver"
+        annotation, marker = self.markers_of(param)
+        if marker is not None:
+            return "dependency" if marker.kind in ("Depends", "Security") else marker.kind.lower()
+        if annotation is not None and annotation.kind == "name" and annotation.name in FRAMEWORK_TYPES:
+            return "framework"
+        if endpoint_path is not None and param.name in set(_PATH_PARAMETER.findall(endpoint_path)):
+            return "path"
+        return "body" if annotation is not None and self._is_complex(annotation) else "query"
+
+    def _is_complex(self, ref: TypeRef) -> bool:
+        """FastAPI reads a parameter of this type from the body when no marker says otherwise."""
+        if ref.kind == "union":
+            return any(self._is_complex(arg) for arg in ref.args)
+        if ref.kind == "annotated":
+            return bool(ref.args) and self._is_complex(ref.args[0])
+        if ref.kind in ("name", "generic"):
+            return ref.name in DICT_TYPES or ref.name in SEQUENCE_TYPES or self.is_model(ref.name)
+        return False
+
+    def handlers(self) -> list[Handler]:
+        """Every function that runs on a request: endpoints, then the dependencies they use, each
+        once, with the endpoints it serves. Computed once per index: rules must not change it."""
+        if self._handlers is not None:
+            return self._handlers
+        by_function: dict[str, Handler] = {}
+        served: set[tuple[str, int]] = set()  # (function, id of an endpoint it serves)
+        for endpoint in self.endpoints:
+            qualname = endpoint.function.qualname
+            handler = by_function.setdefault(
+                qualname, Handler(endpoint.function, endpoint.file, [], is_dependency=False)
+            )
+            handler.endpoints.append(endpoint)
+            served.add((qualname, id(endpoint)))
+        for endpoint in self.endpoints:
+            for dependency in self.dependencies(endpoint):
+                qualname = dependency.function.qualname
+                handler = by_function.setdefault(
+                    qualname, Handler(dependency.function, dependency.file, [], is_dependency=True)
+                )
+                if (qualname, id(endpoint)) not in served:
+                    served.add((qualname, id(endpoint)))
+                    handler.endpoints.append(endpoint)
+        self._handlers = sorted(by_function.values(), key=lambda h: (h.file, h.function.span.line))
+        return self._handlers
+
+    def parameter_type(self, param: Parameter) -> TypeRef | None:
+        return self.markers_of(param)[0]
+
+    def is_request(self, function: FunctionFacts, name: str) -> bool:
+        return self._parameter_has_type(function, name, REQUEST_TYPES)
+
+    def is_websocket(self, function: FunctionFacts, name: str) -> bool:
+        return self._parameter_has_type(function, name, WEBSOCKET_TYPES)
+
+    def _parameter_has_type(self, function: FunctionFacts, name: str, types: frozenset[str]) -> bool:
+        for param in function.params:
+            if param.name == name:
+                annotation = self.parameter_type(param)
+                return annotation is not None and annotation.kind == "name" and annotation.name in types
+        return False
+
+    def validated(self, read: RawRead) -> bool:
+        """Handed to a validating call, or used to build a model (`Item(**data)`)."""
+        return read.validated or any(self.is_model(name) for name in read.constructors)
+
+
+def _join(prefix: str, path: str) -> str:
+    """`/api` + `/items`; a mount at `/` adds no second slash."""
+    if prefix.endswith("/") and path.startswith("/"):
+        return prefix + path[1:]
+    return prefix + path
+
+
+@dataclass
+class Handler:
+    """A function that runs on requests: an endpoint, or a dependency of some endpoints."""
+
+    function: FunctionFacts
+    file: str
+    endpoints: list[Endpoint]
+    is_dependency: bool
+
+    @property
+    def dependency_name(self) -> str:
+        """`get_payload`; for a class dependency `Filters` (its `__init__`) or `Checker.__call__`."""
+        parts = self.function.qualname.split(".")
+        if self.function.name == "__init__" and len(parts) > 1:
+            return parts[-2]
+        if self.function.name == "__call__" and len(parts) > 1:
+            return f"{parts[-2]}.__call__"
+        return self.function.name
+
+    def describe(self) -> str:
+        """`POST /items create_item`, or `dependency get_payload of POST /items create_item`."""
+        first = self.endpoints[0]
+        others = {e.function.qualname for e in self.endpoints} - {first.function.qualname}
+        more = f" (and {len(others)} more endpoint{'s' if len(others) > 1 else ''})" if others else ""
+        if self.is_dependency:
+            return f"dependency `{self.dependency_name}` of `{first.label}`{more}"
+        return f"`{first.label}`"

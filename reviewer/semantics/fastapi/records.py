@@ -1,0 +1,243 @@
+"""What one module declares to FastAPI, as plain picklable records, and the framework's names.
+
+`ModuleFacts` is what the per-file collector (`collector.py`) stores in a module summary: routers
+created there, functions decorated as routes, `add_api_route` registrations, `include_router`
+calls, every function's parameters (annotation, FastAPI marker such as `Body(...)` or
+`Depends(dep)`) and reads of the raw request. The tables name FastAPI's and Starlette's classes,
+markers and request methods by qualified name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from reviewer.model import Span
+
+FACTS_KEY = "endpoints"
+
+ROUTER_CLASSES = frozenset(
+    {
+        "fastapi.FastAPI",
+        "fastapi.applications.FastAPI",
+        "fastapi.APIRouter",
+        "fastapi.routing.APIRouter",
+    }
+)
+HTTP_DECORATORS = {
+    "get": ("GET",),
+    "post": ("POST",),
+    "put": ("PUT",),
+    "patch": ("PATCH",),
+    "delete": ("DELETE",),
+    "options": ("OPTIONS",),
+    "head": ("HEAD",),
+    "trace": ("TRACE",),
+}
+WEBSOCKET = "WEBSOCKET"
+_PARAM_FUNCTIONS = ("Body", "Query", "Path", "Header", "Cookie", "Form", "File", "Depends", "Security")
+PARAM_MARKERS = {
+    f"{module}.{name}": name
+    for module in ("fastapi", "fastapi.params", "fastapi.param_functions")
+    for name in _PARAM_FUNCTIONS
+}
+REQUEST_TYPES = frozenset(
+    {"fastapi.Request", "fastapi.requests.Request", "starlette.requests.Request", "starlette.requests.HTTPConnection"}
+)
+WEBSOCKET_TYPES = frozenset({"fastapi.WebSocket", "fastapi.websockets.WebSocket", "starlette.websockets.WebSocket"})
+# Parameters FastAPI fills in itself rather than from client input.
+FRAMEWORK_TYPES = (
+    REQUEST_TYPES
+    | WEBSOCKET_TYPES
+    | frozenset(
+        {
+            "fastapi.Response",
+            "fastapi.responses.Response",
+            "starlette.responses.Response",
+            "fastapi.BackgroundTasks",
+            "fastapi.background.BackgroundTasks",
+            "starlette.background.BackgroundTasks",
+            "fastapi.security.SecurityScopes",
+            "fastapi.UploadFile",
+            "fastapi.datastructures.UploadFile",
+            "starlette.datastructures.UploadFile",
+        }
+    )
+)
+ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
+UNION = frozenset({"typing.Union", "typing_extensions.Union"})
+OPTIONAL = frozenset({"typing.Optional", "typing_extensions.Optional"})
+LITERAL = frozenset({"typing.Literal", "typing_extensions.Literal"})
+# Request methods that return the client's input without any schema.
+REQUEST_READS = frozenset({"json", "form", "body", "stream"})
+WEBSOCKET_READS = {
+    "receive_json": "receive_json",
+    "receive_text": "receive_text",
+    "receive_bytes": "receive_bytes",
+    "iter_json": "receive_json",
+    "iter_text": "receive_text",
+    "iter_bytes": "receive_bytes",
+}
+JSON_PARSERS = frozenset({"json.loads", "orjson.loads", "ujson.loads", "simplejson.loads", "rapidjson.loads"})
+# Calls that validate what they are given against a schema (or verify and parse a signed event).
+VALIDATING_METHODS = frozenset(
+    {
+        "model_validate",
+        "model_validate_json",
+        "model_validate_strings",
+        "parse_obj",
+        "parse_raw",
+        "validate_python",
+        "validate_json",
+        "validate_strings",
+        "construct_event",
+        "construct_from",
+        "from_orm",
+        "validate",  # pydantic v1 `Model.validate(data)`
+        "load",  # marshmallow `Schema().load(data)`
+    }
+)
+VALIDATING_FUNCTIONS = frozenset({"pydantic.parse_obj_as", "pydantic.tools.parse_obj_as", "pydantic.parse_raw_as"})
+MODEL_BASES = frozenset(
+    {
+        "pydantic.BaseModel",
+        "pydantic.main.BaseModel",
+        "pydantic.v1.BaseModel",
+        "pydantic.RootModel",
+        "sqlmodel.SQLModel",
+        "pydantic_settings.BaseSettings",
+    }
+)
+DATACLASS_DECORATORS = frozenset({"dataclasses.dataclass", "pydantic.dataclasses.dataclass"})
+
+DICT_TYPES = frozenset(
+    {
+        "builtins.dict",
+        "typing.Dict",
+        "typing.Mapping",
+        "typing.MutableMapping",
+        "collections.abc.Mapping",
+        "collections.abc.MutableMapping",
+        "typing.DefaultDict",
+        "collections.defaultdict",
+        "collections.OrderedDict",
+        "typing.OrderedDict",
+    }
+)
+SEQUENCE_TYPES = frozenset(
+    {
+        "builtins.list",
+        "builtins.set",
+        "builtins.frozenset",
+        "builtins.tuple",
+        "typing.List",
+        "typing.Set",
+        "typing.FrozenSet",
+        "typing.Tuple",
+        "typing.Sequence",
+        "typing.Iterable",
+        "collections.abc.Sequence",
+        "collections.abc.Iterable",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """A FastAPI parameter function in a default or in `Annotated[...]`: `Body(embed=True)`."""
+
+    kind: str  # Body, Query, Path, Header, Cookie, Form, File, Depends, Security
+    embed: bool = False
+    dependency: str | None = None  # qualified callee given to Depends/Security
+
+
+@dataclass(frozen=True, slots=True)
+class TypeRef:
+    """An annotation, reduced to what the rules ask of it.
+
+    kind: `name` (name = qualified), `generic` (name[args]), `union` (args), `annotated`
+    (args[0] with markers), `literal`, `none`, `other`."""
+
+    kind: str
+    name: str | None = None
+    args: tuple[TypeRef, ...] = ()
+    markers: tuple[Marker, ...] = ()
+
+
+@dataclass(slots=True)
+class Parameter:
+    name: str
+    annotation: TypeRef | None
+    annotation_text: str | None
+    marker: Marker | None  # from the default value
+    has_default: bool
+    is_receiver: bool  # `self`/`cls` of a method
+
+
+@dataclass(slots=True)
+class RawRead:
+    """A read of client input that bypasses FastAPI's validation, made on a parameter."""
+
+    kind: str  # json, form, body, stream, receive_json, receive_text, receive_bytes, json-param
+    receiver: str  # the parameter read from: `request`, `websocket`, `filters`
+    text: str  # as written: `await request.json()`
+    span: Span
+    statement_lines: tuple[int, int] | None
+    parsed: bool  # bytes/text that were handed to a JSON parser
+    validated: bool  # handed to a validating call (model_validate_json, TypeAdapter.validate_python ...)
+    constructors: tuple[str, ...] = ()  # classes built from the data: validate if they are models
+
+
+@dataclass(slots=True)
+class FunctionFacts:
+    qualname: str
+    name: str
+    is_async: bool
+    span: Span
+    statement_lines: tuple[int, int]
+    params: list[Parameter] = field(default_factory=list)
+    reads: list[RawRead] = field(default_factory=list)
+    returns: TypeRef | None = None
+    decorators: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class RouteDecl:
+    owner: str | None  # qualified name of the object the route is registered on
+    methods: tuple[str, ...]
+    path: str | None
+    function: str | None  # qualified name of the endpoint function
+    dependencies: tuple[str, ...] = ()  # `dependencies=[Depends(dep)]`
+
+
+@dataclass(slots=True)
+class RouterDecl:
+    key: str  # qualified name of the variable holding the router
+    factory: str | None  # qualified callee: `fastapi.APIRouter`, `app.routers.UserAPIRouter`
+    prefix: str  # literal parts only
+    prefix_known: bool
+    dependencies: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Inclusion:
+    parent: str | None
+    child: str | None
+    prefix: str
+    prefix_known: bool
+    child_is_call: bool = False  # `include_router(build_router())`: `child` names the factory
+    dependencies: tuple[str, ...] = ()  # `include_router(r, dependencies=[Depends(auth)])`
+
+
+@dataclass(slots=True)
+class ModuleFacts:
+    module: str
+    path: str
+    functions: dict[str, FunctionFacts] = field(default_factory=dict)
+    routes: list[RouteDecl] = field(default_factory=list)
+    routers: list[RouterDecl] = field(default_factory=list)
+    inclusions: list[Inclusion] = field(default_factory=list)
+    classes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # qualname -> bases
+    dataclasses: set[str] = field(default_factory=set)
+    type_aliases: dict[str, TypeRef] = field(default_factory=dict)  # module-level `JSON = dict[str, Any]`
+    assignments: dict[str, str] = field(default_factory=dict)  # module-level `X = y` or `X = f(...)` -> y / f
+    called: set[str] = field(default_factory=set)  # names in `assignments` whose value is a call
