@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from reviewer.analysis import analyze
 from reviewer.cli import main
 from reviewer.model import Finding
-from rules._sql_flow import Piece, star_projections
+from reviewer.semantics.flow.strings import Piece
+from reviewer.semantics.sql import star_projections
 from rules.no_select_star.select_star import SelectStar
 from rules.no_select_star.select_star_construct import SelectStarConstruct
 from rules.parameterized_queries.sql_string_interpolation import SqlStringInterpolation

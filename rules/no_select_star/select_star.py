@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reviewer.model import Severity
-from rules._sql_flow import SinkUse, SqlFlowRule, star_projections
+from reviewer.semantics.sql import SinkUse, star_projections
+from rules._sql_rule import SqlRule
 
 
-class SelectStar(SqlFlowRule):
+class SelectStar(SqlRule):
     """SQL sent to the database selects `*` (or `alias.*`).
 
     ## What it does

@@ -7,8 +7,8 @@ import re
 from reviewer import lazy_cst as cst
 from reviewer.model import Severity
 from reviewer.rule import Rule
+from reviewer.semantics.sql import SQL_FRAGMENT_FUNCTIONS
 from reviewer.syntax import argument, string_value
-from rules._sql_flow import SQL_FRAGMENT_FUNCTIONS
 
 SELECT_FUNCTIONS = frozenset(
     {

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reviewer.model import Severity
-from rules._sql_flow import Hole, SinkUse, SqlFlowRule, untrusted_holes
+from reviewer.semantics.flow.strings import Hole, untrusted_holes
+from reviewer.semantics.sql import SinkUse
+from rules._sql_rule import SqlRule
 
 
-class SqlStringInterpolation(SqlFlowRule):
+class SqlStringInterpolation(SqlRule):
     """Text that is not provably trusted is spliced into SQL.
 
     ## What it does

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reviewer.model import Severity
-from rules._sql_flow import SinkUse, SqlFlowRule
+from reviewer.semantics.sql import SinkUse
+from rules._sql_rule import SqlRule
 
 
-class SqlTextFromInput(SqlFlowRule):
+class SqlTextFromInput(SqlRule):
     """Untrusted text is used whole as SQL: `text(sort)`, `literal_column(column)`, `execute(query)`.
 
     ## What it does

@@ -1,0 +1,127 @@
+"""SQL text as sqlglot parses it: what a statement's result projects, stars included; holes are
+replaced by identifiers and placeholders of every style (`:name`, `%s`, `%(name)s`, `?`, `$1`) left
+to the dialect."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from reviewer.semantics.flow.strings import BuiltString, Piece, render
+
+_DIALECTS = ("postgres", "mysql", "sqlite", "tsql")
+
+
+@dataclass
+class StarProjection:
+    piece: Piece
+    projection: str
+
+
+def star_projections(sql: BuiltString) -> list[StarProjection]:
+    """`SELECT *` / `alias.*` in the projection of the statement's result (not in EXISTS or
+    subqueries, not COUNT(*)). Parsed with sqlglot; on text it cannot parse, a token scan that
+    only looks at top-level SELECT lists."""
+    text = render(sql)
+    if "*" not in text:
+        return []
+    found = _parsed_stars(text)
+    if found is None:
+        found = _scanned_stars(text)
+    if not found:
+        return []
+    results = []
+    for projection in found:
+        piece = _piece_with_star(sql, projection)
+        if piece is not None:
+            results.append(StarProjection(piece, projection))
+    return results[:1]
+
+
+def _parsed_stars(text: str) -> list[str] | None:
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
+    for dialect in _DIALECTS:
+        try:
+            trees = sqlglot.parse(text, read=dialect)
+        except (SqlglotError, RecursionError, ValueError, KeyError, TypeError, AttributeError):
+            continue
+        stars: list[str] = []
+        for tree in trees:
+            if tree is None:
+                continue
+            if isinstance(tree, exp.Command):
+                return None
+            for select in _result_selects(tree):
+                for projection in select.expressions:
+                    if isinstance(projection, exp.Star):
+                        stars.append("*")
+                    elif isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star):
+                        stars.append(f"{projection.table}.*")
+        return stars
+    return None
+
+
+def _result_selects(tree):  # noqa: ANN001, ANN202 - sqlglot expressions
+    from sqlglot import exp
+
+    if isinstance(tree, exp.Subquery):
+        yield from _result_selects(tree.this)
+    elif isinstance(tree, exp.Select):
+        yield tree
+    elif isinstance(tree, exp.SetOperation):
+        yield from _result_selects(tree.left)
+        yield from _result_selects(tree.right)
+    elif isinstance(tree, (exp.Insert, exp.Create)):
+        if tree.expression is not None:
+            yield from _result_selects(tree.expression)
+    elif isinstance(tree, exp.Explain if hasattr(exp, "Explain") else ()):
+        yield from _result_selects(tree.this)
+
+
+def _scanned_stars(text: str) -> list[str]:
+    from sqlglot.errors import SqlglotError
+    from sqlglot.tokens import Tokenizer, TokenType
+
+    try:
+        tokens = Tokenizer().tokenize(text)
+    except (SqlglotError, ValueError, KeyError):
+        return []
+    stars = []
+    depth = 0
+    for index, token in enumerate(tokens):
+        if token.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif token.token_type == TokenType.R_PAREN:
+            depth = max(0, depth - 1)
+        elif token.token_type == TokenType.SELECT and depth == 0:
+            following = tokens[index + 1 : index + 4]
+            while following and following[0].token_type in (TokenType.DISTINCT, TokenType.ALL):
+                following = following[1:]
+            if following and following[0].token_type == TokenType.STAR:
+                stars.append("*")
+            elif (
+                len(following) >= 3
+                and following[1].token_type == TokenType.DOT
+                and following[2].token_type == TokenType.STAR
+            ):
+                stars.append(f"{following[0].text}.*")
+    return stars
+
+
+_STAR_IN_SELECT = re.compile(
+    r"\bselect\s+(?:distinct\s+)?(?:\w+\s*\.\s*)?\*|,\s*\w+\s*\.\s*\*|\w+\s*\.\s*\*\s*,", re.IGNORECASE
+)
+
+
+def _piece_with_star(sql: BuiltString, projection: str) -> Piece | None:
+    pieces = [p for p in sql if isinstance(p, Piece)]
+    for piece in pieces:
+        if _STAR_IN_SELECT.search(piece.text):
+            return piece
+    for piece in pieces:
+        if "*" in piece.text:
+            return piece
+    return None

@@ -1,0 +1,50 @@
+"""The base of the rules that read the SQL an application sends (`parameterized-queries` and
+`no-select-star`): they judge each function's sink uses (`reviewer.semantics.sql`) once the
+file has been walked."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from reviewer import lazy_cst as cst
+from reviewer.facts import Facts
+from reviewer.rule import Rule
+from reviewer.semantics.sql import SinkUse, SqlFacts
+
+
+class SqlRule(Rule):
+    """Hands each group of sink uses (a function's, then the module body's) to `check_uses`."""
+
+    always_applicable = False
+    requires: ClassVar[tuple[type[Facts], ...]] = (SqlFacts,)
+
+    def __init__(self, context, options) -> None:  # noqa: ANN001
+        super().__init__(context, options)
+        self._reported: set[tuple[int, int]] = set()
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        if self.context.is_test_file:
+            return  # SQL in tests reaches a throwaway database, not users
+        sql = self.context.facts(SqlFacts)
+        if sql.has_sinks:
+            self.mark_applicable()
+        for uses in sql.groups():
+            self.check_uses(uses)
+
+    def check_uses(self, uses: Sequence[SinkUse]) -> None:
+        raise NotImplementedError
+
+    def report_at(self, node: cst.CSTNode, statement: cst.CSTNode | None, message: str) -> None:
+        """Report at `node`, suppressible on the lines of `statement` (which may lie outside
+        the function being checked, as a module-level constant does)."""
+        span = self.context.span(node, statement)
+        key = (span.line, span.column)
+        if key in self._reported:
+            return
+        self._reported.add(key)
+        self.report_in(statement, node, message)
+
+    def source(self, node: cst.CSTNode, limit: int = 60) -> str:
+        text = " ".join(self.context.tree.code_for_node(node).split())
+        return text if len(text) <= limit else text[: limit - 3] + "..."
