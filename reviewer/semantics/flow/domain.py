@@ -12,6 +12,8 @@ while the flow walks the function; `uses` is what it found there.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from reviewer import lazy_cst as cst
@@ -27,6 +29,8 @@ class Domain:
     # Qualified calls, and method names, whose result is clean for this domain's sinks.
     sanitizing_calls: frozenset[str] = frozenset()
     sanitizing_methods: frozenset[str] = frozenset()
+    # Qualified calls whose result is untrusted, with its origin, besides those the flow knows.
+    source_calls: Mapping[str, str] = MappingProxyType({})
 
     def __init__(self, flow: FunctionFlow) -> None:
         self.flow = flow

@@ -16,7 +16,7 @@ from reviewer.semantics.flow.knowledge import (
 )
 from reviewer.semantics.flow.strings import strings_trust
 from reviewer.semantics.flow.syntax import body_of, comprehensions
-from reviewer.semantics.flow.trust import EXTERNAL, TRUSTED, UNKNOWN, USER, Level, Trust, worst
+from reviewer.semantics.flow.trust import EXTERNAL, TRUSTED, UNKNOWN, USER, Level, Trust, untrusted, worst
 from reviewer.semantics.flow.values import Env, Value
 from reviewer.semantics.names import dotted_name
 from reviewer.syntax import string_value
@@ -171,7 +171,8 @@ class TrustFlow:
             return TRUSTED
         table = self.analysis.context.summary.imports
         if node.value in table.aliases or node.value in table.defined:
-            return Trust(Level.UNTRUSTED, USER) if self.qualify(node) in REQUEST_GLOBALS else TRUSTED
+            qualified = self.qualify(node)
+            return untrusted(USER, f"`{qualified}`", node) if qualified in REQUEST_GLOBALS else TRUSTED
         qualified = self.qualify(node)
         if qualified is not None:
             return TRUSTED
@@ -185,7 +186,7 @@ class TrustFlow:
             return self.globals[key].trust
         qualified = self.qualify(node)
         if qualified in EXTERNAL_ATTRIBUTES:
-            return Trust(Level.UNTRUSTED, EXTERNAL)
+            return untrusted(EXTERNAL, f"`{qualified}`", node)
         if node.attr.value in SAFE_ATTRIBUTES or node.attr.value == "name" and self._is_enumish(node.value, env):
             return TRUSTED
         base = self._lookup(node.value, env)
@@ -224,10 +225,12 @@ class TrustFlow:
         func = node.func
         name = self.qualify(func)
         args = [a.value for a in node.args]
+        if name in self.domain.source_calls:
+            return untrusted(self.domain.source_calls[name], f"`{name}()`", node)
         if name in TYPE_CONSTRAINING_CALLS or name in self.domain.sanitizing_calls:
             return TRUSTED
         if name in USER_INPUT_CALLS:
-            return Trust(Level.UNTRUSTED, USER)
+            return untrusted(USER, f"`{name.removeprefix('builtins.')}()`", node)
         if name in ("builtins.str", "builtins.repr", "builtins.format", "json.dumps", "builtins.bytes") and args:
             return self.trust(args[0], env)
         if isinstance(func, cst.Attribute):
@@ -254,9 +257,9 @@ class TrustFlow:
                 return self._derived(receiver, env)
             receiver_trust = self.trust(receiver, env)
             if method in REQUEST_READ_METHODS and receiver_trust.untrusted:
-                return receiver_trust
+                return receiver_trust.via(f"read with `.{method}()`", node)
             if method == "json":
-                return Trust(Level.UNTRUSTED, EXTERNAL)
+                return untrusted(EXTERNAL, "an HTTP response's `json()`", node)
         return UNKNOWN
 
     def _derived(self, receiver: cst.BaseExpression, env: Env) -> Trust:

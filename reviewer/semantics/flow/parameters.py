@@ -14,7 +14,7 @@ from reviewer.semantics.flow.knowledge import (
     UNION_TYPES,
 )
 from reviewer.semantics.flow.syntax import widest
-from reviewer.semantics.flow.trust import CALLER, TRUSTED, UNKNOWN, USER, Level, Trust, worst
+from reviewer.semantics.flow.trust import CALLER, TRUSTED, UNKNOWN, USER, Trust, untrusted, worst
 from reviewer.semantics.flow.values import Env, Value
 
 
@@ -40,9 +40,9 @@ class ParameterFlow:
                 self.local_names.add(star.name.value)
                 origin = USER if self.is_route else CALLER
                 env[star.name.value] = Value(
-                    trust=Trust(Level.UNTRUSTED, origin),
-                    elements=Trust(Level.UNTRUSTED, origin),
-                    attributes=Trust(Level.UNTRUSTED, origin),
+                    trust=untrusted(origin, f"parameter `{star.name.value}`", star),
+                    elements=untrusted(origin, f"parameter `{star.name.value}`", star),
+                    attributes=untrusted(origin, f"parameter `{star.name.value}`", star),
                 )
         return env
 
@@ -58,11 +58,13 @@ class ParameterFlow:
         if kind in ("dependency", "session"):
             return Value(trust=UNKNOWN)
         if self.is_route:
-            origin = Trust(Level.UNTRUSTED, USER)
+            origin = untrusted(USER, f"route parameter `{param.name.value}`", param)
         elif self.domain.parameter_by_contract(param.name.value):
             return Value(trust=UNKNOWN)
         else:
-            origin = self._call_site_trust(function, param) or Trust(Level.UNTRUSTED, CALLER)
+            origin = self._call_site_trust(function, param) or untrusted(
+                CALLER, f"parameter `{param.name.value}`", param
+            )
         if kind == "request":
             return Value(trust=origin, elements=origin, attributes=origin)
         if kind == "string":

@@ -149,6 +149,8 @@ class StatementFlow:
         key = dotted_name(target)
         if isinstance(target, cst.Name) or (key and key.startswith(("self.", "cls."))):
             if key:
+                if value.trust.untrusted:
+                    value = replace(value, trust=value.trust.via(f"assigned to `{key}`", self.statement))
                 env[key] = value
                 self.local_names.add(key)
             return

@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reviewer import lazy_cst as cst
 
 
 class Level(enum.IntEnum):
@@ -22,18 +26,26 @@ class Level(enum.IntEnum):
 
 
 USER = "user-controlled"
-
-
 CALLER = "caller-supplied"
-
-
 EXTERNAL = "externally sourced"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of an untrusted value's way, for messages and fixes: where it came from (a
+    parameter, a request read), a name it was assigned to, or the sink it reached."""
+
+    what: str  # `route parameter `sort``, `assigned to `query``, `reaches `subprocess.run``
+    node: cst.CSTNode  # where: the parameter, the call, the statement
 
 
 @dataclass(frozen=True)
 class Trust:
     level: Level
     origin: str = ""
+    # The way an untrusted value came, first step first. It does not take part in comparisons:
+    # two values of the same trust are the same to the analysis however they came.
+    steps: tuple[Step, ...] = field(default=(), compare=False, repr=False)
 
     def __or__(self, other: Trust) -> Trust:
         return self if self.level >= other.level else other
@@ -42,10 +54,19 @@ class Trust:
     def untrusted(self) -> bool:
         return self.level is Level.UNTRUSTED
 
+    def via(self, what: str, node: cst.CSTNode | None) -> Trust:
+        """This trust, one step further (an untrusted value's steps only are kept)."""
+        if not self.untrusted or node is None:
+            return self
+        return replace(self, steps=(*self.steps, Step(what, node)))
+
+
+def untrusted(origin: str, what: str, node: cst.CSTNode) -> Trust:
+    """An untrusted value's trust, at its source."""
+    return Trust(Level.UNTRUSTED, origin, (Step(what, node),))
+
 
 TRUSTED = Trust(Level.TRUSTED)
-
-
 UNKNOWN = Trust(Level.UNKNOWN)
 
 
