@@ -1,7 +1,7 @@
-"""The blocking-API table of the async-io rules: which calls, and which objects' methods, block.
+"""Blocking APIs: which calls, and which objects' methods, block the thread that makes them.
 
 It is data. Every name is a qualified name (what `import x as y` / `from x import y` resolve to),
-never a spelling. The rules extend it from their options:
+never a spelling. A project extends it through the options of the rules that use it:
 
     [tool.reviewer.rules.RVW401]
     blocking-calls = ["legacy_sdk.fetch_report"]        # functions that block
@@ -311,23 +311,6 @@ CONTAINERS = frozenset({
     "contextlib.AbstractContextManager", "typing_extensions.Generator",
 })
 
-OPTIONS: dict[str, Any] = {
-    "blocking-calls": [],
-    "blocking-clients": [],
-    "session-dependencies": [],
-}
-
-ADVICE = {
-    NETWORK: "use an async client (httpx.AsyncClient, aiohttp, redis.asyncio, aioboto3) or offload it "
-             "with `await run_in_threadpool(...)`",
-    FILE: "use aiofiles or offload it with `await asyncio.to_thread(...)`",
-    SLEEP: "use `await asyncio.sleep(...)`",
-    PROCESS: "use `asyncio.create_subprocess_exec` or offload it with `await asyncio.to_thread(...)`",
-    DATABASE: "use an async driver (asyncpg, aiosqlite) or offload it with `await asyncio.to_thread(...)`",
-    SESSION: "use an AsyncSession, or make the function a sync `def` so FastAPI runs it in a threadpool",
-}
-
-
 @dataclass(frozen=True)
 class Blocking:
     """One way a call blocks: the API as shown in messages, and what kind of I/O it is."""
@@ -338,7 +321,9 @@ class Blocking:
 
 
 class BlockingTable:
-    """The table above, extended by one rule's options."""
+    """The table above, extended by a project's own names: `blocking-calls` (functions that
+    block), `blocking-clients` (classes or factories whose every method blocks) and
+    `session-dependencies` (dependencies that provide a sync session), by those keys."""
 
     def __init__(self, options: Mapping[str, Any]) -> None:
         self.functions = dict(BLOCKING_FUNCTIONS)

@@ -36,18 +36,22 @@ from reviewer import lazy_cst as cst
 from reviewer.model import Fix, Span
 from reviewer.rule import RepoContext, Rule, RuleCrash
 from reviewer.semantics.blocking import (
-    ADVICE,
     ANNOTATED,
     ASYNC_SESSION_CLASSES,
     CONTAINERS,
+    DATABASE,
     DEPENDS,
+    FILE,
     MAPPINGS,
     MEMOIZING_DECORATORS,
+    NETWORK,
     OFFLOADERS,
     OFFLOADING_DECORATORS,
     OFFLOADING_METHODS,
-    OPTIONS,
+    PROCESS,
+    SESSION,
     SESSION_FACTORY,
+    SLEEP,
     SYNC_SESSION,
     Blocking,
     BlockingTable,
@@ -59,6 +63,24 @@ from reviewer.syntax import keyword
 from reviewer.traversal import Visitor, visit
 
 Ref = tuple[Any, ...]
+
+# The options every async-io rule takes: names of the project's own that extend the blocking
+# table (`reviewer.semantics.blocking.BlockingTable`).
+OPTIONS: dict[str, Any] = {
+    "blocking-calls": [],
+    "blocking-clients": [],
+    "session-dependencies": [],
+}
+
+ADVICE = {
+    NETWORK: "use an async client (httpx.AsyncClient, aiohttp, redis.asyncio, aioboto3) or offload it "
+             "with `await run_in_threadpool(...)`",
+    FILE: "use aiofiles or offload it with `await asyncio.to_thread(...)`",
+    SLEEP: "use `await asyncio.sleep(...)`",
+    PROCESS: "use `asyncio.create_subprocess_exec` or offload it with `await asyncio.to_thread(...)`",
+    DATABASE: "use an async driver (asyncpg, aiosqlite) or offload it with `await asyncio.to_thread(...)`",
+    SESSION: "use an AsyncSession, or make the function a sync `def` so FastAPI runs it in a threadpool",
+}
 
 FACTS_KEY = "async-io"
 

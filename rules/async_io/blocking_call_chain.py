@@ -7,8 +7,9 @@ from collections import deque
 from reviewer import lazy_cst as cst
 from reviewer.model import Severity
 from reviewer.rule import RepoContext
-from reviewer.semantics.blocking import OPTIONS, Blocking
+from reviewer.semantics.blocking import Blocking
 from rules.async_io._scan import (
+    OPTIONS,
     BlockingScan,
     Frame,
     FunctionFacts,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from reviewer.model import Severity
-from reviewer.semantics.blocking import OPTIONS, SESSION, Blocking
-from rules.async_io._scan import DirectBlockingRule
+from reviewer.semantics.blocking import SESSION, Blocking
+from rules.async_io._scan import OPTIONS, DirectBlockingRule
 
 
 class SyncSessionInAsync(DirectBlockingRule):

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reviewer import lazy_cst as cst
-from reviewer.rule import FileContext
 from reviewer.semantics.flow.domain import Domain
 from reviewer.semantics.flow.function import FunctionFlow
 from reviewer.semantics.flow.knowledge import ENUM_BASES
@@ -18,6 +17,9 @@ from reviewer.semantics.flow.trust import TRUSTED, UNKNOWN, Trust
 from reviewer.semantics.flow.values import Env, Value
 from reviewer.semantics.names import NameResolver
 from reviewer.traversal import Visitor, visit
+
+if TYPE_CHECKING:
+    from reviewer.rule import FileContext
 
 
 @dataclass(frozen=True)
