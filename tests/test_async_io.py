@@ -13,7 +13,8 @@ from reviewer.analysis import analyze
 from reviewer.config import Config
 from reviewer.model import Finding
 from reviewer.registry import load_rules
-from rules.async_io._scan import FACTS_KEY, BlockingScan, ModuleFacts
+from rules.async_io._records import FACTS_KEY, ModuleFacts
+from rules.async_io._scan import BlockingScan
 from rules.async_io.blocking_call_chain import MAX_CHAIN
 
 RULES = load_rules()

@@ -154,7 +154,7 @@ def test_repository_pass_indexes_are_built_once_per_run(monkeypatch):
     from reviewer.config import Config
     from reviewer.registry import load_rules
     from reviewer.semantics.fastapi import index as endpoints
-    from rules.async_io import _scan as _async_scan
+    from rules.async_io import _repo_types as _async_scan
 
     built = {"endpoints": 0, "types": 0}
     real_index, real_types = endpoints.EndpointIndex.__init__, _async_scan.RepoTypes.__init__

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from reviewer.model import Severity
 from reviewer.semantics.blocking import Blocking
-from rules.async_io._scan import OPTIONS, DirectBlockingRule
+from rules.async_io._records import OPTIONS
+from rules.async_io._scan import DirectBlockingRule
 
 
 class BlockingBeforeOffload(DirectBlockingRule):

@@ -8,16 +8,9 @@ from reviewer import lazy_cst as cst
 from reviewer.model import Severity
 from reviewer.rule import RepoContext
 from reviewer.semantics.blocking import Blocking
-from rules.async_io._scan import (
-    OPTIONS,
-    BlockingScan,
-    Frame,
-    FunctionFacts,
-    RepoTypes,
-    Use,
-    is_deferred,
-    is_external,
-)
+from rules.async_io._records import OPTIONS, Frame, FunctionFacts, Use, is_deferred, is_external
+from rules.async_io._repo_types import RepoTypes
+from rules.async_io._scan import BlockingScan
 
 # Helpers further than this from the blocking call are not followed (the chain would be noise).
 MAX_CHAIN = 8

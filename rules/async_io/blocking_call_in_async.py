@@ -5,7 +5,8 @@ from __future__ import annotations
 from reviewer import lazy_cst as cst
 from reviewer.model import Edit, Fix, Severity
 from reviewer.semantics.blocking import SESSION, SLEEP, Blocking
-from rules.async_io._scan import OPTIONS, DirectBlockingRule
+from rules.async_io._records import OPTIONS
+from rules.async_io._scan import DirectBlockingRule
 
 
 class BlockingCallInAsync(DirectBlockingRule):

@@ -1,0 +1,136 @@
+"""What the async-io scan records of a file: each call a function makes (`Use`), each function's
+facts, in plain picklable records the repository pass reads from module summaries (`Ref`s are
+plain tuples, see `_scan.py`)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from reviewer import lazy_cst as cst
+from reviewer.model import Span
+from reviewer.semantics.blocking import (
+    Blocking,
+)
+
+Ref = tuple[Any, ...]
+
+
+# The options every async-io rule takes: names of the project's own that extend the blocking
+# table (`reviewer.semantics.blocking.BlockingTable`).
+OPTIONS: dict[str, Any] = {
+    "blocking-calls": [],
+    "blocking-clients": [],
+    "session-dependencies": [],
+}
+
+
+FACTS_KEY = "async-io"
+
+
+MAX_RESOLUTION_DEPTH = 8
+
+
+ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "api_route", "route",
+                            "websocket", "trace"})
+
+
+# Call targets in these packages are never functions of the scanned repository.
+_EXTERNAL_ROOTS = frozenset(sys.stdlib_module_names) | {
+    "builtins", "fastapi", "starlette", "pydantic", "pydantic_settings", "sqlalchemy", "sqlmodel", "alembic",
+    "requests", "httpx", "aiohttp", "redis", "boto3", "botocore", "stripe", "structlog", "pytest", "celery",
+    "anyio", "uvicorn", "jwt", "jose", "passlib", "pandas", "numpy",
+}
+
+
+@dataclass(slots=True)
+class Use:
+    """One call in a function body, as far as the walk could tell what it calls."""
+
+    callee: str | None  # a plain call's qualified target: `requests.get`, `app.services.build`
+    receiver: Ref | None = None  # for a method call on an object of known or deferred type
+    method: str | None = None
+    obj: str | None = None  # the object's name in the function, for one finding per object
+    text: str = ""  # the callee as written
+    span: Span | None = None
+    statement_lines: tuple[int, int] | None = None
+    offloader: str | None = None  # set when evaluated as an argument of this offloading call
+
+    def __reduce__(self) -> tuple[type[Use], tuple[Any, ...]]:
+        # Summaries hold thousands of uses: pickle them as plain tuples, without field names.
+        return Use, (self.callee, self.receiver, self.method, self.obj, self.text, self.span,
+                     self.statement_lines, self.offloader)
+
+
+@dataclass(slots=True)
+class FunctionFacts:
+    qualname: str
+    name: str
+    is_async: bool
+    label: str  # `async route`, `middleware`, `coroutine`, `function`
+    # A sync function whose decorator runs it in a thread, or runs its body once (`lru_cache`):
+    # calling it does not block the loop on every call.
+    exempt: bool = False
+    returns: Ref | None = None
+    evidence: str | None = None  # the first blocking API this function calls itself
+    uses: list[Use] = field(default_factory=list)
+    # Objects already reported in the per-file pass, by rule code, and objects whose methods are
+    # awaited (async).
+    reported: dict[str, set[str]] = field(default_factory=dict)
+    async_objects: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class ModuleFacts:
+    functions: dict[str, FunctionFacts] = field(default_factory=dict)
+    bindings: dict[str, Ref] = field(default_factory=dict)  # module-level name -> type
+    classes: set[str] = field(default_factory=set)  # local qualified class names
+    bases: dict[str, list[str]] = field(default_factory=dict)  # class -> qualified base classes
+    attributes: dict[str, dict[str, Ref]] = field(default_factory=dict)  # class -> `self.x` -> type
+
+
+@dataclass
+class Frame:
+    facts: FunctionFacts
+    class_name: str | None  # the qualified class of a method
+    self_name: str | None  # the first parameter of a method
+    locals: dict[str, Ref | None] = field(default_factory=dict)
+    functions: dict[str, str] = field(default_factory=dict)  # nested defs: name -> qualname
+    lambdas: int = 0
+    # Decorators and parameter defaults run where the function is defined, not when it is called.
+    body: cst.CSTNode | None = None
+    in_body: bool = False
+    globals: set[str] = field(default_factory=set)
+    # Depth of `if <global> is None:` blocks: lazy one-time initialisation, not per-call I/O.
+    lazy_init: int = 0
+    # Findings a rule holds back until the function ends, by rule code.
+    pending: dict[str, list[tuple[cst.CSTNode, cst.CSTNode | None, str, Use, Blocking]]] = field(
+        default_factory=dict)
+
+
+def facts_key(options: Mapping[str, Any]) -> str:
+    """The summary extras key of the facts a scan with these options records. The options that
+    change what a scan sees (extra blocking APIs, session dependencies) are part of the key."""
+    extended = {name: sorted(set(options.get(name, ()))) for name in OPTIONS if options.get(name)}
+    return f"{FACTS_KEY}:{json.dumps(extended, sort_keys=True)}" if extended else FACTS_KEY
+
+
+def is_external(qualified: str) -> bool:
+    return qualified.split(".", 1)[0] in _EXTERNAL_ROOTS
+
+
+def _innermost_name(ref: Ref) -> str | None:
+    """The repo name a deferred reference hangs on."""
+    while ref and ref[0] in ("member", "called", "item", "mapping"):
+        ref = ref[1]
+    return ref[1] if ref and ref[0] in ("call", "value", "class") else None
+
+
+def is_deferred(ref: Ref | None) -> bool:
+    if ref is None or ref[0] == "type":
+        return False
+    name = _innermost_name(ref)
+    return name is not None and not is_external(name)
