@@ -9,17 +9,11 @@ import json
 
 import pytest
 
+from reviewer.redaction import mask
 from reviewer.registry import find_rule, load_rules
-from rules.secrets_not_hardcoded._patterns import (
-    TOKEN_FORMATS,
-    credentials_in,
-    find_tokens,
-    is_label,
-    is_placeholder,
-    looks_generated,
-    mask,
-    secret_kind_of_name,
-)
+from rules.secrets_not_hardcoded._formats import TOKEN_FORMATS, find_tokens
+from rules.secrets_not_hardcoded._policy import is_label, is_placeholder, looks_generated, secret_kind_of_name
+from rules.secrets_not_hardcoded._urls import credentials_in
 
 STRIPE_LIVE_KEY = "sk_" + "live_" + "iS2G8NPRVdD53X83RZJzzzzg"
 DB_PASSWORD = "Kp9x2LmQ7vRt"

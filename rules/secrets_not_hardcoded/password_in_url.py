@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from reviewer import lazy_cst as cst
-from rules.secrets_not_hardcoded._patterns import LiteralScanningRule, credentials_in
+from rules.secrets_not_hardcoded._base import LiteralScanningRule
+from rules.secrets_not_hardcoded._urls import credentials_in
 
 
 class PasswordInUrl(LiteralScanningRule):

@@ -6,24 +6,26 @@ from typing import ClassVar
 
 from reviewer import lazy_cst as cst
 from reviewer.redaction import mask
+from reviewer.semantics.signing import signing_key_argument
 from reviewer.syntax import argument, keyword
-from rules.secrets_not_hardcoded._patterns import (
+from rules.secrets_not_hardcoded._base import SecretRule
+from rules.secrets_not_hardcoded._formats import matches_token_format
+from rules.secrets_not_hardcoded._literals import (
     VALUE_WRAPPERS,
-    SecretRule,
-    credential_of_header,
-    credentials_in,
-    is_label,
-    is_placeholder,
     is_plain_literal,
     literal_text,
-    looks_generated,
-    matches_token_format,
-    name_segments,
-    secret_kind_of_name,
-    signing_key_argument,
     target_name,
     unwrap_value,
 )
+from rules.secrets_not_hardcoded._policy import (
+    credential_of_header,
+    is_label,
+    is_placeholder,
+    looks_generated,
+    name_segments,
+    secret_kind_of_name,
+)
+from rules.secrets_not_hardcoded._urls import credentials_in
 
 ENV_READERS = frozenset(
     {"os.getenv", "os.environ.get", "os.environ.setdefault", "os.putenv", "decouple.config", "decouple.AutoConfig"}

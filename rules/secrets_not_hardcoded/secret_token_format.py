@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from reviewer import lazy_cst as cst
 from reviewer.redaction import mask
-from rules.secrets_not_hardcoded._patterns import LiteralScanningRule, find_tokens
+from rules.secrets_not_hardcoded._base import LiteralScanningRule
+from rules.secrets_not_hardcoded._formats import find_tokens
 
 
 class SecretTokenFormat(LiteralScanningRule):
@@ -19,7 +20,7 @@ class SecretTokenFormat(LiteralScanningRule):
     PyPI tokens, Telegram bot tokens, Azure storage keys, PEM private key blocks and JWTs. The
     message names the kind and shows only the format's public prefix (`sk_live_****`).
 
-    The placeholder policy (documented in full in `rules/_secret_patterns.py`) leaves out values
+    The placeholder policy (documented in full in `rules/secrets_not_hardcoded/_policy.py`) leaves out values
     that are obviously not real: words such as `example`, `test`, `dummy`, `your`, `changeme`,
     `xxxx` inside the token (AWS's documented `AKIAIOSFODNN7EXAMPLE`), bodies too regular to be
     random (`ghp_aaaa...`, `...123456789...`), the jwt.io sample token, Stripe test and publishable

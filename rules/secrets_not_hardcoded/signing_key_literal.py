@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from reviewer import lazy_cst as cst
 from reviewer.redaction import mask
-from rules.secrets_not_hardcoded._patterns import (
-    PUBLIC_VALUE,
-    SecretRule,
-    is_placeholder,
-    is_plain_literal,
-    literal_text,
-    looks_generated,
-    secret_kind_of_name,
-    signing_key_argument,
-    unwrap_value,
-)
+from reviewer.semantics.signing import signing_key_argument
+from rules.secrets_not_hardcoded._base import SecretRule
+from rules.secrets_not_hardcoded._literals import is_plain_literal, literal_text, unwrap_value
+from rules.secrets_not_hardcoded._policy import PUBLIC_VALUE, is_placeholder, looks_generated, secret_kind_of_name
 
 
 class SigningKeyLiteral(SecretRule):
