@@ -21,8 +21,15 @@ from reviewer.semantics.fastapi.annotations import (
     type_ref,
 )
 from reviewer.semantics.fastapi.index import EndpointIndex
+from reviewer.semantics.fastapi.module_level import (
+    is_type_alias,
+    record_class,
+    record_module_binding,
+    record_module_level,
+    record_router,
+    value_of,
+)
 from reviewer.semantics.fastapi.records import (
-    DATACLASS_DECORATORS,
     FACTS_KEY,
     HTTP_DECORATORS,
     JSON_PARSERS,
@@ -37,7 +44,6 @@ from reviewer.semantics.fastapi.records import (
     Parameter,
     RawRead,
     RouteDecl,
-    RouterDecl,
 )
 from reviewer.semantics.names import NameResolver, dotted_name
 from reviewer.syntax import argument, keyword, string_value
@@ -68,7 +74,7 @@ class FastAPIFacts(Facts):
         if _ROUTING_TEXT.search(context.source):
             self._collector = _Collector(self.module, context.resolver, context)
         else:
-            _record_module_level(context.tree.body, self.module, context.resolver, summary.module)
+            record_module_level(context.tree.body, self.module, context.resolver, summary.module)
 
     def fail(self, error: Exception) -> None:
         """Half-collected facts would tell the repository pass wrong things: none are kept."""
@@ -87,94 +93,6 @@ class FastAPIFacts(Facts):
     @classmethod
     def report_fields(cls, model: EndpointIndex) -> dict[str, Any]:
         return {"endpoints": model.records()}
-
-
-def _record_module_level(body: Sequence[cst.CSTNode], facts: ModuleFacts, resolver: NameResolver, prefix: str) -> None:
-    """Classes and module-level bindings without a full walk: enough for a module that holds no
-    routing code to tell what its names are (models, router classes, type aliases, re-exports)."""
-    for statement in body:
-        if isinstance(statement, cst.ClassDef):
-            qualname = f"{prefix}.{statement.name.value}" if prefix else statement.name.value
-            _record_class(facts, resolver.qualify, qualname, statement)
-            inner = statement.body.body if isinstance(statement.body, cst.IndentedBlock) else ()
-            _record_module_level([s for s in inner if isinstance(s, cst.ClassDef)], facts, resolver, qualname)
-        elif isinstance(statement, cst.SimpleStatementLine) and prefix == facts.module:
-            for small in statement.body:
-                _record_module_statement(small, facts, resolver.qualify)
-        elif isinstance(statement, (cst.If, cst.Try)):
-            blocks = [statement.body, *(h.body for h in getattr(statement, "handlers", ()))]
-            orelse = statement.orelse
-            if orelse is not None:
-                blocks.append(orelse.body if not isinstance(orelse, cst.If) else cst.IndentedBlock(body=[orelse]))
-            for block in blocks:
-                if isinstance(block, cst.IndentedBlock):
-                    _record_module_level(block.body, facts, resolver, prefix)
-
-
-Qualify = Callable[["cst.BaseExpression"], "str | None"]
-
-
-def _record_module_statement(small: cst.BaseSmallStatement, facts: ModuleFacts, qualify: Qualify) -> None:
-    def qualname(name: str) -> str:
-        return f"{facts.module}.{name}" if facts.module else name
-
-    if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
-        _record_module_binding(facts, qualify, qualname(small.targets[0].target.value), small.value)
-    elif isinstance(small, cst.AnnAssign) and small.value is not None and isinstance(small.target, cst.Name):
-        if _is_type_alias(small, qualify):
-            facts.type_aliases[qualname(small.target.value)] = type_ref(small.value, qualify)
-        else:
-            _record_module_binding(facts, qualify, qualname(small.target.value), small.value)
-    elif isinstance(small, cst.TypeAlias):
-        facts.type_aliases[qualname(small.name.value)] = type_ref(small.value, qualify)
-
-
-def _record_class(facts: ModuleFacts, qualify: Qualify, qualname: str, node: cst.ClassDef) -> None:
-    facts.classes[qualname] = tuple(q for q in (qualify(b.value) or dotted_name(b.value) for b in node.bases) if q)
-    for decorator in node.decorators:
-        expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
-        if qualify(expr) in DATACLASS_DECORATORS:
-            facts.dataclasses.add(qualname)
-
-
-def _is_type_alias(node: cst.AnnAssign, qualify: Qualify) -> bool:
-    return qualify(node.annotation.annotation) in ("typing.TypeAlias", "typing_extensions.TypeAlias")
-
-
-def _record_module_binding(facts: ModuleFacts, qualify: Qualify, qualname: str, value: cst.BaseExpression) -> None:
-    """`JSON = dict[str, Any]` (a type alias), `router = users.router` (an alias),
-    `router = APIRouter()` / `APIRouter = make_router_class()` (a call, maybe a router)."""
-    is_union = isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.BitOr)
-    if isinstance(value, cst.Subscript) or is_union:
-        facts.type_aliases[qualname] = type_ref(value, qualify)
-    elif isinstance(value, (cst.Name, cst.Attribute)):
-        target = qualify(value)
-        if target:
-            facts.assignments[qualname] = target
-    elif isinstance(value, cst.Call):
-        _record_router(facts, qualify, qualname, value)
-        callee = qualify(value.func)
-        if callee:
-            facts.assignments[qualname] = callee
-            facts.called.add(qualname)
-
-
-def _record_router(facts: ModuleFacts, qualify: Qualify, key: str, call: cst.Call) -> bool:
-    """Record every `x = SomeCall(...)` as a possible router; the repository pass decides."""
-    factory = qualify(call.func)
-    if factory is None:
-        return False
-    prefix, known = literal_path(_value(keyword(call, "prefix")))
-    facts.routers.append(
-        RouterDecl(
-            key=key,
-            factory=factory,
-            prefix=prefix,
-            prefix_known=known,
-            dependencies=dependencies_in(_value(keyword(call, "dependencies")), qualify),
-        )
-    )
-    return True
 
 
 class _FunctionState:
@@ -255,7 +173,7 @@ class _Collector(BatchedVisitor):
     # classes and functions --------------------------------------------------------------------
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        _record_class(self.facts, self.qualify, self._qualname(node.name.value), node)
+        record_class(self.facts, self.qualify, self._qualname(node.name.value), node)
         self._scope.append(node.name.value)
         self._classes.append(True)
 
@@ -331,7 +249,7 @@ class _Collector(BatchedVisitor):
                 methods=methods,
                 path=string_value(path.value),
                 function=function,
-                dependencies=dependencies_in(_value(keyword(decorator, "dependencies")), self.qualify),
+                dependencies=dependencies_in(value_of(keyword(decorator, "dependencies")), self.qualify),
             )
         )
 
@@ -346,7 +264,7 @@ class _Collector(BatchedVisitor):
         node = original_node
         if node.value is None:
             return
-        if _is_type_alias(node, self.qualify) and isinstance(node.target, cst.Name) and not self._functions:
+        if is_type_alias(node, self.qualify) and isinstance(node.target, cst.Name) and not self._functions:
             self.facts.type_aliases[self._qualname(node.target.value)] = type_ref(node.value, self.qualify)
             return
         self._assign(node.target, node.value)
@@ -370,10 +288,10 @@ class _Collector(BatchedVisitor):
                     self._functions[-1].routers[name] = key
             return
         if not self._classes:
-            _record_module_binding(self.facts, self.qualify, self._qualname(name), value)
+            record_module_binding(self.facts, self.qualify, self._qualname(name), value)
 
     def _record_router(self, key: str, call: cst.Call) -> bool:
-        return _record_router(self.facts, self.qualify, key, call)
+        return record_router(self.facts, self.qualify, key, call)
 
     # calls ------------------------------------------------------------------------------------
 
@@ -397,11 +315,11 @@ class _Collector(BatchedVisitor):
 
     def _include(self, node: cst.Call, child_arg: cst.Arg | None, prefix_arg: cst.Arg | None) -> None:
         assert isinstance(node.func, cst.Attribute)
-        child = _value(child_arg)
+        child = value_of(child_arg)
         is_call = isinstance(child, cst.Call)
         if isinstance(child, cst.Call):
             child = child.func
-        prefix, known = literal_path(_value(prefix_arg))
+        prefix, known = literal_path(value_of(prefix_arg))
         self.facts.inclusions.append(
             Inclusion(
                 parent=self.qualify(node.func.value),
@@ -409,7 +327,7 @@ class _Collector(BatchedVisitor):
                 prefix=prefix,
                 prefix_known=known,
                 child_is_call=is_call,
-                dependencies=dependencies_in(_value(keyword(node, "dependencies")), self.qualify),
+                dependencies=dependencies_in(value_of(keyword(node, "dependencies")), self.qualify),
             )
         )
 
@@ -426,7 +344,7 @@ class _Collector(BatchedVisitor):
                 methods=methods,
                 path=string_value(path.value),
                 function=self.qualify(endpoint.value),
-                dependencies=dependencies_in(_value(keyword(node, "dependencies")), self.qualify),
+                dependencies=dependencies_in(value_of(keyword(node, "dependencies")), self.qualify),
             )
         )
 
@@ -526,10 +444,6 @@ def _parameter_parsed(payload: cst.BaseExpression, params: set[str]) -> str | No
     if isinstance(payload, cst.BooleanOperation):
         payload = payload.left
     return payload.value if isinstance(payload, cst.Name) and payload.value in params else None
-
-
-def _value(arg: cst.Arg | None) -> cst.BaseExpression | None:
-    return arg.value if arg is not None else None
 
 
 def _methods_of(arg: cst.Arg | None) -> tuple[str, ...]:

@@ -1,0 +1,118 @@
+"""A module's names without a walk: its classes (and their bases), type aliases, module-level
+bindings and routers. Enough for the repository pass to tell what a name of a module that holds
+no routing code is (a model, a router class, a type alias, a re-export), and the part of the
+collector that records the same at module level when it walks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from reviewer import lazy_cst as cst
+from reviewer.semantics.fastapi.annotations import (
+    dependencies_in,
+    literal_path,
+    type_ref,
+)
+from reviewer.semantics.fastapi.records import (
+    DATACLASS_DECORATORS,
+    ModuleFacts,
+    RouterDecl,
+)
+from reviewer.semantics.names import NameResolver, dotted_name
+from reviewer.syntax import keyword
+
+if TYPE_CHECKING:
+    pass
+
+
+def record_module_level(body: Sequence[cst.CSTNode], facts: ModuleFacts, resolver: NameResolver, prefix: str) -> None:
+    """Classes and module-level bindings without a full walk: enough for a module that holds no
+    routing code to tell what its names are (models, router classes, type aliases, re-exports)."""
+    for statement in body:
+        if isinstance(statement, cst.ClassDef):
+            qualname = f"{prefix}.{statement.name.value}" if prefix else statement.name.value
+            record_class(facts, resolver.qualify, qualname, statement)
+            inner = statement.body.body if isinstance(statement.body, cst.IndentedBlock) else ()
+            record_module_level([s for s in inner if isinstance(s, cst.ClassDef)], facts, resolver, qualname)
+        elif isinstance(statement, cst.SimpleStatementLine) and prefix == facts.module:
+            for small in statement.body:
+                record_module_statement(small, facts, resolver.qualify)
+        elif isinstance(statement, (cst.If, cst.Try)):
+            blocks = [statement.body, *(h.body for h in getattr(statement, "handlers", ()))]
+            orelse = statement.orelse
+            if orelse is not None:
+                blocks.append(orelse.body if not isinstance(orelse, cst.If) else cst.IndentedBlock(body=[orelse]))
+            for block in blocks:
+                if isinstance(block, cst.IndentedBlock):
+                    record_module_level(block.body, facts, resolver, prefix)
+
+
+Qualify = Callable[["cst.BaseExpression"], "str | None"]
+
+
+def record_module_statement(small: cst.BaseSmallStatement, facts: ModuleFacts, qualify: Qualify) -> None:
+    def qualname(name: str) -> str:
+        return f"{facts.module}.{name}" if facts.module else name
+
+    if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+        record_module_binding(facts, qualify, qualname(small.targets[0].target.value), small.value)
+    elif isinstance(small, cst.AnnAssign) and small.value is not None and isinstance(small.target, cst.Name):
+        if is_type_alias(small, qualify):
+            facts.type_aliases[qualname(small.target.value)] = type_ref(small.value, qualify)
+        else:
+            record_module_binding(facts, qualify, qualname(small.target.value), small.value)
+    elif isinstance(small, cst.TypeAlias):
+        facts.type_aliases[qualname(small.name.value)] = type_ref(small.value, qualify)
+
+
+def record_class(facts: ModuleFacts, qualify: Qualify, qualname: str, node: cst.ClassDef) -> None:
+    facts.classes[qualname] = tuple(q for q in (qualify(b.value) or dotted_name(b.value) for b in node.bases) if q)
+    for decorator in node.decorators:
+        expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+        if qualify(expr) in DATACLASS_DECORATORS:
+            facts.dataclasses.add(qualname)
+
+
+def is_type_alias(node: cst.AnnAssign, qualify: Qualify) -> bool:
+    return qualify(node.annotation.annotation) in ("typing.TypeAlias", "typing_extensions.TypeAlias")
+
+
+def record_module_binding(facts: ModuleFacts, qualify: Qualify, qualname: str, value: cst.BaseExpression) -> None:
+    """`JSON = dict[str, Any]` (a type alias), `router = users.router` (an alias),
+    `router = APIRouter()` / `APIRouter = make_router_class()` (a call, maybe a router)."""
+    is_union = isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.BitOr)
+    if isinstance(value, cst.Subscript) or is_union:
+        facts.type_aliases[qualname] = type_ref(value, qualify)
+    elif isinstance(value, (cst.Name, cst.Attribute)):
+        target = qualify(value)
+        if target:
+            facts.assignments[qualname] = target
+    elif isinstance(value, cst.Call):
+        record_router(facts, qualify, qualname, value)
+        callee = qualify(value.func)
+        if callee:
+            facts.assignments[qualname] = callee
+            facts.called.add(qualname)
+
+
+def record_router(facts: ModuleFacts, qualify: Qualify, key: str, call: cst.Call) -> bool:
+    """Record every `x = SomeCall(...)` as a possible router; the repository pass decides."""
+    factory = qualify(call.func)
+    if factory is None:
+        return False
+    prefix, known = literal_path(value_of(keyword(call, "prefix")))
+    facts.routers.append(
+        RouterDecl(
+            key=key,
+            factory=factory,
+            prefix=prefix,
+            prefix_known=known,
+            dependencies=dependencies_in(value_of(keyword(call, "dependencies")), qualify),
+        )
+    )
+    return True
+
+
+def value_of(arg: cst.Arg | None) -> cst.BaseExpression | None:
+    return arg.value if arg is not None else None
