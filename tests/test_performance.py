@@ -154,10 +154,10 @@ def test_repository_pass_indexes_are_built_once_per_run(monkeypatch):
     from reviewer.config import Config
     from reviewer.registry import load_rules
     from reviewer.semantics.fastapi import index as endpoints
-    from rules.async_io import _repo_types as _async_scan
+    from rules.async_io import _repo_types
 
     built = {"endpoints": 0, "types": 0}
-    real_index, real_types = endpoints.EndpointIndex.__init__, _async_scan.RepoTypes.__init__
+    real_index, real_types = endpoints.EndpointIndex.__init__, _repo_types.RepoTypes.__init__
 
     def count_index(self, *args, **kwargs):
         built["endpoints"] += 1
@@ -168,7 +168,7 @@ def test_repository_pass_indexes_are_built_once_per_run(monkeypatch):
         real_types(self, *args, **kwargs)
 
     monkeypatch.setattr(endpoints.EndpointIndex, "__init__", count_index)
-    monkeypatch.setattr(_async_scan.RepoTypes, "__init__", count_types)
+    monkeypatch.setattr(_repo_types.RepoTypes, "__init__", count_types)
     sample = Path(__file__).resolve().parent.parent / "fixtures" / "sample_app"
     run = engine.run([sample], Config(), load_rules(), jobs=1, use_cache=False, cwd=sample.parent)
     assert {"RVW301", "RVW302", "RVW403"} <= {f.code for f in run.findings}

@@ -1,0 +1,14 @@
+"""What code means, shared by every rule and ignorant of them: the semantic layer.
+
+- `names`: imports, aliases and qualified names (`r.get` is `requests.get`);
+- `calls`: the repository's functions and the calls they make, over module summaries;
+- `flow`: value flow inside a function: sources, sanitizers, trust, the strings values build,
+  and what reaches a sink (the taint API a rule uses in a few lines: `flow.taint`);
+- `fastapi`: applications, routers, routes, parameters, dependencies, raw reads of the request;
+- `sql`: where SQL goes and what reaches it (a domain of `flow`), and SQL text parsed with sqlglot;
+- `blocking`: blocking I/O APIs and their async counterparts;
+- `signing`: calls that take a signing or encryption key.
+
+Per-file facts join the engine's single walk through `reviewer.facts.Facts` (a rule requires
+them); repository-wide models are built once per run from module summaries.
+"""
