@@ -239,12 +239,64 @@ def test_placeholders_by_policy(value: str) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["super secret jwt secret", "hunter22", "09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7",
-     "Xq7!pLm2#rT9", "supersecret", "MyPassword", "polar123456789", "mysecretkey",
-     "super_secure_fintech_jwt_secret_for_app", "ai-radio-secret-key"],
+    ["hunter22", "09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7", "Xq7!pLm2#rT9", "MyPassword",
+     "polar123456789", "supersecret", "mysecretkey", "super_secure_fintech_jwt_secret_for_app", "ai-radio-secret-key"],
 )
 def test_real_looking_values_are_not_placeholders(value: str) -> None:
     assert not is_placeholder(value) and not is_label(value)
+
+
+WORDS_SETTINGS = """\
+from pydantic_settings import BaseSettings
+
+
+class Settings(BaseSettings):
+    JWT_SECRET: str = "super secret jwt secret"
+    SIGNING_KEY: str = "mysecretkey"
+    API_TOKEN: str = "ai-radio-secret-key"
+    ENCRYPTION_KEY: str = "r3d1s-Pr0d-2024-k3y"
+    DATABASE_PASSWORD: str = "supersecret"
+    SMTP_PASSWORD: str = "letmein"
+"""
+
+
+def test_keys_and_tokens_made_of_words_are_not_leaked_secrets_but_passwords_may_be(write, check_json) -> None:
+    """A key or token is generated, so one made of plain words is a name or a placeholder (a
+    default that works live is an insecure configuration, not a leaked credential); a password is
+    chosen by a person and may be plain words."""
+    write({"app/settings.py": WORDS_SETTINGS})
+    _, report = check_json(".")
+    assert sorted((f["line"], f["code"]) for f in report["findings"]) == [(8, "RVW102"), (9, "RVW102"), (10, "RVW102")]
+
+
+@pytest.mark.parametrize(
+    ("value", "name"),
+    [
+        (".types", "Foo_AzureSecret"),
+        ("..client.types", "BearerToken"),
+        (r"[!#$%&'*+.^_`|~A-Za-z0-9-]+", "TOKEN_PATTERN"),
+        (r"^\\d{6}$", "otp_token"),
+        ("DONE!", "termination_token"),
+        ("Checking saved credentials", "list_credentials"),
+    ],
+)
+def test_module_paths_regular_expressions_sentinels_and_text_are_labels(value: str, name: str) -> None:
+    assert is_label(value, name)
+
+
+LABEL_TABLES = """\
+ROLES = {"text": "textbox", "email": "textbox", "password": "textbox", "submit": "button"}
+RESPONSE_MODES = {"code": "query", "code id_token": "fragment", "code token": "fragment"}
+SECRETS = {"username": "admin", "password": "Xq7!pLm2#rT9"}
+POSTHOG_API_KEY = "phc_OcwKamvVT5QCgASAkv6Sk1vnvBCovXCDKJPukNApioW"
+ENCRYPTOR_AES_SECRET_KEY = "fillmein"
+"""
+
+
+def test_label_tables_public_keys_and_self_described_placeholders_are_not_secrets(write, check_json) -> None:
+    write({"app/tables.py": LABEL_TABLES})
+    _, report = check_json(".")
+    assert [(f["line"], f["code"]) for f in report["findings"]] == [(3, "RVW102")]
 
 
 @pytest.mark.parametrize(

@@ -52,7 +52,7 @@ _TEMPLATE_PART = re.compile(r"\$\{[^}]*\}|\{\{[^}]*\}\}|%\([^)]*\)[sdr]|<[A-Za-z
 
 
 PUBLIC_VALUE = re.compile(
-    r"^(?:pk_(?:live|test)_|-----BEGIN (?:RSA |EC )?PUBLIC KEY-----|-----BEGIN CERTIFICATE-----|"
+    r"^(?:pk_(?:live|test)_|phc_[A-Za-z0-9]{20,}$|-----BEGIN (?:RSA |EC )?PUBLIC KEY-----|-----BEGIN CERTIFICATE-----|"
     r"ssh-(?:rsa|ed25519|dss) AAAA|ecdsa-sha2-\S+ AAAA|https?://[0-9a-f]{32}@[^/\s]*sentry)"
 )
 
@@ -288,6 +288,21 @@ _CAMEL_IDENTIFIER = re.compile(r"^[a-z]+(?:[A-Z][a-z0-9]+)+$")
 _AUTH_SCHEMES = re.compile(r"^(?:Bearer|Basic|Token|Bot|ApiKey|Api-Key|JWT|Digest)\s+", re.IGNORECASE)
 
 
+# A relative or dotted module path: `".types"` in a generated lazy-import table.
+_MODULE_PATH = re.compile(r"^\.+[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
+# A regular expression: a character class with a range, a class escape, a group extension.
+_REGEX_SHAPE = re.compile(r"\[[^\]]*[A-Za-z0-9]-[A-Za-z0-9][^\]]*\]|\\[dwsDWSbB]|\(\?[:=!<P]")
+# Words and nothing else: letters, joined by `-`, `_` or spaces, maybe ending in punctuation.
+_WORDS = re.compile(r"[A-Za-z]+(?:[-_ ][A-Za-z]+)*[!?.]*")
+
+
+def is_plain_words(value: str) -> bool:
+    """Letters, joined by `-`, `_` or spaces (`"copilot-agent"`, `"create_workspace"`): never a
+    generated credential, which mixes in digits and symbols. A person may choose such a password,
+    a machine never such a key or token."""
+    return bool(_WORDS.fullmatch(value.strip()))
+
+
 def is_label(value: str, name: str = "") -> bool:
     """True when a value bound to `name` (a secret-bearing name) names something instead of
     holding it."""
@@ -297,12 +312,16 @@ def is_label(value: str, name: str = "") -> bool:
         return True
     if re.match(r"^X-[A-Za-z0-9-]+$", stripped) or ENV_NAME.match(stripped):
         return True
-    if re.fullmatch(r"[A-Z]{2,10}", stripped):  # sentinels and modes: `"LDAP"`, `"OIDC"`, `"NONE"`
+    if re.fullmatch(r"[A-Z]{2,10}[!?.]*", stripped):  # sentinels and modes: `"LDAP"`, `"NONE"`, `"DONE!"`
         return True
     if stripped.startswith(("/", "./", "../", "~/")) or re.match(r"^[a-z][a-z0-9+.-]*://", lowered):
         return True
+    if _MODULE_PATH.match(stripped) or _REGEX_SHAPE.search(stripped):
+        return True
     words = stripped.split()
     if len(words) > 1:
+        if all(re.fullmatch(r"[A-Za-z'’]+[.,:;!?]*", word) for word in words):
+            return True  # text for people: `"Checking saved credentials"`
         return any(word.strip(".,:;!?'\"").lower() in _SENTENCE_WORDS for word in words) or stripped[-1] in ".!?:"
     segments = set(name_segments(stripped))
     names_a_secret = bool(segments & SECRET_NOUNS) or ("key" in segments and bool(segments & KEY_QUALIFIERS))

@@ -20,6 +20,7 @@ PLACEHOLDER_WORDS = frozenset(
 # Words that count even inside a longer word (`mysupersecretchangeme`, `testpass`).
 _PLACEHOLDER_INFIXES = (
     "changeme", "changethis", "change_me", "changeit", "placeholder", "replaceme", "redacted", "asdf", "qwerty",
+    "fillmein", "fill_me_in", "fill-me-in",
 )
 
 

@@ -21,6 +21,7 @@ from rules.secrets_not_hardcoded._policy import (
     credential_of_header,
     is_label,
     is_placeholder,
+    is_plain_words,
     looks_generated,
     name_segments,
     secret_kind_of_name,
@@ -34,6 +35,8 @@ STARLETTE_CONFIG = "starlette.config.Config"
 CONSTANT_TIME_COMPARE = frozenset({"hmac.compare_digest", "secrets.compare_digest"})
 ENUM_BASES = frozenset({"enum.Enum", "enum.StrEnum", "enum.IntEnum", "enum.Flag", "enum.IntFlag", "strenum.StrEnum"})
 MIN_SECRET_LENGTH = 3
+# Secrets a person may choose, which may be plain words; keys and tokens are generated.
+HUMAN_CHOSEN = ("password", "passphrase", "passcode", "credentials")
 # Last words of names that hold a user name: a password equal to its user is a default.
 USER_WORDS = frozenset({"user", "username", "login", "usr", "uid"})
 
@@ -136,6 +139,8 @@ class SecretNamedLiteral(SecretRule):
         self._functions = 0
         self._reported: set[cst.CSTNode] = set()
         self._starlette_configs: set[str] = set()
+        # Per enclosing dict literal: the literal values it holds under keys that name no secret.
+        self._tables: list[frozenset[str]] = []
 
     # --- where we are ---
 
@@ -186,9 +191,23 @@ class SecretNamedLiteral(SecretRule):
         if node.default is not None:
             self._check_binding(node.name.value, node.default)
 
+    def visit_Dict(self, node: cst.Dict) -> None:
+        self._tables.append(_shared_values(node, self._extra_names))
+
+    def leave_Dict(self, original_node: cst.Dict) -> None:
+        self._tables.pop()
+
     def visit_DictElement(self, node: cst.DictElement) -> None:
         super().visit_DictElement(node)
-        self._check_binding(literal_text(node.key) if is_plain_literal(node.key) else None, node.value)
+        key = literal_text(node.key) if is_plain_literal(node.key) else None
+        if key is not None and (len(key.split()) > 1 or self._in_label_table(node.value)):
+            return  # `{"code id_token": "fragment"}`, `{"text": "textbox", "password": "textbox"}`
+        self._check_binding(key, node.value)
+
+    def _in_label_table(self, value: cst.BaseExpression) -> bool:
+        """The same literal also stands under a key that names no secret in this dict: the dict
+        maps names to kinds or labels, and the value is one of them."""
+        return bool(self._tables) and is_plain_literal(value) and literal_text(value) in self._tables[-1]
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
         left = node.left
@@ -265,7 +284,7 @@ class SecretNamedLiteral(SecretRule):
         text = literal_text(literal) or ""
         if kind == "Authorization header credential":
             text = credential_of_header(text)
-        if not self._is_plausible_secret(text, name):
+        if not self._is_plausible_secret(text, name, kind):
             return
         if kind.endswith("password") and text in self._user_values[-1]:
             return  # `user = password = "app"`: a development default, like `app:app@localhost`
@@ -276,12 +295,25 @@ class SecretNamedLiteral(SecretRule):
             secret=text,
         )
 
-    def _is_plausible_secret(self, text: str, name: str) -> bool:
+    def _is_plausible_secret(self, text: str, name: str, kind: str) -> bool:
         if len(text.strip()) < MIN_SECRET_LENGTH or is_placeholder(text, self.extra_placeholders):
             return False
         if is_label(text, name):
             return False
+        if is_plain_words(text) and not any(word in kind for word in HUMAN_CHOSEN):
+            return False  # a key or token made of words is a name: `"copilot-agent"`, `"create_workspace"`
         if self.in_test_code and not looks_generated(text):
             return False
         # Known formats and passwords inside URLs are reported by RVW101 and RVW104.
         return not matches_token_format(text) and not credentials_in(text, in_tests=True)
+
+
+def _shared_values(node: cst.Dict, extra_names: list[str]) -> frozenset[str]:
+    """The literal values of `node` under literal keys that name no secret."""
+    found = set()
+    for element in node.elements:
+        if isinstance(element, cst.DictElement) and is_plain_literal(element.key) and is_plain_literal(element.value):
+            key = literal_text(element.key) or ""
+            if secret_kind_of_name(key, extra_names) is None:
+                found.add(literal_text(element.value) or "")
+    return frozenset(found)
