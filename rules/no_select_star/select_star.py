@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reviewer.model import Severity
+from reviewer.semantics.migrations import is_migration
 from reviewer.semantics.sql import SinkUse, star_projections
 from rules._sql_rule import SqlRule
 
@@ -21,7 +22,9 @@ class SelectStar(SqlRule):
 
     Not flagged: `COUNT(*)` and other aggregates, `EXISTS (SELECT * ...)`, stars in subqueries whose
     outer query names its columns, arithmetic (`price * qty`), stars in SQL comments and string
-    literals, and stars in Python strings that are never executed (docstrings, log and error messages).
+    literals, stars in Python strings that are never executed (docstrings, log and error messages),
+    and migrations (an operator runs them once, against the schema of their own revision: copying
+    a table whole is what a data migration does).
 
     ## Why is this bad?
     The result changes shape when a column is added: more data over the wire, wider rows in memory,
@@ -49,6 +52,8 @@ class SelectStar(SqlRule):
     severity = Severity.WARNING
 
     def check_uses(self, uses: Sequence[SinkUse]) -> None:
+        if is_migration(self.context.path, self.context.summary.imports):
+            return
         for use in uses:
             for sql in use.strings or ():
                 for star in star_projections(sql):

@@ -53,6 +53,10 @@ def _union(members: list[TypeRef]) -> TypeRef:
     return TypeRef("union", args=tuple(flat))
 
 
+# The dependency of `Depends(factory()(...))` and the like: a callable the model cannot name.
+INSTANCE_OF_UNKNOWN = "()"
+
+
 def marker_of(node: cst.BaseExpression, qualify: Callable[[cst.BaseExpression], str | None]) -> Marker | None:
     """`Body(...)`, `Query(...)`, `Depends(dep)` ... as a Marker; anything else is None."""
     if not isinstance(node, cst.Call):
@@ -64,7 +68,12 @@ def marker_of(node: cst.BaseExpression, qualify: Callable[[cst.BaseExpression], 
     dependency = None
     if kind in ("Depends", "Security"):
         target = argument(node, 0, "dependency")
-        if target is not None:
+        if target is not None and isinstance(target.value, cst.Call):
+            # `Depends(Getter(...))`: FastAPI calls the instance, so the dependency is the
+            # instance's `__call__`, written `Getter()` here, never `Getter`'s `__init__`.
+            made_by = qualify(target.value.func) or dotted_name(target.value.func)
+            dependency = f"{made_by}()" if made_by else INSTANCE_OF_UNKNOWN
+        elif target is not None:
             dependency = qualify(target.value) or dotted_name(target.value)
     return Marker(kind, embed=embed is not None and is_true(embed.value), dependency=dependency)
 

@@ -322,6 +322,11 @@ class EndpointIndex:
         return names
 
     def _dependency_function(self, name: str) -> Dependency | None:
+        if name.endswith("()"):
+            # An instance made in the marker (`Depends(Getter(...))`): its class's `__call__`.
+            cls = self.resolve(name[:-2]) if name[:-2] else None
+            entry = self.functions.get(f"{cls}.__call__") if cls in self._classes else None
+            return Dependency(entry[0], entry[1]) if entry else None
         target = self.resolve(name)
         if target is None:
             return None

@@ -15,6 +15,7 @@ from reviewer.semantics.flow.knowledge import ENUM_BASES
 from reviewer.semantics.flow.syntax import argument_for, body_of, directly_in_class, is_constant_expression
 from reviewer.semantics.flow.trust import TRUSTED, UNKNOWN, Trust
 from reviewer.semantics.flow.values import Env, Value
+from reviewer.semantics.migrations import is_migration
 from reviewer.semantics.names import NameResolver
 from reviewer.traversal import Visitor, visit
 
@@ -160,10 +161,9 @@ class FileFlows:
         """Only callable from this module: a `_private` function, or any function of a
         migration or script, which nothing imports."""
         path = self.context.path
-        defined = self.context.summary.imports.defined
-        is_migration = {"revision", "upgrade"} <= defined
         is_script = any(part in path.split("/") for part in ("migrations", "versions", "alembic", "scripts"))
-        return function.name.value.startswith("_") or is_script or is_migration
+        migration = is_migration(path, self.context.summary.imports)
+        return function.name.value.startswith("_") or is_script or migration
 
 
 def flows_for(context: FileContext, domain: Callable[[FunctionFlow], Domain]) -> FileFlows:

@@ -1,0 +1,20 @@
+"""Schema migrations: code an operator runs once, against the schema of its revision.
+
+An Alembic revision module defines `revision` and `upgrade` at module level; migrations of other
+tools (and hand-rolled ones) sit under a `migrations` or `alembic` directory's `versions`."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from reviewer.semantics.names import ImportTable
+
+_MIGRATION_DIRECTORIES = frozenset({"migrations", "alembic", "_migrations"})
+
+
+def is_migration(path: str, imports: ImportTable) -> bool:
+    """Whether the module at `path` (with its import table) is a migration."""
+    if {"revision", "upgrade"} <= imports.defined:
+        return True
+    parts = PurePosixPath(path).parts[:-1]
+    return "versions" in parts and any(part in _MIGRATION_DIRECTORIES for part in parts)
