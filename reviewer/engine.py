@@ -223,10 +223,14 @@ def _run(
         summaries = [r.summary for r in results if r.summary is not None]
         extras: dict[str, Any] = {}
         shared: dict[str, Any] = {}
+        withdrawn: set[int] = set()
+        by_code: dict[str, list[Finding]] = {}
+        for finding in findings:
+            by_code.setdefault(finding.code, []).append(finding)
         for rule in rules:
             if rule.check_repo.__func__ is Rule.check_repo.__func__:  # type: ignore[attr-defined]
                 continue
-            repo = RepoContext(rule, summaries, options[rule.code], shared)
+            repo = RepoContext(rule, summaries, options[rule.code], shared, by_code.get(rule.code, []))
             try:
                 rule.check_repo(repo)
             except Exception as error:  # noqa: BLE001 - a rule bug is reported, the run goes on
@@ -240,11 +244,14 @@ def _run(
                 continue
             findings.extend(repo.findings)
             extras.update(repo.extras)
+            withdrawn.update(id(finding) for finding in repo.withdrawn)
             if repo.applicable:
                 applicable.add(rule.checklist)
 
         for kind, model in shared.get(FACTS_MODELS, {}).items():
             extras.update(kind.report_fields(model))
+        if withdrawn:
+            findings = [finding for finding in findings if id(finding) not in withdrawn]
         # Suppressed findings' secrets are masked too: a suppression accepts a finding, it does
         # not make its value fit to print.
         secrets = Secrets(finding.secret for finding in findings if finding.secret)

@@ -14,7 +14,7 @@ read any analysis.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from reviewer.traversal import BatchedVisitor
 
@@ -22,6 +22,15 @@ if TYPE_CHECKING:
     from reviewer.rule import FileContext
     from reviewer.semantics.calls import ModuleIndex
     from reviewer.summary import ModuleSummary
+
+
+class RepositoryView(Protocol):
+    """What a repository model is built from (the engine's `RepoContext` is one)."""
+
+    summaries: Sequence[ModuleSummary]
+    index: ModuleIndex
+
+    def facts(self, kind: type[Facts]) -> Any: ...
 
 
 class FactsUnavailable(Exception):
@@ -62,9 +71,11 @@ class Facts(BatchedVisitor):
         self.context.analyses[type(self)] = None
 
     @classmethod
-    def repository(cls, summaries: Sequence[ModuleSummary], index: ModuleIndex) -> Any:
+    def repository(cls, repo: RepositoryView) -> Any:
         """The analysis over the whole repository, from the facts its files recorded in their
-        summaries; built once per run, when a rule's `check_repo` first asks for it."""
+        summaries (`repo.summaries`, `repo.index`); built once per run, when a rule's
+        `check_repo` first asks for it. It may build on another analysis's model:
+        `repo.facts(OtherFacts)`."""
         return None
 
     @classmethod

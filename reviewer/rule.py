@@ -293,6 +293,7 @@ class RepoContext:
         summaries: Sequence[ModuleSummary],
         options: Mapping[str, Any],
         shared: dict[str, Any] | None = None,
+        file_findings: Sequence[Finding] = (),
     ) -> None:
         from reviewer.semantics.calls import ModuleIndex
 
@@ -310,17 +311,25 @@ class RepoContext:
         self.index: ModuleIndex = index
         # Run-level data a rule publishes for reports, keyed by report field.
         self.extras: dict[str, Any] = {}
+        # This rule's findings from the per-file pass; one the repository shows to be wrong
+        # (in code that never serves a request, say) is withdrawn with `withdraw`.
+        self.file_findings: Sequence[Finding] = file_findings
+        self.withdrawn: list[Finding] = []
 
     def facts(self, kind: type[Facts]) -> Any:
         """The repository-wide model of the analysis `kind` (`Facts.repository`), built once per
         run however many rules ask (the engine puts its report fields into the run's reports)."""
         models = self.shared.setdefault(FACTS_MODELS, {})
         if kind not in models:
-            models[kind] = kind.repository(self.summaries, self.index)
+            models[kind] = kind.repository(self)
         return models[kind]
 
     def mark_applicable(self) -> None:
         self.applicable = True
+
+    def withdraw(self, finding: Finding) -> None:
+        """Take back one of this rule's per-file findings (`file_findings`)."""
+        self.withdrawn.append(finding)
 
     def report(
         self,

@@ -159,10 +159,11 @@ def test_summaries_stay_picklable_and_small() -> None:
     assert len(data) < 40 * len(source)
 
 
-def test_cached_run_reports_the_same_repository_findings(tmp_path: Path) -> None:
-    app = tmp_path / "chain_app"
-    for file in (FIXTURES / "chain_app").rglob("*.py"):
-        target = app / file.relative_to(FIXTURES / "chain_app")
+@pytest.mark.parametrize("fixture", ["chain_app", "serving_paths_app"])
+def test_cached_run_reports_the_same_repository_findings(tmp_path: Path, fixture: str) -> None:
+    app = tmp_path / fixture
+    for file in (FIXTURES / fixture).rglob("*.py"):
+        target = app / file.relative_to(FIXTURES / fixture)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(file.read_bytes())
     cold = check(app, use_cache=True)

@@ -1,6 +1,7 @@
 """A witness for third-party rules: a plugin written only against the README's API (`Rule`,
 `self.qualify`, `self.report`, options, `check_repo` with summary extras, the flow analysis's
-taint API, `reviewer.testing.check_fixture`), installed through the `backend_reviewer.rules`
+taint API, the serving-path model and withdrawing a finding, `reviewer.testing.check_fixture`),
+installed through the `backend_reviewer.rules`
 entry-point group as a package would be, and run by the command line."""
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import libcst as cst
 from reviewer.model import Severity
 from reviewer.rule import Rule
 from reviewer.semantics.flow import USER, Sink, TaintSpec, flows_in
+from reviewer.semantics.serving import EntryPointFacts
 
 SHELL = TaintSpec(sinks=(Sink("subprocess.run", 0, "args"), Sink("os.system", 0, "command")))
 
@@ -83,6 +85,41 @@ class DuplicateRouteNames(Rule):
                 seen.setdefault(name, summary.path)
 
 
+class SleepWhileServing(Rule):
+    """`time.sleep` in a coroutine: reported where the file shows it, withdrawn where the
+    repository shows that only start-up or command-line code runs the coroutine."""
+
+    code = "ACME401"
+    name = "sleep-while-serving"
+    checklist = "async-io"
+    requires = (EntryPointFacts,)
+
+    def __init__(self, context, options) -> None:
+        super().__init__(context, options)
+        self.functions = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.append(node.name.value)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.functions.pop()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.functions and self.qualify(node.func) == "time.sleep":
+            self.report(node, "`time.sleep` blocks the event loop")
+            where = self.context.summary.extras.setdefault(self.code, {})
+            where[self.context.span(node).line] = f"{self.context.module}.{self.functions[-1]}"
+
+    @classmethod
+    def check_repo(cls, repo) -> None:
+        serving = repo.facts(EntryPointFacts)
+        functions = {summary.path: summary.extras.get(cls.code, {}) for summary in repo.summaries}
+        for finding in repo.file_findings:
+            function = functions[finding.path].get(finding.span.line)
+            if serving.is_serving(function) is False:
+                repo.withdraw(finding)
+
+
 def repo_span(line: int):
     from reviewer.model import Span
 
@@ -114,6 +151,20 @@ async def run(request: Request, name: str):
 
 def helper(path: str) -> None:
     os.system(f"cat {path}")
+
+
+import time
+
+
+@app.on_event("startup")
+async def warm_up():
+    time.sleep(1)
+
+
+@app.get("/slow")
+async def slow():
+    # expect: ACME401
+    time.sleep(1)
 '''
 
 
@@ -135,7 +186,7 @@ def plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_a_plugin_registered_by_entry_point_is_loaded_with_the_built_in_rules(plugin: Path) -> None:
     codes = [rule.code for rule in load_rules()]
-    assert {"ACME101", "ACME201", "ACME301"} <= set(codes) and "RVW501" in codes
+    assert {"ACME101", "ACME201", "ACME301", "ACME401"} <= set(codes) and "RVW501" in codes
     assert codes == sorted(codes)
 
 
@@ -143,12 +194,13 @@ def test_check_fixture_runs_a_plugin_against_its_expectations(plugin: Path, tmp_
     fixture = tmp_path / "fixtures" / "acme_app.py"
     fixture.parent.mkdir()
     fixture.write_text(APP, encoding="utf-8")
-    outcome = check_fixture(fixture, load_rules(), select=["ACME1", "ACME2"])
+    outcome = check_fixture(fixture, load_rules(), select=["ACME1", "ACME2", "ACME4"])
     assert outcome.errors == []
     assert outcome.actual == outcome.expected == {
         ("acme_app.py", 9, "ACME101"),
         ("acme_app.py", 17, "ACME201"),
         ("acme_app.py", 20, "ACME201"),
+        ("acme_app.py", 38, "ACME401"),
     }
 
 
@@ -168,6 +220,8 @@ def test_the_command_line_runs_a_plugin_with_options_flow_steps_and_a_repository
         ("app/dev.py", 17, "ACME201"),
         ("app/dev.py", 20, "ACME201"),
         ("app/main.py", 1, "ACME301"),
+        ("app/main.py", 38, "ACME401"),
+        ("app/dev.py", 38, "ACME401"),
     }
     assert findings[("app/main.py", 17, "ACME201")] == (
         "request data reaches `subprocess.run`: route parameter `request` -> assigned to `command` "

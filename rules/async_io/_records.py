@@ -81,6 +81,8 @@ class FunctionFacts:
     # awaited (async).
     reported: dict[str, set[str]] = field(default_factory=dict)
     async_objects: set[str] = field(default_factory=set)
+    # Where the per-file pass reported in this function, by rule code: (line, column).
+    reported_at: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

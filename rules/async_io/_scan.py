@@ -27,9 +27,10 @@ calling an object of type `ref`; `("class", q)` an instance of the repo class `q
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from reviewer import lazy_cst as cst
+from reviewer.facts import Facts
 from reviewer.model import Fix
 from reviewer.rule import RepoContext, Rule, RuleCrash
 from reviewer.semantics.blocking import (
@@ -40,7 +41,9 @@ from reviewer.semantics.blocking import (
     Blocking,
     BlockingTable,
 )
+from reviewer.semantics.fastapi import FastAPIFacts
 from reviewer.semantics.names import dotted_name
+from reviewer.semantics.serving import EntryPointFacts, ServingPaths
 from reviewer.traversal import Visitor, visit
 from rules.async_io._local_types import LocalTypes
 from rules.async_io._messages import direct_message, is_direct, worth_keeping
@@ -62,6 +65,9 @@ class BlockingScan(LocalTypes, Rule):
 
     checklist = "async-io"
     always_applicable = False
+    # What serves requests (`reviewer.semantics.serving`): blocking I/O only stalls other
+    # requests in code that runs while serving; start-up and command-line code is not reported.
+    requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts, EntryPointFacts)
 
     def __init__(self, context, options) -> None:  # noqa: ANN001
         super().__init__(context, options)
@@ -400,6 +406,8 @@ class BlockingScan(LocalTypes, Rule):
                     continue
                 frame.facts.reported.setdefault(self.code, set()).add(use.obj)
             self.report_in(statement, node, message, fix=fix_for(node, statement, blocking) if fix_for else None)
+            span = self.findings[-1].span
+            frame.facts.reported_at.setdefault(self.code, []).append((span.line, span.column))
 
 
 class DirectBlockingRule(BlockingScan):
@@ -437,12 +445,14 @@ class DirectBlockingRule(BlockingScan):
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:
         types = RepoTypes.of(repo)
+        serving: ServingPaths = repo.facts(EntryPointFacts)
+        withdraw_outside_serving(cls.code, repo, types, serving)
         for summary in repo.summaries:
             facts = types.facts_of(summary)
             if facts is None or summary.is_test_file:
                 continue
             for function in facts.functions.values():
-                if not function.is_async:
+                if not function.is_async or serving.is_serving(function.qualname) is False:
                     continue
                 reported = set(function.reported.get(cls.code, ()))
                 for use in function.uses:
@@ -458,3 +468,20 @@ class DirectBlockingRule(BlockingScan):
                         reported.add(use.obj)
                     repo.report(summary.path, use.span, cls.message(blocking, function, use),
                                 statement_lines=use.statement_lines)
+
+
+def withdraw_outside_serving(code: str, repo: RepoContext, types: RepoTypes, serving: ServingPaths) -> None:
+    """Take back the per-file findings of rule `code` made in functions that only one-shot code
+    (start-up, command-line programs, scripts) runs."""
+    where: dict[tuple[str, int, int], str] = {}
+    for summary in repo.summaries:
+        facts = types.facts_of(summary)
+        if facts is None:
+            continue
+        for function in facts.functions.values():
+            for line, column in function.reported_at.get(code, ()):
+                where[(summary.path, line, column)] = function.qualname
+    for finding in repo.file_findings:
+        function = where.get((finding.path, finding.span.line, finding.span.column))
+        if function is not None and serving.is_serving(function) is False:
+            repo.withdraw(finding)

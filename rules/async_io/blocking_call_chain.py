@@ -8,6 +8,7 @@ from reviewer import lazy_cst as cst
 from reviewer.model import Severity
 from reviewer.rule import RepoContext
 from reviewer.semantics.blocking import Blocking
+from reviewer.semantics.serving import EntryPointFacts, ServingPaths
 from rules.async_io._records import OPTIONS, Frame, FunctionFacts, Use, is_deferred, is_external
 from rules.async_io._repo_types import RepoTypes
 from rules.async_io._scan import BlockingScan
@@ -87,12 +88,13 @@ class BlockingCallChain(BlockingScan):
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:
         graph = _CallGraph(RepoTypes.of(repo))
+        serving: ServingPaths = repo.facts(EntryPointFacts)
         for summary in repo.summaries:
             facts = graph.types.facts_of(summary)
             if facts is None or summary.is_test_file:
                 continue
             for coroutine in facts.functions.values():
-                if not coroutine.is_async:
+                if not coroutine.is_async or serving.is_serving(coroutine.qualname) is False:
                     continue
                 for use in coroutine.uses:
                     if use.span is None:

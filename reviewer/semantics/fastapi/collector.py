@@ -6,7 +6,7 @@ that cannot is read for its classes and module-level names only, enough to tell 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from reviewer import lazy_cst as cst
@@ -50,9 +50,8 @@ from reviewer.syntax import argument, keyword, string_value
 from reviewer.traversal import BatchedVisitor
 
 if TYPE_CHECKING:
+    from reviewer.facts import RepositoryView
     from reviewer.rule import FileContext
-    from reviewer.semantics.calls import ModuleIndex
-    from reviewer.summary import ModuleSummary
 
 # Files that can hold routing code: cheap text test before the extra walk.
 _ROUTING_TEXT = re.compile(
@@ -87,8 +86,8 @@ class FastAPIFacts(Facts):
         return {name: self._guard(method) for name, method in self._collector.get_visitors().items()}
 
     @classmethod
-    def repository(cls, summaries: Sequence[ModuleSummary], index: ModuleIndex) -> EndpointIndex:
-        return EndpointIndex(summaries, index)
+    def repository(cls, repo: RepositoryView) -> EndpointIndex:
+        return EndpointIndex(repo.summaries, repo.index)
 
     @classmethod
     def report_fields(cls, model: EndpointIndex) -> dict[str, Any]:

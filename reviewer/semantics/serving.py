@@ -1,0 +1,288 @@
+"""Which functions run while the application serves a request, and which run once.
+
+Serving code is what a request runs: routes and their dependencies (the FastAPI model), exception
+handlers, middleware, background tasks a request starts, and everything they call. One-shot code
+runs apart from requests: start-up and shutdown (`lifespan`, `on_event("startup")`), command-line
+programs (click and typer commands, `asyncio.run(main())`, `if __name__ == "__main__":`), and the
+modules of `scripts/`, `tools/` and `bin/` directories.
+
+Per file, `EntryPointFacts` records where such roots are registered and which functions a function
+hands on as callbacks (`add_task(send_email)`); over the repository, `ServingPaths` follows the
+call graph (`reviewer.semantics.calls`) from each kind of root. A function is *not serving* only
+with evidence: a one-shot root reaches it through calls the analysis resolves, and no serving root
+reaches it even through the calls it can only guess by method name. Anything else is serving or
+unknown, and a rule treats it as it always has.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from reviewer import lazy_cst as cst
+from reviewer.facts import Facts
+from reviewer.semantics.fastapi import FastAPIFacts
+from reviewer.semantics.names import dotted_name
+from reviewer.syntax import argument, is_main_guard, string_value
+
+if TYPE_CHECKING:
+    from reviewer.facts import RepositoryView
+    from reviewer.rule import FileContext
+    from reviewer.summary import CallSite, FunctionSummary
+
+FACTS_KEY = "entrypoints"
+ONE_SHOT_DIRECTORIES = frozenset({"scripts", "tools", "bin"})
+EVENT_LOOP_RUNNERS = frozenset({"asyncio.run", "uvloop.run", "anyio.run", "trio.run", "asyncer.runnify"})
+BACKGROUND_TASKS = frozenset({"starlette.background.BackgroundTask", "fastapi.BackgroundTasks"})
+MIDDLEWARE_WRAPPERS = frozenset({"starlette.middleware.Middleware", "fastapi.middleware.Middleware"})
+CLI_PACKAGES = ("click.", "typer.", "asyncclick.")
+# An object method called on something the analysis cannot type is followed by name, to every
+# method of that name, unless there are more of them than this (a name too common to tell).
+MAX_GUESSES = 12
+
+
+@dataclass
+class EntryPoints:
+    """What one module registers (plain, picklable: it travels in the module summary)."""
+
+    serving: list[str] = field(default_factory=list)
+    one_shot: list[str] = field(default_factory=list)
+    references: dict[str, list[str]] = field(default_factory=dict)  # function -> callbacks it hands on
+    one_shot_module: bool = False
+
+
+def is_one_shot_path(path: str) -> bool:
+    """A module of a `scripts/`, `tools/` or `bin/` directory, or a package's `__main__`."""
+    pure = PurePosixPath(path)
+    return pure.name == "__main__.py" or any(part in ONE_SHOT_DIRECTORIES for part in pure.parts[:-1])
+
+
+class EntryPointFacts(Facts):
+    """Records the roots a module registers and the callbacks its functions hand on."""
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        self.entry = EntryPoints(one_shot_module=is_one_shot_path(context.path))
+        context.summary.extras[FACTS_KEY] = self.entry
+        self._scope: list[str] = []
+        self._functions: list[str] = []
+        self._main_guards = 0
+        self._cli_objects: set[str] = set()
+
+    # --- names ------------------------------------------------------------------------------
+
+    def _qualname(self, name: str) -> str:
+        return ".".join(p for p in (self.context.module, *self._scope, name) if p)
+
+    def _target(self, node: cst.BaseExpression) -> str | None:
+        """The function an expression names: through imports, or a name defined here."""
+        if isinstance(node, cst.Name) and self._functions:
+            nested = f"{self._functions[-1]}.{node.value}"
+            return self.context.qualify(node) or nested
+        return self.context.qualify(node) or dotted_name(node)
+
+    # --- scopes -----------------------------------------------------------------------------
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._scope.append(node.name.value)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._scope.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        qualname = self._qualname(node.name.value)
+        for decorator in node.decorators:
+            self._decorated(qualname, decorator.decorator)
+        self._scope.append(node.name.value)
+        self._functions.append(qualname)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._scope.pop()
+        self._functions.pop()
+
+    def visit_If(self, node: cst.If) -> None:
+        if not self._functions and is_main_guard(node):
+            self._main_guards += 1
+
+    def leave_If(self, original_node: cst.If) -> None:
+        if not self._functions and is_main_guard(original_node):
+            self._main_guards -= 1
+
+    def _decorated(self, qualname: str, decorator: cst.BaseExpression) -> None:
+        call = decorator if isinstance(decorator, cst.Call) else None
+        func = call.func if call is not None else decorator
+        method = func.attr.value if isinstance(func, cst.Attribute) else None
+        qualified = self.context.qualify(func) or dotted_name(func) or ""
+        if method in ("exception_handler", "middleware"):
+            self.entry.serving.append(qualname)
+        elif method == "on_event" and call is not None and _event(call) in ("startup", "shutdown"):
+            self.entry.one_shot.append(qualname)
+        elif qualified.startswith(CLI_PACKAGES) or (
+            method in ("command", "group", "callback") and isinstance(func, cst.Attribute)
+            and dotted_name(func.value) in self._cli_objects
+        ):
+            self.entry.one_shot.append(qualname)
+
+    # --- registrations ----------------------------------------------------------------------
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if isinstance(node.value, cst.Call) and (self.context.qualify(node.value.func) or "").startswith(CLI_PACKAGES):
+            for target in node.targets:
+                name = dotted_name(target.target)
+                if name:
+                    self._cli_objects.add(name)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        method = func.attr.value if isinstance(func, cst.Attribute) else None
+        qualified = self.context.qualify(func) or ""
+        first = argument(node, 0, "")
+        if method == "add_exception_handler":
+            self._add(self.entry.serving, argument(node, 1, "handler"))
+        elif method == "add_middleware" or qualified in MIDDLEWARE_WRAPPERS:
+            self._add_middleware(first)
+        elif method == "add_task" or qualified in BACKGROUND_TASKS:
+            self._add(self.entry.serving, first)
+        elif method == "add_event_handler" and _event(node) in ("startup", "shutdown"):
+            self._add(self.entry.one_shot, argument(node, 1, "func"))
+        elif qualified in EVENT_LOOP_RUNNERS or method == "run_until_complete":
+            self._add_run(first)
+        for arg in node.args:
+            keyword = arg.keyword.value if arg.keyword is not None else None
+            if keyword == "lifespan":
+                self._add(self.entry.one_shot, arg)
+            elif keyword in ("on_startup", "on_shutdown") and isinstance(arg.value, (cst.List, cst.Tuple)):
+                for element in arg.value.elements:
+                    self._add_expression(self.entry.one_shot, element.value)
+            elif keyword == "exception_handlers" and isinstance(arg.value, cst.Dict):
+                for element in arg.value.elements:
+                    if isinstance(element, cst.DictElement):
+                        self._add_expression(self.entry.serving, element.value)
+            elif self._functions and isinstance(arg.value, (cst.Name, cst.Attribute)):
+                target = self._target(arg.value)
+                if target:
+                    self.entry.references.setdefault(self._functions[-1], []).append(target)
+        if self._main_guards and not self._functions:
+            target = self._target(func)
+            if target:
+                self.entry.one_shot.append(target)
+
+    def _add(self, into: list[str], arg: cst.Arg | None) -> None:
+        if arg is not None:
+            self._add_expression(into, arg.value)
+
+    def _add_expression(self, into: list[str], node: cst.BaseExpression) -> None:
+        if isinstance(node, (cst.Name, cst.Attribute)):
+            target = self._target(node)
+            if target:
+                into.append(target)
+
+    def _add_middleware(self, arg: cst.Arg | None) -> None:
+        if arg is not None and isinstance(arg.value, (cst.Name, cst.Attribute)):
+            cls = self._target(arg.value)
+            if cls:
+                self.entry.serving += [f"{cls}.dispatch", f"{cls}.__call__"]
+
+    def _add_run(self, arg: cst.Arg | None) -> None:
+        """`asyncio.run(main())` runs `main`; `anyio.run(main)` too."""
+        if arg is None:
+            return
+        value = arg.value.func if isinstance(arg.value, cst.Call) else arg.value
+        self._add_expression(self.entry.one_shot, value)
+
+    @classmethod
+    def repository(cls, repo: RepositoryView) -> ServingPaths:
+        endpoints = repo.facts(FastAPIFacts)
+        roots = [handler.function.qualname for handler in endpoints.handlers()]
+        return ServingPaths(repo.summaries, roots)
+
+
+def _event(call: cst.Call) -> str | None:
+    found = argument(call, 0, "event_type")
+    return string_value(found.value) if found is not None else None
+
+
+class ServingPaths:
+    """The functions serving code reaches, and those only one-shot code reaches."""
+
+    def __init__(self, summaries: Sequence, endpoint_handlers: Iterable[str]) -> None:
+        self.functions: dict[str, FunctionSummary] = {}
+        entries: list[EntryPoints] = []
+        one_shot_modules: list[str] = []
+        for summary in summaries:
+            if summary.is_test_file:
+                continue
+            self.functions.update(summary.functions)
+            entry = summary.extras.get(FACTS_KEY)
+            if isinstance(entry, EntryPoints):
+                entries.append(entry)
+                if entry.one_shot_module:
+                    one_shot_modules.extend(summary.functions)
+        self.references: dict[str, list[str]] = defaultdict(list)
+        for entry in entries:
+            for function, targets in entry.references.items():
+                self.references[function].extend(targets)
+        self._by_name: dict[str, list[str]] = defaultdict(list)
+        for qualname, function in self.functions.items():
+            self._by_name[function.name].append(qualname)
+        serving_roots = [*endpoint_handlers, *(name for entry in entries for name in entry.serving)]
+        one_shot_roots = [*one_shot_modules, *(name for entry in entries for name in entry.one_shot)]
+        self.serving = self._reach(serving_roots, guess=True)
+        self.one_shot = self._reach(one_shot_roots, guess=False)
+
+    def is_serving(self, qualname: str) -> bool | None:
+        """True: serving code reaches it. False: only one-shot code does. None: neither is known."""
+        if qualname in self.serving:
+            return True
+        if qualname in self.one_shot:
+            return False
+        return None
+
+    def _resolve(self, name: str) -> list[str]:
+        """The functions a root or a callback names: a function, or a class (its `__init__` and
+        `__call__`)."""
+        if name in self.functions:
+            return [name]
+        return [f"{name}.{method}" for method in ("__init__", "__call__") if f"{name}.{method}" in self.functions]
+
+    def _callees(self, caller: str, guess: bool) -> Iterable[str]:
+        function = self.functions.get(caller)
+        if function is not None:
+            for call in function.calls:
+                yield from self._called(caller, call, guess)
+        for reference in self.references.get(caller, ()):
+            yield from self._resolve(reference)
+
+    def _called(self, caller: str, call: CallSite, guess: bool) -> Iterable[str]:
+        if call.target:
+            found = self._resolve(call.target)
+            if found:
+                yield from found
+                return
+        text = call.text or ""
+        head, _, method = text.rpartition(".")
+        if not head:
+            yield from self._resolve(f"{caller}.{text}")  # a function defined inside the caller
+            return
+        owner = caller.rpartition(".")[0]
+        if head in ("self", "cls") and f"{owner}.{method}" in self.functions:
+            yield f"{owner}.{method}"
+            return
+        if guess:
+            candidates = [q for q in self._by_name.get(method, ()) if "." in q]
+            if len(candidates) <= MAX_GUESSES:
+                yield from candidates
+
+    def _reach(self, roots: Iterable[str], *, guess: bool) -> frozenset[str]:
+        seen: set[str] = set()
+        queue = deque(qualname for root in roots for qualname in self._resolve(root))
+        while queue:
+            current = queue.popleft()
+            if current in seen:
+                continue
+            seen.add(current)
+            queue.extend(callee for callee in self._callees(current, guess) if callee not in seen)
+        return frozenset(seen)
