@@ -19,8 +19,9 @@ from libcst._nodes.base import CSTNode
 
 from reviewer.facts import Facts
 from reviewer.model import ErrorKind, FileError, FileResult
+from reviewer.packages import path_module_name
 from reviewer.rule import FileContext, Rule
-from reviewer.semantics.names import ImportTable, NameResolver, module_name_for
+from reviewer.semantics.names import ImportTable, NameResolver
 from reviewer.source_text import count_lines, decode, suppressions_in
 from reviewer.summary import ModuleSummary, SummaryBuilder
 from reviewer.traversal import visit_batched
@@ -233,8 +234,10 @@ def analyze(
     data: bytes,
     rules: Sequence[type[Rule]],
     options: Mapping[str, Mapping[str, Any]],
+    module: str | None = None,
 ) -> FileResult:
-    """Review one file's bytes. `path` is relative to the scan root, with `/` separators."""
+    """Review one file's bytes. `path` is relative to the scan root, with `/` separators;
+    `module` is the file's dotted module name (`reviewer.packages`; from `path` when not given)."""
     result = FileResult(path=path)
     text, error = decode(path, data)
     if error is not None:
@@ -281,7 +284,7 @@ def analyze(
     except RecursionError:
         result.errors.append(FileError(path, ErrorKind.TOO_DEEP, "too deeply nested for the parser"))
         return result
-    walk(result, text, tree, rules, options)
+    walk(result, text, tree, rules, options, module)
     return result
 
 
@@ -291,9 +294,12 @@ def walk(
     tree: cst.Module,
     rules: Sequence[type[Rule]],
     options: Mapping[str, Mapping[str, Any]],
+    module: str | None = None,
 ) -> None:
     path = result.path
-    module, is_package = module_name_for(path)
+    is_package = PurePosixPath(path).name == "__init__.py"
+    if module is None:
+        module = path_module_name(path)
     table = ImportTable.of(tree, module, is_package)
     summary = ModuleSummary(path=path, module=module, is_test_file=is_test_path(path), imports=table)
     resolver = NameResolver(table)

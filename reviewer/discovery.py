@@ -24,11 +24,12 @@ from __future__ import annotations
 import errno
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reviewer.git_index import TrackedFiles, tracked_python_files
 from reviewer.model import ErrorKind, FileError
+from reviewer.packages import ModuleNames
 from reviewer.patterns import PathPatterns, compile_lenient, compile_patterns
 from reviewer.source_text import read_regular_file, split_lines
 
@@ -49,6 +50,7 @@ Rules = list[tuple[Path, PathPatterns]]
 class SourceFile:
     path: Path  # absolute
     relpath: str  # relative to the scan root, `/`-separated
+    module: str = ""  # its dotted module name (`reviewer.packages`)
 
 
 @dataclass(frozen=True)
@@ -299,6 +301,8 @@ def discover(paths: Sequence[Path], root: Path, exclude: Sequence[str] = ()) -> 
             walk.add(path, explicit=True)
     found = walk.found
     found.files.sort(key=lambda f: f.relpath)
+    names = ModuleNames(root).names([source.path for source in found.files])
+    found.files = [replace(source, module=name) for source, name in zip(found.files, names, strict=True)]
     found.errors.sort(key=lambda e: e.sort_key)
     found.skipped.sort(key=lambda s: (s.path, s.reason))
     return found

@@ -34,7 +34,7 @@ from typing import Any
 from reviewer.model import ErrorKind, FileError, FileResult
 from reviewer.rule import Rule
 
-Item = tuple[str, bytes]  # (path relative to the scan root, the file's bytes)
+Item = tuple[str, bytes, str]  # (path relative to the scan root, the file's bytes, its module name)
 Progress = Callable[[int, int], None]
 
 # A worker holds a batch's results until the batch is done, and they travel back as one pickle:
@@ -118,10 +118,10 @@ def _analyze_batch(batch: Sequence[Item]) -> list[FileResult]:
 
     assert _setup is not None
     results = []
-    for relpath, data in batch:
+    for relpath, data, module in batch:
         _note(relpath)
         try:
-            results.append(analyze(relpath, data, _setup.rules, _setup.options))
+            results.append(analyze(relpath, data, _setup.rules, _setup.options, module))
         except MemoryError:
             results.append(_failed(relpath, ErrorKind.OVER_BUDGET, "needed more memory than its budget per file"))
         except Exception as error:  # noqa: BLE001 - an engine bug costs one file, not the run
@@ -142,7 +142,7 @@ def chunks(items: Sequence[Item], jobs: int) -> list[list[Item]]:
     """Batches of similar total size, several per worker so a slow file does not idle the rest."""
     if not items:
         return []
-    target = max(1, min(MAX_BATCH_BYTES, sum(len(d) for _, d in items) // (jobs * 4)))
+    target = max(1, min(MAX_BATCH_BYTES, sum(len(item[1]) for item in items) // (jobs * 4)))
     batches: list[list[Item]] = [[]]
     size = 0
     for item in items:
@@ -306,7 +306,7 @@ class WorkerPool:
                     continue
                 except Exception as error:  # noqa: BLE001 - results that cannot travel back, say
                     message = f"internal error: {error!r}"
-                    batch_results = [_failed(relpath, ErrorKind.INTERNAL, message) for relpath, _ in futures[future]]
+                    batch_results = [_failed(relpath, ErrorKind.INTERNAL, message) for relpath, *_ in futures[future]]
                 collected.add(future)
                 outcome.results += [self._count(result) for result in batch_results]
             if not broken:

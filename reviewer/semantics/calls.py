@@ -17,9 +17,10 @@ from reviewer.summary import FunctionSummary, ModuleSummary
 class ModuleIndex:
     """Finds modules and functions by dotted name across the scanned repository.
 
-    Module names come from paths relative to the scan root, which may sit above the import root
+    A file in a regular package is named as Python names it (`reviewer.packages`); one outside any
+    package by its path from the project root, which may sit above the import root
     (`services/api/app/main.py` is imported as `app.main`), so a name is also found by any dotted
-    suffix of a module's path-derived name, when that suffix is unambiguous.
+    suffix of a module's name, when that suffix is unambiguous.
     """
 
     def __init__(self, summaries: Iterable[ModuleSummary]) -> None:

@@ -11,23 +11,11 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 
 from reviewer import lazy_cst as cst
 from reviewer.traversal import BatchedVisitor
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
-
-
-def module_name_for(relpath: str) -> tuple[str, bool]:
-    """Dotted module name of a file relative to the scan root, and whether it is a package."""
-    parts = list(PurePosixPath(relpath).with_suffix("").parts)
-    if parts and parts[0] == "src" and len(parts) > 1:
-        parts = parts[1:]
-    is_package = bool(parts) and parts[-1] == "__init__"
-    if is_package:
-        parts = parts[:-1]
-    return ".".join(parts), is_package
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:

@@ -1,0 +1,120 @@
+"""Module names come from packages, not from where the review starts: the same repository gives
+the same findings whatever path is given."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reviewer.cli import main
+from reviewer.packages import ModuleNames, path_module_name
+
+ROUTE = """\
+from fastapi import APIRouter
+
+from {package}.services import build
+
+router = APIRouter()
+
+
+@router.get("/reports/{{report_id}}")
+async def get_report(report_id: int):
+    return build(report_id)
+"""
+SERVICE = """\
+import requests
+
+
+def build(report_id):
+    return requests.get(f"https://reports.example.com/{report_id}", timeout=5).json()
+"""
+
+
+def review(cwd: Path, *paths: str) -> set[tuple[str, str, int, str]]:
+    """(code, path relative to the repository, line, message) of every finding."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(cwd)
+        result = CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", *paths], catch_exceptions=False)
+    assert result.exit_code in (0, 1), result.stderr
+    report = json.loads(result.stdout)
+    assert report["errors"] == []
+    return {(f["code"], f["path"], f["line"], f["message"]) for f in report["findings"]}
+
+
+def relocated(findings: set[tuple[str, str, int, str]], prefix: str) -> set[tuple[str, str, int, str]]:
+    return {(code, prefix + path, line, message) for code, path, line, message in findings}
+
+
+def test_a_package_reviewed_from_inside_resolves_its_own_absolute_imports(write) -> None:
+    root = write({
+        "shop/__init__.py": "",
+        "shop/api/__init__.py": "",
+        "shop/api/reports.py": ROUTE.format(package="shop"),
+        "shop/services.py": SERVICE,
+    })
+    from_root = review(root, "shop")
+    chain = (
+        "RVW403",
+        "shop/api/reports.py",
+        10,
+        "`get_report -> shop.services.build -> requests.get` blocks the event loop in async route "
+        "`get_report`: call the helper with `await run_in_threadpool(...)` or make the chain async",
+    )
+    assert chain in from_root
+    assert relocated(review(root / "shop", "."), "shop/") == from_root
+    assert relocated(review(root / "shop" / "api", ".."), "shop/") == from_root
+
+
+def test_a_namespace_package_is_named_from_the_repository_root(write) -> None:
+    root = write({
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "backend/app/api.py": ROUTE.format(package="app"),
+        "backend/app/services.py": SERVICE,
+    })
+    from_root = review(root, ".")
+    assert {(code, path, line) for code, path, line, _ in from_root} == {("RVW403", "backend/app/api.py", 10)}
+    assert relocated(review(root / "backend" / "app", "."), "backend/app/") == from_root
+
+
+def test_src_layouts_drop_src_and_packages_name_their_files() -> None:
+    assert path_module_name("src/dispatch/auth/service.py") == "dispatch.auth.service"
+    assert path_module_name("app/api/__init__.py") == "app.api"
+    assert path_module_name("main.py") == "main"
+
+
+def test_module_names_follow_the_init_chain_above_the_scan_root(write) -> None:
+    root = write({
+        "site/shop/__init__.py": "",
+        "site/shop/api/__init__.py": "",
+        "site/shop/api/routes.py": "",
+        "site/src/tool/__init__.py": "",
+        "site/src/tool/cli.py": "",
+    })
+    names = ModuleNames(root / "site" / "shop" / "api")
+    paths = [
+        root / "site/shop/api/routes.py",
+        root / "site/shop/api/__init__.py",
+        root / "site/src/tool/cli.py",
+    ]
+    assert names.names(paths) == ["shop.api.routes", "shop.api", "tool.cli"]
+
+
+def test_two_package_trees_with_one_name_keep_path_names(write) -> None:
+    root = write({
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "services/billing/app/__init__.py": "",
+        "services/billing/app/main.py": "",
+        "services/search/app/__init__.py": "",
+        "services/search/app/main.py": "",
+        "tools/report/__init__.py": "",
+        "tools/report/run.py": "",
+    })
+    names = ModuleNames(root).names([
+        root / "services/billing/app/main.py",
+        root / "services/search/app/main.py",
+        root / "tools/report/run.py",
+    ])
+    assert names == ["services.billing.app.main", "services.search.app.main", "report.run"]
