@@ -128,7 +128,7 @@ def test_deep_chains_end_at_the_chain_limit(tmp_path: Path) -> None:
     assert findings[0].message.count(" -> ") == length - 4 + 1
 
 
-def test_recursive_helpers_terminate_with_one_finding_per_call_site(tmp_path: Path) -> None:
+def test_recursive_helpers_terminate_with_one_finding_per_helper_naming_every_call(tmp_path: Path) -> None:
     write(tmp_path, {"loop.py": """\
         import time
 
@@ -147,8 +147,11 @@ def test_recursive_helpers_terminate_with_one_finding_per_call_site(tmp_path: Pa
             a(4)
         """})
     findings = check(tmp_path, select="RVW403")
-    assert sorted(f.span.line for f in findings) == [14, 15]
-    assert all("`run -> loop.a -> loop.b -> time.sleep`" in f.message for f in findings)
+    assert [(f.span.line, f.message) for f in findings] == [(
+        14,
+        "`run -> loop.a -> loop.b -> time.sleep` blocks the event loop in coroutine `run`; it is called again "
+        "on line 15: call the helper with `await run_in_threadpool(...)` or make the chain async",
+    )]
 
 
 def test_summaries_stay_picklable_and_small() -> None:

@@ -26,8 +26,9 @@ class BlockingCallChain(BlockingScan):
     locally, nested functions), through further sync helpers, to a blocking call: everything
     RVW401 and RVW402 recognise. It reports the call site in the coroutine and names the chain:
     `get_report -> app.services.reports.build -> app.clients.fetch -> requests.get`.
-    It reads module summaries only, so helpers in other modules cost no re-parsing; cycles and
-    long chains end.
+    A helper called several times in one coroutine is one problem: it is reported once, at its
+    first call, and the message lists the other calls' lines. It reads module summaries only, so
+    helpers in other modules cost no re-parsing; cycles and long chains end.
 
     ## Why is this bad?
     The blocking call usually sits in a helper, where no direct-call linter sees it; from the
@@ -94,27 +95,39 @@ class BlockingCallChain(BlockingScan):
             if facts is None or summary.is_test_file:
                 continue
             for coroutine in facts.functions.values():
-                if not coroutine.is_async or serving.is_serving(coroutine.qualname) is False:
-                    continue
-                for use in coroutine.uses:
-                    if use.span is None:
-                        continue
-                    target = graph.target(use)
-                    if target is None:
-                        continue
-                    chain = graph.chain(target)
-                    if chain is None:
-                        continue
-                    helpers, api = chain
-                    path = " -> ".join([coroutine.name, *helpers, api])
-                    where = f" (evaluated before `{use.offloader}` offloads anything)" if use.offloader else ""
-                    repo.report(
-                        summary.path,
-                        use.span,
-                        f"`{path}` blocks the event loop in {coroutine.label} `{coroutine.name}`{where}: "
-                        f"call the helper with `await run_in_threadpool(...)` or make the chain async",
-                        statement_lines=use.statement_lines,
-                    )
+                if coroutine.is_async and serving.is_serving(coroutine.qualname) is not False:
+                    cls._report_coroutine(repo, graph, summary.path, coroutine)
+
+    @classmethod
+    def _report_coroutine(cls, repo: RepoContext, graph: _CallGraph, path: str, coroutine: FunctionFacts) -> None:
+        """One finding per helper that blocks: at its first call, naming the other calls."""
+        found: dict[str, tuple[Use, list[str], str]] = {}
+        lines: dict[str, list[int]] = {}
+        for use in coroutine.uses:
+            if use.span is None:
+                continue
+            target = graph.target(use)
+            if target is None:
+                continue
+            if target.qualname in found:
+                lines[target.qualname].append(use.span.line)
+                continue
+            chain = graph.chain(target)
+            if chain is not None:
+                found[target.qualname] = (use, *chain)
+                lines[target.qualname] = []
+        for helper, (use, helpers, api) in found.items():
+            chain_text = " -> ".join([coroutine.name, *helpers, api])
+            where = f" (evaluated before `{use.offloader}` offloads anything)" if use.offloader else ""
+            again = sorted(set(lines[helper]) - {use.span.line})
+            also = f"; it is called again on line{'s' if len(again) > 1 else ''} {', '.join(map(str, again))}" if again else ""
+            repo.report(
+                path,
+                use.span,
+                f"`{chain_text}` blocks the event loop in {coroutine.label} `{coroutine.name}`{where}{also}: "
+                f"call the helper with `await run_in_threadpool(...)` or make the chain async",
+                statement_lines=use.statement_lines,
+            )
 
 
 class _CallGraph:
