@@ -13,9 +13,9 @@ from reviewer.analysis import analyze
 from reviewer.config import Config
 from reviewer.model import Finding
 from reviewer.registry import load_rules
+from rules.async_io._call_graph import MAX_CHAIN
 from rules.async_io._records import FACTS_KEY, ModuleFacts
 from rules.async_io._scan import BlockingScan
-from rules.async_io.blocking_call_chain import MAX_CHAIN
 
 RULES = load_rules()
 ASYNC_IO = [rule for rule in RULES if rule.checklist == "async-io"]

@@ -71,6 +71,14 @@ BLOCKING_FUNCTIONS: dict[str, str] = {
     "shutil.copytree": FILE,
     "shutil.move": FILE,
     "shutil.rmtree": FILE,
+    "shutil.make_archive": FILE,
+    "shutil.unpack_archive": FILE,
+    "os.fsync": FILE,
+    "os.fdatasync": FILE,
+    # Each creates and opens a file on disk, as `open` does.
+    "tempfile.NamedTemporaryFile": FILE,
+    "tempfile.TemporaryFile": FILE,
+    "tempfile.mkstemp": FILE,
     # Path methods called through the class: `Path.read_text(path)`.
     **{f"pathlib.Path.{method}": FILE for method in ("read_text", "read_bytes", "write_text", "write_bytes")},
     "psycopg2.connect": DATABASE,

@@ -15,8 +15,12 @@ from reviewer.model import Span
 from reviewer.semantics.blocking import (
     Blocking,
 )
+from reviewer.semantics.conditions import Condition
 
 Ref = tuple[Any, ...]
+# What a call passes, each a `conditions.argument_value`: (positional arguments, (keyword, value)
+# pairs).
+Arguments = tuple[tuple[Any, ...], tuple[tuple[str, Any], ...]]
 
 
 # The options every async-io rule takes: names of the project's own that extend the blocking
@@ -58,11 +62,23 @@ class Use:
     span: Span | None = None
     statement_lines: tuple[int, int] | None = None
     offloader: str | None = None  # set when evaluated as an argument of this offloading call
+    # The branch conditions it runs under (`reviewer.semantics.conditions`).
+    conditions: tuple[Condition, ...] = ()
+    # What the call passes; None when it unpacks `*` or `**`.
+    arguments: Arguments | None = ((), ())
 
     def __reduce__(self) -> tuple[type[Use], tuple[Any, ...]]:
         # Summaries hold thousands of uses: pickle them as plain tuples, without field names.
         return Use, (self.callee, self.receiver, self.method, self.obj, self.text, self.span,
-                     self.statement_lines, self.offloader)
+                     self.statement_lines, self.offloader, self.conditions, self.arguments)
+
+    def passes(self, positional: tuple[str, ...]) -> dict[str, Any] | None:
+        """What this call passes to each parameter of a function with these positional
+        parameters; None when a `*` or `**` argument could pass anything."""
+        if self.arguments is None:
+            return None
+        values, keywords = self.arguments
+        return {**dict(zip(positional, values, strict=False)), **dict(keywords)}
 
 
 @dataclass(slots=True)
@@ -75,14 +91,21 @@ class FunctionFacts:
     # calling it does not block the loop on every call.
     exempt: bool = False
     returns: Ref | None = None
-    evidence: str | None = None  # the first blocking API this function calls itself
+    evidence: str | None = None  # the first blocking API this function calls itself, unconditionally
+    # Blocking APIs it calls under branch conditions: (api, conditions).
+    conditional_evidence: list[tuple[str, tuple[Condition, ...]]] = field(default_factory=list)
+    # Its positional parameters (without `self`), for the arguments a call passes, and the
+    # literal defaults of its parameters (`conditions.literal_kind`).
+    positional: tuple[str, ...] = ()
+    defaults: dict[str, str] = field(default_factory=dict)
     uses: list[Use] = field(default_factory=list)
     # Objects already reported in the per-file pass, by rule code, and objects whose methods are
     # awaited (async).
     reported: dict[str, set[str]] = field(default_factory=dict)
     async_objects: set[str] = field(default_factory=set)
-    # Where the per-file pass reported in this function, by rule code: (line, column).
-    reported_at: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    # Where the per-file pass reported in this function, by rule code: (line, column, the branch
+    # conditions of the call).
+    reported_at: dict[str, list[tuple[int, int, tuple[Condition, ...]]]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -104,10 +127,14 @@ class Frame:
     lambdas: int = 0
     # Decorators and parameter defaults run where the function is defined, not when it is called.
     body: cst.CSTNode | None = None
+    node: cst.FunctionDef | None = None
     in_body: bool = False
     globals: set[str] = field(default_factory=set)
-    # Depth of `if <global> is None:` blocks: lazy one-time initialisation, not per-call I/O.
+    # Depth of blocks that run once per process (`reviewer.semantics.once`), not per call.
     lazy_init: int = 0
+    # Its parameters (without `self`), and the branch conditions of the code being walked.
+    parameters: frozenset[str] = frozenset()
+    conditions: list[Condition] = field(default_factory=list)
     # Findings a rule holds back until the function ends, by rule code.
     pending: dict[str, list[tuple[cst.CSTNode, cst.CSTNode | None, str, Use, Blocking]]] = field(
         default_factory=dict)

@@ -41,14 +41,24 @@ from reviewer.semantics.blocking import (
     Blocking,
     BlockingTable,
 )
+from reviewer.semantics.conditions import (
+    Condition,
+    argument_value,
+    condition_of,
+    holds,
+    negated,
+    parameter_defaults,
+)
 from reviewer.semantics.fastapi import FastAPIFacts
 from reviewer.semantics.names import dotted_name
+from reviewer.semantics.once import is_done_guard, is_lazy_initialisation, leaves_function
 from reviewer.semantics.serving import EntryPointFacts, ServingPaths
-from reviewer.traversal import Visitor, visit
+from reviewer.semantics.settings import SettingsDefaults, SettingsFacts
 from rules.async_io._local_types import LocalTypes
 from rules.async_io._messages import direct_message, is_direct, worth_keeping
 from rules.async_io._records import (
     ROUTE_METHODS,
+    Arguments,
     Frame,
     FunctionFacts,
     ModuleFacts,
@@ -67,7 +77,9 @@ class BlockingScan(LocalTypes, Rule):
     always_applicable = False
     # What serves requests (`reviewer.semantics.serving`): blocking I/O only stalls other
     # requests in code that runs while serving; start-up and command-line code is not reported.
-    requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts, EntryPointFacts)
+    # Settings' defaults (`reviewer.semantics.settings`): a branch a default deployment does not
+    # take is not reported.
+    requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts, EntryPointFacts, SettingsFacts)
 
     def __init__(self, context, options) -> None:  # noqa: ANN001
         super().__init__(context, options)
@@ -93,6 +105,8 @@ class BlockingScan(LocalTypes, Rule):
         self._offloading: list[str] = []
         self._bound_to: dict[int, str] = {}
         self._lazy_ifs: set[int] = set()
+        self._branches: dict[int, Condition] = {}  # block or `elif` -> the condition it runs under
+        self._exits: dict[int, Condition] = {}  # an `if` that leaves -> what the rest runs under
 
     # What a rule decides -------------------------------------------------------------------
 
@@ -196,7 +210,7 @@ class BlockingScan(LocalTypes, Rule):
             exempt=any(d in OFFLOADING_DECORATORS or d in MEMOIZING_DECORATORS for d in decorators),
         )
         class_name = enclosing if isinstance(enclosing, str) else None
-        frame = Frame(facts, class_name, None, body=node.body)
+        frame = Frame(facts, class_name, None, body=node.body, node=node)
         if isinstance(enclosing, Frame):
             enclosing.functions[node.name.value] = qualname
             enclosing.locals.pop(node.name.value, None)
@@ -213,6 +227,12 @@ class BlockingScan(LocalTypes, Rule):
                 frame.self_name = name
                 continue
             frame.locals[name] = self._parameter_type(param)
+        positional = [param.name.value for param in (*node.params.posonly_params, *node.params.params)]
+        facts.positional = tuple(positional[1:] if frame.self_name else positional)
+        defaults = parameter_defaults(node.params)
+        defaults.pop(frame.self_name or "", None)
+        facts.defaults = {name: kind for name, kind in defaults.items() if kind is not None}
+        frame.parameters = frozenset(defaults)
         self._scopes.append(frame)
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
@@ -221,10 +241,54 @@ class BlockingScan(LocalTypes, Rule):
     def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
         self._enter_body(node)
 
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        self._leave_branch(original_node)
+
+    def leave_SimpleStatementSuite(self, original_node: cst.SimpleStatementSuite) -> None:
+        self._leave_branch(original_node)
+
     def _enter_body(self, node: cst.BaseSuite) -> None:
         frame = self.frame
         if frame is not None and frame.body is node:
             frame.in_body = True
+        self._enter_branch(node)
+
+    def _enter_branch(self, node: cst.CSTNode) -> None:
+        """Blocks (and `elif`s) under a condition the repository weighs push it while walked."""
+        condition = self._branches.get(id(node))
+        if condition is not None and self.frame is not None:
+            self.frame.conditions.append(condition)
+
+    def _leave_branch(self, node: cst.CSTNode) -> None:
+        if self._branches.pop(id(node), None) is not None and self.frame is not None:
+            self.frame.conditions.pop()
+
+    def _module_object(self, node: cst.BaseExpression) -> str | None:
+        """The qualified name of a module-level object an expression names (not a local)."""
+        head = node
+        while isinstance(head, cst.Attribute):
+            head = head.value
+        frame = self.frame
+        if not isinstance(head, cst.Name) or frame is None:
+            return None
+        if head.value in frame.locals or head.value in (frame.self_name, "cls"):
+            return None
+        return self._qualify(node)
+
+    def _weigh_branches(self, node: cst.If) -> None:
+        frame = self.frame
+        if frame is None or not frame.in_body:
+            return
+        condition = condition_of(node.test, frame.parameters, self._module_object, self._qualify)
+        if condition is None:
+            return
+        self._branches[id(node.body)] = condition
+        if isinstance(node.orelse, cst.Else):
+            self._branches[id(node.orelse.body)] = negated(condition)
+        elif isinstance(node.orelse, cst.If):
+            self._branches[id(node.orelse)] = negated(condition)
+        elif frame.node is not None and leaves_function(node, frame.node):
+            self._exits[id(node)] = negated(condition)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         frame = self._scopes.pop()
@@ -286,27 +350,32 @@ class BlockingScan(LocalTypes, Rule):
         if self.frame is not None:
             self.frame.globals.update(item.name.value for item in node.names)
 
-    def _is_lazy_init(self, node: cst.If) -> bool:
+    def _runs_once(self, node: cst.If) -> bool:
+        """Lazy initialisation, or a guard that returns once set-up is done (`reviewer.semantics.once`)."""
         frame = self.frame
-        if frame is None or not frame.globals:
+        if frame is None or not (frame.globals or frame.self_name):
             return False
-        names: set[str] = set()
-
-        class _Names(Visitor):
-            def visit_Name(self, name: cst.Name) -> None:
-                names.add(name.value)
-
-        visit(node.test, _Names())
-        return bool(names & frame.globals)
+        return is_lazy_initialisation(node, frame.globals, frame.self_name) or (
+            isinstance(frame.node, cst.FunctionDef) and is_done_guard(node, frame.node, frame.globals, frame.self_name)
+        )
 
     def visit_If(self, node: cst.If) -> None:
-        if self._is_lazy_init(node):
-            self.frame.lazy_init += 1
-            self._lazy_ifs.add(id(node))
+        self._enter_branch(node)  # an `elif` under its predecessors' negation
+        frame = self.frame
+        if frame is not None and frame.in_body and self._runs_once(node):
+            # A lazy initialiser's block runs once; after a done-guard, the rest of the function.
+            frame.lazy_init += 1
+            if node.body.body and not is_done_guard(node, frame.node, frame.globals, frame.self_name):
+                self._lazy_ifs.add(id(node))
+        self._weigh_branches(node)
 
     def leave_If(self, original_node: cst.If) -> None:
         if id(original_node) in self._lazy_ifs:
             self.frame.lazy_init -= 1
+        self._leave_branch(original_node)
+        after = self._exits.pop(id(original_node), None)
+        if after is not None:
+            self.frame.conditions.append(after)  # the rest of the function, until it ends
 
     # Calls --------------------------------------------------------------------------------
 
@@ -355,7 +424,8 @@ class BlockingScan(LocalTypes, Rule):
                     frame.facts.async_objects.add(receiver)
             return
         offloader = self._offloading[-1] if self._offloading else None
-        use = Use(callee=None, text=dotted_name(func) or "", offloader=offloader)
+        use = Use(callee=None, text=dotted_name(func) or "", offloader=offloader,
+                  conditions=tuple(frame.conditions), arguments=_arguments(node, frame.parameters))
         qualified = self._qualify(func)
         if isinstance(func, cst.Attribute) and (qualified is None or not self._known_call(qualified)):
             receiver = self._receiver_type(func.value)
@@ -407,7 +477,7 @@ class BlockingScan(LocalTypes, Rule):
                 frame.facts.reported.setdefault(self.code, set()).add(use.obj)
             self.report_in(statement, node, message, fix=fix_for(node, statement, blocking) if fix_for else None)
             span = self.findings[-1].span
-            frame.facts.reported_at.setdefault(self.code, []).append((span.line, span.column))
+            frame.facts.reported_at.setdefault(self.code, []).append((span.line, span.column, use.conditions))
 
 
 class DirectBlockingRule(BlockingScan):
@@ -446,7 +516,8 @@ class DirectBlockingRule(BlockingScan):
     def check_repo(cls, repo: RepoContext) -> None:
         types = RepoTypes.of(repo)
         serving: ServingPaths = repo.facts(EntryPointFacts)
-        withdraw_outside_serving(cls.code, repo, types, serving)
+        settings: SettingsDefaults = repo.facts(SettingsFacts)
+        withdraw_unreached(cls.code, repo, types, serving, settings)
         for summary in repo.summaries:
             facts = types.facts_of(summary)
             if facts is None or summary.is_test_file:
@@ -457,7 +528,8 @@ class DirectBlockingRule(BlockingScan):
                 reported = set(function.reported.get(cls.code, ()))
                 for use in function.uses:
                     if (use.span is None or not is_direct(use)
-                            or (use.obj and use.obj in function.async_objects)):
+                            or (use.obj and use.obj in function.async_objects)
+                            or not holds(use.conditions, settings)):
                         continue
                     blocking = types.receiver_blocking(use)
                     if blocking is None or not cls.wants(blocking, use.offloader):
@@ -470,18 +542,33 @@ class DirectBlockingRule(BlockingScan):
                                 statement_lines=use.statement_lines)
 
 
-def withdraw_outside_serving(code: str, repo: RepoContext, types: RepoTypes, serving: ServingPaths) -> None:
+def withdraw_unreached(code: str, repo: RepoContext, types: RepoTypes, serving: ServingPaths,
+                      settings: SettingsDefaults) -> None:
     """Take back the per-file findings of rule `code` made in functions that only one-shot code
-    (start-up, command-line programs, scripts) runs."""
-    where: dict[tuple[str, int, int], str] = {}
+    (start-up, command-line programs, scripts) runs, or under a settings flag whose default
+    keeps the branch from running."""
+    where: dict[tuple[str, int, int], tuple[str, tuple[Condition, ...]]] = {}
     for summary in repo.summaries:
         facts = types.facts_of(summary)
         if facts is None:
             continue
         for function in facts.functions.values():
-            for line, column in function.reported_at.get(code, ()):
-                where[(summary.path, line, column)] = function.qualname
+            for line, column, conditions in function.reported_at.get(code, ()):
+                where[(summary.path, line, column)] = (function.qualname, conditions)
     for finding in repo.file_findings:
-        function = where.get((finding.path, finding.span.line, finding.span.column))
-        if function is not None and serving.is_serving(function) is False:
+        found = where.get((finding.path, finding.span.line, finding.span.column))
+        if found is None:
+            continue
+        function, conditions = found
+        if serving.is_serving(function) is False or not holds(conditions, settings):
             repo.withdraw(finding)
+
+
+def _arguments(node: cst.Call, parameters: frozenset[str]) -> Arguments | None:
+    """What a call passes (`Use.arguments`); None when it unpacks `*` or `**`."""
+    if any(arg.star for arg in node.args):
+        return None
+    values = tuple(argument_value(arg.value, parameters) for arg in node.args if arg.keyword is None)
+    keywords = tuple((arg.keyword.value, argument_value(arg.value, parameters))
+                     for arg in node.args if arg.keyword is not None)
+    return values, keywords

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections import deque
-
 from reviewer import lazy_cst as cst
 from reviewer.model import Severity
 from reviewer.rule import RepoContext
 from reviewer.semantics.blocking import Blocking
+from reviewer.semantics.conditions import holds
 from reviewer.semantics.serving import EntryPointFacts, ServingPaths
+from reviewer.semantics.settings import SettingsDefaults, SettingsFacts
+from rules.async_io._call_graph import CallGraph
 from rules.async_io._records import OPTIONS, Frame, FunctionFacts, Use, is_deferred, is_external
 from rules.async_io._repo_types import RepoTypes
 from rules.async_io._scan import BlockingScan
-
-# Helpers further than this from the blocking call are not followed (the chain would be noise).
-MAX_CHAIN = 8
 
 
 class BlockingCallChain(BlockingScan):
@@ -73,7 +71,11 @@ class BlockingCallChain(BlockingScan):
 
     def on_blocking(self, node: cst.Call, use: Use, frame: Frame, blocking: Blocking) -> None:
         facts = frame.facts
-        if not facts.is_async and facts.evidence is None:
+        if facts.is_async:
+            return
+        if use.conditions:
+            facts.conditional_evidence.append((blocking.api, use.conditions))
+        elif facts.evidence is None:
             facts.evidence = blocking.api
 
     def keep(self, use: Use, frame: Frame) -> bool:
@@ -88,7 +90,8 @@ class BlockingCallChain(BlockingScan):
 
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:
-        graph = _CallGraph(RepoTypes.of(repo))
+        settings: SettingsDefaults = repo.facts(SettingsFacts)
+        graph = CallGraph(RepoTypes.of(repo), settings)
         serving: ServingPaths = repo.facts(EntryPointFacts)
         for summary in repo.summaries:
             facts = graph.types.facts_of(summary)
@@ -99,28 +102,29 @@ class BlockingCallChain(BlockingScan):
                     cls._report_coroutine(repo, graph, summary.path, coroutine)
 
     @classmethod
-    def _report_coroutine(cls, repo: RepoContext, graph: _CallGraph, path: str, coroutine: FunctionFacts) -> None:
+    def _report_coroutine(cls, repo: RepoContext, graph: CallGraph, path: str, coroutine: FunctionFacts) -> None:
         """One finding per helper that blocks: at its first call, naming the other calls."""
         found: dict[str, tuple[Use, list[str], str]] = {}
         lines: dict[str, list[int]] = {}
         for use in coroutine.uses:
-            if use.span is None:
+            if use.span is None or not holds(use.conditions, graph.settings):
                 continue
             target = graph.target(use)
-            if target is None:
+            chain = graph.chain(target, use) if target is not None else None
+            if chain is None:
                 continue
             if target.qualname in found:
                 lines[target.qualname].append(use.span.line)
-                continue
-            chain = graph.chain(target)
-            if chain is not None:
+            else:
                 found[target.qualname] = (use, *chain)
                 lines[target.qualname] = []
         for helper, (use, helpers, api) in found.items():
             chain_text = " -> ".join([coroutine.name, *helpers, api])
             where = f" (evaluated before `{use.offloader}` offloads anything)" if use.offloader else ""
             again = sorted(set(lines[helper]) - {use.span.line})
-            also = f"; it is called again on line{'s' if len(again) > 1 else ''} {', '.join(map(str, again))}" if again else ""
+            also = ""
+            if again:
+                also = f"; it is called again on line{'s' if len(again) > 1 else ''} {', '.join(map(str, again))}"
             repo.report(
                 path,
                 use.span,
@@ -128,89 +132,3 @@ class BlockingCallChain(BlockingScan):
                 f"call the helper with `await run_in_threadpool(...)` or make the chain async",
                 statement_lines=use.statement_lines,
             )
-
-
-class _CallGraph:
-    """Sync functions of the repository, which of them block, and the shortest way how."""
-
-    def __init__(self, types: RepoTypes) -> None:
-        self.types = types
-        self._evidence: dict[str, str] = {}
-        self._callees: dict[str, list[str]] = {}
-        self._functions: dict[str, FunctionFacts] = {}
-        for summary in types.index:
-            facts = types.facts_of(summary)
-            if facts is None or summary.is_test_file:
-                continue
-            for function in facts.functions.values():
-                if function.is_async or function.exempt:
-                    continue
-                self._functions[function.qualname] = function
-        for name, function in self._functions.items():
-            evidence = function.evidence
-            callees = []
-            for use in function.uses:
-                blocking = types.receiver_blocking(use)
-                if blocking is not None:
-                    evidence = evidence or blocking.api
-                    continue
-                target = self.target(use)
-                if target is not None and target.qualname != name:
-                    callees.append(target.qualname)
-            if evidence:
-                self._evidence[name] = evidence
-            self._callees[name] = callees
-        self._distance = self._distances()
-
-    def target(self, use: Use) -> FunctionFacts | None:
-        """The sync function of the repository a use calls, if any."""
-        types = self.types
-        found = None
-        if use.callee:
-            found = types.function(use.callee)
-            if found is None:
-                cls = types.is_class(use.callee)
-                if cls is not None:
-                    found = types.function(f"{cls}.__init__")
-            if found is None:
-                head, _, method = use.callee.rpartition(".")
-                if head:
-                    resolved = types.resolve(("value", head))
-                    if resolved is not None and resolved[0] == "class":
-                        found = types.method(resolved[1], method)
-        elif use.receiver is not None and use.method:
-            resolved = types.resolve(use.receiver)
-            if resolved is not None and resolved[0] == "class":
-                found = types.method(resolved[1], use.method)
-        if found is None or found.is_async or found.exempt:
-            return None
-        return self._functions.get(found.qualname)
-
-    def _distances(self) -> dict[str, int]:
-        """Breadth-first from the functions that block themselves, backwards along calls."""
-        callers: dict[str, list[str]] = {}
-        for caller, callees in self._callees.items():
-            for callee in callees:
-                callers.setdefault(callee, []).append(caller)
-        distance = dict.fromkeys(self._evidence, 0)
-        queue = deque(self._evidence)
-        while queue:
-            current = queue.popleft()
-            if distance[current] >= MAX_CHAIN:
-                continue
-            for caller in callers.get(current, ()):
-                if caller not in distance:
-                    distance[caller] = distance[current] + 1
-                    queue.append(caller)
-        return distance
-
-    def chain(self, start: FunctionFacts) -> tuple[list[str], str] | None:
-        """The helpers from `start` to the blocking call, and the blocking API; None if it does not block."""
-        current = start.qualname
-        if current not in self._distance:
-            return None
-        helpers = [current]
-        while self._distance[current] > 0:
-            current = next(c for c in self._callees[current] if self._distance.get(c) == self._distance[current] - 1)
-            helpers.append(current)
-        return helpers, self._evidence[current]

@@ -1,0 +1,171 @@
+"""What a branch depends on, when the repository can tell whether it is taken.
+
+An `if` guards its body with a condition and its `else` with the opposite; an `if` that leaves the
+function (`if not resolve_dns: return False`) guards the rest of the function with the opposite.
+Three kinds of condition are weighed over the repository rather than in the file:
+
+- a settings flag, `("setting", object, flag, want)`: `if settings.debug:` wants the flag true,
+  `if not settings.bundle_assets:` false, where `settings` is a module-level object; a default
+  deployment takes the branch when the flag's default (`reviewer.semantics.settings`) says so;
+- an environment variable, `("environment", variable, default, want)`: `if os.environ.get("X"):`
+  or `if "X" in os.environ:`; unset, as it is by default, it is its default value's truth;
+- an argument, `("argument", parameter, test, want)`: `if path:` (test "truth") or
+  `if path is not None:` (test "none"), on a parameter of the function. Which value the
+  parameter has is a property of each call: a literal the call passes, the parameter's default
+  when it passes nothing, or whatever its own caller passed when it forwards a parameter.
+
+`holds` decides conditions; anything it cannot decide counts as taken, so a condition only ever
+removes work that is shown not to run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from reviewer import lazy_cst as cst
+from reviewer.semantics.names import dotted_name
+from reviewer.syntax import argument, string_value
+
+if TYPE_CHECKING:
+    from reviewer.semantics.settings import SettingsDefaults
+
+Condition = tuple  # see the module's docstring
+# What an argument is known to be: a literal's kind ("none", "falsy", "truthy"), None when unknown.
+Value = str | None
+ENVIRONMENT_READS = frozenset({"os.environ.get", "os.getenv"})
+
+
+def literal_kind(node: cst.BaseExpression | None) -> Value:
+    """`None` -> "none"; `False`, `0`, `""`, `[]` -> "falsy"; `True`, `1`, `"x"` -> "truthy"."""
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return {"True": "truthy", "False": "falsy", "None": "none"}[node.value]
+    if isinstance(node, cst.Integer):
+        return "falsy" if node.value.replace("_", "") in ("0", "0x0", "0o0", "0b0") else "truthy"
+    if isinstance(node, cst.SimpleString):
+        return "truthy" if node.raw_value else "falsy"
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set, cst.Dict)):
+        return "truthy" if node.elements else "falsy"
+    return None
+
+
+def literal_truth(node: cst.BaseExpression | None) -> bool | None:
+    """The truth of a literal; None for anything that is not one."""
+    kind = literal_kind(node)
+    return None if kind is None else kind == "truthy"
+
+
+def parameter_defaults(params: cst.Parameters) -> dict[str, Value]:
+    """Every parameter's default, as a literal kind (None: no default, or not a literal)."""
+    return {
+        param.name.value: literal_kind(param.default) if param.default is not None else None
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params)
+    }
+
+
+def condition_of(
+    test: cst.BaseExpression,
+    parameters: Collection[str],
+    module_object: Callable[[cst.BaseExpression], str | None],
+    qualify: Callable[[cst.BaseExpression], str | None],
+) -> Condition | None:
+    """The condition an `if` test states, when it is one of the kinds above: `parameters` are the
+    function's own, `module_object` qualifies a module-level object (None for locals),
+    `qualify` any name through the imports."""
+    want = True
+    while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test, want = test.expression, not want
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        return _comparison(test, want, parameters, qualify)
+    if isinstance(test, cst.Name) and test.value in parameters:
+        return ("argument", test.value, "truth", want)
+    if isinstance(test, cst.Call):
+        variable = _environment_read(test, qualify)
+        return None if variable is None else ("environment", *variable, want)
+    if isinstance(test, cst.Attribute) and dotted_name(test.value) is not None:
+        owner = module_object(test.value)
+        if owner is not None:
+            return ("setting", owner, test.attr.value, want)
+    return None
+
+
+def _comparison(
+    test: cst.Comparison, want: bool, parameters: Collection[str], qualify: Callable[[cst.BaseExpression], str | None]
+) -> Condition | None:
+    target = test.comparisons[0]
+    operator, right = target.operator, target.comparator
+    if isinstance(operator, (cst.In, cst.NotIn)) and qualify(right) == "os.environ":
+        variable = string_value(test.left)
+        if variable is None:
+            return None
+        return ("environment", variable, False, want if isinstance(operator, cst.In) else not want)
+    if not (isinstance(right, cst.Name) and right.value == "None" and isinstance(test.left, cst.Name)):
+        return None
+    if test.left.value not in parameters:
+        return None
+    if isinstance(operator, cst.Is):
+        return ("argument", test.left.value, "none", not want)
+    if isinstance(operator, cst.IsNot):
+        return ("argument", test.left.value, "none", want)
+    return None
+
+
+def _environment_read(call: cst.Call, qualify: Callable[[cst.BaseExpression], str | None]) -> tuple[str, bool] | None:
+    """`os.environ.get("X")` / `os.getenv("X", default)`: the variable and its default's truth."""
+    if qualify(call.func) not in ENVIRONMENT_READS:
+        return None
+    name = argument(call, 0, "key")
+    variable = string_value(name.value) if name is not None else None
+    if variable is None:
+        return None
+    default = argument(call, 1, "default")
+    truth = literal_truth(default.value) if default is not None else False
+    return None if truth is None else (variable, truth)
+
+
+def negated(condition: Condition) -> Condition:
+    return (*condition[:-1], not condition[-1])
+
+
+def argument_holds(condition: Condition, value: Value) -> bool:
+    """Whether an argument condition may hold when the parameter is `value`."""
+    if value is None:
+        return True
+    _, _, test, want = condition
+    is_true = value == "truthy" if test == "truth" else value != "none"
+    return is_true == want
+
+
+def holds(
+    conditions: Iterable[Condition],
+    settings: SettingsDefaults | None,
+    arguments: Mapping[str, Value] | None = None,
+) -> bool:
+    """Whether code under `conditions` may run: in a default deployment (settings' defaults,
+    environment variables unset), for a call whose parameters are `arguments` (None: any call)."""
+    for condition in conditions:
+        kind = condition[0]
+        if kind == "setting":
+            default = settings.truth(condition[1], condition[2]) if settings is not None else None
+            if default is not None and default != condition[3]:
+                return False
+        elif kind == "environment":
+            if condition[2] != condition[3]:
+                return False
+        elif kind == "argument" and arguments is not None:
+            if not argument_holds(condition, arguments.get(condition[1])):
+                return False
+    return True
+
+
+def parameters_tested(conditions: Iterable[Condition]) -> set[str]:
+    """The parameters `conditions` depend on."""
+    return {condition[1] for condition in conditions if condition[0] == "argument"}
+
+
+def argument_value(node: cst.BaseExpression, parameters: Collection[str]) -> Any:
+    """What a call passes, as a `Value`, or `("from", name)` when it forwards one of the calling
+    function's `parameters`."""
+    if isinstance(node, cst.Name) and node.value in parameters:
+        return ("from", node.value)
+    return literal_kind(node)

@@ -1,0 +1,131 @@
+"""Work a process does once: lazy initialisation and set-up that returns early once done.
+
+State that outlives a call is a module global the function declares (`global _client`) or an
+attribute of the object (`self._client`). Two shapes run their work once per process (or per
+long-lived object) rather than once per call:
+
+- lazy initialisation: `if self._client is None: self._client = connect()` — the test finds the
+  state unset and the block assigns it;
+- a done-guard: `if self._loaded: return` at the top of the function, with the function
+  assigning `self._loaded` further down — everything after the guard runs once.
+
+Evidence is the assignment, never the name: `if cache is None:` on a local is no lazy initialiser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from reviewer import lazy_cst as cst
+from reviewer.semantics.names import dotted_name
+from reviewer.traversal import Visitor, visit
+
+
+def _state_names(node: cst.CSTNode, globals_: Collection[str], self_name: str | None) -> set[str]:
+    """The long-lived state an expression reads: declared globals, `self.<attribute>`s."""
+    found: set[str] = set()
+
+    class _Reads(Visitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            if name.value in globals_:
+                found.add(name.value)
+
+        def visit_Attribute(self, attribute: cst.Attribute) -> None:
+            if self_name and isinstance(attribute.value, cst.Name) and attribute.value.value == self_name:
+                found.add(f"{self_name}.{attribute.attr.value}")
+
+    visit(node, _Reads())
+    return found
+
+
+def _assigned(node: cst.CSTNode) -> set[str]:
+    """Every name or attribute chain a subtree assigns to (not in nested functions)."""
+    found: set[str] = set()
+
+    def target(expression: cst.BaseExpression) -> None:
+        if isinstance(expression, (cst.Tuple, cst.List)):
+            for element in expression.elements:
+                target(element.value)
+            return
+        name = dotted_name(expression)
+        if name:
+            found.add(name)
+
+    class _Writes(Visitor):
+        def visit_Assign(self, assign: cst.Assign) -> None:
+            for item in assign.targets:
+                target(item.target)
+
+        def visit_AnnAssign(self, assign: cst.AnnAssign) -> None:
+            if assign.value is not None:
+                target(assign.target)
+
+        def visit_AugAssign(self, assign: cst.AugAssign) -> None:
+            target(assign.target)
+
+        def visit_FunctionDef(self, function: cst.FunctionDef) -> bool:
+            return False
+
+    visit(node, _Writes())
+    return found
+
+
+def is_lazy_initialisation(node: cst.If, globals_: Collection[str], self_name: str | None) -> bool:
+    """`if <state> is None: <state> = ...`: a block assigning state its test reads. For a declared
+    global, any test will do (the declaration says the function keeps state there); an attribute
+    must be tested for being unset (`self._x is None`, `not self._x`), since objects change their
+    attributes for every other reason too."""
+    assigned = _assigned(node.body)
+    if _state_names(node.test, globals_, None) & assigned:
+        return True
+    unset = _unset_test(node.test)
+    return unset is not None and bool(_state_names(unset, (), self_name) & assigned)
+
+
+def _unset_test(test: cst.BaseExpression) -> cst.BaseExpression | None:
+    """What `x is None` and `not x` test for being unset."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return test.expression
+    if (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+            and isinstance(test.comparisons[0].operator, cst.Is)
+            and isinstance(test.comparisons[0].comparator, cst.Name)
+            and test.comparisons[0].comparator.value == "None"):
+        return test.left
+    return None
+
+
+def leaves_function(node: cst.If, function: cst.FunctionDef) -> bool:
+    """`if <test>: return ...` (or `raise`), without `else`, as a statement of `function`'s own
+    body: what follows it runs only when the test is false."""
+    return _position(node, function) is not None and node.orelse is None and _exits(node.body)
+
+
+def is_done_guard(node: cst.If, function: cst.FunctionDef, globals_: Collection[str], self_name: str | None) -> bool:
+    """An `if <state>: return` that leaves `function`, with the function assigning that state after
+    it: what follows runs until the state is set, once."""
+    if not leaves_function(node, function):
+        return False
+    read = _state_names(node.test, globals_, self_name)
+    if not read:
+        return False
+    body = function.body
+    assert isinstance(body, cst.IndentedBlock)
+    after = body.body[_position(node, function) + 1:]
+    return any(read & _assigned(statement) for statement in after)
+
+
+def _position(node: cst.CSTNode, function: cst.FunctionDef) -> int | None:
+    body = function.body
+    if not isinstance(body, cst.IndentedBlock):
+        return None
+    return next((i for i, statement in enumerate(body.body) if statement is node), None)
+
+
+def _exits(block: cst.BaseSuite) -> bool:
+    """A block that always leaves the function: simple statements ending in `return` or `raise`."""
+    statements = block.body if isinstance(block, cst.IndentedBlock) else [block]
+    simple = (cst.SimpleStatementLine, cst.SimpleStatementSuite)
+    if not statements or not all(isinstance(statement, simple) for statement in statements):
+        return False
+    last = statements[-1].body
+    return bool(last) and isinstance(last[-1], (cst.Return, cst.Raise))

@@ -1,0 +1,201 @@
+"""The repository's sync functions, which of them block, and the shortest way how (RVW403).
+
+A function is reached in a *state*: its name and, when its branches test parameters
+(`if path: open(path)`, `if not resolve_dns: return`), what the call passes them: a literal, the
+default, or what its own caller passed, when it forwards a parameter. A branch under a settings
+flag or an environment variable that a default deployment does not take is left out altogether
+(`reviewer.semantics.conditions`); one under an argument counts only in the states where it can
+hold. Distances to a blocking call are found breadth-first, backwards from the states that block
+themselves.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from typing import Any
+
+from reviewer.semantics.conditions import Condition, Value, holds, parameters_tested
+from reviewer.semantics.settings import SettingsDefaults
+from rules.async_io._records import FunctionFacts, Use
+from rules.async_io._repo_types import RepoTypes
+
+# Helpers further than this from the blocking call are not followed (the chain would be noise).
+MAX_CHAIN = 8
+
+# A function, and what is known of each parameter its branches test (sorted (name, Value) pairs);
+# None when nothing is (every branch may run).
+State = tuple[str, tuple[tuple[str, Value], ...] | None]
+Edge = tuple[str, tuple[Condition, ...], dict[str, Any] | None]  # callee, conditions, what it passes
+
+
+class CallGraph:
+    def __init__(self, types: RepoTypes, settings: SettingsDefaults) -> None:
+        self.types = types
+        self.settings = settings
+        self._functions: dict[str, FunctionFacts] = {}
+        for summary in types.index:
+            facts = types.facts_of(summary)
+            if facts is None or summary.is_test_file:
+                continue
+            for function in facts.functions.values():
+                if not function.is_async and not function.exempt:
+                    self._functions[function.qualname] = function
+        # Per function: the blocking APIs it calls (api, conditions), its calls into other sync
+        # functions, and the parameters whose values decide which of those run.
+        self._evidence: dict[str, list[tuple[str, tuple[Condition, ...]]]] = {}
+        self._edges: dict[str, list[Edge]] = {}
+        self._tested: dict[str, frozenset[str]] = {}
+        for name, function in self._functions.items():
+            self._record(name, function)
+        self._forward_tested()
+        self._distance = self._distances()
+
+    def _record(self, name: str, function: FunctionFacts) -> None:
+        evidence = [(function.evidence, ())] if function.evidence else []
+        evidence += [(api, c) for api, c in function.conditional_evidence if holds(c, self.settings)]
+        edges: list[Edge] = []
+        for use in function.uses:
+            if not holds(use.conditions, self.settings):
+                continue
+            blocking = self.types.receiver_blocking(use)
+            if blocking is not None:
+                evidence.append((blocking.api, use.conditions))
+                continue
+            target = self.target(use)
+            if target is not None and target.qualname != name:
+                edges.append((target.qualname, use.conditions, use.passes(target.positional)))
+        tested = parameters_tested(c for _, conditions in evidence for c in conditions)
+        tested |= parameters_tested(c for _, conditions, _ in edges for c in conditions)
+        if evidence:
+            self._evidence[name] = evidence
+        self._edges[name] = edges
+        if tested:
+            self._tested[name] = frozenset(tested)
+
+    def _forward_tested(self) -> None:
+        """A parameter a function forwards to a parameter its callee tests is tested too."""
+        changed = True
+        while changed:
+            changed = False
+            for name, edges in self._edges.items():
+                for callee, _, passed in edges:
+                    wanted = self._tested.get(callee)
+                    if not wanted or not passed:
+                        continue
+                    forwarded = {value[1] for key, value in passed.items()
+                                 if key in wanted and isinstance(value, tuple)}
+                    if not forwarded <= self._tested.get(name, frozenset()):
+                        self._tested[name] = self._tested.get(name, frozenset()) | forwarded
+                        changed = True
+
+    def target(self, use: Use) -> FunctionFacts | None:
+        """The sync function of the repository a use calls, if any."""
+        types = self.types
+        found = None
+        if use.callee:
+            found = types.function(use.callee)
+            if found is None:
+                cls = types.is_class(use.callee)
+                if cls is not None:
+                    found = types.function(f"{cls}.__init__")
+            if found is None:
+                head, _, method = use.callee.rpartition(".")
+                if head:
+                    resolved = types.resolve(("value", head))
+                    if resolved is not None and resolved[0] == "class":
+                        found = types.method(resolved[1], method)
+        elif use.receiver is not None and use.method:
+            resolved = types.resolve(use.receiver)
+            if resolved is not None and resolved[0] == "class":
+                found = types.method(resolved[1], use.method)
+        if found is None or found.is_async or found.exempt:
+            return None
+        return self._functions.get(found.qualname)
+
+    def state(self, name: str, passed: dict[str, Any] | None, caller: State | None = None) -> State:
+        """The state a call reaches `name` in: what it passes (`Use.passes`; None when unknown),
+        with forwarded parameters read from the `caller`'s state."""
+        tested = self._tested.get(name)
+        if not tested or passed is None:
+            return name, None
+        known = dict(caller[1]) if caller is not None and caller[1] is not None else {}
+        defaults = self._functions[name].defaults
+        values = []
+        for parameter in sorted(tested):
+            value = passed[parameter] if parameter in passed else defaults.get(parameter)
+            if isinstance(value, tuple):  # forwarded: what the caller's caller passed
+                value = known.get(value[1])
+            values.append((parameter, value))
+        return name, tuple(values)
+
+    def _successors(self, state: State) -> Iterator[State]:
+        name, values = state
+        arguments = dict(values) if values is not None else None
+        for callee, conditions, passed in self._edges.get(name, ()):
+            if holds(conditions, None, arguments):
+                yield self.state(callee, passed, state)
+
+    def _blocks(self, state: State) -> str | None:
+        name, values = state
+        arguments = dict(values) if values is not None else None
+        return next((api for api, conditions in self._evidence.get(name, ()) if holds(conditions, None, arguments)),
+                    None)
+
+    def _distances(self) -> dict[State, int]:
+        states = {(name, None) for name in self._functions}
+        frontier = list(states)
+        callers: dict[State, list[State]] = {}
+        while frontier:  # every state some call reaches, from every function's open state
+            state = frontier.pop()
+            for successor in self._successors(state):
+                callers.setdefault(successor, []).append(state)
+                if successor not in states:
+                    states.add(successor)
+                    frontier.append(successor)
+        distance = {state: 0 for state in states if self._blocks(state)}
+        queue = deque(distance)
+        while queue:
+            current = queue.popleft()
+            if distance[current] >= MAX_CHAIN:
+                continue
+            for caller in callers.get(current, ()):
+                if caller not in distance:
+                    distance[caller] = distance[current] + 1
+                    queue.append(caller)
+        return distance
+
+    def _measure(self, state: State, visiting: set[State]) -> bool:
+        """Adds the distance of a state that no call between sync functions reaches (a
+        coroutine's call passing literals no helper passes), from its successors'. Whether it blocks."""
+        if self._blocks(state):
+            self._distance[state] = 0
+            return True
+        if len(visiting) >= MAX_CHAIN:
+            return False
+        visiting.add(state)
+        known = []
+        for successor in self._successors(state):
+            if successor not in self._distance and successor not in visiting:
+                self._measure(successor, visiting)
+            if successor in self._distance:
+                known.append(self._distance[successor])
+        visiting.discard(state)
+        if not known or min(known) >= MAX_CHAIN:
+            return False
+        self._distance[state] = min(known) + 1
+        return True
+
+    def chain(self, start: FunctionFacts, use: Use) -> tuple[list[str], str] | None:
+        """The helpers from the function `use` calls to the blocking call, and the blocking API;
+        None if that call does not block."""
+        current = self.state(start.qualname, use.passes(start.positional))
+        if current not in self._distance and not self._measure(current, set()):
+            return None
+        helpers = [current[0]]
+        while self._distance[current] > 0:
+            current = next(s for s in self._successors(current) if self._distance.get(s) == self._distance[current] - 1)
+            helpers.append(current[0])
+        api = self._blocks(current)
+        assert api is not None
+        return helpers, api

@@ -1,0 +1,114 @@
+"""Branch conditions the repository weighs: settings flags, environment variables, arguments;
+and the settings model that says what a default deployment runs."""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+
+from reviewer.semantics.conditions import argument_holds, condition_of, holds, literal_kind, negated
+from reviewer.semantics.settings import SettingsDefaults, SettingsModule
+
+
+class _Index:
+    """Module lookup as `ModuleIndex` does it, by any unambiguous dotted suffix."""
+
+    def __init__(self, *modules: str) -> None:
+        self.modules = modules
+
+    def module(self, name: str):  # noqa: ANN201
+        found = [m for m in self.modules if m == name or m.endswith(f".{name}")]
+        return type("Summary", (), {"module": found[0]}) if len(found) == 1 else None
+
+
+def condition(test: str) -> tuple | None:
+    imports = {"settings": "app.config.settings", "os": "os", "flags": "app.flags"}
+
+    def qualify(node: cst.BaseExpression) -> str | None:
+        if isinstance(node, cst.Name):
+            return imports.get(node.value)
+        if isinstance(node, cst.Attribute):
+            base = qualify(node.value)
+            return None if base is None else f"{base}.{node.attr.value}"
+        return None
+
+    def module_object(node: cst.BaseExpression) -> str | None:
+        head = node
+        while isinstance(head, cst.Attribute):
+            head = head.value
+        return qualify(node) if isinstance(head, cst.Name) and head.value != "local" else None
+
+    return condition_of(cst.parse_expression(test), {"path", "resolve_dns"}, module_object, qualify)
+
+
+@pytest.mark.parametrize(("test", "expected"), [
+    ("settings.debug", ("setting", "app.config.settings", "debug", True)),
+    ("not settings.bundle_assets", ("setting", "app.config.settings", "bundle_assets", False)),
+    ("not not settings.debug", ("setting", "app.config.settings", "debug", True)),
+    ("path", ("argument", "path", "truth", True)),
+    ("not resolve_dns", ("argument", "resolve_dns", "truth", False)),
+    ("path is None", ("argument", "path", "none", False)),
+    ("path is not None", ("argument", "path", "none", True)),
+    ("not path is not None", ("argument", "path", "none", False)),
+    ('os.environ.get("DUMP_DIR")', ("environment", "DUMP_DIR", False, True)),
+    ('os.getenv("FAST_PATH", "1")', ("environment", "FAST_PATH", True, True)),
+    ('"TRACE" in os.environ', ("environment", "TRACE", False, True)),
+    ('"TRACE" not in os.environ', ("environment", "TRACE", False, False)),
+    # what no repository-wide fact decides
+    ("local.debug", None),
+    ("settings.debug and path", None),
+    ("settings.level == 'debug'", None),
+    ("settings.token is None", None),
+    ("other", None),
+    ('os.getenv("MODE", mode)', None),
+    ("path == None", None),
+])
+def test_conditions_an_if_test_states(test: str, expected: tuple | None) -> None:
+    assert condition(test) == expected
+
+
+@pytest.mark.parametrize(("value", "test", "want", "expected"), [
+    ("none", "truth", True, False),
+    ("falsy", "truth", True, False),
+    ("truthy", "truth", True, True),
+    ("falsy", "none", True, True),  # `False is not None`
+    ("none", "none", True, False),
+    ("none", "none", False, True),
+    (None, "truth", True, True),  # unknown: may hold
+    (None, "none", False, True),
+])
+def test_an_argument_condition_holds_by_the_value_passed(value, test, want, expected) -> None:  # noqa: ANN001
+    assert argument_holds(("argument", "p", test, want), value) is expected
+
+
+def test_literal_kinds() -> None:
+    kinds = [literal_kind(cst.parse_expression(code)) for code in ("None", "False", "0", "''", "[]", "1", "'x'", "x")]
+    assert kinds == ["none", "falsy", "falsy", "falsy", "falsy", "truthy", "truthy", None]
+
+
+def test_settings_defaults_follow_bases_and_import_names() -> None:
+    config = SettingsModule(
+        bases={
+            "backend.app.config.Features": ["pydantic_settings.BaseSettings"],
+            "backend.app.config.Settings": ["app.config.Features"],
+            "backend.app.config.Plain": ["builtins.object"],
+        },
+        defaults={
+            "backend.app.config.Features": {"bundle_assets": True, "debug": False},
+            "backend.app.config.Settings": {"debug": True},
+            "backend.app.config.Plain": {"debug": False},
+        },
+        instances={"backend.app.config.settings": "app.config.Settings", "backend.app.config.plain": "Plain"},
+    )
+    defaults = SettingsDefaults([config], _Index("backend.app.config", "backend.app.main"))
+    assert defaults.truth("app.config.settings", "bundle_assets") is True
+    assert defaults.truth("app.config.settings", "debug") is True  # the subclass's own default wins
+    assert defaults.truth("app.config.settings", "missing") is None
+    assert defaults.truth("backend.app.config.plain", "debug") is None  # not settings
+
+    bundled = ("setting", "app.config.settings", "bundle_assets", True)
+    assert holds([bundled], defaults) is True
+    assert holds([negated(bundled)], defaults) is False
+    assert holds([("environment", "DUMP_DIR", False, True)], defaults) is False
+    assert holds([("argument", "path", "truth", True)], defaults, {"path": "none"}) is False
+    assert holds([("argument", "path", "truth", True)], defaults) is True
