@@ -6,7 +6,7 @@ from __future__ import annotations
 import libcst as cst
 import pytest
 
-from reviewer.semantics.conditions import argument_holds, condition_of, holds, literal_kind, negated
+from reviewer.semantics.conditions import argument_holds, branch_conditions, condition_of, holds, literal_kind, negated
 from reviewer.semantics.settings import SettingsDefaults, SettingsModule
 
 
@@ -38,7 +38,13 @@ def condition(test: str) -> tuple | None:
             head = head.value
         return qualify(node) if isinstance(head, cst.Name) and head.value != "local" else None
 
-    return condition_of(cst.parse_expression(test), {"path", "resolve_dns"}, module_object, qualify)
+    return condition_of(cst.parse_expression(test), {"path", "resolve_dns"}, module_object, qualify, KNOWN)
+
+
+KNOWN = {
+    "dump_dir": ("environment", "DUMP_DIR", False, True),
+    "mode": ("setting", "app.config.settings", "browser", True),
+}
 
 
 @pytest.mark.parametrize(("test", "expected"), [
@@ -54,10 +60,17 @@ def condition(test: str) -> tuple | None:
     ('os.getenv("FAST_PATH", "1")', ("environment", "FAST_PATH", True, True)),
     ('"TRACE" in os.environ', ("environment", "TRACE", False, True)),
     ('"TRACE" not in os.environ', ("environment", "TRACE", False, False)),
+    ("os.environ.get(DUMP_ENV)", ("environment", "DUMP_ENV", False, True)),
+    ('settings.browser == "cdp"', ("setting-in", "app.config.settings", "browser", ("cdp",), True)),
+    ('settings.browser != "cdp"', ("setting-in", "app.config.settings", "browser", ("cdp",), False)),
+    ('not settings.port in (80, 443)', ("setting-in", "app.config.settings", "port", (80, 443), False)),
+    ('mode == "cdp"', ("setting-in", "app.config.settings", "browser", ("cdp",), True)),
+    ('settings.browser == other', None),
+    ("not dump_dir", ("environment", "DUMP_DIR", False, False)),
     # what no repository-wide fact decides
     ("local.debug", None),
     ("settings.debug and path", None),
-    ("settings.level == 'debug'", None),
+    ("settings.level < 3", None),
     ("settings.token is None", None),
     ("other", None),
     ('os.getenv("MODE", mode)', None),
@@ -81,6 +94,24 @@ def test_an_argument_condition_holds_by_the_value_passed(value, test, want, expe
     assert argument_holds(("argument", "p", test, want), value) is expected
 
 
+DEBUG = ("setting", "app.config.settings", "debug", True)
+PATH = ("argument", "path", "truth", True)
+
+
+@pytest.mark.parametrize(("test", "body", "orelse"), [
+    ("settings.debug and path", (DEBUG, PATH), ()),
+    ("settings.debug or path", (), (negated(DEBUG), negated(PATH))),
+    ("not (settings.debug or other)", (negated(DEBUG),), ()),
+    ("settings.debug and other", (DEBUG,), ()),
+    ("settings.debug", (DEBUG,), (negated(DEBUG),)),
+])
+def test_and_or_split_between_the_body_and_the_else(test: str, body: tuple, orelse: tuple) -> None:
+    imports = {"settings": "app.config.settings"}
+    qualify = lambda node: imports.get(node.value) if isinstance(node, cst.Name) else None  # noqa: E731
+    module_object = lambda node: imports.get(node.value) if isinstance(node, cst.Name) else None  # noqa: E731
+    assert branch_conditions(cst.parse_expression(test), {"path"}, module_object, qualify) == (body, orelse)
+
+
 def test_literal_kinds() -> None:
     kinds = [literal_kind(cst.parse_expression(code)) for code in ("None", "False", "0", "''", "[]", "1", "'x'", "x")]
     assert kinds == ["none", "falsy", "falsy", "falsy", "falsy", "truthy", "truthy", None]
@@ -94,7 +125,7 @@ def test_settings_defaults_follow_bases_and_import_names() -> None:
             "backend.app.config.Plain": ["builtins.object"],
         },
         defaults={
-            "backend.app.config.Features": {"bundle_assets": True, "debug": False},
+            "backend.app.config.Features": {"bundle_assets": True, "debug": False, "browser": "chromium", "dir": ""},
             "backend.app.config.Settings": {"debug": True},
             "backend.app.config.Plain": {"debug": False},
         },
@@ -105,6 +136,11 @@ def test_settings_defaults_follow_bases_and_import_names() -> None:
     assert defaults.truth("app.config.settings", "debug") is True  # the subclass's own default wins
     assert defaults.truth("app.config.settings", "missing") is None
     assert defaults.truth("backend.app.config.plain", "debug") is None  # not settings
+    assert defaults.truth("app.config.settings", "dir") is None  # configuration, not a flag
+    assert defaults.value("app.config.settings", "browser") == (True, "chromium")
+    assert holds([("setting-in", "app.config.settings", "browser", ("cdp",), True)], defaults) is False
+    assert holds([("setting-in", "app.config.settings", "browser", ("cdp", "chromium"), True)], defaults) is True
+    assert holds([("setting-in", "app.config.settings", "missing", ("cdp",), True)], defaults) is True
 
     bundled = ("setting", "app.config.settings", "bundle_assets", True)
     assert holds([bundled], defaults) is True

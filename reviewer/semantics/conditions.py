@@ -2,11 +2,14 @@
 
 An `if` guards its body with a condition and its `else` with the opposite; an `if` that leaves the
 function (`if not resolve_dns: return False`) guards the rest of the function with the opposite.
+A local assigned such a value (`dump_dir = os.environ.get("DUMP_DIR")`) states the same condition.
 Three kinds of condition are weighed over the repository rather than in the file:
 
 - a settings flag, `("setting", object, flag, want)`: `if settings.debug:` wants the flag true,
   `if not settings.bundle_assets:` false, where `settings` is a module-level object; a default
   deployment takes the branch when the flag's default (`reviewer.semantics.settings`) says so;
+  a setting compared with constants, `("setting-in", object, field, values, want)`:
+  `if settings.browser_type == "cdp-connect":` runs when the default is one of the values;
 - an environment variable, `("environment", variable, default, want)`: `if os.environ.get("X"):`
   or `if "X" in os.environ:`; unset, as it is by default, it is its default value's truth;
 - an argument, `("argument", parameter, test, want)`: `if path:` (test "truth") or
@@ -49,6 +52,17 @@ def literal_kind(node: cst.BaseExpression | None) -> Value:
     return None
 
 
+def literal_value(node: cst.BaseExpression | None) -> tuple[bool, Any]:
+    """(whether it is one, the value) of a constant: `True`, `None`, `"cdp"`, `3`."""
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return True, {"True": True, "False": False, "None": None}[node.value]
+    if isinstance(node, cst.SimpleString) and "b" not in node.prefix.lower():
+        return True, node.evaluated_value
+    if isinstance(node, cst.Integer):
+        return True, int(node.value.replace("_", ""), 0)
+    return False, None
+
+
 def literal_truth(node: cst.BaseExpression | None) -> bool | None:
     """The truth of a literal; None for anything that is not one."""
     kind = literal_kind(node)
@@ -63,30 +77,91 @@ def parameter_defaults(params: cst.Parameters) -> dict[str, Value]:
     }
 
 
+def branch_conditions(
+    test: cst.BaseExpression,
+    parameters: Collection[str],
+    module_object: Callable[[cst.BaseExpression], str | None],
+    qualify: Callable[[cst.BaseExpression], str | None],
+    known: Mapping[str, Condition] | None = None,
+) -> tuple[tuple[Condition, ...], tuple[Condition, ...]]:
+    """The conditions an `if` test puts on its body and on its `else`: `A and B` gives the body
+    both (and the `else` neither), `A or B` gives the `else` the negation of both. `parameters` are
+    the function's own, `module_object` qualifies a module-level object (None for locals),
+    `qualify` any name through the imports, `known` maps a local to the condition its value states
+    (`enabled = settings.debug`)."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        body, orelse = branch_conditions(test.expression, parameters, module_object, qualify, known)
+        return orelse, body
+    if isinstance(test, cst.BooleanOperation):
+        left = branch_conditions(test.left, parameters, module_object, qualify, known)
+        right = branch_conditions(test.right, parameters, module_object, qualify, known)
+        if isinstance(test.operator, cst.And):
+            return left[0] + right[0], ()
+        return (), left[1] + right[1]
+    condition = condition_of(test, parameters, module_object, qualify, known)
+    return ((condition,), (negated(condition),)) if condition is not None else ((), ())
+
+
 def condition_of(
     test: cst.BaseExpression,
     parameters: Collection[str],
     module_object: Callable[[cst.BaseExpression], str | None],
     qualify: Callable[[cst.BaseExpression], str | None],
+    known: Mapping[str, Condition] | None = None,
 ) -> Condition | None:
-    """The condition an `if` test states, when it is one of the kinds above: `parameters` are the
-    function's own, `module_object` qualifies a module-level object (None for locals),
-    `qualify` any name through the imports."""
+    """The condition one test states (no `and`/`or`), when it is one of the kinds above."""
     want = True
     while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         test, want = test.expression, not want
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        setting = _setting_of(test.left, module_object, known)
+        if setting is not None:
+            return _setting_comparison(test, setting, want)
         return _comparison(test, want, parameters, qualify)
     if isinstance(test, cst.Name) and test.value in parameters:
         return ("argument", test.value, "truth", want)
+    if isinstance(test, cst.Name) and known and test.value in known:
+        found = known[test.value]
+        return found if want else negated(found)
     if isinstance(test, cst.Call):
         variable = _environment_read(test, qualify)
         return None if variable is None else ("environment", *variable, want)
-    if isinstance(test, cst.Attribute) and dotted_name(test.value) is not None:
-        owner = module_object(test.value)
-        if owner is not None:
-            return ("setting", owner, test.attr.value, want)
+    setting = _setting_of(test, module_object, None)
+    return ("setting", *setting, want) if setting is not None else None
+
+
+def _setting_of(
+    node: cst.BaseExpression,
+    module_object: Callable[[cst.BaseExpression], str | None],
+    known: Mapping[str, Condition] | None,
+) -> tuple[str, str] | None:
+    """(object, field) of `settings.field`, or of a local assigned it."""
+    if isinstance(node, cst.Attribute) and dotted_name(node.value) is not None:
+        owner = module_object(node.value)
+        return (owner, node.attr.value) if owner is not None else None
+    if isinstance(node, cst.Name) and known:
+        found = known.get(node.value)
+        if found is not None and found[0] == "setting" and found[3]:
+            return found[1], found[2]
     return None
+
+
+def _setting_comparison(test: cst.Comparison, setting: tuple[str, str], want: bool) -> Condition | None:
+    """`settings.mode == "cdp"`, `!= "cdp"`, `in ("a", "b")`: `("setting-in", object, field,
+    values, want)`."""
+    target = test.comparisons[0]
+    operator, right = target.operator, target.comparator
+    if isinstance(operator, (cst.Equal, cst.NotEqual)):
+        known, value = literal_value(right)
+        values = (value,)
+    elif isinstance(operator, (cst.In, cst.NotIn)) and isinstance(right, (cst.Tuple, cst.List, cst.Set)):
+        found = [literal_value(element.value) for element in right.elements]
+        known, values = all(k for k, _ in found), tuple(v for _, v in found)
+    else:
+        return None
+    if not known:
+        return None
+    return ("setting-in", *setting, values, want if isinstance(operator, (cst.Equal, cst.In)) else not want)
 
 
 def _comparison(
@@ -115,7 +190,10 @@ def _environment_read(call: cst.Call, qualify: Callable[[cst.BaseExpression], st
     if qualify(call.func) not in ENVIRONMENT_READS:
         return None
     name = argument(call, 0, "key")
-    variable = string_value(name.value) if name is not None else None
+    if name is None:
+        return None
+    # Unset by default whatever its name: a constant naming it (`DUMP_ENV`) identifies it as well.
+    variable = string_value(name.value) or dotted_name(name.value)
     if variable is None:
         return None
     default = argument(call, 1, "default")
@@ -148,6 +226,10 @@ def holds(
         if kind == "setting":
             default = settings.truth(condition[1], condition[2]) if settings is not None else None
             if default is not None and default != condition[3]:
+                return False
+        elif kind == "setting-in":
+            known, default = settings.value(condition[1], condition[2]) if settings is not None else (False, None)
+            if known and (default in condition[3]) != condition[4]:
                 return False
         elif kind == "environment":
             if condition[2] != condition[3]:

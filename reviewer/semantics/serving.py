@@ -225,9 +225,14 @@ class ServingPaths:
         for entry in entries:
             for function, targets in entry.references.items():
                 self.references[function].extend(targets)
-        self._by_name: dict[str, list[str]] = defaultdict(list)
+        # Methods by name, for calls on objects of unknown type (`page.screenshot()` may be any
+        # class's `screenshot`, never a module's function of that name).
+        modules = {summary.module for summary in summaries}
+        self._methods: dict[str, list[str]] = defaultdict(list)
         for qualname, function in self.functions.items():
-            self._by_name[function.name].append(qualname)
+            owner = qualname.rpartition(".")[0]
+            if owner not in modules and owner not in self.functions:
+                self._methods[function.name].append(qualname)
         serving_roots = [*endpoint_handlers, *(name for entry in entries for name in entry.serving)]
         one_shot_roots = [*one_shot_modules, *(name for entry in entries for name in entry.one_shot)]
         self.serving = self._reach(serving_roots, guess=True)
@@ -272,7 +277,7 @@ class ServingPaths:
             yield f"{owner}.{method}"
             return
         if guess:
-            candidates = [q for q in self._by_name.get(method, ()) if "." in q]
+            candidates = self._methods.get(method, ())
             if len(candidates) <= MAX_GUESSES:
                 yield from candidates
 

@@ -1,11 +1,13 @@
 """What an application's settings are unless the environment says otherwise.
 
 A settings class (a subclass, through the repository's own classes, of pydantic's `BaseSettings`)
-declares each field's default: `debug: bool = False`, `bundle_assets: bool = Field(default=True)`.
+declares each field's default; a flag defaults to `True` or `False`: `debug: bool = False`,
+`bundle_assets: bool = Field(default=True)`.
 A module-level instance (`settings = Settings()`) is what the code reads. Per file,
-`SettingsFacts` records classes with their bases and the truth of each field's literal default,
+`SettingsFacts` records classes with their bases and their fields' literal defaults,
 and module-level instances; over the repository, `SettingsDefaults.truth("app.config.settings",
-"debug")` answers whether that flag is true by default (None when no literal default tells).
+"debug")` answers whether that flag is true by default (None when no literal default tells), and
+`value` what a field's default is (`settings.browser_type == "cdp"` compares it).
 
 Rules use it to tell which branch code takes in a default deployment (`if settings.debug:`).
 """
@@ -13,11 +15,11 @@ Rules use it to tell which branch code takes in a default deployment (`if settin
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
-from reviewer.semantics.conditions import literal_truth
+from reviewer.semantics.conditions import literal_value
 from reviewer.semantics.names import dotted_name
 from reviewer.syntax import argument
 
@@ -36,7 +38,7 @@ class SettingsModule:
     """What one module declares (plain, picklable)."""
 
     bases: dict[str, list[str]] = field(default_factory=dict)  # class -> qualified bases
-    defaults: dict[str, dict[str, bool]] = field(default_factory=dict)  # class -> field -> truth
+    defaults: dict[str, dict[str, Any]] = field(default_factory=dict)  # class -> field -> literal default
     instances: dict[str, str] = field(default_factory=dict)  # module-level name -> class
 
 
@@ -78,9 +80,9 @@ class SettingsFacts(Facts):
         if isinstance(value, cst.Call) and (dotted_name(value.func) or "").rsplit(".", 1)[-1] == "Field":
             default = argument(value, 0, "default")
             value = default.value if default is not None else None
-        truth = literal_truth(value)
-        if truth is not None:
-            self.module.defaults.setdefault(self._qualname(), {})[node.target.value] = truth
+        known, default = literal_value(value)
+        if known:
+            self.module.defaults.setdefault(self._qualname(), {})[node.target.value] = default
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if self._depth or self._classes or not isinstance(node.value, cst.Call) or node.value.args:
@@ -104,7 +106,7 @@ class SettingsDefaults:
     def __init__(self, modules: list[SettingsModule], index: ModuleIndex) -> None:
         self.index = index
         self.bases: dict[str, list[str]] = {}
-        self.defaults: dict[str, dict[str, bool]] = {}
+        self.defaults: dict[str, dict[str, Any]] = {}
         self.instances: dict[str, str] = {}
         for module in modules:
             self.bases.update({cls: [self.canonical(base) for base in bases] for cls, bases in module.bases.items()})
@@ -134,22 +136,32 @@ class SettingsDefaults:
         self._is_settings[cls] = found
         return found
 
-    def _field(self, cls: str, name: str, depth: int = 0) -> bool | None:
-        """A field's default truth, looked up along the bases in declaration order (as Python's
-        method resolution order does for single and simple multiple inheritance)."""
-        found = self.defaults.get(cls, {}).get(name)
-        if found is not None or depth >= MAX_DEPTH:
-            return found
-        for base in self.bases.get(cls, ()):
-            found = self._field(base, name, depth + 1)
-            if found is not None:
-                return found
-        return None
+    def _field(self, cls: str, name: str, depth: int = 0) -> tuple[bool, Any]:
+        """(whether it is known, a field's literal default), looked up along the bases in
+        declaration order (as Python's method resolution order does for single and simple multiple
+        inheritance)."""
+        fields = self.defaults.get(cls, {})
+        if name in fields:
+            return True, fields[name]
+        if depth < MAX_DEPTH:
+            for base in self.bases.get(cls, ()):
+                found = self._field(base, name, depth + 1)
+                if found[0]:
+                    return found
+        return False, None
 
-    def truth(self, instance: str, name: str) -> bool | None:
-        """Whether flag `name` of the settings object `instance` (a qualified module-level name)
-        is true by default; None when the object is no settings instance or no literal tells."""
+    def value(self, instance: str, name: str) -> tuple[bool, Any]:
+        """(whether it is known, the default of field `name` of the settings object `instance`, a
+        qualified module-level name): unknown when the object is no settings instance or no
+        literal tells."""
         cls = self.instances.get(self.canonical(instance))
         if cls is None or not self.is_settings_class(cls):
-            return None
+            return False, None
         return self._field(cls, name)
+
+    def truth(self, instance: str, name: str) -> bool | None:
+        """Whether flag `name` is on by default; None when it is no flag (its default is not
+        `True` or `False`: a URL or a directory empty by default is configuration a deployment
+        chooses, not a feature switched off) or not known."""
+        known, default = self.value(instance, name)
+        return default if known and isinstance(default, bool) else None

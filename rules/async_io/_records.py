@@ -132,9 +132,11 @@ class Frame:
     globals: set[str] = field(default_factory=set)
     # Depth of blocks that run once per process (`reviewer.semantics.once`), not per call.
     lazy_init: int = 0
-    # Its parameters (without `self`), and the branch conditions of the code being walked.
+    # Its parameters (without `self`) while unassigned, the branch conditions of the code being
+    # walked, and locals holding a condition's value (`dump_dir = os.environ.get("DUMP_DIR")`).
     parameters: frozenset[str] = frozenset()
     conditions: list[Condition] = field(default_factory=list)
+    known: dict[str, Condition] = field(default_factory=dict)
     # Findings a rule holds back until the function ends, by rule code.
     pending: dict[str, list[tuple[cst.CSTNode, cst.CSTNode | None, str, Use, Blocking]]] = field(
         default_factory=dict)

@@ -44,9 +44,9 @@ from reviewer.semantics.blocking import (
 from reviewer.semantics.conditions import (
     Condition,
     argument_value,
+    branch_conditions,
     condition_of,
     holds,
-    negated,
     parameter_defaults,
 )
 from reviewer.semantics.fastapi import FastAPIFacts
@@ -62,6 +62,7 @@ from rules.async_io._records import (
     Frame,
     FunctionFacts,
     ModuleFacts,
+    Ref,
     Use,
     facts_key,
     is_deferred,
@@ -105,8 +106,10 @@ class BlockingScan(LocalTypes, Rule):
         self._offloading: list[str] = []
         self._bound_to: dict[int, str] = {}
         self._lazy_ifs: set[int] = set()
-        self._branches: dict[int, Condition] = {}  # block or `elif` -> the condition it runs under
-        self._exits: dict[int, Condition] = {}  # an `if` that leaves -> what the rest runs under
+        # A block or `elif` -> the conditions it runs under; an `if` that leaves the function -> the
+        # conditions the rest of it runs under.
+        self._branches: dict[int, tuple[Condition, ...]] = {}
+        self._exits: dict[int, tuple[Condition, ...]] = {}
 
     # What a rule decides -------------------------------------------------------------------
 
@@ -254,14 +257,31 @@ class BlockingScan(LocalTypes, Rule):
         self._enter_branch(node)
 
     def _enter_branch(self, node: cst.CSTNode) -> None:
-        """Blocks (and `elif`s) under a condition the repository weighs push it while walked."""
-        condition = self._branches.get(id(node))
-        if condition is not None and self.frame is not None:
-            self.frame.conditions.append(condition)
+        """Blocks (and `elif`s) under conditions the repository weighs push them while walked."""
+        conditions = self._branches.get(id(node))
+        if conditions and self.frame is not None:
+            self.frame.conditions.extend(conditions)
 
     def _leave_branch(self, node: cst.CSTNode) -> None:
-        if self._branches.pop(id(node), None) is not None and self.frame is not None:
-            self.frame.conditions.pop()
+        conditions = self._branches.pop(id(node), None)
+        if conditions and self.frame is not None:
+            del self.frame.conditions[-len(conditions):]
+
+    def _bind(self, target: cst.BaseExpression, ref: Ref | None, value: cst.BaseExpression | None) -> None:
+        super()._bind(target, ref, value)
+        frame = self.frame
+        if frame is None or not isinstance(target, cst.Name):
+            return
+        name = target.value
+        # A reassigned parameter no longer holds what the caller passed.
+        frame.parameters = frame.parameters - {name}
+        condition = None
+        if value is not None:
+            condition = condition_of(value, (), self._module_object, self._qualify, frame.known)
+        if condition is not None:
+            frame.known[name] = condition
+        else:
+            frame.known.pop(name, None)
 
     def _module_object(self, node: cst.BaseExpression) -> str | None:
         """The qualified name of a module-level object an expression names (not a local)."""
@@ -279,16 +299,17 @@ class BlockingScan(LocalTypes, Rule):
         frame = self.frame
         if frame is None or not frame.in_body:
             return
-        condition = condition_of(node.test, frame.parameters, self._module_object, self._qualify)
-        if condition is None:
+        body, orelse = branch_conditions(node.test, frame.parameters, self._module_object, self._qualify, frame.known)
+        if body:
+            self._branches[id(node.body)] = body
+        if not orelse:
             return
-        self._branches[id(node.body)] = condition
         if isinstance(node.orelse, cst.Else):
-            self._branches[id(node.orelse.body)] = negated(condition)
+            self._branches[id(node.orelse.body)] = orelse
         elif isinstance(node.orelse, cst.If):
-            self._branches[id(node.orelse)] = negated(condition)
+            self._branches[id(node.orelse)] = orelse
         elif frame.node is not None and leaves_function(node, frame.node):
-            self._exits[id(node)] = negated(condition)
+            self._exits[id(node)] = orelse
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         frame = self._scopes.pop()
@@ -374,8 +395,8 @@ class BlockingScan(LocalTypes, Rule):
             self.frame.lazy_init -= 1
         self._leave_branch(original_node)
         after = self._exits.pop(id(original_node), None)
-        if after is not None:
-            self.frame.conditions.append(after)  # the rest of the function, until it ends
+        if after:
+            self.frame.conditions.extend(after)  # the rest of the function, until it ends
 
     # Calls --------------------------------------------------------------------------------
 
