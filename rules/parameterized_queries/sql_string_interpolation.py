@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from reviewer.model import Severity
 from reviewer.semantics.flow.strings import Hole, untrusted_holes
 from reviewer.semantics.sql import SinkUse
+from reviewer.semantics.sql.text import is_statement_head
 from rules._sql_rule import SqlRule
 
 
@@ -69,7 +70,8 @@ class SqlStringInterpolation(SqlRule):
     database) are not reported. A parameter of a function only its own module calls (a `_private`
     function, any function of a migration or script) takes the trust of what those calls pass,
     each judged in its caller. A parameter named for the SQL it carries (`sql`, `where`, `clause`,
-    `*_sql`) is the caller's SQL by contract. Test code is not checked.
+    `*_sql`) is the caller's SQL by contract, and so is one named `query` that opens the text
+    (`f"{query} WHERE {clause}"`). Test code is not checked.
     """
 
     code = "RVW201"
@@ -82,7 +84,7 @@ class SqlStringInterpolation(SqlRule):
         for use in uses:
             for sql in use.strings or ():
                 for hole in untrusted_holes(sql):
-                    if hole.builder is None:
+                    if hole.builder is None or is_statement_head(sql, hole):
                         continue
                     holes, _ = by_builder.setdefault(id(hole.builder), ([], use.executor or use.sink))
                     if all(self.source(h.expr) != self.source(hole.expr) for h in holes):

@@ -37,9 +37,21 @@ class TrustFlow:
             if isinstance(test.operator, cst.And):
                 return left_true | right_true, left_false & right_false
             return left_true & right_true, left_false | right_false
+        if isinstance(test, cst.Name):
+            found = env.get(test.value)
+            if found is not None and found.found_by:
+                return set(found.found_by), set()  # the row exists: what found it is stored data
+            return set(), set()
         if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
-            target = dotted_name(test.left)
             comparison = test.comparisons[0]
+            if (
+                isinstance(comparison.operator, cst.IsNot)
+                and isinstance(comparison.comparator, cst.Name)
+                and comparison.comparator.value == "None"
+                and isinstance(test.left, cst.Call)
+            ):
+                return self._sanitized_by(test.left, env)  # `re.fullmatch(...) is not None`
+            target = dotted_name(test.left)
             if target is None:
                 return set(), set()
             operator, other = comparison.operator, comparison.comparator
@@ -61,15 +73,28 @@ class TrustFlow:
                 target = dotted_name(func.value)
                 return ({target}, set()) if target else (set(), set())
             name = self.qualify(func)
+            if name == "builtins.bool" and len(test.args) == 1:
+                return self._sanitized_by(test.args[0].value, env)
+            if isinstance(func, cst.Name) and name == self._module_name(func.value):
+                position = self.analysis.validators().get(func.value)
+                if position is not None and len(test.args) > position and test.args[position].keyword is None:
+                    target = dotted_name(test.args[position].value)
+                    return ({target}, set()) if target else (set(), set())
             if name in ("re.fullmatch", "re.match") and len(test.args) >= 2:
                 pattern = string_value(test.args[0].value)
                 target = dotted_name(test.args[1].value)
-                if (
-                    target
-                    and pattern
-                    and (name == "re.fullmatch" or pattern.endswith(("$", r"\Z")))
-                    and "'" not in pattern
-                ):
+                if target and _anchored(name.rpartition(".")[2], pattern):
+                    return {target}, set()
+            if (
+                isinstance(func, cst.Attribute)
+                and isinstance(func.value, cst.Name)
+                and func.attr.value in ("fullmatch", "match")
+                and len(test.args) == 1
+                and not self.local_names & {func.value.value}
+            ):
+                pattern = self.analysis.compiled_patterns().get(func.value.value)
+                target = dotted_name(test.args[0].value)
+                if target and _anchored(func.attr.value, pattern):
                     return {target}, set()
             if name == "builtins.isinstance" and len(test.args) == 2:
                 target = dotted_name(test.args[0].value)
@@ -81,6 +106,11 @@ class TrustFlow:
                 if target and all(k in ("builtins.int", "builtins.float", "builtins.bool", "uuid.UUID") for k in kinds):
                     return {target}, set()
         return set(), set()
+
+    def _module_name(self, name: str) -> str:
+        """What a name defined at this module's level qualifies to."""
+        module = self.analysis.context.module
+        return f"{module}.{name}" if module else name
 
     def _is_allow_list(self, node: cst.BaseExpression, env: Env) -> bool:
         """A constant collection, not a string: `sort in "name,email"` is a substring test."""
@@ -313,3 +343,9 @@ class TrustFlow:
             return value.trust if value.trust.untrusted else UNKNOWN
         trust = self.trust(node, env)
         return trust if trust.level is not Level.TRUSTED else TRUSTED
+
+
+def _anchored(method: str, pattern: str | None) -> bool:
+    """Whether matching `pattern` this way (`fullmatch`, `match`) checks the whole value, and the
+    pattern cannot let a quote through."""
+    return bool(pattern) and (method == "fullmatch" or pattern.endswith(("$", r"\Z"))) and "'" not in pattern

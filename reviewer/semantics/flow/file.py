@@ -17,6 +17,7 @@ from reviewer.semantics.flow.trust import TRUSTED, UNKNOWN, Trust
 from reviewer.semantics.flow.values import Env, Value
 from reviewer.semantics.migrations import is_migration
 from reviewer.semantics.names import NameResolver
+from reviewer.syntax import string_value
 from reviewer.traversal import Visitor, visit
 
 if TYPE_CHECKING:
@@ -44,6 +45,8 @@ class FileFlows:
         self._call_sites: dict[str, list[CallSiteInModule]] | None = None
         self._argument_trusts: dict[int, Trust] = {}  # argument node -> trust, in calls of local functions
         self._in_progress: set[int] = set()
+        self._validators: dict[str, int] | None = None
+        self._patterns: dict[str, str] | None = None
 
     def code(self, node: cst.CSTNode) -> str:
         return self.context.tree.code_for_node(node)
@@ -103,6 +106,48 @@ class FileFlows:
         if self.is_enum_class(cls):
             env["self.value"] = env["self.name"] = Value(trust=TRUSTED)
         return env
+
+    def compiled_patterns(self) -> dict[str, str]:
+        """Module-level regular expressions: `NAME = re.compile(r"...")`, name -> pattern."""
+        if self._patterns is None:
+            self._patterns = {}
+            for statement in self.context.tree.body:
+                if not isinstance(statement, cst.SimpleStatementLine):
+                    continue
+                for small in statement.body:
+                    if (
+                        isinstance(small, cst.Assign)
+                        and len(small.targets) == 1
+                        and isinstance(small.targets[0].target, cst.Name)
+                        and isinstance(small.value, cst.Call)
+                        and self.context.qualify(small.value.func) == "re.compile"
+                        and small.value.args
+                    ):
+                        pattern = string_value(small.value.args[0].value)
+                        if pattern is not None:
+                            self._patterns[small.targets[0].target.value] = pattern
+        return self._patterns
+
+    def validators(self) -> dict[str, int]:
+        """The module's validators: module-level functions that return a test proving one of their
+        parameters trusted (`return re.fullmatch(NAME, name) is not None`), by name, with that
+        parameter's position. `if not valid_name(table): raise` then proves `table`."""
+        if self._validators is None:
+            self._validators = {}
+            checker = FunctionFlow(self, None, [], {}, collect=False, domain=self.domain)
+            for statement in self.context.tree.body:
+                if not isinstance(statement, cst.FunctionDef):
+                    continue
+                returned = _only_return(statement)
+                if returned is None:
+                    continue
+                proven, _ = checker._sanitized_by(returned, {})
+                params = [p.name.value for p in (*statement.params.posonly_params, *statement.params.params)]
+                for position, name in enumerate(params):
+                    if name in proven:
+                        self._validators[statement.name.value] = position
+                        break
+        return self._validators
 
     def is_enum_class(self, cls: cst.ClassDef) -> bool:
         resolver = NameResolver(self.context.summary.imports)
@@ -175,3 +220,21 @@ def flows_for(context: FileContext, domain: Callable[[FunctionFlow], Domain]) ->
     if flows is None:
         flows = context.shared[key] = FileFlows(context, domain)
     return flows
+
+
+def _only_return(function: cst.FunctionDef) -> cst.BaseExpression | None:
+    """What a function whose body is one `return <expression>` (after a docstring) returns."""
+    statements = [s for s in body_of(function) if not _is_docstring(s)]
+    if len(statements) != 1 or not isinstance(statements[0], cst.SimpleStatementLine):
+        return None
+    small = statements[0].body
+    return small[0].value if len(small) == 1 and isinstance(small[0], cst.Return) else None
+
+
+def _is_docstring(statement: cst.CSTNode) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )

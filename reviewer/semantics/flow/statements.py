@@ -3,15 +3,25 @@ test proves: `if sort in ALLOWED:`), loops, `with`, `try`, `match`; branches mer
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.flow.strings import BuiltString, concat, dedupe, strings_trust
-from reviewer.semantics.flow.syntax import always_exits
+from reviewer.semantics.flow.syntax import always_exits, exits_function
 from reviewer.semantics.flow.trust import TRUSTED
 from reviewer.semantics.flow.values import Env, Value, merge_envs
 from reviewer.semantics.names import dotted_name
+from reviewer.syntax import string_value
+
+# Calls that fetch one row (or nothing): what their result's truth says of the values they bind.
+ONE_ROW_FETCHES = frozenset({
+    "fetchone", "fetchrow", "fetchval", "fetch_one", "fetch_val", "first", "one_or_none", "scalar",
+    "scalar_one_or_none",
+})
+# A constant query that looks rows up by bound parameters.
+SQL_LOOKUP = re.compile(r"(?is)\bselect\b.*\bwhere\b.*(:\w+|%s|%\(\w+\)s|\$\d|\?)")
 
 
 class StatementFlow:
@@ -55,6 +65,9 @@ class StatementFlow:
             )
             after = self._suite(statement.body, loop_env)
             merged = merge_envs(env, after)
+            validated = self._validated_collection(statement, loop_env)
+            if validated is not None:
+                merged = self._trust_names(merged, [validated])
             return self._suite(statement.orelse.body, merged) if statement.orelse else merged
         if isinstance(statement, cst.While):
             self._sinks_in(statement.test, env)
@@ -115,6 +128,50 @@ class StatementFlow:
             return after_body
         return merge_envs(after_body, after_else)
 
+    def _validated_collection(self, loop: cst.For, env: Env) -> str | None:
+        """The collection a loop checks element by element, leaving the function on the first
+        that fails (`for field in fields: if not VALID.fullmatch(field): raise ...`): past the
+        loop, every element has passed."""
+        target, collection = dotted_name(loop.target), dotted_name(loop.iter)
+        if target is None or collection is None or not isinstance(loop.body, cst.IndentedBlock):
+            return None
+        for statement in loop.body.body:
+            if isinstance(statement, cst.If) and statement.orelse is None and exits_function(statement.body):
+                _, when_false = self._sanitized_by(statement.test, env)
+                if target in when_false:
+                    return collection
+        return None
+
+    def _lookup_keys(self, node: cst.BaseExpression, env: Env) -> frozenset[str] | None:
+        """The names a one-row lookup binds (`fetchone("SELECT ... WHERE db = :id", {"id": ext_id})`,
+        `execute(text("SELECT ..."), {...}).first()`): the query is constant, the names are bound."""
+        if isinstance(node, cst.Await):
+            node = node.expression
+        if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)):
+            return None
+        method = node.func.attr.value
+        if method not in ONE_ROW_FETCHES:
+            return None
+        if not node.args and isinstance(node.func.value, cst.Call):
+            node = node.func.value  # `session.execute(text(...), {...}).first()`
+        if not node.args:
+            return None
+        first = node.args[0].value
+        if isinstance(first, cst.Call) and first.args:
+            first = first.args[0].value  # `text("SELECT ...")`
+        query = string_value(first)
+        if query is None or not SQL_LOOKUP.search(query):
+            return None
+        bound = [
+            element.value
+            for arg in node.args[1:]
+            if isinstance(arg.value, cst.Dict)
+            for element in arg.value.elements
+            if isinstance(element, cst.DictElement)
+        ] + [arg.value for arg in node.args[1:] if arg.keyword is not None or isinstance(arg.value, cst.Name)]
+        names = frozenset(name for name in map(dotted_name, bound) if name)
+        return names or None
+
     def _trust_names(self, env: Env, names: Iterable[str]) -> Env:
         for name in names:
             previous = env.get(name, Value())
@@ -127,6 +184,9 @@ class StatementFlow:
             self._sinks_in(small, env)
             if isinstance(small, cst.Assign):
                 value = self.value(small.value, env)
+                found_by = self._lookup_keys(small.value, env)
+                if found_by:
+                    value = replace(value, found_by=found_by)
                 for target in small.targets:
                     self._bind_target(target.target, value, env)
             elif isinstance(small, cst.AnnAssign) and small.value is not None:

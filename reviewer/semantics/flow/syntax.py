@@ -30,6 +30,16 @@ def always_exits(body: cst.BaseSuite) -> bool:
     return type(last).__name__ in EXIT_STATEMENTS
 
 
+def exits_function(body: cst.BaseSuite) -> bool:
+    """A block that ends by leaving the function (`return`, `raise`), not just the loop."""
+    statements = body.body if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)) else ()
+    if not statements:
+        return False
+    last = statements[-1]
+    smalls = last.body if isinstance(last, cst.SimpleStatementLine) else [last]
+    return any(isinstance(small, (cst.Return, cst.Raise)) for small in smalls)
+
+
 class _CallCollector(Visitor):
     """Calls in one statement, outermost first, not entering nested scopes."""
 

@@ -22,6 +22,9 @@ class Value:
     receiver: str | None = None  # display name of a database object (`Session`)
     items: tuple[BuiltString, ...] | None = None  # a list of SQL pieces being accumulated
     model: cst.ClassDef | None = None  # a class of this module the value is an instance of
+    # A row looked up by binding these names into a constant query: when it is found, each name
+    # is a value the application's own table holds.
+    found_by: frozenset[str] | None = None
 
 
 def merge_values(a: Value, b: Value) -> Value:
@@ -44,6 +47,7 @@ def merge_values(a: Value, b: Value) -> Value:
         text_call=a.text_call if a.text_call is b.text_call else None,
         receiver=a.receiver if a.receiver == b.receiver else None,
         items=items,
+        found_by=a.found_by & b.found_by if a.found_by is not None and b.found_by is not None else None,
     )
 
 

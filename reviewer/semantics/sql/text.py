@@ -7,7 +7,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from reviewer.semantics.flow.strings import BuiltString, Piece, render
+from reviewer import lazy_cst as cst
+from reviewer.semantics.flow.strings import BuiltString, Hole, Piece, render
+from reviewer.semantics.flow.trust import CALLER
+from reviewer.semantics.sql.sinks import SQL_PARAMETER_NAMES
 
 _DIALECTS = ("postgres", "mysql", "sqlite", "tsql")
 
@@ -16,6 +19,25 @@ _DIALECTS = ("postgres", "mysql", "sqlite", "tsql")
 class StarProjection:
     piece: Piece
     projection: str
+
+
+def is_statement_head(sql: BuiltString, hole: Hole) -> bool:
+    """A caller's SQL statement that the text continues or wraps (`f"{query} LIMIT 10"`,
+    `f"SELECT count(*) FROM ({query}) AS page"`): a parameter named for SQL (`query`, `sql`,
+    `base_query`) where a statement starts, at the opening of the text or of a parenthesis. The
+    function's contract is to take SQL there; its callers are judged, not it."""
+    before = []
+    for part in sql:
+        if part is hole:
+            head = "".join(before).rstrip()
+            return (
+                (not head or head.endswith("("))
+                and hole.trust.origin == CALLER
+                and isinstance(hole.expr, cst.Name)
+                and bool(SQL_PARAMETER_NAMES.match(hole.expr.value))
+            )
+        before.append(part.text if isinstance(part, Piece) else "hole")
+    return False
 
 
 def star_projections(sql: BuiltString) -> list[StarProjection]:
