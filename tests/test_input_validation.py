@@ -195,7 +195,7 @@ def test_body_parameters_follow_fastapi_rules(write, parameter: str, flagged: bo
                 "def parse_payload() -> dict:\n    return {}\n"
                 "app = FastAPI()\n"
                 "@app.post('/items')\n"
-                f"async def create_item({parameter}):\n    return None\n"
+                f"async def create_item({parameter}):\n    return payload\n"
             )
         }
     )

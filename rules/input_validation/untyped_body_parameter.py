@@ -49,10 +49,15 @@ class UntypedBodyParameter(EndpointRule):
     Free-form data that really is free-form (user preferences, metadata) still belongs in a
     model field such as `metadata: dict[str, str] = Field(max_length=50)`.
 
+    Not flagged: a `dict` whose values are models or plain values (`dict[str, ItemCreate]`,
+    `dict[str, str]`: FastAPI checks each value); a body the function checks against JSON Schema
+    itself (`jsonschema.validate(values, schema)`, also after it is transformed), or never reads
+    (an endpoint that only answers 410 Gone).
+
     ## Known problems
-    A `dict` whose values are models (`dict[str, ItemCreate]`) is accepted. Routers created by
-    a function whose return type is not annotated are not recognised, so their endpoints are
-    not checked.
+    Validation is recognised in the function itself: a body handed to a helper that validates it
+    is still flagged. Routers created by a function whose return type is not annotated are not
+    recognised, so their endpoints are not checked.
     """
 
     code = "RVW301"
@@ -66,7 +71,9 @@ class UntypedBodyParameter(EndpointRule):
         for handler in index.handlers():
             for param in handler.function.params:
                 sources = {index.parameter_source(param, endpoint.path) for endpoint in handler.endpoints}
-                if "body" not in sources:
+                if "body" not in sources or param.name in (
+                    *handler.function.validated_params, *handler.function.unused_params
+                ):
                     continue
                 annotation = index.parameter_type(param)
                 if not _untyped(annotation, index):
@@ -102,19 +109,8 @@ def _untyped(ref: TypeRef | None, index: EndpointIndex) -> bool:
         return ref.name in ANY_TYPES or ref.name in DICT_TYPES or ref.name in SEQUENCE_TYPES
     if ref.kind == "generic":
         if ref.name in DICT_TYPES:
-            return not (len(ref.args) == 2 and _structured(ref.args[1], index))
+            # `dict[str, str]`, `dict[str, ItemCreate]`: FastAPI checks every value.
+            return not (len(ref.args) == 2 and ref.args[1].kind != "other" and not _untyped(ref.args[1], index))
         if ref.name in SEQUENCE_TYPES:
             return any(_untyped(arg, index) for arg in ref.args if arg.kind != "other")
-    return False
-
-
-def _structured(ref: TypeRef, index: EndpointIndex) -> bool:
-    """A model, or a collection or union of models: validated field by field."""
-    if ref.kind == "name":
-        return index.is_model(ref.name)
-    if ref.kind == "generic" and ref.name in SEQUENCE_TYPES:
-        return bool(ref.args) and all(_structured(arg, index) for arg in ref.args)
-    if ref.kind == "union":
-        members = [arg for arg in ref.args if arg.kind != "none"]
-        return bool(members) and all(_structured(arg, index) for arg in members)
     return False

@@ -107,6 +107,13 @@ def names_in(node: cst.CSTNode) -> Iterator[str]:
         yield from names_in(child)
 
 
+def attributes_in(node: cst.CSTNode) -> Iterator[cst.Attribute]:
+    if isinstance(node, cst.Attribute):
+        yield node
+    for child in node.children:
+        yield from attributes_in(child)
+
+
 def calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
     if isinstance(node, cst.Call):
         yield node

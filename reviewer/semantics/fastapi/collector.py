@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
 from reviewer.semantics.fastapi.annotations import (
+    attributes_in,
     calls_in,
     dependencies_in,
     literal_path,
@@ -103,6 +104,13 @@ class _FunctionState:
         self.routers: dict[str, str] = {}  # local name -> router key
         self.reads: dict[int, RawRead] = {}  # id(call node) -> read
         self.tainted: dict[str, set[int]] = {}  # variable -> reads it holds
+        self.headers: set[str] = set()  # variables holding request headers (`request.headers.get(...)`)
+        # Variables derived from each parameter (`hydrated = hydrate(values, ctx)`), for the
+        # parameters a function validates.
+        self.derived: dict[str, set[str]] = {name: {name} for name in self.params}
+        # The exact body bytes were handed, with a request header, to one call: a webhook's
+        # signature check. What the function then reads is the authenticated sender's data.
+        self.verified = False
 
 
 class _Collector(BatchedVisitor):
@@ -223,6 +231,11 @@ class _Collector(BatchedVisitor):
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         state = self._functions.pop()
+        used = set(names_in(original_node.body))
+        state.facts.unused_params = tuple(sorted(state.params - used))
+        if state.verified:
+            for read in state.reads.values():
+                read.validated = True
         state.facts.reads = sorted(state.reads.values(), key=lambda r: (r.span.line, r.span.column))
         self._scope.pop()
         self._classes.pop()
@@ -372,6 +385,13 @@ class _Collector(BatchedVisitor):
             if not held and parameter is not None:
                 self._record_read(state, node, "json-param", parameter, source_of(node))
             return
+        if self._verifies_signature(state, node):
+            state.verified = True
+            return
+        if self._validates(node, callee) or self._validates_against_schema(node, callee):
+            validated = {param for arg in node.args for name in names_in(arg.value)
+                         for param in state.derived.get(name, ())}
+            state.facts.validated_params = tuple(sorted({*state.facts.validated_params, *validated}))
         if self._validates(node, callee):
             for argument_node in node.args:
                 for read_id in self._reads_in(state, argument_node.value):
@@ -408,6 +428,36 @@ class _Collector(BatchedVisitor):
             for small in statement.body
         )
 
+    def _verifies_signature(self, state: _FunctionState, node: cst.Call) -> bool:
+        """A call given the raw body bytes and a request header (`verify(payload, sig_header,
+        secret)`, `verify_webhook(request.headers, payload)`)."""
+        holds_body = holds_header = False
+        for arg in node.args:
+            reads = self._reads_in(state, arg.value)
+            holds_body = holds_body or any(state.reads[read].kind == "body" for read in reads)
+            holds_header = holds_header or self._holds_headers(state, arg.value)
+        return holds_body and holds_header
+
+    def _holds_headers(self, state: _FunctionState, node: cst.CSTNode) -> bool:
+        if state.headers and not state.headers.isdisjoint(names_in(node)):
+            return True
+        return any(
+            isinstance(attribute, cst.Attribute) and attribute.attr.value == "headers"
+            and isinstance(attribute.value, cst.Name) and attribute.value.value in state.params
+            for attribute in attributes_in(node)
+        )
+
+    def _validates_against_schema(self, node: cst.Call, callee: str | None) -> bool:
+        """JSON Schema validation: `jsonschema.validate(instance, schema)`, a project's
+        `validate(values, schema)`, `validator.validate(instance)`, `is_valid_schema(schema)`."""
+        if callee is None and isinstance(node.func, cst.Attribute):
+            name, needed = node.func.attr.value, 1  # a validator object's method: the instance
+        else:
+            name, needed = (callee or "").rpartition(".")[2], 2  # a function: instance and schema
+        if name in ("is_valid_schema", "validate_schema", "check_schema", "iter_errors"):
+            return bool(node.args)
+        return name == "validate" and len(node.args) >= needed
+
     def _validates(self, node: cst.Call, callee: str | None) -> bool:
         if callee in VALIDATING_FUNCTIONS:
             return True
@@ -431,6 +481,12 @@ class _Collector(BatchedVisitor):
         if not self._functions:
             return
         state = self._functions[-1]
+        if self._holds_headers(state, value):
+            state.headers.update(names_in(target))
+        sources = {param for name in names_in(value) for param in state.derived.get(name, ())}
+        if sources:
+            for name in names_in(target):
+                state.derived.setdefault(name, set()).update(sources)
         held = self._reads_in(state, value)
         if not held:
             return

@@ -198,6 +198,10 @@ class FunctionFacts:
     reads: list[RawRead] = field(default_factory=list)
     returns: TypeRef | None = None
     decorators: tuple[str, ...] = ()
+    # Parameters it validates itself (`Model.model_validate(data)`, `jsonschema.validate(values,
+    # schema)`), also through variables derived from them.
+    validated_params: tuple[str, ...] = ()
+    unused_params: tuple[str, ...] = ()  # never read in the body (an endpoint that always answers 410)
 
 
 @dataclass(slots=True)
