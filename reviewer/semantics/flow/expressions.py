@@ -38,10 +38,11 @@ class TrustFlow:
                 return left_true | right_true, left_false & right_false
             return left_true & right_true, left_false | right_false
         if isinstance(test, cst.Name):
+            # False, the value is empty (`None`, `""`, `[]`): nothing to splice. True, a row a
+            # lookup found proves what it was found by to be stored data.
             found = env.get(test.value)
-            if found is not None and found.found_by:
-                return set(found.found_by), set()  # the row exists: what found it is stored data
-            return set(), set()
+            proven = set(found.found_by) if found is not None and found.found_by else set()
+            return proven, {test.value}
         if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
             comparison = test.comparisons[0]
             if (

@@ -190,7 +190,11 @@ class StatementFlow:
                 for target in small.targets:
                     self._bind_target(target.target, value, env)
             elif isinstance(small, cst.AnnAssign) and small.value is not None:
-                self._bind_target(small.target, self.value(small.value, env), env)
+                value = self.value(small.value, env)
+                found_by = self._lookup_keys(small.value, env)
+                if found_by:
+                    value = replace(value, found_by=found_by)
+                self._bind_target(small.target, value, env)
             elif isinstance(small, cst.AugAssign):
                 self._augment(small, env)
             elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
