@@ -58,6 +58,9 @@ class SummaryBuilder(BatchedVisitor):
         self._scope: list[str] = []
         self._functions: list[FunctionSummary] = []
         self._awaited: set[int] = set()
+        # Per function being walked: locals whose class is known (`server: BrokerServer`,
+        # `store = ReportStore(...)`), so that `server.start()` names `BrokerServer.start`.
+        self._typed: list[dict[str, str]] = []
 
     def _qualname(self, name: str) -> str:
         return ".".join(p for p in (self.summary.module, *self._scope, name) if p)
@@ -86,10 +89,17 @@ class SummaryBuilder(BatchedVisitor):
         self.summary.functions[function.qualname] = function
         self._functions.append(function)
         self._scope.append(node.name.value)
+        typed = {}
+        for param in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params):
+            cls = self._annotated(param.annotation.annotation) if param.annotation is not None else None
+            if cls is not None:
+                typed[param.name.value] = cls
+        self._typed.append(typed)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self._functions.pop()
         self._scope.pop()
+        self._typed.pop()
 
     def visit_Await(self, node: cst.Await) -> None:
         self._awaited.add(id(node.expression))
@@ -97,12 +107,40 @@ class SummaryBuilder(BatchedVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         if not self._functions:
             return
+        target = self.resolver.qualify(node.func)
+        func = node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            cls = self._typed[-1].get(func.value.value)
+            if cls is not None:
+                target = f"{cls}.{func.attr.value}"
         # No positions here: they cost a pass over the file, and a rule that reports from its
         # repository pass records the positions it needs in its own summary extras.
         self._functions[-1].calls.append(
-            CallSite(
-                target=self.resolver.qualify(node.func),
-                text=dotted_name(node.func),
-                awaited=id(node) in self._awaited,
-            )
+            CallSite(target=target, text=dotted_name(func), awaited=id(node) in self._awaited)
         )
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if not self._typed:
+            return
+        made = self.resolver.qualify(node.value.func) if isinstance(node.value, cst.Call) else None
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                if made:
+                    self._typed[-1][target.target.value] = made
+                else:
+                    self._typed[-1].pop(target.target.value, None)
+
+    def _annotated(self, annotation: cst.BaseExpression) -> str | None:
+        """The class an annotation names: `Server`, `Server | None`, `Optional[Server]`."""
+        if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+            sides = [
+                side for side in (annotation.left, annotation.right)
+                if not (isinstance(side, cst.Name) and side.value == "None")
+            ]
+            return self._annotated(sides[0]) if len(sides) == 1 else None
+        if isinstance(annotation, cst.Subscript) and self.resolver.qualify(annotation.value) == "typing.Optional":
+            element = annotation.slice[0].slice if len(annotation.slice) == 1 else None
+            return self._annotated(element.value) if isinstance(element, cst.Index) else None
+        if isinstance(annotation, (cst.Name, cst.Attribute)):
+            return self.resolver.qualify(annotation)
+        return None

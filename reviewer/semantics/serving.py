@@ -9,9 +9,10 @@ modules of `scripts/`, `tools/` and `bin/` directories.
 Per file, `EntryPointFacts` records where such roots are registered and which functions a function
 hands on as callbacks (`add_task(send_email)`); over the repository, `ServingPaths` follows the
 call graph (`reviewer.semantics.calls`) from each kind of root. A function is *not serving* only
-with evidence: a one-shot root reaches it through calls the analysis resolves, and no serving root
-reaches it even through the calls it can only guess by method name. Anything else is serving or
-unknown, and a rule treats it as it always has.
+with evidence: a one-shot root reaches it through calls the analysis resolves (or a method call
+whose name only one class defines), and no serving root reaches it even through the calls it can
+only guess by method name. Anything else is serving or unknown, and a rule treats it as it always
+has.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from reviewer.syntax import argument, is_main_guard, string_value
 if TYPE_CHECKING:
     from reviewer.facts import RepositoryView
     from reviewer.rule import FileContext
+    from reviewer.semantics.calls import ModuleIndex
     from reviewer.summary import CallSite, FunctionSummary
 
 FACTS_KEY = "entrypoints"
@@ -39,9 +41,11 @@ EVENT_LOOP_RUNNERS = frozenset({"asyncio.run", "uvloop.run", "anyio.run", "trio.
 BACKGROUND_TASKS = frozenset({"starlette.background.BackgroundTask", "fastapi.BackgroundTasks"})
 MIDDLEWARE_WRAPPERS = frozenset({"starlette.middleware.Middleware", "fastapi.middleware.Middleware"})
 CLI_PACKAGES = ("click.", "typer.", "asyncclick.")
-# An object method called on something the analysis cannot type is followed by name, to every
-# method of that name, unless there are more of them than this (a name too common to tell).
+# An object method called on something the analysis cannot type is followed by name, from
+# serving code to every method of that name unless there are more of them than this (a name too
+# common to tell), from one-shot code only to the one method of that name.
 MAX_GUESSES = 12
+MAX_REEXPORTS = 8  # packages a name is followed through
 
 
 @dataclass
@@ -69,6 +73,8 @@ class EntryPointFacts(Facts):
         context.summary.extras[FACTS_KEY] = self.entry
         self._scope: list[str] = []
         self._functions: list[str] = []
+        self._classes: list[str] = []  # the classes being walked, innermost last
+        self._owners: list[str | None] = []  # per function: the class it is a method of
         self._main_guards = 0
         self._cli_objects: set[str] = set()
 
@@ -78,30 +84,44 @@ class EntryPointFacts(Facts):
         return ".".join(p for p in (self.context.module, *self._scope, name) if p)
 
     def _target(self, node: cst.BaseExpression) -> str | None:
-        """The function an expression names: through imports, or a name defined here."""
+        """The function an expression names: through imports, a name defined here, or a method
+        of the class being walked (`self._handle_connection`)."""
         if isinstance(node, cst.Name) and self._functions:
             nested = f"{self._functions[-1]}.{node.value}"
             return self.context.qualify(node) or nested
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value in ("self", "cls"):
+            owner = next((owner for owner in reversed(self._owners) if owner), None)
+            if owner is not None:
+                return f"{owner}.{node.attr.value}"
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Call):
+            made = self._target(node.value.func)  # `Daemon().serve`: a method of what is made
+            return f"{made}.{node.attr.value}" if made else None
         return self.context.qualify(node) or dotted_name(node)
 
     # --- scopes -----------------------------------------------------------------------------
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.append(self._qualname(node.name.value))
         self._scope.append(node.name.value)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self._scope.pop()
+        self._classes.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         qualname = self._qualname(node.name.value)
         for decorator in node.decorators:
             self._decorated(qualname, decorator.decorator)
+        enclosing = ".".join(p for p in (self.context.module, *self._scope) if p)
+        in_class = bool(self._classes) and enclosing == self._classes[-1]
+        self._owners.append(self._classes[-1] if in_class else None)
         self._scope.append(node.name.value)
         self._functions.append(qualname)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self._scope.pop()
         self._functions.pop()
+        self._owners.pop()
 
     def visit_If(self, node: cst.If) -> None:
         if not self._functions and is_main_guard(node):
@@ -197,7 +217,7 @@ class EntryPointFacts(Facts):
     def repository(cls, repo: RepositoryView) -> ServingPaths:
         endpoints = repo.facts(FastAPIFacts)
         roots = [handler.function.qualname for handler in endpoints.handlers()]
-        return ServingPaths(repo.summaries, roots)
+        return ServingPaths(repo.summaries, roots, repo.index)
 
 
 def _event(call: cst.Call) -> str | None:
@@ -208,7 +228,9 @@ def _event(call: cst.Call) -> str | None:
 class ServingPaths:
     """The functions serving code reaches, and those only one-shot code reaches."""
 
-    def __init__(self, summaries: Sequence, endpoint_handlers: Iterable[str]) -> None:
+    def __init__(self, summaries: Sequence, endpoint_handlers: Iterable[str], index: ModuleIndex) -> None:
+        self.index = index
+        self._canonical_names: dict[str, str | None] = {}
         self.functions: dict[str, FunctionSummary] = {}
         entries: list[EntryPoints] = []
         one_shot_modules: list[str] = []
@@ -235,8 +257,8 @@ class ServingPaths:
                 self._methods[function.name].append(qualname)
         serving_roots = [*endpoint_handlers, *(name for entry in entries for name in entry.serving)]
         one_shot_roots = [*one_shot_modules, *(name for entry in entries for name in entry.one_shot)]
-        self.serving = self._reach(serving_roots, guess=True)
-        self.one_shot = self._reach(one_shot_roots, guess=False)
+        self.serving = self._reach(serving_roots, guesses=MAX_GUESSES)
+        self.one_shot = self._reach(one_shot_roots, guesses=1)
 
     def is_serving(self, qualname: str) -> bool | None:
         """True: serving code reaches it. False: only one-shot code does. None: neither is known."""
@@ -248,20 +270,46 @@ class ServingPaths:
 
     def _resolve(self, name: str) -> list[str]:
         """The functions a root or a callback names: a function, or a class (its `__init__` and
-        `__call__`)."""
-        if name in self.functions:
-            return [name]
-        return [f"{name}.{method}" for method in ("__init__", "__call__") if f"{name}.{method}" in self.functions]
+        `__call__`), as imported (through re-exports) or as defined."""
+        found = self._canonical(name)
+        if found is not None:
+            return [found]
+        return [f for f in (self._canonical(f"{name}.{method}") for method in ("__init__", "__call__")) if f]
 
-    def _callees(self, caller: str, guess: bool) -> Iterable[str]:
+    def _canonical(self, name: str, depth: int = 0) -> str | None:
+        """The defined function a name imports: through the module index (module names by
+        suffix) and packages' re-exports (`from .users import check_admin_settings`)."""
+        if name in self.functions:
+            return name
+        if depth == 0 and name in self._canonical_names:
+            return self._canonical_names[name]
+        found = None
+        parts = name.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            summary = self.index.module(".".join(parts[:cut]))
+            if summary is None:
+                continue
+            local = ".".join(p for p in (summary.module, *parts[cut:]) if p)
+            if local in self.functions:
+                found = local
+            else:
+                exported = summary.imports.aliases.get(parts[cut])
+                if exported and depth < MAX_REEXPORTS and exported != ".".join(parts[: cut + 1]):
+                    found = self._canonical(".".join([exported, *parts[cut + 1:]]), depth + 1)
+            break
+        if depth == 0:
+            self._canonical_names[name] = found
+        return found
+
+    def _callees(self, caller: str, guesses: int) -> Iterable[str]:
         function = self.functions.get(caller)
         if function is not None:
             for call in function.calls:
-                yield from self._called(caller, call, guess)
+                yield from self._called(caller, call, guesses)
         for reference in self.references.get(caller, ()):
             yield from self._resolve(reference)
 
-    def _called(self, caller: str, call: CallSite, guess: bool) -> Iterable[str]:
+    def _called(self, caller: str, call: CallSite, guesses: int) -> Iterable[str]:
         if call.target:
             found = self._resolve(call.target)
             if found:
@@ -276,12 +324,11 @@ class ServingPaths:
         if head in ("self", "cls") and f"{owner}.{method}" in self.functions:
             yield f"{owner}.{method}"
             return
-        if guess:
-            candidates = self._methods.get(method, ())
-            if len(candidates) <= MAX_GUESSES:
-                yield from candidates
+        candidates = self._methods.get(method, ())
+        if len(candidates) <= guesses:
+            yield from candidates
 
-    def _reach(self, roots: Iterable[str], *, guess: bool) -> frozenset[str]:
+    def _reach(self, roots: Iterable[str], *, guesses: int) -> frozenset[str]:
         seen: set[str] = set()
         queue = deque(qualname for root in roots for qualname in self._resolve(root))
         while queue:
@@ -289,5 +336,5 @@ class ServingPaths:
             if current in seen:
                 continue
             seen.add(current)
-            queue.extend(callee for callee in self._callees(current, guess) if callee not in seen)
+            queue.extend(callee for callee in self._callees(current, guesses) if callee not in seen)
         return frozenset(seen)
