@@ -6,19 +6,16 @@ from __future__ import annotations
 import libcst as cst
 import pytest
 
+from reviewer.semantics.calls import ModuleIndex
 from reviewer.semantics.conditions import argument_holds, branch_conditions, condition_of, holds, literal_kind, negated
+from reviewer.semantics.constants import Constants, ModuleConstants, literal_members
+from reviewer.semantics.names import ImportTable
 from reviewer.semantics.settings import SettingsDefaults, SettingsModule
+from reviewer.summary import ModuleSummary
 
 
-class _Index:
-    """Module lookup as `ModuleIndex` does it, by any unambiguous dotted suffix."""
-
-    def __init__(self, *modules: str) -> None:
-        self.modules = modules
-
-    def module(self, name: str):  # noqa: ANN201
-        found = [m for m in self.modules if m == name or m.endswith(f".{name}")]
-        return type("Summary", (), {"module": found[0]}) if len(found) == 1 else None
+def _index(*modules: str) -> ModuleIndex:
+    return ModuleIndex([ModuleSummary(f"{m.replace('.', '/')}.py", m, False, ImportTable(m, False)) for m in modules])
 
 
 def condition(test: str) -> tuple | None:
@@ -131,7 +128,7 @@ def test_settings_defaults_follow_bases_and_import_names() -> None:
         },
         instances={"backend.app.config.settings": "app.config.Settings", "backend.app.config.plain": "Plain"},
     )
-    defaults = SettingsDefaults([config], _Index("backend.app.config", "backend.app.main"))
+    defaults = SettingsDefaults([config], _index("backend.app.config", "backend.app.main"))
     assert defaults.truth("app.config.settings", "bundle_assets") is True
     assert defaults.truth("app.config.settings", "debug") is True  # the subclass's own default wins
     assert defaults.truth("app.config.settings", "missing") is None
@@ -148,3 +145,26 @@ def test_settings_defaults_follow_bases_and_import_names() -> None:
     assert holds([("environment", "DUMP_DIR", False, True)], defaults) is False
     assert holds([("argument", "path", "truth", True)], defaults, {"path": "none"}) is False
     assert holds([("argument", "path", "truth", True)], defaults) is True
+
+
+@pytest.mark.parametrize(("code", "members"), [
+    ('{"a": 1, "b": 2}', frozenset({"a", "b"})),
+    ('{"a", "b"}', frozenset({"a", "b"})),
+    ('("a",)', frozenset({"a"})),
+    ('frozenset({"a"})', frozenset({"a"})),
+    ("{}", frozenset()),
+    ('{"a": 1, **more}', None),
+    ('{"a": 1, key: 2}', None),
+    ('["a", *more]', None),
+])
+def test_constant_collections_hold_their_literal_members(code: str, members: frozenset | None) -> None:
+    assert literal_members(cst.parse_expression(code)) == members
+
+
+def test_membership_in_a_constant_collection_decides_a_key_argument() -> None:
+    constants = Constants([ModuleConstants({"app.prompts.PROMPTS": frozenset({"summary"})})], _index("app.prompts"))
+    condition = ("argument-in", "key", "app.prompts.PROMPTS", False)  # the rest of `if key in PROMPTS: return`
+    assert holds([condition], None, {"key": ("literal", "summary")}, constants) is False
+    assert holds([condition], None, {"key": ("literal", "other")}, constants) is True
+    assert holds([condition], None, {"key": None}, constants) is True
+    assert holds([("argument-in", "key", "app.prompts.UNKNOWN", False)], None, {"key": ("literal", "x")}, constants)

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator
 
 from reviewer.summary import FunctionSummary, ModuleSummary
 
+MAX_REEXPORTS = 8  # packages a name is followed through
+
 
 class ModuleIndex:
     """Finds modules and functions by dotted name across the scanned repository.
@@ -36,6 +38,21 @@ class ModuleIndex:
 
     def module(self, name: str) -> ModuleSummary | None:
         return self._modules.get(name)
+
+    def canonical(self, qualified: str, depth: int = 0) -> str:
+        """A name as imported (`app.config.settings`, `pkg.services.prepare`) as the repository
+        defines it: the module found by its name or a suffix (`backend.app.config.settings`), and
+        through a package's re-export (`from .users import prepare` in `pkg/services/__init__.py`)."""
+        parts = qualified.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            summary = self.module(".".join(parts[:cut]))
+            if summary is None:
+                continue
+            exported = summary.imports.aliases.get(parts[cut])
+            if exported and depth < MAX_REEXPORTS and exported != ".".join(parts[: cut + 1]):
+                return self.canonical(".".join([exported, *parts[cut + 1:]]), depth + 1)
+            return ".".join(p for p in (summary.module, *parts[cut:]) if p)
+        return qualified
 
     def function(self, qualified: str) -> FunctionSummary | None:
         """The function a qualified name such as `app.services.reports.build` refers to."""

@@ -13,9 +13,11 @@ Three kinds of condition are weighed over the repository rather than in the file
 - an environment variable, `("environment", variable, default, want)`: `if os.environ.get("X"):`
   or `if "X" in os.environ:`; unset, as it is by default, it is its default value's truth;
 - an argument, `("argument", parameter, test, want)`: `if path:` (test "truth") or
-  `if path is not None:` (test "none"), on a parameter of the function. Which value the
-  parameter has is a property of each call: a literal the call passes, the parameter's default
-  when it passes nothing, or whatever its own caller passed when it forwards a parameter.
+  `if path is not None:` (test "none"), on a parameter of the function; or its membership in a
+  module's constant collection, `("argument-in", parameter, collection, want)`: `if key in
+  PROMPTS:` (`reviewer.semantics.constants`). Which value the parameter has is a property of each
+  call: a literal the call passes, the parameter's default when it passes nothing, or whatever
+  its own caller passed when it forwards a parameter.
 
 `holds` decides conditions; anything it cannot decide counts as taken, so a condition only ever
 removes work that is shown not to run.
@@ -31,12 +33,14 @@ from reviewer.semantics.names import dotted_name
 from reviewer.syntax import argument, string_value
 
 if TYPE_CHECKING:
+    from reviewer.semantics.constants import Constants
     from reviewer.semantics.settings import SettingsDefaults
 
 Condition = tuple  # see the module's docstring
 # What an argument is known to be: a literal's kind ("none", "falsy", "truthy"), None when unknown.
 Value = str | None
 ENVIRONMENT_READS = frozenset({"os.environ.get", "os.getenv"})
+MAX_KEPT_LITERAL = 64  # longer strings a call passes are kept as "truthy" (summaries stay small)
 
 
 def literal_kind(node: cst.BaseExpression | None) -> Value:
@@ -117,7 +121,7 @@ def condition_of(
         setting = _setting_of(test.left, module_object, known)
         if setting is not None:
             return _setting_comparison(test, setting, want)
-        return _comparison(test, want, parameters, qualify)
+        return _comparison(test, want, parameters, module_object, qualify)
     if isinstance(test, cst.Name) and test.value in parameters:
         return ("argument", test.value, "truth", want)
     if isinstance(test, cst.Name) and known and test.value in known:
@@ -165,10 +169,23 @@ def _setting_comparison(test: cst.Comparison, setting: tuple[str, str], want: bo
 
 
 def _comparison(
-    test: cst.Comparison, want: bool, parameters: Collection[str], qualify: Callable[[cst.BaseExpression], str | None]
+    test: cst.Comparison,
+    want: bool,
+    parameters: Collection[str],
+    module_object: Callable[[cst.BaseExpression], str | None],
+    qualify: Callable[[cst.BaseExpression], str | None],
 ) -> Condition | None:
     target = test.comparisons[0]
     operator, right = target.operator, target.comparator
+    if (
+        isinstance(operator, (cst.In, cst.NotIn))
+        and isinstance(test.left, cst.Name)
+        and test.left.value in parameters
+        and isinstance(right, (cst.Name, cst.Attribute))
+    ):
+        container = module_object(right)
+        if container is not None and container != "os.environ":
+            return ("argument-in", test.left.value, container, want if isinstance(operator, cst.In) else not want)
     if isinstance(operator, (cst.In, cst.NotIn)) and qualify(right) == "os.environ":
         variable = string_value(test.left)
         if variable is None:
@@ -205,11 +222,17 @@ def negated(condition: Condition) -> Condition:
     return (*condition[:-1], not condition[-1])
 
 
-def argument_holds(condition: Condition, value: Value) -> bool:
+def argument_holds(condition: Condition, value: Value, constants: Constants | None = None) -> bool:
     """Whether an argument condition may hold when the parameter is `value`."""
     if value is None:
         return True
+    if condition[0] == "argument-in":
+        _, _, container, want = condition
+        members = constants.members(container) if constants is not None and isinstance(value, tuple) else None
+        return members is None or (value[1] in members) == want
     _, _, test, want = condition
+    if isinstance(value, tuple):  # a string the call passes
+        value = "truthy" if value[1] else "falsy"
     is_true = value == "truthy" if test == "truth" else value != "none"
     return is_true == want
 
@@ -218,9 +241,11 @@ def holds(
     conditions: Iterable[Condition],
     settings: SettingsDefaults | None,
     arguments: Mapping[str, Value] | None = None,
+    constants: Constants | None = None,
 ) -> bool:
     """Whether code under `conditions` may run: in a default deployment (settings' defaults,
-    environment variables unset), for a call whose parameters are `arguments` (None: any call)."""
+    environment variables unset), for a call whose parameters are `arguments` (None: any call),
+    with the repository's constant collections as they are written."""
     for condition in conditions:
         kind = condition[0]
         if kind == "setting":
@@ -234,20 +259,24 @@ def holds(
         elif kind == "environment":
             if condition[2] != condition[3]:
                 return False
-        elif kind == "argument" and arguments is not None:
-            if not argument_holds(condition, arguments.get(condition[1])):
+        elif kind in ("argument", "argument-in") and arguments is not None:
+            if not argument_holds(condition, arguments.get(condition[1]), constants):
                 return False
     return True
 
 
 def parameters_tested(conditions: Iterable[Condition]) -> set[str]:
     """The parameters `conditions` depend on."""
-    return {condition[1] for condition in conditions if condition[0] == "argument"}
+    return {condition[1] for condition in conditions if condition[0] in ("argument", "argument-in")}
 
 
 def argument_value(node: cst.BaseExpression, parameters: Collection[str]) -> Any:
-    """What a call passes, as a `Value`, or `("from", name)` when it forwards one of the calling
-    function's `parameters`."""
+    """What a call passes: a literal's kind, `("literal", text)` for a short string, or
+    `("from", name)` when it forwards one of the calling function's `parameters`."""
     if isinstance(node, cst.Name) and node.value in parameters:
         return ("from", node.value)
+    if isinstance(node, cst.SimpleString) and "b" not in node.prefix.lower():
+        text = node.evaluated_value
+        if isinstance(text, str) and len(text) <= MAX_KEPT_LITERAL:
+            return ("literal", text)
     return literal_kind(node)

@@ -109,20 +109,11 @@ class SettingsDefaults:
         self.defaults: dict[str, dict[str, Any]] = {}
         self.instances: dict[str, str] = {}
         for module in modules:
-            self.bases.update({cls: [self.canonical(base) for base in bases] for cls, bases in module.bases.items()})
+            for cls, bases in module.bases.items():
+                self.bases[cls] = [index.canonical(base) for base in bases]
             self.defaults.update(module.defaults)
-            self.instances.update({name: self.canonical(cls) for name, cls in module.instances.items()})
+            self.instances.update({name: index.canonical(cls) for name, cls in module.instances.items()})
         self._is_settings: dict[str, bool] = {}
-
-    def canonical(self, qualified: str) -> str:
-        """A name as imported (`app.config.Settings`) as the repository defines it
-        (`backend.app.config.Settings`, when that is how the module is named)."""
-        parts = qualified.split(".")
-        for cut in range(len(parts) - 1, 0, -1):
-            summary = self.index.module(".".join(parts[:cut]))
-            if summary is not None:
-                return ".".join(p for p in (summary.module, *parts[cut:]) if p)
-        return qualified
 
     def is_settings_class(self, cls: str, depth: int = 0) -> bool:
         """Whether `cls` derives from pydantic's `BaseSettings` through classes of the repository."""
@@ -154,7 +145,7 @@ class SettingsDefaults:
         """(whether it is known, the default of field `name` of the settings object `instance`, a
         qualified module-level name): unknown when the object is no settings instance or no
         literal tells."""
-        cls = self.instances.get(self.canonical(instance))
+        cls = self.instances.get(self.index.canonical(instance))
         if cls is None or not self.is_settings_class(cls):
             return False, None
         return self._field(cls, name)

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from reviewer.semantics.conditions import Condition, Value, holds, parameters_tested
+from reviewer.semantics.constants import Constants
 from reviewer.semantics.settings import SettingsDefaults
 from rules.async_io._records import FunctionFacts, Use
 from rules.async_io._repo_types import RepoTypes
@@ -30,9 +31,10 @@ Edge = tuple[str, tuple[Condition, ...], dict[str, Any] | None]  # callee, condi
 
 
 class CallGraph:
-    def __init__(self, types: RepoTypes, settings: SettingsDefaults) -> None:
+    def __init__(self, types: RepoTypes, settings: SettingsDefaults, constants: Constants) -> None:
         self.types = types
         self.settings = settings
+        self.constants = constants
         self._functions: dict[str, FunctionFacts] = {}
         for summary in types.index:
             facts = types.facts_of(summary)
@@ -84,7 +86,7 @@ class CallGraph:
                     if not wanted or not passed:
                         continue
                     forwarded = {value[1] for key, value in passed.items()
-                                 if key in wanted and isinstance(value, tuple)}
+                                 if key in wanted and isinstance(value, tuple) and value[0] == "from"}
                     if not forwarded <= self._tested.get(name, frozenset()):
                         self._tested[name] = self._tested.get(name, frozenset()) | forwarded
                         changed = True
@@ -124,7 +126,7 @@ class CallGraph:
         values = []
         for parameter in sorted(tested):
             value = passed[parameter] if parameter in passed else defaults.get(parameter)
-            if isinstance(value, tuple):  # forwarded: what the caller's caller passed
+            if isinstance(value, tuple) and value[0] == "from":  # forwarded: what the caller's caller passed
                 value = known.get(value[1])
             values.append((parameter, value))
         return name, tuple(values)
@@ -133,14 +135,14 @@ class CallGraph:
         name, values = state
         arguments = dict(values) if values is not None else None
         for callee, conditions, passed in self._edges.get(name, ()):
-            if holds(conditions, None, arguments):
+            if holds(conditions, None, arguments, self.constants):
                 yield self.state(callee, passed, state)
 
     def _blocks(self, state: State) -> str | None:
         name, values = state
         arguments = dict(values) if values is not None else None
-        return next((api for api, conditions in self._evidence.get(name, ()) if holds(conditions, None, arguments)),
-                    None)
+        evidence = self._evidence.get(name, ())
+        return next((api for api, conditions in evidence if holds(conditions, None, arguments, self.constants)), None)
 
     def _distances(self) -> dict[State, int]:
         states = {(name, None) for name in self._functions}

@@ -49,6 +49,7 @@ from reviewer.semantics.conditions import (
     holds,
     parameter_defaults,
 )
+from reviewer.semantics.constants import ConstantsFacts
 from reviewer.semantics.fastapi import FastAPIFacts
 from reviewer.semantics.names import dotted_name
 from reviewer.semantics.once import is_done_guard, is_lazy_initialisation, leaves_function
@@ -80,7 +81,7 @@ class BlockingScan(LocalTypes, Rule):
     # requests in code that runs while serving; start-up and command-line code is not reported.
     # Settings' defaults (`reviewer.semantics.settings`): a branch a default deployment does not
     # take is not reported.
-    requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts, EntryPointFacts, SettingsFacts)
+    requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts, EntryPointFacts, SettingsFacts, ConstantsFacts)
 
     def __init__(self, context, options) -> None:  # noqa: ANN001
         super().__init__(context, options)

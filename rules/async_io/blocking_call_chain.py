@@ -7,6 +7,7 @@ from reviewer.model import Severity
 from reviewer.rule import RepoContext
 from reviewer.semantics.blocking import Blocking
 from reviewer.semantics.conditions import holds
+from reviewer.semantics.constants import ConstantsFacts
 from reviewer.semantics.serving import EntryPointFacts, ServingPaths
 from reviewer.semantics.settings import SettingsDefaults, SettingsFacts
 from rules.async_io._call_graph import CallGraph
@@ -91,7 +92,7 @@ class BlockingCallChain(BlockingScan):
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:
         settings: SettingsDefaults = repo.facts(SettingsFacts)
-        graph = CallGraph(RepoTypes.of(repo), settings)
+        graph = CallGraph(RepoTypes.of(repo), settings, repo.facts(ConstantsFacts))
         serving: ServingPaths = repo.facts(EntryPointFacts)
         for summary in repo.summaries:
             facts = graph.types.facts_of(summary)
