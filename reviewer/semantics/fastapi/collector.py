@@ -104,7 +104,8 @@ class _FunctionState:
         self.routers: dict[str, str] = {}  # local name -> router key
         self.reads: dict[int, RawRead] = {}  # id(call node) -> read
         self.tainted: dict[str, set[int]] = {}  # variable -> reads it holds
-        self.headers: set[str] = set()  # variables holding request headers (`request.headers.get(...)`)
+        # Variables holding request headers: `request.headers.get(...)`, `Header()` parameters.
+        self.headers: set[str] = {p.name for p in facts.params if _is_header(p)}
         # Variables derived from each parameter (`hydrated = hydrate(values, ctx)`), for the
         # parameters a function validates.
         self.derived: dict[str, set[str]] = {name: {name} for name in self.params}
@@ -429,14 +430,14 @@ class _Collector(BatchedVisitor):
         )
 
     def _verifies_signature(self, state: _FunctionState, node: cst.Call) -> bool:
-        """A call given the raw body bytes and a request header (`verify(payload, sig_header,
-        secret)`, `verify_webhook(request.headers, payload)`)."""
-        holds_body = holds_header = False
+        """A call given what the request sent and a request header: the body bytes
+        (`verify(payload, sig_header, secret)`, `verify_webhook(request.headers, payload)`) or the
+        form's fields, as Twilio signs them (`validate_signature(url, form_params, signature)`)."""
+        holds_input = holds_header = False
         for arg in node.args:
-            reads = self._reads_in(state, arg.value)
-            holds_body = holds_body or any(state.reads[read].kind == "body" for read in reads)
+            holds_input = holds_input or bool(self._reads_in(state, arg.value))
             holds_header = holds_header or self._holds_headers(state, arg.value)
-        return holds_body and holds_header
+        return holds_input and holds_header
 
     def _holds_headers(self, state: _FunctionState, node: cst.CSTNode) -> bool:
         if state.headers and not state.headers.isdisjoint(names_in(node)):
@@ -492,6 +493,14 @@ class _Collector(BatchedVisitor):
             return
         for name in names_in(target):
             state.tainted.setdefault(name, set()).update(held)
+
+
+def _is_header(param: Parameter) -> bool:
+    """`signature: str = Header()`, `Annotated[str, Header(alias=...)]`."""
+    markers = [param.marker] if param.marker is not None else []
+    if param.annotation is not None:
+        markers += param.annotation.markers
+    return any(marker.kind == "Header" for marker in markers)
 
 
 def _parameter_parsed(payload: cst.BaseExpression, params: set[str]) -> str | None:
