@@ -76,7 +76,7 @@ class HandParsedJsonInput(EndpointRule):
         for handler in index.handlers():
             for read in handler.function.reads:
                 what = _what_is_parsed(index, handler, read)
-                if what is None or index.validated(read):
+                if what is None or index.validated(read, handler.function):
                     continue
                 repo.report(
                     handler.file,

@@ -46,10 +46,14 @@ class RawRequestBody(EndpointRule):
     A webhook that must see the exact bytes to check a signature reads them and then validates:
     `event = WebhookEvent.model_validate_json(await request.body())`.
 
+    Not flagged either: a body handed, with a request header, to one call (a webhook's signature
+    check: the data is the verified sender's), and data a dependency returns to consumers that
+    each validate it (`Depends(get_request_json)` then `Model(**json)` or a `create_model` model).
+
     ## Known problems
-    Validation is recognised inside the same function only: data handed to a helper that
-    validates it is still flagged. Reads in middleware and in functions that are not endpoints
-    or their dependencies are not checked.
+    Validation is recognised in the function and in a dependency's consumers only: data handed
+    to a helper that validates it is still flagged. Reads in middleware and in functions that are
+    not endpoints or their dependencies are not checked.
     """
 
     code = "RVW302"
@@ -66,7 +70,7 @@ class RawRequestBody(EndpointRule):
                     continue
                 if read.kind in ("body", "stream") and not read.parsed:
                     continue
-                if index.validated(read):
+                if index.validated(read, handler.function):
                     continue
                 repo.report(
                     handler.file,

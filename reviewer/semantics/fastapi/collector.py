@@ -34,6 +34,7 @@ from reviewer.semantics.fastapi.records import (
     FACTS_KEY,
     HTTP_DECORATORS,
     JSON_PARSERS,
+    MODEL_FACTORIES,
     REQUEST_READS,
     VALIDATING_FUNCTIONS,
     VALIDATING_METHODS,
@@ -109,6 +110,7 @@ class _FunctionState:
         # Variables derived from each parameter (`hydrated = hydrate(values, ctx)`), for the
         # parameters a function validates.
         self.derived: dict[str, set[str]] = {name: {name} for name in self.params}
+        self.models: set[str] = set()  # locals holding a model class made here (`create_model(...)`)
         # The exact body bytes were handed, with a request header, to one call: a webhook's
         # signature check. What the function then reads is the authenticated sender's data.
         self.verified = False
@@ -311,6 +313,13 @@ class _Collector(BatchedVisitor):
     def visit_Await(self, node: cst.Await) -> None:
         self._awaited[id(node.expression)] = node
 
+    def leave_Return(self, original_node: cst.Return) -> None:
+        """On leaving, so that a read made in the returned expression is known."""
+        if self._functions and original_node.value is not None:
+            state = self._functions[-1]
+            for read_id in self._reads_in(state, original_node.value):
+                state.reads[read_id].returned = True
+
     def leave_Call(self, original_node: cst.Call) -> None:
         """On leaving, so that reads nested in a call's arguments are known before the call."""
         node = original_node
@@ -389,10 +398,20 @@ class _Collector(BatchedVisitor):
         if self._verifies_signature(state, node):
             state.verified = True
             return
-        if self._validates(node, callee) or self._validates_against_schema(node, callee):
-            validated = {param for arg in node.args for name in names_in(arg.value)
-                         for param in state.derived.get(name, ())}
-            state.facts.validated_params = tuple(sorted({*state.facts.validated_params, *validated}))
+        given = {param for arg in node.args for name in names_in(arg.value) for param in state.derived.get(name, ())}
+        makes_model = isinstance(func, cst.Name) and func.value in state.models
+        if self._validates(node, callee) or self._validates_against_schema(node, callee) or makes_model:
+            state.facts.validated_params = tuple(sorted({*state.facts.validated_params, *given}))
+        elif callee is not None:
+            for param in given:
+                known = state.facts.param_constructors.get(param, ())
+                if callee not in known:
+                    state.facts.param_constructors[param] = (*known, callee)
+        if makes_model:
+            for argument_node in node.args:
+                for read_id in self._reads_in(state, argument_node.value):
+                    state.reads[read_id].validated = True
+            return
         if self._validates(node, callee):
             for argument_node in node.args:
                 for read_id in self._reads_in(state, argument_node.value):
@@ -484,6 +503,8 @@ class _Collector(BatchedVisitor):
         state = self._functions[-1]
         if self._holds_headers(state, value):
             state.headers.update(names_in(target))
+        if isinstance(value, cst.Call) and self.qualify(value.func) in MODEL_FACTORIES:
+            state.models.update(names_in(target))
         sources = {param for name in names_in(value) for param in state.derived.get(name, ())}
         if sources:
             for name in names_in(target):

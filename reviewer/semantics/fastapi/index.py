@@ -105,6 +105,7 @@ class EndpointIndex:
         self._included: dict[tuple[str, bool], list[Inclusion]] | None = None
         self._mounts_memo: dict[str, set[Mount]] = {}
         self._handlers: list[Handler] | None = None
+        self._consumers_memo: dict[str, list[tuple[FunctionFacts, str]]] | None = None
         self.endpoints = self._find_endpoints()
 
     # names ------------------------------------------------------------------------------------
@@ -407,9 +408,33 @@ class EndpointIndex:
                 return annotation is not None and annotation.kind == "name" and annotation.name in types
         return False
 
-    def validated(self, read: RawRead) -> bool:
-        """Handed to a validating call, or used to build a model (`Item(**data)`)."""
-        return read.validated or any(self.is_model(name) for name in read.constructors)
+    def validated(self, read: RawRead, function: FunctionFacts | None = None) -> bool:
+        """Handed to a validating call, or used to build a model (`Item(**data)`); or returned by
+        the dependency `function` to consumers that each validate it."""
+        if read.validated or any(self.is_model(name) for name in read.constructors):
+            return True
+        if not read.returned or function is None:
+            return False
+        consumers = self._consumers(function.qualname)
+        return bool(consumers) and all(self._validates_parameter(*consumer) for consumer in consumers)
+
+    def _consumers(self, dependency: str) -> list[tuple[FunctionFacts, str]]:
+        """The functions, and their parameters, that FastAPI gives `dependency`'s result to."""
+        if self._consumers_memo is None:
+            self._consumers_memo = {}
+            for function, _ in self.functions.values():
+                for param in function.params:
+                    _, marker = self.markers_of(param)
+                    if marker is not None and marker.kind in ("Depends", "Security") and marker.dependency:
+                        target = self.resolve(marker.dependency)
+                        if target:
+                            self._consumers_memo.setdefault(target, []).append((function, param.name))
+        return self._consumers_memo.get(dependency, [])
+
+    def _validates_parameter(self, function: FunctionFacts, name: str) -> bool:
+        return name in function.validated_params or any(
+            self.is_model(callee) for callee in function.param_constructors.get(name, ())
+        )
 
 
 def _join(prefix: str, path: str) -> str:

@@ -96,6 +96,7 @@ VALIDATING_METHODS = frozenset(
         "load",  # marshmallow `Schema().load(data)`
     }
 )
+MODEL_FACTORIES = frozenset({"pydantic.create_model", "pydantic.main.create_model"})
 VALIDATING_FUNCTIONS = frozenset({"pydantic.parse_obj_as", "pydantic.tools.parse_obj_as", "pydantic.parse_raw_as"})
 MODEL_BASES = frozenset(
     {
@@ -185,6 +186,7 @@ class RawRead:
     parsed: bool  # bytes/text that were handed to a JSON parser
     validated: bool  # handed to a validating call (model_validate_json, TypeAdapter.validate_python ...)
     constructors: tuple[str, ...] = ()  # classes built from the data: validate if they are models
+    returned: bool = False  # the function returns the data: a dependency's consumers get it
 
 
 @dataclass(slots=True)
@@ -201,6 +203,8 @@ class FunctionFacts:
     # Parameters it validates itself (`Model.model_validate(data)`, `jsonschema.validate(values,
     # schema)`), also through variables derived from them.
     validated_params: tuple[str, ...] = ()
+    # Callees each parameter's data is handed to (`Item(**data)`): it is validated if one is a model.
+    param_constructors: dict[str, tuple[str, ...]] = field(default_factory=dict)
     unused_params: tuple[str, ...] = ()  # never read in the body (an endpoint that always answers 410)
 
 
