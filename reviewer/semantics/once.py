@@ -1,20 +1,23 @@
-"""Work a process does once: lazy initialisation and set-up that returns early once done.
+"""Work done once, not per call: lazy initialisation, set-up that returns early once done, caches
+filled on disk.
 
 State that outlives a call is a module global the function declares (`global _client`) or an
-attribute of the object (`self._client`). Two shapes run their work once per process (or per
-long-lived object) rather than once per call:
+attribute of the object (`self._client`). Three shapes run their work once per process (or per
+long-lived object, or per artifact) rather than once per call:
 
 - lazy initialisation: `if self._client is None: self._client = connect()` — the test finds the
   state unset and the block assigns it;
 - a done-guard: `if self._loaded: return` at the top of the function, with the function
-  assigning `self._loaded` further down — everything after the guard runs once.
+  assigning `self._loaded` further down — everything after the guard runs once;
+- a cache fill on disk: `if not archive.is_file(): download(url, archive)` — the block makes the
+  file or directory its test finds missing, and later calls find it there.
 
 Evidence is the assignment, never the name: `if cache is None:` on a local is no lazy initialiser.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.names import dotted_name
@@ -129,3 +132,51 @@ def _exits(block: cst.BaseSuite) -> bool:
         return False
     last = statements[-1].body
     return bool(last) and isinstance(last[-1], (cst.Return, cst.Raise))
+
+
+_EXISTENCE_METHODS = frozenset({"exists", "is_file", "is_dir"})
+_EXISTENCE_FUNCTIONS = frozenset({"os.path.exists", "os.path.isfile", "os.path.isdir"})
+_MAKING_METHODS = frozenset({"mkdir", "touch", "write_bytes", "write_text", "open", "symlink_to", "hardlink_to"})
+
+
+def is_cache_fill(node: cst.If, qualify: Callable[[cst.BaseExpression], str | None]) -> bool:
+    """`if not <path>.exists(): <make path>`: the block hands the path it found missing to a call
+    (`download(url, path)`, `shutil.copytree(src, path)`, `path.mkdir()`)."""
+    test = node.test
+    if not (isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)):
+        return False
+    checked = _checked_path(test.expression, qualify)
+    if checked is None:
+        return False
+    found = False
+
+    class _Makes(Visitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            nonlocal found
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value in _MAKING_METHODS:
+                found = found or dotted_name(func.value) == checked
+            for arg in call.args:
+                value = arg.value
+                if isinstance(value, cst.Call) and len(value.args) == 1:  # `Path(path)`, `str(path)`
+                    value = value.args[0].value
+                if dotted_name(value) == checked:
+                    found = True
+
+        def visit_FunctionDef(self, function: cst.FunctionDef) -> bool:
+            return False
+
+    visit(node.body, _Makes())
+    return found
+
+
+def _checked_path(test: cst.BaseExpression, qualify: Callable[[cst.BaseExpression], str | None]) -> str | None:
+    """The path an existence test checks: `path.exists()`, `os.path.isdir(path)`."""
+    if not isinstance(test, cst.Call):
+        return None
+    func = test.func
+    if isinstance(func, cst.Attribute) and func.attr.value in _EXISTENCE_METHODS and not test.args:
+        return dotted_name(func.value)
+    if qualify(func) in _EXISTENCE_FUNCTIONS and len(test.args) == 1:
+        return dotted_name(test.args[0].value)
+    return None

@@ -52,7 +52,7 @@ from reviewer.semantics.conditions import (
 from reviewer.semantics.constants import ConstantsFacts
 from reviewer.semantics.fastapi import FastAPIFacts
 from reviewer.semantics.names import dotted_name
-from reviewer.semantics.once import is_done_guard, is_lazy_initialisation, leaves_function
+from reviewer.semantics.once import is_cache_fill, is_done_guard, is_lazy_initialisation, leaves_function
 from reviewer.semantics.serving import EntryPointFacts, ServingPaths
 from reviewer.semantics.settings import SettingsDefaults, SettingsFacts
 from rules.async_io._local_types import LocalTypes
@@ -373,9 +373,14 @@ class BlockingScan(LocalTypes, Rule):
             self.frame.globals.update(item.name.value for item in node.names)
 
     def _runs_once(self, node: cst.If) -> bool:
-        """Lazy initialisation, or a guard that returns once set-up is done (`reviewer.semantics.once`)."""
+        """Lazy initialisation, a guard that returns once set-up is done, a cache filled on disk
+        (`reviewer.semantics.once`)."""
         frame = self.frame
-        if frame is None or not (frame.globals or frame.self_name):
+        if frame is None:
+            return False
+        if is_cache_fill(node, self._qualify):
+            return True
+        if not (frame.globals or frame.self_name):
             return False
         return is_lazy_initialisation(node, frame.globals, frame.self_name) or (
             isinstance(frame.node, cst.FunctionDef) and is_done_guard(node, frame.node, frame.globals, frame.self_name)
