@@ -130,8 +130,10 @@ class Frame:
     node: cst.FunctionDef | None = None
     in_body: bool = False
     globals: set[str] = field(default_factory=set)
-    # Depth of blocks that run once per process (`reviewer.semantics.once`), not per call.
+    # Depth of blocks that run once per process (`reviewer.semantics.once`), not per call, and
+    # of loops.
     lazy_init: int = 0
+    loops: int = 0
     # Its parameters (without `self`) while unassigned, the branch conditions of the code being
     # walked, and locals holding a condition's value (`dump_dir = os.environ.get("DUMP_DIR")`).
     parameters: frozenset[str] = frozenset()

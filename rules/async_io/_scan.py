@@ -355,7 +355,21 @@ class BlockingScan(LocalTypes, Rule):
                 ref = None if node.asynchronous is not None else self.type_of(item.item)
                 self._bind(item.asname.name, ref, item.item)
 
+    def visit_While(self, node: cst.While) -> None:
+        if self.frame is not None:
+            self.frame.loops += 1
+
+    def leave_While(self, original_node: cst.While) -> None:
+        if self.frame is not None:
+            self.frame.loops -= 1
+
+    def leave_For(self, original_node: cst.For) -> None:
+        if self.frame is not None:
+            self.frame.loops -= 1
+
     def visit_For(self, node: cst.For) -> None:
+        if self.frame is not None:
+            self.frame.loops += 1
         self._bind(node.target, None, None)
 
     def visit_Return(self, node: cst.Return) -> None:
@@ -378,8 +392,8 @@ class BlockingScan(LocalTypes, Rule):
         frame = self.frame
         if frame is None:
             return False
-        if is_cache_fill(node, self._qualify):
-            return True
+        if not frame.loops and is_cache_fill(node, self._qualify):
+            return True  # in a loop, the path is each item's (`if not target.exists(): move(...)`)
         if not (frame.globals or frame.self_name):
             return False
         return is_lazy_initialisation(node, frame.globals, frame.self_name) or (
