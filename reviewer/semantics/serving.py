@@ -45,7 +45,6 @@ CLI_PACKAGES = ("click.", "typer.", "asyncclick.")
 # serving code to every method of that name unless there are more of them than this (a name too
 # common to tell), from one-shot code only to the one method of that name.
 MAX_GUESSES = 12
-MAX_REEXPORTS = 8  # packages a name is followed through
 
 
 @dataclass
@@ -230,7 +229,7 @@ class ServingPaths:
 
     def __init__(self, summaries: Sequence, endpoint_handlers: Iterable[str], index: ModuleIndex) -> None:
         self.index = index
-        self._canonical_names: dict[str, str | None] = {}
+        self._resolved: dict[str, list[str]] = {}
         self.functions: dict[str, FunctionSummary] = {}
         entries: list[EntryPoints] = []
         one_shot_modules: list[str] = []
@@ -250,6 +249,9 @@ class ServingPaths:
         # Methods by name, for calls on objects of unknown type (`page.screenshot()` may be any
         # class's `screenshot`, never a module's function of that name).
         modules = {summary.module for summary in summaries}
+        # Every part of every module's name: a name whose first part is none of them is not the
+        # repository's (modules are also found by a suffix of their name).
+        self._heads = {part for module in modules for part in module.split(".")}
         self._methods: dict[str, list[str]] = defaultdict(list)
         for qualname, function in self.functions.items():
             owner = qualname.rpartition(".")[0]
@@ -270,36 +272,20 @@ class ServingPaths:
 
     def _resolve(self, name: str) -> list[str]:
         """The functions a root or a callback names: a function, or a class (its `__init__` and
-        `__call__`), as imported (through re-exports) or as defined."""
-        found = self._canonical(name)
-        if found is not None:
-            return [found]
-        return [f for f in (self._canonical(f"{name}.{method}") for method in ("__init__", "__call__")) if f]
-
-    def _canonical(self, name: str, depth: int = 0) -> str | None:
-        """The defined function a name imports: through the module index (module names by
-        suffix) and packages' re-exports (`from .users import check_admin_settings`)."""
-        if name in self.functions:
-            return name
-        if depth == 0 and name in self._canonical_names:
-            return self._canonical_names[name]
-        found = None
-        parts = name.split(".")
-        for cut in range(len(parts) - 1, 0, -1):
-            summary = self.index.module(".".join(parts[:cut]))
-            if summary is None:
-                continue
-            local = ".".join(p for p in (summary.module, *parts[cut:]) if p)
-            if local in self.functions:
-                found = local
+        `__call__`), as imported (through re-exports, `reviewer.semantics.calls.ModuleIndex`) or
+        as defined."""
+        known = self._resolved.get(name)
+        if known is None:
+            if name in self.functions:
+                known = [name]
+            elif name.partition(".")[0] not in self._heads:
+                known = []  # `logging.getLogger`: no module of the repository
             else:
-                exported = summary.imports.aliases.get(parts[cut])
-                if exported and depth < MAX_REEXPORTS and exported != ".".join(parts[: cut + 1]):
-                    found = self._canonical(".".join([exported, *parts[cut + 1:]]), depth + 1)
-            break
-        if depth == 0:
-            self._canonical_names[name] = found
-        return found
+                defined = self.index.canonical(name)
+                candidates = (defined, f"{defined}.__init__", f"{defined}.__call__")
+                known = [defined] if defined in self.functions else [c for c in candidates[1:] if c in self.functions]
+            self._resolved[name] = known
+        return known
 
     def _callees(self, caller: str, guesses: int) -> Iterable[str]:
         function = self.functions.get(caller)
@@ -318,7 +304,9 @@ class ServingPaths:
         text = call.text or ""
         head, _, method = text.rpartition(".")
         if not head:
-            yield from self._resolve(f"{caller}.{text}")  # a function defined inside the caller
+            nested = f"{caller}.{text}"  # a function defined inside the caller
+            if nested in self.functions:
+                yield nested
             return
         owner = caller.rpartition(".")[0]
         if head in ("self", "cls") and f"{owner}.{method}" in self.functions:

@@ -160,6 +160,7 @@ class BlockingScan(LocalTypes, Rule):
         elif self._each(lambda member: member.keep(use, frame)):
             if frame.facts.is_async:
                 self.locate(use, node)
+            use.arguments = _arguments(node, frame.parameters)
             frame.facts.uses.append(use)
 
     # Scopes -------------------------------------------------------------------------------
@@ -465,8 +466,7 @@ class BlockingScan(LocalTypes, Rule):
                     frame.facts.async_objects.add(receiver)
             return
         offloader = self._offloading[-1] if self._offloading else None
-        use = Use(callee=None, text=dotted_name(func) or "", offloader=offloader,
-                  conditions=tuple(frame.conditions), arguments=_arguments(node, frame.parameters))
+        use = Use(callee=None, text=dotted_name(func) or "", offloader=offloader, conditions=tuple(frame.conditions))
         qualified = self._qualify(func)
         if isinstance(func, cst.Attribute) and (qualified is None or not self._known_call(qualified)):
             receiver = self._receiver_type(func.value)

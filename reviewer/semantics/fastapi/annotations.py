@@ -9,6 +9,7 @@ from reviewer import lazy_cst as cst
 from reviewer.semantics.fastapi.records import ANNOTATED, LITERAL, OPTIONAL, PARAM_MARKERS, UNION, Marker, TypeRef
 from reviewer.semantics.names import dotted_name
 from reviewer.syntax import argument, is_true, keyword, string_value
+from reviewer.traversal import descendants
 
 
 def source_of(node: cst.CSTNode) -> str:
@@ -101,21 +102,12 @@ def literal_path(node: cst.BaseExpression | None) -> tuple[str, bool]:
 
 
 def names_in(node: cst.CSTNode) -> Iterator[str]:
-    if isinstance(node, cst.Name):
-        yield node.value
-    for child in node.children:
-        yield from names_in(child)
+    return (found.value for found in descendants(node) if type(found) is cst.Name)
 
 
 def attributes_in(node: cst.CSTNode) -> Iterator[cst.Attribute]:
-    if isinstance(node, cst.Attribute):
-        yield node
-    for child in node.children:
-        yield from attributes_in(child)
+    return (found for found in descendants(node) if type(found) is cst.Attribute)
 
 
 def calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
-    if isinstance(node, cst.Call):
-        yield node
-    for child in node.children:
-        yield from calls_in(child)
+    return (found for found in descendants(node) if type(found) is cst.Call)

@@ -31,6 +31,7 @@ from reviewer.semantics.fastapi.module_level import (
     value_of,
 )
 from reviewer.semantics.fastapi.records import (
+    DICT_TYPES,
     FACTS_KEY,
     HTTP_DECORATORS,
     JSON_PARSERS,
@@ -234,8 +235,9 @@ class _Collector(BatchedVisitor):
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         state = self._functions.pop()
-        used = set(names_in(original_node.body))
-        state.facts.unused_params = tuple(sorted(state.params - used))
+        if any(_may_be_untyped_body(param) for param in state.facts.params):
+            used = set(names_in(original_node.body))
+            state.facts.unused_params = tuple(sorted(state.params - used))
         if state.verified:
             for read in state.reads.values():
                 read.validated = True
@@ -452,11 +454,9 @@ class _Collector(BatchedVisitor):
         """A call given what the request sent and a request header: the body bytes
         (`verify(payload, sig_header, secret)`, `verify_webhook(request.headers, payload)`) or the
         form's fields, as Twilio signs them (`validate_signature(url, form_params, signature)`)."""
-        holds_input = holds_header = False
-        for arg in node.args:
-            holds_input = holds_input or bool(self._reads_in(state, arg.value))
-            holds_header = holds_header or self._holds_headers(state, arg.value)
-        return holds_input and holds_header
+        if not any(self._reads_in(state, arg.value) for arg in node.args):
+            return False
+        return any(self._holds_headers(state, arg.value) for arg in node.args)
 
     def _holds_headers(self, state: _FunctionState, node: cst.CSTNode) -> bool:
         if state.headers and not state.headers.isdisjoint(names_in(node)):
@@ -514,6 +514,13 @@ class _Collector(BatchedVisitor):
             return
         for name in names_in(target):
             state.tainted.setdefault(name, set()).update(held)
+
+
+def _may_be_untyped_body(param: Parameter) -> bool:
+    """A parameter the untyped-body rule may ask about: no annotation, or not a plain class."""
+    annotation = param.annotation
+    return not param.is_receiver and (annotation is None or annotation.kind != "name" or annotation.name in DICT_TYPES
+                                      or annotation.name == "typing.Any")
 
 
 def _is_header(param: Parameter) -> bool:
