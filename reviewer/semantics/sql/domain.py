@@ -22,6 +22,7 @@ from reviewer.semantics.sql.sinks import (
     SQL_PARAMETER_NAMES,
     SQL_START,
     SQL_TEXT_FUNCTIONS,
+    SQL_TEXT_ONLY_METHODS,
     looks_like_db_receiver,
     text_clause_of,
 )
@@ -124,7 +125,7 @@ class SqlDomain(Domain):
             if not looks_like_sql:
                 return None
             return use
-        if not is_db_receiver or call.func.attr.value in ("scalar", "scalars"):
+        if not is_db_receiver or call.func.attr.value in ("scalar", "scalars", *SQL_TEXT_ONLY_METHODS):
             return None
         return use
 

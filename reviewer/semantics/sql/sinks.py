@@ -57,6 +57,14 @@ SQL_METHODS = frozenset(
         "exec",
     }
 )
+# Methods of applications' own database wrappers (`db.fetchall(query)`) and of other clients
+# (ClickHouse's `client.query`): they count only with SQL text, never for a value of unknown kind
+# (`session.query(User)` is the ORM's).
+SQL_TEXT_ONLY_METHODS = frozenset({
+    "fetchone", "fetchall", "fetchmany", "fetch_page", "fetch_many", "fetch_rows", "query", "query_df",
+    "command", "select", "run_query", "execute_query", "execute_sql", "raw",
+})
+SQL_METHODS |= SQL_TEXT_ONLY_METHODS
 
 
 # Receivers known by their annotation or constructor, by qualified class name -> display name.
