@@ -103,7 +103,9 @@ def unpacked(app: App, cache: Path) -> Path:
 
 
 def review(app: App, root: Path) -> dict:
-    command = [sys.executable, "-c", "from reviewer.cli import main; main()", "check", "--no-cache",
+    # Isolated (`-I`): the app's own directory is not on the import path, so a module of the app
+    # named like one of ours is never imported.
+    command = [sys.executable, "-I", "-c", "from reviewer.cli import main; main()", "check", "--no-cache",
                "--format", "json", *app.paths]
     result = subprocess.run(command, cwd=root, capture_output=True, text=True)
     if result.returncode not in (0, 1):
@@ -123,10 +125,28 @@ def load_verdicts(app: App) -> dict[str, dict]:
 
 
 def save_verdicts(app: App, outcome: Outcome) -> None:
-    """Every current finding with its verdict ("?" when new), and the true positives it lost."""
+    """Every current finding with its verdict ("?" when new), and the true positives it lost.
+
+    A finding whose fingerprint changed (its message was reworded, a chain found another way)
+    keeps the verdict recorded at the same rule, file and line, and says so in its reason, for
+    whoever reviews the update to confirm."""
     entries = []
+    present = {f["fingerprint"] for f in outcome.findings}
+    by_place = {
+        (v["code"], v["path"], v["line"]): v
+        for key, v in outcome.verdicts.items()
+        if key not in present and v["verdict"] in JUDGED
+    }
     for finding in outcome.findings:
-        known = outcome.verdicts.get(finding["fingerprint"], {})
+        known = outcome.verdicts.get(finding["fingerprint"])
+        if known is None:
+            moved = by_place.pop((finding["code"], finding["path"], finding["line"]), None)
+            if moved is not None:
+                reason = moved["reason"]
+                known = {**moved, "reason": reason if reason.endswith("(reworded)") else f"{reason} (reworded)"}
+                outcome.verdicts.pop(moved["fingerprint"], None)
+                outcome.verdicts[finding["fingerprint"]] = {**known, "fingerprint": finding["fingerprint"]}
+        known = known or {}
         entries.append({
             "fingerprint": finding["fingerprint"],
             "code": finding["code"],

@@ -7,7 +7,13 @@
 - `fastapi`: applications, routers, routes, parameters, dependencies, raw reads of the request;
 - `sql`: where SQL goes and what reaches it (a domain of `flow`), and SQL text parsed with sqlglot;
 - `blocking`: blocking I/O APIs and their async counterparts;
-- `signing`: calls that take a signing or encryption key.
+- `signing`: calls that take a signing or encryption key;
+- `migrations`: which modules are schema migrations;
+- `serving`: which functions run while serving a request, which only at start-up or in a
+  command-line program;
+- `settings`, `constants`: what an application's settings and constant collections hold by
+  default; `conditions`: which branches a default deployment, or a given call, takes;
+- `once`: work done once rather than per call (lazy initialisation, done-guards, disk caches).
 
 Per-file facts join the engine's single walk through `reviewer.facts.Facts` (a rule requires
 them); repository-wide models are built once per run from module summaries.

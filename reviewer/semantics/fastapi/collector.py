@@ -21,6 +21,7 @@ from reviewer.semantics.fastapi.annotations import (
     source_of,
     type_ref,
 )
+from reviewer.semantics.fastapi.checked import only_compared
 from reviewer.semantics.fastapi.index import EndpointIndex
 from reviewer.semantics.fastapi.module_level import (
     is_type_alias,
@@ -241,6 +242,11 @@ class _Collector(BatchedVisitor):
         if state.verified:
             for read in state.reads.values():
                 read.validated = True
+        elif state.reads:
+            for read_id, read in state.reads.items():
+                holders = {name for name, held in state.tainted.items() if read_id in held}
+                if holders and only_compared(original_node.body, holders):
+                    read.validated = True
         state.facts.reads = sorted(state.reads.values(), key=lambda r: (r.span.line, r.span.column))
         self._scope.pop()
         self._classes.pop()
