@@ -128,6 +128,8 @@ class LocalTypes:
             is_self, found = self._self_attribute(node)
             if is_self:
                 return found
+            if _state_of(node) is not None:
+                return ("state", node.attr.value)
             base = self._receiver_type(node.value)
             if base is not None:
                 return self._member(base, node.attr.value)
@@ -149,11 +151,16 @@ class LocalTypes:
         """The type of a method's receiver, when the receiver is a local, `self.x` or an expression
         (not a module or an imported name: those stay in the callee's qualified name)."""
         if isinstance(node, cst.Name):
+            frame = self.frame
+            if frame is not None and frame.self_name and frame.class_name and node.value == frame.self_name:
+                return ("class", frame.class_name)  # `self._path(name)` is what the method returns
             return self._local(node.value)[1]
         if isinstance(node, cst.Attribute):
             is_self, found = self._self_attribute(node)
             if is_self:
                 return found
+            if _state_of(node) is not None:
+                return ("state", node.attr.value)
             base = self._receiver_type(node.value)
             return self._member(base, node.attr.value) if base is not None else None
         if isinstance(node, (cst.Call, cst.BinaryOperation, cst.Subscript)):
@@ -211,6 +218,9 @@ class LocalTypes:
                     self.facts.bindings.pop(target.value, None)
             elif isinstance(self._scopes[-1], str) and ref is not None:
                 self._class_attributes[self._scopes[-1]][target.value] = ref
+        elif isinstance(target, cst.Attribute) and _state_of(target) is not None:
+            if ref is not None:
+                self.facts.state[target.attr.value] = ref
         elif isinstance(target, cst.Attribute) and frame is not None and ref is not None:
             is_self, _ = self._self_attribute(target)
             if is_self and frame.class_name:
@@ -224,3 +234,12 @@ class LocalTypes:
         if found is None and not self._scopes and isinstance(value, cst.Subscript):
             return self.annotation_type(value)  # `SessionDep = Annotated[Session, Depends(get_db)]`
         return found
+
+
+def _state_of(node: cst.Attribute) -> str | None:
+    """`request.state.db`, `request.app.state.redis`: the object whose Starlette `state` holds the
+    attribute (what the application keeps there for its requests)."""
+    holder = node.value
+    if isinstance(holder, cst.Attribute) and holder.attr.value == "state":
+        return dotted_name(holder.value)
+    return None

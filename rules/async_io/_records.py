@@ -115,6 +115,8 @@ class ModuleFacts:
     classes: set[str] = field(default_factory=set)  # local qualified class names
     bases: dict[str, list[str]] = field(default_factory=dict)  # class -> qualified base classes
     attributes: dict[str, dict[str, Ref]] = field(default_factory=dict)  # class -> `self.x` -> type
+    # Starlette's `request.state.db = SessionLocal()`, `app.state.redis = Redis()`: name -> type.
+    state: dict[str, Ref] = field(default_factory=dict)
 
 
 @dataclass
@@ -165,5 +167,7 @@ def _innermost_name(ref: Ref) -> str | None:
 def is_deferred(ref: Ref | None) -> bool:
     if ref is None or ref[0] == "type":
         return False
+    if ref[0] == "state":
+        return True  # what the application keeps in `request.state`, set in another module
     name = _innermost_name(ref)
     return name is not None and not is_external(name)

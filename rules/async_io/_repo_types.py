@@ -24,6 +24,7 @@ class RepoTypes:
         self.table = BlockingTable(repo.options)
         # Uses are read by several rules of the run; they stay alive as long as the summaries do.
         self._receiver_blocking: dict[int, Blocking | None] = {}
+        self._state: dict[str, Ref] | None = None
 
     @classmethod
     def of(cls, repo: RepoContext) -> RepoTypes:
@@ -106,6 +107,19 @@ class RepoTypes:
                 return found
         return None
 
+    def state(self, name: str) -> Ref | None:
+        """What the application keeps in Starlette's `state` under `name` (`request.state.db =
+        SessionLocal()` in a middleware), when every module that sets it agrees."""
+        if self._state is None:
+            found: dict[str, set[Ref]] = {}
+            for summary in self.index:
+                facts = self.facts_of(summary)
+                if facts is not None and not summary.is_test_file:
+                    for key, ref in facts.state.items():
+                        found.setdefault(key, set()).add(ref)
+            self._state = {key: next(iter(refs)) for key, refs in found.items() if len(refs) == 1}
+        return self._state.get(name)
+
     def binding(self, qualified: str) -> Ref | None:
         for _, facts, rest in self._split(qualified):
             if rest in facts.bindings:
@@ -132,6 +146,8 @@ class RepoTypes:
         if kind == "member":
             base = self.resolve(ref[1], depth + 1)
             return self._member(base, ref[2], depth)
+        if kind == "state":
+            return self.resolve(self.state(ref[1]), depth + 1)
         if kind == "called":
             base = self.resolve(ref[1], depth + 1)
             if base is not None and base[0] == "type":
@@ -163,6 +179,8 @@ class RepoTypes:
         if cls is not None:
             return ("class", cls)
         bound = self.binding(qualified)
+        if bound is not None and bound[0] == "value" and depth < MAX_RESOLUTION_DEPTH:
+            return self.resolve_call(bound[1], depth + 1)  # `get_db = get_session`: the same function
         if bound is not None:
             return self.resolve(("called", bound), depth + 1)
         head, _, method = qualified.rpartition(".")
