@@ -7,7 +7,15 @@ import libcst as cst
 import pytest
 
 from reviewer.semantics.calls import ModuleIndex
-from reviewer.semantics.conditions import argument_holds, branch_conditions, condition_of, holds, literal_kind, negated
+from reviewer.semantics.conditions import (
+    argument_holds,
+    branch_conditions,
+    condition_of,
+    holds,
+    literal_kind,
+    negated,
+    result_conditions,
+)
 from reviewer.semantics.constants import Constants, ModuleConstants, literal_members
 from reviewer.semantics.names import ImportTable
 from reviewer.semantics.settings import SettingsDefaults, SettingsModule
@@ -41,6 +49,7 @@ def condition(test: str) -> tuple | None:
 KNOWN = {
     "dump_dir": ("environment", "DUMP_DIR", False, True),
     "mode": ("setting", "app.config.settings", "browser", True),
+    "root": ("result", "app.flags.dump_root", True),
 }
 
 
@@ -64,6 +73,12 @@ KNOWN = {
     ('mode == "cdp"', ("setting-in", "app.config.settings", "browser", ("cdp",), True)),
     ('settings.browser == other', None),
     ("not dump_dir", ("environment", "DUMP_DIR", False, False)),
+    ("flags.dump_root()", ("result", "app.flags.dump_root", True)),
+    ("not flags.dump_root()", ("result", "app.flags.dump_root", False)),
+    ("flags.dump_root() is None", ("result", "app.flags.dump_root", False)),
+    ("root is not None", ("result", "app.flags.dump_root", True)),
+    ("root is None", ("result", "app.flags.dump_root", False)),
+    ("not root", ("result", "app.flags.dump_root", False)),
     # what no repository-wide fact decides
     ("local.debug", None),
     ("settings.debug and path", None),
@@ -72,6 +87,9 @@ KNOWN = {
     ("other", None),
     ('os.getenv("MODE", mode)', None),
     ("path == None", None),
+    ("local.dump_root()", None),
+    ("dump_dir is None", None),
+    ("root == None", None),
 ])
 def test_conditions_an_if_test_states(test: str, expected: tuple | None) -> None:
     assert condition(test) == expected
@@ -112,6 +130,22 @@ def test_and_or_split_between_the_body_and_the_else(test: str, body: tuple, orel
 def test_literal_kinds() -> None:
     kinds = [literal_kind(cst.parse_expression(code)) for code in ("None", "False", "0", "''", "[]", "1", "'x'", "x")]
     assert kinds == ["none", "falsy", "falsy", "falsy", "falsy", "truthy", "truthy", None]
+
+
+def test_a_result_holds_by_what_its_function_returns_under() -> None:
+    unset = ("environment", "DUMP_DIR", False, True)
+    debug = ("setting", "app.config.settings", "debug", True)
+    results = {"app.flags.dump_root": (unset,), "app.flags.spool_root": ()}.get
+    assert not holds([("result", "app.flags.dump_root", True)], None, results=results)
+    assert holds([("result", "app.flags.dump_root", False)], None, results=results)
+    assert holds([("result", "app.flags.spool_root", True)], None, results=results)
+    assert holds([("result", "app.flags.unknown", True)], None, results=results)
+    assert holds([("result", "app.flags.dump_root", True)], None)
+    # the values a function returns share only what every one of them is returned under
+    assert result_conditions([(unset, debug), (debug, unset)]) == (unset, debug)
+    assert result_conditions([(unset,), (debug,)]) == ()
+    assert result_conditions([(unset, ("argument", "path", "truth", True))]) == (unset,)
+    assert result_conditions([(unset,), ()]) == ()
 
 
 def test_settings_defaults_follow_bases_and_import_names() -> None:

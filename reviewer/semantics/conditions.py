@@ -17,7 +17,11 @@ Three kinds of condition are weighed over the repository rather than in the file
   module's constant collection, `("argument-in", parameter, collection, want)`: `if key in
   PROMPTS:` (`reviewer.semantics.constants`). Which value the parameter has is a property of each
   call: a literal the call passes, the parameter's default when it passes nothing, or whatever
-  its own caller passed when it forwards a parameter.
+  its own caller passed when it forwards a parameter;
+- what a repository function returns, `("result", function, want)`: `root = dump_root()` then
+  `if root is None: return`; when every value other than `None` the function returns is
+  returned under settings or environment conditions (`return Path(d) if d else None` after
+  `d = os.environ.get("DUMP_DIR")`), a default deployment gets `None` when those do not hold.
 
 `holds` decides conditions; anything it cannot decide counts as taken, so a condition only ever
 removes work that is shown not to run.
@@ -118,6 +122,9 @@ def condition_of(
     while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         test, want = test.expression, not want
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        result = _result_comparison(test, module_object, known)
+        if result is not None:
+            return result if want else negated(result)
         setting = _setting_of(test.left, module_object, known)
         if setting is not None:
             return _setting_comparison(test, setting, want)
@@ -129,9 +136,48 @@ def condition_of(
         return found if want else negated(found)
     if isinstance(test, cst.Call):
         variable = _environment_read(test, qualify)
-        return None if variable is None else ("environment", *variable, want)
+        if variable is not None:
+            return ("environment", *variable, want)
+        function = _repository_call(test, module_object)
+        return None if function is None else ("result", function, want)
     setting = _setting_of(test, module_object, None)
     return ("setting", *setting, want) if setting is not None else None
+
+
+def _repository_call(call: cst.Call, module_object: Callable[[cst.BaseExpression], str | None]) -> str | None:
+    """The qualified name of the module-level function a call names (`dump_root()`,
+    `paths.dump_root()`); None for builtins, methods and locals."""
+    function = module_object(call.func)
+    if function is None or "." not in function or function in ENVIRONMENT_READS:
+        return None
+    return function
+
+
+def _result_comparison(
+    test: cst.Comparison,
+    module_object: Callable[[cst.BaseExpression], str | None],
+    known: Mapping[str, Condition] | None,
+) -> Condition | None:
+    """`root is None` / `root is not None`, where `root` holds a function's result or is the call
+    itself: the function's `("result", ...)` condition (wanting a value for `is not None`)."""
+    target = test.comparisons[0]
+    comparator = target.comparator
+    if not (isinstance(comparator, cst.Name) and comparator.value == "None"):
+        return None
+    if not isinstance(target.operator, (cst.Is, cst.IsNot)):
+        return None
+    left = test.left
+    if isinstance(left, cst.Name) and known:
+        found = known.get(left.value)
+        result = found if found is not None and found[0] == "result" else None
+    elif isinstance(left, cst.Call):
+        function = _repository_call(left, module_object)
+        result = ("result", function, True) if function is not None else None
+    else:
+        result = None
+    if result is None:
+        return None
+    return result if isinstance(target.operator, cst.IsNot) else negated(result)
 
 
 def _setting_of(
@@ -237,17 +283,40 @@ def argument_holds(condition: Condition, value: Value, constants: Constants | No
     return is_true == want
 
 
+# What the repository knows of a function's result: the conditions every value other than `None`
+# it returns is returned under (None: nothing is known).
+Results = Callable[[str], "tuple[Condition, ...] | None"]
+RESULT_KINDS = frozenset({"setting", "setting-in", "environment"})  # what a result may depend on
+
+
+def result_conditions(returns: Iterable[tuple[Condition, ...]]) -> tuple[Condition, ...]:
+    """The settings and environment conditions all of a function's value returns share."""
+    shared: list[Condition] | None = None
+    for conditions in returns:
+        mine = [condition for condition in conditions if condition[0] in RESULT_KINDS]
+        shared = mine if shared is None else [condition for condition in shared if condition in mine]
+        if not shared:
+            return ()
+    return tuple(shared or ())
+
+
 def holds(
     conditions: Iterable[Condition],
     settings: SettingsDefaults | None,
     arguments: Mapping[str, Value] | None = None,
     constants: Constants | None = None,
+    results: Results | None = None,
 ) -> bool:
     """Whether code under `conditions` may run: in a default deployment (settings' defaults,
     environment variables unset), for a call whose parameters are `arguments` (None: any call),
-    with the repository's constant collections as they are written."""
+    with the repository's constant collections as they are written, and functions' results as
+    `results` knows them."""
     for condition in conditions:
         kind = condition[0]
+        if kind == "result":
+            required = results(condition[1]) if results is not None and condition[2] else None
+            if required and not holds(required, settings):
+                return False
         if kind == "setting":
             default = settings.truth(condition[1], condition[2]) if settings is not None else None
             if default is not None and default != condition[3]:

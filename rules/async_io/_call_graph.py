@@ -55,10 +55,11 @@ class CallGraph:
 
     def _record(self, name: str, function: FunctionFacts) -> None:
         evidence = [(function.evidence, ())] if function.evidence else []
-        evidence += [(api, c) for api, c in function.conditional_evidence if holds(c, self.settings)]
+        results = self.types.result_conditions
+        evidence += [(api, c) for api, c in function.conditional_evidence if holds(c, self.settings, results=results)]
         edges: list[Edge] = []
         for use in function.uses:
-            if not holds(use.conditions, self.settings):
+            if not holds(use.conditions, self.settings, results=results):
                 continue
             blocking = self.types.receiver_blocking(use)
             if blocking is not None:

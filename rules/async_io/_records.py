@@ -106,6 +106,9 @@ class FunctionFacts:
     # Where the per-file pass reported in this function, by rule code: (line, column, the branch
     # conditions of the call).
     reported_at: dict[str, list[tuple[int, int, tuple[Condition, ...]]]] = field(default_factory=dict)
+    # The settings and environment conditions every value other than `None` it returns is
+    # returned under (`conditions.result_conditions`).
+    result_conditions: tuple[Condition, ...] = ()
 
 
 @dataclass(slots=True)
@@ -141,6 +144,8 @@ class Frame:
     parameters: frozenset[str] = frozenset()
     conditions: list[Condition] = field(default_factory=list)
     known: dict[str, Condition] = field(default_factory=dict)
+    # The conditions of each `return` of a value other than `None`; None once it yields.
+    value_returns: list[tuple[Condition, ...]] | None = field(default_factory=list)
     # Findings a rule holds back until the function ends, by rule code.
     pending: dict[str, list[tuple[cst.CSTNode, cst.CSTNode | None, str, Use, Blocking]]] = field(
         default_factory=dict)

@@ -11,6 +11,7 @@ from reviewer.semantics.blocking import (
     BlockingTable,
 )
 from reviewer.semantics.calls import ModuleIndex
+from reviewer.semantics.conditions import Condition
 from reviewer.summary import ModuleSummary
 from rules.async_io._records import MAX_RESOLUTION_DEPTH, FunctionFacts, ModuleFacts, Ref, Use, facts_key
 
@@ -65,6 +66,11 @@ class RepoTypes:
             if found is not None:
                 return found
         return None
+
+    def result_conditions(self, qualified: str) -> tuple[Condition, ...] | None:
+        """What a repository function's result depends on (`conditions.Results`)."""
+        function = self.function(qualified)
+        return function.result_conditions if function is not None else None
 
     def is_class(self, qualified: str) -> str | None:
         for summary, facts, rest in self._split(qualified):

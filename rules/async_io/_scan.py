@@ -47,7 +47,9 @@ from reviewer.semantics.conditions import (
     branch_conditions,
     condition_of,
     holds,
+    literal_kind,
     parameter_defaults,
+    result_conditions,
 )
 from reviewer.semantics.constants import ConstantsFacts
 from reviewer.semantics.fastapi import FastAPIFacts
@@ -316,6 +318,8 @@ class BlockingScan(LocalTypes, Rule):
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         frame = self._scopes.pop()
         assert isinstance(frame, Frame)
+        if frame.value_returns:
+            frame.facts.result_conditions = result_conditions(frame.value_returns)
         self._each(lambda member: member.finish_function(frame))
         if worth_keeping(frame.facts):
             self.facts.functions[frame.facts.qualname] = frame.facts
@@ -375,12 +379,29 @@ class BlockingScan(LocalTypes, Rule):
 
     def visit_Return(self, node: cst.Return) -> None:
         frame = self.frame
-        if frame is not None and node.value is not None and frame.facts.returns is None:
+        if frame is None:
+            return
+        if node.value is not None and frame.facts.returns is None:
             frame.facts.returns = self.type_of(node.value)
+        self._value_return(frame, node.value)
+
+    def _value_return(self, frame: Frame, value: cst.BaseExpression | None) -> None:
+        """The conditions a value other than `None` is returned under (`return d if d else None`
+        adds the test's)."""
+        if frame.value_returns is None or value is None or literal_kind(value) == "none":
+            return
+        conditions = tuple(frame.conditions)
+        if isinstance(value, cst.IfExp) and literal_kind(value.orelse) == "none":
+            body, _ = branch_conditions(value.test, (), self._module_object, self._qualify, frame.known)
+            conditions += body
+        frame.value_returns.append(conditions)
 
     def visit_Yield(self, node: cst.Yield) -> None:
         frame = self.frame
-        if frame is not None and isinstance(node.value, cst.BaseExpression) and frame.facts.returns is None:
+        if frame is None:
+            return
+        frame.value_returns = None
+        if isinstance(node.value, cst.BaseExpression) and frame.facts.returns is None:
             frame.facts.returns = self.type_of(node.value)
 
     def visit_Global(self, node: cst.Global) -> None:
@@ -570,7 +591,7 @@ class DirectBlockingRule(BlockingScan):
                 for use in function.uses:
                     if (use.span is None or not is_direct(use)
                             or (use.obj and use.obj in function.async_objects)
-                            or not holds(use.conditions, settings)):
+                            or not holds(use.conditions, settings, results=types.result_conditions)):
                         continue
                     blocking = types.receiver_blocking(use)
                     if blocking is None or not cls.wants(blocking, use.offloader):
@@ -601,7 +622,7 @@ def withdraw_unreached(code: str, repo: RepoContext, types: RepoTypes, serving: 
         if found is None:
             continue
         function, conditions = found
-        if serving.is_serving(function) is False or not holds(conditions, settings):
+        if serving.is_serving(function) is False or not holds(conditions, settings, results=types.result_conditions):
             repo.withdraw(finding)
 
 

@@ -108,7 +108,7 @@ class BlockingCallChain(BlockingScan):
         found: dict[str, tuple[Use, list[str], str]] = {}
         lines: dict[str, list[int]] = {}
         for use in coroutine.uses:
-            if use.span is None or not holds(use.conditions, graph.settings):
+            if use.span is None or not holds(use.conditions, graph.settings, results=graph.types.result_conditions):
                 continue
             target = graph.target(use)
             chain = graph.chain(target, use) if target is not None else None
