@@ -23,7 +23,7 @@ class CallSite:
     """One call made in a function body."""
 
     target: str | None  # qualified through imports: `requests.get`, `app.services.build`
-    text: str | None  # the callee as written, when it is a dotted name: `self.client.get`
+    text: str | None  # the callee as written (`self.client.get`, `().get`), None for `f()()`
     awaited: bool
 
 
@@ -45,6 +45,15 @@ class ModuleSummary:
     functions: dict[str, FunctionSummary] = field(default_factory=dict)
     # Rule code -> whatever a rule records during the walk for its own `check_repo`.
     extras: dict[str, Any] = field(default_factory=dict)
+
+
+def _callee_text(func: cst.BaseExpression) -> str | None:
+    """The callee as written: `self.client.get`; `().get` for a method of an expression no name
+    spells (`make_client().get`)."""
+    text = dotted_name(func)
+    if text is None and isinstance(func, cst.Attribute):
+        return f"().{func.attr.value}"
+    return text
 
 
 class SummaryBuilder(BatchedVisitor):
@@ -116,7 +125,7 @@ class SummaryBuilder(BatchedVisitor):
         # No positions here: they cost a pass over the file, and a rule that reports from its
         # repository pass records the positions it needs in its own summary extras.
         self._functions[-1].calls.append(
-            CallSite(target=target, text=dotted_name(func), awaited=id(node) in self._awaited)
+            CallSite(target=target, text=_callee_text(func), awaited=id(node) in self._awaited)
         )
 
     def visit_Assign(self, node: cst.Assign) -> None:

@@ -148,7 +148,7 @@ def _repository_call(call: cst.Call, module_object: Callable[[cst.BaseExpression
     """The qualified name of the module-level function a call names (`dump_root()`,
     `paths.dump_root()`); None for builtins, methods and locals."""
     function = module_object(call.func)
-    if function is None or "." not in function or function in ENVIRONMENT_READS:
+    if function is None or "." not in function or function in ENVIRONMENT_READS or function.startswith("builtins."):
         return None
     return function
 

@@ -261,6 +261,37 @@ class ServingPaths:
         one_shot_roots = [*one_shot_modules, *(name for entry in entries for name in entry.one_shot)]
         self.serving = self._reach(serving_roots, guesses=MAX_GUESSES)
         self.one_shot = self._reach(one_shot_roots, guesses=1)
+        # What a framework or a callback runs, not (only) a call the repository writes.
+        callbacks = (target for targets in self.references.values() for target in targets)
+        self.entry_points = frozenset(
+            name for root in (*serving_roots, *one_shot_roots, *callbacks) for name in self._resolve(root))
+        self._calls_named: dict[str, int] | None = None
+        self._wrappers: dict[str, bool] = {}
+
+    def is_wrapper(self, decorator: str) -> bool:
+        """Whether a decorator of the repository wraps what it decorates with `functools.wraps`
+        (`@traced`): the wrapper runs where the function is called, no framework calls it."""
+        known = self._wrappers.get(decorator)
+        if known is None:
+            known = self._wrappers[decorator] = any(
+                (qualname == defined or qualname.startswith(f"{defined}."))
+                and any(call.target == "functools.wraps" for call in function.calls)
+                for defined in self._resolve(decorator)
+                for qualname, function in self.functions.items()
+            )
+        return known
+
+    def calls_named(self, name: str) -> int:
+        """How many calls in the repository's functions (tests aside) name a function or method
+        `name` (`save(...)`, `self.store.save(...)`)."""
+        if self._calls_named is None:
+            counts: dict[str, int] = defaultdict(int)
+            for function in self.functions.values():
+                for call in function.calls:
+                    if call.text:
+                        counts[call.text.rpartition(".")[2]] += 1
+            self._calls_named = counts
+        return self._calls_named.get(name, 0)
 
     def is_serving(self, qualname: str) -> bool | None:
         """True: serving code reaches it. False: only one-shot code does. None: neither is known."""

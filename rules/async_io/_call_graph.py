@@ -94,24 +94,7 @@ class CallGraph:
 
     def target(self, use: Use) -> FunctionFacts | None:
         """The sync function of the repository a use calls, if any."""
-        types = self.types
-        found = None
-        if use.callee:
-            found = types.function(use.callee)
-            if found is None:
-                cls = types.is_class(use.callee)
-                if cls is not None:
-                    found = types.function(f"{cls}.__init__")
-            if found is None:
-                head, _, method = use.callee.rpartition(".")
-                if head:
-                    resolved = types.resolve(("value", head))
-                    if resolved is not None and resolved[0] == "class":
-                        found = types.method(resolved[1], method)
-        elif use.receiver is not None and use.method:
-            resolved = types.resolve(use.receiver)
-            if resolved is not None and resolved[0] == "class":
-                found = types.method(resolved[1], use.method)
+        found = self.types.callee(use)
         if found is None or found.is_async or found.exempt:
             return None
         return self._functions.get(found.qualname)

@@ -109,6 +109,8 @@ class FunctionFacts:
     # The settings and environment conditions every value other than `None` it returns is
     # returned under (`conditions.result_conditions`).
     result_conditions: tuple[Condition, ...] = ()
+    # The awaited calls it makes that may call a coroutine of the repository (`_callers.py`).
+    awaits: list[Use] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -67,6 +67,28 @@ class RepoTypes:
                 return found
         return None
 
+    def callee(self, use: Use) -> FunctionFacts | None:
+        """The function of the repository a use calls: a function, a class's `__init__`, a method
+        of a class named or of an object of known type."""
+        found = None
+        if use.callee:
+            found = self.function(use.callee)
+            if found is None:
+                cls = self.is_class(use.callee)
+                if cls is not None:
+                    found = self.function(f"{cls}.__init__")
+            if found is None:
+                head, _, method = use.callee.rpartition(".")
+                if head:
+                    resolved = self.resolve(("value", head))
+                    if resolved is not None and resolved[0] == "class":
+                        found = self.method(resolved[1], method)
+        elif use.receiver is not None and use.method:
+            resolved = self.resolve(use.receiver)
+            if resolved is not None and resolved[0] == "class":
+                found = self.method(resolved[1], use.method)
+        return found
+
     def result_conditions(self, qualified: str) -> tuple[Condition, ...] | None:
         """What a repository function's result depends on (`conditions.Results`)."""
         function = self.function(qualified)

@@ -57,6 +57,7 @@ from reviewer.semantics.names import dotted_name
 from reviewer.semantics.once import is_cache_fill, is_done_guard, is_lazy_initialisation, leaves_function
 from reviewer.semantics.serving import EntryPointFacts, ServingPaths
 from reviewer.semantics.settings import SettingsDefaults, SettingsFacts
+from rules.async_io._callers import Callers
 from rules.async_io._local_types import LocalTypes
 from rules.async_io._messages import direct_message, is_direct, worth_keeping
 from rules.async_io._records import (
@@ -485,6 +486,8 @@ class BlockingScan(LocalTypes, Rule):
                 receiver = dotted_name(func.value)
                 if receiver:
                     frame.facts.async_objects.add(receiver)
+            if id(node) in self._awaited and not self.context.is_test_file:
+                self._record_await(node, frame)
             return
         offloader = self._offloading[-1] if self._offloading else None
         use = Use(callee=None, text=dotted_name(func) or "", offloader=offloader, conditions=tuple(frame.conditions))
@@ -505,6 +508,28 @@ class BlockingScan(LocalTypes, Rule):
         if use.callee is None and use.receiver is None:
             return
         self._use(node, use, frame)
+
+    def _record_await(self, node: cst.Call, frame: Frame) -> None:
+        """An awaited call that may run a coroutine of the repository, with its conditions and
+        arguments: what decides whether that coroutine's branches run."""
+        func = node.func
+        use = Use(callee=None, text=dotted_name(func) or "", conditions=tuple(frame.conditions))
+        if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and frame.class_name
+                and func.value.value in (frame.self_name, "cls")):
+            use.receiver, use.method = ("class", frame.class_name), func.attr.value
+        else:
+            qualified = self._qualify(func)
+            if qualified is not None and not is_external(qualified):
+                use.callee = qualified
+            elif isinstance(func, cst.Attribute):
+                receiver = self._receiver_type(func.value)
+                if receiver is None or not (receiver[0] == "class" or is_deferred(receiver)):
+                    return
+                use.receiver, use.method = receiver, func.attr.value
+            else:
+                return
+        use.arguments = _arguments(node, frame.parameters)
+        frame.facts.awaits.append(use)
 
     def _known_call(self, qualified: str) -> bool:
         return self.table.call(qualified) is not None or self.table.constructed(qualified) is not None
@@ -579,7 +604,8 @@ class DirectBlockingRule(BlockingScan):
         types = RepoTypes.of(repo)
         serving: ServingPaths = repo.facts(EntryPointFacts)
         settings: SettingsDefaults = repo.facts(SettingsFacts)
-        withdraw_unreached(cls.code, repo, types, serving, settings)
+        callers = Callers(types, serving, settings, repo.facts(ConstantsFacts))
+        withdraw_unreached(cls.code, repo, callers)
         for summary in repo.summaries:
             facts = types.facts_of(summary)
             if facts is None or summary.is_test_file:
@@ -591,7 +617,8 @@ class DirectBlockingRule(BlockingScan):
                 for use in function.uses:
                     if (use.span is None or not is_direct(use)
                             or (use.obj and use.obj in function.async_objects)
-                            or not holds(use.conditions, settings, results=types.result_conditions)):
+                            or not holds(use.conditions, settings, results=types.result_conditions)
+                            or not callers.may_run(function, use.conditions)):
                         continue
                     blocking = types.receiver_blocking(use)
                     if blocking is None or not cls.wants(blocking, use.offloader):
@@ -604,25 +631,27 @@ class DirectBlockingRule(BlockingScan):
                                 statement_lines=use.statement_lines)
 
 
-def withdraw_unreached(code: str, repo: RepoContext, types: RepoTypes, serving: ServingPaths,
-                      settings: SettingsDefaults) -> None:
+def withdraw_unreached(code: str, repo: RepoContext, callers: Callers) -> None:
     """Take back the per-file findings of rule `code` made in functions that only one-shot code
-    (start-up, command-line programs, scripts) runs, or under a settings flag whose default
-    keeps the branch from running."""
-    where: dict[tuple[str, int, int], tuple[str, tuple[Condition, ...]]] = {}
+    (start-up, command-line programs, scripts) runs, under a settings flag whose default keeps
+    the branch from running, or in a coroutine no call runs with the branch taken."""
+    types = callers.types
+    where: dict[tuple[str, int, int], tuple[FunctionFacts, tuple[Condition, ...]]] = {}
     for summary in repo.summaries:
         facts = types.facts_of(summary)
         if facts is None:
             continue
         for function in facts.functions.values():
             for line, column, conditions in function.reported_at.get(code, ()):
-                where[(summary.path, line, column)] = (function.qualname, conditions)
+                where[(summary.path, line, column)] = (function, conditions)
     for finding in repo.file_findings:
         found = where.get((finding.path, finding.span.line, finding.span.column))
         if found is None:
             continue
         function, conditions = found
-        if serving.is_serving(function) is False or not holds(conditions, settings, results=types.result_conditions):
+        if (callers.serving.is_serving(function.qualname) is False
+                or not holds(conditions, callers.settings, results=types.result_conditions)
+                or not callers.may_run(function, conditions)):
             repo.withdraw(finding)
 
 

@@ -11,6 +11,7 @@ from reviewer.semantics.constants import ConstantsFacts
 from reviewer.semantics.serving import EntryPointFacts, ServingPaths
 from reviewer.semantics.settings import SettingsDefaults, SettingsFacts
 from rules.async_io._call_graph import CallGraph
+from rules.async_io._callers import Callers
 from rules.async_io._records import OPTIONS, Frame, FunctionFacts, Use, is_deferred, is_external
 from rules.async_io._repo_types import RepoTypes
 from rules.async_io._scan import BlockingScan
@@ -92,23 +93,28 @@ class BlockingCallChain(BlockingScan):
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:
         settings: SettingsDefaults = repo.facts(SettingsFacts)
-        graph = CallGraph(RepoTypes.of(repo), settings, repo.facts(ConstantsFacts))
+        types = RepoTypes.of(repo)
+        constants = repo.facts(ConstantsFacts)
+        graph = CallGraph(types, settings, constants)
         serving: ServingPaths = repo.facts(EntryPointFacts)
+        callers = Callers(types, serving, settings, constants)
         for summary in repo.summaries:
-            facts = graph.types.facts_of(summary)
+            facts = types.facts_of(summary)
             if facts is None or summary.is_test_file:
                 continue
             for coroutine in facts.functions.values():
                 if coroutine.is_async and serving.is_serving(coroutine.qualname) is not False:
-                    cls._report_coroutine(repo, graph, summary.path, coroutine)
+                    cls._report_coroutine(repo, graph, callers, summary.path, coroutine)
 
     @classmethod
-    def _report_coroutine(cls, repo: RepoContext, graph: CallGraph, path: str, coroutine: FunctionFacts) -> None:
+    def _report_coroutine(cls, repo: RepoContext, graph: CallGraph, callers: Callers, path: str,
+                          coroutine: FunctionFacts) -> None:
         """One finding per helper that blocks: at its first call, naming the other calls."""
         found: dict[str, tuple[Use, list[str], str]] = {}
         lines: dict[str, list[int]] = {}
         for use in coroutine.uses:
-            if use.span is None or not holds(use.conditions, graph.settings, results=graph.types.result_conditions):
+            if (use.span is None or not holds(use.conditions, graph.settings, results=graph.types.result_conditions)
+                    or not callers.may_run(coroutine, use.conditions)):
                 continue
             target = graph.target(use)
             chain = graph.chain(target, use) if target is not None else None

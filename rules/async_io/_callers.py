@@ -1,0 +1,99 @@
+"""Whether any call runs a coroutine's branch: the awaited calls of the repository decide it.
+
+A coroutine's branch that tests its own parameters (`if debug_dir: open(...)`) runs only if some
+call passes a value that takes it; the coroutine itself runs only if some call is made in a
+default deployment (`if settings.COMPOSE_ENABLED: await client.compose(...)`). `Callers` answers
+from the awaited calls the async-io scan records (`FunctionFacts.awaits`), following a parameter a
+caller forwards to what its own callers pass (`fill_form(debug_dir=None)` ->
+`self._dump_html(debug_dir, ...)`).
+
+It speaks only when the repository shows every call: the coroutine is no entry point (a route, a
+dependency, a callback handed to a framework, a function with a decorator other than one of the
+repository's `functools.wraps` wrappers), and each call the
+repository's functions make to a name like it (`self._dump_html(...)`, `page._dump_html(...)`)
+resolves to it. Otherwise a branch counts as taken, as it always has.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from reviewer.semantics.conditions import Condition, holds
+from reviewer.semantics.constants import Constants
+from reviewer.semantics.serving import ServingPaths
+from reviewer.semantics.settings import SettingsDefaults
+from rules.async_io._records import FunctionFacts, Use
+from rules.async_io._repo_types import RepoTypes
+
+ARGUMENT_KINDS = ("argument", "argument-in")
+MAX_FORWARDS = 6  # callers of callers followed for a forwarded parameter
+PLAIN_DECORATORS = frozenset({"staticmethod", "classmethod"})
+
+
+class Callers:
+    def __init__(self, types: RepoTypes, serving: ServingPaths, settings: SettingsDefaults,
+                 constants: Constants) -> None:
+        self.types = types
+        self.serving = serving
+        self.settings = settings
+        self.constants = constants
+        self._calls: dict[str, list[tuple[FunctionFacts, Use]]] | None = None
+
+    def _index(self) -> dict[str, list[tuple[FunctionFacts, Use]]]:
+        if self._calls is None:
+            calls: dict[str, list[tuple[FunctionFacts, Use]]] = defaultdict(list)
+            for summary in self.types.index:
+                facts = self.types.facts_of(summary)
+                if facts is None or summary.is_test_file:
+                    continue
+                for function in facts.functions.values():
+                    for use in function.awaits:
+                        callee = self.types.callee(use)
+                        if callee is not None and callee.is_async:
+                            calls[callee.qualname].append((function, use))
+            self._calls = calls
+        return self._calls
+
+    def may_run(self, coroutine: FunctionFacts, conditions: tuple[Condition, ...], depth: int = 0) -> bool:
+        """Whether some call may run `coroutine` with `conditions` (on its parameters) holding."""
+        calls = self._all_calls(coroutine)
+        if calls is None:
+            return True
+        for caller, use in calls:
+            if not holds(use.conditions, self.settings, results=self.types.result_conditions):
+                continue
+            passed = use.passes(coroutine.positional)
+            if passed is None:
+                return True
+            arguments: dict[str, Any] = {}
+            # What the caller's own parameters must be: for the call to run, and for what it forwards.
+            forwarded = [condition for condition in use.conditions if condition[0] in ARGUMENT_KINDS]
+            for condition in conditions:
+                if condition[0] not in ARGUMENT_KINDS:
+                    continue
+                value = passed.get(condition[1], coroutine.defaults.get(condition[1]))
+                if isinstance(value, tuple) and value[0] == "from":
+                    forwarded.append((condition[0], value[1], *condition[2:]))
+                else:
+                    arguments[condition[1]] = value
+            if not holds(conditions, None, arguments, self.constants):
+                continue
+            if not forwarded or depth >= MAX_FORWARDS or not caller.is_async:
+                return True
+            if self.may_run(caller, tuple(forwarded), depth + 1):
+                return True
+        return False
+
+    def _all_calls(self, coroutine: FunctionFacts) -> list[tuple[FunctionFacts, Use]] | None:
+        """Every call that runs `coroutine`; None when the repository may not show them all."""
+        if coroutine.qualname in self.serving.entry_points:
+            return None
+        summary = self.serving.functions.get(coroutine.qualname)
+        if summary is None or not all(
+                d.rpartition(".")[2] in PLAIN_DECORATORS or self.serving.is_wrapper(d) for d in summary.decorators):
+            return None
+        calls = self._index().get(coroutine.qualname, [])
+        if not calls or len(calls) < self.serving.calls_named(coroutine.name):
+            return None
+        return calls
