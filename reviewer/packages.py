@@ -15,12 +15,17 @@ Two package trees under one review with the same top-level name (two services, e
 `app/__init__.py`) would give two files one name; their files keep path-derived names instead, so
 that neither is mistaken for the other.
 
+A module file beside a package of the same name (`providers.py` next to `providers/__init__.py`,
+left behind when a module became a package) is never imported: the package wins
+(`shadowed_files`).
+
 Only the existence of `__init__.py` and `.git` is read, never the files themselves.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 INIT = "__init__.py"
@@ -34,6 +39,17 @@ def path_module_name(relpath: str) -> str:
     if parts and parts[-1] == "__init__":
         parts = parts[:-1]
     return ".".join(parts)
+
+
+def shadowed_files(paths: Iterable[str]) -> set[str]:
+    """The module files among `paths` that a package among them shadows: `a/b.py` when there is
+    an `a/b/__init__.py` (Python imports the package, never the file)."""
+    paths = set(paths)
+    return {
+        path for path in paths
+        if path.endswith(".py") and not path.endswith(f"/{INIT}") and path != INIT
+        and f"{path[:-3]}/{INIT}" in paths
+    }
 
 
 def project_root(root: Path) -> Path:

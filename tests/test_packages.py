@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from reviewer.cli import main
-from reviewer.packages import ModuleNames, path_module_name
+from reviewer.packages import ModuleNames, path_module_name, shadowed_files
 
 ROUTE = """\
 from fastapi import APIRouter
@@ -118,3 +118,10 @@ def test_two_package_trees_with_one_name_keep_path_names(write) -> None:
         root / "tools/report/run.py",
     ])
     assert names == ["services.billing.app.main", "services.search.app.main", "report.run"]
+
+
+def test_a_module_file_beside_a_package_of_its_name_is_shadowed() -> None:
+    paths = ["app/providers.py", "app/providers/__init__.py", "app/providers/ollama.py", "app/main.py",
+             "tools.py", "tools/cli.py", "__init__.py", "app/__init__.py"]
+    # `tools/` has no `__init__.py`: a namespace package never shadows a module
+    assert shadowed_files(paths) == {"app/providers.py"}

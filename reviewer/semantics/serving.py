@@ -4,7 +4,8 @@ Serving code is what a request runs: routes and their dependencies (the FastAPI 
 handlers, middleware, background tasks a request starts, and everything they call. One-shot code
 runs apart from requests: start-up and shutdown (`lifespan`, `on_event("startup")`), command-line
 programs (click and typer commands, `asyncio.run(main())`, `if __name__ == "__main__":`), and the
-modules of `scripts/`, `tools/` and `bin/` directories.
+modules of `scripts/`, `tools/` and `bin/` directories. Code that never runs is not serving either:
+a module file shadowed by a package of the same name (`reviewer.packages.shadowed_files`).
 
 Per file, `EntryPointFacts` records where such roots are registered and which functions a function
 hands on as callbacks (`add_task(send_email)`); over the repository, `ServingPaths` follows the
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING
 from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
 from reviewer.semantics.fastapi import FastAPIFacts
+from reviewer.packages import shadowed_files
 from reviewer.semantics.names import dotted_name
 from reviewer.syntax import argument, is_main_guard, string_value
 
@@ -233,7 +235,12 @@ class ServingPaths:
         self.functions: dict[str, FunctionSummary] = {}
         entries: list[EntryPoints] = []
         one_shot_modules: list[str] = []
+        shadowed = shadowed_files(summary.path for summary in summaries)
+        never_run: set[str] = set()
         for summary in summaries:
+            if summary.path in shadowed:
+                never_run.update(summary.functions)
+                continue
             if summary.is_test_file:
                 continue
             self.functions.update(summary.functions)
@@ -261,6 +268,8 @@ class ServingPaths:
         one_shot_roots = [*one_shot_modules, *(name for entry in entries for name in entry.one_shot)]
         self.serving = self._reach(serving_roots, guesses=MAX_GUESSES)
         self.one_shot = self._reach(one_shot_roots, guesses=1)
+        # Functions of a module file a package shadows: Python never imports them.
+        self.never_run = frozenset(never_run - self.functions.keys())
         # What a framework or a callback runs, not (only) a call the repository writes.
         callbacks = (target for targets in self.references.values() for target in targets)
         self.entry_points = frozenset(
@@ -294,10 +303,11 @@ class ServingPaths:
         return self._calls_named.get(name, 0)
 
     def is_serving(self, qualname: str) -> bool | None:
-        """True: serving code reaches it. False: only one-shot code does. None: neither is known."""
+        """True: serving code reaches it. False: only one-shot code does, or nothing can (its
+        module is shadowed). None: neither is known."""
         if qualname in self.serving:
             return True
-        if qualname in self.one_shot:
+        if qualname in self.one_shot or qualname in self.never_run:
             return False
         return None
 
