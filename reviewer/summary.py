@@ -43,6 +43,9 @@ class ModuleSummary:
     is_test_file: bool
     imports: ImportTable
     functions: dict[str, FunctionSummary] = field(default_factory=dict)
+    # Each class (qualified name) -> its bases, qualified through the imports (`Generic[...]`
+    # arguments dropped).
+    classes: dict[str, list[str]] = field(default_factory=dict)
     # Rule code -> whatever a rule records during the walk for its own `check_repo`.
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -67,18 +70,38 @@ class SummaryBuilder(BatchedVisitor):
         self._scope: list[str] = []
         self._functions: list[FunctionSummary] = []
         self._awaited: set[int] = set()
+        self._decorators = 0  # depth of decorators being walked
         # Per function being walked: locals whose class is known (`server: BrokerServer`,
         # `store = ReportStore(...)`), so that `server.start()` names `BrokerServer.start`.
         self._typed: list[dict[str, str]] = []
+        # Per class being walked: attributes whose class is known (`session: AsyncSession`,
+        # `self.session = session` with `session: AsyncSession`); and per function, the name of
+        # `self` when it is a method of the innermost class.
+        self._attributes: list[dict[str, str]] = []
+        self._self_names: list[str | None] = []
+        self._in_class: list[bool] = []
 
     def _qualname(self, name: str) -> str:
         return ".".join(p for p in (self.summary.module, *self._scope, name) if p)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        bases = []
+        for base in node.bases:
+            if base.keyword is not None:
+                continue
+            expression = base.value.value if isinstance(base.value, cst.Subscript) else base.value
+            name = self.resolver.qualify(expression) or dotted_name(expression)
+            if name:
+                bases.append(name)
+        self.summary.classes[self._qualname(node.name.value)] = bases
         self._scope.append(node.name.value)
+        self._attributes.append({})
+        self._in_class.append(True)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self._scope.pop()
+        self._attributes.pop()
+        self._in_class.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         decorators = []
@@ -98,8 +121,12 @@ class SummaryBuilder(BatchedVisitor):
         self.summary.functions[function.qualname] = function
         self._functions.append(function)
         self._scope.append(node.name.value)
+        params = (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params)
+        is_method = bool(self._in_class and self._in_class[-1]) and "staticmethod" not in decorators
+        self._self_names.append(params[0].name.value if is_method and params else None)
+        self._in_class.append(False)
         typed = {}
-        for param in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params):
+        for param in params:
             cls = self._annotated(param.annotation.annotation) if param.annotation is not None else None
             if cls is not None:
                 typed[param.name.value] = cls
@@ -109,17 +136,49 @@ class SummaryBuilder(BatchedVisitor):
         self._functions.pop()
         self._scope.pop()
         self._typed.pop()
+        self._self_names.pop()
+        self._in_class.pop()
+
+    def _self_attribute(self, node: cst.BaseExpression) -> str | None:
+        """`x` of `self.x` in a method of the class being walked."""
+        self_name = self._self_names[-1] if self._self_names else None
+        if (self_name and isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name)
+                and node.value.value == self_name):
+            return node.attr.value
+        return None
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        cls = self._annotated(node.annotation.annotation)
+        if cls is None or not self._attributes:
+            return
+        if self._in_class[-1] and isinstance(node.target, cst.Name):
+            self._attributes[-1][node.target.value] = cls  # `session: AsyncSession` in a class body
+        elif (attribute := self._self_attribute(node.target)) is not None:
+            self._attributes[-1][attribute] = cls
 
     def visit_Await(self, node: cst.Await) -> None:
         self._awaited.add(id(node.expression))
 
+    def visit_Decorator(self, node: cst.Decorator) -> None:
+        self._decorators += 1
+
+    def leave_Decorator(self, original_node: cst.Decorator) -> None:
+        self._decorators -= 1
+
     def visit_Call(self, node: cst.Call) -> None:
-        if not self._functions:
+        # A decorator runs where the function is defined, not when it is called.
+        if not self._functions or self._decorators:
             return
         target = self.resolver.qualify(node.func)
         func = node.func
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
-            cls = self._typed[-1].get(func.value.value)
+        if isinstance(func, cst.Attribute):
+            if isinstance(func.value, cst.Name):
+                cls = self._typed[-1].get(func.value.value)
+            elif isinstance(func.value, cst.Call):
+                cls = self.resolver.qualify(func.value.func)  # `Manager().delete()`
+            else:
+                attribute = self._self_attribute(func.value)
+                cls = self._attributes[-1].get(attribute) if attribute and self._attributes else None
             if cls is not None:
                 target = f"{cls}.{func.attr.value}"
         # No positions here: they cost a pass over the file, and a rule that reports from its
@@ -132,12 +191,19 @@ class SummaryBuilder(BatchedVisitor):
         if not self._typed:
             return
         made = self.resolver.qualify(node.value.func) if isinstance(node.value, cst.Call) else None
+        if made is None and isinstance(node.value, cst.Name):
+            made = self._typed[-1].get(node.value.value)  # `self.session = session`
         for target in node.targets:
             if isinstance(target.target, cst.Name):
                 if made:
                     self._typed[-1][target.target.value] = made
                 else:
                     self._typed[-1].pop(target.target.value, None)
+            elif (attribute := self._self_attribute(target.target)) is not None and self._attributes:
+                if made:
+                    self._attributes[-1][attribute] = made
+                else:
+                    self._attributes[-1].pop(attribute, None)
 
     def _annotated(self, annotation: cst.BaseExpression) -> str | None:
         """The class an annotation names: `Server`, `Server | None`, `Optional[Server]`."""

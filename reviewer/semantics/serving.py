@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
-from reviewer.semantics.fastapi import FastAPIFacts
 from reviewer.packages import shadowed_files
+from reviewer.semantics.fastapi import FastAPIFacts
 from reviewer.semantics.names import dotted_name
 from reviewer.syntax import argument, is_main_guard, string_value
 
@@ -47,6 +47,7 @@ CLI_PACKAGES = ("click.", "typer.", "asyncclick.")
 # serving code to every method of that name unless there are more of them than this (a name too
 # common to tell), from one-shot code only to the one method of that name.
 MAX_GUESSES = 12
+MAX_LINEAGE = 32  # base classes followed for an inherited method
 
 
 @dataclass
@@ -232,7 +233,9 @@ class ServingPaths:
     def __init__(self, summaries: Sequence, endpoint_handlers: Iterable[str], index: ModuleIndex) -> None:
         self.index = index
         self._resolved: dict[str, list[str]] = {}
+        self._subclasses: dict[str, list[str]] | None = None
         self.functions: dict[str, FunctionSummary] = {}
+        self.classes: dict[str, list[str]] = {}
         entries: list[EntryPoints] = []
         one_shot_modules: list[str] = []
         shadowed = shadowed_files(summary.path for summary in summaries)
@@ -244,6 +247,7 @@ class ServingPaths:
             if summary.is_test_file:
                 continue
             self.functions.update(summary.functions)
+            self.classes.update(summary.classes)
             entry = summary.extras.get(FACTS_KEY)
             if isinstance(entry, EntryPoints):
                 entries.append(entry)
@@ -284,7 +288,7 @@ class ServingPaths:
         if known is None:
             known = self._wrappers[decorator] = any(
                 (qualname == defined or qualname.startswith(f"{defined}."))
-                and any(call.target == "functools.wraps" for call in function.calls)
+                and "functools.wraps" in function.decorators
                 for defined in self._resolve(decorator)
                 for qualname, function in self.functions.items()
             )
@@ -338,9 +342,13 @@ class ServingPaths:
 
     def _called(self, caller: str, call: CallSite, guesses: int) -> Iterable[str]:
         if call.target:
-            found = self._resolve(call.target)
-            if found:
+            if call.target.partition(".")[0] not in self._heads:
+                return  # `requests.get`, `session.delete` on an `AsyncSession`: not the repository's
+            found = self._resolve(call.target) or self._inherited(call.target)
+            if found is not None:
                 yield from found
+                if guesses > 1:  # serving code reaches any override the object's class may have
+                    yield from self._overrides(found)
                 return
         text = call.text or ""
         head, _, method = text.rpartition(".")
@@ -356,6 +364,47 @@ class ServingPaths:
         candidates = self._methods.get(method, ())
         if len(candidates) <= guesses:
             yield from candidates
+
+    def _inherited(self, target: str) -> list[str] | None:
+        """A method called on an object of a repository class (`repository.delete(...)` with
+        `repository: ClientRepository`) that the class inherits: the first base that defines it;
+        none when only a base from outside the repository can (no guessing by name)."""
+        owner, _, method = target.rpartition(".")
+        if not owner or owner.partition(".")[0] not in self._heads:
+            return None
+        cls = self.index.canonical(owner)
+        if cls not in self.classes:
+            return None
+        seen: set[str] = set()
+        lineage = [cls]
+        while lineage:
+            current = lineage.pop(0)
+            if current in seen or len(seen) > MAX_LINEAGE:
+                continue
+            seen.add(current)
+            if f"{current}.{method}" in self.functions:
+                return [f"{current}.{method}"]
+            lineage.extend(self.index.canonical(base) for base in self.classes.get(current, ()))
+        return []
+
+    def _overrides(self, methods: list[str]) -> Iterable[str]:
+        """The methods of subclasses that override these (`S3Storage.save` for `Storage.save`)."""
+        if self._subclasses is None:
+            self._subclasses = defaultdict(list)
+            for cls, bases in self.classes.items():
+                for base in bases:
+                    self._subclasses[self.index.canonical(base)].append(cls)
+        for method in methods:
+            cls, _, name = method.rpartition(".")
+            pending, seen = list(self._subclasses.get(cls, ())), set()
+            while pending and len(seen) <= MAX_LINEAGE:
+                sub = pending.pop()
+                if sub in seen:
+                    continue
+                seen.add(sub)
+                if f"{sub}.{name}" in self.functions:
+                    yield f"{sub}.{name}"
+                pending.extend(self._subclasses.get(sub, ()))
 
     def _reach(self, roots: Iterable[str], *, guesses: int) -> frozenset[str]:
         seen: set[str] = set()
