@@ -49,7 +49,7 @@ def condition(test: str) -> tuple | None:
 KNOWN = {
     "dump_dir": ("environment", "DUMP_DIR", False, True),
     "mode": ("setting", "app.config.settings", "browser", True),
-    "root": ("result", "app.flags.dump_root", True),
+    "root": ("result", "app.flags.dump_root", "truth", True),
 }
 
 
@@ -73,12 +73,12 @@ KNOWN = {
     ('mode == "cdp"', ("setting-in", "app.config.settings", "browser", ("cdp",), True)),
     ('settings.browser == other', None),
     ("not dump_dir", ("environment", "DUMP_DIR", False, False)),
-    ("flags.dump_root()", ("result", "app.flags.dump_root", True)),
-    ("not flags.dump_root()", ("result", "app.flags.dump_root", False)),
-    ("flags.dump_root() is None", ("result", "app.flags.dump_root", False)),
-    ("root is not None", ("result", "app.flags.dump_root", True)),
-    ("root is None", ("result", "app.flags.dump_root", False)),
-    ("not root", ("result", "app.flags.dump_root", False)),
+    ("flags.dump_root()", ("result", "app.flags.dump_root", "truth", True)),
+    ("not flags.dump_root()", ("result", "app.flags.dump_root", "truth", False)),
+    ("flags.dump_root() is None", ("result", "app.flags.dump_root", "none", False)),
+    ("root is not None", ("result", "app.flags.dump_root", "none", True)),
+    ("root is None", ("result", "app.flags.dump_root", "none", False)),
+    ("not root", ("result", "app.flags.dump_root", "truth", False)),
     # what no repository-wide fact decides
     ("local.debug", None),
     ("settings.debug and path", None),
@@ -135,12 +135,28 @@ def test_literal_kinds() -> None:
 def test_a_result_holds_by_what_its_function_returns_under() -> None:
     unset = ("environment", "DUMP_DIR", False, True)
     debug = ("setting", "app.config.settings", "debug", True)
-    results = {"app.flags.dump_root": (unset,), "app.flags.spool_root": ()}.get
-    assert not holds([("result", "app.flags.dump_root", True)], None, results=results)
-    assert holds([("result", "app.flags.dump_root", False)], None, results=results)
-    assert holds([("result", "app.flags.spool_root", True)], None, results=results)
-    assert holds([("result", "app.flags.unknown", True)], None, results=results)
-    assert holds([("result", "app.flags.dump_root", True)], None)
+    known = {("app.flags.dump_root", "none"): (unset,), ("app.flags.dump_root", "truth"): (unset,),
+             ("app.flags.spool_root", "none"): (), ("app.flags.candidates", "truth"): (debug,),
+             ("app.flags.candidates", "none"): ()}
+
+    def results(function: str, test: str) -> tuple | None:
+        return known.get((function, test))
+
+    assert not holds([("result", "app.flags.dump_root", "none", True)], None, results=results)
+    assert not holds([("result", "app.flags.dump_root", "truth", True)], None, results=results)
+    assert holds([("result", "app.flags.dump_root", "none", False)], None, results=results)
+    assert holds([("result", "app.flags.spool_root", "none", True)], None, results=results)
+    assert holds([("result", "app.flags.unknown", "none", True)], None, results=results)
+    assert holds([("result", "app.flags.dump_root", "none", True)], None)
+    # `return []` unless a flag is on: empty by default, but never None
+    config = SettingsModule(
+        bases={"app.config.Settings": ["pydantic_settings.BaseSettings"]},
+        defaults={"app.config.Settings": {"debug": False}},
+        instances={"app.config.settings": "app.config.Settings"},
+    )
+    settings = SettingsDefaults([config], _index("app.config"))
+    assert not holds([("result", "app.flags.candidates", "truth", True)], settings, results=results)
+    assert holds([("result", "app.flags.candidates", "none", True)], settings, results=results)
     # the values a function returns share only what every one of them is returned under
     assert result_conditions([(unset, debug), (debug, unset)]) == (unset, debug)
     assert result_conditions([(unset,), (debug,)]) == ()

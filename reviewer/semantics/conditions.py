@@ -18,10 +18,12 @@ Three kinds of condition are weighed over the repository rather than in the file
   PROMPTS:` (`reviewer.semantics.constants`). Which value the parameter has is a property of each
   call: a literal the call passes, the parameter's default when it passes nothing, or whatever
   its own caller passed when it forwards a parameter;
-- what a repository function returns, `("result", function, want)`: `root = dump_root()` then
-  `if root is None: return`; when every value other than `None` the function returns is
-  returned under settings or environment conditions (`return Path(d) if d else None` after
-  `d = os.environ.get("DUMP_DIR")`), a default deployment gets `None` when those do not hold.
+- what a repository function returns, `("result", function, test, want)`: `root = dump_root()`
+  then `if root is None: return` (test "none"), `if root:` or `for path in candidates():` (test
+  "truth"); when every value other than `None` (or, for "truth", other than a falsy literal such
+  as `[]`) the function returns is returned under settings or environment conditions
+  (`return Path(d) if d else None` after `d = os.environ.get("DUMP_DIR")`; `if not
+  settings.template_dir: return []`), a default deployment gets no value when those do not hold.
 
 `holds` decides conditions; anything it cannot decide counts as taken, so a condition only ever
 removes work that is shown not to run.
@@ -139,7 +141,7 @@ def condition_of(
         if variable is not None:
             return ("environment", *variable, want)
         function = _repository_call(test, module_object)
-        return None if function is None else ("result", function, want)
+        return None if function is None else ("result", function, "truth", want)
     setting = _setting_of(test, module_object, None)
     return ("setting", *setting, want) if setting is not None else None
 
@@ -159,7 +161,8 @@ def _result_comparison(
     known: Mapping[str, Condition] | None,
 ) -> Condition | None:
     """`root is None` / `root is not None`, where `root` holds a function's result or is the call
-    itself: the function's `("result", ...)` condition (wanting a value for `is not None`)."""
+    itself: the function's `("result", function, "none", ...)` condition (wanting a value for
+    `is not None`)."""
     target = test.comparisons[0]
     comparator = target.comparator
     if not (isinstance(comparator, cst.Name) and comparator.value == "None"):
@@ -169,10 +172,10 @@ def _result_comparison(
     left = test.left
     if isinstance(left, cst.Name) and known:
         found = known.get(left.value)
-        result = found if found is not None and found[0] == "result" else None
+        result = ("result", found[1], "none", found[3]) if found is not None and found[0] == "result" else None
     elif isinstance(left, cst.Call):
         function = _repository_call(left, module_object)
-        result = ("result", function, True) if function is not None else None
+        result = ("result", function, "none", True) if function is not None else None
     else:
         result = None
     if result is None:
@@ -283,9 +286,10 @@ def argument_holds(condition: Condition, value: Value, constants: Constants | No
     return is_true == want
 
 
-# What the repository knows of a function's result: the conditions every value other than `None`
-# it returns is returned under (None: nothing is known).
-Results = Callable[[str], "tuple[Condition, ...] | None"]
+# What the repository knows of a function's result, for a test ("none" or "truth"): the conditions
+# every value other than `None` (or other than a falsy literal) it returns is returned under
+# (None: nothing is known).
+Results = Callable[[str, str], "tuple[Condition, ...] | None"]
 RESULT_KINDS = frozenset({"setting", "setting-in", "environment"})  # what a result may depend on
 
 
@@ -314,7 +318,7 @@ def holds(
     for condition in conditions:
         kind = condition[0]
         if kind == "result":
-            required = results(condition[1]) if results is not None and condition[2] else None
+            required = results(condition[1], condition[2]) if results is not None and condition[3] else None
             if required and not holds(required, settings):
                 return False
         if kind == "setting":

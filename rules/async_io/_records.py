@@ -107,8 +107,10 @@ class FunctionFacts:
     # conditions of the call).
     reported_at: dict[str, list[tuple[int, int, tuple[Condition, ...]]]] = field(default_factory=dict)
     # The settings and environment conditions every value other than `None` it returns is
-    # returned under (`conditions.result_conditions`).
+    # returned under, and those every value other than a falsy literal (`[]`) is
+    # (`conditions.result_conditions`).
     result_conditions: tuple[Condition, ...] = ()
+    truth_conditions: tuple[Condition, ...] = ()
     # The awaited calls it makes that may call a coroutine of the repository (`_callers.py`).
     awaits: list[Use] = field(default_factory=list)
 
@@ -146,8 +148,10 @@ class Frame:
     parameters: frozenset[str] = frozenset()
     conditions: list[Condition] = field(default_factory=list)
     known: dict[str, Condition] = field(default_factory=dict)
-    # The conditions of each `return` of a value other than `None`; None once it yields.
+    # The conditions of each `return` of a value other than `None`, and of a value other than a
+    # falsy literal; None once it yields.
     value_returns: list[tuple[Condition, ...]] | None = field(default_factory=list)
+    truthy_returns: list[tuple[Condition, ...]] = field(default_factory=list)
     # Findings a rule holds back until the function ends, by rule code.
     pending: dict[str, list[tuple[cst.CSTNode, cst.CSTNode | None, str, Use, Blocking]]] = field(
         default_factory=dict)

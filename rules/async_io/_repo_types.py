@@ -89,10 +89,12 @@ class RepoTypes:
                 found = self.method(resolved[1], use.method)
         return found
 
-    def result_conditions(self, qualified: str) -> tuple[Condition, ...] | None:
+    def result_conditions(self, qualified: str, test: str) -> tuple[Condition, ...] | None:
         """What a repository function's result depends on (`conditions.Results`)."""
         function = self.function(qualified)
-        return function.result_conditions if function is not None else None
+        if function is None:
+            return None
+        return function.truth_conditions if test == "truth" else function.result_conditions
 
     def is_class(self, qualified: str) -> str | None:
         for summary, facts, rest in self._split(qualified):

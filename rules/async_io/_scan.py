@@ -321,6 +321,7 @@ class BlockingScan(LocalTypes, Rule):
         assert isinstance(frame, Frame)
         if frame.value_returns:
             frame.facts.result_conditions = result_conditions(frame.value_returns)
+            frame.facts.truth_conditions = result_conditions(frame.truthy_returns)
         self._each(lambda member: member.finish_function(frame))
         if worth_keeping(frame.facts):
             self.facts.functions[frame.facts.qualname] = frame.facts
@@ -374,8 +375,15 @@ class BlockingScan(LocalTypes, Rule):
             self.frame.loops -= 1
 
     def visit_For(self, node: cst.For) -> None:
-        if self.frame is not None:
-            self.frame.loops += 1
+        frame = self.frame
+        if frame is not None:
+            frame.loops += 1
+            if frame.in_body:
+                # The body runs only for a truthy iterable: `for path in candidates():` runs nothing
+                # when `candidates()` returns `[]` unless a setting is on.
+                condition = condition_of(node.iter, frame.parameters, self._module_object, self._qualify, frame.known)
+                if condition is not None:
+                    self._branches[id(node.body)] = (condition,)
         self._bind(node.target, None, None)
 
     def visit_Return(self, node: cst.Return) -> None:
@@ -389,13 +397,21 @@ class BlockingScan(LocalTypes, Rule):
     def _value_return(self, frame: Frame, value: cst.BaseExpression | None) -> None:
         """The conditions a value other than `None` is returned under (`return d if d else None`
         adds the test's)."""
-        if frame.value_returns is None or value is None or literal_kind(value) == "none":
+        kind = literal_kind(value) if value is not None else "none"
+        if frame.value_returns is None or kind == "none":
             return
         conditions = tuple(frame.conditions)
-        if isinstance(value, cst.IfExp) and literal_kind(value.orelse) == "none":
+        if isinstance(value, cst.IfExp) and literal_kind(value.orelse) in ("none", "falsy"):
             body, _ = branch_conditions(value.test, (), self._module_object, self._qualify, frame.known)
-            conditions += body
+            if literal_kind(value.orelse) == "none":
+                frame.value_returns.append(conditions + body)
+            else:
+                frame.value_returns.append(conditions)
+            frame.truthy_returns.append(conditions + body)
+            return
         frame.value_returns.append(conditions)
+        if kind != "falsy":
+            frame.truthy_returns.append(conditions)
 
     def visit_Yield(self, node: cst.Yield) -> None:
         frame = self.frame
