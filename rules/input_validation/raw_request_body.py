@@ -46,9 +46,12 @@ class RawRequestBody(EndpointRule):
     A webhook that must see the exact bytes to check a signature reads them and then validates:
     `event = WebhookEvent.model_validate_json(await request.body())`.
 
-    Not flagged either: a body handed, with a request header, to one call (a webhook's signature
-    check: the data is the verified sender's), and data a dependency returns to consumers that
-    each validate it (`Depends(get_request_json)` then `Model(**json)` or a `create_model` model).
+    Not flagged either: the whole body (its bytes, or every form field) handed, with a request
+    header, to one call (a webhook's signature check: the data is the verified sender's; a field
+    parsed out of the body next to a header is no such check); a body sent on whole as the
+    payload of an outbound HTTP request (a proxy: `client.post(url, content=body)`; the service
+    it is for validates it); and data a dependency returns to consumers that each validate it
+    (`Depends(get_request_json)` then `Model(**json)` or a `create_model` model).
 
     ## Known problems
     Validation is recognised in the function and in a dependency's consumers only: data handed

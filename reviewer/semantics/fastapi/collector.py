@@ -49,6 +49,7 @@ from reviewer.semantics.fastapi.records import (
     RawRead,
     RouteDecl,
 )
+from reviewer.semantics.fastapi.whole_body import forwarded_reads, whole_reads_in
 from reviewer.semantics.names import NameResolver, dotted_name
 from reviewer.syntax import argument, keyword, string_value
 from reviewer.traversal import BatchedVisitor
@@ -107,14 +108,16 @@ class _FunctionState:
         self.routers: dict[str, str] = {}  # local name -> router key
         self.reads: dict[int, RawRead] = {}  # id(call node) -> read
         self.tainted: dict[str, set[int]] = {}  # variable -> reads it holds
+        self.whole: dict[str, set[int]] = {}  # variable -> reads whose whole data it holds (`whole_body`)
         # Variables holding request headers: `request.headers.get(...)`, `Header()` parameters.
         self.headers: set[str] = {p.name for p in facts.params if _is_header(p)}
         # Variables derived from each parameter (`hydrated = hydrate(values, ctx)`), for the
         # parameters a function validates.
         self.derived: dict[str, set[str]] = {name: {name} for name in self.params}
         self.models: set[str] = set()  # locals holding a model class made here (`create_model(...)`)
-        # The exact body bytes were handed, with a request header, to one call: a webhook's
-        # signature check. What the function then reads is the authenticated sender's data.
+        # The whole body (its exact bytes, or every form field) was handed, with a request header,
+        # to one call: a webhook's signature check. What the function then reads is the
+        # authenticated sender's data.
         self.verified = False
 
 
@@ -406,6 +409,8 @@ class _Collector(BatchedVisitor):
         if self._verifies_signature(state, node):
             state.verified = True
             return
+        for read_id in forwarded_reads(node, state.reads, state.whole, self.qualify):
+            state.reads[read_id].forwarded = True
         given = {param for arg in node.args for name in names_in(arg.value) for param in state.derived.get(name, ())}
         makes_model = isinstance(func, cst.Name) and func.value in state.models
         if self._validates(node, callee) or self._validates_against_schema(node, callee) or makes_model:
@@ -460,7 +465,7 @@ class _Collector(BatchedVisitor):
         """A call given what the request sent and a request header: the body bytes
         (`verify(payload, sig_header, secret)`, `verify_webhook(request.headers, payload)`) or the
         form's fields, as Twilio signs them (`validate_signature(url, form_params, signature)`)."""
-        if not any(self._reads_in(state, arg.value) for arg in node.args):
+        if not any(whole_reads_in(arg.value, state.reads, state.whole) for arg in node.args):
             return False
         return any(self._holds_headers(state, arg.value) for arg in node.args)
 
@@ -518,8 +523,11 @@ class _Collector(BatchedVisitor):
         held = self._reads_in(state, value)
         if not held:
             return
+        whole = whole_reads_in(value, state.reads, state.whole)
         for name in names_in(target):
             state.tainted.setdefault(name, set()).update(held)
+            if whole and isinstance(target, cst.Name):
+                state.whole.setdefault(name, set()).update(whole)
 
 
 def _may_be_untyped_body(param: Parameter) -> bool:

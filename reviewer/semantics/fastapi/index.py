@@ -409,9 +409,10 @@ class EndpointIndex:
         return False
 
     def validated(self, read: RawRead, function: FunctionFacts | None = None) -> bool:
-        """Handed to a validating call, or used to build a model (`Item(**data)`); or returned by
-        the dependency `function` to consumers that each validate it."""
-        if read.validated or any(self.is_model(name) for name in read.constructors):
+        """Handed to a validating call, or used to build a model (`Item(**data)`); sent on whole
+        to the service it is for (a proxy); or returned by the dependency `function` to consumers
+        that each validate it."""
+        if read.validated or read.forwarded or any(self.is_model(name) for name in read.constructors):
             return True
         if not read.returned or function is None:
             return False

@@ -187,6 +187,7 @@ class RawRead:
     validated: bool  # handed to a validating call (model_validate_json, TypeAdapter.validate_python ...)
     constructors: tuple[str, ...] = ()  # classes built from the data: validate if they are models
     returned: bool = False  # the function returns the data: a dependency's consumers get it
+    forwarded: bool = False  # sent on whole in an outbound HTTP request (a proxy)
 
 
 @dataclass(slots=True)
