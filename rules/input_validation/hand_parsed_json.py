@@ -61,8 +61,9 @@ class HandParsedJsonInput(EndpointRule):
     ```
 
     ## Known problems
-    Validation is recognised inside the same function only. Messages handed to a helper that
-    validates them are still flagged.
+    Validation is recognised in the function and in the repository's helpers the message is
+    handed to, a few calls deep; helpers reached through `*args`, and helpers in modules without
+    routing code, are not followed.
     """
 
     code = "RVW303"

@@ -54,9 +54,12 @@ class RawRequestBody(EndpointRule):
     (`Depends(get_request_json)` then `Model(**json)` or a `create_model` model).
 
     ## Known problems
-    Validation is recognised in the function and in a dependency's consumers only: data handed
-    to a helper that validates it is still flagged. Reads in middleware and in functions that are
-    not endpoints or their dependencies are not checked.
+    Validation is recognised in the function, in a dependency's consumers, and in the
+    repository's helpers the data is handed to (a few calls deep, by position or keyword: a model
+    built from it, also with a model class the call passes, `dict_to_model(data, Settings)`);
+    helpers reached through `*args`, and helpers in modules without routing code, are not
+    followed. Reads in middleware and in functions that
+    are not endpoints or their dependencies are not checked.
     """
 
     code = "RVW302"

@@ -55,9 +55,13 @@ class UntypedBodyParameter(EndpointRule):
     (an endpoint that only answers 410 Gone).
 
     ## Known problems
-    Validation is recognised in the function itself: a body handed to a helper that validates it
-    is still flagged. Routers created by a function whose return type is not annotated are not
-    recognised, so their endpoints are not checked.
+    Validation is recognised in the function itself and in the repository's helpers the body is
+    handed to, a few calls deep (`Model(**data)`, `Model.model_validate(data)`, a model class the
+    call passes: `dict_to_model(data, Settings)`); `Model.model_construct(...)` validates nothing.
+    Only helpers in modules that hold routing code (they mention FastAPI, Starlette or a route
+    decorator) are followed: the others are not walked, to keep a review fast. Routers created
+    by a function whose return type is not annotated are not recognised, so their endpoints are
+    not checked.
     """
 
     code = "RVW301"
@@ -71,9 +75,8 @@ class UntypedBodyParameter(EndpointRule):
         for handler in index.handlers():
             for param in handler.function.params:
                 sources = {index.parameter_source(param, endpoint.path) for endpoint in handler.endpoints}
-                if "body" not in sources or param.name in (
-                    *handler.function.validated_params, *handler.function.unused_params
-                ):
+                if ("body" not in sources or param.name in handler.function.unused_params
+                        or index.validates_parameter(handler.function, param.name)):
                     continue
                 annotation = index.parameter_type(param)
                 if not _untyped(annotation, index):

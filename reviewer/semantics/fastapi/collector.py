@@ -48,8 +48,9 @@ from reviewer.semantics.fastapi.records import (
     Parameter,
     RawRead,
     RouteDecl,
+    Slot,
 )
-from reviewer.semantics.fastapi.whole_body import forwarded_reads, whole_reads_in
+from reviewer.semantics.fastapi.whole_body import forwarded_reads, whole_in
 from reviewer.semantics.names import NameResolver, dotted_name
 from reviewer.syntax import argument, keyword, string_value
 from reviewer.traversal import BatchedVisitor
@@ -109,6 +110,7 @@ class _FunctionState:
         self.reads: dict[int, RawRead] = {}  # id(call node) -> read
         self.tainted: dict[str, set[int]] = {}  # variable -> reads it holds
         self.whole: dict[str, set[int]] = {}  # variable -> reads whose whole data it holds (`whole_body`)
+        self.whole_params: dict[str, set[str]] = {name: {name} for name in self.params}  # and parameters
         # Variables holding request headers: `request.headers.get(...)`, `Header()` parameters.
         self.headers: set[str] = {p.name for p in facts.params if _is_header(p)}
         # Variables derived from each parameter (`hydrated = hydrate(values, ctx)`), for the
@@ -304,6 +306,8 @@ class _Collector(BatchedVisitor):
             if isinstance(target, (cst.Tuple, cst.List)):
                 for element in target.elements:
                     self._bind(element.value, value)
+            elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) and self._functions:
+                self._fill(self._functions[-1], target.value.value, value)  # `values[key] = value`
             return
         name = target.value
         self._bind(target, value)
@@ -420,6 +424,9 @@ class _Collector(BatchedVisitor):
                 known = state.facts.param_constructors.get(param, ())
                 if callee not in known:
                     state.facts.param_constructors[param] = (*known, callee)
+        if callee is not None and not self._validates(node, callee):
+            self._record_parameter_calls(state, node, callee)
+        self._record_class_parameters(state, node, given)
         if makes_model:
             for argument_node in node.args:
                 for read_id in self._reads_in(state, argument_node.value):
@@ -461,11 +468,56 @@ class _Collector(BatchedVisitor):
             for small in statement.body
         )
 
+    def _record_parameter_calls(self, state: _FunctionState, node: cst.Call, callee: str) -> None:
+        """Where each parameter's data, and each read's, goes in a call (`dict_to_model(values,
+        Settings)`), with the classes the call passes, for a helper that validates it
+        (`EndpointIndex.validates_parameter`)."""
+        slots: list[tuple[Slot, cst.BaseExpression]] = []
+        for position, arg in enumerate(node.args):
+            if arg.star:
+                if arg.star == "*":
+                    break  # positions after `*args` are unknown
+                continue
+            slots.append((arg.keyword.value if arg.keyword is not None else position, arg.value))
+        classes = tuple((slot, name) for slot, value in slots
+                        if isinstance(value, (cst.Name, cst.Attribute)) and (name := self.qualify(value)))
+        for slot, value in slots:
+            # Only the whole of the data: a helper that validates a message built from one field
+            # (`add_toast(request, f"Unknown {name}")`) validates nothing of the rest.
+            call = (callee, slot, classes)
+            for param in whole_in(value, {}, state.whole_params):
+                known = state.facts.param_calls.get(param, ())
+                if call not in known:
+                    state.facts.param_calls[param] = (*known, call)
+            for read_id in whole_in(value, state.reads, state.whole):
+                read = state.reads[read_id]
+                if call not in read.calls:
+                    read.calls = (*read.calls, call)
+
+    def _record_class_parameters(self, state: _FunctionState, node: cst.Call, given: set[str]) -> None:
+        """`model(**data)`, `model.model_validate(data)`, `instance.__init__(**data)` with `model`
+        a parameter: the data is validated if the class a caller passes is a model (never
+        `model.construct(...)`, which skips validation)."""
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if method != "__init__" and not self._validates(node, None):
+                return
+            func = func.value
+        if not isinstance(func, cst.Name):
+            return
+        holders = state.derived.get(func.value, set())
+        for param in given:
+            classes = holders - {param}  # `instance = model.construct(**data)` holds both
+            if classes:
+                known = state.facts.validated_by.get(param, ())
+                state.facts.validated_by[param] = tuple(sorted({*known, *classes}))
+
     def _verifies_signature(self, state: _FunctionState, node: cst.Call) -> bool:
         """A call given what the request sent and a request header: the body bytes
         (`verify(payload, sig_header, secret)`, `verify_webhook(request.headers, payload)`) or the
         form's fields, as Twilio signs them (`validate_signature(url, form_params, signature)`)."""
-        if not any(whole_reads_in(arg.value, state.reads, state.whole) for arg in node.args):
+        if not any(whole_in(arg.value, state.reads, state.whole) for arg in node.args):
             return False
         return any(self._holds_headers(state, arg.value) for arg in node.args)
 
@@ -507,6 +559,13 @@ class _Collector(BatchedVisitor):
             found |= state.tainted.get(name, set())
         return found
 
+    @staticmethod
+    def _fill(state: _FunctionState, container: str, value: cst.BaseExpression) -> None:
+        """A container filled with a parameter's data is derived from that parameter too."""
+        sources = {param for name in names_in(value) for param in state.derived.get(name, ())}
+        if sources:
+            state.derived.setdefault(container, set()).update(sources)
+
     def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         """`data = await request.json()`: `data` now holds that read (also through `dict(...)`)."""
         if not self._functions:
@@ -520,10 +579,13 @@ class _Collector(BatchedVisitor):
         if sources:
             for name in names_in(target):
                 state.derived.setdefault(name, set()).update(sources)
+            whole_params = whole_in(value, {}, state.whole_params)
+            if whole_params and isinstance(target, cst.Name):
+                state.whole_params.setdefault(target.value, set()).update(whole_params)
         held = self._reads_in(state, value)
         if not held:
             return
-        whole = whole_reads_in(value, state.reads, state.whole)
+        whole = whole_in(value, state.reads, state.whole)
         for name in names_in(target):
             state.tainted.setdefault(name, set()).update(held)
             if whole and isinstance(target, cst.Name):

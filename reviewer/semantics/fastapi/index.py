@@ -23,14 +23,17 @@ from reviewer.semantics.fastapi.records import (
     FunctionFacts,
     Inclusion,
     Marker,
+    ParamCall,
     Parameter,
     RawRead,
     RouterDecl,
+    Slot,
     TypeRef,
 )
 from reviewer.summary import ModuleSummary
 
 _PATH_PARAMETER = re.compile(r"{(\w+)(?::\w+)?}")
+MAX_HELPER_DEPTH = 4  # helpers followed into for a parameter's validation
 
 
 @dataclass(frozen=True, order=True)
@@ -414,10 +417,12 @@ class EndpointIndex:
         that each validate it."""
         if read.validated or read.forwarded or any(self.is_model(name) for name in read.constructors):
             return True
+        if any(self._helper_validates(call, 0) for call in read.calls):
+            return True
         if not read.returned or function is None:
             return False
         consumers = self._consumers(function.qualname)
-        return bool(consumers) and all(self._validates_parameter(*consumer) for consumer in consumers)
+        return bool(consumers) and all(self.validates_parameter(*consumer) for consumer in consumers)
 
     def _consumers(self, dependency: str) -> list[tuple[FunctionFacts, str]]:
         """The functions, and their parameters, that FastAPI gives `dependency`'s result to."""
@@ -432,10 +437,36 @@ class EndpointIndex:
                             self._consumers_memo.setdefault(target, []).append((function, param.name))
         return self._consumers_memo.get(dependency, [])
 
-    def _validates_parameter(self, function: FunctionFacts, name: str) -> bool:
-        return name in function.validated_params or any(
-            self.is_model(callee) for callee in function.param_constructors.get(name, ())
-        )
+    def validates_parameter(self, function: FunctionFacts, name: str, depth: int = 0) -> bool:
+        """Whether `function` validates what its parameter `name` gets: itself, by building a
+        model from it, or by handing it to a helper of the repository that does (also with the
+        model class the call passes: `dict_to_model(values, Settings)`)."""
+        if name in function.validated_params or any(
+                self.is_model(callee) for callee in function.param_constructors.get(name, ())):
+            return True
+        return depth < MAX_HELPER_DEPTH and any(
+            self._helper_validates(call, depth) for call in function.param_calls.get(name, ()))
+
+    def _helper_validates(self, call: ParamCall, depth: int) -> bool:
+        """Whether the repository function a call hands data to validates the argument it fills."""
+        callee, slot, classes = call
+        entry = self.functions.get(self.resolve(callee) or "")
+        helper = entry[0] if entry is not None else None
+        parameter = _parameter_at(helper, slot) if helper is not None else None
+        if parameter is None:
+            return False
+        if self.validates_parameter(helper, parameter, depth + 1):
+            return True
+        model_parameters = helper.validated_by.get(parameter, ())
+        return any(_parameter_at(helper, where) in model_parameters and self.is_model(cls) for where, cls in classes)
+
+
+def _parameter_at(function: FunctionFacts, slot: Slot) -> str | None:
+    """The parameter an argument fills: by keyword, or by position after `self`/`cls`."""
+    if isinstance(slot, str):
+        return slot if any(param.name == slot for param in function.params) else None
+    positional = [param.name for param in function.params if not param.is_receiver]
+    return positional[slot] if slot < len(positional) else None
 
 
 def _join(prefix: str, path: str) -> str:

@@ -174,6 +174,10 @@ class Parameter:
     is_receiver: bool  # `self`/`cls` of a method
 
 
+Slot = int | str  # an argument's position, or its keyword
+ParamCall = tuple[str, Slot, tuple[tuple[Slot, str], ...]]
+
+
 @dataclass(slots=True)
 class RawRead:
     """A read of client input that bypasses FastAPI's validation, made on a parameter."""
@@ -188,6 +192,7 @@ class RawRead:
     constructors: tuple[str, ...] = ()  # classes built from the data: validate if they are models
     returned: bool = False  # the function returns the data: a dependency's consumers get it
     forwarded: bool = False  # sent on whole in an outbound HTTP request (a proxy)
+    calls: tuple[ParamCall, ...] = ()  # calls the data is handed to (`FunctionFacts.param_calls`)
 
 
 @dataclass(slots=True)
@@ -206,6 +211,13 @@ class FunctionFacts:
     validated_params: tuple[str, ...] = ()
     # Callees each parameter's data is handed to (`Item(**data)`): it is validated if one is a model.
     param_constructors: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The same calls with where the data goes, for helpers of the repository that validate it:
+    # (callee, the argument it fills: a position or a keyword, the classes the call passes as
+    # ((position or keyword, qualified name), ...)).
+    param_calls: dict[str, tuple[ParamCall, ...]] = field(default_factory=dict)
+    # Parameters validated by a class another parameter holds (`model(**data)`,
+    # `model.model_validate(data)`): parameter -> those parameters.
+    validated_by: dict[str, tuple[str, ...]] = field(default_factory=dict)
     unused_params: tuple[str, ...] = ()  # never read in the body (an endpoint that always answers 410)
 
 

@@ -6,19 +6,25 @@ parsed out of it (`project_id = json.loads(body)["project_id"]` next to an `x-ag
 an ordinary lookup). A proxy hands the whole body on as the payload of an outbound HTTP request
 (`client.post(url, content=body)`): the service it is for validates it.
 
+Data handed to the repository's helpers is followed the same way: a helper that validates what
+it is given validates the body, or a body parameter, only when it is given the whole of it.
+
 The whole body is a read call itself (`await request.body()`, `await request.form()`), a variable
 bound to one, or one seen through conversions that keep every byte or field: `dict(...)`,
-`str(...)`, `bytes(...)`, `.decode()`, `.items()`, `.copy()`, a comprehension over it. A
-subscript, `.get(...)`, or a parser's result is a part or a new value, not the body.
+`str(...)`, `bytes(...)`, `.decode()`, `.items()`, `.copy()`, a comprehension over it, a dict
+display that unpacks it (`{**defaults, **data}`). A subscript, `.get(...)`, a string built from
+it, or a parser's result is a part or a new value, not the body.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 from reviewer import lazy_cst as cst
 
 Qualify = Callable[["cst.BaseExpression"], "str | None"]
+T = TypeVar("T")
 
 WHOLE_CONVERSIONS = frozenset({"dict", "str", "bytes"})
 WHOLE_METHODS = frozenset({"decode", "items", "copy"})
@@ -29,21 +35,27 @@ HTTP_CLIENT_PACKAGES = ("httpx.", "requests.", "aiohttp.")
 PAYLOAD_KEYWORDS = frozenset({"content", "data", "json", "body"})
 
 
-def whole_reads_in(node: cst.BaseExpression, reads: Mapping[int, object], whole: Mapping[str, set[int]]) -> set[int]:
-    """The reads (ids of their call nodes, keys of `reads`) whose whole data `node` is; `whole`
-    maps the variables that hold one."""
+def whole_in(node: cst.BaseExpression, reads: Mapping[int, object], whole: Mapping[str, set[T]]) -> set[T | int]:
+    """What `node` holds the whole of: reads (ids of their call nodes, keys of `reads`), and what
+    `whole` says each variable holds (reads, or parameters)."""
     while True:
         if isinstance(node, cst.Await):
             node = node.expression
         elif isinstance(node, cst.Name):
             return set(whole.get(node.value, ()))
         elif isinstance(node, (cst.DictComp, cst.ListComp, cst.SetComp, cst.GeneratorExp)):
-            found: set[int] = set()
+            found: set[T | int] = set()
             comprehension: cst.CompFor | None = node.for_in
             while comprehension is not None:
-                found |= whole_reads_in(comprehension.iter, reads, whole)
+                found |= whole_in(comprehension.iter, reads, whole)
                 comprehension = comprehension.inner_for_in
             return found
+        elif isinstance(node, cst.Dict):
+            unpacked: set[T | int] = set()
+            for element in node.elements:
+                if isinstance(element, cst.StarredDictElement):
+                    unpacked |= whole_in(element.value, reads, whole)
+            return unpacked
         elif isinstance(node, cst.Call):
             if id(node) in reads:
                 return {id(node)}
@@ -71,5 +83,5 @@ def forwarded_reads(
     found: set[int] = set()
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value in PAYLOAD_KEYWORDS:
-            found |= whole_reads_in(arg.value, reads, whole)
+            found |= whole_in(arg.value, reads, whole)
     return found
