@@ -66,11 +66,18 @@ class Use:
     conditions: tuple[Condition, ...] = ()
     # What the call passes; None when it unpacks `*` or `**`.
     arguments: Arguments | None = ((), ())
+    # Which assignment to the object's name it uses (`proc = Popen(...)` twice: two objects).
+    binding: int = 0
 
     def __reduce__(self) -> tuple[type[Use], tuple[Any, ...]]:
         # Summaries hold thousands of uses: pickle them as plain tuples, without field names.
         return Use, (self.callee, self.receiver, self.method, self.obj, self.text, self.span,
-                     self.statement_lines, self.offloader, self.conditions, self.arguments)
+                     self.statement_lines, self.offloader, self.conditions, self.arguments, self.binding)
+
+    @property
+    def object_key(self) -> str:
+        """The object a finding is made once for: its name, and which value of that name."""
+        return f"{self.obj}@{self.binding}"
 
     def passes(self, positional: tuple[str, ...]) -> dict[str, Any] | None:
         """What this call passes to each parameter of a function with these positional
@@ -99,8 +106,8 @@ class FunctionFacts:
     positional: tuple[str, ...] = ()
     defaults: dict[str, str] = field(default_factory=dict)
     uses: list[Use] = field(default_factory=list)
-    # Objects already reported in the per-file pass, by rule code, and objects whose methods are
-    # awaited (async).
+    # Objects already reported in the per-file pass, by rule code (`Use.object_key`), and objects
+    # whose methods are awaited (async).
     reported: dict[str, set[str]] = field(default_factory=dict)
     async_objects: set[str] = field(default_factory=set)
     # Where the per-file pass reported in this function, by rule code: (line, column, the branch
@@ -148,6 +155,7 @@ class Frame:
     parameters: frozenset[str] = frozenset()
     conditions: list[Condition] = field(default_factory=list)
     known: dict[str, Condition] = field(default_factory=dict)
+    rebinds: dict[str, int] = field(default_factory=dict)  # how often each local was assigned so far
     # The conditions of each `return` of a value other than `None`, and of a value other than a
     # falsy literal; None once it yields.
     value_returns: list[tuple[Condition, ...]] | None = field(default_factory=list)

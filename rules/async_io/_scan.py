@@ -278,6 +278,7 @@ class BlockingScan(LocalTypes, Rule):
         if frame is None or not isinstance(target, cst.Name):
             return
         name = target.value
+        frame.rebinds[name] = frame.rebinds.get(name, 0) + 1
         # A reassigned parameter no longer holds what the caller passed.
         frame.parameters = frame.parameters - {name}
         condition = None
@@ -523,6 +524,8 @@ class BlockingScan(LocalTypes, Rule):
             use.obj = self._bound_to.get(id(node))
         if use.callee is None and use.receiver is None:
             return
+        owner = use.obj or (dotted_name(func.value) if isinstance(func, cst.Attribute) else None)
+        use.binding = frame.rebinds.get((owner or "").partition(".")[0], 0)
         self._use(node, use, frame)
 
     def _record_await(self, node: cst.Call, frame: Frame) -> None:
@@ -575,9 +578,9 @@ class BlockingScan(LocalTypes, Rule):
             if use.obj and use.obj in frame.facts.async_objects:
                 continue
             if use.obj:
-                if use.obj in frame.facts.reported.get(self.code, ()):
+                if use.object_key in frame.facts.reported.get(self.code, ()):
                     continue
-                frame.facts.reported.setdefault(self.code, set()).add(use.obj)
+                frame.facts.reported.setdefault(self.code, set()).add(use.object_key)
             self.report_in(statement, node, message, fix=fix_for(node, statement, blocking) if fix_for else None)
             span = self.findings[-1].span
             frame.facts.reported_at.setdefault(self.code, []).append((span.line, span.column, use.conditions))
@@ -640,9 +643,9 @@ class DirectBlockingRule(BlockingScan):
                     if blocking is None or not cls.wants(blocking, use.offloader):
                         continue
                     if use.obj:
-                        if use.obj in reported:
+                        if use.object_key in reported:
                             continue
-                        reported.add(use.obj)
+                        reported.add(use.object_key)
                     repo.report(summary.path, use.span, cls.message(blocking, function, use),
                                 statement_lines=use.statement_lines)
 

@@ -21,7 +21,8 @@ class BlockingCallInAsync(DirectBlockingRule):
     connections, sync `redis.Redis`, `boto3` clients, the sync Stripe SDK and `pandas.read_sql`.
     Names are resolved through imports and aliases (`import requests as r`, `from time import
     sleep`); objects are followed from their construction, annotation or module-level binding,
-    also across modules. A call on an object is reported once per coroutine, at its first use.
+    also across modules. A call on an object is reported once per coroutine, at its first use; a
+    name assigned a second object (`proc = Popen(...)` again) is a second object.
 
     ## Why is this bad?
     A coroutine runs on the event loop's only thread. While it waits on a blocking call, no other
