@@ -1,8 +1,8 @@
 """Work done once, not per call: lazy initialisation, set-up that returns early once done, caches
-filled on disk.
+filled on disk, state released and cleared.
 
 State that outlives a call is a module global the function declares (`global _client`) or an
-attribute of the object (`self._client`). Three shapes run their work once per process (or per
+attribute of the object (`self._client`). Four shapes run their work once per process (or per
 long-lived object, or per artifact) rather than once per call:
 
 - lazy initialisation: `if self._client is None: self._client = connect()` — the test finds the
@@ -10,7 +10,9 @@ long-lived object, or per artifact) rather than once per call:
 - a done-guard: `if self._loaded: return` at the top of the function, with the function
   assigning `self._loaded` further down — everything after the guard runs once;
 - a cache fill on disk: `if not archive.is_file(): download(url, archive)` — the block makes the
-  file or directory its test finds missing, and later calls find it there.
+  file or directory its test finds missing, and later calls find it there;
+- a release: `if self._workdir: shutil.rmtree(self._workdir); self._workdir = None` — the mirror
+  of lazy initialisation, the block clears the state its test finds set.
 
 Evidence is the assignment, never the name: `if cache is None:` on a local is no lazy initialiser.
 """
@@ -83,6 +85,42 @@ def is_lazy_initialisation(node: cst.If, globals_: Collection[str], self_name: s
         return True
     unset = _unset_test(node.test)
     return unset is not None and bool(_state_names(unset, (), self_name) & assigned)
+
+
+def is_release(node: cst.If, globals_: Collection[str], self_name: str | None) -> bool:
+    """`if <state>:` (or `<state> is not None`) whose block sets that state to `None` (or another
+    falsy literal): it releases what the state held once, later calls find it cleared."""
+    test = node.test
+    if (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+            and isinstance(test.comparisons[0].operator, cst.IsNot)
+            and isinstance(test.comparisons[0].comparator, cst.Name)
+            and test.comparisons[0].comparator.value == "None"):
+        test = test.left
+    if not isinstance(test, (cst.Name, cst.Attribute)):
+        return False
+    read = _state_names(test, globals_, self_name)
+    return bool(read) and bool(read & _cleared(node.body))
+
+
+def _cleared(node: cst.CSTNode) -> set[str]:
+    """The names or attribute chains a subtree assigns `None`, `False`, `""`, `[]`... (not in
+    nested functions)."""
+    found: set[str] = set()
+
+    class _Clears(Visitor):
+        def visit_Assign(self, assign: cst.Assign) -> None:
+            value = assign.value
+            falsy = isinstance(value, cst.Name) and value.value in ("None", "False")
+            falsy = falsy or (isinstance(value, cst.SimpleString) and not value.raw_value)
+            falsy = falsy or (isinstance(value, (cst.List, cst.Dict, cst.Tuple)) and not value.elements)
+            if falsy:
+                found.update(name for item in assign.targets if (name := dotted_name(item.target)))
+
+        def visit_FunctionDef(self, function: cst.FunctionDef) -> bool:
+            return False
+
+    visit(node, _Clears())
+    return found
 
 
 def _unset_test(test: cst.BaseExpression) -> cst.BaseExpression | None:

@@ -54,7 +54,13 @@ from reviewer.semantics.conditions import (
 from reviewer.semantics.constants import ConstantsFacts
 from reviewer.semantics.fastapi import FastAPIFacts
 from reviewer.semantics.names import dotted_name
-from reviewer.semantics.once import is_cache_fill, is_done_guard, is_lazy_initialisation, leaves_function
+from reviewer.semantics.once import (
+    is_cache_fill,
+    is_done_guard,
+    is_lazy_initialisation,
+    is_release,
+    leaves_function,
+)
 from reviewer.semantics.serving import EntryPointFacts, ServingPaths
 from reviewer.semantics.settings import SettingsDefaults, SettingsFacts
 from rules.async_io._callers import Callers
@@ -427,8 +433,8 @@ class BlockingScan(LocalTypes, Rule):
             self.frame.globals.update(item.name.value for item in node.names)
 
     def _runs_once(self, node: cst.If) -> bool:
-        """Lazy initialisation, a guard that returns once set-up is done, a cache filled on disk
-        (`reviewer.semantics.once`)."""
+        """Lazy initialisation, a guard that returns once set-up is done, a cache filled on disk,
+        a release that clears its state (`reviewer.semantics.once`)."""
         frame = self.frame
         if frame is None:
             return False
@@ -436,9 +442,10 @@ class BlockingScan(LocalTypes, Rule):
             return True  # in a loop, the path is each item's (`if not target.exists(): move(...)`)
         if not (frame.globals or frame.self_name):
             return False
-        return is_lazy_initialisation(node, frame.globals, frame.self_name) or (
-            isinstance(frame.node, cst.FunctionDef) and is_done_guard(node, frame.node, frame.globals, frame.self_name)
-        )
+        return (is_lazy_initialisation(node, frame.globals, frame.self_name)
+                or is_release(node, frame.globals, frame.self_name)
+                or (isinstance(frame.node, cst.FunctionDef)
+                    and is_done_guard(node, frame.node, frame.globals, frame.self_name)))
 
     def visit_If(self, node: cst.If) -> None:
         self._enter_branch(node)  # an `elif` under its predecessors' negation
