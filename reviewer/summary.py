@@ -34,6 +34,11 @@ class FunctionSummary:
     is_async: bool
     decorators: list[str] = field(default_factory=list)  # qualified or dotted callee names
     calls: list[CallSite] = field(default_factory=list)
+    params: tuple[str, ...] = ()  # its parameters, `self`/`cls` of a method left out
+    # A parameter handed whole to a call (`dict_to_model(values, Settings)` in
+    # `dict_to_settings(values)`): parameter -> (qualified callee, the argument it fills: a
+    # position or a keyword, the names the call passes: ((position or keyword, qualified), ...)).
+    forwards: dict[str, list[tuple[str, int | str, tuple[tuple[int | str, str], ...]]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -48,6 +53,16 @@ class ModuleSummary:
     classes: dict[str, list[str]] = field(default_factory=dict)
     # Rule code -> whatever a rule records during the walk for its own `check_repo`.
     extras: dict[str, Any] = field(default_factory=dict)
+
+
+def _whole_names(value: cst.BaseExpression) -> list[str]:
+    """The names an argument is the whole of: `values`, `{**defaults, **values}`."""
+    if isinstance(value, cst.Name):
+        return [value.value]
+    if isinstance(value, cst.Dict):
+        return [element.value.value for element in value.elements
+                if isinstance(element, cst.StarredDictElement) and isinstance(element.value, cst.Name)]
+    return []
 
 
 def _callee_text(func: cst.BaseExpression) -> str | None:
@@ -124,6 +139,7 @@ class SummaryBuilder(BatchedVisitor):
         params = (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params)
         is_method = bool(self._in_class and self._in_class[-1]) and "staticmethod" not in decorators
         self._self_names.append(params[0].name.value if is_method and params else None)
+        function.params = tuple(param.name.value for param in params[1 if is_method else 0:])
         self._in_class.append(False)
         typed = {}
         for param in params:
@@ -183,9 +199,27 @@ class SummaryBuilder(BatchedVisitor):
                 target = f"{cls}.{func.attr.value}"
         # No positions here: they cost a pass over the file, and a rule that reports from its
         # repository pass records the positions it needs in its own summary extras.
-        self._functions[-1].calls.append(
-            CallSite(target=target, text=_callee_text(func), awaited=id(node) in self._awaited)
-        )
+        function = self._functions[-1]
+        function.calls.append(CallSite(target=target, text=_callee_text(func), awaited=id(node) in self._awaited))
+        if target is not None and function.params:
+            self._record_forwards(function, node, target)
+
+    def _record_forwards(self, function: FunctionSummary, node: cst.Call, target: str) -> None:
+        """Parameters the call is handed whole: `f(values)`, `f(data=values)`, `f({**values})`."""
+        slots: list[tuple[int | str, cst.BaseExpression]] = []
+        for position, arg in enumerate(node.args):
+            if arg.star:
+                if arg.star == "*":
+                    break
+                continue
+            slots.append((arg.keyword.value if arg.keyword is not None else position, arg.value))
+        forwarded = [(slot, name) for slot, value in slots for name in _whole_names(value) if name in function.params]
+        if not forwarded:
+            return
+        names = tuple((slot, name) for slot, value in slots if isinstance(value, (cst.Name, cst.Attribute))
+                      and (name := self.resolver.qualify(value)))
+        for slot, param in forwarded:
+            function.forwards.setdefault(param, []).append((target, slot, names))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if not self._typed:

@@ -59,10 +59,12 @@ if TYPE_CHECKING:
     from reviewer.facts import RepositoryView
     from reviewer.rule import FileContext
 
-# Files that can hold routing code: cheap text test before the extra walk.
+# Files that can hold routing code, or helpers that validate what they are given: cheap text
+# test before the extra walk.
 _ROUTING_TEXT = re.compile(
     r"fastapi|starlette|include_router|add_api_route|add_api_websocket_route|"
-    r"@[\w.]+\.(?:get|post|put|patch|delete|options|head|trace|api_route|websocket|route)\("
+    r"@[\w.]+\.(?:get|post|put|patch|delete|options|head|trace|api_route|websocket|route)\(|"
+    r"model_validate|parse_obj|validate_python|TypeAdapter|__init__\(\*\*"
 )
 
 

@@ -448,11 +448,21 @@ class EndpointIndex:
             self._helper_validates(call, depth) for call in function.param_calls.get(name, ()))
 
     def _helper_validates(self, call: ParamCall, depth: int) -> bool:
-        """Whether the repository function a call hands data to validates the argument it fills."""
+        """Whether the repository function a call hands data to validates the argument it fills:
+        itself, or through the calls it hands that argument to whole (a module without routing
+        code has only its summary: `dict_to_settings(values)` -> `dict_to_model(values, Settings)`)."""
         callee, slot, classes = call
-        entry = self.functions.get(self.resolve(callee) or "")
+        resolved = self.resolve(callee) or ""
+        entry = self.functions.get(resolved)
         helper = entry[0] if entry is not None else None
-        parameter = _parameter_at(helper, slot) if helper is not None else None
+        if helper is None:
+            summary = self._modules.function(resolved)
+            if summary is None or depth >= MAX_HELPER_DEPTH:
+                return False
+            parameter = slot if isinstance(slot, str) else (
+                summary.params[slot] if slot < len(summary.params) else None)
+            return any(self._helper_validates(forward, depth + 1) for forward in summary.forwards.get(parameter, ()))
+        parameter = _parameter_at(helper, slot)
         if parameter is None:
             return False
         if self.validates_parameter(helper, parameter, depth + 1):
