@@ -19,10 +19,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from reviewer.rule import RepoContext
 from reviewer.semantics.conditions import Condition, holds
-from reviewer.semantics.constants import Constants
-from reviewer.semantics.serving import ServingPaths
-from reviewer.semantics.settings import SettingsDefaults
+from reviewer.semantics.constants import Constants, ConstantsFacts
+from reviewer.semantics.serving import EntryPointFacts, ServingPaths
+from reviewer.semantics.settings import SettingsDefaults, SettingsFacts
 from rules.async_io._records import FunctionFacts, Use
 from rules.async_io._repo_types import RepoTypes
 
@@ -39,6 +40,17 @@ class Callers:
         self.settings = settings
         self.constants = constants
         self._calls: dict[str, list[tuple[FunctionFacts, Use]]] | None = None
+
+    @classmethod
+    def of(cls, repo: RepoContext) -> Callers:
+        """The callers of this run's coroutines, found once for all the async-io rules of the run."""
+        types = RepoTypes.of(repo)
+        key = f"async-io-callers:{types.key}"
+        callers = repo.shared.get(key)
+        if callers is None:
+            callers = repo.shared[key] = cls(types, repo.facts(EntryPointFacts), repo.facts(SettingsFacts),
+                                             repo.facts(ConstantsFacts))
+        return callers
 
     def _index(self) -> dict[str, list[tuple[FunctionFacts, Use]]]:
         if self._calls is None:

@@ -630,7 +630,7 @@ class DirectBlockingRule(BlockingScan):
         types = RepoTypes.of(repo)
         serving: ServingPaths = repo.facts(EntryPointFacts)
         settings: SettingsDefaults = repo.facts(SettingsFacts)
-        callers = Callers(types, serving, settings, repo.facts(ConstantsFacts))
+        callers = Callers.of(repo)
         withdraw_unreached(cls.code, repo, callers)
         for summary in repo.summaries:
             facts = types.facts_of(summary)

@@ -97,7 +97,7 @@ class BlockingCallChain(BlockingScan):
         constants = repo.facts(ConstantsFacts)
         graph = CallGraph(types, settings, constants)
         serving: ServingPaths = repo.facts(EntryPointFacts)
-        callers = Callers(types, serving, settings, constants)
+        callers = Callers.of(repo)
         for summary in repo.summaries:
             facts = types.facts_of(summary)
             if facts is None or summary.is_test_file:
