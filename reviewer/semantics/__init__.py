@@ -4,16 +4,19 @@
 - `calls`: the repository's functions and the calls they make, over module summaries;
 - `flow`: value flow inside a function: sources, sanitizers, trust, the strings values build,
   and what reaches a sink (the taint API a rule uses in a few lines: `flow.taint`);
-- `fastapi`: applications, routers, routes, parameters, dependencies, raw reads of the request;
+- `fastapi`: applications, routers, routes, parameters, dependencies, raw reads of the request
+  and what validates them (in the handler, its dependencies' consumers, the repository's helpers);
 - `sql`: where SQL goes and what reaches it (a domain of `flow`), and SQL text parsed with sqlglot;
 - `blocking`: blocking I/O APIs and their async counterparts;
 - `signing`: calls that take a signing or encryption key;
 - `migrations`: which modules are schema migrations;
 - `serving`: which functions run while serving a request, which only at start-up or in a
-  command-line program;
+  command-line program, which never (a module a package shadows);
 - `settings`, `constants`: what an application's settings and constant collections hold by
-  default; `conditions`: which branches a default deployment, or a given call, takes;
-- `once`: work done once rather than per call (lazy initialisation, done-guards, disk caches).
+  default; `conditions`: which branches a default deployment, or a given call, takes (also by
+  what a helper returns);
+- `once`: work done once rather than per call (lazy initialisation, done-guards, disk caches,
+  releases that clear their state).
 
 Per-file facts join the engine's single walk through `reviewer.facts.Facts` (a rule requires
 them); repository-wide models are built once per run from module summaries.
