@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reviewer.model import Severity
-from reviewer.semantics.flow.strings import Hole, untrusted_holes
+from reviewer.semantics.flow.strings import Hole, quoted_unknown_holes, untrusted_holes
+from reviewer.semantics.serving import is_one_shot_path
 from reviewer.semantics.sql import SinkUse
 from reviewer.semantics.sql.text import is_statement_head
 from rules._sql_rule import SqlRule
@@ -67,7 +68,10 @@ class SqlStringInterpolation(SqlRule):
     function returns is not followed; the field types of a request model are known only when the
     model is defined in the same module. Values whose origin is not shown (attributes
     of `self`, results of application functions, rows read back from the application's own
-    database) are not reported. A parameter of a function only its own module calls (a `_private`
+    database) are reported only inside a quoted SQL string (`WHERE id = '{doc_id}'`), where a
+    quote the value holds ends the string, unless their type constrains them, they are escaped
+    (`.replace("'", "''")`) or slugified, or the module is a script an operator runs (`scripts/`,
+    `tools/`, `bin/`). A parameter of a function only its own module calls (a `_private`
     function, any function of a migration or script) takes the trust of what those calls pass,
     each judged in its caller. A parameter named for the SQL it carries (`sql`, `where`, `clause`,
     `*_sql`) is the caller's SQL by contract, and so is one named `query` that opens the text
@@ -81,21 +85,26 @@ class SqlStringInterpolation(SqlRule):
 
     def check_uses(self, uses: Sequence[SinkUse]) -> None:
         by_builder: dict[int, tuple[list[Hole], str]] = {}
+        # An operator runs a script with values they chose: only what it is shown to be given counts.
+        quoted = not is_one_shot_path(self.context.path)
         for use in uses:
             for sql in use.strings or ():
-                for hole in untrusted_holes(sql):
+                for hole in [*untrusted_holes(sql), *(quoted_unknown_holes(sql) if quoted else ())]:
                     if hole.builder is None or is_statement_head(sql, hole):
                         continue
                     holes, _ = by_builder.setdefault(id(hole.builder), ([], use.executor or use.sink))
                     if all(self.source(h.expr) != self.source(hole.expr) for h in holes):
                         holes.append(hole)
         for holes, sink in by_builder.values():
-            first = holes[0]
-            names = ", ".join(f"'{self.source(h.expr, 40)}'" for h in holes[:3])
-            verb = "reaches" if len(holes) == 1 else "reach"
-            self.report_at(
-                first.builder,
-                first.statement,
-                f"{first.trust.origin} {names} {verb} {sink}, spliced into the SQL by {first.how}; "
-                "bind values as parameters and map identifiers through an allow-list",
-            )
+            untrusted = [hole for hole in holes if hole.trust.untrusted]
+            shown = untrusted or holes
+            first = shown[0]
+            names = ", ".join(f"'{self.source(h.expr, 40)}'" for h in shown[:3])
+            verb = "reaches" if len(shown) == 1 else "reach"
+            if untrusted:
+                message = (f"{first.trust.origin} {names} {verb} {sink}, spliced into the SQL by {first.how}; "
+                           "bind values as parameters and map identifiers through an allow-list")
+            else:
+                message = (f"{names} {verb} {sink} inside a quoted SQL string, spliced by {first.how}: a quote "
+                           "in the value ends the string and the rest runs as SQL; bind values as parameters")
+            self.report_at(first.builder, first.statement, message)

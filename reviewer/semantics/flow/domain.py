@@ -44,6 +44,11 @@ class Domain:
         `consumed` holds the ids of calls the domain already handled as part of an outer one
         (for the domain's own use: every call is offered)."""
 
+    def sanitizes(self, call: cst.Call) -> bool:
+        """Whether a call this domain knows (beyond `sanitizing_calls`/`_methods`) cleans the
+        value it returns for the domain's sinks."""
+        return False
+
     def special_value(self, node: cst.BaseExpression, env: Env) -> Value | None:
         """The value of an expression this domain knows better than the flow does, else None."""
         return None

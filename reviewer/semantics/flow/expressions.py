@@ -267,7 +267,7 @@ class TrustFlow:
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             receiver = func.value
-            if method in self.domain.sanitizing_methods:
+            if method in self.domain.sanitizing_methods or self.domain.sanitizes(node):
                 return TRUSTED
             if method in SAFE_RESULT_METHODS:
                 return TRUSTED

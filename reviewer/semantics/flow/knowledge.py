@@ -31,6 +31,9 @@ TYPE_CONSTRAINING_CALLS = frozenset(
         "time.time",
         "math.ceil",
         "math.floor",
+        # letters, digits and a separator only
+        "slugify.slugify",
+        "django.utils.text.slugify",
     }
 )
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reviewer import lazy_cst as cst
-from reviewer.semantics.flow.trust import Trust, worst
+from reviewer.semantics.flow.trust import Level, Trust, worst
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,20 @@ def render(sql: BuiltString, *, with_holes: str | None = None) -> str:
 
 def untrusted_holes(sql: BuiltString) -> list[Hole]:
     return [p for p in sql if isinstance(p, Hole) and p.trust.untrusted]
+
+
+def quoted_unknown_holes(sql: BuiltString) -> list[Hole]:
+    """Values of unknown origin (read back from the database, returned by the application)
+    spliced inside a quoted SQL string (`WHERE id = '{doc_id}'`): a quote in the value ends the
+    string. A value its type constrains (`int`, `UUID`) or one escaped is trusted, not unknown."""
+    quotes = 0
+    found = []
+    for part in sql:
+        if isinstance(part, Piece):
+            quotes += part.text.count("'")
+        elif part.trust.level is Level.UNKNOWN and quotes % 2 == 1:
+            found.append(part)
+    return found
 
 
 def has_fstring(node: cst.BaseExpression) -> bool:

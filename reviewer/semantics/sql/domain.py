@@ -26,7 +26,7 @@ from reviewer.semantics.sql.sinks import (
     looks_like_db_receiver,
     text_clause_of,
 )
-from reviewer.syntax import argument
+from reviewer.syntax import argument, string_value
 
 
 @dataclass
@@ -57,6 +57,13 @@ class SqlDomain(Domain):
 
     def begin_statement(self) -> None:
         self._enclosing_methods = {}
+
+    def sanitizes(self, call: cst.Call) -> bool:
+        """`value.replace("'", "''")`: every quote doubled, the value stays inside a SQL string."""
+        if not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "replace" and len(call.args) == 2):
+            return False
+        old, new = (string_value(arg.value) for arg in call.args)
+        return old == "'" and new == "''"
 
     def on_call(self, call: cst.Call, env: Env, consumed: set[int]) -> None:
         if isinstance(call.func, cst.Attribute):
