@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.names import ImportTable, NameResolver, dotted_name
+from reviewer.syntax import argument_slots
 from reviewer.traversal import BatchedVisitor
 
 if TYPE_CHECKING:
@@ -137,7 +138,8 @@ class SummaryBuilder(BatchedVisitor):
         self._functions.append(function)
         self._scope.append(node.name.value)
         params = (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params)
-        is_method = bool(self._in_class and self._in_class[-1]) and "staticmethod" not in decorators
+        is_method = bool(self._in_class and self._in_class[-1]) and not any(
+            decorator.rpartition(".")[2] == "staticmethod" for decorator in decorators)
         self._self_names.append(params[0].name.value if is_method and params else None)
         function.params = tuple(param.name.value for param in params[1 if is_method else 0:])
         self._in_class.append(False)
@@ -206,13 +208,7 @@ class SummaryBuilder(BatchedVisitor):
 
     def _record_forwards(self, function: FunctionSummary, node: cst.Call, target: str) -> None:
         """Parameters the call is handed whole: `f(values)`, `f(data=values)`, `f({**values})`."""
-        slots: list[tuple[int | str, cst.BaseExpression]] = []
-        for position, arg in enumerate(node.args):
-            if arg.star:
-                if arg.star == "*":
-                    break
-                continue
-            slots.append((arg.keyword.value if arg.keyword is not None else position, arg.value))
+        slots = argument_slots(node)
         forwarded = [(slot, name) for slot, value in slots for name in _whole_names(value) if name in function.params]
         if not forwarded:
             return

@@ -26,6 +26,19 @@ def argument(call: cst.Call, index: int, name: str) -> cst.Arg | None:
     return keyword(call, name) or positional(call, index)
 
 
+def argument_slots(call: cst.Call) -> list[tuple[int | str, cst.BaseExpression]]:
+    """Each argument with what it fills: its position, or its keyword. `**kwargs` fill nothing
+    known; after `*args`, no position is known."""
+    slots: list[tuple[int | str, cst.BaseExpression]] = []
+    for position, arg in enumerate(call.args):
+        if arg.star == "*":
+            break
+        if arg.star:
+            continue
+        slots.append((arg.keyword.value if arg.keyword is not None else position, arg.value))
+    return slots
+
+
 def string_value(node: cst.BaseExpression) -> str | None:
     """The value of a plain string literal (also implicitly concatenated), else None.
     f-strings are not plain literals."""

@@ -33,6 +33,8 @@ PLAIN_DECORATORS = frozenset({"staticmethod", "classmethod"})
 
 
 class Callers:
+    """The awaited calls of the repository, by the coroutine they run (see the module)."""
+
     def __init__(self, types: RepoTypes, serving: ServingPaths, settings: SettingsDefaults,
                  constants: Constants) -> None:
         self.types = types

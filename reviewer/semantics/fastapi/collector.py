@@ -48,11 +48,10 @@ from reviewer.semantics.fastapi.records import (
     Parameter,
     RawRead,
     RouteDecl,
-    Slot,
 )
 from reviewer.semantics.fastapi.whole_body import forwarded_reads, whole_in
 from reviewer.semantics.names import NameResolver, dotted_name
-from reviewer.syntax import argument, keyword, string_value
+from reviewer.syntax import argument, argument_slots, keyword, string_value
 from reviewer.traversal import BatchedVisitor
 
 if TYPE_CHECKING:
@@ -474,13 +473,7 @@ class _Collector(BatchedVisitor):
         """Where each parameter's data, and each read's, goes in a call (`dict_to_model(values,
         Settings)`), with the classes the call passes, for a helper that validates it
         (`EndpointIndex.validates_parameter`)."""
-        slots: list[tuple[Slot, cst.BaseExpression]] = []
-        for position, arg in enumerate(node.args):
-            if arg.star:
-                if arg.star == "*":
-                    break  # positions after `*args` are unknown
-                continue
-            slots.append((arg.keyword.value if arg.keyword is not None else position, arg.value))
+        slots = argument_slots(node)
         classes = tuple((slot, name) for slot, value in slots
                         if isinstance(value, (cst.Name, cst.Attribute)) and (name := self.qualify(value)))
         for slot, value in slots:
