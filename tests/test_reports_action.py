@@ -25,8 +25,9 @@ _EXPRESSION = re.compile(r"\$\{\{\s*([^}]+?)\s*\}\}")
 class Runner:
     """Just enough of a runner for a composite action: inputs, step outputs, environment files."""
 
-    def __init__(self, tmp: Path, inputs: dict[str, str] | None = None) -> None:
+    def __init__(self, tmp: Path, inputs: dict[str, str] | None = None, action_path: Path = REPO) -> None:
         self.tmp = tmp
+        self.action_path = action_path
         tmp.mkdir(parents=True, exist_ok=True)
         self.workspace = tmp / "workspace"
         self.runner_temp = tmp / "runner-temp"
@@ -42,7 +43,7 @@ class Runner:
         if context == "inputs":
             return self.inputs[rest]
         if expression == "github.action_path":
-            return str(REPO)
+            return str(self.action_path)
         if expression == "github.workspace":
             return str(self.workspace)
         if context == "steps":
@@ -122,8 +123,13 @@ def step(step_id: str) -> dict:
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The install step, run once for real: a fresh virtualenv with the action's checkout in it."""
-    runner = Runner(tmp_path_factory.mktemp("install"), {"python": sys.executable})
+    """The install step, run once for real: a fresh virtualenv with the action's checkout in it.
+    The checkout is a copy: pip builds in the source tree, and the tests leave the repository as
+    they found it."""
+    checkout = tmp_path_factory.mktemp("action") / "checkout"
+    shutil.copytree(REPO, checkout, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "fixtures", "bench"))
+    runner = Runner(tmp_path_factory.mktemp("install"), {"python": sys.executable}, action_path=checkout)
     result = runner.run_step(step("install"))
     assert result.returncode == 0, result.stderr
     reviewer = runner.outputs["install"]["reviewer"]
