@@ -10,7 +10,7 @@ import ast
 import re
 import sys
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -182,10 +182,26 @@ def _with_metadata(tree: cst.Module, instances: list[Rule], result: FileResult) 
     return kept
 
 
+def required_analyses(kinds: Iterable[type[Facts]]) -> list[type[Facts]]:
+    """The analyses `kinds` name and those they require in turn, each once, a required one first."""
+    ordered: dict[type[Facts], None] = {}
+
+    def add(kind: type[Facts], seen: frozenset[type[Facts]]) -> None:
+        if kind in ordered or kind in seen:
+            return
+        for needed in kind.requires:
+            add(needed, seen | {kind})
+        ordered[kind] = None
+
+    for kind in kinds:
+        add(kind, frozenset())
+    return list(ordered)
+
+
 def _start_analyses(context: FileContext, rules: list[Rule], result: FileResult) -> list[Facts]:
     """One instance of every analysis the rules require (`Rule.requires`), in the order required."""
     started: list[Facts] = []
-    for kind in dict.fromkeys(kind for rule in rules for kind in rule.requires):
+    for kind in required_analyses(kind for rule in rules for kind in rule.requires):
         try:
             analysis = kind(context)
         except Exception as error:  # noqa: BLE001 - an analysis bug costs the rules that read it

@@ -14,7 +14,7 @@ read any analysis.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from reviewer.traversal import BatchedVisitor
 
@@ -41,7 +41,11 @@ class Facts(BatchedVisitor):
     """Base of an analysis of one file that joins the engine's walk.
 
     Subclasses define `visit_*`/`leave_*` methods as a rule does (or none, computing lazily from
-    `context.tree` when asked), and may override `repository` and `report_fields`."""
+    `context.tree` when asked), and may override `repository` and `report_fields`. An analysis
+    whose repository model reads another's (`repo.facts(OtherFacts)`) names it in `requires`, so
+    that a rule requiring it alone still gets the other collected."""
+
+    requires: ClassVar[tuple[type[Facts], ...]] = ()
 
     def __init__(self, context: FileContext) -> None:
         super().__init__()

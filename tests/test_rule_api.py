@@ -165,6 +165,22 @@ async def warm_up():
 async def slow():
     # expect: ACME401
     time.sleep(1)
+
+
+async def refresh():
+    # expect: ACME401
+    time.sleep(2)
+
+
+@app.on_event("shutdown")
+async def flush():
+    await refresh()
+
+
+@app.get("/refresh")
+async def refresh_now():
+    # routes are serving roots though the rule requires the serving paths only
+    await refresh()
 '''
 
 
@@ -201,6 +217,7 @@ def test_check_fixture_runs_a_plugin_against_its_expectations(plugin: Path, tmp_
         ("acme_app.py", 17, "ACME201"),
         ("acme_app.py", 20, "ACME201"),
         ("acme_app.py", 38, "ACME401"),
+        ("acme_app.py", 43, "ACME401"),
     }
 
 
@@ -222,6 +239,8 @@ def test_the_command_line_runs_a_plugin_with_options_flow_steps_and_a_repository
         ("app/main.py", 1, "ACME301"),
         ("app/main.py", 38, "ACME401"),
         ("app/dev.py", 38, "ACME401"),
+        ("app/main.py", 43, "ACME401"),
+        ("app/dev.py", 43, "ACME401"),
     }
     assert findings[("app/main.py", 17, "ACME201")] == (
         "request data reaches `subprocess.run`: route parameter `request` -> assigned to `command` "

@@ -22,7 +22,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
@@ -68,6 +68,8 @@ def is_one_shot_path(path: str) -> bool:
 
 class EntryPointFacts(Facts):
     """Records the roots a module registers and the callbacks its functions hand on."""
+
+    requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts,)  # routes and dependencies are roots
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
