@@ -3,7 +3,7 @@
 An `if` guards its body with a condition and its `else` with the opposite; an `if` that leaves the
 function (`if not resolve_dns: return False`) guards the rest of the function with the opposite.
 A local assigned such a value (`dump_dir = os.environ.get("DUMP_DIR")`) states the same condition.
-Three kinds of condition are weighed over the repository rather than in the file:
+Four kinds of condition are weighed over the repository rather than in the file:
 
 - a settings flag, `("setting", object, flag, want)`: `if settings.debug:` wants the flag true,
   `if not settings.bundle_assets:` false, where `settings` is a module-level object; a default
