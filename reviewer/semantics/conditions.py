@@ -43,7 +43,8 @@ if TYPE_CHECKING:
     from reviewer.semantics.settings import SettingsDefaults
 
 Condition = tuple  # see the module's docstring
-# What an argument is known to be: a literal's kind ("none", "falsy", "truthy"), None when unknown.
+# What an argument is known to be: a literal's kind ("none", "falsy", "truthy"), "some" for a value
+# its type says is never `None`, None when unknown.
 Value = str | None
 ENVIRONMENT_READS = frozenset({"os.environ.get", "os.getenv"})
 MAX_KEPT_LITERAL = 64  # longer strings a call passes are kept as "truthy" (summaries stay small)
@@ -60,6 +61,37 @@ def literal_kind(node: cst.BaseExpression | None) -> Value:
     if isinstance(node, (cst.List, cst.Tuple, cst.Set, cst.Dict)):
         return "truthy" if node.elements else "falsy"
     return None
+
+
+def excludes_none(annotation: cst.BaseExpression | None, default: cst.BaseExpression | None) -> bool:
+    """Whether a parameter's annotation says it is never `None` (`content: str`, `path: Path`):
+    not `Optional[...]`, `X | None`, `Any` or `object`, and no `None` default."""
+    if annotation is None or literal_kind(default) == "none":
+        return False
+    if isinstance(annotation, (cst.SimpleString, cst.ConcatenatedString)):
+        return False  # a string annotation is not read
+    for node in _annotation_parts(annotation):
+        if isinstance(node, cst.Name) and node.value in ("None", "Optional", "Any", "object"):
+            return False
+        if isinstance(node, cst.Attribute) and node.attr.value in ("Optional", "Any"):
+            return False
+    return True
+
+
+def _annotation_parts(annotation: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The names and attributes an annotation is made of."""
+    parts: list[cst.BaseExpression] = []
+    pending = [annotation]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (cst.Name, cst.Attribute)):
+            parts.append(node)
+        elif isinstance(node, cst.BinaryOperation):
+            pending += [node.left, node.right]
+        elif isinstance(node, cst.Subscript):
+            pending.append(node.value)
+            pending += [element.slice.value for element in node.slice if isinstance(element.slice, cst.Index)]
+    return parts
 
 
 def literal_value(node: cst.BaseExpression | None) -> tuple[bool, Any]:
@@ -282,6 +314,8 @@ def argument_holds(condition: Condition, value: Value, constants: Constants | No
     _, _, test, want = condition
     if isinstance(value, tuple):  # a string the call passes
         value = "truthy" if value[1] else "falsy"
+    if value == "some":  # not `None`, but its truth is not known
+        return test == "truth" or want
     is_true = value == "truthy" if test == "truth" else value != "none"
     return is_true == want
 

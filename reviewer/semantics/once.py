@@ -19,7 +19,7 @@ Evidence is the assignment, never the name: `if cache is None:` on a local is no
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.names import dotted_name
@@ -75,16 +75,23 @@ def _assigned(node: cst.CSTNode) -> set[str]:
     return found
 
 
-def is_lazy_initialisation(node: cst.If, globals_: Collection[str], self_name: str | None) -> bool:
+def is_lazy_initialisation(
+    node: cst.If, globals_: Collection[str], self_name: str | None, aliases: Mapping[str, str] | None = None
+) -> bool:
     """`if <state> is None: <state> = ...`: a block assigning state its test reads. For a declared
     global, any test will do (the declaration says the function keeps state there); an attribute
     must be tested for being unset (`self._x is None`, `not self._x`), since objects change their
-    attributes for every other reason too."""
+    attributes for every other reason too; also through a local that holds it (`service =
+    self._service` then `if service is None:`, `aliases` maps the local to `self._service`)."""
     assigned = _assigned(node.body)
     if _state_names(node.test, globals_, None) & assigned:
         return True
     unset = _unset_test(node.test)
-    return unset is not None and bool(_state_names(unset, (), self_name) & assigned)
+    if unset is None:
+        return False
+    if isinstance(unset, cst.Name) and aliases and unset.value in aliases:
+        return aliases[unset.value] in assigned
+    return bool(_state_names(unset, (), self_name) & assigned)
 
 
 def is_release(node: cst.If, globals_: Collection[str], self_name: str | None) -> bool:

@@ -106,12 +106,16 @@ class CallGraph:
         if not tested or passed is None:
             return name, None
         known = dict(caller[1]) if caller is not None and caller[1] is not None else {}
+        forwarder = self._functions.get(caller[0]) if caller is not None else None
         defaults = self._functions[name].defaults
         values = []
         for parameter in sorted(tested):
             value = passed[parameter] if parameter in passed else defaults.get(parameter)
             if isinstance(value, tuple) and value[0] == "from":  # forwarded: what the caller's caller passed
-                value = known.get(value[1])
+                forwarded = value[1]
+                value = known.get(forwarded)
+                if value is None and forwarder is not None and forwarded in forwarder.not_none:
+                    value = "some"
             values.append((parameter, value))
         return name, tuple(values)
 

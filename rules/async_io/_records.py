@@ -105,6 +105,9 @@ class FunctionFacts:
     # literal defaults of its parameters (`conditions.literal_kind`).
     positional: tuple[str, ...] = ()
     defaults: dict[str, str] = field(default_factory=dict)
+    # Parameters its annotations say are never `None` (`content: str`): what it forwards of them is
+    # some value, even when what its caller passed is not known.
+    not_none: tuple[str, ...] = ()
     uses: list[Use] = field(default_factory=list)
     # Objects already reported in the per-file pass, by rule code (`Use.object_key`), and objects
     # whose methods are awaited (async).
@@ -156,6 +159,7 @@ class Frame:
     conditions: list[Condition] = field(default_factory=list)
     known: dict[str, Condition] = field(default_factory=dict)
     rebinds: dict[str, int] = field(default_factory=dict)  # how often each local was assigned so far
+    state_aliases: dict[str, str] = field(default_factory=dict)  # local -> `self._x` it was assigned
     # The conditions of each `return` of a value other than `None`, and of a value other than a
     # falsy literal; None once it yields.
     value_returns: list[tuple[Condition, ...]] | None = field(default_factory=list)

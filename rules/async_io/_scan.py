@@ -46,6 +46,7 @@ from reviewer.semantics.conditions import (
     argument_value,
     branch_conditions,
     condition_of,
+    excludes_none,
     holds,
     literal_kind,
     parameter_defaults,
@@ -245,6 +246,10 @@ class BlockingScan(LocalTypes, Rule):
         facts.positional = tuple(positional[1:] if frame.self_name else positional)
         defaults = parameter_defaults(node.params)
         defaults.pop(frame.self_name or "", None)
+        facts.not_none = tuple(
+            param.name.value for param in params
+            if param.name.value in defaults
+            and excludes_none(param.annotation.annotation if param.annotation else None, param.default))
         facts.defaults = {name: kind for name, kind in defaults.items() if kind is not None}
         frame.parameters = frozenset(defaults)
         self._scopes.append(frame)
@@ -285,6 +290,11 @@ class BlockingScan(LocalTypes, Rule):
             return
         name = target.value
         frame.rebinds[name] = frame.rebinds.get(name, 0) + 1
+        if (isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name)
+                and value.value.value == frame.self_name):
+            frame.state_aliases[name] = f"{frame.self_name}.{value.attr.value}"
+        else:
+            frame.state_aliases.pop(name, None)
         # A reassigned parameter no longer holds what the caller passed.
         frame.parameters = frame.parameters - {name}
         condition = None
@@ -442,7 +452,7 @@ class BlockingScan(LocalTypes, Rule):
             return True  # in a loop, the path is each item's (`if not target.exists(): move(...)`)
         if not (frame.globals or frame.self_name):
             return False
-        return (is_lazy_initialisation(node, frame.globals, frame.self_name)
+        return (is_lazy_initialisation(node, frame.globals, frame.self_name, frame.state_aliases)
                 or is_release(node, frame.globals, frame.self_name)
                 or (isinstance(frame.node, cst.FunctionDef)
                     and is_done_guard(node, frame.node, frame.globals, frame.self_name)))

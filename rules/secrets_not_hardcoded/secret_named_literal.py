@@ -255,6 +255,7 @@ class SecretNamedLiteral(SecretRule):
         if variable is None or fallback is None or not is_plain_literal(variable.value):
             return
         env_name = literal_text(variable.value) or ""
+        self._note_user(env_name, fallback.value)  # `os.getenv("DB_USER", "postgres")`
         kind = secret_kind_of_name(env_name, self._extra_names)
         if kind is not None:
             self._check_value(kind, f"the fallback of environment variable `{env_name}`", fallback.value, env_name)
