@@ -10,10 +10,10 @@ a module file shadowed by a package of the same name (`reviewer.packages.shadowe
 Per file, `EntryPointFacts` records where such roots are registered and which functions a function
 hands on as callbacks (`add_task(send_email)`); over the repository, `ServingPaths` follows the
 call graph (`reviewer.semantics.calls`) from each kind of root. A function is *not serving* only
-with evidence: a one-shot root reaches it through calls the analysis resolves (or a method call
-whose name only one class defines), and no serving root reaches it even through the calls it can
-only guess by method name. Anything else is serving or unknown, and a rule treats it as it always
-has.
+with evidence: a one-shot root reaches it through calls the analysis resolves (a method of a
+typed object, inherited or overridden in a subclass, or a method call whose name only one class
+defines), and no serving root reaches it even through the calls it can only guess by method
+name. Anything else is serving or unknown, and a rule treats it as it always has.
 """
 
 from __future__ import annotations
@@ -349,8 +349,7 @@ class ServingPaths:
             found = self._resolve(call.target) or self._inherited(call.target)
             if found is not None:
                 yield from found
-                if guesses > 1:  # serving code reaches any override the object's class may have
-                    yield from self._overrides(found)
+                yield from self._overrides(found)  # the object may be of any subclass
                 return
         text = call.text or ""
         head, _, method = text.rpartition(".")
