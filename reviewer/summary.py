@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from reviewer import lazy_cst as cst
-from reviewer.semantics.names import ImportTable, NameResolver, dotted_name
-from reviewer.syntax import argument_slots
+from reviewer.semantics.names import ImportTable, NameResolver, decorator_name, dotted_name
+from reviewer.syntax import argument_slots, named_arguments
 from reviewer.traversal import BatchedVisitor
 
 if TYPE_CHECKING:
@@ -120,14 +120,8 @@ class SummaryBuilder(BatchedVisitor):
         self._in_class.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        decorators = []
-        for decorator in node.decorators:
-            expr = decorator.decorator
-            if isinstance(expr, cst.Call):
-                expr = expr.func
-            name = self.resolver.qualify(expr) or dotted_name(expr)
-            if name:
-                decorators.append(name)
+        qualify = self.resolver.qualify
+        decorators = [name for decorator in node.decorators if (name := decorator_name(decorator, qualify))]
         function = FunctionSummary(
             qualname=self._qualname(node.name.value),
             name=node.name.value,
@@ -212,8 +206,7 @@ class SummaryBuilder(BatchedVisitor):
         forwarded = [(slot, name) for slot, value in slots for name in _whole_names(value) if name in function.params]
         if not forwarded:
             return
-        names = tuple((slot, name) for slot, value in slots if isinstance(value, (cst.Name, cst.Attribute))
-                      and (name := self.resolver.qualify(value)))
+        names = named_arguments(slots, self.resolver.qualify)
         for slot, param in forwarded:
             function.forwards.setdefault(param, []).append((target, slot, names))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from reviewer import lazy_cst as cst
 
 TRUTHY_STRINGS = frozenset({"1", "true", "yes", "on", "y", "t"})
@@ -37,6 +39,15 @@ def argument_slots(call: cst.Call) -> list[tuple[int | str, cst.BaseExpression]]
             continue
         slots.append((arg.keyword.value if arg.keyword is not None else position, arg.value))
     return slots
+
+
+def named_arguments(
+    slots: list[tuple[int | str, cst.BaseExpression]], qualify: Callable[[cst.BaseExpression], str | None]
+) -> tuple[tuple[int | str, str], ...]:
+    """The arguments of `argument_slots` that are names, qualified (`Settings` in
+    `dict_to_model(values, Settings)`): (position or keyword, qualified name)."""
+    return tuple((slot, name) for slot, value in slots
+                 if isinstance(value, (cst.Name, cst.Attribute)) and (name := qualify(value)))
 
 
 def string_value(node: cst.BaseExpression) -> str | None:

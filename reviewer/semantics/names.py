@@ -10,6 +10,7 @@ inside functions. Resolution is by import, never by spelling: `text` is only
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from reviewer import lazy_cst as cst
@@ -26,6 +27,13 @@ def dotted_name(node: cst.BaseExpression) -> str | None:
         base = dotted_name(node.value)
         return None if base is None else f"{base}.{node.attr.value}"
     return None
+
+
+def decorator_name(decorator: cst.Decorator, qualify: Callable[[cst.BaseExpression], str | None]) -> str | None:
+    """What a decorator names, called or not (`app.get` of `@app.get("/")`), qualified through the
+    imports when it can be, else as written; None for an expression no name spells."""
+    expression = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+    return qualify(expression) or dotted_name(expression)
 
 
 def _import_base(module: str, is_package: bool, level: int, target: str | None) -> str | None:

@@ -48,6 +48,7 @@ CLI_PACKAGES = ("click.", "typer.", "asyncclick.")
 # common to tell), from one-shot code only to the one method of that name.
 MAX_GUESSES = 12
 MAX_LINEAGE = 32  # base classes followed for an inherited method
+PLAIN_DECORATORS = frozenset({"staticmethod", "classmethod"})
 
 
 @dataclass
@@ -282,6 +283,18 @@ class ServingPaths:
             name for root in (*serving_roots, *one_shot_roots, *callbacks) for name in self._resolve(root))
         self._calls_named: dict[str, int] | None = None
         self._wrappers: dict[str, bool] = {}
+
+    def runs_only_where_called(self, qualname: str) -> bool:
+        """Whether only the repository's own calls run a function: no entry point (a route, a
+        dependency, a callback handed on, a start-up hook), and no decorator but `staticmethod`,
+        `classmethod` or one of the repository's `functools.wraps` wrappers (a framework's decorator
+        registers it to be called from elsewhere)."""
+        if qualname in self.entry_points:
+            return False
+        function = self.functions.get(qualname)
+        return function is not None and all(
+            decorator.rpartition(".")[2] in PLAIN_DECORATORS or self.is_wrapper(decorator)
+            for decorator in function.decorators)
 
     def is_wrapper(self, decorator: str) -> bool:
         """Whether a decorator of the repository wraps what it decorates with `functools.wraps`

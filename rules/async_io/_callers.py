@@ -7,9 +7,9 @@ from the awaited calls the async-io scan records (`FunctionFacts.awaits`), follo
 caller forwards to what its own callers pass (`fill_form(debug_dir=None)` ->
 `self._dump_html(debug_dir, ...)`).
 
-It speaks only when the repository shows every call: the coroutine is no entry point (a route, a
-dependency, a callback handed to a framework, a function with a decorator other than one of the
-repository's `functools.wraps` wrappers), and each call the
+It speaks only when the repository shows every call: only the repository's calls run the
+coroutine (`ServingPaths.runs_only_where_called`: no route, dependency, callback or framework
+decorator), and each call the
 repository's functions make to a name like it (`self._dump_html(...)`, `page._dump_html(...)`)
 resolves to it. Otherwise a branch counts as taken, as it always has.
 """
@@ -29,7 +29,6 @@ from rules.async_io._repo_types import RepoTypes
 
 ARGUMENT_KINDS = ("argument", "argument-in")
 MAX_FORWARDS = 6  # callers of callers followed for a forwarded parameter
-PLAIN_DECORATORS = frozenset({"staticmethod", "classmethod"})
 
 
 class Callers:
@@ -101,11 +100,7 @@ class Callers:
 
     def _all_calls(self, coroutine: FunctionFacts) -> list[tuple[FunctionFacts, Use]] | None:
         """Every call that runs `coroutine`; None when the repository may not show them all."""
-        if coroutine.qualname in self.serving.entry_points:
-            return None
-        summary = self.serving.functions.get(coroutine.qualname)
-        if summary is None or not all(
-                d.rpartition(".")[2] in PLAIN_DECORATORS or self.serving.is_wrapper(d) for d in summary.decorators):
+        if not self.serving.runs_only_where_called(coroutine.qualname):
             return None
         calls = self._index().get(coroutine.qualname, [])
         if not calls or len(calls) < self.serving.calls_named(coroutine.name):

@@ -125,14 +125,9 @@ class LocalTypes:
             qualified = self._qualify(node)
             return ("value", qualified) if qualified and not is_external(qualified) else None
         if isinstance(node, cst.Attribute):
-            is_self, found = self._self_attribute(node)
-            if is_self:
+            known, found = self._attribute_type(node)
+            if known:
                 return found
-            if _state_of(node) is not None:
-                return ("state", node.attr.value)
-            base = self._receiver_type(node.value)
-            if base is not None:
-                return self._member(base, node.attr.value)
             qualified = self._qualify(node)
             return ("value", qualified) if qualified and not is_external(qualified) else None
         if isinstance(node, cst.Call):
@@ -156,16 +151,23 @@ class LocalTypes:
                 return ("class", frame.class_name)  # `self._path(name)` is what the method returns
             return self._local(node.value)[1]
         if isinstance(node, cst.Attribute):
-            is_self, found = self._self_attribute(node)
-            if is_self:
-                return found
-            if _state_of(node) is not None:
-                return ("state", node.attr.value)
-            base = self._receiver_type(node.value)
-            return self._member(base, node.attr.value) if base is not None else None
+            return self._attribute_type(node)[1]
         if isinstance(node, (cst.Call, cst.BinaryOperation, cst.Subscript)):
             return self.type_of(node)
         return None
+
+    def _attribute_type(self, node: cst.Attribute) -> tuple[bool, Ref | None]:
+        """(whether it is one, its type) for an attribute of `self`, of `request.state`, or of a
+        receiver of known type; not for a module's or an imported name's attribute."""
+        is_self, found = self._self_attribute(node)
+        if is_self:
+            return True, found
+        if _state_of(node) is not None:
+            return True, ("state", node.attr.value)
+        base = self._receiver_type(node.value)
+        if base is not None:
+            return True, self._member(base, node.attr.value)
+        return False, None
 
     def _member(self, base: Ref, name: str) -> Ref | None:
         if base[0] == "type":

@@ -54,7 +54,7 @@ from reviewer.semantics.conditions import (
 )
 from reviewer.semantics.constants import ConstantsFacts
 from reviewer.semantics.fastapi import FastAPIFacts
-from reviewer.semantics.names import dotted_name
+from reviewer.semantics.names import decorator_name, dotted_name
 from reviewer.semantics.once import (
     is_cache_fill,
     is_done_guard,
@@ -212,10 +212,7 @@ class BlockingScan(LocalTypes, Rule):
             self.mark_applicable()
         enclosing = self._scopes[-1] if self._scopes else None
         qualname = self._qualname(node.name.value)
-        decorators = []
-        for decorator in node.decorators:
-            expression = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
-            decorators.append(self.qualify(expression) or dotted_name(expression) or "")
+        decorators = [decorator_name(decorator, self.qualify) or "" for decorator in node.decorators]
         is_async = node.asynchronous is not None
         facts = FunctionFacts(
             qualname=qualname,

@@ -41,7 +41,7 @@ from reviewer.semantics.fastapi.records import (
     Parameter,
     RouteDecl,
 )
-from reviewer.semantics.names import NameResolver, dotted_name
+from reviewer.semantics.names import NameResolver, decorator_name
 from reviewer.syntax import argument, keyword, string_value
 from reviewer.traversal import BatchedVisitor
 
@@ -187,10 +187,7 @@ class _Collector(InputTracking, BatchedVisitor):
                 )
             )
         qualname = self._qualname(node.name.value)
-        decorators = []
-        for decorator in node.decorators:
-            expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
-            decorators.append(self.qualify(expr) or dotted_name(expr) or "")
+        decorators = [decorator_name(decorator, self.qualify) or "" for decorator in node.decorators]
         function = FunctionFacts(
             qualname=qualname,
             name=node.name.value,

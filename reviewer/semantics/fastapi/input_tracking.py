@@ -26,7 +26,7 @@ from reviewer.semantics.fastapi.records import (
     RawRead,
 )
 from reviewer.semantics.fastapi.whole_body import forwarded_reads, whole_in
-from reviewer.syntax import argument, argument_slots
+from reviewer.syntax import argument, argument_slots, named_arguments
 
 if TYPE_CHECKING:
     from reviewer.rule import FileContext
@@ -170,8 +170,7 @@ class InputTracking:
         Settings)`), with the classes the call passes, for a helper that validates it
         (`EndpointIndex.validates_parameter`)."""
         slots = argument_slots(node)
-        classes = tuple((slot, name) for slot, value in slots
-                        if isinstance(value, (cst.Name, cst.Attribute)) and (name := self.qualify(value)))
+        classes = named_arguments(slots, self.qualify)
         for slot, value in slots:
             # Only the whole of the data: a helper that validates a message built from one field
             # (`add_toast(request, f"Unknown {name}")`) validates nothing of the rest.
