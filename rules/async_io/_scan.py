@@ -415,12 +415,10 @@ class BlockingScan(LocalTypes, Rule):
         if frame.value_returns is None or kind == "none":
             return
         conditions = tuple(frame.conditions)
-        if isinstance(value, cst.IfExp) and literal_kind(value.orelse) in ("none", "falsy"):
+        otherwise = literal_kind(value.orelse) if isinstance(value, cst.IfExp) else None
+        if otherwise in ("none", "falsy"):  # `x if test else None`, `x if test else []`
             body, _ = branch_conditions(value.test, (), self._module_object, self._qualify, frame.known)
-            if literal_kind(value.orelse) == "none":
-                frame.value_returns.append(conditions + body)
-            else:
-                frame.value_returns.append(conditions)
+            frame.value_returns.append(conditions + body if otherwise == "none" else conditions)
             frame.truthy_returns.append(conditions + body)
             return
         frame.value_returns.append(conditions)
