@@ -154,6 +154,7 @@ def check(
             raise ConfigError(f"{config_file}: configuration file not found")
         config = load_config(config_file or find_config(targets[0]))
         _apply_overrides(config, select, ignore, exclude, fail_on, max_file_size, file_timeout, file_memory)
+        config.strict = config.strict or strict
         config.companions = sorted({*config.companions, *companions})
         tree = scan_root(targets, Path.cwd().resolve())
         destinations = [(fmt, None if path is None else check_target(path, tree)) for fmt, path in reports]
@@ -179,7 +180,6 @@ def check(
         progress.close()
         _echo_error(f"internal error: the review stopped: {error!r}\n{traceback.format_exc()}")
         run = engine.stopped_run(targets, config, all_rules, error)
-        internal_error = True
     progress.close()
 
     color = output is None and _use_color(sys.stdout)
@@ -202,8 +202,7 @@ def check(
             click.echo(f"reviewer: wrote {report_format} report to {printable(str(target))}", err=True)
     if internal_error:
         sys.exit(EXIT_INTERNAL)
-    failed = bool(run.failing) or (strict and bool(run.errors))
-    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+    sys.exit(run.outcome.exit_code)
 
 
 class Terminated(BaseException):

@@ -64,6 +64,8 @@ class Config:
     file_memory: int = DEFAULT_FILE_MEMORY
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     companions: list[str] = field(default_factory=list)
+    # Files that could not be reviewed fail the run too.
+    strict: bool = False
     # Keys set by command-line options, so errors point at the option rather than the file.
     from_command_line: set[str] = field(default_factory=set)
 
@@ -171,6 +173,10 @@ def parse_table(table: Mapping[str, Any], source: Path | None, prefix: str = "to
             unknown = sorted(set(config.companions) - set(COMPANIONS))
             if unknown:
                 raise fail(key, f"unknown companion engine {unknown[0]!r} (choose from {', '.join(COMPANIONS)})")
+        elif key == "strict":
+            if not isinstance(value, bool):
+                raise fail(key, "expected true or false")
+            config.strict = value
         elif key == "rules":
             if not isinstance(value, Mapping) or not all(isinstance(v, Mapping) for v in value.values()):
                 raise fail(key, "expected a table of rule option tables ([tool.reviewer.rules.CODE])")
@@ -178,7 +184,7 @@ def parse_table(table: Mapping[str, Any], source: Path | None, prefix: str = "to
         else:
             known = (
                 "select, ignore, exclude, extend-exclude, per-file-ignores, fail-on, max-file-size, file-timeout, "
-                "file-memory, companions, rules"
+                "file-memory, companions, strict, rules"
             )
             raise fail(key, f"unknown key (known keys: {known})")
     return config

@@ -54,10 +54,42 @@ class Run:
     # Path -> digest of the bytes reviewed (`content_digest`), so a reporter that shows source
     # text can tell when the file has changed since.
     digests: dict[str, str] = field(default_factory=dict)
+    # The review itself failed (a bug of ours): nothing in it is a verdict.
+    stopped: bool = False
 
     @property
     def failing(self) -> list[Finding]:
         return [f for f in self.findings if f.severity >= self.config.fail_on]
+
+    @property
+    def outcome(self) -> Outcome:
+        """What the run comes to, as every report states it and as the exit status says it."""
+        verdicts = Counter(item.verdict for item in self.checklist)
+        if self.stopped:
+            return Outcome("incomplete", "the review did not complete", 3)
+        if verdicts[checklist.Verdict.FAIL]:
+            return Outcome("fail", f"{_plural(verdicts[checklist.Verdict.FAIL], 'checklist item')} failing", 1)
+        if self.config.strict and self.errors:
+            return Outcome("fail", f"{_plural(len(self.errors), 'file')} not fully reviewed (strict)", 1)
+        if verdicts[checklist.Verdict.WARN]:
+            return Outcome("warn", f"{_plural(verdicts[checklist.Verdict.WARN], 'checklist item')} with warnings", 0)
+        return Outcome("pass", "no failing checklist item", 0)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A run's result: `state` is pass, warn, fail or incomplete; `exit_code` the CLI's status."""
+
+    state: str
+    headline: str
+    exit_code: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"state": self.state, "headline": self.headline, "exit_code": self.exit_code}
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _salt(config: Config, rules: Sequence[type[Rule]], options: dict[str, dict[str, Any]]) -> str:
@@ -318,6 +350,7 @@ def stopped_run(paths: Sequence[Path], config: Config, all_rules: Sequence[type[
         checklist=items,
         rules=list(all_rules),
         config=config,
+        stopped=True,
     )
 
 

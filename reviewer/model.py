@@ -57,6 +57,18 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Related:
+    """Another place that is part of a finding's evidence: a hop of a call chain, say."""
+
+    path: str
+    span: Span
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.span.line, "column": self.span.column, "message": self.message}
+
+
+@dataclass(frozen=True)
 class Finding:
     code: str
     name: str
@@ -69,6 +81,8 @@ class Finding:
     # Lines of the statement holding the finding: a suppression comment on any of them counts.
     statement_lines: tuple[int, int] | None = None
     fingerprint: str = ""
+    # The other places of the evidence, in order (a call chain's hops, from the finding on).
+    related: tuple[Related, ...] = ()
     # The secret value a secrets rule found here, for the engine to mask wherever else the run
     # would print it (`reviewer.redaction`); cleared before reports see the finding.
     secret: str = field(default="", repr=False)
@@ -91,6 +105,7 @@ class Finding:
             "message": self.message,
             "fingerprint": self.fingerprint,
             "fix": None if self.fix is None else asdict(self.fix),
+            "related": [place.to_json() for place in self.related],
         }
 
 

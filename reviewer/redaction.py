@@ -152,7 +152,8 @@ class Secrets:
                 edits=tuple(Edit(edit.span, self.redact(edit.replacement)) for edit in fix.edits),
                 safe=fix.safe,
             )
-        return replace(finding, message=self.redact(finding.message), fix=fix, secret="")
+        related = tuple(replace(place, message=self.redact(place.message)) for place in finding.related)
+        return replace(finding, message=self.redact(finding.message), fix=fix, related=related, secret="")
 
     def error(self, error: FileError) -> FileError:
         return replace(error, message=self.redact(error.message)) if self else error

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from reviewer import lazy_cst as cst
 from reviewer.facts import Facts, FactsUnavailable
-from reviewer.model import Finding, Fix, Severity, Span
+from reviewer.model import Finding, Fix, Related, Severity, Span
 from reviewer.syntax import string_value
 from reviewer.traversal import BatchedVisitor
 
@@ -340,8 +340,10 @@ class RepoContext:
         severity: Severity | None = None,
         statement_lines: tuple[int, int] | None = None,
         secret: str = "",
+        related: tuple[Related, ...] = (),
     ) -> None:
-        """Record a finding; a rule that `reveals_secret` passes the secret value it found."""
+        """Record a finding; a rule that `reveals_secret` passes the secret value it found, a rule
+        whose evidence spans other places (a call chain's hops) passes them as `related`."""
         rule = self.rule
         self.findings.append(
             Finding(
@@ -354,6 +356,7 @@ class RepoContext:
                 message=message,
                 statement_lines=statement_lines,
                 secret=secret,
+                related=related,
             )
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from pathlib import Path
@@ -149,6 +150,26 @@ def test_strict_makes_file_errors_fail_the_run(write, cli) -> None:
     write({"app/ok.py": "x = 1\n", "app/broken.py": "def (:\n"})
     assert cli("check", ".", "--no-cache")[0] == 0
     assert cli("check", ".", "--no-cache", "--strict")[0] == 1
+
+
+@pytest.mark.parametrize("how", [["--strict"], []])
+def test_every_report_states_the_outcome_the_exit_status_gives(write, cli, tmp_path: Path, how) -> None:
+    files = {"app/ok.py": "x = 1\n", "app/broken.py": "def (:\n"}
+    if not how:
+        files["pyproject.toml"] = "[tool.reviewer]\nstrict = true\n"
+    write(files)
+    reports = [f"{fmt}:{fmt}.out" for fmt in ("json", "markdown", "html", "sarif")]
+    status, out, _ = cli("check", "app", "--no-cache", *how, *(f"--report={r}" for r in reports))
+    assert status == 1
+    assert out.splitlines()[-1].startswith("FAIL: 1 file not fully reviewed (strict); ")
+    outcome = {"state": "fail", "headline": "1 file not fully reviewed (strict)", "exit_code": 1}
+    assert json.loads((tmp_path / "json.out").read_text())["outcome"] == outcome
+    assert (tmp_path / "markdown.out").read_text().startswith("## Backend review: ❌ 1 file not fully reviewed (strict)\n")
+    page = (tmp_path / "html.out").read_text()
+    assert '<span class="badge verdict-fail">fail</span> Backend review: 1 file not fully reviewed (strict)' in page
+    assert "exit status 1" in page
+    invocation = json.loads((tmp_path / "sarif.out").read_text())["runs"][0]["invocations"][0]
+    assert invocation["exitCode"] == 1
 
 
 class ProcessKillingRule(Rule):

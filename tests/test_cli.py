@@ -40,7 +40,8 @@ def test_text_report_lines_checklist_and_summary(write, cli) -> None:
         assert any(item.id in line for line in lines), item.id
     assert any(line.strip().startswith("FAIL") and "production-config" in line for line in lines)
     assert any("app/broken.py:1: syntax-error" in line for line in lines)
-    assert lines[-1].startswith("2 files (") and "1 error, 1 warning, 0 infos; 1 file error;" in lines[-1]
+    assert lines[-1].startswith("FAIL: 1 checklist item failing; 2 files (")
+    assert "1 error, 1 warning, 0 infos; 1 file error;" in lines[-1]
     assert "\x1b[" not in out, "no colour when not on a terminal"
 
 
@@ -71,6 +72,7 @@ def test_json_report_contract(write, check_json) -> None:
         "message",
         "fingerprint",
         "fix",
+        "related",
     }
     assert (finding["path"], finding["line"], finding["column"], finding["end_line"], finding["end_column"]) == (
         "app/main.py",

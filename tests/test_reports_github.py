@@ -129,7 +129,7 @@ def test_step_summary_gets_the_checklist_and_counts_appended(tmp_path: Path, mon
     run = scan(tmp_path)
     github.render(run, RenderOptions())
     text = summary.read_text(encoding="utf-8")
-    assert text.startswith("## Earlier step\n## Backend review: ❌ 1 item failing")
+    assert text.startswith("## Earlier step\n## Backend review: ❌ 1 checklist item failing")
     assert "**1 file** (8 lines) · 1 error · 1 warning · 0 infos · 0 file errors" in text
     title = "No debug mode, no reload=True, no wildcard hosts in production entry points"
     assert f"| ❌ | `production-config` {title} | fail | 2 |" in text

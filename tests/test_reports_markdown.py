@@ -45,7 +45,7 @@ def test_sample_app_report_has_the_whole_checklist_and_findings_by_item() -> Non
     run = engine.run([SAMPLE_APP], Config(), RULES, jobs=1, use_cache=False, cwd=SAMPLE_APP)
     report = markdown.render(run, RenderOptions())
     failing = sum(item.verdict.value == "fail" for item in run.checklist)
-    assert report.startswith(f"## Backend review: ❌ {failing} item")
+    assert report.startswith(f"## Backend review: ❌ {failing} checklist items failing\n")
     rows = table_rows(report, "| | Checklist item | Verdict | Findings |")
     assert len(rows) == len(run.checklist) == 21
     assert [row[2] for row in rows] == [item.verdict.value for item in run.checklist]

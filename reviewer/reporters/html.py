@@ -298,15 +298,6 @@ def _csp_hash(content: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(content.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-def _status(verdict_counts: Counter[str]) -> tuple[str, str]:
-    """The page's headline: the worst verdict, and what it says."""
-    if verdict_counts["fail"]:
-        return "fail", f"{markdown.plural(verdict_counts['fail'], 'checklist item')} failing"
-    if verdict_counts["warn"]:
-        return "warn", f"{markdown.plural(verdict_counts['warn'], 'checklist item')} with warnings"
-    return "pass", "no failing checklist item"
-
-
 def render(run: Run, options: RenderOptions) -> str:
     sources = _Sources(run)
     script, style = _asset("report.js"), _asset("report.css")
@@ -334,7 +325,7 @@ def render(run: Run, options: RenderOptions) -> str:
         policy=policy,
         script=Markup(script),
         style=Markup(style),
-        status=_status(verdict_counts),
+        outcome=run.outcome,
         checklist=sorted(run.checklist, key=lambda item: VERDICT_ORDER.index(item.verdict.value)),
         findings=findings,
         by_item=by_item,

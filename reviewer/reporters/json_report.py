@@ -1,4 +1,4 @@
-"""The JSON report (contract): version, files_scanned, checklist, findings, errors, skipped.
+"""The JSON report (contract): version, files_scanned, outcome, checklist, findings, errors, skipped.
 
 Deterministic for a given tree and configuration: no timings, sorted lists, so `--jobs 1` and
 `--jobs N` give byte-identical output and CI can diff it."""
@@ -18,6 +18,7 @@ def document(run: Run) -> dict[str, object]:
         "files_scanned": run.files_scanned,
         "lines_scanned": run.lines,
         "fail_on": run.config.fail_on.label,
+        "outcome": run.outcome.to_json(),
         "checklist": [item.to_json() for item in run.checklist],
         "findings": [finding.to_json() for finding in run.findings],
         "errors": [error.to_json() for error in run.errors],

@@ -69,15 +69,12 @@ def counts_line(run: Run) -> str:
     return " · ".join(parts)
 
 
+OUTCOME_ICONS = {"fail": "❌", "incomplete": "❌", "warn": "⚠️", "pass": "✅"}
+
+
 def headline(run: Run) -> str:
-    verdicts = Counter(item.verdict for item in run.checklist)
-    if verdicts[Verdict.FAIL]:
-        state = f"{VERDICT_ICONS[Verdict.FAIL]} {plural(verdicts[Verdict.FAIL], 'item')} failing"
-    elif verdicts[Verdict.WARN]:
-        state = f"{VERDICT_ICONS[Verdict.WARN]} {plural(verdicts[Verdict.WARN], 'item')} with warnings"
-    else:
-        state = f"{VERDICT_ICONS[Verdict.PASS]} no failing item"
-    return f"## Backend review: {state}"
+    outcome = run.outcome
+    return f"## Backend review: {OUTCOME_ICONS[outcome.state]} {outcome.headline}"
 
 
 def checklist_table(run: Run) -> list[str]:

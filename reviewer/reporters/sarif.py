@@ -85,6 +85,7 @@ def _log(
         })
     invocation: dict[str, Any] = {
         "executionSuccessful": not any(e.kind is ErrorKind.INTERNAL for e in run.errors),
+        "exitCode": run.outcome.exit_code,
         "toolExecutionNotifications": notes,
     }
     return {

@@ -74,7 +74,9 @@ def _checklist_and_errors(run: Run, style, verbose: bool) -> list[str]:  # noqa:
 def _summary(run: Run, options: RenderOptions) -> str:
     by_severity = Counter(f.severity for f in run.findings)
     counts = ", ".join(_plural(by_severity[s], s.label) for s in sorted(Severity, reverse=True))
+    outcome = run.outcome
     summary = (
+        f"{outcome.state.upper()}: {outcome.headline}; "
         f"{_plural(run.files_scanned, 'file')} ({run.lines} lines): {counts}; "
         f"{_plural(len(run.errors), 'file error')}"
     )
