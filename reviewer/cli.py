@@ -272,7 +272,7 @@ def _apply_overrides(
         config.ignore = [*config.ignore, *(_codes(ignore) or [])]
         config.from_command_line.add("ignore")
     check_patterns(exclude, lambda problem: ConfigError(f"command line: --exclude: {problem}"))
-    config.exclude.extend(exclude)
+    config.command_line_exclude.extend(exclude)
     if fail_on is not None:
         config.fail_on = Severity.parse(fail_on)
     if max_file_size is not None:

@@ -16,7 +16,7 @@ from typing import Any
 from reviewer.checklist import ITEM_IDS
 from reviewer.companions import COMPANIONS
 from reviewer.model import Severity
-from reviewer.patterns import PatternError, compile_patterns
+from reviewer.patterns import AnchoredPatterns, PatternError, compile_patterns
 from reviewer.rule import Rule
 from reviewer.source_text import read_regular_file
 
@@ -57,6 +57,7 @@ class Config:
     select: list[str] = field(default_factory=lambda: ["ALL"])
     ignore: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
+    command_line_exclude: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     fail_on: Severity = Severity.ERROR
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
@@ -72,6 +73,15 @@ class Config:
     @property
     def where(self) -> str:
         return str(self.source) if self.source else "command line"
+
+    def base(self, cwd: Path) -> Path:
+        """The directory the file's patterns (`exclude`, `per-file-ignores`) are relative to:
+        the configuration file's own, as ruff reads them; the working directory without one."""
+        return self.source.resolve().parent if self.source is not None else cwd
+
+    def excludes(self, cwd: Path) -> list[AnchoredPatterns]:
+        """`exclude` relative to the configuration file, `--exclude` to the working directory."""
+        return [AnchoredPatterns(self.base(cwd), self.exclude), AnchoredPatterns(cwd, self.command_line_exclude)]
 
     def origin(self, key: str) -> str:
         """Where a key's value came from, for error messages."""

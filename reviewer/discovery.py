@@ -30,7 +30,7 @@ from pathlib import Path
 from reviewer.git_index import TrackedFiles, tracked_python_files
 from reviewer.model import ErrorKind, FileError
 from reviewer.packages import ModuleNames
-from reviewer.patterns import PathPatterns, compile_lenient, compile_patterns
+from reviewer.patterns import AnchoredPatterns, PathPatterns, any_matches, compile_lenient
 from reviewer.source_text import read_regular_file, split_lines
 
 # Directories that tools and version control make; they never hold the project's source.
@@ -95,10 +95,10 @@ def _inside(path: Path, directory: Path) -> bool:
 class _Walk:
     """One discovery: the state shared while walking every given path."""
 
-    def __init__(self, root: Path, exclude: Sequence[str]) -> None:
+    def __init__(self, root: Path, exclude: Sequence[AnchoredPatterns]) -> None:
         self.root = root
         self.found = Discovery()
-        self.excluded = compile_patterns(exclude)
+        self.excluded = exclude
         # What git tracks, per repository holding a given path (read as each is first met).
         self.tracked: dict[Path, TrackedFiles | None] = {}
         self.seen: set[str] = set()
@@ -160,8 +160,7 @@ class _Walk:
         """Why the directory `path` is not walked, or None if it is."""
         if name in METADATA_DIRS:
             return "tool or version-control metadata"
-        rel = relative(path, self.root)
-        if self.excluded.matches(rel + "/"):
+        if any_matches(self.excluded, path, is_dir=True):
             return "excluded by configuration"
         if self.is_tracked(path, is_dir=True):
             return None
@@ -174,7 +173,7 @@ class _Walk:
         return None
 
     def why_not_file(self, path: Path, rules: Rules) -> str | None:
-        if self.excluded.matches(relative(path, self.root)):
+        if any_matches(self.excluded, path):
             return "excluded by configuration"
         if self.is_tracked(path, is_dir=False):
             return None
@@ -279,7 +278,7 @@ class _Walk:
         self.found.files.append(SourceFile(path=path, relpath=rel))
 
 
-def discover(paths: Sequence[Path], root: Path, exclude: Sequence[str] = ()) -> Discovery:
+def discover(paths: Sequence[Path], root: Path, exclude: Sequence[AnchoredPatterns] = ()) -> Discovery:
     walk = _Walk(root, exclude)
     given: list[Path] = []
     for path in paths:

@@ -25,7 +25,7 @@ from reviewer.companions import Running
 from reviewer.config import Config, enabled_rules, matches, rule_options
 from reviewer.discovery import Skipped, SourceFile, discover, scan_root
 from reviewer.model import ErrorKind, FileError, FileResult, Finding
-from reviewer.patterns import compile_patterns
+from reviewer.patterns import AnchoredPatterns
 from reviewer.redaction import Secrets
 from reviewer.rule import FACTS_MODELS, RepoContext, Rule
 from reviewer.source_text import FileTooLarge, read_regular_file
@@ -207,7 +207,7 @@ def _run(
     options = {r.code: options[r.code] for r in rules}
     jobs = max(1, jobs or os.cpu_count() or 1)
 
-    found = discover(paths, root, config.exclude)
+    found = discover(paths, root, config.excludes(cwd))
     companions = Running(config.companions, root, [f.relpath for f in found.files])
     try:
         errors: list[FileError] = list(found.errors)
@@ -288,13 +288,14 @@ def _run(
         # not make its value fit to print.
         secrets = Secrets(finding.secret for finding in findings if finding.secret)
         suppressions = {r.path: r.suppressions for r in results}
-        ignores = [(compile_patterns([glob]), selectors) for glob, selectors in config.per_file_ignores.items()]
+        base = config.base(cwd)
+        ignores = [(AnchoredPatterns(base, [glob]), selectors) for glob, selectors in config.per_file_ignores.items()]
         kept = []
         for finding in findings:
             if _suppressed(finding, suppressions.get(finding.path, {})):
                 continue
             if any(
-                spec.matches(finding.path) and any(matches(_rule_of(finding, all_rules), s) for s in selectors)
+                spec.matches(root / finding.path) and any(matches(_rule_of(finding, all_rules), s) for s in selectors)
                 for spec, selectors in ignores
             ):
                 continue

@@ -9,7 +9,8 @@ RE2 backend matches the same gitignore semantics with an automaton instead.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import pathspec
 import re2
@@ -40,6 +41,33 @@ class PathPatterns:
         """True if the last pattern matching `path` ignores it, False if it re-includes it
         (`!pattern`), None if none matches."""
         return self._spec.check_file(_valid(path)).include
+
+
+class AnchoredPatterns:
+    """Patterns read relative to the directory that declares them: a configuration file's own
+    directory (as ruff reads its `exclude`), or the working directory for the command line's. A
+    path outside that directory matches none of them, as a `.gitignore` says nothing about what
+    lies outside its directory."""
+
+    def __init__(self, base: Path, lines: Sequence[str]) -> None:
+        self.base = base
+        self._patterns = compile_patterns(lines) if lines else None
+
+    def matches(self, path: Path, is_dir: bool = False) -> bool:
+        """Whether the absolute `path` (a directory's, with `is_dir`) matches a pattern."""
+        if self._patterns is None:
+            return False
+        try:
+            relative = path.relative_to(self.base).as_posix()
+        except ValueError:
+            return False
+        if relative == ".":
+            return False
+        return self._patterns.matches(relative + "/" if is_dir else relative)
+
+
+def any_matches(groups: Iterable[AnchoredPatterns], path: Path, is_dir: bool = False) -> bool:
+    return any(group.matches(path, is_dir) for group in groups)
 
 
 def _valid(path: str) -> str:

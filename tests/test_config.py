@@ -85,6 +85,34 @@ def test_select_ignore_fail_on_and_per_file_ignores_apply(write, check_json) -> 
     assert "RVW502" not in echo["rules"]
 
 
+def test_a_monorepo_configuration_applies_relative_to_its_own_directory(write, check_json, cli) -> None:
+    write(
+        {
+            "backend/pyproject.toml": pyproject(
+                "exclude = ['scripts/', '/app/generated.py']\n"
+                "[tool.reviewer.per-file-ignores]\n'app/legacy/**' = ['RVW501']\n"
+            ),
+            "backend/app/main.py": DEBUG_APP,
+            "backend/app/generated.py": DEBUG_APP,
+            "backend/app/legacy/old.py": DEBUG_APP,
+            "backend/scripts/dev.py": DEBUG_APP,
+            "frontend/scripts/build.py": DEBUG_APP,
+        }
+    )
+    _, report = check_json("backend")
+    assert [(f["path"], f["code"]) for f in report["findings"]] == [("backend/app/main.py", "RVW501")]
+    assert {(s["path"], s["reason"]) for s in report["skipped"]} == {
+        ("backend/app/generated.py", "excluded by configuration"),
+        ("backend/scripts", "excluded by configuration"),
+    }
+    # The file's patterns say nothing about what lies outside its directory; `--exclude` is
+    # read relative to the working directory.
+    _, report = check_json("backend", "frontend", "--config", "backend/pyproject.toml")
+    assert [f["path"] for f in report["findings"]] == ["backend/app/main.py", "frontend/scripts/build.py"]
+    _, report = check_json("backend", "frontend", "--config", "backend/pyproject.toml", "--exclude", "/frontend/")
+    assert [f["path"] for f in report["findings"]] == ["backend/app/main.py"]
+
+
 def test_command_line_overrides_configuration(write, check_json) -> None:
     write({"pyproject.toml": pyproject("select = ['RVW501']\n"), "app/main.py": DEBUG_APP + ECHO})
     _, report = check_json(".")

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from reviewer.discovery import discover
+from reviewer.patterns import AnchoredPatterns
 
 DEBUG_APP = "from fastapi import FastAPI\napp = FastAPI(debug=True)\n"
 
 
 def relpaths(root: Path, *paths: Path, exclude: tuple[str, ...] = ()) -> list[str]:
-    return [f.relpath for f in discover(list(paths) or [root], root, exclude).files]
+    return [f.relpath for f in discover(list(paths) or [root], root, [AnchoredPatterns(root, exclude)]).files]
 
 
 def test_gitignore_at_every_level_and_default_skips(write, tmp_path: Path) -> None:
