@@ -143,10 +143,14 @@ def check(
 ) -> None:
     """Review PATHS (default: the current directory) and report findings and the checklist."""
     from reviewer import engine
-    from reviewer.discovery import scan_root
+    from reviewer.discovery import NothingToReview, problem_with_given_path, scan_root
     from reviewer.reporters import RenderOptions, reporters
 
     targets = list(paths) or [Path(".")]
+    for target in targets:
+        problem = problem_with_given_path(target)
+        if problem is not None:
+            _fail_usage(problem)
     started = time.perf_counter()
     reports = [(output_format, output), *(_report_target(value) for value in extra_reports)]
     try:
@@ -171,6 +175,9 @@ def check(
     except ConfigError as error:
         progress.close()
         _fail_usage(f"configuration error: {error}")
+    except NothingToReview as error:
+        progress.close()
+        _fail_usage(str(error))
     except (KeyboardInterrupt, Terminated) as stop:
         progress.close()
         code = EXIT_TERMINATED if isinstance(stop, Terminated) else EXIT_INTERRUPTED

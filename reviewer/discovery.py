@@ -22,6 +22,7 @@ The result is sorted, so runs are deterministic.
 from __future__ import annotations
 
 import errno
+import glob
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -276,6 +277,32 @@ class _Walk:
                 return
         self.seen.add(rel)
         self.found.files.append(SourceFile(path=path, relpath=rel))
+
+
+class NothingToReview(Exception):
+    """The given paths hold no Python file to review: a usage error, never a green run."""
+
+
+def problem_with_given_path(path: Path) -> str | None:
+    """Why a path named on the command line cannot be reviewed, or None: it does not exist (a
+    glob the shell did not expand is such a path), or it is a file that is not Python (a `.py`
+    file, or one whose first line runs a Python interpreter)."""
+    if not os.path.lexists(path):
+        if glob.has_magic(str(path)):
+            return f"{path}: no such file or directory (a glob is not expanded here: name the files or directories)"
+        return f"{path}: no such file or directory"
+    if path.is_dir() or path.name.endswith(PYTHON_SUFFIXES):
+        return None
+    if not path.is_file():
+        return f"{path}: not a regular file"
+    try:
+        with open(path, "rb") as handle:
+            first_line = handle.readline(256)
+    except OSError as error:
+        return f"{path}: cannot read: {error.strerror or error}"
+    if first_line.startswith(b"#!") and b"python" in first_line:
+        return None
+    return f"{path}: not a Python file (only .py files and Python scripts are reviewed)"
 
 
 def discover(paths: Sequence[Path], root: Path, exclude: Sequence[AnchoredPatterns] = ()) -> Discovery:

@@ -23,7 +23,7 @@ from reviewer import __version__, checklist
 from reviewer.cache import Cache
 from reviewer.companions import Running
 from reviewer.config import Config, enabled_rules, matches, rule_options
-from reviewer.discovery import Skipped, SourceFile, discover, scan_root
+from reviewer.discovery import NothingToReview, Skipped, SourceFile, discover, scan_root
 from reviewer.model import ErrorKind, FileError, FileResult, Finding
 from reviewer.patterns import AnchoredPatterns
 from reviewer.redaction import Secrets
@@ -208,6 +208,10 @@ def _run(
     jobs = max(1, jobs or os.cpu_count() or 1)
 
     found = discover(paths, root, config.excludes(cwd))
+    if not found.files and not found.errors:
+        left_out = f" ({_plural(len(found.skipped), 'path')} left out: --verbose lists them)" if found.skipped else ""
+        named = " ".join(str(path) for path in paths)
+        raise NothingToReview(f"no Python file to review under {named}{left_out}")
     companions = Running(config.companions, root, [f.relpath for f in found.files])
     try:
         errors: list[FileError] = list(found.errors)

@@ -88,8 +88,20 @@ def test_paths_are_relative_to_the_working_directory(write, cli) -> None:
     assert out.startswith("services/api/app/main.py:2:")
 
 
-def test_a_missing_path_is_an_error_not_a_crash(write, check_json) -> None:
-    write({"app/main.py": DEBUG_APP})
-    _, report = check_json("app", "missing")
-    assert report["errors"] == [{"path": "missing", "kind": "read-error", "message": "no such file or directory"}]
-    assert len(report["findings"]) == 1
+def test_a_path_that_reviews_nothing_is_a_usage_error(write, cli) -> None:
+    write({"app/main.py": DEBUG_APP, "README.md": "# orders\n", "docs/index.md": "# docs\n", "bin/manage": "x\n"})
+    write({"scripts/migrate": "#!/usr/bin/env python3\n" + DEBUG_APP, "legacy/old.py": DEBUG_APP})
+    assert cli("check", "app", "missing", "--no-cache") == (2, "", "reviewer: missing: no such file or directory\n")
+    code, out, err = cli("check", "app/*.py", "--no-cache")
+    assert (code, out) == (2, "")
+    assert err == "reviewer: app/*.py: no such file or directory (a glob is not expanded here: name the files or directories)\n"
+    code, _, err = cli("check", "README.md", "--no-cache")
+    assert (code, err) == (2, "reviewer: README.md: not a Python file (only .py files and Python scripts are reviewed)\n")
+    code, _, err = cli("check", "docs", "--no-cache")
+    assert (code, err) == (2, "reviewer: no Python file to review under docs\n")
+    code, _, err = cli("check", "legacy", "--no-cache", "--exclude", "legacy/")
+    assert (code, err) == (2, "reviewer: no Python file to review under legacy (1 path left out: --verbose lists them)\n")
+    code, out, _ = cli("check", "scripts/migrate", "--no-cache", "-q")
+    assert code == 1 and out.startswith("scripts/migrate:3:")
+
+

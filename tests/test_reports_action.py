@@ -200,6 +200,36 @@ def test_fail_on_warning_with_paths_and_extra_arguments(tmp_path: Path, installe
     assert not runner.summary.exists()
 
 
+def test_a_monorepo_reviewed_from_the_root_keeps_its_configuration_and_every_path(tmp_path: Path, installed: str) -> None:
+    """`backend/pyproject.toml` sets fail-on and an exclude; `paths` is a YAML block, one per line.
+    The inputs left empty defer to the configuration, and the second line is reviewed too."""
+    runner = Runner(tmp_path, {"paths": "backend\nworker\n", "formats": "github", "args": "--jobs 1\n--no-cache\n"})
+    runner.outputs["install"] = {"reviewer": installed}
+    echo = 'from sqlalchemy import create_engine\n\nengine = create_engine("postgresql://db/orders", echo=True)\n'
+    files = {
+        "backend/pyproject.toml": '[tool.reviewer]\nfail-on = "warning"\nexclude = ["scripts/"]\n',
+        "backend/app/db.py": echo,
+        "backend/scripts/dev.py": echo,
+        "worker/db.py": echo,
+    }
+    for name, content in files.items():
+        (runner.workspace / name).parent.mkdir(parents=True, exist_ok=True)
+        (runner.workspace / name).write_text(content, encoding="utf-8")
+    result = runner.run_step(step("review"))
+    assert result.returncode == 1, result.stdout + result.stderr
+    annotated = [re.search(r"file=([^,]*),", line)[1] for line in workflow_commands(result.stdout) if "file=" in line]
+    assert annotated == ["backend/app/db.py", "worker/db.py"]
+    assert runner.outputs["review"]["exit-code"] == "1"
+
+
+@pytest.mark.parametrize("paths", ["app/*.py", "app\nmissing"])
+def test_a_path_that_reviews_nothing_fails_the_step(tmp_path: Path, installed: str, paths: str) -> None:
+    runner, result = review(tmp_path, installed, paths=paths, formats="github")
+    assert result.returncode == 2
+    assert "no such file or directory" in result.stdout + result.stderr
+    assert runner.outputs["review"]["exit-code"] == "2"
+
+
 HOSTILE_FILE = "::error title=pwned::gotcha.py"
 HOSTILE_CONFIG = '[tool.reviewer]\n"x\\n::error title=pwned::key" = 1\n'
 
@@ -233,7 +263,7 @@ def test_a_hostile_configuration_cannot_issue_workflow_commands(tmp_path: Path, 
 
 def test_bad_inputs_stop_the_step_with_a_usage_error(tmp_path: Path, installed: str) -> None:
     _, result = review(tmp_path, installed, **{"fail-on": "sometimes"})
-    assert result.returncode == 2 and "fail-on must be" in result.stdout
+    assert result.returncode == 2 and "fail-on must be error, warning, info, never, or empty" in result.stdout
     _, result = review(tmp_path / "second", installed, formats="github,pdf")
     assert result.returncode == 2 and "unknown format" in result.stdout
 
