@@ -17,6 +17,7 @@ from typing import Any
 import libcst as cst
 from libcst._nodes.base import CSTNode
 
+from reviewer.discovery import is_test_path
 from reviewer.facts import Facts
 from reviewer.model import ErrorKind, FileError, FileResult
 from reviewer.packages import path_module_name
@@ -35,20 +36,6 @@ MAX_NESTING = 200
 MAX_OPERATOR_CHAIN = 1000
 
 _ERROR_AT = re.compile(r"error at (\d+):\d+")
-_TEST_DIRS = frozenset({"tests", "test", "testing"})
-
-
-def is_test_path(path: str) -> bool:
-    pure = PurePosixPath(path)
-    name = pure.name
-    return (
-        any(part in _TEST_DIRS for part in pure.parts[:-1])
-        or name.startswith("test_")
-        or name.endswith("_test.py")
-        or name == "conftest.py"
-    )
-
-
 _OPERATORS = frozenset("+-*/%|&^@<>~")
 
 
@@ -251,9 +238,12 @@ def analyze(
     rules: Sequence[type[Rule]],
     options: Mapping[str, Mapping[str, Any]],
     module: str | None = None,
+    is_test: bool | None = None,
 ) -> FileResult:
     """Review one file's bytes. `path` is relative to the scan root, with `/` separators;
-    `module` is the file's dotted module name (`reviewer.packages`; from `path` when not given)."""
+    `module` is the file's dotted module name (`reviewer.packages`; from `path` when not given);
+    `is_test` whether it is test code (`reviewer.discovery.is_test_path`; from `path` when not
+    given)."""
     result = FileResult(path=path)
     text, error = decode(path, data)
     if error is not None:
@@ -300,7 +290,7 @@ def analyze(
     except RecursionError:
         result.errors.append(FileError(path, ErrorKind.TOO_DEEP, "too deeply nested for the parser"))
         return result
-    walk(result, text, tree, rules, options, module)
+    walk(result, text, tree, rules, options, module, is_test)
     return result
 
 
@@ -311,13 +301,16 @@ def walk(
     rules: Sequence[type[Rule]],
     options: Mapping[str, Mapping[str, Any]],
     module: str | None = None,
+    is_test: bool | None = None,
 ) -> None:
     path = result.path
     is_package = PurePosixPath(path).name == "__init__.py"
     if module is None:
         module = path_module_name(path)
     table = ImportTable.of(tree, module, is_package)
-    summary = ModuleSummary(path=path, module=module, is_test_file=is_test_path(path), imports=table)
+    if is_test is None:
+        is_test = is_test_path(path)
+    summary = ModuleSummary(path=path, module=module, is_test_file=is_test, imports=table)
     resolver = NameResolver(table)
     tracker = _StatementTracker(resolver)
     context = FileContext(

@@ -59,10 +59,11 @@ class Cache:
         self.usable = not directory.is_symlink()
         self.writable = self.usable
 
-    def key_for(self, relpath: str, module: str, data: bytes) -> str:
+    def key_for(self, relpath: str, module: str, is_test: bool, data: bytes) -> str:
         digest = hashlib.sha256(self.salt)
         digest.update(relpath.encode("utf-8", "surrogateescape") + b"\0")
         digest.update(module.encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(b"test\0" if is_test else b"code\0")
         digest.update(data)
         return digest.hexdigest()
 

@@ -26,7 +26,7 @@ import glob
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from reviewer.git_index import TrackedFiles, tracked_python_files
 from reviewer.model import ErrorKind, FileError
@@ -47,11 +47,29 @@ MAX_GITIGNORE_BYTES = 1024 * 1024
 Rules = list[tuple[Path, PathPatterns]]
 
 
+_TEST_DIRS = frozenset({"tests", "test", "testing"})
+
+
+def is_test_path(path: str) -> bool:
+    """Test code by what it is: a test module (`test_*.py`, `*_test.py`), a `conftest.py`, or a
+    file in a test directory. `path` is relative to the project (its repository's top), so the
+    answer does not depend on where the review was started."""
+    pure = PurePosixPath(path)
+    name = pure.name
+    return (
+        any(part in _TEST_DIRS for part in pure.parts[:-1])
+        or name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+    )
+
+
 @dataclass(frozen=True)
 class SourceFile:
     path: Path  # absolute
     relpath: str  # relative to the scan root, `/`-separated
     module: str = ""  # its dotted module name (`reviewer.packages`)
+    is_test: bool = False  # test code (`is_test_path`)
 
 
 @dataclass(frozen=True)
@@ -327,8 +345,12 @@ def discover(paths: Sequence[Path], root: Path, exclude: Sequence[AnchoredPatter
             walk.add(path, explicit=True)
     found = walk.found
     found.files.sort(key=lambda f: f.relpath)
-    names = ModuleNames(root).names([source.path for source in found.files])
-    found.files = [replace(source, module=name) for source, name in zip(found.files, names, strict=True)]
+    naming = ModuleNames(root)
+    names = naming.names([source.path for source in found.files])
+    found.files = [
+        replace(source, module=name, is_test=is_test_path(relative(source.path, naming.project)))
+        for source, name in zip(found.files, names, strict=True)
+    ]
     found.errors.sort(key=lambda e: e.sort_key)
     found.skipped.sort(key=lambda s: (s.path, s.reason))
     return found

@@ -217,7 +217,7 @@ def _run(
         errors: list[FileError] = list(found.errors)
         cache = Cache(root / ".reviewer_cache", _salt(config, rules, options)) if use_cache else None
         results: list[FileResult] = []
-        misses: list[tuple[str, bytes, str]] = []
+        misses: list[tuple[str, bytes, str, bool]] = []
         keys: dict[str, str] = {}
         digests: dict[str, str] = {}
         total = len(found.files)
@@ -229,13 +229,13 @@ def _run(
             assert data is not None
             digests[source.relpath] = content_digest(data)
             if cache is not None:
-                key = cache.key_for(source.relpath, source.module, data)
+                key = cache.key_for(source.relpath, source.module, source.is_test, data)
                 cached = cache.get(key)
                 if cached is not None:
                     results.append(cached)
                     continue
                 keys[source.relpath] = key
-            misses.append((source.relpath, data, source.module))
+            misses.append((source.relpath, data, source.module, source.is_test))
         if progress:
             progress(len(results), total)
         if misses:

@@ -34,7 +34,8 @@ from typing import Any
 from reviewer.model import ErrorKind, FileError, FileResult
 from reviewer.rule import Rule
 
-Item = tuple[str, bytes, str]  # (path relative to the scan root, the file's bytes, its module name)
+# (path relative to the scan root, the file's bytes, its module name, whether it is test code)
+Item = tuple[str, bytes, str, bool]
 Progress = Callable[[int, int], None]
 
 # A worker holds a batch's results until the batch is done, and they travel back as one pickle:
@@ -118,10 +119,10 @@ def _analyze_batch(batch: Sequence[Item]) -> list[FileResult]:
 
     assert _setup is not None
     results = []
-    for relpath, data, module in batch:
+    for relpath, data, module, is_test in batch:
         _note(relpath)
         try:
-            results.append(analyze(relpath, data, _setup.rules, _setup.options, module))
+            results.append(analyze(relpath, data, _setup.rules, _setup.options, module, is_test))
         except MemoryError:
             results.append(_failed(relpath, ErrorKind.OVER_BUDGET, "needed more memory than its budget per file"))
         except Exception as error:  # noqa: BLE001 - an engine bug costs one file, not the run

@@ -183,13 +183,32 @@ def test_test_code_reports_at_info_by_default(write, check_json) -> None:
 
 
 def test_seed_data_modules_count_as_test_code(write, check_json) -> None:
+    """By the module's own name; a directory's name (`fixtures/`, `demo_data/`) says nothing of
+    what its files are."""
     seed = f'DEMO = {{"email": "ada@orders.local", "password": "ada-lovelace"}}\nKEY = "{STRIPE_LIVE_KEY}"\n'
-    write({"scripts/seeds.py": seed, "app/fixtures/users.py": seed})
+    write({"scripts/seeds.py": seed, "app/user_factories.py": seed, "fixtures/demo/app/users.py": seed})
     findings = _findings(check_json)
-    assert sorted((f["path"], f["code"], f["severity"]) for f in findings) == [
-        ("app/fixtures/users.py", "RVW101", "info"),
-        ("scripts/seeds.py", "RVW101", "info"),
+    assert sorted((f["path"], f["code"], f["severity"], f["line"]) for f in findings) == [
+        ("app/user_factories.py", "RVW101", "info", 2),
+        ("fixtures/demo/app/users.py", "RVW101", "error", 2),
+        ("fixtures/demo/app/users.py", "RVW102", "error", 1),
+        ("scripts/seeds.py", "RVW101", "info", 2),
     ]
+
+
+def test_test_code_is_decided_the_same_wherever_the_review_starts(write, cli, tmp_path, monkeypatch) -> None:
+    write({".git/HEAD": "ref: refs/heads/main\n", "tests/api/helpers.py": LEAKY_MODULE, "app/leaky.py": LEAKY_MODULE})
+    severities = {}
+    for start, target in ((tmp_path, "."), (tmp_path / "tests", "api"), (tmp_path / "tests" / "api", "helpers.py")):
+        monkeypatch.chdir(start)
+        code, out, _ = cli("check", target, "--no-cache", "--format", "json")
+        findings = json.loads(out)["findings"]
+        severities[str(start)] = {(f["path"], f["severity"]) for f in findings if f["code"] == "RVW101"}
+    assert severities == {
+        str(tmp_path): {("tests/api/helpers.py", "info"), ("app/leaky.py", "error")},
+        str(tmp_path / "tests"): {("api/helpers.py", "info")},
+        str(tmp_path / "tests" / "api"): {("helpers.py", "info")},
+    }
 
 
 def test_test_severity_is_configurable(write, check_json) -> None:

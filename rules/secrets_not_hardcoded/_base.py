@@ -47,7 +47,7 @@ class SecretRule(Rule):
     @property
     def in_test_code(self) -> bool:
         """Test code (`tests/`, `conftest.py`, `test_*.py`) and seed/fixture data modules
-        (`scripts/seeds.py`, `app/fixtures/`), whose credentials are made up on purpose."""
+        (`scripts/seeds.py`, `app/user_factories.py`), whose credentials are made up on purpose."""
         return is_test_like_path(self.context.path, self.context.is_test_file)
 
     def default_severity(self) -> Severity:

@@ -38,6 +38,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import PurePosixPath
 
 from rules.secrets_not_hardcoded._formats import TOKEN_FORMATS, is_counting_run
 from rules.secrets_not_hardcoded._words import has_placeholder_word, is_repeated, value_segments
@@ -93,15 +94,19 @@ def is_placeholder(value: str, extra: Sequence[str] = ()) -> bool:
 _READABLE_IDENTIFIER = re.compile(r"^[a-z0-9]+(?:[_.-][a-z0-9]+){2,}$")
 
 
-# Files that hold made-up data on purpose: seed scripts, fixtures, factories, demo data.
-_SEED_DATA_PATH = re.compile(
-    r"(?:^|[/_])(?:seeds?|seeding|fixtures?|factories|demo_data|sample_data)(?:[/_.]|$)"
+# Modules that hold made-up data on purpose, by their own name (`seeds.py`, `seed_users.py`,
+# `demo_data.py`, `user_factories.py`): seed scripts, fixtures, factories, demo data. A
+# directory's name says nothing of what its files are (a `fixtures/` folder may hold a whole
+# example application), so it is not read.
+_SEED_DATA_MODULE = re.compile(
+    r"^(?:(?:seeds?|seeding|seeders?|fixtures?|factories|demo_data|sample_data)(?:_\w+)?"
+    r"|\w+_(?:seeds?|seeders?|fixtures|factories|demo_data|sample_data))\.py$"
 )
 
 
 def is_test_like_path(path: str, is_test_file: bool) -> bool:
     """Test code as the engine defines it, and seed/fixture/factory data modules."""
-    return is_test_file or _SEED_DATA_PATH.search(path.lower()) is not None
+    return is_test_file or _SEED_DATA_MODULE.match(PurePosixPath(path).name.lower()) is not None
 
 
 def looks_generated(value: str) -> bool:

@@ -79,7 +79,7 @@ class SecretNamedLiteral(SecretRule):
     (`POSTGRES_USER = POSTGRES_PASSWORD = "app"`) is a local default, like `app:app@localhost`.
 
     Test code (`tests/`, `conftest.py`, `test_*.py`) and seed/fixture/factory data modules
-    (`scripts/seeds.py`, `app/fixtures/`) are full of made-up credentials
+    (`scripts/seeds.py`, `app/user_factories.py`) are full of made-up credentials
     (`"the-access-token"`, `"s3cret!"`): there only values that look generated (16 or more
     characters mixing letters and digits, high entropy, no words such as `token` in them) are
     reported, at the `test-severity` option (`info` by default).
