@@ -22,12 +22,15 @@ class OutputError(Exception):
 
 
 def check_target(path: Path, tree: Path) -> Path:
-    """The absolute path to write `path` to, checked: its directory exists and is writable, it
-    is not a directory, and no symbolic link inside `tree` lies on the way to it."""
+    """The absolute path to write `path` to, checked: its directory exists and a file can be
+    created in it (tried, not guessed from permission bits: root passes every permission check
+    and a read-only or virtual file system refuses anyway), it is not a directory, and no
+    symbolic link inside `tree` lies on the way to it."""
     target = Path(os.path.abspath(path))
     parent = target.parent
     if not parent.is_dir():
-        raise OutputError(f"{path}: cannot write the report: directory {parent} does not exist")
+        problem = "is not a directory" if parent.exists() else "does not exist"
+        raise OutputError(f"{path}: cannot write the report: {parent} {problem}")
     if target.is_dir() and not target.is_symlink():
         raise OutputError(f"{path}: cannot write the report: it is a directory")
     tree = tree.resolve()
@@ -36,8 +39,13 @@ def check_target(path: Path, tree: Path) -> Path:
             break
         if directory.is_symlink():
             raise OutputError(f"{path}: refusing to write the report through the symbolic link {directory}")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputError(f"{path}: cannot write the report: directory {parent} is not writable")
+    try:
+        descriptor, probe = tempfile.mkstemp(dir=parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write the report in {parent}: {error.strerror or error}") from None
+    os.close(descriptor)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
     return target
 
 
@@ -49,7 +57,10 @@ def utf8(text: str) -> bytes:
 def write_report(target: Path, text: str) -> None:
     """Write `text` to `target` (from `check_target`): whole or not at all, never through a link."""
     data = utf8(text)
-    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as error:
+        raise OutputError(f"{target}: cannot write the report: {error.strerror or error}") from None
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)

@@ -211,6 +211,12 @@ def test_an_unwritable_report_is_a_usage_error_before_the_review(write, cli, tmp
     code, _, err = cli("check", ".", "-o", "taken")
     assert code == 2 and "is a directory" in err
     assert not (tmp_path / "missing").exists()
+    code, _, err = cli("check", ".", "-o", "app/main.py/review.json")
+    problem = f"cannot write the report: {tmp_path}/app/main.py is not a directory"
+    assert (code, err) == (2, f"reviewer: app/main.py/review.json: {problem}\n")
+    # Permission bits cannot say it (root passes them): a file is tried. /proc takes no new files.
+    code, _, err = cli("check", ".", "--report", "json:/proc/review.json")
+    assert code == 2 and err.startswith("reviewer: /proc/review.json: cannot write the report in /proc: ")
 
 
 def test_explain_lists_options_as_they_are_written_in_toml(cli) -> None:
