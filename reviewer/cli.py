@@ -119,6 +119,11 @@ def main() -> None:
     help="Also run a companion engine (ruff: lint-clean, bandit: security-scan); repeatable.",
 )
 @click.option("--strict", is_flag=True, help="Files that could not be reviewed fail the run too.")
+@click.option(
+    "--stdin-filename",
+    type=click.Path(path_type=Path),
+    help="With PATH `-`: review standard input as this file (its path in reports and configuration).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only findings and the summary line (text format).")
 @click.option("--verbose", "-v", is_flag=True, help="Also list the paths not reviewed, and why (text format).")
 def check(
@@ -138,6 +143,7 @@ def check(
     file_memory: str | None,
     companions: tuple[str, ...],
     strict: bool,
+    stdin_filename: Path | None,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -147,7 +153,17 @@ def check(
     from reviewer.reporters import RenderOptions, reporters
 
     targets = list(paths) or [Path(".")]
-    for target in targets:
+    stdin = None
+    if Path("-") in targets:
+        if len(targets) > 1:
+            _fail_usage("`-` (standard input) cannot be reviewed together with other paths")
+        targets = [stdin_filename or Path("stdin.py")]
+        if not targets[0].name.endswith(".py"):
+            _fail_usage(f"--stdin-filename {targets[0]}: not a Python file name (.py)")
+        stdin = sys.stdin.buffer.read()
+    elif stdin_filename is not None:
+        _fail_usage("--stdin-filename is for reviewing standard input: give `-` as the path")
+    for target in targets if stdin is None else []:
         problem = problem_with_given_path(target)
         if problem is not None:
             _fail_usage(problem)
@@ -171,7 +187,9 @@ def check(
     internal_error = False
     try:
         with _signals_as_exceptions():
-            run = engine.run(targets, config, all_rules, jobs=jobs, use_cache=not no_cache, progress=progress)
+            run = engine.run(
+                targets, config, all_rules, jobs=jobs, use_cache=not no_cache, progress=progress, stdin=stdin
+            )
     except ConfigError as error:
         progress.close()
         _fail_usage(f"configuration error: {error}")

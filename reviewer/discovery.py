@@ -70,6 +70,8 @@ class SourceFile:
     relpath: str  # relative to the scan root, `/`-separated
     module: str = ""  # its dotted module name (`reviewer.packages`)
     is_test: bool = False  # test code (`is_test_path`)
+    # The bytes to review in place of the file's, for source read from standard input.
+    content: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -354,6 +356,20 @@ def discover(paths: Sequence[Path], root: Path, exclude: Sequence[AnchoredPatter
     found.errors.sort(key=lambda e: e.sort_key)
     found.skipped.sort(key=lambda s: (s.path, s.reason))
     return found
+
+
+def from_stdin(path: Path, content: bytes, root: Path) -> Discovery:
+    """Source read from standard input, reviewed as if it were the file `path` (for editors)."""
+    absolute = Path(os.path.abspath(path))
+    naming = ModuleNames(root)
+    source = SourceFile(
+        path=absolute,
+        relpath=relative(absolute, root),
+        module=naming.names([absolute])[0],
+        is_test=is_test_path(relative(absolute, naming.project)),
+        content=content,
+    )
+    return Discovery(files=[source])
 
 
 def _ignored(path: Path, is_dir: bool, rules: Rules) -> bool:

@@ -23,7 +23,7 @@ from reviewer import __version__, checklist
 from reviewer.cache import Cache
 from reviewer.companions import Running
 from reviewer.config import Config, enabled_rules, matches, rule_options
-from reviewer.discovery import NothingToReview, Skipped, SourceFile, discover, scan_root
+from reviewer.discovery import NothingToReview, Skipped, SourceFile, discover, from_stdin, scan_root
 from reviewer.model import ErrorKind, FileError, FileResult, Finding
 from reviewer.patterns import AnchoredPatterns
 from reviewer.redaction import Secrets
@@ -122,6 +122,11 @@ _NOT_CACHED = frozenset({ErrorKind.INTERNAL, ErrorKind.PARSER_CRASH, ErrorKind.O
 
 
 def _read(source: SourceFile, max_size: int) -> tuple[bytes | None, FileError | None]:
+    if source.content is not None:
+        if len(source.content) > max_size:
+            message = f"skipped: {len(source.content)} bytes is over max-file-size ({max_size} bytes)"
+            return None, FileError(source.relpath, ErrorKind.TOO_LARGE, message)
+        return source.content, None
     try:
         return read_regular_file(source.path, max_size), None
     except FileTooLarge as error:
@@ -184,10 +189,15 @@ def run(
     use_cache: bool = True,
     cwd: Path | None = None,
     progress: Progress | None = None,
+    stdin: bytes | None = None,
 ) -> Run:
-    """Review the files under `paths`: the whole pipeline, up to the checklist."""
+    """Review the files under `paths`: the whole pipeline, up to the checklist. With `stdin`,
+    review those bytes as the one file `paths` names (not read, nor cached, nor given to the
+    companion engines, which read files)."""
     with _cycle_collector_paused():
-        return _run(paths, config, all_rules, jobs=jobs, use_cache=use_cache, cwd=cwd, progress=progress)
+        return _run(
+            paths, config, all_rules, jobs=jobs, use_cache=use_cache, cwd=cwd, progress=progress, stdin=stdin
+        )
 
 
 def _run(
@@ -199,6 +209,7 @@ def _run(
     use_cache: bool,
     cwd: Path | None,
     progress: Progress | None,
+    stdin: bytes | None,
 ) -> Run:
     cwd = (cwd or Path.cwd()).resolve()
     root = scan_root(paths, cwd)
@@ -207,7 +218,11 @@ def _run(
     options = {r.code: options[r.code] for r in rules}
     jobs = max(1, jobs or os.cpu_count() or 1)
 
-    found = discover(paths, root, config.excludes(cwd))
+    if stdin is not None:
+        found = from_stdin(paths[0], stdin, root)
+        use_cache, config = False, replace(config, companions=[])
+    else:
+        found = discover(paths, root, config.excludes(cwd))
     if not found.files and not found.errors:
         left_out = f" ({_plural(len(found.skipped), 'path')} left out: --verbose lists them)" if found.skipped else ""
         named = " ".join(str(path) for path in paths)

@@ -233,3 +233,31 @@ def test_readme_lists_every_built_in_rule_with_its_item_and_severity() -> None:
     for rule in load_rules():
         row = f"| `{rule.code}` | `{rule.name}` | `{rule.checklist}` | {rule.severity.label} |"
         assert row in readme, f"README's rule table is missing or out of date for {rule.code}"
+
+
+def test_standard_input_is_reviewed_as_the_file_it_is_named(write, tmp_path: Path, monkeypatch) -> None:
+    """`-` with --stdin-filename, as editors call linters: the name places it in reports and
+    under the configuration, whose patterns apply to it as to the file."""
+    from click.testing import CliRunner
+
+    from reviewer.cli import main
+
+    write({"pyproject.toml": "[tool.reviewer.per-file-ignores]\n'scripts/**' = ['RVW501']\n", "app/main.py": "x = 1\n"})
+    monkeypatch.chdir(tmp_path)
+
+    def review(*args: str) -> tuple[int, str, str]:
+        result = CliRunner().invoke(main, ["check", *args], input=DEBUG_APP.encode(), catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
+
+    code, out, _ = review("-", "--stdin-filename", "app/edited.py", "--format", "json", "--no-cache")
+    report = json.loads(out)
+    assert code == 1
+    assert [(f["path"], f["code"]) for f in report["findings"]] == [("app/edited.py", "RVW501")]
+    assert report["files_scanned"] == 1 and not (tmp_path / "app" / "edited.py").exists()
+    assert review("-", "--stdin-filename", "scripts/dev.py", "-q")[0] == 0
+    code, out, _ = review("-", "-q")
+    assert code == 1 and out.startswith("stdin.py:2:")
+    alone = "reviewer: `-` (standard input) cannot be reviewed together with other paths\n"
+    assert review("-", "app") == (2, "", alone)
+    assert review("-", "--stdin-filename", "notes.txt")[0] == 2
+    assert review("app", "--stdin-filename", "app/x.py")[0] == 2
