@@ -149,7 +149,9 @@ def test_step_summary_stays_under_githubs_per_step_limit(tmp_path: Path, monkeyp
     github.render(_fake_run(findings, []), RenderOptions())
     size = summary.stat().st_size
     assert 20_000 < size <= 30_000
-    assert "not shown here: the full report lists them all" in summary.read_text(encoding="utf-8")
+    assert "not shown here, to stay within GitHub's size limit: the HTML and SARIF reports list them all" in (
+        summary.read_text(encoding="utf-8")
+    )
 
 
 def _fake_run(findings: list[Finding], errors: list[FileError]) -> engine.Run:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from reviewer import checklist, engine
@@ -104,3 +105,20 @@ def test_budget_cuts_findings_and_says_so() -> None:
     assert len(cut.encode()) <= len(full.encode()) // 2
     assert "| ❌ |" in cut and "findings not shown here" in cut
     assert cut.count("`m") < full.count("`m")
+
+
+def test_a_large_review_stays_within_githubs_comment_limit_and_counts_every_rule() -> None:
+    findings = [Finding(code, name, item, Severity.ERROR, f"app/module_{n}.py", Span(n, 1, n, 2), "x" * 120)
+                for n in range(1500)
+                for code, name, item in (("RVW401", "blocking-call-in-async", "async-io"),
+                                         ("RVW210", "select-star", "no-select-star"))]
+    errors = [FileError(f"app/broken_{n}.py", ErrorKind.SYNTAX, "invalid syntax " * 10, 1) for n in range(3000)]
+    report = markdown.document(fake_run(findings, errors))
+    assert len(report) <= 65_536 and len(report.encode()) <= markdown.COMMENT_LIMIT
+    assert table_rows(report, "| Rule | Checklist item | Findings |") == [
+        ["`RVW210` select-star", "`no-select-star`", "1500"],
+        ["`RVW401` blocking-call-in-async", "`async-io`", "1500"],
+    ]
+    assert re.search(r"\*\d+ of 3000 findings not shown here, to stay within GitHub's size limit", report)
+    assert re.search(r"\*\d+ more not shown here: the JSON and HTML reports list them all\.\*", report)
+    assert markdown.document(fake_run(findings, errors), budget=None).count("`app/module_") == 3000

@@ -26,6 +26,9 @@ VERDICT_ICONS = {
     Verdict.MANUAL: "👀",
     Verdict.SKIPPED: "⏭️",
 }
+# GitHub refuses a comment or description longer than 65,536 characters; counted in bytes of
+# UTF-8, a report this size is within it whatever it holds.
+COMMENT_LIMIT = 65_536
 # Characters that start inline Markdown (emphasis, code, links, raw HTML, entities, tables, math)
 # anywhere in a line; line-start constructs (lists, headings) cannot occur inside our cells.
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]|<>~&$])")
@@ -101,20 +104,42 @@ def item_section(item: ItemResult, findings: list[Finding]) -> list[str]:
     return lines
 
 
-def errors_section(run: Run) -> list[str]:
+def errors_section(run: Run, budget: int | None = None) -> list[str]:
+    """The files not fully reviewed, as many as fit in `budget` bytes, and the cut said."""
     if not run.errors:
         return []
     lines = ["### Files not fully reviewed", "", "| Location | Problem | Detail |", "|---|---|---|"]
-    for error in run.errors:
+    used = _size(lines)
+    for position, error in enumerate(run.errors):
         where = f"{error.path}:{error.line}" if error.line else error.path
-        lines.append(f"| {code(where)} | {error.kind.value} | {text(error.message)} |")
+        row = f"| {code(where)} | {error.kind.value} | {text(error.message)} |"
+        if budget is not None and used + _size([row]) + 200 > budget:
+            left = len(run.errors) - position
+            lines += ["", f"*{left} more not shown here: the JSON and HTML reports list them all.*"]
+            break
+        lines.append(row)
+        used += _size([row])
     return lines
 
 
-def document(run: Run, budget: int | None = None) -> str:
-    """The whole report; with `budget` (bytes of UTF-8), findings are cut to fit and the cut is said."""
-    head = [headline(run), "", counts_line(run), "", *checklist_table(run), ""]
-    tail = errors_section(run)
+def rules_table(run: Run) -> list[str]:
+    """Findings counted per rule, most first: the summary that fits however many there are."""
+    counts = Counter((f.code, f.name, f.checklist) for f in run.findings)
+    if not counts:
+        return []
+    lines = ["| Rule | Checklist item | Findings |", "|---|---|---:|"]
+    for (rule, name, item), count in sorted(counts.items(), key=lambda entry: (-entry[1], entry[0])):
+        lines.append(f"| {code(rule)} {text(name)} | {code(item)} | {count} |")
+    return [*lines, ""]
+
+
+def document(run: Run, budget: int | None = COMMENT_LIMIT) -> str:
+    """The whole report, within `budget` bytes of UTF-8 (GitHub's limit for a comment by
+    default): the checklist and the counts per rule always, then the findings by item as far
+    as they fit, and the cut said. `None` lists every finding."""
+    head = [headline(run), "", counts_line(run), "", *checklist_table(run), "", *rules_table(run)]
+    # File errors may take half of what the checklist leaves; findings take the rest.
+    tail = errors_section(run, None if budget is None else (budget - _size(head)) // 2)
     used = _size(head) + _size(tail)
     body: list[str] = []
     shown = 0
@@ -136,7 +161,11 @@ def document(run: Run, budget: int | None = None) -> str:
         body.append("")
     total = len(run.findings)
     if shown < total:
-        body += [f"*{total - shown} of {plural(total, 'finding')} not shown here: the full report lists them all.*", ""]
+        body += [
+            f"*{total - shown} of {plural(total, 'finding')} not shown here, to stay within GitHub's size limit: "
+            "the HTML and SARIF reports list them all.*",
+            "",
+        ]
     return "\n".join([*head, *body, *tail]).rstrip("\n") + "\n"
 
 
