@@ -6,6 +6,7 @@ Credentials used here are assembled at run time so that this file does not itsel
 from __future__ import annotations
 
 import json
+import pathlib
 
 import pytest
 
@@ -410,3 +411,24 @@ def test_rules_share_the_checklist_item_and_options() -> None:
         assert rule is not None and rule.checklist == "secrets-not-hardcoded"
         assert "test-severity" in rule.options and "extra-placeholders" in rule.options
     assert "extra-secret-names" in find_rule(rules, "RVW102").options
+
+
+def test_the_demo_shows_its_secrets_as_users_will_see_them(monkeypatch) -> None:
+    """The sample app lives under `fixtures/`; that folder's name does not make it test data."""
+    from reviewer import engine
+    from reviewer.config import Config
+    from reviewer.registry import load_rules
+
+    sample_app = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "sample_app"
+    seen = []
+    for cwd in (sample_app.parent.parent, sample_app):
+        run = engine.run([sample_app], Config(select=["secrets-not-hardcoded"]), load_rules(), jobs=1,
+                         use_cache=False, cwd=cwd)
+        found = [(f.path.removeprefix("fixtures/sample_app/"), f.code, f.severity.label) for f in run.findings]
+        seen.append(sorted(found))
+        assert [item.verdict.value for item in run.checklist if item.item.id == "secrets-not-hardcoded"] == ["fail"]
+    assert seen[0] == seen[1] == [
+        ("app/core/config.py", "RVW102", "error"),
+        ("app/core/config.py", "RVW104", "error"),
+        ("app/core/integrations.py", "RVW101", "error"),
+    ]
