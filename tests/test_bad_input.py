@@ -164,7 +164,8 @@ def test_every_report_states_the_outcome_the_exit_status_gives(write, cli, tmp_p
     assert out.splitlines()[-1].startswith("FAIL: 1 file not fully reviewed (strict); ")
     outcome = {"state": "fail", "headline": "1 file not fully reviewed (strict)", "exit_code": 1}
     assert json.loads((tmp_path / "json.out").read_text())["outcome"] == outcome
-    assert (tmp_path / "markdown.out").read_text().startswith("## Backend review: ❌ 1 file not fully reviewed (strict)\n")
+    headline = "## Backend review: ❌ 1 file not fully reviewed (strict)\n"
+    assert (tmp_path / "markdown.out").read_text().startswith(headline)
     page = (tmp_path / "html.out").read_text()
     assert '<span class="badge verdict-fail">fail</span> Backend review: 1 file not fully reviewed (strict)' in page
     assert "exit status 1" in page

@@ -200,7 +200,9 @@ def test_fail_on_warning_with_paths_and_extra_arguments(tmp_path: Path, installe
     assert not runner.summary.exists()
 
 
-def test_a_monorepo_reviewed_from_the_root_keeps_its_configuration_and_every_path(tmp_path: Path, installed: str) -> None:
+def test_a_monorepo_reviewed_from_the_root_keeps_its_configuration_and_every_path(
+    tmp_path: Path, installed: str
+) -> None:
     """`backend/pyproject.toml` sets fail-on and an exclude; `paths` is a YAML block, one per line.
     The inputs left empty defer to the configuration, and the second line is reviewed too."""
     runner = Runner(tmp_path, {"paths": "backend\nworker\n", "formats": "github", "args": "--jobs 1\n--no-cache\n"})
