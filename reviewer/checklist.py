@@ -105,6 +105,7 @@ ITEMS: tuple[Item, ...] = (
         "production-config",
         "No debug mode, no reload=True, no wildcard hosts in production entry points",
         "Do production entry points run without debug, reload and wildcard hosts?",
+        security=True,
     ),
     Item(
         "error-status-codes",

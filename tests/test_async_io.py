@@ -45,6 +45,49 @@ def test_chain_message_names_every_hop_from_the_coroutine_to_the_blocking_call()
     )
 
 
+def test_chain_finding_relates_each_helpers_call_down_to_the_blocking_call(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "app/__init__.py": "",
+        "app/api/__init__.py": "",
+        "app/services/__init__.py": "",
+        "app/api/invoices.py": """\
+            from fastapi import APIRouter
+
+            from app.services.invoices import render_invoice
+
+            router = APIRouter()
+
+
+            @router.get("/invoices/{invoice_id}")
+            async def get_invoice(invoice_id: int):
+                return render_invoice(invoice_id)
+            """,
+        "app/services/invoices.py": """\
+            from app.services.templates import load_template
+
+
+            def render_invoice(invoice_id):
+                template = load_template("invoice.html")
+                return template.format(id=invoice_id)
+            """,
+        "app/services/templates.py": """\
+            from pathlib import Path
+
+            TEMPLATES = Path(__file__).parent / "templates"
+
+
+            def load_template(name):
+                return (TEMPLATES / name).read_text()
+            """,
+    })
+    (finding,) = check(tmp_path, select="RVW403")
+    assert (finding.path, finding.span.line, finding.span.column) == ("app/api/invoices.py", 10, 12)
+    assert [(place.path, place.span.line, place.span.column, place.message) for place in finding.related] == [
+        ("app/services/invoices.py", 5, 16, "`render_invoice` calls `load_template` here"),
+        ("app/services/templates.py", 7, 12, "`load_template` calls `pathlib.Path.read_text`, which blocks"),
+    ]
+
+
 def test_chain_through_an_offload_argument_says_it_runs_before_the_offload() -> None:
     findings = check(FIXTURES / "chain_app", select="RVW403")
     message = next(f.message for f in findings if f.span.line == 44)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote
@@ -15,7 +16,7 @@ from click.testing import CliRunner
 from reviewer import engine
 from reviewer.cli import main
 from reviewer.config import Config
-from reviewer.model import Edit, Fix, Span
+from reviewer.model import Edit, Fix, Related, Severity, Span
 from reviewer.registry import load_rules
 from reviewer.reporters import RenderOptions, sarif
 
@@ -68,27 +69,86 @@ def test_sample_app_report_is_valid_sarif_with_one_descriptor_per_enabled_rule()
     for descriptor in driver["rules"]:
         rule = next(r for r in run.rules if r.code == descriptor["id"])
         assert descriptor["name"] == rule.name
-        assert descriptor["shortDescription"]["text"] == rule.summary_line()
+        assert descriptor["shortDescription"]["markdown"] == rule.summary_line()
+        assert descriptor["shortDescription"]["text"] == rule.summary_line().replace("`", "")
         assert 0 < len(descriptor["fullDescription"]["text"]) <= 1024
+        assert "`" not in descriptor["fullDescription"]["text"]
         assert descriptor["help"]["markdown"] == rule.documentation()
         assert descriptor["help"]["text"] == rule.documentation()
         assert descriptor["defaultConfiguration"]["level"] == sarif.LEVELS[rule.severity]
         assert descriptor["properties"]["checklist"] == rule.checklist
         assert rule.checklist in descriptor["properties"]["tags"]
         assert len(descriptor["properties"]["tags"]) <= 20
+    # The sample app's call chain: the schema holds related locations too.
+    assert any("relatedLocations" in result for result in sarif_run["results"])
 
 
-def test_results_point_at_their_rule_and_their_region_relative_to_the_source_root() -> None:
-    run = scan(SAMPLE_APP, "ALL")
+def test_rule_descriptors_say_how_github_ranks_and_filters_their_alerts() -> None:
+    driver = sarif_of(scan(SAMPLE_APP, "ALL"))["runs"][0]["tool"]["driver"]
+    ranking = {
+        descriptor["id"]: (
+            descriptor["properties"]["tags"],
+            descriptor["properties"].get("security-severity"),
+            descriptor["properties"]["precision"],
+            descriptor["properties"]["problem.severity"],
+        )
+        for descriptor in driver["rules"]
+    }
+    secrets = (["secrets-not-hardcoded", "security"], "8.8", "high", "error")
+    injection = (["parameterized-queries", "security"], "8.8", "high", "error")
+    select_star = (["no-select-star"], None, "high", "warning")
+    validation = (["input-validation", "security"], "5.5", "very-high", "warning")
+    blocking = (["async-io"], None, "high", "error")
+    assert ranking == {
+        "RVW101": secrets, "RVW102": secrets, "RVW103": secrets, "RVW104": secrets,
+        "RVW201": injection, "RVW202": injection,
+        "RVW210": select_star, "RVW211": select_star,
+        "RVW301": validation, "RVW302": validation, "RVW303": validation,
+        "RVW401": blocking, "RVW402": blocking, "RVW403": blocking, "RVW404": blocking,
+        "RVW501": (["production-config", "security"], "7.5", "high", "error"),
+        "RVW502": (["production-config", "security"], "5.5", "high", "warning"),
+        "RVW503": (["production-config", "security"], "5.5", "high", "warning"),
+        "RVW504": (["production-config", "security"], "5.5", "high", "warning"),
+    }
+
+
+def test_security_severity_and_precision_follow_the_documented_tables() -> None:
+    severities = (Severity.ERROR, Severity.WARNING, Severity.INFO)
+    assert [sarif.security_severity("cors-restrictive", severity) for severity in severities] == ["7.5", "5.5", "3.0"]
+    assert [sarif.security_severity("jwt-verification", severity) for severity in severities] == ["8.8", "5.5", "3.0"]
+    items = ("input-validation", "async-io", "no-select-star", "pagination")
+    assert [sarif.precision(item) for item in items] == ["very-high", "high", "high", "high"]
+
+
+def test_descriptions_are_plain_text_with_their_markdown_kept_beside() -> None:
+    driver = sarif_of(scan(SAMPLE_APP, "RVW202"))["runs"][0]["tool"]["driver"]
+    (descriptor,) = driver["rules"]
+    assert descriptor["shortDescription"] == {
+        "text": "Untrusted text is used whole as SQL: text(sort), literal_column(column), execute(query).",
+        "markdown": "Untrusted text is used whole as SQL: `text(sort)`, `literal_column(column)`, `execute(query)`.",
+    }
+    assert descriptor["fullDescription"]["text"].startswith(
+        "Flags a SQL sink (text(), literal_column(), Session.execute, cursor.execute,")
+    assert descriptor["fullDescription"]["markdown"].startswith(
+        "Flags a SQL sink (`text()`, `literal_column()`, `Session.execute`, `cursor.execute`,")
+
+
+def test_results_point_at_their_rule_and_their_region_relative_to_the_source_root(tmp_path: Path) -> None:
+    app = shutil.copytree(SAMPLE_APP, tmp_path / "sample_app")  # outside any git repository
+    run = scan(app, "ALL")
     (sarif_run,) = sarif_of(run)["runs"]
     descriptors = sarif_run["tool"]["driver"]["rules"]
     assert len(sarif_run["results"]) == len(run.findings) > 0
-    assert sarif_run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == SAMPLE_APP.as_uri() + "/"
+    assert sarif_run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": app.as_uri() + "/"}}
     for result, finding in zip(sarif_run["results"], run.findings, strict=True):
         assert result["ruleId"] == finding.code
         assert descriptors[result["ruleIndex"]]["id"] == finding.code
         assert result["level"] == sarif.LEVELS[finding.severity]
-        assert result["message"]["text"] == finding.message
+        if finding.related:
+            assert result["message"]["text"].startswith(finding.message + " (see [")
+        else:
+            assert result["message"]["text"] == finding.message
+        assert ("relatedLocations" in result) == bool(finding.related)
         location = result["locations"][0]["physicalLocation"]
         assert location["artifactLocation"] == {"uri": finding.path, "uriBaseId": "%SRCROOT%"}
         assert not location["artifactLocation"]["uri"].startswith("/")
@@ -101,6 +161,19 @@ def test_results_point_at_their_rule_and_their_region_relative_to_the_source_roo
         # Not primaryLocationLineHash: upload-sarif computes that one and warns about any other value.
         assert result["partialFingerprints"] == {"backendReviewer/v1": finding.fingerprint}
         assert "fixes" not in result
+    (chain,) = [r for r in sarif_run["results"] if r["ruleId"] == "RVW403"]
+    assert [
+        (place["id"], place["physicalLocation"]["artifactLocation"]["uri"],
+         place["physicalLocation"]["region"]["startLine"], place["message"]["text"])
+        for place in chain["relatedLocations"]
+    ] == [
+        (1, "app/services/invoices.py", 6, "`render_invoice` calls `load_template` here"),
+        (2, "app/services/templates.py", 7, "`load_template` calls `pathlib.Path.read_text`, which blocks"),
+    ]
+    assert chain["message"]["text"].endswith(
+        " (see [`render_invoice` calls `load_template` here](1); "
+        "[`load_template` calls `pathlib.Path.read_text`, which blocks](2))"
+    )
 
 
 def test_checklist_verdicts_are_in_the_run_properties() -> None:
@@ -126,6 +199,39 @@ def test_partial_fingerprints_survive_a_line_shift(tmp_path: Path) -> None:
         )
         assert new["partialFingerprints"] == old["partialFingerprints"]
     assert len({r["partialFingerprints"]["backendReviewer/v1"] for r in after}) == 2
+
+
+def test_related_places_become_related_locations_that_the_message_links_to(tmp_path: Path) -> None:
+    write(tmp_path, {"app/main.py": APP})
+    run = scan(tmp_path, "RVW501")
+    (finding,) = run.findings
+    hops = (
+        Related("app/settings.py", Span(3, 5, 3, 17), "`load` reads [DEBUG] here"),
+        Related("app/env.py", Span(9, 1, 9, 30), "`os.environ` says \\on"),
+    )
+    run.findings = [replace(finding, related=hops)]
+    (result,) = sarif_of(run)["runs"][0]["results"]
+    assert result["relatedLocations"] == [
+        {
+            "id": 1,
+            "physicalLocation": {
+                "artifactLocation": {"uri": "app/settings.py", "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": 3, "startColumn": 5, "endLine": 3, "endColumn": 17},
+            },
+            "message": {"text": "`load` reads [DEBUG] here"},
+        },
+        {
+            "id": 2,
+            "physicalLocation": {
+                "artifactLocation": {"uri": "app/env.py", "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": 9, "startColumn": 1, "endLine": 9, "endColumn": 30},
+            },
+            "message": {"text": "`os.environ` says \\on"},
+        },
+    ]
+    assert result["message"]["text"] == (
+        finding.message + " (see [`load` reads \\[DEBUG\\] here](1); [`os.environ` says \\\\on](2))"
+    )
 
 
 def test_a_finding_with_a_fix_carries_it_as_a_sarif_fix(tmp_path: Path) -> None:
@@ -172,6 +278,39 @@ def test_file_names_that_are_not_uri_safe_are_percent_encoded(tmp_path: Path) ->
     (uri,) = uris
     assert unquote(uri) == name
     assert not set(uri) & set(" %#<>?ü") - {"%"} and "%25" in uri
+
+
+@pytest.mark.parametrize("marker", ["directory", "file"])
+def test_a_review_started_in_a_subdirectory_names_files_from_the_repository_top(tmp_path: Path, marker: str) -> None:
+    repository = tmp_path / "repository"
+    backend = write(repository / "backend", {"app/main.py": APP, "app/broken.py": "def broken(:\n    pass\n"})
+    if marker == "directory":
+        (repository / ".git").mkdir()
+    else:  # a worktree or a submodule: the `.git` file points at the git directory
+        (repository / ".git").write_text("gitdir: ../main/.git/worktrees/repository\n", encoding="utf-8")
+    run = scan(backend)
+    debug = next(f for f in run.findings if f.code == "RVW501")
+    fix = Fix("turn debug off", (Edit(debug.span, "FastAPI()"),))
+    run.findings = [replace(f, fix=fix) if f is debug else f for f in run.findings]
+    sarif_run = sarif_of(run)["runs"][0]
+    assert sarif_run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": repository.as_uri() + "/"}}
+    located = sorted(
+        (r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]) for r in sarif_run["results"]
+    )
+    assert located == [("RVW501", "backend/app/main.py"), ("RVW502", "backend/app/main.py")]
+    (fixed,) = [r for r in sarif_run["results"] if "fixes" in r]
+    assert fixed["fixes"][0]["artifactChanges"][0]["artifactLocation"]["uri"] == "backend/app/main.py"
+    (notification,) = sarif_run["invocations"][0]["toolExecutionNotifications"]
+    assert notification["locations"][0]["physicalLocation"]["artifactLocation"] == {
+        "uri": "backend/app/broken.py", "uriBaseId": "%SRCROOT%"}
+
+
+def test_without_a_repository_files_are_named_from_the_run_root(tmp_path: Path) -> None:
+    backend = write(tmp_path / "backend", {"app/main.py": APP})
+    sarif_run = sarif_of(scan(backend))["runs"][0]
+    assert sarif_run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": backend.as_uri() + "/"}}
+    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif_run["results"]} == {
+        "app/main.py"}
 
 
 def test_messages_that_look_like_embedded_links_are_escaped() -> None:

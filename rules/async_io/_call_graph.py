@@ -6,15 +6,17 @@ default, or what its own caller passed, when it forwards a parameter. A branch u
 flag or an environment variable that a default deployment does not take is left out altogether
 (`reviewer.semantics.conditions`); one under an argument counts only in the states where it can
 hold. Distances to a blocking call are found breadth-first, backwards from the states that block
-themselves.
+themselves. Each edge keeps where its call is, so a chain can say where every helper goes on.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
+from reviewer.model import Span
 from reviewer.semantics.conditions import Condition, Value, holds, parameters_tested
 from reviewer.semantics.constants import Constants
 from reviewer.semantics.settings import SettingsDefaults
@@ -27,7 +29,20 @@ MAX_CHAIN = 8
 # A function, and what is known of each parameter its branches test (sorted (name, Value) pairs);
 # None when nothing is (every branch may run).
 State = tuple[str, tuple[tuple[str, Value], ...] | None]
-Edge = tuple[str, tuple[Condition, ...], dict[str, Any] | None]  # callee, conditions, what it passes
+# callee, conditions, what it passes, where the call is
+Edge = tuple[str, tuple[Condition, ...], dict[str, Any] | None, Span | None]
+Evidence = tuple[str, tuple[Condition, ...], Span | None]  # blocking API, conditions, where the call is
+
+
+@dataclass(frozen=True)
+class Hop:
+    """A helper on a chain: the file it is defined in, and where it makes the call that goes on
+    along the chain (None when the summary did not record it)."""
+
+    qualname: str
+    name: str  # as its module knows it: `render_invoice`, `TemplateStore.load`
+    path: str
+    call: Span | None
 
 
 class CallGraph:
@@ -36,6 +51,7 @@ class CallGraph:
         self.settings = settings
         self.constants = constants
         self._functions: dict[str, FunctionFacts] = {}
+        self._places: dict[str, tuple[str, str]] = {}  # function -> (its file, its name in its module)
         for summary in types.index:
             facts = types.facts_of(summary)
             if facts is None or summary.is_test_file:
@@ -43,9 +59,10 @@ class CallGraph:
             for function in facts.functions.values():
                 if not function.is_async and not function.exempt:
                     self._functions[function.qualname] = function
-        # Per function: the blocking APIs it calls (api, conditions), its calls into other sync
-        # functions, and the parameters whose values decide which of those run.
-        self._evidence: dict[str, list[tuple[str, tuple[Condition, ...]]]] = {}
+                    self._places[function.qualname] = summary.path, function.qualname.removeprefix(f"{summary.module}.")
+        # Per function: the blocking APIs it calls, its calls into other sync functions, and the
+        # parameters whose values decide which of those run.
+        self._evidence: dict[str, list[Evidence]] = {}
         self._edges: dict[str, list[Edge]] = {}
         self._tested: dict[str, frozenset[str]] = {}
         for name, function in self._functions.items():
@@ -54,22 +71,25 @@ class CallGraph:
         self._distance = self._distances()
 
     def _record(self, name: str, function: FunctionFacts) -> None:
-        evidence = [(function.evidence, ())] if function.evidence else []
+        evidence: list[Evidence] = []
+        if function.evidence:
+            api, span = function.evidence
+            evidence.append((api, (), span))
         results = self.types.result_conditions
-        evidence += [(api, c) for api, c in function.conditional_evidence if holds(c, self.settings, results=results)]
+        evidence += [item for item in function.conditional_evidence if holds(item[1], self.settings, results=results)]
         edges: list[Edge] = []
         for use in function.uses:
             if not holds(use.conditions, self.settings, results=results):
                 continue
             blocking = self.types.receiver_blocking(use)
             if blocking is not None:
-                evidence.append((blocking.api, use.conditions))
+                evidence.append((blocking.api, use.conditions, use.span))
                 continue
             target = self.target(use)
             if target is not None and target.qualname != name:
-                edges.append((target.qualname, use.conditions, use.passes(target.positional)))
-        tested = parameters_tested(c for _, conditions in evidence for c in conditions)
-        tested |= parameters_tested(c for _, conditions, _ in edges for c in conditions)
+                edges.append((target.qualname, use.conditions, use.passes(target.positional), use.span))
+        tested = parameters_tested(c for _, conditions, _ in evidence for c in conditions)
+        tested |= parameters_tested(c for _, conditions, _, _ in edges for c in conditions)
         if evidence:
             self._evidence[name] = evidence
         self._edges[name] = edges
@@ -82,7 +102,7 @@ class CallGraph:
         while changed:
             changed = False
             for name, edges in self._edges.items():
-                for callee, _, passed in edges:
+                for callee, _, passed, _ in edges:
                     wanted = self._tested.get(callee)
                     if not wanted or not passed:
                         continue
@@ -119,18 +139,21 @@ class CallGraph:
             values.append((parameter, value))
         return name, tuple(values)
 
-    def _successors(self, state: State) -> Iterator[State]:
+    def _successors(self, state: State) -> Iterator[tuple[State, Span | None]]:
+        """The states the calls a state makes reach, each with where its call is."""
         name, values = state
         arguments = dict(values) if values is not None else None
-        for callee, conditions, passed in self._edges.get(name, ()):
+        for callee, conditions, passed, span in self._edges.get(name, ()):
             if holds(conditions, None, arguments, self.constants):
-                yield self.state(callee, passed, state)
+                yield self.state(callee, passed, state), span
 
-    def _blocks(self, state: State) -> str | None:
+    def _blocks(self, state: State) -> tuple[str, Span | None] | None:
+        """The first blocking call a state makes itself: (API, where)."""
         name, values = state
         arguments = dict(values) if values is not None else None
         evidence = self._evidence.get(name, ())
-        return next((api for api, conditions in evidence if holds(conditions, None, arguments, self.constants)), None)
+        return next(((api, span) for api, conditions, span in evidence
+                     if holds(conditions, None, arguments, self.constants)), None)
 
     def _distances(self) -> dict[State, int]:
         states = {(name, None) for name in self._functions}
@@ -138,7 +161,7 @@ class CallGraph:
         callers: dict[State, list[State]] = {}
         while frontier:  # every state some call reaches, from every function's open state
             state = frontier.pop()
-            for successor in self._successors(state):
+            for successor, _ in self._successors(state):
                 callers.setdefault(successor, []).append(state)
                 if successor not in states:
                     states.add(successor)
@@ -165,7 +188,7 @@ class CallGraph:
             return False
         visiting.add(state)
         known = []
-        for successor in self._successors(state):
+        for successor, _ in self._successors(state):
             if successor not in self._distance and successor not in visiting:
                 self._measure(successor, visiting)
             if successor in self._distance:
@@ -176,16 +199,24 @@ class CallGraph:
         self._distance[state] = min(known) + 1
         return True
 
-    def chain(self, start: FunctionFacts, use: Use) -> tuple[list[str], str] | None:
+    def chain(self, start: FunctionFacts, use: Use) -> tuple[list[Hop], str] | None:
         """The helpers from the function `use` calls to the blocking call, and the blocking API;
         None if that call does not block."""
         current = self.state(start.qualname, use.passes(start.positional))
         if current not in self._distance and not self._measure(current, set()):
             return None
-        helpers = [current[0]]
+        hops = []
         while self._distance[current] > 0:
-            current = next(s for s in self._successors(current) if self._distance.get(s) == self._distance[current] - 1)
-            helpers.append(current[0])
-        api = self._blocks(current)
-        assert api is not None
-        return helpers, api
+            following, call = next((s, span) for s, span in self._successors(current)
+                                   if self._distance.get(s) == self._distance[current] - 1)
+            hops.append(self._hop(current[0], call))
+            current = following
+        blocking = self._blocks(current)
+        assert blocking is not None
+        api, call = blocking
+        hops.append(self._hop(current[0], call))
+        return hops, api
+
+    def _hop(self, qualname: str, call: Span | None) -> Hop:
+        path, name = self._places[qualname]
+        return Hop(qualname, name, path, call)

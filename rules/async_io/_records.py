@@ -98,9 +98,10 @@ class FunctionFacts:
     # calling it does not block the loop on every call.
     exempt: bool = False
     returns: Ref | None = None
-    evidence: str | None = None  # the first blocking API this function calls itself, unconditionally
-    # Blocking APIs it calls under branch conditions: (api, conditions).
-    conditional_evidence: list[tuple[str, tuple[Condition, ...]]] = field(default_factory=list)
+    # The first blocking API this function calls itself, unconditionally, and where: (api, span).
+    evidence: tuple[str, Span] | None = None
+    # Blocking APIs it calls under branch conditions: (api, conditions, span).
+    conditional_evidence: list[tuple[str, tuple[Condition, ...], Span]] = field(default_factory=list)
     # Its positional parameters (without `self`), for the arguments a call passes, and the
     # literal defaults of its parameters (`conditions.literal_kind`).
     positional: tuple[str, ...] = ()

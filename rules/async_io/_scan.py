@@ -168,8 +168,7 @@ class BlockingScan(LocalTypes, Rule):
         if blocking is not None:
             self._each(lambda member: member.on_blocking(node, use, frame, blocking))
         elif self._each(lambda member: member.keep(use, frame)):
-            if frame.facts.is_async:
-                self.locate(use, node)
+            self.locate(use, node)  # in a sync helper too: where a call chain (RVW403) goes on
             use.arguments = _arguments(node, frame.parameters)
             frame.facts.uses.append(use)
 

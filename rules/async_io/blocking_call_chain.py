@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from reviewer import lazy_cst as cst
-from reviewer.model import Severity
+from reviewer.model import Related, Severity
 from reviewer.rule import RepoContext
 from reviewer.semantics.blocking import Blocking
 from reviewer.semantics.conditions import holds
 from reviewer.semantics.constants import ConstantsFacts
 from reviewer.semantics.serving import EntryPointFacts, ServingPaths
 from reviewer.semantics.settings import SettingsDefaults, SettingsFacts
-from rules.async_io._call_graph import CallGraph
+from rules.async_io._call_graph import CallGraph, Hop
 from rules.async_io._callers import Callers
 from rules.async_io._records import OPTIONS, Frame, FunctionFacts, Use, is_deferred, is_external
 from rules.async_io._repo_types import RepoTypes
@@ -25,7 +25,8 @@ class BlockingCallChain(BlockingScan):
     repository (module functions, methods called on `self`, classes constructed or annotated
     locally, nested functions), through further sync helpers, to a blocking call: everything
     RVW401 and RVW402 recognise. It reports the call site in the coroutine and names the chain:
-    `get_report -> app.services.reports.build -> app.clients.fetch -> requests.get`.
+    `get_report -> app.services.reports.build -> app.clients.fetch -> requests.get`; each helper's
+    call that goes on along the chain, down to the blocking call, is a related place of the finding.
     A helper called several times in one coroutine is one problem: it is reported once, at its
     first call, and the message lists the other calls' lines. It reads module summaries only, so
     helpers in other modules cost no re-parsing; cycles and long chains end.
@@ -76,9 +77,9 @@ class BlockingCallChain(BlockingScan):
         if facts.is_async:
             return
         if use.conditions:
-            facts.conditional_evidence.append((blocking.api, use.conditions))
+            facts.conditional_evidence.append((blocking.api, use.conditions, self.context.span(node)))
         elif facts.evidence is None:
-            facts.evidence = blocking.api
+            facts.evidence = blocking.api, self.context.span(node)
 
     def keep(self, use: Use, frame: Frame) -> bool:
         if use.receiver is not None:
@@ -110,7 +111,7 @@ class BlockingCallChain(BlockingScan):
     def _report_coroutine(cls, repo: RepoContext, graph: CallGraph, callers: Callers, path: str,
                           coroutine: FunctionFacts) -> None:
         """One finding per helper that blocks: at its first call, naming the other calls."""
-        found: dict[str, tuple[Use, list[str], str]] = {}
+        found: dict[str, tuple[Use, list[Hop], str]] = {}
         lines: dict[str, list[int]] = {}
         for use in coroutine.uses:
             if (use.span is None or not holds(use.conditions, graph.settings, results=graph.types.result_conditions)
@@ -125,8 +126,8 @@ class BlockingCallChain(BlockingScan):
             else:
                 found[target.qualname] = (use, *chain)
                 lines[target.qualname] = []
-        for helper, (use, helpers, api) in found.items():
-            chain_text = " -> ".join([coroutine.name, *helpers, api])
+        for helper, (use, hops, api) in found.items():
+            chain_text = " -> ".join([coroutine.name, *(hop.qualname for hop in hops), api])
             where = f" (evaluated before `{use.offloader}` offloads anything)" if use.offloader else ""
             again = sorted(set(lines[helper]) - {use.span.line})
             also = ""
@@ -138,4 +139,16 @@ class BlockingCallChain(BlockingScan):
                 f"`{chain_text}` blocks the event loop in {coroutine.label} `{coroutine.name}`{where}{also}: "
                 f"call the helper with `await run_in_threadpool(...)` or make the chain async",
                 statement_lines=use.statement_lines,
+                related=_related(hops, api),
             )
+
+
+def _related(hops: list[Hop], api: str) -> tuple[Related, ...]:
+    """Where each helper of a chain makes its call on along it; a hop whose call the summaries
+    did not record is left out."""
+    calls = [*(f"`{hop.name}` here" for hop in hops[1:]), f"`{api}`, which blocks"]
+    return tuple(
+        Related(hop.path, hop.call, f"`{hop.name}` calls {call}")
+        for hop, call in zip(hops, calls, strict=True)
+        if hop.call is not None
+    )
