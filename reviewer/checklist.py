@@ -31,6 +31,9 @@ class Item:
     question: str  # what a reviewer asks when no rule decides the item
     engine: str | None = None  # a companion tool that decides the item instead of our rules
     security: bool = False  # its findings are security problems (GitHub lists them as such)
+    # Precision of its rules' findings on real applications (README, "Precision on real
+    # applications"); None until the real-app harness has findings of it to judge.
+    precision: float | None = None
 
 
 ITEMS: tuple[Item, ...] = (
@@ -50,17 +53,20 @@ ITEMS: tuple[Item, ...] = (
         "no-select-star",
         "Queries select only the columns they need; no SELECT *",
         "Do queries name the columns they need instead of SELECT *?",
+        precision=0.92,
     ),
     Item(
         "input-validation",
         "Every endpoint validates its input with Pydantic models at the boundary",
         "Does every endpoint take its body, query and path input through Pydantic models or typed parameters?",
         security=True,
+        precision=1.00,
     ),
     Item(
         "async-io",
         "No blocking (sync) I/O inside async code",
         "Does any async def call blocking I/O (requests, sync DB sessions, file I/O, time.sleep)?",
+        precision=0.90,
     ),
     Item(
         "password-hashing",
@@ -141,6 +147,7 @@ ITEMS: tuple[Item, ...] = (
 )
 
 ITEM_IDS = frozenset(item.id for item in ITEMS)
+ITEMS_BY_ID = {item.id: item for item in ITEMS}
 SECURITY_ITEM_IDS = frozenset(item.id for item in ITEMS if item.security)
 
 

@@ -162,3 +162,32 @@ def _fake_run(findings: list[Finding], errors: list[FileError]) -> engine.Run:
                             fail_on=Severity.ERROR)
     return engine.Run(root=Path("."), files_scanned=3, lines=30, findings=findings, errors=errors, checklist=items,
                       rules=[], config=Config())
+
+
+def test_the_annotations_github_shows_are_the_most_severe_and_certain_of_each_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a real app the ten shown were two SQL findings and eight async chains, and none of the
+    secrets errors: now each rule gets its turn, security items and the most precise first."""
+    def found(code: str, name: str, item: str, severity: Severity, count: int) -> list[Finding]:
+        return [Finding(code, name, item, severity, f"app/{code}_{n}.py", Span(1, 1, 1, 9), "m") for n in range(count)]
+
+    findings = sorted(
+        found("RVW403", "blocking-call-chain", "async-io", Severity.ERROR, 20)
+        + found("RVW201", "sql-built-from-strings", "parameterized-queries", Severity.ERROR, 2)
+        + found("RVW101", "secret-literal", "secrets-not-hardcoded", Severity.ERROR, 13)
+        + found("RVW210", "select-star", "no-select-star", Severity.WARNING, 12),
+        key=lambda f: f.sort_key,
+    )
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    log = github.render(_fake_run(findings, []), RenderOptions())
+    errors = [re.search(r"title=(RVW\d+) ", line)[1] for line in log.splitlines() if line.startswith("::error ")]
+    assert errors[:10] == ["RVW101", "RVW201", "RVW403", "RVW101", "RVW201", "RVW403", "RVW101", "RVW403",
+                           "RVW101", "RVW403"]
+    assert sorted(errors) == sorted(f.code for f in findings if f.severity is Severity.ERROR)
+    assert (
+        "*Not shown as annotations: 25 of 35 errors, 2 of 12 warnings (GitHub shows 10 of each kind per step, "
+        "the most severe and most certain first); the tables here, the SARIF alerts and the HTML report list "
+        "them all.*"
+    ) in summary.read_text(encoding="utf-8")

@@ -30,8 +30,8 @@ A rule descriptor's properties say how GitHub ranks and filters its alerts:
   item whose findings are exploitable as they stand (a hardcoded credential, SQL injection, a
   JWT accepted unverified, an endpoint open without authentication) is 8.8, as CodeQL rates SQL
   injection.
-- `precision` is the precision measured on real applications (README, "Precision on real
-  applications"), per checklist item: 0.95 or more is `very-high`, 0.80 or more `high`, 0.60 or
+- `precision` is the precision measured on real applications (`Item.precision`; README,
+  "Precision on real applications"), per checklist item: 0.95 or more is `very-high`, 0.80 or more `high`, 0.60 or
   more `medium`, less `low`; an item not measured yet is `high`, the precision its fixtures are
   held to.
 - `problem.severity` follows the default severity: `error`, `warning`, or `recommendation`.
@@ -48,7 +48,7 @@ from typing import Any
 from urllib.parse import quote
 
 from reviewer import __version__
-from reviewer.checklist import SECURITY_ITEM_IDS
+from reviewer.checklist import ITEMS_BY_ID, SECURITY_ITEM_IDS
 from reviewer.engine import Run
 from reviewer.model import ErrorKind, FileError, Finding, Fix, Related, Severity, Span
 from reviewer.output import utf8
@@ -66,8 +66,6 @@ SECURITY_SEVERITIES = {Severity.ERROR: "7.5", Severity.WARNING: "5.5", Severity.
 EXPLOITABLE_ERROR_SEVERITY = "8.8"
 EXPLOITABLE_ITEMS = frozenset({"secrets-not-hardcoded", "parameterized-queries", "jwt-verification",
                                "auth-on-endpoints"})
-# Precision on real applications per checklist item (README, "Precision on real applications").
-MEASURED_PRECISION = {"async-io": 0.90, "no-select-star": 0.92, "input-validation": 1.00}
 UNMEASURED_PRECISION = "high"
 MAX_RESULTS = 25_000
 MAX_TAGS = 20
@@ -196,7 +194,7 @@ def security_severity(item: str, severity: Severity) -> str:
 
 def precision(item: str) -> str:
     """GitHub's precision level of an item's rules (see the module's docstring)."""
-    measured = MEASURED_PRECISION.get(item)
+    measured = ITEMS_BY_ID[item].precision if item in ITEMS_BY_ID else None
     if measured is None:
         return UNMEASURED_PRECISION
     if measured >= 0.95:
