@@ -6,9 +6,14 @@ text or in escaped attributes; the page's one script is static, reads its data f
 attributes, and is pinned by hash in a Content-Security-Policy that also forbids every network
 request, so even a mistake in escaping could not run a script from the reviewed code.
 
+The page shows each finding once, in its checklist item's group, and first the root causes:
+places that several findings come from (the blocking call at the end of their call chains), so
+that a reviewer fixes one helper rather than reading twenty findings it causes.
+
 Code excerpts are read from `run.root / finding.path` when the page is rendered, decoded and
 numbered as the review read them, and shown only if the file's bytes are still those reviewed;
-secrets are starred out in them by position and by value.
+secrets are starred out in them by value, and by position where the value cannot be found; only
+the secret's characters, so the line around it can still be judged.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import re
 import time
 import tokenize
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 
 import jinja2
@@ -29,9 +34,9 @@ from markupsafe import Markup, escape
 
 from reviewer import __version__
 from reviewer.engine import Run, content_digest
-from reviewer.model import Finding, Severity, Span
+from reviewer.model import Finding, Related, Severity, Span
 from reviewer.redaction import shown_head
-from reviewer.reporters import RenderOptions, markdown
+from reviewer.reporters import RenderOptions
 from reviewer.source_text import FileTooLarge, decode, read_regular_file, split_lines
 
 # Checklist rows worst first, so what needs attention is at the top of the page.
@@ -39,6 +44,7 @@ VERDICT_ORDER = ("fail", "warn", "pass", "not-applicable", "skipped", "manual")
 CONTEXT_LINES = 2
 MAX_SPAN_LINES = 8
 MAX_LINE_CHARS = 300
+MAX_CODE_CHARS = 80  # of the code a root cause names
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
 _TOKEN_CLASSES = {tokenize.COMMENT: "tok-comment", tokenize.NUMBER: "tok-number", tokenize.STRING: "tok-string"}
 for _name in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END"):
@@ -64,15 +70,46 @@ class ExcerptLine:
 class Excerpt:
     lines: list[ExcerptLine] = field(default_factory=list)
     gap_after: int | None = None  # line number after which flagged lines were left out
+    left_out: int = 0  # how many flagged lines were left out there
     unavailable: str = ""
 
 
 @dataclass
 class Entry:
-    """A finding as the page shows it: with the code around it."""
+    """A finding as the page shows it, once: with the code around it, and with the fingerprints
+    of the findings it stands for (a rule that reports one place twice with one message gives
+    findings the page could not tell apart)."""
 
     finding: Finding
     excerpt: Excerpt
+    fingerprints: list[str]
+    cause: RootCause | None = None  # when other findings share it
+
+    @property
+    def anchor(self) -> str:
+        return f"finding-{self.finding.fingerprint}"
+
+
+@dataclass
+class RootCause:
+    """A place that findings have in common (the blocking call at the end of their call chains,
+    say): fixing it there makes all of them go away."""
+
+    anchor: str
+    path: str
+    span: Span
+    code: str  # the code there, as shown (secrets starred out), cut short
+    note: str  # what the findings' chains say of the place ('' when it is a finding's own)
+    excerpt: Excerpt
+    entries: list[Entry]
+
+    @property
+    def findings(self) -> int:
+        return _findings_in(self.entries)
+
+
+def _findings_in(entries: list[Entry]) -> int:
+    return sum(len(entry.fingerprints) for entry in entries)
 
 
 class _Sources:
@@ -121,16 +158,21 @@ class _Sources:
         return split_lines(text)
 
     def shown_line(self, path: str, number: int) -> str:
-        """Line `number` of the file (which `lines` could read) with its secrets starred out."""
+        """Line `number` of the file (which `lines` could read) with its secrets starred out, but
+        for the head a mask shows: each value the run identified, and where a secrets finding
+        points but no such value shows (one too short to look for by value), its string's body.
+        The rest of the line stays readable: a finding's excerpt must still be judged."""
         key = (path, number)
         if key not in self._shown:
             lines = self.lines(path)
             assert isinstance(lines, list)
             text = lines[number - 1]
-            spans = self._secret_spans.get(path, {}).get(number)
-            if spans:
-                text = _masked(text, number, spans)
-            self._shown[key] = self.secrets.star_out(text) if self.secrets else text
+            shown = self.secrets.star_out(text) if self.secrets else text
+            for span in self._secret_spans.get(path, {}).get(number, ()):
+                start, end = _string_body(lines, span, number)
+                if shown[start:end] == text[start:end]:
+                    shown = _starred(shown, start, end)
+            self._shown[key] = shown
         return self._shown[key]
 
     def token_classes(self, path: str) -> list[list[str]]:
@@ -165,37 +207,45 @@ def _classify(lines: list[str]) -> list[list[str]]:
     return classes
 
 
-def _masked(text: str, number: int, spans: list[Span]) -> str:
-    """`text` (line `number`) with every secret span on it starred out, but for at most its first
-    four characters, as the findings' messages show them."""
-    chars = list(text)
-    for span in spans:
-        if not span.line <= number <= span.end_line:
-            continue
-        start = span.column - 1 if number == span.line else 0
-        end = span.end_column - 1 if number == span.end_line else len(chars)
-        end = min(end, len(chars))
-        keep = start + shown_head(end - start) if number == span.line else start
-        for column in range(keep, end):
-            chars[column] = "*"
-    return "".join(chars)
+_STRING_OPENING = re.compile(r"[rRbBuUfF]{0,2}('''|\"\"\"|'|\")")
 
 
-def excerpt(sources: _Sources, finding: Finding) -> Excerpt:
-    lines = sources.lines(finding.path)
+def _string_body(lines: list[str], span: Span, number: int) -> tuple[int, int]:
+    """The columns of line `number` that `span` covers, without the quotes (and prefix) of the
+    string literal it is, if it is one."""
+    text = lines[number - 1]
+    start = span.column - 1 if number == span.line else 0
+    end = min(span.end_column - 1 if number == span.end_line else len(text), len(text))
+    opening = _STRING_OPENING.match(lines[span.line - 1], span.column - 1)
+    if opening:
+        if number == span.line:
+            start = min(opening.end(), end)
+        if number == span.end_line and text.endswith(opening[1], start, end):
+            end -= len(opening[1])
+    return start, end
+
+
+def _starred(text: str, start: int, end: int) -> str:
+    """`text` with `[start, end)` starred out beyond the head `mask` shows; columns stay put."""
+    keep = start + shown_head(end - start)
+    return text[:keep] + "*" * (end - keep) + text[end:]
+
+
+def excerpt(sources: _Sources, path: str, span: Span) -> Excerpt:
+    """The lines of `span` (at most `MAX_SPAN_LINES`) with `CONTEXT_LINES` around them."""
+    lines = sources.lines(path)
     if isinstance(lines, str):
         return Excerpt(unavailable=lines)
-    if not lines or finding.span.line > len(lines):
+    if not lines or span.line > len(lines):
         return Excerpt(unavailable="the file has changed since it was reviewed")
-    classes = sources.token_classes(finding.path)
-    span = finding.span
+    classes = sources.token_classes(path)
     last_flagged = min(span.end_line, span.line + MAX_SPAN_LINES - 1, len(lines))
     first = max(1, span.line - CONTEXT_LINES)
     cut = last_flagged < span.end_line
     last = last_flagged if cut else min(len(lines), last_flagged + CONTEXT_LINES)
-    result = Excerpt(gap_after=last_flagged if cut else None)
+    result = Excerpt(gap_after=last_flagged if cut else None, left_out=span.end_line - last_flagged)
     for number in range(first, last + 1):
-        text = sources.shown_line(finding.path, number)
+        text = sources.shown_line(path, number)
         line_classes = classes[number - 1] if number - 1 < len(classes) else [""] * len(text)
         flagged = span.line <= number <= span.end_line
         hit_start = span.column - 1 if number == span.line else 0
@@ -219,6 +269,65 @@ def _excerpt_line(
         else:
             segments.append(Segment(char, css))
     return ExcerptLine(number, segments, flagged, clipped)
+
+
+def entries_of(run: Run, sources: _Sources) -> list[Entry]:
+    """The run's findings as the page shows them, worst first: one entry for findings that differ
+    in their fingerprint only."""
+    entries: dict[Finding, Entry] = {}
+    for finding in sorted(run.findings, key=lambda f: (-f.severity, f.sort_key)):
+        alike = replace(finding, fingerprint="")
+        if alike in entries:
+            entries[alike].fingerprints.append(finding.fingerprint)
+        else:
+            entries[alike] = Entry(finding, excerpt(sources, finding.path, finding.span), [finding.fingerprint])
+    return list(entries.values())
+
+
+def root_place(finding: Finding) -> Finding | Related:
+    """Where a finding comes from: the last place of its chain (where the blocking call is made),
+    or, when it has none, the finding itself."""
+    return finding.related[-1] if finding.related else finding
+
+
+def root_causes(entries: list[Entry], sources: _Sources) -> list[RootCause]:
+    """The lines two or more entries come from, those with most findings first; each entry of
+    one is linked to it."""
+    by_line: dict[tuple[str, int], list[Entry]] = {}
+    for entry in entries:
+        place = root_place(entry.finding)
+        by_line.setdefault((place.path, place.span.line), []).append(entry)
+    shared = sorted(
+        ((line, group) for line, group in by_line.items() if len(group) > 1),
+        key=lambda shared: (-_findings_in(shared[1]), shared[0]),
+    )
+    causes = []
+    for number, (_, group) in enumerate(shared, 1):
+        place = root_place(group[0].finding)
+        cause = RootCause(
+            anchor=f"cause-{number}",
+            path=place.path,
+            span=place.span,
+            code=_code_at(sources, place.path, place.span),
+            note=place.message if isinstance(place, Related) else "",
+            excerpt=excerpt(sources, place.path, place.span),
+            entries=group,
+        )
+        for entry in group:
+            entry.cause = cause
+        causes.append(cause)
+    return causes
+
+
+def _code_at(sources: _Sources, path: str, span: Span) -> str:
+    """The code `span` covers on its first line, as excerpts show it, cut short ('' if unreadable)."""
+    lines = sources.lines(path)
+    if isinstance(lines, str) or span.line > len(lines):
+        return ""
+    text = sources.shown_line(path, span.line)
+    end = span.end_column - 1 if span.end_line == span.line else len(text)
+    code = " ".join(text[span.column - 1 : end].split())
+    return code if len(code) <= MAX_CODE_CHARS else code[: MAX_CODE_CHARS - 1] + "…"
 
 
 _FENCE = re.compile(r"^```")
@@ -253,7 +362,7 @@ def documentation_html(text: str) -> Markup:
             code = []
         elif line.startswith("#"):
             flush()
-            parts.append(Markup("<h4>{}</h4>").format(line.lstrip("#").strip()))
+            parts.append(Markup("<h5>{}</h5>").format(line.lstrip("#").strip()))
         elif not line.strip():
             flush()
         else:
@@ -306,19 +415,16 @@ def render(run: Run, options: RenderOptions) -> str:
         "img-src data:; base-uri 'none'; form-action 'none'"
     )
     rules = {rule.code: rule for rule in run.rules}
-    findings = [Entry(f, excerpt(sources, f)) for f in run.findings]
-    by_file: dict[str, list[Entry]] = {}
-    for entry in findings:
-        by_file.setdefault(entry.finding.path, []).append(entry)
-    worst_first = sorted(findings, key=lambda entry: (-entry.finding.severity, entry.finding.sort_key))
-    by_item = [
-        (item, [entry for entry in worst_first if entry.finding.checklist == item.item.id])
-        for item in sorted(run.checklist, key=lambda item: VERDICT_ORDER.index(item.verdict.value))
-        if item.findings
-    ]
+    entries = entries_of(run, sources)
+    checklist = sorted(run.checklist, key=lambda item: VERDICT_ORDER.index(item.verdict.value))
+    by_item = []  # (item, its entries, how many findings they stand for), for items with findings
+    for item in checklist:
+        group = [entry for entry in entries if entry.finding.checklist == item.item.id]
+        if group:
+            by_item.append((item, group, _findings_in(group)))
+    by_file = Counter(f.path for f in run.findings)
+    in_file_order = sorted(entries, key=lambda entry: entry.finding.sort_key)
     used_codes = sorted({f.code for f in run.findings})
-    severity_counts = Counter(f.severity for f in run.findings)
-    verdict_counts = Counter(item.verdict.value for item in run.checklist)
     return _environment().get_template("report.html.j2").render(
         run=run,
         version=__version__,
@@ -326,10 +432,12 @@ def render(run: Run, options: RenderOptions) -> str:
         script=Markup(script),
         style=Markup(style),
         outcome=run.outcome,
-        checklist=sorted(run.checklist, key=lambda item: VERDICT_ORDER.index(item.verdict.value)),
-        findings=findings,
+        checklist=checklist,
+        entries=entries,
+        causes=root_causes(entries, sources),
         by_item=by_item,
         by_file=sorted(by_file.items()),
+        file_order={entry.anchor: position for position, entry in enumerate(in_file_order)},
         rules=rules,
         rule_docs={
             code: documentation_html(_without_summary(rules[code].documentation()))
@@ -338,9 +446,10 @@ def render(run: Run, options: RenderOptions) -> str:
         },
         rule_summaries={code: _inline(rules[code].summary_line()) for code in used_codes if code in rules},
         used_codes=used_codes,
+        rule_counts=Counter(f.code for f in run.findings),
         severities=sorted(Severity, reverse=True),
-        severity_counts=severity_counts,
-        verdict_counts=verdict_counts,
+        severity_counts=Counter(f.severity for f in run.findings),
+        verdict_counts=Counter(item.verdict.value for item in run.checklist),
         failing=len(run.failing),
         seconds=options.seconds,
         generated=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
