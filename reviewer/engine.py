@@ -152,10 +152,12 @@ def _suppressed(finding: Finding, suppressions: dict[int, frozenset[str]]) -> bo
 
 
 def _fingerprinted(findings: list[Finding]) -> list[Finding]:
-    """Fingerprints that survive line shifts: what was found where, and which occurrence it is."""
+    """Fingerprints that survive line shifts: what was found where, and which occurrence it is.
+    A finding reported twice (one rule, one place, one message) is one finding: a user could
+    not tell the two apart."""
     seen: Counter[tuple[str, str, str]] = Counter()
     stamped = []
-    for finding in sorted(findings, key=lambda f: f.sort_key):
+    for finding in sorted(dict.fromkeys(findings), key=lambda f: f.sort_key):
         triple = (finding.code, finding.path, finding.message)
         occurrence = seen[triple]
         seen[triple] += 1

@@ -136,6 +136,27 @@ class ExplodingRepoRule(Rule):
         raise KeyError("missing")
 
 
+class StutteringRule(Rule):
+    """Reports every call twice, as a rule matching one literal by two patterns might."""
+
+    code = "RVW996"
+    name = "stuttering"
+    checklist = "production-config"
+    severity = Severity.WARNING
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.report(node, "a call")
+        self.report(node, "a call")
+
+
+def test_a_finding_reported_twice_is_one_finding(write, tmp_path: Path) -> None:
+    write({"app/main.py": "print(1)\nprint(2)\n"})
+    run = engine.run([tmp_path], Config(), [StutteringRule], jobs=1, use_cache=False, cwd=tmp_path)
+    found = [(f.path, f.span.line, f.message) for f in run.findings]
+    assert found == [("app/main.py", 1, "a call"), ("app/main.py", 2, "a call")]
+    assert len({f.fingerprint for f in run.findings}) == 2
+
+
 def test_a_crashing_rule_is_an_internal_error_and_other_rules_still_report(write, tmp_path: Path) -> None:
     write({"app/main.py": DEBUG_APP})
     rules = [*load_rules(), ExplodingRule, ExplodingRepoRule]

@@ -15,7 +15,9 @@ _URL_CREDENTIALS = re.compile(
 )
 
 
-_CONNINFO_PASSWORD = re.compile(r"(?i)(?:^|[\s;])(?:password|pwd)\s*=\s*(?P<password>[^\s;'\"]+)")
+# An unquoted conninfo value ends at a space, a `;` or the end: one that runs into a quote is
+# code that happens to assign a password (`password = os.environ.get("DB_PASSWORD")`).
+_CONNINFO_PASSWORD = re.compile(r"(?i)(?:^|[\s;])(?:password|pwd)\s*=\s*(?P<password>[^\s;'\"]+)(?=[\s;]|$)")
 
 
 _CONNINFO_CONTEXT = re.compile(r"(?i)(?:^|[\s;])(?:host|server|user|uid|user id|dbname|database|data source)\s*=")
