@@ -26,7 +26,7 @@ import re
 import time
 import tokenize
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from importlib import resources
 
 import jinja2
@@ -76,13 +76,10 @@ class Excerpt:
 
 @dataclass
 class Entry:
-    """A finding as the page shows it, once: with the code around it, and with the fingerprints
-    of the findings it stands for (a rule that reports one place twice with one message gives
-    findings the page could not tell apart)."""
+    """A finding as the page shows it, once: with the code around it."""
 
     finding: Finding
     excerpt: Excerpt
-    fingerprints: list[str]
     cause: RootCause | None = None  # when other findings share it
 
     @property
@@ -105,11 +102,7 @@ class RootCause:
 
     @property
     def findings(self) -> int:
-        return _findings_in(self.entries)
-
-
-def _findings_in(entries: list[Entry]) -> int:
-    return sum(len(entry.fingerprints) for entry in entries)
+        return len(self.entries)
 
 
 class _Sources:
@@ -272,16 +265,9 @@ def _excerpt_line(
 
 
 def entries_of(run: Run, sources: _Sources) -> list[Entry]:
-    """The run's findings as the page shows them, worst first: one entry for findings that differ
-    in their fingerprint only."""
-    entries: dict[Finding, Entry] = {}
-    for finding in sorted(run.findings, key=lambda f: (-f.severity, f.sort_key)):
-        alike = replace(finding, fingerprint="")
-        if alike in entries:
-            entries[alike].fingerprints.append(finding.fingerprint)
-        else:
-            entries[alike] = Entry(finding, excerpt(sources, finding.path, finding.span), [finding.fingerprint])
-    return list(entries.values())
+    """The run's findings as the page shows them, worst first (the engine keeps no two alike)."""
+    worst_first = sorted(run.findings, key=lambda f: (-f.severity, f.sort_key))
+    return [Entry(finding, excerpt(sources, finding.path, finding.span)) for finding in worst_first]
 
 
 def root_place(finding: Finding) -> Finding | Related:
@@ -299,7 +285,7 @@ def root_causes(entries: list[Entry], sources: _Sources) -> list[RootCause]:
         by_line.setdefault((place.path, place.span.line), []).append(entry)
     shared = sorted(
         ((line, group) for line, group in by_line.items() if len(group) > 1),
-        key=lambda shared: (-_findings_in(shared[1]), shared[0]),
+        key=lambda shared: (-len(shared[1]), shared[0]),
     )
     causes = []
     for number, (_, group) in enumerate(shared, 1):
@@ -421,7 +407,7 @@ def render(run: Run, options: RenderOptions) -> str:
     for item in checklist:
         group = [entry for entry in entries if entry.finding.checklist == item.item.id]
         if group:
-            by_item.append((item, group, _findings_in(group)))
+            by_item.append((item, group, len(group)))
     by_file = Counter(f.path for f in run.findings)
     in_file_order = sorted(entries, key=lambda entry: entry.finding.sort_key)
     used_codes = sorted({f.code for f in run.findings})

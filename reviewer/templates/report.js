@@ -59,7 +59,7 @@
       var count = 0;
       group.querySelectorAll(memberSelector).forEach(function (member) {
         member.hidden = !matches(member);
-        if (!member.hidden) { count += Number(member.dataset.count); }
+        if (!member.hidden) { count += 1; }
       });
       group.hidden = count === 0;
       var counter = group.querySelector(".count");
