@@ -82,6 +82,7 @@ def main() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--format",
+    "--output-format",
     "output_format",
     default="text",
     show_default=True,
@@ -124,6 +125,20 @@ def main() -> None:
     type=click.Path(path_type=Path),
     help="With PATH `-`: review standard input as this file (its path in reports and configuration).",
 )
+@click.option(
+    "--exit-zero", is_flag=True, help="Exit 0 even when findings fail the run (usage and internal errors still do not)."
+)
+@click.option(
+    "--statistics", is_flag=True, help="Count findings per rule and item instead of listing them (text format)."
+)
+@click.option("--show-source", is_flag=True, help="Show each finding's source line, marked (text format).")
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the text report (auto: on a terminal, unless NO_COLOR is set).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only findings and the summary line (text format).")
 @click.option("--verbose", "-v", is_flag=True, help="Also list the paths not reviewed, and why (text format).")
 def check(
@@ -144,6 +159,10 @@ def check(
     companions: tuple[str, ...],
     strict: bool,
     stdin_filename: Path | None,
+    exit_zero: bool,
+    statistics: bool,
+    show_source: bool,
+    color: str,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -207,8 +226,15 @@ def check(
         run = engine.stopped_run(targets, config, all_rules, error)
     progress.close()
 
-    color = output is None and _use_color(sys.stdout)
-    options = RenderOptions(color=color, seconds=time.perf_counter() - started, quiet=quiet, verbose=verbose)
+    colored = output is None and (color == "always" or (color == "auto" and _use_color(sys.stdout)))
+    options = RenderOptions(
+        color=colored,
+        seconds=time.perf_counter() - started,
+        quiet=quiet,
+        verbose=verbose,
+        statistics=statistics,
+        show_source=show_source,
+    )
     for report_format, target in destinations:
         try:
             report = reporters()[report_format](run, options if target is None else replace(options, color=False))
@@ -217,7 +243,7 @@ def check(
             internal_error = True
             continue
         if target is None:
-            click.echo(printable_for(sys.stdout, report), nl=False)
+            click.echo(printable_for(sys.stdout, report), nl=False, color=colored)
             continue
         try:
             write_report(target, report)
@@ -227,7 +253,8 @@ def check(
             click.echo(f"reviewer: wrote {report_format} report to {printable(str(target))}", err=True)
     if internal_error:
         sys.exit(EXIT_INTERNAL)
-    sys.exit(run.outcome.exit_code)
+    code = run.outcome.exit_code
+    sys.exit(EXIT_OK if exit_zero and code == EXIT_FINDINGS else code)
 
 
 class Terminated(BaseException):

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import click
 import pytest
 
 from reviewer import __version__
@@ -31,10 +32,10 @@ def test_text_report_lines_checklist_and_summary(write, cli) -> None:
     code, out, _ = cli("check", ".", "--no-cache")
     lines = out.splitlines()
     assert lines[0] == (
-        "app/main.py:2:15: RVW501 [production-config] "
+        "app/main.py:2:15: error RVW501 [production-config] "
         "FastAPI app created with debug=True: unhandled errors are served to clients as tracebacks"
     )
-    assert lines[1].startswith("app/main.py:4:")
+    assert lines[1].startswith("app/main.py:4:") and " warning RVW502 [production-config] " in lines[1]
     assert "Checklist" in lines
     for item in ITEMS:
         assert any(item.id in line for line in lines), item.id
@@ -261,3 +262,39 @@ def test_standard_input_is_reviewed_as_the_file_it_is_named(write, tmp_path: Pat
     assert review("-", "app") == (2, "", alone)
     assert review("-", "--stdin-filename", "notes.txt")[0] == 2
     assert review("app", "--stdin-filename", "app/x.py")[0] == 2
+
+
+def test_options_ruff_and_bandit_users_reach_for(write, cli) -> None:
+    write({"app/main.py": DEBUG_APP + ECHO, "app/other.py": DEBUG_APP})
+    code, out, _ = cli("check", ".", "--no-cache", "--statistics", "-q")
+    assert code == 1
+    assert out.splitlines()[:5] == [
+        "2  RVW501  debug-mode-enabled  error  [production-config]",
+        "1  RVW502  sql-echo-enabled  warning  [production-config]",
+        "",
+        "3  production-config",
+        out.splitlines()[4],
+    ]
+    assert out.splitlines()[4].startswith("FAIL: 1 checklist item failing; 2 files")
+    assert cli("check", ".", "--no-cache", "--exit-zero", "-q")[0] == 0
+    assert cli("check", "missing", "--exit-zero")[0] == 2
+    code, out, _ = cli("check", ".", "--no-cache", "--output-format", "json")
+    assert code == 1 and json.loads(out)["findings"][0]["code"] == "RVW501"
+    code, out, _ = cli("check", ".", "--no-cache", "-q", "--color", "always")
+    assert code == 1 and "\x1b[" in out and "app/main.py:2:15:" in click.unstyle(out)
+    assert "\x1b[" not in cli("check", ".", "--no-cache", "-q", "--color", "never")[1]
+
+
+def test_show_source_marks_the_flagged_code_and_masks_secrets(write, cli, tmp_path: Path) -> None:
+    write({"app/main.py": DEBUG_APP, "app/keys.py": 'if True:\n\tSTRIPE_KEY = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"\n'})
+    code, out, _ = cli("check", ".", "--no-cache", "-q", "--show-source")
+    assert code == 1
+    lines = out.splitlines()
+    tab = " " * 8
+    masked = f' 2 | {tab}STRIPE_KEY = "sk_l****************************"'
+    assert lines[1:4] == [masked, f"   | {tab}{' ' * 13}{'^' * 34}", ""]
+    assert lines[5:7] == [" 2 | app = FastAPI(debug=True)", "   |               ^^^^^^^^^^"]
+    assert "4eC39" not in out
+    (tmp_path / "app" / "main.py").write_text("# changed since\n" + DEBUG_APP)
+    code, out, _ = cli("check", ".", "-q", "--show-source", "--no-cache", "--select", "RVW501")
+    assert out.splitlines()[1] == " 3 | app = FastAPI(debug=True)"

@@ -17,6 +17,8 @@ class RenderOptions:
     seconds: float | None = None
     quiet: bool = False  # findings and the summary line only
     verbose: bool = False  # also list what discovery left out
+    statistics: bool = False  # counts per rule and item in place of the findings (text)
+    show_source: bool = False  # each finding's source line under it (text)
 
 
 Reporter = Callable[[Run, RenderOptions], str]

@@ -13,8 +13,9 @@ import click
 from reviewer.checklist import Verdict
 from reviewer.engine import Run
 from reviewer.escaping import printable
-from reviewer.model import Severity
+from reviewer.model import Finding, Severity
 from reviewer.reporters import RenderOptions
+from reviewer.reporters.sources import Sources
 
 _VERDICT_COLORS = {
     Verdict.PASS: "green",
@@ -35,17 +36,57 @@ def render(run: Run, options: RenderOptions) -> str:
     def style(text: str, **kwargs: object) -> str:
         return click.style(text, **kwargs) if options.color else text  # type: ignore[arg-type]
 
-    lines: list[str] = []
-    for finding in run.findings:
+    lines: list[str] = _statistics(run) if options.statistics else []
+    sources = Sources(run) if options.show_source and not options.statistics else None
+    for finding in [] if options.statistics else run.findings:
         where = f"{printable(finding.path)}:{finding.span.line}:{finding.span.column}:"
-        code = style(printable(finding.code), fg=_SEVERITY_COLORS[finding.severity], bold=True)
-        lines.append(f"{style(where, bold=True)} {code} [{finding.checklist}] {printable(finding.message)}")
+        severity = style(finding.severity.label, fg=_SEVERITY_COLORS[finding.severity], bold=True)
+        code = style(printable(finding.code), bold=True)
+        lines.append(f"{style(where, bold=True)} {severity} {code} [{finding.checklist}] {printable(finding.message)}")
+        if sources is not None:
+            lines.extend(_source(sources, finding, style))
     if not options.quiet:
         if run.findings:
             lines.append("")
         lines.extend(_checklist_and_errors(run, style, options.verbose))
     lines.append(_summary(run, options))
     return "\n".join(lines) + "\n"
+
+
+def _source(sources: Sources, finding: Finding, style) -> list[str]:  # noqa: ANN001
+    """The finding's first line, as ruff shows it: numbered, with a caret under what it flags."""
+    lines = sources.lines(finding.path)
+    span = finding.span
+    if isinstance(lines, str) or span.line > len(lines):
+        reason = lines if isinstance(lines, str) else "the file has changed since it was reviewed"
+        return [f"    (source not shown: {reason})", ""]
+    shown = sources.shown_line(finding.path, span.line)
+    text = printable(shown.expandtabs())
+
+    def width(columns: int) -> int:  # where column `columns + 1` of the line is, as printed
+        return len(printable(shown[:columns].expandtabs()))
+
+    start = width(span.column - 1)
+    end = width(span.end_column - 1) if span.end_line == span.line else len(text.rstrip())
+    gutter = " " * len(str(span.line))
+    marker = style("^" * max(1, end - start), fg=_SEVERITY_COLORS[finding.severity], bold=True)
+    return [f" {span.line} | {text}", f" {gutter} | {' ' * start}{marker}", ""]
+
+
+def _statistics(run: Run) -> list[str]:
+    """Findings counted per rule, then per checklist item, most first (as `ruff --statistics`)."""
+    if not run.findings:
+        return []
+    by_rule = Counter((f.code, f.name, f.severity, f.checklist) for f in run.findings)
+    width = len(str(max(by_rule.values())))
+    lines = [
+        f"{count:>{width}}  {code}  {name}  {severity.label}  [{item}]"
+        for (code, name, severity, item), count in sorted(by_rule.items(), key=lambda entry: (-entry[1], entry[0]))
+    ]
+    by_item = Counter(f.checklist for f in run.findings)
+    lines.append("")
+    lines += [f"{count:>{width}}  {item}" for item, count in sorted(by_item.items(), key=lambda e: (-e[1], e[0]))]
+    return lines
 
 
 def _checklist_and_errors(run: Run, style, verbose: bool) -> list[str]:  # noqa: ANN001
