@@ -25,6 +25,7 @@ from reviewer.companions import Running
 from reviewer.config import Config, enabled_rules, matches, rule_options
 from reviewer.discovery import NothingToReview, Skipped, SourceFile, discover, from_stdin, scan_root
 from reviewer.model import ErrorKind, FileError, FileResult, Finding
+from reviewer.packages import project_root
 from reviewer.patterns import AnchoredPatterns
 from reviewer.redaction import Secrets
 from reviewer.rule import FACTS_MODELS, RepoContext, Rule
@@ -151,14 +152,26 @@ def _suppressed(finding: Finding, suppressions: dict[int, frozenset[str]]) -> bo
     return False
 
 
-def _fingerprinted(findings: list[Finding]) -> list[Finding]:
-    """Fingerprints that survive line shifts: what was found where, and which occurrence it is.
-    A finding reported twice (one rule, one place, one message) is one finding: a user could
-    not tell the two apart."""
+def repository_prefix(root: Path) -> tuple[Path, str]:
+    """The top of the repository holding `root` (`root` itself outside one), and what leads from
+    it to `root` as a path prefix (`backend/`; '' when they are one): report paths are relative to
+    `root`, and what must not depend on where a review started (fingerprints, SARIF URIs) is
+    relative to the top."""
+    top = project_root(root)
+    parts = root.relative_to(top).as_posix()
+    return top, "" if parts == "." else parts + "/"
+
+
+def _fingerprinted(findings: list[Finding], prefix: str = "") -> list[Finding]:
+    """Fingerprints that survive line shifts: what was found where, and which occurrence it is;
+    where is the path from the repository's top (`prefix` leads from it to the run's root), so a
+    review started in a subdirectory fingerprints a finding as one started at the top does. A
+    finding reported twice (one rule, one place, one message) is one finding: a user could not
+    tell the two apart."""
     seen: Counter[tuple[str, str, str]] = Counter()
     stamped = []
     for finding in sorted(dict.fromkeys(findings), key=lambda f: f.sort_key):
-        triple = (finding.code, finding.path, finding.message)
+        triple = (finding.code, prefix + finding.path, finding.message)
         occurrence = seen[triple]
         seen[triple] += 1
         text = "\0".join((*triple, str(occurrence)))
@@ -321,7 +334,7 @@ def _run(
             ):
                 continue
             kept.append(secrets.finding(finding))
-        kept = _fingerprinted(kept)
+        kept = _fingerprinted(kept, repository_prefix(root)[1])
         engines = {
             name: replace(result, status=secrets.redact(result.status))
             for name, result in companions.results().items()

@@ -95,6 +95,16 @@ def test_fingerprints_survive_line_shifts(write, check_json, tmp_path: Path) -> 
     assert before["findings"][0]["fingerprint"] == after["findings"][0]["fingerprint"]
 
 
+def test_fingerprints_do_not_depend_on_where_the_review_starts(write, check_json, tmp_path, monkeypatch) -> None:
+    write({".git/HEAD": "ref: refs/heads/main\n", "backend/app/main.py": DEBUG_APP})
+    _, from_top = check_json("backend")
+    monkeypatch.chdir(tmp_path / "backend")
+    _, from_inside = check_json(".")
+    assert [f["path"] for f in from_top["findings"]] == ["backend/app/main.py"]
+    assert [f["path"] for f in from_inside["findings"]] == ["app/main.py"]
+    assert from_top["findings"][0]["fingerprint"] == from_inside["findings"][0]["fingerprint"]
+
+
 def test_jobs_1_and_jobs_2_give_byte_identical_output(cli, tmp_path: Path) -> None:
     shutil.copytree(SAMPLE_APP, tmp_path / "sample_app")
     shutil.copytree(SAMPLE_APP.parent / "production-config", tmp_path / "production-config")

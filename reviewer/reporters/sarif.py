@@ -49,10 +49,9 @@ from urllib.parse import quote
 
 from reviewer import __version__
 from reviewer.checklist import ITEMS_BY_ID, SECURITY_ITEM_IDS
-from reviewer.engine import Run
+from reviewer.engine import Run, repository_prefix
 from reviewer.model import ErrorKind, FileError, Finding, Fix, Related, Severity, Span
 from reviewer.output import utf8
-from reviewer.packages import project_root
 from reviewer.reporters import RenderOptions
 from reviewer.rule import Rule
 
@@ -86,8 +85,7 @@ def encode(log: dict[str, Any]) -> str:
 
 def document(run: Run) -> dict[str, Any]:
     descriptors, index = _descriptors(run)
-    top = project_root(run.root)
-    base = _directory_prefix(run.root.relative_to(top))
+    top, base = repository_prefix(run.root)
     notifications = [_notification(error, base) for error in run.errors]
     findings = sorted(run.findings, key=lambda f: (-f.severity, f.sort_key))
     keep = min(len(findings), MAX_RESULTS)
@@ -96,12 +94,6 @@ def document(run: Run) -> dict[str, Any]:
         if keep == 0 or len(gzip.compress(utf8(encode(log)))) <= MAX_GZIP_BYTES:
             return log
         keep = keep * 4 // 5
-
-
-def _directory_prefix(directory: Path) -> str:
-    """What goes before a path relative to the run's root to make it relative to the source root."""
-    posix = directory.as_posix()
-    return "" if posix == "." else posix + "/"
 
 
 def _log(
