@@ -216,8 +216,32 @@ def build(
         elif item.id not in applicable and not found:
             result.verdict, result.note = Verdict.NOT_APPLICABLE, "nothing it applies to was found"
             continue
-        if any(f.severity >= fail_on for f in found):
-            result.verdict = Verdict.FAIL
-        elif found:
-            result.verdict = Verdict.WARN
+        result.verdict = _verdict(found, fail_on)
+    return results
+
+
+def _verdict(found: Sequence[Finding], fail_on: Severity) -> Verdict:
+    """An item its rules decide: fail on a finding at or above `fail_on`, warn on any other."""
+    if any(f.severity >= fail_on for f in found):
+        return Verdict.FAIL
+    return Verdict.WARN if found else Verdict.PASS
+
+
+def rejudge(
+    items: Sequence[ItemResult], findings: Sequence[Finding], fail_on: Severity, notes: Mapping[str, str]
+) -> list[ItemResult]:
+    """The verdicts again, on part of a run's findings (those a baseline or a change leaves): an
+    item its rules decided gets the findings left to it, and `notes` say what was left out."""
+    by_item: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_item.setdefault(finding.checklist, []).append(finding)
+    results = []
+    for result in items:
+        if result.item.engine is not None or result.verdict not in (Verdict.PASS, Verdict.FAIL, Verdict.WARN):
+            results.append(result)
+            continue
+        found = by_item.get(result.item.id, [])
+        note = notes.get(result.item.id, result.note)
+        verdict = _verdict(found, fail_on)
+        results.append(ItemResult(item=result.item, verdict=verdict, findings=found, rules=result.rules, note=note))
     return results

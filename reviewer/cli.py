@@ -17,7 +17,7 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -27,6 +27,9 @@ from reviewer.escaping import printable
 from reviewer.model import Severity
 from reviewer.output import OutputError, check_target, printable_for, write_report
 from reviewer.registry import RegistryError, find_rule, load_rules
+
+if TYPE_CHECKING:
+    from reviewer.fixes import FixOutcome
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
@@ -128,6 +131,11 @@ def main() -> None:
 @click.option(
     "--exit-zero", is_flag=True, help="Exit 0 even when findings fail the run (usage and internal errors still do not)."
 )
+@click.option("--fix", is_flag=True, help="Apply the safe fixes (checked before writing); report what is left.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: also apply fixes that may change behaviour.")
+@click.option(
+    "--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff in place of the report; write nothing."
+)
 @click.option(
     "--statistics", is_flag=True, help="Count findings per rule and item instead of listing them (text format)."
 )
@@ -141,6 +149,18 @@ def main() -> None:
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only findings and the summary line (text format).")
 @click.option("--verbose", "-v", is_flag=True, help="Also list the paths not reviewed, and why (text format).")
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Report only findings not recorded in this baseline file (`reviewer baseline` writes one).",
+)
+@click.option("--no-baseline", is_flag=True, help="Ignore the configured baseline: report every finding.")
+@click.option(
+    "--diff-base",
+    metavar="REF",
+    help="Pull-request mode: report only findings whose evidence the change from REF's merge base touches.",
+)
 def check(
     paths: tuple[Path, ...],
     output_format: str,
@@ -160,15 +180,22 @@ def check(
     strict: bool,
     stdin_filename: Path | None,
     exit_zero: bool,
+    fix: bool,
+    unsafe_fixes: bool,
+    show_diff: bool,
     statistics: bool,
     show_source: bool,
     color: str,
     quiet: bool,
     verbose: bool,
+    baseline_file: Path | None,
+    no_baseline: bool,
+    diff_base: str | None,
 ) -> None:
     """Review PATHS (default: the current directory) and report findings and the checklist."""
     from reviewer import engine
     from reviewer.discovery import NothingToReview, problem_with_given_path, scan_root
+    from reviewer.narrowing import NarrowingError, prepare_narrowing
     from reviewer.reporters import RenderOptions, reporters
 
     targets = list(paths) or [Path(".")]
@@ -182,6 +209,8 @@ def check(
         stdin = sys.stdin.buffer.read()
     elif stdin_filename is not None:
         _fail_usage("--stdin-filename is for reviewing standard input: give `-` as the path")
+    if stdin is not None and (fix or show_diff):
+        _fail_usage("--fix and --diff change files: they cannot be used with `-` (standard input)")
     for target in targets if stdin is None else []:
         problem = problem_with_given_path(target)
         if problem is not None:
@@ -197,18 +226,28 @@ def check(
         config.companions = sorted({*config.companions, *companions})
         tree = scan_root(targets, Path.cwd().resolve())
         destinations = [(fmt, None if path is None else check_target(path, tree)) for fmt, path in reports]
+        narrowing = prepare_narrowing(None if no_baseline else baseline_file or config.baseline, diff_base, tree)
     except ConfigError as error:
         _fail_usage(f"configuration error: {error}")
-    except OutputError as error:
+    except (OutputError, NarrowingError) as error:
         _fail_usage(str(error))
     all_rules = _load_rules_or_exit()
     progress = _Progress(sys.stderr.isatty() and not quiet)
     internal_error = False
+    fixed = None
     try:
         with _signals_as_exceptions():
             run = engine.run(
                 targets, config, all_rules, jobs=jobs, use_cache=not no_cache, progress=progress, stdin=stdin
             )
+            run = narrowing.apply(run)
+            if (fix or show_diff) and not run.stopped:
+                from reviewer.fixes import fix_run
+
+                def rerun() -> engine.Run:
+                    return narrowing.apply(engine.run(targets, config, all_rules, jobs=jobs, use_cache=not no_cache))
+
+                run, fixed = fix_run(run, all_rules, unsafe=unsafe_fixes, write=not show_diff, jobs=jobs, rerun=rerun)
     except ConfigError as error:
         progress.close()
         _fail_usage(f"configuration error: {error}")
@@ -226,6 +265,8 @@ def check(
         run = engine.stopped_run(targets, config, all_rules, error)
     progress.close()
 
+    if fixed is not None:
+        destinations = _show_fixes(fixed, destinations, show_diff)
     colored = output is None and (color == "always" or (color == "auto" and _use_color(sys.stdout)))
     options = RenderOptions(
         color=colored,
@@ -255,6 +296,19 @@ def check(
         sys.exit(EXIT_INTERNAL)
     code = run.outcome.exit_code
     sys.exit(EXIT_OK if exit_zero and code == EXIT_FINDINGS else code)
+
+
+def _show_fixes(fixed: FixOutcome, destinations: list[tuple[str, Path | None]], show_diff: bool):  # noqa: ANN202
+    """Say what `--fix` or `--diff` did (the diff goes to standard output, in place of the report
+    there); returns the reports still to write."""
+    for item in fixed.not_applied:
+        click.echo(f"reviewer: not fixed: {printable_for(sys.stderr, item.line())}", err=True)
+    if show_diff:
+        click.echo(printable_for(sys.stdout, fixed.diff()), nl=False)
+        destinations = [(fmt, target) for fmt, target in destinations if target is not None]
+    if not any(fmt == "text" and target is None for fmt, target in destinations):
+        click.echo(f"reviewer: {fixed.headline()}", err=True)
+    return destinations
 
 
 class Terminated(BaseException):
@@ -378,3 +432,95 @@ def explain(code: str) -> None:
         click.echo("\nOptions ([tool.reviewer.rules." + rule.code + "]):")
         for name, default in rule.options.items():
             click.echo(f"  {name} = {_toml_value(default)}")
+
+
+@main.command("baseline")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the baseline (default: the configured `baseline`, else reviewer-baseline.json).",
+)
+@click.option(
+    "--update",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Drop from FILE the findings no longer found (fixed), adding none; written back to FILE unless -o.",
+)
+@click.option("--select", help="Comma-separated rule codes, code prefixes, rule names or checklist items to run.")
+@click.option("--ignore", help="Comma-separated rule codes, names or checklist items to skip.")
+@click.option("--exclude", multiple=True, help="Glob (gitignore syntax) of paths to skip; repeatable.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: CPU count).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write .reviewer_cache/.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Configuration file (default: nearest pyproject.toml with [tool.reviewer]).",
+)
+def baseline(
+    paths: tuple[Path, ...],
+    output: Path | None,
+    update: Path | None,
+    select: str | None,
+    ignore: str | None,
+    exclude: tuple[str, ...],
+    jobs: int | None,
+    no_cache: bool,
+    config_file: Path | None,
+) -> None:
+    """Record the findings of PATHS (default: .) in a baseline file, for `reviewer check --baseline`."""
+    from reviewer import engine
+    from reviewer.baseline import DEFAULT_FILE, Baseline, BaselineError
+    from reviewer.discovery import NothingToReview, problem_with_given_path, scan_root
+    from reviewer.narrowing import shown_path
+
+    targets = list(paths) or [Path(".")]
+    for target in targets:
+        problem = problem_with_given_path(target)
+        if problem is not None:
+            _fail_usage(problem)
+    try:
+        if config_file is not None and not config_file.is_file():
+            raise ConfigError(f"{config_file}: configuration file not found")
+        config = load_config(config_file or find_config(targets[0]))
+        _apply_overrides(config, select, ignore, exclude, None, None, None, None)
+        config.companions = []  # their items hold no findings to record
+        previous = Baseline.load(update) if update is not None else None
+        destination = check_target(output or update or config.baseline or Path(DEFAULT_FILE),
+                                   scan_root(targets, Path.cwd().resolve()))
+    except ConfigError as error:
+        _fail_usage(f"configuration error: {error}")
+    except (BaselineError, OutputError) as error:
+        _fail_usage(str(error))
+    all_rules = _load_rules_or_exit()
+    try:
+        with _signals_as_exceptions():
+            run = engine.run(targets, config, all_rules, jobs=jobs, use_cache=not no_cache)
+            recorded = Baseline.of(run) if previous is None else Baseline(previous.match(run).updated)
+    except ConfigError as error:
+        _fail_usage(f"configuration error: {error}")
+    except NothingToReview as error:
+        _fail_usage(str(error))
+    except (KeyboardInterrupt, Terminated) as stop:
+        click.echo("reviewer: stopped before the review was complete; no baseline was written", err=True)
+        sys.exit(EXIT_TERMINATED if isinstance(stop, Terminated) else EXIT_INTERRUPTED)
+    except Exception as error:  # noqa: BLE001 - a bug of ours: no baseline rather than a wrong one
+        _echo_error(f"internal error: the review stopped: {error!r}\n{traceback.format_exc()}")
+        sys.exit(EXIT_INTERNAL)
+    try:
+        write_report(destination, recorded.render())
+    except OutputError as error:
+        _fail_usage(str(error))
+    where = printable(shown_path(output or update or destination))
+    count = sum(recorded.entries.values())
+    if previous is None:
+        click.echo(f"reviewer: recorded {count} finding{'' if count == 1 else 's'} in {where}", err=True)
+    else:
+        dropped = sum(previous.entries.values()) - count
+        click.echo(f"reviewer: dropped {dropped} fixed finding{'' if dropped == 1 else 's'}; {count} remain in {where}",
+                   err=True)
+    if run.errors:
+        click.echo(f"reviewer: {len(run.errors)} file(s) not fully reviewed; their findings may be missing "
+                   "(`reviewer check` lists them)", err=True)

@@ -67,6 +67,8 @@ class Config:
     companions: list[str] = field(default_factory=list)
     # Files that could not be reviewed fail the run too.
     strict: bool = False
+    # The baseline file (`reviewer.baseline`), resolved against the configuration file's directory.
+    baseline: Path | None = None
     # Keys set by command-line options, so errors point at the option rather than the file.
     from_command_line: set[str] = field(default_factory=set)
 
@@ -187,6 +189,10 @@ def parse_table(table: Mapping[str, Any], source: Path | None, prefix: str = "to
             if not isinstance(value, bool):
                 raise fail(key, "expected true or false")
             config.strict = value
+        elif key == "baseline":
+            if not isinstance(value, str) or not value.strip():
+                raise fail(key, "expected the path of a baseline file, relative to this file")
+            config.baseline = (source.resolve().parent if source is not None else Path.cwd()) / value
         elif key == "rules":
             if not isinstance(value, Mapping) or not all(isinstance(v, Mapping) for v in value.values()):
                 raise fail(key, "expected a table of rule option tables ([tool.reviewer.rules.CODE])")
@@ -194,7 +200,7 @@ def parse_table(table: Mapping[str, Any], source: Path | None, prefix: str = "to
         else:
             known = (
                 "select, ignore, exclude, extend-exclude, per-file-ignores, fail-on, max-file-size, file-timeout, "
-                "file-memory, companions, strict, rules"
+                "file-memory, companions, strict, baseline, rules"
             )
             raise fail(key, f"unknown key (known keys: {known})")
     return config

@@ -57,6 +57,11 @@ class Run:
     digests: dict[str, str] = field(default_factory=dict)
     # The review itself failed (a bug of ours): nothing in it is a verdict.
     stopped: bool = False
+    # What the findings were narrowed to, as headlines say it (`in this change`: pull-request
+    # mode); '' for the whole review.
+    scope: str = ""
+    # Lines every report shows beside its summary: what the narrowing left out (`reviewer.narrowing`).
+    remarks: list[str] = field(default_factory=list)
 
     @property
     def failing(self) -> list[Finding]:
@@ -68,13 +73,15 @@ class Run:
         verdicts = Counter(item.verdict for item in self.checklist)
         if self.stopped:
             return Outcome("incomplete", "the review did not complete", 3)
+        scope = f" {self.scope}" if self.scope else ""
         if verdicts[checklist.Verdict.FAIL]:
-            return Outcome("fail", f"{_plural(verdicts[checklist.Verdict.FAIL], 'checklist item')} failing", 1)
+            return Outcome("fail", f"{_plural(verdicts[checklist.Verdict.FAIL], 'checklist item')} failing{scope}", 1)
         if self.config.strict and self.errors:
             return Outcome("fail", f"{_plural(len(self.errors), 'file')} not fully reviewed (strict)", 1)
         if verdicts[checklist.Verdict.WARN]:
-            return Outcome("warn", f"{_plural(verdicts[checklist.Verdict.WARN], 'checklist item')} with warnings", 0)
-        return Outcome("pass", "no failing checklist item", 0)
+            warned = _plural(verdicts[checklist.Verdict.WARN], "checklist item")
+            return Outcome("warn", f"{warned} with warnings{scope}", 0)
+        return Outcome("pass", f"no failing checklist item{scope}", 0)
 
 
 @dataclass(frozen=True)

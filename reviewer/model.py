@@ -51,6 +51,10 @@ class Edit:
 
 @dataclass(frozen=True)
 class Fix:
+    """A rule's fix for its finding: edits of the file it read (`reviewer.fixes` applies them).
+    `safe` when it changes nothing but what the finding is about; otherwise it is applied only
+    with `--unsafe-fixes`, and the rule's *Fix safety* says why."""
+
     description: str
     edits: tuple[Edit, ...]
     safe: bool = True

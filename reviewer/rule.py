@@ -9,7 +9,7 @@ repository also implements `check_repo`, which runs after every file, over modul
 
 The class docstring is the rule's documentation, shown by `reviewer explain CODE`: its first line
 is the summary, then the sections *What it does*, *Why is this bad?*, *Example*, *Use instead*,
-*Known problems*.
+*Known problems*, and, for a rule that attaches fixes (`report(..., fix=)`), *Fix safety*.
 """
 
 from __future__ import annotations

@@ -114,8 +114,17 @@ def test_time_sleep_statement_gets_an_await_asyncio_sleep_fix(tmp_path: Path) ->
     assert unfixable.fix is None  # its value is used: not a mechanical rewrite
 
 
-def test_no_sleep_fix_without_asyncio_imported(tmp_path: Path) -> None:
+def test_the_sleep_fix_imports_asyncio_when_the_module_does_not(tmp_path: Path) -> None:
     write(tmp_path, {"jobs.py": "from time import sleep\n\n\nasync def poll():\n    sleep(1)\n"})
+    (finding,) = check(tmp_path, select="RVW401")
+    assert finding.fix is not None
+    edits = [(edit.span.line, edit.span.column, edit.replacement) for edit in finding.fix.edits]
+    assert edits == [(1, 1, "import asyncio\n"), (5, 5, "await asyncio.sleep(1)")]
+
+
+def test_no_sleep_fix_where_asyncio_is_another_name(tmp_path: Path) -> None:
+    write(tmp_path, {"jobs.py": "from time import sleep\n\nfrom app import loop as asyncio\n\n\n"
+                                "async def poll():\n    sleep(1)\n"})
     (finding,) = check(tmp_path, select="RVW401")
     assert finding.fix is None
 

@@ -70,6 +70,9 @@ class Runner:
             "GITHUB_SHA": "0" * 40,
             "RUNNER_TEMP": str(self.runner_temp),
             "XDG_CACHE_HOME": str(self.tmp / "xdg-cache"),
+            # A push unless a test says otherwise, also when the suite itself runs on a pull request.
+            "GITHUB_EVENT_NAME": "push",
+            "GITHUB_BASE_REF": "",
             **{name: self.substitute(value) for name, value in step.get("env", {}).items()},
             **(extra_env or {}),
         }
@@ -145,7 +148,7 @@ def review(tmp_path: Path, installed: str, **inputs: str) -> tuple[Runner, subpr
 
 def test_the_action_is_composite_and_never_substitutes_inputs_into_scripts() -> None:
     assert ACTION["runs"]["using"] == "composite"
-    assert {"paths", "fail-on", "formats", "args", "sarif-file", "html-file"} <= set(ACTION["inputs"])
+    assert {"paths", "fail-on", "formats", "args", "sarif-file", "html-file", "mode", "base"} <= set(ACTION["inputs"])
     for action_step in ACTION["runs"]["steps"]:
         assert action_step["shell"] == "bash"
         assert "${{" not in action_step["run"], f"step {action_step['id']} interpolates into its script"
@@ -268,6 +271,88 @@ def test_bad_inputs_stop_the_step_with_a_usage_error(tmp_path: Path, installed: 
     assert result.returncode == 2 and "fail-on must be error, warning, info, never, or empty" in result.stdout
     _, result = review(tmp_path / "second", installed, formats="github,pdf")
     assert result.returncode == 2 and "unknown format" in result.stdout
+
+
+BLOCKING_ROUTE = """\
+import time
+
+from fastapi import APIRouter
+
+router = APIRouter()
+
+
+@router.get("/reports/daily")
+async def daily_report():
+    time.sleep(2)
+    return {"ok": True}
+"""
+
+
+def pull_request(runner: Runner) -> None:
+    """The sample app committed as `origin/main`, and a branch on it that adds a blocking route."""
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
+           "GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.com",
+           "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.com"}
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=runner.workspace, env=env, check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-q", "-m", "base")
+    git("update-ref", "refs/remotes/origin/main", "HEAD")
+    git("checkout", "-q", "-b", "feature")
+    (runner.workspace / "app" / "api" / "routes" / "reports.py").write_text(BLOCKING_ROUTE, encoding="utf-8")
+    git("add", "-A")
+    git("commit", "-q", "-m", "daily report")
+
+
+PULL_REQUEST = {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_BASE_REF": "main"}
+
+
+def test_on_a_pull_request_only_the_change_is_annotated_and_code_scanning_gets_everything(
+    tmp_path: Path, installed: str
+) -> None:
+    runner = Runner(tmp_path)
+    runner.outputs["install"] = {"reviewer": installed}
+    pull_request(runner)
+    result = runner.run_step(step("review"), PULL_REQUEST)
+    assert result.returncode == 1, result.stdout + result.stderr
+    annotations = workflow_commands(result.stdout)
+    assert len(annotations) == 1 and annotations[0].startswith("::error file=app/api/routes/reports.py,line=10,")
+    summary = runner.summary.read_text(encoding="utf-8")
+    assert summary.startswith("## Backend review: ❌ 1 checklist item failing in this change")
+    assert "1 finding in this change" in summary and "more in unchanged code" in summary
+    outputs = runner.outputs["review"]
+    assert outputs["exit-code"] == "1"
+    log = json.loads((runner.workspace / outputs["sarif-file"]).read_text(encoding="utf-8"))
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]}
+    assert {path for _, path, _ in planted_findings(SAMPLE_APP)} | {"app/api/routes/reports.py"} == uris
+    page = (runner.workspace / outputs["html-file"]).read_text(encoding="utf-8")
+    assert "failing in this change" in page
+
+
+def test_mode_full_reviews_everything_on_a_pull_request(tmp_path: Path, installed: str) -> None:
+    runner = Runner(tmp_path, {"mode": "full", "formats": "github"})
+    runner.outputs["install"] = {"reviewer": installed}
+    pull_request(runner)
+    result = runner.run_step(step("review"), PULL_REQUEST)
+    assert result.returncode == 1
+    assert len(workflow_commands(result.stdout)) == len(planted_findings(SAMPLE_APP)) + 1
+    assert "in this change" not in runner.summary.read_text(encoding="utf-8")
+
+
+def test_a_pull_request_without_its_base_fetched_is_a_usage_error_with_a_hint(tmp_path: Path, installed: str) -> None:
+    runner = Runner(tmp_path, {"formats": "github"})
+    runner.outputs["install"] = {"reviewer": installed}
+    pull_request(runner)
+    result = runner.run_step(step("review"), {**PULL_REQUEST, "GITHUB_BASE_REF": "release"})
+    assert result.returncode == 2
+    assert "--diff-base origin/release: no such commit" in result.stderr
+    assert "fetch-depth: 0" in result.stdout
+    assert runner.outputs["review"]["exit-code"] == "2"
+    _, result = review(tmp_path / "second", installed, mode="partial")
+    assert result.returncode == 2 and "mode must be changes, full, or empty" in result.stdout
 
 
 def test_pre_commit_hook_runs_the_reviewer() -> None:

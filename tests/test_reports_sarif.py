@@ -160,7 +160,7 @@ def test_results_point_at_their_rule_and_their_region_relative_to_the_source_roo
         }
         # Not primaryLocationLineHash: upload-sarif computes that one and warns about any other value.
         assert result["partialFingerprints"] == {"backendReviewer/v1": finding.fingerprint}
-        assert "fixes" not in result
+        assert ("fixes" in result) == (finding.fix is not None)
     (chain,) = [r for r in sarif_run["results"] if r["ruleId"] == "RVW403"]
     assert [
         (place["id"], place["physicalLocation"]["artifactLocation"]["uri"],

@@ -33,6 +33,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from reviewer import __version__
+from reviewer.edits import finding_diff
 from reviewer.engine import Run
 from reviewer.model import Finding, Related, Severity, Span
 from reviewer.reporters import RenderOptions
@@ -79,6 +80,8 @@ class Entry:
     finding: Finding
     excerpt: Excerpt
     cause: RootCause | None = None  # when other findings share it
+    # The finding's fix as diff lines, each with its kind (add, del, hunk or ''), or why not shown.
+    fix_diff: list[tuple[str, str]] | str = field(default_factory=list)
 
     @property
     def anchor(self) -> str:
@@ -185,7 +188,19 @@ def _excerpt_line(
 def entries_of(run: Run, sources: _Sources) -> list[Entry]:
     """The run's findings as the page shows them, worst first (the engine keeps no two alike)."""
     worst_first = sorted(run.findings, key=lambda f: (-f.severity, f.sort_key))
-    return [Entry(finding, excerpt(sources, finding.path, finding.span)) for finding in worst_first]
+    return [
+        Entry(finding, excerpt(sources, finding.path, finding.span), fix_diff=_fix_diff(sources, finding))
+        for finding in worst_first
+    ]
+
+
+def _fix_diff(sources: _Sources, finding: Finding) -> list[tuple[str, str]] | str:
+    """The finding's fix as the lines of a diff (secrets starred out), without the file names."""
+    diff = finding_diff(sources, finding)
+    if diff is None or isinstance(diff, str):
+        return diff or []
+    kinds = {"+": "add", "-": "del", "@": "hunk"}
+    return [(kinds.get(line[:1], ""), line) for line in diff if not line.startswith(("--- ", "+++ "))]
 
 
 def root_place(finding: Finding) -> Finding | Related:

@@ -85,7 +85,7 @@ def checklist_table(run: Run) -> list[str]:
     for item in run.checklist:
         detail = str(len(item.findings)) if item.findings else ""
         title = f"{code(item.item.id)} {text(item.item.title)}"
-        if item.note and not item.findings:
+        if item.note:
             title += f"<br>*{text(item.note)}*"
         lines.append(f"| {VERDICT_ICONS[item.verdict]} | {title} | {item.verdict.value} | {detail} |")
     return lines
@@ -137,7 +137,9 @@ def document(run: Run, budget: int | None = COMMENT_LIMIT) -> str:
     """The whole report, within `budget` bytes of UTF-8 (GitHub's limit for a comment by
     default): the checklist and the counts per rule always, then the findings by item as far
     as they fit, and the cut said. `None` lists every finding."""
-    head = [headline(run), "", counts_line(run), "", *checklist_table(run), "", *rules_table(run)]
+    remarks = [f"*{message(remark)}*" for remark in run.remarks]
+    head = [headline(run), "", counts_line(run), "", *remarks, *([""] if remarks else []), *checklist_table(run), ""]
+    head += rules_table(run)
     # File errors may take half of what the checklist leaves; findings take the rest.
     tail = errors_section(run, None if budget is None else (budget - _size(head)) // 2)
     used = _size(head) + _size(tail)

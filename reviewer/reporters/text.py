@@ -49,8 +49,24 @@ def render(run: Run, options: RenderOptions) -> str:
         if run.findings:
             lines.append("")
         lines.extend(_checklist_and_errors(run, style, options.verbose))
+    fixes = _fixes(run)
+    if fixes:
+        lines.append(fixes)
     lines.append(_summary(run, options))
     return "\n".join(lines) + "\n"
+
+
+def _fixes(run: Run) -> str:
+    """What `--fix` or `--diff` did, or how many findings they could fix ('' when none)."""
+    done = run.extras.get("fixes")
+    if isinstance(done, dict):
+        return printable(str(done.get("headline", "")))
+    safe = sum(1 for finding in run.findings if finding.fix is not None and finding.fix.safe)
+    unsafe = sum(1 for finding in run.findings if finding.fix is not None and not finding.fix.safe)
+    if not safe and not unsafe:
+        return ""
+    hint = f"{_plural(safe, 'finding')} fixable with --fix" if safe else "No finding fixable with --fix"
+    return hint + (f" ({unsafe} more with --unsafe-fixes)." if unsafe else ".")
 
 
 def _source(sources: Sources, finding: Finding, style) -> list[str]:  # noqa: ANN001
@@ -95,7 +111,7 @@ def _checklist_and_errors(run: Run, style, verbose: bool) -> list[str]:  # noqa:
     for item in run.checklist:
         verdict = item.verdict.value.upper()
         badge = style(f"{verdict:<14}", fg=_VERDICT_COLORS[item.verdict], bold=item.verdict is Verdict.FAIL)
-        detail = _plural(len(item.findings), "finding") if item.findings else printable(item.note)
+        detail = printable(item.note) if item.note else _plural(len(item.findings), "finding") if item.findings else ""
         lines.append(f"  {badge} {item.item.id:<{width}}  {detail}")
     lines.append("")
 
@@ -109,6 +125,7 @@ def _checklist_and_errors(run: Run, style, verbose: bool) -> list[str]:  # noqa:
         lines.append(style("Not reviewed", bold=True))
         lines.extend(f"  {printable(skipped.path)}: {skipped.reason}" for skipped in run.skipped)
         lines.append("")
+    lines.extend(printable(remark) for remark in run.remarks)
     return lines
 
 
@@ -121,6 +138,11 @@ def _summary(run: Run, options: RenderOptions) -> str:
         f"{_plural(run.files_scanned, 'file')} ({run.lines} lines): {counts}; "
         f"{_plural(len(run.errors), 'file error')}"
     )
+    baseline = run.extras.get("baseline")
+    if isinstance(baseline, dict):
+        summary += f"; {baseline['baselined']} baselined"
+        if baseline["stale"]:
+            summary += f" ({sum(entry['count'] for entry in baseline['stale'])} stale)"
     if run.skipped:
         summary += f"; {_plural(len(run.skipped), 'path')} not reviewed"
         if not options.verbose:

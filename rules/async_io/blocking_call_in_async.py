@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reviewer import lazy_cst as cst
+from reviewer.codemods import module_reference
 from reviewer.model import Edit, Fix, Severity
 from reviewer.semantics.blocking import SESSION, SLEEP, Blocking
 from rules.async_io._records import OPTIONS
@@ -56,8 +57,14 @@ class BlockingCallInAsync(DirectBlockingRule):
     declares that global (lazy one-time initialisation) are not reported. Test code is not checked.
 
     ## Fix safety
-    `time.sleep(x)` as a statement of its own becomes `await asyncio.sleep(x)` when the module
-    imports `asyncio`.
+    Safe. `time.sleep(x)` (however imported) standing as a statement of its own in a coroutine
+    becomes `await asyncio.sleep(x)`, and `import asyncio` is added after the docstring and the
+    `__future__` imports when the module does not import it. The coroutine still waits as long
+    before its next statement; what changes is what the finding is about: the event loop serves
+    other requests meanwhile, and the wait becomes a point where the task can be cancelled (as
+    every `await` is). Not fixed: a sleep inside an expression, and a module where the name
+    `asyncio` means something else. (`time.sleep` of a negative number raises `ValueError`, where
+    `asyncio.sleep` returns at once.)
 
     ## Options
     `blocking-calls` (extra qualified functions that block), `blocking-clients` (classes or
@@ -74,16 +81,19 @@ class BlockingCallInAsync(DirectBlockingRule):
         return offloader is None and blocking.category != SESSION
 
     def fix(self, node: cst.Call, statement: cst.CSTNode | None, blocking: Blocking) -> Fix | None:
-        if blocking.category != SLEEP:
+        if blocking.category != SLEEP or node.lpar or node.rpar:
             return None
-        aliases = self.context.summary.imports.aliases
-        asyncio = next((local for local, full in aliases.items() if full == "asyncio"), None)
-        if asyncio is None or not isinstance(statement, cst.SimpleStatementLine) or not any(
+        if not isinstance(statement, cst.SimpleStatementLine) or not any(
             isinstance(small, cst.Expr) and small.value is node for small in statement.body
         ):
             return None
-        arguments = self.context.tree.code_for_node(node)[len(self.context.tree.code_for_node(node.func)):]
+        reference = module_reference(self.context, "asyncio")
+        if reference is None:
+            return None
+        asyncio, imports = reference
+        tree = self.context.tree
+        arguments = tree.code_for_node(node)[len(tree.code_for_node(node.func)) :]
         return Fix(
-            description="replace time.sleep with await asyncio.sleep",
-            edits=(Edit(self.context.span(node), f"await {asyncio}.sleep{arguments}"),),
+            description=f"replace `{tree.code_for_node(node.func)}` with `await {asyncio}.sleep`",
+            edits=(*imports, Edit(self.context.span(node, statement), f"await {asyncio}.sleep{arguments}")),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from reviewer import lazy_cst as cst
 from rules.secrets_not_hardcoded._base import LiteralScanningRule
+from rules.secrets_not_hardcoded._fixes import environment_fix
 from rules.secrets_not_hardcoded._urls import credentials_in
 
 
@@ -50,6 +51,17 @@ class PasswordInUrl(LiteralScanningRule):
     is not followed. In test code findings are reported at the `test-severity` option (`info`
     by default).
 
+    ## Fix safety
+    Unsafe, offered where the move is mechanical: a module constant holding the literal
+    (`DATABASE_URL = "postgresql://app:pw@db/app"`) reads the environment variable of its name
+    instead (`os.environ["DATABASE_URL"]`, importing `os` if needed), and a field of a Pydantic
+    settings class with the literal as its default loses the default, so it is required and read
+    from the environment. The fix changes what the program does where the variable is not set: it
+    stops with a `KeyError` (or a settings `ValidationError`) instead of running with the committed
+    value, so set the variable in every environment before applying it, and revoke the value, which
+    stays in the repository's history. A literal anywhere else (a call argument, a dict, a function
+    body) is not fixed: where its value should come from is a decision.
+
     ## Options
     - `test-severity` (default `info`): severity of findings in test code and seed/fixture data.
     - `extra-placeholders` (default `[]`): more words that mark a value as a placeholder
@@ -69,4 +81,5 @@ class PasswordInUrl(LiteralScanningRule):
                 f"{credential.kind} `{credential.display}`: "
                 "read the URL or its password from settings or the environment",
                 secret=credential.password,
+                fix=environment_fix(self, node),
             )

@@ -9,6 +9,7 @@ from reviewer.redaction import mask
 from reviewer.semantics.signing import signing_key_argument
 from reviewer.syntax import argument, keyword
 from rules.secrets_not_hardcoded._base import SecretRule
+from rules.secrets_not_hardcoded._fixes import environment_fix
 from rules.secrets_not_hardcoded._formats import matches_token_format
 from rules.secrets_not_hardcoded._literals import (
     VALUE_WRAPPERS,
@@ -117,6 +118,19 @@ class SecretNamedLiteral(SecretRule):
     checked (they are labels and documentation). A value built at run time (f-string,
     concatenation of names) is not followed. An identifier-shaped value ending in a secret word
     (`"my_secret_key"`) is taken for a label and not reported.
+
+    ## Fix safety
+    Unsafe, offered where the move is mechanical: a module constant holding the literal
+    (`OPENAI_API_KEY = "sk-..."`) reads the environment variable of its name instead
+    (`os.environ["OPENAI_API_KEY"]`, importing `os` if needed), and a field of a Pydantic settings
+    class with the literal as its default loses the default, so it is required and read from the
+    environment. An environment read with a fallback (`os.getenv("SECRET_KEY", "...")`,
+    `os.environ.get`) loses the fallback: `os.environ["SECRET_KEY"]`. The fix changes what the
+    program does where the variable is not set: it stops with a `KeyError` (or a settings
+    `ValidationError`) instead of running with the committed value, so set the variable in every
+    environment before applying it, and revoke the value, which stays in the repository's history. A
+    literal anywhere else (a call argument, a dict, a function body) is not fixed: where its value
+    should come from is a decision.
 
     ## Options
     - `test-severity` (default `info`): severity of findings in test code and seed/fixture data.
@@ -258,7 +272,8 @@ class SecretNamedLiteral(SecretRule):
         self._note_user(env_name, fallback.value)  # `os.getenv("DB_USER", "postgres")`
         kind = secret_kind_of_name(env_name, self._extra_names)
         if kind is not None:
-            self._check_value(kind, f"the fallback of environment variable `{env_name}`", fallback.value, env_name)
+            where = f"the fallback of environment variable `{env_name}`"
+            self._check_value(kind, where, fallback.value, env_name, reader=node)
 
     # --- values ---
 
@@ -276,7 +291,9 @@ class SecretNamedLiteral(SecretRule):
             where = f"a comparison with `{name}`" if compared else f"`{name}`"
             self._check_value(kind, where, value, name)
 
-    def _check_value(self, kind: str, where: str, value: cst.BaseExpression, name: str = "") -> None:
+    def _check_value(
+        self, kind: str, where: str, value: cst.BaseExpression, name: str = "", reader: cst.Call | None = None
+    ) -> None:
         if self.in_example():
             return
         literal = unwrap_value(value, self.qualify)
@@ -294,6 +311,7 @@ class SecretNamedLiteral(SecretRule):
             literal,
             f"{kind} hardcoded in {where} (`{mask(text)}`): read it from settings or the environment",
             secret=text,
+            fix=environment_fix(self, literal, reader=reader if reader is not None and value is literal else None),
         )
 
     def _is_plausible_secret(self, text: str, name: str, kind: str) -> bool:

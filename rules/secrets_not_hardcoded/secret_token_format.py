@@ -5,6 +5,7 @@ from __future__ import annotations
 from reviewer import lazy_cst as cst
 from reviewer.redaction import mask
 from rules.secrets_not_hardcoded._base import LiteralScanningRule
+from rules.secrets_not_hardcoded._fixes import environment_fix
 from rules.secrets_not_hardcoded._formats import find_tokens
 
 
@@ -53,6 +54,17 @@ class SecretTokenFormat(LiteralScanningRule):
     token split over several expressions (`"sk_live_" + rest`) is not reassembled. In test code
     findings are reported at the `test-severity` option (`info` by default).
 
+    ## Fix safety
+    Unsafe, offered where the move is mechanical: a module constant holding the literal
+    (`STRIPE_KEY = "sk_live_..."`) reads the environment variable of its name instead
+    (`os.environ["STRIPE_KEY"]`, importing `os` if needed), and a field of a Pydantic settings class
+    with the literal as its default loses the default, so it is required and read from the
+    environment. The fix changes what the program does where the variable is not set: it stops with
+    a `KeyError` (or a settings `ValidationError`) instead of running with the committed value, so
+    set the variable in every environment before applying it, and revoke the value, which stays in
+    the repository's history. A literal anywhere else (a call argument, a dict, a function body) is
+    not fixed: where its value should come from is a decision.
+
     ## Options
     - `test-severity` (default `info`): severity of findings in test code and seed/fixture data.
     - `extra-placeholders` (default `[]`): more words that mark a value as a placeholder
@@ -73,4 +85,5 @@ class SecretTokenFormat(LiteralScanningRule):
                 f"{token.kind} hardcoded in a string literal (`{mask(token.value, token.prefix)}`): "
                 "revoke it and read it from the environment or a secret store",
                 secret=token.value,
+                fix=environment_fix(self, node),
             )
