@@ -109,6 +109,10 @@ def test_rule_descriptors_say_how_github_ranks_and_filters_their_alerts() -> Non
         "RVW502": (["production-config", "security"], "5.5", "high", "warning"),
         "RVW503": (["production-config", "security"], "5.5", "high", "warning"),
         "RVW504": (["production-config", "security"], "5.5", "high", "warning"),
+        "RVW611": (["jwt-verification", "security"], "8.8", "high", "error"),
+        "RVW612": (["jwt-verification", "security"], "8.8", "high", "error"),
+        "RVW613": (["jwt-verification", "security"], "5.5", "high", "warning"),
+        "RVW614": (["jwt-verification", "security"], "5.5", "high", "warning"),
     }
 
 
