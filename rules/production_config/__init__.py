@@ -1,1 +1,2 @@
-"""Rules of the checklist item `production-config`: no debug mode, reload, echo or wildcard hosts in production."""
+"""Rules of the checklist item `production-config`: no debug mode, reload, echo, wildcard hosts or
+placeholder secrets in production."""
