@@ -14,9 +14,12 @@
   command-line program, which never (a module a package shadows);
 - `settings`, `constants`: what an application's settings and constant collections hold by
   default; `conditions`: which branches a default deployment, or a given call, takes (also by
-  what a helper returns);
+  what a helper returns); `defaults`: what any configuration value (a settings field, a module
+  constant, an environment read's fallback, across modules) is in a deployment that sets nothing;
 - `once`: work done once rather than per call (lazy initialisation, done-guards, disk caches,
-  releases that clear their state).
+  releases that clear their state);
+- `passwords`: where a password-equivalent value comes from (a request field, an account lookup)
+  and where it goes (a fast hash, a PBKDF2 derivation, a column, a comparison), across modules.
 
 Per-file facts join the engine's single walk through `reviewer.facts.Facts` (a rule requires
 them); repository-wide models are built once per run from module summaries.
