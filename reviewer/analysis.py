@@ -185,7 +185,7 @@ def required_analyses(kinds: Iterable[type[Facts]]) -> list[type[Facts]]:
     return list(ordered)
 
 
-def _start_analyses(context: FileContext, rules: list[Rule], result: FileResult) -> list[Facts]:
+def _start_analyses(context: FileContext, rules: Sequence[type[Rule]], result: FileResult) -> list[Facts]:
     """One instance of every analysis the rules require (`Rule.requires`), in the order required."""
     started: list[Facts] = []
     for kind in required_analyses(kind for rule in rules for kind in rule.requires):
@@ -338,7 +338,9 @@ def walk(
             continue
         instances.append(rule)
     instances = _with_metadata(tree, instances, result)
-    analyses = _start_analyses(context, instances, result)
+    # Every enabled rule's analyses run, also where its prefilter skips the rule: its repository
+    # pass reads them over every file (the routes and CLIs of modules that never import `requests`).
+    analyses = _start_analyses(context, rules, result)
     try:
         visit_batched(
             tree,

@@ -99,20 +99,30 @@ def test_rule_descriptors_say_how_github_ranks_and_filters_their_alerts() -> Non
     select_star = (["no-select-star"], None, "high", "warning")
     validation = (["input-validation", "security"], "5.5", "very-high", "warning")
     blocking = (["async-io"], None, "high", "error")
+    timeouts = (["io-timeouts"], None, "high", "warning")
     assert ranking == {
         "RVW101": secrets, "RVW102": secrets, "RVW103": secrets, "RVW104": secrets,
         "RVW201": injection, "RVW202": injection,
         "RVW210": select_star, "RVW211": select_star,
         "RVW301": validation, "RVW302": validation, "RVW303": validation,
         "RVW401": blocking, "RVW402": blocking, "RVW403": blocking, "RVW404": blocking,
+        "RVW411": timeouts, "RVW412": timeouts, "RVW413": timeouts,
         "RVW501": (["production-config", "security"], "7.5", "high", "error"),
         "RVW502": (["production-config", "security"], "5.5", "high", "warning"),
         "RVW503": (["production-config", "security"], "5.5", "high", "warning"),
         "RVW504": (["production-config", "security"], "5.5", "high", "warning"),
+        "RVW505": (["production-config", "security"], "7.5", "high", "error"),
+        "RVW601": (["password-hashing", "security"], "7.5", "high", "error"),
+        "RVW602": (["password-hashing", "security"], "5.5", "high", "warning"),
+        "RVW603": (["password-hashing", "security"], "7.5", "high", "error"),
+        "RVW604": (["password-hashing", "security"], "7.5", "high", "error"),
         "RVW611": (["jwt-verification", "security"], "8.8", "high", "error"),
         "RVW612": (["jwt-verification", "security"], "8.8", "high", "error"),
         "RVW613": (["jwt-verification", "security"], "5.5", "high", "warning"),
         "RVW614": (["jwt-verification", "security"], "5.5", "high", "warning"),
+        "RVW621": (["cors-restrictive", "security"], "7.5", "high", "error"),
+        "RVW622": (["cors-restrictive", "security"], "7.5", "high", "error"),
+        "RVW623": (["cors-restrictive", "security"], "7.5", "high", "error"),
     }
 
 

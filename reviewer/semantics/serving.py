@@ -4,7 +4,8 @@ Serving code is what a request runs: routes and their dependencies (the FastAPI 
 handlers, middleware, background tasks a request starts, and everything they call. One-shot code
 runs apart from requests: start-up and shutdown (`lifespan`, `on_event("startup")`), command-line
 programs (click and typer commands, `asyncio.run(main())`, `if __name__ == "__main__":`), and the
-modules of `scripts/`, `tools/` and `bin/` directories. Code that never runs is not serving either:
+modules of `scripts/`, `tools/` and `bin/` directories that the application does not import (an
+agent's `tools` package is application code). Code that never runs is not serving either:
 a module file shadowed by a package of the same name (`reviewer.packages.shadowed_files`).
 
 Per file, `EntryPointFacts` records where such roots are registered and which functions a function
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from reviewer.facts import RepositoryView
     from reviewer.rule import FileContext
     from reviewer.semantics.calls import ModuleIndex
-    from reviewer.summary import CallSite, FunctionSummary
+    from reviewer.summary import CallSite, FunctionSummary, ModuleSummary
 
 FACTS_KEY = "entrypoints"
 ONE_SHOT_DIRECTORIES = frozenset({"scripts", "tools", "bin"})
@@ -200,7 +201,13 @@ class EntryPointFacts(Facts):
             self._add_expression(into, arg.value)
 
     def _add_expression(self, into: list[str], node: cst.BaseExpression) -> None:
-        if isinstance(node, (cst.Name, cst.Attribute)):
+        if isinstance(node, cst.BooleanOperation):  # `lifespan=lifespan_override or lifespan`
+            self._add_expression(into, node.left)
+            self._add_expression(into, node.right)
+        elif isinstance(node, cst.IfExp):
+            self._add_expression(into, node.body)
+            self._add_expression(into, node.orelse)
+        elif isinstance(node, (cst.Name, cst.Attribute)):
             target = self._target(node)
             if target:
                 into.append(target)
@@ -225,6 +232,27 @@ class EntryPointFacts(Facts):
         return ServingPaths(repo.summaries, roots, repo.index)
 
 
+def _imported_by_application(summaries: Sequence[ModuleSummary], index: ModuleIndex) -> set[str]:
+    """The modules the application imports, directly or through each other, starting from the
+    modules outside one-shot directories and tests: a `tools/` or `scripts/` package the
+    application imports (an agent's `tools`) is part of the application."""
+    found: set[str] = set()
+    pending = [summary for summary in summaries if not summary.is_test_file and not is_one_shot_path(summary.path)]
+    while pending:
+        summary = pending.pop()
+        for full in set(summary.imports.aliases.values()):
+            parts = full.split(".")
+            for cut in range(len(parts), 0, -1):
+                module = index.module(".".join(parts[:cut]))
+                if module is not None:
+                    if module.module not in found and not module.is_test_file:
+                        found.add(module.module)
+                        if is_one_shot_path(module.path):
+                            pending.append(module)
+                    break
+    return found
+
+
 def _event(call: cst.Call) -> str | None:
     found = argument(call, 0, "event_type")
     return string_value(found.value) if found is not None else None
@@ -243,6 +271,7 @@ class ServingPaths:
         one_shot_modules: list[str] = []
         shadowed = shadowed_files(summary.path for summary in summaries)
         never_run: set[str] = set()
+        imported = _imported_by_application(summaries, index)
         for summary in summaries:
             if summary.path in shadowed:
                 never_run.update(summary.functions)
@@ -254,7 +283,7 @@ class ServingPaths:
             entry = summary.extras.get(FACTS_KEY)
             if isinstance(entry, EntryPoints):
                 entries.append(entry)
-                if entry.one_shot_module:
+                if entry.one_shot_module and summary.module not in imported:
                     one_shot_modules.extend(summary.functions)
         self.references: dict[str, list[str]] = defaultdict(list)
         for entry in entries:
