@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
 from reviewer.semantics.names import dotted_name
-from reviewer.syntax import TRUTHY_STRINGS, argument, keyword
+from reviewer.syntax import TRUTHY_STRINGS, argument, keyword, string_value
 
 if TYPE_CHECKING:
     from reviewer.facts import RepositoryView
@@ -280,7 +280,7 @@ class DefaultsFacts(Facts):
             if isinstance(node, cst.Call):
                 if self.context.qualify(node.func) in ENVIRONMENT_READS:
                     variable = argument(node, 0, "key")
-                    found.add(f"env:{_text(variable.value) if variable is not None else ''}")
+                    found.add(f"env:{string_value(variable.value) if variable is not None else ''}")
                     continue
                 pending.append(node.func)
                 pending.extend(arg.value for arg in node.args)
@@ -467,7 +467,7 @@ class DefaultsFacts(Facts):
         if depth > MAX_DEPTH:
             return None
         if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-            text = _text(node)
+            text = string_value(node)
             return ("lit", text) if text is not None and len(text) <= MAX_TEXT else None
         if isinstance(node, cst.Integer):
             return ("lit", int(node.value.replace("_", ""), 0))
@@ -543,7 +543,7 @@ class DefaultsFacts(Facts):
         if isinstance(func, cst.Attribute) and func.attr.value == "split":
             separator = argument(node, 0, "sep")
             return ("split", self.symbol(func.value, depth + 1),
-                    _text(separator.value) if separator is not None else None)
+                    string_value(separator.value) if separator is not None else None)
         if not node.args and callee is not None and not callee.startswith("builtins."):
             return ("new", callee)
         return None
@@ -551,7 +551,7 @@ class DefaultsFacts(Facts):
     def _environment_symbol(self, node: cst.Call, default_position: int, depth: int) -> tuple:
         variable = argument(node, 0, "key")
         fallback = keyword(node, "default") or argument(node, default_position, "default")
-        name = _text(variable.value) if variable is not None else None
+        name = string_value(variable.value) if variable is not None else None
         return ("env", name, self.symbol(fallback.value, depth + 1) if fallback is not None else ("lit", None))
 
     def _cast(self, node: cst.Call, read: tuple) -> Symbol:
@@ -627,17 +627,6 @@ def _literal_values(symbol: Symbol) -> tuple | None:
 
 def _worth_keeping(symbol: Symbol) -> bool:
     return symbol is not None and symbol[0] != "param"
-
-
-def _text(node: cst.BaseExpression) -> str | None:
-    """A string or bytes literal's text (implicitly concatenated too)."""
-    if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else value.decode("latin-1")
-    if isinstance(node, cst.ConcatenatedString):
-        left, right = _text(node.left), _text(node.right)
-        return None if left is None or right is None else left + right
-    return None
 
 
 def _always_leaves(block: cst.BaseSuite) -> bool:
