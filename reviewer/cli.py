@@ -75,6 +75,47 @@ class _Progress:
             sys.stderr.flush()
 
 
+def _review_options(command):  # noqa: ANN001, ANN202 - a click command
+    """The options of every command that reviews: which rules and paths, how, with which configuration."""
+    options = [
+        click.option(
+            "--select", help="Comma-separated rule codes, code prefixes, rule names or checklist items to run."
+        ),
+        click.option("--ignore", help="Comma-separated rule codes, names or checklist items to skip."),
+        click.option("--exclude", multiple=True, help="Glob (gitignore syntax) of paths to skip; repeatable."),
+        click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: CPU count)."),
+        click.option("--no-cache", is_flag=True, help="Neither read nor write .reviewer_cache/."),
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Configuration file (default: nearest pyproject.toml with [tool.reviewer]).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _checked_paths(paths: tuple[Path, ...]) -> list[Path]:
+    """The paths to review (default: .), each one that exists and is a directory or Python file."""
+    from reviewer.discovery import problem_with_given_path
+
+    targets = list(paths) or [Path(".")]
+    for target in targets:
+        problem = problem_with_given_path(target)
+        if problem is not None:
+            _fail_usage(problem)
+    return targets
+
+
+def _configuration(config_file: Path | None, first_path: Path) -> Config:
+    """The configuration file given, or the nearest one to the first reviewed path."""
+    if config_file is not None and not config_file.is_file():
+        raise ConfigError(f"{config_file}: configuration file not found")
+    return load_config(config_file or find_config(first_path))
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reviewer")
 def main() -> None:
@@ -100,18 +141,8 @@ def main() -> None:
     metavar="FORMAT:FILE",
     help="Also write the same run as FORMAT to FILE, e.g. sarif:review.sarif; repeatable.",
 )
-@click.option("--select", help="Comma-separated rule codes, code prefixes, rule names or checklist items to run.")
-@click.option("--ignore", help="Comma-separated rule codes, names or checklist items to skip.")
-@click.option("--exclude", multiple=True, help="Glob (gitignore syntax) of paths to skip; repeatable.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: CPU count).")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write .reviewer_cache/.")
+@_review_options
 @click.option("--fail-on", type=click.Choice([s.label for s in Severity]), help="Lowest severity that fails the run.")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Configuration file (default: nearest pyproject.toml with [tool.reviewer]).",
-)
 @click.option("--max-file-size", help="Skip (and report) files larger than this, e.g. 2MB.")
 @click.option("--file-timeout", help="Time budget per file in seconds (default 120); a file over it is reported.")
 @click.option("--file-memory", help="Memory budget per file, e.g. 3GB (the default); a file over it is reported.")
@@ -194,7 +225,7 @@ def check(
 ) -> None:
     """Review PATHS (default: the current directory) and report findings and the checklist."""
     from reviewer import engine
-    from reviewer.discovery import NothingToReview, problem_with_given_path, scan_root
+    from reviewer.discovery import NothingToReview, scan_root
     from reviewer.narrowing import NarrowingError, prepare_narrowing
     from reviewer.reporters import RenderOptions, reporters
 
@@ -211,16 +242,12 @@ def check(
         _fail_usage("--stdin-filename is for reviewing standard input: give `-` as the path")
     if stdin is not None and (fix or show_diff):
         _fail_usage("--fix and --diff change files: they cannot be used with `-` (standard input)")
-    for target in targets if stdin is None else []:
-        problem = problem_with_given_path(target)
-        if problem is not None:
-            _fail_usage(problem)
+    if stdin is None:
+        targets = _checked_paths(tuple(targets))
     started = time.perf_counter()
     reports = [(output_format, output), *(_report_target(value) for value in extra_reports)]
     try:
-        if config_file is not None and not config_file.is_file():
-            raise ConfigError(f"{config_file}: configuration file not found")
-        config = load_config(config_file or find_config(targets[0]))
+        config = _configuration(config_file, targets[0])
         _apply_overrides(config, select, ignore, exclude, fail_on, max_file_size, file_timeout, file_memory)
         config.strict = config.strict or strict
         config.companions = sorted({*config.companions, *companions})
@@ -448,17 +475,7 @@ def explain(code: str) -> None:
     metavar="FILE",
     help="Drop from FILE the findings no longer found (fixed), adding none; written back to FILE unless -o.",
 )
-@click.option("--select", help="Comma-separated rule codes, code prefixes, rule names or checklist items to run.")
-@click.option("--ignore", help="Comma-separated rule codes, names or checklist items to skip.")
-@click.option("--exclude", multiple=True, help="Glob (gitignore syntax) of paths to skip; repeatable.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: CPU count).")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write .reviewer_cache/.")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Configuration file (default: nearest pyproject.toml with [tool.reviewer]).",
-)
+@_review_options
 def baseline(
     paths: tuple[Path, ...],
     output: Path | None,
@@ -473,18 +490,12 @@ def baseline(
     """Record the findings of PATHS (default: .) in a baseline file, for `reviewer check --baseline`."""
     from reviewer import engine
     from reviewer.baseline import DEFAULT_FILE, Baseline, BaselineError
-    from reviewer.discovery import NothingToReview, problem_with_given_path, scan_root
+    from reviewer.discovery import NothingToReview, scan_root
     from reviewer.narrowing import shown_path
 
-    targets = list(paths) or [Path(".")]
-    for target in targets:
-        problem = problem_with_given_path(target)
-        if problem is not None:
-            _fail_usage(problem)
+    targets = _checked_paths(paths)
     try:
-        if config_file is not None and not config_file.is_file():
-            raise ConfigError(f"{config_file}: configuration file not found")
-        config = load_config(config_file or find_config(targets[0]))
+        config = _configuration(config_file, targets[0])
         _apply_overrides(config, select, ignore, exclude, None, None, None, None)
         config.companions = []  # their items hold no findings to record
         previous = Baseline.load(update) if update is not None else None
