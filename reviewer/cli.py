@@ -27,6 +27,7 @@ from reviewer.escaping import printable
 from reviewer.model import Severity
 from reviewer.output import OutputError, check_target, printable_for, write_report
 from reviewer.registry import RegistryError, find_rule, load_rules
+from reviewer.wording import plural
 
 if TYPE_CHECKING:
     from reviewer.fixes import FixOutcome
@@ -527,11 +528,10 @@ def baseline(
     where = printable(shown_path(output or update or destination))
     count = sum(recorded.entries.values())
     if previous is None:
-        click.echo(f"reviewer: recorded {count} finding{'' if count == 1 else 's'} in {where}", err=True)
+        click.echo(f"reviewer: recorded {plural(count, 'finding')} in {where}", err=True)
     else:
         dropped = sum(previous.entries.values()) - count
-        click.echo(f"reviewer: dropped {dropped} fixed finding{'' if dropped == 1 else 's'}; {count} remain in {where}",
-                   err=True)
+        click.echo(f"reviewer: dropped {plural(dropped, 'fixed finding')}; {count} remain in {where}", err=True)
     if run.errors:
         click.echo(f"reviewer: {len(run.errors)} file(s) not fully reviewed; their findings may be missing "
                    "(`reviewer check` lists them)", err=True)

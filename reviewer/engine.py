@@ -30,6 +30,7 @@ from reviewer.patterns import AnchoredPatterns
 from reviewer.redaction import Secrets
 from reviewer.rule import FACTS_MODELS, RepoContext, Rule
 from reviewer.source_text import FileTooLarge, read_regular_file
+from reviewer.wording import plural
 
 if TYPE_CHECKING:
     from reviewer.pool import Progress
@@ -75,11 +76,11 @@ class Run:
             return Outcome("incomplete", "the review did not complete", 3)
         scope = f" {self.scope}" if self.scope else ""
         if verdicts[checklist.Verdict.FAIL]:
-            return Outcome("fail", f"{_plural(verdicts[checklist.Verdict.FAIL], 'checklist item')} failing{scope}", 1)
+            return Outcome("fail", f"{plural(verdicts[checklist.Verdict.FAIL], 'checklist item')} failing{scope}", 1)
         if self.config.strict and self.errors:
-            return Outcome("fail", f"{_plural(len(self.errors), 'file')} not fully reviewed (strict)", 1)
+            return Outcome("fail", f"{plural(len(self.errors), 'file')} not fully reviewed (strict)", 1)
         if verdicts[checklist.Verdict.WARN]:
-            warned = _plural(verdicts[checklist.Verdict.WARN], "checklist item")
+            warned = plural(verdicts[checklist.Verdict.WARN], "checklist item")
             return Outcome("warn", f"{warned} with warnings{scope}", 0)
         return Outcome("pass", f"no failing checklist item{scope}", 0)
 
@@ -94,10 +95,6 @@ class Outcome:
 
     def to_json(self) -> dict[str, Any]:
         return {"state": self.state, "headline": self.headline, "exit_code": self.exit_code}
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _salt(config: Config, rules: Sequence[type[Rule]], options: dict[str, dict[str, Any]]) -> str:
@@ -246,7 +243,7 @@ def _run(
     else:
         found = discover(paths, root, config.excludes(cwd))
     if not found.files and not found.errors:
-        left_out = f" ({_plural(len(found.skipped), 'path')} left out: --verbose lists them)" if found.skipped else ""
+        left_out = f" ({plural(len(found.skipped), 'path')} left out: --verbose lists them)" if found.skipped else ""
         named = " ".join(str(path) for path in paths)
         raise NothingToReview(f"no Python file to review under {named}{left_out}")
     companions = Running(config.companions, root, [f.relpath for f in found.files])

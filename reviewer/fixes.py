@@ -50,6 +50,7 @@ from reviewer.edits import EditOutOfRange, apply_edits, line_starts, newline_of,
 from reviewer.escaping import printable
 from reviewer.model import Edit, ErrorKind, FileResult, Finding, Fix
 from reviewer.source_text import LINE_BREAK, read_regular_file
+from reviewer.wording import plural
 
 if TYPE_CHECKING:
     from reviewer.engine import Run
@@ -107,11 +108,11 @@ class FixOutcome:
 
     def headline(self) -> str:
         """`Fixed 3 findings (2 remaining: --unsafe-fixes would fix 1 more).`"""
-        text = f"{'Fixed' if self.write else 'Would fix'} {_plural(self.fixed, 'finding')} ({self.remaining} remaining"
+        text = f"{'Fixed' if self.write else 'Would fix'} {plural(self.fixed, 'finding')} ({self.remaining} remaining"
         if self.unsafe_available:
             text += f": --unsafe-fixes would fix {self.unsafe_available} more"
         if self.not_applied:
-            text += f"; {_plural(len(self.not_applied), 'fix')} not applied"
+            text += f"; {plural(len(self.not_applied), 'fix')} not applied"
         return text + ")."
 
     def diff(self) -> str:
@@ -135,10 +136,6 @@ class FixOutcome:
             "not_applied": [item.to_json() for item in self.not_applied],
             "headline": self.headline(),
         }
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else ('es' if word.endswith('x') else 's')}"
 
 
 def unsafe_available(findings: Iterable[Finding]) -> int:

@@ -17,6 +17,7 @@ from reviewer import checklist
 from reviewer.baseline import Baseline, BaselineError
 from reviewer.changes import Changes, ChangesError
 from reviewer.engine import Run
+from reviewer.wording import plural
 
 IN_THIS_CHANGE = "in this change"
 
@@ -75,10 +76,10 @@ class Narrowing:
                 "baselined": len(match.baselined),
                 "stale": [entry.to_json(count) for entry, count in sorted(match.stale.items())],
             }
-            remark = f"Baseline {self.baseline_name}: {_plural(len(match.baselined), 'finding')} baselined"
+            remark = f"Baseline {self.baseline_name}: {plural(len(match.baselined), 'finding')} baselined"
             if stale:
                 remark += (
-                    f"; {_plural(stale, 'recorded finding')} no longer found (fixed): "
+                    f"; {plural(stale, 'recorded finding')} no longer found (fixed): "
                     f"`reviewer baseline --update {self.baseline_name}` drops {'it' if stale == 1 else 'them'}"
                 )
             remarks.append(remark)
@@ -86,10 +87,10 @@ class Narrowing:
             findings, left_out = self.changes.split(run, findings)
             outside = Counter(finding.checklist for finding in left_out)
             extras["change"] = self.changes.to_json(len(left_out))
-            left = f"{_plural(len(left_out), 'finding')} outside it not reported" if left_out else "none outside it"
+            left = f"{plural(len(left_out), 'finding')} outside it not reported" if left_out else "none outside it"
             remarks.append(
                 f"Pull-request mode: the change from {self.changes.base} (merge base "
-                f"{self.changes.merge_base[:12]}) touches {_plural(len(self.changes.files), 'file')}; {left}"
+                f"{self.changes.merge_base[:12]}) touches {plural(len(self.changes.files), 'file')}; {left}"
             )
         kept = Counter(finding.checklist for finding in findings)
         notes = {
@@ -111,9 +112,9 @@ class Narrowing:
 def _note(kept: int, outside: int, baselined: int, changes: Changes | None) -> str:
     """`2 findings in this change; 3 more in unchanged code, 1 baselined`."""
     if changes is not None:
-        head = f"{_plural(kept, 'finding')} {IN_THIS_CHANGE}" if kept else f"nothing {IN_THIS_CHANGE}"
+        head = f"{plural(kept, 'finding')} {IN_THIS_CHANGE}" if kept else f"nothing {IN_THIS_CHANGE}"
     else:
-        head = _plural(kept, "finding") if kept else ""
+        head = plural(kept, "finding") if kept else ""
     rest = []
     if outside:
         rest.append(f"{outside} {'more ' if kept else ''}in unchanged code")
@@ -123,5 +124,3 @@ def _note(kept: int, outside: int, baselined: int, changes: Changes | None) -> s
     return f"{head}; {tail}" if head and tail else head or tail
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"

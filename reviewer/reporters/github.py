@@ -26,6 +26,7 @@ from reviewer.escaping import printable
 from reviewer.model import ErrorKind, FileError, Finding, Severity
 from reviewer.output import utf8
 from reviewer.reporters import RenderOptions, markdown
+from reviewer.wording import plural
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 KIND_NAMES = {"error": "errors", "warning": "warnings", "notice": "notices"}
@@ -116,8 +117,8 @@ def render(run: Run, options: RenderOptions) -> str:
     hidden = not_shown(annotations)
     lines = [line for _, line in annotations]
     summary = (
-        f"backend-reviewer: {markdown.plural(len(run.findings), 'finding')}, "
-        f"{markdown.plural(len(run.errors), 'file error')} in {markdown.plural(run.files_scanned, 'file')}"
+        f"backend-reviewer: {plural(len(run.findings), 'finding')}, "
+        f"{plural(len(run.errors), 'file error')} in {plural(run.files_scanned, 'file')}"
     )
     if hidden:
         summary += f"; GitHub shows {ANNOTATIONS_SHOWN_PER_KIND} annotations of each kind per step, this log has all"

@@ -17,6 +17,7 @@ from reviewer.escaping import printable
 from reviewer.model import Finding, Severity
 from reviewer.output import utf8
 from reviewer.reporters import RenderOptions
+from reviewer.wording import plural
 
 VERDICT_ICONS = {
     Verdict.FAIL: "❌",
@@ -58,10 +59,6 @@ def code(value: str) -> str:
     fence = "`" * (longest + 1)
     padded = f" {flat} " if flat.startswith("`") or flat.endswith("`") or not flat.strip() else flat
     return f"{fence}{padded}{fence}".replace("|", "\\|")
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def counts_line(run: Run) -> str:

@@ -16,6 +16,7 @@ from reviewer.escaping import printable
 from reviewer.model import Finding, Severity
 from reviewer.reporters import RenderOptions
 from reviewer.reporters.sources import Sources
+from reviewer.wording import plural
 
 _VERDICT_COLORS = {
     Verdict.PASS: "green",
@@ -26,10 +27,6 @@ _VERDICT_COLORS = {
     Verdict.SKIPPED: "bright_black",
 }
 _SEVERITY_COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def render(run: Run, options: RenderOptions) -> str:
@@ -65,7 +62,7 @@ def _fixes(run: Run) -> str:
     unsafe = sum(1 for finding in run.findings if finding.fix is not None and not finding.fix.safe)
     if not safe and not unsafe:
         return ""
-    hint = f"{_plural(safe, 'finding')} fixable with --fix" if safe else "No finding fixable with --fix"
+    hint = f"{plural(safe, 'finding')} fixable with --fix" if safe else "No finding fixable with --fix"
     return hint + (f" ({unsafe} more with --unsafe-fixes)." if unsafe else ".")
 
 
@@ -111,7 +108,7 @@ def _checklist_and_errors(run: Run, style, verbose: bool) -> list[str]:  # noqa:
     for item in run.checklist:
         verdict = item.verdict.value.upper()
         badge = style(f"{verdict:<14}", fg=_VERDICT_COLORS[item.verdict], bold=item.verdict is Verdict.FAIL)
-        detail = printable(item.note) if item.note else _plural(len(item.findings), "finding") if item.findings else ""
+        detail = printable(item.note) if item.note else plural(len(item.findings), "finding") if item.findings else ""
         lines.append(f"  {badge} {item.item.id:<{width}}  {detail}")
     lines.append("")
 
@@ -131,12 +128,12 @@ def _checklist_and_errors(run: Run, style, verbose: bool) -> list[str]:  # noqa:
 
 def _summary(run: Run, options: RenderOptions) -> str:
     by_severity = Counter(f.severity for f in run.findings)
-    counts = ", ".join(_plural(by_severity[s], s.label) for s in sorted(Severity, reverse=True))
+    counts = ", ".join(plural(by_severity[s], s.label) for s in sorted(Severity, reverse=True))
     outcome = run.outcome
     summary = (
         f"{outcome.state.upper()}: {outcome.headline}; "
-        f"{_plural(run.files_scanned, 'file')} ({run.lines} lines): {counts}; "
-        f"{_plural(len(run.errors), 'file error')}"
+        f"{plural(run.files_scanned, 'file')} ({run.lines} lines): {counts}; "
+        f"{plural(len(run.errors), 'file error')}"
     )
     baseline = run.extras.get("baseline")
     if isinstance(baseline, dict):
@@ -144,7 +141,7 @@ def _summary(run: Run, options: RenderOptions) -> str:
         if baseline["stale"]:
             summary += f" ({sum(entry['count'] for entry in baseline['stale'])} stale)"
     if run.skipped:
-        summary += f"; {_plural(len(run.skipped), 'path')} not reviewed"
+        summary += f"; {plural(len(run.skipped), 'path')} not reviewed"
         if not options.verbose:
             summary += " (--verbose lists them)"
     if options.seconds is not None:
