@@ -347,12 +347,7 @@ def discover(paths: Sequence[Path], root: Path, exclude: Sequence[AnchoredPatter
             walk.add(path, explicit=True)
     found = walk.found
     found.files.sort(key=lambda f: f.relpath)
-    naming = ModuleNames(root)
-    names = naming.names([source.path for source in found.files])
-    found.files = [
-        replace(source, module=name, is_test=is_test_path(relative(source.path, naming.project)))
-        for source, name in zip(found.files, names, strict=True)
-    ]
+    found.files = _named(found.files, root)
     found.errors.sort(key=lambda e: e.sort_key)
     found.skipped.sort(key=lambda s: (s.path, s.reason))
     return found
@@ -361,15 +356,17 @@ def discover(paths: Sequence[Path], root: Path, exclude: Sequence[AnchoredPatter
 def from_stdin(path: Path, content: bytes, root: Path) -> Discovery:
     """Source read from standard input, reviewed as if it were the file `path` (for editors)."""
     absolute = Path(os.path.abspath(path))
+    return Discovery(files=_named([SourceFile(path=absolute, relpath=relative(absolute, root), content=content)], root))
+
+
+def _named(files: list[SourceFile], root: Path) -> list[SourceFile]:
+    """`files` with their module names and whether each is test code (read from the project's top)."""
     naming = ModuleNames(root)
-    source = SourceFile(
-        path=absolute,
-        relpath=relative(absolute, root),
-        module=naming.names([absolute])[0],
-        is_test=is_test_path(relative(absolute, naming.project)),
-        content=content,
-    )
-    return Discovery(files=[source])
+    names = naming.names([source.path for source in files])
+    return [
+        replace(source, module=name, is_test=is_test_path(relative(source.path, naming.project)))
+        for source, name in zip(files, names, strict=True)
+    ]
 
 
 def _ignored(path: Path, is_dir: bool, rules: Rules) -> bool:
