@@ -102,6 +102,11 @@ ITEMS: tuple[Item, ...] = (
         "Does every migration's downgrade() undo its upgrade()?",
     ),
     Item(
+        "migration-safety",
+        "Migrations avoid locking and data-losing operations",
+        "Does every migration add columns, indexes and constraints without long locks, and drop nothing still in use?",
+    ),
+    Item(
         "no-internal-error-leak",
         "Internal errors are logged, not returned to clients",
         "Do error responses hide exception text and tracebacks from clients?",
