@@ -13,7 +13,7 @@ read any analysis.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from reviewer.traversal import BatchedVisitor
@@ -52,23 +52,10 @@ class Facts(BatchedVisitor):
         self.context = context
         self.failure: Exception | None = None  # what the analysis raised on this file, if it did
 
-    def get_visitors(self) -> Mapping[str, Callable[[Any], None]]:
-        """The visit methods, each guarded: an analysis that raises stops for this file, and the
-        rules that read it get `FactsUnavailable`."""
-        return {name: self._guard(method) for name, method in super().get_visitors().items()}
-
-    def _guard(self, method: Callable[[Any], None]) -> Callable[[Any], None]:
-        def guarded(node: Any) -> None:
-            if self.failure is not None:
-                return
-            try:
-                method(node)
-            except (RecursionError, MemoryError):  # the file's limits, not the analysis's bug
-                raise
-            except Exception as error:  # noqa: BLE001 - an analysis bug costs the rules that read it
-                self.fail(error)
-
-        return guarded
+    def walk_failed(self, error: Exception) -> None:
+        """One of the analysis's visit methods raised (the walk calls this): it stops for this file,
+        and the rules that read it get `FactsUnavailable`."""
+        self.fail(error)
 
     def fail(self, error: Exception) -> None:
         self.failure = error

@@ -18,7 +18,7 @@ import importlib
 import inspect
 import pkgutil
 import textwrap
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from reviewer import lazy_cst as cst
@@ -170,7 +170,6 @@ class Rule(BatchedVisitor):
         self.config = options
         self.findings: list[Finding] = []
         self.crash: RuleCrash | None = None
-        self._walk_crash: RuleCrash | None = None  # this rule's visit methods raised: it walks no more
         self.metadata: Mapping[type, Mapping[cst.CSTNode, Any]] = {}
 
     @classmethod
@@ -260,24 +259,12 @@ class Rule(BatchedVisitor):
         """The severity of this rule's findings in this file (configurable per rule)."""
         return self.config.get("severity", self.severity)
 
-    def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
-        """The visit methods, each guarded: a rule that raises is stopped for this file only."""
-        return {name: self._guard(method) for name, method in super().get_visitors().items()}
-
-    def _guard(self, method: Callable[[cst.CSTNode], None]) -> Callable[[cst.CSTNode], None]:
-        def guarded(node: cst.CSTNode) -> None:
-            if self._walk_crash is not None:
-                return
-            try:
-                method(node)
-            except (RecursionError, MemoryError):  # the file's limits, not the rule's bug
-                raise
-            except Exception as error:  # noqa: BLE001 - any rule bug becomes a reported error
-                self._walk_crash = RuleCrash(self, error)
-                for rule in (self, *self.walks_for()):
-                    rule.crash = rule.crash or RuleCrash(rule, error)
-
-        return guarded
+    def walk_failed(self, error: Exception) -> None:
+        """One of the rule's visit methods raised (the walk calls this): the rule is stopped for
+        this file only, and reports the crash."""
+        self.crash = self.crash or RuleCrash(self, error)
+        for rule in self.walks_for():
+            rule.crash = rule.crash or RuleCrash(rule, error)
 
     def walks_for(self) -> Sequence[Rule]:
         """The rules whose analysis this rule's walk builds (rules of one family share one

@@ -25,6 +25,12 @@ Handler = Callable[["cst.CSTNode"], object]
 
 
 @functools.cache
+def atoms() -> frozenset[type]:
+    """Node types whose only children are brackets (names, numbers, plain strings)."""
+    return frozenset({cst.Name, cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Ellipsis})
+
+
+@functools.cache
 def trivia() -> frozenset[type]:
     """Node types that hold only layout: whitespace, comments, newlines, operators, brackets."""
     from libcst._nodes import op, whitespace
@@ -167,12 +173,16 @@ def _fields_holding_nodes(node: cst.CSTNode) -> list[str]:
     return found
 
 
-def _handler_table(visitors: Iterable[BatchedVisitor]) -> dict[str, list[Handler]]:
+def _handler_table(visitors: Iterable[BatchedVisitor]) -> tuple[dict[str, list[Handler]], dict[int, BatchedVisitor]]:
+    """Every visitor's handlers by method name, in the visitors' order, and the visitor each
+    handler came from (by the handler's id: the table keeps the handlers alive)."""
     table: dict[str, list[Handler]] = {}
+    owners: dict[int, BatchedVisitor] = {}
     for visitor in visitors:
         for name, method in visitor.get_visitors().items():
             table.setdefault(name, []).append(method)
-    return table
+            owners[id(method)] = visitor
+    return table, owners
 
 
 def visit_batched(
@@ -185,24 +195,44 @@ def visit_batched(
 ) -> None:
     """Walk `tree` once, calling every visitor's methods in order, as `tree.visit_batched` would.
     `before_visit` runs before a node's visit methods and `after_leave` after its leave methods;
-    with `hooked`, only for the node types it accepts (the engine follows statements only)."""
-    _Walk(_handler_table(visitors), before_visit, after_leave, hooked).walk(tree)
+    with `hooked`, only for the node types it accepts (the engine follows statements only).
+
+    A visitor that defines `walk_failed(error)` is stopped, not the walk, when one of its methods
+    raises: it is told, and none of its methods is called again (the others walk on). An error of
+    any other visitor, and RecursionError or MemoryError (the file's limits), end the walk."""
+    table, owners = _handler_table(visitors)
+    _Walk(table, owners, before_visit, after_leave, hooked).walk(tree)
+
+
+def _ignore(node: cst.CSTNode) -> None:
+    """What a stopped visitor's handlers become."""
 
 
 class _Walk:
     def __init__(
         self,
         handlers: Mapping[str, list[Handler]],
+        owners: Mapping[int, BatchedVisitor],
         before_visit: Handler | None,
         after_leave: Handler | None,
         hooked: Callable[[type], bool] | None,
     ) -> None:
         self.handlers = handlers
+        self.owners = owners
         self.before_visit = before_visit
         self.after_leave = after_leave
         self.hooked = hooked
         handled = {name.split("_", 2)[1] for name in handlers}
-        self.skip = frozenset() if any(kind.__name__ in handled for kind in trivia()) else trivia()
+        if any(kind.__name__ in handled for kind in trivia()):
+            self.skip: frozenset[type] = frozenset()
+        else:
+            # Atoms hold nothing but brackets: one nobody handles is not worth a call (names are a
+            # third of all nodes).
+            unhooked = before_visit is None and after_leave is None
+            self.skip = trivia() | {
+                kind for kind in atoms()
+                if kind.__name__ not in handled and (unhooked or (hooked is not None and not hooked(kind)))
+            }
         self.plans: dict[type, tuple[list[Handler], list[Handler], tuple, bool]] = {}
 
     def plan(self, node: cst.CSTNode) -> tuple[list[Handler], list[Handler], tuple, bool]:
@@ -221,18 +251,25 @@ class _Walk:
         return plan
 
     def walk(self, node: cst.CSTNode) -> None:
+        # Handlers are called without a wrapper (a try block costs nothing until it catches).
         plan = self.plans.get(type(node)) or self.plan(node)
         visits, leaves, fields, hooks = plan
         before_visit = self.before_visit
         if hooks and before_visit is not None:
             before_visit(node)
         for handler in visits:
-            handler(node)
+            try:
+                handler(node)
+            except Exception as error:  # noqa: BLE001 - `failed` decides
+                self.failed(handler, error)
         skip = self.skip
         for field, around in fields:
             if around is not None:
                 for handler in around[0]:
-                    handler(node)
+                    try:
+                        handler(node)
+                    except Exception as error:  # noqa: BLE001 - `failed` decides
+                        self.failed(handler, error)
             value = getattr(node, field)
             kind = type(value)
             if kind is tuple or kind is list:
@@ -243,12 +280,31 @@ class _Walk:
                 self.walk(value)
             if around is not None:
                 for handler in around[1]:
-                    handler(node)
+                    try:
+                        handler(node)
+                    except Exception as error:  # noqa: BLE001 - `failed` decides
+                        self.failed(handler, error)
         for handler in leaves:
-            handler(node)
+            try:
+                handler(node)
+            except Exception as error:  # noqa: BLE001 - `failed` decides
+                self.failed(handler, error)
         after_leave = self.after_leave
         if hooks and after_leave is not None:
             after_leave(node)
+
+    def failed(self, handler: Handler, error: Exception) -> None:
+        """A handler raised: stop its visitor if it can be stopped, else end the walk. Its handlers
+        are replaced in place, so the lists the walk is going through skip them too."""
+        owner = self.owners.get(id(handler))
+        walk_failed = getattr(owner, "walk_failed", None)
+        if walk_failed is None or isinstance(error, (RecursionError, MemoryError)):
+            raise error
+        walk_failed(error)
+        for handlers in self.handlers.values():
+            for position, other in enumerate(handlers):
+                if self.owners.get(id(other)) is owner:
+                    handlers[position] = _ignore
 
 
 def descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:

@@ -12,7 +12,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from reviewer.analysis import parse_unvalidated
 from reviewer.positions import Positions
-from reviewer.traversal import trivia, visit, visit_batched
+from reviewer.traversal import BatchedVisitor, atoms, trivia, visit, visit_batched
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted((ROOT / "fixtures").rglob("*.py"))
@@ -138,6 +138,16 @@ def test_walk_visits_what_libcst_visits_in_the_same_order(name, source):
             assert our_hooks == their_hooks
         else:
             assert our_hooks == [event for event in their_hooks if event[1] in kinds]
+
+
+@pytest.mark.parametrize(("name", "source"), SOURCES[-len(TRICKY) :], ids=sorted(TRICKY))
+def test_a_walk_that_handles_no_atoms_skips_them_and_misses_nothing_else(name, source):
+    tree = cst.parse_module(source)
+    kinds = NODE_KINDS - {kind.__name__ for kind in trivia() | atoms()}
+    ours, theirs = _Recorder(kinds), _Recorder(kinds)
+    visit_batched(tree, [ours])
+    cst.visit_batched(tree, [theirs])
+    assert ours.events == theirs.events and len(ours.events) > 10
 
 
 @pytest.mark.parametrize(("name", "source"), SOURCES[-len(TRICKY) :], ids=sorted(TRICKY))
@@ -296,3 +306,46 @@ def test_walk_asks_libcst_for_child_fields_when_their_source_reads_differently(m
     ours, _ = _events(visit_batched, tree, kinds)
     theirs, _ = _events(cst.visit_batched, tree, kinds)
     assert ours == theirs and len(ours) > 100
+
+
+class _Events(BatchedVisitor):
+    """Records what it is called for; raises at the call named `fail_at`."""
+
+    def __init__(self, fail_at: str | None = None, stoppable: bool = True) -> None:
+        self.events: list[str] = []
+        self.fail_at = fail_at
+        self.stopped: list[str] = []
+        if stoppable:
+            self.walk_failed = lambda error: self.stopped.append(str(error))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.events.append(f"call {node.func.value}")
+        if node.func.value == self.fail_at:
+            raise ValueError(f"bug at {self.fail_at}")
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.events.append(f"leave {node.name.value}")
+
+
+WALKED = "def f():\n    a()\n    b()\n    c()\n\ndef g():\n    d()\n"
+
+
+def test_a_visitor_that_raises_is_stopped_and_the_others_walk_on() -> None:
+    tree = cst.parse_module(WALKED)
+    failing, other = _Events(fail_at="b"), _Events()
+    visit_batched(tree, [failing, other])
+    assert failing.events == ["call a", "call b"]  # not even the leave of the function it failed in
+    assert failing.stopped == ["bug at b"]
+    assert other.events == ["call a", "call b", "call c", "leave f", "call d", "leave g"]
+
+
+@pytest.mark.parametrize("error", [ValueError("bug at b"), RecursionError("deep")])
+def test_an_error_a_visitor_cannot_be_stopped_for_ends_the_walk(error: Exception) -> None:
+    class Raising(_Events):
+        def visit_Call(self, node: cst.Call) -> None:
+            if node.func.value == "b":
+                raise error
+
+    stoppable = isinstance(error, RecursionError)  # the file's limits end the walk all the same
+    with pytest.raises(type(error)):
+        visit_batched(cst.parse_module(WALKED), [Raising(stoppable=stoppable)])

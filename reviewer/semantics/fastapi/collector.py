@@ -81,7 +81,7 @@ class FastAPIFacts(Facts):
     def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
         if self._collector is None:
             return {}
-        return {name: self._guard(method) for name, method in self._collector.get_visitors().items()}
+        return self._collector.get_visitors()
 
     @classmethod
     def repository(cls, repo: RepositoryView) -> EndpointIndex:
