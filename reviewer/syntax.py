@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 
 from reviewer import lazy_cst as cst
@@ -53,13 +54,27 @@ def named_arguments(
 def string_value(node: cst.BaseExpression) -> str | None:
     """The value of a plain string literal (also implicitly concatenated), else None.
     f-strings are not plain literals."""
-    if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else value.decode("latin-1")
-    if isinstance(node, cst.ConcatenatedString):
+    kind = type(node)
+    if kind is cst.SimpleString:
+        return _simple_string_value(node.value)
+    if kind is cst.ConcatenatedString:
         left, right = string_value(node.left), string_value(node.right)
         return None if left is None or right is None else left + right
     return None
+
+
+def _simple_string_value(literal: str) -> str:
+    """The value of a string literal's text: read off the text when no escape or line break can
+    change it (most literals), else evaluated as Python does; bytes decoded as latin-1."""
+    start = 0
+    while literal[start] not in "'\"":
+        start += 1
+    prefix = literal[:start].lower()
+    quote = literal[start:start + 3] if literal[start:start + 3] in ('"""', "'''") else literal[start]
+    if ("\\" not in literal or "r" in prefix) and "\r" not in literal:
+        return literal[start + len(quote):len(literal) - len(quote)]
+    value = ast.literal_eval(literal)
+    return value if isinstance(value, str) else value.decode("latin-1")
 
 
 def is_true(node: cst.BaseExpression) -> bool:

@@ -21,9 +21,10 @@ _BUILTIN_NAMES = frozenset(dir(builtins))
 
 def dotted_name(node: cst.BaseExpression) -> str | None:
     """`a.b.c` for a chain of Names and Attributes, else None."""
-    if isinstance(node, cst.Name):
+    kind = type(node)  # not isinstance: libcst's node classes are ABCs, and this runs for most nodes
+    if kind is cst.Name:
         return node.value
-    if isinstance(node, cst.Attribute):
+    if kind is cst.Attribute:
         base = dotted_name(node.value)
         return None if base is None else f"{base}.{node.attr.value}"
     return None
@@ -185,9 +186,10 @@ class NameResolver(BatchedVisitor):
 
     def qualify(self, node: cst.BaseExpression) -> str | None:
         """Qualified name of a Name/Attribute chain (`r.get` -> `requests.get`), else None."""
-        if isinstance(node, cst.Name):
+        kind = type(node)  # as in `dotted_name`
+        if kind is cst.Name:
             return self.lookup(node.value)
-        if isinstance(node, cst.Attribute):
+        if kind is cst.Attribute:
             base = self.qualify(node.value)
             return None if base is None else f"{base}.{node.attr.value}"
         return None
