@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from reviewer import lazy_cst as cst
 from reviewer.model import Edit, Span
 from reviewer.source_text import split_lines
+from reviewer.traversal import descendants
 
 if TYPE_CHECKING:
     from reviewer.rule import FileContext
@@ -73,9 +74,8 @@ def _name_in_use(context: FileContext, name: str) -> bool:
     """Whether `name` appears as a name anywhere in the file (a binding, a use, an attribute)."""
     if not re.search(rf"\b{re.escape(name)}\b", context.source):
         return False
-    import libcst.matchers as m
-
-    return bool(m.findall(context.tree, m.Name(name)))
+    name_type = cst.Name
+    return any(type(node) is name_type and node.value == name for node in descendants(context.tree))
 
 
 def _is_docstring(statement: cst.BaseStatement) -> bool:
@@ -121,3 +121,19 @@ def _import_insertion(context: FileContext) -> tuple[Span, str] | None:
         return Span(len(lines) + 1, 1, len(lines) + 1, 1), ""
     end = len(lines[-1]) + 1
     return Span(len(lines), end, len(lines), end), "\n"
+
+
+def name_reference(context: FileContext, module: str, name: str) -> tuple[str, tuple[Edit, ...]] | None:
+    """How code of this file names `name` of `module` (`selectinload` of `sqlalchemy.orm`): `name`,
+    with the edit adding `from module import name` when the module does not import it at its top
+    level. None when the name is bound or used for anything else in the file."""
+    table = context.resolver.table
+    if table.aliases.get(name) == f"{module}.{name}":
+        return name, ()
+    if name in table.aliases or name in table.defined or _name_in_use(context, name):
+        return None
+    insertion = _import_insertion(context)
+    if insertion is None:
+        return None
+    span, before = insertion
+    return name, (Edit(span, f"{before}from {module} import {name}\n"),)
