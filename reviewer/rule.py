@@ -145,10 +145,10 @@ class Rule(BatchedVisitor):
     # False: the rule marks its item applicable itself (`self.mark_applicable()`) when it meets
     # something it checks (a route, a SQL call); if none does, the item is `not-applicable`.
     always_applicable: ClassVar[bool] = True
-    # Optional prefilter, off when empty: top-level packages (`"requests"`, `"sqlalchemy"`) of which
-    # a file must mention at least one for the rule to walk it. The engine tests the file's text
-    # (any import spells the package's name), so a file that cannot import any of them skips the
-    # rule. Declare it only if the rule finds nothing and records no `summary.extras` in such a
+    # Optional prefilter, off when empty: words, usually top-level packages (`"requests"`,
+    # `"sqlalchemy"`), of which a file must mention at least one for the rule to walk it. The engine
+    # tests the file's text (any import spells the package's name), so a file that cannot import
+    # any of them, or cannot hold what the rule looks for, skips the rule. Declare it only if the rule finds nothing and records no `summary.extras` in such a
     # file; its `check_repo` then sees no extras from the files it skipped (the analyses it
     # `requires` still run on them).
     prefilter_packages: ClassVar[tuple[str, ...]] = ()

@@ -54,6 +54,9 @@ class CorsConfigurationRule(Rule):
     severity = Severity.ERROR
     always_applicable = False
     requires: ClassVar[tuple[type[Facts], ...]] = (DefaultsFacts, SettingsFacts)
+    # Every configuration `visit_Call` records spells one of these (the class, an alias imported
+    # from a name ending in it, or `add_middleware`).
+    prefilter_packages: ClassVar[tuple[str, ...]] = ("Middleware", "add_middleware")
 
     def __init__(self, context, options) -> None:  # noqa: ANN001
         super().__init__(context, options)
