@@ -254,7 +254,8 @@ def check(
         config.companions = sorted({*config.companions, *companions})
         tree = scan_root(targets, Path.cwd().resolve())
         destinations = [(fmt, None if path is None else check_target(path, tree)) for fmt, path in reports]
-        narrowing = prepare_narrowing(None if no_baseline else baseline_file or config.baseline, diff_base, tree)
+        baseline_path = None if no_baseline else baseline_file or config.baseline
+        narrowing = prepare_narrowing(baseline_path, diff_base, tree)
     except ConfigError as error:
         _fail_usage(f"configuration error: {error}")
     except (OutputError, NarrowingError) as error:
@@ -273,7 +274,11 @@ def check(
                 from reviewer.fixes import fix_run
 
                 def rerun() -> engine.Run:
-                    return narrowing.apply(engine.run(targets, config, all_rules, jobs=jobs, use_cache=not no_cache))
+                    # The fixes moved lines: the change is read again, from the files as they are now.
+                    after = narrowing
+                    if narrowing.changes is not None:
+                        after = prepare_narrowing(baseline_path, diff_base, tree)
+                    return after.apply(engine.run(targets, config, all_rules, jobs=jobs, use_cache=not no_cache))
 
                 run, fixed = fix_run(run, all_rules, unsafe=unsafe_fixes, write=not show_diff, jobs=jobs, rerun=rerun)
     except ConfigError as error:

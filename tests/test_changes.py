@@ -220,3 +220,20 @@ def test_parse_diff_reads_hunks_by_their_counts() -> None:
     assert changes["app.py"].touches(5, 5) and changes["app.py"].touches(11, 12)
     assert not changes["app.py"].touches(6, 11) and not changes["app.py"].touches(12, 20)
     assert changes["café.py"].added == [1]
+
+
+
+
+def test_fixes_in_pull_request_mode_narrow_by_the_change_as_the_fixed_files_are(repo, write, cli) -> None:
+    legacy = "async def legacy(url):\n    return requests.get(url)\n"
+    before = f"import requests\n\n\n{legacy}async def poll():\n    pass\n"
+    repo_dir = repo({"app/__init__.py": "", "app/jobs.py": before})
+    commit(repo_dir, write, {"app/jobs.py": (
+        f"import time\n\nimport requests\n\n\n{legacy}async def poll(delay):\n    time.sleep(delay)\n"
+    )})
+    code, out, err = cli("check", "--no-cache", "-j", "1", "--select", "RVW401", "--diff-base", "main", "--fix",
+                         "--format", "json")
+    assert "await asyncio.sleep(delay)" in (repo_dir / "app" / "jobs.py").read_text()
+    # `import asyncio` moved `legacy`, which the change did not touch, onto a line that the change
+    # rewrote before the fix: the change is read again from the files as they are fixed.
+    assert (code, json.loads(out)["findings"]) == (0, []), err
