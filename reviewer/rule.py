@@ -148,9 +148,9 @@ class Rule(BatchedVisitor):
     # Optional prefilter, off when empty: words, usually top-level packages (`"requests"`,
     # `"sqlalchemy"`), of which a file must mention at least one for the rule to walk it. The engine
     # tests the file's text (any import spells the package's name), so a file that cannot import
-    # any of them, or cannot hold what the rule looks for, skips the rule. Declare it only if the rule finds nothing and records no `summary.extras` in such a
-    # file; its `check_repo` then sees no extras from the files it skipped (the analyses it
-    # `requires` still run on them).
+    # any of them, or cannot hold what the rule looks for, skips the rule. Declare it only if the
+    # rule finds nothing and records no `summary.extras` in such a file; its `check_repo` then sees
+    # no extras from the files it skipped (the analyses it `requires` still run on them).
     prefilter_packages: ClassVar[tuple[str, ...]] = ()
     # True: the flagged text is itself a secret, so reports never show it: code excerpts mask it,
     # and the value (`report(..., secret=...)`) is masked wherever else the run would print it.
