@@ -56,6 +56,9 @@ class Run:
     # Path -> digest of the bytes reviewed (`content_digest`), so a reporter that shows source
     # text can tell when the file has changed since.
     digests: dict[str, str] = field(default_factory=dict)
+    # Path -> the bytes reviewed, for a file whose text did not come from disk (standard input):
+    # what reporters, the baseline and pull-request mode read in place of the file.
+    supplied: dict[str, bytes] = field(default_factory=dict)
     # The review itself failed (a bug of ours): nothing in it is a verdict.
     stopped: bool = False
     # What the findings were narrowed to, as headlines say it (`in this change`: pull-request
@@ -365,6 +368,7 @@ def _run(
             extras=secrets.value(extras),
             secrets=secrets,
             digests=digests,
+            supplied={source.relpath: source.content for source in found.files if source.content is not None},
             skipped=found.skipped,
         )
 

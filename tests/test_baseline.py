@@ -107,6 +107,24 @@ def test_inserting_lines_moving_and_reformatting_leave_the_baseline_as_it_was(wr
     assert record(cli) == recorded, "re-recording the refactored code gives the same bytes"
 
 
+def test_an_editor_buffer_on_standard_input_is_matched_by_its_own_text(write, cli) -> None:
+    """The file on disk is not what was reviewed: the baseline keys the text read from `-`."""
+    from click.testing import CliRunner
+
+    from reviewer.cli import main
+
+    write({"app/orders.py": ORDERS})
+    record(cli)
+    args = ["check", "-", "--stdin-filename", "app/orders.py", "--baseline", "reviewer-baseline.json", "-j", "1",
+            "--format", "json"]
+    result = CliRunner().invoke(main, args, input=ORDERS_MOVED_AND_REFORMATTED.encode(), catch_exceptions=False)
+    report = json.loads(result.stdout)
+    assert (result.exit_code, report["findings"], report["baseline"]["baselined"]) == (0, [], 3)
+    edited = ORDERS_MOVED_AND_REFORMATTED.replace("time.sleep(1)", "time.sleep(1)\n    time.sleep(2)")
+    result = CliRunner().invoke(main, args, input=edited.encode(), catch_exceptions=False)
+    assert [(f["code"], f["line"]) for f in json.loads(result.stdout)["findings"]] == [("RVW401", 28)]
+
+
 def test_ruff_format_leaves_the_baseline_as_it_was(write, cli, tmp_path: Path) -> None:
     write({"app/orders.py": ORDERS.replace("time.sleep(1)", "time.sleep(1,)")})
     recorded = record(cli)

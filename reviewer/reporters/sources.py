@@ -26,6 +26,7 @@ class Sources:
     def __init__(self, run: Run) -> None:
         self.root = run.root.resolve()
         self.digests = run.digests
+        self.supplied = run.supplied
         self.secrets = run.secrets
         self._lines: dict[str, list[str] | str] = {}
         self._shown: dict[tuple[str, int], str] = {}
@@ -45,6 +46,11 @@ class Sources:
         return self._lines[path]
 
     def _read(self, path: str) -> list[str] | str:
+        if path in self.supplied:
+            text, error = decode(path, self.supplied[path])
+            if text is None:
+                return f"the text cannot be decoded ({error.message if error else 'unknown encoding'})"
+            return split_lines(text)
         target = (self.root / path).resolve()
         if target != self.root and self.root not in target.parents:
             return "the file lies outside the scanned directory"
