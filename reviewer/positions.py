@@ -6,7 +6,9 @@ call that a repository-wide rule may need to point at) pays it all. Python's own
 every statement starts for a fraction of that. So the first line of every statement comes from
 `ast`, matched to libcst's statements one for one, and a node's exact range from generating the
 code of the innermost statement around it, started at that line and indentation; for a compound
-statement, only its header is generated. Whatever cannot be located this way (a tree `ast` reads
+statement, only its header is generated. Calls, most of what rules point at, need no code at all:
+`ast` places them too, and a statement's calls in `ast` pair with libcst's one for one in the order
+they start. Whatever cannot be located this way (a tree `ast` reads
 differently, a node outside any statement) falls back to libcst's whole-module positions, so the
 answer is always libcst's own.
 """
@@ -25,6 +27,7 @@ from libcst.metadata import PositionProvider
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 from reviewer.source_text import LINE_BREAK
+from reviewer.traversal import descendants
 
 # Compound statements whose header (everything before an indented body) is generated alone,
 # with the fields to drop besides the body.
@@ -54,6 +57,7 @@ class Positions:
         self._generated: set[cst.CSTNode] = set()
         self._whole_module = False
         self._source_lines: list[str] | None = None
+        self._call_ranges: dict[cst.CSTNode, dict[cst.Call, CodeRange]] = {}
 
     def statement_lines(self, statement: cst.CSTNode) -> tuple[int, int | None] | None:
         """First line of a statement as libcst's range has it (a decorated function's `def`
@@ -72,6 +76,11 @@ class Positions:
             found = self._defined_name(statements[0])
             if found is not None:
                 return found
+        if type(node) is cst.Call:
+            for statement in statements:
+                found = self._calls(statement).get(node)
+                if found is not None:
+                    return found
         for statement in statements:
             self._generate(statement)
             found = self._ranges.get(node)
@@ -97,6 +106,46 @@ class Positions:
             return None
         column = match.start(1)
         return CodeRange(CodePosition(start.line, column), CodePosition(start.line, column + len(name)))
+
+    def _calls(self, statement: cst.CSTNode) -> dict[cst.Call, CodeRange]:
+        """The ranges of the calls in a statement (a compound statement's header), from `ast`:
+        its calls and libcst's, each in the order they start, pair one for one when they call the
+        same names. Empty when they do not, or for a statement `ast` could not place."""
+        found = self._call_ranges.get(statement)
+        if found is None:
+            found = self._call_ranges[statement] = {}
+            start = self.starts().get(statement)
+            if start is not None:
+                try:
+                    self._pair_calls(statement, start.nodes, found)
+                except _Mismatch:
+                    found.clear()
+        return found
+
+    def _pair_calls(self, statement: cst.CSTNode, nodes: Sequence[ast.AST], found: dict[cst.Call, CodeRange]) -> None:
+        emptied = _EMPTIED.get(type(statement))
+        if emptied is not None:
+            statement = statement.with_changes(body=_EMPTY_BLOCK, **emptied)
+        elif not isinstance(statement, cst.SimpleStatementLine):
+            return
+        ours = [node for node in descendants(statement) if type(node) is cst.Call]
+        if not ours:
+            return
+        theirs = sorted(
+            (node for root in _header(nodes) for node in ast.walk(root) if type(node) is ast.Call),
+            key=lambda call: (call.lineno, call.col_offset, -call.end_lineno, -call.end_col_offset),
+        )
+        if len(theirs) != len(ours):
+            raise _Mismatch
+        lines = self._lines()
+        for call, node in zip(ours, theirs, strict=True):
+            if _callee(call) != _ast_callee(node):
+                raise _Mismatch
+            if not call.lpar:  # a parenthesized call's range: libcst's own
+                found[call] = CodeRange(
+                    CodePosition(node.lineno, _column(lines[node.lineno - 1], node.col_offset)),
+                    CodePosition(node.end_lineno, _column(lines[node.end_lineno - 1], node.end_col_offset)),
+                )
 
     def _lines(self) -> list[str]:
         if self._source_lines is None:
@@ -147,6 +196,47 @@ class _Start(NamedTuple):
     indent: str
     line: int  # where libcst's range of it begins: the first token after any decorators
     end_line: int | None  # a simple statement's last line
+    nodes: tuple[ast.AST, ...]  # ast's statements for it (a simple statement line's, or the one)
+
+
+# Fields of ast's compound statements that hold their bodies, not their headers.
+_BODIES = frozenset({"body", "orelse", "handlers", "finalbody", "cases"})
+
+
+def _header(nodes: Sequence[ast.AST]) -> Iterable[ast.AST]:
+    """The parts of ast's statements that libcst's statement, header only, holds."""
+    for node in nodes:
+        if not isinstance(node, _AST_COMPOUND):
+            yield node
+            continue
+        for field, value in ast.iter_fields(node):
+            if field in _BODIES:
+                continue
+            if isinstance(value, list):
+                yield from (item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                yield value
+
+
+def _callee(call: cst.Call) -> str:
+    func = call.func
+    kind = type(func)
+    if kind is cst.Name:
+        return func.value
+    return func.attr.value if kind is cst.Attribute else ""
+
+
+def _ast_callee(call: ast.Call) -> str:
+    func = call.func
+    kind = type(func)
+    if kind is ast.Name:
+        return func.id
+    return func.attr if kind is ast.Attribute else ""
+
+
+def _column(line: str, offset: int) -> int:
+    """ast's column (UTF-8 bytes into the line) as libcst's (characters)."""
+    return offset if line.isascii() else len(line.encode("utf-8")[:offset].decode("utf-8", "replace"))
 
 
 class _Mismatch(Exception):
@@ -182,7 +272,10 @@ def _pair(
                 raise _Mismatch
             position += len(statement.body)
             last = nodes[position - 1]
-            starts[statement] = _Start(node.lineno - leading, _indent(lines, node.lineno), node.lineno, last.end_lineno)
+            starts[statement] = _Start(
+                node.lineno - leading, _indent(lines, node.lineno), node.lineno, last.end_lineno,
+                tuple(nodes[position - len(statement.body):position]),
+            )
             continue
         if not isinstance(node, _COMPOUND.get(type(statement), ())):
             raise _Mismatch
@@ -192,7 +285,7 @@ def _pair(
         if decorators:
             first = node.decorator_list[0].lineno
             leading += len(decorators[0].leading_lines)
-        starts[statement] = _Start(first - leading, _indent(lines, first), node.lineno, None)
+        starts[statement] = _Start(first - leading, _indent(lines, first), node.lineno, None, (node,))
         for inner, inner_nodes in _blocks(statement, node):
             _pair(inner, inner_nodes, starts, lines)
     if position != len(nodes):

@@ -70,6 +70,11 @@ class C(Base, metaclass=Meta):
     "def \\\n    spaced(a):\n    return a\n"
     "class   Wide  (Base): pass\n"
     "async\tdef  coro(): pass\n",
+    "calls": "@app.get(path('/x'))\nasync def é(a=default(), *b: hint()) -> ret():\n"
+    "    label = 'ünï' + str(f'{fmt(a)!r:>{width()}}')\n"
+    "    table = {key(1): value(2), **spread(3)}; other((wrapped(4)))\n"
+    "    return call(x, *more(), k=kw(), **rest())(after())[index()].method(chained())\n"
+    "with open_it(1) as h, second() as j:\n    pass\nfor item in rows(q()):\n    pass\n",
 }
 
 
@@ -216,6 +221,25 @@ def test_positions_match_libcst_for_every_node(name, source):
             assert lines[0] == expected[node].start.line
             if isinstance(node, cst.SimpleStatementLine):
                 assert lines[1] == expected[node].end.line
+
+
+@pytest.mark.parametrize(("name", "source"), SOURCES, ids=[name for name, _ in SOURCES])
+def test_calls_are_placed_from_ast_as_libcst_places_them(name, source):
+    """The path a walk takes for calls (spans of calls are most of what rules ask for): each asked
+    for alone, with the statements around it; a parenthesized call is left to libcst."""
+    tree = _parse(source)
+    if tree is None:
+        return
+    expected = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)
+    collected = _Statements()
+    tree.visit(collected)
+    positions = Positions(tree, source)
+    calls = [(node, statements) for node, statements in collected.nodes if type(node) is cst.Call]
+    for node, statements in calls:
+        assert positions.range(node, statements) == expected[node], name
+    if name == "calls":
+        assert len(calls) == 26 and not positions._whole_module
+        assert positions._generated == {tree.body[0].body.body[1]}  # `(wrapped(4))`
 
 
 def test_statement_positions_cost_one_statement_not_the_module():
