@@ -102,11 +102,6 @@ ITEMS: tuple[Item, ...] = (
         "Does every migration's downgrade() undo its upgrade()?",
     ),
     Item(
-        "migration-safety",
-        "Migrations avoid locking and data-losing operations",
-        "Does every migration add columns, indexes and constraints without long locks, and drop nothing still in use?",
-    ),
-    Item(
         "no-internal-error-leak",
         "Internal errors are logged, not returned to clients",
         "Do error responses hide exception text and tracebacks from clients?",
@@ -149,6 +144,11 @@ ITEMS: tuple[Item, ...] = (
     ),
     Item("tests-present", "Tests cover the endpoints", "Do tests exercise every endpoint, including its error paths?"),
     Item("type-checked", "Passes type checking", "Does the code pass a type checker (mypy or pyright) in CI?"),
+    Item(
+        "migration-safety",
+        "Migrations avoid locking and data-losing operations",
+        "Does every migration add columns, indexes and constraints without long locks, and drop nothing still in use?",
+    ),
 )
 
 ITEM_IDS = frozenset(item.id for item in ITEMS)
