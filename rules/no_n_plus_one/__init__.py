@@ -1,0 +1,1 @@
+"""Rules of the checklist item `no-n-plus-one`: no queries or lazy loads once per row."""
