@@ -123,6 +123,11 @@ def test_rule_descriptors_say_how_github_ranks_and_filters_their_alerts() -> Non
         "RVW621": (["cors-restrictive", "security"], "7.5", "high", "error"),
         "RVW622": (["cors-restrictive", "security"], "7.5", "high", "error"),
         "RVW623": (["cors-restrictive", "security"], "7.5", "high", "error"),
+        "RVW701": (["no-n-plus-one"], None, "high", "warning"),
+        "RVW702": (["no-n-plus-one"], None, "high", "warning"),
+        **{code: (["reversible-migrations"], None, "high", "warning") for code in ("RVW711", "RVW712", "RVW713")},
+        **{code: (["migration-safety"], None, "high", "warning") for code in
+           ("RVW721", "RVW722", "RVW723", "RVW724", "RVW725")},
     }
 
 
