@@ -13,11 +13,17 @@ A query whose options cannot be read (`.options(*opts)`, options from a helper) 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
 from reviewer.syntax import string_value
+
+if TYPE_CHECKING:  # not at run time: loading the rules must not import libcst (`reviewer.lazy_cst`)
+    from collections.abc import Sequence
+
+    Lookup = Callable[[str], Sequence[tuple[cst.BaseExpression, cst.CSTNode | None]]]
 
 SELECT_FUNCTIONS = frozenset({
     "sqlalchemy.select", "sqlalchemy.future.select", "sqlalchemy.sql.select", "sqlalchemy.sql.expression.select",
@@ -38,7 +44,6 @@ PASS_THROUGH = frozenset({
     "distinct", "offset", "group_by", "having", "execution_options", "all", "unique", "fetchall", "correlate",
     "params", "with_for_update", "populate_existing", "yield_per", "enable_eagerloads",
 })
-Lookup = Callable[[str], Sequence[tuple[cst.BaseExpression, cst.CSTNode | None]]]
 _MAX_DEPTH = 6
 
 
