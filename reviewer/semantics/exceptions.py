@@ -1,0 +1,351 @@
+"""What a caught exception is, and which values carry its internal detail.
+
+An exception's text is written by whoever raised it. The application's own exception classes
+(defined in its own package) carry messages the application wrote, usually for its users; the
+client's own input errors (`ValueError`, `pydantic.ValidationError`, `RequestValidationError`)
+describe what the client sent. Everything else caught — `Exception` itself, driver and SDK errors
+(`sqlalchemy.exc.IntegrityError`, `httpx.HTTPError`, `botocore.exceptions.ClientError`), `OSError`
+and its paths — carries internal detail: SQL, parameters, hostnames, file paths, an upstream
+provider's raw message. `exception_origin` tells them apart by the qualified name of the class an
+`except` clause (or an exception handler's registration, or a parameter's annotation) names.
+
+`DetailOf` answers, for an expression inside one function, whether it is (or contains) such
+detail: `str(e)`, `repr(e)`, `e.args`, f-strings and `format` of `e`, `e.orig`, `e.statement`,
+`e.params`, `e.response["Error"]["Message"]`, `traceback.format_exc()`, and names, containers and
+strings built from them. Reading an exception's class name, its status code, a message an SDK
+built for end users (`e.user_message`) or its validation errors (`e.errors()`) is not detail.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+
+from reviewer import lazy_cst as cst
+from reviewer.semantics.names import dotted_name
+
+# The origin of a caught exception, from its class.
+INTERNAL = "internal"  # may carry any internal detail: `Exception`, drivers, SDKs, OS errors
+OWN = "own"  # the application's own class: its message was written by the application
+INPUT = "input"  # describes the client's own input, or re-raises an HTTP error
+
+BROAD = frozenset({"builtins.Exception", "builtins.BaseException"})
+# Builtin errors whose text, as raised by application code or the standard library's parsers,
+# describes the value it was given (usually the client's): not internal detail.
+INPUT_BUILTINS = frozenset(
+    {
+        "builtins.ValueError",
+        "builtins.TypeError",
+        "builtins.KeyError",
+        "builtins.IndexError",
+        "builtins.LookupError",
+        "builtins.AssertionError",
+        "builtins.NotImplementedError",
+        "builtins.UnicodeError",
+        "builtins.UnicodeDecodeError",
+        "builtins.UnicodeEncodeError",
+        "builtins.StopIteration",
+        # Applications raise it for their own permission checks.
+        "builtins.PermissionError",
+        "builtins.StopAsyncIteration",
+        "json.JSONDecodeError",
+        "json.decoder.JSONDecodeError",
+    }
+)
+# Libraries whose exceptions describe the client's input (validators, parsers and decoders of the
+# data they are given) or are HTTP errors the application raised.
+INPUT_PACKAGES = (
+    "pydantic",
+    "pydantic_core",
+    "fastapi.exceptions.RequestValidationError",
+    "fastapi.exceptions.WebSocketRequestValidationError",
+    "fastapi.exceptions.HTTPException",
+    "fastapi.HTTPException",
+    "fastapi.exceptions.ResponseValidationError",
+    "starlette.exceptions.HTTPException",
+    "fastapi.WebSocketException",
+    "fastapi.exceptions.WebSocketException",
+    "starlette.exceptions.WebSocketException",
+    "jsonschema",
+    "email_validator",
+    "marshmallow",
+    "jwt",
+    "jose",
+    "werkzeug.exceptions",
+    "validators",
+    "yaml",
+    "binascii",
+    "base64",
+    "tarfile",
+    "zipfile",
+    "csv",
+    "tomllib",
+    "toml",
+    "phonenumbers",
+)
+# Attributes of an exception that hold its internal detail (a driver's message, the SQL and its
+# parameters, an upstream response, a command line, a path).
+DETAIL_ATTRIBUTES = frozenset(
+    {
+        "args",
+        "orig",
+        "statement",
+        "params",
+        "message",
+        "msg",
+        "strerror",
+        "filename",
+        "filename2",
+        "response",
+        "body",
+        "text",
+        "stderr",
+        "stdout",
+        "output",
+        "cmd",
+        "pgerror",
+        "diag",
+        "__cause__",
+        "__context__",
+        "__traceback__",
+        "original_exception",
+        "error",
+    }
+)
+TRACEBACK_CALLS = frozenset(
+    {
+        "traceback.format_exc",
+        "traceback.format_exception",
+        "traceback.format_exception_only",
+        "traceback.format_tb",
+        "traceback.format_stack",
+        "traceback.extract_tb",
+        "traceback.extract_stack",
+        "traceback.TracebackException.from_exception",
+    }
+)
+# Calls that return their argument's text (or a container of it) unchanged in substance.
+STRINGIFYING_CALLS = frozenset(
+    {"builtins.str", "builtins.repr", "builtins.format", "builtins.dict", "builtins.list", "builtins.tuple",
+     "json.dumps", "fastapi.encoders.jsonable_encoder"}
+)
+TEXT_METHODS = frozenset(
+    {"strip", "lstrip", "rstrip", "lower", "upper", "replace", "split", "splitlines", "capitalize", "title",
+     "encode", "decode", "removeprefix", "removesuffix", "get", "json", "items", "values", "copy", "to_dict",
+     "model_dump", "dict"}
+)
+
+
+# Libraries whose exceptions carry internal detail in their text: database drivers and ORMs, HTTP
+# clients, cloud and AI SDKs, message brokers, subprocesses (with the standard library's modules).
+INTERNAL_PACKAGES = frozenset(
+    {
+        "sqlalchemy", "sqlmodel", "psycopg", "psycopg2", "asyncpg", "aiosqlite", "pymysql", "MySQLdb", "aiomysql",
+        "pymongo", "motor", "redis", "aioredis", "tortoise", "peewee", "databases", "neo4j", "cassandra",
+        "elasticsearch", "opensearchpy", "httpx", "requests", "aiohttp", "urllib3", "botocore", "boto3",
+        "aiobotocore", "openai", "anthropic", "google", "grpc", "docker", "kubernetes", "celery", "kombu",
+        "aio_pika", "pika", "minio", "paramiko", "azure", "stripe", "litellm", "cohere", "mistralai", "groq",
+        "httpcore", "websockets", "playwright", "selenium", "git", "smtplib", "aiosmtplib",
+    }
+)
+
+
+def exception_origin(qualified: str | None, module: str) -> str:
+    """`INTERNAL`, `OWN` or `INPUT` for the exception class `qualified` names, caught or handled in
+    `module`. A class of a package neither known to carry internal detail nor part of the
+    standard library counts as the application's own, as does one the imports cannot resolve
+    (a star import)."""
+    if qualified is None:
+        return OWN
+    if qualified in BROAD:
+        return INTERNAL
+    if qualified.startswith("builtins."):
+        return INPUT if qualified in INPUT_BUILTINS else INTERNAL
+    if qualified in INPUT_BUILTINS or any(qualified == p or qualified.startswith(p + ".") for p in INPUT_PACKAGES):
+        return INPUT
+    top = qualified.split(".", 1)[0]
+    own_top = module.split(".", 1)[0] if module else ""
+    if top == own_top or "." not in qualified:
+        return OWN
+    if top in INTERNAL_PACKAGES or top in sys.stdlib_module_names:
+        return INTERNAL
+    return OWN
+
+
+def caught_origin(
+    types: cst.BaseExpression | None, qualify: Callable[[cst.BaseExpression], str | None], module: str
+) -> tuple[str, str]:
+    """(origin, class as written) of what an `except` clause catches; a tuple takes its most
+    internal member; a bare `except:` catches everything."""
+    if types is None:
+        return INTERNAL, "BaseException"
+    members = [e.value for e in types.elements] if isinstance(types, cst.Tuple) else [types]
+    best = (INPUT, "")
+    rank = {INPUT: 0, OWN: 1, INTERNAL: 2}
+    for member in members:
+        origin = exception_origin(qualify(member), module)
+        written = dotted_name(member) or "exception"
+        if rank[origin] > rank[best[0]] or not best[1]:
+            best = (origin, written) if rank[origin] >= rank[best[0]] else best
+    return best
+
+
+@dataclass(frozen=True)
+class Detail:
+    """Internal detail a value carries: what it is, for messages (`str(exc)`, `the traceback`),
+    and whether it is a traceback."""
+
+    what: str
+    traceback: bool = False
+    # It comes from an exception caught around code that only parses what the client sent (see
+    # `DetailOf.parsing`): a client error response may describe it.
+    parsing: bool = False
+
+
+def _first(found: Iterable[Detail | None]) -> Detail | None:
+    """The detail of a container: a traceback in it before any other detail."""
+    details = [detail for detail in found if detail is not None]
+    return next((d for d in details if d.traceback), details[0] if details else None)
+
+
+class DetailOf:
+    """Which expressions of one function carry internal exception detail, given the names bound
+    to exceptions (`exceptions`: name -> class as written) and to detail (`names`)."""
+
+    def __init__(
+        self,
+        qualify: Callable[[cst.BaseExpression], str | None],
+        module: str,
+        exceptions: Mapping[str, str],
+        names: Mapping[str, Detail],
+        helpers: Mapping[str, frozenset[int | str]] | None = None,
+        source: Callable[[cst.CSTNode], str] | None = None,
+        parsing: frozenset[str] = frozenset(),
+    ) -> None:
+        self.qualify = qualify
+        self.module = module
+        self.exceptions = exceptions
+        self.names = names
+        # Functions of this module that return detail of the arguments in these slots.
+        self.helpers = helpers or {}
+        self.source = source or (lambda node: "the exception")
+        # Exceptions caught around a block that does no I/O (no `await`): parsing the client's data.
+        self.parsing = parsing
+
+    def _exception(self, node: cst.BaseExpression) -> str | None:
+        return node.value if isinstance(node, cst.Name) and node.value in self.exceptions else None
+
+    def of(self, node: cst.BaseExpression | None) -> Detail | None:
+        if node is None:
+            return None
+        if isinstance(node, cst.Await):
+            return self.of(node.expression)
+        if isinstance(node, cst.Name):
+            return self.names.get(node.value)
+        if isinstance(node, cst.Attribute):
+            caught = self._exception(node.value)
+            if caught and node.attr.value in DETAIL_ATTRIBUTES:
+                return Detail(self.source(node), parsing=caught in self.parsing)
+            inner = self.of(node.value)
+            return inner if inner is not None and node.attr.value not in ("status_code", "status", "code") else None
+        if isinstance(node, cst.Subscript):
+            return self.of(node.value)
+        if isinstance(node, cst.FormattedString):
+            for part in node.parts:
+                if isinstance(part, cst.FormattedStringExpression):
+                    found = self._stringified(part.expression)
+                    if found is not None:
+                        return found
+            return None
+        if isinstance(node, cst.BinaryOperation):
+            if isinstance(node.operator, cst.Modulo):
+                return self.of(node.left) or self._stringified_container(node.right)
+            if isinstance(node.operator, cst.Add):
+                return self.of(node.left) or self.of(node.right)
+            return None
+        if isinstance(node, cst.BooleanOperation):
+            return self.of(node.left) or self.of(node.right)
+        if isinstance(node, cst.IfExp):
+            narrowed = self.narrowed(node.test)
+            if narrowed:
+                return self.without(narrowed).of(node.body) or self.of(node.orelse)
+            return self.of(node.body) or self.of(node.orelse)
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            return _first(self.of(element.value) for element in node.elements)
+        if isinstance(node, cst.Dict):
+            return _first(self.of(element.value) for element in node.elements if isinstance(element, cst.DictElement))
+        if isinstance(node, cst.Call):
+            return self._call(node)
+        return None
+
+    def narrowed(self, test: cst.BaseExpression) -> set[str]:
+        """Exception names a test shows to be of a class that carries no internal detail:
+        `isinstance(e, (ValueError, OwnError))`."""
+        if not isinstance(test, cst.Call) or len(test.args) != 2 or self.qualify(test.func) != "builtins.isinstance":
+            return set()
+        target, classes = test.args[0].value, test.args[1].value
+        if not isinstance(target, cst.Name) or target.value not in self.exceptions:
+            return set()
+        members = [e.value for e in classes.elements] if isinstance(classes, cst.Tuple) else [classes]
+        if all(exception_origin(self.qualify(m), self.module) != INTERNAL for m in members):
+            return {target.value}
+        return set()
+
+    def without(self, names: set[str]) -> DetailOf:
+        """This view with `names` no longer bound to internal exceptions."""
+        kept = {name: written for name, written in self.exceptions.items() if name not in names}
+        return DetailOf(self.qualify, self.module, kept, self.names, self.helpers, self.source, self.parsing)
+
+    def _stringified(self, node: cst.BaseExpression) -> Detail | None:
+        """Detail of `node` where it is turned into text (`str(node)`, `f"{node}"`)."""
+        caught = self._exception(node)
+        if caught:
+            return Detail(self.source(node), parsing=caught in self.parsing)
+        return self.of(node)
+
+    def _stringified_container(self, node: cst.BaseExpression) -> Detail | None:
+        if isinstance(node, cst.Tuple):
+            for element in node.elements:
+                found = self._stringified(element.value)
+                if found is not None:
+                    return found
+            return None
+        return self._stringified(node)
+
+    def _call(self, node: cst.Call) -> Detail | None:
+        name = self.qualify(node.func)
+        if name in TRACEBACK_CALLS:
+            return Detail(f"{name}()", traceback=True)
+        args = [arg.value for arg in node.args]
+        if name in STRINGIFYING_CALLS:
+            for value in args[:1]:
+                textual = name in ("builtins.str", "builtins.repr", "builtins.format")
+                found = self._stringified(value) if textual else self.of(value)
+                if found is not None:
+                    return replace(found, what=self.source(node))
+            return None
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            receiver = func.value
+            if method == "format":
+                for value in args:
+                    found = self._stringified(value)
+                    if found is not None:
+                        return replace(found, what=self.source(node))
+                return self.of(receiver)
+            if method == "join" and args:
+                return self.of(args[0]) or self.of(receiver)
+            if method in TEXT_METHODS:
+                return self.of(receiver)
+            return None
+        if isinstance(func, cst.Name) and func.value in self.helpers:
+            slots = self.helpers[func.value]
+            for position, arg in enumerate(node.args):
+                slot: int | str = arg.keyword.value if arg.keyword is not None else position
+                caught = self._exception(arg.value)
+                found = None if caught else self.of(arg.value)
+                if slot in slots and (caught or found):
+                    return Detail(self.source(node), parsing=caught in self.parsing if caught else found.parsing)
+        return None

@@ -1,0 +1,72 @@
+"""Exception handlers a module registers: `@app.exception_handler(Cls)`,
+`app.add_exception_handler(Cls, handler)` and `FastAPI(exception_handlers={Cls: handler})`.
+
+A handler turns an exception into the response a client gets, so what it puts in that response
+and with which status matters as much as a route's return. `exception_handlers` maps the name of
+each handler function defined in the module to the exception classes it is registered for (the
+class expressions, to be qualified by the caller; None for a status code registered instead of a
+class: the handler then receives an `HTTPException`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from reviewer import lazy_cst as cst
+from reviewer.syntax import argument
+
+
+def _calls(node: cst.CSTNode) -> Iterator[cst.Call]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Call):
+            yield current
+        stack.extend(current.children)
+
+
+def _register(found: dict[str, list[cst.BaseExpression | None]], handler: cst.BaseExpression | None,
+              cls: cst.BaseExpression | None) -> None:
+    if isinstance(handler, cst.Name) and cls is not None:
+        found.setdefault(handler.value, []).append(None if isinstance(cls, cst.Integer) else cls)
+
+
+def exception_handlers(module: cst.Module, source: str) -> dict[str, list[cst.BaseExpression | None]]:
+    """Handler function name -> the exception classes it is registered for, in this module
+    (whose text is `source`)."""
+    found: dict[str, list[cst.BaseExpression | None]] = {}
+    if "exception_handler" not in source:  # every way of registering one spells it
+        return found
+    functions: list[cst.FunctionDef] = []
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.FunctionDef):
+            functions.append(node)
+        if isinstance(node, (cst.Module, cst.IndentedBlock, cst.If, cst.Try, cst.With, cst.Else, cst.ClassDef,
+                             cst.FunctionDef, cst.ExceptHandler, cst.Finally)):
+            stack.extend(node.children)
+    for function in functions:
+        for decorator in function.decorators:
+            expr = decorator.decorator
+            if (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
+                    and expr.func.attr.value == "exception_handler"):
+                cls = argument(expr, 0, "exc_class_or_status_code")
+                _register(found, cst.Name(function.name.value), cls.value if cls else None)
+    for call in _calls(module):
+        func = call.func
+        if (isinstance(func, cst.Call) and isinstance(func.func, cst.Attribute)
+                and func.func.attr.value == "exception_handler" and call.args):
+            cls = argument(func, 0, "exc_class_or_status_code")  # `app.exception_handler(Cls)(handler)`
+            _register(found, call.args[0].value, cls.value if cls else None)
+        if isinstance(func, cst.Attribute) and func.attr.value == "add_exception_handler":
+            cls = argument(call, 0, "exc_class_or_status_code")
+            handler = argument(call, 1, "handler")
+            _register(found, handler.value if handler else None, cls.value if cls else None)
+        for arg in call.args:
+            named = arg.keyword.value if arg.keyword is not None else None
+            if named == "exception_handlers" and isinstance(arg.value, cst.Dict):
+                for element in arg.value.elements:
+                    if isinstance(element, cst.DictElement):
+                        _register(found, element.value, element.key)
+    return found

@@ -1,0 +1,97 @@
+"""An endpoint or exception handler reports an error in a body sent with a success status."""
+
+from __future__ import annotations
+
+from reviewer.model import Severity
+from reviewer.semantics.error_paths import DETAIL, ErrorPaths, error_body
+from rules.error_status_codes._base import StatusRule
+
+
+class ErrorBodySuccessStatus(StatusRule):
+    """An endpoint or exception handler reports an error in a body sent with a success status.
+
+    ## What it does
+    Flags a `return` of a route that sends an error body without an error status: a dict or
+    `JSONResponse`/`Response` content saying it is an error (`{"error": ...}`,
+    `{"success": False, ...}`, `{"status": "error"}`), or a `{"detail": ...}` body inside an
+    `except` block or a branch taken when something is missing (`if item is None:`,
+    `if not item:`), when no `status_code` of 4xx/5xx is given and the route did not set
+    `response.status_code` before it; also the return of a function of the same module that only
+    returns such bodies (`return error_response("not found")`). In an exception handler (registered
+    with `@app.exception_handler(...)`, `app.add_exception_handler(...)` or
+    `FastAPI(exception_handlers=...)`), any `JSONResponse`/`Response` built without a status is
+    flagged: it goes out as 200.
+
+    An `error` field that holds a variable (`{"data": rows, "error": warning}`) may be `None` on
+    success, so it counts only where an error is handled, like `detail`.
+
+    Not flagged: responses with a 4xx/5xx status (given as a number, `status.HTTP_...`,
+    `HTTPStatus...` or any expression), success bodies with an empty `errors`/`error` field
+    (`{"errors": []}`, `{"error": None}`), a readiness probe that returns 503, the LNURL
+    protocol's `{"status": "ERROR", "reason": ...}` body that wallets read from a 200 response, a
+    payment or job whose own status is `"failed"`.
+
+    ## Why is this bad?
+    Clients, retries, caches, load balancers and monitoring read the status, not the body: a
+    failure sent as 200 is counted as a success and cached, and every client must parse the body
+    to notice it.
+
+    ## Example
+    ```python
+    @router.post("/payments")
+    async def pay(payment: PaymentIn):
+        try:
+            return await provider.charge(payment)
+        except ProviderError:
+            return {"error": "payment failed"}
+    ```
+
+    ## Use instead
+    ```python
+        except ProviderError:
+            raise HTTPException(status_code=502, detail="payment failed")
+    ```
+
+    ## Known problems
+    A status held in a variable is taken to be an error status. Error bodies built in a helper of
+    another module are not followed.
+    """
+
+    code = "RVW813"
+    name = "error-body-success-status"
+    severity = Severity.WARNING
+
+    def check(self, paths: ErrorPaths) -> None:
+        qualify = self.context.qualify
+        for site in paths.returns:
+            value = site.node.value
+            if value is None or site.status_set:
+                continue
+            if site.role == "handler":
+                message = self._handler_response(value)
+                if message:
+                    self.report_in(site.statement, site.node, message)
+                continue
+            marker = error_body(value, qualify, paths.error_body_helpers)
+            if marker is None or marker == DETAIL and not (site.in_except or site.in_guard):
+                continue
+            where = "in an `except` block " if site.in_except else "when what it looked for is missing " if (
+                site.in_guard and marker == DETAIL) else ""
+            self.report_in(site.statement, site.node,
+                           f"route `{site.function}` returns an error body {where}with a success status (200); "
+                           "raise `HTTPException` or return the response with a 4xx/5xx `status_code`")
+
+    def _handler_response(self, value) -> str | None:  # noqa: ANN001
+        from reviewer import lazy_cst as cst
+        from reviewer.semantics.error_paths import RESPONSE_CLASSES, response_status
+
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if not isinstance(value, cst.Call) or self.context.qualify(value.func) not in RESPONSE_CLASSES:
+            return None
+        given, status = response_status(value, self.context.qualify)
+        if given and (status is None or status >= 400):
+            return None
+        shown = "no status" if not given else f"status {status}"
+        return (f"exception handler returns a `{self.context.qualify(value.func).rsplit('.', 1)[1]}` with {shown}: the "
+                "error goes out as a success; pass the 4xx/5xx `status_code`")

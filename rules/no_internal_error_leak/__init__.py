@@ -1,0 +1,2 @@
+"""Rules of the checklist item `no-internal-error-leak`: exception text and tracebacks never reach
+clients."""

@@ -1,0 +1,92 @@
+"""The text of a caught exception reaches the client in a response."""
+
+from __future__ import annotations
+
+from reviewer.model import Severity
+from reviewer.semantics.error_paths import Leak
+from rules.no_internal_error_leak._base import LeakRule
+
+
+class ExceptionTextInResponse(LeakRule):
+    """The text of a caught exception reaches the client in a response.
+
+    ## What it does
+    Follows, inside each function of a FastAPI module, the exceptions it catches and the values
+    built from them — `str(e)`, `repr(e)`, `f"... {e}"`, `"...".format(e)`, `"%s" % e`, `e.args`,
+    `e.orig`, `e.statement`, `e.params`, `e.message`, `e.response["Error"]["Message"]`, and names,
+    dicts and lists holding them — and flags where one enters a response: the `detail` of an
+    `HTTPException`, the content of a `JSONResponse`/`Response`/`PlainTextResponse`/
+    `HTMLResponse`, the return value of a route, a websocket `send_text`/`send_json`/`close`, or
+    the response of an exception handler registered (`@app.exception_handler(...)`,
+    `app.add_exception_handler(...)`, `FastAPI(exception_handlers=...)`) for `Exception` or a
+    library's exception class. It also follows the exception into a function of the same module
+    that an `except` block hands it to (`return error_response(e)`), and through a function of the
+    module that returns text built from its argument (`detail=describe(e)`).
+
+    Which exceptions count is decided by the class caught: `Exception`/`BaseException` (or a bare
+    `except:`), the exceptions of libraries and drivers (`sqlalchemy.exc.*`, `httpx`, `requests`,
+    `botocore`, `openai`, ...) and `OSError` and its subclasses carry internal detail. The
+    application's own exception classes (defined in its own package) carry messages the
+    application wrote, and `ValueError`/`TypeError`/`KeyError`/`PermissionError`, Pydantic's
+    `ValidationError`, `RequestValidationError`, `HTTPException` and the errors of parsers and
+    decoders (`yaml`, `binascii`, `tarfile`, `jsonschema`, ...) describe the client's own input or an
+    HTTP error the application raised: neither is flagged. A class of a package that is neither the
+    application's nor a known driver, client or SDK counts as the application's own. Code that
+    narrows the exception first (`str(e) if isinstance(e, ValueError) else "failed"`,
+    `assert isinstance(exc, AppError)`, `if not isinstance(exc, X): raise`) is followed.
+
+    Also not flagged: `except Exception` around a block that only raises the application's own
+    exceptions; a 4xx response (or a websocket closed for a protocol or data error) to
+    `except Exception` around a block of a coroutine that awaits nothing but the client's request
+    and uses no injected dependency (it only parses what the client sent, so the text describes
+    that); routes that only administrators reach (a `Depends(...)` of the route, its parameters or
+    its router names an administrator check: `require_admin`,
+    `require_permission(Permission.FULL_ADMIN_PANEL_ACCESS)`); logging the exception; test code
+    and scripts.
+
+    ## Why is this bad?
+    A driver's message carries the SQL, its parameters and the schema; an HTTP client's carries
+    internal hostnames and URLs; an SDK's carries the upstream provider's raw answer; an
+    `OSError` carries file system paths. Sent to the client, they map the system for an attacker
+    (CWE-209) and confuse legitimate users.
+
+    ## Example
+    ```python
+    @router.post("/orders")
+    async def create_order(order: OrderIn, session: AsyncSession = Depends(get_session)):
+        try:
+            return await orders.create(session, order)
+        except Exception as e:
+            raise HTTPException(status_code=500, detail=f"Could not create order: {e}")
+    ```
+
+    ## Use instead
+    ```python
+        except SQLAlchemyError:
+            logger.exception("creating order failed")
+            raise HTTPException(status_code=500, detail="Could not create the order")
+    ```
+
+    ## Known problems
+    The analysis stays within one module: an exception class imported from the application's own
+    package is taken to carry application-written text even when it wraps a driver's message; an
+    exception handler registered in another module than the one that defines it is known only if
+    its exception parameter is annotated with a library's class; a route made administrator-only
+    by a router of another module is not known. `except Exception` around application calls is
+    flagged even when those calls only raise the application's own exceptions, since anything
+    else they meet would leak too. A service that only other services of the system call (a
+    sandbox daemon, an internal model server) cannot be told from one clients call, and is
+    flagged. Detail streamed through a generator (`StreamingResponse`, server-sent events) is not
+    followed.
+    """
+
+    code = "RVW801"
+    name = "exception-text-in-response"
+    severity = Severity.WARNING
+
+    def wanted(self, leak: Leak) -> bool:
+        return not leak.detail.traceback
+
+    def message(self, leak: Leak) -> str:
+        return (f"the text of a caught exception (`{leak.detail.what}`) reaches the client in {leak.sink}; log the "
+                "exception and send a fixed message instead")

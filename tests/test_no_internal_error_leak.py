@@ -1,0 +1,246 @@
+"""The `no-internal-error-leak` rules (RVW801-RVW802): which exceptions carry internal detail,
+how their text is followed into responses, and the look-alikes of real code that must stay quiet."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from reviewer import engine
+from reviewer.config import Config
+from reviewer.model import Finding
+from reviewer.registry import load_rules
+
+RULES = load_rules()
+
+
+def check(root: Path, files: dict[str, str]) -> set[tuple[str, int, str]]:
+    for name, content in files.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content.lstrip("\n"), encoding="utf-8")
+    findings: list[Finding] = engine.run(
+        [root], Config(select=["no-internal-error-leak"]), RULES, jobs=1, use_cache=False, cwd=root
+    ).findings
+    return {(f.path, f.span.line, f.code) for f in findings}
+
+
+HEADER = """
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.auth import require_admin, require_user
+from app.errors import NotFound
+
+router = APIRouter()
+app = FastAPI()
+"""
+
+
+def test_broad_library_and_own_exceptions_are_told_apart(tmp_path: Path) -> None:
+    source = HEADER + textwrap.dedent('''
+    @router.get("/a")
+    async def a():
+        try:
+            return await work()
+        except Exception as e:
+            raise HTTPException(500, detail=f"failed: {e}")
+
+
+    @router.get("/b")
+    async def b():
+        try:
+            return await work()
+        except SQLAlchemyError as e:
+            raise HTTPException(500, detail=e.args[0])
+
+
+    @router.get("/c")
+    async def c():
+        try:
+            return await work()
+        except NotFound as e:
+            raise HTTPException(404, detail=str(e))
+        except (ValueError, KeyError) as e:
+            raise HTTPException(400, detail=str(e))
+
+
+    @router.get("/d")
+    async def d():
+        try:
+            return await work()
+        except Exception as e:
+            raise HTTPException(500, detail=type(e).__name__)
+    ''')
+    assert check(tmp_path, {"app/api.py": source}) == {("app/api.py", 16, "RVW801"), ("app/api.py", 24, "RVW801")}
+
+
+def test_detail_is_followed_through_names_containers_and_module_helpers(tmp_path: Path) -> None:
+    source = HEADER + textwrap.dedent('''
+    import traceback
+
+
+    def describe(error):
+        return "{}: {}".format(type(error).__name__, error)
+
+
+    def fail(exc, status_code=500):
+        return JSONResponse(status_code=status_code, content={"error": repr(exc)})
+
+
+    @router.get("/a")
+    async def a():
+        problems = []
+        try:
+            await work()
+        except OSError as e:
+            problems.append(describe(e))
+            trace = "".join(traceback.format_exception(e))
+            return {"problems": problems, "trace": trace}
+
+
+    @router.get("/b")
+    async def b():
+        try:
+            return await work()
+        except Exception as e:
+            return fail(e)
+    ''')
+    assert check(tmp_path, {"app/api.py": source}) == {
+        ("app/api.py", 19, "RVW801"),  # fail()'s response, reached from b()
+        ("app/api.py", 30, "RVW802"),  # the traceback wins the return value's detail
+    }
+
+
+def test_exception_handlers_are_judged_by_what_they_are_registered_for(tmp_path: Path) -> None:
+    source = HEADER + textwrap.dedent('''
+    async def on_database(request: Request, exc: Exception):
+        return JSONResponse(status_code=500, content={"detail": str(exc)})
+
+
+    async def on_not_found(request: Request, exc: Exception):
+        return JSONResponse(status_code=404, content={"detail": str(exc)})
+
+
+    async def on_status(request: Request, exc: Exception):
+        return JSONResponse(status_code=exc.status_code, content={"detail": str(exc)})
+
+
+    def install(application: FastAPI) -> None:
+        application.exception_handler(SQLAlchemyError)(on_database)
+        application.add_exception_handler(NotFound, on_not_found)
+        application.add_exception_handler(404, on_status)
+    ''')
+    assert check(tmp_path, {"app/handlers.py": source}) == {("app/handlers.py", 12, "RVW801")}
+
+
+def test_client_errors_around_parsing_and_admin_routes_are_not_reported(tmp_path: Path) -> None:
+    source = HEADER + textwrap.dedent('''
+    @router.post("/parse")
+    async def parse(payload: dict):
+        try:
+            return decode(payload["data"])
+        except Exception as e:
+            raise HTTPException(400, detail=str(e))
+
+
+    @router.post("/parse-and-store")
+    async def parse_and_store(payload: dict):
+        try:
+            return await store(decode(payload["data"]))
+        except Exception as e:
+            raise HTTPException(400, detail=str(e))
+
+
+    @router.post("/parse-or-crash")
+    async def parse_or_crash(payload: dict):
+        try:
+            return decode(payload["data"])
+        except Exception as e:
+            raise HTTPException(500, detail=str(e))
+
+
+    @router.post("/admin/reindex", dependencies=[Depends(require_admin)])
+    async def reindex():
+        try:
+            return await work()
+        except Exception as e:
+            raise HTTPException(500, detail=str(e))
+
+
+    @router.post("/user/reindex", dependencies=[Depends(require_user)])
+    async def user_reindex():
+        try:
+            return await work()
+        except Exception as e:
+            raise HTTPException(500, detail=str(e))
+    ''')
+    assert check(tmp_path, {"app/api.py": source}) == {
+        ("app/api.py", 24, "RVW801"),  # awaits the store: not only parsing
+        ("app/api.py", 32, "RVW801"),  # a server error says nothing about the input
+        ("app/api.py", 48, "RVW801"),  # not an administrator's route
+    }
+
+
+def test_logging_tests_and_scripts_are_not_reported(tmp_path: Path) -> None:
+    route = HEADER + textwrap.dedent('''
+    import logging
+
+    logger = logging.getLogger(__name__)
+
+
+    @router.get("/a")
+    async def a():
+        try:
+            return await work()
+        except Exception as e:
+            logger.exception("failed: %s", e)
+            raise HTTPException(500, detail="Internal error")
+    ''')
+    leaking = HEADER + textwrap.dedent('''
+    @router.get("/a")
+    async def a():
+        try:
+            return await work()
+        except Exception as e:
+            raise HTTPException(500, detail=str(e))
+    ''')
+    assert check(tmp_path, {"app/api.py": route, "tests/test_api.py": leaking, "scripts/run.py": leaking}) == set()
+
+
+def test_a_plain_route_may_block_on_its_session_so_its_client_errors_are_still_reported(tmp_path: Path) -> None:
+    source = HEADER + textwrap.dedent('''
+    @router.post("/items")
+    def create_item(payload: dict, db=Depends(get_db)):
+        try:
+            db.add(payload)
+            db.commit()
+        except Exception as e:
+            raise HTTPException(400, detail=str(e))
+
+
+    async def get_db():
+        yield None
+    ''')
+    assert check(tmp_path, {"app/api.py": source}) == {("app/api.py", 17, "RVW801")}
+
+
+def test_a_coroutine_handing_its_injected_session_to_a_plain_call_does_io(tmp_path: Path) -> None:
+    source = HEADER + textwrap.dedent('''
+    @router.post("/items")
+    async def create_item(payload: dict, db=Depends(get_db)):
+        try:
+            return save(db, payload)
+        except Exception as e:
+            raise HTTPException(400, detail=str(e))
+
+
+    async def get_db():
+        yield None
+
+
+    def save(db, payload):
+        return payload
+    ''')
+    assert check(tmp_path, {"app/api.py": source}) == {("app/api.py", 16, "RVW801")}
