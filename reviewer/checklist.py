@@ -106,6 +106,7 @@ ITEMS: tuple[Item, ...] = (
         "Internal errors are logged, not returned to clients",
         "Do error responses hide exception text and tracebacks from clients?",
         security=True,
+        precision=0.91,
     ),
     Item(
         "production-config",
@@ -117,6 +118,7 @@ ITEMS: tuple[Item, ...] = (
         "error-status-codes",
         "Errors return proper HTTP status codes (no error payloads with 200)",
         "Do failing requests get 4xx/5xx status codes rather than an error body with 200?",
+        precision=1.00,
     ),
     Item(
         "auth-on-endpoints",
@@ -148,6 +150,7 @@ ITEMS: tuple[Item, ...] = (
         "migration-safety",
         "Migrations avoid locking and data-losing operations",
         "Does every migration add columns, indexes and constraints without long locks, and drop nothing still in use?",
+        precision=0.91,
     ),
 )
 

@@ -130,7 +130,7 @@ def test_rule_descriptors_say_how_github_ranks_and_filters_their_alerts() -> Non
            ("RVW721", "RVW722", "RVW723", "RVW724", "RVW725")},
         "RVW801": (["no-internal-error-leak", "security"], "5.5", "high", "warning"),
         "RVW802": (["no-internal-error-leak", "security"], "7.5", "high", "error"),
-        **{code: (["error-status-codes"], None, "high", "warning") for code in ("RVW811", "RVW812", "RVW813")},
+        **{code: (["error-status-codes"], None, "very-high", "warning") for code in ("RVW811", "RVW812", "RVW813")},
     }
 
 
