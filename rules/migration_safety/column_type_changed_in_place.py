@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from reviewer import lazy_cst as cst
-from reviewer.model import Severity
-from reviewer.rule import Rule
-from reviewer.semantics.alembic import migration_of
+from reviewer.semantics.alembic import Migration
 from reviewer.semantics.alembic.types import same_or_wider_string
+from rules._migration_rule import MigrationRule
 from rules.migration_safety._existing import call_name, on_existing_tables
 
 
-class ColumnTypeChangedInPlace(Rule):
+class ColumnTypeChangedInPlace(MigrationRule):
     """A migration changes the type of a column of an existing PostgreSQL table in place.
 
     ## What it does
@@ -43,17 +41,9 @@ class ColumnTypeChangedInPlace(Rule):
     code = "RVW723"
     name = "column-type-changed-in-place"
     checklist = "migration-safety"
-    severity = Severity.WARNING
-    prefilter_packages = ("alembic",)
-    always_applicable = False  # applicable once an Alembic revision is reviewed
 
-    def visit_Module(self, node: cst.Module) -> None:
-        migration = migration_of(self.context)
-        if migration is None:
-            return
-        self.mark_applicable()
-        added = {(o.table.lower(), (o.name or "").lower()) for o in migration.upgrade.operations
-                 if o.kind == "add_column" and o.table}
+    def check(self, migration: Migration) -> None:
+        added = migration.columns_added()
         for op in on_existing_tables(migration, "alter_column", dialect="postgresql"):
             if not op.type_text or (op.table.lower(), (op.name or "").lower()) in added:
                 continue

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from reviewer import lazy_cst as cst
-from reviewer.model import Severity
-from reviewer.rule import Rule
-from reviewer.semantics.alembic import migration_of
+from reviewer.semantics.alembic import Migration
+from rules._migration_rule import MigrationRule
 from rules.migration_safety._existing import call_name, on_existing_tables
 
 _KINDS = {"create_foreign_key": "foreign key", "create_check_constraint": "check constraint"}
 
 
-class ConstraintWithoutNotValid(Rule):
+class ConstraintWithoutNotValid(MigrationRule):
     """A migration adds a foreign key or check constraint to an existing PostgreSQL table, validated
     at once.
 
@@ -46,15 +44,8 @@ class ConstraintWithoutNotValid(Rule):
     code = "RVW724"
     name = "constraint-without-not-valid"
     checklist = "migration-safety"
-    severity = Severity.WARNING
-    prefilter_packages = ("alembic",)
-    always_applicable = False  # applicable once an Alembic revision is reviewed
 
-    def visit_Module(self, node: cst.Module) -> None:
-        migration = migration_of(self.context)
-        if migration is None:
-            return
-        self.mark_applicable()
+    def check(self, migration: Migration) -> None:
         for op in on_existing_tables(migration, *_KINDS, dialect="postgresql"):
             if op.not_valid:
                 continue

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from reviewer import lazy_cst as cst
-from reviewer.model import Severity
-from reviewer.rule import Rule
-from reviewer.semantics.alembic import migration_of
+from reviewer.semantics.alembic import Migration
+from rules._migration_rule import MigrationRule
 from rules.migration_safety._existing import call_name, on_existing_tables
 
 
-class IndexNotConcurrent(Rule):
+class IndexNotConcurrent(MigrationRule):
     """A migration builds an index on an existing PostgreSQL table without `CONCURRENTLY`.
 
     ## What it does
@@ -47,15 +45,8 @@ class IndexNotConcurrent(Rule):
     code = "RVW722"
     name = "index-not-concurrent"
     checklist = "migration-safety"
-    severity = Severity.WARNING
-    prefilter_packages = ("alembic",)
-    always_applicable = False  # applicable once an Alembic revision is reviewed
 
-    def visit_Module(self, node: cst.Module) -> None:
-        migration = migration_of(self.context)
-        if migration is None:
-            return
-        self.mark_applicable()
+    def check(self, migration: Migration) -> None:
         for op in on_existing_tables(migration, "create_index", dialect="postgresql"):
             if op.concurrently:
                 continue

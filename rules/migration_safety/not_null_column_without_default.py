@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from reviewer import lazy_cst as cst
-from reviewer.model import Severity
-from reviewer.rule import Rule
-from reviewer.semantics.alembic import migration_of
+from reviewer.semantics.alembic import Migration
+from rules._migration_rule import MigrationRule
 from rules.migration_safety._existing import call_name, on_existing_tables
 
 
-class NotNullColumnWithoutDefault(Rule):
+class NotNullColumnWithoutDefault(MigrationRule):
     """A migration adds a `NOT NULL` column without a server default to an existing table.
 
     ## What it does
@@ -48,15 +46,8 @@ class NotNullColumnWithoutDefault(Rule):
     code = "RVW721"
     name = "not-null-column-without-default"
     checklist = "migration-safety"
-    severity = Severity.WARNING
-    prefilter_packages = ("alembic",)
-    always_applicable = False  # applicable once an Alembic revision is reviewed
 
-    def visit_Module(self, node: cst.Module) -> None:
-        migration = migration_of(self.context)
-        if migration is None:
-            return
-        self.mark_applicable()
+    def check(self, migration: Migration) -> None:
         for op in on_existing_tables(migration, "add_column"):
             for column in op.columns:
                 if column.nullable is False and not column.server_default and not column.generated:

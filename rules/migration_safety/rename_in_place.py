@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from reviewer import lazy_cst as cst
-from reviewer.model import Severity
-from reviewer.rule import Rule
-from reviewer.semantics.alembic import migration_of
+from reviewer.semantics.alembic import Migration
+from rules._migration_rule import MigrationRule
 from rules.migration_safety._existing import call_name, on_existing_tables
 
 
-class RenameInPlace(Rule):
+class RenameInPlace(MigrationRule):
     """A migration renames a column or table of an existing table in place.
 
     ## What it does
@@ -40,17 +38,9 @@ class RenameInPlace(Rule):
     code = "RVW725"
     name = "rename-in-place"
     checklist = "migration-safety"
-    severity = Severity.WARNING
-    prefilter_packages = ("alembic",)
-    always_applicable = False  # applicable once an Alembic revision is reviewed
 
-    def visit_Module(self, node: cst.Module) -> None:
-        migration = migration_of(self.context)
-        if migration is None:
-            return
-        self.mark_applicable()
-        added = {(o.table.lower(), (o.name or "").lower()) for o in migration.upgrade.operations
-                 if o.kind == "add_column" and o.table}
+    def check(self, migration: Migration) -> None:
+        added = migration.columns_added()
         if migration.dialect == "sqlite":
             return  # a SQLite file is served by one process at a time: no older release is running
         for op in on_existing_tables(migration, "alter_column", "rename_table"):

@@ -1,29 +1,18 @@
-"""What the `no-internal-error-leak` rules share: the file's error paths, once per walk, for
-application code of FastAPI modules."""
+"""What the `no-internal-error-leak` rules share: the file's leaks, from its error paths."""
 
 from __future__ import annotations
 
-from reviewer import lazy_cst as cst
-from reviewer.rule import Rule
-from reviewer.semantics.error_paths import Leak, error_paths
-from reviewer.semantics.serving import is_one_shot_path
+from reviewer.semantics.error_paths import ErrorPaths, Leak
+from rules._error_paths_rule import ErrorPathsRule
 
 
-class LeakRule(Rule):
-    """Reports the leaks of the file that `wanted` accepts, when the walk leaves the module."""
+class LeakRule(ErrorPathsRule):
+    """Reports the leaks of the file that `wanted` accepts."""
 
     checklist = "no-internal-error-leak"
-    prefilter_packages = ("fastapi", "starlette")
-    always_applicable = False
 
-    def leave_Module(self, original_node: cst.Module) -> None:
-        if self.context.is_test_file or is_one_shot_path(self.context.path):
-            return
-        self.mark_applicable()
-        source = self.context.source
-        if "except" not in source and "traceback" not in source:
-            return
-        for leak in error_paths(self.context).leaks:
+    def check(self, paths: ErrorPaths) -> None:
+        for leak in paths.leaks:
             if self.wanted(leak):
                 self.report_in(leak.statement, leak.node, self.message(leak))
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from reviewer import lazy_cst as cst
-from reviewer.model import Severity
-from reviewer.rule import Rule
-from reviewer.semantics.alembic import Migration, Operation, migration_of
+from reviewer.semantics.alembic import Migration, Operation
 from reviewer.semantics.alembic.describe import listing
 from reviewer.semantics.alembic.types import only_widens_a_string
+from rules._migration_rule import MigrationRule
 
 
-class DowngradeDoesNotRestore(Rule):
+class DowngradeDoesNotRestore(MigrationRule):
     """An Alembic `downgrade()` does not restore a column, table, type, nullability or name that
     `upgrade()` dropped or changed.
 
@@ -58,15 +56,9 @@ class DowngradeDoesNotRestore(Rule):
     code = "RVW713"
     name = "downgrade-does-not-restore"
     checklist = "reversible-migrations"
-    severity = Severity.WARNING
-    prefilter_packages = ("alembic",)
-    always_applicable = False  # applicable once an Alembic revision is reviewed
+    judges_downgrade = True
 
-    def visit_Module(self, node: cst.Module) -> None:
-        migration = migration_of(self.context)
-        if migration is None or migration.downgrade is None:
-            return
-        self.mark_applicable()
+    def check(self, migration: Migration) -> None:
         downgrade = migration.downgrade
         if downgrade.does_nothing or downgrade.raises is not None or downgrade.opaque:
             return

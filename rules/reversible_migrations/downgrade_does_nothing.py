@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from reviewer import lazy_cst as cst
-from reviewer.model import Edit, Fix, Severity, Span
-from reviewer.rule import Rule
-from reviewer.semantics.alembic import Migration, Operation, migration_of
+from reviewer.model import Edit, Fix, Span
+from reviewer.semantics.alembic import Migration, Operation
 from reviewer.semantics.alembic.describe import listing
 from reviewer.semantics.alembic.types import only_widens_a_string
+from rules._migration_rule import MigrationRule
 
 
-class DowngradeDoesNothing(Rule):
+class DowngradeDoesNothing(MigrationRule):
     """An Alembic revision's `downgrade()` does nothing, though its `upgrade()` changes the schema.
 
     ## What it does
@@ -70,15 +70,9 @@ class DowngradeDoesNothing(Rule):
     code = "RVW711"
     name = "downgrade-does-nothing"
     checklist = "reversible-migrations"
-    severity = Severity.WARNING
-    prefilter_packages = ("alembic",)
-    always_applicable = False  # applicable once an Alembic revision is reviewed
+    judges_downgrade = True
 
-    def visit_Module(self, node: cst.Module) -> None:
-        migration = migration_of(self.context)
-        if migration is None or migration.downgrade is None:
-            return
-        self.mark_applicable()
+    def check(self, migration: Migration) -> None:
         downgrade = migration.downgrade
         if not downgrade.does_nothing:
             return

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from reviewer import lazy_cst as cst
-from reviewer.model import Severity
-from reviewer.rule import Rule
-from reviewer.semantics.alembic import migration_of
+from reviewer.semantics.alembic import Migration
+from rules._migration_rule import MigrationRule
 
 
-class DowngradeRaises(Rule):
+class DowngradeRaises(MigrationRule):
     """An Alembic revision's `downgrade()` always raises, so no rollback can pass this revision.
 
     ## What it does
@@ -38,18 +36,12 @@ class DowngradeRaises(Rule):
     code = "RVW712"
     name = "downgrade-raises"
     checklist = "reversible-migrations"
-    severity = Severity.WARNING
-    prefilter_packages = ("alembic",)
-    always_applicable = False  # applicable once an Alembic revision is reviewed
+    judges_downgrade = True
     options = {"accept-irreversible": False}
 
-    def visit_Module(self, node: cst.Module) -> None:
+    def check(self, migration: Migration) -> None:
         if self.config.get("accept-irreversible", False):
             return
-        migration = migration_of(self.context)
-        if migration is None or migration.downgrade is None:
-            return
-        self.mark_applicable()
         downgrade = migration.downgrade
         upgrade = migration.upgrade
         if downgrade.raises is None or not (upgrade.operations or upgrade.opaque):

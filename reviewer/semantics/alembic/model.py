@@ -139,6 +139,11 @@ class Migration:
         """Tables `upgrade()` creates: new in this revision, so locks on them block nobody."""
         return {op.table for op in self.upgrade.operations if op.kind == "create_table" and op.table}
 
+    def columns_added(self) -> set[tuple[str, str]]:
+        """(table, column), lower case, of the columns `upgrade()` adds: new in this revision."""
+        return {(op.table.lower(), (op.name or "").lower()) for op in self.upgrade.operations
+                if op.kind == "add_column" and op.table}
+
 
 def migration_of(context: FileContext) -> Migration | None:
     """The model of the file under review, or None when it is no Alembic revision; built once per
