@@ -1,4 +1,5 @@
-"""A per-file result cache in `.reviewer_cache/`, so an unchanged re-run parses nothing.
+"""A per-file result cache in `.reviewer_cache/` (or the directory `--cache-dir` names), so an
+unchanged re-run parses nothing.
 
 An entry is keyed by the file's path and content, the tool version, the effective configuration
 and the rule set (with the rules' own source files, so editing a rule invalidates it). Entries are
@@ -101,7 +102,7 @@ class Cache:
         target = self._entry(key)
         try:
             if not self.directory.exists():
-                self.directory.mkdir()
+                self.directory.mkdir(parents=True)
                 _write_new(self.directory / ".gitignore", b"# written by backend-reviewer\n*\n")
             if target.parent.is_symlink():
                 return

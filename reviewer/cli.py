@@ -87,6 +87,11 @@ def _review_options(command):  # noqa: ANN001, ANN202 - a click command
         click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: CPU count)."),
         click.option("--no-cache", is_flag=True, help="Neither read nor write .reviewer_cache/."),
         click.option(
+            "--cache-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Keep the per-file cache in DIR instead of .reviewer_cache/ in the reviewed directory.",
+        ),
+        click.option(
             "--config",
             "config_file",
             type=click.Path(dir_okay=False, path_type=Path),
@@ -203,6 +208,7 @@ def check(
     exclude: tuple[str, ...],
     jobs: int | None,
     no_cache: bool,
+    cache_dir: Path | None,
     fail_on: str | None,
     config_file: Path | None,
     max_file_size: str | None,
@@ -267,7 +273,8 @@ def check(
     try:
         with _signals_as_exceptions():
             run = engine.run(
-                targets, config, all_rules, jobs=jobs, use_cache=not no_cache, progress=progress, stdin=stdin
+                targets, config, all_rules, jobs=jobs, use_cache=not no_cache, cache_dir=cache_dir,
+                progress=progress, stdin=stdin,
             )
             run = narrowing.apply(run)
             if (fix or show_diff) and not run.stopped:
@@ -278,7 +285,9 @@ def check(
                     after = narrowing
                     if narrowing.changes is not None:
                         after = prepare_narrowing(baseline_path, diff_base, tree)
-                    return after.apply(engine.run(targets, config, all_rules, jobs=jobs, use_cache=not no_cache))
+                    return after.apply(
+                        engine.run(targets, config, all_rules, jobs=jobs, use_cache=not no_cache, cache_dir=cache_dir)
+                    )
 
                 run, fixed = fix_run(run, all_rules, unsafe=unsafe_fixes, write=not show_diff, jobs=jobs, rerun=rerun)
     except ConfigError as error:
@@ -491,6 +500,7 @@ def baseline(
     exclude: tuple[str, ...],
     jobs: int | None,
     no_cache: bool,
+    cache_dir: Path | None,
     config_file: Path | None,
 ) -> None:
     """Record the findings of PATHS (default: .) in a baseline file, for `reviewer check --baseline`."""
@@ -514,7 +524,7 @@ def baseline(
     all_rules = _load_rules_or_exit()
     try:
         with _signals_as_exceptions():
-            run = engine.run(targets, config, all_rules, jobs=jobs, use_cache=not no_cache)
+            run = engine.run(targets, config, all_rules, jobs=jobs, use_cache=not no_cache, cache_dir=cache_dir)
             recorded = Baseline.of(run) if previous is None else Baseline(previous.match(run).updated)
     except ConfigError as error:
         _fail_usage(f"configuration error: {error}")

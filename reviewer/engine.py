@@ -209,16 +209,19 @@ def run(
     *,
     jobs: int | None = None,
     use_cache: bool = True,
+    cache_dir: Path | None = None,
     cwd: Path | None = None,
     progress: Progress | None = None,
     stdin: bytes | None = None,
 ) -> Run:
     """Review the files under `paths`: the whole pipeline, up to the checklist. With `stdin`,
     review those bytes as the one file `paths` names (not read, nor cached, nor given to the
-    companion engines, which read files)."""
+    companion engines, which read files). The cache is `cache_dir`, else `.reviewer_cache/` in
+    the directory reviewed."""
     with _cycle_collector_paused():
         return _run(
-            paths, config, all_rules, jobs=jobs, use_cache=use_cache, cwd=cwd, progress=progress, stdin=stdin
+            paths, config, all_rules, jobs=jobs, use_cache=use_cache, cache_dir=cache_dir, cwd=cwd,
+            progress=progress, stdin=stdin,
         )
 
 
@@ -229,6 +232,7 @@ def _run(
     *,
     jobs: int | None,
     use_cache: bool,
+    cache_dir: Path | None,
     cwd: Path | None,
     progress: Progress | None,
     stdin: bytes | None,
@@ -252,7 +256,7 @@ def _run(
     companions = Running(config.companions, root, [f.relpath for f in found.files])
     try:
         errors: list[FileError] = list(found.errors)
-        cache = Cache(root / ".reviewer_cache", _salt(config, rules, options)) if use_cache else None
+        cache = Cache(cache_dir or root / ".reviewer_cache", _salt(config, rules, options)) if use_cache else None
         results: list[FileResult] = []
         misses: list[tuple[str, bytes, str, bool]] = []
         keys: dict[str, str] = {}

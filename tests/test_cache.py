@@ -75,6 +75,18 @@ def test_no_cache_neither_reads_nor_writes(write, cli, tmp_path: Path) -> None:
     assert not (tmp_path / ".reviewer_cache").exists()
 
 
+def test_cache_dir_keeps_the_cache_outside_the_reviewed_tree(write, cli, tmp_path: Path) -> None:
+    """As CI keeps it between runs (the Action's `cache` input): a directory of its own, created
+    with its parents, that every run given it reads."""
+    write({"repo/app/main.py": DEBUG_APP, "repo/app/util.py": "x = 1\n"})
+    kept = tmp_path / "ci" / "reviewer"
+    for hits in ("", " (2 cached)"):
+        code, out, _ = cli("check", "repo", "--cache-dir", str(kept), "-q")
+        assert code == 1 and out.splitlines()[-1].endswith(f"s{hits}")
+    assert len(list(kept.rglob("*.pickle"))) == 2
+    assert not (tmp_path / "repo" / ".reviewer_cache").exists() and not (tmp_path / ".reviewer_cache").exists()
+
+
 def test_unchanged_rerun_does_not_parse(write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write({"app/a.py": DEBUG_APP})
     review(tmp_path)

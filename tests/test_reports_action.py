@@ -149,10 +149,38 @@ def review(tmp_path: Path, installed: str, **inputs: str) -> tuple[Runner, subpr
 def test_the_action_is_composite_and_never_substitutes_inputs_into_scripts() -> None:
     assert ACTION["runs"]["using"] == "composite"
     assert {"paths", "fail-on", "formats", "args", "sarif-file", "html-file", "mode", "base"} <= set(ACTION["inputs"])
-    for action_step in ACTION["runs"]["steps"]:
+    scripts = [s for s in ACTION["runs"]["steps"] if "run" in s]
+    for action_step in scripts:
         assert action_step["shell"] == "bash"
         assert "${{" not in action_step["run"], f"step {action_step['id']} interpolates into its script"
     assert set(ACTION["outputs"]) == {"exit-code", "sarif-file", "html-file"}
+    used = [(s.get("id", s["name"]), s["uses"]) for s in ACTION["runs"]["steps"] if "run" not in s]
+    assert used == [("restore-cache", "actions/cache/restore@v4"), ("Save the review cache", "actions/cache/save@v4")]
+
+
+def test_the_cache_is_kept_outside_the_checkout_with_its_signing_key(tmp_path: Path, installed: str) -> None:
+    """What the cache steps restore and save (`runner.temp`/backend-reviewer-cache, under one key
+    per commit) is where the review keeps its entries and the key that signs them."""
+    restore, save = (s for s in ACTION["runs"]["steps"] if "uses" in s)
+    kept = "${{ runner.temp }}/backend-reviewer-cache"
+    assert restore["with"]["path"] == save["with"]["path"] == kept
+    assert restore["with"]["key"] == save["with"]["key"] == "backend-reviewer-${{ runner.os }}-${{ github.sha }}"
+    assert restore["with"]["restore-keys"] == "backend-reviewer-${{ runner.os }}-"
+    assert "always()" in save["if"] and "inputs.cache == 'true'" in restore["if"]
+    runner, result = review(tmp_path / "kept", installed)
+    assert result.returncode == 1, result.stderr
+    kept_dir = runner.runner_temp / "backend-reviewer-cache"
+    assert (kept_dir / "home" / "backend-reviewer" / "cache-key").is_file()
+    entries = {path: path.stat().st_mtime_ns for path in (kept_dir / "files").rglob("*.pickle")}
+    assert len(entries) == len(list(runner.workspace.rglob("*.py")))
+    assert not (runner.workspace / ".reviewer_cache").exists()
+    again = runner.run_step(step("review"))  # as the next workflow run, once the cache is restored
+    assert again.returncode == 1 and workflow_commands(again.stdout) == workflow_commands(result.stdout)
+    assert {path: path.stat().st_mtime_ns for path in (kept_dir / "files").rglob("*.pickle")} == entries
+    runner, result = review(tmp_path / "off", installed, cache="false")
+    assert result.returncode == 1 and not (runner.runner_temp / "backend-reviewer-cache").exists()
+    _, result = review(tmp_path / "bad", installed, cache="yes")
+    assert result.returncode == 2 and "cache must be true or false" in result.stdout
 
 
 def test_default_run_annotates_summarises_writes_reports_and_fails_on_errors(tmp_path: Path, installed: str) -> None:
