@@ -127,7 +127,7 @@ def test_rule_descriptors_say_how_github_ranks_and_filters_their_alerts() -> Non
         "RVW702": (["no-n-plus-one"], None, "high", "warning"),
         **{code: (["reversible-migrations"], None, "high", "warning") for code in ("RVW711", "RVW712", "RVW713")},
         **{code: (["migration-safety"], None, "high", "warning") for code in
-           ("RVW721", "RVW722", "RVW723", "RVW724", "RVW725")},
+           ("RVW721", "RVW722", "RVW723", "RVW724", "RVW725", "RVW726")},
         "RVW801": (["no-internal-error-leak", "security"], "5.5", "high", "warning"),
         "RVW802": (["no-internal-error-leak", "security"], "7.5", "high", "error"),
         **{code: (["error-status-codes"], None, "very-high", "warning") for code in ("RVW811", "RVW812", "RVW813")},

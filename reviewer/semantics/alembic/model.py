@@ -193,6 +193,29 @@ def _build(context: FileContext) -> Migration | None:
     )
 
 
+def revision_ids(context: FileContext) -> tuple[str, tuple[str, ...]] | None:
+    """The revision a migration module declares and the ones it follows (`down_revision`), also
+    for a revision whose functions do nothing (and import nothing of Alembic); None for a module
+    that is no migration or names no revision."""
+    if context.is_test_file or "revision" not in context.source:
+        return None
+    if not is_migration(context.path, context.summary.imports):
+        return None
+    revision: str | None = None
+    down: str | tuple[str, ...] | None = None
+    for statement in context.tree.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                target, value = _assignment(small)
+                if target == "revision" and value is not None:
+                    revision = string_value(value)
+                elif target == "down_revision" and value is not None:
+                    down = _revision_ids(value)
+    if revision is None:
+        return None
+    return revision, down if isinstance(down, tuple) else (down,) if down else ()
+
+
 def _assignment(small: cst.BaseSmallStatement) -> tuple[str | None, cst.BaseExpression | None]:
     if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
         return small.targets[0].target.value, small.value

@@ -5,7 +5,8 @@ loader options.
   `__tablename__`, column attributes, `Relationship`s with their declared loading strategy,
   including `backref=` sides and SQLModel `Relationship(sa_relationship_kwargs=...)`); over the
   repository, `OrmModel` (`repo.facts(OrmFacts)`) answers `mapped(name)`,
-  `relationship(name, attribute)` (inheritance followed), `classes()` and `tables()`.
+  `relationship(name, attribute)` (inheritance followed), `table_columns(name)` (the database
+  columns a class maps, its bases' included), `classes()` and `tables()`.
 - `queries.py`: `query_of(expr, lookup, qualify)` reads an expression yielding rows back to the
   statement it runs (2.0 `select(...)` run by `execute`/`scalars`/SQLModel `exec`, sync or
   awaited, and 1.4 `session.query(...)`), with the entity selected, `.options(...)` loader

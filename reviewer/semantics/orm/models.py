@@ -70,6 +70,9 @@ class MappedClass:
     qualname: str  # `app.models.Order`
     tablename: str | None = None  # a literal `__tablename__`, SQLModel's lower-cased class name
     columns: list[str] = field(default_factory=list)  # attribute names mapped to columns
+    # Attribute -> the database column's own name, where the mapping names it
+    # (`display = Column("display_name", String)`, `mapped_column("display_name")`).
+    column_names: dict[str, str] = field(default_factory=dict)
     relationships: dict[str, Relationship] = field(default_factory=dict)
 
     @property
@@ -187,6 +190,9 @@ class OrmFacts(Facts):
             self._read_backref(record, value)
         elif called in COLUMN_FUNCTIONS:
             record.columns.append(name)
+            named = string_value(value.args[0].value) if value.args and value.args[0].keyword is None else None
+            if named:
+                record.column_names[name] = named
         elif value is None and annotation is not None:
             head = annotation.value if isinstance(annotation, cst.Subscript) else annotation
             if qualify(head) in MAPPED_ANNOTATIONS:
@@ -221,6 +227,7 @@ class OrmModel:
     - `relationship(name, attribute)`: the relationship `attribute` is on that class, declared on
       it, on a base class or mixin, or by a `backref=` on the other side; None when it is a column,
       a property or nothing the model knows;
+    - `table_columns(name)`: the database columns that class maps, its bases' included (lower case);
     - `classes()`: every mapped class; `tables()`: table name -> class, for the classes that name
       their table.
     """
@@ -258,8 +265,17 @@ class OrmModel:
     def mapped(self, name: str) -> MappedClass | None:
         return self._classes.get(name) or self._classes.get(self.index.canonical(name))
 
-    def relationship(self, name: str, attribute: str) -> Relationship | None:
+    def table_columns(self, name: str) -> set[str]:
+        """The database columns the class `name` maps, its bases' included, in lower case."""
+        found: set[str] = set()
+        for record in self._lineage(name):
+            found.update(record.column_names.get(column, column).lower() for column in record.columns)
+        return found
+
+    def _lineage(self, name: str) -> list[MappedClass]:
+        """The class `name` and the classes it derives from that the model knows."""
         seen: set[str] = set()
+        found = []
         pending = [self.index.canonical(name), name]
         while pending:
             current = pending.pop()
@@ -268,9 +284,14 @@ class OrmModel:
             seen.add(current)
             record = self._classes.get(current)
             if record is not None:
-                if attribute in record.relationships:
-                    return record.relationships[attribute]
-                if attribute in record.columns:
-                    return None
+                found.append(record)
             pending.extend(self.index.canonical(base) for base in self._bases.get(current, ()))
+        return found
+
+    def relationship(self, name: str, attribute: str) -> Relationship | None:
+        for record in self._lineage(name):
+            if attribute in record.relationships:
+                return record.relationships[attribute]
+            if attribute in record.columns:
+                return None
         return None
