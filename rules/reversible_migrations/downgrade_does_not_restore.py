@@ -21,7 +21,9 @@ class DowngradeDoesNotRestore(MigrationRule):
     - makes a column nullable again that `upgrade()` makes `NOT NULL`;
     - renames back a column or table `upgrade()` renames.
 
-    Tables `upgrade()` creates itself are left out, and so is what it drops and makes again.
+    Tables `upgrade()` creates itself are left out, and so is what it drops and makes again, and
+    what it drops `IF EXISTS` (SQL, or Alembic's `if_exists=True`): written for databases that may
+    not have it, it repairs a schema that drifted, and no downgrade can know whether to bring it back.
     Nothing is reported when `downgrade()` calls
     code this module does not show, runs SQL built at run time, or names tables by variables: it
     may do what is missing.
@@ -87,8 +89,8 @@ def unrestored(migration: Migration) -> list[Operation]:
     upgrade = migration.upgrade.operations
     missing = []
     for index, op in enumerate(upgrade):
-        if op.table is None or _key(op.table) in created:
-            continue
+        if op.table is None or _key(op.table) in created or (op.idempotent and op.kind.startswith("drop_")):
+            continue  # new in this revision, or dropped `IF EXISTS`: a repair of databases that drifted
         after = upgrade[index + 1:]
         if (op.kind == "drop_column" and _recreates_column(after, op.table, op.name or "")) or (
             op.kind == "drop_table" and _recreates_table(after, op.table)

@@ -26,9 +26,11 @@ class DowngradeDoesNothing(MigrationRule):
     and the extra value harms no code of the previous revision); an `upgrade()` whose only DDL is
     idempotent creation (`CREATE ... IF NOT EXISTS`, `CREATE OR REPLACE`, Alembic's
     `if_not_exists=True`), written for a schema that may have the object already: it repairs or
-    redefines another revision's object, as does dropping a type, trigger, function or procedure
-    `IF EXISTS` (they hold no rows: an enum type no column uses any more) and creating one of these
-    that the same `upgrade()` dropped `IF EXISTS` first; or maintenance (`REINDEX`, `ANALYZE`). An `alter_column`
+    redefines another revision's object, as does dropping anything `IF EXISTS` (written for
+    databases that may not have it: an enum type no column uses any more, a column an edited
+    revision left behind on some of them; no downgrade can know whether to bring it back) and
+    creating a trigger, function or procedure that the same `upgrade()` dropped `IF EXISTS` first;
+    or maintenance (`REINDEX`, `ANALYZE`). An `alter_column`
     that only widens a string type (`String(50)` to `String(200)` or `Text`) does not count either:
     the previous release reads and writes the wider column as before, and narrowing it back can
     fail on the longer values written since.

@@ -89,7 +89,10 @@ class Operation:
     empties: bool = False  # `DELETE FROM t` / `TRUNCATE t`: no rows are left in `table`
     # `CREATE ... IF NOT EXISTS`, `CREATE OR REPLACE` (SQL, or Alembic's `if_not_exists=True`):
     # written for a schema that may have the object already, it ensures another revision's object
-    # (a repair) or redefines it, rather than adding one of this revision.
+    # (a repair) or redefines it, rather than adding one of this revision. `DROP ... IF EXISTS`
+    # (SQL, `ALTER TABLE ... DROP COLUMN IF EXISTS`, Alembic's `if_exists=True`): written for a
+    # schema that may not have the object (databases that drifted apart), it repairs too; no
+    # downgrade can know whether to bring it back.
     idempotent: bool = False
     name_code: str | None = None  # the index or constraint name as written (`op.f("ix_a")`)
     sql_head: str | None = None  # the first words of SQL text that is other DDL
@@ -507,7 +510,7 @@ class _BodyReader:
                 op.constraint_type = self._text(type_arg, scope) if type_arg is not None else None
             not_valid = keyword(call, "postgresql_not_valid")
             op.not_valid = not_valid is not None and is_true(not_valid.value)
-        ensure = keyword(call, "if_not_exists")
+        ensure = keyword(call, "if_exists" if name.startswith("drop_") else "if_not_exists")
         op.idempotent = ensure is not None and is_true(ensure.value)
         if dynamic:
             body.opaque = True

@@ -21,13 +21,13 @@ _ENUM_VALUE = re.compile(r"^\s*ALTER\s+TYPE\s+\S+\s+ADD\s+VALUE\b", re.IGNORECAS
 _HEAD = re.compile(r"[A-Za-z]+")
 _COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 # `CREATE OR REPLACE ...`, `CREATE ... IF NOT EXISTS`: ensures an object, which may be another revision's.
-# `DROP TYPE|TRIGGER|FUNCTION|PROCEDURE ... IF EXISTS`: clears away an object that holds no rows and
-# that some databases may not have (an enum type its columns no longer use, a trigger about to be
-# redefined). Other `DROP ... IF EXISTS` (a table, a column) is a drop like any other: defensive, it
-# still removes what the revision had, and the data in it.
+# `DROP ... IF EXISTS`, `ALTER TABLE ... DROP COLUMN IF EXISTS`: clears away an object that some
+# databases may not have (an enum type its columns no longer use, a trigger about to be redefined,
+# a column left over where an earlier revision was edited after it ran): a repair too.
 _ENSURES = re.compile(
     r"^\s*(?:CREATE\s+(?:OR\s+REPLACE\b|(?:[\w\s]*?)\bIF\s+NOT\s+EXISTS\b)"
-    r"|DROP\s+(?:TYPE|TRIGGER|FUNCTION|PROCEDURE)\s+IF\s+EXISTS\b)",
+    r"|DROP\s+\w+(?:\s+\w+)?\s+IF\s+EXISTS\b"
+    r"|ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?\S+\s+DROP\s+(?:COLUMN\s+)?IF\s+EXISTS\b)",
     re.IGNORECASE,
 )
 
