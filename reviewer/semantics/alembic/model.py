@@ -129,14 +129,14 @@ class Body:
 @dataclass
 class Migration:
     revision: str | None
-    down_revision: str | tuple[str, ...] | None
+    down_revision: tuple[str, ...]  # the revisions it follows: none, one, or more (a merge)
     upgrade: Body
     downgrade: Body | None
     dialect: str | None  # the dialect of the whole module (a `sqlite` / `postgresql` directory)
 
     @property
     def is_merge(self) -> bool:
-        return isinstance(self.down_revision, tuple) and len(self.down_revision) > 1
+        return len(self.down_revision) > 1
 
     def tables_created(self) -> set[str]:
         """Tables `upgrade()` creates: new in this revision, so locks on them block nobody."""
@@ -164,32 +164,25 @@ def _build(context: FileContext) -> Migration | None:
         return None
     functions: dict[str, cst.FunctionDef] = {}
     constants: dict[str, str] = {}
-    revision: str | None = None
-    down: str | tuple[str, ...] | None = None
     for statement in context.tree.body:
         if isinstance(statement, cst.FunctionDef):
             functions[statement.name.value] = statement
         elif isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
                 target, value = _assignment(small)
-                if target is None or value is None:
-                    continue
-                text = string_value(value)
+                text = string_value(value) if target is not None and value is not None else None
                 if text is not None:
                     constants[target] = text
-                if target == "revision":
-                    revision = text
-                elif target == "down_revision":
-                    down = _revision_ids(value)
     upgrade = functions.get("upgrade")
     if upgrade is None or "alembic" not in context.source:
         return None
     dialect = _path_dialect(context.path) or _imported_dialect(context.summary.imports.imported_modules())
     reader = _BodyReader(context, functions, constants)
     downgrade = functions.get("downgrade")
+    ids = revision_ids(context)
     return Migration(
-        revision=revision,
-        down_revision=down,
+        revision=ids[0] if ids else None,
+        down_revision=ids[1] if ids else (),
         upgrade=reader.read(upgrade, dialect),
         downgrade=reader.read(downgrade, dialect) if downgrade is not None else None,
         dialect=dialect,
