@@ -603,6 +603,12 @@ def _awaits(body: cst.BaseSuite) -> bool:
 _ADMIN = re.compile(r"admin|superuser|super_user", re.IGNORECASE)
 
 
+def names_admin_check(dependency: str) -> bool:
+    """Whether a dependency, by its (qualified) name, checks for an administrator (`get_admin`,
+    `require_superuser`)."""
+    return bool(_ADMIN.search(dependency.rsplit(".", 1)[-1]))
+
+
 def _admin_dependencies(node: cst.CSTNode) -> bool:
     """Whether `Depends(...)`/`Security(...)` calls in a node name an administrator check."""
     for call in _calls_in(node):

@@ -1,23 +1,56 @@
-"""What the `no-internal-error-leak` rules share: the file's leaks, from its error paths."""
+"""What the `no-internal-error-leak` rules share: the file's leaks, from its error paths, and, over
+the repository, the routes only administrators reach."""
 
 from __future__ import annotations
 
-from reviewer.semantics.error_paths import ErrorPaths, Leak
+from typing import ClassVar
+
+from reviewer.facts import Facts
+from reviewer.rule import RepoContext
+from reviewer.semantics.error_paths import ErrorPaths, Leak, names_admin_check
+from reviewer.semantics.fastapi import FastAPIFacts
 from rules._error_paths_rule import ErrorPathsRule
 
 
 class LeakRule(ErrorPathsRule):
-    """Reports the leaks of the file that `wanted` accepts."""
+    """Reports the leaks of the file that `wanted` accepts; the repository pass takes back those of
+    routes that every way in (the app, the routers, the `include_router` calls above them, also in
+    other modules) guards with an administrator check."""
 
     checklist = "no-internal-error-leak"
+    requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts,)
 
     def check(self, paths: ErrorPaths) -> None:
+        found = []
         for leak in paths.leaks:
             if self.wanted(leak):
                 self.report_in(leak.statement, leak.node, self.message(leak))
+                span = self.findings[-1].span
+                found.append((span.line, span.column, leak.function))
+        if found:
+            self.context.summary.extras[self.code] = found
 
     def wanted(self, leak: Leak) -> bool:
         raise NotImplementedError
 
     def message(self, leak: Leak) -> str:
         raise NotImplementedError
+
+    @classmethod
+    def check_repo(cls, repo: RepoContext) -> None:
+        if not repo.file_findings:
+            return
+        index = repo.facts(FastAPIFacts)
+        guarded: dict[tuple[str, str], bool] = {}
+        for endpoint in index.endpoints:
+            key = (endpoint.file, endpoint.function.name)
+            admin = any(names_admin_check(name) for name in endpoint.dependencies)
+            guarded[key] = guarded.get(key, True) and admin
+        functions = {
+            (summary.path, line, column): function
+            for summary in repo.summaries for line, column, function in summary.extras.get(cls.code, ())
+        }
+        for finding in repo.file_findings:
+            function = functions.get((finding.path, finding.span.line, finding.span.column))
+            if function is not None and guarded.get((finding.path, function), False):
+                repo.withdraw(finding)

@@ -41,7 +41,9 @@ class ExceptionTextInResponse(LeakRule):
     and uses no injected dependency (it only parses what the client sent, so the text describes
     that); routes that only administrators reach (a `Depends(...)` of the route, its parameters or
     its router names an administrator check: `require_admin`,
-    `require_permission(Permission.FULL_ADMIN_PANEL_ACCESS)`); logging the exception; test code
+    `require_permission(Permission.FULL_ADMIN_PANEL_ACCESS)`; or every app, router and
+    `include_router` above the route, in any module, depends on one: `FastAPI(dependencies=
+    [Depends(get_admin)])`); logging the exception; test code
     and scripts.
 
     ## Why is this bad?
@@ -71,8 +73,8 @@ class ExceptionTextInResponse(LeakRule):
     The analysis stays within one module: an exception class imported from the application's own
     package is taken to carry application-written text even when it wraps a driver's message; an
     exception handler registered in another module than the one that defines it is known only if
-    its exception parameter is annotated with a library's class; a route made administrator-only
-    by a router of another module is not known. `except Exception` around application calls is
+    its exception parameter is annotated with a library's class; a leak in a helper that an
+    administrator-only route calls is still flagged. `except Exception` around application calls is
     flagged even when those calls only raise the application's own exceptions, since anything
     else they meet would leak too. A service that only other services of the system call (a
     sandbox daemon, an internal model server) cannot be told from one clients call, and is
