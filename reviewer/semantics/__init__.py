@@ -19,7 +19,12 @@
 - `once`: work done once rather than per call (lazy initialisation, done-guards, disk caches,
   releases that clear their state);
 - `passwords`: where a password-equivalent value comes from (a request field, an account lookup)
-  and where it goes (a fast hash, a PBKDF2 derivation, a column, a comparison), across modules.
+  and where it goes (a fast hash, a PBKDF2 derivation, a column, a comparison), across modules;
+- `orm`: SQLAlchemy's declarative models (columns, relationships and their loading strategy) and
+  queries with their loader options;
+- `alembic`: Alembic revisions, their chain, and the schema operations they perform;
+- `exceptions`, `error_paths`: what a caught exception is, which values carry its detail, and how
+  a module's routes and exception handlers answer errors.
 
 Per-file facts join the engine's single walk through `reviewer.facts.Facts` (a rule requires
 them); repository-wide models are built once per run from module summaries.
