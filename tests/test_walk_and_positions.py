@@ -75,6 +75,8 @@ class C(Base, metaclass=Meta):
     "    table = {key(1): value(2), **spread(3)}; other((wrapped(4)))\n"
     "    return call(x, *more(), k=kw(), **rest())(after())[index()].method(chained())\n"
     "with open_it(1) as h, second() as j:\n    pass\nfor item in rows(q()):\n    pass\n",
+    "fstrings": 'x = ("a" f"{one()}"\n     f"b{two(1)}c" "d")\ny = f"""\nline {three()}\n  {four(f"{five()}")}\n"""\n'
+    "z = f\"{six():>{seven()}}\" + f'{eight()!r}'\nw = call(f\"{nine()}\", \"é\", f\"é{ten()}\")\n",
 }
 
 
