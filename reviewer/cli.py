@@ -89,6 +89,7 @@ def _review_options(command):  # noqa: ANN001, ANN202 - a click command
         click.option(
             "--cache-dir",
             type=click.Path(file_okay=False, path_type=Path),
+            metavar="DIR",
             help="Keep the per-file cache in DIR instead of .reviewer_cache/ in the reviewed directory.",
         ),
         click.option(
