@@ -7,11 +7,10 @@ from typing import ClassVar
 
 from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
-from reviewer.model import Span
-from reviewer.rule import RepoContext
+from reviewer.model import Severity, Span
+from reviewer.rule import RepoContext, Rule
 from reviewer.semantics.alembic import Migration, migration_of, revision_ids
 from reviewer.semantics.orm import OrmFacts
-from rules._migration_rule import MigrationRule
 from rules.migration_safety._existing import call_name
 
 
@@ -25,7 +24,7 @@ class _Revision:
     adds: tuple[tuple[str, str | None], ...]  # (table, column) added, (table, None) created
 
 
-class DroppedColumnStillMapped(MigrationRule):
+class DroppedColumnStillMapped(Rule):
     """A migration drops a column or table that a model of the code still maps.
 
     ## What it does
@@ -70,6 +69,8 @@ class DroppedColumnStillMapped(MigrationRule):
     code = "RVW726"
     name = "dropped-column-still-mapped"
     checklist = "migration-safety"
+    severity = Severity.WARNING
+    always_applicable = False  # applicable once an Alembic revision is reviewed
     requires: ClassVar[tuple[type[Facts], ...]] = (OrmFacts,)
     # Every revision, also one that does nothing and imports nothing of Alembic: the chain from a
     # drop to a later revision that adds the column back passes through it.
@@ -81,22 +82,20 @@ class DroppedColumnStillMapped(MigrationRule):
         if migration is not None:
             self.mark_applicable()
         if ids is not None:
-            self.context.summary.extras[self.code] = _Revision(ids[0], ids[1], (), ())
-        if migration is not None and ids is not None:
-            self.check(migration)
+            drops, adds = self._changes(migration) if migration is not None else ((), ())
+            self.context.summary.extras[self.code] = _Revision(ids[0], ids[1], drops, adds)
 
-    def check(self, migration: Migration) -> None:
+    def _changes(self, migration: Migration) -> tuple[tuple, tuple]:
+        """What `upgrade()` drops (with where), and the columns and tables it adds or renames to."""
         drops, adds = [], []
         for op in migration.upgrade.operations:
             table = (op.table or "").lower()
             if not table:
                 continue
-            if op.kind == "drop_column" and op.name:
-                drops.append((table, op.name.lower(), call_name(op), self.context.span(op.node, op.statement),
-                              self.context.statement_lines(op.statement) if op.statement is not None else None))
-            elif op.kind == "drop_table":
-                drops.append((table, None, call_name(op), self.context.span(op.node, op.statement),
-                              self.context.statement_lines(op.statement) if op.statement is not None else None))
+            if op.kind == "drop_column" and op.name or op.kind == "drop_table":
+                column = op.name.lower() if op.kind == "drop_column" else None
+                lines = self.context.statement_lines(op.statement) if op.statement is not None else None
+                drops.append((table, column, call_name(op), self.context.span(op.node, op.statement), lines))
             elif op.kind == "add_column" and op.name:
                 adds.append((table, op.name.lower()))
             elif op.kind == "alter_column" and op.new_name:
@@ -105,9 +104,7 @@ class DroppedColumnStillMapped(MigrationRule):
                 adds.append((table, None))
             elif op.kind == "rename_table" and op.new_name:
                 adds.append((op.new_name.lower(), None))
-        recorded = self.context.summary.extras[self.code]
-        self.context.summary.extras[self.code] = _Revision(recorded.revision, recorded.down_revisions,
-                                                           tuple(drops), tuple(adds))
+        return tuple(drops), tuple(adds)
 
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:
