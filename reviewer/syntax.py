@@ -77,6 +77,16 @@ def _simple_string_value(literal: str) -> str:
     return value if isinstance(value, str) else value.decode("latin-1")
 
 
+def is_docstring(statement: cst.CSTNode) -> bool:
+    """A statement line that is one string literal and nothing else."""
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
 def is_true(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Name) and node.value == "True"
 

@@ -7,6 +7,7 @@ from reviewer.model import Edit, Fix, Span
 from reviewer.semantics.alembic import Migration, Operation
 from reviewer.semantics.alembic.describe import listing
 from reviewer.semantics.alembic.types import only_widens_a_string
+from reviewer.syntax import is_docstring
 from rules._migration_rule import MigrationRule
 
 
@@ -112,7 +113,7 @@ class DowngradeDoesNothing(MigrationRule):
         block = function.body
         statements = list(block.body)
         indent = block.indent if block.indent is not None else self.context.tree.default_indent
-        first = next((s for s in statements if not _is_docstring(s)), None)
+        first = next((s for s in statements if not is_docstring(s)), None)
         if first is None:  # a docstring alone: the operations go after it
             anchor = statements[-1]
             if not isinstance(anchor, cst.SimpleStatementLine):
@@ -126,15 +127,6 @@ class DowngradeDoesNothing(MigrationRule):
             span = Span(start.line, start.column, end.end_line, end.end_column)
             replacement = f"\n{indent}".join(lines)
         return Fix("write the inverse operations of upgrade() in downgrade()", (Edit(span, replacement),), safe=False)
-
-
-def _is_docstring(statement: cst.CSTNode) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )
 
 
 def _inverse(op: Operation) -> str | None:

@@ -17,7 +17,7 @@ from reviewer.semantics.flow.trust import TRUSTED, UNKNOWN, Trust
 from reviewer.semantics.flow.values import Env, Value
 from reviewer.semantics.migrations import is_migration
 from reviewer.semantics.names import NameResolver
-from reviewer.syntax import string_value
+from reviewer.syntax import is_docstring, string_value
 from reviewer.traversal import Visitor, visit
 
 if TYPE_CHECKING:
@@ -224,17 +224,8 @@ def flows_for(context: FileContext, domain: Callable[[FunctionFlow], Domain]) ->
 
 def _only_return(function: cst.FunctionDef) -> cst.BaseExpression | None:
     """What a function whose body is one `return <expression>` (after a docstring) returns."""
-    statements = [s for s in body_of(function) if not _is_docstring(s)]
+    statements = [s for s in body_of(function) if not is_docstring(s)]
     if len(statements) != 1 or not isinstance(statements[0], cst.SimpleStatementLine):
         return None
     small = statements[0].body
     return small[0].value if len(small) == 1 and isinstance(small[0], cst.Return) else None
-
-
-def _is_docstring(statement: cst.CSTNode) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )
