@@ -29,20 +29,7 @@ def downgrade():
     """Nothing to do."""
 '''
 
-ADDITIVE_FIXED = HEAD + '''
-
-def upgrade():
-    op.create_table("tag", sa.Column("id", sa.Integer(), primary_key=True))
-    op.add_column("post", sa.Column("tag_id", sa.Integer(), nullable=True), schema="blog")
-    op.create_index(op.f("ix_post_tag_id"), "post", ["tag_id"], schema="blog")
-    op.create_foreign_key("fk_post_tag", "post", "tag", ["tag_id"], ["id"])
-    op.create_unique_constraint("uq_tag_id", "tag", ["id"])
-    op.execute("UPDATE post SET tag_id = NULL")
-
-
-def downgrade():
-    """Nothing to do."""
-    op.drop_constraint("uq_tag_id", "tag", type_="unique")
+ADDITIVE_FIXED = ADDITIVE + '''    op.drop_constraint("uq_tag_id", "tag", type_="unique")
     op.drop_constraint("fk_post_tag", "post", type_="foreignkey")
     op.drop_index(op.f("ix_post_tag_id"), table_name="post", schema="blog")
     op.drop_column("post", "tag_id", schema="blog")
