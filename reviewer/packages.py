@@ -75,11 +75,14 @@ class ModuleNames:
         return known
 
     def package_top(self, path: Path) -> Path | None:
-        """The outermost package directory holding `path`, if `path` is in a package."""
+        """The outermost package directory holding `path`, if `path` is in a package. A directory
+        without `__init__.py` inside a package is a namespace portion of it (`dispatch/data/source/`
+        in `dispatch/data/`): Python imports `dispatch.data.source.data_format.views` through it."""
         top = None
         directory = path.parent
-        while self._is_package(directory):
-            top = directory
+        while self._is_package(directory) or self._is_package(directory.parent):
+            if self._is_package(directory):
+                top = directory
             directory = directory.parent
         return top
 

@@ -102,6 +102,23 @@ def test_module_names_follow_the_init_chain_above_the_scan_root(write) -> None:
     assert names.names(paths) == ["shop.api.routes", "shop.api", "tool.cli"]
 
 
+def test_a_directory_without_init_inside_a_package_is_part_of_it(write) -> None:
+    root = write({
+        "src/dispatch/__init__.py": "",
+        "src/dispatch/data/__init__.py": "",
+        "src/dispatch/data/source/models.py": "",
+        "src/dispatch/data/source/data_format/__init__.py": "",
+        "src/dispatch/data/source/data_format/views.py": "",
+        "scripts/seed.py": "",
+    })
+    names = ModuleNames(root).names([
+        root / "src/dispatch/data/source/data_format/views.py",
+        root / "src/dispatch/data/source/models.py",
+        root / "scripts/seed.py",
+    ])
+    assert names == ["dispatch.data.source.data_format.views", "dispatch.data.source.models", "scripts.seed"]
+
+
 def test_two_package_trees_with_one_name_keep_path_names(write) -> None:
     root = write({
         ".git/HEAD": "ref: refs/heads/main\n",
