@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from reviewer import engine
+from reviewer.analysis import analyze
 from reviewer.config import Config
 from reviewer.registry import find_rule, load_rules
 from reviewer.reporters.json_report import document
@@ -113,6 +114,48 @@ def test_unknown_prefix_is_left_out_and_said_so(write) -> None:
             "prefix_known": False,
         }
     ]
+
+
+def test_prefixes_that_name_string_constants_are_resolved(write) -> None:
+    """A module's constant, an f-string of constants, a settings class's default read through its
+    instance, and a mounted application, whose path within itself is kept as `app_path`."""
+    root = write(
+        {
+            "api/config.py": (
+                "from pydantic_settings import BaseSettings\n"
+                "class Settings(BaseSettings):\n    API_V1_STR: str = '/api/v1'\nsettings = Settings()\n"
+            ),
+            "api/main.py": (
+                "from fastapi import FastAPI\nfrom api.config import settings\nfrom api import users, admin\n"
+                "app = FastAPI()\napp.include_router(users.router, prefix=settings.API_V1_STR)\n"
+                "app.mount(admin.MOUNT, admin.admin_app)\n"
+            ),
+            "api/users.py": (
+                "from fastapi import APIRouter\nSECTION = '/people'\nrouter = APIRouter(prefix=f'{SECTION}/users')\n"
+                "@router.get('/{user_id}')\ndef read_user(user_id: int):\n    return {}\n"
+            ),
+            "api/admin.py": (
+                "from fastapi import FastAPI\nMOUNT = '/admin'\nadmin_app = FastAPI()\n"
+                "@admin_app.get('/stats')\ndef stats():\n    return {}\n"
+            ),
+        }
+    )
+    run = _run(root)
+    assert [(e["method"], e["path"], e.get("prefix_known", True)) for e in run.extras["endpoints"]] == [
+        ("GET", "/admin/stats", True),
+        ("GET", "/api/v1/people/users/{user_id}", True),
+    ]
+    rules = [rule for rule in RULES if rule.checklist == "input-validation"]
+    options = {rule.code: dict(rule.options) for rule in rules}
+    summaries = [
+        analyze(path.relative_to(root).as_posix(), path.read_bytes(), rules, options).summary
+        for path in sorted(root.rglob("*.py"))
+    ]
+    index = EndpointIndex([summary for summary in summaries if summary is not None])
+    assert {(e.path, e.app_path) for e in index.endpoints} == {
+        ("/admin/stats", "/stats"),
+        ("/api/v1/people/users/{user_id}", "/api/v1/people/users/{user_id}"),
+    }
 
 
 def test_router_class_made_by_an_annotated_factory_is_a_router(write) -> None:

@@ -101,6 +101,33 @@ def literal_path(node: cst.BaseExpression | None) -> tuple[str, bool]:
     return (value, True) if value is not None else ("", False)
 
 
+def path_parts(
+    node: cst.BaseExpression | None, qualify: Callable[[cst.BaseExpression], str | None]
+) -> tuple[tuple[bool, str], ...]:
+    """A prefix that is not a literal, as literal text and the constants it names (`API_PREFIX`,
+    `f"{base_prefix}/tags"`, `settings.API_V1_STR + "/items"`): (is a name, text) pairs; () when
+    a part is neither."""
+    if isinstance(node, (cst.Name, cst.Attribute)):
+        name = qualify(node) or dotted_name(node)
+        return ((True, name),) if name else ()
+    if isinstance(node, cst.FormattedString):
+        parts: list[tuple[bool, str]] = []
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                parts.append((False, part.value))
+                continue
+            named = path_parts(part.expression, qualify) if not part.format_spec and not part.conversion else ()
+            if not named:
+                return ()
+            parts.extend(named)
+        return tuple(parts)
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        left, right = path_parts(node.left, qualify), path_parts(node.right, qualify)
+        return left + right if left and right else ()
+    text = string_value(node) if node is not None else None
+    return ((False, text),) if text is not None else ()
+
+
 def names_in(node: cst.CSTNode) -> Iterator[str]:
     return (found.value for found in descendants(node) if type(found) is cst.Name)
 

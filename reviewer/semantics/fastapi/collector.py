@@ -17,6 +17,7 @@ from reviewer.semantics.fastapi.annotations import (
     literal_path,
     marker_of,
     names_in,
+    path_parts,
     source_of,
     type_ref,
 )
@@ -28,6 +29,7 @@ from reviewer.semantics.fastapi.module_level import (
     record_module_binding,
     record_module_level,
     record_router,
+    record_string_binding,
     value_of,
 )
 from reviewer.semantics.fastapi.records import (
@@ -276,6 +278,7 @@ class _Collector(InputTracking, BatchedVisitor):
                     self._functions[-1].routers[name] = key
             return
         if not self._classes:
+            record_string_binding(self.facts, self.facts.module, target, value)
             record_module_binding(self.facts, self.qualify, self._qualname(name), value)
 
     def _record_router(self, key: str, call: cst.Call) -> bool:
@@ -302,13 +305,15 @@ class _Collector(InputTracking, BatchedVisitor):
                 self._include(node, argument(node, 0, "router"), keyword(node, "prefix"))
             elif method == "mount":
                 # A FastAPI sub-application mounted under a path serves its routes below it.
-                self._include(node, argument(node, 1, "app"), argument(node, 0, "path"))
+                self._include(node, argument(node, 1, "app"), argument(node, 0, "path"), mounts_app=True)
             elif method in ("add_api_route", "add_api_websocket_route", "add_websocket_route"):
                 self._add_route(node, websocket=method != "add_api_route")
         if self._functions:
             self._track_input(node)
 
-    def _include(self, node: cst.Call, child_arg: cst.Arg | None, prefix_arg: cst.Arg | None) -> None:
+    def _include(
+        self, node: cst.Call, child_arg: cst.Arg | None, prefix_arg: cst.Arg | None, *, mounts_app: bool = False
+    ) -> None:
         assert isinstance(node.func, cst.Attribute)
         child = value_of(child_arg)
         is_call = isinstance(child, cst.Call)
@@ -321,7 +326,9 @@ class _Collector(InputTracking, BatchedVisitor):
                 child=self.qualify(child) if child is not None else None,
                 prefix=prefix,
                 prefix_known=known,
+                prefix_parts=path_parts(value_of(prefix_arg), self.qualify),
                 child_is_call=is_call,
+                mounts_app=mounts_app,
                 dependencies=dependencies_in(value_of(keyword(node, "dependencies")), self.qualify),
             )
         )

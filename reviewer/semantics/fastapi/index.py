@@ -41,6 +41,7 @@ class Mount:
     prefix: str  # literal parts only
     prefix_known: bool
     dependencies: tuple[str, ...]  # of the routers and `include_router` calls above the routes
+    app_prefix: str = ""  # the part of `prefix` below the innermost application mounted (`mount`)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,9 @@ class Endpoint:
     function: FunctionFacts
     file: str
     dependencies: tuple[str, ...]  # from the decorator, the routers and the include_router calls
+    # The path within the application mounted innermost (`app.mount("/admin", admin_app)`): what
+    # a client of that application alone requests. Equal to `path` when no application is mounted.
+    app_path: str = ""
 
     @property
     def label(self) -> str:
@@ -91,6 +95,7 @@ class EndpointIndex:
         self._aliases: dict[str, TypeRef] = {}
         self._assignments: dict[str, str] = {}
         self._called: set[str] = set()
+        self._strings: dict[str, str] = {}
         self._routers: dict[str, RouterDecl] = {}
         self._inclusions: list[Inclusion] = []
         for facts in self._facts:
@@ -101,6 +106,7 @@ class EndpointIndex:
             self._aliases.update(facts.type_aliases)
             self._assignments.update(facts.assignments)
             self._called |= facts.called
+            self._strings.update(facts.strings)
             for router in facts.routers:
                 self._routers[router.key] = router
             self._inclusions.extend(facts.inclusions)
@@ -221,27 +227,54 @@ class EndpointIndex:
             parent = self.router(inclusion.parent)
             if parent is None or parent.key in seen:
                 continue
+            prefix, prefix_known = self._prefix(inclusion)
             for above in self._mounts(parent.key, seen | {key}):
                 mounts.add(
                     Mount(
-                        _join(above.prefix, inclusion.prefix),
-                        above.prefix_known and inclusion.prefix_known,
+                        _join(above.prefix, prefix),
+                        above.prefix_known and prefix_known,
                         (*above.dependencies, *inclusion.dependencies),
+                        "" if inclusion.mounts_app else _join(above.app_prefix, prefix),
                     )
                 )
         if not mounts:
             mounts.add(Mount("", True, ()))
+        prefix, prefix_known = self._prefix(router)
         found = {
             Mount(
-                _join(mount.prefix, router.prefix),
-                mount.prefix_known and router.prefix_known,
+                _join(mount.prefix, prefix),
+                mount.prefix_known and prefix_known,
                 (*mount.dependencies, *router.dependencies),
+                _join(mount.app_prefix, prefix),
             )
             for mount in mounts
         }
         if not seen:
             self._mounts_memo[key] = found
         return found
+
+    def _prefix(self, declared: RouterDecl | Inclusion) -> tuple[str, bool]:
+        """A router's or an inclusion's prefix: a literal, or a string constant it names (a
+        module's `PREFIX = "/recipes"`, a settings class's `API_V1_STR: str = "/api/v1"` through
+        `settings = Settings()`)."""
+        if declared.prefix_known or not declared.prefix_parts:
+            return declared.prefix, declared.prefix_known
+        texts = [self._string(text) if is_name else text for is_name, text in declared.prefix_parts]
+        if any(text is None for text in texts):
+            return declared.prefix, declared.prefix_known
+        return "".join(texts), True  # type: ignore[arg-type]
+
+    def _string(self, name: str) -> str | None:
+        """The value of a string constant: a module's, a class's, or an attribute of an instance
+        made at module level (`settings = Settings()`, `settings.API_V1_STR`)."""
+        resolved = self.resolve(name)
+        if resolved in self._strings:
+            return self._strings[resolved]
+        owner, _, attribute = (resolved or "").rpartition(".")
+        made = self.resolve(owner)
+        if made in self._called and self._assignments.get(made):
+            return self._strings.get(f"{self.resolve(self._assignments[made])}.{attribute}")
+        return None
 
     def _inclusions_of(self, key: str) -> list[Inclusion]:
         """The `include_router` calls that include router `key`: by name, or, for a router a
@@ -279,6 +312,7 @@ class EndpointIndex:
                             function=function,
                             file=file,
                             dependencies=(*mount.dependencies, *route.dependencies),
+                            app_path=_join(mount.app_prefix, route.path or ""),
                         )
                     )
         endpoints.sort(key=lambda e: (e.file, e.function.span.line, e.path, e.methods))

@@ -12,6 +12,7 @@ from reviewer import lazy_cst as cst
 from reviewer.semantics.fastapi.annotations import (
     dependencies_in,
     literal_path,
+    path_parts,
     type_ref,
 )
 from reviewer.semantics.fastapi.records import (
@@ -20,7 +21,7 @@ from reviewer.semantics.fastapi.records import (
     RouterDecl,
 )
 from reviewer.semantics.names import NameResolver, dotted_name
-from reviewer.syntax import keyword
+from reviewer.syntax import keyword, string_value
 
 if TYPE_CHECKING:
     pass
@@ -55,6 +56,7 @@ def record_module_statement(small: cst.BaseSmallStatement, facts: ModuleFacts, q
     def qualname(name: str) -> str:
         return f"{facts.module}.{name}" if facts.module else name
 
+    record_string(facts, facts.module, small)
     if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
         record_module_binding(facts, qualify, qualname(small.targets[0].target.value), small.value)
     elif isinstance(small, cst.AnnAssign) and small.value is not None and isinstance(small.target, cst.Name):
@@ -68,10 +70,31 @@ def record_module_statement(small: cst.BaseSmallStatement, facts: ModuleFacts, q
 
 def record_class(facts: ModuleFacts, qualify: Qualify, qualname: str, node: cst.ClassDef) -> None:
     facts.classes[qualname] = tuple(q for q in (qualify(b.value) or dotted_name(b.value) for b in node.bases) if q)
+    if isinstance(node.body, cst.IndentedBlock):
+        for statement in node.body.body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    record_string(facts, qualname, small)
     for decorator in node.decorators:
         expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
         if qualify(expr) in DATACLASS_DECORATORS:
             facts.dataclasses.add(qualname)
+
+
+def record_string(facts: ModuleFacts, owner: str, small: cst.BaseSmallStatement) -> None:
+    """`API_PREFIX = "/api"` or `API_V1_STR: str = "/api/v1"` in a module or class body."""
+    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+        record_string_binding(facts, owner, small.targets[0].target, small.value)
+    elif isinstance(small, cst.AnnAssign) and small.value is not None:
+        record_string_binding(facts, owner, small.target, small.value)
+
+
+def record_string_binding(
+    facts: ModuleFacts, owner: str, target: cst.BaseExpression, value: cst.BaseExpression
+) -> None:
+    text = string_value(value)
+    if text is not None and isinstance(target, cst.Name):
+        facts.strings[f"{owner}.{target.value}" if owner else target.value] = text
 
 
 def is_type_alias(node: cst.AnnAssign, qualify: Qualify) -> bool:
@@ -108,6 +131,7 @@ def record_router(facts: ModuleFacts, qualify: Qualify, key: str, call: cst.Call
             factory=factory,
             prefix=prefix,
             prefix_known=known,
+            prefix_parts=path_parts(value_of(keyword(call, "prefix")), qualify),
             dependencies=dependencies_in(value_of(keyword(call, "dependencies")), qualify),
         )
     )

@@ -237,6 +237,7 @@ class RouterDecl:
     prefix: str  # literal parts only
     prefix_known: bool
     dependencies: tuple[str, ...] = ()
+    prefix_parts: tuple[tuple[bool, str], ...] = ()  # a prefix that is not a literal (`path_parts`)
 
 
 @dataclass(slots=True)
@@ -247,6 +248,8 @@ class Inclusion:
     prefix_known: bool
     child_is_call: bool = False  # `include_router(build_router())`: `child` names the factory
     dependencies: tuple[str, ...] = ()  # `include_router(r, dependencies=[Depends(auth)])`
+    prefix_parts: tuple[tuple[bool, str], ...] = ()  # a prefix that is not a literal (`path_parts`)
+    mounts_app: bool = False  # `app.mount(path, sub_app)`: the child is an application of its own
 
 
 @dataclass(slots=True)
@@ -262,3 +265,5 @@ class ModuleFacts:
     type_aliases: dict[str, TypeRef] = field(default_factory=dict)  # module-level `JSON = dict[str, Any]`
     assignments: dict[str, str] = field(default_factory=dict)  # module-level `X = y` or `X = f(...)` -> y / f
     called: set[str] = field(default_factory=set)  # names in `assignments` whose value is a call
+    # String constants of the module and its classes (`API_PREFIX = "/api"`, `Settings.API_V1_STR`).
+    strings: dict[str, str] = field(default_factory=dict)
