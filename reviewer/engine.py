@@ -301,6 +301,7 @@ def _run(
         extras: dict[str, Any] = {}
         shared: dict[str, Any] = {}
         withdrawn: set[int] = set()
+        notes: dict[str, str] = {}
         by_code: dict[str, list[Finding]] = {}
         for finding in findings:
             by_code.setdefault(finding.code, []).append(finding)
@@ -324,6 +325,8 @@ def _run(
             withdrawn.update(id(finding) for finding in repo.withdrawn)
             if repo.applicable:
                 applicable.add(rule.checklist)
+            if repo.note:
+                notes[rule.checklist] = repo.note
 
         for kind, model in shared.get(FACTS_MODELS, {}).items():
             extras.update(kind.report_fields(model))
@@ -358,6 +361,7 @@ def _run(
             applicable=applicable,
             fail_on=config.fail_on,
             engines=engines,
+            notes=notes,
         )
         return Run(
             root=root,

@@ -290,6 +290,7 @@ class RepoContext:
         self.options = options
         self.findings: list[Finding] = []
         self.applicable = False
+        self.note = ""  # what the rule measured, for its item's verdict (`describe`)
         # One memo for every rule's repository pass in a run: rules of one family build a shared
         # index once (the endpoint index, the async-io type resolution) instead of once each.
         self.shared: dict[str, Any] = {} if shared is None else shared
@@ -314,6 +315,11 @@ class RepoContext:
 
     def mark_applicable(self) -> None:
         self.applicable = True
+
+    def describe(self, note: str) -> None:
+        """Say what the rule measured over the repository (`41 of 57 endpoints are requested by a
+        test`): the note of its item's verdict."""
+        self.note = note
 
     def withdraw(self, finding: Finding) -> None:
         """Take back one of this rule's per-file findings (`file_findings`)."""

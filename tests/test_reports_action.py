@@ -347,10 +347,15 @@ def test_on_a_pull_request_only_the_change_is_annotated_and_code_scanning_gets_e
     result = runner.run_step(step("review"), PULL_REQUEST)
     assert result.returncode == 1, result.stdout + result.stderr
     annotations = workflow_commands(result.stdout)
-    assert len(annotations) == 1 and annotations[0].startswith("::error file=app/api/routes/reports.py,line=10,")
+    # The new route blocks the event loop, and no test requests it.
+    assert [annotation.split(",col=")[0] for annotation in annotations] == [
+        "::error file=app/api/routes/reports.py,line=10",
+        "::notice file=app/api/routes/reports.py,line=9",
+    ]
     summary = runner.summary.read_text(encoding="utf-8")
     assert summary.startswith("## Backend review: ❌ 1 checklist item failing in this change")
     assert "1 finding in this change" in summary and "more in unchanged code" in summary
+    assert "1 of 7 endpoints is requested or called by a test; 1 finding in this change; 5 more" in summary
     outputs = runner.outputs["review"]
     assert outputs["exit-code"] == "1"
     log = json.loads((runner.workspace / outputs["sarif-file"]).read_text(encoding="utf-8"))
@@ -366,7 +371,8 @@ def test_mode_full_reviews_everything_on_a_pull_request(tmp_path: Path, installe
     pull_request(runner)
     result = runner.run_step(step("review"), PULL_REQUEST)
     assert result.returncode == 1
-    assert len(workflow_commands(result.stdout)) == len(planted_findings(SAMPLE_APP)) + 1
+    # The pull request's route adds two: it blocks the event loop, and no test requests it.
+    assert len(workflow_commands(result.stdout)) == len(planted_findings(SAMPLE_APP)) + 2
     assert "in this change" not in runner.summary.read_text(encoding="utf-8")
 
 

@@ -1,0 +1,1 @@
+"""Rules of the checklist item `tests-present`: the test suite requests every endpoint."""
