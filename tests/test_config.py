@@ -25,7 +25,7 @@ def pyproject(body: str) -> str:
         ("fail-on = 'fatal'\n", "tool.reviewer.fail-on"),
         ("select = 'RVW5'\nignore = [1]\n", "tool.reviewer.ignore"),
         ("max-file-size = 'huge'\n", "tool.reviewer.max-file-size"),
-        ("select = ['RVW9']\n", "tool.reviewer.select: 'RVW9'"),
+        ("select = ['RVW0']\n", "tool.reviewer.select: 'RVW0'"),
         ("[tool.reviewer.rules.RVW501]\nverbose = true\n", "tool.reviewer.rules.RVW501: unknown option 'verbose'"),
         ("[tool.reviewer.rules.RVW501]\nseverity = 'loud'\n", "tool.reviewer.rules.RVW501.severity"),
         ("[tool.reviewer.rules.no-such-rule]\nseverity = 'info'\n", "tool.reviewer.rules.no-such-rule"),
@@ -47,11 +47,11 @@ def test_invalid_toml_and_missing_config_file_exit_2(write, cli) -> None:
     assert code == 2 and "invalid TOML" in err
     code, _, err = cli("check", ".", "--config", "nope.toml")
     assert code == 2 and "nope.toml" in err
-    code, _, err = cli("check", ".", "--config", "nope.toml", "--select", "RVW9")
+    code, _, err = cli("check", ".", "--config", "nope.toml", "--select", "RVW0")
     assert code == 2 and "nope.toml" in err
     write({"pyproject.toml": pyproject("")})
-    code, _, err = cli("check", ".", "--select", "RVW9")
-    assert code == 2 and "--select: 'RVW9'" in err
+    code, _, err = cli("check", ".", "--select", "RVW0")
+    assert code == 2 and "--select: 'RVW0'" in err
 
 
 def test_nearest_pyproject_with_a_reviewer_table_is_used(write, tmp_path: Path) -> None:
