@@ -145,7 +145,12 @@ ITEMS: tuple[Item, ...] = (
         security=True,
     ),
     Item("tests-present", "Tests cover the endpoints", "Do tests exercise every endpoint, including its error paths?"),
-    Item("type-checked", "Passes type checking", "Does the code pass a type checker (mypy or pyright) in CI?"),
+    Item(
+        "type-checked",
+        "Passes type checking",
+        "Does the code pass a type checker (mypy or pyright) in CI?",
+        engine="types",
+    ),
     Item(
         "migration-safety",
         "Migrations avoid locking and data-losing operations",
@@ -215,8 +220,8 @@ def build(
             elif engine.status != "ran":
                 result.verdict, result.note = Verdict.SKIPPED, engine.note
             else:
-                result.verdict = Verdict.WARN if engine.problems else Verdict.PASS
-                result.note = f"{item.engine}: {engine.note}"
+                result.verdict = Verdict.WARN if engine.problems or engine.doubt else Verdict.PASS
+                result.note = f"{engine.tool or item.engine}: {engine.note}"
             continue
         if not installed:
             result.verdict, result.note = Verdict.MANUAL, item.question

@@ -157,8 +157,10 @@ def main() -> None:
     "--companion",
     "companions",
     multiple=True,
-    type=click.Choice(["ruff", "bandit"]),
-    help="Also run a companion engine (ruff: lint-clean, bandit: security-scan); repeatable.",
+    type=click.Choice(["ruff", "bandit", "mypy", "pyright", "types"]),
+    help="Also run a companion engine (ruff: lint-clean, bandit: security-scan; mypy, pyright, or types: "
+    "type-checked, where types is the project's type checker: pyright if it configures pyright and not mypy, "
+    "else mypy); repeatable.",
 )
 @click.option("--strict", is_flag=True, help="Files that could not be reviewed fail the run too.")
 @click.option(
@@ -258,7 +260,7 @@ def check(
         config = _configuration(config_file, targets[0])
         _apply_overrides(config, select, ignore, exclude, fail_on, max_file_size, file_timeout, file_memory)
         config.strict = config.strict or strict
-        config.companions = sorted({*config.companions, *companions})
+        config.companions = _companions(config.companions, companions)
         tree = scan_root(targets, Path.cwd().resolve())
         destinations = [(fmt, None if path is None else check_target(path, tree)) for fmt, path in reports]
         baseline_path = None if no_baseline else baseline_file or config.baseline
@@ -402,6 +404,18 @@ def _report_target(value: str) -> tuple[str, Path]:
             f"{value!r}: expected FORMAT:FILE with FORMAT one of {', '.join(REPORT_FORMATS)}", param_hint="--report"
         )
     return report_format, Path(file)
+
+
+def _companions(configured: list[str], given: tuple[str, ...]) -> list[str]:
+    """The companions of a run: the configuration's and the command line's, where a type checker
+    given on the command line replaces a configured one (one engine decides type-checked)."""
+    from reviewer.companions import TYPE_CHECKERS
+
+    checkers = sorted(set(given) & set(TYPE_CHECKERS))
+    if len(checkers) > 1:
+        raise ConfigError(f"command line: --companion {' and '.join(checkers)} both decide type-checked: give one")
+    kept = [name for name in configured if not (checkers and name in TYPE_CHECKERS)]
+    return sorted({*kept, *given})
 
 
 def _apply_overrides(

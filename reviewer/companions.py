@@ -1,6 +1,7 @@
-"""Companion engines: ruff decides `lint-clean`, bandit decides `security-scan`.
+"""Companion engines: ruff decides `lint-clean`, bandit decides `security-scan`, mypy or pyright
+decides `type-checked` (`reviewer.type_checkers`).
 
-They are opt-in (`--companion ruff`, or `companions = ["ruff", "bandit"]` in the configuration)
+They are opt-in (`--companion ruff`, or `companions = ["ruff", "bandit", "mypy"]` in the configuration)
 and run as separate processes, concurrently with the review. Their problems are counted into the
 item's verdict (`warn` with a count, or `pass`), not copied into the findings: the team's own ruff
 and bandit runs show them in detail, with their own suppressions. They never change the exit code.
@@ -13,15 +14,19 @@ this interpreter or on an absolute `PATH` entry outside the reviewed tree, never
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
 import subprocess
 import sys
 import sysconfig
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from reviewer.type_checkers import ENGINE as TYPES_ENGINE
+from reviewer.type_checkers import TYPE_CHECKERS, Counted, Launch, plan
 
 TIMEOUT_SECONDS = 600
 
@@ -43,6 +48,8 @@ class Companion:
 
 
 COMPANIONS = {c.name: c for c in (Companion("ruff", "lint-clean"), Companion("bandit", "security-scan"))}
+# Every name `--companion` and `companions` accept; at most one of TYPE_CHECKERS.
+COMPANION_NAMES = (*COMPANIONS, *TYPE_CHECKERS)
 
 
 def installed_executable(name: str, root: Path) -> str | None:
@@ -78,14 +85,21 @@ class EngineResult:
     status: str  # "ran", or why it did not
     problems: int = 0
     files: int = 0
+    tool: str = ""  # the engine that ran, where the item's engine names a choice (types: mypy or pyright)
+    unit: str = "problem"  # what a problem is called in the note (mypy and pyright count errors)
+    remarks: tuple[str, ...] = ()  # what the note says beside the count (plugins not loaded, what CI does)
+    doubt: bool = False  # something the verdict cannot pass over (CI does not fail on type errors)
 
     @property
     def note(self) -> str:
         if self.status != "ran":
-            return self.status
-        if not self.problems:
-            return "no problems"
-        return f"{self.problems} problem{'s' * (self.problems != 1)} in {self.files} file{'s' * (self.files != 1)}"
+            said = self.status
+        elif not self.problems:
+            said = f"no {self.unit}s"
+        else:
+            unit = f"{self.unit}{'s' * (self.problems != 1)}"
+            said = f"{self.problems} {unit} in {self.files} file{'s' * (self.files != 1)}"
+        return "; ".join((said, *self.remarks))
 
 
 class Running:
@@ -93,6 +107,7 @@ class Running:
 
     def __init__(self, enabled: Sequence[str], root: Path, files: Sequence[str]) -> None:
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._parsers: dict[str, Callable[[bytes, bytes], EngineResult]] = {}
         self._results: dict[str, EngineResult] = {}
         for name, companion in COMPANIONS.items():
             if name not in enabled:
@@ -106,6 +121,41 @@ class Running:
                 self._results[name] = EngineResult("ran")
                 continue
             self._processes[name] = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            self._parsers[name] = functools.partial(_parse, name)
+        self._start_type_checker(enabled, root, files)
+
+    def _start_type_checker(self, enabled: Sequence[str], root: Path, files: Sequence[str]) -> None:
+        try:
+            decided = plan(enabled, root, files, installed_executable)
+        except (OSError, ValueError) as error:  # the review goes on without its type checker
+            self._type_tool = "type checker"
+            self._results[TYPES_ENGINE] = EngineResult(f"type checking not started: {error}")
+            return
+        remarks, self._type_tool = tuple(decided.remarks), decided.tool
+
+        def result(counted: Counted) -> EngineResult:
+            return EngineResult(
+                counted.status, counted.errors, counted.files, tool=decided.tool, unit="error",
+                remarks=counted.remarks + remarks, doubt=decided.doubt,
+            )
+
+        self._type_result = result
+        if decided.launch is None:
+            self._results[TYPES_ENGINE] = result(Counted(decided.status))
+            return
+        if not files:
+            self._results[TYPES_ENGINE] = result(Counted("ran"))
+            return
+        launch: Launch = decided.launch
+        try:
+            self._processes[TYPES_ENGINE] = subprocess.Popen(
+                launch.command, cwd=launch.cwd, env=launch.env,
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            )
+        except OSError as error:
+            self._results[TYPES_ENGINE] = result(Counted(f"{decided.tool} failed: {error.strerror or error}"))
+            return
+        self._parsers[TYPES_ENGINE] = lambda out, err: result(launch.parse(out, err))
 
     def stop(self) -> None:
         """End the processes still running: the review failed before it asked for results."""
@@ -121,9 +171,10 @@ class Running:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.communicate()
-                self._results[name] = EngineResult(f"{name} did not finish within {TIMEOUT_SECONDS}s")
+                late = f"{self._type_tool if name == TYPES_ENGINE else name} did not finish within {TIMEOUT_SECONDS}s"
+                self._results[name] = self._type_result(Counted(late)) if name == TYPES_ENGINE else EngineResult(late)
                 continue
-            self._results[name] = _parse(name, out, err)
+            self._results[name] = self._parsers[name](out, err)
         return self._results
 
 

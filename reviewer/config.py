@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewer.checklist import ITEM_IDS
-from reviewer.companions import COMPANIONS
+from reviewer.companions import COMPANION_NAMES, TYPE_CHECKERS
 from reviewer.model import Severity
 from reviewer.patterns import AnchoredPatterns, PatternError, compile_patterns
 from reviewer.rule import Rule
@@ -182,9 +182,12 @@ def parse_table(table: Mapping[str, Any], source: Path | None, prefix: str = "to
             config.file_timeout = parse_seconds(value, lambda problem, key=key: fail(key, problem))
         elif key == "companions":
             config.companions = string_list(key, value)
-            unknown = sorted(set(config.companions) - set(COMPANIONS))
+            unknown = sorted(set(config.companions) - set(COMPANION_NAMES))
             if unknown:
-                raise fail(key, f"unknown companion engine {unknown[0]!r} (choose from {', '.join(COMPANIONS)})")
+                raise fail(key, f"unknown companion engine {unknown[0]!r} (choose from {', '.join(COMPANION_NAMES)})")
+            checkers = sorted(set(config.companions) & set(TYPE_CHECKERS))
+            if len(checkers) > 1:
+                raise fail(key, f"{' and '.join(checkers)} both decide type-checked: name one type checker")
         elif key == "strict":
             if not isinstance(value, bool):
                 raise fail(key, "expected true or false")
