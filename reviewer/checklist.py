@@ -157,6 +157,24 @@ ITEMS: tuple[Item, ...] = (
         "Does every migration add columns, indexes and constraints without long locks, and drop nothing still in use?",
         precision=0.91,
     ),
+    Item(
+        "rate-limiting",
+        "Authentication endpoints are rate limited",
+        "Are login, token, sign-up and password-reset endpoints limited per client (in the app or at the proxy)?",
+        security=True,
+    ),
+    Item(
+        "security-headers",
+        "Responses carry the standard security headers (HSTS, CSP, X-Content-Type-Options, X-Frame-Options)",
+        "Does the app (or the proxy in front of it) set HSTS, CSP, X-Content-Type-Options and X-Frame-Options?",
+        security=True,
+    ),
+    Item(
+        "response-schemas",
+        "Responses declare their schema and never carry credentials",
+        "Does every endpoint declare a response model that leaves out password hashes, tokens and secrets?",
+        security=True,
+    ),
 )
 
 ITEM_IDS = frozenset(item.id for item in ITEMS)

@@ -258,7 +258,7 @@ def test_report_in_headless_chromium(tmp_path: Path) -> None:
     with chromium(tmp_path, page_html, {"width": 1280, "height": 900}) as page:
         # The checklist: every item, worst first, with its verdict and finding count.
         rows = page.locator("table.checklist tbody tr")
-        assert rows.count() == len(run.checklist) == 22
+        assert rows.count() == len(run.checklist) == 25
         assert rows.first.get_attribute("data-item") == "production-config"
         assert rows.first.get_attribute("data-verdict") == "fail"
         assert rows.first.locator("a.show-item").inner_text() == "2 →"
@@ -309,7 +309,7 @@ def test_report_in_headless_chromium(tmp_path: Path) -> None:
         assert headers.all_inner_texts() == ["VERDICT", "ITEM", "RULES", "FINDINGS"]
         cells = page.locator("table.checklist th, table.checklist td:not(:empty)")
         with_rules = sum(1 for item in run.checklist if item.rules)
-        assert cells.count() == 4 + 2 * 22 + with_rules + 1, "verdict and item of each row, its rules, one count"
+        assert cells.count() == 4 + 2 * 25 + with_rules + 1, "verdict and item of each row, its rules, one count"
         for position in range(cells.count()):
             cell = cells.nth(position).bounding_box()
             assert cell is not None and cell["width"] > 0

@@ -48,7 +48,7 @@ def test_sample_app_report_has_the_whole_checklist_and_findings_by_item() -> Non
     failing = sum(item.verdict.value == "fail" for item in run.checklist)
     assert report.startswith(f"## Backend review: ❌ {failing} checklist items failing\n")
     rows = table_rows(report, "| | Checklist item | Verdict | Findings |")
-    assert len(rows) == len(run.checklist) == 22
+    assert len(rows) == len(run.checklist) == 25
     assert [row[2] for row in rows] == [item.verdict.value for item in run.checklist]
     production = next(row for row in rows if "`production-config`" in row[1])
     production_item = next(item for item in run.checklist if item.item.id == "production-config")

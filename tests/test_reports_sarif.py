@@ -354,7 +354,7 @@ def test_results_beyond_githubs_limit_are_cut_most_severe_first(tmp_path: Path, 
 
 
 def test_the_compressed_file_is_kept_under_githubs_upload_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    write(tmp_path, {f"app/module_{n}.py": APP for n in range(40)})
+    write(tmp_path, {f"app/module_{n}.py": APP for n in range(120)})
     run = scan(tmp_path)
     full = sarif.encode(sarif.document(run))
     limit = len(gzip.compress(full.encode())) * 2 // 3
