@@ -131,6 +131,9 @@ def test_rule_descriptors_say_how_github_ranks_and_filters_their_alerts() -> Non
         "RVW801": (["no-internal-error-leak", "security"], "5.5", "high", "warning"),
         "RVW802": (["no-internal-error-leak", "security"], "7.5", "high", "error"),
         **{code: (["error-status-codes"], None, "very-high", "warning") for code in ("RVW811", "RVW812", "RVW813")},
+        "RVW901": (["structured-logging"], None, "high", "warning"),
+        "RVW902": (["structured-logging"], None, "high", "error"),
+        "RVW903": (["structured-logging"], None, "high", "warning"),
         "RVW911": (["tests-present"], None, "high", "recommendation"),
     }
 

@@ -271,7 +271,7 @@ class ServingPaths:
         one_shot_modules: list[str] = []
         shadowed = shadowed_files(summary.path for summary in summaries)
         never_run: set[str] = set()
-        imported = _imported_by_application(summaries, index)
+        imported = self.imported = _imported_by_application(summaries, index)  # modules the app imports
         for summary in summaries:
             if summary.path in shadowed:
                 never_run.update(summary.functions)
