@@ -19,7 +19,7 @@ from reviewer.semantics.flow.knowledge import DEPENDENCY_MARKERS, REQUEST_TYPES,
 from reviewer.semantics.names import dotted_name
 from reviewer.syntax import string_value
 
-Qualify = Callable[[cst.BaseExpression], str | None]
+Qualify = Callable[["cst.BaseExpression"], "str | None"]
 
 OAUTH2_FORMS = frozenset({
     "fastapi.security.OAuth2PasswordRequestForm", "fastapi.security.OAuth2PasswordRequestFormStrict",
