@@ -28,6 +28,7 @@ from reviewer.semantics.fastapi.records import (
     ModuleFacts,
     Parameter,
     RawRead,
+    ResponseDecl,
     TypeRef,
 )
 
@@ -45,5 +46,6 @@ __all__ = [
     "ModuleFacts",
     "Parameter",
     "RawRead",
+    "ResponseDecl",
     "TypeRef",
 ]

@@ -6,7 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from reviewer import lazy_cst as cst
-from reviewer.semantics.fastapi.records import ANNOTATED, LITERAL, OPTIONAL, PARAM_MARKERS, UNION, Marker, TypeRef
+from reviewer.semantics.fastapi.records import (
+    ANNOTATED,
+    LITERAL,
+    OPTIONAL,
+    PARAM_MARKERS,
+    UNION,
+    Marker,
+    ResponseDecl,
+    TypeRef,
+)
 from reviewer.semantics.names import dotted_name
 from reviewer.syntax import argument, is_true, keyword, string_value
 from reviewer.traversal import descendants
@@ -91,6 +100,63 @@ def dependencies_in(
         if marker is not None and marker.dependency:
             found.append(marker.dependency)
     return tuple(found)
+
+
+def response_decl(call: cst.Call, qualify: Callable[[cst.BaseExpression], str | None]) -> ResponseDecl:
+    """What a route decorator or `add_api_route` declares of the response."""
+    model = keyword(call, "response_model")
+    response_class = keyword(call, "response_class")
+    status = keyword(call, "status_code")
+    status_code = None
+    if status is not None:
+        if isinstance(status.value, cst.Integer):
+            status_code = status.value.value
+        elif isinstance(status.value, (cst.Name, cst.Attribute)):
+            status_code = qualify(status.value) or dotted_name(status.value)
+    return ResponseDecl(
+        model=type_ref(model.value, qualify) if model is not None else None,
+        response_class=(qualify(response_class.value) or dotted_name(response_class.value))
+        if response_class is not None else None,
+        status_code=status_code,
+        exclude=_field_names(keyword(call, "response_model_exclude")),
+        include=_field_names(keyword(call, "response_model_include")),
+        in_schema=not hidden_from_schema(call),
+        documented=_documents_success(keyword(call, "responses")),
+    )
+
+
+def hidden_from_schema(call: cst.Call) -> bool:
+    """`include_in_schema=False`, or an application without an OpenAPI document (`openapi_url=None`)."""
+    for name, off in (("include_in_schema", "False"), ("openapi_url", "None")):
+        arg = keyword(call, name)
+        if arg is not None and isinstance(arg.value, cst.Name) and arg.value.value == off:
+            return True
+    return False
+
+
+def _documents_success(arg: cst.Arg | None) -> bool:
+    """`responses={200: {...}}` (or another 2xx, as a number, a string or `status.HTTP_2xx_...`)."""
+    if arg is None or not isinstance(arg.value, cst.Dict):
+        return False
+    for element in arg.value.elements:
+        if not isinstance(element, cst.DictElement):
+            continue
+        key = element.key
+        text = key.value if isinstance(key, cst.Integer) else string_value(key) if isinstance(
+            key, cst.SimpleString) else key.attr.value if isinstance(key, cst.Attribute) else None
+        if text and (text.startswith("2") or text.startswith("HTTP_2")):
+            return True
+    return False
+
+
+def _field_names(arg: cst.Arg | None) -> tuple[str, ...] | None:
+    """`{"hashed_password"}`, `["a", "b"]`, `{"a": True}`: the field names, when all are literals."""
+    if arg is None or not isinstance(arg.value, (cst.Set, cst.List, cst.Tuple, cst.Dict)):
+        return None
+    elements = arg.value.elements
+    keys = [e.key if isinstance(e, cst.DictElement) else getattr(e, "value", None) for e in elements]
+    names = [string_value(key) if key is not None else None for key in keys]
+    return tuple(name for name in names if name) if all(names) else None
 
 
 def literal_path(node: cst.BaseExpression | None) -> tuple[str, bool]:

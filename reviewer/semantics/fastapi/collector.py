@@ -14,10 +14,12 @@ from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
 from reviewer.semantics.fastapi.annotations import (
     dependencies_in,
+    hidden_from_schema,
     literal_path,
     marker_of,
     names_in,
     path_parts,
+    response_decl,
     source_of,
     type_ref,
 )
@@ -53,7 +55,7 @@ if TYPE_CHECKING:
 
 # Files that can hold routing code, or helpers that validate what they are given: cheap text
 # test before the extra walk.
-_ROUTING_TEXT = re.compile(
+ROUTING_TEXT = re.compile(
     r"fastapi|starlette|include_router|add_api_route|add_api_websocket_route|"
     r"@[\w.]+\.(?:get|post|put|patch|delete|options|head|trace|api_route|websocket|route)\(|"
     r"model_validate|parse_obj|validate_python|TypeAdapter|__init__\(\*\*"
@@ -70,7 +72,7 @@ class FastAPIFacts(Facts):
         self.module = ModuleFacts(module=summary.module, path=summary.path)
         summary.extras[FACTS_KEY] = self.module
         self._collector: _Collector | None = None
-        if _ROUTING_TEXT.search(context.source):
+        if ROUTING_TEXT.search(context.source):
             self._collector = _Collector(self.module, context.resolver, context)
         else:
             record_module_level(context.tree.body, self.module, context.resolver, summary.module)
@@ -238,6 +240,7 @@ class _Collector(InputTracking, BatchedVisitor):
                 path=string_value(path.value),
                 function=function,
                 dependencies=dependencies_in(value_of(keyword(decorator, "dependencies")), self.qualify),
+                response=response_decl(decorator, self.qualify),
             )
         )
 
@@ -330,6 +333,7 @@ class _Collector(InputTracking, BatchedVisitor):
                 child_is_call=is_call,
                 mounts_app=mounts_app,
                 dependencies=dependencies_in(value_of(keyword(node, "dependencies")), self.qualify),
+                in_schema=not hidden_from_schema(node),
             )
         )
 
@@ -347,8 +351,10 @@ class _Collector(InputTracking, BatchedVisitor):
                 path=string_value(path.value),
                 function=self.qualify(endpoint.value),
                 dependencies=dependencies_in(value_of(keyword(node, "dependencies")), self.qualify),
+                response=response_decl(node, self.qualify),
             )
         )
+
 
 def _may_be_untyped_body(param: Parameter) -> bool:
     """A parameter the untyped-body rule may ask about: no annotation, or not a plain class."""

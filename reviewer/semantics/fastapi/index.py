@@ -7,7 +7,7 @@ endpoint with the handlers (endpoint and dependency functions) that run for it."
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from reviewer.semantics.calls import ModuleIndex
@@ -26,6 +26,7 @@ from reviewer.semantics.fastapi.records import (
     ParamCall,
     Parameter,
     RawRead,
+    ResponseDecl,
     RouterDecl,
     Slot,
     TypeRef,
@@ -42,6 +43,7 @@ class Mount:
     prefix_known: bool
     dependencies: tuple[str, ...]  # of the routers and `include_router` calls above the routes
     app_prefix: str = ""  # the part of `prefix` below the innermost application mounted (`mount`)
+    in_schema: bool = True  # no router or inclusion above leaves the routes out of OpenAPI
 
 
 @dataclass(frozen=True)
@@ -55,13 +57,16 @@ class Endpoint:
     # The path within the application mounted innermost (`app.mount("/admin", admin_app)`): what
     # a client of that application alone requests. Equal to `path` when no application is mounted.
     app_path: str = ""
+    response: ResponseDecl = ResponseDecl()  # what the route declares of its response
+    in_schema: bool = True  # in the OpenAPI document: no route, router or inclusion leaves it out
 
     @property
     def label(self) -> str:
         """`POST /items create_item`: how messages name an endpoint."""
         return f"{'/'.join(self.methods)} {self.path or '/'} {self.function.name}"
 
-    def to_json(self) -> list[dict[str, object]]:
+    def to_json(self, described: Mapping[str, object] | None = None) -> list[dict[str, object]]:
+        """One record per method; `described` adds what other analyses say of the endpoint."""
         return [
             {
                 "method": method,
@@ -70,6 +75,7 @@ class Endpoint:
                 "file": self.file,
                 "line": self.function.span.line,
                 **({} if self.prefix_known else {"prefix_known": False}),
+                **(described or {}),
             }
             for method in self.methods
         ]
@@ -116,8 +122,16 @@ class EndpointIndex:
         self._handlers: list[Handler] | None = None
         self._consumers_memo: dict[str, list[tuple[FunctionFacts, str]]] | None = None
         self.endpoints = self._find_endpoints()
+        # What analyses built on this index say of each endpoint, for its report record:
+        # field -> how it is told (`annotate`).
+        self._descriptions: dict[str, Callable[[Endpoint], object]] = {}
 
     # names ------------------------------------------------------------------------------------
+
+    @property
+    def modules(self) -> ModuleIndex:
+        """The repository's modules the index was built from."""
+        return self._modules
 
     def resolve(self, name: str | None, depth: int = 0) -> str | None:
         """The defining name of `name`, through imports, re-exports and plain `x = y` aliases.
@@ -191,6 +205,10 @@ class EndpointIndex:
             return router
         return None
 
+    def bases(self, name: str | None) -> tuple[str, ...]:
+        """The bases of a class the repository defines (qualified as written), or ()."""
+        return self._classes.get(self.resolve(name) or "", ())
+
     def is_model(self, name: str | None, depth: int = 0) -> bool:
         """A Pydantic/SQLModel model or a dataclass: FastAPI validates it."""
         name = self.resolve(name)
@@ -235,6 +253,8 @@ class EndpointIndex:
                         above.prefix_known and prefix_known,
                         (*above.dependencies, *inclusion.dependencies),
                         "" if inclusion.mounts_app else _join(above.app_prefix, prefix),
+                        # A mounted application has an OpenAPI document of its own.
+                        (inclusion.mounts_app or above.in_schema) and inclusion.in_schema,
                     )
                 )
         if not mounts:
@@ -246,6 +266,7 @@ class EndpointIndex:
                 mount.prefix_known and prefix_known,
                 (*mount.dependencies, *router.dependencies),
                 _join(mount.app_prefix, prefix),
+                mount.in_schema and router.in_schema,
             )
             for mount in mounts
         }
@@ -313,14 +334,26 @@ class EndpointIndex:
                             file=file,
                             dependencies=(*mount.dependencies, *route.dependencies),
                             app_path=_join(mount.app_prefix, route.path or ""),
+                            response=route.response,
+                            in_schema=mount.in_schema and route.response.in_schema,
                         )
                     )
         endpoints.sort(key=lambda e: (e.file, e.function.span.line, e.path, e.methods))
         return endpoints
 
+    def annotate(self, field: str, describe: Callable[[Endpoint], object]) -> None:
+        """Have every endpoint's report record carry `field`, as `describe` tells it: what guards
+        the endpoint (`auth`, `rate_limit`), its `response_model`. An analysis built on this
+        index calls it when it is built, so a record carries what the run's analyses found."""
+        self._descriptions[field] = describe
+
     def records(self) -> list[dict[str, object]]:
-        """The endpoints as report records (method, path, function, file, line), sorted."""
-        records = [record for endpoint in self.endpoints for record in endpoint.to_json()]
+        """The endpoints as report records (method, path, function, file, line, and what the
+        analyses built on the index say of them), sorted."""
+        records = []
+        for endpoint in self.endpoints:
+            described = {field: describe(endpoint) for field, describe in self._descriptions.items()}
+            records += endpoint.to_json(described)
         return sorted(records, key=lambda r: (str(r["file"]), int(r["line"]), str(r["path"]), str(r["method"])))  # type: ignore[call-overload]
 
     # parameters and dependencies --------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from reviewer import lazy_cst as cst
 from reviewer.semantics.fastapi.annotations import (
     dependencies_in,
+    hidden_from_schema,
     literal_path,
     path_parts,
     type_ref,
@@ -133,6 +134,7 @@ def record_router(facts: ModuleFacts, qualify: Qualify, key: str, call: cst.Call
             prefix_known=known,
             prefix_parts=path_parts(value_of(keyword(call, "prefix")), qualify),
             dependencies=dependencies_in(value_of(keyword(call, "dependencies")), qualify),
+            in_schema=not hidden_from_schema(call),
         )
     )
     return True

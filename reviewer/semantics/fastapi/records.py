@@ -221,6 +221,19 @@ class FunctionFacts:
     unused_params: tuple[str, ...] = ()  # never read in the body (an endpoint that always answers 410)
 
 
+@dataclass(frozen=True, slots=True)
+class ResponseDecl:
+    """What a route declares of its response (the decorator's or `add_api_route`'s keywords)."""
+
+    model: TypeRef | None = None  # `response_model=`; TypeRef("none") for `response_model=None`
+    response_class: str | None = None  # `response_class=`, qualified
+    status_code: str | None = None  # `status_code=`: a literal (`"204"`) or the name given, qualified
+    exclude: tuple[str, ...] | None = None  # `response_model_exclude={...}` (None: not given or not literal)
+    include: tuple[str, ...] | None = None  # `response_model_include={...}`
+    in_schema: bool = True  # False: `include_in_schema=False`, left out of OpenAPI
+    documented: bool = False  # `responses={200: {...}}` describes a success response by hand
+
+
 @dataclass(slots=True)
 class RouteDecl:
     owner: str | None  # qualified name of the object the route is registered on
@@ -228,6 +241,7 @@ class RouteDecl:
     path: str | None
     function: str | None  # qualified name of the endpoint function
     dependencies: tuple[str, ...] = ()  # `dependencies=[Depends(dep)]`
+    response: ResponseDecl = ResponseDecl()
 
 
 @dataclass(slots=True)
@@ -238,6 +252,7 @@ class RouterDecl:
     prefix_known: bool
     dependencies: tuple[str, ...] = ()
     prefix_parts: tuple[tuple[bool, str], ...] = ()  # a prefix that is not a literal (`path_parts`)
+    in_schema: bool = True  # False: `include_in_schema=False` or `FastAPI(openapi_url=None)`
 
 
 @dataclass(slots=True)
@@ -250,6 +265,7 @@ class Inclusion:
     dependencies: tuple[str, ...] = ()  # `include_router(r, dependencies=[Depends(auth)])`
     prefix_parts: tuple[tuple[bool, str], ...] = ()  # a prefix that is not a literal (`path_parts`)
     mounts_app: bool = False  # `app.mount(path, sub_app)`: the child is an application of its own
+    in_schema: bool = True  # False: `include_router(r, include_in_schema=False)`
 
 
 @dataclass(slots=True)
