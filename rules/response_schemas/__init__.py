@@ -1,0 +1,2 @@
+"""Rules of the checklist item `response-schemas`: responses declare their schema and never carry
+credentials."""
