@@ -1,0 +1,2 @@
+"""Rules of the checklist item `auth-on-endpoints`: endpoints that change or return private data
+require authentication."""

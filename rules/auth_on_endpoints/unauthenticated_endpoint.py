@@ -1,0 +1,119 @@
+"""An endpoint that changes data, in an application that authenticates callers elsewhere, with no guard."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from reviewer.facts import Facts
+from reviewer.model import Severity
+from reviewer.rule import RepoContext, Rule
+from reviewer.semantics.fastapi import FastAPIFacts
+from reviewer.semantics.fastapi.guards import GuardFacts
+from rules.auth_on_endpoints._unguarded import changed_methods, unguarded
+
+
+class UnauthenticatedEndpoint(Rule):
+    """An endpoint that changes data and that nothing authenticates, in an application that
+    authenticates its other callers.
+
+    ## What it does
+    For every `POST`, `PUT`, `PATCH` and `DELETE` endpoint served by a FastAPI application of the
+    repository (its router chain reaches the application through `include_router`/`mount`) whose
+    code shows a write (`session.commit()`, `repository.create(...)`, a file written, itself or in
+    a helper of the repository it calls: a `POST` that only computes an answer is not a change),
+    looks for what authenticates the caller, at every level FastAPI applies it: the route's
+    parameters and `dependencies=[...]`, the router's, the `include_router` call's and the
+    application's `dependencies=`, the dependencies of those dependencies, and the class
+    attributes of a class-based view (`user: User = Depends(get_current_user)`). A guard is:
+
+    - a FastAPI security scheme (`OAuth2PasswordBearer`, `OAuth2AuthorizationCodeBearer`,
+      `HTTPBearer`, `HTTPBasic`, `APIKeyHeader`/`Query`/`Cookie`, `OpenIdConnect`, or a class
+      derived from one), or fastapi-users' `current_user(...)`;
+    - a dependency (a function, or a class's `__call__`) that turns the caller away with a
+      401/403 (`HTTPException(status_code=401)`, a 401/403 response, an exception class named
+      for it such as `Unauthorized`), itself or in a helper it calls;
+    - a check in the endpoint's body or a helper it calls (`if not user: raise HTTPException(401)`),
+      a decorator whose wrapper rejects, starlette's `@requires(...)`;
+    - a middleware of the endpoint's application (`add_middleware`, `Middleware(...)`,
+      `@app.middleware("http")`) that reads a credential (the `Authorization` or an API-key header,
+      a cookie, the session) and answers 401/403; one that turns away addresses or a missing CSRF
+      token is no authentication.
+
+    A scheme made with `auto_error=False`, fastapi-users' `current_user(optional=True)`, or a
+    dependency that returns None when the credential is missing (`if not token: return None`) is
+    no guard: it lets an anonymous request through, unless the endpoint or dependency that
+    receives it refuses to go on without it (`if not user: raise ...`).
+
+    Endpoints that are public by design are not reported when the code shows it: the endpoint,
+    or a dependency or helper it calls, checks a password or a signature (`OAuth2PasswordRequestForm`,
+    `bcrypt.checkpw`, `verify_password`, `hmac.compare_digest`, `stripe.Webhook.construct_event`,
+    a webhook's `verify`), issues a token (`jwt.encode`), hashes a new password (sign-up), or
+    takes an OAuth callback's `code` and `state`.
+
+    This rule reports only in applications that authenticate some endpoint: when nothing in the
+    repository authenticates any caller, `app-without-authentication` (RVW922) says so once.
+
+    ## Why is this bad?
+    An endpoint without authentication lets anyone on the network change the data it writes:
+    a forgotten `Depends(get_current_user)` on one route of an otherwise protected router is a
+    classic broken-access-control defect (OWASP API1/API2).
+
+    ## Example
+    ```python
+    router = APIRouter(prefix="/items")
+
+    @router.delete("/{item_id}")
+    async def delete_item(item_id: int, session: SessionDep): ...
+    ```
+
+    ## Use instead
+    ```python
+    @router.delete("/{item_id}")
+    async def delete_item(item_id: int, session: SessionDep, user: CurrentUser): ...
+    ```
+    or guard the whole router: `APIRouter(prefix="/items", dependencies=[Depends(get_current_user)])`.
+
+    ## Known problems
+    Only endpoints that change data are checked: a `GET` that returns one user's data is not
+    told apart from a public read. Authentication done outside the code (a reverse proxy, an API
+    gateway, a service mesh) is not seen: "not found" means the code does not show one, so suppress
+    the finding with a comment naming the proxy. An endpoint whose router is never seen included
+    in an application (a loop over routers, an application outside the reviewed paths) is not
+    reported, nor one whose router is included only under a condition (`if settings.ENVIRONMENT ==
+    "local":`), nor one below `dependencies=` the analysis cannot read (`APIRouter(dependencies=
+    get_dependencies())`). A middleware that rejects counts for every endpoint of its application,
+    whatever paths it exempts; one registered where the application is not named counts for all.
+    An exception class named for authentication is taken to be answered with 401/403. Evidence
+    of a public flow is read from calls (a password or signature check, a token issued), so an
+    unauthenticated endpoint that also issues a token is not reported. A `GET` that returns one
+    user's data, or an endpoint that writes only through calls the analysis cannot see into,
+    is not checked.
+    """
+
+    code = "RVW921"
+    name = "unauthenticated-endpoint"
+    checklist = "auth-on-endpoints"
+    severity = Severity.WARNING
+    always_applicable = False
+    requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts, GuardFacts)
+
+    @classmethod
+    def check_repo(cls, repo: RepoContext) -> None:
+        found = unguarded(repo)
+        if found is None:
+            return
+        repo.mark_applicable()
+        for endpoint, write in found.endpoints:
+            if not found.applications[endpoint.function.qualname][1]:
+                continue
+            methods = changed_methods(endpoint)
+            repo.report(
+                endpoint.file,
+                endpoint.function.span,
+                f"`{methods} {endpoint.path or '/'}` (`{endpoint.function.name}`) changes data (`{write}`) and nothing "
+                "authenticates its caller: no security scheme or rejecting dependency at the route, router, "
+                "include_router or application level, no check in its body, no rejecting middleware; add the "
+                "application's authentication dependency (`Depends(get_current_user)`) or, if it is public by "
+                "design, say so in a suppression comment",
+                statement_lines=endpoint.function.statement_lines,
+            )

@@ -1,0 +1,224 @@
+"""auth-on-endpoints: what authenticates the caller of each endpoint, and the endpoints nothing does."""
+
+from __future__ import annotations
+
+import pickle
+import textwrap
+from pathlib import Path
+
+from reviewer import engine
+from reviewer.analysis import analyze
+from reviewer.config import Config
+from reviewer.registry import load_rules
+from reviewer.rule import RepoContext
+from reviewer.semantics.fastapi import FastAPIFacts
+from reviewer.semantics.fastapi.guards import GuardFacts, auth_guard
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "auth-on-endpoints"
+RULES = load_rules()
+ITEM_RULES = [rule for rule in RULES if rule.checklist == "auth-on-endpoints"]
+
+
+def _run(root: Path) -> engine.Run:
+    return engine.run([root], Config(select=["auth-on-endpoints"]), RULES, jobs=1, use_cache=False, cwd=root)
+
+
+def _found(run: engine.Run) -> set[tuple[str, int, str]]:
+    return {(f.path, f.span.line, f.code) for f in run.findings}
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return root
+
+
+def _guards(root: Path) -> dict[str, str | None]:
+    """Endpoint function -> `auth_guard`, from pickled summaries (as a cached run has them)."""
+    options = {rule.code: dict(rule.options) for rule in ITEM_RULES}
+    summaries = [
+        analyze(path.relative_to(root).as_posix(), path.read_bytes(), ITEM_RULES, options).summary
+        for path in sorted(root.rglob("*.py"))
+    ]
+    repo = RepoContext(ITEM_RULES[0], pickle.loads(pickle.dumps(summaries)), {})
+    repo.facts(GuardFacts)
+    index = repo.facts(FastAPIFacts)
+    return {e.function.name: auth_guard(index, e) for e in index.endpoints}
+
+
+def test_unguarded_endpoints_of_an_application_that_authenticates() -> None:
+    found = _found(_run(FIXTURES / "notes_app"))
+    assert found == {
+        ("notes/api/notes.py", 35, "RVW921"),  # no dependency at all
+        ("notes/api/notes.py", 41, "RVW921"),  # an optional user nobody checks
+        ("notes/api/notes.py", 47, "RVW921"),  # HTTPBearer(auto_error=False), unchecked
+        ("notes/api/notes.py", 60, "RVW921"),  # `dependencies=[...]` in the signature: FastAPI ignores it
+    }
+
+
+def test_the_message_names_the_endpoint_and_the_write() -> None:
+    messages = {f.span.line: f.message for f in _run(FIXTURES / "notes_app").findings}
+    assert messages[35].startswith(
+        "`DELETE /notes/{note_id}` (`delete_one`) changes data (`session.execute`) and nothing authenticates its caller"
+    )
+
+
+def test_auth_guard_names_what_authenticates_each_endpoint() -> None:
+    guards = _guards(FIXTURES / "notes_app")
+    assert guards == {
+        "create_note": "`OAuth2PasswordBearer`",
+        "replace_note": "`user` required in `require_user` (`Depends(get_optional_user)`)",
+        "patch_note": "`user` required (`Depends(get_optional_user)`)",
+        "delete_one": None,
+        "archive_note": None,
+        "pin_note": None,
+        "star_note": "`HTTPBearer`",
+        "copy_note": None,
+        "preview_note": None,
+        "purge_note": "`OAuth2PasswordBearer`",
+        "import_note": "`Depends(verify_api_key)`",
+        "seed_note": None,
+        "restore_note": "`OAuth2PasswordBearer`",
+        "login": None,
+        "sign_up": None,
+        "stripe_webhook": None,
+        "signed_webhook": None,
+    }
+
+
+def test_an_application_without_any_authentication_is_reported_once() -> None:
+    run = _run(FIXTURES / "local_tool")
+    assert _found(run) == {("tool/server.py", 16, "RVW922")}
+    assert "and 1 other endpoint change data" in run.findings[0].message
+
+
+def test_middleware_that_rejects_anonymous_requests_guards_its_application() -> None:
+    assert _found(_run(FIXTURES / "gateway_app_ok")) == set()
+    assert _guards(FIXTURES / "gateway_app_ok") == {
+        "create_event": "middleware `BearerTokenMiddleware`",
+        "replace_event": "middleware `check_session`",
+    }
+
+
+def test_a_middleware_that_blocks_addresses_is_no_authentication(tmp_path) -> None:
+    assert _found(_run(FIXTURES / "mixed_apps")) == {("services/api.py", 20, "RVW921")}
+    assert _guards(FIXTURES / "mixed_apps")["update_profile"] == "`Depends(get_user)`"
+
+
+def test_routers_never_included_in_an_application_are_not_reported(tmp_path) -> None:
+    root = _write(tmp_path, {
+        "app/__init__.py": "",
+        "app/deps.py": """
+            from fastapi import HTTPException
+
+            def get_user(token: str):
+                raise HTTPException(status_code=401)
+        """,
+        "app/routes.py": """
+            from fastapi import APIRouter, Depends, FastAPI
+            from app.deps import get_user
+
+            app = FastAPI()
+            router = APIRouter()
+            orphan = APIRouter()
+
+            @router.post("/items")
+            def create_item(item: dict, user=Depends(get_user)):
+                save_item(item)
+
+            @orphan.post("/things")
+            def create_thing(thing: dict):
+                save_item(thing)
+
+            def save_item(item):
+                ...
+
+            app.include_router(router)
+        """,
+    })
+    assert _found(_run(root)) == set()
+
+
+def test_dependencies_the_analysis_cannot_read_are_not_taken_for_none(tmp_path) -> None:
+    root = _write(tmp_path, {
+        "app/__init__.py": "",
+        "app/main.py": """
+            from fastapi import APIRouter, Depends, FastAPI, HTTPException
+
+            def get_user(token: str):
+                raise HTTPException(status_code=401)
+
+            def get_dependencies():
+                return [Depends(get_user)]
+
+            app = FastAPI()
+            router = APIRouter(dependencies=get_dependencies())
+            admin = APIRouter()
+
+            @router.post("/items")
+            def create_item(item: dict):
+                save_item(item)
+
+            @admin.post("/admin/items")
+            def admin_item(item: dict, user=Depends(get_user)):
+                save_item(item)
+
+            def save_item(item):
+                ...
+
+            app.include_router(router)
+            app.include_router(admin)
+        """,
+    })
+    assert _found(_run(root)) == set()
+    assert _guards(root)["create_item"] == "`dependencies=get_dependencies(...)` (not resolved)"
+
+
+GUARDED_APP = """from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi.security import OAuth2PasswordBearer
+from pydantic import BaseModel
+from slowapi import Limiter
+from slowapi.util import get_remote_address
+
+limiter = Limiter(key_func=get_remote_address)
+oauth2 = OAuth2PasswordBearer(tokenUrl="token")
+app = FastAPI()
+
+
+class Note(BaseModel):
+    text: str
+
+
+def current_user(token: str = Depends(oauth2)) -> str:
+    if token != "secret-token":
+        raise HTTPException(status_code=401)
+    return token
+
+
+router = APIRouter(dependencies=[Depends(current_user)])
+
+
+@router.post("/notes", response_model=Note)
+def add_note(note: Note):
+    return note
+
+
+@app.post("/token")
+@limiter.limit("5/minute")
+def token(request: Request):
+    return {"access_token": "..."}
+
+
+app.include_router(router)
+"""
+
+
+def test_endpoint_records_carry_what_guards_them(write, check_json) -> None:
+    write({"service/main.py": GUARDED_APP})
+    _, report = check_json(".")
+    records = {(e["method"], e["path"]): e for e in report["endpoints"]}
+    notes, issued = records[("POST", "/notes")], records[("POST", "/token")]
+    assert (notes["auth"], notes["rate_limit"], notes["response_model"]) == ("`OAuth2PasswordBearer`", None, "Note")
+    assert (issued["auth"], issued["rate_limit"], issued["response_model"]) == (None, "limiter.limit", None)
