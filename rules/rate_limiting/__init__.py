@@ -1,0 +1,1 @@
+"""Rules of the checklist item `rate-limiting`: authentication endpoints are rate limited."""

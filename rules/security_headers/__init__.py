@@ -1,0 +1,2 @@
+"""Rules of the checklist item `security-headers`: responses carry HSTS, CSP,
+X-Content-Type-Options and X-Frame-Options."""
