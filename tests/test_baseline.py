@@ -91,11 +91,11 @@ def test_a_baselined_review_passes_and_the_checklist_says_how_many_were_baseline
     items = {item["id"]: item for item in report["checklist"]}
     assert items["async-io"]["verdict"] == "pass" and items["async-io"]["note"] == "2 baselined"
     assert items["secrets-not-hardcoded"]["note"] == "1 baselined"
-    assert report["baseline"] == {"file": "reviewer-baseline.json", "entries": 3, "baselined": 3, "stale": []}
+    assert report["baseline"] == {"file": "reviewer-baseline.json", "entries": 4, "baselined": 4, "stale": []}
     code, out, _ = cli("check", "--no-cache", "-j", "1", "--baseline", "reviewer-baseline.json")
     assert code == 0
     assert "async-io" in out and "2 baselined" in out
-    assert out.splitlines()[-1].startswith("PASS: no failing checklist item;") and "; 3 baselined" in out
+    assert out.splitlines()[-1].startswith("PASS: no failing checklist item;") and "; 4 baselined" in out
 
 
 def test_inserting_lines_moving_and_reformatting_leave_the_baseline_as_it_was(write, cli, tmp_path: Path) -> None:
@@ -119,7 +119,7 @@ def test_an_editor_buffer_on_standard_input_is_matched_by_its_own_text(write, cl
             "--format", "json"]
     result = CliRunner().invoke(main, args, input=ORDERS_MOVED_AND_REFORMATTED.encode(), catch_exceptions=False)
     report = json.loads(result.stdout)
-    assert (result.exit_code, report["findings"], report["baseline"]["baselined"]) == (0, [], 3)
+    assert (result.exit_code, report["findings"], report["baseline"]["baselined"]) == (0, [], 4)
     edited = ORDERS_MOVED_AND_REFORMATTED.replace("time.sleep(1)", "time.sleep(1)\n    time.sleep(2)")
     result = CliRunner().invoke(main, args, input=edited.encode(), catch_exceptions=False)
     assert [(f["code"], f["line"]) for f in json.loads(result.stdout)["findings"]] == [("RVW401", 28)]
@@ -163,15 +163,15 @@ def test_fixed_findings_are_reported_stale_and_dropped_by_update(write, cli) -> 
     assert (stale["path"], stale["scope"], stale["code"], stale["count"]) == ("app/orders.py", "get_order", "RVW401", 1)
     _, out, _ = cli("check", "--no-cache", "-j", "1", "--baseline", "reviewer-baseline.json")
     assert (
-        "Baseline reviewer-baseline.json: 2 findings baselined; 1 recorded finding no longer found (fixed): "
+        "Baseline reviewer-baseline.json: 3 findings baselined; 1 recorded finding no longer found (fixed): "
         "`reviewer baseline --update reviewer-baseline.json` drops it"
     ) in out
-    assert "; 2 baselined (1 stale)" in out.splitlines()[-1]
+    assert "; 3 baselined (1 stale)" in out.splitlines()[-1]
 
     code, _, err = cli("baseline", "--no-cache", "-j", "1", "--update", "reviewer-baseline.json")
-    assert code == 0 and "dropped 1 fixed finding; 2 remain in reviewer-baseline.json" in err
+    assert code == 0 and "dropped 1 fixed finding; 3 remain in reviewer-baseline.json" in err
     entries = json.loads(Path("reviewer-baseline.json").read_text())["findings"]
-    assert sorted(e["code"] for e in entries) == ["RVW101", "RVW401"]
+    assert sorted(e["code"] for e in entries) == ["RVW101", "RVW401", "RVW951"]
     assert check(cli)[1]["baseline"]["stale"] == []
 
 
@@ -181,7 +181,7 @@ def test_update_adds_no_new_finding_and_keeps_entries_it_did_not_review(write, c
     before = json.loads(Path("reviewer-baseline.json").read_text())["findings"]
     write({"app/orders.py": ORDERS.replace("    time.sleep(1)\n", "    time.sleep(1)\n    time.sleep(2)\n")})
     code, _, err = cli("baseline", "app", "--no-cache", "-j", "1", "--update", "reviewer-baseline.json")
-    assert code == 0 and "dropped 0 fixed findings; 4 remain" in err
+    assert code == 0 and "dropped 0 fixed findings; 5 remain" in err
     assert json.loads(Path("reviewer-baseline.json").read_text())["findings"] == before
     assert check(cli)[0] == 1, "the new sleep was not absorbed by the update"
 
@@ -215,7 +215,7 @@ def test_the_configured_baseline_is_relative_to_the_configuration_file(write, cl
     assert Path("backend/ci/reviewer-baseline.json").is_file()
     code, out, err = cli("check", "backend", "--no-cache", "-j", "1")
     assert code == 0, out + err
-    assert "3 baselined" in out
+    assert "4 baselined" in out
     assert cli("check", "backend", "--no-cache", "-j", "1", "--no-baseline")[0] == 1
 
 

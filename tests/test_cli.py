@@ -120,7 +120,7 @@ def test_checklist_verdicts(write, check_json) -> None:
     _, report = check_json(".")
     verdicts = {item["id"]: item["verdict"] for item in report["checklist"]}
     assert verdicts["production-config"] == "fail"
-    assert verdicts["pagination"] == "manual"
+    assert "manual" not in verdicts.values(), "a rule or an engine decides every item"
     assert verdicts["tests-present"] == "not-applicable", "no test file among the reviewed ones"
     _, report = check_json(".", "--ignore", "production-config")
     assert {item["id"]: item["verdict"] for item in report["checklist"]}["production-config"] == "skipped"

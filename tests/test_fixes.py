@@ -138,8 +138,12 @@ ALL_FIXED = SAFE_FIXED.replace('"Zq8vN3kLw9Xp2Rt7"', 'os.environ["PAYMENTS_API_K
     ' = "s3cr3t-signing-key-Q9"', "")
 
 
+# The app is a fixture of fixes: the headers an application sets are another item's question.
+PROXIED = {"pyproject.toml": "[tool.reviewer.rules.RVW951]\nset-by-proxy = true\n"}
+
+
 def test_fix_writes_the_safe_fixes_only_and_reports_what_is_left(write, cli) -> None:
-    root = write({"app/main.py": APP})
+    root = write({"app/main.py": APP, **PROXIED})
     code, out, err = cli("check", "--no-cache", "--fix", "app")
     assert (root / "app/main.py").read_text(encoding="utf-8") == SAFE_FIXED
     assert code == 1, err
@@ -150,7 +154,7 @@ def test_fix_writes_the_safe_fixes_only_and_reports_what_is_left(write, cli) -> 
 
 
 def test_unsafe_fixes_with_fix_applies_the_unsafe_fixes_too(write, cli) -> None:
-    root = write({"app/main.py": APP})
+    root = write({"app/main.py": APP, **PROXIED})
     code, out, err = cli("check", "--no-cache", "--fix", "--unsafe-fixes", "--format", "json", "app")
     assert (root / "app/main.py").read_text(encoding="utf-8") == ALL_FIXED
     assert code == 0, err
@@ -161,7 +165,7 @@ def test_unsafe_fixes_with_fix_applies_the_unsafe_fixes_too(write, cli) -> None:
 
 
 def test_diff_writes_nothing_and_prints_the_exact_diff_with_secrets_masked(write, cli) -> None:
-    root = write({"app/main.py": APP})
+    root = write({"app/main.py": APP, **PROXIED})
     before = (root / "app/main.py").read_bytes()
     code, out, err = cli("check", "--no-cache", "--diff", "--unsafe-fixes", "app")
     assert (root / "app/main.py").read_bytes() == before
@@ -176,7 +180,7 @@ def test_diff_writes_nothing_and_prints_the_exact_diff_with_secrets_masked(write
 
 
 def test_diff_without_unsafe_fixes_exits_as_fix_would(write, cli) -> None:
-    write({"app/main.py": APP})
+    write({"app/main.py": APP, **PROXIED})
     code, out, err = cli("check", "--no-cache", "--diff", "app")
     assert code == 1  # the secrets are left: still failing
     assert "+import asyncio" in out and "os.environ" not in out
@@ -184,13 +188,13 @@ def test_diff_without_unsafe_fixes_exits_as_fix_would(write, cli) -> None:
 
 
 def test_the_text_report_says_how_many_findings_fix_can_fix(write, cli) -> None:
-    write({"app/main.py": APP})
+    write({"app/main.py": APP, **PROXIED})
     _, out, _ = cli("check", "--no-cache", "app")
     assert "2 findings fixable with --fix (3 more with --unsafe-fixes)." in out.splitlines()
 
 
 def test_fix_is_refused_for_standard_input(write, cli) -> None:
-    write({"app/main.py": APP})
+    write({"app/main.py": APP, **PROXIED})
     code, _, err = cli("check", "-", "--stdin-filename", "app/main.py", "--fix")
     assert code == 2 and "standard input" in err
 
@@ -470,7 +474,7 @@ def test_the_html_report_shows_each_fix_as_a_masked_escaped_diff(write) -> None:
 def test_sarif_carries_the_rules_fixes_and_stays_valid(write) -> None:
     import jsonschema
 
-    root = write({"app/main.py": APP})
+    root = write({"app/main.py": APP, **PROXIED})
     run = engine.run([root], Config(), RULES, jobs=1, use_cache=False, cwd=root)
     log = json.loads(sarif.render(run, RenderOptions()))
     schema = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))

@@ -21,7 +21,7 @@ router = APIRouter()
 
 
 @router.get("/reports/{{report_id}}")
-async def get_report(report_id: int):
+async def get_report(report_id: int) -> dict[str, object]:
     return build(report_id)
 """
 SERVICE = """\

@@ -135,6 +135,14 @@ def test_rule_descriptors_say_how_github_ranks_and_filters_their_alerts() -> Non
         "RVW902": (["structured-logging"], None, "high", "error"),
         "RVW903": (["structured-logging"], None, "high", "warning"),
         "RVW911": (["tests-present"], None, "high", "recommendation"),
+        "RVW921": (["auth-on-endpoints", "security"], "5.5", "high", "warning"),
+        "RVW922": (["auth-on-endpoints", "security"], "5.5", "high", "warning"),
+        "RVW931": (["pagination"], None, "high", "warning"),
+        "RVW932": (["pagination"], None, "high", "warning"),
+        "RVW941": (["rate-limiting", "security"], "5.5", "high", "warning"),
+        "RVW951": (["security-headers", "security"], "5.5", "high", "warning"),
+        "RVW961": (["response-schemas", "security"], "7.5", "high", "error"),
+        "RVW962": (["response-schemas", "security"], "3.0", "high", "recommendation"),
     }
 
 
