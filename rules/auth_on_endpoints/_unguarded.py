@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
-from reviewer.rule import RepoContext
+from reviewer.facts import Facts
+from reviewer.model import Severity
+from reviewer.rule import RepoContext, Rule
 from reviewer.semantics.fastapi import Endpoint, FastAPIFacts
 from reviewer.semantics.fastapi.guards import AuthModel, GuardFacts
 
 CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _KEY = "auth-on-endpoints:unguarded"
+
+
+class UnguardedRule(Rule):
+    """Base of the item's rules: they judge the endpoints `unguarded` finds, in `check_repo`."""
+
+    checklist = "auth-on-endpoints"
+    severity = Severity.WARNING
+    always_applicable = False
+    requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts, GuardFacts)
 
 
 @dataclass

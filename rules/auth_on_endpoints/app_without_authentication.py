@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from reviewer.facts import Facts
-from reviewer.model import Severity
-from reviewer.rule import RepoContext, Rule
-from reviewer.semantics.fastapi import Endpoint, FastAPIFacts
-from reviewer.semantics.fastapi.guards import GuardFacts
-from rules.auth_on_endpoints._unguarded import changed_methods, unguarded
+from reviewer.rule import RepoContext
+from reviewer.semantics.fastapi import Endpoint
+from rules.auth_on_endpoints._unguarded import UnguardedRule, changed_methods, unguarded
 
 
-class AppWithoutAuthentication(Rule):
+class AppWithoutAuthentication(UnguardedRule):
     """An application whose endpoints change data while nothing in it authenticates a caller.
 
     ## What it does
@@ -48,10 +43,6 @@ class AppWithoutAuthentication(Rule):
 
     code = "RVW922"
     name = "app-without-authentication"
-    checklist = "auth-on-endpoints"
-    severity = Severity.WARNING
-    always_applicable = False
-    requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts, GuardFacts)
 
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:

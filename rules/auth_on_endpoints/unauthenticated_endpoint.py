@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from reviewer.facts import Facts
-from reviewer.model import Severity
-from reviewer.rule import RepoContext, Rule
-from reviewer.semantics.fastapi import FastAPIFacts
-from reviewer.semantics.fastapi.guards import GuardFacts
-from rules.auth_on_endpoints._unguarded import changed_methods, unguarded
+from reviewer.rule import RepoContext
+from rules.auth_on_endpoints._unguarded import UnguardedRule, changed_methods, unguarded
 
 
-class UnauthenticatedEndpoint(Rule):
+class UnauthenticatedEndpoint(UnguardedRule):
     """An endpoint that changes data and that nothing authenticates, in an application that
     authenticates its other callers.
 
@@ -92,10 +86,6 @@ class UnauthenticatedEndpoint(Rule):
 
     code = "RVW921"
     name = "unauthenticated-endpoint"
-    checklist = "auth-on-endpoints"
-    severity = Severity.WARNING
-    always_applicable = False
-    requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts, GuardFacts)
 
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:
