@@ -282,7 +282,9 @@ class _Finisher:
 
     def finish(self) -> FunctionListing | None:
         state = self.state
-        returned_calls = self._returned()
+        if not (state.returns or state.limits or state.pages or state.clamps or state.bounded or state.paginates):
+            return None  # returns nothing, bounds nothing: nothing to record (most functions)
+        returned_calls = self._returned() if state.returns else set()
         listing = FunctionListing(state.qualname, state.params, bounded_params=state.bounded,
                                   paginates=state.paginates)
         params = set(state.params)
