@@ -14,6 +14,7 @@ is the summary, then the sections *What it does*, *Why is this bad?*, *Example*,
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import pkgutil
@@ -84,6 +85,17 @@ class FileContext:
     @property
     def module(self) -> str:
         return self.summary.module
+
+    @functools.cached_property
+    def lowered_source(self) -> str:
+        """The source in lower case, made once per file: what cheap text gates look for words in
+        (a few substring searches cost far less than one case-insensitive regular expression)."""
+        return self.source.lower()
+
+    def mentions(self, words: Iterable[str]) -> bool:
+        """Does the source spell one of `words` (lower case), in any case?"""
+        lowered = self.lowered_source
+        return any(word in lowered for word in words)
 
     def facts(self, kind: type[F]) -> F:
         """This file's analysis of type `kind`, which the rule must declare in `Rule.requires`."""

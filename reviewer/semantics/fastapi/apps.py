@@ -83,15 +83,14 @@ HTML_NAMES = ("Jinja2Templates", "HTMLResponse", "StaticFiles", "TemplateRespons
 _CREDENTIAL_FIELD = re.compile(r"^(?:password|passwd|passphrase|otp|totp|mfa_code|otp_code|totp_code|one_time_code)$")
 _EMAIL_FIELD = re.compile(r"^(?:email|email_address)$")
 _RECORDED_FIELD = re.compile(r"password|passwd|passphrase|otp|totp|mfa|email|code$")
-_RELEVANT_TEXT = re.compile(
-    r"fastapi|starlette|[Mm]iddleware|slowapi|limit|throttl|429|TOO_MANY|[Pp]assword|email|otp"
-    r"|strict-transport|content-security|x-content-type|x-frame-options",
-    re.IGNORECASE,
+_RELEVANT_WORDS = (
+    "fastapi", "starlette", "middleware", "slowapi", "limit", "throttl", "429", "too_many", "password", "email",
+    "otp", "strict-transport", "content-security", "x-content-type", "x-frame-options",
 )
 # Evidence the walk reads off atoms (names, strings, numbers), which are a third of all nodes: it
 # visits them only in a file whose text can hold that evidence.
-_NAMES_TEXT = re.compile(r"headers|rate_?limit|throttl|too_?many|limiter|slowapi", re.IGNORECASE)
-_HEADERS_TEXT = re.compile(r"strict-transport|content-security|x-content-type|x-frame-options", re.IGNORECASE)
+_NAMES_WORDS = ("headers", "ratelimit", "rate_limit", "throttl", "toomany", "too_many", "limiter", "slowapi")
+_HEADERS_WORDS = ("strict-transport", "content-security", "x-content-type", "x-frame-options")
 UNKNOWN_APP = "?"  # an application the model cannot name, in `served_routers`
 MAX_HOPS = 2  # calls followed from a middleware or endpoint for headers set, throttling or effects
 
@@ -143,7 +142,7 @@ class AppFacts(Facts):
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         self.found = AppModuleFacts(module=context.module, path=context.path)
-        self._active = not context.is_test_file and bool(_RELEVANT_TEXT.search(context.source))
+        self._active = not context.is_test_file and context.mentions(_RELEVANT_WORDS)
         if self._active:
             context.summary.extras[FACTS_KEY] = self.found
             aliases = context.resolver.table.aliases.values()
@@ -160,12 +159,11 @@ class AppFacts(Facts):
         if not self._active:
             return {}
         visitors = dict(super().get_visitors())
-        source = self.context.source
-        if not _NAMES_TEXT.search(source):
+        if not self.context.mentions(_NAMES_WORDS):
             del visitors["visit_Name"], visitors["visit_Attribute"]
-        if not _HEADERS_TEXT.search(source):
+        if not self.context.mentions(_HEADERS_WORDS):
             del visitors["visit_SimpleString"]
-        if "429" not in source:
+        if "429" not in self.context.source:
             del visitors["visit_Integer"]
         return visitors
 

@@ -49,9 +49,9 @@ FACTS_KEY = "auth-guards"
 MAX_CALL_DEPTH = 3  # helpers followed from a function for a rejection or a flow's evidence
 MAX_WRITE_DEPTH = 4  # helpers followed from an endpoint for a write (route -> service -> crud -> session)
 
-_AUTH_TEXT = re.compile(
-    r"fastapi|starlette|40[13]|[Uu]nauthori|[Ff]orbidden|[Aa]uthenticat|[Pp]ermission|[Cc]redential|"
-    r"compare_digest|construct_event|checkpw|jwt|svix"
+_AUTH_WORDS = (
+    "fastapi", "starlette", "401", "403", "unauthori", "forbidden", "authenticat", "permission", "credential",
+    "compare_digest", "construct_event", "checkpw", "jwt", "svix",
 )
 SCHEME_MODULES = ("fastapi.security",)
 SCHEME_CLASSES = frozenset(
@@ -208,7 +208,7 @@ class GuardFacts(Facts):
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         self.guards = ModuleGuards()
-        self._active = bool(_AUTH_TEXT.search(context.source))
+        self._active = context.mentions(_AUTH_WORDS)
         if self._active:
             context.summary.extras[FACTS_KEY] = self.guards
         self._scope: list[str] = []

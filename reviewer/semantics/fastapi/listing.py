@@ -284,7 +284,7 @@ class _Finisher:
         state = self.state
         if not (state.returns or state.limits or state.pages or state.clamps or state.bounded or state.paginates):
             return None  # returns nothing, bounds nothing: nothing to record (most functions)
-        returned_calls = self._returned() if state.returns else set()
+        returned_calls = self._returned() if state.returns and (state.reads or state.calls) else set()
         listing = FunctionListing(state.qualname, state.params, bounded_params=state.bounded,
                                   paginates=state.paginates)
         params = set(state.params)
