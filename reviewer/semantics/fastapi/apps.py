@@ -92,6 +92,7 @@ _RELEVANT_WORDS = (
 _NAMES_WORDS = ("headers", "ratelimit", "rate_limit", "throttl", "toomany", "too_many", "limiter", "slowapi")
 _HEADERS_WORDS = ("strict-transport", "content-security", "x-content-type", "x-frame-options")
 UNKNOWN_APP = "?"  # an application the model cannot name, in `served_routers`
+_UNSET = object()  # a memo not filled yet
 MAX_HOPS = 2  # calls followed from a middleware or endpoint for headers set, throttling or effects
 
 
@@ -473,6 +474,9 @@ class AppModel:
         self._classes = {q: b for s in repo.summaries if not s.is_test_file for q, b in s.classes.items()}
         self.headers: dict[str, frozenset[str]] = {}
         self.throttles: set[str] = set()
+        self._throttles_memo: dict[str, bool] = {}
+        self._members_of: dict[str, list[str]] | None = None
+        self._throttling_middleware: object = _UNSET
         self._returns: dict[str, str] = {}
         self._made_by: dict[str, str] = {}
         self._constants: dict[str, frozenset[str]] = {}
@@ -638,6 +642,11 @@ class AppModel:
 
     def throttles_by(self, use: MiddlewareUse) -> bool:
         target = self._canonical(use.target)
+        if target not in self._throttles_memo:
+            self._throttles_memo[target] = self._middleware_throttles(target)
+        return self._throttles_memo[target]
+
+    def _middleware_throttles(self, target: str) -> bool:
         if target in SLOWAPI_MIDDLEWARE:
             return any(self.limiters.values())
         if target not in self._functions and target not in self._classes:
@@ -648,7 +657,7 @@ class AppModel:
         """Evidence in a function or class (its methods), and in the repository functions it
         calls, up to `MAX_HOPS` calls away."""
         found: set[str] = set(evidence(target))
-        frontier = [target, *(name for name in self._functions if name.startswith(f"{target}."))]
+        frontier = [target, *self._members(target)]
         seen = set(frontier)
         for _ in range(MAX_HOPS):
             following = []
@@ -667,6 +676,17 @@ class AppModel:
             found |= evidence(name)
         return frozenset(found)
 
+    def _members(self, owner: str) -> list[str]:
+        """The functions defined in `owner` (a class's methods, and what they define), from an
+        index of every qualified name's prefixes made once."""
+        if self._members_of is None:
+            self._members_of = {}
+            for name in self._functions:
+                parts = name.split(".")
+                for end in range(1, len(parts)):
+                    self._members_of.setdefault(".".join(parts[:end]), []).append(name)
+        return self._members_of.get(owner, [])
+
     def security_headers(self, key: str, depth: int = 0) -> frozenset[str]:
         """The security headers set on the responses of application `key`: by its own
         middleware, or by an application it is mounted in."""
@@ -680,11 +700,12 @@ class AppModel:
 
     def throttling_middleware(self) -> str | None:
         """A middleware, registered anywhere, that limits request rates (a conservative answer
-        for every endpoint: which application it wraps is not always known)."""
-        for use in self.middleware:
-            if self.throttles_by(use):
-                return use.target.rpartition(".")[2]
-        return None
+        for every endpoint: which application it wraps is not always known); found once."""
+        if self._throttling_middleware is _UNSET:
+            self._throttling_middleware = next(
+                (use.target.rpartition(".")[2] for use in self.middleware if self.throttles_by(use)), None
+            )
+        return self._throttling_middleware  # type: ignore[return-value]
 
     # what an application serves -----------------------------------------------------------------
 
@@ -810,7 +831,13 @@ class AppModel:
         return self.throttling_middleware()
 
     def _throttles(self, qualname: str) -> bool:
-        return bool(self._reached(qualname, lambda name: frozenset({"429"}) if name in self.throttles else frozenset()))
+        """Whether a function (or what it calls) answers 429; once per function."""
+        key = f"function:{qualname}"
+        if key not in self._throttles_memo:
+            self._throttles_memo[key] = bool(
+                self._reached(qualname, lambda name: frozenset({"429"}) if name in self.throttles else frozenset())
+            )
+        return self._throttles_memo[key]
 
     def effects(self, qualname: str) -> set[str]:
         """What a function does that an authentication endpoint does, through the calls it
