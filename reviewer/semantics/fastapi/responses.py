@@ -594,25 +594,23 @@ class ResponseModel:
         return found
 
     def _lineage(self, name: str) -> list[Any]:
-        found = []
-        seen: set[str] = set()
+        """The ORM records of a class and its bases (mapped ones only)."""
+        return [record for current in self._ancestors(name) if (record := self.orm.mapped(current)) is not None]
+
+    def _ancestors(self, name: str) -> list[str]:
+        """A class and its bases through the repository, canonical names, at most 32."""
+        if not hasattr(self, "_bases_memo"):
+            self._bases_memo = {n: list(b) for s in self.repo.summaries for n, b in s.classes.items()}
+        bases = self._bases_memo
+        seen: list[str] = []
         pending = [name]
-        bases = self._bases()
         while pending and len(seen) < 32:
             current = pending.pop()
             if current in seen:
                 continue
-            seen.add(current)
-            record = self.orm.mapped(current)
-            if record is not None:
-                found.append(record)
+            seen.append(current)
             pending.extend(self.repo.index.canonical(base) for base in bases.get(current, ()))
-        return found
-
-    def _bases(self) -> dict[str, list[str]]:
-        if not hasattr(self, "_bases_memo"):
-            self._bases_memo = {n: list(b) for s in self.repo.summaries for n, b in s.classes.items()}
-        return self._bases_memo
+        return seen
 
     def is_mapped(self, cls: str | None) -> bool:
         return bool(cls) and any(r.tablename for r in self._lineage(self.canonical(cls) or ""))
@@ -622,18 +620,10 @@ class ResponseModel:
         key = self.canonical(cls) or cls
         found: set[str] = set()
         known = False
-        seen: set[str] = set()
-        pending = [key]
-        bases = self._bases()
-        while pending and len(seen) < 32:
-            current = pending.pop()
-            if current in seen:
-                continue
-            seen.add(current)
-            if current in self.fields or current in bases:
+        for current in self._ancestors(key):
+            if current in self.fields or current in self._bases_memo:
                 known = known or current == key
                 found.update(self.fields.get(current, ()))
-            pending.extend(self.repo.index.canonical(base) for base in bases.get(current, ()))
         return found if known else None
 
     # responses --------------------------------------------------------------------------------
