@@ -121,6 +121,10 @@ class EndpointIndex:
         self._mounts_memo: dict[str, set[Mount]] = {}
         self._handlers: list[Handler] | None = None
         self._consumers_memo: dict[str, list[tuple[FunctionFacts, str]]] | None = None
+        # The index does not change once built: what several analyses ask of every endpoint
+        # (its dependencies, each function's direct ones) is worked out once.
+        self._dependencies_memo: dict[tuple[int, tuple[str, ...]], tuple[Dependency, ...]] = {}
+        self._direct_memo: dict[int, tuple[str, ...]] = {}
         self.endpoints = self._find_endpoints()
         # What analyses built on this index say of each endpoint, for its report record:
         # field -> how it is told (`annotate`).
@@ -367,8 +371,14 @@ class EndpointIndex:
             annotation = annotation.args[0] if annotation.args else None
         return annotation, marker
 
-    def dependencies(self, endpoint: Endpoint) -> list[Dependency]:
+    def dependencies(self, endpoint: Endpoint) -> tuple[Dependency, ...]:
         """Every repo function FastAPI runs for the endpoint through Depends/Security, transitively."""
+        # What they are depends on the function and the dependencies declared above it alone (an
+        # analysis may ask of a copy of the endpoint with more of them).
+        key = (id(endpoint.function), endpoint.dependencies)
+        known = self._dependencies_memo.get(key)
+        if known is not None:
+            return known
         found: dict[str, Dependency] = {}
         pending = [*endpoint.dependencies, *self._direct_dependencies(endpoint.function)]
         while pending:
@@ -378,9 +388,14 @@ class EndpointIndex:
                 continue
             found[entry.function.qualname] = entry
             pending.extend(self._direct_dependencies(entry.function))
-        return sorted(found.values(), key=lambda d: (d.file, d.function.span.line))
+        known = tuple(sorted(found.values(), key=lambda d: (d.file, d.function.span.line)))
+        self._dependencies_memo[key] = known
+        return known
 
-    def _direct_dependencies(self, function: FunctionFacts) -> list[str]:
+    def _direct_dependencies(self, function: FunctionFacts) -> tuple[str, ...]:
+        known = self._direct_memo.get(id(function))
+        if known is not None:
+            return known
         names = []
         for param in function.params:
             annotation, marker = self.markers_of(param)
@@ -390,7 +405,9 @@ class EndpointIndex:
                 names.append(marker.dependency)
             elif annotation is not None and annotation.kind == "name" and annotation.name:
                 names.append(annotation.name)
-        return names
+        known = tuple(names)
+        self._direct_memo[id(function)] = known
+        return known
 
     def _dependency_function(self, name: str) -> Dependency | None:
         if name.endswith("()"):
