@@ -475,6 +475,8 @@ class AppModel:
         self.headers: dict[str, frozenset[str]] = {}
         self.throttles: set[str] = set()
         self._throttles_memo: dict[str, bool] = {}
+        self._routes: list[tuple[str | None, str | None]] | None = None
+        self._owners: dict[str | None, list[str | None]] | None = None
         self._members_of: dict[str, list[str]] | None = None
         self._throttling_middleware: object = _UNSET
         self._returns: dict[str, str] = {}
@@ -863,12 +865,14 @@ class AppModel:
     def on_router_class(self, endpoint: Endpoint) -> bool:
         """Whether the endpoint is registered on an instance of a router class the repository
         defines (whose `__init__` may add dependencies the model does not see)."""
-        qualname = endpoint.function.qualname
-        for function, owner in self.routes():
-            if function == qualname:
-                router = self.index.router(owner)
-                if router is not None and router.factory and self._canonical(router.factory) in self._classes:
-                    return True
+        if self._owners is None:
+            self._owners = {}
+            for function, owner in self.routes():
+                self._owners.setdefault(function, []).append(owner)
+        for owner in self._owners.get(endpoint.function.qualname, ()):
+            router = self.index.router(owner)
+            if router is not None and router.factory and self._canonical(router.factory) in self._classes:
+                return True
         return False
 
     def class_bases(self, name: str) -> tuple[str, ...]:
@@ -876,11 +880,13 @@ class AppModel:
 
     def routes(self) -> list[tuple[str | None, str | None]]:
         """Every route's (endpoint function, owner), resolved."""
-        return [
-            (self.index.resolve(route.function) or route.function, self.index.resolve(route.owner) or route.owner)
-            for facts in self._endpoint_facts
-            for route in facts.routes
-        ]
+        if self._routes is None:
+            self._routes = [
+                (self.index.resolve(route.function) or route.function, self.index.resolve(route.owner) or route.owner)
+                for facts in self._endpoint_facts
+                for route in facts.routes
+            ]
+        return self._routes
 
     def model_fields(self, name: str | None, depth: int = 0) -> tuple[str, ...]:
         """The credential-like fields of a class and the classes it derives from."""

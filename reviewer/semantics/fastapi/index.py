@@ -125,6 +125,7 @@ class EndpointIndex:
         # (its dependencies, each function's direct ones) is worked out once.
         self._dependencies_memo: dict[tuple[int, tuple[str, ...]], tuple[Dependency, ...]] = {}
         self._direct_memo: dict[int, tuple[str, ...]] = {}
+        self._markers_memo: dict[int, tuple[Parameter, TypeRef | None, Marker | None]] = {}
         self.endpoints = self._find_endpoints()
         # What analyses built on this index say of each endpoint, for its report record:
         # field -> how it is told (`annotate`).
@@ -364,11 +365,15 @@ class EndpointIndex:
 
     def markers_of(self, param: Parameter) -> tuple[TypeRef | None, Marker | None]:
         """The parameter's type (aliases resolved, `Annotated` unwrapped) and its FastAPI marker."""
+        known = self._markers_memo.get(id(param))
+        if known is not None and known[0] is param:
+            return known[1], known[2]
         annotation = self.type_of(param.annotation)
         marker = param.marker
         while annotation is not None and annotation.kind == "annotated":
             marker = marker or next(iter(annotation.markers), None)
             annotation = annotation.args[0] if annotation.args else None
+        self._markers_memo[id(param)] = (param, annotation, marker)
         return annotation, marker
 
     def dependencies(self, endpoint: Endpoint) -> tuple[Dependency, ...]:
