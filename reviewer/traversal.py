@@ -310,21 +310,28 @@ class _Walk:
 def descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """`node` and every node below it, parents first, without layout nodes (whitespace,
     operators, brackets): a cheap `children` walk for analyses that search a subtree."""
-    skip = trivia()
     stack = [node]
     while stack:
         current = stack.pop()
         yield current
-        fields = _CHILD_FIELDS.get(type(current)) or child_fields(current)
-        pending = []
-        for field in fields:
-            value = getattr(current, field)
-            kind = type(value)
-            if kind is tuple or kind is list:
-                pending.extend(child for child in value if type(child) not in skip)
-            elif value is not None and kind is not cst.MaybeSentinel and kind not in skip:
-                pending.append(value)
+        pending: list[cst.CSTNode] = []
+        push_children(current, pending)
         stack.extend(reversed(pending))
+
+
+def push_children(node: cst.CSTNode, pending: list[cst.CSTNode]) -> None:
+    """Append `node`'s children but layout to `pending`, in libcst's order: the step of a walk
+    that decides, node by node, what to look below (`descendants` looks below everything)."""
+    skip = trivia()
+    for field in _CHILD_FIELDS.get(type(node)) or child_fields(node):
+        value = getattr(node, field)
+        kind = type(value)
+        if kind is tuple or kind is list:
+            for child in value:
+                if type(child) not in skip:
+                    pending.append(child)
+        elif value is not None and kind is not cst.MaybeSentinel and kind not in skip:
+            pending.append(value)
 
 
 _ATTRIBUTE_METHOD = re.compile(r"^(visit|leave)_[A-Za-z]+_\w+$")
