@@ -187,27 +187,40 @@ class FunctionReader:
 
     def _whole_read(self, call: cst.Call) -> WholeRead | None:
         func = call.func
-        line = self.context.span(call, self.state.statements.get(id(call))).line
         if isinstance(func, cst.Attribute) and func.attr.value in SQL_FETCHES and call.args:
             sql = self._sql_text(call.args[0].value)
-            return self._sql_read(call, sql, line)
+            return self._sql_read(call, sql)
         receiver = func.value if isinstance(func, cst.Attribute) else call.args[0].value
         query = query_of(receiver, self.lookup, self.qualify)
         if query is not None and query.base is not None:
             if self._bounded(receiver, 0, set()) or _aggregates(query.base) or self._grouped(receiver):
                 return None
-            return WholeRead(_short(self.code(call)), _short(self.code(query.base)), line,
-                             self._by_key(receiver, 0, set()), query.entity_name)
+            text, line = self._placed(call)
+            return WholeRead(text, _short(self.code(query.base)), line, self._by_key(receiver, 0, set()),
+                             query.entity_name)
         sql = self._executed_sql(receiver, 0)
         if sql is not None:
-            return self._sql_read(call, sql, line)
+            return self._sql_read(call, sql)
         return None
 
-    def _sql_read(self, call: cst.Call, sql: str | None, line: int) -> WholeRead | None:
+    def _sql_read(self, call: cst.Call, sql: str | None) -> WholeRead | None:
         if sql is None or not _SELECT.match(sql) or _SQL_BOUND.search(sql) or _AGGREGATE.match(sql):
             return None
-        by_key = bool(_BY_KEY_SQL.search(sql))
-        return WholeRead(_short(self.code(call)), _short(" ".join(sql.split())), line, by_key)
+        text, line = self._placed(call)
+        return WholeRead(text, _short(" ".join(sql.split())), line, bool(_BY_KEY_SQL.search(sql)))
+
+    def _placed(self, call: cst.Call) -> tuple[str, int]:
+        """The read as written (shortened), and the line it starts on: found by its text where the
+        file spells it once, since placing a node parses the whole file again when nothing else
+        in it has asked for a position."""
+        code = self.code(call)
+        source = self.context.source
+        at = source.find(code)
+        if at >= 0 and source.find(code, at + 1) < 0:
+            line = source.count("\n", 0, at) + 1
+        else:
+            line = self.context.span(call, self.state.statements.get(id(call))).line
+        return _short(code), line
 
     def _sql_text(self, expression: cst.BaseExpression, depth: int = 0) -> str | None:
         """A literal SQL text: `"SELECT ..."`, `text("SELECT ...")`, or a variable holding one."""
