@@ -9,7 +9,7 @@ from reviewer.facts import Facts
 from reviewer.model import Severity
 from reviewer.rule import RepoContext, Rule
 from reviewer.semantics.fastapi import Endpoint
-from reviewer.semantics.fastapi.apps import AppFacts, AppModel
+from reviewer.semantics.fastapi.apps import AppFacts, RateLimitModel
 from reviewer.semantics.serving import is_one_shot_path
 
 PASSWORD_FORMS = frozenset(
@@ -85,7 +85,7 @@ class AuthEndpointNotRateLimited(Rule):
 
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:
-        model: AppModel = repo.facts(AppFacts)
+        model: RateLimitModel = repo.facts(AppFacts)
         served = model.served_routers()
         served_functions = {function for function, owner in model.routes() if owner in served and served[owner]}
         reported: set[str] = set()
@@ -124,7 +124,7 @@ class AuthEndpointNotRateLimited(Rule):
             )
 
 
-def _authentication(model: AppModel, endpoint: Endpoint) -> str | None:
+def _authentication(model: RateLimitModel, endpoint: Endpoint) -> str | None:
     """What shows that the endpoint authenticates a client, or None."""
     if not set(endpoint.methods) & CHANGING:
         return None
@@ -162,7 +162,7 @@ def _authentication(model: AppModel, endpoint: Endpoint) -> str | None:
     return None
 
 
-def _authenticated(endpoint: Endpoint, functions: list, model: AppModel) -> bool:
+def _authenticated(endpoint: Endpoint, functions: list, model: RateLimitModel) -> bool:
     """Whether a dependency authenticates the caller, or may: a method of a class-based view,
     or a route of a router class of the repository, has dependencies the model does not list."""
     if any(param.is_receiver for param in endpoint.function.params) or model.on_router_class(endpoint):
@@ -177,7 +177,7 @@ def _authenticated(endpoint: Endpoint, functions: list, model: AppModel) -> bool
     return any(_AUTHENTICATED.search(name.rpartition(".")[2]) for name in names)
 
 
-def _is_password_form(model: AppModel, name: str | None, depth: int = 0) -> bool:
+def _is_password_form(model: RateLimitModel, name: str | None, depth: int = 0) -> bool:
     if name is None or depth > 6:
         return False
     if name in PASSWORD_FORMS:
