@@ -71,6 +71,11 @@ class AppFacts(Facts):
             aliases = context.resolver.table.aliases.values()
             self.found.html = any(name.rpartition(".")[2] in HTML_NAMES for name in aliases)
             self._uses_fastapi_users = any(name.startswith("fastapi_users") for name in aliases)
+            # A call is named through the imports only where the name can matter: in a file that
+            # imports a header package or the `Middleware` wrapper by name.
+            self._names_calls = any(f"{name}.".startswith(HEADER_PACKAGES) or name in MIDDLEWARE_WRAPPERS
+                                    for name in aliases)
+        self._throttle_names: dict[str, bool] = {}
         self._scope: list[str] = []
         self._kinds: list[str] = []  # per scope entry: class or function
         self._locals: list[dict[str, str]] = []  # per function: local name -> owner key
@@ -269,7 +274,7 @@ class AppFacts(Facts):
             if func.func.attr.value == "middleware" and node.args and _first_string(func) == "http":
                 target = node.args[0].value
                 self._use(self._owner(func.func.value), "function", self.context.qualify(target) or dotted_name(target))
-        else:
+        elif method == "Middleware" or self._names_calls:
             callee = self.context.qualify(func) or ""
             if callee in MIDDLEWARE_WRAPPERS and node.args and not self._in_app_call():
                 first = node.args[0].value
@@ -316,8 +321,10 @@ class AppFacts(Facts):
             return
         callee = None
         for position, arg in enumerate(node.args):
-            if arg.keyword is not None or arg.star or not isinstance(arg.value, cst.Name):
+            if arg.keyword is not None or arg.star or type(arg.value) is not cst.Name:
                 continue
+            if not self.found.apps and not (self._locals and arg.value.value in self._locals[-1]):
+                continue  # a module-level name that holds no application of this file
             owner = self._owner(arg.value)
             if owner is None or not (owner.startswith("param:") or ".<locals>." in owner or self._is_app(owner)):
                 continue
@@ -356,12 +363,20 @@ class AppFacts(Facts):
             qualified = self.context.qualify(node)
             if qualified:
                 self._reads[-1].add(qualified)
-        if THROTTLE_NAME.search(value):
+        if self._throttle_name(value):
             self._throttles()
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        if THROTTLE_NAME.search(node.attr.value):
+        if self._throttle_name(node.attr.value):
             self._throttles()
+
+    def _throttle_name(self, name: str) -> bool:
+        """Whether a name says it limits request rates; once per name and file (a file repeats its
+        names many times over)."""
+        known = self._throttle_names.get(name)
+        if known is None:
+            known = self._throttle_names[name] = bool(THROTTLE_NAME.search(name))
+        return known
 
     def _throttles(self) -> None:
         if self._kinds:

@@ -50,6 +50,7 @@ class ResponseFacts(Facts):
         self.module = ModuleResponses()
         self._functions: list[FunctionState] = []
         self._scope: list[str] = []
+        self._credential_names: dict[str, bool] = {}
         if self.active:
             context.summary.extras[FACTS_KEY] = self.module
 
@@ -144,10 +145,17 @@ class ResponseFacts(Facts):
             return
         made: str | None = ""
         for arg in node.args:
-            if arg.keyword is not None and _CREDENTIAL_WORDS.search(arg.keyword.value):
+            if arg.keyword is not None and self._credential_word(arg.keyword.value):
                 if made == "":
                     made = self.qualify(node.func) if isinstance(node.func, (cst.Name, cst.Attribute)) else None
                 self._functions[-1].writes.append((made, arg.keyword.value, arg.value))
+
+    def _credential_word(self, name: str) -> bool:
+        """Whether a field name may hold a credential; once per name and file."""
+        known = self._credential_names.get(name)
+        if known is None:
+            known = self._credential_names[name] = bool(_CREDENTIAL_WORDS.search(name))
+        return known
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         if self._functions:
