@@ -41,6 +41,7 @@ class AppModel:
     middleware sets and what each application serves."""
 
     def __init__(self, repo: RepositoryView) -> None:
+        self._canonical_memo: dict[str, str] = {}
         self.index: EndpointIndex = repo.facts(FastAPIFacts)
         self._modules = repo.index
         self._facts: list[AppModuleFacts] = [
@@ -87,8 +88,11 @@ class AppModel:
     # names ------------------------------------------------------------------------------------
 
     def _canonical(self, name: str) -> str:
-        resolved = self.index.resolve(name) or name
-        return self._modules.canonical(resolved) if resolved == name else resolved
+        known = self._canonical_memo.get(name)
+        if known is None:
+            resolved = self.index.resolve(name) or name
+            known = self._canonical_memo[name] = self._modules.canonical(resolved) if resolved == name else resolved
+        return known
 
     def _is_app_class(self, name: str, depth: int = 0) -> bool:
         if name in APP_CLASSES:
