@@ -137,6 +137,7 @@ def test_rule_descriptors_say_how_github_ranks_and_filters_their_alerts() -> Non
         "RVW911": (["tests-present"], None, "high", "recommendation"),
         "RVW921": (["auth-on-endpoints", "security"], "5.5", "high", "warning"),
         "RVW922": (["auth-on-endpoints", "security"], "5.5", "high", "warning"),
+        "RVW923": (["auth-on-endpoints", "security"], "5.5", "high", "warning"),
         "RVW931": (["pagination"], None, "high", "warning"),
         "RVW932": (["pagination"], None, "high", "warning"),
         "RVW941": (["rate-limiting", "security"], "5.5", "high", "warning"),

@@ -47,7 +47,7 @@ class AppWithoutAuthentication(UnguardedRule):
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:
         found = unguarded(repo)
-        if found is None:
+        if found is None or not found.changing:
             return
         repo.mark_applicable()
         groups: dict[tuple[str, ...], list[tuple[Endpoint, str]]] = {}

@@ -27,7 +27,9 @@ class UnauthenticatedEndpoint(UnguardedRule):
       401/403 (`HTTPException(status_code=401)`, a 401/403 response, an exception class named
       for it such as `Unauthorized`), itself or in a helper it calls;
     - a check in the endpoint's body or a helper it calls (`if not user: raise HTTPException(401)`),
-      a decorator whose wrapper rejects, starlette's `@requires(...)`;
+      a decorator whose wrapper rejects, starlette's `@requires(...)`; a body that answers only
+      403 counts when the endpoint, a dependency or a helper reads a credential (a signature or
+      API-key header, a cookie): a 403 for a reserved name is a rule of the application;
     - a middleware of the endpoint's application (`add_middleware`, `Middleware(...)`,
       `@app.middleware("http")`) that reads a credential (the `Authorization` or an API-key header,
       a cookie, the session) and answers 401/403; one that turns away addresses or a missing CSRF
@@ -46,6 +48,16 @@ class UnauthenticatedEndpoint(UnguardedRule):
 
     This rule reports only in applications that authenticate some endpoint: when nothing in the
     repository authenticates any caller, `app-without-authentication` (RVW922) says so once.
+
+    A `GET` with a side effect is reported too, when nothing guards it while other endpoints of its
+    module are guarded: its handler, or a helper of the repository it calls, writes an object
+    through a database session (`session.add`, `db.delete`, `session.merge`, `bulk_save_objects`)
+    or sends mail (`smtplib`, `fastapi-mail`, an SMTP client's `sendmail`/`send_message`). A
+    commit alone (a `GET` that ends its transaction before streaming) and what the endpoint's
+    dependencies do (a `get_db` that commits every request) are not side effects of the endpoint.
+    Not reported: a `GET` whose path or query names a credential (`/invite/{token}`,
+    `/verify?code=`: the link is the credential), one that shows a public flow (an OAuth callback,
+    an email verification step), and a module none of whose endpoints is guarded (public pages).
 
     ## Why is this bad?
     An endpoint without authentication lets anyone on the network change the data it writes:
@@ -68,8 +80,9 @@ class UnauthenticatedEndpoint(UnguardedRule):
     or guard the whole router: `APIRouter(prefix="/items", dependencies=[Depends(get_current_user)])`.
 
     ## Known problems
-    Only endpoints that change data are checked: a `GET` that returns one user's data is not
-    told apart from a public read. Authentication done outside the code (a reverse proxy, an API
+    A `GET` that returns one user's data is `unauthenticated-private-read` (RVW923). A `GET` that
+    writes only through calls the analysis cannot see into (`repository.create(...)` on an object
+    it cannot type) is not reported. Authentication done outside the code (a reverse proxy, an API
     gateway, a service mesh) is not seen: "not found" means the code does not show one, so suppress
     the finding with a comment naming the proxy. An endpoint whose router is never seen included
     in an application (a loop over routers, an application outside the reviewed paths) is not
@@ -79,9 +92,8 @@ class UnauthenticatedEndpoint(UnguardedRule):
     whatever paths it exempts; one registered where the application is not named counts for all.
     An exception class named for authentication is taken to be answered with 401/403. Evidence
     of a public flow is read from calls (a password or signature check, a token issued), so an
-    unauthenticated endpoint that also issues a token is not reported. A `GET` that returns one
-    user's data, or an endpoint that writes only through calls the analysis cannot see into,
-    is not checked.
+    unauthenticated endpoint that also issues a token is not reported. An endpoint that writes
+    only through calls the analysis cannot see into is not checked.
     """
 
     code = "RVW921"
@@ -90,7 +102,7 @@ class UnauthenticatedEndpoint(UnguardedRule):
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:
         found = unguarded(repo)
-        if found is None:
+        if found is None or not (found.changing or found.get_writes):
             return
         repo.mark_applicable()
         for endpoint, write in found.endpoints:
@@ -105,5 +117,16 @@ class UnauthenticatedEndpoint(UnguardedRule):
                 "include_router or application level, no check in its body, no rejecting middleware; add the "
                 "application's authentication dependency (`Depends(get_current_user)`) or, if it is public by "
                 "design, say so in a suppression comment",
+                statement_lines=endpoint.function.statement_lines,
+            )
+        for endpoint, write in found.get_writes:
+            repo.report(
+                endpoint.file,
+                endpoint.function.span,
+                f"`GET {endpoint.path or '/'}` (`{endpoint.function.name}`) {write} although it is a read, and nothing "
+                "authenticates its caller while other endpoints of its module are guarded: anyone (or a link "
+                "followed by a logged-in user's browser) can trigger the change; add the "
+                "application's authentication dependency (`Depends(get_current_user)`), make the change a `POST`, "
+                "or, if it is public by design, say so in a suppression comment",
                 statement_lines=endpoint.function.statement_lines,
             )

@@ -1,0 +1,465 @@
+"""`AuthModel`: over the repository, what authenticates the caller of each endpoint (see the
+package docstring)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from reviewer.semantics.fastapi.guards.chains import APPS, RouterChains
+from reviewer.semantics.fastapi.guards.records import GuardFunction, ModuleGuards, Scheme
+from reviewer.semantics.fastapi.guards.vocabulary import (
+    _SIGN_UP,
+    _WRITE_METHOD,
+    _WRITE_NAME,
+    FACTS_KEY,
+    MAX_CALL_DEPTH,
+    MAX_WRITE_DEPTH,
+    STARLETTE_REQUIRES,
+    flow_of_call,
+    scheme_class,
+)
+from reviewer.semantics.fastapi.records import FACTS_KEY as ENDPOINTS_KEY
+from reviewer.semantics.fastapi.records import Inclusion, ModuleFacts
+
+if TYPE_CHECKING:
+    from reviewer.semantics.fastapi.index import Endpoint, EndpointIndex
+    from reviewer.summary import ModuleSummary
+
+# A rejection that is about who calls (a 401, an exception named for authentication), as `rejects`
+# describes it; a 403 or a "forbidden" alone may be a rule of the application.
+_AUTHENTICATION_REJECTION = re.compile(r"401|unauthori|authenticat|credential|token|session|login|api_?key",
+                                       re.IGNORECASE)
+
+
+class AuthModel:
+    """Which guard authenticates the caller of each endpoint (see the package docstring)."""
+
+    def __init__(self, summaries: Iterable[ModuleSummary], index: EndpointIndex) -> None:
+        self.index = index
+        self.functions: dict[str, GuardFunction] = {}
+        self.schemes: dict[str, Scheme] = {}
+        self._made_by: dict[str, str] = {}
+        self._class_dependencies: dict[str, tuple[str, ...]] = {}
+        self._by_name: dict[str, list[str]] | None = None
+        self._opaque: dict[str, str] = {}
+        self._conditional: set[str] = set()
+        self._classes: dict[str, list[str]] = {}
+        self._summaries: dict[str, Any] = {}
+        candidates: dict[str, str] = {}
+        registered: dict[str, set[str]] = {}
+        routes: list[tuple[str | None, str | None]] = []  # (owner, function)
+        app_dependencies = False  # an application declares `dependencies=` of its own
+        inclusions: list[Inclusion] = []
+        for summary in summaries:
+            if summary.is_test_file:
+                continue
+            self._classes.update(summary.classes)
+            self._summaries.update(summary.functions)
+            guards: ModuleGuards | None = summary.extras.get(FACTS_KEY)
+            if guards is not None:
+                self.functions.update(guards.functions)
+                self.schemes.update(guards.schemes)
+                self._made_by.update(guards.made_by)
+                self._class_dependencies.update(guards.class_dependencies)
+                self._opaque.update(guards.opaque_dependencies)
+                self._conditional |= guards.conditional_inclusions
+                candidates.update(guards.middleware_candidates)
+                for name, receivers in guards.registered_middleware.items():
+                    registered.setdefault(name, set()).update(receivers)
+            endpoints: ModuleFacts | None = summary.extras.get(ENDPOINTS_KEY)
+            if endpoints is not None:
+                routes.extend((route.owner, route.function) for route in endpoints.routes)
+                inclusions.extend(endpoints.inclusions)
+                app_dependencies |= any(router.dependencies and (index.resolve(router.factory) or "") in APPS
+                                        for router in endpoints.routers)
+        self._candidates = candidates
+        self._registered = registered
+        self._middleware: dict[str, set[str]] | None = None
+        self.chains = RouterChains(index, routes, inclusions, self._conditional, app_dependencies, self._lineage)
+        self._rejects_memo: dict[str, str | None] = {}
+        self._nested: dict[str, list[str]] | None = None  # function -> the functions defined in it
+        # What guards each endpoint, asked by the rules and the report's `auth` field: keyed on
+        # what the answer depends on (the endpoint's function and the dependencies declared above
+        # it), not on the endpoint object, which may be a temporary copy.
+        self._guard_memo: dict[tuple[str, tuple[str, ...]], str | None] = {}
+
+    # where an endpoint serves (chains.py) ------------------------------------------------------
+
+    def applications(self, endpoint: Endpoint) -> set[str]:
+        """The applications that serve the endpoint (`<application>`: one the analysis cannot name)."""
+        return self.chains.applications(endpoint)
+
+    def served(self, endpoint: Endpoint) -> bool:
+        """Whether a router chain from the endpoint reaches a FastAPI application of the repository."""
+        return self.chains.served(endpoint)
+
+    def conditionally_served(self, endpoint: Endpoint) -> bool:
+        """Whether a router above the endpoint is included only under a condition."""
+        return self.chains.conditionally_served(endpoint)
+
+    @property
+    def middleware(self) -> dict[str, set[str]]:
+        """Middleware that rejects requests without a credential, registered with an application:
+        description -> the applications (router keys; "" for every one: the registration names
+        none the analysis can resolve)."""
+        if self._middleware is not None:
+            return self._middleware
+        self._middleware = found = {}
+        for name in sorted(self._candidates):
+            handler = self._candidates[name]
+            owner = handler.rpartition(".")[0] if name != handler else handler
+            reads = any(record.reads_credentials for qualname, record in self.functions.items()
+                        if qualname == handler or qualname.startswith(owner + "."))
+            if not reads or not self.rejects(handler):
+                continue  # it turns nobody away, or not for a missing credential (an address, a size, CSRF)
+            for registration, receivers in self._registered.items():
+                if self._same(name, registration):
+                    apps = found.setdefault(f"middleware `{name.rsplit('.', 1)[-1]}`", set())
+                    for receiver in receivers:
+                        router = self.index.router(receiver) if receiver else None
+                        apps.add(router.key if router is not None else "")
+        return found
+
+    def _same(self, defined: str, named: str) -> bool:
+        resolved = self.index.resolve(named) or named
+        return resolved == defined or defined.endswith("." + resolved) or resolved.endswith("." + defined)
+
+    # guards -----------------------------------------------------------------------------------
+
+    def guard(self, endpoint: Endpoint) -> str | None:
+        """A short description of what authenticates the endpoint's caller, None when nothing does
+        that the analysis can see."""
+        key = (endpoint.function.qualname, endpoint.dependencies)
+        if key not in self._guard_memo:
+            self._guard_memo[key] = self._guard(endpoint)
+        return self._guard_memo[key]
+
+    def _guard(self, endpoint: Endpoint) -> str | None:
+        found = self._dependency_guard(endpoint)
+        if found:
+            return found
+        for key in self.chains.chain(endpoint):
+            given = self._opaque.get(key) or self._opaque.get(self.index.resolve(key) or key)
+            if given:
+                return f"`dependencies={given}(...)` (not resolved)"
+        own = self.rejects(endpoint.function.qualname)
+        if own and (_AUTHENTICATION_REJECTION.search(own) or self.reads_credentials(endpoint)
+                    or self._calls_reading_credentials(endpoint.function.qualname, 0, set())):
+            # A 403 alone (`if pool.name.startswith("prefect"): raise HTTPException(403)`) is a rule
+            # of the application, not a check of who calls: it counts with a credential read.
+            return f"check in `{endpoint.function.name}` ({own})"
+        for decorator in endpoint.function.decorators:
+            if decorator in STARLETTE_REQUIRES:
+                return "`@requires(...)`"
+            target = self.index.resolve(decorator) or decorator
+            record = self.functions.get(target)
+            if record is not None and (record.rejects or record.nested_rejects):
+                return f"`@{decorator.rsplit('.', 1)[-1]}`"
+        return self.middleware_of(endpoint)
+
+    def middleware_of(self, endpoint: Endpoint) -> str | None:
+        """A rejecting middleware of an application that serves the endpoint."""
+        if not self.middleware:
+            return None
+        apps = self.applications(endpoint)
+        for description, registered in self.middleware.items():
+            if "" in registered or registered & apps:
+                return description
+        return None
+
+    def _dependency_guard(self, endpoint: Endpoint) -> str | None:
+        owner = endpoint.function.qualname.rpartition(".")[0]
+        if owner in self._classes:
+            inherited = [
+                name
+                for cls in (owner, *self._lineage(owner))
+                for name in self._class_dependencies.get(cls, ())
+            ]
+            endpoint = replace(endpoint, dependencies=(*endpoint.dependencies, *inherited))
+        names = list(endpoint.dependencies)
+        consumers = [endpoint.function] + [d.function for d in self.index.dependencies(endpoint)]
+        refused: set[str] = set()
+        for function in consumers:
+            record = self.functions.get(function.qualname)
+            refuses = set(record.refuses_without) if record else set()
+            for param in function.params:
+                _, marker = self.index.markers_of(param)
+                if marker is not None and marker.kind in ("Depends", "Security") and marker.dependency:
+                    names.append(marker.dependency)
+                    if param.name in refuses:
+                        refused.add(marker.dependency)
+        for name in names:
+            scheme = self._scheme(name)
+            if scheme is not None and (scheme.guards or name in refused):
+                return f"`{scheme.description}`"
+        for function in consumers:
+            # `if user is None: raise ...` on what a credential-reading dependency gave it
+            # (`get_optional_user`, a scheme with `auto_error=False`): a redirect to the login
+            # page counts as much as a 401.
+            record = self.functions.get(function.qualname)
+            for param in function.params:
+                if record is None or param.name not in record.refuses_without:
+                    continue
+                _, marker = self.index.markers_of(param)
+                if marker is not None and marker.dependency and self._reads_credentials(marker.dependency, 0):
+                    where = "" if function is endpoint.function else f" in `{_dependency_label(function.qualname)}`"
+                    return f"`{param.name}` required{where} (`Depends({marker.dependency.rsplit('.', 1)[-1]})`)"
+        for function in consumers[1:]:
+            record = self.functions.get(function.qualname)
+            if record is None:
+                continue
+            rejects = self.rejects(function.qualname)
+            consumed = {n for n in names if (self.index.resolve(n) or n) == function.qualname}
+            if rejects and (not record.lets_missing_through or consumed & refused):
+                return f"`Depends({_dependency_label(function.qualname)})`"
+        for name in names:
+            # `Depends(require_role("admin"))`, `current_active_user = current_user(active=True)`:
+            # the checker a factory of the repository makes.
+            made = self._made_by.get(self.index.resolve(name) or name)
+            if name.endswith("()") or made:
+                factory = self.index.resolve(made or name[:-2]) or made or name[:-2]
+                if self._factory_guards(factory, 0):
+                    return f"`Depends({factory.rsplit('.', 1)[-1]}(...))`"
+        return None
+
+    def _factory_guards(self, factory: str, depth: int) -> bool:
+        """Whether the checker a factory makes turns callers away: its nested function rejects,
+        it returns an instance of a rejecting class, or its nested function depends on a scheme, a
+        rejecting function or a checker that does (`def Authorizer(scopes): async def
+        dependency(subject: Annotated[..., Depends(Authenticator(...))])`)."""
+        record = self.functions.get(factory)
+        if record is None:
+            return False
+        if record.nested_rejects or self._makes_rejecting_checker(factory):
+            return True
+        if depth >= MAX_CALL_DEPTH:
+            return False
+        if self._nested is None:
+            self._nested = {}
+            for qualname in self.index.functions:
+                self._nested.setdefault(qualname.rpartition(".")[0], []).append(qualname)
+        for nested in self._nested.get(factory, ()):
+            for param in self.index.functions[nested][0].params:
+                _, marker = self.index.markers_of(param)
+                if marker is None or marker.kind not in ("Depends", "Security") or not marker.dependency:
+                    continue
+                name = marker.dependency
+                scheme = self._scheme(name)
+                if scheme is not None and scheme.guards:
+                    return True
+                target = self.index.resolve(name) or name
+                checker = self.functions.get(target)
+                if checker is not None and not checker.lets_missing_through and self.rejects(target):
+                    return True
+                made = self._made_by.get(self.index.resolve(name) or name)
+                if name.endswith("()") or made:
+                    inner = self.index.resolve(made or name[:-2]) or made or name[:-2]
+                    if inner != factory and self._factory_guards(inner, depth + 1):
+                        return True
+        return False
+
+    def _makes_rejecting_checker(self, factory: str) -> bool:
+        """A factory annotated to return an instance of a class whose `__call__` turns callers
+        away (`def Authenticator(...) -> _Authenticator`)."""
+        entry = self.index.functions.get(factory)
+        returns = entry[0].returns if entry else None
+        if returns is None or returns.kind != "name" or not returns.name:
+            return False
+        return bool(self.rejects(self._method(self._class(returns.name), "__call__")))
+
+    def reads_credentials(self, endpoint: Endpoint) -> bool:
+        """Whether the endpoint, or a dependency FastAPI runs for it, reads a credential of the
+        request (a cookie, the session, an `Authorization` or API-key header, a security scheme),
+        even if nothing turns a caller without one away (a logout that ends the caller's session)."""
+        if any(self._reads_credentials(name, 0) for name in endpoint.dependencies):
+            return True
+        record = self.functions.get(endpoint.function.qualname)
+        if record is not None and record.reads_credentials:
+            return True
+        return any(self._reads_credentials(d.function.qualname, 0) for d in self.index.dependencies(endpoint))
+
+    def _calls_reading_credentials(self, qualname: str, depth: int, seen: set[str]) -> bool:
+        """Whether the function, or a helper of the repository it calls, reads a credential."""
+        if qualname in seen:
+            return False
+        seen.add(qualname)
+        record = self.functions.get(qualname)
+        if record is not None and record.reads_credentials:
+            return True
+        return depth < MAX_CALL_DEPTH and any(
+            self._calls_reading_credentials(c, depth + 1, seen) for c in self._callees(qualname))
+
+    def _reads_credentials(self, name: str, depth: int) -> bool:
+        """Whether a dependency is a security scheme, or a function that reads a credential
+        itself or through its own dependencies."""
+        if self._scheme(name) is not None:
+            return True
+        target = self.index.resolve(name) or name
+        record = self.functions.get(target)
+        if record is not None and record.reads_credentials:
+            return True
+        entry = self.index.functions.get(target)
+        if entry is None or depth >= MAX_CALL_DEPTH:
+            return False
+        for param in entry[0].params:
+            _, marker = self.index.markers_of(param)
+            if marker is not None and marker.dependency and self._reads_credentials(marker.dependency, depth + 1):
+                return True
+        return False
+
+    def _scheme(self, name: str) -> Scheme | None:
+        if name.endswith("()"):
+            made = self.index.resolve(name[:-2]) or name[:-2]
+            found = scheme_class(made)
+            if found is not None:
+                return Scheme(found, True)
+            if any(scheme_class(base) for base in self._lineage(made)):
+                return Scheme(made.rsplit(".", 1)[-1], True)
+            return None
+        resolved = self.index.resolve(name) or name
+        return self.schemes.get(resolved)
+
+    def _lineage(self, cls: str, depth: int = 0) -> list[str]:
+        """The base classes of `cls`, resolved where the repository defines them, nearest first."""
+        bases = [self._class(base) for base in self._classes.get(cls, [])]
+        found = list(bases)
+        if depth < 6:
+            for base in bases:
+                found += self._lineage(base, depth + 1)
+        return found
+
+    def _class(self, name: str) -> str:
+        """A class as the repository defines it: through imports, or through a package's star
+        import (`from .base_controllers import *`), found by its name under the package."""
+        resolved = self.index.resolve(name) or name
+        if resolved in self._classes:
+            return resolved
+        package, _, short = resolved.rpartition(".")
+        if self._by_name is None:
+            self._by_name = {}
+            for qualname in self._classes:
+                self._by_name.setdefault(qualname.rpartition(".")[2], []).append(qualname)
+        found = [q for q in self._by_name.get(short, ()) if q.startswith(package + ".")]
+        return found[0] if len(found) == 1 else resolved
+
+    def rejects(self, qualname: str) -> str | None:
+        """How the function, or a helper of the repository it calls, turns a caller away."""
+        if qualname not in self._rejects_memo:
+            self._rejects_memo[qualname] = self._rejects(qualname, 0, set())
+        return self._rejects_memo[qualname]
+
+    def _rejects(self, qualname: str, depth: int, seen: set[str]) -> str | None:
+        if qualname in seen:
+            return None
+        seen.add(qualname)
+        record = self.functions.get(qualname)
+        if record is not None and record.rejects:
+            return record.rejects
+        if depth >= MAX_CALL_DEPTH:
+            return None
+        return next(filter(None, (self._rejects(c, depth + 1, seen) for c in self._callees(qualname))), None)
+
+    def public_flow(self, endpoint: Endpoint) -> str | None:
+        """Evidence that an endpoint nothing guards is public by design: it checks a password or
+        a signature, issues a token, hashes a new password, or takes an OAuth callback."""
+        functions = [endpoint.function.qualname] + [d.function.qualname for d in self.index.dependencies(endpoint)]
+        return next(filter(None, (self._flow(name, 0, set()) for name in functions)), None)
+
+    def _flow(self, qualname: str, depth: int, seen: set[str]) -> str | None:
+        if qualname in seen:
+            return None
+        seen.add(qualname)
+        record = self.functions.get(qualname)
+        if record is not None and record.flow:
+            return record.flow
+        summary = self._summaries.get(qualname)
+        if summary is not None:
+            for call in summary.calls:
+                flow = flow_of_call(call.target, call.text)
+                if flow:
+                    return flow
+                last = (call.text or call.target or "").rsplit(".", 1)[-1]
+                if depth < 2 and _SIGN_UP.match(last):
+                    return f"creates an account (`{call.text or call.target}`): a sign-up"
+        if depth < MAX_CALL_DEPTH:
+            return next(filter(None, (self._flow(c, depth + 1, seen) for c in self._callees(qualname))), None)
+        return None
+
+    def changes_data(self, endpoint: Endpoint) -> str | None:
+        """The call that shows the endpoint writes (`session.commit`, `crud.create_item`), itself
+        or in a helper or dependency of the repository it calls; None for an endpoint that only
+        computes an answer (`POST /decode`)."""
+        functions = [endpoint.function.qualname] + [d.function.qualname for d in self.index.dependencies(endpoint)]
+        seen: set[str] = set()
+        return next(filter(None, (self._writes(name, 0, seen) for name in functions)), None)
+
+    def _writes(self, qualname: str, depth: int, seen: set[str]) -> str | None:
+        if qualname in seen:
+            return None
+        seen.add(qualname)
+        summary = self._summaries.get(qualname)
+        if summary is None:
+            return None
+        for call in summary.calls:
+            text = call.text or call.target or ""
+            last = text.rsplit(".", 1)[-1]
+            if "cache" in text.lower() or "websocket" in text.lower():
+                continue  # a cache refreshed, a message pushed to listeners: no data of the application
+            target = (self.index.resolve(call.target) or call.target) if call.target else None
+            if target in self._summaries:
+                continue  # a function of the repository: what it does, not its name, tells
+            if "." in text and (_WRITE_METHOD.match(last) or _WRITE_NAME.match(last)):
+                return text  # `session.commit()`, `self.repository.create_item(...)`
+        if depth < MAX_WRITE_DEPTH:
+            return next(filter(None, (self._writes(c, depth + 1, seen) for c in self._callees(qualname))), None)
+        return None
+
+    def summary(self, qualname: str) -> Any:
+        """The `FunctionSummary` of a function of the repository, None for one it does not define."""
+        return self._summaries.get(qualname)
+
+    def callees(self, qualname: str) -> list[str]:
+        """The functions it calls, resolved where the repository defines them."""
+        return self._callees(qualname)
+
+    def _callees(self, qualname: str) -> list[str]:
+        summary = self._summaries.get(qualname)
+        record = self.functions.get(qualname)
+        found = []
+        for made in record.object_calls if record else ():
+            cls, _, method = made.rpartition(".")
+            found.append(self._method(self.index.resolve(cls) or cls, method))
+        if summary is None:
+            return found
+        owner = qualname.rsplit(".", 1)[0]
+        for call in summary.calls:
+            if call.target:
+                found.append(self.index.resolve(call.target) or call.target)
+            elif call.text and call.text.startswith(("self.", "cls.")) and call.text.count(".") == 1:
+                found.append(self._method(owner, call.text.split(".", 1)[1]))
+        return found
+
+    def _method(self, cls: str, name: str) -> str:
+        """`cls.name`, or where a base class of the repository defines it."""
+        for owner in (cls, *self._lineage(cls)):
+            owner = self.index.resolve(owner) or owner
+            if f"{owner}.{name}" in self.functions or f"{owner}.{name}" in self._summaries:
+                return f"{owner}.{name}"
+        return f"{cls}.{name}"
+
+
+def _dependency_label(qualname: str) -> str:
+    parts = qualname.split(".")
+    if parts[-1] in ("__call__", "__init__") and len(parts) > 1:
+        return parts[-2]
+    return parts[-1]
+
+
+def auth_guard(index: EndpointIndex, endpoint: Endpoint) -> str | None:
+    """What authenticates the endpoint's caller (`Depends(get_current_user)`, `middleware
+    AuthMiddleware`), None when the analysis finds nothing: `AuthModel.guard`, for an index
+    built from summaries alone (the model a run builds is `repo.facts(GuardFacts)`)."""
+    return AuthModel(list(index.modules), index).guard(endpoint)

@@ -1,0 +1,50 @@
+"""What `GuardFacts` records of one module, picklable: how each function turns a caller away,
+the security schemes made at module level, and the middleware it defines and registers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class GuardFunction:
+    """How one function can turn a caller away, and what shows an authentication flow in it."""
+
+    rejects: str | None = None  # `HTTPException(401)`: its own body turns a caller away
+    nested_rejects: str | None = None  # a function defined inside it does (a decorator's wrapper)
+    lets_missing_through: bool = False  # `if not token: return None`
+    refuses_without: tuple[str, ...] = ()  # parameters it raises without (`if not user: raise`)
+    reads_credentials: bool = False
+    flow: str | None = None  # evidence of an authentication flow or a signed request
+    http_middleware: str | None = None  # `@app.middleware("http")`: the application, qualified ("" unknown)
+    # Methods of objects it makes and calls (`check = KeyChecker(...)`, `await check(request)`):
+    # `KeyChecker.__call__`; the call graph of the summaries does not type local objects.
+    object_calls: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Scheme:
+    description: str  # `OAuth2PasswordBearer`, `fastapi_users.current_user`
+    guards: bool  # False: `auto_error=False`, `optional=True`: it lets a request without one in
+
+
+@dataclass
+class ModuleGuards:
+    functions: dict[str, GuardFunction] = field(default_factory=dict)
+    schemes: dict[str, Scheme] = field(default_factory=dict)
+    # Middleware classes (their `dispatch`/`__call__`) and `@app.middleware("http")` functions:
+    # name -> the function that handles each request.
+    middleware_candidates: dict[str, str] = field(default_factory=dict)
+    # Middleware registered -> the applications it is registered with, as written and qualified
+    # ("" for one the call does not name: `Middleware(X)` in a list).
+    registered_middleware: dict[str, set[str]] = field(default_factory=dict)
+    made_by: dict[str, str] = field(default_factory=dict)  # module-level `x = factory(...)` -> factory
+    # Class-based views: `user: User = Depends(get_current_user)` as a class attribute runs for
+    # every endpoint method of the class (fastapi-utils' `cbv`, a `controller` decorator).
+    class_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Routers (and routers included) given `dependencies=` the analysis cannot read
+    # (`APIRouter(dependencies=get_dependencies())`): what guards their endpoints is unknown.
+    opaque_dependencies: dict[str, str] = field(default_factory=dict)  # router or included -> as written
+    # Routers included only under a condition (`if settings.ENVIRONMENT == "local":`).
+    conditional_inclusions: set[str] = field(default_factory=set)
+
