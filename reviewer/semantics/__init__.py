@@ -24,7 +24,9 @@
   queries with their loader options;
 - `alembic`: Alembic revisions, their chain, and the schema operations they perform;
 - `exceptions`, `error_paths`: what a caught exception is, which values carry its detail, and how
-  a module's routes and exception handlers answer errors.
+  a module's routes and exception handlers answer errors;
+- `client_requests`: the requests a test suite makes of the endpoints (method and path);
+  `log_calls`: logging calls and what reaches them.
 
 Per-file facts join the engine's single walk through `reviewer.facts.Facts` (a rule requires
 them); repository-wide models are built once per run from module summaries.

@@ -15,6 +15,14 @@ It works in two steps, like the engine:
 
 A rule reads it by requiring it: `requires = (FastAPIFacts,)`, then `repo.facts(FastAPIFacts)` in
 `check_repo` is the `EndpointIndex`.
+
+Analyses built on the model, each a package with its own per-file facts and repository answer,
+tell what guards an endpoint: `guards/` (what authenticates its caller, at every level a
+dependency applies, and middleware that rejects), `apps/` (which applications are served, their
+middleware stacks, the security headers they set, what limits request rates), `listing/` (what a
+list endpoint returns and what bounds its page), `responses/` (what a response can carry:
+credential columns, the schema it declares). Each annotates the endpoints' report records
+(`EndpointIndex.annotate`).
 """
 
 from reviewer.semantics.fastapi.collector import FastAPIFacts
