@@ -214,13 +214,10 @@ class FunctionReader:
         file spells it once, since placing a node parses the whole file again when nothing else
         in it has asked for a position."""
         code = self.code(call)
-        source = self.context.source
-        at = source.find(code)
-        if at >= 0 and source.find(code, at + 1) < 0:
-            line = source.count("\n", 0, at) + 1
-        else:
-            line = self.context.span(call, self.state.statements.get(id(call))).line
-        return _short(code), line
+        at = _once(self.context.source, code)
+        if at is None:
+            return _short(code), self.context.span(call, self.state.statements.get(id(call))).line
+        return _short(code), self.context.source.count("\n", 0, at) + _bracket_lines(code, len(call.lpar)) + 1
 
     def _sql_text(self, expression: cst.BaseExpression, depth: int = 0) -> str | None:
         """A literal SQL text: `"SELECT ..."`, `text("SELECT ...")`, or a variable holding one."""
@@ -321,6 +318,27 @@ def _constant_index(node: cst.Subscript) -> bool:
     """`rows[0]`: one row, not the rows."""
     return all(isinstance(element.slice, cst.Index) and isinstance(element.slice.value, cst.Integer)
                for element in node.slice)
+
+
+def _once(source: str, text: str) -> int | None:
+    """Where `source` spells `text`, if it does exactly once. Code generated for a node alone has
+    its continuation lines without the block's indentation, so those may start with any."""
+    if "\n" not in text:
+        at = source.find(text)
+        return at if at >= 0 and source.find(text, at + 1) < 0 else None
+    pattern = re.compile("\\r?\n[ \t]*".join(re.escape(line) for line in text.splitlines()))
+    found = pattern.search(source)
+    return found.start() if found is not None and pattern.search(source, found.start() + 1) is None else None
+
+
+def _bracket_lines(code: str, brackets: int) -> int:
+    """The lines the brackets around a node take before it starts (a position leaves them out)."""
+    at = 0
+    for _ in range(brackets):
+        at = code.index("(", at) + 1
+    while at < len(code) and code[at] in " \t\r\n":
+        at += 1
+    return code.count("\n", 0, at)
 
 
 def _short(text: str, limit: int = 80) -> str:
