@@ -330,8 +330,8 @@ class _Route:
         tails = ["/" + "/".join(regexes[k:]) for k in range(len(regexes)) if any(literal[k:])] or [full]
         sample = _trimmed(_PARAMETER.sub("X", path) or "/")
         if not prefix_known:  # the prefix it misses may be anything: so may a path's start
+            # A request whose base URL is a hole may end with any part of it, as for a known prefix.
             full = tails[0] = "(?:/.*)?" + full
-            del tails[1:]
         return cls(
             full=re.compile(full),
             tail=re.compile("|".join(f"(?:{tail})" for tail in tails)),

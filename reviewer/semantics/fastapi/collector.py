@@ -6,6 +6,7 @@ names only, enough to tell what its names are (models, router classes, type alia
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -32,18 +33,24 @@ from reviewer.semantics.fastapi.module_level import (
     record_module_level,
     record_router,
     record_string_binding,
+    sequence_items,
+    value_as_written,
     value_of,
 )
 from reviewer.semantics.fastapi.records import (
     DICT_TYPES,
     FACTS_KEY,
     HTTP_DECORATORS,
+    ROUTER_CLASSES,
     WEBSOCKET,
     FunctionFacts,
+    HelperCall,
     Inclusion,
     ModuleFacts,
     Parameter,
     RouteDecl,
+    Slot,
+    Value,
 )
 from reviewer.semantics.names import NameResolver, decorator_name
 from reviewer.syntax import argument, keyword, string_value
@@ -109,6 +116,10 @@ class _Collector(InputTracking, BatchedVisitor):
         self._functions: list[FunctionState] = []
         self._statements: list[cst.CSTNode] = []
         self._awaited: dict[int, cst.Await] = {}  # id(awaited expression) -> the await
+        # Per `for` being walked: loop variable -> (the elements of a literal it runs over, or the
+        # qualified name of a sequence, position in the element or -1).
+        self._loops: list[dict[str, tuple[tuple[tuple[Value, ...], ...] | str, int]]] = []
+        self._local_sequences: dict[tuple[str, str], tuple[tuple[Value, ...], ...]] = {}
 
     # names ------------------------------------------------------------------------------------
 
@@ -132,12 +143,42 @@ class _Collector(InputTracking, BatchedVisitor):
 
     def visit_For(self, node: cst.For) -> None:
         self._statements.append(node)
+        self._loops.append(self._loop_variables(node))
 
     def visit_For_body(self, node: cst.For) -> None:
         self._bind(node.target, node.iter)
 
     def leave_For(self, original_node: cst.For) -> None:
         self._statements.pop()
+        self._loops.pop()
+
+    def _loop_variables(self, node: cst.For) -> dict[str, tuple[tuple[tuple[Value, ...], ...] | str, int]]:
+        """`for router in (a.router, b.router)`, `for router, prefix in ROUTERS`: what each loop
+        variable takes (a literal's elements, a sequence's name, a local literal's elements)."""
+        source: tuple[tuple[Value, ...], ...] | str | None = None
+        iterated = node.iter
+        if isinstance(iterated, (cst.List, cst.Tuple)):
+            source = sequence_items(iterated, self.qualify) or None
+        elif isinstance(iterated, cst.Name) and self._functions:
+            local = self._local_sequences.get((self._functions[-1].facts.qualname, iterated.value))
+            if local is not None:
+                source = local
+            elif iterated.value not in self._functions[-1].params:
+                source = self.resolver.qualify(iterated)
+        elif isinstance(iterated, (cst.Name, cst.Attribute)):
+            source = self.resolver.qualify(iterated)
+        if source is None:
+            return {}
+        target = node.target
+        if isinstance(target, cst.Name):
+            return {target.value: (source, -1)}
+        if isinstance(target, (cst.Tuple, cst.List)):
+            return {
+                element.value.value: (source, position)
+                for position, element in enumerate(target.elements)
+                if isinstance(element.value, cst.Name)
+            }
+        return {}
 
     def visit_While(self, node: cst.While) -> None:
         self._statements.append(node)
@@ -234,15 +275,25 @@ class _Collector(InputTracking, BatchedVisitor):
         if path is None:
             return
         self.facts.routes.append(
-            RouteDecl(
-                owner=self.qualify(decorator.func.value),
-                methods=methods,
-                path=string_value(path.value),
-                function=function,
-                dependencies=dependencies_in(value_of(keyword(decorator, "dependencies")), self.qualify),
-                response=response_decl(decorator, self.qualify),
+            self._on_parameter(
+                RouteDecl(
+                    owner=self.qualify(decorator.func.value),
+                    methods=methods,
+                    path=string_value(path.value),
+                    function=function,
+                    dependencies=dependencies_in(value_of(keyword(decorator, "dependencies")), self.qualify),
+                    response=response_decl(decorator, self.qualify),
+                ),
+                decorator.func.value,
             )
         )
+
+    def _on_parameter(self, route: RouteDecl, owner: cst.BaseExpression) -> RouteDecl:
+        """A route registered on a parameter of the function being walked."""
+        route.owner_param = self._parameter(owner)
+        if route.owner_param is not None:
+            route.scope = self._functions[-1].facts.qualname
+        return route
 
     # module-level bindings --------------------------------------------------------------------
 
@@ -277,11 +328,18 @@ class _Collector(InputTracking, BatchedVisitor):
         if self._functions:
             if isinstance(value, cst.Call):
                 key = f"{self._functions[-1].facts.qualname}.<locals>.{name}"
+                self._helper_call(value, assigned=key)
                 if self._record_router(key, value):
                     self._functions[-1].routers[name] = key
+            elif isinstance(value, (cst.List, cst.Tuple)):
+                items = sequence_items(value, self.qualify)
+                if items:
+                    self._local_sequences[(self._functions[-1].facts.qualname, name)] = items
             return
         if not self._classes:
             record_string_binding(self.facts, self.facts.module, target, value)
+            if isinstance(value, cst.Call):
+                self._helper_call(value, assigned=self._qualname(name))
             record_module_binding(self.facts, self.qualify, self._qualname(name), value)
 
     def _record_router(self, key: str, call: cst.Call) -> bool:
@@ -296,6 +354,19 @@ class _Collector(InputTracking, BatchedVisitor):
         """On leaving, so that a read made in the returned expression is known."""
         if self._functions and original_node.value is not None:
             state = self._functions[-1]
+            returned = self._parameter(original_node.value)
+            if returned and returned not in state.facts.returned_params:
+                state.facts.returned_params += (returned,)
+            elif (
+                isinstance(original_node.value, cst.Name)
+                and not returned
+                and original_node.value.value not in state.params
+                and original_node.value.value not in state.routers
+            ):
+                # A module-level name (a router the factory registers routes on and hands back).
+                name = self.resolver.qualify(original_node.value)
+                if name and not name.startswith("builtins.") and name not in state.facts.returned_names:
+                    state.facts.returned_names += (name,)
             for read_id in self._reads_in(state, original_node.value):
                 state.reads[read_id].returned = True
 
@@ -311,6 +382,10 @@ class _Collector(InputTracking, BatchedVisitor):
                 self._include(node, argument(node, 1, "app"), argument(node, 0, "path"), mounts_app=True)
             elif method in ("add_api_route", "add_api_websocket_route", "add_websocket_route"):
                 self._add_route(node, websocket=method != "add_api_route")
+            else:
+                self._helper_call(node)
+        else:
+            self._helper_call(node)
         if self._functions:
             self._track_input(node)
 
@@ -322,20 +397,119 @@ class _Collector(InputTracking, BatchedVisitor):
         is_call = isinstance(child, cst.Call)
         if isinstance(child, cst.Call):
             child = child.func
-        prefix, known = literal_path(value_of(prefix_arg))
-        self.facts.inclusions.append(
-            Inclusion(
-                parent=self.qualify(node.func.value),
-                child=self.qualify(child) if child is not None else None,
-                prefix=prefix,
-                prefix_known=known,
-                prefix_parts=path_parts(value_of(prefix_arg), self.qualify),
-                child_is_call=is_call,
-                mounts_app=mounts_app,
-                dependencies=dependencies_in(value_of(keyword(node, "dependencies")), self.qualify),
-                in_schema=not hidden_from_schema(node),
-            )
+        prefix_node = value_of(prefix_arg)
+        prefix, known = literal_path(prefix_node)
+        if prefix_node is None and not mounts_app and any(arg.star == "**" for arg in node.args):
+            known = False  # `include_router(router, **kwargs)`: a prefix may be among them
+        inclusion = Inclusion(
+            parent=self.qualify(node.func.value),
+            child=self.qualify(child) if child is not None else None,
+            prefix=prefix,
+            prefix_known=known,
+            prefix_parts=path_parts(prefix_node, self.qualify),
+            child_is_call=is_call,
+            mounts_app=mounts_app,
+            dependencies=dependencies_in(value_of(keyword(node, "dependencies")), self.qualify),
+            in_schema=not hidden_from_schema(node),
         )
+        if self._functions:
+            inclusion.scope = self._functions[-1].facts.qualname
+            inclusion.parent_param = self._parameter(node.func.value)
+            inclusion.child_param = self._parameter(child) if not is_call else None
+            inclusion.prefix_param = self._parameter(prefix_node)
+            if not inclusion.parent_param and not inclusion.child_param and not inclusion.prefix_param:
+                inclusion.scope = None
+        self.facts.inclusions.extend(self._over_loops(inclusion, None if is_call else child, prefix_node))
+
+    def _parameter(self, node: cst.BaseExpression | None) -> str | None:
+        """The parameter of the function being walked that `node` names (not rebound to a router)."""
+        if not isinstance(node, cst.Name) or not self._functions:
+            return None
+        state = self._functions[-1]
+        if node.value not in state.params or node.value in state.routers or self._loop_variable(node):
+            return None
+        return node.value
+
+    def _loop_variable(self, node: cst.BaseExpression | None) -> tuple[tuple[tuple[Value, ...], ...] | str, int] | None:
+        if not isinstance(node, cst.Name):
+            return None
+        for loop in reversed(self._loops):
+            if node.value in loop:
+                return loop[node.value]
+        return None
+
+    def _over_loops(
+        self, inclusion: Inclusion, child: cst.BaseExpression | None, prefix: cst.BaseExpression | None
+    ) -> list[Inclusion]:
+        """An inclusion whose child (or prefix) is a loop variable: one per element of a literal
+        the loop runs over, or one the repository pass fills from the sequence it names."""
+        child_source = self._loop_variable(child)
+        prefix_source = self._loop_variable(prefix)
+        if child_source is None and prefix_source is None:
+            return [inclusion]
+        sources = {found[0] for found in (child_source, prefix_source) if found is not None}
+        if len(sources) > 1:
+            return [inclusion]  # from two loops
+        source = next(iter(sources))
+        if isinstance(source, str):
+            inclusion.child_item = (source, child_source[1]) if child_source else None
+            inclusion.prefix_item = (source, prefix_source[1]) if prefix_source else None
+            return [inclusion]
+        found = []
+        for element in source:
+            made = copy.copy(inclusion)
+            if child_source is not None:
+                value = _at(element, child_source[1])
+                if value[0] not in ("name", "call"):
+                    continue
+                made.child, made.child_is_call = value[1], value[0] == "call"
+            if prefix_source is not None:
+                value = _at(element, prefix_source[1])
+                made.prefix, made.prefix_known = (value[1], True) if value[0] == "str" else ("", False)
+                made.prefix_parts = ((True, value[1]),) if value[0] == "name" else ()
+            found.append(made)
+        return found
+
+    def _helper_call(self, node: cst.Call, assigned: str | None = None) -> None:
+        """A call made as a statement, or bound to a name (`assigned`, its key), with names among
+        its arguments: it may hand an application or a router to a function that includes
+        routers on its parameters (or returns the one it was given)."""
+        if assigned is None:
+            statement = self._statements[-1] if self._statements else None
+            if not isinstance(statement, cst.SimpleStatementLine) or not any(
+                isinstance(small, cst.Expr) and (small.value is node or self._awaited.get(id(node)) is small.value)
+                for small in statement.body
+            ):
+                return
+        callee = self.resolver.qualify(node.func)
+        if callee is None or callee.startswith("builtins.") or callee in ROUTER_CLASSES:
+            return
+        args: list[tuple[Slot, Value]] = []
+        position = 0
+        made_routers = False
+        for arg in node.args[:MAX_HELPER_ARGUMENTS]:
+            if arg.star:
+                break
+            slot: Slot = arg.keyword.value if arg.keyword is not None else position
+            if arg.keyword is None:
+                position += 1
+            parameter = self._parameter(arg.value)
+            value = ("param", parameter) if parameter else value_as_written(arg.value, self.qualify)
+            made = isinstance(arg.value, cst.Call) and self.qualify(arg.value.func) in ROUTER_CLASSES
+            if assigned is not None and made:
+                # `tenant_router = include_routers(APIRouter(prefix="/{tenant}"))`: the router made
+                # in the argument, under a key of its own.
+                key = f"{assigned}.<{slot}>"
+                self._record_router(key, arg.value)
+                value = ("name", key)
+                made_routers = True
+            if value[0] != "other":
+                args.append((slot, value))
+        if assigned is not None and not made_routers:
+            return  # `x = helper(...)` is read for a router made in its arguments only
+        if any(kind in ("name", "param") for _, (kind, _) in args):
+            caller = self._functions[-1].facts.qualname if self._functions else None
+            self.facts.helper_calls.append(HelperCall(callee, caller, tuple(args), assigned))
 
     def _add_route(self, node: cst.Call, *, websocket: bool) -> None:
         assert isinstance(node.func, cst.Attribute)
@@ -345,15 +519,28 @@ class _Collector(InputTracking, BatchedVisitor):
             return
         methods = (WEBSOCKET,) if websocket else _methods_of(keyword(node, "methods"))
         self.facts.routes.append(
-            RouteDecl(
-                owner=self.qualify(node.func.value),
-                methods=methods,
-                path=string_value(path.value),
-                function=self.qualify(endpoint.value),
-                dependencies=dependencies_in(value_of(keyword(node, "dependencies")), self.qualify),
-                response=response_decl(node, self.qualify),
+            self._on_parameter(
+                RouteDecl(
+                    owner=self.qualify(node.func.value),
+                    methods=methods,
+                    path=string_value(path.value),
+                    function=self.qualify(endpoint.value),
+                    dependencies=dependencies_in(value_of(keyword(node, "dependencies")), self.qualify),
+                    response=response_decl(node, self.qualify),
+                ),
+                node.func.value,
             )
         )
+
+
+MAX_HELPER_ARGUMENTS = 8
+
+
+def _at(element: tuple[Value, ...], position: int) -> Value:
+    """A loop variable's value for one element: the element itself, or a position of a tuple."""
+    if position == -1:
+        return element[0] if len(element) == 1 else ("other", "")
+    return element[position] if position < len(element) else ("other", "")
 
 
 def _may_be_untyped_body(param: Parameter) -> bool:

@@ -6,11 +6,13 @@ endpoint with the handlers (endpoint and dependency functions) that run for it."
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from reviewer.semantics.calls import ModuleIndex
+from reviewer.semantics.fastapi.inclusions import InclusionResolver
 from reviewer.semantics.fastapi.records import (
     DICT_TYPES,
     FACTS_KEY,
@@ -21,15 +23,18 @@ from reviewer.semantics.fastapi.records import (
     SEQUENCE_TYPES,
     WEBSOCKET_TYPES,
     FunctionFacts,
+    HelperCall,
     Inclusion,
     Marker,
     ParamCall,
     Parameter,
     RawRead,
     ResponseDecl,
+    RouteDecl,
     RouterDecl,
     Slot,
     TypeRef,
+    Value,
 )
 from reviewer.summary import ModuleSummary
 
@@ -103,7 +108,9 @@ class EndpointIndex:
         self._called: set[str] = set()
         self._strings: dict[str, str] = {}
         self._routers: dict[str, RouterDecl] = {}
-        self._inclusions: list[Inclusion] = []
+        inclusions: list[Inclusion] = []
+        helper_calls: list[HelperCall] = []
+        sequences: dict[str, tuple[tuple[Value, ...], ...]] = {}
         for facts in self._facts:
             for qualname, function in facts.functions.items():
                 self.functions[qualname] = (function, facts.path)
@@ -115,8 +122,15 @@ class EndpointIndex:
             self._strings.update(facts.strings)
             for router in facts.routers:
                 self._routers[router.key] = router
-            self._inclusions.extend(facts.inclusions)
+            inclusions.extend(facts.inclusions)
+            helper_calls.extend(facts.helper_calls)
+            sequences.update(facts.sequences)
         self._router_class_memo: dict[str, bool] = {}
+        # Every `include_router`/`mount`, those made through helper functions and loops resolved
+        # (`inclusions.py`): what analyses of router chains should read.
+        self._inclusion_resolver = InclusionResolver(self.functions, helper_calls, sequences, self.resolve)
+        self.inclusions = self._inclusion_resolver.resolve_all(inclusions)
+        self.inclusions += self._built_routers_included(self.inclusions)
         self._included: dict[tuple[str, bool], list[Inclusion]] | None = None
         self._mounts_memo: dict[str, set[Mount]] = {}
         self._handlers: list[Handler] | None = None
@@ -302,13 +316,33 @@ class EndpointIndex:
             return self._strings.get(f"{self.resolve(self._assignments[made])}.{attribute}")
         return None
 
+    def _built_routers_included(self, inclusions: list[Inclusion]) -> list[Inclusion]:
+        """`router = build_router()` then `app.include_router(router)`: the router the factory
+        builds (one of its locals) is included as by `app.include_router(build_router())`; and
+        `app.include_router(make_router())` includes the module router the factory returns."""
+        found = []
+        for inclusion in inclusions:
+            child = self.resolve(inclusion.child)
+            if inclusion.child_is_call:
+                # `include_router(make_router())` where the factory returns a module's router.
+                entry = self.functions.get(child or "")
+                for name in entry[0].returned_names if entry is not None else ():
+                    found.append(dataclasses.replace(inclusion, child=name, child_is_call=False))
+                continue
+            if child not in self._called or child not in self._assignments:
+                continue
+            factory = self.resolve(self._assignments[child])
+            if factory in self.functions:
+                found.append(dataclasses.replace(inclusion, child=factory, child_is_call=True))
+        return found
+
     def _inclusions_of(self, key: str) -> list[Inclusion]:
         """The `include_router` calls that include router `key`: by name, or, for a router a
         factory function builds and returns, by a call of the factory (the router is one of its
         locals)."""
         if self._included is None:
             self._included = {}
-            for inclusion in self._inclusions:
+            for inclusion in self.inclusions:
                 child = self.resolve(inclusion.child)
                 if child is not None:
                     self._included.setdefault((child, inclusion.child_is_call), []).append(inclusion)
@@ -324,12 +358,16 @@ class EndpointIndex:
         endpoints = []
         for facts in self._facts:
             for route in facts.routes:
-                router = self.router(route.owner)
                 target = self.resolve(route.function)
-                if router is None or target not in self.functions:
+                if target not in self.functions:
                     continue
                 function, file = self.functions[target]
-                for mount in sorted(self._mounts(router.key, frozenset())):
+                mounts: set[Mount] = set()
+                for owner in self.route_owners(route):
+                    router = self.router(owner)
+                    if router is not None:
+                        mounts |= self._mounts(router.key, frozenset())
+                for mount in sorted(mounts):
                     endpoints.append(
                         Endpoint(
                             methods=route.methods,
@@ -343,8 +381,19 @@ class EndpointIndex:
                             in_schema=mount.in_schema and route.response.in_schema,
                         )
                     )
-        endpoints.sort(key=lambda e: (e.file, e.function.span.line, e.path, e.methods))
+        # A function served at several paths is named by a documented one first (an undocumented
+        # alias such as `include_router(r, prefix="/latest", include_in_schema=False)` after it).
+        endpoints.sort(key=lambda e: (e.file, e.function.span.line, not e.in_schema, e.path, e.methods))
         return endpoints
+
+    def route_owners(self, route: RouteDecl) -> list[str | None]:
+        """What a route is registered on: its owner, or for a route registered on a function's
+        parameter, the routers and applications the function's calls pass to it."""
+        if route.owner_param and route.scope:
+            owners = self._inclusion_resolver.owners(route.scope, route.owner_param)
+            if owners:
+                return list(owners)
+        return [route.owner]
 
     def annotate(self, field: str, describe: Callable[[Endpoint], object]) -> None:
         """Have every endpoint's report record carry `field`, as `describe` tells it: what guards

@@ -18,8 +18,10 @@ from reviewer.semantics.fastapi.annotations import (
 )
 from reviewer.semantics.fastapi.records import (
     DATACLASS_DECORATORS,
+    HelperCall,
     ModuleFacts,
     RouterDecl,
+    Value,
 )
 from reviewer.semantics.names import NameResolver, dotted_name
 from reviewer.syntax import keyword, string_value
@@ -112,12 +114,55 @@ def record_module_binding(facts: ModuleFacts, qualify: Qualify, qualname: str, v
         target = qualify(value)
         if target:
             facts.assignments[qualname] = target
+    elif isinstance(value, (cst.List, cst.Tuple)):
+        elements = sequence_items(value, qualify)
+        if elements:
+            facts.sequences[qualname] = elements
     elif isinstance(value, cst.Call):
         record_router(facts, qualify, qualname, value)
         callee = qualify(value.func)
         if callee:
             facts.assignments[qualname] = callee
             facts.called.add(qualname)
+
+
+MAX_SEQUENCE = 200  # elements of a literal read for the loops over it
+
+
+def sequence_items(value: cst.List | cst.Tuple, qualify: Qualify) -> tuple[tuple[Value, ...], ...]:
+    """`[users.router, items.router]`, `((users.router, "/users"), ...)`: each element's values;
+    () when an element is something else (a starred expression, a comprehension)."""
+    elements = value.elements
+    if not elements or len(elements) > MAX_SEQUENCE:
+        return ()
+    items = []
+    for element in elements:
+        if isinstance(element, cst.StarredElement):
+            return ()
+        inner = element.value
+        if isinstance(inner, (cst.Tuple, cst.List)):
+            if any(isinstance(part, cst.StarredElement) for part in inner.elements):
+                return ()
+            items.append(tuple(value_as_written(part.value, qualify) for part in inner.elements))
+        else:
+            items.append((value_as_written(inner, qualify),))
+    if all(kind == "other" for item in items for kind, _ in item):
+        return ()
+    return tuple(items)
+
+
+def value_as_written(node: cst.BaseExpression, qualify: Qualify) -> Value:
+    """A name (qualified), a literal string, or a call (its qualified callee)."""
+    if isinstance(node, (cst.Name, cst.Attribute)):
+        name = qualify(node)
+        return ("name", name) if name else ("other", "")
+    text = string_value(node)
+    if text is not None:
+        return ("str", text)
+    if isinstance(node, cst.Call):
+        callee = qualify(node.func)
+        return ("call", callee) if callee else ("other", "")
+    return ("other", "")
 
 
 def record_router(facts: ModuleFacts, qualify: Qualify, key: str, call: cst.Call) -> bool:
@@ -137,6 +182,12 @@ def record_router(facts: ModuleFacts, qualify: Qualify, key: str, call: cst.Call
             in_schema=not hidden_from_schema(call),
         )
     )
+    lifespan = value_of(keyword(call, "lifespan"))
+    handler = qualify(lifespan) if isinstance(lifespan, (cst.Name, cst.Attribute)) else None
+    if handler is not None:
+        # `FastAPI(lifespan=lifespan)`: the application calls `lifespan(app)` on startup, where
+        # routers may be included (`async def lifespan(app): register_routes(app)`).
+        facts.helper_calls.append(HelperCall(handler, None, ((0, ("name", key)),)))
     return True
 
 

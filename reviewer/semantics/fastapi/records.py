@@ -219,6 +219,8 @@ class FunctionFacts:
     # `model.model_validate(data)`): parameter -> those parameters.
     validated_by: dict[str, tuple[str, ...]] = field(default_factory=dict)
     unused_params: tuple[str, ...] = ()  # never read in the body (an endpoint that always answers 410)
+    returned_params: tuple[str, ...] = ()  # parameters it returns as given (`return router`)
+    returned_names: tuple[str, ...] = ()  # module-level names it returns (`return router`), qualified
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +244,10 @@ class RouteDecl:
     function: str | None  # qualified name of the endpoint function
     dependencies: tuple[str, ...] = ()  # `dependencies=[Depends(dep)]`
     response: ResponseDecl = ResponseDecl()
+    # Registered on a parameter of function `scope` (`def add_health(app): @app.get("/health")`):
+    # the index reads the owner from the function's calls.
+    scope: str | None = None
+    owner_param: str | None = None
 
 
 @dataclass(slots=True)
@@ -266,6 +272,40 @@ class Inclusion:
     prefix_parts: tuple[tuple[bool, str], ...] = ()  # a prefix that is not a literal (`path_parts`)
     mounts_app: bool = False  # `app.mount(path, sub_app)`: the child is an application of its own
     in_schema: bool = True  # False: `include_router(r, include_in_schema=False)`
+    # What the repository pass fills in (`inclusions.py`): the parameters of function `scope` that
+    # give the parent, child or prefix (`def register(app, router): app.include_router(router)`),
+    # and the element of a sequence a loop runs over that gives the child or prefix
+    # (`for router, prefix in ROUTERS:`): (sequence's qualified name, position in the element,
+    # -1 for the element itself).
+    scope: str | None = None
+    parent_param: str | None = None
+    child_param: str | None = None
+    prefix_param: str | None = None
+    child_item: tuple[str, int] | None = None
+    prefix_item: tuple[str, int] | None = None
+
+    @property
+    def is_template(self) -> bool:
+        """Part of it is filled in by the calls of its function, or by a sequence's elements."""
+        return bool(self.parent_param or self.child_param or self.prefix_param or self.child_item or self.prefix_item)
+
+
+# A value as written in a call's argument or a sequence's element: ("name", qualified name),
+# ("param", a parameter of the calling function), ("str", a literal string), ("call", the
+# qualified callee of a call) or ("other", "").
+Value = tuple[str, str]
+
+
+@dataclass(slots=True)
+class HelperCall:
+    """A call, as a statement, of a function with names among its arguments
+    (`register_routes(app)`, `include_with_prefix(application, users.router, prefix="/users")`):
+    how a function that includes routers on its parameters is told what they hold."""
+
+    callee: str  # qualified
+    caller: str | None  # the function the call is made in (a `param` argument is one of its parameters)
+    args: tuple[tuple[Slot, Value], ...]  # (position or keyword, value)
+    assigned: str | None = None  # `x = helper(...)`: the key of `x` (a router a helper returns)
 
 
 @dataclass(slots=True)
@@ -283,3 +323,7 @@ class ModuleFacts:
     called: set[str] = field(default_factory=set)  # names in `assignments` whose value is a call
     # String constants of the module and its classes (`API_PREFIX = "/api"`, `Settings.API_V1_STR`).
     strings: dict[str, str] = field(default_factory=dict)
+    # Module-level list/tuple literals of names (`ROUTERS = [users.router, (items.router, "/items")]`):
+    # qualified name -> its elements, each as the values it holds (one, or a tuple's).
+    sequences: dict[str, tuple[tuple[Value, ...], ...]] = field(default_factory=dict)
+    helper_calls: list[HelperCall] = field(default_factory=list)
