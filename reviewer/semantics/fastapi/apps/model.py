@@ -42,6 +42,7 @@ class AppModel:
 
     def __init__(self, repo: RepositoryView) -> None:
         self._canonical_memo: dict[str, str] = {}
+        self._serving: set[str] | None = None
         self.index: EndpointIndex = repo.facts(FastAPIFacts)
         self._modules = repo.index
         self._facts: list[AppModuleFacts] = [
@@ -268,24 +269,27 @@ class AppModel:
 
     def serves_anything(self, key: str) -> bool:
         """Whether the application has a route, or mounts something, through its router tree."""
+        if self._serving is None:
+            self._serving = self._find_serving()
+        return key in self._serving
+
+    def _find_serving(self) -> set[str]:
+        """The applications that have a route or mount something, or that are handed to a function
+        of the repository that sets them up."""
         served = self.served_routers()
-        if any(
-            key in self.apps_of(owner)
-            for callee, owners in self._handoffs.items()
-            if callee in self._functions
-            for _, owner in owners
-        ):
-            return True  # handed to a function of the repository that sets it up
-        return any(
-            key in served.get(self.index.resolve(route.owner) or route.owner, ())
-            for facts in self._endpoint_facts
-            for route in facts.routes
-            if route.owner is not None
-        ) or any(
-            inclusion.mounts_app and key in served.get(self.index.resolve(inclusion.parent) or "", ())
-            for facts in self._endpoint_facts
-            for inclusion in facts.inclusions
-        )
+        found: set[str] = set()
+        for callee, owners in self._handoffs.items():
+            if callee in self._functions:
+                for _, owner in owners:
+                    found |= self.apps_of(owner)
+        for facts in self._endpoint_facts:
+            for route in facts.routes:
+                if route.owner is not None:
+                    found |= served.get(self.index.resolve(route.owner) or route.owner, set())
+            for inclusion in facts.inclusions:
+                if inclusion.mounts_app:
+                    found |= served.get(self.index.resolve(inclusion.parent) or "", set())
+        return found
 
     def own_routes(self, key: str) -> int:
         """How many routes the application serves itself, outside the applications it mounts."""

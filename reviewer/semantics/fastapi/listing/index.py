@@ -48,6 +48,7 @@ class ListingIndex:
         self._by_name = {name: found[0] for name, found in self._named.items() if len(found) == 1}
         self._modules = repo.index
         self._paged: set[str | None] | None = None
+        self._reached: dict[str, list[tuple[FunctionListing, int]]] = {}
         self.pages_anything = any(listing.paginates or listing.limit_params or listing.paged_entities
                                   for listing in self.functions.values())
 
@@ -74,8 +75,15 @@ class ListingIndex:
         return [self.functions[name] for name in names] if len(names) <= MAX_NAMESAKES else []
 
     def reached(self, endpoint: Endpoint) -> list[tuple[FunctionListing, int]]:
-        """The endpoint's function and the helpers whose results it returns, with their depth."""
-        start = self.functions.get(endpoint.function.qualname)
+        """The endpoint's function and the helpers whose results it returns, with their depth
+        (once per function: several questions, and endpoints, share it)."""
+        qualname = endpoint.function.qualname
+        if qualname not in self._reached:
+            self._reached[qualname] = self._reach(qualname)
+        return self._reached[qualname]
+
+    def _reach(self, qualname: str) -> list[tuple[FunctionListing, int]]:
+        start = self.functions.get(qualname)
         if start is None:
             return []
         found = [(start, 0)]
