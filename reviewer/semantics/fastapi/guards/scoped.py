@@ -46,7 +46,7 @@ OWNER_COLUMN = re.compile(
 )
 # A column that says rows are meant to be seen by anyone.
 _VISIBILITY = re.compile(r"^(?:is_)?(?:public|published|visible|shared|listed)$|^visibility$", re.IGNORECASE)
-# Path and query parameters that are a credential themselves (a link's token): not an owner.
+# Annotations of a parameter FastAPI reads from the query string when no marker says otherwise.
 _SCALARS = frozenset({"builtins.int", "builtins.str", "uuid.UUID", "pydantic.UUID4", "pydantic.types.UUID4"})
 
 
