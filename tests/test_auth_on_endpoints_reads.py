@@ -3,37 +3,19 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
-from reviewer import engine
 from reviewer.analysis import analyze
-from reviewer.config import Config
 from reviewer.registry import load_rules
 from reviewer.rule import RepoContext
 from reviewer.semantics.fastapi import FastAPIFacts
 from reviewer.semantics.fastapi.guards import GuardFacts
+from tests.test_auth_on_endpoints import _found, _run, _write
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "auth-on-endpoints"
 RULES = load_rules()
 ITEM_RULES = [rule for rule in RULES if rule.checklist == "auth-on-endpoints"]
 SHOP = "shop/api/shop.py"
-
-
-def _run(root: Path) -> engine.Run:
-    return engine.run([root], Config(select=["auth-on-endpoints"]), RULES, jobs=1, use_cache=False, cwd=root)
-
-
-def _found(run: engine.Run) -> set[tuple[str, int, str]]:
-    return {(f.path, f.span.line, f.code) for f in run.findings}
-
-
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return root
 
 
 def _repo(root: Path) -> RepoContext:
