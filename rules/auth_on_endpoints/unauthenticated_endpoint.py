@@ -85,11 +85,14 @@ class UnauthenticatedEndpoint(UnguardedRule):
     it cannot type) is not reported. Authentication done outside the code (a reverse proxy, an API
     gateway, a service mesh) is not seen: "not found" means the code does not show one, so suppress
     the finding with a comment naming the proxy. An endpoint whose router is never seen included
-    in an application (a loop over routers, an application outside the reviewed paths) is not
-    reported, nor one whose router is included only under a condition (`if settings.ENVIRONMENT ==
-    "local":`), nor one below `dependencies=` the analysis cannot read (`APIRouter(dependencies=
-    get_dependencies())`). A middleware that rejects counts for every endpoint of its application,
-    whatever paths it exempts; one registered where the application is not named counts for all.
+    in an application (an application outside the reviewed paths) is not reported, nor, yet, one
+    whose router is included through a helper that takes the application or a loop over routers
+    (the endpoint records and the other items follow those; this rule does not, since dependency
+    factories whose checker is chosen by an argument are not followed yet), nor one whose router
+    is included only under a condition (`if settings.ENVIRONMENT == "local":`), nor one below
+    `dependencies=` the analysis cannot read (`APIRouter(dependencies=get_dependencies())`). A
+    middleware that rejects counts for every endpoint of its application, whatever paths it
+    exempts; one registered where the application is not named counts for all.
     An exception class named for authentication is taken to be answered with 401/403. Evidence
     of a public flow is read from calls (a password or signature check, a token issued), so an
     unauthenticated endpoint that also issues a token is not reported. An endpoint that writes
