@@ -4,9 +4,9 @@ package docstring)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from reviewer.semantics.fastapi.guards.chains import APPS, RouterChains
 from reviewer.semantics.fastapi.guards.records import GuardFunction, ModuleGuards, Scheme
@@ -27,6 +27,8 @@ from reviewer.semantics.fastapi.records import Inclusion, ModuleFacts
 if TYPE_CHECKING:
     from reviewer.semantics.fastapi.index import Endpoint, EndpointIndex
     from reviewer.summary import ModuleSummary
+
+T = TypeVar("T")
 
 # A rejection that is about who calls (a 401, an exception named for authentication), as `rejects`
 # describes it; a 403 or a "forbidden" alone may be a rule of the application.
@@ -147,7 +149,7 @@ class AuthModel:
                 return f"`dependencies={given}(...)` (not resolved)"
         own = self.rejects(endpoint.function.qualname)
         if own and (_AUTHENTICATION_REJECTION.search(own) or self.reads_credentials(endpoint)
-                    or self._calls_reading_credentials(endpoint.function.qualname, 0, set())):
+                    or self._through_calls(endpoint.function.qualname, self._own_credential_read)):
             # A 403 alone (`if pool.name.startswith("prefect"): raise HTTPException(403)`) is a rule
             # of the application, not a check of who calls: it counts with a credential read.
             return f"check in `{endpoint.function.name}` ({own})"
@@ -281,16 +283,10 @@ class AuthModel:
             return True
         return any(self._reads_credentials(d.function.qualname, 0) for d in self.index.dependencies(endpoint))
 
-    def _calls_reading_credentials(self, qualname: str, depth: int, seen: set[str]) -> bool:
-        """Whether the function, or a helper of the repository it calls, reads a credential."""
-        if qualname in seen:
-            return False
-        seen.add(qualname)
+    def _own_credential_read(self, qualname: str, depth: int) -> bool | None:
+        """Whether the function itself reads a credential."""
         record = self.functions.get(qualname)
-        if record is not None and record.reads_credentials:
-            return True
-        return depth < MAX_CALL_DEPTH and any(
-            self._calls_reading_credentials(c, depth + 1, seen) for c in self._callees(qualname))
+        return True if record is not None and record.reads_credentials else None
 
     def _reads_credentials(self, name: str, depth: int) -> bool:
         """Whether a dependency is a security scheme, or a function that reads a credential
@@ -348,30 +344,35 @@ class AuthModel:
     def rejects(self, qualname: str) -> str | None:
         """How the function, or a helper of the repository it calls, turns a caller away."""
         if qualname not in self._rejects_memo:
-            self._rejects_memo[qualname] = self._rejects(qualname, 0, set())
+            self._rejects_memo[qualname] = self._through_calls(qualname, self._own_rejection)
         return self._rejects_memo[qualname]
 
-    def _rejects(self, qualname: str, depth: int, seen: set[str]) -> str | None:
+    def _own_rejection(self, qualname: str, depth: int) -> str | None:
+        record = self.functions.get(qualname)
+        return record.rejects if record is not None and record.rejects else None
+
+    def _through_calls(self, qualname: str, evidence: Callable[[str, int], T | None], depth: int = 0,
+                       seen: set[str] | None = None) -> T | None:
+        """The first `evidence(function, depth)` of a function or of the repository helpers it
+        calls, depth first, up to `MAX_CALL_DEPTH` calls away, each function looked at once."""
+        seen = set() if seen is None else seen
         if qualname in seen:
             return None
         seen.add(qualname)
-        record = self.functions.get(qualname)
-        if record is not None and record.rejects:
-            return record.rejects
-        if depth >= MAX_CALL_DEPTH:
-            return None
-        return next(filter(None, (self._rejects(c, depth + 1, seen) for c in self._callees(qualname))), None)
+        found = evidence(qualname, depth)
+        if found or depth >= MAX_CALL_DEPTH:
+            return found
+        return next(filter(None, (self._through_calls(c, evidence, depth + 1, seen) for c in self._callees(qualname))),
+                    None)
 
     def public_flow(self, endpoint: Endpoint) -> str | None:
         """Evidence that an endpoint nothing guards is public by design: it checks a password or
         a signature, issues a token, hashes a new password, or takes an OAuth callback."""
         functions = [endpoint.function.qualname] + [d.function.qualname for d in self.index.dependencies(endpoint)]
-        return next(filter(None, (self._flow(name, 0, set()) for name in functions)), None)
+        return next(filter(None, (self._through_calls(name, self._own_flow) for name in functions)), None)
 
-    def _flow(self, qualname: str, depth: int, seen: set[str]) -> str | None:
-        if qualname in seen:
-            return None
-        seen.add(qualname)
+    def _own_flow(self, qualname: str, depth: int) -> str | None:
+        """What in the function itself shows a public flow: its record, or a call it makes."""
         record = self.functions.get(qualname)
         if record is not None and record.flow:
             return record.flow
@@ -384,8 +385,6 @@ class AuthModel:
                 last = (call.text or call.target or "").rsplit(".", 1)[-1]
                 if depth < 2 and _SIGN_UP.match(last):
                     return f"creates an account (`{call.text or call.target}`): a sign-up"
-        if depth < MAX_CALL_DEPTH:
-            return next(filter(None, (self._flow(c, depth + 1, seen) for c in self._callees(qualname))), None)
         return None
 
     def changes_data(self, endpoint: Endpoint) -> str | None:
