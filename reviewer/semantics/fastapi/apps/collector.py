@@ -7,6 +7,7 @@ package docstring). Its repository answer is the `RateLimitModel` (an `AppModel`
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, ClassVar
@@ -75,7 +76,6 @@ class AppFacts(Facts):
             # imports a header package or the `Middleware` wrapper by name.
             self._names_calls = any(f"{name}.".startswith(HEADER_PACKAGES) or name in MIDDLEWARE_WRAPPERS
                                     for name in aliases)
-        self._throttle_names: dict[str, bool] = {}
         self._scope: list[str] = []
         self._kinds: list[str] = []  # per scope entry: class or function
         self._locals: list[dict[str, str]] = []  # per function: local name -> owner key
@@ -363,24 +363,22 @@ class AppFacts(Facts):
             qualified = self.context.qualify(node)
             if qualified:
                 self._reads[-1].add(qualified)
-        if self._throttle_name(value):
+        if _throttle_name(value):
             self._throttles()
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        if self._throttle_name(node.attr.value):
+        if _throttle_name(node.attr.value):
             self._throttles()
-
-    def _throttle_name(self, name: str) -> bool:
-        """Whether a name says it limits request rates; once per name and file (a file repeats its
-        names many times over)."""
-        known = self._throttle_names.get(name)
-        if known is None:
-            known = self._throttle_names[name] = bool(THROTTLE_NAME.search(name))
-        return known
 
     def _throttles(self) -> None:
         if self._kinds:
             self.found.throttles.add(".".join(p for p in (self.context.module, *self._scope) if p))
+
+
+@functools.lru_cache(maxsize=8192)
+def _throttle_name(name: str) -> bool:
+    """Whether a name says it limits request rates (asked once per name: code repeats its names)."""
+    return bool(THROTTLE_NAME.search(name))
 
 
 def _first_string(call: cst.Call) -> str | None:

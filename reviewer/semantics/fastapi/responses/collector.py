@@ -6,6 +6,7 @@ credential-like fields, and the annotated fields of every class. Its repository 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, ClassVar
@@ -36,6 +37,12 @@ SECRET_TYPES = frozenset({
 })
 
 
+@functools.lru_cache(maxsize=8192)
+def _credential_word(name: str) -> bool:
+    """Whether a field name may hold a credential (asked once per name: code repeats its names)."""
+    return bool(_CREDENTIAL_WORDS.search(name))
+
+
 class ResponseFacts(Facts):
     """Records what functions return, credential writes and class fields (see the package doc)."""
 
@@ -50,7 +57,6 @@ class ResponseFacts(Facts):
         self.module = ModuleResponses()
         self._functions: list[FunctionState] = []
         self._scope: list[str] = []
-        self._credential_names: dict[str, bool] = {}
         if self.active:
             context.summary.extras[FACTS_KEY] = self.module
 
@@ -137,7 +143,7 @@ class ResponseFacts(Facts):
         state = self._functions[-1]
         if isinstance(target, cst.Name):
             state.locals.setdefault(target.value, []).append(value)
-        elif isinstance(target, cst.Attribute) and _CREDENTIAL_WORDS.search(target.attr.value):
+        elif isinstance(target, cst.Attribute) and _credential_word(target.attr.value):
             state.writes.append((None, target.attr.value, value))
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -145,22 +151,15 @@ class ResponseFacts(Facts):
             return
         made: str | None = ""
         for arg in node.args:
-            if arg.keyword is not None and self._credential_word(arg.keyword.value):
+            if arg.keyword is not None and _credential_word(arg.keyword.value):
                 if made == "":
                     made = self.qualify(node.func) if isinstance(node.func, (cst.Name, cst.Attribute)) else None
                 self._functions[-1].writes.append((made, arg.keyword.value, arg.value))
 
-    def _credential_word(self, name: str) -> bool:
-        """Whether a field name may hold a credential; once per name and file."""
-        known = self._credential_names.get(name)
-        if known is None:
-            known = self._credential_names[name] = bool(_CREDENTIAL_WORDS.search(name))
-        return known
-
     def visit_DictElement(self, node: cst.DictElement) -> None:
         if self._functions:
             key = string_value(node.key)
-            if key and _CREDENTIAL_WORDS.search(key):
+            if key and _credential_word(key):
                 self._functions[-1].writes.append((None, key, node.value))
 
     @classmethod
