@@ -3,13 +3,18 @@ how their text is followed into responses, and the look-alikes of real code that
 
 from __future__ import annotations
 
+import pickle
 import textwrap
 from pathlib import Path
 
 from reviewer import engine
+from reviewer.analysis import analyze
 from reviewer.config import Config
 from reviewer.model import Finding
 from reviewer.registry import load_rules
+from reviewer.rule import RepoContext
+from reviewer.semantics.fastapi import FastAPIFacts
+from reviewer.semantics.fastapi.guards import GuardFacts
 
 RULES = load_rules()
 
@@ -244,3 +249,25 @@ def test_a_coroutine_handing_its_injected_session_to_a_plain_call_does_io(tmp_pa
         return payload
     ''')
     assert check(tmp_path, {"app/api.py": source}) == {("app/api.py", 16, "RVW801")}
+
+
+def test_routes_only_the_deployments_own_callers_reach_say_what_admits_them() -> None:
+    """The guard model tells the guards that admit only holders of a configured secret or local
+    callers (the repository pass takes their leaks back) from keys compared with other values."""
+    root = Path(__file__).resolve().parent.parent / "fixtures" / "no-internal-error-leak" / "internal_services"
+    rules = [rule for rule in RULES if rule.checklist == "no-internal-error-leak"]
+    summaries = [
+        analyze(path.relative_to(root).as_posix(), path.read_bytes(), rules, {}).summary
+        for path in sorted(root.rglob("*.py"))
+    ]
+    repo = RepoContext(rules[0], pickle.loads(pickle.dumps(summaries)), {})
+    model = repo.facts(GuardFacts)
+    admits = {e.function.name: model.admits_only_holders(e) for e in repo.facts(FastAPIFacts).endpoints}
+    assert admits == {
+        "sync": None,  # a key compared with one of the tenant table
+        "maintenance": None,  # a setting compared with a literal
+        "reindex": "`internal_caller` admits only holders of `internal_api_key`",
+        "snapshot": "`_verify` admits only holders of `_public_key()`",
+        "view": "`view` turns away callers from other machines",
+        "run": "`verify_key` admits only holders of `WORKER_KEY`",
+    }

@@ -127,6 +127,11 @@ class SettingsDefaults:
         self._is_settings[cls] = found
         return found
 
+    def is_instance(self, name: str) -> bool:
+        """Whether a qualified module-level name is an instance of a settings class."""
+        cls = self.instances.get(self.index.canonical(name))
+        return cls is not None and self.is_settings_class(cls)
+
     def _field(self, cls: str, name: str, depth: int = 0) -> tuple[bool, Any]:
         """(whether it is known, a field's literal default), looked up along the bases in
         declaration order (as Python's method resolution order does for single and simple multiple
@@ -145,10 +150,9 @@ class SettingsDefaults:
         """(whether it is known, the default of field `name` of the settings object `instance`, a
         qualified module-level name): unknown when the object is no settings instance or no
         literal tells."""
-        cls = self.instances.get(self.index.canonical(instance))
-        if cls is None or not self.is_settings_class(cls):
+        if not self.is_instance(instance):
             return False, None
-        return self._field(cls, name)
+        return self._field(self.instances[self.index.canonical(instance)], name)
 
     def truth(self, instance: str, name: str) -> bool | None:
         """Whether flag `name` is on by default; None when it is no flag (its default is not

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
+from reviewer.semantics.defaults import ENVIRONMENT_READS
 from reviewer.semantics.error_paths import status_value
 from reviewer.semantics.fastapi.annotations import marker_of
 from reviewer.semantics.fastapi.collector import FastAPIFacts
@@ -25,6 +26,7 @@ from reviewer.semantics.fastapi.guards.vocabulary import (
     scheme_class,
 )
 from reviewer.semantics.names import dotted_name
+from reviewer.semantics.settings import SettingsFacts
 from reviewer.syntax import argument, keyword, string_value
 
 if TYPE_CHECKING:
@@ -41,12 +43,13 @@ class _State:
     objects: dict[str, str] = field(default_factory=dict)  # local name -> the class it was made from
     made: dict[str, str] = field(default_factory=dict)  # local name -> the callee of `name = callee(...)`
     nests: bool = False  # it defines a function (a factory of dependencies)
+    rejections: int = 0  # the authentication rejections walked in it so far
 
 
 class GuardFacts(Facts):
     """Records how the functions of one module turn callers away (see the module docstring)."""
 
-    requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts,)
+    requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts, SettingsFacts)
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
@@ -58,6 +61,9 @@ class GuardFacts(Facts):
         self._classes: list[str | None] = []  # per scope entry: the class qualname, or None
         self._functions: list[_State] = []
         self._conditions = 0  # `if` statements around the node being walked
+        # Per `if`/`try` being walked: what it compares a request's value with, whether it tests for
+        # a loopback caller, and the rejections walked before it; kept when it rejects a caller.
+        self._checks: list[tuple[tuple[str, ...], bool, int]] = []
 
     def fail(self, error: Exception) -> None:
         super().fail(error)
@@ -69,7 +75,7 @@ class GuardFacts(Facts):
     @classmethod
     def repository(cls, repo: RepositoryView) -> AuthModel:
         index = repo.facts(FastAPIFacts)
-        model = AuthModel(repo.summaries, index)
+        model = AuthModel(repo.summaries, index, repo.facts(SettingsFacts))
         index.annotate("auth", model.guard)
         return model
 
@@ -154,6 +160,8 @@ class GuardFacts(Facts):
         for target in node.targets:
             if isinstance(target.target, cst.Name):
                 self._scheme(self._qualname(target.target.value), node.value)
+                if not self._classes and self._reads_environment(node.value):
+                    self.guards.from_environment.add(self._qualname(target.target.value))
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         self._class_attribute(node.value)
@@ -203,6 +211,8 @@ class GuardFacts(Facts):
             return
         state = self._functions[-1]
         qualified = self.context.qualify(node.func)
+        if qualified in ENVIRONMENT_READS:
+            state.record.reads_environment = True
         self._registration(node)
         func = node.func
         if isinstance(func, cst.Name) and func.value in state.objects:
@@ -245,6 +255,8 @@ class GuardFacts(Facts):
     def visit_Subscript(self, node: cst.Subscript) -> None:
         if not self._functions:
             return
+        if self.context.qualify(node.value) == "os.environ":
+            self._functions[-1].record.reads_environment = True
         source = dotted_name(node.value) or ""
         if _credential_store(source) or (
             source.endswith(".headers") and node.slice
@@ -266,12 +278,15 @@ class GuardFacts(Facts):
 
     def leave_If(self, original_node: cst.If) -> None:
         self._conditions -= 1
+        if self._functions:
+            self._keep_check()
 
     def visit_If(self, node: cst.If) -> None:
         self._conditions += 1
         if not self._functions:
             return
         state = self._functions[-1]
+        self._checks.append((self._compared(node.test, state), _tests_loopback(node.test), state.rejections))
         tested = _missing_test(node.test)
         if tested is None or tested not in state.params:
             return
@@ -283,6 +298,81 @@ class GuardFacts(Facts):
                     state.record.refuses_without = (*state.record.refuses_without, tested)
                 elif isinstance(small, cst.Return) and (small.value is None or _is_none(small.value)):
                     state.record.lets_missing_through = True
+
+    def visit_Try(self, node: cst.Try) -> None:
+        """`try: key.verify(signature, body)`: the key, kept if a handler rejects the caller."""
+        if not self._functions:
+            return
+        state = self._functions[-1]
+        keys: list[str] = []
+        for statement in node.body.body:
+            for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
+                value = getattr(small, "value", None)
+                call = value.expression if isinstance(value, cst.Await) else value
+                if (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
+                        and call.func.attr.value == "verify"):
+                    key = self._operand(call.func.value, state)
+                    if key:
+                        keys.append(key)
+        self._checks.append((tuple(keys), False, state.rejections))
+
+    def leave_Try(self, original_node: cst.Try) -> None:
+        if self._functions:
+            self._keep_check()
+
+    def _keep_check(self) -> None:
+        """An `if` or `try` left: what it compared counts if a rejection was walked inside it."""
+        compared, loopback, before = self._checks.pop()
+        state = self._functions[-1]
+        if state.rejections > before:
+            if compared:
+                state.record.compared_with = (*state.record.compared_with, *compared)
+            state.record.loopback_only |= loopback
+
+    def _compared(self, test: cst.BaseExpression, state: _State) -> tuple[str, ...]:
+        """What the test of a rejecting `if` compares a value with: both sides of `a != b` and
+        `a == b` (neither a literal), the arguments of `compare_digest`, through `and`/`or`/`not`."""
+        if isinstance(test, cst.BooleanOperation):
+            return self._compared(test.left, state) + self._compared(test.right, state)
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            return self._compared(test.expression, state)
+        sides: list[cst.BaseExpression] = []
+        if (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+                and isinstance(test.comparisons[0].operator, (cst.NotEqual, cst.Equal))):
+            sides = [test.left, test.comparisons[0].comparator]
+        elif isinstance(test, cst.Call) and (self.context.qualify(test.func) or "").endswith(".compare_digest"):
+            sides = [arg.value for arg in test.args[:2]]
+        if len(sides) != 2 or any(_is_literal(side) for side in sides):
+            return ()
+        return tuple(name for side in sides if (name := self._operand(side, state)))
+
+    def _operand(self, node: cst.BaseExpression, state: _State) -> str | None:
+        """A compared value, qualified: `os.environ` for a read of the environment (also through
+        a local assigned from one), `f()` for what a call returns, `f().key`."""
+        if self._reads_environment(node):
+            return "os.environ"
+        if isinstance(node, cst.Call):
+            callee = self.context.qualify(node.func) or dotted_name(node.func)
+            return f"{callee}()" if callee else None
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Call):
+            inner = self._operand(node.value, state)
+            return f"{inner}.{node.attr.value}" if inner else None
+        if isinstance(node, cst.Name) and node.value in state.made:
+            return "os.environ" if state.made[node.value] in ENVIRONMENT_READS else None
+        return self.context.qualify(node) or dotted_name(node)
+
+    def _reads_environment(self, node: cst.BaseExpression) -> bool:
+        """`os.environ.get("KEY")`, `os.getenv("KEY", "")`, `os.environ["KEY"]`, also behind
+        `or` and a method of the value read (`os.environ.get("KEY", "").strip()`)."""
+        if isinstance(node, cst.BooleanOperation):
+            return self._reads_environment(node.left) or self._reads_environment(node.right)
+        if isinstance(node, cst.Subscript):
+            return self.context.qualify(node.value) == "os.environ"
+        if isinstance(node, cst.Call):
+            if self.context.qualify(node.func) in ENVIRONMENT_READS:
+                return True
+            return isinstance(node.func, cst.Attribute) and self._reads_environment(node.func.value)
+        return False
 
     def _receiver(self, node: cst.BaseExpression) -> str:
         """The application a middleware is registered with, named as the FastAPI model names it:
@@ -302,6 +392,7 @@ class GuardFacts(Facts):
         return value
 
     def _reject(self, how: str) -> None:
+        self._functions[-1].rejections += 1
         record = self._functions[-1].record
         if record.rejects is None:
             record.rejects = how
@@ -381,6 +472,26 @@ def _is_header_or_cookie(param: cst.Param, qualify: Callable[[cst.BaseExpression
             if name in ("Header", "Cookie", "Security"):
                 return True
     return False
+
+
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _is_literal(node: cst.BaseExpression) -> bool:
+    return isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.Integer,
+                             cst.Float)) or (isinstance(node, cst.Name) and node.value in ("None", "True", "False"))
+
+
+def _tests_loopback(test: cst.BaseExpression) -> bool:
+    """`host not in ("127.0.0.1", "localhost")`, `host != "127.0.0.1"`: a test that holds for a
+    caller from any address but a loopback one."""
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    comparison = test.comparisons[0]
+    if isinstance(comparison.operator, cst.NotIn) and isinstance(comparison.comparator, (cst.List, cst.Tuple, cst.Set)):
+        values = {string_value(element.value) for element in comparison.comparator.elements}
+        return bool(values) and values <= _LOOPBACK
+    return isinstance(comparison.operator, cst.NotEqual) and string_value(comparison.comparator) in _LOOPBACK
 
 
 def _missing_test(test: cst.BaseExpression) -> str | None:

@@ -26,6 +26,7 @@ from reviewer.semantics.fastapi.records import Inclusion, ModuleFacts
 
 if TYPE_CHECKING:
     from reviewer.semantics.fastapi.index import Endpoint, EndpointIndex
+    from reviewer.semantics.settings import SettingsDefaults
     from reviewer.summary import ModuleSummary
 
 T = TypeVar("T")
@@ -39,8 +40,11 @@ _AUTHENTICATION_REJECTION = re.compile(r"401|unauthori|authenticat|credential|to
 class AuthModel:
     """Which guard authenticates the caller of each endpoint (see the package docstring)."""
 
-    def __init__(self, summaries: Iterable[ModuleSummary], index: EndpointIndex) -> None:
+    def __init__(self, summaries: Iterable[ModuleSummary], index: EndpointIndex,
+                 settings: SettingsDefaults | None = None) -> None:
         self.index = index
+        self.settings = settings
+        self._from_environment: set[str] = set()
         self.functions: dict[str, GuardFunction] = {}
         self.schemes: dict[str, Scheme] = {}
         self._made_by: dict[str, str] = {}
@@ -68,6 +72,7 @@ class AuthModel:
                 self._class_dependencies.update(guards.class_dependencies)
                 self._opaque.update(guards.opaque_dependencies)
                 self._conditional |= guards.conditional_inclusions
+                self._from_environment |= guards.from_environment
                 candidates.update(guards.middleware_candidates)
                 for name, receivers in guards.registered_middleware.items():
                     registered.setdefault(name, set()).update(receivers)
@@ -117,13 +122,21 @@ class AuthModel:
                         if qualname == handler or qualname.startswith(owner + "."))
             if not reads or not self.rejects(handler):
                 continue  # it turns nobody away, or not for a missing credential (an address, a size, CSRF)
-            for registration, receivers in self._registered.items():
-                if self._same(name, registration):
-                    apps = found.setdefault(f"middleware `{name.rsplit('.', 1)[-1]}`", set())
-                    for receiver in receivers:
-                        router = self.index.router(receiver) if receiver else None
-                        apps.add(router.key if router is not None else "")
+            apps = self._registered_with(name)
+            if apps:
+                found[f"middleware `{name.rsplit('.', 1)[-1]}`"] = apps
         return found
+
+    def _registered_with(self, name: str) -> set[str]:
+        """The applications a middleware is registered with (router keys; "" for every one: a
+        registration that names none the analysis can resolve)."""
+        apps: set[str] = set()
+        for registration, receivers in self._registered.items():
+            if self._same(name, registration):
+                for receiver in receivers:
+                    router = self.index.router(receiver) if receiver else None
+                    apps.add(router.key if router is not None else "")
+        return apps
 
     def _same(self, defined: str, named: str) -> bool:
         resolved = self.index.resolve(named) or named
@@ -171,6 +184,58 @@ class AuthModel:
             if "" in registered or registered & apps:
                 return description
         return None
+
+    # callers who hold the deployment's secrets --------------------------------------------------
+
+    def admits_only_holders(self, endpoint: Endpoint) -> str | None:
+        """What lets in only callers that hold a secret of the deployment's configuration (a key
+        compared with one read from the environment or the settings, a signature checked with such
+        a key), or that call from the machine itself (a loopback address), if something does: the
+        endpoint, a dependency FastAPI runs for it, a middleware of its applications, or a helper
+        one of them calls. Such an endpoint's callers are the deployment's own services and its
+        operators."""
+        functions = [endpoint.function.qualname, *(d.function.qualname for d in self.index.dependencies(endpoint))]
+        if self._candidates:
+            apps = self.applications(endpoint)
+            for name, handler in sorted(self._candidates.items()):
+                registered = self._registered_with(name)
+                if "" in registered or registered & apps:
+                    functions.append(handler)
+        return next(filter(None, (self._through_calls(name, self._own_holder_check) for name in functions)), None)
+
+    def _own_holder_check(self, qualname: str, depth: int) -> str | None:
+        record = self.functions.get(qualname)
+        if record is None:
+            return None
+        name = qualname.rsplit(".", 1)[-1]
+        if record.loopback_only:
+            return f"`{name}` turns away callers from other machines"
+        for operand in record.compared_with:
+            if self._configured(operand):
+                held = "a key read from the environment" if operand == "os.environ" else (
+                    f"`{operand.rsplit('.', 1)[-1]}`")
+                return f"`{name}` admits only holders of {held}"
+        return None
+
+    def _configured(self, operand: str) -> bool:
+        """Whether a compared value is the deployment's configuration: read from the environment
+        (directly, by a module-level name, by a function that returns it) or a settings field."""
+        if operand == "os.environ":
+            return True
+        if operand.endswith("()"):
+            target = self.index.resolve(operand[:-2]) or operand[:-2]
+            record = self.functions.get(target)
+            return record is not None and record.reads_environment
+        if (self.index.resolve(operand) or operand) in self._from_environment:
+            return True
+        head = operand.rpartition(".")[0]
+        if head.endswith("()"):  # `get_settings().api_key`
+            factory = self.index.resolve(head[:-2]) or head[:-2]
+            entry = self.index.functions.get(factory)
+            returns = entry[0].returns if entry else None
+            return bool(returns and returns.name and self.settings is not None
+                        and self.settings.is_settings_class(self.index.resolve(returns.name) or returns.name))
+        return bool(head) and self.settings is not None and self.settings.is_instance(self.index.resolve(head) or head)
 
     def _dependency_guard(self, endpoint: Endpoint) -> str | None:
         owner = endpoint.function.qualname.rpartition(".")[0]

@@ -20,6 +20,14 @@ class GuardFunction:
     # Methods of objects it makes and calls (`check = KeyChecker(...)`, `await check(request)`):
     # `KeyChecker.__call__`; the call graph of the summaries does not type local objects.
     object_calls: tuple[str, ...] = ()
+    # What a rejection of it compares a request's value with (`if key != SESSION_API_KEY: raise`,
+    # `if not compare_digest(key, settings.api_key): raise`) or verifies a signature with
+    # (`public_key().verify(signature, body)` in a `try` whose handler rejects), qualified:
+    # `os.environ` for a read of the environment, `f()` for what a call returns. Whether one is
+    # a secret of the deployment's configuration is decided over the repository.
+    compared_with: tuple[str, ...] = ()
+    reads_environment: bool = False  # `os.environ[...]`, `os.getenv(...)` in its own body
+    loopback_only: bool = False  # it turns away a caller whose address is not a loopback one
 
 
 @dataclass(slots=True)
@@ -47,4 +55,6 @@ class ModuleGuards:
     opaque_dependencies: dict[str, str] = field(default_factory=dict)  # router or included -> as written
     # Routers included only under a condition (`if settings.ENVIRONMENT == "local":`).
     conditional_inclusions: set[str] = field(default_factory=set)
+    # Module-level names assigned from the environment (`SESSION_API_KEY = os.environ.get(...)`).
+    from_environment: set[str] = field(default_factory=set)
 
