@@ -83,6 +83,12 @@ INPUT_PACKAGES = (
     "tomllib",
     "toml",
     "phonenumbers",
+    # A webhook's signature that does not verify: the text is about the signature header it sent.
+    "stripe.SignatureVerificationError",
+    "stripe.error.SignatureVerificationError",
+    "svix.webhooks.WebhookVerificationError",
+    "svix.WebhookVerificationError",
+    "cryptography.exceptions.InvalidSignature",
 )
 # Attributes of an exception that hold its internal detail (a driver's message, the SQL and its
 # parameters, an upstream response, a command line, a path).
