@@ -33,13 +33,13 @@ from __future__ import annotations
 import functools
 import http
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.exceptions import BROAD, INPUT, INTERNAL, OWN, Detail, DetailOf, caught_origin, exception_origin
-from reviewer.semantics.fastapi.handlers import exception_handlers
+from reviewer.semantics.fastapi.handlers import exception_handlers, registrations
 from reviewer.semantics.flow.syntax import is_route
 from reviewer.semantics.names import dotted_name
 from reviewer.syntax import argument, keyword, string_value
@@ -112,6 +112,12 @@ class ErrorPaths:
     http_exceptions: list[HttpExceptionSite] = field(default_factory=list)
     # Functions of this module whose every way out returns an error body without an error status.
     error_body_helpers: set[str] = field(default_factory=set)
+    # Leaks of functions shaped as exception handlers (`async def f(request, exc)`) that this module
+    # does not register: they leak where another module registers them for an internal exception.
+    handler_leaks: list[Leak] = field(default_factory=list)
+    # Handlers this module registers but does not define, qualified -> what for (qualified classes;
+    # None for a status code or a class the imports do not name).
+    registered_elsewhere: dict[str, list[str | None]] = field(default_factory=dict)
 
 
 def status_value(node: cst.BaseExpression | None, qualify) -> int | None:  # noqa: ANN001
@@ -729,6 +735,7 @@ class _Builder:
             walks.append(walk)
             if role is None and walk.error_returns and not walk.other_returns and function is top_level.get(name):
                 self.paths.error_body_helpers.add(name)
+        self._handlers_elsewhere(tree, top_level, handlers, roles)
         # Functions an `except` block hands its exception to, followed again with it bound.
         for name, slots in self.passed.items():
             function = top_level.get(name)
@@ -748,6 +755,37 @@ class _Builder:
             del self.paths.leaks[before:]
             self.paths.leaks.extend(kept)
         return self.paths
+
+
+    def _handlers_elsewhere(self, tree: cst.Module, top_level: dict[str, cst.FunctionDef],
+                            handlers: Mapping[str, object], roles: dict[int, str | None]) -> None:
+        """Registrations of handlers other modules define, and the leaks of this module's functions
+        shaped as handlers (a request, then an exception nothing annotates) that it does not register
+        itself, each followed again with its exception bound."""
+        for handler, cls in registrations(tree, self.context.source):
+            if isinstance(handler, cst.Name) and handler.value in top_level:
+                continue
+            name = self.qualify(handler)
+            if name:
+                qualified = self.qualify(cls) if isinstance(cls, (cst.Name, cst.Attribute)) else None
+                self.paths.registered_elsewhere.setdefault(name, []).append(qualified)
+        for name, function in top_level.items():
+            params = _params(function)
+            if (roles.get(id(function)) is not None or name in handlers or len(params) != 2
+                    or params[1].annotation is not None or not _takes_request(params[0], self.qualify)):
+                continue
+            before = len(self.paths.leaks)
+            _Walk(self, function, None, {params[1].name.value: "exception"}).run()
+            self.paths.handler_leaks.extend(self.paths.leaks[before:])
+            del self.paths.leaks[before:]
+
+
+def _takes_request(param: cst.Param, qualify: Callable[[cst.BaseExpression], str | None]) -> bool:
+    """`request`, `_request`, `request: Request`: the first parameter of an exception handler."""
+    annotation = param.annotation.annotation if param.annotation is not None else None
+    if isinstance(annotation, (cst.Name, cst.Attribute)):
+        return (qualify(annotation) or "").endswith((".Request", ".HTTPConnection"))
+    return param.name.value.lstrip("_") in ("request", "req")
 
 
 class _Helpers(Mapping[str, frozenset]):

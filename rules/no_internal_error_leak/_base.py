@@ -1,5 +1,6 @@
 """What the `no-internal-error-leak` rules share: the file's leaks, from its error paths, and, over
-the repository, the routes only administrators, operators and the deployment's own services reach."""
+the repository, the exception handlers other modules register and the routes only administrators,
+operators and the deployment's own services reach."""
 
 from __future__ import annotations
 
@@ -8,14 +9,17 @@ from typing import ClassVar
 from reviewer.facts import Facts
 from reviewer.rule import RepoContext
 from reviewer.semantics.error_paths import ErrorPaths, Leak, names_admin_check
+from reviewer.semantics.exceptions import INTERNAL, exception_origin
 from reviewer.semantics.fastapi import FastAPIFacts
 from reviewer.semantics.fastapi.guards import GuardFacts
 from rules._error_paths_rule import ErrorPathsRule
 
 
 class LeakRule(ErrorPathsRule):
-    """Reports the leaks of the file that `wanted` accepts; the repository pass takes back those of
-    routes whose every way in admits only trusted callers: an administrator check on the app, the
+    """Reports the leaks of the file that `wanted` accepts, and, in the repository pass, those of
+    functions shaped as exception handlers that another module registers for an exception carrying
+    internal detail. The repository pass takes back the leaks of routes whose every way in admits
+    only trusted callers: an administrator check on the app, the
     routers or the `include_router` calls above them (also in other modules), or a guard that lets
     in only holders of a secret of the deployment's configuration or callers on the machine itself
     (an internal service's shared key, a signature checked with a configured key, a loopback check)."""
@@ -32,17 +36,50 @@ class LeakRule(ErrorPathsRule):
                 found.append((span.line, span.column, leak.function))
         if found:
             self.context.summary.extras[self.code] = found
+        handlers = [  # plain values: summaries travel between processes
+            (f"{self.context.module}.{leak.function}", self.context.span(leak.node, leak.statement),
+             self.context.statement_lines(leak.statement), leak.detail, leak.sink, leak.function)
+            for leak in paths.handler_leaks if self.wanted(leak)
+        ]
+        if handlers or paths.registered_elsewhere:
+            self.context.summary.extras[f"{self.code}:handlers"] = (handlers, paths.registered_elsewhere)
 
-    def wanted(self, leak: Leak) -> bool:
+    @staticmethod
+    def wanted(leak: Leak) -> bool:
         raise NotImplementedError
 
-    def message(self, leak: Leak) -> str:
+    @staticmethod
+    def message(leak: Leak) -> str:
         raise NotImplementedError
 
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:
-        if not repo.file_findings:
-            return
+        cls._handlers_registered_elsewhere(repo)
+        if repo.file_findings:
+            cls._withdraw_trusted(repo)
+
+    @classmethod
+    def _handlers_registered_elsewhere(cls, repo: RepoContext) -> None:
+        """Report the leaks of handlers a module registers, for an exception carrying internal
+        detail, where another module defines them."""
+        found = [(summary, *summary.extras[key]) for summary in repo.summaries
+                 if (key := f"{cls.code}:handlers") in summary.extras]
+        registered: dict[str, list[tuple[str, str]]] = {}  # handler -> (class as written, where)
+        for summary, _, elsewhere in found:
+            for handler, classes in elsewhere.items():
+                for qualified in classes:
+                    if qualified and exception_origin(qualified, summary.module) == INTERNAL:
+                        registered.setdefault(repo.index.canonical(handler), []).append(
+                            (qualified.rsplit(".", 1)[-1], summary.path))
+        for summary, leaks, _ in found:
+            for function, span, statement_lines, detail, sink, name in leaks:
+                for written, where in registered.get(repo.index.canonical(function), ())[:1]:
+                    sink = f"{sink} of exception handler `{name}` (registered for `{written}` in {where})"
+                    leak = Leak(node=None, statement=None, detail=detail, sink=sink, function=name)
+                    repo.report(summary.path, span, cls.message(leak), statement_lines=statement_lines)
+
+    @classmethod
+    def _withdraw_trusted(cls, repo: RepoContext) -> None:
         index = repo.facts(FastAPIFacts)
         guards = repo.facts(GuardFacts)
         guarded: dict[tuple[str, str], bool] = {}

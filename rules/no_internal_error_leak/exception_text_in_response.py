@@ -19,7 +19,9 @@ class ExceptionTextInResponse(LeakRule):
     `HTMLResponse`, the return value of a route, a websocket `send_text`/`send_json`/`close`, or
     the response of an exception handler registered (`@app.exception_handler(...)`,
     `app.add_exception_handler(...)`, `FastAPI(exception_handlers=...)`) for `Exception` or a
-    library's exception class. It also follows the exception into a function of the same module
+    library's exception class, also a handler another module registers (`async def on_error(request,
+    exc)` in `errors.py`, `app.add_exception_handler(SQLAlchemyError, errors.on_error)` in
+    `main.py`). It also follows the exception into a function of the same module
     that an `except` block hands it to (`return error_response(e)`), and through a function of the
     module that returns text built from its argument (`detail=describe(e)`).
 
@@ -43,8 +45,13 @@ class ExceptionTextInResponse(LeakRule):
     its router names an administrator check: `require_admin`,
     `require_permission(Permission.FULL_ADMIN_PANEL_ACCESS)`; or every app, router and
     `include_router` above the route, in any module, depends on one: `FastAPI(dependencies=
-    [Depends(get_admin)])`); logging the exception; test code
-    and scripts.
+    [Depends(get_admin)])`); routes of an internal service, whose every way in admits only
+    callers that hold a secret of the deployment's configuration or call from the machine itself:
+    a dependency, middleware or check in the route (or a helper it calls) that rejects the caller
+    unless a key it sent equals one read from the environment or the settings (`if key !=
+    SESSION_API_KEY: raise HTTPException(403)`), unless a signature verifies with such a key
+    (`public_key().verify(...)` with a rejecting handler), or unless its address is a loopback one;
+    logging the exception; test code and scripts.
 
     ## Why is this bad?
     A driver's message carries the SQL, its parameters and the schema; an HTTP client's carries
@@ -70,15 +77,17 @@ class ExceptionTextInResponse(LeakRule):
     ```
 
     ## Known problems
-    The analysis stays within one module: an exception class imported from the application's own
-    package is taken to carry application-written text even when it wraps a driver's message; an
-    exception handler registered in another module than the one that defines it is known only if
-    its exception parameter is annotated with a library's class; a leak in a helper that an
-    administrator-only route calls is still flagged. `except Exception` around application calls is
-    flagged even when those calls only raise the application's own exceptions, since anything
-    else they meet would leak too. A service that only other services of the system call (a
-    sandbox daemon, an internal model server) cannot be told from one clients call, and is
-    flagged. Detail streamed through a generator (`StreamingResponse`, server-sent events) is not
+    The analysis of a function stays within its module: an exception class imported from the
+    application's own package is taken to carry application-written text even when it wraps a
+    driver's message; a leak in a helper that an administrator-only route calls is still flagged,
+    and so is an `HTTPException` a helper raises that every caller catches and replaces.
+    `except Exception` around application calls is flagged even when those calls only raise the
+    application's own exceptions, since anything else they meet would leak too. A service that
+    only other services of the system call but that checks no key (an internal model server
+    reached only inside its network) cannot be told from one clients call, and is flagged. Routes
+    that a permission of a role-based scheme guards (`require_permission(Permission.X)`) are
+    flagged even where only administrators hold that permission: which roles hold it is data, not
+    code. Detail streamed through a generator (`StreamingResponse`, server-sent events) is not
     followed.
     """
 
@@ -86,9 +95,11 @@ class ExceptionTextInResponse(LeakRule):
     name = "exception-text-in-response"
     severity = Severity.WARNING
 
-    def wanted(self, leak: Leak) -> bool:
+    @staticmethod
+    def wanted(leak: Leak) -> bool:
         return not leak.detail.traceback
 
-    def message(self, leak: Leak) -> str:
+    @staticmethod
+    def message(leak: Leak) -> str:
         return (f"the text of a caught exception (`{leak.detail.what}`) reaches the client in {leak.sink}; log the "
                 "exception and send a fixed message instead")

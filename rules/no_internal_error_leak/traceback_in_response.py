@@ -44,9 +44,11 @@ class TracebackInResponse(LeakRule):
     name = "traceback-in-response"
     severity = Severity.ERROR
 
-    def wanted(self, leak: Leak) -> bool:
+    @staticmethod
+    def wanted(leak: Leak) -> bool:
         return leak.detail.traceback
 
-    def message(self, leak: Leak) -> str:
+    @staticmethod
+    def message(leak: Leak) -> str:
         return (f"the traceback from `{leak.detail.what}` reaches the client in {leak.sink}; log it on the server "
                 "and send a fixed message instead")

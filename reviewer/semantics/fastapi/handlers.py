@@ -1,5 +1,7 @@
 """Exception handlers a module registers: `@app.exception_handler(Cls)`,
 `app.add_exception_handler(Cls, handler)` and `FastAPI(exception_handlers={Cls: handler})`.
+`registrations` yields each (handler as written, what it is registered for), also handlers defined
+in another module (`add_exception_handler(Cls, errors.on_error)`).
 
 A handler turns an exception into the response a client gets, so what it puts in that response
 and with which status matters as much as a route's return. `exception_handlers` maps the name of
@@ -25,48 +27,49 @@ def _calls(node: cst.CSTNode) -> Iterator[cst.Call]:
         stack.extend(current.children)
 
 
-def _register(found: dict[str, list[cst.BaseExpression | None]], handler: cst.BaseExpression | None,
-              cls: cst.BaseExpression | None) -> None:
-    if isinstance(handler, cst.Name) and cls is not None:
-        found.setdefault(handler.value, []).append(None if isinstance(cls, cst.Integer) else cls)
-
-
-def exception_handlers(module: cst.Module, source: str) -> dict[str, list[cst.BaseExpression | None]]:
-    """Handler function name -> the exception classes it is registered for, in this module
-    (whose text is `source`)."""
-    found: dict[str, list[cst.BaseExpression | None]] = {}
+def registrations(module: cst.Module, source: str) -> Iterator[tuple[cst.BaseExpression, cst.BaseExpression | None]]:
+    """(handler, what it is registered for) of every registration in a module whose text is
+    `source`: the handler as written (a decorated function's name; a name or attribute handed to
+    `add_exception_handler`), the class or status code expression (None when not given)."""
     if "exception_handler" not in source:  # every way of registering one spells it
-        return found
-    functions: list[cst.FunctionDef] = []
+        return
     stack: list[cst.CSTNode] = [module]
     while stack:
         node = stack.pop()
         if isinstance(node, cst.FunctionDef):
-            functions.append(node)
+            for decorator in node.decorators:
+                expr = decorator.decorator
+                if (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
+                        and expr.func.attr.value == "exception_handler"):
+                    cls = argument(expr, 0, "exc_class_or_status_code")
+                    yield cst.Name(node.name.value), cls.value if cls else None
         if isinstance(node, (cst.Module, cst.IndentedBlock, cst.If, cst.Try, cst.With, cst.Else, cst.ClassDef,
                              cst.FunctionDef, cst.ExceptHandler, cst.Finally)):
             stack.extend(node.children)
-    for function in functions:
-        for decorator in function.decorators:
-            expr = decorator.decorator
-            if (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
-                    and expr.func.attr.value == "exception_handler"):
-                cls = argument(expr, 0, "exc_class_or_status_code")
-                _register(found, cst.Name(function.name.value), cls.value if cls else None)
     for call in _calls(module):
         func = call.func
         if (isinstance(func, cst.Call) and isinstance(func.func, cst.Attribute)
                 and func.func.attr.value == "exception_handler" and call.args):
             cls = argument(func, 0, "exc_class_or_status_code")  # `app.exception_handler(Cls)(handler)`
-            _register(found, call.args[0].value, cls.value if cls else None)
+            yield call.args[0].value, cls.value if cls else None
         if isinstance(func, cst.Attribute) and func.attr.value == "add_exception_handler":
             cls = argument(call, 0, "exc_class_or_status_code")
             handler = argument(call, 1, "handler")
-            _register(found, handler.value if handler else None, cls.value if cls else None)
+            if handler is not None:
+                yield handler.value, cls.value if cls else None
         for arg in call.args:
             named = arg.keyword.value if arg.keyword is not None else None
             if named == "exception_handlers" and isinstance(arg.value, cst.Dict):
                 for element in arg.value.elements:
                     if isinstance(element, cst.DictElement):
-                        _register(found, element.value, element.key)
+                        yield element.value, element.key
+
+
+def exception_handlers(module: cst.Module, source: str) -> dict[str, list[cst.BaseExpression | None]]:
+    """Handler function name -> the exception classes it is registered for, in this module
+    (whose text is `source`), for handlers it names by a plain name."""
+    found: dict[str, list[cst.BaseExpression | None]] = {}
+    for handler, cls in registrations(module, source):
+        if isinstance(handler, cst.Name) and cls is not None:
+            found.setdefault(handler.value, []).append(None if isinstance(cls, cst.Integer) else cls)
     return found
