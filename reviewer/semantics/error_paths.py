@@ -4,7 +4,11 @@ For every function of a FastAPI module it follows, in statement order, the names
 exceptions and to their detail (`reviewer.semantics.exceptions`), and records:
 
 - `leaks`: internal exception detail entering a response: `HTTPException(detail=...)`, a
-  `JSONResponse`/`Response` body, a websocket send, a route's return value, a handler's response;
+  `JSONResponse`/`Response` body, a websocket send, a route's return value, a handler's response,
+  what a generator yields to the streaming response the module gives it;
+- `handler_leaks` and `registered_elsewhere`: leaks of functions shaped as exception handlers
+  that the module does not register, and the handlers it registers that other modules define,
+  for the repository to pair;
 - `returns`: each `return` of a route or an exception handler, with whether it runs in an `except`
   block and whether the function set `response.status_code` before it on that path;
 - `http_exceptions`: each `HTTPException(...)` built, with its status and whether it is returned
@@ -270,6 +274,7 @@ class _Walk:
             p.name.value for p in _params(function)
             if p.annotation is not None and paths.qualify(p.annotation.annotation) in WEBSOCKET_TYPES
         }
+        self.streams_to = paths.streamed.get(self.name)  # what streams what it yields to the client
         self.error_returns = 0
         self.other_returns = 0
         self.value_returns = 0
@@ -483,6 +488,10 @@ class _Walk:
                 self.b.passed.setdefault(call.func.value, {})[slot] = self.exceptions[arg.value.value]
 
     def sinks(self, small: cst.CSTNode, statement: cst.CSTNode, detail: DetailOf) -> None:
+        if self.streams_to and isinstance(small, cst.Expr) and isinstance(small.value, cst.Yield):
+            value = small.value.value
+            if isinstance(value, cst.BaseExpression):  # not `yield from`
+                self.leak(value, statement, detail, f"the stream of `{self.streams_to}`")
         for call in _calls_in(small):
             name = self.b.qualify(call.func)
             if name in HTTP_EXCEPTIONS:
@@ -511,15 +520,16 @@ class _Walk:
                     self.leak(keyword(call, "reason"), statement, detail, "the websocket close reason",
                               code.value if code else None)
 
-    def leak(self, arg: cst.Arg | None, statement: cst.CSTNode, detail: DetailOf, sink: str,
+    def leak(self, arg: cst.Arg | cst.BaseExpression | None, statement: cst.CSTNode, detail: DetailOf, sink: str,
              status: cst.BaseExpression | None = None) -> None:
-        if arg is None or self.admin_only:
+        value = arg.value if isinstance(arg, cst.Arg) else arg
+        if value is None or self.admin_only:
             return
-        found = detail.of(arg.value)
+        found = detail.of(value)
         if found is not None and found.parsing and status_value(status, self.b.qualify) in CLIENT_ERRORS:
             return  # a client error about data the block only parsed describes that data
         if found is not None:
-            self.b.paths.leaks.append(Leak(arg.value, statement, found, sink, self.name))
+            self.b.paths.leaks.append(Leak(value, statement, found, sink, self.name))
 
     def on_return(self, node: cst.Return, statement: cst.CSTNode, detail: DetailOf | None, *, in_except: bool,
                   status_set: bool) -> None:
@@ -668,6 +678,31 @@ _PLAIN_BUILTINS = frozenset(
 )
 
 
+# Responses that send what a generator yields, as it yields it.
+_STREAMING_NAMES = ("StreamingResponse", "EventSourceResponse")
+STREAMING_RESPONSES = frozenset({
+    "fastapi.responses.StreamingResponse", "starlette.responses.StreamingResponse",
+    "sse_starlette.EventSourceResponse", "sse_starlette.sse.EventSourceResponse",
+})
+
+
+def _streamed_generators(context: FileContext) -> dict[str, str]:
+    """Functions of the module whose generator a streaming response is given:
+    `StreamingResponse(event_stream(...))`, `EventSourceResponse(content=stream)`."""
+    found: dict[str, str] = {}
+    for call in _calls_in(context.tree):
+        name = context.qualify(call.func)
+        if name not in STREAMING_RESPONSES:
+            continue
+        given = argument(call, 0, "content")
+        value = given.value if given is not None else None
+        if isinstance(value, cst.Call):
+            value = value.func
+        if isinstance(value, cst.Name):
+            found[value.value] = name.rsplit(".", 1)[1]
+    return found
+
+
 class _Builder:
     def __init__(self, context: FileContext) -> None:
         self.context = context
@@ -682,6 +717,9 @@ class _Builder:
         self.traceback = "traceback" in context.source
         # In a module of coroutines, a plain function or a block without `await` does no I/O.
         self.asynchronous = "async def" in context.source
+        # Generators a streaming response sends to the client -> that response's class.
+        self.streamed: dict[str, str] = _streamed_generators(context) if any(
+            name in context.source for name in _STREAMING_NAMES) else {}
 
     def source(self, node: cst.CSTNode) -> str:
         text = " ".join(self.context.tree.code_for_node(node).split())

@@ -16,7 +16,8 @@ class ExceptionTextInResponse(LeakRule):
     `e.orig`, `e.statement`, `e.params`, `e.message`, `e.response["Error"]["Message"]`, and names,
     dicts and lists holding them — and flags where one enters a response: the `detail` of an
     `HTTPException`, the content of a `JSONResponse`/`Response`/`PlainTextResponse`/
-    `HTMLResponse`, the return value of a route, a websocket `send_text`/`send_json`/`close`, or
+    `HTMLResponse`, the return value of a route, a websocket `send_text`/`send_json`/`close`, what a
+    generator yields to a `StreamingResponse`/`EventSourceResponse` given it in the module, or
     the response of an exception handler registered (`@app.exception_handler(...)`,
     `app.add_exception_handler(...)`, `FastAPI(exception_handlers=...)`) for `Exception` or a
     library's exception class, also a handler another module registers (`async def on_error(request,
@@ -87,8 +88,8 @@ class ExceptionTextInResponse(LeakRule):
     reached only inside its network) cannot be told from one clients call, and is flagged. Routes
     that a permission of a role-based scheme guards (`require_permission(Permission.X)`) are
     flagged even where only administrators hold that permission: which roles hold it is data, not
-    code. Detail streamed through a generator (`StreamingResponse`, server-sent events) is not
-    followed.
+    code. A generator handed to a streaming response in another module, or yielding through a
+    helper of another module, is not followed.
     """
 
     code = "RVW801"
