@@ -270,4 +270,6 @@ def test_routes_only_the_deployments_own_callers_reach_say_what_admits_them() ->
         "snapshot": "`_verify` admits only holders of `_public_key()`",
         "view": "`view` turns away callers from other machines",
         "run": "`verify_key` admits only holders of `WORKER_KEY`",
+        "summarize": "`dispatch` admits only holders of `password`",
+        "export": None,  # a user's token is checked too: the users are its callers
     }

@@ -148,6 +148,16 @@ class GuardFacts(Facts):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self._class_attribute(node.value)
+        if self._functions and self._functions[-1].in_class:
+            # `self.password = get_secret_from_env("APP_PASSWORD")` in a method of a class.
+            state = self._functions[-1]
+            for target in node.targets:
+                attribute = target.target
+                if (isinstance(attribute, cst.Attribute) and isinstance(attribute.value, cst.Name)
+                        and attribute.value.value == "self"):
+                    value = self._operand(node.value, state)
+                    if value:
+                        self.guards.configured_as[f"{state.in_class}.{attribute.attr.value}"] = value
         if not isinstance(node.value, cst.Call):
             return
         if self._functions:
@@ -161,7 +171,7 @@ class GuardFacts(Facts):
             if isinstance(target.target, cst.Name):
                 self._scheme(self._qualname(target.target.value), node.value)
                 if not self._classes and self._reads_environment(node.value):
-                    self.guards.from_environment.add(self._qualname(target.target.value))
+                    self.guards.configured_as[self._qualname(target.target.value)] = "os.environ"
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         self._class_attribute(node.value)
@@ -348,9 +358,17 @@ class GuardFacts(Facts):
 
     def _operand(self, node: cst.BaseExpression, state: _State) -> str | None:
         """A compared value, qualified: `os.environ` for a read of the environment (also through
-        a local assigned from one), `f()` for what a call returns, `f().key`."""
+        a local assigned from one), `f()` for what a call returns, `f().key`, `Class.attribute`
+        for `self.attribute` in a method; a text method's result is its receiver's value
+        (`self.password.encode()`)."""
         if self._reads_environment(node):
             return "os.environ"
+        if (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+                and node.func.attr.value in _TEXT_METHODS):
+            return self._operand(node.func.value, state)
+        if (isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self"
+                and state.in_class):
+            return f"{state.in_class}.{node.attr.value}"
         if isinstance(node, cst.Call):
             callee = self.context.qualify(node.func) or dotted_name(node.func)
             return f"{callee}()" if callee else None
@@ -475,6 +493,7 @@ def _is_header_or_cookie(param: cst.Param, qualify: Callable[[cst.BaseExpression
 
 
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+_TEXT_METHODS = frozenset({"encode", "decode", "strip", "lstrip", "rstrip", "lower", "upper"})
 
 
 def _is_literal(node: cst.BaseExpression) -> bool:

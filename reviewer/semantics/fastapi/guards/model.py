@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from reviewer.semantics.defaults import ENVIRONMENT_READS
 from reviewer.semantics.fastapi.guards.chains import APPS, RouterChains
 from reviewer.semantics.fastapi.guards.records import GuardFunction, ModuleGuards, Scheme
 from reviewer.semantics.fastapi.guards.vocabulary import (
@@ -44,7 +45,7 @@ class AuthModel:
                  settings: SettingsDefaults | None = None) -> None:
         self.index = index
         self.settings = settings
-        self._from_environment: set[str] = set()
+        self._configured_as: dict[str, str] = {}
         self.functions: dict[str, GuardFunction] = {}
         self.schemes: dict[str, Scheme] = {}
         self._made_by: dict[str, str] = {}
@@ -72,7 +73,7 @@ class AuthModel:
                 self._class_dependencies.update(guards.class_dependencies)
                 self._opaque.update(guards.opaque_dependencies)
                 self._conditional |= guards.conditional_inclusions
-                self._from_environment |= guards.from_environment
+                self._configured_as.update(guards.configured_as)
                 candidates.update(guards.middleware_candidates)
                 for name, receivers in guards.registered_middleware.items():
                     registered.setdefault(name, set()).update(receivers)
@@ -193,8 +194,15 @@ class AuthModel:
         a key), or that call from the machine itself (a loopback address), if something does: the
         endpoint, a dependency FastAPI runs for it, a middleware of its applications, or a helper
         one of them calls. Such an endpoint's callers are the deployment's own services and its
-        operators."""
-        functions = [endpoint.function.qualname, *(d.function.qualname for d in self.index.dependencies(endpoint))]
+        operators; not where a dependency also authenticates a user (a frontend holding the key
+        and passing its users' requests on, each with the user's own token)."""
+        dependencies = [d.function.qualname for d in self.index.dependencies(endpoint)]
+        for name in dependencies:
+            record = self.functions.get(name)
+            if (record is not None and (record.reads_credentials or self.rejects(name))
+                    and not self._through_calls(name, self._own_holder_check)):
+                return None
+        functions = [endpoint.function.qualname, *dependencies]
         if self._candidates:
             apps = self.applications(endpoint)
             for name, handler in sorted(self._candidates.items()):
@@ -217,17 +225,21 @@ class AuthModel:
                 return f"`{name}` admits only holders of {held}"
         return None
 
-    def _configured(self, operand: str) -> bool:
+    def _configured(self, operand: str, depth: int = 0) -> bool:
         """Whether a compared value is the deployment's configuration: read from the environment
-        (directly, by a module-level name, by a function that returns it) or a settings field."""
+        (directly, by a name or attribute assigned from it, by a function that returns it) or a
+        settings field."""
         if operand == "os.environ":
             return True
+        held = self._configured_as.get(self.index.resolve(operand) or operand)
+        if held is not None and depth < MAX_CALL_DEPTH:
+            return self._configured(held, depth + 1)
         if operand.endswith("()"):
             target = self.index.resolve(operand[:-2]) or operand[:-2]
             record = self.functions.get(target)
-            return record is not None and record.reads_environment
-        if (self.index.resolve(operand) or operand) in self._from_environment:
-            return True
+            summary = self._summaries.get(target)
+            return (record is not None and record.reads_environment) or (
+                summary is not None and any(call.target in ENVIRONMENT_READS for call in summary.calls))
         head = operand.rpartition(".")[0]
         if head.endswith("()"):  # `get_settings().api_key`
             factory = self.index.resolve(head[:-2]) or head[:-2]

@@ -55,6 +55,8 @@ class ModuleGuards:
     opaque_dependencies: dict[str, str] = field(default_factory=dict)  # router or included -> as written
     # Routers included only under a condition (`if settings.ENVIRONMENT == "local":`).
     conditional_inclusions: set[str] = field(default_factory=set)
-    # Module-level names assigned from the environment (`SESSION_API_KEY = os.environ.get(...)`).
-    from_environment: set[str] = field(default_factory=set)
+    # What names hold, where a guard may compare with them: a module-level name assigned from the
+    # environment (`SESSION_API_KEY = os.environ.get(...)` -> `os.environ`), an attribute a method
+    # sets (`self.password = get_secret("APP_PASSWORD")` -> `Auth.password`: `pkg.get_secret()`).
+    configured_as: dict[str, str] = field(default_factory=dict)
 
