@@ -145,11 +145,21 @@ def status_value(node: cst.BaseExpression | None, qualify) -> int | None:  # noq
 ERROR = "error"  # the body says it reports an error: `{"error": ...}`, `{"success": False}`
 DETAIL = "detail"  # the body carries a `detail` message, an error only where an error is handled
 _ERROR_KEYS = frozenset({"error", "error_message", "errorMessage", "err", "error_msg"})
+# Keys of an answer about the request itself (an error envelope), beside which other keys are data.
+_ENVELOPE_KEYS = _ERROR_KEYS | frozenset({
+    "status", "message", "msg", "detail", "details", "code", "success", "ok", "reason", "errors", "error_code",
+    "error_type", "type", "title", "description", "hint", "status_code", "statusCode", "data", "result",
+})
 _FAILED_STATUSES = frozenset({"error", "fail"})
 
 
 def _body_marker(node: cst.BaseExpression) -> str | None:
     if not isinstance(node, cst.Dict):
+        return None
+    keys = [string_value(e.key) for e in node.elements if isinstance(e, cst.DictElement)]
+    if sum(key not in _ENVELOPE_KEYS for key in keys) >= 2:
+        # `{"job_id": ..., "running": False, "status": "error"}`: the state of something the client
+        # asked about (a background job that failed), not an answer that the request failed.
         return None
     marker = None
     for element in node.elements:
@@ -158,8 +168,8 @@ def _body_marker(node: cst.BaseExpression) -> str | None:
         key = string_value(element.key)
         value = element.value
         if key in _ERROR_KEYS and not _is_empty(value):
-            if isinstance(value, (cst.Name, cst.Attribute, cst.Subscript)):
-                marker = DETAIL  # a variable may hold None on success: an error only where one is handled
+            if not _is_text(value):
+                marker = DETAIL  # a value that may be None on success: an error only where one is handled
                 continue
             return ERROR
         if key in ("success", "ok") and isinstance(value, cst.Name) and value.value == "False":
@@ -169,6 +179,20 @@ def _body_marker(node: cst.BaseExpression) -> str | None:
         if key == "detail" and not _is_empty(value):
             marker = DETAIL
     return marker
+
+
+def _is_text(node: cst.BaseExpression) -> bool:
+    """A value built as text or a literal (`"failed"`, `f"... {e}"`, `str(e)`, `"%s" % e`, a list
+    of errors), not one read from elsewhere that may be None (`job.get("error")`, `result.error`)."""
+    if string_value(node) is not None or isinstance(node, (cst.FormattedString, cst.ConcatenatedString,
+                                                            cst.BinaryOperation, cst.List, cst.Tuple, cst.Dict)):
+        return True
+    if isinstance(node, cst.Call):
+        func = node.func
+        return (isinstance(func, cst.Name) and func.value in ("str", "repr")) or (
+            isinstance(func, cst.Attribute) and func.attr.value in ("format", "join")
+            and string_value(func.value) is not None)
+    return False
 
 
 def _lnurl_error(node: cst.Dict) -> bool:

@@ -22,14 +22,17 @@ class ErrorBodySuccessStatus(StatusRule):
     `FastAPI(exception_handlers=...)`), any `JSONResponse`/`Response` built without a status is
     flagged: it goes out as 200.
 
-    An `error` field that holds a variable (`{"data": rows, "error": warning}`) may be `None` on
-    success, so it counts only where an error is handled, like `detail`.
+    An `error` field that holds a value read from elsewhere (`{"data": rows, "error": warning}`,
+    `job.get("error")`) may be `None` on success, so it counts only where an error is handled,
+    like `detail`.
 
     Not flagged: responses with a 4xx/5xx status (given as a number, `status.HTTP_...`,
     `HTTPStatus...` or any expression), success bodies with an empty `errors`/`error` field
     (`{"errors": []}`, `{"error": None}`), a readiness probe that returns 503, the LNURL
     protocol's `{"status": "ERROR", "reason": ...}` body that wallets read from a 200 response, a
-    payment or job whose own status is `"failed"`.
+    payment or job whose own status is `"failed"`, and a body with two or more data fields beside
+    its status or error (`{"status": "error", "running": False, "progress": 0}`): the state of
+    something the client asked about, such as a background job that failed.
 
     ## Why is this bad?
     Clients, retries, caches, load balancers and monitoring read the status, not the body: a
