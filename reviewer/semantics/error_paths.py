@@ -749,10 +749,12 @@ class _Builder:
         text = " ".join(self.context.tree.code_for_node(node).split())
         return text if len(text) <= 40 else text[:37] + "..."
 
-    def _callback(self, name: str) -> bool:
+    def _handed_exceptions(self, name: str) -> bool:
         """Whether the module hands function `name` on as a value (`partial(name, ...)`, a
-        registration): what it is then called with is not known here."""
-        return re.search(rf"\b{re.escape(name)}\b(?!\s*\()(?<!def {re.escape(name)})", self.context.source) is not None
+        registration: what it is then called with is not known here) or calls it (its callers'
+        `except` blocks tell what it is given, `raise to_http_error(e)`), so that a parameter
+        annotated `Exception` says nothing of what the function receives."""
+        return re.search(rf"\b{re.escape(name)}\b(?<!def {re.escape(name)})", self.context.source) is not None
 
     def is_error_body(self, value: cst.BaseExpression) -> bool:
         return error_body(value, self.qualify, self.paths.error_body_helpers) == ERROR
@@ -787,7 +789,7 @@ class _Builder:
                     qualified = self.qualify(param.annotation.annotation)
                     if (qualified and qualified.endswith(("Exception", "Error"))
                             and exception_origin(qualified, self.module) == INTERNAL
-                            and not (qualified in BROAD and role is None and self._callback(name))):
+                            and not (qualified in BROAD and role is None and self._handed_exceptions(name))):
                         exceptions[param.name.value] = dotted_name(param.annotation.annotation) or "Exception"
             roles[id(function)] = role
             walk = _Walk(self, function, role, exceptions)
