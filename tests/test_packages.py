@@ -11,6 +11,9 @@ from click.testing import CliRunner
 
 from reviewer.cli import main
 from reviewer.packages import ModuleNames, path_module_name, shadowed_files
+from reviewer.semantics.calls import ModuleIndex
+from reviewer.semantics.names import ImportTable
+from reviewer.summary import ModuleSummary
 
 ROUTE = """\
 from fastapi import APIRouter
@@ -142,3 +145,33 @@ def test_a_module_file_beside_a_package_of_its_name_is_shadowed() -> None:
              "tools.py", "tools/cli.py", "__init__.py", "app/__init__.py"]
     # `tools/` has no `__init__.py`: a namespace package never shadows a module
     assert shadowed_files(paths) == {"app/providers.py"}
+
+
+def _summary(path: str, module: str, imports: dict[str, str] | None = None) -> ModuleSummary:
+    return ModuleSummary(path, module, path.startswith("tests/"), ImportTable(module, False, dict(imports or {})))
+
+
+def test_a_bare_name_several_modules_end_with_is_the_outermost_one_above_its_importers() -> None:
+    """`server/` run as the working directory: `from auth import ...` is `server/auth.py` for
+    `server/main.py` and `server/routers/keys.py` alike, not `server/routers/auth.py`; a test
+    suite beside the service says nothing either way."""
+    index = ModuleIndex([
+        _summary("server/main.py", "server.main", {"verify": "auth.verify"}),
+        _summary("server/auth.py", "server.auth"),
+        _summary("server/routers/__init__.py", "routers"),
+        _summary("server/routers/auth.py", "routers.auth", {"verify": "auth.verify"}),
+        _summary("server/routers/keys.py", "routers.keys", {"verify": "auth.verify"}),
+        _summary("tests/test_keys.py", "tests.test_keys", {"verify": "auth.verify"}),
+    ])
+    assert index.canonical("auth.verify") == "server.auth.verify"
+    assert index.canonical("routers.auth.login") == "routers.auth.login"
+
+
+def test_importers_that_disagree_leave_a_bare_name_unresolved() -> None:
+    index = ModuleIndex([
+        _summary("billing/main.py", "billing.main", {"verify": "auth.verify"}),
+        _summary("billing/auth.py", "billing.auth"),
+        _summary("search/main.py", "search.main", {"verify": "auth.verify"}),
+        _summary("search/auth.py", "search.auth"),
+    ])
+    assert index.canonical("auth.verify") == "auth.verify"

@@ -10,10 +10,41 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from pathlib import PurePosixPath
 
 from reviewer.summary import FunctionSummary, ModuleSummary
 
 MAX_REEXPORTS = 8  # packages a name is followed through
+
+
+def _nearest_imported(summaries: list[ModuleSummary],
+                      ambiguous: dict[str, list[ModuleSummary]]) -> dict[str, ModuleSummary]:
+    """Names several modules end with, each resolved where every module importing it agrees: the
+    outermost module of that name in the importer's directory or a directory above it. A service
+    run from its own directory imports its modules by their bare names (`from auth import
+    verify_auth` in `server/routers/keys.py` is `server/auth.py`, not `server/routers/auth.py`),
+    beside other `auth.py` files of the repository."""
+    if not ambiguous:
+        return {}
+    directories = {id(s): PurePosixPath(s.path).parent for s in summaries}
+    by_path = {s.path: s for s in summaries}
+    chosen: dict[str, ModuleSummary | None] = {}
+    for summary in summaries:
+        here = directories[id(summary)]
+        for target in summary.imports.aliases.values():
+            parts = target.split(".")
+            name = next((".".join(parts[:cut]) for cut in range(len(parts), 0, -1)
+                         if ".".join(parts[:cut]) in ambiguous), None)
+            if name is None or chosen.get(name, 0) is None:
+                continue
+            near = sorted((len(directories[id(c)].parts), c.path) for c in ambiguous[name]
+                          if directories[id(c)] == here or directories[id(c)] in here.parents)
+            # Python finds a bare name on `sys.path`, whose entry here is the outermost such directory.
+            if not near:
+                continue  # a test suite beside the service, run with its directory on `sys.path`
+            found = by_path[near[0][1]] if len(near) == 1 or near[0][0] < near[1][0] else None
+            chosen[name] = found if chosen.get(name, found) is found else None
+    return {name: found for name, found in chosen.items() if found is not None}
 
 
 class ModuleIndex:
@@ -33,6 +64,7 @@ class ModuleIndex:
             for start in range(len(parts)):
                 candidates[".".join(parts[start:])].append(summary)
         self._modules = {name: found[0] for name, found in candidates.items() if len(found) == 1}
+        self._modules.update(_nearest_imported(self._all, {n: f for n, f in candidates.items() if len(f) > 1}))
         for summary in self._all:
             self._modules[summary.module] = summary
 
