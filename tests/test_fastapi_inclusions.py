@@ -529,3 +529,35 @@ def test_factory_that_returns_a_module_router(write) -> None:
     index = _index(root)
     assert _paths(index) == {("authenticate", "/api/auth", True)}
     assert _apps_above(index, "svc.auth.router") == {"svc.main.app"}
+
+
+def test_router_included_into_an_application_held_by_an_object(write) -> None:
+    """`self.configure(self.app)` then `app.include_router(...)` in the method: the application
+    cannot be named, but the inclusion's prefix and dependencies still apply."""
+    root = _files(
+        write,
+        {
+            "bot/__init__.py": "",
+            "bot/items.py": ITEMS,
+            "bot/auth.py": """
+                from fastapi import Header, HTTPException
+                def require_token(x_token: str = Header()) -> None:
+                    if x_token != "expected":
+                        raise HTTPException(status_code=401)
+            """,
+            "bot/server.py": """
+                from fastapi import Depends, FastAPI
+                class ApiServer:
+                    def __init__(self) -> None:
+                        self.app = FastAPI()
+                        self.configure(self.app)
+                    def configure(self, app: FastAPI) -> None:
+                        from bot.auth import require_token
+                        from bot.items import router
+                        app.include_router(router, prefix="/api/v1", dependencies=[Depends(require_token)])
+            """,
+        },
+    )
+    index = _index(root)
+    assert _paths(index) == {("list_items", "/api/v1/items", True)}
+    assert [e.dependencies for e in index.endpoints] == [("bot.auth.require_token",)]

@@ -262,9 +262,16 @@ class EndpointIndex:
         mounts: set[Mount] = set()
         for inclusion in self._inclusions_of(key):
             parent = self.router(inclusion.parent)
+            prefix, prefix_known = self._prefix(inclusion)
+            if parent is None and inclusion.parent is None and inclusion.parent_param is None:
+                # Included into what the analysis cannot name (`self.app.include_router(...)`, an
+                # application a method is given): taken as an application's root, with the
+                # inclusion's own prefix and dependencies.
+                mounts.add(Mount(prefix, prefix_known, inclusion.dependencies, "" if inclusion.mounts_app else prefix,
+                                 inclusion.in_schema))
+                continue
             if parent is None or parent.key in seen:
                 continue
-            prefix, prefix_known = self._prefix(inclusion)
             for above in self._mounts(parent.key, seen | {key}):
                 mounts.add(
                     Mount(
