@@ -47,7 +47,9 @@ MAX_GITIGNORE_BYTES = 1024 * 1024
 Rules = list[tuple[Path, PathPatterns]]
 
 
-_TEST_DIRS = frozenset({"tests", "test", "testing"})
+# Test directories, also of end-to-end suites, whose Python files are the small applications a
+# browser-driven spec starts (`cypress/e2e/login/main.py` beside `spec.cy.ts`).
+_TEST_DIRS = frozenset({"tests", "test", "testing", "e2e", "cypress"})
 
 
 def is_test_path(path: str) -> bool:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reviewer.discovery import discover
+import pytest
+
+from reviewer.discovery import discover, is_test_path
 from reviewer.patterns import AnchoredPatterns
 
 DEBUG_APP = "from fastapi import FastAPI\napp = FastAPI(debug=True)\n"
@@ -108,3 +110,21 @@ def test_a_path_that_reviews_nothing_is_a_usage_error(write, cli) -> None:
     assert code == 1 and out.startswith("scripts/migrate:3:")
 
 
+
+
+@pytest.mark.parametrize(
+    ("path", "is_test"),
+    [
+        ("tests/test_api.py", True),
+        ("app/api_test.py", True),
+        ("backend/conftest.py", True),
+        ("cypress/e2e/login/main.py", True),  # the application a browser-driven spec starts
+        ("server/tests/e2e/test_checkout.py", True),
+        ("e2e/app.py", True),
+        ("app/testing_utils.py", False),
+        ("app/e2e_encryption.py", False),
+        ("examples/chat/main.py", False),
+    ],
+)
+def test_test_code_is_told_by_its_module_name_or_its_directory(path: str, is_test: bool) -> None:
+    assert is_test_path(path) is is_test
