@@ -77,6 +77,7 @@ def test_auth_guard_names_what_authenticates_each_endpoint() -> None:
         "star_note": "`HTTPBearer`",
         "copy_note": None,
         "preview_note": None,
+        "choose_theme": None,
         "purge_note": "`OAuth2PasswordBearer`",
         "import_note": "`Depends(verify_api_key)`",
         "seed_note": None,

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+# Methods of the response being built: they change what the caller gets, not the application's data.
+_OWN_RESPONSE_METHODS = frozenset({"set_cookie", "delete_cookie"})
 # A rejection that is about who calls (a 401, an exception named for authentication), as `rejects`
 # describes it; a 403 or a "forbidden" alone may be a rule of the application.
 _AUTHENTICATION_REJECTION = re.compile(r"401|unauthori|authenticat|credential|token|session|login|api_?key",
@@ -482,8 +484,10 @@ class AuthModel:
         for call in summary.calls:
             text = call.text or call.target or ""
             last = text.rsplit(".", 1)[-1]
-            if "cache" in text.lower() or "websocket" in text.lower():
-                continue  # a cache refreshed, a message pushed to listeners: no data of the application
+            if "cache" in text.lower() or "websocket" in text.lower() or last in _OWN_RESPONSE_METHODS:
+                # A cache refreshed, a message pushed to listeners, a cookie set on the caller's own
+                # response: no data of the application.
+                continue
             target = (self.index.resolve(call.target) or call.target) if call.target else None
             if target in self._summaries:
                 continue  # a function of the repository: what it does, not its name, tells
