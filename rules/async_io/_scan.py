@@ -38,6 +38,7 @@ from reviewer.semantics.blocking import (
     OFFLOADERS,
     OFFLOADING_DECORATORS,
     OFFLOADING_METHODS,
+    SLEEP,
     Blocking,
     BlockingTable,
 )
@@ -165,6 +166,8 @@ class BlockingScan(LocalTypes, Rule):
         if self.context.is_test_file:
             return
         blocking = self.classify(use, has_arguments=bool(node.args))
+        if blocking is not None and blocking.category == SLEEP and _brief_pause(node):
+            return  # `time.sleep(0.001)` to order timestamps: not I/O, and no stall a client notices
         if blocking is not None:
             self._each(lambda member: member.on_blocking(node, use, frame, blocking))
         elif self._each(lambda member: member.keep(use, frame)):
@@ -693,3 +696,16 @@ def _arguments(node: cst.Call, parameters: frozenset[str]) -> Arguments | None:
     keywords = tuple((arg.keyword.value, argument_value(arg.value, parameters))
                      for arg in node.args if arg.keyword is not None)
     return values, keywords
+
+
+_BRIEF_PAUSE = 0.001  # seconds
+
+
+def _brief_pause(call: cst.Call) -> bool:
+    """`time.sleep(0.001)`, `sleep(0)`: a literal pause of a millisecond or less."""
+    if len(call.args) != 1 or not isinstance(call.args[0].value, (cst.Integer, cst.Float)):
+        return False
+    try:
+        return float(call.args[0].value.value) <= _BRIEF_PAUSE
+    except ValueError:
+        return False

@@ -23,7 +23,9 @@ class BlockingCallInAsync(DirectBlockingRule):
     Names are resolved through imports and aliases (`import requests as r`, `from time import
     sleep`); objects are followed from their construction, annotation or module-level binding,
     also across modules. A call on an object is reported once per coroutine, at its first use; a
-    name assigned a second object (`proc = Popen(...)` again) is a second object.
+    name assigned a second object (`proc = Popen(...)` again) is a second object. A literal pause of
+    a millisecond or less (`time.sleep(0.001)`, which some code uses to order timestamps) is not
+    counted, here or in the call chains of RVW403.
 
     ## Why is this bad?
     A coroutine runs on the event loop's only thread. While it waits on a blocking call, no other
