@@ -1,0 +1,70 @@
+"""How a module's endpoints and exception handlers answer errors: `ErrorPaths`.
+
+For every function of a FastAPI module it follows, in statement order, the names bound to caught
+exceptions and to their detail (`reviewer.semantics.exceptions`), and records:
+
+- `leaks`: internal exception detail entering a response: `HTTPException(detail=...)`, a
+  `JSONResponse`/`Response` body, a websocket send, a route's return value, a handler's response,
+  what a generator yields to the streaming response the module gives it;
+- `handler_leaks` and `registered_elsewhere`: leaks of functions shaped as exception handlers
+  that the module does not register, and the handlers it registers that other modules define,
+  for the repository to pair;
+- `returns`: each `return` of a route or an exception handler, with whether it runs in an `except`
+  block and whether the function set `response.status_code` before it on that path;
+- `http_exceptions`: each `HTTPException(...)` built, with its status and whether it is returned
+  rather than raised.
+
+Exceptions are bound where they are caught (`except ... as e`), in an exception handler's
+exception parameter (from its registration, `reviewer.semantics.fastapi.handlers`), in a
+parameter annotated with an exception class, and in a parameter of a function of this module that
+an `except` block passes its exception to (`handle_error(e)`). A function of this module that
+returns the detail of an argument (`def describe(e): return f"{type(e).__name__}: {e}"`) passes it
+on to its caller. Nested functions are followed on their own.
+
+What a leak does not count, the semantic layer decides once for every rule: an exception narrowed
+to a class without internal detail (`isinstance`, `assert isinstance`, an early `raise` when it is
+not one), a leak in a route only administrators reach (`Leak` is not recorded), and a client error
+(4xx, websocket protocol/data close codes) built from `except Exception` around a block that only
+parses what the client sent (`Detail.parsing`, see `Walk.compound`). Statements where no caught
+exception or its detail is bound are read only for statuses and returns (`Walk.plain`), which
+keeps the analysis cheap.
+
+Computed once per file (`error_paths(context)`), for every rule that asks.
+
+Modules: records.py (the sinks and the records), bodies.py (error bodies), syntax.py (functions,
+calls, parameters), admin.py (routes only administrators reach), walk.py (`Walk`, one function),
+builder.py (`Builder`: which functions to walk and how, once per module).
+"""
+
+from reviewer.semantics.error_paths.admin import names_admin_check
+from reviewer.semantics.error_paths.bodies import DETAIL, ERROR, error_body, response_status
+from reviewer.semantics.error_paths.builder import error_paths
+from reviewer.semantics.error_paths.records import (
+    CLIENT_ERRORS,
+    HTTP_EXCEPTIONS,
+    RESPONSE_CLASSES,
+    STREAMING_RESPONSES,
+    ErrorPaths,
+    HttpExceptionSite,
+    Leak,
+    ReturnSite,
+    status_value,
+)
+
+__all__ = [
+    "CLIENT_ERRORS",
+    "DETAIL",
+    "ERROR",
+    "HTTP_EXCEPTIONS",
+    "RESPONSE_CLASSES",
+    "STREAMING_RESPONSES",
+    "ErrorPaths",
+    "HttpExceptionSite",
+    "Leak",
+    "ReturnSite",
+    "error_body",
+    "error_paths",
+    "names_admin_check",
+    "response_status",
+    "status_value",
+]

@@ -1,0 +1,111 @@
+"""Whether a returned value is an error body sent with a success status (`{"error": ...}`, a
+response built without an error status)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from reviewer import lazy_cst as cst
+from reviewer.semantics.error_paths.records import RESPONSE_CLASSES, status_value
+from reviewer.syntax import argument, string_value
+
+if TYPE_CHECKING:
+    pass
+
+
+ERROR = "error"  # the body says it reports an error: `{"error": ...}`, `{"success": False}`
+DETAIL = "detail"  # the body carries a `detail` message, an error only where an error is handled
+_ERROR_KEYS = frozenset({"error", "error_message", "errorMessage", "err", "error_msg"})
+# Keys of an answer about the request itself (an error envelope), beside which other keys are data.
+_ENVELOPE_KEYS = _ERROR_KEYS | frozenset({
+    "status", "message", "msg", "detail", "details", "code", "success", "ok", "reason", "errors", "error_code",
+    "error_type", "type", "title", "description", "hint", "status_code", "statusCode", "data", "result",
+})
+_FAILED_STATUSES = frozenset({"error", "fail"})
+
+
+def _body_marker(node: cst.BaseExpression) -> str | None:
+    if not isinstance(node, cst.Dict):
+        return None
+    keys = [string_value(e.key) for e in node.elements if isinstance(e, cst.DictElement)]
+    if sum(key not in _ENVELOPE_KEYS for key in keys) >= 2:
+        # `{"job_id": ..., "running": False, "status": "error"}`: the state of something the client
+        # asked about (a background job that failed), not an answer that the request failed.
+        return None
+    marker = None
+    for element in node.elements:
+        if not isinstance(element, cst.DictElement):
+            continue
+        key = string_value(element.key)
+        value = element.value
+        if key in _ERROR_KEYS and not _is_empty(value):
+            if not _is_text(value):
+                marker = DETAIL  # a value that may be None on success: an error only where one is handled
+                continue
+            return ERROR
+        if key in ("success", "ok") and isinstance(value, cst.Name) and value.value == "False":
+            return ERROR
+        if key == "status" and (string_value(value) or "").lower() in _FAILED_STATUSES and not _lnurl_error(node):
+            return ERROR
+        if key == "detail" and not _is_empty(value):
+            marker = DETAIL
+    return marker
+
+
+def _is_text(node: cst.BaseExpression) -> bool:
+    """A value built as text or a literal (`"failed"`, `f"... {e}"`, `str(e)`, `"%s" % e`, a list
+    of errors), not one read from elsewhere that may be None (`job.get("error")`, `result.error`)."""
+    if string_value(node) is not None or isinstance(node, (cst.FormattedString, cst.ConcatenatedString,
+                                                            cst.BinaryOperation, cst.List, cst.Tuple, cst.Dict)):
+        return True
+    if isinstance(node, cst.Call):
+        func = node.func
+        return (isinstance(func, cst.Name) and func.value in ("str", "repr")) or (
+            isinstance(func, cst.Attribute) and func.attr.value in ("format", "join")
+            and string_value(func.value) is not None)
+    return False
+
+
+def _lnurl_error(node: cst.Dict) -> bool:
+    """`{"status": "ERROR", "reason": ...}`: the LNURL protocol's error body (LUD-01), which
+    wallets read from a 200 response."""
+    keys = {string_value(e.key) for e in node.elements if isinstance(e, cst.DictElement)}
+    return "reason" in keys and any(isinstance(e, cst.DictElement) and string_value(e.key) == "status"
+                                    and string_value(e.value) == "ERROR" for e in node.elements)
+
+
+def _is_empty(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.Name):
+        return node.value in ("None", "False")
+    if isinstance(node, (cst.List, cst.Tuple, cst.Dict, cst.Set)):
+        return not node.elements
+    return string_value(node) == ""
+
+
+def response_status(call: cst.Call, qualify) -> tuple[bool, int | None]:  # noqa: ANN001
+    """(whether a status is given, its value when known) of a response class's call."""
+    status = argument(call, 1, "status_code")
+    if status is None:
+        return False, None
+    return True, status_value(status.value, qualify)
+
+
+def error_body(value: cst.BaseExpression, qualify, helpers: set[str]) -> str | None:  # noqa: ANN001
+    """`ERROR` or `DETAIL` when a returned value is an error body sent with a success status (a dict,
+    or a response built without an error status), else None. `helpers` are functions of the
+    module that return such a body on every way out."""
+    if isinstance(value, cst.Await):
+        value = value.expression
+    if isinstance(value, cst.Dict):
+        return _body_marker(value)
+    if not isinstance(value, cst.Call):
+        return None
+    if isinstance(value.func, cst.Name) and value.func.value in helpers:
+        return ERROR
+    if qualify(value.func) not in RESPONSE_CLASSES:
+        return None
+    given, status = response_status(value, qualify)
+    if given and (status is None or status >= 400):
+        return None
+    content = argument(value, 0, "content")
+    return _body_marker(content.value) if content is not None else None

@@ -1,0 +1,235 @@
+"""`error_paths(context)`: the `ErrorPaths` of one module, built once per file; the functions that
+are routes, exception handlers, helpers handed an exception or streamed generators, each walked."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING
+
+from reviewer import lazy_cst as cst
+from reviewer.semantics.error_paths.admin import admin_routers
+from reviewer.semantics.error_paths.bodies import ERROR, error_body
+from reviewer.semantics.error_paths.records import STREAMING_RESPONSES, ErrorPaths
+from reviewer.semantics.error_paths.syntax import calls_in, functions_of, params_of
+from reviewer.semantics.error_paths.walk import Walk
+from reviewer.semantics.exceptions import BROAD, INPUT, INTERNAL, Detail, DetailOf, exception_origin
+from reviewer.semantics.fastapi.handlers import exception_handlers, registrations
+from reviewer.semantics.flow.syntax import is_route
+from reviewer.semantics.names import dotted_name
+from reviewer.syntax import argument
+
+if TYPE_CHECKING:
+    from reviewer.rule import FileContext
+
+
+SHARED_KEY = "error-paths"
+_STREAMING_NAMES = ("StreamingResponse", "EventSourceResponse")
+
+
+def _streamed_generators(context: FileContext) -> dict[str, str]:
+    """Functions of the module whose generator a streaming response is given:
+    `StreamingResponse(event_stream(...))`, `EventSourceResponse(content=stream)`."""
+    found: dict[str, str] = {}
+    for call in calls_in(context.tree):
+        name = context.qualify(call.func)
+        if name not in STREAMING_RESPONSES:
+            continue
+        given = argument(call, 0, "content")
+        value = given.value if given is not None else None
+        if isinstance(value, cst.Call):
+            value = value.func
+        if isinstance(value, cst.Name):
+            found[value.value] = name.rsplit(".", 1)[1]
+    return found
+
+
+class Builder:
+    def __init__(self, context: FileContext) -> None:
+        self.context = context
+        self.module = context.module
+        self.qualify = context.qualify
+        self.paths = ErrorPaths()
+        self.helpers = _Helpers(self)
+        self.passed: dict[str, dict[int | str, str]] = {}
+        self.built_exceptions: dict[tuple[str, str], cst.Call] = {}
+        self.local_functions: set[str] = set()
+        self.admin_routers: set[str] = set()
+        self.traceback = "traceback" in context.source
+        # In a module of coroutines, a plain function or a block without `await` does no I/O.
+        self.asynchronous = "async def" in context.source
+        # Generators a streaming response sends to the client -> that response's class.
+        self.streamed: dict[str, str] = _streamed_generators(context) if any(
+            name in context.source for name in _STREAMING_NAMES) else {}
+
+    def source(self, node: cst.CSTNode) -> str:
+        text = " ".join(self.context.tree.code_for_node(node).split())
+        return text if len(text) <= 40 else text[:37] + "..."
+
+    def _handed_exceptions(self, name: str) -> bool:
+        """Whether the module hands function `name` on as a value (`partial(name, ...)`, a
+        registration: what it is then called with is not known here) or calls it (its callers'
+        `except` blocks tell what it is given, `raise to_http_error(e)`), so that a parameter
+        annotated `Exception` says nothing of what the function receives."""
+        return re.search(rf"\b{re.escape(name)}\b(?<!def {re.escape(name)})", self.context.source) is not None
+
+    def is_error_body(self, value: cst.BaseExpression) -> bool:
+        return error_body(value, self.qualify, self.paths.error_body_helpers) == ERROR
+
+    def build(self) -> ErrorPaths:
+        tree = self.context.tree
+        handlers = exception_handlers(tree, self.context.source)
+        functions = list(functions_of(tree))
+        top_level = {f.name.value: f for f in tree.body if isinstance(f, cst.FunctionDef)}
+        self.admin_routers = admin_routers(tree)
+        self.local_functions = set(top_level)
+        self.helpers.functions = top_level
+        roles: dict[int, str | None] = {}
+        walks: list[Walk] = []
+        for function in functions:
+            name = function.name.value
+            exceptions: dict[str, str] = {}
+            role: str | None = None
+            params = params_of(function)
+            if is_route(function):
+                role = "route"
+            elif name in handlers:
+                role = "handler"
+                classes = handlers[name]
+                origins = [(exception_origin(self.qualify(c), self.module), dotted_name(c) or "exception")
+                           if c is not None else (INPUT, "HTTPException") for c in classes]
+                internal = [written for origin, written in origins if origin == INTERNAL]
+                if internal and len(params) >= 2:
+                    exceptions[params[1].name.value] = internal[0]
+            for param in params if role != "handler" else ():  # a registration says what a handler gets
+                if param.annotation is not None and isinstance(param.annotation.annotation, (cst.Name, cst.Attribute)):
+                    qualified = self.qualify(param.annotation.annotation)
+                    if (qualified and qualified.endswith(("Exception", "Error"))
+                            and exception_origin(qualified, self.module) == INTERNAL
+                            and not (qualified in BROAD and role is None and self._handed_exceptions(name))):
+                        exceptions[param.name.value] = dotted_name(param.annotation.annotation) or "Exception"
+            roles[id(function)] = role
+            walk = Walk(self, function, role, exceptions)
+            first_site = len(self.paths.http_exceptions)
+            walk.run()
+            walk.finish(first_site)
+            walks.append(walk)
+            if role is None and walk.error_returns and not walk.other_returns and function is top_level.get(name):
+                self.paths.error_body_helpers.add(name)
+        self._handlers_elsewhere(tree, top_level, handlers, roles)
+        # Functions an `except` block hands its exception to, followed again with it bound.
+        for name, slots in self.passed.items():
+            function = top_level.get(name)
+            if function is None or roles.get(id(function)) is not None:
+                continue
+            params = params_of(function)
+            exceptions = {}
+            for slot, written in slots.items():
+                param = next((p for p in params if p.name.value == slot), None) if isinstance(slot, str) else (
+                    params[slot] if slot < len(params) else None)
+                if param is not None:
+                    exceptions[param.name.value] = written
+            already = {(leak.function, id(leak.node)) for leak in self.paths.leaks}
+            before = len(self.paths.leaks)
+            Walk(self, function, None, exceptions).run()
+            kept = [leak for leak in self.paths.leaks[before:] if (leak.function, id(leak.node)) not in already]
+            del self.paths.leaks[before:]
+            self.paths.leaks.extend(kept)
+        return self.paths
+
+
+    def _handlers_elsewhere(self, tree: cst.Module, top_level: dict[str, cst.FunctionDef],
+                            handlers: Mapping[str, object], roles: dict[int, str | None]) -> None:
+        """Registrations of handlers other modules define, and the leaks of this module's functions
+        shaped as handlers (a request, then an exception nothing annotates) that it does not register
+        itself, each followed again with its exception bound."""
+        for handler, cls in registrations(tree, self.context.source):
+            if isinstance(handler, cst.Name) and handler.value in top_level:
+                continue
+            name = self.qualify(handler)
+            if name:
+                qualified = self.qualify(cls) if isinstance(cls, (cst.Name, cst.Attribute)) else None
+                self.paths.registered_elsewhere.setdefault(name, []).append(qualified)
+        for name, function in top_level.items():
+            params = params_of(function)
+            if (roles.get(id(function)) is not None or name in handlers or len(params) != 2
+                    or params[1].annotation is not None or not _takes_request(params[0], self.qualify)):
+                continue
+            before = len(self.paths.leaks)
+            Walk(self, function, None, {params[1].name.value: "exception"}).run()
+            self.paths.handler_leaks.extend(self.paths.leaks[before:])
+            del self.paths.leaks[before:]
+
+
+def _takes_request(param: cst.Param, qualify: Callable[[cst.BaseExpression], str | None]) -> bool:
+    """`request`, `_request`, `request: Request`: the first parameter of an exception handler."""
+    annotation = param.annotation.annotation if param.annotation is not None else None
+    if isinstance(annotation, (cst.Name, cst.Attribute)):
+        return (qualify(annotation) or "").endswith((".Request", ".HTTPConnection"))
+    return param.name.value.lstrip("_") in ("request", "req")
+
+
+class _Helpers(Mapping[str, frozenset]):
+    """Functions of the module that return the detail of an argument, by name -> the argument
+    slots; each function is looked at when a call of it is first met."""
+
+    def __init__(self, builder: Builder) -> None:
+        self.builder = builder
+        self.functions: dict[str, cst.FunctionDef] = {}
+        self._slots: dict[str, frozenset] = {}
+
+    def _of(self, name: str) -> frozenset:
+        if name not in self._slots:
+            function = self.functions.get(name)
+            self._slots[name] = _returns_detail_of(function, self.builder) if function is not None else frozenset()
+        return self._slots[name]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and bool(self._of(name))
+
+    def __getitem__(self, name: str) -> frozenset:
+        slots = self._of(name)
+        if not slots:
+            raise KeyError(name)
+        return slots
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(name for name in self.functions if self._of(name))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _returns_detail_of(function: cst.FunctionDef, builder: Builder) -> frozenset[int | str]:
+    """Argument slots of a module function whose detail its return value carries."""
+    params = params_of(function)
+    if not params or is_route(function):
+        return frozenset()
+    names = [p.name.value for p in params]
+    carried: set[str] = set()
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if isinstance(node, cst.Return) and node.value is not None:
+            for name in names:
+                single = DetailOf(builder.qualify, builder.module, {name: name}, {name: Detail(name)}, None,
+                                  builder.source)
+                if single.of(node.value) is not None:
+                    carried.add(name)
+            continue
+        stack.extend(node.children)
+    slots: set[int | str] = set()
+    for position, param in enumerate(params):
+        if param.name.value in carried:
+            slots.update((position, param.name.value))
+    return frozenset(slots)
+
+
+def error_paths(context: FileContext) -> ErrorPaths:
+    """The `ErrorPaths` of the file being walked, computed once for every rule that asks."""
+    found = context.shared.get(SHARED_KEY)
+    if found is None:
+        found = context.shared[SHARED_KEY] = Builder(context).build()
+    return found

@@ -1,0 +1,109 @@
+"""What the error paths of a module are made of: the sinks and classes they name, and the records
+of leaks, returns and `HTTPException`s built (plain values, read by the rules)."""
+
+from __future__ import annotations
+
+import http
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from reviewer import lazy_cst as cst
+from reviewer.semantics.exceptions import Detail
+
+if TYPE_CHECKING:
+    pass
+
+
+HTTP_EXCEPTIONS = frozenset(
+    {"fastapi.HTTPException", "fastapi.exceptions.HTTPException", "starlette.exceptions.HTTPException"}
+)
+WEBSOCKET_EXCEPTIONS = frozenset(
+    {"fastapi.WebSocketException", "fastapi.exceptions.WebSocketException", "starlette.exceptions.WebSocketException"}
+)
+_RESPONSE_NAMES = ("JSONResponse", "Response", "PlainTextResponse", "HTMLResponse", "ORJSONResponse", "UJSONResponse")
+RESPONSE_CLASSES = frozenset(
+    f"{module}.{name}"
+    for module in ("fastapi.responses", "starlette.responses", "fastapi")
+    for name in _RESPONSE_NAMES
+    if module != "fastapi" or name in ("Response",)
+)
+# Responses that send what a generator yields, as it yields it.
+STREAMING_RESPONSES = frozenset({
+    "fastapi.responses.StreamingResponse", "starlette.responses.StreamingResponse",
+    "sse_starlette.EventSourceResponse", "sse_starlette.sse.EventSourceResponse",
+})
+WEBSOCKET_SENDS = frozenset({"send_text", "send_json", "send_bytes"})
+WEBSOCKET_TYPES = frozenset({"fastapi.WebSocket", "fastapi.websockets.WebSocket", "starlette.websockets.WebSocket"})
+_STATUS_NAME = re.compile(r"(?:^|\.)(?:HTTP|WS)_(\d{3,4})_")
+# HTTP 4xx, and the websocket close codes for a client's protocol, data or policy error.
+CLIENT_ERRORS = frozenset({*range(400, 500), 1002, 1003, 1007, 1008, 1009})
+
+
+@dataclass(frozen=True)
+class Leak:
+    """Exception detail entering a response."""
+
+    node: cst.BaseExpression  # the expression that carries it into the response
+    statement: cst.CSTNode
+    detail: Detail
+    sink: str  # `HTTPException(detail=...)`, `the response body`, `the return value of route `f``
+    function: str
+
+
+@dataclass(frozen=True)
+class ReturnSite:
+    node: cst.Return
+    statement: cst.CSTNode
+    function: str
+    role: str  # "route" or "handler"
+    in_except: bool
+    status_set: bool  # `response.status_code = ...` ran before it on its path
+    in_guard: bool = False  # in the branch of `if x is None:`/`if not x:` (what was looked for is missing)
+
+
+@dataclass(frozen=True)
+class HttpExceptionSite:
+    call: cst.Call
+    statement: cst.CSTNode
+    status: int | None
+    returned: bool
+    function: str = ""
+    # What the function returns, where it returns the exception: the call, or the name holding it.
+    returned_node: cst.BaseExpression | None = None
+    # The function it is returned from is a route or an exception handler, or returns other values
+    # too (its callers take the exception for a result); not a factory its callers raise.
+    returned_as_result: bool = False
+
+
+@dataclass
+class ErrorPaths:
+    leaks: list[Leak] = field(default_factory=list)
+    returns: list[ReturnSite] = field(default_factory=list)
+    http_exceptions: list[HttpExceptionSite] = field(default_factory=list)
+    # Functions of this module whose every way out returns an error body without an error status.
+    error_body_helpers: set[str] = field(default_factory=set)
+    # Leaks of functions shaped as exception handlers (`async def f(request, exc)`) that this module
+    # does not register: they leak where another module registers them for an internal exception.
+    handler_leaks: list[Leak] = field(default_factory=list)
+    # Handlers this module registers but does not define, qualified -> what for (qualified classes;
+    # None for a status code or a class the imports do not name).
+    registered_elsewhere: dict[str, list[str | None]] = field(default_factory=dict)
+
+
+def status_value(node: cst.BaseExpression | None, qualify) -> int | None:  # noqa: ANN001
+    """The HTTP status an expression spells: `404`, `status.HTTP_404_NOT_FOUND`, `HTTPStatus.NOT_FOUND`."""
+    if node is None:
+        return None
+    if isinstance(node, cst.Integer):
+        return int(node.evaluated_value)
+    name = qualify(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
+    if name is None:
+        return None
+    match = _STATUS_NAME.search(name)
+    if match and name.split(".", 1)[0] in ("fastapi", "starlette"):
+        return int(match.group(1))
+    if name.startswith("http.HTTPStatus."):
+        member = getattr(http.HTTPStatus, name.rsplit(".", 1)[1], None)
+        return int(member) if member is not None else None
+    return None

@@ -1,0 +1,50 @@
+"""The parts of a module the error paths walk: its functions (nested ones too), the calls in a
+statement, a function's parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from reviewer import lazy_cst as cst
+
+
+def functions_of(module: cst.Module) -> Iterator[cst.FunctionDef]:
+    """Every function of a module, nested ones too, found through statement bodies only."""
+    stack: list[cst.CSTNode] = list(reversed(module.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.SimpleStatementLine):
+            continue
+        if isinstance(node, cst.FunctionDef):
+            yield node
+        blocks = [getattr(node, "body", None), getattr(node, "orelse", None), getattr(node, "finalbody", None)]
+        blocks += list(getattr(node, "handlers", ()))
+        blocks += list(getattr(node, "cases", ()))
+        for block in blocks:
+            if block is None:
+                continue
+            if isinstance(block, (cst.If, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase)):
+                stack.append(block)
+                continue
+            inner = getattr(block, "body", None)
+            if isinstance(inner, cst.BaseSuite):
+                inner = getattr(inner, "body", ())
+            if isinstance(inner, (list, tuple)):
+                stack.extend(reversed([n for n in inner if isinstance(n, cst.BaseCompoundStatement)]))
+
+
+def calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
+    """Calls in an expression or simple statement, outermost first, not inside lambdas."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Lambda):
+            continue
+        if isinstance(current, cst.Call):
+            yield current
+        stack.extend(reversed(current.children))
+
+
+def params_of(function: cst.FunctionDef) -> list[cst.Param]:
+    params = function.params
+    return [*params.posonly_params, *params.params, *params.kwonly_params]

@@ -1,0 +1,412 @@
+"""`Walk`: follows one function of a module, statement by statement, binding caught exceptions and
+their detail and recording where they enter a response."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from reviewer import lazy_cst as cst
+from reviewer.semantics.error_paths.admin import admin_only
+from reviewer.semantics.error_paths.records import (
+    CLIENT_ERRORS,
+    HTTP_EXCEPTIONS,
+    RESPONSE_CLASSES,
+    WEBSOCKET_EXCEPTIONS,
+    WEBSOCKET_SENDS,
+    WEBSOCKET_TYPES,
+    HttpExceptionSite,
+    Leak,
+    ReturnSite,
+    status_value,
+)
+from reviewer.semantics.error_paths.syntax import calls_in, params_of
+from reviewer.semantics.exceptions import INTERNAL, OWN, Detail, DetailOf, caught_origin, exception_origin
+from reviewer.semantics.names import dotted_name
+from reviewer.syntax import argument, keyword
+
+if TYPE_CHECKING:
+    from reviewer.semantics.error_paths.builder import Builder
+
+
+class Walk:
+    """Follows one function."""
+
+    def __init__(self, paths: Builder, function: cst.FunctionDef, role: str | None,
+                 exceptions: dict[str, str]) -> None:
+        self.b = paths
+        self.function = function
+        self.name = function.name.value
+        self.role = role
+        self.exceptions = dict(exceptions)
+        self.parsing: set[str] = set()
+        self.details: dict[str, Detail] = {}
+        self.websockets = {
+            p.name.value for p in params_of(function)
+            if p.annotation is not None and paths.qualify(p.annotation.annotation) in WEBSOCKET_TYPES
+        }
+        self.streams_to = paths.streamed.get(self.name)  # what streams what it yields to the client
+        self.error_returns = 0
+        self.other_returns = 0
+        self.value_returns = 0
+        self.guards = 0  # how many `if x is None:`/`if not x:` branches the walk is in
+        # A coroutine, or a helper of a module of coroutines, waits on its I/O: a block of it
+        # without `await` only computes (a plain route may still use a blocking session).
+        self.no_io_unless_awaited = function.asynchronous is not None or paths.asynchronous and role is None
+
+    def _is_http_exception(self, value: cst.BaseExpression) -> bool:
+        return isinstance(value, cst.Call) and self.b.qualify(value.func) in HTTP_EXCEPTIONS
+
+    def finish(self, first_site: int) -> None:
+        """Mark the exceptions this function returns as results, not as a factory's product."""
+        if self.role is None and not self.value_returns:
+            return
+        sites = self.b.paths.http_exceptions
+        for index in range(first_site, len(sites)):
+            if sites[index].returned and sites[index].function == self.name:
+                sites[index] = replace(sites[index], returned_as_result=True)
+
+    @functools.cached_property
+    def admin_only(self) -> bool:
+        return self.role == "route" and admin_only(self.function, self.b.admin_routers)
+
+    @functools.cached_property
+    def injected(self) -> set[str]:
+        """Parameters FastAPI injects (`db: Session = Depends(get_db)`): sessions, clients, services."""
+        return {
+            p.name.value for p in params_of(self.function)
+            if p.default is not None and _is_dependency(p.default)
+            or p.annotation is not None and _is_dependency(p.annotation.annotation)
+        }
+
+    def detail(self) -> DetailOf:
+        return DetailOf(self.b.qualify, self.b.module, self.exceptions, self.details, self.b.helpers, self.b.source,
+                        frozenset(self.parsing))
+
+    def run(self) -> None:
+        body = self.function.body
+        if isinstance(body, cst.IndentedBlock):
+            self.block(body.body, in_except=False, status_set=False)
+        else:
+            self.simple(body, body.body, in_except=False, status_set=[False])
+
+    def block(self, statements: Sequence[cst.BaseStatement], *, in_except: bool, status_set: bool) -> None:
+        state = [status_set]
+        for statement in statements:
+            if isinstance(statement, cst.SimpleStatementLine):
+                self.simple(statement, statement.body, in_except=in_except, status_set=state)
+            else:
+                self.compound(statement, in_except=in_except, status_set=state[0])
+
+    def suite(self, suite: cst.BaseSuite | None, *, in_except: bool, status_set: bool) -> None:
+        if suite is None:
+            return
+        if isinstance(suite, cst.IndentedBlock):
+            self.block(suite.body, in_except=in_except, status_set=status_set)
+        elif isinstance(suite, cst.SimpleStatementSuite):
+            self.simple(suite, suite.body, in_except=in_except, status_set=[status_set])
+
+    def compound(self, statement: cst.BaseStatement, *, in_except: bool, status_set: bool) -> None:
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            return
+        if isinstance(statement, (cst.Try, cst.TryStar)):
+            self.suite(statement.body, in_except=in_except, status_set=status_set)
+            for handler in statement.handlers:
+                bound = handler.name.name.value if handler.name is not None and isinstance(
+                    handler.name.name, cst.Name) else None
+                origin, written = caught_origin(handler.type, self.b.qualify, self.b.module)
+                if origin == INTERNAL and written in ("Exception", "BaseException") and _raises_only_own(
+                        statement.body, self.b):
+                    origin = OWN
+                previous = self.exceptions.get(bound) if bound else None
+                if bound:
+                    if origin == INTERNAL:
+                        self.exceptions[bound] = written
+                    else:
+                        self.exceptions.pop(bound, None)
+                    self.details.pop(bound, None)
+                    if (origin == INTERNAL and written in ("Exception", "BaseException") and self.no_io_unless_awaited
+                            and not _awaits(statement.body) and not _uses(statement.body, self.injected)):
+                        self.parsing.add(bound)
+                self.suite(handler.body, in_except=True, status_set=status_set)
+                if bound:
+                    self.exceptions.pop(bound, None)
+                    self.parsing.discard(bound)
+                    if previous is not None:
+                        self.exceptions[bound] = previous
+            if statement.orelse is not None:
+                self.suite(statement.orelse.body, in_except=in_except, status_set=status_set)
+            if statement.finalbody is not None:
+                self.suite(statement.finalbody.body, in_except=in_except, status_set=status_set)
+            return
+        if isinstance(statement, cst.If):
+            test = statement.test
+            if (isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
+                    and statement.orelse is None and _exits(statement.body)):
+                for name in self.detail().narrowed(test.expression):  # `if not isinstance(e, X): raise`
+                    self.exceptions.pop(name, None)
+            narrowed = {name: self.exceptions.pop(name) for name in self.detail().narrowed(test)}
+            guard = _is_missing_check(test)
+            self.guards += guard
+            self.suite(statement.body, in_except=in_except, status_set=status_set)
+            self.guards -= guard
+            self.exceptions.update(narrowed)
+            orelse = statement.orelse
+            if isinstance(orelse, cst.If):
+                self.compound(orelse, in_except=in_except, status_set=status_set)
+            elif orelse is not None:
+                self.suite(orelse.body, in_except=in_except, status_set=status_set)
+            return
+        if isinstance(statement, cst.With):
+            self.suite(statement.body, in_except=in_except, status_set=status_set)
+            return
+        if isinstance(statement, (cst.For, cst.While)):
+            self.suite(statement.body, in_except=in_except, status_set=status_set)
+            if statement.orelse is not None:
+                self.suite(statement.orelse.body, in_except=in_except, status_set=status_set)
+            return
+        if isinstance(statement, cst.Match):
+            for case in statement.cases:
+                self.suite(case.body, in_except=in_except, status_set=status_set)
+
+    def simple(self, statement: cst.CSTNode, smalls: Sequence[cst.BaseSmallStatement], *, in_except: bool,
+               status_set: list[bool]) -> None:
+        for small in smalls:
+            if not (self.exceptions or self.details or in_except and self.b.traceback):
+                self.plain(small, statement, in_except=in_except, status_set=status_set)
+                continue
+            detail = self.detail()
+            if isinstance(small, cst.Assert):
+                for name in detail.narrowed(small.test):
+                    self.exceptions.pop(name, None)
+            self.sinks(small, statement, detail)
+            if isinstance(small, cst.Assign):
+                value = detail.of(small.value)
+                for target in small.targets:
+                    self.bind(target.target, value, small.value)
+                    if isinstance(target.target, cst.Attribute) and target.target.attr.value == "status_code":
+                        status_set[0] = True
+            elif isinstance(small, cst.AnnAssign) and small.value is not None:
+                self.bind(small.target, detail.of(small.value), small.value)
+            elif isinstance(small, cst.AugAssign):
+                value = detail.of(small.value)
+                if value is not None and isinstance(small.target, cst.Name):
+                    self.details[small.target.value] = value
+            elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                call = small.value
+                if (isinstance(call.func, cst.Attribute) and call.func.attr.value in ("append", "extend", "update",
+                                                                                       "add", "insert")):
+                    for arg in call.args:
+                        value = detail.of(arg.value)
+                        if value is not None and isinstance(call.func.value, cst.Name):
+                            self.details[call.func.value.value] = value
+                self.pass_exception(call)
+            elif isinstance(small, cst.Return):
+                self.on_return(small, statement, detail, in_except=in_except, status_set=status_set[0])
+            if isinstance(small, (cst.Assign, cst.Return, cst.Raise, cst.AnnAssign)):
+                value = getattr(small, "value", None) or getattr(small, "exc", None)
+                for call in calls_in(value) if value is not None else ():
+                    self.pass_exception(call)
+
+    def plain(self, small: cst.BaseSmallStatement, statement: cst.CSTNode, *, in_except: bool,
+              status_set: list[bool]) -> None:
+        """A statement where no exception detail can be (no caught exception or its detail is
+        bound): only the statuses and exceptions it builds and what it returns matter."""
+        value = None
+        if isinstance(small, cst.Assign):
+            value = small.value
+            for target in small.targets:
+                if isinstance(target.target, cst.Attribute) and target.target.attr.value == "status_code":
+                    status_set[0] = True
+                elif isinstance(target.target, cst.Name) and self._is_http_exception(value):
+                    self.b.built_exceptions[(self.name, target.target.value)] = value
+        elif isinstance(small, cst.Raise):
+            value = small.exc
+        elif isinstance(small, (cst.Return, cst.Expr)):
+            value = small.value
+        if value is not None and self._is_http_exception(value):
+            status = argument(value, 0, "status_code")
+            returned = isinstance(small, cst.Return)
+            self.b.paths.http_exceptions.append(
+                HttpExceptionSite(value, statement, status_value(status.value if status else None, self.b.qualify),
+                                  returned, self.name, value if returned else None))
+        if isinstance(small, cst.Return):
+            self.on_return(small, statement, None, in_except=in_except, status_set=status_set[0])
+
+    def bind(self, target: cst.BaseExpression, value: Detail | None, source: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            if value is None:
+                self.details.pop(target.value, None)
+            else:
+                self.details[target.value] = value
+            if isinstance(source, cst.Call) and self.b.qualify(source.func) in HTTP_EXCEPTIONS:
+                self.b.built_exceptions[(self.name, target.value)] = source
+        elif isinstance(target, cst.Subscript) and value is not None:
+            root = target.value
+            if isinstance(root, cst.Name):
+                self.details[root.value] = value
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self.bind(element.value, None, source)
+
+    def pass_exception(self, call: cst.Call) -> None:
+        """Note a call handing a caught exception to a function of this module."""
+        if not isinstance(call.func, cst.Name) or call.func.value not in self.b.local_functions:
+            return
+        for position, arg in enumerate(call.args):
+            if isinstance(arg.value, cst.Name) and arg.value.value in self.exceptions and not arg.star:
+                slot: int | str = arg.keyword.value if arg.keyword is not None else position
+                self.b.passed.setdefault(call.func.value, {})[slot] = self.exceptions[arg.value.value]
+
+    def sinks(self, small: cst.CSTNode, statement: cst.CSTNode, detail: DetailOf) -> None:
+        if self.streams_to and isinstance(small, cst.Expr) and isinstance(small.value, cst.Yield):
+            value = small.value.value
+            if isinstance(value, cst.BaseExpression):  # not `yield from`
+                self.leak(value, statement, detail, f"the stream of `{self.streams_to}`")
+        for call in calls_in(small):
+            name = self.b.qualify(call.func)
+            if name in HTTP_EXCEPTIONS:
+                status = argument(call, 0, "status_code")
+                returned = isinstance(small, cst.Return) and small.value is call
+                self.b.paths.http_exceptions.append(
+                    HttpExceptionSite(call, statement, status_value(status.value if status else None, self.b.qualify),
+                                      returned, self.name, call if returned else None))
+                self.leak(argument(call, 1, "detail"), statement, detail, "`HTTPException(detail=...)`",
+                          status.value if status else None)
+            elif name in WEBSOCKET_EXCEPTIONS:
+                code = argument(call, 0, "code")
+                self.leak(argument(call, 1, "reason"), statement, detail, "the websocket close reason",
+                          code.value if code else None)
+            elif name in RESPONSE_CLASSES:
+                code = argument(call, 1, "status_code")
+                self.leak(argument(call, 0, "content"), statement, detail, f"the body of `{name.rsplit('.', 1)[1]}`",
+                          code.value if code else None)
+            elif (isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name)
+                  and call.func.value.value in self.websockets):
+                method = call.func.attr.value
+                if method in WEBSOCKET_SENDS:
+                    self.leak(argument(call, 0, "data"), statement, detail, f"`{call.func.value.value}.{method}()`")
+                elif method == "close":
+                    code = argument(call, 0, "code")
+                    self.leak(keyword(call, "reason"), statement, detail, "the websocket close reason",
+                              code.value if code else None)
+
+    def leak(self, arg: cst.Arg | cst.BaseExpression | None, statement: cst.CSTNode, detail: DetailOf, sink: str,
+             status: cst.BaseExpression | None = None) -> None:
+        value = arg.value if isinstance(arg, cst.Arg) else arg
+        if value is None or self.admin_only:
+            return
+        found = detail.of(value)
+        if found is not None and found.parsing and status_value(status, self.b.qualify) in CLIENT_ERRORS:
+            return  # a client error about data the block only parsed describes that data
+        if found is not None:
+            self.b.paths.leaks.append(Leak(value, statement, found, sink, self.name))
+
+    def on_return(self, node: cst.Return, statement: cst.CSTNode, detail: DetailOf | None, *, in_except: bool,
+                  status_set: bool) -> None:
+        value = node.value
+        if value is not None and isinstance(value, cst.Name) and (self.name, value.value) in self.b.built_exceptions:
+            call = self.b.built_exceptions[(self.name, value.value)]
+            self.b.paths.http_exceptions.append(HttpExceptionSite(call, statement, None, True, self.name, value))
+        elif value is not None and not self._is_http_exception(value):
+            self.value_returns += 1
+        if self.role is None:
+            if value is not None and self.b.is_error_body(value):
+                self.error_returns += 1
+            else:
+                self.other_returns += 1
+            return
+        if self.role == "route" and detail is not None and value is not None and not isinstance(value, cst.Call):
+            found = detail.of(value)
+            if found is not None:
+                self.b.paths.leaks.append(Leak(value, statement, found, f"the return value of route `{self.name}`",
+                                               self.name))
+        self.b.paths.returns.append(ReturnSite(node, statement, self.name, self.role, in_except, status_set,
+                                               self.guards > 0))
+
+
+def _is_missing_check(test: cst.BaseExpression) -> bool:
+    """`not x`, `x is None`, `x == None`: the test of a branch taken when something is missing."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return isinstance(test.expression, (cst.Name, cst.Attribute))
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        return (isinstance(target.operator, (cst.Is, cst.Equal)) and isinstance(target.comparator, cst.Name)
+                and target.comparator.value == "None")
+    return False
+
+
+def _exits(suite: cst.BaseSuite) -> bool:
+    """Whether a block ends by leaving the function (`raise`, `return`)."""
+    body = suite.body if isinstance(suite, (cst.IndentedBlock, cst.SimpleStatementSuite)) else ()
+    last = body[-1] if body else None
+    if isinstance(last, cst.SimpleStatementLine):
+        last = last.body[-1] if last.body else None
+    return isinstance(last, (cst.Raise, cst.Return))
+
+
+# Awaited reads of what the client sent: waiting on them is not I/O with the application's systems.
+_CLIENT_READS = frozenset({"json", "body", "form", "receive_json", "receive_text", "receive_bytes", "receive"})
+
+
+def _is_dependency(node: cst.BaseExpression) -> bool:
+    for call in calls_in(node):
+        name = dotted_name(call.func)
+        if name and name.rsplit(".", 1)[-1] in ("Depends", "Security"):
+            return True
+    return False
+
+
+def _uses(body: cst.BaseSuite, names: set[str]) -> bool:
+    """Whether a block reads any of `names`."""
+    if not names:
+        return False
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name) and node.value in names:
+            return True
+        stack.extend(node.children)
+    return False
+
+
+def _awaits(body: cst.BaseSuite) -> bool:
+    """Whether a block waits on I/O other than reading the client's request: an `await`,
+    `async with` or `async for`."""
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Await):
+            inner = node.expression
+            if not (isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute)
+                    and inner.func.attr.value in _CLIENT_READS and isinstance(inner.func.value, cst.Name)):
+                return True
+        elif isinstance(node, (cst.With, cst.For)) and node.asynchronous is not None:
+            return True
+        stack.extend(node.children)
+    return False
+
+
+def _raises_only_own(body: cst.BaseSuite, builder: Builder) -> bool:
+    """Whether a try block can fail only by raising the application's own exceptions: it raises
+    them, and calls nothing else but plain builtins."""
+    raised = set()
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Raise) and isinstance(node.exc, cst.Call):
+            if exception_origin(builder.qualify(node.exc.func), builder.module) != OWN:
+                return False
+            raised.add(id(node.exc))
+        stack.extend(node.children)
+    if not raised:
+        return False
+    return all(id(call) in raised or builder.qualify(call.func) in _PLAIN_BUILTINS for call in calls_in(body))
+
+
+_PLAIN_BUILTINS = frozenset(
+    f"builtins.{name}" for name in ("len", "isinstance", "str", "bool", "min", "max", "any", "all", "sorted",
+                                    "getattr", "hasattr", "set", "list", "dict", "tuple")
+)
