@@ -290,13 +290,21 @@ def _environment_read(call: cst.Call, qualify: Callable[[cst.BaseExpression], st
     name = argument(call, 0, "key")
     if name is None:
         return None
-    # Unset by default whatever its name: a constant naming it (`DUMP_ENV`) identifies it as well.
-    variable = string_value(name.value) or dotted_name(name.value)
+    # Unset by default whatever its name: a constant naming it (`DUMP_ENV`) identifies it as well,
+    # and so does a name built from a parameter (`f"{name}_FILE"`, a secret file's optional path).
+    variable = string_value(name.value) or dotted_name(name.value) or _template_text(name.value)
     if variable is None:
         return None
     default = argument(call, 1, "default")
     truth = literal_truth(default.value) if default is not None else False
     return None if truth is None else (variable, truth)
+
+
+def _template_text(node: cst.BaseExpression) -> str | None:
+    """`f"{name}_FILE"` as written, holes and all."""
+    if not isinstance(node, cst.FormattedString):
+        return None
+    return "".join(part.value if isinstance(part, cst.FormattedStringText) else "{...}" for part in node.parts)
 
 
 def negated(condition: Condition) -> Condition:
