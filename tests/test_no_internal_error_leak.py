@@ -15,6 +15,7 @@ from reviewer.registry import load_rules
 from reviewer.rule import RepoContext
 from reviewer.semantics.fastapi import FastAPIFacts
 from reviewer.semantics.fastapi.guards import GuardFacts
+from reviewer.semantics.fastapi.guards.holders import admits_only_holders
 
 RULES = load_rules()
 
@@ -262,7 +263,7 @@ def test_routes_only_the_deployments_own_callers_reach_say_what_admits_them() ->
     ]
     repo = RepoContext(rules[0], pickle.loads(pickle.dumps(summaries)), {})
     model = repo.facts(GuardFacts)
-    admits = {e.function.name: model.admits_only_holders(e) for e in repo.facts(FastAPIFacts).endpoints}
+    admits = {e.function.name: admits_only_holders(model, e) for e in repo.facts(FastAPIFacts).endpoints}
     assert admits == {
         "sync": None,  # a key compared with one of the tenant table
         "maintenance": None,  # a setting compared with a literal

@@ -12,6 +12,7 @@ from reviewer.semantics.error_paths import ErrorPaths, Leak, names_admin_check
 from reviewer.semantics.exceptions import INTERNAL, exception_origin
 from reviewer.semantics.fastapi import FastAPIFacts
 from reviewer.semantics.fastapi.guards import GuardFacts
+from reviewer.semantics.fastapi.guards.holders import admits_only_holders
 from rules._error_paths_rule import ErrorPathsRule
 
 
@@ -88,7 +89,7 @@ class LeakRule(ErrorPathsRule):
             if not guarded.get(key, True):
                 continue
             trusted = any(names_admin_check(name) for name in endpoint.dependencies) or bool(
-                guards.admits_only_holders(endpoint))
+                admits_only_holders(guards, endpoint))
             guarded[key] = trusted
         functions = {
             (summary.path, line, column): function

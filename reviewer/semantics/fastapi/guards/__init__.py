@@ -27,6 +27,10 @@ For the endpoints nothing guards, what makes a `GET` worth guarding: effects.py 
 handler writes through a database session or sends mail) and scoped.py (`ScopedReadFacts`, whose
 model answers `private_read`: a path or query parameter selects the rows of a mapped class by an
 owner column, `Order.user_id == user_id`).
+
+Which guards admit only the deployment's own callers (a shared key or signing key it configures,
+a loopback check: an internal service, a self-hosted tool's one password): holders.py
+(`admits_only_holders`).
 """
 
 from reviewer.semantics.fastapi.guards.collector import GuardFacts

@@ -12,6 +12,7 @@ from reviewer.semantics.defaults import ENVIRONMENT_READS
 from reviewer.semantics.error_paths import status_value
 from reviewer.semantics.fastapi.annotations import marker_of
 from reviewer.semantics.fastapi.collector import FastAPIFacts
+from reviewer.semantics.fastapi.guards.holders import CompareReader, tests_loopback
 from reviewer.semantics.fastapi.guards.model import AuthModel
 from reviewer.semantics.fastapi.guards.records import GuardFunction, ModuleGuards, Scheme
 from reviewer.semantics.fastapi.guards.vocabulary import (
@@ -64,6 +65,7 @@ class GuardFacts(Facts):
         # Per `if`/`try` being walked: what it compares a request's value with, whether it tests for
         # a loopback caller, and the rejections walked before it; kept when it rejects a caller.
         self._checks: list[tuple[tuple[str, ...], bool, int]] = []
+        self._compare = CompareReader(context.qualify)
 
     def fail(self, error: Exception) -> None:
         super().fail(error)
@@ -155,7 +157,7 @@ class GuardFacts(Facts):
                 attribute = target.target
                 if (isinstance(attribute, cst.Attribute) and isinstance(attribute.value, cst.Name)
                         and attribute.value.value == "self"):
-                    value = self._operand(node.value, state)
+                    value = self._compare.operand(node.value, state.made, state.in_class)
                     if value:
                         self.guards.configured_as[f"{state.in_class}.{attribute.attr.value}"] = value
         if not isinstance(node.value, cst.Call):
@@ -170,7 +172,7 @@ class GuardFacts(Facts):
         for target in node.targets:
             if isinstance(target.target, cst.Name):
                 self._scheme(self._qualname(target.target.value), node.value)
-                if not self._classes and self._reads_environment(node.value):
+                if not self._classes and self._compare.reads_environment(node.value):
                     self.guards.configured_as[self._qualname(target.target.value)] = "os.environ"
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
@@ -296,7 +298,8 @@ class GuardFacts(Facts):
         if not self._functions:
             return
         state = self._functions[-1]
-        self._checks.append((self._compared(node.test, state), _tests_loopback(node.test), state.rejections))
+        compared = self._compare.compared(node.test, state.made, state.in_class)
+        self._checks.append((compared, tests_loopback(node.test), state.rejections))
         tested = _missing_test(node.test)
         if tested is None or tested not in state.params:
             return
@@ -321,7 +324,7 @@ class GuardFacts(Facts):
                 call = value.expression if isinstance(value, cst.Await) else value
                 if (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
                         and call.func.attr.value == "verify"):
-                    key = self._operand(call.func.value, state)
+                    key = self._compare.operand(call.func.value, state.made, state.in_class)
                     if key:
                         keys.append(key)
         self._checks.append((tuple(keys), False, state.rejections))
@@ -338,59 +341,6 @@ class GuardFacts(Facts):
             if compared:
                 state.record.compared_with = (*state.record.compared_with, *compared)
             state.record.loopback_only |= loopback
-
-    def _compared(self, test: cst.BaseExpression, state: _State) -> tuple[str, ...]:
-        """What the test of a rejecting `if` compares a value with: both sides of `a != b` and
-        `a == b` (neither a literal), the arguments of `compare_digest`, through `and`/`or`/`not`."""
-        if isinstance(test, cst.BooleanOperation):
-            return self._compared(test.left, state) + self._compared(test.right, state)
-        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-            return self._compared(test.expression, state)
-        sides: list[cst.BaseExpression] = []
-        if (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
-                and isinstance(test.comparisons[0].operator, (cst.NotEqual, cst.Equal))):
-            sides = [test.left, test.comparisons[0].comparator]
-        elif isinstance(test, cst.Call) and (self.context.qualify(test.func) or "").endswith(".compare_digest"):
-            sides = [arg.value for arg in test.args[:2]]
-        if len(sides) != 2 or any(_is_literal(side) for side in sides):
-            return ()
-        return tuple(name for side in sides if (name := self._operand(side, state)))
-
-    def _operand(self, node: cst.BaseExpression, state: _State) -> str | None:
-        """A compared value, qualified: `os.environ` for a read of the environment (also through
-        a local assigned from one), `f()` for what a call returns, `f().key`, `Class.attribute`
-        for `self.attribute` in a method; a text method's result is its receiver's value
-        (`self.password.encode()`)."""
-        if self._reads_environment(node):
-            return "os.environ"
-        if (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
-                and node.func.attr.value in _TEXT_METHODS):
-            return self._operand(node.func.value, state)
-        if (isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self"
-                and state.in_class):
-            return f"{state.in_class}.{node.attr.value}"
-        if isinstance(node, cst.Call):
-            callee = self.context.qualify(node.func) or dotted_name(node.func)
-            return f"{callee}()" if callee else None
-        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Call):
-            inner = self._operand(node.value, state)
-            return f"{inner}.{node.attr.value}" if inner else None
-        if isinstance(node, cst.Name) and node.value in state.made:
-            return "os.environ" if state.made[node.value] in ENVIRONMENT_READS else None
-        return self.context.qualify(node) or dotted_name(node)
-
-    def _reads_environment(self, node: cst.BaseExpression) -> bool:
-        """`os.environ.get("KEY")`, `os.getenv("KEY", "")`, `os.environ["KEY"]`, also behind
-        `or` and a method of the value read (`os.environ.get("KEY", "").strip()`)."""
-        if isinstance(node, cst.BooleanOperation):
-            return self._reads_environment(node.left) or self._reads_environment(node.right)
-        if isinstance(node, cst.Subscript):
-            return self.context.qualify(node.value) == "os.environ"
-        if isinstance(node, cst.Call):
-            if self.context.qualify(node.func) in ENVIRONMENT_READS:
-                return True
-            return isinstance(node.func, cst.Attribute) and self._reads_environment(node.func.value)
-        return False
 
     def _receiver(self, node: cst.BaseExpression) -> str:
         """The application a middleware is registered with, named as the FastAPI model names it:
@@ -490,27 +440,6 @@ def _is_header_or_cookie(param: cst.Param, qualify: Callable[[cst.BaseExpression
             if name in ("Header", "Cookie", "Security"):
                 return True
     return False
-
-
-_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
-_TEXT_METHODS = frozenset({"encode", "decode", "strip", "lstrip", "rstrip", "lower", "upper"})
-
-
-def _is_literal(node: cst.BaseExpression) -> bool:
-    return isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.Integer,
-                             cst.Float)) or (isinstance(node, cst.Name) and node.value in ("None", "True", "False"))
-
-
-def _tests_loopback(test: cst.BaseExpression) -> bool:
-    """`host not in ("127.0.0.1", "localhost")`, `host != "127.0.0.1"`: a test that holds for a
-    caller from any address but a loopback one."""
-    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
-        return False
-    comparison = test.comparisons[0]
-    if isinstance(comparison.operator, cst.NotIn) and isinstance(comparison.comparator, (cst.List, cst.Tuple, cst.Set)):
-        values = {string_value(element.value) for element in comparison.comparator.elements}
-        return bool(values) and values <= _LOOPBACK
-    return isinstance(comparison.operator, cst.NotEqual) and string_value(comparison.comparator) in _LOOPBACK
 
 
 def _missing_test(test: cst.BaseExpression) -> str | None:

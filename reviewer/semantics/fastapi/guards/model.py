@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from reviewer.semantics.defaults import ENVIRONMENT_READS
 from reviewer.semantics.fastapi.guards.chains import APPS, RouterChains
 from reviewer.semantics.fastapi.guards.records import GuardFunction, ModuleGuards, Scheme
 from reviewer.semantics.fastapi.guards.vocabulary import (
@@ -47,7 +46,7 @@ class AuthModel:
                  settings: SettingsDefaults | None = None) -> None:
         self.index = index
         self.settings = settings
-        self._configured_as: dict[str, str] = {}
+        self.configured_as: dict[str, str] = {}  # see holders.py
         self.functions: dict[str, GuardFunction] = {}
         self.schemes: dict[str, Scheme] = {}
         self._made_by: dict[str, str] = {}
@@ -75,7 +74,7 @@ class AuthModel:
                 self._class_dependencies.update(guards.class_dependencies)
                 self._opaque.update(guards.opaque_dependencies)
                 self._conditional |= guards.conditional_inclusions
-                self._configured_as.update(guards.configured_as)
+                self.configured_as.update(guards.configured_as)
                 candidates.update(guards.middleware_candidates)
                 for name, receivers in guards.registered_middleware.items():
                     registered.setdefault(name, set()).update(receivers)
@@ -165,7 +164,7 @@ class AuthModel:
                 return f"`dependencies={given}(...)` (not resolved)"
         own = self.rejects(endpoint.function.qualname)
         if own and (_AUTHENTICATION_REJECTION.search(own) or self.reads_credentials(endpoint)
-                    or self._through_calls(endpoint.function.qualname, self._own_credential_read)):
+                    or self.through_calls(endpoint.function.qualname, self._own_credential_read)):
             # A 403 alone (`if pool.name.startswith("prefect"): raise HTTPException(403)`) is a rule
             # of the application, not a check of who calls: it counts with a credential read.
             return f"check in `{endpoint.function.name}` ({own})"
@@ -188,68 +187,14 @@ class AuthModel:
                 return description
         return None
 
-    # callers who hold the deployment's secrets --------------------------------------------------
-
-    def admits_only_holders(self, endpoint: Endpoint) -> str | None:
-        """What lets in only callers that hold a secret of the deployment's configuration (a key
-        compared with one read from the environment or the settings, a signature checked with such
-        a key), or that call from the machine itself (a loopback address), if something does: the
-        endpoint, a dependency FastAPI runs for it, a middleware of its applications, or a helper
-        one of them calls. Such an endpoint's callers are the deployment's own services and its
-        operators; not where a dependency also authenticates a user (a frontend holding the key
-        and passing its users' requests on, each with the user's own token)."""
-        dependencies = [d.function.qualname for d in self.index.dependencies(endpoint)]
-        for name in dependencies:
-            record = self.functions.get(name)
-            if (record is not None and (record.reads_credentials or self.rejects(name))
-                    and not self._through_calls(name, self._own_holder_check)):
-                return None
-        functions = [endpoint.function.qualname, *dependencies]
-        if self._candidates:
-            apps = self.applications(endpoint)
-            for name, handler in sorted(self._candidates.items()):
-                registered = self._registered_with(name)
-                if "" in registered or registered & apps:
-                    functions.append(handler)
-        return next(filter(None, (self._through_calls(name, self._own_holder_check) for name in functions)), None)
-
-    def _own_holder_check(self, qualname: str, depth: int) -> str | None:
-        record = self.functions.get(qualname)
-        if record is None:
-            return None
-        name = qualname.rsplit(".", 1)[-1]
-        if record.loopback_only:
-            return f"`{name}` turns away callers from other machines"
-        for operand in record.compared_with:
-            if self._configured(operand):
-                held = "a key read from the environment" if operand == "os.environ" else (
-                    f"`{operand.rsplit('.', 1)[-1]}`")
-                return f"`{name}` admits only holders of {held}"
-        return None
-
-    def _configured(self, operand: str, depth: int = 0) -> bool:
-        """Whether a compared value is the deployment's configuration: read from the environment
-        (directly, by a name or attribute assigned from it, by a function that returns it) or a
-        settings field."""
-        if operand == "os.environ":
-            return True
-        held = self._configured_as.get(self.index.resolve(operand) or operand)
-        if held is not None and depth < MAX_CALL_DEPTH:
-            return self._configured(held, depth + 1)
-        if operand.endswith("()"):
-            target = self.index.resolve(operand[:-2]) or operand[:-2]
-            record = self.functions.get(target)
-            summary = self._summaries.get(target)
-            return (record is not None and record.reads_environment) or (
-                summary is not None and any(call.target in ENVIRONMENT_READS for call in summary.calls))
-        head = operand.rpartition(".")[0]
-        if head.endswith("()"):  # `get_settings().api_key`
-            factory = self.index.resolve(head[:-2]) or head[:-2]
-            entry = self.index.functions.get(factory)
-            returns = entry[0].returns if entry else None
-            return bool(returns and returns.name and self.settings is not None
-                        and self.settings.is_settings_class(self.index.resolve(returns.name) or returns.name))
-        return bool(head) and self.settings is not None and self.settings.is_instance(self.index.resolve(head) or head)
+    def middleware_handlers(self, endpoint: Endpoint) -> list[str]:
+        """The functions that handle each request in the middleware of the applications serving
+        the endpoint, whether or not they reject."""
+        if not self._candidates:
+            return []
+        apps = self.applications(endpoint)
+        return [handler for name, handler in sorted(self._candidates.items())
+                if "" in (registered := self._registered_with(name)) or registered & apps]
 
     def _dependency_guard(self, endpoint: Endpoint) -> str | None:
         owner = endpoint.function.qualname.rpartition(".")[0]
@@ -423,14 +368,14 @@ class AuthModel:
     def rejects(self, qualname: str) -> str | None:
         """How the function, or a helper of the repository it calls, turns a caller away."""
         if qualname not in self._rejects_memo:
-            self._rejects_memo[qualname] = self._through_calls(qualname, self._own_rejection)
+            self._rejects_memo[qualname] = self.through_calls(qualname, self._own_rejection)
         return self._rejects_memo[qualname]
 
     def _own_rejection(self, qualname: str, depth: int) -> str | None:
         record = self.functions.get(qualname)
         return record.rejects if record is not None and record.rejects else None
 
-    def _through_calls(self, qualname: str, evidence: Callable[[str, int], T | None], depth: int = 0,
+    def through_calls(self, qualname: str, evidence: Callable[[str, int], T | None], depth: int = 0,
                        seen: set[str] | None = None) -> T | None:
         """The first `evidence(function, depth)` of a function or of the repository helpers it
         calls, depth first, up to `MAX_CALL_DEPTH` calls away, each function looked at once."""
@@ -441,14 +386,14 @@ class AuthModel:
         found = evidence(qualname, depth)
         if found or depth >= MAX_CALL_DEPTH:
             return found
-        return next(filter(None, (self._through_calls(c, evidence, depth + 1, seen) for c in self._callees(qualname))),
+        return next(filter(None, (self.through_calls(c, evidence, depth + 1, seen) for c in self._callees(qualname))),
                     None)
 
     def public_flow(self, endpoint: Endpoint) -> str | None:
         """Evidence that an endpoint nothing guards is public by design: it checks a password or
         a signature, issues a token, hashes a new password, or takes an OAuth callback."""
         functions = [endpoint.function.qualname] + [d.function.qualname for d in self.index.dependencies(endpoint)]
-        return next(filter(None, (self._through_calls(name, self._own_flow) for name in functions)), None)
+        return next(filter(None, (self.through_calls(name, self._own_flow) for name in functions)), None)
 
     def _own_flow(self, qualname: str, depth: int) -> str | None:
         """What in the function itself shows a public flow: its record, or a call it makes."""

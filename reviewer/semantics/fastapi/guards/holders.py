@@ -1,0 +1,180 @@
+"""Guards that admit only the deployment's own callers: those that hold a secret of its
+configuration, or call from the machine itself.
+
+An internal service (a sandbox daemon, a runtime in a container, a worker that the application's
+server calls) and a self-hosted tool behind one password both authenticate by comparing what the
+request carries with a value the deployment configures: `if key != SESSION_API_KEY: raise
+HTTPException(403)` where `SESSION_API_KEY = os.environ.get(...)`, `compare_digest(password,
+settings.admin_password)`, a signature checked with a key read from the environment
+(`public_key().verify(signature, body)` in a `try` whose handler rejects), or a test that the
+caller's address is a loopback one. Whoever passes holds the deployment's secret: its own
+services and its operators.
+
+Per function, `GuardFacts` records what each rejecting `if` or `try` compares (`CompareReader`,
+the operands qualified: `os.environ` for a read of the environment, `f()` for what a call returns,
+`Class.attribute` for `self.attribute`) and whether it tests for a loopback caller; per module,
+what names and attributes hold (`SESSION_API_KEY` -> `os.environ`, `Auth.password` ->
+`pkg.get_secret()`). Over the repository, `admits_only_holders(model, endpoint)` tells whether
+the endpoint, a dependency FastAPI runs for it, a middleware of its applications, or a helper
+one of them calls, is such a check, and the operand a configured value: read from the
+environment (directly, through a name or attribute, through a function that reads it) or a
+field of a settings object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+from reviewer import lazy_cst as cst
+from reviewer.semantics.defaults import ENVIRONMENT_READS
+from reviewer.semantics.fastapi.guards.vocabulary import MAX_CALL_DEPTH
+from reviewer.semantics.names import dotted_name
+from reviewer.syntax import string_value
+
+if TYPE_CHECKING:
+    from reviewer.semantics.fastapi.guards.model import AuthModel
+    from reviewer.semantics.fastapi.index import Endpoint
+
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+_TEXT_METHODS = frozenset({"encode", "decode", "strip", "lstrip", "rstrip", "lower", "upper"})
+
+
+class CompareReader:
+    """Reads, in one module, what a test compares and what an expression holds."""
+
+    def __init__(self, qualify: Callable[[cst.BaseExpression], str | None]) -> None:
+        self.qualify = qualify
+
+    def compared(self, test: cst.BaseExpression, made: Mapping[str, str], in_class: str | None) -> tuple[str, ...]:
+        """What a test compares a value with: both sides of `a != b` and `a == b` (neither a
+        literal), the arguments of `compare_digest`, through `and`/`or`/`not`. `made` maps the
+        function's locals to the callee that made them, `in_class` is the class it is a method of."""
+        if isinstance(test, cst.BooleanOperation):
+            return self.compared(test.left, made, in_class) + self.compared(test.right, made, in_class)
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            return self.compared(test.expression, made, in_class)
+        sides: list[cst.BaseExpression] = []
+        if (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+                and isinstance(test.comparisons[0].operator, (cst.NotEqual, cst.Equal))):
+            sides = [test.left, test.comparisons[0].comparator]
+        elif isinstance(test, cst.Call) and (self.qualify(test.func) or "").endswith(".compare_digest"):
+            sides = [arg.value for arg in test.args[:2]]
+        if len(sides) != 2 or any(_is_literal(side) for side in sides):
+            return ()
+        return tuple(name for side in sides if (name := self.operand(side, made, in_class)))
+
+    def operand(self, node: cst.BaseExpression, made: Mapping[str, str], in_class: str | None) -> str | None:
+        """A compared value, qualified: `os.environ` for a read of the environment (also through
+        a local assigned from one), `f()` for what a call returns, `f().key`, `Class.attribute`
+        for `self.attribute` in a method; a text method's result is its receiver's value
+        (`self.password.encode()`)."""
+        if self.reads_environment(node):
+            return "os.environ"
+        if (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+                and node.func.attr.value in _TEXT_METHODS):
+            return self.operand(node.func.value, made, in_class)
+        if (isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self"
+                and in_class):
+            return f"{in_class}.{node.attr.value}"
+        if isinstance(node, cst.Call):
+            callee = self.qualify(node.func) or dotted_name(node.func)
+            return f"{callee}()" if callee else None
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Call):
+            inner = self.operand(node.value, made, in_class)
+            return f"{inner}.{node.attr.value}" if inner else None
+        if isinstance(node, cst.Name) and node.value in made:
+            return "os.environ" if made[node.value] in ENVIRONMENT_READS else None
+        return self.qualify(node) or dotted_name(node)
+
+    def reads_environment(self, node: cst.BaseExpression) -> bool:
+        """`os.environ.get("KEY")`, `os.getenv("KEY", "")`, `os.environ["KEY"]`, also behind
+        `or` and a method of the value read (`os.environ.get("KEY", "").strip()`)."""
+        if isinstance(node, cst.BooleanOperation):
+            return self.reads_environment(node.left) or self.reads_environment(node.right)
+        if isinstance(node, cst.Subscript):
+            return self.qualify(node.value) == "os.environ"
+        if isinstance(node, cst.Call):
+            if self.qualify(node.func) in ENVIRONMENT_READS:
+                return True
+            return isinstance(node.func, cst.Attribute) and self.reads_environment(node.func.value)
+        return False
+
+
+def tests_loopback(test: cst.BaseExpression) -> bool:
+    """`host not in ("127.0.0.1", "localhost")`, `host != "127.0.0.1"`: a test that holds for a
+    caller from any address but a loopback one."""
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    comparison = test.comparisons[0]
+    if isinstance(comparison.operator, cst.NotIn) and isinstance(comparison.comparator, (cst.List, cst.Tuple, cst.Set)):
+        values = {string_value(element.value) for element in comparison.comparator.elements}
+        return bool(values) and values <= _LOOPBACK
+    return isinstance(comparison.operator, cst.NotEqual) and string_value(comparison.comparator) in _LOOPBACK
+
+
+def _is_literal(node: cst.BaseExpression) -> bool:
+    return isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.Integer,
+                             cst.Float)) or (isinstance(node, cst.Name) and node.value in ("None", "True", "False"))
+
+
+def admits_only_holders(model: AuthModel, endpoint: Endpoint) -> str | None:
+    """What lets in only callers that hold a secret of the deployment's configuration, or that call
+    from the machine itself, if something does (see the module docstring); not where a dependency
+    also authenticates a user (a frontend holding the key and passing its users' requests on, each
+    with the user's own token)."""
+    check = _HolderCheck(model)
+    dependencies = [d.function.qualname for d in model.index.dependencies(endpoint)]
+    for name in dependencies:
+        record = model.functions.get(name)
+        if (record is not None and (record.reads_credentials or model.rejects(name))
+                and not model.through_calls(name, check)):
+            return None
+    functions = [endpoint.function.qualname, *dependencies, *model.middleware_handlers(endpoint)]
+    return next(filter(None, (model.through_calls(name, check) for name in functions)), None)
+
+
+class _HolderCheck:
+    """Evidence, in one function's own record, that it admits only holders (a `through_calls`
+    evidence: called with the function and its depth)."""
+
+    def __init__(self, model: AuthModel) -> None:
+        self.model = model
+
+    def __call__(self, qualname: str, depth: int) -> str | None:
+        record = self.model.functions.get(qualname)
+        if record is None:
+            return None
+        name = qualname.rsplit(".", 1)[-1]
+        if record.loopback_only:
+            return f"`{name}` turns away callers from other machines"
+        for operand in record.compared_with:
+            if self.configured(operand):
+                held = "a key read from the environment" if operand == "os.environ" else (
+                    f"`{operand.rsplit('.', 1)[-1]}`")
+                return f"`{name}` admits only holders of {held}"
+        return None
+
+    def configured(self, operand: str, depth: int = 0) -> bool:
+        """Whether a compared value is the deployment's configuration."""
+        model = self.model
+        if operand == "os.environ":
+            return True
+        held = model.configured_as.get(model.index.resolve(operand) or operand)
+        if held is not None and depth < MAX_CALL_DEPTH:
+            return self.configured(held, depth + 1)
+        if operand.endswith("()"):
+            target = model.index.resolve(operand[:-2]) or operand[:-2]
+            record = model.functions.get(target)
+            summary = model.summary(target)
+            return (record is not None and record.reads_environment) or (
+                summary is not None and any(call.target in ENVIRONMENT_READS for call in summary.calls))
+        head = operand.rpartition(".")[0]
+        settings = model.settings
+        if head.endswith("()"):  # `get_settings().api_key`
+            factory = model.index.resolve(head[:-2]) or head[:-2]
+            entry = model.index.functions.get(factory)
+            returns = entry[0].returns if entry else None
+            return bool(returns and returns.name and settings is not None
+                        and settings.is_settings_class(model.index.resolve(returns.name) or returns.name))
+        return bool(head) and settings is not None and settings.is_instance(model.index.resolve(head) or head)
