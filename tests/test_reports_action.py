@@ -318,12 +318,16 @@ async def daily_report():
 
 def pull_request(runner: Runner) -> None:
     """The sample app committed as `origin/main`, and a branch on it that adds a blocking route."""
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
-           "GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.com",
-           "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.com"}
+    # Git's own variables from the calling environment (a hook's `GIT_DIR`, `GIT_INDEX_FILE`) would
+    # point these commands at another repository.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("GIT_")}
+    env.update({"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
+                "GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.com",
+                "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.com"})
 
     def git(*args: str) -> None:
-        subprocess.run(["git", *args], cwd=runner.workspace, env=env, check=True, capture_output=True)
+        done = subprocess.run(["git", *args], cwd=runner.workspace, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, f"git {' '.join(args)} in {runner.workspace}: {done.stderr}"
 
     git("init", "-q", "-b", "main")
     git("add", "-A")
