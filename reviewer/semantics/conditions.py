@@ -3,7 +3,7 @@
 An `if` guards its body with a condition and its `else` with the opposite; an `if` that leaves the
 function (`if not resolve_dns: return False`) guards the rest of the function with the opposite.
 A local assigned such a value (`dump_dir = os.environ.get("DUMP_DIR")`) states the same condition.
-Four kinds of condition are weighed over the repository rather than in the file:
+Five kinds of condition are weighed over the repository rather than in the file:
 
 - a settings flag, `("setting", object, flag, want)`: `if settings.debug:` wants the flag true,
   `if not settings.bundle_assets:` false, where `settings` is a module-level object; a default
@@ -12,6 +12,9 @@ Four kinds of condition are weighed over the repository rather than in the file:
   `if settings.browser_type == "cdp-connect":` runs when the default is one of the values;
 - an environment variable, `("environment", variable, default, want)`: `if os.environ.get("X"):`
   or `if "X" in os.environ:`; unset, as it is by default, it is its default value's truth;
+- a module being importable, `("installed", module, want)`: `if not importlib.util.find_spec(m):`
+  (install it on the fly, fall back) is not taken where the application is installed with its
+  dependencies, and once it has run it never is again;
 - an argument, `("argument", parameter, test, want)`: `if path:` (test "truth") or
   `if path is not None:` (test "none"), on a parameter of the function; or its membership in a
   module's constant collection, `("argument-in", parameter, collection, want)`: `if key in
@@ -47,6 +50,8 @@ Condition = tuple  # see the module's docstring
 # its type says is never `None`, None when unknown.
 Value = str | None
 ENVIRONMENT_READS = frozenset({"os.environ.get", "os.getenv"})
+# Calls that tell whether a module can be imported.
+IMPORT_PROBES = frozenset({"importlib.util.find_spec", "pkgutil.find_loader", "importlib.find_loader"})
 MAX_KEPT_LITERAL = 64  # longer strings a call passes are kept as "truthy" (summaries stay small)
 
 
@@ -172,6 +177,8 @@ def condition_of(
         variable = _environment_read(test, qualify)
         if variable is not None:
             return ("environment", *variable, want)
+        if qualify(test.func) in IMPORT_PROBES and test.args:
+            return ("installed", string_value(test.args[0].value) or dotted_name(test.args[0].value) or "", want)
         function = _repository_call(test, module_object)
         return None if function is None else ("result", function, "truth", want)
     setting = _setting_of(test, module_object, None)
@@ -332,7 +339,7 @@ def argument_holds(condition: Condition, value: Value, constants: Constants | No
 # every value other than `None` (or other than a falsy literal) it returns is returned under
 # (None: nothing is known).
 Results = Callable[[str, str], "tuple[Condition, ...] | None"]
-RESULT_KINDS = frozenset({"setting", "setting-in", "environment"})  # what a result may depend on
+RESULT_KINDS = frozenset({"setting", "setting-in", "environment", "installed"})  # what a result may depend on
 
 
 def result_conditions(returns: Iterable[tuple[Condition, ...]]) -> tuple[Condition, ...]:
@@ -373,6 +380,9 @@ def holds(
                 return False
         elif kind == "environment":
             if condition[2] != condition[3]:
+                return False
+        elif kind == "installed":
+            if not condition[2]:
                 return False
         elif kind in ("argument", "argument-in") and arguments is not None:
             if not argument_holds(condition, arguments.get(condition[1]), constants):

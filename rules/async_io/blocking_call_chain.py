@@ -61,7 +61,10 @@ class BlockingCallChain(BlockingScan):
     decorated with `sync_to_async`/`asyncify`, is not reported. Helpers in test code are ignored.
     Work that runs once is not counted: helpers decorated with `functools.cache`/`lru_cache`, and
     calls under `if <global> is None:` in a function that declares that global (lazy
-    initialisation); their first call does block.
+    initialisation), and an install of a package that cannot be imported (`if not
+    importlib.util.find_spec(name):`); their first call does block. Branches a default deployment
+    does not take are left out: a settings flag off by default, an environment variable unset by
+    default (also one whose name is built, `f"{name}_FILE"`).
 
     ## Options
     The same as RVW401.
