@@ -8,6 +8,7 @@ import pytest
 
 from reviewer.discovery import discover, is_test_path
 from reviewer.patterns import AnchoredPatterns
+from reviewer.semantics.serving import is_one_shot_path
 
 DEBUG_APP = "from fastapi import FastAPI\napp = FastAPI(debug=True)\n"
 
@@ -128,3 +129,19 @@ def test_a_path_that_reviews_nothing_is_a_usage_error(write, cli) -> None:
 )
 def test_test_code_is_told_by_its_module_name_or_its_directory(path: str, is_test: bool) -> None:
     assert is_test_path(path) is is_test
+
+
+@pytest.mark.parametrize(
+    ("path", "one_shot"),
+    [
+        ("scripts/seed.py", True),
+        ("app/__main__.py", True),
+        ("examples/chat/main.py", True),  # examples are run by hand, and judged as such
+        ("backend/chainlit/sample/hello.py", True),
+        ("backend/report_type/deep_research/example.py", True),
+        ("app/api/examples_router.py", False),
+        ("app/services/sampler.py", False),
+    ],
+)
+def test_programs_run_by_hand_are_told_by_their_directory_or_module(path: str, one_shot: bool) -> None:
+    assert is_one_shot_path(path) is one_shot

@@ -39,7 +39,10 @@ if TYPE_CHECKING:
     from reviewer.summary import CallSite, FunctionSummary, ModuleSummary
 
 FACTS_KEY = "entrypoints"
-ONE_SHOT_DIRECTORIES = frozenset({"scripts", "tools", "bin"})
+# Programs a developer or operator runs by hand: scripts and tools, and examples and samples (the
+# demo apps a package ships, run to try it), which are judged as such.
+ONE_SHOT_DIRECTORIES = frozenset({"scripts", "tools", "bin", "examples", "example", "samples", "sample"})
+ONE_SHOT_MODULES = frozenset({"__main__.py", "example.py", "examples.py"})
 EVENT_LOOP_RUNNERS = frozenset({"asyncio.run", "uvloop.run", "anyio.run", "trio.run", "asyncer.runnify"})
 BACKGROUND_TASKS = frozenset({"starlette.background.BackgroundTask", "fastapi.BackgroundTasks"})
 MIDDLEWARE_WRAPPERS = frozenset({"starlette.middleware.Middleware", "fastapi.middleware.Middleware"})
@@ -63,9 +66,10 @@ class EntryPoints:
 
 
 def is_one_shot_path(path: str) -> bool:
-    """A module of a `scripts/`, `tools/` or `bin/` directory, or a package's `__main__`."""
+    """A module of a `scripts/`, `tools/`, `bin/`, `examples/` or `samples/` directory, a package's
+    `__main__`, or an `example.py`."""
     pure = PurePosixPath(path)
-    return pure.name == "__main__.py" or any(part in ONE_SHOT_DIRECTORIES for part in pure.parts[:-1])
+    return pure.name in ONE_SHOT_MODULES or any(part in ONE_SHOT_DIRECTORIES for part in pure.parts[:-1])
 
 
 class EntryPointFacts(Facts):
