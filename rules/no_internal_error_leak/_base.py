@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
 from reviewer.rule import RepoContext
 from reviewer.semantics.error_paths import ErrorPaths, Leak, names_admin_check
@@ -34,9 +35,13 @@ class LeakRule(ErrorPathsRule):
             if self.wanted(leak):
                 self.report_in(leak.statement, leak.node, self.message(leak))
                 span = self.findings[-1].span
-                found.append((span.line, span.column, leak.function))
+                # A text detail of an `HTTPException` a handler of the application may replace.
+                replaceable = leak.http_status if not isinstance(leak.node, (cst.Dict, cst.List)) else None
+                found.append((span.line, span.column, leak.function, replaceable))
         if found:
             self.context.summary.extras[self.code] = found
+        if paths.replaced_details:
+            self.context.summary.extras[f"{self.code}:replaced"] = paths.replaced_details
         handlers = [  # plain values: summaries travel between processes
             (f"{self.context.module}.{leak.function}", self.context.span(leak.node, leak.statement),
              self.context.statement_lines(leak.statement), leak.detail, leak.sink, leak.function)
@@ -91,11 +96,13 @@ class LeakRule(ErrorPathsRule):
             trusted = any(names_admin_check(name) for name in endpoint.dependencies) or bool(
                 admits_only_holders(guards, endpoint))
             guarded[key] = trusted
-        functions = {
-            (summary.path, line, column): function
-            for summary in repo.summaries for line, column, function in summary.extras.get(cls.code, ())
+        replaced: frozenset[int] = frozenset().union(
+            *(summary.extras.get(f"{cls.code}:replaced", ()) for summary in repo.summaries))
+        sites = {
+            (summary.path, line, column): (function, status)
+            for summary in repo.summaries for line, column, function, status in summary.extras.get(cls.code, ())
         }
         for finding in repo.file_findings:
-            function = functions.get((finding.path, finding.span.line, finding.span.column))
-            if function is not None and guarded.get((finding.path, function), False):
+            function, status = sites.get((finding.path, finding.span.line, finding.span.column), (None, None))
+            if function is not None and guarded.get((finding.path, function), False) or status in replaced:
                 repo.withdraw(finding)

@@ -52,7 +52,10 @@ class ExceptionTextInResponse(LeakRule):
     unless a key it sent equals one read from the environment or the settings (`if key !=
     SESSION_API_KEY: raise HTTPException(403)`), unless a signature verifies with such a key
     (`public_key().verify(...)` with a rejecting handler), or unless its address is a loopback one;
-    logging the exception; test code and scripts.
+    the text detail of an `HTTPException` with a status that a handler the application registers
+    for `HTTPException` replaces with a fixed message before answering (`if exc.status_code >= 500:
+    detail = GENERIC_MESSAGE`; a dict detail stays flagged); logging the exception; test code and
+    scripts.
 
     ## Why is this bad?
     A driver's message carries the SQL, its parameters and the schema; an HTTP client's carries

@@ -9,6 +9,8 @@ exceptions and to their detail (`reviewer.semantics.exceptions`), and records:
 - `handler_leaks` and `registered_elsewhere`: leaks of functions shaped as exception handlers
   that the module does not register, and the handlers it registers that other modules define,
   for the repository to pair;
+- `replaced_details`: the statuses whose text detail an `HTTPException` handler the module
+  registers replaces with a fixed message (replaced.py), and each leak's `http_status`;
 - `returns`: each `return` of a route or an exception handler, with whether it runs in an `except`
   block and whether the function set `response.status_code` before it on that path;
 - `http_exceptions`: each `HTTPException(...)` built, with its status and whether it is returned
@@ -33,7 +35,8 @@ Computed once per file (`error_paths(context)`), for every rule that asks.
 
 Modules: records.py (the sinks and the records), bodies.py (error bodies), syntax.py (functions,
 calls, parameters), admin.py (routes only administrators reach), walk.py (`Walk`, one function),
-builder.py (`Builder`: which functions to walk and how, once per module).
+builder.py (`Builder`: which functions to walk and how, once per module), replaced.py (handlers
+that replace a detail).
 """
 
 from reviewer.semantics.error_paths.admin import names_admin_check

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.admin import admin_routers
 from reviewer.semantics.error_paths.bodies import ERROR, error_body
-from reviewer.semantics.error_paths.records import STREAMING_RESPONSES, ErrorPaths
+from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, STREAMING_RESPONSES, ErrorPaths
+from reviewer.semantics.error_paths.replaced import replaced_details
 from reviewer.semantics.error_paths.syntax import calls_in, functions_of, params_of
 from reviewer.semantics.error_paths.walk import Walk
 from reviewer.semantics.exceptions import BROAD, INPUT, INTERNAL, Detail, DetailOf, exception_origin
@@ -101,6 +102,8 @@ class Builder:
                 internal = [written for origin, written in origins if origin == INTERNAL]
                 if internal and len(params) >= 2:
                     exceptions[params[1].name.value] = internal[0]
+                if any(c is not None and self.qualify(c) in HTTP_EXCEPTIONS for c in classes):
+                    self.paths.replaced_details |= replaced_details(function)
             for param in params if role != "handler" else ():  # a registration says what a handler gets
                 if param.annotation is not None and isinstance(param.annotation.annotation, (cst.Name, cst.Attribute)):
                     qualified = self.qualify(param.annotation.annotation)

@@ -37,6 +37,7 @@ WEBSOCKET_SENDS = frozenset({"send_text", "send_json", "send_bytes"})
 WEBSOCKET_TYPES = frozenset({"fastapi.WebSocket", "fastapi.websockets.WebSocket", "starlette.websockets.WebSocket"})
 _STATUS_NAME = re.compile(r"(?:^|\.)(?:HTTP|WS)_(\d{3,4})_")
 # HTTP 4xx, and the websocket close codes for a client's protocol, data or policy error.
+HTTP_EXCEPTION_SINK = "`HTTPException(detail=...)`"
 CLIENT_ERRORS = frozenset({*range(400, 500), 1002, 1003, 1007, 1008, 1009})
 
 
@@ -49,6 +50,7 @@ class Leak:
     detail: Detail
     sink: str  # `HTTPException(detail=...)`, `the response body`, `the return value of route `f``
     function: str
+    http_status: int | None = None  # the status of the `HTTPException` it is the detail of, when known
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,9 @@ class ErrorPaths:
     # Handlers this module registers but does not define, qualified -> what for (qualified classes;
     # None for a status code or a class the imports do not name).
     registered_elsewhere: dict[str, list[str | None]] = field(default_factory=dict)
+    # The statuses whose text detail an `HTTPException` handler this module registers replaces with
+    # a fixed message before it answers (`if exc.status_code == 500: detail = GENERIC_MESSAGE`).
+    replaced_details: frozenset[int] = frozenset()
 
 
 def status_value(node: cst.BaseExpression | None, qualify) -> int | None:  # noqa: ANN001

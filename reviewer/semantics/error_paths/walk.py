@@ -12,6 +12,7 @@ from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.admin import admin_only
 from reviewer.semantics.error_paths.records import (
     CLIENT_ERRORS,
+    HTTP_EXCEPTION_SINK,
     HTTP_EXCEPTIONS,
     RESPONSE_CLASSES,
     WEBSOCKET_EXCEPTIONS,
@@ -273,7 +274,7 @@ class Walk:
                 self.b.paths.http_exceptions.append(
                     HttpExceptionSite(call, statement, status_value(status.value if status else None, self.b.qualify),
                                       returned, self.name, call if returned else None))
-                self.leak(argument(call, 1, "detail"), statement, detail, "`HTTPException(detail=...)`",
+                self.leak(argument(call, 1, "detail"), statement, detail, HTTP_EXCEPTION_SINK,
                           status.value if status else None)
             elif name in WEBSOCKET_EXCEPTIONS:
                 code = argument(call, 0, "code")
@@ -302,7 +303,8 @@ class Walk:
         if found is not None and found.parsing and status_value(status, self.b.qualify) in CLIENT_ERRORS:
             return  # a client error about data the block only parsed describes that data
         if found is not None:
-            self.b.paths.leaks.append(Leak(value, statement, found, sink, self.name))
+            http_status = status_value(status, self.b.qualify) if sink == HTTP_EXCEPTION_SINK else None
+            self.b.paths.leaks.append(Leak(value, statement, found, sink, self.name, http_status))
 
     def on_return(self, node: cst.Return, statement: cst.CSTNode, detail: DetailOf | None, *, in_except: bool,
                   status_set: bool) -> None:
