@@ -43,6 +43,16 @@ FACTS_KEY = "entrypoints"
 # demo apps a package ships, run to try it), which are judged as such.
 ONE_SHOT_DIRECTORIES = frozenset({"scripts", "tools", "bin", "examples", "example", "samples", "sample"})
 ONE_SHOT_MODULES = frozenset({"__main__.py", "example.py", "examples.py"})
+# Classes a build backend runs while it builds the package (a hatch build hook, a setuptools
+# command): a module defining one runs at build time, not while serving.
+BUILD_HOOK_BASES = (
+    "hatchling.builders.hooks.plugin.interface.BuildHookInterface",
+    "hatchling.metadata.plugin.interface.MetadataHookInterface",
+    "setuptools.Command",
+    "setuptools.command.",
+    "distutils.cmd.Command",
+    "distutils.command.",
+)
 EVENT_LOOP_RUNNERS = frozenset({"asyncio.run", "uvloop.run", "anyio.run", "trio.run", "asyncer.runnify"})
 BACKGROUND_TASKS = frozenset({"starlette.background.BackgroundTask", "fastapi.BackgroundTasks"})
 MIDDLEWARE_WRAPPERS = frozenset({"starlette.middleware.Middleware", "fastapi.middleware.Middleware"})
@@ -70,6 +80,13 @@ def is_one_shot_path(path: str) -> bool:
     `__main__`, or an `example.py`."""
     pure = PurePosixPath(path)
     return pure.name in ONE_SHOT_MODULES or any(part in ONE_SHOT_DIRECTORIES for part in pure.parts[:-1])
+
+
+def is_one_shot_module(summary: ModuleSummary) -> bool:
+    """A module of a program run by hand (`is_one_shot_path`) or by the build backend (it defines
+    a build hook)."""
+    entry = summary.extras.get(FACTS_KEY)
+    return is_one_shot_path(summary.path) or (isinstance(entry, EntryPoints) and entry.one_shot_module)
 
 
 class EntryPointFacts(Facts):
@@ -113,6 +130,8 @@ class EntryPointFacts(Facts):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._classes.append(self._qualname(node.name.value))
         self._scope.append(node.name.value)
+        if any((self.context.qualify(base.value) or "").startswith(BUILD_HOOK_BASES) for base in node.bases):
+            self.entry.one_shot_module = True  # run by the build backend when the package is built
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self._scope.pop()

@@ -22,7 +22,7 @@ from reviewer.facts import Facts
 from reviewer.model import Finding
 from reviewer.rule import RepoContext, Rule
 from reviewer.semantics.migrations import is_migration
-from reviewer.semantics.serving import EntryPointFacts, ServingPaths, is_one_shot_path
+from reviewer.semantics.serving import EntryPointFacts, ServingPaths, is_one_shot_module
 from reviewer.summary import ModuleSummary
 from reviewer.syntax import is_main_guard
 
@@ -128,7 +128,7 @@ def withdraw_one_shot(repo: RepoContext,
             continue
         verdict = serving.is_serving(function)
         # A script's functions run as the script, whatever a guess by method name says.
-        script = is_one_shot_path(summary.path) and summary.module not in imported
+        script = is_one_shot_module(summary) and summary.module not in imported
         if script or verdict is False or (verdict is None and (
                 _is_program(summary) or summary.extras.get(MAIN_GUARD)
                 or (needs_serving is not None and needs_serving(summary, finding)))):
