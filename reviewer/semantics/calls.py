@@ -35,13 +35,13 @@ def _nearest_imported(summaries: list[ModuleSummary],
             parts = target.split(".")
             name = next((".".join(parts[:cut]) for cut in range(len(parts), 0, -1)
                          if ".".join(parts[:cut]) in ambiguous), None)
-            if name is None or chosen.get(name, 0) is None:
-                continue
+            if name is None or (name in chosen and chosen[name] is None):
+                continue  # not a module of the repository, or importers that disagree
             near = sorted((len(directories[id(c)].parts), c.path) for c in ambiguous[name]
                           if directories[id(c)] == here or directories[id(c)] in here.parents)
-            # Python finds a bare name on `sys.path`, whose entry here is the outermost such directory.
             if not near:
                 continue  # a test suite beside the service, run with its directory on `sys.path`
+            # Python finds a bare name on `sys.path`, whose entry here is the outermost such directory.
             found = by_path[near[0][1]] if len(near) == 1 or near[0][0] < near[1][0] else None
             chosen[name] = found if chosen.get(name, found) is found else None
     return {name: found for name, found in chosen.items() if found is not None}
