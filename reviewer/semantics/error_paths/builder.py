@@ -140,7 +140,6 @@ class Builder:
             self.paths.leaks.extend(kept)
         return self.paths
 
-
     def _handlers_elsewhere(self, tree: cst.Module, top_level: dict[str, cst.FunctionDef],
                             handlers: Mapping[str, object], roles: dict[int, str | None]) -> None:
         """Registrations of handlers other modules define, and the leaks of this module's functions
