@@ -13,12 +13,13 @@ read any analysis.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from reviewer.traversal import BatchedVisitor
 
 if TYPE_CHECKING:
+    from reviewer import lazy_cst as cst
     from reviewer.rule import FileContext
     from reviewer.semantics.calls import ModuleIndex
     from reviewer.summary import ModuleSummary
@@ -43,14 +44,24 @@ class Facts(BatchedVisitor):
     Subclasses define `visit_*`/`leave_*` methods as a rule does (or none, computing lazily from
     `context.tree` when asked), and may override `repository` and `report_fields`. An analysis
     whose repository model reads another's (`repo.facts(OtherFacts)`) names it in `requires`, so
-    that a rule requiring it alone still gets the other collected."""
+    that a rule requiring it alone still gets the other collected.
+
+    An analysis that can tell from the file's text that it has nothing to find sets `active` to
+    False, and joins no walk. One that carries its facts under `summary_key` in the summary's
+    extras has them dropped if it fails: half-collected facts would tell the repository pass wrong
+    things."""
 
     requires: ClassVar[tuple[type[Facts], ...]] = ()
+    summary_key: ClassVar[str | None] = None
 
     def __init__(self, context: FileContext) -> None:
         super().__init__()
         self.context = context
         self.failure: Exception | None = None  # what the analysis raised on this file, if it did
+        self.active = True  # False: the file holds nothing the analysis looks for
+
+    def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
+        return super().get_visitors() if self.active else {}
 
     def walk_failed(self, error: Exception) -> None:
         """One of the analysis's visit methods raised (the walk calls this): it stops for this file,
@@ -60,6 +71,8 @@ class Facts(BatchedVisitor):
     def fail(self, error: Exception) -> None:
         self.failure = error
         self.context.analyses[type(self)] = None
+        if self.summary_key is not None:
+            self.context.summary.extras.pop(self.summary_key, None)
 
     @classmethod
     def repository(cls, repo: RepositoryView) -> Any:

@@ -19,7 +19,7 @@ a test may also call the endpoint function itself, or run schemathesis over the 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, ClassVar
@@ -78,15 +78,13 @@ class ClientRequestFacts(Facts):
         self.found = TestRequests()
         self._scopes: list[dict[str, cst.BaseExpression]] = [{}]  # names assigned, per function
         self._consumed: set[int] = set()  # literals read as a request's path
+        self.active = context.is_test_file
         if context.is_test_file:
             context.summary.extras[FACTS_KEY] = self.found
             path = PurePosixPath(context.path)
             self.found.in_suite = path.name == "conftest.py" or path.name.startswith("test_") or any(
                 part in TEST_DIRECTORIES for part in path.parts[:-1]
             )
-
-    def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
-        return super().get_visitors() if self.context.is_test_file else {}
 
     @classmethod
     def repository(cls, repo: RepositoryView) -> RequestedRoutes:

@@ -73,6 +73,8 @@ class FastAPIFacts(Facts):
     """What one module declares to FastAPI (`ModuleFacts`, stored in the module's summary), and,
     over the repository, the endpoints of every application (`EndpointIndex`)."""
 
+    summary_key = FACTS_KEY
+
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         summary = context.summary
@@ -83,11 +85,6 @@ class FastAPIFacts(Facts):
             self._collector = _Collector(self.module, context.resolver, context)
         else:
             record_module_level(context.tree.body, self.module, context.resolver, summary.module)
-
-    def fail(self, error: Exception) -> None:
-        """Half-collected facts would tell the repository pass wrong things: none are kept."""
-        super().fail(error)
-        self.context.summary.extras.pop(FACTS_KEY, None)
 
     def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
         if self._collector is None:

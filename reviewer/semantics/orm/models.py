@@ -22,7 +22,7 @@ from reviewer.facts import Facts
 from reviewer.syntax import keyword, positional, string_value
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
 
     from reviewer.facts import RepositoryView
     from reviewer.rule import FileContext
@@ -140,9 +140,6 @@ class OrmFacts(Facts):
         self._scope: list[str] = []
         if self.active:
             context.summary.extras[FACTS_KEY] = self.module
-
-    def get_visitors(self) -> Mapping[str, Callable]:
-        return super().get_visitors() if self.active else {}
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._scope.append(node.name.value)

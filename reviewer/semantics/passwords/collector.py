@@ -6,7 +6,6 @@ function's sinks and edges (`flow.PasswordFlow`)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar
 
@@ -49,11 +48,12 @@ class PasswordFacts(Facts):
     repository, the chains from a request to a hash, a store or a comparison (`PasswordModel`)."""
 
     requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts,)
+    summary_key = FACTS_KEY
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         self.module: ModulePasswords | None = None
-        self._relevant = not context.is_test_file and bool(_RELEVANT.search(context.source))
+        self.active = not context.is_test_file and bool(_RELEVANT.search(context.source))
         # During the walk: the functions that name a password or a hashing API (only those are
         # followed once the walk is over), and the functions being walked.
         self._worth: set[int] = set()
@@ -61,10 +61,7 @@ class PasswordFacts(Facts):
         self._nested: dict[int, list[cst.FunctionDef]] = {}  # function -> the functions defined in it
         self._hashing_names = frozenset(
             local for local, target in context.summary.imports.aliases.items() if target.startswith(_HASHING_MODULES)
-        ) if self._relevant else frozenset()
-
-    def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
-        return super().get_visitors() if self._relevant else {}
+        ) if self.active else frozenset()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if self._functions:
@@ -87,14 +84,9 @@ class PasswordFacts(Facts):
             self._worth.add(self._functions[-1])
 
     def leave_Module(self, original_node: cst.Module) -> None:
-        if not self._relevant:
-            return
         self.module = ModuleCollector(self.context, self._worth, self._nested).collect()
         self.context.summary.extras[FACTS_KEY] = self.module
 
-    def fail(self, error: Exception) -> None:
-        super().fail(error)
-        self.context.summary.extras.pop(FACTS_KEY, None)
 
     @classmethod
     def repository(cls, repo: RepositoryView) -> PasswordModel:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
@@ -51,12 +51,13 @@ class GuardFacts(Facts):
     """Records how the functions of one module turn callers away (see the module docstring)."""
 
     requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts, SettingsFacts)
+    summary_key = FACTS_KEY
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         self.guards = ModuleGuards()
-        self._active = context.mentions(_AUTH_WORDS)
-        if self._active:
+        self.active = context.mentions(_AUTH_WORDS)
+        if self.active:
             context.summary.extras[FACTS_KEY] = self.guards
         self._scope: list[str] = []
         self._classes: list[str | None] = []  # per scope entry: the class qualname, or None
@@ -66,13 +67,6 @@ class GuardFacts(Facts):
         # a loopback caller, and the rejections walked before it; kept when it rejects a caller.
         self._checks: list[tuple[tuple[str, ...], bool, int]] = []
         self._compare = CompareReader(context.qualify)
-
-    def fail(self, error: Exception) -> None:
-        super().fail(error)
-        self.context.summary.extras.pop(FACTS_KEY, None)
-
-    def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
-        return super().get_visitors() if self._active else {}
 
     @classmethod
     def repository(cls, repo: RepositoryView) -> AuthModel:

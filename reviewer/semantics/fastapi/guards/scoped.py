@@ -17,7 +17,6 @@ db, user_id=user_id)`), as the evidence chain a message can print.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -74,22 +73,16 @@ class ScopedReadFacts(Facts):
     """Records the owner-scoped filters of one module's functions (see the module docstring)."""
 
     requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts, OrmFacts)
+    summary_key = FACTS_KEY
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         self.functions: dict[str, ScopedFunction] = {}
-        self._active = context.mentions(_WORDS) and context.mentions(_ORM_WORDS)
-        if self._active:
+        self.active = context.mentions(_WORDS) and context.mentions(_ORM_WORDS)
+        if self.active:
             context.summary.extras[FACTS_KEY] = self.functions
         self._scope: list[str] = []
         self._states: list[_State] = []
-
-    def fail(self, error: Exception) -> None:
-        super().fail(error)
-        self.context.summary.extras.pop(FACTS_KEY, None)
-
-    def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
-        return super().get_visitors() if self._active else {}
 
     @classmethod
     def repository(cls, repo: RepositoryView) -> ScopedReads:

@@ -38,8 +38,8 @@ class ListingFacts(Facts):
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         self.functions: dict[str, FunctionListing] = {}
-        self._active = bool(_RELEVANT.search(context.source)) and not context.is_test_file
-        if self._active:
+        self.active = bool(_RELEVANT.search(context.source)) and not context.is_test_file
+        if self.active:
             context.summary.extras[FACTS_KEY] = self.functions
         # A call is named through the imports only where the name can matter: `min`, `list`, and
         # fastapi-pagination's functions (the file must import the package to call them).
@@ -47,9 +47,6 @@ class ListingFacts(Facts):
         self._scope: list[str] = []
         self._classes: list[bool] = []
         self._states: list[FunctionState] = []
-
-    def get_visitors(self):  # noqa: ANN201
-        return super().get_visitors() if self._active else {}
 
     @classmethod
     def repository(cls, repo: RepositoryView) -> ListingIndex:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from reviewer import lazy_cst as cst
@@ -59,9 +58,6 @@ class ResponseFacts(Facts):
         self._scope: list[str] = []
         if self.active:
             context.summary.extras[FACTS_KEY] = self.module
-
-    def get_visitors(self) -> Mapping[str, Callable]:
-        return super().get_visitors() if self.active else {}
 
     def qualify(self, node: cst.BaseExpression) -> str | None:
         return self.context.qualify(node)
