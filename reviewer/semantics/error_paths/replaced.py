@@ -15,10 +15,11 @@ assigning a fixed value (a literal or a constant) to a name first assigned from 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.syntax import params_of
+from reviewer.traversal import descendants
 
 _STATUS_TOP = 600
 
@@ -76,7 +77,7 @@ class _Reader:
         statuses = self.statuses(value)
         if statuses:
             self.tests[name] = statuses
-        elif any(self.is_detail(node) for node in _nodes(value)):
+        elif any(self.is_detail(node) for node in descendants(value)):
             self.details.add(name)
 
     def statuses(self, test: cst.BaseExpression) -> frozenset[int]:
@@ -115,13 +116,5 @@ class _Reader:
             return True
         if isinstance(value, (cst.Name, cst.Attribute)):
             return not any(isinstance(node, cst.Name) and (node.value == self.exception or node.value in self.details)
-                           for node in _nodes(value))
+                           for node in descendants(value))
         return False
-
-
-def _nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(current.children)
