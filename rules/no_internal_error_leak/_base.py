@@ -86,23 +86,25 @@ class LeakRule(ErrorPathsRule):
 
     @classmethod
     def _withdraw_trusted(cls, repo: RepoContext) -> None:
-        index = repo.facts(FastAPIFacts)
-        guards = repo.facts(GuardFacts)
-        guarded: dict[tuple[str, str], bool] = {}
-        for endpoint in index.endpoints:
-            key = (endpoint.file, endpoint.function.name)
-            if not guarded.get(key, True):
-                continue
-            trusted = any(names_admin_check(name) for name in endpoint.dependencies) or bool(
-                admits_only_holders(guards, endpoint))
-            guarded[key] = trusted
         replaced: frozenset[int] = frozenset().union(
             *(summary.extras.get(f"{cls.code}:replaced", ()) for summary in repo.summaries))
         sites = {
             (summary.path, line, column): (function, status)
             for summary in repo.summaries for line, column, function, status in summary.extras.get(cls.code, ())
         }
-        for finding in repo.file_findings:
-            function, status = sites.get((finding.path, finding.span.line, finding.span.column), (None, None))
+        found = [(finding, *sites.get((finding.path, finding.span.line, finding.span.column), (None, None)))
+                 for finding in repo.file_findings]
+        # Only the endpoints of the functions holding a finding are asked what guards them.
+        asked = {(finding.path, function) for finding, function, _ in found if function is not None}
+        index = repo.facts(FastAPIFacts)
+        guards = repo.facts(GuardFacts)
+        guarded: dict[tuple[str, str], bool] = {}
+        for endpoint in index.endpoints:
+            key = (endpoint.file, endpoint.function.name)
+            if key not in asked or not guarded.get(key, True):
+                continue
+            guarded[key] = any(names_admin_check(name) for name in endpoint.dependencies) or bool(
+                admits_only_holders(guards, endpoint))
+        for finding, function, status in found:
             if function is not None and guarded.get((finding.path, function), False) or status in replaced:
                 repo.withdraw(finding)
