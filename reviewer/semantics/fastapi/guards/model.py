@@ -86,6 +86,7 @@ class AuthModel:
                                         for router in endpoints.routers)
         self._candidates = candidates
         self._registered = registered
+        self._registered_apps: dict[str, set[str]] = {}  # middleware -> `_registered_with` it
         self._middleware: dict[str, set[str]] | None = None
         self.chains = RouterChains(index, routes, inclusions, self._conditional, app_dependencies, self._lineage)
         self._rejects_memo: dict[str, str | None] = {}
@@ -132,12 +133,16 @@ class AuthModel:
     def _registered_with(self, name: str) -> set[str]:
         """The applications a middleware is registered with (router keys; "" for every one: a
         registration that names none the analysis can resolve)."""
+        known = self._registered_apps.get(name)
+        if known is not None:
+            return known
         apps: set[str] = set()
         for registration, receivers in self._registered.items():
             if self._same(name, registration):
                 for receiver in receivers:
                     router = self.index.router(receiver) if receiver else None
                     apps.add(router.key if router is not None else "")
+        self._registered_apps[name] = apps
         return apps
 
     def _same(self, defined: str, named: str) -> bool:
