@@ -32,7 +32,12 @@ class ErrorBodySuccessStatus(StatusRule):
     protocol's `{"status": "ERROR", "reason": ...}` body that wallets read from a 200 response, a
     payment or job whose own status is `"failed"`, and a body with two or more data fields beside
     its status or error (`{"status": "error", "running": False, "progress": 0}`): the state of
-    something the client asked about, such as a background job that failed.
+    something the client asked about, such as a background job that failed. Nor is a body a
+    webhook receiver sends, outside an `except` block, once it has verified the delivery's
+    signature (`stripe.Webhook.construct_event(...)`, `if not hmac.compare_digest(...): raise`):
+    an authentic event it does not act on (`{"success": False}` for an event type it ignores) must
+    be acknowledged with a 2xx, or the sender retries it. A failure to process the event, in an
+    `except` block, is still flagged.
 
     ## Why is this bad?
     Clients, retries, caches, load balancers and monitoring read the status, not the body: a
@@ -68,7 +73,7 @@ class ErrorBodySuccessStatus(StatusRule):
         qualify = self.context.qualify
         for site in paths.returns:
             value = site.node.value
-            if value is None or site.status_set:
+            if value is None or site.status_set or site.after_signature_check and not site.in_except:
                 continue
             if site.role == "handler":
                 message = self._handler_response(value)

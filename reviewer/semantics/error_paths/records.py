@@ -62,6 +62,9 @@ class ReturnSite:
     in_except: bool
     status_set: bool  # `response.status_code = ...` ran before it on its path
     in_guard: bool = False  # in the branch of `if x is None:`/`if not x:` (what was looked for is missing)
+    # After the route verified the signature of what it was sent: it answers an authentic delivery
+    # of a webhook, whose sender retries whatever it does not see acknowledged with a 2xx.
+    after_signature_check: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """The parts of a module the error paths walk: its functions (nested ones too), the calls in a
-statement, a function's parameters."""
+statement, a function's parameters, the calls that check a request's signature."""
 
 from __future__ import annotations
 
@@ -48,3 +48,23 @@ def calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
 def params_of(function: cst.FunctionDef) -> list[cst.Param]:
     params = function.params
     return [*params.posonly_params, *params.params, *params.kwonly_params]
+
+
+# Calls that raise unless a request's signature verifies (stripe's `Webhook.construct_event`,
+# a project's `verify_webhook(...)`), and those that answer whether it does (`hmac.compare_digest`).
+_RAISING_SIGNATURE_CHECKS = frozenset({"construct_event", "verify_webhook", "verify_webhook_signature",
+                                       "validate_webhook"})
+_ANSWERING_SIGNATURE_CHECKS = frozenset({"compare_digest", "verify_signature", "validate_signature",
+                                         "is_valid_signature"})
+
+
+def checks_signature(node: cst.CSTNode, *, answers: bool) -> bool:
+    """Whether a statement's value verifies a signature by raising (or, with `answers`, a test
+    does by its answer): the calls that check a webhook's delivery."""
+    names = _ANSWERING_SIGNATURE_CHECKS if answers else _RAISING_SIGNATURE_CHECKS
+    for call in calls_in(node):
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value in names or isinstance(func, cst.Name) and (
+                func.value in names):
+            return True
+    return False

@@ -23,7 +23,7 @@ from reviewer.semantics.error_paths.records import (
     ReturnSite,
     status_value,
 )
-from reviewer.semantics.error_paths.syntax import calls_in, params_of
+from reviewer.semantics.error_paths.syntax import calls_in, checks_signature, params_of
 from reviewer.semantics.exceptions import INTERNAL, OWN, Detail, DetailOf, caught_origin, exception_origin
 from reviewer.semantics.names import dotted_name
 from reviewer.syntax import argument, keyword
@@ -53,6 +53,7 @@ class Walk:
         self.other_returns = 0
         self.value_returns = 0
         self.guards = 0  # how many `if x is None:`/`if not x:` branches the walk is in
+        self.signature_checked = False  # a statement before, in source order, verified a signature
         # A coroutine, or a helper of a module of coroutines, waits on its I/O: a block of it
         # without `await` only computes (a plain route may still use a blocking session).
         self.no_io_unless_awaited = function.asynchronous is not None or paths.asynchronous and role is None
@@ -154,6 +155,8 @@ class Walk:
             self.suite(statement.body, in_except=in_except, status_set=status_set)
             self.guards -= guard
             self.exceptions.update(narrowed)
+            if _exits(statement.body) and checks_signature(test, answers=True):
+                self.signature_checked = True  # `if not hmac.compare_digest(...): raise ...`
             orelse = statement.orelse
             if isinstance(orelse, cst.If):
                 self.compound(orelse, in_except=in_except, status_set=status_set)
@@ -175,6 +178,9 @@ class Walk:
     def simple(self, statement: cst.CSTNode, smalls: Sequence[cst.BaseSmallStatement], *, in_except: bool,
                status_set: list[bool]) -> None:
         for small in smalls:
+            if not in_except and isinstance(small, (cst.Assign, cst.AnnAssign, cst.Expr)) and checks_signature(
+                    small, answers=False):
+                self.signature_checked = True
             if not (self.exceptions or self.details or in_except and self.b.traceback):
                 self.plain(small, statement, in_except=in_except, status_set=status_set)
                 continue
@@ -326,7 +332,7 @@ class Walk:
                 self.b.paths.leaks.append(Leak(value, statement, found, f"the return value of route `{self.name}`",
                                                self.name))
         self.b.paths.returns.append(ReturnSite(node, statement, self.name, self.role, in_except, status_set,
-                                               self.guards > 0))
+                                               self.guards > 0, self.signature_checked))
 
 
 def _is_missing_check(test: cst.BaseExpression) -> bool:
