@@ -9,7 +9,7 @@ from typing import ClassVar
 from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
 from reviewer.rule import RepoContext
-from reviewer.semantics.error_paths import ErrorPaths, Leak, names_admin_check
+from reviewer.semantics.error_paths import ErrorPaths, Leak, names_admin_check, on_admin_surface
 from reviewer.semantics.exceptions import INTERNAL, exception_origin
 from reviewer.semantics.fastapi import FastAPIFacts
 from reviewer.semantics.fastapi.guards import GuardFacts
@@ -22,7 +22,8 @@ class LeakRule(ErrorPathsRule):
     functions shaped as exception handlers that another module registers for an exception carrying
     internal detail. The repository pass takes back the leaks of routes whose every way in admits
     only trusted callers: an administrator check on the app, the
-    routers or the `include_router` calls above them (also in other modules), or a guard that lets
+    routers or the `include_router` calls above them (also in other modules), a path on the
+    application's administrative surface (`/admin/...`) that a guard authenticates, or a guard that lets
     in only holders of a secret of the deployment's configuration or callers on the machine itself
     (an internal service's shared key, a signature checked with a configured key, a loopback check)."""
 
@@ -103,8 +104,9 @@ class LeakRule(ErrorPathsRule):
             key = (endpoint.file, endpoint.function.name)
             if key not in asked or not guarded.get(key, True):
                 continue
-            guarded[key] = any(names_admin_check(name) for name in endpoint.dependencies) or bool(
-                admits_only_holders(guards, endpoint))
+            guarded[key] = (any(names_admin_check(name) for name in endpoint.dependencies)
+                            or on_admin_surface(endpoint.path) and guards.guard(endpoint) is not None
+                            or bool(admits_only_holders(guards, endpoint)))
         for finding, function, status in found:
             if function is not None and guarded.get((finding.path, function), False) or status in replaced:
                 repo.withdraw(finding)

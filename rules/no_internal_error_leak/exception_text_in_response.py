@@ -46,7 +46,9 @@ class ExceptionTextInResponse(LeakRule):
     its router names an administrator check: `require_admin`,
     `require_permission(Permission.FULL_ADMIN_PANEL_ACCESS)`; or every app, router and
     `include_router` above the route, in any module, depends on one: `FastAPI(dependencies=
-    [Depends(get_admin)])`); routes of an internal service, whose every way in admits only
+    [Depends(get_admin)])`; or the application serves the route on its administrative surface,
+    a path with an `admin` segment such as `/api/admin/jobs`, and a guard authenticates its
+    caller, as `Depends(require_permission(Permission.MANAGE_CONNECTORS))` does); routes of an internal service, whose every way in admits only
     callers that hold a secret of the deployment's configuration or call from the machine itself:
     a dependency, middleware or check in the route (or a helper it calls) that rejects the caller
     unless a key it sent equals one read from the environment or the settings (`if key !=

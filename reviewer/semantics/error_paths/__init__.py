@@ -39,7 +39,7 @@ builder.py (`Builder`: which functions to walk and how, once per module), replac
 that replace a detail).
 """
 
-from reviewer.semantics.error_paths.admin import names_admin_check
+from reviewer.semantics.error_paths.admin import names_admin_check, on_admin_surface
 from reviewer.semantics.error_paths.bodies import DETAIL, ERROR, error_body, response_status
 from reviewer.semantics.error_paths.builder import error_paths
 from reviewer.semantics.error_paths.records import (
@@ -68,6 +68,7 @@ __all__ = [
     "error_body",
     "error_paths",
     "names_admin_check",
+    "on_admin_surface",
     "response_status",
     "status_value",
 ]

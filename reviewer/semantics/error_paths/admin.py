@@ -1,19 +1,14 @@
 """Routes only administrators reach: a dependency of the route, its parameters or its router names
-an administrator check."""
+an administrator check, or the application serves the route on its administrative surface."""
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.syntax import calls_in, params_of
 from reviewer.semantics.names import dotted_name
 from reviewer.syntax import keyword
-
-if TYPE_CHECKING:
-    pass
-
 
 _ADMIN = re.compile(r"admin|superuser|super_user", re.IGNORECASE)
 
@@ -22,6 +17,12 @@ def names_admin_check(dependency: str) -> bool:
     """Whether a dependency, by its (qualified) name, checks for an administrator (`get_admin`,
     `require_superuser`)."""
     return bool(_ADMIN.search(dependency.rsplit(".", 1)[-1]))
+
+
+def on_admin_surface(path: str) -> bool:
+    """Whether the application serves a path on its administrative surface (`/admin/users`,
+    `/api/v1/admin/jobs/{id}`): a segment of its own naming says so."""
+    return "admin" in path.lower().split("/")
 
 
 def _admin_dependencies(node: cst.CSTNode) -> bool:
