@@ -39,8 +39,9 @@ class HttpExceptionReturned(StatusRule):
     ```
 
     ## Known problems
-    A function that only returns `HTTPException`s is taken to be a factory whose callers raise
-    what it builds (`raise not_found()`), and is not flagged even where a caller returns it.
+    A function that only returns `HTTPException`s, or is declared to return one
+    (`def translate(exc: Exception) -> HTTPException:`), is taken to be a factory whose callers
+    raise what it builds (`raise not_found()`), and is not flagged even where a caller returns it.
     """
 
     code = "RVW811"

@@ -62,8 +62,12 @@ class Walk:
         return isinstance(value, cst.Call) and self.b.qualify(value.func) in HTTP_EXCEPTIONS
 
     def finish(self, first_site: int) -> None:
-        """Mark the exceptions this function returns as results, not as a factory's product."""
-        if self.role is None and not self.value_returns:
+        """Mark the exceptions this function returns as results, not as a factory's product: a
+        helper that returns other values too, unless it is declared to return an exception
+        (`def translate(exc: Exception) -> HTTPException:`, whose `return exc` hands one back)."""
+        returns = self.function.returns
+        if self.role is None and (not self.value_returns or returns is not None and self.b.qualify(
+                returns.annotation) in HTTP_EXCEPTIONS):
             return
         sites = self.b.paths.http_exceptions
         for index in range(first_site, len(sites)):
