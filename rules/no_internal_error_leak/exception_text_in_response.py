@@ -48,16 +48,16 @@ class ExceptionTextInResponse(LeakRule):
     `include_router` above the route, in any module, depends on one: `FastAPI(dependencies=
     [Depends(get_admin)])`; or the application serves the route on its administrative surface,
     a path with an `admin` segment such as `/api/admin/jobs`, and a guard authenticates its
-    caller, as `Depends(require_permission(Permission.MANAGE_CONNECTORS))` does); routes of an internal service, whose every way in admits only
-    callers that hold a secret of the deployment's configuration or call from the machine itself:
-    a dependency, middleware or check in the route (or a helper it calls) that rejects the caller
-    unless a key it sent equals one read from the environment or the settings (`if key !=
-    SESSION_API_KEY: raise HTTPException(403)`), unless a signature verifies with such a key
-    (`public_key().verify(...)` with a rejecting handler), or unless its address is a loopback one;
-    the text detail of an `HTTPException` with a status that a handler the application registers
-    for `HTTPException` replaces with a fixed message before answering (`if exc.status_code >= 500:
-    detail = GENERIC_MESSAGE`; a dict detail stays flagged); logging the exception; test code and
-    scripts.
+    caller, as `Depends(require_permission(Permission.MANAGE_CONNECTORS))` does); routes of an
+    internal service, whose every way in admits only callers that hold a secret of the deployment's
+    configuration or call from the machine itself: a dependency, middleware or check in the route
+    (or a helper it calls) that rejects the caller unless a key it sent equals one read from the
+    environment or the settings (`if key != SESSION_API_KEY: raise HTTPException(403)`), unless a
+    signature verifies with such a key (`public_key().verify(...)` with a rejecting handler), or
+    unless its address is a loopback one; the text detail of an `HTTPException` with a status that a
+    handler the application registers for `HTTPException` replaces with a fixed message before
+    answering (`if exc.status_code >= 500: detail = GENERIC_MESSAGE`; a dict detail stays flagged);
+    logging the exception; test code and scripts.
 
     ## Why is this bad?
     A driver's message carries the SQL, its parameters and the schema; an HTTP client's carries
