@@ -39,17 +39,17 @@ class ExceptionTextInResponse(LeakRule):
     `assert isinstance(exc, AppError)`, `if not isinstance(exc, X): raise`) is followed.
 
     Also not flagged: `except Exception` around a block that only raises the application's own
-    exceptions; a 4xx response (or a websocket closed for a protocol or data error) to
-    `except Exception` around a block of a coroutine that awaits nothing but the client's request
-    and uses no injected dependency (it only parses what the client sent, so the text describes
-    that); routes that only administrators reach (a `Depends(...)` of the route, its parameters or
-    its router names an administrator check: `require_admin`,
-    `require_permission(Permission.FULL_ADMIN_PANEL_ACCESS)`; or every app, router and
-    `include_router` above the route, in any module, depends on one: `FastAPI(dependencies=
-    [Depends(get_admin)])`; or the application serves the route on its administrative surface,
-    a path with an `admin` segment such as `/api/admin/jobs`, and a guard authenticates its
-    caller, as `Depends(require_permission(Permission.MANAGE_CONNECTORS))` does); routes of an
-    internal service, whose every way in admits only callers that hold a secret of the deployment's
+    exceptions; a 4xx response (or a websocket closed for a protocol or data error) to `except
+    Exception` around a block of a coroutine that awaits nothing but the client's request or the
+    files it uploaded (`await file.read()` of an `UploadFile`) and uses no injected dependency (it
+    only parses what the client sent, so the text describes that); routes that only administrators
+    reach (a `Depends(...)` of the route, its parameters or its router names an administrator check:
+    `require_admin`, `require_permission(Permission.FULL_ADMIN_PANEL_ACCESS)`; or every app, router
+    and `include_router` above the route, in any module, depends on one: `FastAPI(dependencies=
+    [Depends(get_admin)])`; or the application serves the route on its administrative surface, a
+    path with an `admin` segment such as `/api/admin/jobs`, and a guard authenticates its caller, as
+    `Depends(require_permission(Permission.MANAGE_CONNECTORS))` does); routes of an internal
+    service, whose every way in admits only callers that hold a secret of the deployment's
     configuration or call from the machine itself: a dependency, middleware or check in the route
     (or a helper it calls) that rejects the caller unless a key it sent equals one read from the
     environment or the settings (`if key != SESSION_API_KEY: raise HTTPException(403)`), unless a

@@ -34,7 +34,6 @@ STREAMING_RESPONSES = frozenset({
     "sse_starlette.EventSourceResponse", "sse_starlette.sse.EventSourceResponse",
 })
 WEBSOCKET_SENDS = frozenset({"send_text", "send_json", "send_bytes"})
-WEBSOCKET_TYPES = frozenset({"fastapi.WebSocket", "fastapi.websockets.WebSocket", "starlette.websockets.WebSocket"})
 _STATUS_NAME = re.compile(r"(?:^|\.)(?:HTTP|WS)_(\d{3,4})_")
 # HTTP 4xx, and the websocket close codes for a client's protocol, data or policy error.
 HTTP_EXCEPTION_SINK = "`HTTPException(detail=...)`"

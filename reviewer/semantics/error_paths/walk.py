@@ -17,7 +17,6 @@ from reviewer.semantics.error_paths.records import (
     RESPONSE_CLASSES,
     WEBSOCKET_EXCEPTIONS,
     WEBSOCKET_SENDS,
-    WEBSOCKET_TYPES,
     HttpExceptionSite,
     Leak,
     ReturnSite,
@@ -25,6 +24,7 @@ from reviewer.semantics.error_paths.records import (
 )
 from reviewer.semantics.error_paths.syntax import calls_in, checks_signature, params_of
 from reviewer.semantics.exceptions import INTERNAL, OWN, Detail, DetailOf, caught_origin, exception_origin
+from reviewer.semantics.fastapi.records import UPLOAD_FILE_TYPES, WEBSOCKET_TYPES
 from reviewer.semantics.names import dotted_name
 from reviewer.syntax import argument, keyword
 
@@ -44,10 +44,8 @@ class Walk:
         self.exceptions = dict(exceptions)
         self.parsing: set[str] = set()
         self.details: dict[str, Detail] = {}
-        self.websockets = {
-            p.name.value for p in params_of(function)
-            if p.annotation is not None and paths.qualify(p.annotation.annotation) in WEBSOCKET_TYPES
-        }
+        self.websockets = self._params_of_type(WEBSOCKET_TYPES)
+        self.uploads = self._params_of_type(UPLOAD_FILE_TYPES)  # files the client sent
         self.streams_to = paths.streamed.get(self.name)  # what streams what it yields to the client
         self.error_returns = 0
         self.other_returns = 0
@@ -57,6 +55,10 @@ class Walk:
         # A coroutine, or a helper of a module of coroutines, waits on its I/O: a block of it
         # without `await` only computes (a plain route may still use a blocking session).
         self.no_io_unless_awaited = function.asynchronous is not None or paths.asynchronous and role is None
+
+    def _params_of_type(self, types: frozenset[str]) -> set[str]:
+        return {p.name.value for p in params_of(self.function)
+                if p.annotation is not None and self.b.qualify(p.annotation.annotation) in types}
 
     def _is_http_exception(self, value: cst.BaseExpression) -> bool:
         return isinstance(value, cst.Call) and self.b.qualify(value.func) in HTTP_EXCEPTIONS
@@ -134,7 +136,7 @@ class Walk:
                         self.exceptions.pop(bound, None)
                     self.details.pop(bound, None)
                     if (origin == INTERNAL and written in ("Exception", "BaseException") and self.no_io_unless_awaited
-                            and not _awaits(statement.body) and not _uses(statement.body, self.injected)):
+                            and not _awaits(statement.body, self.uploads) and not _uses(statement.body, self.injected)):
                         self.parsing.add(bound)
                 self.suite(handler.body, in_except=True, status_set=status_set)
                 if bound:
@@ -361,6 +363,7 @@ def _exits(suite: cst.BaseSuite) -> bool:
 
 # Awaited reads of what the client sent: waiting on them is not I/O with the application's systems.
 _CLIENT_READS = frozenset({"json", "body", "form", "receive_json", "receive_text", "receive_bytes", "receive"})
+_UPLOAD_READS = frozenset({"read", "seek"})
 
 
 def _is_dependency(node: cst.BaseExpression) -> bool:
@@ -384,16 +387,19 @@ def _uses(body: cst.BaseSuite, names: set[str]) -> bool:
     return False
 
 
-def _awaits(body: cst.BaseSuite) -> bool:
-    """Whether a block waits on I/O other than reading the client's request: an `await`,
-    `async with` or `async for`."""
+def _awaits(body: cst.BaseSuite, uploads: set[str]) -> bool:
+    """Whether a block waits on I/O other than reading the client's request or the files it sent
+    (`await file.read(CHUNK)` on an `UploadFile` parameter): an `await`, `async with` or
+    `async for`."""
     stack: list[cst.CSTNode] = [body]
     while stack:
         node = stack.pop()
         if isinstance(node, cst.Await):
             inner = node.expression
             if not (isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute)
-                    and inner.func.attr.value in _CLIENT_READS and isinstance(inner.func.value, cst.Name)):
+                    and isinstance(inner.func.value, cst.Name) and (
+                        inner.func.attr.value in _CLIENT_READS
+                        or inner.func.value.value in uploads and inner.func.attr.value in _UPLOAD_READS)):
                 return True
         elif isinstance(node, (cst.With, cst.For)) and node.asynchronous is not None:
             return True

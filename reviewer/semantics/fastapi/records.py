@@ -44,6 +44,9 @@ REQUEST_TYPES = frozenset(
     {"fastapi.Request", "fastapi.requests.Request", "starlette.requests.Request", "starlette.requests.HTTPConnection"}
 )
 WEBSOCKET_TYPES = frozenset({"fastapi.WebSocket", "fastapi.websockets.WebSocket", "starlette.websockets.WebSocket"})
+UPLOAD_FILE_TYPES = frozenset(
+    {"fastapi.UploadFile", "fastapi.datastructures.UploadFile", "starlette.datastructures.UploadFile"}
+)
 # Parameters FastAPI fills in itself rather than from client input.
 FRAMEWORK_TYPES = (
     REQUEST_TYPES
@@ -57,11 +60,9 @@ FRAMEWORK_TYPES = (
             "fastapi.background.BackgroundTasks",
             "starlette.background.BackgroundTasks",
             "fastapi.security.SecurityScopes",
-            "fastapi.UploadFile",
-            "fastapi.datastructures.UploadFile",
-            "starlette.datastructures.UploadFile",
         }
     )
+    | UPLOAD_FILE_TYPES
 )
 ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 UNION = frozenset({"typing.Union", "typing_extensions.Union"})
