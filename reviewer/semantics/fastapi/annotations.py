@@ -9,6 +9,7 @@ from reviewer import lazy_cst as cst
 from reviewer.semantics.fastapi.records import (
     ANNOTATED,
     LITERAL,
+    MADE,
     OPTIONAL,
     PARAM_MARKERS,
     UNION,
@@ -46,7 +47,7 @@ def type_ref(node: cst.BaseExpression, qualify: Callable[[cst.BaseExpression], s
             return TypeRef("literal")
         args = [type_ref(e, qualify) for e in elements]
         if base in ANNOTATED and args:
-            markers = tuple(m for m in (marker_of(e, qualify) for e in elements[1:]) if m)
+            markers = tuple(m for m in (marker_of(e, qualify) or made_marker(e, qualify) for e in elements[1:]) if m)
             return TypeRef("annotated", args=(args[0],), markers=markers)
         if base in UNION:
             return _union(args)
@@ -86,6 +87,16 @@ def marker_of(node: cst.BaseExpression, qualify: Callable[[cst.BaseExpression], 
         elif target is not None:
             dependency = qualify(target.value) or dotted_name(target.value)
     return Marker(kind, embed=embed is not None and is_true(embed.value), dependency=dependency)
+
+
+def made_marker(node: cst.BaseExpression, qualify: Callable[[cst.BaseExpression], str | None]) -> Marker | None:
+    """`RoleACL(allow_user=True)` in `Annotated[Role, ...]` or as a parameter's default: a call
+    whose result FastAPI reads as a marker if the function returns one (`return Depends(checker)`),
+    which the index tells."""
+    if not isinstance(node, cst.Call):
+        return None
+    made_by = qualify(node.func) or dotted_name(node.func)
+    return Marker(MADE, dependency=made_by) if made_by else None
 
 
 def dependencies_in(

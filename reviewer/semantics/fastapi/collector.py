@@ -17,6 +17,7 @@ from reviewer.semantics.fastapi.annotations import (
     dependencies_in,
     hidden_from_schema,
     literal_path,
+    made_marker,
     marker_of,
     names_in,
     path_parts,
@@ -223,7 +224,8 @@ class _Collector(InputTracking, BatchedVisitor):
                     name=param.name.value,
                     annotation=type_ref(annotation, self.qualify) if annotation is not None else None,
                     annotation_text=source_of(annotation) if annotation is not None else None,
-                    marker=marker_of(param.default, self.qualify) if param.default is not None else None,
+                    marker=marker_of(param.default, self.qualify) or made_marker(param.default, self.qualify)
+                    if param.default is not None else None,
                     has_default=param.default is not None,
                     is_receiver=in_class and position == 0 and not is_static,
                 )
@@ -366,6 +368,11 @@ class _Collector(InputTracking, BatchedVisitor):
                     state.facts.returned_names += (name,)
             for read_id in self._reads_in(state, original_node.value):
                 state.reads[read_id].returned = True
+            marker = marker_of(original_node.value, self.qualify)
+            if marker is not None and marker.kind in ("Depends", "Security") and marker.dependency:
+                nested = f"{state.facts.qualname}.{marker.dependency}"
+                given = nested if nested in self.facts.functions else marker.dependency
+                state.facts.returned_dependencies += (given,)
 
     def leave_Call(self, original_node: cst.Call) -> None:
         """On leaving, so that reads nested in a call's arguments are known before the call."""

@@ -17,6 +17,7 @@ from reviewer.semantics.fastapi.records import (
     DICT_TYPES,
     FACTS_KEY,
     FRAMEWORK_TYPES,
+    MADE,
     MODEL_BASES,
     REQUEST_TYPES,
     ROUTER_CLASSES,
@@ -425,12 +426,21 @@ class EndpointIndex:
         if known is not None and known[0] is param:
             return known[1], known[2]
         annotation = self.type_of(param.annotation)
-        marker = param.marker
+        marker = self._made(param.marker) if param.marker is not None else None
         while annotation is not None and annotation.kind == "annotated":
-            marker = marker or next(iter(annotation.markers), None)
+            marker = marker or next(filter(None, map(self._made, annotation.markers)), None)
             annotation = annotation.args[0] if annotation.args else None
         self._markers_memo[id(param)] = (param, annotation, marker)
         return annotation, marker
+
+    def _made(self, marker: Marker) -> Marker | None:
+        """A marker as FastAPI reads it: a call in `Annotated[...]` counts when the function called
+        returns a dependency (`def RoleACL(...): ... return Depends(role_dependency)`)."""
+        if marker.kind != MADE:
+            return marker
+        entry = self.functions.get(self.resolve(marker.dependency or "") or marker.dependency or "")
+        returned = entry[0].returned_dependencies if entry else ()
+        return Marker("Depends", dependency=returned[0]) if returned else None
 
     def dependencies(self, endpoint: Endpoint) -> tuple[Dependency, ...]:
         """Every repo function FastAPI runs for the endpoint through Depends/Security, transitively."""

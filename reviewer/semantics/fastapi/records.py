@@ -143,11 +143,18 @@ SEQUENCE_TYPES = frozenset(
 )
 
 
+# The kind of a marker for a call in `Annotated[...]` to a function (its `dependency`) that may
+# return one: the index reads it as the marker returned (`return Depends(checker)`), if any.
+MADE = "Made"
+
+
 @dataclass(frozen=True, slots=True)
 class Marker:
     """A FastAPI parameter function in a default or in `Annotated[...]`: `Body(embed=True)`."""
 
-    kind: str  # Body, Query, Path, Header, Cookie, Form, File, Depends, Security
+    # Body, Query, Path, Header, Cookie, Form, File, Depends, Security; or Made: a call in
+    # `Annotated[...]` to a function (`dependency`) the index asks whether it returns a marker.
+    kind: str
     embed: bool = False
     dependency: str | None = None  # qualified callee given to Depends/Security
 
@@ -222,6 +229,9 @@ class FunctionFacts:
     unused_params: tuple[str, ...] = ()  # never read in the body (an endpoint that always answers 410)
     returned_params: tuple[str, ...] = ()  # parameters it returns as given (`return router`)
     returned_names: tuple[str, ...] = ()  # module-level names it returns (`return router`), qualified
+    # The dependencies a factory hands back as markers (`return Depends(checker)`), qualified: what
+    # `Annotated[Role, RoleACL(...)]` makes FastAPI run.
+    returned_dependencies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
