@@ -161,7 +161,7 @@ class Walk:
             self.suite(statement.body, in_except=in_except, status_set=status_set)
             self.guards -= guard
             self.exceptions.update(narrowed)
-            if _exits(statement.body) and checks_signature(test, answers=True):
+            if self.role == "route" and _exits(statement.body) and checks_signature(test, answers=True):
                 self.signature_checked = True  # `if not hmac.compare_digest(...): raise ...`
             orelse = statement.orelse
             if isinstance(orelse, cst.If):
@@ -184,8 +184,8 @@ class Walk:
     def simple(self, statement: cst.CSTNode, smalls: Sequence[cst.BaseSmallStatement], *, in_except: bool,
                status_set: list[bool]) -> None:
         for small in smalls:
-            if not in_except and isinstance(small, (cst.Assign, cst.AnnAssign, cst.Expr)) and checks_signature(
-                    small, answers=False):
+            if self.role == "route" and not in_except and isinstance(small, (cst.Assign, cst.AnnAssign, cst.Expr)) and (
+                    checks_signature(small, answers=False)):
                 self.signature_checked = True
             if not (self.exceptions or self.details or in_except and self.b.traceback):
                 self.plain(small, statement, in_except=in_except, status_set=status_set)
