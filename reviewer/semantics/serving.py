@@ -72,6 +72,9 @@ class EntryPoints:
     serving: list[str] = field(default_factory=list)
     one_shot: list[str] = field(default_factory=list)
     references: dict[str, list[str]] = field(default_factory=dict)  # function -> callbacks it hands on
+    # Coroutines a call of the module hands to an event loop (`asyncio.run(main())`): one-shot roots
+    # that the repository's own calls run, not entry points.
+    loop_runs: list[str] = field(default_factory=list)
     one_shot_module: bool = False
 
 
@@ -242,11 +245,13 @@ class EntryPointFacts(Facts):
                 self.entry.serving += [f"{cls}.dispatch", f"{cls}.__call__"]
 
     def _add_run(self, arg: cst.Arg | None) -> None:
-        """`asyncio.run(main())` runs `main`; `anyio.run(main)` too."""
+        """`asyncio.run(main())` runs `main`; `anyio.run(main)` too, as a callback."""
         if arg is None:
             return
-        value = arg.value.func if isinstance(arg.value, cst.Call) else arg.value
-        self._add_expression(self.entry.one_shot, value)
+        if isinstance(arg.value, cst.Call):
+            self._add_expression(self.entry.loop_runs, arg.value.func)
+        else:
+            self._add_expression(self.entry.one_shot, arg.value)
 
     @classmethod
     def repository(cls, repo: RepositoryView) -> ServingPaths:
@@ -325,8 +330,9 @@ class ServingPaths:
                 self._methods[function.name].append(qualname)
         serving_roots = [*endpoint_handlers, *(name for entry in entries for name in entry.serving)]
         one_shot_roots = [*one_shot_modules, *(name for entry in entries for name in entry.one_shot)]
+        loop_runs = [name for entry in entries for name in entry.loop_runs]
         self.serving = self._reach(serving_roots, guesses=MAX_GUESSES)
-        self.one_shot = self._reach(one_shot_roots, guesses=1)
+        self.one_shot = self._reach([*one_shot_roots, *loop_runs], guesses=1)
         # Functions of a module file a package shadows: Python never imports them.
         self.never_run = frozenset(never_run - self.functions.keys())
         # What a framework or a callback runs, not (only) a call the repository writes.

@@ -12,6 +12,10 @@ coroutine (`ServingPaths.runs_only_where_called`: no route, dependency, callback
 decorator), and each call the
 repository's functions make to a name like it (`self._dump_html(...)`, `page._dump_html(...)`)
 resolves to it. Otherwise a branch counts as taken, as it always has.
+
+A coroutine whose every call hands it to an event loop of its own (`asyncio.run(self._aload())`
+in a plain function; `FunctionFacts.loop_runs`), or awaits it in a coroutine that runs only so,
+never runs on the loop serving requests: no call runs it there (`Callers.on_own_loop`).
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ class Callers:
         self.settings = settings
         self.constants = constants
         self._calls: dict[str, list[tuple[FunctionFacts, Use]]] | None = None
+        self._loop_runs: dict[str, int] | None = None
+        self._own_loop: dict[str, bool] = {}
 
     @classmethod
     def of(cls, repo: RepoContext) -> Callers:
@@ -69,7 +75,10 @@ class Callers:
         return self._calls
 
     def may_run(self, coroutine: FunctionFacts, conditions: tuple[Condition, ...], depth: int = 0) -> bool:
-        """Whether some call may run `coroutine` with `conditions` (on its parameters) holding."""
+        """Whether some call may run `coroutine`, on the loop that serves requests, with
+        `conditions` (on its parameters) holding."""
+        if depth == 0 and self.on_own_loop(coroutine):
+            return False
         calls = self._all_calls(coroutine)
         if calls is None:
             return True
@@ -97,6 +106,33 @@ class Callers:
             if self.may_run(caller, tuple(forwarded), depth + 1):
                 return True
         return False
+
+    def on_own_loop(self, coroutine: FunctionFacts, depth: int = 0) -> bool:
+        """Whether every call that runs `coroutine` hands it to an event loop of its own
+        (`asyncio.run(self._aload(...))` in a plain function, as a Celery task or a sync helper does)
+        or awaits it in a coroutine that runs only so: it blocks that loop's thread alone."""
+        known = self._own_loop.get(coroutine.qualname)
+        if known is not None:
+            return known
+        self._own_loop[coroutine.qualname] = False  # a cycle of calls shows no loop of its own
+        if self._loop_runs is None:
+            runs: dict[str, int] = defaultdict(int)
+            for summary in self.types.index:
+                facts = self.types.facts_of(summary)
+                for function in facts.functions.values() if facts is not None and not summary.is_test_file else ():
+                    for use in function.loop_runs:
+                        callee = self.types.callee(use)
+                        if callee is not None and callee.is_async:
+                            runs[callee.qualname] += 1
+            self._loop_runs = runs
+        awaited = self._index().get(coroutine.qualname, [])
+        runs = self._loop_runs.get(coroutine.qualname, 0)
+        found = (bool(runs or awaited) and depth < MAX_FORWARDS
+                 and self.serving.runs_only_where_called(coroutine.qualname)
+                 and runs + len(awaited) >= self.serving.calls_named(coroutine.name)
+                 and all(caller.is_async and self.on_own_loop(caller, depth + 1) for caller, _ in awaited))
+        self._own_loop[coroutine.qualname] = found
+        return found
 
     def _all_calls(self, coroutine: FunctionFacts) -> list[tuple[FunctionFacts, Use]] | None:
         """Every call that runs `coroutine`; None when the repository may not show them all."""

@@ -124,6 +124,9 @@ class FunctionFacts:
     truth_conditions: tuple[Condition, ...] = ()
     # The awaited calls it makes that may call a coroutine of the repository (`_callers.py`).
     awaits: list[Use] = field(default_factory=list)
+    # The calls whose coroutine it hands to an event loop of its own (`asyncio.run(self._load())`,
+    # `loop.run_until_complete(...)`): what they run never runs on the loop serving requests.
+    loop_runs: list[Use] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -63,7 +63,7 @@ from reviewer.semantics.once import (
     is_release,
     leaves_function,
 )
-from reviewer.semantics.serving import EntryPointFacts, ServingPaths
+from reviewer.semantics.serving import EVENT_LOOP_RUNNERS, EntryPointFacts, ServingPaths
 from reviewer.semantics.settings import SettingsDefaults, SettingsFacts
 from rules.async_io._callers import Callers
 from rules.async_io._local_types import LocalTypes
@@ -511,6 +511,10 @@ class BlockingScan(LocalTypes, Rule):
         if frame is None or not frame.in_body or frame.lambdas or frame.lazy_init:
             return
         func = node.func
+        if not self.context.is_test_file and node.args and isinstance(node.args[0].value, cst.Call) and (
+                isinstance(func, cst.Attribute) and func.attr.value == "run_until_complete"
+                or self._qualify(func) in EVENT_LOOP_RUNNERS):
+            self._record_await(node.args[0].value, frame, frame.facts.loop_runs)
         awaited = id(node) in self._awaited or id(node) in self._async_with
         if awaited:
             if isinstance(func, cst.Attribute):
@@ -542,9 +546,10 @@ class BlockingScan(LocalTypes, Rule):
         use.binding = frame.rebinds.get((owner or "").partition(".")[0], 0)
         self._use(node, use, frame)
 
-    def _record_await(self, node: cst.Call, frame: Frame) -> None:
+    def _record_await(self, node: cst.Call, frame: Frame, into: list[Use] | None = None) -> None:
         """An awaited call that may run a coroutine of the repository, with its conditions and
-        arguments: what decides whether that coroutine's branches run."""
+        arguments: what decides whether that coroutine's branches run. Recorded in the function's
+        `awaits`, or `into` another list (`loop_runs`)."""
         func = node.func
         use = Use(callee=None, text=dotted_name(func) or "", conditions=tuple(frame.conditions))
         if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and frame.class_name
@@ -562,7 +567,7 @@ class BlockingScan(LocalTypes, Rule):
             else:
                 return
         use.arguments = _arguments(node, frame.parameters)
-        frame.facts.awaits.append(use)
+        (frame.facts.awaits if into is None else into).append(use)
 
     def _known_call(self, qualified: str) -> bool:
         return self.table.call(qualified) is not None or self.table.constructed(qualified) is not None

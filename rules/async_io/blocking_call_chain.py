@@ -56,15 +56,18 @@ class BlockingCallChain(BlockingScan):
     or make the route a plain `def`, or make the helpers async end to end.
 
     ## Known problems
-    Methods reached through untyped attributes or inherited from a base class are not followed.
-    A helper passed by reference to an offloading call (`asyncio.to_thread(build, id)`), or
-    decorated with `sync_to_async`/`asyncify`, is not reported. Helpers in test code are ignored.
-    Work that runs once is not counted: helpers decorated with `functools.cache`/`lru_cache`, and
-    calls under `if <global> is None:` in a function that declares that global (lazy
-    initialisation), and an install of a package that cannot be imported (`if not
-    importlib.util.find_spec(name):`); their first call does block. Branches a default deployment
-    does not take are left out: a settings flag off by default, an environment variable unset by
-    default (also one whose name is built, `f"{name}_FILE"`).
+    Methods reached through untyped attributes or inherited from a base class are not followed. A
+    helper passed by reference to an offloading call (`asyncio.to_thread(build, id)`), or decorated
+    with `sync_to_async`/`asyncify`, is not reported. Helpers in test code are ignored. Work that
+    runs once is not counted: helpers decorated with `functools.cache`/`lru_cache`, and calls under
+    `if <global> is None:` in a function that declares that global (lazy initialisation), and an
+    install of a package that cannot be imported (`if not importlib.util.find_spec(name):`); their
+    first call does block. Branches a default deployment does not take are left out: a settings flag
+    off by default, an environment variable unset by default (also one whose name is built,
+    `f"{name}_FILE"`). Coroutines the repository runs only on an event loop of their own are not
+    reported: every call hands them to `asyncio.run(...)`/`loop.run_until_complete(...)` in a plain
+    function (a worker task, a sync helper a threadpool runs), or awaits them in a coroutine that
+    runs only so; they block that loop's thread, not the loop serving requests.
 
     ## Options
     The same as RVW401.

@@ -54,9 +54,13 @@ class BlockingCallInAsync(DirectBlockingRule):
     ## Known problems
     Awaited calls, calls inside lambdas and functions passed to `asyncio.to_thread`,
     `run_in_threadpool`, `loop.run_in_executor` or `BackgroundTasks.add_task` are not reported.
-    Objects whose type cannot be told from annotations, constructors or bindings (an attribute of
-    an untyped parameter) are not followed. Calls under `if <global> is None:` in a function that
+    Objects whose type cannot be told from annotations, constructors or bindings (an attribute of an
+    untyped parameter) are not followed. Calls under `if <global> is None:` in a function that
     declares that global (lazy one-time initialisation) are not reported. Test code is not checked.
+    Coroutines the repository runs only on an event loop of their own are not reported: every call
+    hands them to `asyncio.run(...)`/`loop.run_until_complete(...)` in a plain function (a worker
+    task, a sync helper a threadpool runs), or awaits them in a coroutine that runs only so; they
+    block that loop's thread, not the loop serving requests.
 
     ## Fix safety
     Safe. `time.sleep(x)` (however imported) standing as a statement of its own in a coroutine
