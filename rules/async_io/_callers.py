@@ -14,8 +14,9 @@ repository's functions make to a name like it (`self._dump_html(...)`, `page._du
 resolves to it. Otherwise a branch counts as taken, as it always has.
 
 A coroutine whose every call hands it to an event loop of its own (`asyncio.run(self._aload())`
-in a plain function; `FunctionFacts.loop_runs`), or awaits it in a coroutine that runs only so,
-never runs on the loop serving requests: no call runs it there (`Callers.on_own_loop`).
+in a plain function, `FunctionFacts.loop_runs`; or to a function that hands its first parameter's
+coroutine to one, `run_task(lambda: _index(doc_id))`), or awaits it in a coroutine that runs only
+so, never runs on the loop serving requests: no call runs it there (`Callers.on_own_loop`).
 """
 
 from __future__ import annotations
@@ -122,6 +123,12 @@ class Callers:
                 for function in facts.functions.values() if facts is not None and not summary.is_test_file else ():
                     for use in function.loop_runs:
                         callee = self.types.callee(use)
+                        if callee is not None and callee.is_async:
+                            runs[callee.qualname] += 1
+                    for outer, handed in function.handed:
+                        runner = self.types.callee(outer)
+                        callee = self.types.callee(handed) if runner is not None and runner.positional and (
+                            runner.positional[0] in runner.runs_parameters) else None
                         if callee is not None and callee.is_async:
                             runs[callee.qualname] += 1
             self._loop_runs = runs

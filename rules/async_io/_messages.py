@@ -55,6 +55,6 @@ def worth_keeping(facts: FunctionFacts) -> bool:
     """Whether the repository pass may need this function: for its uses, or for what it returns."""
     returns = facts.returns
     if (facts.uses or facts.evidence or facts.conditional_evidence or facts.reported_at or facts.result_conditions
-            or facts.truth_conditions or facts.awaits):
+            or facts.truth_conditions or facts.awaits or facts.loop_runs or facts.runs_parameters or facts.handed):
         return True
     return returns is not None and (returns[0] == "type" or is_deferred(returns))

@@ -127,6 +127,12 @@ class FunctionFacts:
     # The calls whose coroutine it hands to an event loop of its own (`asyncio.run(self._load())`,
     # `loop.run_until_complete(...)`): what they run never runs on the loop serving requests.
     loop_runs: list[Use] = field(default_factory=list)
+    # Its parameters whose coroutine, or whose call's coroutine (a factory), it hands to such a
+    # loop (`def run_task(factory): return loop.run_until_complete(factory())`); and the calls it
+    # makes whose first argument may be such a coroutine or factory: the call, and the coroutine's
+    # (`run_task(lambda: _index(doc_id))`).
+    runs_parameters: tuple[str, ...] = ()
+    handed: list[tuple[Use, Use]] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -511,10 +511,8 @@ class BlockingScan(LocalTypes, Rule):
         if frame is None or not frame.in_body or frame.lambdas or frame.lazy_init:
             return
         func = node.func
-        if not self.context.is_test_file and node.args and isinstance(node.args[0].value, cst.Call) and (
-                isinstance(func, cst.Attribute) and func.attr.value == "run_until_complete"
-                or self._qualify(func) in EVENT_LOOP_RUNNERS):
-            self._record_await(node.args[0].value, frame, frame.facts.loop_runs)
+        if not self.context.is_test_file and node.args:
+            self._record_loop_run(node, frame)
         awaited = id(node) in self._awaited or id(node) in self._async_with
         if awaited:
             if isinstance(func, cst.Attribute):
@@ -546,10 +544,36 @@ class BlockingScan(LocalTypes, Rule):
         use.binding = frame.rebinds.get((owner or "").partition(".")[0], 0)
         self._use(node, use, frame)
 
+    def _record_loop_run(self, node: cst.Call, frame: Frame) -> None:
+        """A coroutine handed to an event loop of its own (`asyncio.run(main())`,
+        `loop.run_until_complete(factory())` of a parameter), or a call whose first argument may
+        hand one to a function that does (`run_task(lambda: _index(doc_id))`)."""
+        func = node.func
+        first = node.args[0].value
+        if (isinstance(func, cst.Attribute) and func.attr.value == "run_until_complete"
+                or self._qualify(func) in EVENT_LOOP_RUNNERS):
+            given = first.func if isinstance(first, cst.Call) and not first.args else first
+            if isinstance(given, cst.Name) and given.value in frame.parameters:
+                frame.facts.runs_parameters += (given.value,)
+            elif isinstance(first, cst.Call):
+                self._record_await(first, frame, frame.facts.loop_runs)
+            return
+        inner = first.body if isinstance(first, cst.Lambda) else first
+        if isinstance(inner, cst.Call) and id(node) not in self._awaited:
+            outer, handed = self._use_of(node, frame), self._use_of(inner, frame)
+            if outer is not None and handed is not None:
+                frame.facts.handed.append((outer, handed))
+
     def _record_await(self, node: cst.Call, frame: Frame, into: list[Use] | None = None) -> None:
         """An awaited call that may run a coroutine of the repository, with its conditions and
         arguments: what decides whether that coroutine's branches run. Recorded in the function's
         `awaits`, or `into` another list (`loop_runs`)."""
+        use = self._use_of(node, frame)
+        if use is not None:
+            (frame.facts.awaits if into is None else into).append(use)
+
+    def _use_of(self, node: cst.Call, frame: Frame) -> Use | None:
+        """A call that may run a function of the repository, as far as this file tells."""
         func = node.func
         use = Use(callee=None, text=dotted_name(func) or "", conditions=tuple(frame.conditions))
         if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and frame.class_name
@@ -562,12 +586,12 @@ class BlockingScan(LocalTypes, Rule):
             elif isinstance(func, cst.Attribute):
                 receiver = self._receiver_type(func.value)
                 if receiver is None or not (receiver[0] == "class" or is_deferred(receiver)):
-                    return
+                    return None
                 use.receiver, use.method = receiver, func.attr.value
             else:
-                return
+                return None
         use.arguments = _arguments(node, frame.parameters)
-        (frame.facts.awaits if into is None else into).append(use)
+        return use
 
     def _known_call(self, qualified: str) -> bool:
         return self.table.call(qualified) is not None or self.table.constructed(qualified) is not None
