@@ -63,19 +63,20 @@ class SqlStringInterpolation(SqlRule):
     ```
 
     ## Known problems
-    The analysis stays inside one module: a value that a helper in another module validated is
-    not known to be safe (a `str` parameter is flagged in the function that splices it), and SQL a
+    The analysis stays inside one module: a value that a helper in another module validated is not
+    known to be safe (a `str` parameter is flagged in the function that splices it), and SQL a
     function returns is not followed; the field types of a request model are known only when the
-    model is defined in the same module. Values whose origin is not shown (attributes
-    of `self`, results of application functions, rows read back from the application's own
-    database) are reported only inside a quoted SQL string (`WHERE id = '{doc_id}'`), where a
-    quote the value holds ends the string, unless their type constrains them, they are escaped
-    (`.replace("'", "''")`) or slugified, or the module is a script an operator runs (`scripts/`,
-    `tools/`, `bin/`). A parameter of a function only its own module calls (a `_private`
-    function, any function of a migration or script) takes the trust of what those calls pass,
-    each judged in its caller. A parameter named for the SQL it carries (`sql`, `where`, `clause`,
-    `*_sql`) is the caller's SQL by contract, and so is one named `query` that opens the text
-    (`f"{query} WHERE {clause}"`). Test code is not checked.
+    model is defined in the same module. Values whose origin is not shown (attributes of `self`,
+    results of application functions, rows read back from the application's own database) are
+    reported only inside a quoted SQL string (`WHERE id = '{doc_id}'`), where a quote the value
+    holds ends the string, unless their type constrains them (also the result of a function of the
+    module declared to return an `int`, `-> int`), they are escaped (`.replace("'", "''")`) or
+    slugified, or the module is a script an operator runs (`scripts/`, `tools/`, `bin/`). A
+    parameter of a function only its own module calls (a `_private` function, any function of a
+    migration or script) takes the trust of what those calls pass, each judged in its caller. A
+    parameter named for the SQL it carries (`sql`, `where`, `clause`, `*_sql`) is the caller's SQL
+    by contract, and so is one named `query` that opens the text (`f"{query} WHERE {clause}"`). Test
+    code is not checked.
     """
 
     code = "RVW201"

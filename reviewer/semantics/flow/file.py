@@ -47,6 +47,7 @@ class FileFlows:
         self._in_progress: set[int] = set()
         self._validators: dict[str, int] | None = None
         self._patterns: dict[str, str] | None = None
+        self._constrained_results: frozenset[str] | None = None
 
     def code(self, node: cst.CSTNode) -> str:
         return self.context.tree.code_for_node(node)
@@ -148,6 +149,17 @@ class FileFlows:
                         self._validators[statement.name.value] = position
                         break
         return self._validators
+
+    def constrained_results(self) -> frozenset[str]:
+        """Module-level functions declared to return a value whose type holds no text (`def
+        remaining_ms(deadline: float) -> int:`), by name: their result cannot carry SQL."""
+        if self._constrained_results is None:
+            checker = FunctionFlow(self, None, [], {}, collect=False, domain=self.domain)
+            self._constrained_results = frozenset(
+                statement.name.value for statement in self.context.tree.body
+                if isinstance(statement, cst.FunctionDef) and statement.returns is not None
+                and checker._classify_annotation(statement.returns.annotation) == "constrained")
+        return self._constrained_results
 
     def is_enum_class(self, cls: cst.ClassDef) -> bool:
         resolver = NameResolver(self.context.summary.imports)
