@@ -37,6 +37,12 @@ _WORD = re.compile(r"[a-z]+|[A-Z][a-z]*")
 WRAPPERS = frozenset({"shield", "wait_for", "gather", "create_task", "ensure_future", "run_in_executor", "to_thread"})
 # Methods of loggers: a log line that fails has nowhere else to go.
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "msg"})
+# Methods of tracing spans and error-reporting scopes (OpenTelemetry, Sentry): an attribute that
+# fails to record loses telemetry, not data of the application.
+TELEMETRY_METHODS = frozenset({
+    "set_attribute", "set_attributes", "set_status", "add_event", "record_exception", "update_name", "add_link",
+    "set_tag", "set_tags", "set_context", "set_extra", "set_measurement",
+})
 # Functions whose whole purpose is releasing resources: an error there has no caller to tell.
 CLEANUP_FUNCTIONS = frozenset({
     "__del__", "__exit__", "__aexit__", "close", "aclose", "shutdown", "cleanup", "stop", "dispose", "teardown",
@@ -131,7 +137,8 @@ def _swallowed_action(try_body: cst.BaseSuite) -> str | None:
     makes calls whose failure loses nothing the application stores or sends."""
     for name in _actions(try_body):
         bare = name.lstrip("_").lower()
-        if bare.startswith(CLEANUP_PREFIXES) or name in NO_EFFECT or name in LOG_METHODS or "log" in bare:
+        if (bare.startswith(CLEANUP_PREFIXES) or name in NO_EFFECT or name in LOG_METHODS or name in TELEMETRY_METHODS
+                or "log" in bare):
             continue
         words = [word.lower() for word in _WORD.findall(name.lstrip("_"))]
         if words and (words[0] in WRITE_VERBS or (words[0] == "send" and len(words) > 1
@@ -172,7 +179,8 @@ class SwallowedException(SiteRule):
     value, or a `try` that only computes a value (`try: return int(x) except Exception: return
     None` is a parse with a default); best-effort cleanup and waiting (`conn.close()`,
     `os.unlink(path)`, `task.cancel()`, `remove_listener(...)`, `await asyncio.sleep(...)`);
-    failures of logging itself; a `try` in a `finally:` block or in another handler, or in a
+    failures of logging itself, or of telemetry (`span.set_attribute(...)`, `span.add_event(...)`,
+    `scope.set_tag(...)`); a `try` in a `finally:` block or in another handler, or in a
     function that exists to release resources (`close`, `__exit__`, `shutdown`, `__del__`);
     code at module level (optional imports, feature detection); tests, migrations, scripts and
     one-shot programs (see `print-in-application-code`).
