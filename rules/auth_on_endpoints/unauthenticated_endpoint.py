@@ -14,7 +14,8 @@ class UnauthenticatedEndpoint(UnguardedRule):
     For every `POST`, `PUT`, `PATCH` and `DELETE` endpoint served by a FastAPI application of the
     repository (its router chain reaches the application through `include_router`/`mount`) whose
     code shows a write (`session.commit()`, `repository.create(...)`, a file written, itself or in
-    a helper of the repository it calls: a `POST` that only computes an answer is not a change),
+    a helper of the repository it calls: a `POST` that only computes an answer is not a change,
+    nor is a `session.execute(select(...))` that reads rows),
     looks for what authenticates the caller, at every level FastAPI applies it: the route's
     parameters and `dependencies=[...]`, the router's, the `include_router` call's and the
     application's `dependencies=`, the dependencies of those dependencies, and the class

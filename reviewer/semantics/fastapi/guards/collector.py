@@ -27,6 +27,7 @@ from reviewer.semantics.fastapi.guards.vocabulary import (
     scheme_class,
 )
 from reviewer.semantics.names import dotted_name
+from reviewer.semantics.orm.queries import RUNNERS, runs_query
 from reviewer.semantics.settings import SettingsFacts
 from reviewer.syntax import argument, keyword, string_value
 
@@ -45,6 +46,11 @@ class _State:
     made: dict[str, str] = field(default_factory=dict)  # local name -> the callee of `name = callee(...)`
     nests: bool = False  # it defines a function (a factory of dependencies)
     rejections: int = 0  # the authentication rejections walked in it so far
+    assigned: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)  # local name -> values
+
+    def lookup(self, name: str) -> list[tuple[cst.BaseExpression, None]]:
+        """What the function assigned to a local name (`stmt = select(Org)`), for `runs_query`."""
+        return [(value, None) for value in self.assigned.get(name, ())]
 
 
 class GuardFacts(Facts):
@@ -154,6 +160,10 @@ class GuardFacts(Facts):
                     value = self._compare.operand(node.value, state.made, state.in_class)
                     if value:
                         self.guards.configured_as[f"{state.in_class}.{attribute.attr.value}"] = value
+        if self._functions:
+            for target in node.targets:
+                if isinstance(target.target, cst.Name):
+                    self._functions[-1].assigned.setdefault(target.target.value, []).append(node.value)
         if not isinstance(node.value, cst.Call):
             return
         if self._functions:
@@ -239,6 +249,8 @@ class GuardFacts(Facts):
                 self._reject(f"{callee.rsplit('.', 1)[-1]}({value})")
         method = node.func.attr.value if isinstance(node.func, cst.Attribute) else (
             node.func.value if isinstance(node.func, cst.Name) else None)
+        if method in RUNNERS and runs_query(node, state.lookup, self.context.qualify) is not None:
+            state.record.read_runs = (*state.record.read_runs, dotted_name(node.func) or method)
         flow = flow_of_call(qualified, dotted_name(node.func) or method)
         if flow is None and method == "verify" and isinstance(node.func, cst.Attribute):
             receiver = (dotted_name(node.func.value) or "").lower()

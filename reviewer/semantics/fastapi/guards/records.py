@@ -28,6 +28,9 @@ class GuardFunction:
     compared_with: tuple[str, ...] = ()
     reads_environment: bool = False  # `os.environ[...]`, `os.getenv(...)` in its own body
     loopback_only: bool = False  # it turns away a caller whose address is not a loopback one
+    # Session calls that run a query for rows (`session.execute(select(...))`), as written, once per
+    # call: they read, where their method's name alone would say they write.
+    read_runs: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
