@@ -152,9 +152,7 @@ MADE = "Made"
 class Marker:
     """A FastAPI parameter function in a default or in `Annotated[...]`: `Body(embed=True)`."""
 
-    # Body, Query, Path, Header, Cookie, Form, File, Depends, Security; or Made: a call in
-    # `Annotated[...]` to a function (`dependency`) the index asks whether it returns a marker.
-    kind: str
+    kind: str  # Body, Query, Path, Header, Cookie, Form, File, Depends, Security; or MADE
     embed: bool = False
     dependency: str | None = None  # qualified callee given to Depends/Security
 
