@@ -19,7 +19,7 @@ name. Anything else is serving or unknown, and a rule treats it as it always has
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -336,9 +336,11 @@ class ServingPaths:
         # Functions of a module file a package shadows: Python never imports them.
         self.never_run = frozenset(never_run - self.functions.keys())
         # What a framework or a callback runs, not (only) a call the repository writes.
-        callbacks = (target for targets in self.references.values() for target in targets)
-        self.entry_points = frozenset(
-            name for root in (*serving_roots, *one_shot_roots, *callbacks) for name in self._resolve(root))
+        callbacks = [name for targets in self.references.values() for target in targets
+                     for name in self._resolve(target)]
+        self._roots = frozenset(name for root in (*serving_roots, *one_shot_roots) for name in self._resolve(root))
+        self.entry_points = self._roots | frozenset(callbacks)
+        self._handed_on = Counter(callbacks)
         self._calls_named: dict[str, int] | None = None
         self._wrappers: dict[str, bool] = {}
 
@@ -353,6 +355,18 @@ class ServingPaths:
         return function is not None and all(
             decorator.rpartition(".")[2] in PLAIN_DECORATORS or self.is_wrapper(decorator)
             for decorator in function.decorators)
+
+    def handed_on(self, qualname: str) -> int:
+        """How often the repository's functions hand a function on by reference
+        (`run_task(check_schedules)`), when that is all that makes it an entry point; 0 when a
+        framework or a root runs it, or nothing hands it on."""
+        if qualname in self._roots:
+            return 0
+        function = self.functions.get(qualname)
+        plain = function is not None and all(
+            decorator.rpartition(".")[2] in PLAIN_DECORATORS or self.is_wrapper(decorator)
+            for decorator in function.decorators)
+        return self._handed_on.get(qualname, 0) if plain else 0
 
     def is_wrapper(self, decorator: str) -> bool:
         """Whether a decorator of the repository wraps what it decorates with `functools.wraps`

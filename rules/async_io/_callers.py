@@ -15,8 +15,9 @@ resolves to it. Otherwise a branch counts as taken, as it always has.
 
 A coroutine whose every call hands it to an event loop of its own (`asyncio.run(self._aload())`
 in a plain function, `FunctionFacts.loop_runs`; or to a function that hands its first parameter's
-coroutine to one, `run_task(lambda: _index(doc_id))`), or awaits it in a coroutine that runs only
-so, never runs on the loop serving requests: no call runs it there (`Callers.on_own_loop`).
+coroutine to one, `run_task(lambda: _index(doc_id))`, also by reference, `run_task(check)`), or
+awaits it in a coroutine that runs only so, never runs on the loop serving requests: no call runs
+it there (`Callers.on_own_loop`).
 """
 
 from __future__ import annotations
@@ -134,9 +135,12 @@ class Callers:
             self._loop_runs = runs
         awaited = self._index().get(coroutine.qualname, [])
         runs = self._loop_runs.get(coroutine.qualname, 0)
+        # A coroutine handed on by reference (`run_task(check)`) is called by the runner, not by
+        # a call the repository writes: each hand-over must be one of the runs.
+        handed_on = self.serving.handed_on(coroutine.qualname)
         found = (bool(runs or awaited) and depth < MAX_FORWARDS
-                 and self.serving.runs_only_where_called(coroutine.qualname)
-                 and runs + len(awaited) >= self.serving.calls_named(coroutine.name)
+                 and (self.serving.runs_only_where_called(coroutine.qualname) or 0 < handed_on <= runs)
+                 and runs - handed_on + len(awaited) >= self.serving.calls_named(coroutine.name)
                  and all(caller.is_async and self.on_own_loop(caller, depth + 1) for caller, _ in awaited))
         self._own_loop[coroutine.qualname] = found
         return found

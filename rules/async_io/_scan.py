@@ -547,7 +547,7 @@ class BlockingScan(LocalTypes, Rule):
     def _record_loop_run(self, node: cst.Call, frame: Frame) -> None:
         """A coroutine handed to an event loop of its own (`asyncio.run(main())`,
         `loop.run_until_complete(factory())` of a parameter), or a call whose first argument may
-        hand one to a function that does (`run_task(lambda: _index(doc_id))`)."""
+        hand one to a function that does (`run_task(lambda: _index(doc_id))`, `run_task(check)`)."""
         func = node.func
         first = node.args[0].value
         if (isinstance(func, cst.Attribute) and func.attr.value == "run_until_complete"
@@ -558,7 +558,8 @@ class BlockingScan(LocalTypes, Rule):
             elif isinstance(first, cst.Call):
                 self._record_await(first, frame, frame.facts.loop_runs)
             return
-        inner = first.body if isinstance(first, cst.Lambda) else first
+        inner = first.body if isinstance(first, cst.Lambda) else cst.Call(func=first) if isinstance(
+            first, (cst.Name, cst.Attribute)) else first  # `run_task(check)`: what the runner calls
         if isinstance(inner, cst.Call) and id(node) not in self._awaited:
             outer, handed = self._use_of(node, frame), self._use_of(inner, frame)
             if outer is not None and handed is not None:

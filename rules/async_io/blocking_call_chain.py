@@ -66,8 +66,9 @@ class BlockingCallChain(BlockingScan):
     off by default, an environment variable unset by default (also one whose name is built,
     `f"{name}_FILE"`). Coroutines the repository runs only on an event loop of their own are not
     reported: every call hands them to `asyncio.run(...)`/`loop.run_until_complete(...)` in a plain
-    function (a worker task, a sync helper a threadpool runs), or awaits them in a coroutine that
-    runs only so; they block that loop's thread, not the loop serving requests.
+    function (a worker task, a sync helper a threadpool runs), directly or through a function of the
+    repository that does (`run_task(lambda: index(doc_id))`, `run_task(check)`), or awaits them in a
+    coroutine that runs only so; they block that loop's thread, not the loop serving requests.
 
     ## Options
     The same as RVW401.

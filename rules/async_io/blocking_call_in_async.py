@@ -59,8 +59,9 @@ class BlockingCallInAsync(DirectBlockingRule):
     declares that global (lazy one-time initialisation) are not reported. Test code is not checked.
     Coroutines the repository runs only on an event loop of their own are not reported: every call
     hands them to `asyncio.run(...)`/`loop.run_until_complete(...)` in a plain function (a worker
-    task, a sync helper a threadpool runs), or awaits them in a coroutine that runs only so; they
-    block that loop's thread, not the loop serving requests.
+    task, a sync helper a threadpool runs), directly or through a function of the repository that
+    does (`run_task(lambda: index(doc_id))`, `run_task(check)`), or awaits them in a coroutine that
+    runs only so; they block that loop's thread, not the loop serving requests.
 
     ## Fix safety
     Safe. `time.sleep(x)` (however imported) standing as a statement of its own in a coroutine
