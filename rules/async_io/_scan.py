@@ -558,12 +558,16 @@ class BlockingScan(LocalTypes, Rule):
             elif isinstance(first, cst.Call):
                 self._record_await(first, frame, frame.facts.loop_runs)
             return
-        inner = first.body if isinstance(first, cst.Lambda) else cst.Call(func=first) if isinstance(
-            first, (cst.Name, cst.Attribute)) else first  # `run_task(check)`: what the runner calls
-        if isinstance(inner, cst.Call) and id(node) not in self._awaited:
-            outer, handed = self._use_of(node, frame), self._use_of(inner, frame)
-            if outer is not None and handed is not None:
-                frame.facts.handed.append((outer, handed))
+        inner = first.body if isinstance(first, cst.Lambda) else first
+        if not isinstance(inner, (cst.Call, cst.Name, cst.Attribute)) or id(node) in self._awaited:
+            return
+        outer = self._use_of(node, frame)
+        if outer is None:
+            return
+        # `run_task(check)`: the runner calls what it is given.
+        handed = self._use_of(inner if isinstance(inner, cst.Call) else cst.Call(func=inner), frame)
+        if handed is not None:
+            frame.facts.handed.append((outer, handed))
 
     def _record_await(self, node: cst.Call, frame: Frame, into: list[Use] | None = None) -> None:
         """An awaited call that may run a coroutine of the repository, with its conditions and
