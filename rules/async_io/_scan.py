@@ -559,7 +559,9 @@ class BlockingScan(LocalTypes, Rule):
                 self._record_await(first, frame, frame.facts.loop_runs)
             return
         inner = first.body if isinstance(first, cst.Lambda) else first
-        if not isinstance(inner, (cst.Call, cst.Name, cst.Attribute)) or id(node) in self._awaited:
+        # Only a plain function can start a loop of its own: a coroutine's call would find the
+        # serving loop running.
+        if frame.facts.is_async or not isinstance(inner, (cst.Call, cst.Name, cst.Attribute)):
             return
         outer = self._use_of(node, frame)
         if outer is None:
