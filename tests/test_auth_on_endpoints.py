@@ -89,6 +89,19 @@ def test_auth_guard_names_what_authenticates_each_endpoint() -> None:
     }
 
 
+def test_a_dependency_a_factory_returns_is_named_by_the_factory() -> None:
+    # `Annotated[Role, RoleACL(...)]` and `role: Role = RoleACL(...)`: FastAPI runs the checker
+    # `RoleACL` returns, whichever of its nested functions that is.
+    guards = _guards(FIXTURES / "roles_app")
+    assert guards == {
+        "create_item": "`Depends(RoleACL(...))`",
+        "remove_item": "`Depends(RoleACL(...))`",
+        "export_items": None,
+        "discover": None,
+        "claim": None,
+    }
+
+
 def test_an_application_without_any_authentication_is_reported_once() -> None:
     run = _run(FIXTURES / "local_tool")
     assert _found(run) == {("tool/server.py", 16, "RVW922")}

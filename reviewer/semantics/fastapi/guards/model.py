@@ -237,7 +237,7 @@ class AuthModel:
                     continue
                 _, marker = self.index.markers_of(param)
                 if marker is not None and marker.dependency and self._reads_credentials(marker.dependency, 0):
-                    where = "" if function is endpoint.function else f" in `{_dependency_label(function.qualname)}`"
+                    where = "" if function is endpoint.function else f" in `{self._label(function.qualname)}`"
                     return f"`{param.name}` required{where} (`Depends({marker.dependency.rsplit('.', 1)[-1]})`)"
         for function in consumers[1:]:
             record = self.functions.get(function.qualname)
@@ -246,7 +246,7 @@ class AuthModel:
             rejects = self.rejects(function.qualname)
             consumed = {n for n in names if (self.index.resolve(n) or n) == function.qualname}
             if rejects and (not record.lets_missing_through or consumed & refused):
-                return f"`Depends({_dependency_label(function.qualname)})`"
+                return f"`Depends({self._label(function.qualname)})`"
         for name in names:
             # `Depends(require_role("admin"))`, `current_active_user = current_user(active=True)`:
             # the checker a factory of the repository makes.
@@ -256,6 +256,14 @@ class AuthModel:
                 if self._factory_guards(factory, 0):
                     return f"`Depends({factory.rsplit('.', 1)[-1]}(...))`"
         return None
+
+    def _label(self, qualname: str) -> str:
+        """How a message names a dependency: `get_user`, `Checker` for its `__call__`, and
+        `RoleACL(...)` for a checker the factory `RoleACL` defines and returns."""
+        owner = qualname.rpartition(".")[0]
+        if owner in self.index.functions:
+            return f"{_dependency_label(owner)}(...)"
+        return _dependency_label(qualname)
 
     def _factory_guards(self, factory: str, depth: int) -> bool:
         """Whether the checker a factory makes turns callers away: its nested function rejects,
