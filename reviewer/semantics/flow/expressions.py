@@ -182,12 +182,17 @@ class TrustFlow:
             return self.trust(node.body, self._trust_names(dict(env), when_true)) | self.trust(
                 node.orelse, self._trust_names(dict(env), when_false)
             )
-        if isinstance(node, (cst.GeneratorExp, cst.ListComp, cst.SetComp)):
+        if isinstance(node, (cst.GeneratorExp, cst.ListComp, cst.SetComp, cst.DictComp)):
             inner = dict(env)
             for comp in comprehensions(node.for_in):
                 self._bind_target(
                     comp.target, Value(trust=self._element_trust(comp.iter, inner)), inner, iterable=comp.iter
                 )
+            if isinstance(node, cst.DictComp):
+                # `{new: old for old, new in RENAMES.items()}` is constant; a mix of keys and values
+                # of different trust has no one trust (`.keys()` and `[key]` differ).
+                both = self.trust(node.key, inner) | self.trust(node.value, inner)
+                return TRUSTED if both.level is Level.TRUSTED else UNKNOWN
             return self.trust(node.elt, inner)
         return UNKNOWN
 

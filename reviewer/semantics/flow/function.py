@@ -91,7 +91,8 @@ class FunctionFlow(ParameterFlow, StatementFlow, TrustFlow, StringFlow):
         if looked_up is not None:
             return looked_up
         trust = self.trust(node, env)
-        constant = isinstance(node, (cst.Set, cst.Tuple, cst.Dict)) and trust.level is Level.TRUSTED
+        constant = isinstance(node, (cst.Set, cst.Tuple, cst.Dict, cst.DictComp, cst.SetComp, cst.ListComp)) and (
+            trust.level is Level.TRUSTED)
         if isinstance(node, cst.Call) and self.qualify(node.func) in COLLECTION_CONSTRUCTORS:
             trust = worst(self.trust(a.value, env) for a in node.args)
             constant = trust.level is Level.TRUSTED
