@@ -349,8 +349,10 @@ class ServingPaths:
         dependency, a callback handed on, a start-up hook), and no decorator but `staticmethod`,
         `classmethod` or one of the repository's `functools.wraps` wrappers (a framework's decorator
         registers it to be called from elsewhere)."""
-        if qualname in self.entry_points:
-            return False
+        return qualname not in self.entry_points and self._plainly_decorated(qualname)
+
+    def _plainly_decorated(self, qualname: str) -> bool:
+        """A function of the repository whose decorators register it nowhere."""
         function = self.functions.get(qualname)
         return function is not None and all(
             decorator.rpartition(".")[2] in PLAIN_DECORATORS or self.is_wrapper(decorator)
@@ -360,13 +362,9 @@ class ServingPaths:
         """How often the repository's functions hand a function on by reference
         (`run_task(check_schedules)`), when that is all that makes it an entry point; 0 when a
         framework or a root runs it, or nothing hands it on."""
-        if qualname in self._roots:
+        if qualname in self._roots or not self._plainly_decorated(qualname):
             return 0
-        function = self.functions.get(qualname)
-        plain = function is not None and all(
-            decorator.rpartition(".")[2] in PLAIN_DECORATORS or self.is_wrapper(decorator)
-            for decorator in function.decorators)
-        return self._handed_on.get(qualname, 0) if plain else 0
+        return self._handed_on.get(qualname, 0)
 
     def is_wrapper(self, decorator: str) -> bool:
         """Whether a decorator of the repository wraps what it decorates with `functools.wraps`
