@@ -7,12 +7,17 @@ beside its target and renamed over it (a rename replaces a link, it does not fol
 path that passes through a symbolic link inside the reviewed tree is refused. Text that cannot be
 encoded (a file name that is not UTF-8 reaches Python as lone surrogates) is written escaped
 (`\\udcff`) rather than crashing the run.
+
+A target that is no file but a device or a pipe (`-o /dev/null`, `-o /dev/stdout`, a named pipe)
+is written into as it is: renamed over, `/dev/null` would become a file holding the report, for
+every program of the machine.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -25,7 +30,8 @@ def check_target(path: Path, tree: Path) -> Path:
     """The absolute path to write `path` to, checked: its directory exists and a file can be
     created in it (tried, not guessed from permission bits: root passes every permission check
     and a read-only or virtual file system refuses anyway), it is not a directory, and no
-    symbolic link inside `tree` lies on the way to it."""
+    symbolic link inside `tree` lies on the way to it; or it is a device or a pipe, which
+    `write_report` writes into."""
     target = Path(os.path.abspath(path))
     parent = target.parent
     if not parent.is_dir():
@@ -34,6 +40,9 @@ def check_target(path: Path, tree: Path) -> Path:
     if target.is_dir() and not target.is_symlink():
         raise OutputError(f"{path}: cannot write the report: it is a directory")
     tree = tree.resolve()
+    stream = _stream(target, tree)
+    if stream is not None:
+        return stream
     for directory in (parent, *parent.parents):
         if not (directory == tree or tree in directory.parents):
             break
@@ -49,6 +58,24 @@ def check_target(path: Path, tree: Path) -> Path:
     return target
 
 
+# The targets `check_target` found to be devices or pipes, for `write_report` to write into.
+_STREAMS: set[Path] = set()
+
+
+def _stream(target: Path, tree: Path) -> Path | None:
+    """The target, when it is a device or a pipe (`/dev/null`; `/dev/stdout`, a link to one outside
+    the reviewed tree) to be written into rather than replaced; None for a file, or a path to be."""
+    inside = tree == target.parent or tree in target.parents
+    try:  # a link inside the reviewed tree is replaced, never followed
+        mode = (os.lstat(target) if inside else os.stat(target)).st_mode
+    except OSError:
+        return None
+    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+        _STREAMS.add(target)
+        return target
+    return None
+
+
 def utf8(text: str) -> bytes:
     """`text` as a report file holds it: UTF-8, with what UTF-8 cannot encode escaped."""
     return text.encode("utf-8", "backslashreplace")
@@ -57,6 +84,13 @@ def utf8(text: str) -> bytes:
 def write_report(target: Path, text: str) -> None:
     """Write `text` to `target` (from `check_target`): whole or not at all, never through a link."""
     data = utf8(text)
+    if target in _STREAMS:
+        try:
+            with open(target, "wb") as stream:
+                stream.write(data)
+        except OSError as error:
+            raise OutputError(f"{target}: cannot write the report: {error.strerror or error}") from None
+        return
     try:
         descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as error:

@@ -231,6 +231,29 @@ def test_an_unwritable_report_is_a_usage_error_before_the_review(write, cli, tmp
     assert code == 2 and err.startswith("reviewer: /proc/review.json: cannot write the report in /proc: ")
 
 
+def test_a_report_to_a_device_or_a_pipe_is_written_into_it(write, cli, tmp_path: Path) -> None:
+    # Renamed over as files are, `/dev/null` would become a file holding the report (as root), or
+    # be refused (a temporary file cannot be made in /dev otherwise).
+    import os
+    import stat
+    import threading
+
+    from reviewer import output
+
+    assert output.check_target(Path(os.devnull), tmp_path) in output._STREAMS
+    write({"app/main.py": DEBUG_APP})
+    pipe = tmp_path / "review.pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    code, _, err = cli("check", ".", "--no-cache", "--format", "json", "-o", "review.pipe")
+    reader.join(timeout=60)
+    assert (code, err) == (1, f"reviewer: wrote json report to {pipe}\n")
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode)
+    assert json.loads(received[0])["findings"][0]["code"] == "RVW501"
+
+
 def test_explain_lists_options_as_they_are_written_in_toml(cli) -> None:
     code, out, _ = cli("explain", "RVW102")
     assert code == 0
