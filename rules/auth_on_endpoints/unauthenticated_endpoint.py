@@ -45,7 +45,8 @@ class UnauthenticatedEndpoint(UnguardedRule):
     or a dependency or helper it calls, checks a password or a signature (`OAuth2PasswordRequestForm`,
     `bcrypt.checkpw`, `verify_password`, `hmac.compare_digest`, `stripe.Webhook.construct_event`,
     a webhook's `verify`), issues a token (`jwt.encode`), hashes a new password (sign-up), or
-    takes an OAuth callback's `code` and `state`.
+    takes an OAuth callback's `code` and `state`, or is an OAuth authorization endpoint (it takes
+    `response_type`, `client_id` and `redirect_uri`).
 
     This rule reports only in applications that authenticate some endpoint: when nothing in the
     repository authenticates any caller, `app-without-authentication` (RVW922) says so once.

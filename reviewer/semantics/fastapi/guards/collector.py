@@ -107,6 +107,9 @@ class GuardFacts(Facts):
         names = {param.name.value for param in params}
         if {"code", "state"} <= names and record.flow is None:
             record.flow = "takes an OAuth authorization `code` and `state`"
+        if {"response_type", "client_id", "redirect_uri"} <= names and record.flow is None:
+            # RFC 6749's authorization endpoint: the start of a sign-in, before any credential.
+            record.flow = "is an OAuth authorization endpoint (`response_type`, `client_id`, `redirect_uri`)"
         for decorator in node.decorators:
             expr = decorator.decorator
             if (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
