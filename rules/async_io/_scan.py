@@ -511,8 +511,9 @@ class BlockingScan(LocalTypes, Rule):
         if frame is None or not frame.in_body or frame.lambdas or frame.lazy_init:
             return
         func = node.func
+        qualified = self._qualify(func)
         if not self.context.is_test_file and node.args:
-            self._record_loop_run(node, frame)
+            self._record_loop_run(node, frame, qualified)
         awaited = id(node) in self._awaited or id(node) in self._async_with
         if awaited:
             if isinstance(func, cst.Attribute):
@@ -524,7 +525,6 @@ class BlockingScan(LocalTypes, Rule):
             return
         offloader = self._offloading[-1] if self._offloading else None
         use = Use(callee=None, text=dotted_name(func) or "", offloader=offloader, conditions=tuple(frame.conditions))
-        qualified = self._qualify(func)
         if isinstance(func, cst.Attribute) and (qualified is None or not self._known_call(qualified)):
             receiver = self._receiver_type(func.value)
             if receiver is not None:
@@ -544,14 +544,14 @@ class BlockingScan(LocalTypes, Rule):
         use.binding = frame.rebinds.get((owner or "").partition(".")[0], 0)
         self._use(node, use, frame)
 
-    def _record_loop_run(self, node: cst.Call, frame: Frame) -> None:
+    def _record_loop_run(self, node: cst.Call, frame: Frame, qualified: str | None) -> None:
         """A coroutine handed to an event loop of its own (`asyncio.run(main())`,
         `loop.run_until_complete(factory())` of a parameter), or a call whose first argument may
         hand one to a function that does (`run_task(lambda: _index(doc_id))`, `run_task(check)`)."""
         func = node.func
         first = node.args[0].value
         if (isinstance(func, cst.Attribute) and func.attr.value == "run_until_complete"
-                or self._qualify(func) in EVENT_LOOP_RUNNERS):
+                or qualified in EVENT_LOOP_RUNNERS):
             given = first.func if isinstance(first, cst.Call) and not first.args else first
             if isinstance(given, cst.Name) and given.value in frame.parameters:
                 frame.facts.runs_parameters += (given.value,)
