@@ -442,10 +442,11 @@ class AuthModel:
             return None
         record = self.functions.get(qualname)
         reads = Counter(record.read_runs) if record is not None and record.read_runs else None
+        spelled = Counter(call.text for call in summary.calls) if reads else None
         for call in summary.calls:
             text = call.text or call.target or ""
             last = text.rsplit(".", 1)[-1]
-            if reads and reads[text] >= sum(1 for other in summary.calls if other.text == call.text):
+            if reads and spelled and reads[text] >= spelled[call.text]:
                 continue  # every `session.execute(...)` of this spelling runs a `select`
             if "cache" in text.lower() or "websocket" in text.lower() or last in _OWN_RESPONSE_METHODS:
                 # A cache refreshed, a message pushed to listeners, a cookie set on the caller's own
