@@ -87,7 +87,6 @@ class PasswordFacts(Facts):
         self.module = ModuleCollector(self.context, self._worth, self._nested).collect()
         self.context.summary.extras[FACTS_KEY] = self.module
 
-
     @classmethod
     def repository(cls, repo: RepositoryView) -> PasswordModel:
         from reviewer.semantics.passwords.model import PasswordModel
