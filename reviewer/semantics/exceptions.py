@@ -28,7 +28,7 @@ from reviewer.semantics.names import dotted_name
 # The origin of a caught exception, from its class.
 INTERNAL = "internal"  # may carry any internal detail: `Exception`, drivers, SDKs, OS errors
 OWN = "own"  # the application's own class: its message was written by the application
-INPUT = "input"  # describes the client's own input, or re-raises an HTTP error
+INPUT = "input"  # describes the client's own input, says a fixed sentence, or re-raises an HTTP error
 
 BROAD = frozenset({"builtins.Exception", "builtins.BaseException"})
 # Builtin errors whose text, as raised by application code or the standard library's parsers,
@@ -89,6 +89,22 @@ INPUT_PACKAGES = (
     "svix.webhooks.WebhookVerificationError",
     "svix.WebhookVerificationError",
     "cryptography.exceptions.InvalidSignature",
+)
+# Exceptions of drivers and ORMs whose text says a fixed sentence (no row was found) or names only
+# what the client chose: a table, column or schema name it picked that exists already. A unique
+# index's violation names the index and echoes the row: it is not among them.
+_FIXED_TEXT = frozenset(
+    {
+        "sqlalchemy.exc.NoResultFound",
+        "sqlalchemy.exc.MultipleResultsFound",
+        "sqlalchemy.orm.exc.NoResultFound",
+        "sqlalchemy.orm.exc.MultipleResultsFound",
+    }
+)
+_DRIVERS = frozenset({"asyncpg", "psycopg", "psycopg2"})
+_DUPLICATE_NAMES = frozenset(
+    f"Duplicate{kind}{suffix}" for kind in ("Table", "Column", "Schema", "Database", "Object", "Function", "Alias")
+    for suffix in ("", "Error")
 )
 # Attributes of an exception that hold its internal detail (a driver's message, the SQL and its
 # parameters, an upstream response, a command line, a path).
@@ -171,6 +187,8 @@ def exception_origin(qualified: str | None, module: str) -> str:
     if qualified in INPUT_BUILTINS or any(qualified == p or qualified.startswith(p + ".") for p in INPUT_PACKAGES):
         return INPUT
     top = qualified.split(".", 1)[0]
+    if qualified in _FIXED_TEXT or top in _DRIVERS and qualified.rsplit(".", 1)[-1] in _DUPLICATE_NAMES:
+        return INPUT
     own_top = module.split(".", 1)[0] if module else ""
     if top == own_top or "." not in qualified:
         return OWN
@@ -286,8 +304,16 @@ class DetailOf:
         return None
 
     def narrowed(self, test: cst.BaseExpression) -> set[str]:
-        """Exception names a test shows to be of a class that carries no internal detail:
-        `isinstance(e, (ValueError, OwnError))`."""
+        """Names a test shows to hold no internal detail: an exception of a class that carries
+        none (`isinstance(e, (ValueError, OwnError))`), or an exception or text whose text holds a
+        phrase of a message the code recognises (`"not found" in str(e).lower()`,
+        `message.startswith("Quota exceeded")`), as the branch the test opens is taken only then."""
+        if isinstance(test, cst.BooleanOperation):
+            left, right = self.narrowed(test.left), self.narrowed(test.right)
+            return left | right if isinstance(test.operator, cst.And) else left & right
+        return self._narrowed_class(test) or self._recognised(test)
+
+    def _narrowed_class(self, test: cst.BaseExpression) -> set[str]:
         if not isinstance(test, cst.Call) or len(test.args) != 2 or self.qualify(test.func) != "builtins.isinstance":
             return set()
         target, classes = test.args[0].value, test.args[1].value
@@ -298,10 +324,29 @@ class DetailOf:
             return {target.value}
         return set()
 
+    def _recognised(self, test: cst.BaseExpression) -> set[str]:
+        """The names whose text a test finds a phrase in: `"phrase" in text`,
+        `text.startswith("phrase")` or `endswith`, with `text` the text of an exception or detail."""
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            target = test.comparisons[0]
+            if not isinstance(target.operator, cst.In) or not _is_phrase(test.left):
+                return set()
+            text = target.comparator
+        elif (isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute)
+              and test.func.attr.value in ("startswith", "endswith") and len(test.args) == 1
+              and _is_phrase(test.args[0].value)):
+            text = test.func.value
+        else:
+            return set()
+        if self._stringified(text) is None:
+            return set()
+        return {node.value for node in _names_in(text) if node.value in self.exceptions or node.value in self.names}
+
     def without(self, names: set[str]) -> DetailOf:
-        """This view with `names` no longer bound to internal exceptions."""
+        """This view with `names` no longer bound to internal exceptions or their detail."""
         kept = {name: written for name, written in self.exceptions.items() if name not in names}
-        return DetailOf(self.qualify, self.module, kept, self.names, self.helpers, self.source, self.parsing)
+        details = {name: detail for name, detail in self.names.items() if name not in names}
+        return DetailOf(self.qualify, self.module, kept, details, self.helpers, self.source, self.parsing)
 
     def _stringified(self, node: cst.BaseExpression) -> Detail | None:
         """Detail of `node` where it is turned into text (`str(node)`, `f"{node}"`)."""
@@ -355,3 +400,23 @@ class DetailOf:
                 if slot in slots and (caught or found):
                     return Detail(self.source(node), parsing=caught in self.parsing if caught else found.parsing)
         return None
+
+
+def _is_phrase(node: cst.BaseExpression) -> bool:
+    """A string literal (or a tuple of them) with a word in it: a phrase of a message, not a
+    separator (`":"`)."""
+    if isinstance(node, cst.Tuple):
+        return bool(node.elements) and all(_is_phrase(element.value) for element in node.elements)
+    if not isinstance(node, cst.SimpleString):
+        return False
+    value = node.evaluated_value
+    return isinstance(value, str) and any(character.isalpha() for character in value)
+
+
+def _names_in(node: cst.CSTNode) -> Iterable[cst.Name]:
+    stack: list[cst.CSTNode] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            yield current
+        stack.extend(current.children)

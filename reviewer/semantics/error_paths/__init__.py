@@ -23,13 +23,13 @@ an `except` block passes its exception to (`handle_error(e)`). A function of thi
 returns the detail of an argument (`def describe(e): return f"{type(e).__name__}: {e}"`) passes it
 on to its caller. Nested functions are followed on their own.
 
-What a leak does not count, the semantic layer decides once for every rule: an exception narrowed
-to a class without internal detail (`isinstance`, `assert isinstance`, an early `raise` when it is
-not one), a leak in a route only administrators reach (`Leak` is not recorded), and a client error
-(4xx, websocket protocol/data close codes) built from `except Exception` around a block that only
-parses what the client sent (`Detail.parsing`, see `Walk.compound`). Statements where no caught
-exception or its detail is bound are read only for statuses and returns (`Walk.plain`), which
-keeps the analysis cheap.
+What a leak does not count, the semantic layer decides once for every rule: an exception narrowed to
+a class without internal detail (`isinstance`, `assert isinstance`, an early `raise` when it is not
+one) or to a text the code recognises (`if "not found" in str(e):`), a leak in a route only
+administrators reach (`Leak` is not recorded), and a client error (4xx, websocket protocol/data
+close codes) built from `except Exception` around a block that only parses what the client sent
+(`Detail.parsing`, see `Walk.compound`). Statements where no caught exception or its detail is bound
+are read only for statuses and returns (`Walk.plain`), which keeps the analysis cheap.
 
 Computed once per file (`error_paths(context)`), for every rule that asks.
 

@@ -155,12 +155,16 @@ class Walk:
                     and statement.orelse is None and _exits(statement.body)):
                 for name in self.detail().narrowed(test.expression):  # `if not isinstance(e, X): raise`
                     self.exceptions.pop(name, None)
-            narrowed = {name: self.exceptions.pop(name) for name in self.detail().narrowed(test)}
+                    self.details.pop(name, None)
+            names = self.detail().narrowed(test)
+            narrowed = {name: self.exceptions.pop(name) for name in names if name in self.exceptions}
+            recognised = {name: self.details.pop(name) for name in names if name in self.details}
             guard = _is_missing_check(test)
             self.guards += guard
             self.suite(statement.body, in_except=in_except, status_set=status_set)
             self.guards -= guard
             self.exceptions.update(narrowed)
+            self.details.update(recognised)
             if self.role == "route" and _exits(statement.body) and checks_signature(test, answers=True):
                 self.signature_checked = True  # `if not hmac.compare_digest(...): raise ...`
             orelse = statement.orelse
@@ -194,6 +198,7 @@ class Walk:
             if isinstance(small, cst.Assert):
                 for name in detail.narrowed(small.test):
                     self.exceptions.pop(name, None)
+                    self.details.pop(name, None)
             self.sinks(small, statement, detail)
             if isinstance(small, cst.Assign):
                 value = detail.of(small.value)
