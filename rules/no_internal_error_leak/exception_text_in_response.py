@@ -46,8 +46,10 @@ class ExceptionTextInResponse(LeakRule):
     Also not flagged: `except Exception` around a block that only raises the application's own
     exceptions; a 4xx response (or a websocket closed for a protocol or data error) to `except
     Exception` around a block of a coroutine that awaits nothing but the client's request or the
-    files it uploaded (`await file.read()` of an `UploadFile`) and uses no injected dependency (it
-    only parses what the client sent, so the text describes that); routes that only administrators
+    files it uploaded (`await file.read()` of an `UploadFile`) and uses no injected dependency, or
+    around a block of any function whose every call decodes or converts a value (`base64`,
+    `json.loads`, `int(...)`, `state.encode()`): it only parses what it was given, so the text
+    describes that; routes that only administrators
     reach (a `Depends(...)` of the route, its parameters or its router names an administrator check:
     `require_admin`, `require_permission(Permission.FULL_ADMIN_PANEL_ACCESS)`; or every app, router
     and `include_router` above the route, in any module, depends on one: `FastAPI(dependencies=

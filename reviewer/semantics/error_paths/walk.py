@@ -135,8 +135,9 @@ class Walk:
                     else:
                         self.exceptions.pop(bound, None)
                     self.details.pop(bound, None)
-                    if (origin == INTERNAL and written in ("Exception", "BaseException") and self.no_io_unless_awaited
-                            and not _awaits(statement.body, self.uploads) and not _uses(statement.body, self.injected)):
+                    if origin == INTERNAL and written in ("Exception", "BaseException") and (
+                            self.no_io_unless_awaited and not _awaits(statement.body, self.uploads)
+                            and not _uses(statement.body, self.injected) or _only_decodes(statement.body, self.b)):
                         self.parsing.add(bound)
                 self.suite(handler.body, in_except=True, status_set=status_set)
                 if bound:
@@ -428,6 +429,34 @@ def _raises_only_own(body: cst.BaseSuite, builder: Builder) -> bool:
         return False
     return all(id(call) in raised or builder.qualify(call.func) in _PLAIN_BUILTINS for call in calls_in(body))
 
+
+def _only_decodes(body: cst.BaseSuite, builder: Builder) -> bool:
+    """Whether every call of a block decodes or converts the values it is given (`base64`,
+    `json.loads`, `int(...)`, `text.encode()`), so that it fails only on what it was given; a block
+    that calls nothing decodes nothing."""
+    calls = list(calls_in(body))
+    for call in calls:
+        name = builder.qualify(call.func)
+        if name is not None and (name in _DECODERS or name.rpartition(".")[0] in _DECODING_MODULES):
+            continue
+        # A method of a local value (`state.encode()`), not a function of an imported module.
+        if not (name is None and isinstance(call.func, cst.Attribute) and call.func.attr.value in _PURE_METHODS):
+            return False
+    return bool(calls)
+
+
+# Modules whose functions only decode or convert what they are given, and single such functions.
+_DECODING_MODULES = frozenset({"base64", "binascii", "urllib.parse", "ipaddress", "uuid", "unicodedata"})
+_DECODERS = frozenset(
+    {"json.loads", "yaml.safe_load", "tomllib.loads", "datetime.datetime.fromisoformat", "datetime.date.fromisoformat",
+     "datetime.fromisoformat", "decimal.Decimal", "uuid.UUID", "builtins.int", "builtins.float", "builtins.str",
+     "builtins.bytes", "builtins.bool", "builtins.dict", "builtins.list", "builtins.len"}
+)
+# Methods of text and bytes that compute from their receiver.
+_PURE_METHODS = frozenset(
+    {"encode", "decode", "strip", "lstrip", "rstrip", "lower", "upper", "split", "rsplit", "splitlines", "replace",
+     "partition", "rpartition", "startswith", "endswith", "removeprefix", "removesuffix"}
+)
 
 _PLAIN_BUILTINS = frozenset(
     f"builtins.{name}" for name in ("len", "isinstance", "str", "bool", "min", "max", "any", "all", "sorted",
