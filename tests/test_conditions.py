@@ -27,7 +27,7 @@ def _index(*modules: str) -> ModuleIndex:
 
 
 def condition(test: str) -> tuple | None:
-    imports = {"settings": "app.config.settings", "os": "os", "flags": "app.flags"}
+    imports = {"settings": "app.config.settings", "os": "os", "flags": "app.flags", "TRACE": "app.flags.TRACE"}
 
     def qualify(node: cst.BaseExpression) -> str | None:
         if isinstance(node, cst.Name):
@@ -73,6 +73,8 @@ KNOWN = {
     ('mode == "cdp"', ("setting-in", "app.config.settings", "browser", ("cdp",), True)),
     ('settings.browser == other', None),
     ("not dump_dir", ("environment", "DUMP_DIR", False, False)),
+    ("not TRACE", ("setting", "app.flags", "TRACE", False)),
+    ('TRACE == "disk"', ("setting-in", "app.flags", "TRACE", ("disk",), True)),
     ("flags.dump_root()", ("result", "app.flags.dump_root", "truth", True)),
     ("not flags.dump_root()", ("result", "app.flags.dump_root", "truth", False)),
     ("flags.dump_root() is None", ("result", "app.flags.dump_root", "none", False)),
@@ -195,6 +197,23 @@ def test_settings_defaults_follow_bases_and_import_names() -> None:
     assert holds([("environment", "DUMP_DIR", False, True)], defaults) is False
     assert holds([("argument", "path", "truth", True)], defaults, {"path": "none"}) is False
     assert holds([("argument", "path", "truth", True)], defaults) is True
+
+
+def test_names_read_from_the_environment_are_settings_of_their_module_or_class() -> None:
+    flags = SettingsModule(
+        environment={"app.flags.TRACE": False, "app.flags.MODE": "inline", "app.config.Config.QUEUE": "memory"},
+        instances={"app.config.config": "app.config.Config"},
+    )
+    defaults = SettingsDefaults([flags], _index("app.flags", "app.config"))
+    assert defaults.truth("app.flags", "TRACE") is False
+    assert defaults.truth("app.flags", "MODE") is None  # configuration, not a flag
+    assert defaults.value("app.config.config", "QUEUE") == (True, "memory")
+    assert defaults.value("app.config.Config", "QUEUE") == (True, "memory")
+    assert defaults.value("app.flags", "OTHER") == (False, None)
+    assert holds([("setting", "app.flags", "TRACE", True)], defaults) is False
+    assert holds([("setting", "app.flags", "TRACE", False)], defaults) is True
+    assert holds([("setting-in", "app.config.config", "QUEUE", ("redis",), True)], defaults) is False
+    assert holds([("setting-in", "app.flags", "MODE", ("inline",), True)], defaults) is True
 
 
 @pytest.mark.parametrize(("code", "members"), [

@@ -6,7 +6,8 @@ A local assigned such a value (`dump_dir = os.environ.get("DUMP_DIR")`) states t
 Five kinds of condition are weighed over the repository rather than in the file:
 
 - a settings flag, `("setting", object, flag, want)`: `if settings.debug:` wants the flag true,
-  `if not settings.bundle_assets:` false, where `settings` is a module-level object; a default
+  `if not settings.bundle_assets:` false, where `settings` is a module-level object (or a module,
+  for a module-level name read from the environment: `if not ENABLE_DEBUGGING:`); a default
   deployment takes the branch when the flag's default (`reviewer.semantics.settings`) says so;
   a setting compared with constants, `("setting-in", object, field, values, want)`:
   `if settings.browser_type == "cdp-connect":` runs when the default is one of the values;
@@ -227,10 +228,15 @@ def _setting_of(
     module_object: Callable[[cst.BaseExpression], str | None],
     known: Mapping[str, Condition] | None,
 ) -> tuple[str, str] | None:
-    """(object, field) of `settings.field`, or of a local assigned it."""
+    """(object, field) of `settings.field`, of a module-level name (`DEBUG`, imported or not: its
+    module is the object), or of a local assigned one."""
     if isinstance(node, cst.Attribute) and dotted_name(node.value) is not None:
         owner = module_object(node.value)
         return (owner, node.attr.value) if owner is not None else None
+    if isinstance(node, cst.Name) and not (known and node.value in known):
+        owner, _, name = (module_object(node) or "").rpartition(".")
+        if owner and not owner.startswith("builtins"):
+            return owner, name
     if isinstance(node, cst.Name) and known:
         found = known.get(node.value)
         if found is not None and found[0] == "setting" and found[3]:

@@ -9,7 +9,14 @@ and module-level instances; over the repository, `SettingsDefaults.truth("app.co
 "debug")` answers whether that flag is true by default (None when no literal default tells), and
 `value` what a field's default is (`settings.browser_type == "cdp"` compares it).
 
-Rules use it to tell which branch code takes in a default deployment (`if settings.debug:`).
+Module-level names and class attributes read from the environment are settings too:
+`ENABLE_DEBUGGING = os.environ.get("ENABLE_DEBUGGING", "false").lower() == "true"` is false, and
+`INTAKE_MODE = os.getenv("INTAKE_MODE", "disabled")` in `class Config` is `"disabled"`, unless
+the environment says otherwise; `value("app.configs", "ENABLE_DEBUGGING")` and
+`value("app.config.config", "INTAKE_MODE")` (an instance of `Config`) answer for them.
+
+Rules use it to tell which branch code takes in a default deployment (`if settings.debug:`,
+`if not ENABLE_DEBUGGING:`).
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
 from reviewer.semantics.conditions import literal_value
+from reviewer.semantics.defaults import ENVIRONMENT_READS
 from reviewer.semantics.names import dotted_name
 from reviewer.syntax import argument
 
@@ -40,6 +48,9 @@ class SettingsModule:
     bases: dict[str, list[str]] = field(default_factory=dict)  # class -> qualified bases
     defaults: dict[str, dict[str, Any]] = field(default_factory=dict)  # class -> field -> literal default
     instances: dict[str, str] = field(default_factory=dict)  # module-level name -> class
+    # Module-level names and class attributes read from the environment -> their value when it
+    # sets nothing: `module.NAME`, `module.Class.NAME`.
+    environment: dict[str, Any] = field(default_factory=dict)
 
 
 class SettingsFacts(Facts):
@@ -85,7 +96,13 @@ class SettingsFacts(Facts):
             self.module.defaults.setdefault(self._qualname(), {})[node.target.value] = default
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        if self._depth or self._classes or not isinstance(node.value, cst.Call) or node.value.args:
+        if self._depth or len(self._classes) > 1:
+            return
+        if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+            known, value = self._environment_default(node.value)
+            if known:
+                self.module.environment[self._qualname(node.targets[0].target.value)] = value
+        if self._classes or not isinstance(node.value, cst.Call) or node.value.args:
             return
         cls = self.context.qualify(node.value.func)
         if cls is None:
@@ -94,10 +111,75 @@ class SettingsFacts(Facts):
             if isinstance(target.target, cst.Name):
                 self.module.instances[self._qualname(target.target.value)] = cls
 
+    def _environment_default(self, node: cst.BaseExpression) -> tuple[bool, Any]:
+        """(whether it is known, the value) of an expression computed from environment variables
+        when none is set: `os.environ.get("X", "false")` is `"false"`, `.lower() == "true"` of it
+        `False`, a name this module (or class) assigned so before is its value."""
+        if isinstance(node, cst.Call):
+            if self.context.qualify(node.func) in ENVIRONMENT_READS:
+                default = argument(node, 1, "default")
+                return literal_value(default.value) if default is not None else (True, None)
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value in _TEXT_METHODS and not node.args:
+                known, value = self._environment_default(node.func.value)
+                return (True, getattr(value, node.func.attr.value)()) if known and isinstance(value, str) else (
+                    False, None)
+            if self.context.qualify(node.func) == "builtins.bool" and len(node.args) == 1:
+                known, value = self._environment_default(node.args[0].value)
+                return (True, bool(value)) if known else (False, None)
+            return False, None
+        if isinstance(node, cst.Name):
+            qualname = self._qualname(node.value)
+            if qualname in self.module.environment:
+                return True, self.module.environment[qualname]
+            return False, None
+        if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
+            known, value = self._environment_default(node.left)
+            if not known:
+                return False, None
+            return (True, value) if value else self._value_or_literal(node.right)
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+            known, value = self._environment_default(node.expression)
+            return (True, not value) if known else (False, None)
+        if isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
+            known, value = self._environment_default(node.left)
+            if not known:
+                return False, None
+            return _compared(value, node.comparisons[0])
+        return False, None
+
+    def _value_or_literal(self, node: cst.BaseExpression) -> tuple[bool, Any]:
+        known, value = literal_value(node)
+        return (known, value) if known else self._environment_default(node)
+
     @classmethod
     def repository(cls, repo: RepositoryView) -> SettingsDefaults:
         modules = [s.extras[FACTS_KEY] for s in repo.summaries if isinstance(s.extras.get(FACTS_KEY), SettingsModule)]
         return SettingsDefaults(modules, repo.index)
+
+
+_TEXT_METHODS = frozenset({"lower", "upper", "strip", "lstrip", "rstrip", "casefold"})
+
+
+def _compared(value: Any, comparison: cst.ComparisonTarget) -> tuple[bool, Any]:
+    """(whether it is known, the result) of comparing a known value with a literal or a literal
+    collection: `== "true"`, `in ("1", "yes")`, `is not None`."""
+    operator, right = comparison.operator, comparison.comparator
+    if isinstance(operator, (cst.In, cst.NotIn)):
+        if not isinstance(right, (cst.Tuple, cst.List, cst.Set)):
+            return False, None
+        found = [literal_value(element.value) for element in right.elements]
+        if not all(known for known, _ in found):
+            return False, None
+        inside = value in [literal for _, literal in found]
+        return True, inside if isinstance(operator, cst.In) else not inside
+    known, literal = literal_value(right)
+    if not known:
+        return False, None
+    if isinstance(operator, (cst.Equal, cst.Is)):
+        return True, value == literal
+    if isinstance(operator, (cst.NotEqual, cst.IsNot)):
+        return True, value != literal
+    return False, None
 
 
 class SettingsDefaults:
@@ -108,7 +190,9 @@ class SettingsDefaults:
         self.bases: dict[str, list[str]] = {}
         self.defaults: dict[str, dict[str, Any]] = {}
         self.instances: dict[str, str] = {}
+        self.environment: dict[str, Any] = {}
         for module in modules:
+            self.environment.update(module.environment)
             for cls, bases in module.bases.items():
                 self.bases[cls] = [index.canonical(base) for base in bases]
             self.defaults.update(module.defaults)
@@ -150,9 +234,16 @@ class SettingsDefaults:
         """(whether it is known, the default of field `name` of the settings object `instance`, a
         qualified module-level name): unknown when the object is no settings instance or no
         literal tells."""
+        canonical = self.index.canonical(instance)
         if not self.is_instance(instance):
+            # A module's name or a class's attribute read from the environment (`configs.DEBUG`,
+            # `config.MODE` of `config = Config()`).
+            cls = self.instances.get(canonical)
+            for qualname in (self.index.canonical(f"{instance}.{name}"), f"{cls}.{name}" if cls else None):
+                if qualname in self.environment:
+                    return True, self.environment[qualname]
             return False, None
-        return self._field(self.instances[self.index.canonical(instance)], name)
+        return self._field(self.instances[canonical], name)
 
     def truth(self, instance: str, name: str) -> bool | None:
         """Whether flag `name` is on by default; None when it is no flag (its default is not

@@ -63,12 +63,14 @@ class BlockingCallChain(BlockingScan):
     `if <global> is None:` in a function that declares that global (lazy initialisation), and an
     install of a package that cannot be imported (`if not importlib.util.find_spec(name):`); their
     first call does block. Branches a default deployment does not take are left out: a settings flag
-    off by default, an environment variable unset by default (also one whose name is built,
-    `f"{name}_FILE"`). Coroutines the repository runs only on an event loop of their own are not
-    reported: every call hands them to `asyncio.run(...)`/`loop.run_until_complete(...)` in a plain
-    function (a worker task, a sync helper a threadpool runs), directly or through a function of the
-    repository that does (`run_task(lambda: index(doc_id))`, `run_task(check)`), or awaits them in a
-    coroutine that runs only so; they block that loop's thread, not the loop serving requests.
+    off by default, also a module-level name or class attribute read from the environment (`if not
+    FILE_LOGS:` after `FILE_LOGS = os.getenv("FILE_LOGS", "") == "true"`), an environment variable
+    unset by default (also one whose name is built, `f"{name}_FILE"`). Coroutines the repository
+    runs only on an event loop of their own are not reported: every call hands them to
+    `asyncio.run(...)`/`loop.run_until_complete(...)` in a plain function (a worker task, a sync
+    helper a threadpool runs), directly or through a function of the repository that does
+    (`run_task(lambda: index(doc_id))`, `run_task(check)`), or awaits them in a coroutine that runs
+    only so; they block that loop's thread, not the loop serving requests.
 
     ## Options
     The same as RVW401.
