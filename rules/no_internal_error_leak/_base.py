@@ -9,11 +9,13 @@ from typing import ClassVar
 from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
 from reviewer.rule import RepoContext
+from reviewer.semantics.conditions import holds
 from reviewer.semantics.error_paths import ErrorPaths, Leak, names_admin_check, on_admin_surface
 from reviewer.semantics.exceptions import INTERNAL, exception_origin
 from reviewer.semantics.fastapi import FastAPIFacts
 from reviewer.semantics.fastapi.guards import GuardFacts
 from reviewer.semantics.fastapi.guards.holders import admits_only_holders
+from reviewer.semantics.settings import SettingsFacts
 from rules._error_paths_rule import ErrorPathsRule
 
 
@@ -28,7 +30,7 @@ class LeakRule(ErrorPathsRule):
     (an internal service's shared key, a signature checked with a configured key, a loopback check)."""
 
     checklist = "no-internal-error-leak"
-    requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts, GuardFacts)
+    requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts, GuardFacts, SettingsFacts)
 
     def check(self, paths: ErrorPaths) -> None:
         found = []
@@ -38,7 +40,7 @@ class LeakRule(ErrorPathsRule):
                 span = self.findings[-1].span
                 # A text detail of an `HTTPException` a handler of the application may replace.
                 replaceable = leak.http_status if not isinstance(leak.node, (cst.Dict, cst.List)) else None
-                found.append((span.line, span.column, leak.function, replaceable))
+                found.append((span.line, span.column, leak.function, replaceable, leak.conditions))
         if found:
             self.context.summary.extras[self.code] = found
         if paths.replaced_details:
@@ -90,13 +92,15 @@ class LeakRule(ErrorPathsRule):
         replaced: frozenset[int] = frozenset().union(
             *(summary.extras.get(f"{cls.code}:replaced", ()) for summary in repo.summaries))
         sites = {
-            (summary.path, line, column): (function, status)
-            for summary in repo.summaries for line, column, function, status in summary.extras.get(cls.code, ())
+            (summary.path, line, column): (function, status, conditions)
+            for summary in repo.summaries
+            for line, column, function, status, conditions in summary.extras.get(cls.code, ())
         }
-        found = [(finding, *sites.get((finding.path, finding.span.line, finding.span.column), (None, None)))
+        found = [(finding, *sites.get((finding.path, finding.span.line, finding.span.column), (None, None, ())))
                  for finding in repo.file_findings]
+        settings = repo.facts(SettingsFacts)
         # Only the endpoints of the functions holding a finding are asked what guards them.
-        asked = {(finding.path, function) for finding, function, _ in found if function is not None}
+        asked = {(finding.path, function) for finding, function, _, _ in found if function is not None}
         index = repo.facts(FastAPIFacts)
         guards = repo.facts(GuardFacts)
         guarded: dict[tuple[str, str], bool] = {}
@@ -107,6 +111,7 @@ class LeakRule(ErrorPathsRule):
             guarded[key] = (any(names_admin_check(name) for name in endpoint.dependencies)
                             or on_admin_surface(endpoint.path) and guards.guard(endpoint) is not None
                             or bool(admits_only_holders(guards, endpoint)))
-        for finding, function, status in found:
-            if function is not None and guarded.get((finding.path, function), False) or status in replaced:
+        for finding, function, status, conditions in found:
+            if (function is not None and guarded.get((finding.path, function), False) or status in replaced
+                    or not holds(conditions, settings)):
                 repo.withdraw(finding)

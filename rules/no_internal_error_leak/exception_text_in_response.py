@@ -64,7 +64,12 @@ class ExceptionTextInResponse(LeakRule):
     unless its address is a loopback one; the text detail of an `HTTPException` with a status that a
     handler the application registers for `HTTPException` replaces with a fixed message before
     answering (`if exc.status_code >= 500: detail = GENERIC_MESSAGE`; a dict detail stays flagged);
-    logging the exception; test code and scripts.
+    code a default deployment does not run: a branch that a flag read from the environment or the
+    settings switches off by default (`if STRICT_STREAMING:` after `STRICT_STREAMING =
+    os.environ.get("STRICT_STREAMING", "").lower() == "true"`), or a route behind a gate of its
+    module that raises unless such a flag is on, called first or declared as its dependency
+    (`Depends(require_log_stream)`, whose `if not ENABLE_LOG_STREAM: raise HTTPException(404)`),
+    with the functions defined in it; logging the exception; test code and scripts.
 
     ## Why is this bad?
     A driver's message carries the SQL, its parameters and the schema; an HTTP client's carries

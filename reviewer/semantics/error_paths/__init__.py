@@ -36,7 +36,8 @@ Computed once per file (`error_paths(context)`), for every rule that asks.
 Modules: records.py (the sinks and the records), bodies.py (error bodies), syntax.py (functions,
 calls, parameters), admin.py (routes only administrators reach), walk.py (`Walk`, one function),
 builder.py (`Builder`: which functions to walk and how, once per module), replaced.py (handlers
-that replace a detail).
+that replace a detail), reach.py (the branch tests and gates each leak runs under, in `Leak.conditions`,
+for the repository to weigh against a default deployment).
 """
 
 from reviewer.semantics.error_paths.admin import names_admin_check, on_admin_surface

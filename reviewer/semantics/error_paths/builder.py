@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.admin import admin_routers
 from reviewer.semantics.error_paths.bodies import ERROR, error_body
+from reviewer.semantics.error_paths.reach import gate_conditions
 from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, STREAMING_RESPONSES, ErrorPaths
 from reviewer.semantics.error_paths.replaced import replaced_details
 from reviewer.semantics.error_paths.syntax import calls_in, functions_of, params_of
@@ -56,6 +57,10 @@ class Builder:
         self.built_exceptions: dict[tuple[str, str], cst.Call] = {}
         self.local_functions: set[str] = set()
         self.admin_routers: set[str] = set()
+        self._top_level: dict[str, cst.FunctionDef] = {}
+        self._gates: dict[str, tuple] = {}
+        # A function defined in another -> the conditions that one runs its definition under.
+        self.defined_under: dict[int, tuple] = {}
         self.traceback = "traceback" in context.source
         # In a module of coroutines, a plain function or a block without `await` does no I/O.
         self.asynchronous = "async def" in context.source
@@ -74,6 +79,14 @@ class Builder:
         annotated `Exception` says nothing of what the function receives."""
         return re.search(rf"\b{re.escape(name)}\b(?<!def {re.escape(name)})", self.context.source) is not None
 
+    def gates(self, name: str) -> tuple:
+        """What a function of the module lets its caller through under, if it is a gate (see
+        reach.py): () for any other function."""
+        if name not in self._gates:
+            function = self._top_level.get(name)
+            self._gates[name] = gate_conditions(function, self.qualify) if function is not None else ()
+        return self._gates[name]
+
     def is_error_body(self, value: cst.BaseExpression) -> bool:
         return error_body(value, self.qualify, self.paths.error_body_helpers) == ERROR
 
@@ -84,6 +97,7 @@ class Builder:
         top_level = {f.name.value: f for f in tree.body if isinstance(f, cst.FunctionDef)}
         self.admin_routers = admin_routers(tree)
         self.local_functions = set(top_level)
+        self._top_level = top_level
         self.helpers.functions = top_level
         roles: dict[int, str | None] = {}
         walks: list[Walk] = []

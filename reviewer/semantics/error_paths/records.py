@@ -50,6 +50,7 @@ class Leak:
     sink: str  # `HTTPException(detail=...)`, `the response body`, `the return value of route `f``
     function: str
     http_status: int | None = None  # the status of the `HTTPException` it is the detail of, when known
+    conditions: tuple = ()  # what it runs under (`reviewer.semantics.conditions`), for the repository to weigh
 
 
 @dataclass(frozen=True)

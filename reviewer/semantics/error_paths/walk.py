@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.admin import admin_only
+from reviewer.semantics.error_paths.reach import Branches
 from reviewer.semantics.error_paths.records import (
     CLIENT_ERRORS,
     HTTP_EXCEPTION_SINK,
@@ -52,6 +53,7 @@ class Walk:
         self.value_returns = 0
         self.guards = 0  # how many `if x is None:`/`if not x:` branches the walk is in
         self.signature_checked = False  # a statement before, in source order, verified a signature
+        self.branches = Branches(paths, function)
         # A coroutine, or a helper of a module of coroutines, waits on its I/O: a block of it
         # without `await` only computes (a plain route may still use a blocking session).
         self.no_io_unless_awaited = function.asynchronous is not None or paths.asynchronous and role is None
@@ -94,6 +96,8 @@ class Walk:
                         frozenset(self.parsing))
 
     def run(self) -> None:
+        if self.role == "route":
+            self.branches.dependencies()
         body = self.function.body
         if isinstance(body, cst.IndentedBlock):
             self.block(body.body, in_except=False, status_set=False)
@@ -102,11 +106,13 @@ class Walk:
 
     def block(self, statements: Sequence[cst.BaseStatement], *, in_except: bool, status_set: bool) -> None:
         state = [status_set]
+        mark = self.branches.mark()
         for statement in statements:
             if isinstance(statement, cst.SimpleStatementLine):
                 self.simple(statement, statement.body, in_except=in_except, status_set=state)
             else:
                 self.compound(statement, in_except=in_except, status_set=state[0])
+        self.branches.restore(mark)
 
     def suite(self, suite: cst.BaseSuite | None, *, in_except: bool, status_set: bool) -> None:
         if suite is None:
@@ -114,10 +120,14 @@ class Walk:
         if isinstance(suite, cst.IndentedBlock):
             self.block(suite.body, in_except=in_except, status_set=status_set)
         elif isinstance(suite, cst.SimpleStatementSuite):
+            mark = self.branches.mark()
             self.simple(suite, suite.body, in_except=in_except, status_set=[status_set])
+            self.branches.restore(mark)
 
     def compound(self, statement: cst.BaseStatement, *, in_except: bool, status_set: bool) -> None:
         if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            if isinstance(statement, cst.FunctionDef) and self.branches.entries:
+                self.b.defined_under[id(statement)] = self.branches.conditions()
             return
         if isinstance(statement, (cst.Try, cst.TryStar)):
             self.suite(statement.body, in_except=in_except, status_set=status_set)
@@ -162,17 +172,24 @@ class Walk:
             recognised = {name: self.details.pop(name) for name in names if name in self.details}
             guard = _is_missing_check(test)
             self.guards += guard
+            self.branches.test(test, True)
             self.suite(statement.body, in_except=in_except, status_set=status_set)
+            self.branches.entries.pop()
             self.guards -= guard
             self.exceptions.update(narrowed)
             self.details.update(recognised)
             if self.role == "route" and _exits(statement.body) and checks_signature(test, answers=True):
                 self.signature_checked = True  # `if not hmac.compare_digest(...): raise ...`
             orelse = statement.orelse
-            if isinstance(orelse, cst.If):
-                self.compound(orelse, in_except=in_except, status_set=status_set)
-            elif orelse is not None:
-                self.suite(orelse.body, in_except=in_except, status_set=status_set)
+            if orelse is not None:
+                self.branches.test(test, False)
+                if isinstance(orelse, cst.If):
+                    self.compound(orelse, in_except=in_except, status_set=status_set)
+                else:
+                    self.suite(orelse.body, in_except=in_except, status_set=status_set)
+                self.branches.entries.pop()
+            elif _exits(statement.body):
+                self.branches.test(test, False)  # the rest of the block runs when the test fails
             return
         if isinstance(statement, cst.With):
             self.suite(statement.body, in_except=in_except, status_set=status_set)
@@ -192,6 +209,8 @@ class Walk:
             if self.role == "route" and not in_except and isinstance(small, (cst.Assign, cst.AnnAssign, cst.Expr)) and (
                     checks_signature(small, answers=False)):
                 self.signature_checked = True
+            if isinstance(small, cst.Expr):
+                self.branches.passes(small.value)
             if not (self.exceptions or self.details or in_except and self.b.traceback):
                 self.plain(small, statement, in_except=in_except, status_set=status_set)
                 continue
@@ -322,7 +341,8 @@ class Walk:
             return  # a client error about data the block only parsed describes that data
         if found is not None:
             http_status = status_value(status, self.b.qualify) if sink == HTTP_EXCEPTION_SINK else None
-            self.b.paths.leaks.append(Leak(value, statement, found, sink, self.name, http_status))
+            self.b.paths.leaks.append(Leak(value, statement, found, sink, self.name, http_status,
+                                           self.branches.conditions()))
 
     def on_return(self, node: cst.Return, statement: cst.CSTNode, detail: DetailOf | None, *, in_except: bool,
                   status_set: bool) -> None:
@@ -342,7 +362,7 @@ class Walk:
             found = detail.of(value)
             if found is not None:
                 self.b.paths.leaks.append(Leak(value, statement, found, f"the return value of route `{self.name}`",
-                                               self.name))
+                                               self.name, conditions=self.branches.conditions()))
         self.b.paths.returns.append(ReturnSite(node, statement, self.name, self.role, in_except, status_set,
                                                self.guards > 0, self.signature_checked))
 

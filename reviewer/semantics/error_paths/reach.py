@@ -1,0 +1,154 @@
+"""Under what conditions a statement of a function runs, so that the repository can tell whether a
+default deployment runs it (`reviewer.semantics.conditions`).
+
+`Branches` follows, while a `Walk` goes through a function, the `if` tests around the statement
+being walked (the body wants the test true, the `else` false, and the rest of a block after
+`if test: raise` false too) and the gates passed before it: a function of the module that raises
+unless its leading tests pass (`def require_debug(): if not ENABLE_DEBUGGING: raise
+HTTPException(404)`), called as a statement or declared as the route's dependency
+(`_gate: None = Depends(require_debug)`). A function defined inside another runs under the
+conditions its definition does. The conditions are worked out only when asked (for a leak), from
+the tests kept.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from reviewer import lazy_cst as cst
+from reviewer.semantics.conditions import Condition, branch_conditions
+from reviewer.semantics.error_paths.syntax import calls_in, params_of
+from reviewer.semantics.names import dotted_name
+
+if TYPE_CHECKING:
+    from reviewer.semantics.error_paths.builder import Builder
+
+    Qualify = Callable[[cst.BaseExpression], str | None]
+
+
+def local_names(function: cst.FunctionDef) -> frozenset[str]:
+    """The parameters of a function and the names it binds (not those of functions nested in it)."""
+    names = {param.name.value for param in params_of(function)}
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        targets: list[cst.CSTNode] = []
+        if isinstance(node, cst.Assign):
+            targets = [target.target for target in node.targets]
+        elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.NamedExpr)):
+            targets = [node.target]
+        elif isinstance(node, (cst.For, cst.CompFor)):
+            targets = [node.target]
+        elif isinstance(node, cst.AsName):
+            targets = [node.name]
+        for target in targets:
+            names.update(name.value for name in _names_in(target))
+        stack.extend(node.children)
+    return frozenset(names)
+
+
+def _names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
+    if isinstance(node, cst.Name):
+        yield node
+    elif isinstance(node, (cst.Tuple, cst.List)):
+        for element in node.elements:
+            yield from _names_in(element.value)
+    elif isinstance(node, cst.StarredElement):
+        yield from _names_in(node.value)
+
+
+def module_object(qualify: Qualify, locals_: frozenset[str]) -> Qualify:
+    """The qualified name of a module-level object an expression names in a function with these
+    locals; None for a local."""
+    def qualified(node: cst.BaseExpression) -> str | None:
+        head = node
+        while isinstance(head, cst.Attribute):
+            head = head.value
+        if not isinstance(head, cst.Name) or head.value in locals_ or head.value in ("self", "cls"):
+            return None
+        return qualify(node)
+    return qualified
+
+
+def gate_conditions(function: cst.FunctionDef, qualify: Qualify) -> tuple[Condition, ...]:
+    """What a function's leading `if test: raise ...` statements let through: the conditions under
+    which it returns; () when it starts with none, or none the repository can weigh."""
+    body = function.body.body if isinstance(function.body, cst.IndentedBlock) else ()
+    objects = module_object(qualify, local_names(function))
+    found: list[Condition] = []
+    for statement in body:
+        if isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], cst.Expr) and isinstance(
+                statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
+            continue  # the docstring
+        if not (isinstance(statement, cst.If) and statement.orelse is None and _raises(statement.body)):
+            break
+        found.extend(branch_conditions(statement.test, (), objects, qualify)[1])
+    return tuple(found)
+
+
+def _raises(suite: cst.BaseSuite) -> bool:
+    body = suite.body if isinstance(suite, (cst.IndentedBlock, cst.SimpleStatementSuite)) else ()
+    last = body[-1] if body else None
+    if isinstance(last, cst.SimpleStatementLine):
+        last = last.body[-1] if last.body else None
+    return isinstance(last, cst.Raise)
+
+
+class Branches:
+    """The tests and gates around the statement a walk is at, in one function."""
+
+    def __init__(self, builder: Builder, function: cst.FunctionDef) -> None:
+        self.builder = builder
+        self.function = function
+        self.entries: list[tuple] = []  # ("test", test, want) or ("gate", function name)
+        # The conditions the enclosing function runs the definition under.
+        self.inherited: tuple[Condition, ...] = builder.defined_under.get(id(function), ())
+
+    @functools.cached_property
+    def _objects(self) -> Qualify:
+        return module_object(self.builder.qualify, local_names(self.function))
+
+    def mark(self) -> int:
+        return len(self.entries)
+
+    def restore(self, mark: int) -> None:
+        del self.entries[mark:]
+
+    def test(self, test: cst.BaseExpression, want: bool) -> None:
+        self.entries.append(("test", test, want))
+
+    def passes(self, call: cst.BaseExpression) -> None:
+        """Note a statement that calls a gate of the module (`require_debug()`, `await check()`)."""
+        if isinstance(call, cst.Await):
+            call = call.expression
+        if isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and self.builder.gates(call.func.value):
+            self.entries.append(("gate", call.func.value))
+
+    def dependencies(self) -> None:
+        """Note the gates of the module a route declares as dependencies: `Depends(require_debug)`
+        as a parameter's default or annotation, or in its decorator's `dependencies=`."""
+        nodes: list[cst.CSTNode] = [decorator.decorator for decorator in self.function.decorators]
+        for param in params_of(self.function):
+            nodes += [part for part in (param.default, param.annotation) if part is not None]
+        for node in nodes:
+            for call in calls_in(node):
+                name = dotted_name(call.func)
+                if name and name.rsplit(".", 1)[-1] in ("Depends", "Security") and call.args:
+                    target = call.args[0].value
+                    if isinstance(target, cst.Name) and self.builder.gates(target.value):
+                        self.entries.append(("gate", target.value))
+
+    def conditions(self) -> tuple[Condition, ...]:
+        """The conditions the statement being walked runs under."""
+        found = list(self.inherited)
+        for entry in self.entries:
+            if entry[0] == "gate":
+                found.extend(self.builder.gates(entry[1]))
+            else:
+                body, orelse = branch_conditions(entry[1], (), self._objects, self.builder.qualify)
+                found.extend(body if entry[2] else orelse)
+        return tuple(found)
