@@ -223,7 +223,8 @@ class Detail:
     what: str
     traceback: bool = False
     # It comes from an exception caught around code that only parses what the client sent (see
-    # `DetailOf.parsing`): a client error response may describe it.
+    # `DetailOf.parsing`), or one whose text the code recognised (`DetailOf.recognised`): a client
+    # error response may describe it.
     parsing: bool = False
 
 
@@ -294,6 +295,9 @@ class DetailOf:
             narrowed = self.narrowed(node.test)
             if narrowed:
                 return self.without(narrowed).of(node.body) or self.of(node.orelse)
+            recognised = self.recognised(node.test)
+            if recognised:
+                return self.describing_requests(recognised).of(node.body) or self.of(node.orelse)
             return self.of(node.body) or self.of(node.orelse)
         if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
             return _first(self.of(element.value) for element in node.elements)
@@ -304,14 +308,16 @@ class DetailOf:
         return None
 
     def narrowed(self, test: cst.BaseExpression) -> set[str]:
-        """Names a test shows to hold no internal detail: an exception of a class that carries
-        none (`isinstance(e, (ValueError, OwnError))`), or an exception or text whose text holds a
-        phrase of a message the code recognises (`"not found" in str(e).lower()`,
-        `message.startswith("Quota exceeded")`), as the branch the test opens is taken only then."""
-        if isinstance(test, cst.BooleanOperation):
-            left, right = self.narrowed(test.left), self.narrowed(test.right)
-            return left | right if isinstance(test.operator, cst.And) else left & right
-        return self._narrowed_class(test) or self._recognised(test)
+        """Exception names a test shows to be of a class that carries no internal detail:
+        `isinstance(e, (ValueError, OwnError))`, also within `and`/`or`."""
+        return _combined(test, self.narrowed) if isinstance(test, cst.BooleanOperation) else self._narrowed_class(test)
+
+    def recognised(self, test: cst.BaseExpression) -> set[str]:
+        """Names of exceptions and detail whose text a test finds a phrase of a message in (`"not
+        found" in str(e).lower()`, `message.startswith("Quota exceeded")`), also within `and`/`or`:
+        the branch it opens runs only for the messages the code knows, so a client error built
+        there describes the client's request (see `Detail.parsing`)."""
+        return _combined(test, self.recognised) if isinstance(test, cst.BooleanOperation) else self._recognised(test)
 
     def _narrowed_class(self, test: cst.BaseExpression) -> set[str]:
         if not isinstance(test, cst.Call) or len(test.args) != 2 or self.qualify(test.func) != "builtins.isinstance":
@@ -343,10 +349,17 @@ class DetailOf:
         return {node.value for node in _names_in(text) if node.value in self.exceptions or node.value in self.names}
 
     def without(self, names: set[str]) -> DetailOf:
-        """This view with `names` no longer bound to internal exceptions or their detail."""
+        """This view with `names` no longer bound to internal exceptions."""
         kept = {name: written for name, written in self.exceptions.items() if name not in names}
-        details = {name: detail for name, detail in self.names.items() if name not in names}
-        return DetailOf(self.qualify, self.module, kept, details, self.helpers, self.source, self.parsing)
+        return DetailOf(self.qualify, self.module, kept, self.names, self.helpers, self.source, self.parsing)
+
+    def describing_requests(self, names: set[str]) -> DetailOf:
+        """This view with the exceptions and detail `names` taken to describe the client's request
+        in a client error (`Detail.parsing`)."""
+        details = {name: replace(detail, parsing=True) if name in names else detail
+                   for name, detail in self.names.items()}
+        parsing = self.parsing | (names & set(self.exceptions))
+        return DetailOf(self.qualify, self.module, self.exceptions, details, self.helpers, self.source, parsing)
 
     def _stringified(self, node: cst.BaseExpression) -> Detail | None:
         """Detail of `node` where it is turned into text (`str(node)`, `f"{node}"`)."""
@@ -400,6 +413,12 @@ class DetailOf:
                 if slot in slots and (caught or found):
                     return Detail(self.source(node), parsing=caught in self.parsing if caught else found.parsing)
         return None
+
+
+def _combined(test: cst.BooleanOperation, of: Callable[[cst.BaseExpression], set[str]]) -> set[str]:
+    """What both sides of `and` show, or what each side of `or` does."""
+    left, right = of(test.left), of(test.right)
+    return left | right if isinstance(test.operator, cst.And) else left & right
 
 
 def _is_phrase(node: cst.BaseExpression) -> bool:

@@ -104,6 +104,20 @@ class Walk:
         else:
             self.simple(body, body.body, in_except=False, status_set=[False])
 
+    def _recognise(self, test: cst.BaseExpression) -> tuple[set[str], dict[str, Detail]]:
+        """Take the exceptions and detail whose text the test recognises (`if "not found" in
+        str(e):`) to describe the client's request, for the branch it opens; what to undo after it:
+        the exceptions newly marked, and the detail as it was."""
+        if not (self.exceptions or self.details):
+            return set(), {}
+        names = self.detail().recognised(test)
+        marked = {name for name in names if name in self.exceptions and name not in self.parsing}
+        self.parsing |= marked
+        before = {name: self.details[name] for name in names if name in self.details}
+        for name, value in before.items():
+            self.details[name] = replace(value, parsing=True)
+        return marked, before
+
     def block(self, statements: Sequence[cst.BaseStatement], *, in_except: bool, status_set: bool) -> None:
         state = [status_set]
         mark = self.branches.mark()
@@ -166,10 +180,8 @@ class Walk:
                     and statement.orelse is None and _exits(statement.body)):
                 for name in self.detail().narrowed(test.expression):  # `if not isinstance(e, X): raise`
                     self.exceptions.pop(name, None)
-                    self.details.pop(name, None)
-            names = self.detail().narrowed(test)
-            narrowed = {name: self.exceptions.pop(name) for name in names if name in self.exceptions}
-            recognised = {name: self.details.pop(name) for name in names if name in self.details}
+            narrowed = {name: self.exceptions.pop(name) for name in self.detail().narrowed(test)}
+            recognised = self._recognise(test)
             guard = _is_missing_check(test)
             self.guards += guard
             self.branches.test(test, True)
@@ -177,7 +189,8 @@ class Walk:
             self.branches.entries.pop()
             self.guards -= guard
             self.exceptions.update(narrowed)
-            self.details.update(recognised)
+            self.parsing -= recognised[0]
+            self.details.update(recognised[1])
             if self.role == "route" and _exits(statement.body) and checks_signature(test, answers=True):
                 self.signature_checked = True  # `if not hmac.compare_digest(...): raise ...`
             orelse = statement.orelse
@@ -218,7 +231,6 @@ class Walk:
             if isinstance(small, cst.Assert):
                 for name in detail.narrowed(small.test):
                     self.exceptions.pop(name, None)
-                    self.details.pop(name, None)
             self.sinks(small, statement, detail)
             if isinstance(small, cst.Assign):
                 value = detail.of(small.value)
