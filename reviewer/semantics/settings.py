@@ -132,11 +132,13 @@ class SettingsFacts(Facts):
             if qualname in self.module.environment:
                 return True, self.module.environment[qualname]
             return False, None
-        if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
+        if isinstance(node, cst.BooleanOperation):
             known, value = self._environment_default(node.left)
             if not known:
                 return False, None
-            return (True, value) if value else self._value_or_literal(node.right)
+            if isinstance(node.operator, cst.Or):
+                return (True, value) if value else self._value_or_literal(node.right)
+            return self._value_or_literal(node.right) if value else (True, value)
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
             known, value = self._environment_default(node.expression)
             return (True, not value) if known else (False, None)
