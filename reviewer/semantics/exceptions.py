@@ -223,9 +223,11 @@ class Detail:
     what: str
     traceback: bool = False
     # It comes from an exception caught around code that only parses what the client sent (see
-    # `DetailOf.parsing`), or one whose text the code recognised (`DetailOf.recognised`): a client
-    # error response may describe it.
+    # `DetailOf.parsing`): a client error response may describe it.
     parsing: bool = False
+    # Phrases the code found in its text before this point (`DetailOf.recognised`): a client error
+    # may describe it if the application's own messages hold them (`RaisedMessages`).
+    phrases: tuple[str, ...] = ()
 
 
 def _first(found: Iterable[Detail | None]) -> Detail | None:
@@ -247,6 +249,7 @@ class DetailOf:
         helpers: Mapping[str, frozenset[int | str]] | None = None,
         source: Callable[[cst.CSTNode], str] | None = None,
         parsing: frozenset[str] = frozenset(),
+        phrases: Mapping[str, tuple[str, ...]] | None = None,
     ) -> None:
         self.qualify = qualify
         self.module = module
@@ -257,6 +260,8 @@ class DetailOf:
         self.source = source or (lambda node: "the exception")
         # Exceptions caught around a block that does no I/O (no `await`): parsing the client's data.
         self.parsing = parsing
+        # Exceptions whose text the code found these phrases in.
+        self.phrases = phrases or {}
 
     def _exception(self, node: cst.BaseExpression) -> str | None:
         return node.value if isinstance(node, cst.Name) and node.value in self.exceptions else None
@@ -271,7 +276,7 @@ class DetailOf:
         if isinstance(node, cst.Attribute):
             caught = self._exception(node.value)
             if caught and node.attr.value in DETAIL_ATTRIBUTES:
-                return Detail(self.source(node), parsing=caught in self.parsing)
+                return self._caught(node, caught)
             inner = self.of(node.value)
             return inner if inner is not None and node.attr.value not in ("status_code", "status", "code") else None
         if isinstance(node, cst.Subscript):
@@ -295,9 +300,9 @@ class DetailOf:
             narrowed = self.narrowed(node.test)
             if narrowed:
                 return self.without(narrowed).of(node.body) or self.of(node.orelse)
-            recognised = self.recognised(node.test)
-            if recognised:
-                return self.describing_requests(recognised).of(node.body) or self.of(node.orelse)
+            names, phrases = self.recognised(node.test)
+            if names:
+                return self.recognising(names, phrases).of(node.body) or self.of(node.orelse)
             return self.of(node.body) or self.of(node.orelse)
         if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
             return _first(self.of(element.value) for element in node.elements)
@@ -312,12 +317,15 @@ class DetailOf:
         `isinstance(e, (ValueError, OwnError))`, also within `and`/`or`."""
         return _combined(test, self.narrowed) if isinstance(test, cst.BooleanOperation) else self._narrowed_class(test)
 
-    def recognised(self, test: cst.BaseExpression) -> set[str]:
-        """Names of exceptions and detail whose text a test finds a phrase of a message in (`"not
-        found" in str(e).lower()`, `message.startswith("Quota exceeded")`), also within `and`/`or`:
-        the branch it opens runs only for the messages the code knows, so a client error built
-        there describes the client's request (see `Detail.parsing`)."""
-        return _combined(test, self.recognised) if isinstance(test, cst.BooleanOperation) else self._recognised(test)
+    def recognised(self, test: cst.BaseExpression) -> tuple[set[str], tuple[str, ...]]:
+        """Names of exceptions and detail whose text a test finds phrases in (`"not found" in
+        str(e).lower()`, `message.startswith("Quota exceeded")`), also within `and`/`or`, and the
+        phrases: the branch it opens runs only for texts that hold them."""
+        if isinstance(test, cst.BooleanOperation):
+            (left, said), (right, more) = self.recognised(test.left), self.recognised(test.right)
+            names = left | right if isinstance(test.operator, cst.And) else left & right
+            return names, (said + more if names else ())
+        return self._recognised(test)
 
     def _narrowed_class(self, test: cst.BaseExpression) -> set[str]:
         if not isinstance(test, cst.Call) or len(test.args) != 2 or self.qualify(test.func) != "builtins.isinstance":
@@ -330,42 +338,49 @@ class DetailOf:
             return {target.value}
         return set()
 
-    def _recognised(self, test: cst.BaseExpression) -> set[str]:
-        """The names whose text a test finds a phrase in: `"phrase" in text`,
+    def _recognised(self, test: cst.BaseExpression) -> tuple[set[str], tuple[str, ...]]:
+        """The names whose text a test finds a phrase in, and the phrases: `"phrase" in text`,
         `text.startswith("phrase")` or `endswith`, with `text` the text of an exception or detail."""
         if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
             target = test.comparisons[0]
-            if not isinstance(target.operator, cst.In) or not _is_phrase(test.left):
-                return set()
+            phrases = _phrases(test.left)
+            if not isinstance(target.operator, cst.In) or not phrases:
+                return set(), ()
             text = target.comparator
         elif (isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute)
               and test.func.attr.value in ("startswith", "endswith") and len(test.args) == 1
-              and _is_phrase(test.args[0].value)):
+              and (phrases := _phrases(test.args[0].value))):
             text = test.func.value
         else:
-            return set()
+            return set(), ()
         if self._stringified(text) is None:
-            return set()
-        return {node.value for node in _names_in(text) if node.value in self.exceptions or node.value in self.names}
+            return set(), ()
+        names = {node.value for node in _names_in(text) if node.value in self.exceptions or node.value in self.names}
+        return names, phrases if names else ()
 
     def without(self, names: set[str]) -> DetailOf:
         """This view with `names` no longer bound to internal exceptions."""
         kept = {name: written for name, written in self.exceptions.items() if name not in names}
-        return DetailOf(self.qualify, self.module, kept, self.names, self.helpers, self.source, self.parsing)
+        return DetailOf(self.qualify, self.module, kept, self.names, self.helpers, self.source, self.parsing,
+                        self.phrases)
 
-    def describing_requests(self, names: set[str]) -> DetailOf:
-        """This view with the exceptions and detail `names` taken to describe the client's request
-        in a client error (`Detail.parsing`)."""
-        details = {name: replace(detail, parsing=True) if name in names else detail
+    def recognising(self, names: set[str], phrases: tuple[str, ...]) -> DetailOf:
+        """This view with the text of the exceptions and detail `names` found to hold `phrases`."""
+        details = {name: replace(detail, phrases=phrases) if name in names else detail
                    for name, detail in self.names.items()}
-        parsing = self.parsing | (names & set(self.exceptions))
-        return DetailOf(self.qualify, self.module, self.exceptions, details, self.helpers, self.source, parsing)
+        found = {**self.phrases, **{name: phrases for name in names if name in self.exceptions}}
+        return DetailOf(self.qualify, self.module, self.exceptions, details, self.helpers, self.source, self.parsing,
+                        found)
+
+    def _caught(self, node: cst.CSTNode, caught: str) -> Detail:
+        """The detail of a caught exception's text."""
+        return Detail(self.source(node), parsing=caught in self.parsing, phrases=self.phrases.get(caught, ()))
 
     def _stringified(self, node: cst.BaseExpression) -> Detail | None:
         """Detail of `node` where it is turned into text (`str(node)`, `f"{node}"`)."""
         caught = self._exception(node)
         if caught:
-            return Detail(self.source(node), parsing=caught in self.parsing)
+            return self._caught(node, caught)
         return self.of(node)
 
     def _stringified_container(self, node: cst.BaseExpression) -> Detail | None:
@@ -410,8 +425,10 @@ class DetailOf:
                 slot: int | str = arg.keyword.value if arg.keyword is not None else position
                 caught = self._exception(arg.value)
                 found = None if caught else self.of(arg.value)
-                if slot in slots and (caught or found):
-                    return Detail(self.source(node), parsing=caught in self.parsing if caught else found.parsing)
+                if slot in slots and caught:
+                    return self._caught(node, caught)
+                if slot in slots and found:
+                    return replace(found, what=self.source(node), traceback=False)
         return None
 
 
@@ -421,15 +438,16 @@ def _combined(test: cst.BooleanOperation, of: Callable[[cst.BaseExpression], set
     return left | right if isinstance(test.operator, cst.And) else left & right
 
 
-def _is_phrase(node: cst.BaseExpression) -> bool:
-    """A string literal (or a tuple of them) with a word in it: a phrase of a message, not a
-    separator (`":"`)."""
+def _phrases(node: cst.BaseExpression) -> tuple[str, ...]:
+    """The phrases of a string literal (or a tuple of them) with a word in each: phrases of a
+    message, not a separator (`":"`); () for anything else."""
     if isinstance(node, cst.Tuple):
-        return bool(node.elements) and all(_is_phrase(element.value) for element in node.elements)
+        found = [_phrases(element.value) for element in node.elements]
+        return tuple(phrase for phrases in found for phrase in phrases) if found and all(found) else ()
     if not isinstance(node, cst.SimpleString):
-        return False
+        return ()
     value = node.evaluated_value
-    return isinstance(value, str) and any(character.isalpha() for character in value)
+    return (value,) if isinstance(value, str) and any(character.isalpha() for character in value) else ()
 
 
 def _names_in(node: cst.CSTNode) -> Iterable[cst.Name]:

@@ -15,6 +15,7 @@ from reviewer.semantics.exceptions import INTERNAL, exception_origin
 from reviewer.semantics.fastapi import FastAPIFacts
 from reviewer.semantics.fastapi.guards import GuardFacts
 from reviewer.semantics.fastapi.guards.holders import admits_only_holders
+from reviewer.semantics.raised_messages import RaisedMessagesFacts
 from reviewer.semantics.settings import SettingsFacts
 from rules._error_paths_rule import ErrorPathsRule
 
@@ -30,7 +31,7 @@ class LeakRule(ErrorPathsRule):
     (an internal service's shared key, a signature checked with a configured key, a loopback check)."""
 
     checklist = "no-internal-error-leak"
-    requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts, GuardFacts, SettingsFacts)
+    requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts, GuardFacts, SettingsFacts, RaisedMessagesFacts)
 
     def check(self, paths: ErrorPaths) -> None:
         found = []
@@ -40,7 +41,7 @@ class LeakRule(ErrorPathsRule):
                 span = self.findings[-1].span
                 # A text detail of an `HTTPException` a handler of the application may replace.
                 replaceable = leak.http_status if not isinstance(leak.node, (cst.Dict, cst.List)) else None
-                found.append((span.line, span.column, leak.function, replaceable, leak.conditions))
+                found.append((span.line, span.column, leak.function, replaceable, leak.conditions, leak.phrases))
         if found:
             self.context.summary.extras[self.code] = found
         if paths.replaced_details:
@@ -92,15 +93,16 @@ class LeakRule(ErrorPathsRule):
         replaced: frozenset[int] = frozenset().union(
             *(summary.extras.get(f"{cls.code}:replaced", ()) for summary in repo.summaries))
         sites = {
-            (summary.path, line, column): (function, status, conditions)
+            (summary.path, line, column): (function, status, conditions, phrases)
             for summary in repo.summaries
-            for line, column, function, status, conditions in summary.extras.get(cls.code, ())
+            for line, column, function, status, conditions, phrases in summary.extras.get(cls.code, ())
         }
-        found = [(finding, *sites.get((finding.path, finding.span.line, finding.span.column), (None, None, ())))
+        found = [(finding, *sites.get((finding.path, finding.span.line, finding.span.column), (None, None, (), ())))
                  for finding in repo.file_findings]
         settings = repo.facts(SettingsFacts)
+        messages = repo.facts(RaisedMessagesFacts)
         # Only the endpoints of the functions holding a finding are asked what guards them.
-        asked = {(finding.path, function) for finding, function, _, _ in found if function is not None}
+        asked = {(finding.path, function) for finding, function, *_ in found if function is not None}
         index = repo.facts(FastAPIFacts)
         guards = repo.facts(GuardFacts)
         guarded: dict[tuple[str, str], bool] = {}
@@ -111,7 +113,7 @@ class LeakRule(ErrorPathsRule):
             guarded[key] = (any(names_admin_check(name) for name in endpoint.dependencies)
                             or on_admin_surface(endpoint.path) and guards.guard(endpoint) is not None
                             or bool(admits_only_holders(guards, endpoint)))
-        for finding, function, status, conditions in found:
+        for finding, function, status, conditions, phrases in found:
             if (function is not None and guarded.get((finding.path, function), False) or status in replaced
-                    or not holds(conditions, settings)):
+                    or not holds(conditions, settings) or phrases and all(map(messages.writes, phrases))):
                 repo.withdraw(finding)

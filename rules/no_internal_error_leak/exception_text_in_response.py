@@ -39,11 +39,13 @@ class ExceptionTextInResponse(LeakRule):
     neither the application's nor a known driver, client or SDK counts as the application's own.
     Code that narrows the exception first (`str(e) if isinstance(e, ValueError) else "failed"`,
     `assert isinstance(exc, AppError)`, `if not isinstance(exc, X): raise`) is followed, and so is
-    code that recognises its text by a phrase of a message before sending it in a client error
-    (`if "not found" in str(e).lower(): raise HTTPException(404, detail=str(e))`,
-    `message.startswith("Quota")`): the branch runs only for the messages the code knows; a server
-    error sent there (`if "timed out" in str(e): raise HTTPException(504, detail=str(e))`) still
-    carries whatever the failure said.
+    code that recognises its text by a phrase of the application's own messages before sending it
+    in a client error (`if "not found" in str(e).lower(): raise HTTPException(404,
+    detail=str(e))`, `message.startswith("Quota")`, where a `raise` of the repository writes the
+    phrase): the branch runs only for the messages the code knows. A phrase no message of the
+    application holds (`"duplicate key"`) recognises a driver's text, and a server error sent there
+    (`if "timed out" in str(e): raise HTTPException(504, detail=str(e))`) carries whatever the
+    failure said: both are still flagged.
 
     Also not flagged: `except Exception` around a block that only raises the application's own
     exceptions; a 4xx response (or a websocket closed for a protocol or data error) to `except

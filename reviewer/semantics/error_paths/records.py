@@ -51,6 +51,7 @@ class Leak:
     function: str
     http_status: int | None = None  # the status of the `HTTPException` it is the detail of, when known
     conditions: tuple = ()  # what it runs under (`reviewer.semantics.conditions`), for the repository to weigh
+    phrases: tuple[str, ...] = ()  # a client error's: the phrases the code found in the text before sending it
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ class Walk:
         self.role = role
         self.exceptions = dict(exceptions)
         self.parsing: set[str] = set()
+        self.phrases: dict[str, tuple[str, ...]] = {}  # exceptions whose text the code found phrases in
         self.details: dict[str, Detail] = {}
         self.websockets = self._params_of_type(WEBSOCKET_TYPES)
         self.uploads = self._params_of_type(UPLOAD_FILE_TYPES)  # files the client sent
@@ -93,7 +94,7 @@ class Walk:
 
     def detail(self) -> DetailOf:
         return DetailOf(self.b.qualify, self.b.module, self.exceptions, self.details, self.b.helpers, self.b.source,
-                        frozenset(self.parsing))
+                        frozenset(self.parsing), self.phrases)
 
     def run(self) -> None:
         if self.role == "route":
@@ -104,19 +105,18 @@ class Walk:
         else:
             self.simple(body, body.body, in_except=False, status_set=[False])
 
-    def _recognise(self, test: cst.BaseExpression) -> tuple[set[str], dict[str, Detail]]:
-        """Take the exceptions and detail whose text the test recognises (`if "not found" in
-        str(e):`) to describe the client's request, for the branch it opens; what to undo after it:
-        the exceptions newly marked, and the detail as it was."""
+    def _recognise(self, test: cst.BaseExpression) -> tuple[dict[str, tuple], dict[str, Detail]]:
+        """Note, for the branch a test opens, the exceptions and detail whose text it finds phrases
+        in (`if "not found" in str(e):`); what to restore after the branch."""
         if not (self.exceptions or self.details):
-            return set(), {}
-        names = self.detail().recognised(test)
-        marked = {name for name in names if name in self.exceptions and name not in self.parsing}
-        self.parsing |= marked
-        before = {name: self.details[name] for name in names if name in self.details}
-        for name, value in before.items():
-            self.details[name] = replace(value, parsing=True)
-        return marked, before
+            return {}, {}
+        names, phrases = self.detail().recognised(test)
+        exceptions = {name: self.phrases.get(name, ()) for name in names if name in self.exceptions}
+        self.phrases.update({name: phrases for name in exceptions})
+        details = {name: self.details[name] for name in names if name in self.details}
+        for name, value in details.items():
+            self.details[name] = replace(value, phrases=phrases)
+        return exceptions, details
 
     def block(self, statements: Sequence[cst.BaseStatement], *, in_except: bool, status_set: bool) -> None:
         state = [status_set]
@@ -189,7 +189,7 @@ class Walk:
             self.branches.entries.pop()
             self.guards -= guard
             self.exceptions.update(narrowed)
-            self.parsing -= recognised[0]
+            self.phrases.update(recognised[0])
             self.details.update(recognised[1])
             if self.role == "route" and _exits(statement.body) and checks_signature(test, answers=True):
                 self.signature_checked = True  # `if not hmac.compare_digest(...): raise ...`
@@ -349,12 +349,16 @@ class Walk:
         if value is None or self.admin_only:
             return
         found = detail.of(value)
-        if found is not None and found.parsing and status_value(status, self.b.qualify) in CLIENT_ERRORS:
+        client_error = found is not None and status_value(status, self.b.qualify) in CLIENT_ERRORS
+        if client_error and found.parsing:
             return  # a client error about data the block only parsed describes that data
         if found is not None:
             http_status = status_value(status, self.b.qualify) if sink == HTTP_EXCEPTION_SINK else None
+            # A client error sent where the text holds phrases the code looked for describes the
+            # request if the application writes them in its own messages: the repository tells.
+            phrases = found.phrases if client_error else ()
             self.b.paths.leaks.append(Leak(value, statement, found, sink, self.name, http_status,
-                                           self.branches.conditions()))
+                                           self.branches.conditions(), phrases))
 
     def on_return(self, node: cst.Return, statement: cst.CSTNode, detail: DetailOf | None, *, in_except: bool,
                   status_set: bool) -> None:
