@@ -25,11 +25,13 @@ on to its caller. Nested functions are followed on their own.
 
 What a leak does not count, the semantic layer decides once for every rule: an exception narrowed to
 a class without internal detail (`isinstance`, `assert isinstance`, an early `raise` when it is not
-one) or to a text the code recognises (`if "not found" in str(e):`), a leak in a route only
-administrators reach (`Leak` is not recorded), and a client error (4xx, websocket protocol/data
-close codes) built from `except Exception` around a block that only parses what the client sent
-(`Detail.parsing`, see `Walk.compound`). Statements where no caught exception or its detail is bound
-are read only for statuses and returns (`Walk.plain`), which keeps the analysis cheap.
+one), a leak in a route only administrators reach (`Leak` is not recorded), and a client error (4xx,
+websocket protocol/data close codes) built from `except Exception` around a block that only parses
+what the client sent (`Detail.parsing`, see `Walk.compound`). Statements where no caught exception
+or its detail is bound are read only for statuses and returns (`Walk.plain`), which keeps the
+analysis cheap. A client error whose text the code recognised by phrases first (`if "not found" in
+str(e):`) keeps them (`Leak.phrases`), for the repository to look for in the messages the
+application raises (`reviewer.semantics.raised_messages`).
 
 Computed once per file (`error_paths(context)`), for every rule that asks.
 
