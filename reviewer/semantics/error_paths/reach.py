@@ -78,16 +78,18 @@ def gate_conditions(function: cst.FunctionDef, qualify: Qualify) -> tuple[Condit
     """What a function's leading `if test: raise ...` statements let through: the conditions under
     which it returns; () when it starts with none, or none the repository can weigh."""
     body = function.body.body if isinstance(function.body, cst.IndentedBlock) else ()
-    objects = module_object(qualify, local_names(function))
-    found: list[Condition] = []
+    tests = []
     for statement in body:
         if isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], cst.Expr) and isinstance(
                 statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
             continue  # the docstring
         if not (isinstance(statement, cst.If) and statement.orelse is None and _raises(statement.body)):
             break
-        found.extend(branch_conditions(statement.test, (), objects, qualify)[1])
-    return tuple(found)
+        tests.append(statement.test)
+    if not tests:
+        return ()
+    objects = module_object(qualify, local_names(function))
+    return tuple(condition for test in tests for condition in branch_conditions(test, (), objects, qualify)[1])
 
 
 def _raises(suite: cst.BaseSuite) -> bool:
