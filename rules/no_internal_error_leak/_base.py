@@ -24,11 +24,14 @@ class LeakRule(ErrorPathsRule):
     """Reports the leaks of the file that `wanted` accepts, and, in the repository pass, those of
     functions shaped as exception handlers that another module registers for an exception carrying
     internal detail. The repository pass takes back the leaks of routes whose every way in admits
-    only trusted callers: an administrator check on the app, the
-    routers or the `include_router` calls above them (also in other modules), a path on the
-    application's administrative surface (`/admin/...`) that a guard authenticates, or a guard that lets
-    in only holders of a secret of the deployment's configuration or callers on the machine itself
-    (an internal service's shared key, a signature checked with a configured key, a loopback check)."""
+    only trusted callers: an administrator check on the app, the routers or the `include_router`
+    calls above them (also in other modules), a path on the application's administrative surface
+    (`/admin/...`) that a guard authenticates, or a guard that lets in only holders of a secret of
+    the deployment's configuration or callers on the machine itself (an internal service's shared
+    key, a signature checked with a configured key, a loopback check); leaks under conditions a
+    default deployment does not meet (a flag off by default, a gate it keeps shut); and client
+    errors sent where the code recognised phrases that the application's own raised messages
+    hold."""
 
     checklist = "no-internal-error-leak"
     requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts, GuardFacts, SettingsFacts, RaisedMessagesFacts)
