@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.conditions import Condition, branch_conditions
-from reviewer.semantics.error_paths.syntax import calls_in, params_of
+from reviewer.semantics.error_paths.syntax import calls_in, ends_with, params_of
 from reviewer.semantics.names import dotted_name
 
 if TYPE_CHECKING:
@@ -83,21 +83,13 @@ def gate_conditions(function: cst.FunctionDef, qualify: Qualify) -> tuple[Condit
         if isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], cst.Expr) and isinstance(
                 statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
             continue  # the docstring
-        if not (isinstance(statement, cst.If) and statement.orelse is None and _raises(statement.body)):
+        if not (isinstance(statement, cst.If) and statement.orelse is None and ends_with(statement.body, "raise")):
             break
         tests.append(statement.test)
     if not tests:
         return ()
     objects = module_object(qualify, local_names(function))
     return tuple(condition for test in tests for condition in branch_conditions(test, (), objects, qualify)[1])
-
-
-def _raises(suite: cst.BaseSuite) -> bool:
-    body = suite.body if isinstance(suite, (cst.IndentedBlock, cst.SimpleStatementSuite)) else ()
-    last = body[-1] if body else None
-    if isinstance(last, cst.SimpleStatementLine):
-        last = last.body[-1] if last.body else None
-    return isinstance(last, cst.Raise)
 
 
 class Branches:

@@ -1,5 +1,6 @@
 """The parts of a module the error paths walk: its functions (nested ones too), the calls in a
-statement, a function's parameters, the calls that check a request's signature."""
+statement, a function's parameters, blocks that leave the function, the calls that check a
+request's signature."""
 
 from __future__ import annotations
 
@@ -43,6 +44,16 @@ def calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
         if isinstance(current, cst.Call):
             yield current
         stack.extend(reversed(current.children))
+
+
+def ends_with(suite: cst.BaseSuite, *kinds: str) -> bool:
+    """Whether a block's last statement is one of `kinds` ("raise", "return"): it leaves the
+    function."""
+    body = suite.body if isinstance(suite, (cst.IndentedBlock, cst.SimpleStatementSuite)) else ()
+    last = body[-1] if body else None
+    if isinstance(last, cst.SimpleStatementLine):
+        last = last.body[-1] if last.body else None
+    return isinstance(last, cst.Raise) and "raise" in kinds or isinstance(last, cst.Return) and "return" in kinds
 
 
 def params_of(function: cst.FunctionDef) -> list[cst.Param]:

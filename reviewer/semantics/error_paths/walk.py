@@ -23,7 +23,7 @@ from reviewer.semantics.error_paths.records import (
     ReturnSite,
     status_value,
 )
-from reviewer.semantics.error_paths.syntax import calls_in, checks_signature, params_of
+from reviewer.semantics.error_paths.syntax import calls_in, checks_signature, ends_with, params_of
 from reviewer.semantics.exceptions import INTERNAL, OWN, Detail, DetailOf, caught_origin, exception_origin
 from reviewer.semantics.fastapi.records import UPLOAD_FILE_TYPES, WEBSOCKET_TYPES
 from reviewer.semantics.names import dotted_name
@@ -177,7 +177,7 @@ class Walk:
         if isinstance(statement, cst.If):
             test = statement.test
             if (isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
-                    and statement.orelse is None and _exits(statement.body)):
+                    and statement.orelse is None and ends_with(statement.body, "raise", "return")):
                 for name in self.detail().narrowed(test.expression):  # `if not isinstance(e, X): raise`
                     self.exceptions.pop(name, None)
             narrowed = {name: self.exceptions.pop(name) for name in self.detail().narrowed(test)}
@@ -191,7 +191,8 @@ class Walk:
             self.exceptions.update(narrowed)
             self.phrases.update(recognised[0])
             self.details.update(recognised[1])
-            if self.role == "route" and _exits(statement.body) and checks_signature(test, answers=True):
+            leaves = ends_with(statement.body, "raise", "return")
+            if self.role == "route" and leaves and checks_signature(test, answers=True):
                 self.signature_checked = True  # `if not hmac.compare_digest(...): raise ...`
             orelse = statement.orelse
             if orelse is not None:
@@ -201,7 +202,7 @@ class Walk:
                 else:
                     self.suite(orelse.body, in_except=in_except, status_set=status_set)
                 self.branches.entries.pop()
-            elif _exits(statement.body):
+            elif leaves:
                 self.branches.test(test, False)  # the rest of the block runs when the test fails
             return
         if isinstance(statement, cst.With):
@@ -392,15 +393,6 @@ def _is_missing_check(test: cst.BaseExpression) -> bool:
         return (isinstance(target.operator, (cst.Is, cst.Equal)) and isinstance(target.comparator, cst.Name)
                 and target.comparator.value == "None")
     return False
-
-
-def _exits(suite: cst.BaseSuite) -> bool:
-    """Whether a block ends by leaving the function (`raise`, `return`)."""
-    body = suite.body if isinstance(suite, (cst.IndentedBlock, cst.SimpleStatementSuite)) else ()
-    last = body[-1] if body else None
-    if isinstance(last, cst.SimpleStatementLine):
-        last = last.body[-1] if last.body else None
-    return isinstance(last, (cst.Raise, cst.Return))
 
 
 # Awaited reads of what the client sent: waiting on them is not I/O with the application's systems.
