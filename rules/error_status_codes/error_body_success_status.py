@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from reviewer import lazy_cst as cst
+from reviewer.facts import Facts
 from reviewer.model import Severity
-from reviewer.semantics.error_paths import DETAIL, ErrorPaths, error_body
+from reviewer.rule import RepoContext
+from reviewer.semantics.error_paths import DETAIL, RESPONSE_CLASSES, ErrorPaths, error_body, response_status
+from reviewer.semantics.error_paths.body_helpers import ErrorBodyHelpersFacts
 from rules.error_status_codes._base import StatusRule
 
 
@@ -17,7 +23,8 @@ class ErrorBodySuccessStatus(StatusRule):
     `except` block or a branch taken when something is missing (`if item is None:`,
     `if not item:`), when no `status_code` of 4xx/5xx is given and the route did not set
     `response.status_code` before it; also the return of a function of the same module that only
-    returns such bodies (`return error_response("not found")`). In an exception handler (registered
+    returns such bodies (`return error_response("not found")`), or of a function of another module
+    that does (`return responses.not_found("item")`). In an exception handler (registered
     with `@app.exception_handler(...)`, `app.add_exception_handler(...)` or
     `FastAPI(exception_handlers=...)`), any `JSONResponse`/`Response` built without a status is
     flagged: it goes out as 200.
@@ -61,16 +68,18 @@ class ErrorBodySuccessStatus(StatusRule):
     ```
 
     ## Known problems
-    A status held in a variable is taken to be an error status. Error bodies built in a helper of
-    another module are not followed.
+    A status held in a variable is taken to be an error status. A helper of another module is
+    followed where the route calls it by a name its imports resolve (not through an object).
     """
 
     code = "RVW813"
     name = "error-body-success-status"
     severity = Severity.WARNING
+    requires: ClassVar[tuple[type[Facts], ...]] = (ErrorBodyHelpersFacts,)
 
     def check(self, paths: ErrorPaths) -> None:
         qualify = self.context.qualify
+        elsewhere = []  # routes returning what a function of another module builds
         for site in paths.returns:
             value = site.node.value
             if value is None or site.status_set or site.after_signature_check and not site.in_except:
@@ -81,18 +90,50 @@ class ErrorBodySuccessStatus(StatusRule):
                     self.report_in(site.statement, site.node, message)
                 continue
             marker = error_body(value, qualify, paths.error_body_helpers)
-            if marker is None or marker == DETAIL and not (site.in_except or site.in_guard):
-                continue
             where = "in an `except` block " if site.in_except else "when what it looked for is missing " if (
                 site.in_guard and marker == DETAIL) else ""
-            self.report_in(site.statement, site.node,
-                           f"route `{site.function}` returns an error body {where}with a success status (200); "
-                           "raise `HTTPException` or return the response with a 4xx/5xx `status_code`")
+            if marker is None:
+                callee = self._imported_callee(value)
+                if callee is not None:
+                    span = self.context.span(site.node, site.statement)
+                    elsewhere.append((callee, span, self.context.statement_lines(site.statement),
+                                      self._message(site.function, where)))
+                continue
+            if marker == DETAIL and not (site.in_except or site.in_guard):
+                continue
+            self.report_in(site.statement, site.node, self._message(site.function, where))
+        if elsewhere:
+            self.context.summary.extras[self.code] = elsewhere
 
-    def _handler_response(self, value) -> str | None:  # noqa: ANN001
-        from reviewer import lazy_cst as cst
-        from reviewer.semantics.error_paths import RESPONSE_CLASSES, response_status
+    @staticmethod
+    def _message(function: str, where: str) -> str:
+        return (f"route `{function}` returns an error body {where}with a success status (200); raise `HTTPException` "
+                "or return the response with a 4xx/5xx `status_code`")
 
+    def _imported_callee(self, value: cst.BaseExpression) -> str | None:
+        """The qualified name of a function of another module whose result a route returns."""
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if not isinstance(value, cst.Call):
+            return None
+        qualified = self.context.qualify(value.func)
+        if (qualified is None or qualified in RESPONSE_CLASSES or qualified.startswith("builtins.")
+                or qualified.startswith(f"{self.context.module}.")):
+            return None
+        return qualified
+
+    @classmethod
+    def check_repo(cls, repo: RepoContext) -> None:
+        """Report the routes that return what an error-body helper of another module builds."""
+        found = [(summary.path, site) for summary in repo.summaries for site in summary.extras.get(cls.code, ())]
+        if not found:
+            return
+        helpers = repo.facts(ErrorBodyHelpersFacts)
+        for path, (callee, span, statement_lines, message) in found:
+            if helpers.builds(callee):
+                repo.report(path, span, message, statement_lines=statement_lines)
+
+    def _handler_response(self, value: cst.BaseExpression) -> str | None:
         if isinstance(value, cst.Await):
             value = value.expression
         if not isinstance(value, cst.Call) or self.context.qualify(value.func) not in RESPONSE_CLASSES:
