@@ -228,12 +228,16 @@ class Detail:
     # Phrases the code found in its text before this point (`DetailOf.recognised`): a client error
     # may describe it if the application's own messages hold them (`RaisedMessages`).
     phrases: tuple[str, ...] = ()
+    # (function, argument slot): it is what a function of another module returns when given the
+    # detail in that slot; the repository tells whether that function's result carries it.
+    through: tuple[str, int | str] | None = None
 
 
 def _first(found: Iterable[Detail | None]) -> Detail | None:
-    """The detail of a container: a traceback in it before any other detail."""
+    """The detail of a container: a traceback in it before any other detail, and detail it holds
+    itself before what a function of another module may return."""
     details = [detail for detail in found if detail is not None]
-    return next((d for d in details if d.traceback), details[0] if details else None)
+    return min(details, key=lambda d: (not d.traceback, d.through is not None), default=None)
 
 
 class DetailOf:
@@ -376,6 +380,18 @@ class DetailOf:
         """The detail of a caught exception's text."""
         return Detail(self.source(node), parsing=caught in self.parsing, phrases=self.phrases.get(caught, ()))
 
+    def _through(self, call: cst.Call, name: str) -> Detail | None:
+        """The detail a call of a function of another module (`errors.describe(e)`) is given,
+        marked as what that function may return."""
+        for position, arg in enumerate(call.args):
+            if arg.star:
+                continue
+            caught = self._exception(arg.value)
+            found = self._caught(arg.value, caught) if caught else self.of(arg.value)
+            if found is not None:
+                return replace(found, what=self.source(call), traceback=False, through=(name, _slot(arg, position)))
+        return None
+
     def _stringified(self, node: cst.BaseExpression) -> Detail | None:
         """Detail of `node` where it is turned into text (`str(node)`, `f"{node}"`)."""
         caught = self._exception(node)
@@ -405,6 +421,9 @@ class DetailOf:
                     return replace(found, what=self.source(node))
             return None
         func = node.func
+        if name is not None and "." in name and not name.startswith(("builtins.", f"{self.module}.")) and (
+                name.split(".", 1)[0] not in sys.stdlib_module_names):
+            return self._through(node, name)
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             receiver = func.value
@@ -422,7 +441,7 @@ class DetailOf:
         if isinstance(func, cst.Name) and func.value in self.helpers:
             slots = self.helpers[func.value]
             for position, arg in enumerate(node.args):
-                slot: int | str = arg.keyword.value if arg.keyword is not None else position
+                slot = _slot(arg, position)
                 caught = self._exception(arg.value)
                 found = None if caught else self.of(arg.value)
                 if slot in slots and caught:
@@ -430,6 +449,10 @@ class DetailOf:
                 if slot in slots and found:
                     return replace(found, what=self.source(node), traceback=False)
         return None
+
+
+def _slot(arg: cst.Arg, position: int) -> int | str:
+    return arg.keyword.value if arg.keyword is not None else position
 
 
 def _combined(test: cst.BooleanOperation, of: Callable[[cst.BaseExpression], set[str]]) -> set[str]:

@@ -9,7 +9,7 @@ from reviewer.facts import Facts
 from reviewer.model import Severity
 from reviewer.rule import RepoContext
 from reviewer.semantics.error_paths import DETAIL, RESPONSE_CLASSES, ErrorPaths, error_body, response_status
-from reviewer.semantics.error_paths.body_helpers import ErrorBodyHelpersFacts
+from reviewer.semantics.error_paths.helpers_elsewhere import HelperFacts
 from rules.error_status_codes._base import StatusRule
 
 
@@ -75,7 +75,7 @@ class ErrorBodySuccessStatus(StatusRule):
     code = "RVW813"
     name = "error-body-success-status"
     severity = Severity.WARNING
-    requires: ClassVar[tuple[type[Facts], ...]] = (ErrorBodyHelpersFacts,)
+    requires: ClassVar[tuple[type[Facts], ...]] = (HelperFacts,)
 
     def check(self, paths: ErrorPaths) -> None:
         qualify = self.context.qualify
@@ -128,9 +128,9 @@ class ErrorBodySuccessStatus(StatusRule):
         found = [(summary.path, site) for summary in repo.summaries for site in summary.extras.get(cls.code, ())]
         if not found:
             return
-        helpers = repo.facts(ErrorBodyHelpersFacts)
+        helpers = repo.facts(HelperFacts)
         for path, (callee, span, statement_lines, message) in found:
-            if helpers.builds(callee):
+            if helpers.builds_error_body(callee):
                 repo.report(path, span, message, statement_lines=statement_lines)
 
     def _handler_response(self, value: cst.BaseExpression) -> str | None:

@@ -11,6 +11,7 @@ from reviewer.facts import Facts
 from reviewer.rule import RepoContext
 from reviewer.semantics.conditions import holds
 from reviewer.semantics.error_paths import ErrorPaths, Leak, names_admin_check, on_admin_surface
+from reviewer.semantics.error_paths.helpers_elsewhere import HelperFacts
 from reviewer.semantics.exceptions import INTERNAL, exception_origin
 from reviewer.semantics.fastapi import FastAPIFacts
 from reviewer.semantics.fastapi.guards import GuardFacts
@@ -34,7 +35,8 @@ class LeakRule(ErrorPathsRule):
     hold."""
 
     checklist = "no-internal-error-leak"
-    requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts, GuardFacts, SettingsFacts, RaisedMessagesFacts)
+    requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts, GuardFacts, SettingsFacts, RaisedMessagesFacts,
+                                                   HelperFacts)
 
     def check(self, paths: ErrorPaths) -> None:
         found = []
@@ -44,7 +46,8 @@ class LeakRule(ErrorPathsRule):
                 span = self.findings[-1].span
                 # A text detail of an `HTTPException` a handler of the application may replace.
                 replaceable = leak.http_status if not isinstance(leak.node, (cst.Dict, cst.List)) else None
-                found.append((span.line, span.column, leak.function, replaceable, leak.conditions, leak.phrases))
+                found.append((span.line, span.column, leak.function, replaceable, leak.conditions, leak.phrases,
+                              leak.through))
         if found:
             self.context.summary.extras[self.code] = found
         if paths.replaced_details:
@@ -84,8 +87,11 @@ class LeakRule(ErrorPathsRule):
                     if qualified and exception_origin(qualified, summary.module) == INTERNAL:
                         registered.setdefault(repo.index.canonical(handler), []).append(
                             (qualified.rsplit(".", 1)[-1], summary.path))
+        helpers = repo.facts(HelperFacts)
         for summary, leaks, _ in found:
             for function, span, statement_lines, detail, sink, name in leaks:
+                if detail.through is not None and not helpers.carries(*detail.through):
+                    continue
                 for written, where in registered.get(repo.index.canonical(function), ())[:1]:
                     sink = f"{sink} of exception handler `{name}` (registered for `{written}` in {where})"
                     leak = Leak(node=None, statement=None, detail=detail, sink=sink, function=name)
@@ -96,14 +102,15 @@ class LeakRule(ErrorPathsRule):
         replaced: frozenset[int] = frozenset().union(
             *(summary.extras.get(f"{cls.code}:replaced", ()) for summary in repo.summaries))
         sites = {
-            (summary.path, line, column): (function, status, conditions, phrases)
+            (summary.path, line, column): (function, status, conditions, phrases, through)
             for summary in repo.summaries
-            for line, column, function, status, conditions, phrases in summary.extras.get(cls.code, ())
+            for line, column, function, status, conditions, phrases, through in summary.extras.get(cls.code, ())
         }
-        found = [(finding, *sites.get((finding.path, finding.span.line, finding.span.column), (None, None, (), ())))
-                 for finding in repo.file_findings]
+        found = [(finding, *sites.get((finding.path, finding.span.line, finding.span.column),
+                                      (None, None, (), (), None))) for finding in repo.file_findings]
         settings = repo.facts(SettingsFacts)
         messages = repo.facts(RaisedMessagesFacts)
+        helpers = repo.facts(HelperFacts)
         # Only the endpoints of the functions holding a finding are asked what guards them.
         asked = {(finding.path, function) for finding, function, *_ in found if function is not None}
         index = repo.facts(FastAPIFacts)
@@ -116,7 +123,8 @@ class LeakRule(ErrorPathsRule):
             guarded[key] = (any(names_admin_check(name) for name in endpoint.dependencies)
                             or on_admin_surface(endpoint.path) and guards.guard(endpoint) is not None
                             or bool(admits_only_holders(guards, endpoint)))
-        for finding, function, status, conditions, phrases in found:
+        for finding, function, status, conditions, phrases, through in found:
             if (function is not None and guarded.get((finding.path, function), False) or status in replaced
-                    or not holds(conditions, settings) or phrases and all(map(messages.writes, phrases))):
+                    or not holds(conditions, settings) or phrases and all(map(messages.writes, phrases))
+                    or through is not None and not helpers.carries(*through)):
                 repo.withdraw(finding)

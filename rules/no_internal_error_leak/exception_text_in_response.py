@@ -24,7 +24,8 @@ class ExceptionTextInResponse(LeakRule):
     exc)` in `errors.py`, `app.add_exception_handler(SQLAlchemyError, errors.on_error)` in
     `main.py`). It also follows the exception into a function of the same module
     that an `except` block hands it to (`return error_response(e)`), and through a function of the
-    module that returns text built from its argument (`detail=describe(e)`).
+    module, or a module-level function of another module, that returns text built from its
+    argument (`detail=describe(e)`, `detail=errors.describe(e)`).
 
     Which exceptions count is decided by the class caught: `Exception`/`BaseException` (or a bare
     `except:`), the exceptions of libraries and drivers (`sqlalchemy.exc.*`, `httpx`, `requests`,
@@ -99,18 +100,19 @@ class ExceptionTextInResponse(LeakRule):
     ```
 
     ## Known problems
-    The analysis of a function stays within its module: an exception class imported from the
-    application's own package is taken to carry application-written text even when it wraps a
-    driver's message; a leak in a helper that an administrator-only route calls is still flagged,
-    and so is an `HTTPException` a helper raises that every caller catches and replaces.
-    `except Exception` around application calls is flagged even when those calls only raise the
-    application's own exceptions, since anything else they meet would leak too. A service that
-    only other services of the system call but that checks no key (an internal model server
-    reached only inside its network) cannot be told from one clients call, and is flagged. Routes
-    that a permission of a role-based scheme guards (`require_permission(Permission.X)`) are
-    flagged even where only administrators hold that permission: which roles hold it is data, not
-    code. A generator handed to a streaming response in another module, or yielding through a
-    helper of another module, is not followed.
+    The analysis of a function stays within its module, except for what module-level functions of
+    other modules return (methods, and objects built from the exception, are not followed): an
+    exception class imported from the application's own package is taken to carry application-
+    written text even when it wraps a driver's message; a leak in a helper that an administrator-
+    only route calls is still flagged, and so is an `HTTPException` a helper raises that every
+    caller catches and replaces. `except Exception` around application calls is flagged even when
+    those calls only raise the application's own exceptions, since anything else they meet would
+    leak too. A service that only other services of the system call but that checks no key (an
+    internal model server reached only inside its network) cannot be told from one clients call, and
+    is flagged. Routes that a permission of a role-based scheme guards
+    (`require_permission(Permission.X)`) are flagged even where only administrators hold that
+    permission: which roles hold it is data, not code. A generator handed to a streaming response in
+    another module, or yielding through a helper of another module, is not followed.
     """
 
     code = "RVW801"

@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.admin import admin_routers
 from reviewer.semantics.error_paths.bodies import ERROR, error_body
+from reviewer.semantics.error_paths.helpers_elsewhere import returns_detail_of
 from reviewer.semantics.error_paths.reach import gate_conditions
 from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, STREAMING_RESPONSES, ErrorPaths
 from reviewer.semantics.error_paths.replaced import replaced_details
 from reviewer.semantics.error_paths.syntax import calls_in, functions_of, params_of
 from reviewer.semantics.error_paths.walk import Walk
-from reviewer.semantics.exceptions import BROAD, INPUT, INTERNAL, Detail, DetailOf, exception_origin
+from reviewer.semantics.exceptions import BROAD, INPUT, INTERNAL, exception_origin
 from reviewer.semantics.fastapi.handlers import exception_handlers, registrations
 from reviewer.semantics.flow.syntax import is_route
 from reviewer.semantics.names import dotted_name
@@ -197,7 +198,8 @@ class _Helpers(Mapping[str, frozenset]):
     def _of(self, name: str) -> frozenset:
         if name not in self._slots:
             function = self.functions.get(name)
-            self._slots[name] = _returns_detail_of(function, self.builder) if function is not None else frozenset()
+            self._slots[name] = returns_detail_of(function, self.builder.qualify, self.builder.module) if (
+                function is not None) else frozenset()
         return self._slots[name]
 
     def __contains__(self, name: object) -> bool:
@@ -214,33 +216,6 @@ class _Helpers(Mapping[str, frozenset]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
-
-
-def _returns_detail_of(function: cst.FunctionDef, builder: Builder) -> frozenset[int | str]:
-    """Argument slots of a module function whose detail its return value carries."""
-    params = params_of(function)
-    if not params or is_route(function):
-        return frozenset()
-    names = [p.name.value for p in params]
-    carried: set[str] = set()
-    stack: list[cst.CSTNode] = [function.body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        if isinstance(node, cst.Return) and node.value is not None:
-            for name in names:
-                single = DetailOf(builder.qualify, builder.module, {name: name}, {name: Detail(name)}, None,
-                                  builder.source)
-                if single.of(node.value) is not None:
-                    carried.add(name)
-            continue
-        stack.extend(node.children)
-    slots: set[int | str] = set()
-    for position, param in enumerate(params):
-        if param.name.value in carried:
-            slots.update((position, param.name.value))
-    return frozenset(slots)
 
 
 def error_paths(context: FileContext) -> ErrorPaths:

@@ -52,6 +52,7 @@ class Leak:
     http_status: int | None = None  # the status of the `HTTPException` it is the detail of, when known
     conditions: tuple = ()  # what it runs under (`reviewer.semantics.conditions`), for the repository to weigh
     phrases: tuple[str, ...] = ()  # a client error's: the phrases the code found in the text before sending it
+    through: tuple | None = None  # `Detail.through`: a function of another module may return it
 
 
 @dataclass(frozen=True)

@@ -359,7 +359,7 @@ class Walk:
             # request if the application writes them in its own messages: the repository tells.
             phrases = found.phrases if client_error else ()
             self.b.paths.leaks.append(Leak(value, statement, found, sink, self.name, http_status,
-                                           self.branches.conditions(), phrases))
+                                           self.branches.conditions(), phrases, found.through))
 
     def on_return(self, node: cst.Return, statement: cst.CSTNode, detail: DetailOf | None, *, in_except: bool,
                   status_set: bool) -> None:
@@ -379,7 +379,8 @@ class Walk:
             found = detail.of(value)
             if found is not None:
                 self.b.paths.leaks.append(Leak(value, statement, found, f"the return value of route `{self.name}`",
-                                               self.name, conditions=self.branches.conditions()))
+                                               self.name, conditions=self.branches.conditions(),
+                                               through=found.through))
         self.b.paths.returns.append(ReturnSite(node, statement, self.name, self.role, in_except, status_set,
                                                self.guards > 0, self.signature_checked))
 

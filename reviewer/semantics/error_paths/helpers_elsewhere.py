@@ -1,0 +1,139 @@
+"""What the module-level functions of every module return, for routes of other modules that send
+their result: error bodies, and the detail of an argument.
+
+`def not_found(what): return {"error": f"{what} not found"}` in `app/responses.py` builds an
+error body without a status: a route of another module that does `return
+responses.not_found("item")` sends it with a 200. `def describe(error): return
+f"{type(error).__name__}: {error}"` returns the text of what it is given: a route that sends
+`detail=errors.describe(e)` sends the exception's text. Within one module the error paths see such
+functions themselves; `HelperFacts` records them per file (with or without FastAPI imports), from
+each module-level function's own `return` statements, and over the repository `Helpers` answers
+`builds_error_body(qualified)` and `carries(qualified, slot)` for a callee a route could only name.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from reviewer import lazy_cst as cst
+from reviewer.facts import Facts
+from reviewer.semantics.error_paths.bodies import ERROR, error_body
+from reviewer.semantics.error_paths.syntax import params_of
+from reviewer.semantics.exceptions import Detail, DetailOf
+from reviewer.semantics.flow.syntax import is_route
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from reviewer.facts import RepositoryView
+    from reviewer.rule import FileContext
+
+FACTS_KEY = "helpers-elsewhere"
+
+
+def returns_detail_of(function: cst.FunctionDef, qualify: Callable[[cst.BaseExpression], str | None],
+                      module: str, returns: list[cst.Return] | None = None) -> frozenset[int | str]:
+    """Argument slots (position and name) of a function whose detail its return value carries;
+    `returns` are its own `return` statements, when the caller collected them."""
+    params = params_of(function)
+    if not params or is_route(function):
+        return frozenset()
+    if returns is None:
+        returns = _own_returns(function)
+    names = [p.name.value for p in params]
+    carried = {name for node in returns if node.value is not None for name in names
+               if DetailOf(qualify, module, {name: name}, {name: Detail(name)}).of(node.value) is not None}
+    slots: set[int | str] = set()
+    for position, param in enumerate(params):
+        if param.name.value in carried:
+            slots.update((position, param.name.value))
+    return frozenset(slots)
+
+
+def _own_returns(function: cst.FunctionDef) -> list[cst.Return]:
+    found = []
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if isinstance(node, cst.Return):
+            found.append(node)
+            continue
+        stack.extend(node.children)
+    return found
+
+
+class HelperFacts(Facts):
+    """Records the module-level functions that return an error body on every way out, and those
+    whose result carries the detail of an argument (by slot)."""
+
+    summary_key = FACTS_KEY
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        self.active = "return" in context.source
+        self.error_bodies: set[str] = set()
+        self.details: dict[str, frozenset[int | str]] = {}
+        self._functions = 0  # functions entered
+        self._classes = 0
+        self._returns: list[cst.Return] = []  # of the module-level function being walked
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes += 1
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._classes -= 1
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions += 1
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if self._functions == 1 and not self._classes:
+            self._returns.append(node)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._functions -= 1
+        if self._functions or self._classes:
+            return
+        returns, self._returns = self._returns, []
+        if not returns:
+            return
+        module = self.context.module
+        qualified = f"{module}.{original_node.name.value}" if module else original_node.name.value
+        local = {name.rsplit(".", 1)[-1] for name in self.error_bodies}
+        if all(r.value is not None and error_body(r.value, self.context.qualify, local) == ERROR for r in returns):
+            self.error_bodies.add(qualified)
+        slots = returns_detail_of(original_node, self.context.qualify, module, returns)
+        if slots:
+            self.details[qualified] = slots
+        if self.error_bodies or self.details:
+            self.context.summary.extras[FACTS_KEY] = (self.error_bodies, self.details)
+
+    @classmethod
+    def repository(cls, repo: RepositoryView) -> Helpers:
+        return Helpers(repo)
+
+
+class Helpers:
+    """The application's (not its tests') module-level functions, by what they return."""
+
+    def __init__(self, repo: RepositoryView) -> None:
+        self.index = repo.index
+        self._error_bodies: set[str] = set()
+        self._details: dict[str, frozenset[int | str]] = {}
+        for summary in repo.summaries:
+            if not summary.is_test_file and FACTS_KEY in summary.extras:
+                error_bodies, details = summary.extras[FACTS_KEY]
+                self._error_bodies.update(self.index.canonical(name) for name in error_bodies)
+                self._details.update((self.index.canonical(name), slots) for name, slots in details.items())
+
+    def builds_error_body(self, qualified: str) -> bool:
+        """Whether the function a qualified name resolves to returns an error body on every way out."""
+        return self.index.canonical(qualified) in self._error_bodies
+
+    def carries(self, qualified: str, slot: int | str) -> bool:
+        """Whether the function a qualified name resolves to returns the detail of argument `slot`.
+        A class is none: an object built from the detail (`AppError(str(exc))` in a handler that
+        only ever gets `AppError`) is not known to be sent."""
+        return slot in self._details.get(self.index.canonical(qualified), ())
