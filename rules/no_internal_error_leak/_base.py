@@ -30,9 +30,9 @@ class LeakRule(ErrorPathsRule):
     (`/admin/...`) that a guard authenticates, or a guard that lets in only holders of a secret of
     the deployment's configuration or callers on the machine itself (an internal service's shared
     key, a signature checked with a configured key, a loopback check); leaks under conditions a
-    default deployment does not meet (a flag off by default, a gate it keeps shut); and client
-    errors sent where the code recognised phrases that the application's own raised messages
-    hold."""
+    default deployment does not meet (a flag off by default, a gate it keeps shut); client errors
+    sent where the code recognised phrases that the application's own raised messages hold; and
+    detail handed to a function of another module whose result does not carry it."""
 
     checklist = "no-internal-error-leak"
     requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts, GuardFacts, SettingsFacts, RaisedMessagesFacts,
