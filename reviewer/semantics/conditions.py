@@ -246,20 +246,31 @@ def _setting_of(
 
 def _setting_comparison(test: cst.Comparison, setting: tuple[str, str], want: bool) -> Condition | None:
     """`settings.mode == "cdp"`, `!= "cdp"`, `in ("a", "b")`: `("setting-in", object, field,
-    values, want)`."""
+    values, want)`. An identity test (`settings.token is None`) states none."""
     target = test.comparisons[0]
-    operator, right = target.operator, target.comparator
-    if isinstance(operator, (cst.Equal, cst.NotEqual)):
-        known, value = literal_value(right)
-        values = (value,)
-    elif isinstance(operator, (cst.In, cst.NotIn)) and isinstance(right, (cst.Tuple, cst.List, cst.Set)):
+    found = None if isinstance(target.operator, (cst.Is, cst.IsNot)) else compared_literals(target)
+    if found is None:
+        return None
+    values, among = found
+    return ("setting-in", *setting, values, want if among else not want)
+
+
+def compared_literals(comparison: cst.ComparisonTarget) -> tuple[tuple[Any, ...], bool] | None:
+    """The literals a comparison tests a value against, and whether being among them makes it
+    hold: `== "cdp"`, `!= "cdp"`, `in ("a", "b")`, `not in (...)`, `is None`, `is not None`; None
+    for anything else."""
+    operator, right = comparison.operator, comparison.comparator
+    if isinstance(operator, (cst.In, cst.NotIn)):
+        if not isinstance(right, (cst.Tuple, cst.List, cst.Set)):
+            return None
         found = [literal_value(element.value) for element in right.elements]
-        known, values = all(k for k, _ in found), tuple(v for _, v in found)
-    else:
-        return None
-    if not known:
-        return None
-    return ("setting-in", *setting, values, want if isinstance(operator, (cst.Equal, cst.In)) else not want)
+        if not all(known for known, _ in found):
+            return None
+        return tuple(value for _, value in found), isinstance(operator, cst.In)
+    if isinstance(operator, (cst.Equal, cst.NotEqual, cst.Is, cst.IsNot)):
+        known, value = literal_value(right)
+        return ((value,), isinstance(operator, (cst.Equal, cst.Is))) if known else None
+    return None
 
 
 def _comparison(

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
-from reviewer.semantics.conditions import literal_value
+from reviewer.semantics.conditions import compared_literals, literal_value
 from reviewer.semantics.defaults import ENVIRONMENT_READS
 from reviewer.semantics.names import dotted_name
 from reviewer.syntax import argument
@@ -165,23 +165,11 @@ _TEXT_METHODS = frozenset({"lower", "upper", "strip", "lstrip", "rstrip", "casef
 def _compared(value: Any, comparison: cst.ComparisonTarget) -> tuple[bool, Any]:
     """(whether it is known, the result) of comparing a known value with a literal or a literal
     collection: `== "true"`, `in ("1", "yes")`, `is not None`."""
-    operator, right = comparison.operator, comparison.comparator
-    if isinstance(operator, (cst.In, cst.NotIn)):
-        if not isinstance(right, (cst.Tuple, cst.List, cst.Set)):
-            return False, None
-        found = [literal_value(element.value) for element in right.elements]
-        if not all(known for known, _ in found):
-            return False, None
-        inside = value in [literal for _, literal in found]
-        return True, inside if isinstance(operator, cst.In) else not inside
-    known, literal = literal_value(right)
-    if not known:
+    found = compared_literals(comparison)
+    if found is None:
         return False, None
-    if isinstance(operator, (cst.Equal, cst.Is)):
-        return True, value == literal
-    if isinstance(operator, (cst.NotEqual, cst.IsNot)):
-        return True, value != literal
-    return False, None
+    values, among = found
+    return True, (value in values) == among
 
 
 class SettingsDefaults:
