@@ -56,9 +56,8 @@ class Builder:
         self.helpers = _Helpers(self)
         self.passed: dict[str, dict[int | str, str]] = {}
         self.built_exceptions: dict[tuple[str, str], cst.Call] = {}
-        self.local_functions: set[str] = set()
+        self.top_level: dict[str, cst.FunctionDef] = {}  # the module's own functions, by name
         self.admin_routers: set[str] = set()
-        self._top_level: dict[str, cst.FunctionDef] = {}
         self._gates: dict[str, tuple] = {}
         # A function defined in another -> the conditions that one runs its definition under.
         self.defined_under: dict[int, tuple] = {}
@@ -84,7 +83,7 @@ class Builder:
         """What a function of the module lets its caller through under, if it is a gate (see
         reach.py): () for any other function."""
         if name not in self._gates:
-            function = self._top_level.get(name)
+            function = self.top_level.get(name)
             self._gates[name] = gate_conditions(function, self.qualify) if function is not None else ()
         return self._gates[name]
 
@@ -97,9 +96,7 @@ class Builder:
         functions = list(functions_of(tree))
         top_level = {f.name.value: f for f in tree.body if isinstance(f, cst.FunctionDef)}
         self.admin_routers = admin_routers(tree)
-        self.local_functions = set(top_level)
-        self._top_level = top_level
-        self.helpers.functions = top_level
+        self.top_level = top_level
         roles: dict[int, str | None] = {}
         walks: list[Walk] = []
         for function in functions:
@@ -192,12 +189,11 @@ class _Helpers(Mapping[str, frozenset]):
 
     def __init__(self, builder: Builder) -> None:
         self.builder = builder
-        self.functions: dict[str, cst.FunctionDef] = {}
         self._slots: dict[str, frozenset] = {}
 
     def _of(self, name: str) -> frozenset:
         if name not in self._slots:
-            function = self.functions.get(name)
+            function = self.builder.top_level.get(name)
             self._slots[name] = returns_detail_of(function, self.builder.qualify, self.builder.module) if (
                 function is not None) else frozenset()
         return self._slots[name]
@@ -212,7 +208,7 @@ class _Helpers(Mapping[str, frozenset]):
         return slots
 
     def __iter__(self) -> Iterator[str]:
-        return iter(name for name in self.functions if self._of(name))
+        return iter(name for name in self.builder.top_level if self._of(name))
 
     def __len__(self) -> int:
         return sum(1 for _ in self)

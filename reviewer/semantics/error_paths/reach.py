@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from reviewer import lazy_cst as cst
 from reviewer.semantics.conditions import Condition, branch_conditions
 from reviewer.semantics.error_paths.syntax import calls_in, ends_with, params_of
-from reviewer.semantics.names import dotted_name
+from reviewer.semantics.fastapi.annotations import marker_of
 
 if TYPE_CHECKING:
     from reviewer.semantics.error_paths.builder import Builder
@@ -128,13 +128,15 @@ class Branches:
         nodes: list[cst.CSTNode] = [decorator.decorator for decorator in self.function.decorators]
         for param in params_of(self.function):
             nodes += [part for part in (param.default, param.annotation) if part is not None]
+        own = f"{self.builder.module}."
         for node in nodes:
             for call in calls_in(node):
-                name = dotted_name(call.func)
-                if name and name.rsplit(".", 1)[-1] in ("Depends", "Security") and call.args:
-                    target = call.args[0].value
-                    if isinstance(target, cst.Name) and self.builder.gates(target.value):
-                        self.entries.append(("gate", target.value))
+                marker = marker_of(call, self.builder.qualify)
+                if marker is None or marker.kind not in ("Depends", "Security") or not marker.dependency:
+                    continue
+                name = marker.dependency.removeprefix(own)
+                if name != marker.dependency and self.builder.gates(name):
+                    self.entries.append(("gate", name))
 
     def conditions(self) -> tuple[Condition, ...]:
         """The conditions the statement being walked runs under."""

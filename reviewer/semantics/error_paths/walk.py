@@ -304,7 +304,7 @@ class Walk:
 
     def pass_exception(self, call: cst.Call) -> None:
         """Note a call handing a caught exception to a function of this module."""
-        if not isinstance(call.func, cst.Name) or call.func.value not in self.b.local_functions:
+        if not isinstance(call.func, cst.Name) or call.func.value not in self.b.top_level:
             return
         for position, arg in enumerate(call.args):
             if isinstance(arg.value, cst.Name) and arg.value.value in self.exceptions and not arg.star:
