@@ -73,7 +73,7 @@ class HelperFacts(Facts):
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         self.active = "return" in context.source
-        self.error_bodies: set[str] = set()
+        self.error_bodies: set[str] = set()  # by name in the module
         self.details: dict[str, frozenset[int | str]] = {}
         self._functions = 0  # functions entered
         self._classes = 0
@@ -99,16 +99,20 @@ class HelperFacts(Facts):
         returns, self._returns = self._returns, []
         if not returns:
             return
-        module = self.context.module
-        qualified = f"{module}.{original_node.name.value}" if module else original_node.name.value
-        local = {name.rsplit(".", 1)[-1] for name in self.error_bodies}
-        if all(r.value is not None and error_body(r.value, self.context.qualify, local) == ERROR for r in returns):
-            self.error_bodies.add(qualified)
-        slots = returns_detail_of(original_node, self.context.qualify, module, returns)
+        name = original_node.name.value
+        if all(r.value is not None and error_body(r.value, self.context.qualify, self.error_bodies) == ERROR
+               for r in returns):
+            self.error_bodies.add(name)
+        slots = returns_detail_of(original_node, self.context.qualify, self.context.module, returns)
         if slots:
-            self.details[qualified] = slots
+            self.details[name] = slots
+
+    def leave_Module(self, original_node: cst.Module) -> None:
         if self.error_bodies or self.details:
-            self.context.summary.extras[FACTS_KEY] = (self.error_bodies, self.details)
+            prefix = f"{self.context.module}." if self.context.module else ""
+            self.context.summary.extras[FACTS_KEY] = (
+                {prefix + name for name in self.error_bodies},
+                {prefix + name: slots for name, slots in self.details.items()})
 
     @classmethod
     def repository(cls, repo: RepositoryView) -> Helpers:
