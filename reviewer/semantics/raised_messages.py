@@ -42,6 +42,8 @@ class RaisedMessagesFacts(Facts):
         for arg in call.args:
             if arg.keyword is None or arg.keyword.value in _MESSAGE_KEYWORDS:
                 self.texts.extend(part.lower() for part in _literal_parts(arg.value))
+
+    def leave_Module(self, original_node: cst.Module) -> None:
         if self.texts:
             self.context.summary.extras[FACTS_KEY] = self.texts
 
