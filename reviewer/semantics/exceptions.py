@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.names import dotted_name
+from reviewer.traversal import descendants
 
 # The origin of a caught exception, from its class.
 INTERNAL = "internal"  # may carry any internal detail: `Exception`, drivers, SDKs, OS errors
@@ -359,7 +360,8 @@ class DetailOf:
             return set(), ()
         if self._stringified(text) is None:
             return set(), ()
-        names = {node.value for node in _names_in(text) if node.value in self.exceptions or node.value in self.names}
+        names = {node.value for node in descendants(text)
+                 if type(node) is cst.Name and (node.value in self.exceptions or node.value in self.names)}
         return names, phrases if names else ()
 
     def without(self, names: set[str]) -> DetailOf:
@@ -472,11 +474,3 @@ def _phrases(node: cst.BaseExpression) -> tuple[str, ...]:
     value = node.evaluated_value
     return (value,) if isinstance(value, str) and any(character.isalpha() for character in value) else ()
 
-
-def _names_in(node: cst.CSTNode) -> Iterable[cst.Name]:
-    stack: list[cst.CSTNode] = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Name):
-            yield current
-        stack.extend(current.children)
