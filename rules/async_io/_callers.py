@@ -117,24 +117,8 @@ class Callers:
         if known is not None:
             return known
         self._own_loop[coroutine.qualname] = False  # a cycle of calls shows no loop of its own
-        if self._loop_runs is None:
-            runs: dict[str, int] = defaultdict(int)
-            for summary in self.types.index:
-                facts = self.types.facts_of(summary)
-                for function in facts.functions.values() if facts is not None and not summary.is_test_file else ():
-                    for use in function.loop_runs:
-                        callee = self.types.callee(use)
-                        if callee is not None and callee.is_async:
-                            runs[callee.qualname] += 1
-                    for outer, handed in function.handed:
-                        runner = self.types.callee(outer)
-                        callee = self.types.callee(handed) if runner is not None and runner.positional and (
-                            runner.positional[0] in runner.runs_parameters) else None
-                        if callee is not None and callee.is_async:
-                            runs[callee.qualname] += 1
-            self._loop_runs = runs
         awaited = self._index().get(coroutine.qualname, [])
-        runs = self._loop_runs.get(coroutine.qualname, 0)
+        runs = self._loop_run_counts().get(coroutine.qualname, 0)
         # A coroutine handed on by reference (`run_task(check)`) is called by the runner, not by
         # a call the repository writes: each hand-over must be one of the runs.
         handed_on = self.serving.handed_on(coroutine.qualname)
@@ -144,6 +128,23 @@ class Callers:
                  and all(caller.is_async and self.on_own_loop(caller, depth + 1) for caller, _ in awaited))
         self._own_loop[coroutine.qualname] = found
         return found
+
+    def _loop_run_counts(self) -> dict[str, int]:
+        """How many calls of the repository (not of its tests) hand each coroutine to an event loop
+        of its own: directly, or through a runner of its first parameter (`run_task(check)`)."""
+        if self._loop_runs is None:
+            runs: dict[str, int] = defaultdict(int)
+            for summary in self.types.index:
+                facts = self.types.facts_of(summary)
+                for function in facts.functions.values() if facts is not None and not summary.is_test_file else ():
+                    handed = [self.types.callee(inner) for outer, inner in function.handed
+                              if (runner := self.types.callee(outer)) is not None and runner.positional
+                              and runner.positional[0] in runner.runs_parameters]
+                    for callee in (*map(self.types.callee, function.loop_runs), *handed):
+                        if callee is not None and callee.is_async:
+                            runs[callee.qualname] += 1
+            self._loop_runs = runs
+        return self._loop_runs
 
     def _all_calls(self, coroutine: FunctionFacts) -> list[tuple[FunctionFacts, Use]] | None:
         """Every call that runs `coroutine`; None when the repository may not show them all."""
