@@ -274,3 +274,32 @@ def test_routes_only_the_deployments_own_callers_reach_say_what_admits_them() ->
         "summarize": "`dispatch` admits only holders of `password`",
         "export": None,  # a user's token is checked too: the users are its callers
     }
+
+
+def test_tests_that_let_only_administrators_past_are_told_from_others() -> None:
+    from reviewer import lazy_cst as cst
+    from reviewer.semantics.error_paths.admin import requires_admin
+
+    local = {"user", "auth"}.__contains__
+    cases = {
+        "not user.is_superuser": True,
+        "not auth.user.is_admin": True,
+        "not is_admin(user)": True,
+        "not await user.has_admin_role()": True,
+        'user.role != "admin"': True,
+        "Role.ADMIN != user.role": True,
+        "Role.ADMIN not in user.roles": True,
+        "user.role not in (Role.ADMIN, Role.SUPERUSER)": True,
+        "user is None or not user.is_superuser": True,
+        "not user.is_superuser and not user.is_admin": True,
+        # Owners, members and anyone else pass some of these.
+        "not user.is_superuser and item.owner_id != user.id": False,
+        "user.role not in (Role.ADMIN, Role.OWNER)": False,
+        "user.is_superuser": False,
+        'user.role == "admin"': False,
+        # Switches of the deployment, and attributes of the object serving the request.
+        "not settings.ADMIN_ENABLED": False,
+        "not self.is_admin": False,
+        "not is_admin_enabled()": False,
+    }
+    assert {text: requires_admin(cst.parse_expression(text), local) for text in cases} == cases

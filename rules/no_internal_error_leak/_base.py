@@ -1,14 +1,16 @@
 """What the `no-internal-error-leak` rules share: the file's leaks, from its error paths, and, over
-the repository, the exception handlers other modules register and the routes only administrators,
-operators and the deployment's own services reach."""
+the repository, the exception handlers other modules register and the routes and helpers only
+administrators, operators and the deployment's own services reach."""
 
 from __future__ import annotations
 
+import functools
 from typing import ClassVar
 
 from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
 from reviewer.rule import RepoContext
+from reviewer.semantics.callers import Callers
 from reviewer.semantics.conditions import holds
 from reviewer.semantics.error_paths import ErrorPaths, Leak, names_admin_check, on_admin_surface
 from reviewer.semantics.error_paths.helpers_elsewhere import HelperFacts
@@ -16,8 +18,11 @@ from reviewer.semantics.exceptions import INTERNAL, exception_origin
 from reviewer.semantics.fastapi import FastAPIFacts
 from reviewer.semantics.fastapi.guards import GuardFacts
 from reviewer.semantics.fastapi.guards.holders import admits_only_holders
+from reviewer.semantics.fastapi.index import Endpoint
 from reviewer.semantics.raised_messages import RaisedMessagesFacts
+from reviewer.semantics.serving import is_one_shot_path
 from reviewer.semantics.settings import SettingsFacts
+from reviewer.summary import FunctionSummary, ModuleSummary
 from rules._error_paths_rule import ErrorPathsRule
 
 
@@ -29,7 +34,8 @@ class LeakRule(ErrorPathsRule):
     calls above them (also in other modules), a path on the application's administrative surface
     (`/admin/...`) that a guard authenticates, or a guard that lets in only holders of a secret of
     the deployment's configuration or callers on the machine itself (an internal service's shared
-    key, a signature checked with a configured key, a loopback check); leaks under conditions a
+    key, a signature checked with a configured key, a loopback check); leaks of helpers that only
+    such routes, or routes past their own administrator test, call (`_Trust`); leaks under conditions a
     default deployment does not meet (a flag off by default, a gate it keeps shut); client errors
     sent where the code recognised phrases that the application's own raised messages hold; and
     detail handed to a function of another module whose result does not carry it."""
@@ -46,10 +52,13 @@ class LeakRule(ErrorPathsRule):
                 span = self.findings[-1].span
                 # A text detail of an `HTTPException` a handler of the application may replace.
                 replaceable = leak.http_status if not isinstance(leak.node, (cst.Dict, cst.List)) else None
-                found.append((span.line, span.column, leak.function, replaceable, leak.conditions, leak.phrases,
-                              leak.through))
+                found.append((span.line, span.column, f"{self.context.module}.{leak.owner}", replaceable,
+                              leak.conditions, leak.phrases, leak.through))
         if found:
             self.context.summary.extras[self.code] = found
+        if paths.routes:
+            self.context.summary.extras[f"{self.code}:routes"] = {
+                f"{self.context.module}.{owner}": names for owner, names in paths.routes.items()}
         if paths.replaced_details:
             self.context.summary.extras[f"{self.code}:replaced"] = paths.replaced_details
         handlers = [  # plain values: summaries travel between processes
@@ -111,20 +120,70 @@ class LeakRule(ErrorPathsRule):
         settings = repo.facts(SettingsFacts)
         messages = repo.facts(RaisedMessagesFacts)
         helpers = repo.facts(HelperFacts)
-        # Only the endpoints of the functions holding a finding are asked what guards them.
-        asked = {(finding.path, function) for finding, function, *_ in found if function is not None}
-        index = repo.facts(FastAPIFacts)
-        guards = repo.facts(GuardFacts)
-        guarded: dict[tuple[str, str], bool] = {}
-        for endpoint in index.endpoints:
-            key = (endpoint.file, endpoint.function.name)
-            if key not in asked or not guarded.get(key, True):
-                continue
-            guarded[key] = (any(names_admin_check(name) for name in endpoint.dependencies)
-                            or on_admin_surface(endpoint.path) and guards.guard(endpoint) is not None
-                            or bool(admits_only_holders(guards, endpoint)))
+        trust = _Trust(cls.code, repo)
         for finding, function, status, conditions, phrases, through in found:
-            if (function is not None and guarded.get((finding.path, function), False) or status in replaced
+            if (function is not None and trust.only_trusted_reach(function) or status in replaced
                     or not holds(conditions, settings) or phrases and all(map(messages.writes, phrases))
                     or through is not None and not helpers.carries(*through)):
                 repo.withdraw(finding)
+
+
+class _Trust:
+    """Whether only trusted callers reach a function: administrators, operators, the deployment's
+    own services. A route is asked what guards it; any other function, which routes reach it
+    (`reviewer.semantics.callers`): every chain of calls that may reach it must start at a route
+    that lets only trusted callers past before it makes that call (a route's administrator check
+    in its own block, `if not user.is_superuser: raise ...`, counts for the calls after it), or in
+    a one-shot program."""
+
+    def __init__(self, code: str, repo: RepoContext) -> None:
+        self.repo = repo
+        self.index = repo.facts(FastAPIFacts)
+        self.guards = repo.facts(GuardFacts)
+        self.endpoints: dict[str, list[Endpoint]] = {}
+        for endpoint in self.index.endpoints:
+            self.endpoints.setdefault(endpoint.function.qualname, []).append(endpoint)
+        # Routes as the error paths find them (also those the endpoint index does not resolve, such
+        # as a method's `@self.router.get(...)`) -> what they may call for any caller.
+        self.routes: dict[str, frozenset[str] | None] = {}
+        for summary in repo.summaries:
+            self.routes.update(summary.extras.get(f"{code}:routes", {}))
+        self._guarded: dict[str, bool] = {}
+        self._answers: dict[str, bool] = {}
+
+    @functools.cached_property
+    def _callers(self) -> Callers:
+        return Callers(self.repo.summaries)
+
+    def only_trusted_reach(self, qualname: str) -> bool:
+        if qualname not in self._answers:
+            if qualname in self.endpoints:
+                self._answers[qualname] = self._guarded_route(qualname)
+            else:
+                entries = self._callers.entries(qualname, self._is_entry)
+                self._answers[qualname] = bool(entries) and all(
+                    self._trusted_entry(entry, names) for entry, names in entries.items())
+        return self._answers[qualname]
+
+    def _is_entry(self, function: FunctionSummary, summary: ModuleSummary) -> bool:
+        return function.qualname in self.endpoints or function.qualname in self.routes or is_one_shot_path(
+            summary.path)
+
+    def _trusted_entry(self, qualname: str, called: set[str]) -> bool:
+        if qualname not in self.endpoints and qualname not in self.routes:
+            return True  # a one-shot program: its operator runs it
+        for_anyone = self.routes.get(qualname)
+        return (for_anyone is not None and not called & for_anyone
+                or qualname in self.endpoints and self._guarded_route(qualname))
+
+    def _guarded_route(self, qualname: str) -> bool:
+        """Every endpoint of the function admits only trusted callers: an administrator check on
+        the app, the routers or the `include_router` calls above it, a path on the application's
+        administrative surface that a guard authenticates, or a guard that lets in only holders
+        of a secret of the deployment's configuration or callers on the machine itself."""
+        if qualname not in self._guarded:
+            self._guarded[qualname] = all(
+                any(names_admin_check(name) for name in endpoint.dependencies)
+                or on_admin_surface(endpoint.path) and self.guards.guard(endpoint) is not None
+                or bool(admits_only_holders(self.guards, endpoint)) for endpoint in self.endpoints[qualname])
+        return self._guarded[qualname]

@@ -60,7 +60,14 @@ class ExceptionTextInResponse(LeakRule):
     and `include_router` above the route, in any module, depends on one: `FastAPI(dependencies=
     [Depends(get_admin)])`; or the application serves the route on its administrative surface, a
     path with an `admin` segment such as `/api/admin/jobs`, and a guard authenticates its caller, as
-    `Depends(require_permission(Permission.MANAGE_CONNECTORS))` does); routes of an internal
+    `Depends(require_permission(Permission.MANAGE_CONNECTORS))` does), and the statements of a
+    route after a test of its caller that raises for anyone but an administrator (`if not
+    user.is_superuser: raise HTTPException(403)`, `if user.role != "admin": raise ...`; not one that
+    owners pass too, nor a switch of the deployment such as `if not settings.ADMIN_ENABLED:`);
+    helpers that only such routes call, however far down: every call in the repository that
+    spells the helper's name (`self.providers.database.users.users_to_csv()` for
+    `UsersHandler.users_to_csv`), and those of its callers in turn, must lead to a route that
+    makes it only for administrators or to a one-shot program (tests do not count); routes of an internal
     service, whose every way in admits only callers that hold a secret of the deployment's
     configuration or call from the machine itself: a dependency, middleware or check in the route
     (or a helper it calls) that rejects the caller unless a key it sent equals one read from the
@@ -103,13 +110,17 @@ class ExceptionTextInResponse(LeakRule):
     The analysis of a function stays within its module, except for what module-level functions of
     other modules return (methods, and objects built from the exception, are not followed): an
     exception class imported from the application's own package is taken to carry application-
-    written text even when it wraps a driver's message; a leak in a helper that an administrator-
-    only route calls is still flagged, and so is an `HTTPException` a helper raises that every
-    caller catches and replaces. `except Exception` around application calls is flagged even when
-    those calls only raise the application's own exceptions, since anything else they meet would
-    leak too. A service that only other services of the system call but that checks no key (an
-    internal model server reached only inside its network) cannot be told from one clients call, and
-    is flagged. Routes that a permission of a role-based scheme guards
+    written text even when it wraps a driver's message; an `HTTPException` a helper raises that
+    every caller catches and replaces is flagged. Callers of a helper are found by the name they
+    call: a helper with a common name (`update`, `delete`) stays flagged when any route calls some
+    function of that name for any caller, and one that nothing calls by name (a callback, a hook a
+    framework or a scheduler runs) stays flagged too. A helper that is called by name only from
+    administrators' routes but also handed on as a value (`Depends(helper)`, `add_task(helper)`) to
+    a route anyone calls is taken for an administrator's. `except Exception` around application
+    calls is flagged even when those calls only raise the application's own exceptions, since
+    anything else they meet would leak too. A service that only other services of the system call
+    but that checks no key (an internal model server reached only inside its network) cannot be told
+    from one clients call, and is flagged. Routes that a permission of a role-based scheme guards
     (`require_permission(Permission.X)`) are flagged even where only administrators hold that
     permission: which roles hold it is data, not code. A generator handed to a streaming response in
     another module, or yielding through a helper of another module, is not followed.

@@ -14,7 +14,9 @@ exceptions and to their detail (`reviewer.semantics.exceptions`), and records:
 - `returns`: each `return` of a route or an exception handler, with whether it runs in an `except`
   block and whether the function set `response.status_code` before it on that path;
 - `http_exceptions`: each `HTTPException(...)` built, with its status and whether it is returned
-  rather than raised.
+  rather than raised;
+- `routes`: each route, with the names it may call for a caller who is not an administrator, for
+  the repository to tell which helpers only administrators reach (`reviewer.semantics.callers`).
 
 Exceptions are bound where they are caught (`except ... as e`), in an exception handler's
 exception parameter (from its registration, `reviewer.semantics.fastapi.handlers`), in a
@@ -25,9 +27,10 @@ on to its caller. Nested functions are followed on their own.
 
 What a leak does not count, the semantic layer decides once for every rule: an exception narrowed to
 a class without internal detail (`isinstance`, `assert isinstance`, an early `raise` when it is not
-one), a leak in a route only administrators reach (`Leak` is not recorded), and a client error (4xx,
-websocket protocol/data close codes) built from `except Exception` around a block that only parses
-what the client sent (`Detail.parsing`, see `Walk.compound`). Statements where no caught exception
+one), a leak in a route only administrators reach or after a test of the caller that raises for
+anyone else (`if not user.is_superuser: raise ...`; `Leak` is not recorded), and a client error
+(4xx, websocket protocol/data close codes) built from `except Exception` around a block that only
+parses what the client sent (`Detail.parsing`, see `Walk.compound`). Statements where no caught exception
 or its detail is bound are read only for statuses and returns (`Walk.plain`), which keeps the
 analysis cheap. A client error whose text the code recognised by phrases first (`if "not found" in
 str(e):`) keeps them (`Leak.phrases`), for the repository to look for in the messages the

@@ -1,14 +1,17 @@
 """Routes only administrators reach: a dependency of the route, its parameters or its router names
-an administrator check, or the application serves the route on its administrative surface."""
+an administrator check, or the application serves the route on its administrative surface; and
+the statements of a function that run only for administrators, after a test of the caller that
+raises for anyone else (`if not user.is_superuser: raise HTTPException(403)`)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 
 from reviewer import lazy_cst as cst
-from reviewer.semantics.error_paths.syntax import calls_in, params_of
+from reviewer.semantics.error_paths.syntax import calls_in, ends_with, params_of
 from reviewer.semantics.names import dotted_name
-from reviewer.syntax import keyword
+from reviewer.syntax import keyword, string_value
 
 _ADMIN = re.compile(r"admin|superuser|super_user", re.IGNORECASE)
 
@@ -67,3 +70,78 @@ def admin_routers(tree: cst.Module) -> set[str]:
                     if dependencies is not None and _admin_dependencies(dependencies.value):
                         found.update(name for t in small.targets if (name := dotted_name(t.target)))
     return found
+
+
+def admin_gate(statement: cst.CSTNode, is_local: Callable[[str], bool]) -> bool:
+    """`if not user.is_superuser: raise ...`: an `if` without `else` that raises when its test holds
+    for every caller who is not an administrator (see `requires_admin`), so that the rest of its
+    block runs only for administrators. `is_local` tells the function's own names."""
+    return (isinstance(statement, cst.If) and statement.orelse is None and ends_with(statement.body, "raise")
+            and requires_admin(statement.test, is_local))
+
+
+def requires_admin(test: cst.BaseExpression, is_local: Callable[[str], bool]) -> bool:
+    """Whether a test holds for every caller who is not an administrator: `not user.is_superuser`,
+    `not is_admin(user)`, `not await user.has_admin_role()`, `user.role != "admin"`,
+    `Role.ADMIN not in user.roles`, `user.role not in (Role.ADMIN, Role.SUPERUSER)`; any side of an
+    `or`, every side of an `and`. The caller is a local of the function (a parameter, an assigned
+    user): `not settings.ADMIN_ENABLED` is a switch of the deployment, not a test of the caller."""
+    if isinstance(test, cst.BooleanOperation):
+        sides = (requires_admin(test.left, is_local), requires_admin(test.right, is_local))
+        return any(sides) if isinstance(test.operator, cst.Or) else all(sides)
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _asserts_admin(test.expression, is_local)
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    operator, right = test.comparisons[0].operator, test.comparisons[0].comparator
+    if isinstance(operator, cst.NotEqual):
+        return (_admin_word(right) and _of_caller(test.left, is_local)
+                or _admin_word(test.left) and _of_caller(right, is_local))
+    if isinstance(operator, cst.NotIn):
+        if isinstance(right, (cst.Tuple, cst.List, cst.Set)):
+            return (bool(right.elements) and all(_admin_word(element.value) for element in right.elements)
+                    and _of_caller(test.left, is_local))
+        return _admin_word(test.left) and _of_caller(right, is_local)
+    return False
+
+
+def _asserts_admin(node: cst.BaseExpression, is_local: Callable[[str], bool]) -> bool:
+    """`user.is_superuser`, `is_admin(user)`, `user.is_admin()`, awaited or not: true for administrators."""
+    if isinstance(node, cst.Await):
+        node = node.expression
+    if isinstance(node, cst.Call):
+        named = node.func.attr.value if isinstance(node.func, cst.Attribute) else (
+            node.func.value if isinstance(node.func, cst.Name) else "")
+        return bool(_ADMIN.search(named)) and (
+            isinstance(node.func, cst.Attribute) and _of_caller(node.func.value, is_local)
+            or any(_of_caller(arg.value, is_local) for arg in node.args))
+    return isinstance(node, cst.Attribute) and bool(_ADMIN.search(node.attr.value)) and _of_caller(node, is_local)
+
+
+def _admin_word(node: cst.BaseExpression) -> bool:
+    """`"admin"`, `Role.ADMIN`, `UserRole.SUPERUSER`."""
+    text = string_value(node) if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)) else (
+        node.attr.value if isinstance(node, cst.Attribute) else None)
+    return bool(text) and bool(_ADMIN.search(text))
+
+
+def _of_caller(node: cst.BaseExpression, is_local: Callable[[str], bool]) -> bool:
+    """A value read from a local of the function (`user.role`, `auth.user.roles`), not from `self`."""
+    while isinstance(node, (cst.Attribute, cst.Subscript)):
+        node = node.value
+    return isinstance(node, cst.Name) and node.value not in ("self", "cls") and is_local(node.value)
+
+
+def calls_before_admin_gate(body: Sequence[cst.BaseStatement],
+                            is_local: Callable[[str], bool]) -> frozenset[str] | None:
+    """The names called (`export` for `self.service.export(...)`) before the first administrator
+    gate of a function's own block, which run for any caller; None when the block has no gate."""
+    called: set[str] = set()
+    for statement in body:
+        if admin_gate(statement, is_local):
+            return frozenset(called)
+        for call in calls_in(statement):
+            func = call.func
+            if isinstance(func, (cst.Name, cst.Attribute)):
+                called.add(func.value if isinstance(func, cst.Name) else func.attr.value)
+    return None

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
-from reviewer.semantics.error_paths.admin import admin_routers
+from reviewer.semantics.error_paths.admin import admin_routers, calls_before_admin_gate
 from reviewer.semantics.error_paths.bodies import ERROR, error_body
 from reviewer.semantics.error_paths.helpers_elsewhere import returns_detail_of
 from reviewer.semantics.error_paths.reach import gate_conditions
@@ -99,7 +99,7 @@ class Builder:
         self.top_level = top_level
         roles: dict[int, str | None] = {}
         walks: list[Walk] = []
-        for function in functions:
+        for function, owner in functions:
             name = function.name.value
             exceptions: dict[str, str] = {}
             role: str | None = None
@@ -124,10 +124,14 @@ class Builder:
                             and not (qualified in BROAD and role is None and self._handed_exceptions(name))):
                         exceptions[param.name.value] = dotted_name(param.annotation.annotation) or "Exception"
             roles[id(function)] = role
-            walk = Walk(self, function, role, exceptions)
+            walk = Walk(self, function, role, exceptions, owner)
             first_site = len(self.paths.http_exceptions)
             walk.run()
             walk.finish(first_site)
+            if role == "route":
+                self.paths.routes[owner] = frozenset() if walk.admin_only else calls_before_admin_gate(
+                    function.body.body, walk.branches.locals.__contains__) if isinstance(
+                    function.body, cst.IndentedBlock) else None
             walks.append(walk)
             if role is None and walk.error_returns and not walk.other_returns and function is top_level.get(name):
                 self.paths.error_body_helpers.add(name)

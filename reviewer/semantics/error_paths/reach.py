@@ -103,8 +103,12 @@ class Branches:
         self.inherited: tuple[Condition, ...] = builder.defined_under.get(id(function), ())
 
     @functools.cached_property
+    def locals(self) -> frozenset[str]:
+        return local_names(self.function)
+
+    @functools.cached_property
     def _objects(self) -> Qualify:
-        return module_object(self.builder.qualify, local_names(self.function))
+        return module_object(self.builder.qualify, self.locals)
 
     def mark(self) -> int:
         return len(self.entries)

@@ -53,6 +53,7 @@ class Leak:
     conditions: tuple = ()  # what it runs under (`reviewer.semantics.conditions`), for the repository to weigh
     phrases: tuple[str, ...] = ()  # a client error's: the phrases the code found in the text before sending it
     through: tuple | None = None  # `Detail.through`: a function of another module may return it
+    owner: str = ""  # the function's dotted name in its module (`Reports.build`)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,10 @@ class ErrorPaths:
     # The statuses whose text detail an `HTTPException` handler this module registers replaces with
     # a fixed message before it answers (`if exc.status_code == 500: detail = GENERIC_MESSAGE`).
     replaced_details: frozenset[int] = frozenset()
+    # The routes of this module, by dotted name -> the names they may call for a caller who is not
+    # an administrator: None (any) unless the route checks for one; nothing after a dependency that
+    # does; the names called before it after a test in its block (`if not user.is_superuser: raise`).
+    routes: dict[str, frozenset[str] | None] = field(default_factory=dict)
 
 
 def status_value(node: cst.BaseExpression | None, qualify) -> int | None:  # noqa: ANN001

@@ -9,15 +9,19 @@ from collections.abc import Iterator
 from reviewer import lazy_cst as cst
 
 
-def functions_of(module: cst.Module) -> Iterator[cst.FunctionDef]:
-    """Every function of a module, nested ones too, found through statement bodies only."""
-    stack: list[cst.CSTNode] = list(reversed(module.body))
+def functions_of(module: cst.Module) -> Iterator[tuple[cst.FunctionDef, str]]:
+    """Every function of a module, nested ones too, found through statement bodies only, with its
+    dotted name in the module (`Reports.build`; `make_router.list_items` for one defined in a
+    function)."""
+    stack: list[tuple[cst.CSTNode, str]] = [(node, "") for node in reversed(module.body)]
     while stack:
-        node = stack.pop()
+        node, scope = stack.pop()
         if isinstance(node, cst.SimpleStatementLine):
             continue
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            scope = f"{scope}.{node.name.value}" if scope else node.name.value
         if isinstance(node, cst.FunctionDef):
-            yield node
+            yield node, scope
         blocks = [getattr(node, "body", None), getattr(node, "orelse", None), getattr(node, "finalbody", None)]
         blocks += list(getattr(node, "handlers", ()))
         blocks += list(getattr(node, "cases", ()))
@@ -25,13 +29,13 @@ def functions_of(module: cst.Module) -> Iterator[cst.FunctionDef]:
             if block is None:
                 continue
             if isinstance(block, (cst.If, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase)):
-                stack.append(block)
+                stack.append((block, scope))
                 continue
             inner = getattr(block, "body", None)
             if isinstance(inner, cst.BaseSuite):
                 inner = getattr(inner, "body", ())
             if isinstance(inner, (list, tuple)):
-                stack.extend(reversed([n for n in inner if isinstance(n, cst.BaseCompoundStatement)]))
+                stack.extend((n, scope) for n in reversed(inner) if isinstance(n, cst.BaseCompoundStatement))
 
 
 def calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
-from reviewer.semantics.error_paths.admin import admin_only
+from reviewer.semantics.error_paths.admin import admin_gate, admin_only
 from reviewer.semantics.error_paths.reach import Branches
 from reviewer.semantics.error_paths.records import (
     CLIENT_ERRORS,
@@ -37,10 +37,11 @@ class Walk:
     """Follows one function."""
 
     def __init__(self, paths: Builder, function: cst.FunctionDef, role: str | None,
-                 exceptions: dict[str, str]) -> None:
+                 exceptions: dict[str, str], owner: str | None = None) -> None:
         self.b = paths
         self.function = function
         self.name = function.name.value
+        self.owner = owner or self.name  # its dotted name in the module: `Reports.build`
         self.role = role
         self.exceptions = dict(exceptions)
         self.parsing: set[str] = set()
@@ -54,6 +55,7 @@ class Walk:
         self.value_returns = 0
         self.guards = 0  # how many `if x is None:`/`if not x:` branches the walk is in
         self.signature_checked = False  # a statement before, in source order, verified a signature
+        self.administrators_only = False  # past `if not user.is_superuser: raise ...` in its block
         self.branches = Branches(paths, function)
         # A coroutine, or a helper of a module of coroutines, waits on its I/O: a block of it
         # without `await` only computes (a plain route may still use a blocking session).
@@ -121,12 +123,16 @@ class Walk:
     def block(self, statements: Sequence[cst.BaseStatement], *, in_except: bool, status_set: bool) -> None:
         state = [status_set]
         mark = self.branches.mark()
+        administrators_only = self.administrators_only
         for statement in statements:
             if isinstance(statement, cst.SimpleStatementLine):
                 self.simple(statement, statement.body, in_except=in_except, status_set=state)
             else:
                 self.compound(statement, in_except=in_except, status_set=state[0])
+                if admin_gate(statement, self.branches.locals.__contains__):
+                    self.administrators_only = True
         self.branches.restore(mark)
+        self.administrators_only = administrators_only
 
     def suite(self, suite: cst.BaseSuite | None, *, in_except: bool, status_set: bool) -> None:
         if suite is None:
@@ -347,7 +353,7 @@ class Walk:
     def leak(self, arg: cst.Arg | cst.BaseExpression | None, statement: cst.CSTNode, detail: DetailOf, sink: str,
              status: cst.BaseExpression | None = None) -> None:
         value = arg.value if isinstance(arg, cst.Arg) else arg
-        if value is None or self.admin_only:
+        if value is None or self.admin_only or self.administrators_only:
             return
         found = detail.of(value)
         client_error = found is not None and status_value(status, self.b.qualify) in CLIENT_ERRORS
@@ -359,7 +365,7 @@ class Walk:
             # request if the application writes them in its own messages: the repository tells.
             phrases = found.phrases if client_error else ()
             self.b.paths.leaks.append(Leak(value, statement, found, sink, self.name, http_status,
-                                           self.branches.conditions(), phrases, found.through))
+                                           self.branches.conditions(), phrases, found.through, self.owner))
 
     def on_return(self, node: cst.Return, statement: cst.CSTNode, detail: DetailOf | None, *, in_except: bool,
                   status_set: bool) -> None:
@@ -375,12 +381,13 @@ class Walk:
             else:
                 self.other_returns += 1
             return
-        if self.role == "route" and detail is not None and value is not None and not isinstance(value, cst.Call):
+        if (self.role == "route" and detail is not None and value is not None and not isinstance(value, cst.Call)
+                and not (self.admin_only or self.administrators_only)):
             found = detail.of(value)
             if found is not None:
                 self.b.paths.leaks.append(Leak(value, statement, found, f"the return value of route `{self.name}`",
                                                self.name, conditions=self.branches.conditions(),
-                                               through=found.through))
+                                               through=found.through, owner=self.owner))
         self.b.paths.returns.append(ReturnSite(node, statement, self.name, self.role, in_except, status_set,
                                                self.guards > 0, self.signature_checked))
 
