@@ -136,12 +136,13 @@ def calls_before_admin_gate(body: Sequence[cst.BaseStatement],
                             is_local: Callable[[str], bool]) -> frozenset[str] | None:
     """The names called (`export` for `self.service.export(...)`) before the first administrator
     gate of a function's own block, which run for any caller; None when the block has no gate."""
+    gate = next((index for index, statement in enumerate(body) if admin_gate(statement, is_local)), None)
+    if gate is None:
+        return None
     called: set[str] = set()
-    for statement in body:
-        if admin_gate(statement, is_local):
-            return frozenset(called)
+    for statement in body[:gate]:
         for call in calls_in(statement):
             func = call.func
             if isinstance(func, (cst.Name, cst.Attribute)):
                 called.add(func.value if isinstance(func, cst.Name) else func.attr.value)
-    return None
+    return frozenset(called)
