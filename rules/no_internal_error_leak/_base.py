@@ -14,7 +14,6 @@ from reviewer.semantics.callers import Callers
 from reviewer.semantics.conditions import holds
 from reviewer.semantics.error_paths import ErrorPaths, Leak, names_admin_check, on_admin_surface
 from reviewer.semantics.error_paths.helpers_elsewhere import HelperFacts
-from reviewer.semantics.exceptions import INTERNAL, exception_origin
 from reviewer.semantics.fastapi import FastAPIFacts
 from reviewer.semantics.fastapi.guards import GuardFacts
 from reviewer.semantics.fastapi.guards.holders import admits_only_holders
@@ -24,6 +23,7 @@ from reviewer.semantics.serving import is_one_shot_path
 from reviewer.semantics.settings import SettingsFacts
 from reviewer.summary import FunctionSummary, ModuleSummary
 from rules._error_paths_rule import ErrorPathsRule
+from rules.no_internal_error_leak._elsewhere import record_leaks_elsewhere, report_leaks_elsewhere
 
 
 class LeakRule(ErrorPathsRule):
@@ -61,13 +61,7 @@ class LeakRule(ErrorPathsRule):
                 f"{self.context.module}.{owner}": names for owner, names in paths.routes.items()}
         if paths.replaced_details:
             self.context.summary.extras[f"{self.code}:replaced"] = paths.replaced_details
-        handlers = [  # plain values: summaries travel between processes
-            (f"{self.context.module}.{leak.function}", self.context.span(leak.node, leak.statement),
-             self.context.statement_lines(leak.statement), leak.detail, leak.sink, leak.function)
-            for leak in paths.handler_leaks if self.wanted(leak)
-        ]
-        if handlers or paths.registered_elsewhere:
-            self.context.summary.extras[f"{self.code}:handlers"] = (handlers, paths.registered_elsewhere)
+        record_leaks_elsewhere(self, paths)
 
     @staticmethod
     def wanted(leak: Leak) -> bool:
@@ -79,32 +73,9 @@ class LeakRule(ErrorPathsRule):
 
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:
-        cls._handlers_registered_elsewhere(repo)
+        report_leaks_elsewhere(cls, repo)
         if repo.file_findings:
             cls._withdraw_trusted(repo)
-
-    @classmethod
-    def _handlers_registered_elsewhere(cls, repo: RepoContext) -> None:
-        """Report the leaks of handlers a module registers, for an exception carrying internal
-        detail, where another module defines them."""
-        found = [(summary, *summary.extras[key]) for summary in repo.summaries
-                 if (key := f"{cls.code}:handlers") in summary.extras]
-        registered: dict[str, list[tuple[str, str]]] = {}  # handler -> (class as written, where)
-        for summary, _, elsewhere in found:
-            for handler, classes in elsewhere.items():
-                for qualified in classes:
-                    if qualified and exception_origin(qualified, summary.module) == INTERNAL:
-                        registered.setdefault(repo.index.canonical(handler), []).append(
-                            (qualified.rsplit(".", 1)[-1], summary.path))
-        helpers = repo.facts(HelperFacts)
-        for summary, leaks, _ in found:
-            for function, span, statement_lines, detail, sink, name in leaks:
-                if detail.through is not None and not helpers.carries(*detail.through):
-                    continue
-                for written, where in registered.get(repo.index.canonical(function), ())[:1]:
-                    sink = f"{sink} of exception handler `{name}` (registered for `{written}` in {where})"
-                    leak = Leak(node=None, statement=None, detail=detail, sink=sink, function=name)
-                    repo.report(summary.path, span, cls.message(leak), statement_lines=statement_lines)
 
     @classmethod
     def _withdraw_trusted(cls, repo: RepoContext) -> None:

@@ -22,10 +22,12 @@ class ExceptionTextInResponse(LeakRule):
     `app.add_exception_handler(...)`, `FastAPI(exception_handlers=...)`) for `Exception` or a
     library's exception class, also a handler another module registers (`async def on_error(request,
     exc)` in `errors.py`, `app.add_exception_handler(SQLAlchemyError, errors.on_error)` in
-    `main.py`). It also follows the exception into a function of the same module
-    that an `except` block hands it to (`return error_response(e)`), and through a function of the
-    module, or a module-level function of another module, that returns text built from its
-    argument (`detail=describe(e)`, `detail=errors.describe(e)`).
+    `main.py`). It also follows the exception into a module-level function, of the same module or
+    another, that an `except` block hands it to (`return error_response(e)`, `raise
+    errors.to_http(e)`, `responses.fail("inventory", error=exc)`), and reports the leak once, in
+    that function; and through a function of the module, or a module-level function of another
+    module, that returns text built from its argument (`detail=describe(e)`,
+    `detail=errors.describe(e)`).
 
     Which exceptions count is decided by the class caught: `Exception`/`BaseException` (or a bare
     `except:`), the exceptions of libraries and drivers (`sqlalchemy.exc.*`, `httpx`, `requests`,
@@ -108,7 +110,9 @@ class ExceptionTextInResponse(LeakRule):
 
     ## Known problems
     The analysis of a function stays within its module, except for what module-level functions of
-    other modules return (methods, and objects built from the exception, are not followed): an
+    other modules return or do with an exception handed to them (methods, and objects built from
+    the exception, are not followed; nor is a helper of another module that hands the exception on
+    to a third function): an
     exception class imported from the application's own package is taken to carry application-
     written text even when it wraps a driver's message; an `HTTPException` a helper raises that
     every caller catches and replaces is flagged. Callers of a helper are found by the name they

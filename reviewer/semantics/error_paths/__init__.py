@@ -9,6 +9,9 @@ exceptions and to their detail (`reviewer.semantics.exceptions`), and records:
 - `handler_leaks` and `registered_elsewhere`: leaks of functions shaped as exception handlers
   that the module does not register, and the handlers it registers that other modules define,
   for the repository to pair;
+- `helper_leaks` and `passed_elsewhere`: the leaks of the module's functions if another module
+  hands them a caught exception (each walked once per parameter with it bound), and the functions
+  of other modules this module hands its caught exceptions to, also for the repository to pair;
 - `replaced_details`: the statuses whose text detail an `HTTPException` handler the module
   registers replaces with a fixed message (replaced.py), and each leak's `http_status`;
 - `returns`: each `return` of a route or an exception handler, with whether it runs in an `except`

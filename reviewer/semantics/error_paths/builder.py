@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 SHARED_KEY = "error-paths"
 _STREAMING_NAMES = ("StreamingResponse", "EventSourceResponse")
+_SINK_WORDS = ("HTTPException", "Response", "WebSocketException", "send_")
 
 
 def _streamed_generators(context: FileContext) -> dict[str, str]:
@@ -154,6 +155,7 @@ class Builder:
             kept = [leak for leak in self.paths.leaks[before:] if (leak.function, id(leak.node)) not in already]
             del self.paths.leaks[before:]
             self.paths.leaks.extend(kept)
+        self._helpers_for_elsewhere(top_level, handlers, roles)
         return self.paths
 
     def _handlers_elsewhere(self, tree: cst.Module, top_level: dict[str, cst.FunctionDef],
@@ -177,6 +179,32 @@ class Builder:
             Walk(self, function, None, {params[1].name.value: "exception"}).run()
             self.paths.handler_leaks.extend(self.paths.leaks[before:])
             del self.paths.leaks[before:]
+
+    def _helpers_for_elsewhere(self, top_level: dict[str, cst.FunctionDef], handlers: Mapping[str, object],
+                               roles: dict[int, str | None]) -> None:
+        """The leaks of this module's functions that another module may hand a caught exception
+        (`raise errors.to_http(e)`): each function the module neither serves, registers nor hands
+        an exception itself, walked once per parameter that no annotation binds, with that one
+        bound to the exception (`paths.helper_leaks`). Only in a module that builds a response or
+        an `HTTPException`."""
+        if not any(word in self.context.source for word in _SINK_WORDS):
+            return
+        paths = self.paths
+        for name, function in top_level.items():
+            if roles.get(id(function)) is not None or name in handlers or name in self.passed:
+                continue
+            positional = len(function.params.posonly_params) + len(function.params.params)
+            for position, param in enumerate(params_of(function)):
+                annotation = param.annotation.annotation if param.annotation is not None else None
+                if annotation is not None and self.qualify(annotation) not in BROAD:
+                    continue
+                marks = (len(paths.leaks), len(paths.http_exceptions), len(paths.returns))
+                Walk(self, function, None, {param.name.value: "exception"}, supposed=True).run()
+                leaks = paths.leaks[marks[0]:]
+                del paths.leaks[marks[0]:], paths.http_exceptions[marks[1]:], paths.returns[marks[2]:]
+                if leaks:
+                    slot = (position if position < positional else None, param.name.value)
+                    paths.helper_leaks.setdefault(name, []).append((slot, leaks))
 
 
 def _takes_request(param: cst.Param, qualify: Callable[[cst.BaseExpression], str | None]) -> bool:

@@ -100,6 +100,13 @@ class ErrorPaths:
     # The statuses whose text detail an `HTTPException` handler this module registers replaces with
     # a fixed message before it answers (`if exc.status_code == 500: detail = GENERIC_MESSAGE`).
     replaced_details: frozenset[int] = frozenset()
+    # Functions this module calls that it does not define, qualified -> the argument slots
+    # (position or keyword) it hands a caught exception in -> the exception's class as written.
+    passed_elsewhere: dict[str, dict[int | str, str]] = field(default_factory=dict)
+    # Leaks of this module's functions if another module hands them a caught exception: function
+    # name -> ((position, None for a keyword-only one; parameter name), its leaks with that
+    # parameter bound to the exception).
+    helper_leaks: dict[str, list[tuple[tuple[int | None, str], list[Leak]]]] = field(default_factory=dict)
     # The routes of this module, by dotted name -> the names they may call for a caller who is not
     # an administrator: None (any) unless the route checks for one; nothing after a dependency that
     # does; the names called before it after a test in its block (`if not user.is_superuser: raise`).

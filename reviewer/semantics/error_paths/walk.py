@@ -37,11 +37,13 @@ class Walk:
     """Follows one function."""
 
     def __init__(self, paths: Builder, function: cst.FunctionDef, role: str | None,
-                 exceptions: dict[str, str], owner: str | None = None) -> None:
+                 exceptions: dict[str, str], owner: str | None = None, *, supposed: bool = False) -> None:
         self.b = paths
         self.function = function
         self.name = function.name.value
         self.owner = owner or self.name  # its dotted name in the module: `Reports.build`
+        # Its exceptions are supposed, for a caller that may hand it one: what it hands on is no fact.
+        self.supposed = supposed
         self.role = role
         self.exceptions = dict(exceptions)
         self.parsing: set[str] = set()
@@ -309,13 +311,17 @@ class Walk:
                 self.bind(element.value, None, source)
 
     def pass_exception(self, call: cst.Call) -> None:
-        """Note a call handing a caught exception to a function of this module."""
-        if not isinstance(call.func, cst.Name) or call.func.value not in self.b.top_level:
+        """Note a call handing a caught exception to a function of this module, or to one that
+        another module may define (`errors.to_http(e)`, for the repository to pair)."""
+        handed = {arg.keyword.value if arg.keyword is not None else position: self.exceptions[arg.value.value]
+                  for position, arg in enumerate(call.args)
+                  if isinstance(arg.value, cst.Name) and arg.value.value in self.exceptions and not arg.star}
+        if not handed or self.supposed:
             return
-        for position, arg in enumerate(call.args):
-            if isinstance(arg.value, cst.Name) and arg.value.value in self.exceptions and not arg.star:
-                slot: int | str = arg.keyword.value if arg.keyword is not None else position
-                self.b.passed.setdefault(call.func.value, {})[slot] = self.exceptions[arg.value.value]
+        if isinstance(call.func, cst.Name) and call.func.value in self.b.top_level:
+            self.b.passed.setdefault(call.func.value, {}).update(handed)
+        elif isinstance(call.func, (cst.Name, cst.Attribute)) and (qualified := self.b.qualify(call.func)):
+            self.b.paths.passed_elsewhere.setdefault(qualified, {}).update(handed)
 
     def sinks(self, small: cst.CSTNode, statement: cst.CSTNode, detail: DetailOf) -> None:
         if self.streams_to and isinstance(small, cst.Expr) and isinstance(small.value, cst.Yield):

@@ -1,0 +1,89 @@
+"""Leaks of functions that another module runs with a caught exception: an exception handler it
+registers (`app.add_exception_handler(SQLAlchemyError, errors.on_error)`), a helper it hands the
+exception to (`raise errors.to_http(e)`, `return responses.failure(e)`).
+
+The module defining the function cannot tell what it is given, so it walks the function as if it
+were given an exception (`ErrorPaths.handler_leaks`, `ErrorPaths.helper_leaks`) and records the
+leaks found; the modules calling or registering it record what they hand it
+(`ErrorPaths.registered_elsewhere`, `ErrorPaths.passed_elsewhere`). The repository pass pairs
+them, and reports a leak where the function lets the detail into the response, once.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from reviewer.rule import RepoContext
+from reviewer.semantics.error_paths import ErrorPaths, Leak
+from reviewer.semantics.error_paths.helpers_elsewhere import HelperFacts
+from reviewer.semantics.exceptions import INTERNAL, exception_origin
+
+if TYPE_CHECKING:
+    from rules.no_internal_error_leak._base import LeakRule
+
+
+def record_leaks_elsewhere(rule: LeakRule, paths: ErrorPaths) -> None:
+    """Keep, in the module's summary, what the repository pass pairs (plain values: summaries
+    travel between processes)."""
+    context = rule.context
+    handlers = [
+        (f"{context.module}.{leak.function}", context.span(leak.node, leak.statement),
+         context.statement_lines(leak.statement), leak.detail, leak.sink, leak.function)
+        for leak in paths.handler_leaks if rule.wanted(leak)
+    ]
+    if handlers or paths.registered_elsewhere:
+        context.summary.extras[f"{rule.code}:handlers"] = (handlers, paths.registered_elsewhere)
+    helpers = [
+        (f"{context.module}.{name}", slot, context.span(leak.node, leak.statement),
+         context.statement_lines(leak.statement), leak.detail, leak.sink)
+        for name, slots in paths.helper_leaks.items() for slot, leaks in slots for leak in leaks if rule.wanted(leak)
+    ]
+    passed = {callee: slots for callee, slots in paths.passed_elsewhere.items() if slots}
+    if helpers or passed:
+        context.summary.extras[f"{rule.code}:helpers"] = (helpers, passed)
+
+
+def report_leaks_elsewhere(rule: type[LeakRule], repo: RepoContext) -> None:
+    """Report the leaks of handlers a module registers for an exception carrying internal detail,
+    and of helpers a module hands such an exception to, where another module defines them."""
+    carries = repo.facts(HelperFacts).carries
+    reported: set[tuple[str, int, int]] = set()
+
+    def report(path: str, span, statement_lines, detail, sink: str) -> None:  # noqa: ANN001
+        if detail.through is not None and not carries(*detail.through) or (path, span.line, span.column) in reported:
+            return
+        reported.add((path, span.line, span.column))
+        leak = Leak(node=None, statement=None, detail=detail, sink=sink, function="")
+        repo.report(path, span, rule.message(leak), statement_lines=statement_lines)
+
+    canonical = repo.index.canonical
+    handlers = [(summary, *summary.extras[key]) for summary in repo.summaries
+                if (key := f"{rule.code}:handlers") in summary.extras]
+    registered: dict[str, list[tuple[str, str]]] = {}  # handler -> (class as written, where)
+    for summary, _, elsewhere in handlers:
+        for handler, classes in elsewhere.items():
+            for qualified in classes:
+                if qualified and exception_origin(qualified, summary.module) == INTERNAL:
+                    registered.setdefault(canonical(handler), []).append((qualified.rsplit(".", 1)[-1], summary.path))
+    for summary, leaks, _ in handlers:
+        for function, span, statement_lines, detail, sink, name in leaks:
+            for written, where in registered.get(canonical(function), ())[:1]:
+                report(summary.path, span, statement_lines, detail,
+                       f"{sink} of exception handler `{name}` (registered for `{written}` in {where})")
+
+    helpers = [(summary, *summary.extras[key]) for summary in repo.summaries
+               if (key := f"{rule.code}:helpers") in summary.extras]
+    handed: dict[str, dict[int | str, tuple[str, str]]] = {}  # helper -> slot -> (class as written, where)
+    for summary, _, passed in helpers:
+        for callee, slots in passed.items():
+            for slot, written in slots.items():
+                handed.setdefault(canonical(callee), {}).setdefault(slot, (written, summary.path))
+    for summary, leaks, _ in helpers:
+        for function, (position, parameter), span, statement_lines, detail, sink in leaks:
+            slots = handed.get(canonical(function), {})
+            found = slots.get(position) if position is not None else None
+            found = found or slots.get(parameter)
+            if found is not None:
+                written, where = found
+                report(summary.path, span, statement_lines, detail,
+                       f"{sink} of `{function.rsplit('.', 1)[-1]}` (handed a caught `{written}` in {where})")
