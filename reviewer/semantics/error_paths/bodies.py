@@ -22,6 +22,9 @@ _ENVELOPE_KEYS = _ERROR_KEYS | frozenset({
     "error_type", "type", "title", "description", "hint", "status_code", "statusCode", "data", "result",
 })
 _FAILED_STATUSES = frozenset({"error", "fail"})
+# A status that also names the state of a thing the client asked about (a job that failed): an
+# error body only where an error is handled.
+_FAILED_STATES = frozenset({"failed", "failure"})
 
 
 def _body_marker(node: cst.BaseExpression) -> str | None:
@@ -45,8 +48,11 @@ def _body_marker(node: cst.BaseExpression) -> str | None:
             return ERROR
         if key in ("success", "ok") and isinstance(value, cst.Name) and value.value == "False":
             return ERROR
-        if key == "status" and (string_value(value) or "").lower() in _FAILED_STATUSES and not _lnurl_error(node):
+        status = (string_value(value) or "").lower() if key == "status" else ""
+        if status in _FAILED_STATUSES and not _lnurl_error(node):
             return ERROR
+        if status in _FAILED_STATES:
+            marker = DETAIL
         if key == "detail" and not _is_empty(value):
             marker = DETAIL
     return marker
