@@ -44,7 +44,9 @@ class ErrorBodySuccessStatus(StatusRule):
     signature (`stripe.Webhook.construct_event(...)`, `if not hmac.compare_digest(...): raise`):
     an authentic event it does not act on (`{"success": False}` for an event type it ignores) must
     be acknowledged with a 2xx, or the sender retries it. A failure to process the event, in an
-    `except` block, is still flagged.
+    `except` block, is still flagged. Nor is a branch no value takes: `if config is None:` after
+    a statement that reads `config.setting` on every way to it, for a name the route binds once
+    (that statement raises first when `config` is None).
 
     ## Why is this bad?
     Clients, retries, caches, load balancers and monitoring read the status, not the body: a

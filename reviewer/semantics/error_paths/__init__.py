@@ -43,11 +43,11 @@ Computed once per file (`error_paths(context)`), for every rule that asks.
 
 Modules: records.py (the sinks and the records), bodies.py (error bodies), syntax.py (functions,
 calls, parameters), admin.py (routes only administrators reach), walk.py (`Walk`, one function),
-builder.py (`Builder`: which functions to walk and how, once per module), replaced.py (handlers
-that replace a detail), reach.py (the branch tests and gates each leak runs under, in `Leak.conditions`,
-for the repository to weigh against a default deployment), helpers_elsewhere.py (what the functions
-of every module return: error bodies, and an argument's detail, for the calls a module could only
-name, `Detail.through`).
+builder.py (`Builder`: which functions to walk and how, once per module), replaced.py (handlers that
+replace a detail), unreachable.py (`if x is None:` branches no value takes), reach.py (the branch
+tests and gates each leak runs under, in `Leak.conditions`, for the repository to weigh against a
+default deployment), helpers_elsewhere.py (what the functions of every module return: error bodies,
+and an argument's detail, for the calls a module could only name, `Detail.through`).
 """
 
 from reviewer.semantics.error_paths.admin import names_admin_check, on_admin_surface

@@ -24,6 +24,7 @@ from reviewer.semantics.error_paths.records import (
     status_value,
 )
 from reviewer.semantics.error_paths.syntax import calls_in, checks_signature, ends_with, params_of
+from reviewer.semantics.error_paths.unreachable import Preceding
 from reviewer.semantics.exceptions import INTERNAL, OWN, Detail, DetailOf, caught_origin, exception_origin
 from reviewer.semantics.fastapi.records import UPLOAD_FILE_TYPES, WEBSOCKET_TYPES
 from reviewer.semantics.names import dotted_name
@@ -58,6 +59,7 @@ class Walk:
         self.guards = 0  # how many `if x is None:`/`if not x:` branches the walk is in
         self.signature_checked = False  # a statement before, in source order, verified a signature
         self.administrators_only = False  # past `if not user.is_superuser: raise ...` in its block
+        self.preceding = Preceding(function)  # for `if x is None:` after `x.attribute` was read
         self.branches = Branches(paths, function)
         # A coroutine, or a helper of a module of coroutines, waits on its I/O: a block of it
         # without `await` only computes (a plain route may still use a blocking session).
@@ -126,13 +128,16 @@ class Walk:
         state = [status_set]
         mark = self.branches.mark()
         administrators_only = self.administrators_only
-        for statement in statements:
+        self.preceding.enter(statements)
+        for index, statement in enumerate(statements):
             if isinstance(statement, cst.SimpleStatementLine):
                 self.simple(statement, statement.body, in_except=in_except, status_set=state)
             else:
+                self.preceding.at(index)
                 self.compound(statement, in_except=in_except, status_set=state[0])
                 if admin_gate(statement, self.branches.locals.__contains__):
                     self.administrators_only = True
+        self.preceding.leave()
         self.branches.restore(mark)
         self.administrators_only = administrators_only
 
@@ -193,7 +198,8 @@ class Walk:
             guard = _is_missing_check(test)
             self.guards += guard
             self.branches.test(test, True)
-            self.suite(statement.body, in_except=in_except, status_set=status_set)
+            if not (guard and self.preceding.never_none(test)):
+                self.suite(statement.body, in_except=in_except, status_set=status_set)
             self.branches.entries.pop()
             self.guards -= guard
             self.exceptions.update(narrowed)
