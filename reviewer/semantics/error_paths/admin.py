@@ -10,9 +10,11 @@ from collections.abc import Callable, Sequence
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.syntax import calls_in, ends_with, params_of
+from reviewer.semantics.fastapi.annotations import marker_of
 from reviewer.semantics.names import dotted_name
 from reviewer.syntax import keyword, string_value
 
+Qualify = Callable[[cst.BaseExpression], "str | None"]
 _ADMIN = re.compile(r"admin|superuser|super_user", re.IGNORECASE)
 
 
@@ -28,22 +30,23 @@ def on_admin_surface(path: str) -> bool:
     return "admin" in path.lower().split("/")
 
 
-def _admin_dependencies(node: cst.CSTNode) -> bool:
+def _admin_dependencies(node: cst.CSTNode, qualify: Qualify) -> bool:
     """Whether `Depends(...)`/`Security(...)` calls in a node name an administrator check."""
     for call in calls_in(node):
-        name = dotted_name(call.func)
-        if name and name.rsplit(".", 1)[-1] in ("Depends", "Security") and call.args:
-            target = call.args[0].value
-            # `Depends(require_admin)`, or a checker built for an administrator's permission:
-            # `Depends(require_permission(Permission.FULL_ADMIN_PANEL_ACCESS))`.
-            names = [dotted_name(target.func)] + [dotted_name(a.value) for a in target.args] if isinstance(
-                target, cst.Call) else [dotted_name(target)]
-            if any(name and _ADMIN.search(name.rsplit(".", 1)[-1]) for name in names):
-                return True
+        marker = marker_of(call, qualify)
+        if marker is None or marker.kind not in ("Depends", "Security") or not call.args:
+            continue
+        target = call.args[0].value
+        # `Depends(require_admin)`, or a checker built for an administrator's permission:
+        # `Depends(require_permission(Permission.FULL_ADMIN_PANEL_ACCESS))`.
+        names = [dotted_name(target.func)] + [dotted_name(a.value) for a in target.args] if isinstance(
+            target, cst.Call) else [dotted_name(target)]
+        if any(name and _ADMIN.search(name.rsplit(".", 1)[-1]) for name in names):
+            return True
     return False
 
 
-def admin_only(function: cst.FunctionDef, admin_routers: set[str]) -> bool:
+def admin_only(function: cst.FunctionDef, admin_routers: set[str], qualify: Qualify) -> bool:
     """A route only administrators reach: a dependency of the route, its parameters or its
     router (created in this module) checks for an administrator."""
     for decorator in function.decorators:
@@ -52,13 +55,13 @@ def admin_only(function: cst.FunctionDef, admin_routers: set[str]) -> bool:
             if dotted_name(expr.func.value) in admin_routers:
                 return True
             dependencies = keyword(expr, "dependencies")
-            if dependencies is not None and _admin_dependencies(dependencies.value):
+            if dependencies is not None and _admin_dependencies(dependencies.value, qualify):
                 return True
-    return any(p.default is not None and _admin_dependencies(p.default) or p.annotation is not None
-               and _admin_dependencies(p.annotation) for p in params_of(function))
+    return any(p.default is not None and _admin_dependencies(p.default, qualify) or p.annotation is not None
+               and _admin_dependencies(p.annotation, qualify) for p in params_of(function))
 
 
-def admin_routers(tree: cst.Module) -> set[str]:
+def admin_routers(tree: cst.Module, qualify: Qualify) -> set[str]:
     """Routers created in this module with a dependency that checks for an administrator."""
     found: set[str] = set()
     for statement in tree.body:
@@ -67,7 +70,7 @@ def admin_routers(tree: cst.Module) -> set[str]:
                 if (isinstance(small, cst.Assign) and isinstance(small.value, cst.Call)
                         and (dotted_name(small.value.func) or "").endswith("APIRouter")):
                     dependencies = keyword(small.value, "dependencies")
-                    if dependencies is not None and _admin_dependencies(dependencies.value):
+                    if dependencies is not None and _admin_dependencies(dependencies.value, qualify):
                         found.update(name for t in small.targets if (name := dotted_name(t.target)))
     return found
 

@@ -96,7 +96,7 @@ class Builder:
         handlers = exception_handlers(tree, self.context.source)
         functions = list(functions_of(tree))
         top_level = {f.name.value: f for f in tree.body if isinstance(f, cst.FunctionDef)}
-        self.admin_routers = admin_routers(tree)
+        self.admin_routers = admin_routers(tree, self.qualify)
         self.top_level = top_level
         roles: dict[int, str | None] = {}
         walks: list[Walk] = []

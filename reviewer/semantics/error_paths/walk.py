@@ -26,8 +26,8 @@ from reviewer.semantics.error_paths.records import (
 from reviewer.semantics.error_paths.syntax import calls_in, checks_signature, ends_with, params_of
 from reviewer.semantics.error_paths.unreachable import Preceding
 from reviewer.semantics.exceptions import INTERNAL, OWN, Detail, DetailOf, caught_origin, exception_origin
+from reviewer.semantics.fastapi.annotations import marker_of
 from reviewer.semantics.fastapi.records import UPLOAD_FILE_TYPES, WEBSOCKET_TYPES
-from reviewer.semantics.names import dotted_name
 from reviewer.syntax import argument, keyword
 
 if TYPE_CHECKING:
@@ -87,16 +87,21 @@ class Walk:
 
     @functools.cached_property
     def admin_only(self) -> bool:
-        return self.role == "route" and admin_only(self.function, self.b.admin_routers)
+        return self.role == "route" and admin_only(self.function, self.b.admin_routers, self.b.qualify)
 
     @functools.cached_property
     def injected(self) -> set[str]:
         """Parameters FastAPI injects (`db: Session = Depends(get_db)`): sessions, clients, services."""
         return {
             p.name.value for p in params_of(self.function)
-            if p.default is not None and _is_dependency(p.default)
-            or p.annotation is not None and _is_dependency(p.annotation.annotation)
+            if p.default is not None and self._is_dependency(p.default)
+            or p.annotation is not None and self._is_dependency(p.annotation.annotation)
         }
+
+    def _is_dependency(self, node: cst.BaseExpression) -> bool:
+        """`Depends(get_db)`, `Annotated[Session, Depends(get_db)]`, `Security(...)`."""
+        return any((marker := marker_of(call, self.b.qualify)) is not None and marker.kind in ("Depends", "Security")
+                   for call in calls_in(node))
 
     def detail(self) -> DetailOf:
         return DetailOf(self.b.qualify, self.b.module, self.exceptions, self.details, self.b.helpers, self.b.source,
@@ -418,14 +423,6 @@ def _is_missing_check(test: cst.BaseExpression) -> bool:
 # Awaited reads of what the client sent: waiting on them is not I/O with the application's systems.
 _CLIENT_READS = frozenset({"json", "body", "form", "receive_json", "receive_text", "receive_bytes", "receive"})
 _UPLOAD_READS = frozenset({"read", "seek"})
-
-
-def _is_dependency(node: cst.BaseExpression) -> bool:
-    for call in calls_in(node):
-        name = dotted_name(call.func)
-        if name and name.rsplit(".", 1)[-1] in ("Depends", "Security"):
-            return True
-    return False
 
 
 def _uses(body: cst.BaseSuite, names: set[str]) -> bool:
