@@ -25,7 +25,7 @@ from reviewer import __version__
 from reviewer.config import Config, ConfigError, check_patterns, find_config, load_config, parse_seconds, parse_size
 from reviewer.escaping import printable
 from reviewer.model import Severity
-from reviewer.output import OutputError, check_target, printable_for, write_report
+from reviewer.output import OutputError, ReportTarget, check_target, printable_for, write_report
 from reviewer.registry import RegistryError, find_rule, load_rules
 from reviewer.wording import plural
 
@@ -336,14 +336,14 @@ def check(
         except OutputError as error:
             _fail_usage(str(error))
         if not quiet:
-            click.echo(f"reviewer: wrote {report_format} report to {printable(str(target))}", err=True)
+            click.echo(f"reviewer: wrote {report_format} report to {printable(str(target.path))}", err=True)
     if internal_error:
         sys.exit(EXIT_INTERNAL)
     code = run.outcome.exit_code
     sys.exit(EXIT_OK if exit_zero and code == EXIT_FINDINGS else code)
 
 
-def _show_fixes(fixed: FixOutcome, destinations: list[tuple[str, Path | None]], show_diff: bool):  # noqa: ANN202
+def _show_fixes(fixed: FixOutcome, destinations: list[tuple[str, ReportTarget | None]], show_diff: bool):  # noqa: ANN202
     """Say what `--fix` or `--diff` did (the diff goes to standard output, in place of the report
     there); returns the reports still to write."""
     for item in fixed.not_applied:
@@ -555,7 +555,7 @@ def baseline(
         write_report(destination, recorded.render())
     except OutputError as error:
         _fail_usage(str(error))
-    where = printable(shown_path(output or update or destination))
+    where = printable(shown_path(output or update or destination.path))
     count = sum(recorded.entries.values())
     if previous is None:
         click.echo(f"reviewer: recorded {plural(count, 'finding')} in {where}", err=True)

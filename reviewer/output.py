@@ -19,6 +19,7 @@ import contextlib
 import os
 import stat
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -26,8 +27,17 @@ class OutputError(Exception):
     """A report cannot be written where it was asked for; the message names the path."""
 
 
-def check_target(path: Path, tree: Path) -> Path:
-    """The absolute path to write `path` to, checked: its directory exists and a file can be
+@dataclass(frozen=True)
+class ReportTarget:
+    """Where a report goes, as `check_target` found it: an absolute path, and whether it is a
+    device or a pipe to write into rather than a file to replace."""
+
+    path: Path
+    stream: bool = False
+
+
+def check_target(path: Path, tree: Path) -> ReportTarget:
+    """Where to write `path`, checked: its directory exists and a file can be
     created in it (tried, not guessed from permission bits: root passes every permission check
     and a read-only or virtual file system refuses anyway), it is not a directory, and no
     symbolic link inside `tree` lies on the way to it; or it is a device or a pipe, which
@@ -40,9 +50,8 @@ def check_target(path: Path, tree: Path) -> Path:
     if target.is_dir() and not target.is_symlink():
         raise OutputError(f"{path}: cannot write the report: it is a directory")
     tree = tree.resolve()
-    stream = _stream(target, tree)
-    if stream is not None:
-        return stream
+    if _is_stream(target, tree):
+        return ReportTarget(target, stream=True)
     for directory in (parent, *parent.parents):
         if not (directory == tree or tree in directory.parents):
             break
@@ -55,25 +64,18 @@ def check_target(path: Path, tree: Path) -> Path:
     os.close(descriptor)
     with contextlib.suppress(OSError):
         os.unlink(probe)
-    return target
+    return ReportTarget(target)
 
 
-# The targets `check_target` found to be devices or pipes, for `write_report` to write into.
-_STREAMS: set[Path] = set()
-
-
-def _stream(target: Path, tree: Path) -> Path | None:
-    """The target, when it is a device or a pipe (`/dev/null`; `/dev/stdout`, a link to one outside
-    the reviewed tree) to be written into rather than replaced; None for a file, or a path to be."""
+def _is_stream(target: Path, tree: Path) -> bool:
+    """Whether the target is a device or a pipe (`/dev/null`; `/dev/stdout`, a link to one outside
+    the reviewed tree) to be written into rather than replaced; not a file, or a path to be one."""
     inside = tree == target.parent or tree in target.parents
     try:  # a link inside the reviewed tree is replaced, never followed
         mode = (os.lstat(target) if inside else os.stat(target)).st_mode
     except OSError:
-        return None
-    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
-        _STREAMS.add(target)
-        return target
-    return None
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
 
 
 def utf8(text: str) -> bytes:
@@ -81,10 +83,11 @@ def utf8(text: str) -> bytes:
     return text.encode("utf-8", "backslashreplace")
 
 
-def write_report(target: Path, text: str) -> None:
-    """Write `text` to `target` (from `check_target`): whole or not at all, never through a link."""
+def write_report(destination: ReportTarget, text: str) -> None:
+    """Write `text` to a destination `check_target` found: whole or not at all, never through a link."""
     data = utf8(text)
-    if target in _STREAMS:
+    target = destination.path
+    if destination.stream:
         try:
             with open(target, "wb") as stream:
                 stream.write(data)

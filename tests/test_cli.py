@@ -240,7 +240,7 @@ def test_a_report_to_a_device_or_a_pipe_is_written_into_it(write, cli, tmp_path:
 
     from reviewer import output
 
-    assert output.check_target(Path(os.devnull), tmp_path) in output._STREAMS
+    assert output.check_target(Path(os.devnull), tmp_path) == output.ReportTarget(Path(os.devnull), stream=True)
     write({"app/main.py": DEBUG_APP})
     pipe = tmp_path / "review.pipe"
     os.mkfifo(pipe)
