@@ -125,6 +125,19 @@ def parameter_defaults(params: cst.Parameters) -> dict[str, Value]:
     }
 
 
+def module_object(node: cst.BaseExpression, qualify: Callable[[cst.BaseExpression], str | None],
+                  is_local: Callable[[str], bool]) -> str | None:
+    """The qualified name of a module-level object an expression names (`settings.DEBUG`, `FLAG`),
+    the `module_object` the readings below take; None when a name of the function heads it (a
+    local, as `is_local` tells, or `self`/`cls`)."""
+    head = node
+    while isinstance(head, cst.Attribute):
+        head = head.value
+    if not isinstance(head, cst.Name) or head.value in ("self", "cls") or is_local(head.value):
+        return None
+    return qualify(node)
+
+
 def branch_conditions(
     test: cst.BaseExpression,
     parameters: Collection[str],

@@ -50,6 +50,7 @@ from reviewer.semantics.conditions import (
     excludes_none,
     holds,
     literal_kind,
+    module_object,
     parameter_defaults,
     result_conditions,
 )
@@ -306,15 +307,10 @@ class BlockingScan(LocalTypes, Rule):
 
     def _module_object(self, node: cst.BaseExpression) -> str | None:
         """The qualified name of a module-level object an expression names (not a local)."""
-        head = node
-        while isinstance(head, cst.Attribute):
-            head = head.value
         frame = self.frame
-        if not isinstance(head, cst.Name) or frame is None:
+        if frame is None:
             return None
-        if head.value in frame.locals or head.value in (frame.self_name, "cls"):
-            return None
-        return self._qualify(node)
+        return module_object(node, self._qualify, lambda name: name in frame.locals or name == frame.self_name)
 
     def _weigh_branches(self, node: cst.If) -> None:
         frame = self.frame

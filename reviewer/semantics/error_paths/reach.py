@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
-from reviewer.semantics.conditions import Condition, branch_conditions
+from reviewer.semantics.conditions import Condition, branch_conditions, module_object
 from reviewer.semantics.error_paths.syntax import calls_in, ends_with, params_of
 from reviewer.semantics.fastapi.annotations import marker_of
 
@@ -61,17 +61,9 @@ def _names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
         yield from _names_in(node.value)
 
 
-def module_object(qualify: Qualify, locals_: frozenset[str]) -> Qualify:
-    """The qualified name of a module-level object an expression names in a function with these
-    locals; None for a local."""
-    def qualified(node: cst.BaseExpression) -> str | None:
-        head = node
-        while isinstance(head, cst.Attribute):
-            head = head.value
-        if not isinstance(head, cst.Name) or head.value in locals_ or head.value in ("self", "cls"):
-            return None
-        return qualify(node)
-    return qualified
+def module_object_of(qualify: Qualify, locals_: frozenset[str]) -> Qualify:
+    """`conditions.module_object` for a function with these locals."""
+    return functools.partial(module_object, qualify=qualify, is_local=locals_.__contains__)
 
 
 def gate_conditions(function: cst.FunctionDef, qualify: Qualify) -> tuple[Condition, ...]:
@@ -88,7 +80,7 @@ def gate_conditions(function: cst.FunctionDef, qualify: Qualify) -> tuple[Condit
         tests.append(statement.test)
     if not tests:
         return ()
-    objects = module_object(qualify, local_names(function))
+    objects = module_object_of(qualify, local_names(function))
     return tuple(condition for test in tests for condition in branch_conditions(test, (), objects, qualify)[1])
 
 
@@ -108,7 +100,7 @@ class Branches:
 
     @functools.cached_property
     def _objects(self) -> Qualify:
-        return module_object(self.builder.qualify, self.locals)
+        return module_object_of(self.builder.qualify, self.locals)
 
     def mark(self) -> int:
         return len(self.entries)
