@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.names import dotted_name
+from reviewer.syntax import string_value
 from reviewer.traversal import descendants
 
 # The origin of a caught exception, from its class.
@@ -415,6 +416,12 @@ class DetailOf:
         if name in TRACEBACK_CALLS:
             return Detail(f"{name}()", traceback=True)
         args = [arg.value for arg in node.args]
+        if name == "builtins.getattr" and len(args) >= 2:
+            # `getattr(e, "message", str(e))`: the attribute, as `e.message` reads it, or the default.
+            caught = self._exception(args[0])
+            if caught and string_value(args[1]) in DETAIL_ATTRIBUTES:
+                return self._caught(node, caught)
+            return self.of(args[2]) if len(args) > 2 else None
         if name in STRINGIFYING_CALLS:
             for value in args[:1]:
                 textual = name in ("builtins.str", "builtins.repr", "builtins.format")

@@ -13,21 +13,21 @@ class ExceptionTextInResponse(LeakRule):
     ## What it does
     Follows, inside each function of a FastAPI module, the exceptions it catches and the values
     built from them — `str(e)`, `repr(e)`, `f"... {e}"`, `"...".format(e)`, `"%s" % e`, `e.args`,
-    `e.orig`, `e.statement`, `e.params`, `e.message`, `e.response["Error"]["Message"]`, and names,
-    dicts and lists holding them — and flags where one enters a response: the `detail` of an
-    `HTTPException`, the content of a `JSONResponse`/`Response`/`PlainTextResponse`/
-    `HTMLResponse`, the return value of a route, a websocket `send_text`/`send_json`/`close`, what a
-    generator yields to a `StreamingResponse`/`EventSourceResponse` given it in the module, or
-    the response of an exception handler registered (`@app.exception_handler(...)`,
-    `app.add_exception_handler(...)`, `FastAPI(exception_handlers=...)`) for `Exception` or a
-    library's exception class, also a handler another module registers (`async def on_error(request,
-    exc)` in `errors.py`, `app.add_exception_handler(SQLAlchemyError, errors.on_error)` in
-    `main.py`). It also follows the exception into a module-level function, of the same module or
-    another, that an `except` block hands it to (`return error_response(e)`, `raise
-    errors.to_http(e)`, `responses.fail("inventory", error=exc)`), and reports the leak once, in
-    that function; and through a function of the module, or a module-level function of another
-    module, that returns text built from its argument (`detail=describe(e)`,
-    `detail=errors.describe(e)`).
+    `e.orig`, `e.statement`, `e.params`, `e.message` (also `getattr(e, "message", str(e))`),
+    `e.response["Error"]["Message"]`, and names, dicts and lists holding them — and flags where one
+    enters a response: the `detail` of an `HTTPException`, the content of a
+    `JSONResponse`/`Response`/`PlainTextResponse`/`HTMLResponse`, the return value of a route, a
+    websocket `send_text`/`send_json`/`close`, what a generator yields to a
+    `StreamingResponse`/`EventSourceResponse` given it in the module, or the response of an
+    exception handler registered (`@app.exception_handler(...)`, `app.add_exception_handler(...)`,
+    `FastAPI(exception_handlers=...)`) for `Exception` or a library's exception class, also a
+    handler another module registers (`async def on_error(request, exc)` in `errors.py`,
+    `app.add_exception_handler(SQLAlchemyError, errors.on_error)` in `main.py`). It also follows the
+    exception into a module-level function, of the same module or another, that an `except` block
+    hands it to (`return error_response(e)`, `raise errors.to_http(e)`, `responses.fail("inventory",
+    error=exc)`), and reports the leak once, in that function; and through a function of the module,
+    or a module-level function of another module, that returns text built from its argument
+    (`detail=describe(e)`, `detail=errors.describe(e)`).
 
     Which exceptions count is decided by the class caught: `Exception`/`BaseException` (or a bare
     `except:`), the exceptions of libraries and drivers (`sqlalchemy.exc.*`, `httpx`, `requests`,
