@@ -19,9 +19,10 @@ class ErrorBodySuccessStatus(StatusRule):
     ## What it does
     Flags a `return` of a route that sends an error body without an error status: a dict or
     `JSONResponse`/`Response` content saying it is an error (`{"error": ...}`,
-    `{"success": False, ...}`, `{"status": "error"}`), or a `{"detail": ...}` or
-    `{"status": "failed"}` body inside an `except` block or a branch taken when something is
-    missing (`if item is None:`, `if not item:`), when no `status_code` of 4xx/5xx is given and the route did not set
+    `{"success": False, ...}`, `{"status": "error"}`), or a `{"detail": ...}`,
+    `{"status": "failed"}`, `{"errors": ["..."]}` or `{"code": 500, "msg": ...}` body (one that
+    names an error status) inside an `except` block or a branch taken when something is missing
+    (`if item is None:`, `if not item:`), when no `status_code` of 4xx/5xx is given and the route did not set
     `response.status_code` before it; also the return of a function of the same module that only
     returns such bodies (`return error_response("not found")`), or of a function of another module
     that does (`return responses.not_found("item")`). In an exception handler (registered

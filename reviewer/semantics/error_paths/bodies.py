@@ -21,6 +21,7 @@ _ENVELOPE_KEYS = _ERROR_KEYS | frozenset({
     "status", "message", "msg", "detail", "details", "code", "success", "ok", "reason", "errors", "error_code",
     "error_type", "type", "title", "description", "hint", "status_code", "statusCode", "data", "result",
 })
+_STATUS_KEYS = frozenset({"code", "status", "status_code", "statusCode", "error_code"})
 _FAILED_STATUSES = frozenset({"error", "fail"})
 # A status that also names the state of a thing the client asked about (a job that failed): an
 # error body only where an error is handled.
@@ -53,8 +54,10 @@ def _body_marker(node: cst.BaseExpression) -> str | None:
             return ERROR
         if status in _FAILED_STATES:
             marker = DETAIL
-        if key == "detail" and not _is_empty(value):
+        if key in ("detail", "errors") and not _is_empty(value) and (key == "detail" or _is_text(value)):
             marker = DETAIL
+        if key in _STATUS_KEYS and isinstance(value, cst.Integer) and int(value.evaluated_value) >= 400:
+            marker = DETAIL  # `{"code": 500, "msg": ...}`: the body names an error status
     return marker
 
 
