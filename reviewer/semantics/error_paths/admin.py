@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.syntax import calls_in, ends_with, params_of
@@ -14,7 +15,9 @@ from reviewer.semantics.fastapi.annotations import marker_of
 from reviewer.semantics.names import dotted_name
 from reviewer.syntax import keyword, string_value
 
-Qualify = Callable[[cst.BaseExpression], "str | None"]
+if TYPE_CHECKING:
+    Qualify = Callable[[cst.BaseExpression], str | None]
+
 _ADMIN = re.compile(r"admin|superuser|super_user", re.IGNORECASE)
 
 
