@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from reviewer import lazy_cst as cst
+from reviewer.facts import Facts
 from reviewer.model import Severity
+from reviewer.rule import RepoContext
 from reviewer.semantics.error_paths import ErrorPaths
+from reviewer.semantics.error_paths.helpers_elsewhere import HelperFacts
 from rules.error_status_codes._base import StatusRule
 
 
@@ -38,15 +44,20 @@ class HttpExceptionReturned(StatusRule):
             raise HTTPException(status_code=404, detail="Item not found")
     ```
 
+    A module-level function that only returns `HTTPException`s, or is declared to return one
+    (`def forbidden() -> HTTPException:`), is a factory whose callers are to raise what it builds
+    (`raise forbidden()`): it is not flagged itself, but a route that returns what it builds
+    (`return forbidden()`, `return errors.not_found("item")`, of this module or another) is.
+
     ## Known problems
-    A function that only returns `HTTPException`s, or is declared to return one
-    (`def translate(exc: Exception) -> HTTPException:`), is taken to be a factory whose callers
-    raise what it builds (`raise not_found()`), and is not flagged even where a caller returns it.
+    A factory's result kept in a variable and returned later (`error = not_found(); ...; return
+    error`) is not followed, nor are factories that are methods.
     """
 
     code = "RVW811"
     name = "http-exception-returned"
     severity = Severity.WARNING
+    requires: ClassVar[tuple[type[Facts], ...]] = (HelperFacts,)
 
     def check(self, paths: ErrorPaths) -> None:
         for site in paths.http_exceptions:
@@ -54,3 +65,29 @@ class HttpExceptionReturned(StatusRule):
                 self.report_in(site.statement, site.returned_node or site.call,
                                "`HTTPException` is returned, not raised: the client gets it as a 200 response; "
                                "`raise` it")
+        made = []  # routes returning what a function builds: the repository tells which are factories
+        for site in paths.returns:
+            value = site.node.value
+            if isinstance(value, cst.Await):
+                value = value.expression
+            if site.role != "route" or not isinstance(value, cst.Call):
+                continue
+            callee = self.context.qualify(value.func)
+            if callee is not None and not callee.startswith("builtins."):
+                made.append((callee, self.context.span(site.node, site.statement),
+                             self.context.statement_lines(site.statement)))
+        if made:
+            self.context.summary.extras[self.code] = made
+
+    @classmethod
+    def check_repo(cls, repo: RepoContext) -> None:
+        """Report the routes that return what an `HTTPException` factory builds."""
+        found = [(summary.path, site) for summary in repo.summaries for site in summary.extras.get(cls.code, ())]
+        if not found:
+            return
+        helpers = repo.facts(HelperFacts)
+        for path, (callee, span, statement_lines) in found:
+            if helpers.builds_http_exception(callee):
+                repo.report(path, span, f"the `HTTPException` that `{callee.rsplit('.', 1)[-1]}` builds is returned, "
+                            "not raised: the client gets it as a 200 response; `raise` it",
+                            statement_lines=statement_lines)

@@ -1,14 +1,16 @@
 """What the module-level functions of every module return, for routes of other modules that send
-their result: error bodies, and the detail of an argument.
+their result: error bodies, `HTTPException`s, and the detail of an argument.
 
-`def not_found(what): return {"error": f"{what} not found"}` in `app/responses.py` builds an
-error body without a status: a route of another module that does `return
-responses.not_found("item")` sends it with a 200. `def describe(error): return
+`def not_found(what): return {"error": f"{what} not found"}` in `app/responses.py` builds an error
+body without a status: a route of another module that does `return responses.not_found("item")`
+sends it with a 200; `def forbidden(): return HTTPException(403)` builds an exception for its
+callers to raise, and a route that returns it sends it with a 200 too. `def describe(error): return
 f"{type(error).__name__}: {error}"` returns the text of what it is given: a route that sends
 `detail=errors.describe(e)` sends the exception's text. Within one module the error paths see such
 functions themselves; `HelperFacts` records them per file (with or without FastAPI imports), from
 each module-level function's own `return` statements, and over the repository `Helpers` answers
-`builds_error_body(qualified)` and `carries(qualified, slot)` for a callee a route could only name.
+`builds_error_body(qualified)`, `builds_http_exception(qualified)` and `carries(qualified, slot)`
+for a callee a route could only name.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING
 from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
 from reviewer.semantics.error_paths.bodies import ERROR, error_body
+from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS
 from reviewer.semantics.error_paths.syntax import params_of
 from reviewer.semantics.exceptions import Detail, DetailOf
 from reviewer.semantics.flow.syntax import is_route
@@ -74,6 +77,7 @@ class HelperFacts(Facts):
         super().__init__(context)
         self.active = "return" in context.source
         self.error_bodies: set[str] = set()  # by name in the module
+        self.exception_factories: set[str] = set()
         self.details: dict[str, frozenset[int | str]] = {}
         self._functions = 0  # functions entered
         self._classes = 0
@@ -103,16 +107,21 @@ class HelperFacts(Facts):
         if all(r.value is not None and error_body(r.value, self.context.qualify, self.error_bodies) == ERROR
                for r in returns):
             self.error_bodies.add(name)
+        qualify = self.context.qualify
+        if all(isinstance(r.value, cst.Call) and qualify(r.value.func) in HTTP_EXCEPTIONS for r in returns) or (
+                original_node.returns is not None and qualify(original_node.returns.annotation) in HTTP_EXCEPTIONS):
+            self.exception_factories.add(name)
         slots = returns_detail_of(original_node, self.context.qualify, self.context.module, returns)
         if slots:
             self.details[name] = slots
 
     def leave_Module(self, original_node: cst.Module) -> None:
-        if self.error_bodies or self.details:
+        if self.error_bodies or self.details or self.exception_factories:
             prefix = f"{self.context.module}." if self.context.module else ""
             self.context.summary.extras[FACTS_KEY] = (
                 {prefix + name for name in self.error_bodies},
-                {prefix + name: slots for name, slots in self.details.items()})
+                {prefix + name: slots for name, slots in self.details.items()},
+                {prefix + name for name in self.exception_factories})
 
     @classmethod
     def repository(cls, repo: RepositoryView) -> Helpers:
@@ -126,15 +135,22 @@ class Helpers:
         self.index = repo.index
         self._error_bodies: set[str] = set()
         self._details: dict[str, frozenset[int | str]] = {}
+        self._exception_factories: set[str] = set()
         for summary in repo.summaries:
             if not summary.is_test_file and FACTS_KEY in summary.extras:
-                error_bodies, details = summary.extras[FACTS_KEY]
+                error_bodies, details, factories = summary.extras[FACTS_KEY]
                 self._error_bodies.update(self.index.canonical(name) for name in error_bodies)
                 self._details.update((self.index.canonical(name), slots) for name, slots in details.items())
+                self._exception_factories.update(self.index.canonical(name) for name in factories)
 
     def builds_error_body(self, qualified: str) -> bool:
         """Whether the function a qualified name resolves to returns an error body on every way out."""
         return self.index.canonical(qualified) in self._error_bodies
+
+    def builds_http_exception(self, qualified: str) -> bool:
+        """Whether the function a qualified name resolves to returns an `HTTPException` on every way
+        out, or is declared to return one: a factory whose callers are to raise what it builds."""
+        return self.index.canonical(qualified) in self._exception_factories
 
     def carries(self, qualified: str, slot: int | str) -> bool:
         """Whether the function a qualified name resolves to returns the detail of argument `slot`.
