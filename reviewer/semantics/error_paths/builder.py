@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 SHARED_KEY = "error-paths"
 _STREAMING_NAMES = ("StreamingResponse", "EventSourceResponse")
-_SINK_WORDS = ("HTTPException", "Response", "WebSocketException", "send_")
 
 
 def _streamed_generators(context: FileContext) -> dict[str, str]:
@@ -131,7 +130,7 @@ class Builder:
             walk.finish(first_site)
             if role == "route":
                 self.paths.routes[owner] = frozenset() if walk.admin_only else calls_before_admin_gate(
-                    function.body.body, walk.branches.locals.__contains__) if isinstance(
+                    function.body.body, walk.branches.is_local) if isinstance(
                     function.body, cst.IndentedBlock) else None
             walks.append(walk)
             if role is None and walk.error_returns and not walk.other_returns and function is top_level.get(name):
@@ -155,7 +154,8 @@ class Builder:
             kept = [leak for leak in self.paths.leaks[before:] if (leak.function, id(leak.node)) not in already]
             del self.paths.leaks[before:]
             self.paths.leaks.extend(kept)
-        self._helpers_for_elsewhere(top_level, handlers, roles)
+        self._helpers_for_elsewhere(top_level, handlers, roles, {id(walk.function) for walk in walks
+                                                                 if walk.builds_response})
         return self.paths
 
     def _handlers_elsewhere(self, tree: cst.Module, top_level: dict[str, cst.FunctionDef],
@@ -181,17 +181,16 @@ class Builder:
             del self.paths.leaks[before:]
 
     def _helpers_for_elsewhere(self, top_level: dict[str, cst.FunctionDef], handlers: Mapping[str, object],
-                               roles: dict[int, str | None]) -> None:
+                               roles: dict[int, str | None], responding: set[int]) -> None:
         """The leaks of this module's functions that another module may hand a caught exception
         (`raise errors.to_http(e)`): each function the module neither serves, registers nor hands
-        an exception itself, walked once per parameter that no annotation binds, with that one
-        bound to the exception (`paths.helper_leaks`). Only in a module that builds a response or
-        an `HTTPException`."""
-        if not any(word in self.context.source for word in _SINK_WORDS):
-            return
+        an exception itself, and whose first walk saw it build an `HTTPException` or a response
+        (`responding`), walked again once per parameter that no annotation binds, with that one
+        bound to the exception (`paths.helper_leaks`)."""
         paths = self.paths
         for name, function in top_level.items():
-            if roles.get(id(function)) is not None or name in handlers or name in self.passed:
+            if (id(function) not in responding or roles.get(id(function)) is not None or name in handlers
+                    or name in self.passed):
                 continue
             positional = len(function.params.posonly_params) + len(function.params.params)
             for position, param in enumerate(params_of(function)):

@@ -98,6 +98,10 @@ class Branches:
     def locals(self) -> frozenset[str]:
         return local_names(self.function)
 
+    def is_local(self, name: str) -> bool:
+        """Whether a name is the function's own; its names are read only when first asked."""
+        return name in self.locals
+
     @functools.cached_property
     def _objects(self) -> Qualify:
         return module_object_of(self.builder.qualify, self.locals)

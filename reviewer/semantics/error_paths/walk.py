@@ -16,6 +16,7 @@ from reviewer.semantics.error_paths.records import (
     HTTP_EXCEPTION_SINK,
     HTTP_EXCEPTIONS,
     RESPONSE_CLASSES,
+    RESPONSE_SINKS,
     WEBSOCKET_EXCEPTIONS,
     WEBSOCKET_SENDS,
     HttpExceptionSite,
@@ -60,6 +61,8 @@ class Walk:
         self.signature_checked = False  # a statement before, in source order, verified a signature
         self.administrators_only = False  # past `if not user.is_superuser: raise ...` in its block
         self.preceding = Preceding(function)  # for `if x is None:` after `x.attribute` was read
+        # A statement of it builds an `HTTPException` or a response, or sends on a websocket.
+        self.builds_response = False
         self.branches = Branches(paths, function)
         # A coroutine, or a helper of a module of coroutines, waits on its I/O: a block of it
         # without `await` only computes (a plain route may still use a blocking session).
@@ -140,7 +143,7 @@ class Walk:
             else:
                 self.preceding.at(index)
                 self.compound(statement, in_except=in_except, status_set=state[0])
-                if admin_gate(statement, self.branches.locals.__contains__):
+                if admin_gate(statement, self.branches.is_local):
                     self.administrators_only = True
         self.preceding.leave()
         self.branches.restore(mark)
@@ -296,7 +299,12 @@ class Walk:
             value = small.exc
         elif isinstance(small, (cst.Return, cst.Expr)):
             value = small.value
-        if value is not None and self._is_http_exception(value):
+        call = value.expression if isinstance(value, cst.Await) else value
+        name = self.b.qualify(call.func) if isinstance(call, cst.Call) else None
+        if name in RESPONSE_SINKS or isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and (
+                call.func.attr.value in WEBSOCKET_SENDS):
+            self.builds_response = True
+        if name in HTTP_EXCEPTIONS:
             status = argument(value, 0, "status_code")
             returned = isinstance(small, cst.Return)
             self.b.paths.http_exceptions.append(
