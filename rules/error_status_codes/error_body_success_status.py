@@ -9,7 +9,7 @@ from reviewer.facts import Facts
 from reviewer.model import Severity
 from reviewer.rule import RepoContext
 from reviewer.semantics.error_paths import DETAIL, RESPONSE_CLASSES, ErrorPaths, error_body, response_status
-from reviewer.semantics.error_paths.helpers_elsewhere import HelperFacts
+from reviewer.semantics.error_paths.helpers_elsewhere import HelperFacts, Helpers
 from rules.error_status_codes._base import StatusRule
 
 
@@ -128,13 +128,7 @@ class ErrorBodySuccessStatus(StatusRule):
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:
         """Report the routes that return what an error-body helper of another module builds."""
-        found = [(summary.path, site) for summary in repo.summaries for site in summary.extras.get(cls.code, ())]
-        if not found:
-            return
-        helpers = repo.facts(HelperFacts)
-        for path, (callee, span, statement_lines, message) in found:
-            if helpers.builds_error_body(callee):
-                repo.report(path, span, message, statement_lines=statement_lines)
+        cls.report_returned_results(repo, Helpers.builds_error_body)
 
     def _handler_response(self, value: cst.BaseExpression) -> str | None:
         if isinstance(value, cst.Await):

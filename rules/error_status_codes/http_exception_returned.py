@@ -9,7 +9,7 @@ from reviewer.facts import Facts
 from reviewer.model import Severity
 from reviewer.rule import RepoContext
 from reviewer.semantics.error_paths import ErrorPaths
-from reviewer.semantics.error_paths.helpers_elsewhere import HelperFacts
+from reviewer.semantics.error_paths.helpers_elsewhere import HelperFacts, Helpers
 from rules.error_status_codes._base import StatusRule
 
 
@@ -74,20 +74,14 @@ class HttpExceptionReturned(StatusRule):
                 continue
             callee = self.context.qualify(value.func)
             if callee is not None and not callee.startswith("builtins."):
+                message = (f"the `HTTPException` that `{callee.rsplit('.', 1)[-1]}` builds is returned, not raised: "
+                           "the client gets it as a 200 response; `raise` it")
                 made.append((callee, self.context.span(site.node, site.statement),
-                             self.context.statement_lines(site.statement)))
+                             self.context.statement_lines(site.statement), message))
         if made:
             self.context.summary.extras[self.code] = made
 
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:
         """Report the routes that return what an `HTTPException` factory builds."""
-        found = [(summary.path, site) for summary in repo.summaries for site in summary.extras.get(cls.code, ())]
-        if not found:
-            return
-        helpers = repo.facts(HelperFacts)
-        for path, (callee, span, statement_lines) in found:
-            if helpers.builds_http_exception(callee):
-                repo.report(path, span, f"the `HTTPException` that `{callee.rsplit('.', 1)[-1]}` builds is returned, "
-                            "not raised: the client gets it as a 200 response; `raise` it",
-                            statement_lines=statement_lines)
+        cls.report_returned_results(repo, Helpers.builds_http_exception)
