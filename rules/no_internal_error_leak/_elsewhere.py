@@ -38,9 +38,8 @@ def record_leaks_elsewhere(rule: LeakRule, paths: ErrorPaths) -> None:
          context.statement_lines(leak.statement), leak.detail, leak.sink)
         for name, slots in paths.helper_leaks.items() for slot, leaks in slots for leak in leaks if rule.wanted(leak)
     ]
-    passed = {callee: slots for callee, slots in paths.passed_elsewhere.items() if slots}
-    if helpers or passed:
-        context.summary.extras[f"{rule.code}:helpers"] = (helpers, passed)
+    if helpers or paths.passed_elsewhere:
+        context.summary.extras[f"{rule.code}:helpers"] = (helpers, paths.passed_elsewhere)
 
 
 def report_leaks_elsewhere(rule: type[LeakRule], repo: RepoContext) -> None:

@@ -14,12 +14,12 @@ the tests kept.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.conditions import Condition, branch_conditions, module_object
-from reviewer.semantics.error_paths.syntax import calls_in, ends_with, params_of
+from reviewer.semantics.error_paths.syntax import bound_names, calls_in, ends_with, params_of
 from reviewer.semantics.fastapi.annotations import marker_of
 
 if TYPE_CHECKING:
@@ -30,35 +30,8 @@ if TYPE_CHECKING:
 
 def local_names(function: cst.FunctionDef) -> frozenset[str]:
     """The parameters of a function and the names it binds (not those of functions nested in it)."""
-    names = {param.name.value for param in params_of(function)}
-    stack: list[cst.CSTNode] = [function.body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        targets: list[cst.CSTNode] = []
-        if isinstance(node, cst.Assign):
-            targets = [target.target for target in node.targets]
-        elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.NamedExpr)):
-            targets = [node.target]
-        elif isinstance(node, (cst.For, cst.CompFor)):
-            targets = [node.target]
-        elif isinstance(node, cst.AsName):
-            targets = [node.name]
-        for target in targets:
-            names.update(name.value for name in _names_in(target))
-        stack.extend(node.children)
-    return frozenset(names)
-
-
-def _names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
-    if isinstance(node, cst.Name):
-        yield node
-    elif isinstance(node, (cst.Tuple, cst.List)):
-        for element in node.elements:
-            yield from _names_in(element.value)
-    elif isinstance(node, cst.StarredElement):
-        yield from _names_in(node.value)
+    return frozenset({param.name.value for param in params_of(function)}
+                     | {name.value for name in bound_names(function.body)})
 
 
 def module_object_of(qualify: Qualify, locals_: frozenset[str]) -> Qualify:

@@ -1,5 +1,5 @@
 """The parts of a module the error paths walk: its functions (nested ones too), the calls in a
-statement, a function's parameters, blocks that leave the function, the calls that check a
+statement and the names it binds, a function's parameters, blocks that leave the function, the calls that check a
 request's signature."""
 
 from __future__ import annotations
@@ -36,6 +36,35 @@ def functions_of(module: cst.Module) -> Iterator[tuple[cst.FunctionDef, str]]:
                 inner = getattr(inner, "body", ())
             if isinstance(inner, (list, tuple)):
                 stack.extend((n, scope) for n in reversed(inner) if isinstance(n, cst.BaseCompoundStatement))
+
+
+def bound_names(node: cst.CSTNode) -> Iterator[cst.Name]:
+    """The names a node binds, once per binding: targets of assignments, loops, comprehensions,
+    `:=` and `as` clauses; not in the functions, classes or lambdas defined in it."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        targets: list[cst.CSTNode] = []
+        if isinstance(current, cst.Assign):
+            targets = [target.target for target in current.targets]
+        elif isinstance(current, (cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For, cst.CompFor)):
+            targets = [current.target]
+        elif isinstance(current, cst.AsName):
+            targets = [current.name]
+        for target in targets:
+            yield from _target_names(target)
+        stack.extend(child for child in current.children
+                     if not isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)))
+
+
+def _target_names(target: cst.CSTNode) -> Iterator[cst.Name]:
+    if isinstance(target, cst.Name):
+        yield target
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            yield from _target_names(element.value)
+    elif isinstance(target, cst.StarredElement):
+        yield from _target_names(target.value)
 
 
 def calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:

@@ -11,9 +11,10 @@ anew.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from reviewer import lazy_cst as cst
+from reviewer.semantics.error_paths.syntax import bound_names, params_of
 
 
 class Preceding:
@@ -56,46 +57,15 @@ def _none_tested(test: cst.BaseExpression) -> str | None:
     return None
 
 
-def _targets(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """What a node binds, as written."""
-    if isinstance(node, cst.Assign):
-        yield from (target.target for target in node.targets)
-    elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For, cst.CompFor)):
-        yield node.target
-    elif isinstance(node, cst.AsName):
-        yield node.name
-    elif isinstance(node, cst.Param):
-        yield node.name
-
-
-def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """The node and what it holds, not functions, classes or lambdas defined in it."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(child for child in current.children
-                     if not isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)))
-
-
 def _binds(node: cst.CSTNode, name: str) -> bool:
-    return any(_names(target, name) for inner in _walk(node) for target in _targets(inner))
-
-
-def _names(target: cst.CSTNode, name: str) -> bool:
-    if isinstance(target, cst.Name):
-        return target.value == name
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return any(_names(element.value, name) for element in target.elements)
-    if isinstance(target, cst.StarredElement):
-        return _names(target.value, name)
-    return False
+    return any(bound.value == name for bound in bound_names(node))
 
 
 def _bindings(function: cst.FunctionDef, name: str) -> int:
     """How many times a function binds a name: its parameters, assignments, loops, `as` clauses."""
-    return sum(_names(target, name) for node in _walk(function.params) for target in _targets(node)) + sum(
-        _names(target, name) for node in _walk(function.body) for target in _targets(node))
+    params = (*params_of(function), function.params.star_arg, function.params.star_kwarg)
+    return sum(isinstance(param, cst.Param) and param.name.value == name for param in params) + sum(
+        bound.value == name for bound in bound_names(function.body))
 
 
 def _uses_as_object(statement: cst.SimpleStatementLine, name: str) -> bool:
