@@ -7,7 +7,8 @@ definition. The calls that spell its name are a superset of its callers (calls o
 of that name included), so what holds of every chain of them holds of its real callers. Two
 things escape it, and make `entries` answer None rather than guess: a function nothing calls by
 name (a callback handed on as a value, a hook a framework runs), and a search past
-`MAX_REACHED` functions. Test modules are left out: they are not how a deployment runs a function.
+`MAX_REACHED` functions; asked for the entries it can find (`complete=False`), it passes over the
+first. Test modules are left out: they are not how a deployment runs a function.
 """
 
 from __future__ import annotations
@@ -35,12 +36,12 @@ class Callers:
                 for name in called:
                     self._by_name[name].append(function.qualname)
 
-    def entries(self, qualname: str, is_entry: Callable[[FunctionSummary, ModuleSummary], bool]
-                ) -> dict[str, set[str]] | None:
+    def entries(self, qualname: str, is_entry: Callable[[FunctionSummary, ModuleSummary], bool], *,
+                complete: bool = True) -> dict[str, set[str]] | None:
         """The entries (functions `is_entry` accepts, where a search stops) whose calls may reach
-        function `qualname`, each with the names it calls on the way there; None when a chain
-        of callers ends in a function that is no entry and that nothing calls by name, or the
-        search grows past `MAX_REACHED`."""
+        function `qualname`, each with the names it calls on the way there; None when the search
+        grows past `MAX_REACHED`, or, if the entries must be `complete`, when a chain of callers
+        ends in a function that is no entry and that nothing calls by name."""
         if qualname not in self.functions:
             return None
         found: dict[str, set[str]] = {}
@@ -50,7 +51,7 @@ class Callers:
             current = pending.pop()
             function, _ = self.functions[current]
             callers = self._by_name.get(function.name, ())
-            if not callers:
+            if not callers and complete:
                 return None
             for caller in callers:
                 record, summary = self.functions[caller]
@@ -62,3 +63,9 @@ class Callers:
                     if len(seen) > MAX_REACHED:
                         return None
         return found
+
+
+    def callers(self, qualname: str) -> list[str]:
+        """The functions whose calls spell the function's name."""
+        found = self.functions.get(qualname)
+        return list(self._by_name.get(found[0].name, ())) if found is not None else []

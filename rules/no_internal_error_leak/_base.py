@@ -14,6 +14,7 @@ from reviewer.semantics.callers import Callers
 from reviewer.semantics.conditions import holds
 from reviewer.semantics.error_paths import ErrorPaths, Leak, names_admin_check, on_admin_surface
 from reviewer.semantics.error_paths.helpers_elsewhere import HelperFacts
+from reviewer.semantics.error_paths.wrapped import WrapFacts
 from reviewer.semantics.fastapi import FastAPIFacts
 from reviewer.semantics.fastapi.guards import GuardFacts
 from reviewer.semantics.fastapi.guards.holders import admits_only_holders
@@ -24,6 +25,7 @@ from reviewer.semantics.settings import SettingsFacts
 from reviewer.summary import FunctionSummary, ModuleSummary
 from rules._error_paths_rule import ErrorPathsRule
 from rules.no_internal_error_leak._elsewhere import record_leaks_elsewhere, report_leaks_elsewhere
+from rules.no_internal_error_leak._wrapped import report_wrapped
 
 
 class LeakRule(ErrorPathsRule):
@@ -42,7 +44,7 @@ class LeakRule(ErrorPathsRule):
 
     checklist = "no-internal-error-leak"
     requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts, GuardFacts, SettingsFacts, RaisedMessagesFacts,
-                                                   HelperFacts)
+                                                   HelperFacts, WrapFacts)
 
     def check(self, paths: ErrorPaths) -> None:
         found = []
@@ -74,29 +76,43 @@ class LeakRule(ErrorPathsRule):
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:
         report_leaks_elsewhere(cls, repo)
+        withheld = _Withheld(cls.code, repo)
+        report_wrapped(cls, repo, withheld)
         if repo.file_findings:
-            cls._withdraw_trusted(repo)
+            cls._withdraw_trusted(repo, withheld)
 
     @classmethod
-    def _withdraw_trusted(cls, repo: RepoContext) -> None:
-        replaced: frozenset[int] = frozenset().union(
-            *(summary.extras.get(f"{cls.code}:replaced", ()) for summary in repo.summaries))
+    def _withdraw_trusted(cls, repo: RepoContext, withheld: _Withheld) -> None:
         sites = {
             (summary.path, line, column): (function, status, conditions, phrases, through)
             for summary in repo.summaries
             for line, column, function, status, conditions, phrases, through in summary.extras.get(cls.code, ())
         }
-        found = [(finding, *sites.get((finding.path, finding.span.line, finding.span.column),
-                                      (None, None, (), (), None))) for finding in repo.file_findings]
-        settings = repo.facts(SettingsFacts)
-        messages = repo.facts(RaisedMessagesFacts)
-        helpers = repo.facts(HelperFacts)
-        trust = _Trust(cls.code, repo)
-        for finding, function, status, conditions, phrases, through in found:
-            if (function is not None and trust.only_trusted_reach(function) or status in replaced
-                    or not holds(conditions, settings) or phrases and all(map(messages.writes, phrases))
-                    or through is not None and not helpers.carries(*through)):
+        for finding in repo.file_findings:
+            site = sites.get((finding.path, finding.span.line, finding.span.column))
+            if site is not None and withheld(*site):
                 repo.withdraw(finding)
+
+
+class _Withheld:
+    """Whether a leak is one the repository shows no client gets: only trusted callers reach its
+    function (`_Trust`), a handler of the application replaces the text detail of its status,
+    a default deployment does not run it, the phrases it was recognised by are the application's
+    own, or the function of another module it was handed to does not return it."""
+
+    def __init__(self, code: str, repo: RepoContext) -> None:
+        self.replaced: frozenset[int] = frozenset().union(
+            *(summary.extras.get(f"{code}:replaced", ()) for summary in repo.summaries))
+        self.settings = repo.facts(SettingsFacts)
+        self.messages = repo.facts(RaisedMessagesFacts)
+        self.helpers = repo.facts(HelperFacts)
+        self.trust = _Trust(code, repo)
+
+    def __call__(self, function: str | None, status: int | None, conditions: tuple, phrases: tuple[str, ...],
+                 through: tuple | None) -> bool:
+        return (function is not None and self.trust.only_trusted_reach(function) or status in self.replaced
+                or not holds(conditions, self.settings) or bool(phrases) and all(map(self.messages.writes, phrases))
+                or through is not None and not self.helpers.carries(*through))
 
 
 class _Trust:
@@ -135,6 +151,25 @@ class _Trust:
                 self._answers[qualname] = bool(entries) and all(
                     self._trusted_entry(entry, names) for entry, names in entries.items())
         return self._answers[qualname]
+
+    def callers(self, qualname: str) -> list[str]:
+        return self._callers.callers(qualname)
+
+    def routes_reaching(self, qualname: str) -> dict[str, set[str]] | None:
+        """The routes that run the function: itself, if it is one, or those a chain of calls leads
+        from to it, with the names each calls on the way (None: the search grew too large)."""
+        if qualname in self.endpoints or qualname in self.routes:
+            return {qualname: set()}
+        return self._callers.entries(qualname, self._is_route, complete=False)
+
+    def trusted_routes(self, routes: dict[str, set[str]]) -> bool:
+        """Whether each of these routes (as `routes_reaching` gives them) lets only trusted
+        callers make the calls on the way."""
+        return all(self.only_trusted_reach(route) or self.routes.get(route) == frozenset() if not called
+                   else self._trusted_entry(route, called) for route, called in routes.items())
+
+    def _is_route(self, function: FunctionSummary, summary: ModuleSummary) -> bool:
+        return function.qualname in self.endpoints or function.qualname in self.routes
 
     def _is_entry(self, function: FunctionSummary, summary: ModuleSummary) -> bool:
         return function.qualname in self.endpoints or function.qualname in self.routes or is_one_shot_path(

@@ -4,7 +4,7 @@ are routes, exception handlers, helpers handed an exception or streamed generato
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
@@ -14,7 +14,7 @@ from reviewer.semantics.error_paths.helpers_elsewhere import returns_detail_of
 from reviewer.semantics.error_paths.reach import gate_conditions
 from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, STREAMING_RESPONSES, ErrorPaths
 from reviewer.semantics.error_paths.replaced import replaced_details
-from reviewer.semantics.error_paths.syntax import calls_in, functions_of, params_of
+from reviewer.semantics.error_paths.syntax import calls_in, functions_of, params_of, takes_request
 from reviewer.semantics.error_paths.walk import Walk
 from reviewer.semantics.exceptions import BROAD, INPUT, INTERNAL, exception_origin
 from reviewer.semantics.fastapi.handlers import exception_handlers, registrations
@@ -173,7 +173,7 @@ class Builder:
         for name, function in top_level.items():
             params = params_of(function)
             if (roles.get(id(function)) is not None or name in handlers or len(params) != 2
-                    or params[1].annotation is not None or not _takes_request(params[0], self.qualify)):
+                    or params[1].annotation is not None or not takes_request(params[0], self.qualify)):
                 continue
             before = len(self.paths.leaks)
             Walk(self, function, None, {params[1].name.value: "exception"}).run()
@@ -204,14 +204,6 @@ class Builder:
                 if leaks:
                     slot = (position if position < positional else None, param.name.value)
                     paths.helper_leaks.setdefault(name, []).append((slot, leaks))
-
-
-def _takes_request(param: cst.Param, qualify: Callable[[cst.BaseExpression], str | None]) -> bool:
-    """`request`, `_request`, `request: Request`: the first parameter of an exception handler."""
-    annotation = param.annotation.annotation if param.annotation is not None else None
-    if isinstance(annotation, (cst.Name, cst.Attribute)):
-        return (qualify(annotation) or "").endswith((".Request", ".HTTPConnection"))
-    return param.name.value.lstrip("_") in ("request", "req")
 
 
 class _Helpers(Mapping[str, frozenset]):

@@ -1,10 +1,10 @@
 """The parts of a module the error paths walk: its functions (nested ones too), the calls in a
-statement and the names it binds, a function's parameters, blocks that leave the function, the calls that check a
-request's signature."""
+statement and the names it binds, a function's parameters (and whether the first is a handler's
+request), blocks that leave the function, the calls that check a request's signature."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from reviewer import lazy_cst as cst
 
@@ -92,6 +92,14 @@ def ends_with(suite: cst.BaseSuite, *kinds: str) -> bool:
 def params_of(function: cst.FunctionDef) -> list[cst.Param]:
     params = function.params
     return [*params.posonly_params, *params.params, *params.kwonly_params]
+
+
+def takes_request(param: cst.Param, qualify: Callable[[cst.BaseExpression], str | None]) -> bool:
+    """`request`, `_request`, `request: Request`: the first parameter of an exception handler."""
+    annotation = param.annotation.annotation if param.annotation is not None else None
+    if isinstance(annotation, (cst.Name, cst.Attribute)):
+        return (qualify(annotation) or "").endswith((".Request", ".HTTPConnection"))
+    return param.name.value.lstrip("_") in ("request", "req")
 
 
 # Calls that raise unless a request's signature verifies (stripe's `Webhook.construct_event`,

@@ -4,7 +4,7 @@ their detail and recording where they enter a response."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -170,8 +170,8 @@ class Walk:
                 bound = handler.name.name.value if handler.name is not None and isinstance(
                     handler.name.name, cst.Name) else None
                 origin, written = caught_origin(handler.type, self.b.qualify, self.b.module)
-                if origin == INTERNAL and written in ("Exception", "BaseException") and _raises_only_own(
-                        statement.body, self.b):
+                if origin == INTERNAL and written in ("Exception", "BaseException") and raises_only_own(
+                        statement.body, self.b.qualify, self.b.module):
                     origin = OWN
                 previous = self.exceptions.get(bound) if bound else None
                 if bound:
@@ -182,7 +182,8 @@ class Walk:
                     self.details.pop(bound, None)
                     if origin == INTERNAL and written in ("Exception", "BaseException") and (
                             self.no_io_unless_awaited and not _awaits(statement.body, self.uploads)
-                            and not _uses(statement.body, self.injected) or _only_decodes(statement.body, self.b)):
+                            and not _uses(statement.body, self.injected)
+                            or only_decodes(statement.body, self.b.qualify)):
                         self.parsing.add(bound)
                 self.suite(handler.body, in_except=True, status_set=status_set)
                 if bound:
@@ -466,30 +467,30 @@ def _awaits(body: cst.BaseSuite, uploads: set[str]) -> bool:
     return False
 
 
-def _raises_only_own(body: cst.BaseSuite, builder: Builder) -> bool:
-    """Whether a try block can fail only by raising the application's own exceptions: it raises
-    them, and calls nothing else but plain builtins."""
+def raises_only_own(body: cst.BaseSuite, qualify: Callable[[cst.BaseExpression], str | None], module: str) -> bool:
+    """Whether a try block of `module` can fail only by raising the application's own exceptions:
+    it raises them, and calls nothing else but plain builtins."""
     raised = set()
     stack: list[cst.CSTNode] = [body]
     while stack:
         node = stack.pop()
         if isinstance(node, cst.Raise) and isinstance(node.exc, cst.Call):
-            if exception_origin(builder.qualify(node.exc.func), builder.module) != OWN:
+            if exception_origin(qualify(node.exc.func), module) != OWN:
                 return False
             raised.add(id(node.exc))
         stack.extend(node.children)
     if not raised:
         return False
-    return all(id(call) in raised or builder.qualify(call.func) in _PLAIN_BUILTINS for call in calls_in(body))
+    return all(id(call) in raised or qualify(call.func) in _PLAIN_BUILTINS for call in calls_in(body))
 
 
-def _only_decodes(body: cst.BaseSuite, builder: Builder) -> bool:
+def only_decodes(body: cst.BaseSuite, qualify: Callable[[cst.BaseExpression], str | None]) -> bool:
     """Whether every call of a block decodes or converts the values it is given (`base64`,
     `json.loads`, `int(...)`, `text.encode()`), so that it fails only on what it was given; a block
     that calls nothing decodes nothing."""
     calls = list(calls_in(body))
     for call in calls:
-        name = builder.qualify(call.func)
+        name = qualify(call.func)
         if name is not None and (name in _DECODERS or name.rpartition(".")[0] in _DECODING_MODULES):
             continue
         # A method of a local value (`state.encode()`), not a function of an imported module.

@@ -1,0 +1,511 @@
+"""Caught exceptions wrapped in one of the application's own, and the exception handlers that send it.
+
+`except ClientError as e: raise StorageError(message=f"could not store the file: {e}")` puts an
+SDK's message into an exception the application defines; `@app.exception_handler(StorageError)`
+answering `JSONResponse({"message": exc.message}, status_code=exc.status_code)` sends it to the
+client. Neither half leaks on its own: the `raise` builds no response, and the handler sends text
+the application usually writes itself. `WrapFacts` records, in every module (services raise,
+applications register):
+
+- `raise C(...)` in an `except Exception:` block (or `BaseException`, or a bare `except:`; not one
+  around a block that only raises the application's own exceptions), with the argument slots that
+  carry its detail (`reviewer.semantics.exceptions`), through the block's locals. A block that
+  catches a named class (`except ClientError as e:`) handles a failure the code anticipated, and
+  often words it for the client on purpose (`AuthenticationError` when checking a key the client
+  sent): it is left out;
+- what an exception class's constructor does with each argument: the attributes it ends in
+  (`self.message = message`, also through locals: `resolved = detail or code.text; self.detail =
+  resolved`) and the slots of the base's constructor it is handed to (`super().__init__(message)`);
+  the attributes `__str__` reads;
+- exception handlers: the classes each is registered for in the module, and, for every function
+  shaped as a handler (a request, then an exception), the attributes of the exception it sends:
+  those it reads outside log calls and branch tests, in its body or in a function of its module it
+  hands the exception to; `str(exc)` and `f"{exc}"` send what `str()` shows.
+
+Over the repository, `Wrapped.sent(class, slot)` tells which registered handler sends what a slot
+of a constructor of a class the application defines is given (a builtin such as `ValueError` is
+raised for anything, anywhere, and a handler for it is a fallback), and as which attribute,
+following the bases: a builtin
+exception keeps its arguments in `args`, which `str()` shows unless a class defines `__str__`;
+FastAPI answers an `HTTPException` of the application's own with its `detail`, unless the
+application registers a handler for it. A handler registered for `Exception` or a library's class
+is not paired: the error paths report what it sends from the exception itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from reviewer import lazy_cst as cst
+from reviewer.facts import Facts
+from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, WEBSOCKET_EXCEPTIONS
+from reviewer.semantics.error_paths.syntax import functions_of, params_of, takes_request
+from reviewer.semantics.error_paths.walk import only_decodes, raises_only_own
+from reviewer.semantics.exceptions import INTERNAL, Detail, DetailOf, caught_origin, exception_origin
+from reviewer.semantics.fastapi.handlers import registrations
+from reviewer.semantics.log_calls import is_log_call, logger_names
+from reviewer.semantics.serving import is_one_shot_path
+
+if TYPE_CHECKING:
+    from reviewer.facts import RepositoryView
+    from reviewer.model import Span
+    from reviewer.rule import FileContext
+
+FACTS_KEY = "wrapped-exceptions"
+STR = "__str__"  # what a handler sends when it sends the exception's text
+_ARGS = "args"
+_HTTP_EXCEPTION_SLOTS: dict[int | str, str] = {0: "status_code", "status_code": "status_code", 1: "detail",
+                                               "detail": "detail", 2: "headers", "headers": "headers"}
+_MAX_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class WrapSite:
+    """A caught exception's detail handed to the constructor of a raised exception."""
+
+    cls: str  # the raised class, qualified
+    slot: int | str  # the argument's position, or its keyword
+    span: Span
+    statement_lines: tuple[int, int]
+    detail: Detail
+    function: str  # the dotted name of the function raising it, qualified
+    written: str  # the raised class as written
+
+
+@dataclass(frozen=True)
+class Constructor:
+    """What an exception class's `__init__` does with each parameter: parameter name ->
+    (position, None for a keyword-only one; the attributes it ends in; the slots of the base's
+    constructor it is handed to)."""
+
+    params: tuple[tuple[str, int | None, frozenset[str], frozenset[int | str]], ...]
+
+    def of(self, slot: int | str) -> tuple[frozenset[str], frozenset[int | str]] | None:
+        for name, position, attributes, handed in self.params:
+            if slot == name or slot == position:
+                return attributes, handed
+        return None
+
+
+class WrapFacts(Facts):
+    """Records a module's wrapping raises, exception classes and handlers (see the module)."""
+
+    summary_key = FACTS_KEY
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        source = context.source
+        self.active = "raise" in source or "exception_handler" in source or "__init__" in source
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        context = self.context
+        source = context.source
+        prefix = f"{context.module}." if context.module else ""
+        functions = list(functions_of(original_node))
+        sites: list[WrapSite] = []
+        catches: dict[str, frozenset[str]] = {}
+        if "except" in source and not (context.is_test_file or is_one_shot_path(context.path)):
+            for function, owner in functions:
+                if "raise" in source:
+                    sites.extend(self._wrapping_raises(function, prefix + owner))
+                caught = self._caught(function)
+                if caught:
+                    catches[prefix + owner] = caught
+        constructors: dict[str, tuple[Constructor | None, frozenset[str] | None]] = {}
+        for function, owner in functions:
+            name = function.name.value
+            if name in ("__init__", STR) and "." in owner:
+                cls = prefix + owner.rsplit(".", 1)[0]
+                init, shown = constructors.get(cls, (None, None))
+                if name == "__init__":
+                    init = _constructor(function)
+                else:
+                    shown = frozenset(_self_attributes(function))
+                constructors[cls] = (init, shown)
+        registered: list[tuple[str, str]] = []
+        sends: dict[str, frozenset[str]] = {}
+        if "exception_handler" in source or "request" in source.lower():
+            registered, sends = self._handlers(original_node, functions, prefix)
+        if sites or constructors or registered or sends or catches:
+            context.summary.extras[FACTS_KEY] = (sites, constructors, registered, sends, catches)
+
+    def _caught(self, function: cst.FunctionDef) -> frozenset[str]:
+        """The classes a function catches without raising them again (`except StorageError:
+        return None`; not `except StorageError: raise`), qualified."""
+        found = set()
+        for statement in _own_statements(function.body):
+            if not isinstance(statement, (cst.Try, cst.TryStar)):
+                continue
+            for handler in statement.handlers:
+                if _reraises(handler.body):
+                    continue
+                types = handler.type
+                members = [e.value for e in types.elements] if isinstance(types, cst.Tuple) else [types]
+                found.update(qualified for member in members if member is not None
+                             and (qualified := self.context.qualify(member)))
+                if types is None:
+                    found.add("builtins.BaseException")
+        return frozenset(found)
+
+    def _wrapping_raises(self, function: cst.FunctionDef, qualname: str) -> Iterator[WrapSite]:
+        context = self.context
+        qualify = context.qualify
+        for statement in _own_statements(function.body):
+            if not isinstance(statement, (cst.Try, cst.TryStar)):
+                continue
+            for handler in statement.handlers:
+                _, written = caught_origin(handler.type, qualify, context.module)
+                if written not in ("Exception", "BaseException") or raises_only_own(
+                        statement.body, qualify, context.module):
+                    continue
+                # Unnamed, its traceback may still be formatted (`traceback.format_exc()`).
+                bound = handler.name.name.value if handler.name is not None and isinstance(
+                    handler.name.name, cst.Name) else None
+                parsing = frozenset({bound}) if bound and written in ("Exception", "BaseException") and (
+                    only_decodes(statement.body, qualify)) else frozenset()
+                yield from self._raises_in(handler, bound, written, parsing, qualname)
+
+    def _raises_in(self, handler: cst.ExceptHandler, bound: str | None, written: str, parsing: frozenset[str],
+                   qualname: str) -> Iterator[WrapSite]:
+        context = self.context
+        details: dict[str, Detail] = {}
+        detail = DetailOf(context.qualify, context.module, {bound: written} if bound else {}, details,
+                          source=_source_of(context), parsing=parsing)
+        for statement in _own_statements(handler.body):
+            if not isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+                continue
+            where = statement if isinstance(statement, cst.SimpleStatementLine) else handler
+            for small in statement.body:
+                if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
+                    targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+                    found = detail.of(small.value)
+                    for target in targets:
+                        if isinstance(target, cst.Name):
+                            if found is None:
+                                details.pop(target.value, None)
+                            else:
+                                details[target.value] = found
+                elif isinstance(small, cst.Raise) and isinstance(small.exc, cst.Call):
+                    yield from self._wrapped(small.exc, where, detail, qualname)
+
+    def _wrapped(self, call: cst.Call, statement: cst.CSTNode, detail: DetailOf,
+                 qualname: str) -> Iterator[WrapSite]:
+        context = self.context
+        cls = context.qualify(call.func)
+        if cls is None or cls in HTTP_EXCEPTIONS or cls in WEBSOCKET_EXCEPTIONS:
+            return  # the error paths follow an `HTTPException` themselves
+        for position, arg in enumerate(call.args):
+            if arg.star:
+                continue
+            found = detail.of(arg.value)
+            if found is None or found.parsing:
+                continue
+            span = context.span(arg.value, statement)
+            slot = arg.keyword.value if arg.keyword is not None else position
+            yield WrapSite(cls, slot, span, context.statement_lines(statement), found, qualname,
+                           context.tree.code_for_node(call.func))
+
+    def _handlers(self, module: cst.Module, functions: list[tuple[cst.FunctionDef, str]],
+                  prefix: str) -> tuple[list[tuple[str, str]], dict[str, frozenset[str]]]:
+        qualify = self.context.qualify
+        by_name = {}
+        for function, owner in functions:
+            by_name.setdefault(function.name.value, (function, owner))
+        registered = []
+        for handler, cls in registrations(module, self.context.source):
+            if cls is None or isinstance(cls, cst.Integer):
+                continue
+            qualified_cls = qualify(cls)
+            if isinstance(handler, cst.Name) and handler.value in by_name:
+                name = prefix + by_name[handler.value][1]
+            else:
+                name = qualify(handler)
+            if qualified_cls and name:
+                registered.append((qualified_cls, name))
+        loggers = logger_names(module, qualify)
+        top_level = {f.name.value: f for f in module.body if isinstance(f, cst.FunctionDef)}
+        sends = {}
+        for function, owner in functions:
+            params = params_of(function)
+            if len(params) == 2 and takes_request(params[0], qualify):
+                sent = _sent(function, params[1].name.value, top_level, qualify, loggers, 2)
+                if sent:
+                    sends[prefix + owner] = frozenset(sent)
+        return registered, sends
+
+    @classmethod
+    def repository(cls, repo: RepositoryView) -> Wrapped:
+        return Wrapped(repo)
+
+
+class Wrapped:
+    """Over the repository: the wrapping raises of the application, and what its handlers send."""
+
+    def __init__(self, repo: RepositoryView) -> None:
+        canonical = repo.index.canonical
+        self.sites: list[tuple[str, WrapSite]] = []  # (path, site)
+        self._bases: dict[str, list[str]] = {}
+        self._constructors: dict[str, tuple[Constructor | None, frozenset[str] | None]] = {}
+        self._handlers: dict[str, tuple[str, str]] = {}  # class -> (handler, where it is registered)
+        self._sends: dict[str, frozenset[str]] = {}
+        self._catches: dict[str, frozenset[str]] = {}  # function -> the classes it catches and keeps
+        for summary in repo.summaries:
+            for name, bases in summary.classes.items():
+                self._bases[canonical(name)] = [canonical(base) for base in bases]
+            if summary.is_test_file or FACTS_KEY not in summary.extras:
+                continue
+            sites, constructors, registered, sends, catches = summary.extras[FACTS_KEY]
+            for function, caught in catches.items():
+                self._catches[function] = frozenset(canonical(name) for name in caught)
+            self.sites.extend((summary.path, site) for site in sites)
+            for name, constructor in constructors.items():
+                self._constructors[canonical(name)] = constructor
+            for cls, handler in registered:
+                self._handlers.setdefault(canonical(cls), (canonical(handler), summary.path))
+            for handler, sent in sends.items():
+                self._sends[canonical(handler)] = sent
+        self._canonical = canonical
+        # Classes by their own name, for a name the imports reach only through a package's star
+        # imports or re-exports (`from core.base import AppError`): taken when one class has it.
+        self._by_name: dict[str, list[str]] = {}
+        for name in self._bases:
+            self._by_name.setdefault(name.rsplit(".", 1)[-1], []).append(name)
+
+    def _lineage(self, cls: str) -> list[str]:
+        """The class and its bases, nearest first (depth first, each once); a name that resolves
+        to no class of the repository is followed by the one class of the repository so named."""
+        found: list[str] = []
+        stack = [cls]
+        while stack and len(found) < _MAX_DEPTH * 4:
+            current = stack.pop()
+            if current in found:
+                continue
+            found.append(current)
+            if current not in self._bases and not current.startswith("builtins."):
+                named = self._by_name.get(current.rsplit(".", 1)[-1], [])
+                stack.extend(named if len(named) == 1 else [])
+                continue
+            stack.extend(reversed(self._bases.get(current, [])))
+        return found
+
+    def _ends_in(self, cls: str, slot: int | str, depth: int = 0) -> frozenset[str]:
+        """The attributes of an exception of class `cls` that its constructor's argument `slot`
+        ends in."""
+        if depth > _MAX_DEPTH:
+            return frozenset()
+        lineage = self._lineage(cls)
+        for current in lineage:
+            if current in HTTP_EXCEPTIONS:
+                attribute = _HTTP_EXCEPTION_SLOTS.get(slot)
+                return frozenset({attribute}) if attribute else frozenset()
+            if current.startswith("builtins."):
+                return frozenset({_ARGS}) if isinstance(slot, int) else frozenset()
+            init = self._constructors.get(current, (None, None))[0]
+            if init is None:
+                continue
+            found = init.of(slot)
+            if found is None:
+                return frozenset()
+            attributes, handed = found
+            bases = self._bases.get(current, [])
+            for base in bases[:1]:
+                for base_slot in handed:
+                    attributes |= self._ends_in(base, base_slot, depth + 1)
+            return attributes
+        return frozenset()
+
+    def _shown(self, lineage: list[str]) -> frozenset[str]:
+        """What `str()` shows of an exception of the class whose lineage is given."""
+        for current in lineage:
+            shown = self._constructors.get(current, (None, None))[1]
+            if shown is not None:
+                return shown
+        return frozenset({_ARGS})
+
+    def catches(self, function: str, cls: str) -> bool:
+        """Whether a function catches exceptions of class `cls` (or of a base) and keeps them."""
+        caught = self._catches.get(function)
+        return bool(caught) and ("builtins.BaseException" in caught
+                                 or any(current in caught for current in self._lineage(self._canonical(cls))))
+
+    def sent(self, cls: str, slot: int | str) -> tuple[str, str, str] | None:
+        """(handler, attribute, where it is registered) when a registered exception handler sends
+        what argument `slot` of a raised `cls` is given; None when nothing is known to send it."""
+        cls = self._canonical(cls)
+        lineage = self._lineage(cls)
+        if not any(current in self._bases for current in lineage[:2]):
+            return None  # a builtin's or a library's class: raised for anything, anywhere
+        attributes = self._ends_in(cls, slot)
+        if not attributes:
+            return None
+        for current in lineage:
+            if current not in self._handlers:
+                continue
+            if exception_origin(current, "") == INTERNAL:
+                return None  # the handler's own leak, if it sends the text
+            handler, where = self._handlers[current]
+            sent = set(self._sends.get(handler, ()))
+            if STR in sent:
+                sent |= self._shown(lineage)
+            common = sorted(attributes & sent)
+            return (f"exception handler `{handler.rsplit('.', 1)[-1]}`", common[0], where) if common else None
+        if any(current in HTTP_EXCEPTIONS for current in lineage) and "detail" in attributes:
+            return ("FastAPI's `HTTPException` handler", "detail", "")
+        return None
+
+
+def _reraises(body: cst.BaseSuite) -> bool:
+    """`except X: raise` (also after logging): a block whose last statement re-raises what it caught."""
+    statements = body.body if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)) else ()
+    last = statements[-1] if statements else None
+    smalls = last.body if isinstance(last, cst.SimpleStatementLine) else [last] if last is not None else []
+    return bool(smalls) and isinstance(smalls[-1], cst.Raise) and smalls[-1].exc is None
+
+
+def _constructor(function: cst.FunctionDef) -> Constructor:
+    params = params_of(function)[1:]
+    positional = len(function.params.posonly_params) + len(function.params.params) - 1
+    statements = [s for s in _own_statements(function.body)
+                  if isinstance(s, (cst.SimpleStatementLine, cst.SimpleStatementSuite))]
+    found = []
+    for position, param in enumerate(params):
+        names = {param.name.value}
+        attributes: set[str] = set()
+        handed: set[int | str] = set()
+        for statement in statements:
+            for small in statement.body:
+                value = getattr(small, "value", None)
+                if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)) and value is not None:
+                    if not _mentions(value, names, attributes):
+                        continue
+                    targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+                    for target in targets:
+                        if isinstance(target, cst.Name):
+                            names.add(target.value)
+                        elif _is_self_attribute(target):
+                            attributes.add(target.attr.value)
+                elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                    handed |= _handed_to_base(small.value, names, attributes)
+        found.append((param.name.value, position if position < positional else None, frozenset(attributes),
+                      frozenset(handed)))
+    return Constructor(tuple(found))
+
+
+def _handed_to_base(call: cst.Call, names: set[str], attributes: set[str]) -> set[int | str]:
+    """The slots of the base's constructor a call hands the tracked value: `super().__init__(...)`,
+    `Base.__init__(self, ...)`."""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "__init__"):
+        return set()
+    receiver = func.value
+    skip = 0
+    if not (isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Name) and receiver.func.value == "super"):
+        skip = 1  # `Base.__init__(self, ...)`
+    slots: set[int | str] = set()
+    for position, arg in enumerate(call.args[skip:]):
+        if not arg.star and _mentions(arg.value, names, attributes):
+            slots.add(arg.keyword.value if arg.keyword is not None else position)
+    return slots
+
+
+def _mentions(node: cst.CSTNode, names: set[str], attributes: set[str]) -> bool:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name) and current.value in names:
+            return True
+        if _is_self_attribute(current):
+            if current.attr.value in attributes:
+                return True
+            continue
+        if isinstance(current, cst.Attribute):
+            stack.append(current.value)  # not the attribute's name
+            continue
+        stack.extend(current.children)
+    return False
+
+
+def _is_self_attribute(node: cst.CSTNode) -> bool:
+    return isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self"
+
+
+def _self_attributes(function: cst.FunctionDef) -> Iterator[str]:
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        current = stack.pop()
+        if _is_self_attribute(current):
+            yield current.attr.value
+        stack.extend(current.children)
+
+
+def _sent(function: cst.FunctionDef, exception: str, module_functions: Mapping[str, cst.FunctionDef],
+          qualify, loggers: frozenset[str], depth: int) -> set[str]:  # noqa: ANN001
+    """The attributes of `exception` a handler sends: read outside log calls and branch tests;
+    `STR` for its text. It follows the exception into functions of the module it is handed to."""
+    sent: set[str] = set()
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if isinstance(node, (cst.If, cst.While)):
+            stack.extend(child for child in node.children if child is not node.test)
+            continue
+        if isinstance(node, cst.Call):
+            if is_log_call(node, qualify, loggers):
+                continue
+            handed = [position for position, arg in enumerate(node.args)
+                      if isinstance(arg.value, cst.Name) and arg.value.value == exception and arg.keyword is None]
+            if isinstance(node.func, cst.Name):
+                if node.func.value in ("str", "repr", "format") and handed == [0]:
+                    sent.add(STR)
+                    continue
+                callee = module_functions.get(node.func.value)
+                if callee is not None and handed and depth > 0:
+                    params = params_of(callee)
+                    for position in handed:
+                        if position < len(params):
+                            sent |= _sent(callee, params[position].name.value, module_functions, qualify, loggers,
+                                          depth - 1)
+        if isinstance(node, cst.FormattedStringExpression) and isinstance(node.expression, cst.Name) and (
+                node.expression.value == exception):
+            sent.add(STR)
+            continue
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == exception:
+            sent.add(node.attr.value)
+            continue
+        stack.extend(node.children)
+    return sent
+
+
+def _own_statements(body: cst.BaseSuite) -> Iterator[cst.BaseStatement | cst.SimpleStatementSuite]:
+    """The statements of a block in order, those of nested blocks too (not of nested functions or
+    classes, nor the `except` blocks of nested `try` statements); a one-line block as it is."""
+    if isinstance(body, cst.SimpleStatementSuite):
+        yield body
+        return
+    for statement in getattr(body, "body", ()):
+        yield from _statement_and_blocks(statement)
+
+
+def _statement_and_blocks(statement: cst.BaseStatement) -> Iterator[cst.BaseStatement | cst.SimpleStatementSuite]:
+    yield statement
+    if isinstance(statement, (cst.FunctionDef, cst.ClassDef, cst.SimpleStatementLine)):
+        return
+    for block in (getattr(statement, "body", None), getattr(statement, "orelse", None),
+                  getattr(statement, "finalbody", None)):
+        if isinstance(block, cst.If):
+            yield from _statement_and_blocks(block)
+        elif isinstance(block, (cst.Else, cst.Finally)):
+            yield from _own_statements(block.body)
+        elif isinstance(block, cst.BaseSuite):
+            yield from _own_statements(block)
+
+
+def _source_of(context: FileContext):  # noqa: ANN202
+    def source(node: cst.CSTNode) -> str:
+        text = " ".join(context.tree.code_for_node(node).split())
+        return text if len(text) <= 40 else text[:37] + "..."
+    return source

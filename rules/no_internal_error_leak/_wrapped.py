@@ -1,0 +1,44 @@
+"""Leaks through the application's own exceptions: a caught exception's detail handed to one the
+application raises (`raise StorageError(message=f"upload failed: {e}")`), whose registered handler
+sends the attribute it ends in (`{"message": exc.message}`). Reported at the argument of the
+`raise`, once, when a route runs the function raising it (a chain of calls leads from one to it:
+the application's exceptions are raised by background jobs too, which no handler answers), unless
+only trusted callers reach those routes, every function calling it by name catches the class (or a
+base) without raising it again, or the repository shows no client gets it otherwise
+(`_Withheld`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from reviewer.rule import RepoContext
+from reviewer.semantics.error_paths import Leak
+from reviewer.semantics.error_paths.wrapped import WrapFacts
+
+if TYPE_CHECKING:
+    from rules.no_internal_error_leak._base import LeakRule, _Withheld
+
+
+def report_wrapped(rule: type[LeakRule], repo: RepoContext, withheld: _Withheld) -> None:
+    wrapped = repo.facts(WrapFacts)
+    reported: set[tuple[str, int, int]] = set()
+    for path, site in wrapped.sites:
+        where = (path, site.span.line, site.span.column)
+        if where in reported:
+            continue
+        found = wrapped.sent(site.cls, site.slot)
+        if found is None or withheld(None, None, (), (), site.detail.through):
+            continue
+        trust = withheld.trust
+        routes = trust.routes_reaching(site.function)
+        callers = trust.callers(site.function)
+        if not routes or trust.trusted_routes(routes) or callers and all(
+                wrapped.catches(caller, site.cls) for caller in callers):
+            continue
+        handler, attribute, registered_in = found
+        sink = f"`{site.written}`'s `{attribute}`, which {handler}" + (
+            f" (registered in {registered_in}) sends" if registered_in else " sends")
+        leak = Leak(node=None, statement=None, detail=site.detail, sink=sink, function="")
+        if rule.wanted(leak):
+            reported.add(where)
+            repo.report(path, site.span, rule.message(leak), statement_lines=site.statement_lines)
