@@ -47,7 +47,9 @@ builder.py (`Builder`: which functions to walk and how, once per module), replac
 replace a detail), unreachable.py (`if x is None:` branches no value takes), reach.py (the branch
 tests and gates each leak runs under, in `Leak.conditions`, for the repository to weigh against a
 default deployment), helpers_elsewhere.py (what the functions of every module return: error bodies,
-and an argument's detail, for the calls a module could only name, `Detail.through`).
+and an argument's detail, for the calls a module could only name, `Detail.through`), wrapped.py
+(caught exceptions raised again inside the application's own, and the handlers that send them:
+`WrapFacts`, over every module).
 """
 
 from reviewer.semantics.error_paths.admin import names_admin_check, on_admin_surface

@@ -154,6 +154,6 @@ class Helpers:
 
     def carries(self, qualified: str, slot: int | str) -> bool:
         """Whether the function a qualified name resolves to returns the detail of argument `slot`.
-        A class is none: an object built from the detail (`AppError(str(exc))` in a handler that
-        only ever gets `AppError`) is not known to be sent."""
+        A class is none: an object built from the detail is not known to be sent (one the
+        application raises and a handler of its sends is wrapped.py's to pair)."""
         return slot in self._details.get(self.index.canonical(qualified), ())
