@@ -64,7 +64,6 @@ class Callers:
                         return None
         return found
 
-
     def callers(self, qualname: str) -> list[str]:
         """The functions whose calls spell the function's name."""
         found = self.functions.get(qualname)

@@ -126,7 +126,7 @@ class WrapFacts(Facts):
                 constructors[cls] = (init, shown)
         registered: list[tuple[str, str]] = []
         sends: dict[str, frozenset[str]] = {}
-        if "exception_handler" in source or "request" in source.lower():
+        if "exception_handler" in source or context.mentions(("request",)):
             registered, sends = self._handlers(original_node, functions, prefix)
         if sites or constructors or registered or sends or catches:
             context.summary.extras[FACTS_KEY] = (sites, constructors, registered, sends, catches)
