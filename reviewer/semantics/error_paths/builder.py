@@ -14,7 +14,7 @@ from reviewer.semantics.error_paths.helpers_elsewhere import returns_detail_of
 from reviewer.semantics.error_paths.reach import gate_conditions
 from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, STREAMING_RESPONSES, ErrorPaths
 from reviewer.semantics.error_paths.replaced import replaced_details
-from reviewer.semantics.error_paths.syntax import calls_in, functions_of, params_of, takes_request
+from reviewer.semantics.error_paths.syntax import calls_in, functions_of, params_of, short_source, takes_request
 from reviewer.semantics.error_paths.walk import Walk
 from reviewer.semantics.exceptions import BROAD, INPUT, INTERNAL, exception_origin
 from reviewer.semantics.fastapi.handlers import exception_handlers, registrations
@@ -69,8 +69,7 @@ class Builder:
             name in context.source for name in _STREAMING_NAMES) else {}
 
     def source(self, node: cst.CSTNode) -> str:
-        text = " ".join(self.context.tree.code_for_node(node).split())
-        return text if len(text) <= 40 else text[:37] + "..."
+        return short_source(self.context.tree, node)
 
     def _handed_exceptions(self, name: str) -> bool:
         """Whether the module hands function `name` on as a value (`partial(name, ...)`, a

@@ -89,6 +89,12 @@ def ends_with(suite: cst.BaseSuite, *kinds: str) -> bool:
     return isinstance(last, cst.Raise) and "raise" in kinds or isinstance(last, cst.Return) and "return" in kinds
 
 
+def short_source(module: cst.Module, node: cst.CSTNode) -> str:
+    """A node's code on one line, cut to 40 characters, for a message."""
+    text = " ".join(module.code_for_node(node).split())
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def params_of(function: cst.FunctionDef) -> list[cst.Param]:
     params = function.params
     return [*params.posonly_params, *params.params, *params.kwonly_params]

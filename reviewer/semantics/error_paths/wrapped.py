@@ -34,6 +34,7 @@ is not paired: the error paths report what it sends from the exception itself.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -41,7 +42,7 @@ from typing import TYPE_CHECKING
 from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
 from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, WEBSOCKET_EXCEPTIONS
-from reviewer.semantics.error_paths.syntax import functions_of, params_of, takes_request
+from reviewer.semantics.error_paths.syntax import functions_of, params_of, short_source, takes_request
 from reviewer.semantics.error_paths.walk import only_decodes, raises_only_own
 from reviewer.semantics.exceptions import INTERNAL, Detail, DetailOf, caught_origin, exception_origin
 from reviewer.semantics.fastapi.handlers import registrations
@@ -163,8 +164,7 @@ class WrapFacts(Facts):
                 # Unnamed, its traceback may still be formatted (`traceback.format_exc()`).
                 bound = handler.name.name.value if handler.name is not None and isinstance(
                     handler.name.name, cst.Name) else None
-                parsing = frozenset({bound}) if bound and written in ("Exception", "BaseException") and (
-                    only_decodes(statement.body, qualify)) else frozenset()
+                parsing = frozenset({bound}) if bound and only_decodes(statement.body, qualify) else frozenset()
                 yield from self._raises_in(handler, bound, written, parsing, qualname)
 
     def _raises_in(self, handler: cst.ExceptHandler, bound: str | None, written: str, parsing: frozenset[str],
@@ -172,7 +172,7 @@ class WrapFacts(Facts):
         context = self.context
         details: dict[str, Detail] = {}
         detail = DetailOf(context.qualify, context.module, {bound: written} if bound else {}, details,
-                          source=_source_of(context), parsing=parsing)
+                          source=functools.partial(short_source, context.tree), parsing=parsing)
         for statement in _own_statements(handler.body):
             if not isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
                 continue
@@ -310,9 +310,8 @@ class Wrapped:
                 return frozenset()
             attributes, handed = found
             bases = self._bases.get(current, [])
-            for base in bases[:1]:
-                for base_slot in handed:
-                    attributes |= self._ends_in(base, base_slot, depth + 1)
+            for base_slot in handed if bases else ():  # `super().__init__(...)`: the first base's
+                attributes |= self._ends_in(bases[0], base_slot, depth + 1)
             return attributes
         return frozenset()
 
@@ -502,10 +501,3 @@ def _statement_and_blocks(statement: cst.BaseStatement) -> Iterator[cst.BaseStat
             yield from _own_statements(block.body)
         elif isinstance(block, cst.BaseSuite):
             yield from _own_statements(block)
-
-
-def _source_of(context: FileContext):  # noqa: ANN202
-    def source(node: cst.CSTNode) -> str:
-        text = " ".join(context.tree.code_for_node(node).split())
-        return text if len(text) <= 40 else text[:37] + "..."
-    return source
