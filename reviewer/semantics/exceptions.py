@@ -392,7 +392,9 @@ class DetailOf:
             caught = self._exception(arg.value)
             found = self._caught(arg.value, caught) if caught else self.of(arg.value)
             if found is not None:
-                return replace(found, what=self.source(call), traceback=False, through=(name, _slot(arg, position)))
+                # Named by the call it is handed to, unless it is text already (`Result(error=str(e))`).
+                what = self.source(call) if caught or found.traceback else found.what
+                return replace(found, what=what, traceback=False, through=(name, _slot(arg, position)))
         return None
 
     def _stringified(self, node: cst.BaseExpression) -> Detail | None:
@@ -457,6 +459,10 @@ class DetailOf:
                     return self._caught(node, caught)
                 if slot in slots and found:
                     return replace(found, what=self.source(node), traceback=False)
+            return None
+        if isinstance(func, cst.Name) and name is not None and name.startswith(f"{self.module}."):
+            # Another function or a class of the module (`Result(error=str(e))`): the repository tells.
+            return self._through(node, name)
         return None
 
 

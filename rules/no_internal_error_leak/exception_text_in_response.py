@@ -14,9 +14,11 @@ class ExceptionTextInResponse(LeakRule):
     Follows, inside each function of a FastAPI module, the exceptions it catches and the values
     built from them — `str(e)`, `repr(e)`, `f"... {e}"`, `"...".format(e)`, `"%s" % e`, `e.args`,
     `e.orig`, `e.statement`, `e.params`, `e.message` (also `getattr(e, "message", str(e))`),
-    `e.response["Error"]["Message"]`, and names, dicts and lists holding them — and flags where one
-    enters a response: the `detail` of an `HTTPException`, the content of a
-    `JSONResponse`/`Response`/`PlainTextResponse`/`HTMLResponse`, the return value of a route, a
+    `e.response["Error"]["Message"]`, the exception `sys.exc_info()` or `sys.exception()` gives in
+    an `except` block, and names, dicts and lists holding them, also the Pydantic models and
+    dataclasses of the repository built with them (`Outcome(ok=False, error=str(e))`, then
+    `.model_dump()`) — and flags where one enters a response: the `detail` of an `HTTPException`,
+    the content of a `JSONResponse`/`Response`/`PlainTextResponse`/`HTMLResponse`, the return value of a route, a
     websocket `send_text`/`send_json`/`close`, what a generator yields to a
     `StreamingResponse`/`EventSourceResponse` given it in the module, or the response of an
     exception handler registered (`@app.exception_handler(...)`, `app.add_exception_handler(...)`,
@@ -62,7 +64,7 @@ class ExceptionTextInResponse(LeakRule):
     files it uploaded (`await file.read()` of an `UploadFile`) and uses no injected dependency, or
     around a block of any function whose every call decodes or converts a value (`base64`,
     `json.loads`, `int(...)`, `state.encode()`): it only parses what it was given, so the text
-    describes that; routes that only administrators
+    describes that (such a route may also return it, as a validation result); routes that only administrators
     reach (a `Depends(...)` of the route, its parameters or its router names an administrator check:
     `require_admin`, `require_permission(Permission.FULL_ADMIN_PANEL_ACCESS)`; or every app, router
     and `include_router` above the route, in any module, depends on one: `FastAPI(dependencies=

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING
 from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
 from reviewer.semantics.error_paths.bodies import ERROR, error_body
-from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS
+from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, RESPONSE_SINKS
 from reviewer.semantics.error_paths.syntax import params_of
 from reviewer.semantics.exceptions import Detail, DetailOf
+from reviewer.semantics.fastapi.collector import FastAPIFacts
 from reviewer.semantics.flow.syntax import is_route
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
     from reviewer.facts import RepositoryView
     from reviewer.rule import FileContext
+    from reviewer.semantics.fastapi.index import EndpointIndex
 
 FACTS_KEY = "helpers-elsewhere"
 
@@ -45,12 +47,18 @@ def returns_detail_of(function: cst.FunctionDef, qualify: Callable[[cst.BaseExpr
         returns = _own_returns(function)
     names = [p.name.value for p in params]
     carried = {name for node in returns if node.value is not None for name in names
-               if DetailOf(qualify, module, {name: name}, {name: Detail(name)}).of(node.value) is not None}
+               if _returned(DetailOf(qualify, module, {name: name}, {name: Detail(name)}).of(node.value))}
     slots: set[int | str] = set()
     for position, param in enumerate(params):
         if param.name.value in carried:
             slots.update((position, param.name.value))
     return frozenset(slots)
+
+
+def _returned(found: Detail | None) -> bool:
+    """Whether a return value carries detail as a value: not inside a response or an
+    `HTTPException` the function builds (where the error paths find it, in the function itself)."""
+    return found is not None and (found.through is None or found.through[0] not in RESPONSE_SINKS)
 
 
 def _own_returns(function: cst.FunctionDef) -> list[cst.Return]:
@@ -72,6 +80,7 @@ class HelperFacts(Facts):
     whose result carries the detail of an argument (by slot)."""
 
     summary_key = FACTS_KEY
+    requires = (FastAPIFacts,)
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
@@ -133,6 +142,7 @@ class Helpers:
 
     def __init__(self, repo: RepositoryView) -> None:
         self.index = repo.index
+        self.models: EndpointIndex = repo.facts(FastAPIFacts)
         self._error_bodies: set[str] = set()
         self._details: dict[str, frozenset[int | str]] = {}
         self._exception_factories: set[str] = set()
@@ -153,7 +163,9 @@ class Helpers:
         return self.index.canonical(qualified) in self._exception_factories
 
     def carries(self, qualified: str, slot: int | str) -> bool:
-        """Whether the function a qualified name resolves to returns the detail of argument `slot`.
-        A class is none: an object built from the detail is not known to be sent (one the
-        application raises and a handler of its sends is wrapped.py's to pair)."""
-        return slot in self._details.get(self.index.canonical(qualified), ())
+        """Whether the function a qualified name resolves to returns the detail of argument `slot`,
+        or the name is a data model's class (Pydantic, a dataclass) that keeps it in a field
+        (`ErrorResponse(error=str(e))`), to serialise with the rest. Another class is none: an
+        object built from the detail is not known to be sent (one the application raises and a
+        handler of its sends is wrapped.py's to pair)."""
+        return slot in self._details.get(self.index.canonical(qualified), ()) or self.models.is_model(qualified)

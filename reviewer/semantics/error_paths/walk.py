@@ -49,6 +49,7 @@ class Walk:
         self.role = role
         self.exceptions = dict(exceptions)
         self.parsing: set[str] = set()
+        self.handling: list[tuple[str, str]] = []  # (origin, class as written) of the `except` blocks it is in
         self.phrases: dict[str, tuple[str, ...]] = {}  # exceptions whose text the code found phrases in
         self.details: dict[str, Detail] = {}
         self.websockets = self._params_of_type(WEBSOCKET_TYPES)
@@ -185,7 +186,12 @@ class Walk:
                             and not _uses(statement.body, self.injected)
                             or only_decodes(statement.body, self.b.qualify)):
                         self.parsing.add(bound)
+                self.handling.append((origin, written))
+                before = set(self.exceptions)
                 self.suite(handler.body, in_except=True, status_set=status_set)
+                self.handling.pop()
+                for name in set(self.exceptions) - before:  # bound from `sys.exc_info()` in the block
+                    del self.exceptions[name]
                 if bound:
                     self.exceptions.pop(bound, None)
                     self.parsing.discard(bound)
@@ -248,6 +254,9 @@ class Walk:
                 self.signature_checked = True
             if isinstance(small, cst.Expr):
                 self.branches.passes(small.value)
+            if self.handling and isinstance(small, cst.Assign) and self.handling[-1][0] == INTERNAL:
+                for name in _bound_to_handled(small, self.b.qualify):
+                    self.exceptions[name] = self.handling[-1][1]
             if not (self.exceptions or self.details or in_except and self.b.traceback):
                 self.plain(small, statement, in_except=in_except, status_set=status_set)
                 continue
@@ -407,15 +416,40 @@ class Walk:
             else:
                 self.other_returns += 1
             return
-        if (self.role == "route" and detail is not None and value is not None and not isinstance(value, cst.Call)
+        # A response or exception built in the return statement is a sink of its own (`sinks`).
+        if (self.role == "route" and detail is not None and value is not None and not (
+                isinstance(value, cst.Call) and self.b.qualify(value.func) in RESPONSE_SINKS)
                 and not (self.admin_only or self.administrators_only)):
             found = detail.of(value)
-            if found is not None:
+            # What the block only parsed describes the client's data, as a validation result may.
+            if found is not None and not found.parsing:
                 self.b.paths.leaks.append(Leak(value, statement, found, f"the return value of route `{self.name}`",
                                                self.name, conditions=self.branches.conditions(),
                                                through=found.through, owner=self.owner))
         self.b.paths.returns.append(ReturnSite(node, statement, self.name, self.role, in_except, status_set,
                                                self.guards > 0, self.signature_checked))
+
+
+def _bound_to_handled(assign: cst.Assign, qualify: Callable[[cst.BaseExpression], str | None]) -> list[str]:
+    """Names an assignment binds to the exception being handled: `_, value, _ = sys.exc_info()`,
+    `value = sys.exc_info()[1]`, `value = sys.exception()`."""
+    value = assign.value
+    index = None
+    if isinstance(value, cst.Subscript) and len(value.slice) == 1 and isinstance(
+            element := value.slice[0].slice, cst.Index) and isinstance(element.value, cst.Integer):
+        index, value = element.value.evaluated_value, value.value
+    if not isinstance(value, cst.Call):
+        return []
+    name = qualify(value.func)
+    names = []
+    for target in assign.targets:
+        bound = target.target
+        if name == "sys.exception" and index is None or name == "sys.exc_info" and index == 1:
+            names.append(bound)
+        elif name == "sys.exc_info" and index is None and isinstance(bound, (cst.Tuple, cst.List)) and len(
+                bound.elements) == 3:
+            names.append(bound.elements[1].value)
+    return [node.value for node in names if isinstance(node, cst.Name)]
 
 
 def _is_missing_check(test: cst.BaseExpression) -> bool:
