@@ -8,11 +8,12 @@ the application usually writes itself. `WrapFacts` records, in every module (ser
 applications register):
 
 - `raise C(...)` in an `except Exception:` block (or `BaseException`, or a bare `except:`; not one
-  around a block that only raises the application's own exceptions), with the argument slots that
-  carry its detail (`reviewer.semantics.exceptions`), through the block's locals. A block that
-  catches a named class (`except ClientError as e:`) handles a failure the code anticipated, and
-  often words it for the client on purpose (`AuthenticationError` when checking a key the client
-  sent): it is left out;
+  around a block that only raises the application's own exceptions), or in one that catches a
+  class of a driver, an HTTP client, a cloud SDK or the operating system (`except ClientError as
+  e:`), with the argument slots that carry its detail (`reviewer.semantics.exceptions`), through
+  the block's locals. A block that catches a named class of an AI provider's SDK is left out: it
+  relays on purpose what the vendor wrote (`AuthenticationError` when checking a key the client
+  registered);
 - what an exception class's constructor does with each argument: the attributes it ends in
   (`self.message = message`, also through locals: `resolved = detail or code.text; self.detail =
   resolved`) and the slots of the base's constructor it is handed to (`super().__init__(message)`);
@@ -35,7 +36,7 @@ is not paired: the error paths report what it sends from the exception itself.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -44,7 +45,14 @@ from reviewer.facts import Facts
 from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, WEBSOCKET_EXCEPTIONS
 from reviewer.semantics.error_paths.syntax import functions_of, params_of, short_source, takes_request
 from reviewer.semantics.error_paths.walk import only_decodes, raises_only_own
-from reviewer.semantics.exceptions import INTERNAL, Detail, DetailOf, caught_origin, exception_origin
+from reviewer.semantics.exceptions import (
+    INTERNAL,
+    Detail,
+    DetailOf,
+    caught_origin,
+    exception_origin,
+    vendor_worded,
+)
 from reviewer.semantics.fastapi.handlers import registrations
 from reviewer.semantics.log_calls import is_log_call, logger_names
 from reviewer.semantics.serving import is_one_shot_path
@@ -158,7 +166,7 @@ class WrapFacts(Facts):
                 continue
             for handler in statement.handlers:
                 _, written = caught_origin(handler.type, qualify, context.module)
-                if written not in ("Exception", "BaseException") or raises_only_own(
+                if not _catches_stack_errors(handler.type, qualify, context.module) or raises_only_own(
                         statement.body, qualify, context.module):
                     continue
                 # Unnamed, its traceback may still be formatted (`traceback.format_exc()`).
@@ -477,6 +485,18 @@ def _sent(function: cst.FunctionDef, exception: str, module_functions: Mapping[s
             continue
         stack.extend(node.children)
     return sent
+
+
+def _catches_stack_errors(types: cst.BaseExpression | None, qualify: Callable[[cst.BaseExpression], str | None],
+                          module: str) -> bool:
+    """Whether an `except` clause catches errors whose text is the stack's internal detail:
+    everything (`Exception`, a bare `except:`), or a class of a driver, an HTTP client, the
+    operating system, not one an AI provider's SDK words (`vendor_worded`)."""
+    if types is None:
+        return True
+    members = [e.value for e in types.elements] if isinstance(types, cst.Tuple) else [types]
+    return any(exception_origin(qualified := qualify(member), module) == INTERNAL and not vendor_worded(qualified)
+               for member in members)
 
 
 def _own_statements(body: cst.BaseSuite) -> Iterator[cst.BaseStatement | cst.SimpleStatementSuite]:
