@@ -52,8 +52,40 @@ class ModuleSummary:
     # Each class (qualified name) -> its bases, qualified through the imports (`Generic[...]`
     # arguments dropped).
     classes: dict[str, list[str]] = field(default_factory=dict)
+    # Each attribute name assigned or declared in the module (`self.store = ReportStore(...)`,
+    # `store: ReportStore` in a class body, a property) -> what it may hold: the qualified
+    # callee of the call, the class annotated or of a literal, None for any other value.
+    attributes: dict[str, set[str | None]] = field(default_factory=dict)
+    # The same, per class (qualified name): what `self.store = ...` in its methods and `store:
+    # ReportStore` in its body fill its attributes with.
+    class_attributes: dict[str, dict[str, set[str | None]]] = field(default_factory=dict)
     # Rule code -> whatever a rule records during the walk for its own `check_repo`.
     extras: dict[str, Any] = field(default_factory=dict)
+
+
+_PROPERTIES = frozenset({"property", "cached_property"})
+# What an annotation says of a value that tells nothing of its class.
+UNTYPED = frozenset({"typing.Any", "typing_extensions.Any", "builtins.object"})
+# The class of a literal's value, by the name of its node's class (the parser is not imported
+# until a file is parsed).
+_LITERALS: dict[str, str] = {
+    "Integer": "builtins.int", "Float": "builtins.float", "Imaginary": "builtins.complex",
+    "SimpleString": "builtins.str", "ConcatenatedString": "builtins.str", "FormattedString": "builtins.str",
+    "Tuple": "builtins.tuple",
+}
+_CONSTANTS = {"None": "builtins.NoneType", "True": "builtins.bool", "False": "builtins.bool"}
+_CONTAINERS = {"builtins.dict": "builtins.dict", "builtins.list": "builtins.list", "builtins.set": "builtins.set",
+               "typing.Dict": "builtins.dict", "typing.List": "builtins.list", "typing.Set": "builtins.set"}
+# The class of what a display builds, by the name of its node's class.
+_DISPLAYS: dict[str, str] = {"Dict": "builtins.dict", "DictComp": "builtins.dict", "List": "builtins.list",
+                             "ListComp": "builtins.list", "Set": "builtins.set", "SetComp": "builtins.set"}
+
+
+def _literal_class(value: cst.BaseExpression) -> str | None:
+    """The class of a literal or a constant (`None`)."""
+    if isinstance(value, cst.Name):
+        return _CONSTANTS.get(value.value)
+    return _LITERALS.get(type(value).__name__)
 
 
 def _whole_names(value: cst.BaseExpression) -> list[str]:
@@ -96,6 +128,8 @@ class SummaryBuilder(BatchedVisitor):
         self._attributes: list[dict[str, str]] = []
         self._self_names: list[str | None] = []
         self._in_class: list[bool] = []
+        self._class_names: list[str] = []  # qualified, of the classes being walked
+        self._globals: set[str] = set()  # names a `global` statement of the module declares
 
     def _qualname(self, name: str) -> str:
         return ".".join(p for p in (self.summary.module, *self._scope, name) if p)
@@ -110,11 +144,13 @@ class SummaryBuilder(BatchedVisitor):
             if name:
                 bases.append(name)
         self.summary.classes[self._qualname(node.name.value)] = bases
+        self._class_names.append(self._qualname(node.name.value))
         self._scope.append(node.name.value)
         self._attributes.append({})
         self._in_class.append(True)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._class_names.pop()
         self._scope.pop()
         self._attributes.pop()
         self._in_class.pop()
@@ -129,6 +165,9 @@ class SummaryBuilder(BatchedVisitor):
             decorators=decorators,
         )
         self.summary.functions[function.qualname] = function
+        if self._in_class and self._in_class[-1] and any(d.rpartition(".")[2] in _PROPERTIES for d in decorators):
+            returns = self._annotated(node.returns.annotation) if node.returns is not None else None
+            self._holds(node.name.value, None if returns in UNTYPED else returns, own=True)
         self._functions.append(function)
         self._scope.append(node.name.value)
         params = (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params)
@@ -159,8 +198,37 @@ class SummaryBuilder(BatchedVisitor):
             return node.attr.value
         return None
 
+    def _holds(self, attribute: str, made: str | None, *, own: bool = False) -> None:
+        """Note what an attribute is filled with; `own`: an attribute of the class being walked
+        (`self.x` in its methods, `x` in its body)."""
+        self.summary.attributes.setdefault(attribute, set()).add(made)
+        if own and self._class_names:
+            held = self.summary.class_attributes.setdefault(self._class_names[-1], {})
+            held.setdefault(attribute, set()).add(made)
+
+    def _own(self, target: cst.BaseExpression) -> bool:
+        """Whether an assignment's target is an attribute of the class being walked."""
+        if isinstance(target, cst.Name):
+            return bool(self._in_class and self._in_class[-1])
+        return self._self_attribute(target) is not None
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self._globals.update(item.name.value for item in node.names)
+
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        cls = self._annotated(node.annotation.annotation)
+        annotation = node.annotation.annotation
+        cls = self._annotated(annotation) or self._container(annotation)
+        if cls in UNTYPED:
+            cls = None  # `tool: Any = ...` says nothing of the class
+        if isinstance(node.target, cst.Name) and self._typed and not (self._in_class and self._in_class[-1]):
+            if cls:  # `tools: set[str] = set()`
+                self._typed[-1][node.target.value] = cls
+            else:
+                self._typed[-1].pop(node.target.value, None)
+        if isinstance(node.target, cst.Attribute):
+            self._holds(node.target.attr.value, cls, own=self._own(node.target))
+        elif (self._in_class and self._in_class[-1] or not self._scope) and isinstance(node.target, cst.Name):
+            self._holds(node.target.value, cls, own=self._own(node.target))
         if cls is None or not self._attributes:
             return
         if self._in_class[-1] and isinstance(node.target, cst.Name):
@@ -211,11 +279,26 @@ class SummaryBuilder(BatchedVisitor):
             function.forwards.setdefault(param, []).append((target, slot, names))
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        made = self.resolver.qualify(node.value.func) if isinstance(node.value, cst.Call) else None
+        if made is None and isinstance(node.value, cst.Name) and self._typed:
+            made = self._typed[-1].get(node.value.value)  # `self.session = session`
+        if made is None:
+            made = _DISPLAYS.get(type(node.value).__name__)  # `params = {}`: `params.update(...)` is a dict's
+        # A class body's names are its attributes, a module's (also those a function declares
+        # `global`) are attributes of the module.
+        in_class_body = bool(self._in_class and self._in_class[-1]) or not self._scope
+        filled = made or _literal_class(node.value)
+        for target in node.targets:
+            if isinstance(target.target, cst.Attribute):
+                self._holds(target.target.attr.value, filled, own=self._own(target.target))
+            elif isinstance(target.target, cst.Name) and (in_class_body or target.target.value in self._globals):
+                self._holds(target.target.value, filled, own=self._own(target.target))
+            elif isinstance(target.target, (cst.Tuple, cst.List)):  # `self.a, self.b = pair`
+                for element in target.target.elements:
+                    if isinstance(element.value, cst.Attribute):
+                        self._holds(element.value.attr.value, None, own=self._own(element.value))
         if not self._typed:
             return
-        made = self.resolver.qualify(node.value.func) if isinstance(node.value, cst.Call) else None
-        if made is None and isinstance(node.value, cst.Name):
-            made = self._typed[-1].get(node.value.value)  # `self.session = session`
         for target in node.targets:
             if isinstance(target.target, cst.Name):
                 if made:
@@ -227,6 +310,12 @@ class SummaryBuilder(BatchedVisitor):
                     self._attributes[-1][attribute] = made
                 else:
                     self._attributes[-1].pop(attribute, None)
+
+    def _container(self, annotation: cst.BaseExpression) -> str | None:
+        """The builtin class a container's annotation names: `dict[str, Any]`, `List[int]`."""
+        if isinstance(annotation, cst.Subscript):
+            return _CONTAINERS.get(self.resolver.qualify(annotation.value) or "")
+        return None
 
     def _annotated(self, annotation: cst.BaseExpression) -> str | None:
         """The class an annotation names: `Server`, `Server | None`, `Optional[Server]`."""

@@ -2,6 +2,8 @@
 
 - `names`: imports, aliases and qualified names (`r.get` is `requests.get`);
 - `calls`: the repository's functions and the calls they make, over module summaries;
+  `callers`: who may call a function, by the name its callers spell, narrowed by what the
+  repository says their receivers hold (the classes its attributes are filled with);
 - `flow`: value flow inside a function: sources, sanitizers, trust, the strings values build,
   and what reaches a sink (the taint API a rule uses in a few lines: `flow.taint`);
 - `fastapi`: applications, routers, routes, parameters, dependencies, raw reads of the request

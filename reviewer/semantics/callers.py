@@ -3,38 +3,168 @@
 summaries.
 
 A method called through attributes whose classes nothing declares cannot be resolved to its
-definition. The calls that spell its name are a superset of its callers (calls of other functions
-of that name included), so what holds of every chain of them holds of its real callers. Two
-things escape it, and make `entries` answer None rather than guess: a function nothing calls by
-name (a callback handed on as a value, a hook a framework runs), and a search past
-`MAX_REACHED` functions; asked for the entries it can find (`complete=False`), it passes over the
-first. Test modules are left out: they are not how a deployment runs a function.
+definition. The calls that spell its name are a superset of its callers (calls of other functions of
+that name included), so what holds of every chain of them holds of its real callers. The superset is
+narrowed where the repository tells what the receiver holds: a call the summary resolved to a class
+(`store.delete()` with `store = ReportStore(...)`), or one made on an attribute
+(`self.graphs.communities.create(...)`) that every assignment and declaration in the repository
+fills with one of its classes (`self.communities = CommunitiesHandler(...)`), calls a method of a
+class related to it by inheritance only; one filled only with a library's objects or literals, or
+never filled by the repository (`client.chat.completions.create(...)`), calls none of its methods;
+an attribute anything else fills may hold anything. Two things escape it, and make `entries` answer
+None rather than guess: a function nothing calls by name (a callback handed on as a value, a hook a
+framework runs), and a search past `MAX_REACHED` functions; asked for the entries it can find
+(`complete=False`), it passes over the first. Test modules are left out: they are not how a
+deployment runs a function.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
-from reviewer.summary import FunctionSummary, ModuleSummary
+from reviewer.summary import UNTYPED, CallSite, FunctionSummary, ModuleSummary
+
+if TYPE_CHECKING:
+    from reviewer.semantics.calls import ModuleIndex
 
 MAX_REACHED = 400  # functions a search for the entries of one function visits
+MAX_BASES = 20  # classes followed up a hierarchy
 
 
 class Callers:
     """The functions of the repository (tests left out) and who calls each name."""
 
-    def __init__(self, summaries: Iterable[ModuleSummary]) -> None:
+    def __init__(self, summaries: Iterable[ModuleSummary], index: ModuleIndex | None = None) -> None:
         self.functions: dict[str, tuple[FunctionSummary, ModuleSummary]] = {}
-        self._by_name: dict[str, list[str]] = defaultdict(list)
-        for summary in summaries:
-            if summary.is_test_file:
-                continue
+        self._canonical = index.canonical if index is not None else (lambda name: name)
+        # name -> caller -> the classes each of its calls of the name is made on (None: unknown)
+        self._by_name: dict[str, dict[str, set[frozenset[str] | None]]] = defaultdict(dict)
+        self._bases: dict[str, list[str]] = {}
+        held: dict[str, set[str | None]] = defaultdict(set)
+        self._attributes: dict[str, dict[str, frozenset[str] | None]] = {}
+        summaries = list(summaries)
+        self._packages = {summary.module.split(".", 1)[0] for summary in summaries}
+        code = [summary for summary in summaries if not summary.is_test_file]
+        for summary in code:
+            for cls, bases in summary.classes.items():
+                self._bases[cls] = [self._canonical(base) for base in bases]
+        self._defined = {function for summary in code for function in summary.functions}
+        unknown: set[str] = set()
+        for summary in code:
+            for attribute, made in summary.attributes.items():
+                classes = self._classes(made)
+                if classes is None:
+                    unknown.add(attribute)
+                else:
+                    held[attribute] |= classes
+        # What an attribute holds wherever it is filled, and what those of each class hold.
+        self._holds = {attribute: frozenset(made) for attribute, made in held.items() if attribute not in unknown}
+        self._filled = set(held) | unknown
+        for summary in code:
+            for cls, attributes in summary.class_attributes.items():
+                self._attributes[cls] = {attribute: self._classes(filled) for attribute, filled in attributes.items()}
+        for summary in code:
             for function in summary.functions.values():
                 self.functions[function.qualname] = (function, summary)
-                called = {call.text.rsplit(".", 1)[-1] for call in function.calls if call.text}
-                for name in called:
-                    self._by_name[name].append(function.qualname)
+                for call in function.calls:
+                    if call.text:
+                        receivers = self._by_name[call.text.rsplit(".", 1)[-1]].setdefault(function.qualname, set())
+                        receivers.add(self._receiver(call, function.qualname))
+
+    def _classes(self, made: set[str | None]) -> frozenset[str] | None:
+        """The classes of the repository what fills an attribute makes; None when something else of
+        the repository (a factory), or a value the summary does not know, fills it. What a
+        library or the language makes holds none of the repository's methods."""
+        found = set()
+        for name in made:
+            if name is None or name in UNTYPED:
+                return None
+            canonical = self._canonical(name)
+            if canonical in self._bases:
+                found.add(canonical)
+            elif canonical in self._defined or name.split(".", 1)[0] in self._packages:
+                return None
+        return frozenset(found)
+
+    def _receiver(self, call: CallSite, caller: str) -> frozenset[str] | None:
+        """The classes a method call is made on, where the repository tells: the class the summary
+        resolved it to; the class of `self` and of each attribute after it
+        (`self.graphs.communities.create`); or what the attribute it is made on holds
+        wherever it is filled (`x.communities.create`)."""
+        if call.target:
+            made = self._classes({call.target.rpartition(".")[0]})
+            if made is not None:
+                return made  # a class of the repository, or a library's (`params.update` of a dict)
+        parts = call.text.split(".") if call.text else []
+        owner = caller.rpartition(".")[0]
+        on_self = parts[0] in ("self", "cls")
+        if len(parts) >= 2 and on_self and owner in self._bases:
+            classes: frozenset[str] | None = frozenset({owner})
+            for attribute in parts[1:-1]:
+                classes = self._attribute(classes, attribute)
+                if classes is None:
+                    break
+            if classes is not None:
+                return classes
+        if len(parts) < 3:
+            return None
+        if parts[-2] in self._holds:
+            return self._holds[parts[-2]]
+        # An attribute the repository never fills, of a value of another name (`client.chat.
+        # completions.create`): a library's object. One of `self` may be filled by a library's base.
+        return frozenset() if not on_self and parts[-2] not in self._filled else None
+
+    def _attribute(self, classes: frozenset[str], attribute: str) -> frozenset[str] | None:
+        """What an attribute of these classes holds, declared by a class or its bases; None when
+        one of them does not tell."""
+        found: set[str] = set()
+        for cls in classes:
+            held = self._declared(cls, attribute)
+            if held is None:
+                return None
+            found |= held
+        return frozenset(found)
+
+    def _declared(self, cls: str, attribute: str) -> frozenset[str] | None:
+        pending, seen = [cls], set()
+        while pending and len(seen) < MAX_BASES:
+            current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            attributes = self._attributes.get(current, {})
+            if attribute in attributes:
+                return attributes[attribute]
+            pending.extend(self._bases.get(current, ()))
+        return None
+
+    def _related(self, cls: str, owner: str) -> bool:
+        """Whether a receiver declared or built as `cls` may run a method of `owner`: one class
+        derives from the other (a `Handler` attribute may hold a `PostgresHandler`)."""
+        return self._inherits(cls, owner) or self._inherits(owner, cls)
+
+    def _inherits(self, cls: str, ancestor: str) -> bool:
+        pending, seen = [cls], set()
+        while pending and len(seen) < MAX_BASES:
+            current = pending.pop()
+            if current == ancestor:
+                return True
+            if current not in seen:
+                seen.add(current)
+                pending.extend(self._bases.get(current, ()))
+        return False
+
+    def _calling(self, function: FunctionSummary) -> list[str]:
+        """The functions whose calls spell the function's name, but for those made only on classes
+        it is not a method of."""
+        callers = self._by_name.get(function.name, {})
+        owner = function.qualname.rpartition(".")[0]
+        if owner not in self._bases:
+            return list(callers)
+        return [caller for caller, receivers in callers.items()
+                if any(classes is None or any(self._related(cls, owner) for cls in classes) for classes in receivers)]
 
     def entries(self, qualname: str, is_entry: Callable[[FunctionSummary, ModuleSummary], bool], *,
                 complete: bool = True) -> dict[str, set[str]] | None:
@@ -50,7 +180,7 @@ class Callers:
         while pending:
             current = pending.pop()
             function, _ = self.functions[current]
-            callers = self._by_name.get(function.name, ())
+            callers = self._calling(function)
             if not callers and complete:
                 return None
             for caller in callers:
@@ -67,4 +197,4 @@ class Callers:
     def callers(self, qualname: str) -> list[str]:
         """The functions whose calls spell the function's name."""
         found = self.functions.get(qualname)
-        return list(self._by_name.get(found[0].name, ())) if found is not None else []
+        return self._calling(found[0]) if found is not None else []

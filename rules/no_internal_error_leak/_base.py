@@ -140,7 +140,7 @@ class _Trust:
 
     @functools.cached_property
     def _callers(self) -> Callers:
-        return Callers(self.repo.summaries)
+        return Callers(self.repo.summaries, self.repo.index)
 
     def only_trusted_reach(self, qualname: str) -> bool:
         if qualname not in self._answers:

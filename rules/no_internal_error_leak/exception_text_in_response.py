@@ -131,9 +131,11 @@ class ExceptionTextInResponse(LeakRule):
     exception class imported from the application's own package is taken to carry application-
     written text even when it wraps a driver's message; an `HTTPException` a helper raises that
     every caller catches and replaces is flagged. Callers of a helper are found by the name they
-    call: a helper with a common name (`update`, `delete`) stays flagged when any route calls some
-    function of that name for any caller, and one that nothing calls by name (a callback, a hook a
-    framework or a scheduler runs) stays flagged too. A helper that is called by name only from
+    call, less the calls made on what the repository shows holds another class (`self.cache.update()`
+    with `self.cache = Cache()`, `params.update()` of a dict): a method with a common name (`update`,
+    `delete`) stays flagged when any route calls a function of that name on an object of unknown
+    class for any caller, and one that nothing calls by name (a callback, a hook a framework or a
+    scheduler runs) stays flagged too. A helper that is called by name only from
     administrators' routes but also handed on as a value (`Depends(helper)`, `add_task(helper)`) to
     a route anyone calls is taken for an administrator's. `except Exception` around application
     calls is flagged even when those calls only raise the application's own exceptions, since

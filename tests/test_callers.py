@@ -1,0 +1,103 @@
+"""Who may call a method (`reviewer.semantics.callers`): the calls that spell its name, narrowed by
+what the repository says their receivers hold."""
+
+from __future__ import annotations
+
+import textwrap
+
+from reviewer.analysis import analyze
+from reviewer.registry import load_rules
+from reviewer.semantics.callers import Callers
+from reviewer.semantics.calls import ModuleIndex
+
+RULES = [rule for rule in load_rules() if rule.checklist == "no-internal-error-leak"]
+
+HANDLERS = '''
+class Handler:
+    async def update(self, item):
+        ...
+
+
+class CommunitiesHandler(Handler):
+    async def update(self, item):
+        ...
+
+
+class GraphsHandler:
+    def __init__(self, pool):
+        self.communities = CommunitiesHandler()
+        self.pool = pool
+
+
+class Cache:
+    def update(self, key, value):
+        ...
+
+
+class Database:
+    graphs: GraphsHandler
+    base: Handler
+    anything = None
+'''
+
+SERVICES = '''
+import openai
+
+from app.handlers import Cache, Database
+
+
+class Service:
+    def __init__(self, client: openai.AsyncOpenAI, db: Database):
+        self.db = db
+        self.cache = Cache()
+        self.client = client
+        self.settings = {}
+
+    async def through_the_chain(self, item):
+        return await self.db.graphs.communities.update(item)
+
+    async def through_a_base(self, item):
+        return await self.db.base.update(item)
+
+    async def on_a_cache(self, item):
+        self.cache.update(item, 1)
+
+    async def on_a_dict(self, item):
+        self.settings.update(item)
+        params: dict[str, int] = {}
+        params.update(item)
+        values = {}
+        values.update(item)
+
+    async def on_an_sdk(self, item):
+        await self.client.chat.completions.update(item)
+
+    async def on_a_pool(self, item):
+        await self.db.graphs.pool.update(item)
+
+    async def on_an_unknown(self, item, other):
+        await other.update(item)
+
+
+def helper(store, item):
+    return store.items.update(item)  # an attribute the repository never fills: a library's object
+'''
+
+
+def test_method_callers_are_those_whose_receivers_may_hold_its_class() -> None:
+    files = {"app/handlers.py": HANDLERS, "app/services.py": SERVICES}
+    summaries = [analyze(path, textwrap.dedent(source).encode(), RULES, {}).summary
+                 for path, source in files.items()]
+    callers = Callers(summaries, ModuleIndex(summaries))
+    assert set(callers.callers("app.handlers.CommunitiesHandler.update")) == {
+        "app.services.Service.through_the_chain",
+        "app.services.Service.through_a_base",  # a `Handler` attribute may hold the subclass
+        "app.services.Service.on_a_pool",  # `pool` holds what the constructor was given
+        "app.services.Service.on_an_unknown",
+    }
+    # The cache's own method: its caller, and the calls no receiver tells apart from it.
+    assert set(callers.callers("app.handlers.Cache.update")) == {
+        "app.services.Service.on_a_cache",
+        "app.services.Service.on_a_pool",
+        "app.services.Service.on_an_unknown",
+    }
