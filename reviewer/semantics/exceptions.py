@@ -175,15 +175,17 @@ INTERNAL_PACKAGES = frozenset(
 )
 
 
-# AI providers' SDKs: their errors carry what the vendor wrote for the developer or the user (a key
-# refused, a quota reached, a policy hit), which an application that catches one by name relays on
-# purpose; the text of a driver's, an HTTP client's or an OS error is the stack's own.
+# AI providers' and payment processors' SDKs: their errors carry what the vendor wrote for the
+# developer or the user (a key refused, a quota reached, a card declined), which an application that
+# catches one by name relays on purpose; the text of a driver's, an HTTP client's or an OS error is
+# the stack's own.
 VENDOR_WORDED = ("openai", "anthropic", "google.genai", "google.generativeai", "litellm", "cohere", "mistralai",
-                 "groq")
+                 "groq", "stripe", "braintree", "Adyen")
 
 
 def vendor_worded(qualified: str | None) -> bool:
-    """Whether an exception class is one of an AI provider's SDK (`VENDOR_WORDED`)."""
+    """Whether an exception class is one of an AI provider's or a payment processor's SDK
+    (`VENDOR_WORDED`)."""
     return qualified is not None and any(qualified == p or qualified.startswith(p + ".") for p in VENDOR_WORDED)
 
 

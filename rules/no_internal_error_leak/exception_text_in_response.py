@@ -33,7 +33,8 @@ class ExceptionTextInResponse(LeakRule):
     exception the application defines, raised from an `except Exception:` block in any module
     (`raise StorageError(f"upload failed: {e}")` in a service), or from one that catches a driver's,
     an HTTP client's, a cloud SDK's or the operating system's class (`except ClientError as e:`; not
-    an AI provider's, whose text the vendor words), to the exception handler registered
+    an AI provider's or a payment processor's, whose text the vendor words), to the exception
+    handler registered
     for that class or a base of it, when the handler sends the attribute the constructor keeps the
     argument in (`self.message = message`, `super().__init__(message)` then `str(exc)`; FastAPI's
     own handler sends an `HTTPException` subclass's `detail`), and a route runs the raising
@@ -124,10 +125,11 @@ class ExceptionTextInResponse(LeakRule):
     exception other than a raised exception of the application's and the repository's data models,
     are not followed; nor is a helper of another module that hands the exception on to a third
     function). An exception the application defines is not followed from a block that catches a
-    named class of an AI provider's SDK (`except openai.AuthenticationError`), leaks included; nor
-    from one that catches only the application's own classes; a builtin raised with the detail
-    (`raise ValueError(str(e))`) is not paired with a handler for it; a raise whose every caller by
-    name catches the class is left out, though a caller may catch it for one call only. An
+    named class of an AI provider's or a payment processor's SDK (`except
+    openai.AuthenticationError`, `except stripe.StripeError`), leaks included; nor from one that
+    catches only the application's own classes; a builtin raised with the detail (`raise
+    ValueError(str(e))`) is not paired with a handler for it; a raise whose every caller by name
+    catches the class is left out, though a caller may catch it for one call only. An
     exception class imported from the application's own package is taken to carry application-
     written text even when it wraps a driver's message; an `HTTPException` a helper raises that
     every caller catches and replaces is flagged. Callers of a helper are found by the name they

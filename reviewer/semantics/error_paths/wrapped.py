@@ -11,9 +11,9 @@ applications register):
   around a block that only raises the application's own exceptions), or in one that catches a
   class of a driver, an HTTP client, a cloud SDK or the operating system (`except ClientError as
   e:`), with the argument slots that carry its detail (`reviewer.semantics.exceptions`), through
-  the block's locals. A block that catches a named class of an AI provider's SDK is left out: it
-  relays on purpose what the vendor wrote (`AuthenticationError` when checking a key the client
-  registered);
+  the block's locals. A block that catches a named class of an AI provider's or a payment
+  processor's SDK is left out: it relays on purpose what the vendor wrote (`AuthenticationError`
+  when checking a key the client registered, a card declined);
 - what an exception class's constructor does with each argument: the attributes it ends in
   (`self.message = message`, also through locals: `resolved = detail or code.text; self.detail =
   resolved`) and the slots of the base's constructor it is handed to (`super().__init__(message)`);
@@ -491,7 +491,8 @@ def _catches_stack_errors(types: cst.BaseExpression | None, qualify: Callable[[c
                           module: str) -> bool:
     """Whether an `except` clause catches errors whose text is the stack's internal detail:
     everything (`Exception`, a bare `except:`), or a class of a driver, an HTTP client, the
-    operating system, not one an AI provider's SDK words (`vendor_worded`)."""
+    operating system, not one an AI provider's or a payment processor's SDK words
+    (`vendor_worded`)."""
     if types is None:
         return True
     members = [e.value for e in types.elements] if isinstance(types, cst.Tuple) else [types]
