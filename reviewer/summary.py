@@ -217,9 +217,11 @@ class SummaryBuilder(BatchedVisitor):
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         annotation = node.annotation.annotation
-        cls = self._annotated(annotation) or self._container(annotation)
+        cls = self._annotated(annotation) or self._generic(annotation)
         if cls in UNTYPED:
             cls = None  # `tool: Any = ...` says nothing of the class
+        if cls is None and isinstance(node.value, cst.Call):
+            cls = self.resolver.qualify(node.value.func)  # `context: ContextVar[str | None] = ContextVar(...)`
         if isinstance(node.target, cst.Name) and self._typed and not (self._in_class and self._in_class[-1]):
             if cls:  # `tools: set[str] = set()`
                 self._typed[-1][node.target.value] = cls
@@ -311,11 +313,15 @@ class SummaryBuilder(BatchedVisitor):
                 else:
                     self._attributes[-1].pop(attribute, None)
 
-    def _container(self, annotation: cst.BaseExpression) -> str | None:
-        """The builtin class a container's annotation names: `dict[str, Any]`, `List[int]`."""
-        if isinstance(annotation, cst.Subscript):
-            return _CONTAINERS.get(self.resolver.qualify(annotation.value) or "")
-        return None
+    def _generic(self, annotation: cst.BaseExpression) -> str | None:
+        """The class a generic's annotation names: `dict[str, Any]` and `Dict[str, Any]` a dict,
+        `ContextVar[str]` a `ContextVar`; not a form of `typing` (`Union[...]`, `Callable[...]`)."""
+        if not isinstance(annotation, cst.Subscript):
+            return None
+        origin = self.resolver.qualify(annotation.value) or ""
+        if origin in _CONTAINERS:
+            return _CONTAINERS[origin]
+        return origin if origin and origin.partition(".")[0] not in ("typing", "typing_extensions") else None
 
     def _annotated(self, annotation: cst.BaseExpression) -> str | None:
         """The class an annotation names: `Server`, `Server | None`, `Optional[Server]`."""

@@ -22,6 +22,9 @@ class CommunitiesHandler(Handler):
     async def update(self, item):
         ...
 
+    async def reset(self):
+        ...
+
 
 class GraphsHandler:
     def __init__(self, pool):
@@ -38,12 +41,21 @@ class Database:
     graphs: GraphsHandler
     base: Handler
     anything = None
+
+
+class Reports:
+    async def delete(self, report_id):  # nothing calls it: every `delete` call is another class's
+        ...
 '''
 
 SERVICES = '''
 import openai
 
+from contextvars import ContextVar
+
 from app.handlers import Cache, Database
+
+request_schema: ContextVar[str | None] = ContextVar("request_schema", default=None)
 
 
 class Service:
@@ -78,6 +90,10 @@ class Service:
     async def on_an_unknown(self, item, other):
         await other.update(item)
 
+    async def on_a_context_variable(self, token):
+        request_schema.reset(token)
+        self.cache.delete(token)
+
 
 def helper(store, item):
     return store.items.update(item)  # an attribute the repository never fills: a library's object
@@ -101,3 +117,18 @@ def test_method_callers_are_those_whose_receivers_may_hold_its_class() -> None:
         "app.services.Service.on_a_pool",
         "app.services.Service.on_an_unknown",
     }
+
+
+def test_a_method_whose_name_only_other_classes_calls_is_called_by_nothing() -> None:
+    files = {"app/handlers.py": HANDLERS, "app/services.py": SERVICES}
+    summaries = [analyze(path, textwrap.dedent(source).encode(), RULES, {}).summary
+                 for path, source in files.items()]
+    callers = Callers(summaries, ModuleIndex(summaries))
+    assert callers.callers("app.handlers.Reports.delete") == []
+    # No entry reaches it, which is not the same as a function whose name nothing spells (a
+    # callback, a hook: None).
+    assert callers.entries("app.handlers.Reports.delete", lambda function, summary: True) == {}
+    # `request_schema.reset(token)` is a module's context variable's.
+    assert callers.callers("app.handlers.CommunitiesHandler.reset") == []
+    assert callers.callers("app.services.Service.on_a_context_variable") == []
+    assert callers.entries("app.services.Service.on_a_context_variable", lambda function, summary: True) is None

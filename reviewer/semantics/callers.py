@@ -12,10 +12,12 @@ fills with one of its classes (`self.communities = CommunitiesHandler(...)`), ca
 class related to it by inheritance only; one filled only with a library's objects or literals, or
 never filled by the repository (`client.chat.completions.create(...)`), calls none of its methods;
 an attribute anything else fills may hold anything. Two things escape it, and make `entries` answer
-None rather than guess: a function nothing calls by name (a callback handed on as a value, a hook a
-framework runs), and a search past `MAX_REACHED` functions; asked for the entries it can find
-(`complete=False`), it passes over the first. Test modules are left out: they are not how a
-deployment runs a function.
+None rather than guess: a function whose name no call spells (a callback handed on as a value, a
+hook a framework runs; one whose name only calls on other classes' objects spell is called by
+nothing), and a search past `MAX_REACHED` functions; asked for the entries it can find
+(`complete=False`), it passes over the first. A call on a module's name (`context.reset(token)`)
+is narrowed as one on an attribute: what the name holds wherever it is filled. Test modules are
+left out: they are not how a deployment runs a function.
 """
 
 from __future__ import annotations
@@ -94,9 +96,12 @@ class Callers:
         (`self.graphs.communities.create`); or what the attribute it is made on holds
         wherever it is filled (`x.communities.create`)."""
         if call.target:
-            made = self._classes({call.target.rpartition(".")[0]})
+            owner = call.target.rpartition(".")[0]
+            made = self._classes({owner})
             if made is not None:
                 return made  # a class of the repository, or a library's (`params.update` of a dict)
+            if owner.rpartition(".")[2] in self._holds:
+                return self._holds[owner.rpartition(".")[2]]  # a module's name (`context = ContextVar(...)`)
         parts = call.text.split(".") if call.text else []
         owner = caller.rpartition(".")[0]
         on_self = parts[0] in ("self", "cls")
@@ -181,7 +186,9 @@ class Callers:
             current = pending.pop()
             function, _ = self.functions[current]
             callers = self._calling(function)
-            if not callers and complete:
+            if not callers and complete and function.name not in self._by_name:
+                # Nothing spells its name: a callback or a hook may run it. (Calls that spell it
+                # only on objects of other classes call those.)
                 return None
             for caller in callers:
                 record, summary = self.functions[caller]
