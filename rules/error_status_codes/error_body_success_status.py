@@ -8,7 +8,14 @@ from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
 from reviewer.model import Severity
 from reviewer.rule import RepoContext
-from reviewer.semantics.error_paths import DETAIL, RESPONSE_CLASSES, ErrorPaths, error_body, response_status
+from reviewer.semantics.error_paths import (
+    DETAIL,
+    RESPONSE_CLASSES,
+    ErrorPaths,
+    error_body,
+    flask_error_tuple,
+    response_status,
+)
 from reviewer.semantics.error_paths.helpers_elsewhere import HelperFacts, Helpers
 from rules.error_status_codes._base import StatusRule
 
@@ -28,7 +35,8 @@ class ErrorBodySuccessStatus(StatusRule):
     that does (`return responses.not_found("item")`). In an exception handler (registered
     with `@app.exception_handler(...)`, `app.add_exception_handler(...)` or
     `FastAPI(exception_handlers=...)`), any `JSONResponse`/`Response` built without a status is
-    flagged: it goes out as 200.
+    flagged: it goes out as 200. A Flask-style `return {"error": ...}, 500` (a body and an error
+    status in a tuple) is flagged wherever it is: FastAPI sends the tuple as a JSON list, with 200.
 
     An `error` field that holds a value read from elsewhere (`{"data": rows, "error": warning}`,
     `job.get("error")`) may be `None` on success, so it counts only where an error is handled,
@@ -103,6 +111,12 @@ class ErrorBodySuccessStatus(StatusRule):
                                       self._message(site.function, where)))
                 continue
             if marker == DETAIL and not (site.in_except or site.in_guard):
+                continue
+            if flask_error_tuple(value, qualify):
+                self.report_in(site.statement, site.node, (
+                    f"route `{site.function}` returns a `(body, status)` tuple, as a Flask view does: FastAPI sends "
+                    "it as a JSON list with status 200; raise `HTTPException` or return "
+                    "`JSONResponse(body, status_code=...)`"))
                 continue
             self.report_in(site.statement, site.node, self._message(site.function, where))
         if elsewhere:

@@ -53,7 +53,7 @@ and an argument's detail, for the calls a module could only name, `Detail.throug
 """
 
 from reviewer.semantics.error_paths.admin import names_admin_check, on_admin_surface
-from reviewer.semantics.error_paths.bodies import DETAIL, ERROR, error_body, response_status
+from reviewer.semantics.error_paths.bodies import DETAIL, ERROR, error_body, flask_error_tuple, response_status
 from reviewer.semantics.error_paths.builder import error_paths
 from reviewer.semantics.error_paths.records import (
     CLIENT_ERRORS,
@@ -79,6 +79,7 @@ __all__ = [
     "Leak",
     "ReturnSite",
     "error_body",
+    "flask_error_tuple",
     "error_paths",
     "names_admin_check",
     "on_admin_surface",

@@ -91,6 +91,15 @@ def _is_empty(node: cst.BaseExpression) -> bool:
     return string_value(node) == ""
 
 
+def flask_error_tuple(value: cst.BaseExpression, qualify) -> bool:  # noqa: ANN001
+    """`return {"error": ...}, 500`: Flask's (body, status[, headers]) with an error status, which
+    FastAPI serialises as a JSON list sent with 200."""
+    if not isinstance(value, cst.Tuple) or len(value.elements) not in (2, 3):
+        return False
+    status = status_value(value.elements[1].value, qualify)
+    return status is not None and status >= 400
+
+
 def response_status(call: cst.Call, qualify) -> tuple[bool, int | None]:  # noqa: ANN001
     """(whether a status is given, its value when known) of a response class's call."""
     status = argument(call, 1, "status_code")
@@ -107,6 +116,8 @@ def error_body(value: cst.BaseExpression, qualify, helpers: set[str]) -> str | N
         value = value.expression
     if isinstance(value, cst.Dict):
         return _body_marker(value)
+    if flask_error_tuple(value, qualify):
+        return ERROR
     if not isinstance(value, cst.Call):
         return None
     if isinstance(value.func, cst.Name) and value.func.value in helpers:
