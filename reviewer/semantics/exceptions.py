@@ -330,7 +330,21 @@ class DetailOf:
             return _first(self.of(element.value) for element in node.elements if isinstance(element, cst.DictElement))
         if isinstance(node, cst.Call):
             return self._call(node)
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+            return self._comprehension(node.elt, node.for_in)
+        if isinstance(node, cst.DictComp):
+            return self._comprehension(node.value, node.for_in)
         return None
+
+    def _comprehension(self, element: cst.BaseExpression, loop: cst.CompFor) -> Detail | None:
+        """`[str(arg) for arg in e.args]`: what each element holds, with the loop's names bound to
+        what the loop reads."""
+        iterated = self.of(loop.iter)
+        if iterated is None:
+            return self.of(element)
+        bound = {n.value: iterated for n in descendants(loop.target) if type(n) is cst.Name}
+        return DetailOf(self.qualify, self.module, self.exceptions, {**self.names, **bound}, self.helpers, self.source,
+                        self.parsing, self.phrases).of(element)
 
     def narrowed(self, test: cst.BaseExpression) -> set[str]:
         """Exception names a test shows to be of a class that carries no internal detail:
@@ -460,6 +474,8 @@ class DetailOf:
                 return self.of(receiver)
             if method == "join" and args:
                 return self.of(args[0]) or self.of(receiver)
+            if method in ("__str__", "__repr__", "__format__"):
+                return replace(found, what=self.source(node)) if (found := self._stringified(receiver)) else None
             if method in TEXT_METHODS:
                 return self.of(receiver)
             return None
