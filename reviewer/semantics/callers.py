@@ -16,7 +16,9 @@ None rather than guess: a function whose name no call spells (a callback handed 
 hook a framework runs; one whose name only calls on other classes' objects spell is called by
 nothing), and a search past `MAX_REACHED` functions; asked for the entries it can find
 (`complete=False`), it passes over the first. A call on a module's name (`context.reset(token)`)
-is narrowed as one on an attribute: what the name holds wherever it is filled. Test modules are
+is narrowed as one on an attribute: what the name holds wherever it is filled. A library's factory
+that builds an object of the repository (a dependency injector's provider) is taken for what it
+is, a library's callable, whose result holds none of the repository's methods. Test modules are
 left out: they are not how a deployment runs a function.
 """
 
