@@ -67,7 +67,8 @@ class ExceptionTextInResponse(LeakRule):
     Exception` around a block of a coroutine that awaits nothing but the client's request or the
     files it uploaded (`await file.read()` of an `UploadFile`) and uses no injected dependency, or
     around a block of any function whose every call decodes or converts a value (`base64`,
-    `json.loads`, `int(...)`, `state.encode()`): it only parses what it was given, so the text
+    `json.loads`, `int(...)`, `state.encode()`, `jwt.decode(token, key, ...)`): it only parses what
+    it was given, so the text
     describes that (such a route may also return it, as a validation result); routes that only administrators
     reach (a `Depends(...)` of the route, its parameters or its router names an administrator check:
     `require_admin`, `require_permission(Permission.FULL_ADMIN_PANEL_ACCESS)`; or every app, router

@@ -533,8 +533,10 @@ def only_decodes(body: cst.BaseSuite, qualify: Callable[[cst.BaseExpression], st
     return bool(calls)
 
 
-# Modules whose functions only decode or convert what they are given, and single such functions.
-_DECODING_MODULES = frozenset({"base64", "binascii", "urllib.parse", "ipaddress", "uuid", "unicodedata"})
+# Modules whose functions only decode or convert what they are given (a token, with a key: `jwt`),
+# and single such functions.
+_DECODING_MODULES = frozenset({"base64", "binascii", "urllib.parse", "ipaddress", "uuid", "unicodedata", "jwt",
+                               "jose.jwt"})
 _DECODERS = frozenset(
     {"json.loads", "yaml.safe_load", "tomllib.loads", "datetime.datetime.fromisoformat", "datetime.date.fromisoformat",
      "datetime.fromisoformat", "decimal.Decimal", "uuid.UUID", "builtins.int", "builtins.float", "builtins.str",
