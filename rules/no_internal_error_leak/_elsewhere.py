@@ -33,13 +33,15 @@ def record_leaks_elsewhere(rule: LeakRule, paths: ErrorPaths) -> None:
     ]
     if handlers or paths.registered_elsewhere:
         context.summary.extras[f"{rule.code}:handlers"] = (handlers, paths.registered_elsewhere)
-    helpers = [
-        (f"{context.module}.{name}", slot, context.span(leak.node, leak.statement),
-         context.statement_lines(leak.statement), leak.detail, leak.sink)
-        for name, slots in paths.helper_leaks.items() for slot, leaks in slots for leak in leaks if rule.wanted(leak)
-    ]
-    if helpers or paths.passed_elsewhere:
-        context.summary.extras[f"{rule.code}:helpers"] = (helpers, paths.passed_elsewhere)
+    for key, found, passed in ((f"{rule.code}:helpers", paths.helper_leaks, paths.passed_elsewhere),
+                               (f"{rule.code}:text-helpers", paths.helper_text_leaks, paths.passed_text_elsewhere)):
+        helpers = [
+            (f"{context.module}.{name}", slot, context.span(leak.node, leak.statement),
+             context.statement_lines(leak.statement), leak.detail, leak.sink)
+            for name, slots in found.items() for slot, leaks in slots for leak in leaks if rule.wanted(leak)
+        ]
+        if helpers or passed:
+            context.summary.extras[key] = (helpers, passed)
 
 
 def report_leaks_elsewhere(rule: type[LeakRule], repo: RepoContext) -> None:
@@ -70,19 +72,21 @@ def report_leaks_elsewhere(rule: type[LeakRule], repo: RepoContext) -> None:
                 report(summary.path, span, statement_lines, detail,
                        f"{sink} of exception handler `{name}` (registered for `{written}` in {where})")
 
-    helpers = [(summary, *summary.extras[key]) for summary in repo.summaries
-               if (key := f"{rule.code}:helpers") in summary.extras]
-    handed: dict[str, dict[int | str, tuple[str, str]]] = {}  # helper -> slot -> (class as written, where)
-    for summary, _, passed in helpers:
-        for callee, slots in passed.items():
-            for slot, written in slots.items():
-                handed.setdefault(canonical(callee), {}).setdefault(slot, (written, summary.path))
-    for summary, leaks, _ in helpers:
-        for function, (position, parameter), span, statement_lines, detail, sink in leaks:
-            slots = handed.get(canonical(function), {})
-            found = slots.get(position) if position is not None else None
-            found = found or slots.get(parameter)
-            if found is not None:
-                written, where = found
-                report(summary.path, span, statement_lines, detail,
-                       f"{sink} of `{function.rsplit('.', 1)[-1]}` (handed a caught `{written}` in {where})")
+    for key, handed_what in ((f"{rule.code}:helpers", "a caught `{}`"),
+                             (f"{rule.code}:text-helpers", "the text of a caught exception, `{}`,")):
+        helpers = [(summary, *summary.extras[key]) for summary in repo.summaries if key in summary.extras]
+        handed: dict[str, dict[int | str, tuple[str, str]]] = {}  # helper -> slot -> (what as written, where)
+        for summary, _, passed in helpers:
+            for callee, slots in passed.items():
+                for slot, written in slots.items():
+                    handed.setdefault(canonical(callee), {}).setdefault(slot, (written, summary.path))
+        for summary, leaks, _ in helpers:
+            for function, (position, parameter), span, statement_lines, detail, sink in leaks:
+                slots = handed.get(canonical(function), {})
+                found = slots.get(position) if position is not None else None
+                found = found or slots.get(parameter)
+                if found is not None:
+                    written, where = found
+                    report(summary.path, span, statement_lines, detail,
+                           f"{sink} of `{function.rsplit('.', 1)[-1]}` (handed {handed_what.format(written)} in "
+                           f"{where})")

@@ -26,9 +26,10 @@ class ExceptionTextInResponse(LeakRule):
     `FastAPI(exception_handlers=...)`) for `Exception` or a library's exception class, also a
     handler another module registers (`async def on_error(request, exc)` in `errors.py`,
     `app.add_exception_handler(SQLAlchemyError, errors.on_error)` in `main.py`). It also follows the
-    exception into a module-level function, of the same module or another, that an `except` block
-    hands it to (`return error_response(e)`, `raise errors.to_http(e)`, `responses.fail("inventory",
-    error=exc)`), and reports the leak once, in that function; and through a function of the module,
+    exception, or its text, into a module-level function, of the same module or another, that an
+    `except` block hands it to (`return error_response(e)`, `raise errors.to_http(e)`,
+    `responses.fail("inventory", error=exc)`, `return error_message(f"failed: {e}")`), and reports
+    the leak once, in that function; and through a function of the module,
     or a module-level function of another module, that returns text built from its argument
     (`detail=describe(e)`, `detail=errors.describe(e)`). It also follows the detail into an
     exception the application defines, raised from an `except Exception:` block in any module

@@ -4,7 +4,7 @@ are routes, exception handlers, helpers handed an exception or streamed generato
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
@@ -12,11 +12,11 @@ from reviewer.semantics.error_paths.admin import admin_routers, calls_before_adm
 from reviewer.semantics.error_paths.bodies import ERROR, error_body
 from reviewer.semantics.error_paths.helpers_elsewhere import returns_detail_of
 from reviewer.semantics.error_paths.reach import gate_conditions
-from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, STREAMING_RESPONSES, ErrorPaths
+from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, STREAMING_RESPONSES, ErrorPaths, Leak
 from reviewer.semantics.error_paths.replaced import replaced_details
 from reviewer.semantics.error_paths.syntax import calls_in, functions_of, params_of, short_source, takes_request
 from reviewer.semantics.error_paths.walk import Walk
-from reviewer.semantics.exceptions import BROAD, INPUT, INTERNAL, exception_origin
+from reviewer.semantics.exceptions import BROAD, INPUT, INTERNAL, Detail, exception_origin
 from reviewer.semantics.fastapi.handlers import exception_handlers, registrations
 from reviewer.semantics.flow.syntax import is_route
 from reviewer.semantics.names import dotted_name
@@ -55,6 +55,7 @@ class Builder:
         self.paths = ErrorPaths()
         self.helpers = _Helpers(self)
         self.passed: dict[str, dict[int | str, str]] = {}
+        self.passed_text: dict[str, dict[int | str, Detail]] = {}  # the same, for the exception's text
         self.built_exceptions: dict[tuple[str, str], cst.Call] = {}
         self.top_level: dict[str, cst.FunctionDef] = {}  # the module's own functions, by name
         self.admin_routers: set[str] = set()
@@ -135,21 +136,20 @@ class Builder:
             if role is None and walk.error_returns and not walk.other_returns and function is top_level.get(name):
                 self.paths.error_body_helpers.add(name)
         self._handlers_elsewhere(tree, top_level, handlers, roles)
-        # Functions an `except` block hands its exception to, followed again with it bound.
-        for name, slots in self.passed.items():
+        # Functions an `except` block hands its exception, or its text, to, followed again with it bound.
+        for name in {*self.passed, *self.passed_text}:
             function = top_level.get(name)
             if function is None or roles.get(id(function)) is not None:
                 continue
             params = params_of(function)
-            exceptions = {}
-            for slot, written in slots.items():
-                param = next((p for p in params if p.name.value == slot), None) if isinstance(slot, str) else (
-                    params[slot] if slot < len(params) else None)
-                if param is not None:
-                    exceptions[param.name.value] = written
+            exceptions = {param: written for slot, written in self.passed.get(name, {}).items()
+                          if (param := _parameter(params, slot))}
+            walk = Walk(self, function, None, exceptions)
+            walk.details.update({param: found for slot, found in self.passed_text.get(name, {}).items()
+                                 if (param := _parameter(params, slot)) and param not in exceptions})
             already = {(leak.function, id(leak.node)) for leak in self.paths.leaks}
             before = len(self.paths.leaks)
-            Walk(self, function, None, exceptions).run()
+            walk.run()
             kept = [leak for leak in self.paths.leaks[before:] if (leak.function, id(leak.node)) not in already]
             del self.paths.leaks[before:]
             self.paths.leaks.extend(kept)
@@ -189,20 +189,34 @@ class Builder:
         paths = self.paths
         for name, function in top_level.items():
             if (id(function) not in responding or roles.get(id(function)) is not None or name in handlers
-                    or name in self.passed):
+                    or name in self.passed or name in self.passed_text):
                 continue
             positional = len(function.params.posonly_params) + len(function.params.params)
             for position, param in enumerate(params_of(function)):
+                slot = (position if position < positional else None, param.name.value)
                 annotation = param.annotation.annotation if param.annotation is not None else None
-                if annotation is not None and self.qualify(annotation) not in BROAD:
-                    continue
-                marks = (len(paths.leaks), len(paths.http_exceptions), len(paths.returns))
-                Walk(self, function, None, {param.name.value: "exception"}, supposed=True).run()
-                leaks = paths.leaks[marks[0]:]
-                del paths.leaks[marks[0]:], paths.http_exceptions[marks[1]:], paths.returns[marks[2]:]
-                if leaks:
-                    slot = (position if position < positional else None, param.name.value)
-                    paths.helper_leaks.setdefault(name, []).append((slot, leaks))
+                qualified = self.qualify(annotation) if annotation is not None else None
+                if annotation is None or qualified in BROAD:
+                    leaks = self._supposed_leaks(function, {param.name.value: "exception"}, {})
+                    if leaks:
+                        paths.helper_leaks.setdefault(name, []).append((slot, leaks))
+                if annotation is None or qualified in ("builtins.str", "typing.Any", "builtins.object"):
+                    # Given the text of one (`message: str`).
+                    leaks = self._supposed_leaks(function, {}, {param.name.value: Detail(param.name.value)})
+                    if leaks:
+                        paths.helper_text_leaks.setdefault(name, []).append((slot, leaks))
+
+    def _supposed_leaks(self, function: cst.FunctionDef, exceptions: dict[str, str],
+                        details: dict[str, Detail]) -> list[Leak]:
+        """The leaks of a function walked as if a caller handed it these exceptions or texts."""
+        paths = self.paths
+        marks = (len(paths.leaks), len(paths.http_exceptions), len(paths.returns))
+        walk = Walk(self, function, None, exceptions, supposed=True)
+        walk.details.update(details)
+        walk.run()
+        leaks = paths.leaks[marks[0]:]
+        del paths.leaks[marks[0]:], paths.http_exceptions[marks[1]:], paths.returns[marks[2]:]
+        return leaks
 
 
 class _Helpers(Mapping[str, frozenset]):
@@ -234,6 +248,13 @@ class _Helpers(Mapping[str, frozenset]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+
+def _parameter(params: Sequence[cst.Param], slot: int | str) -> str | None:
+    """The name of the parameter an argument slot (a position or a keyword) fills."""
+    if isinstance(slot, str):
+        return slot if any(p.name.value == slot for p in params) else None
+    return params[slot].name.value if slot < len(params) else None
 
 
 def error_paths(context: FileContext) -> ErrorPaths:

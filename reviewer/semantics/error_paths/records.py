@@ -109,6 +109,11 @@ class ErrorPaths:
     # name -> ((position, None for a keyword-only one; parameter name), its leaks with that
     # parameter bound to the exception).
     helper_leaks: dict[str, list[tuple[tuple[int | None, str], list[Leak]]]] = field(default_factory=dict)
+    # The same for the text of a caught exception (`error_response(str(e))`): what this module
+    # hands functions it does not define (qualified -> slot -> the text as written), and the leaks
+    # of its own functions with a parameter bound to such text.
+    passed_text_elsewhere: dict[str, dict[int | str, str]] = field(default_factory=dict)
+    helper_text_leaks: dict[str, list[tuple[tuple[int | None, str], list[Leak]]]] = field(default_factory=dict)
     # The routes of this module, by dotted name -> the names they may call for a caller who is not
     # an administrator: None (any) unless the route checks for one; nothing after a dependency that
     # does; the names called before it after a test in its block (`if not user.is_superuser: raise`).

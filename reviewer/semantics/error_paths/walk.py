@@ -29,6 +29,7 @@ from reviewer.semantics.error_paths.unreachable import Preceding
 from reviewer.semantics.exceptions import INTERNAL, OWN, Detail, DetailOf, caught_origin, exception_origin
 from reviewer.semantics.fastapi.annotations import marker_of
 from reviewer.semantics.fastapi.records import UPLOAD_FILE_TYPES, WEBSOCKET_TYPES
+from reviewer.semantics.log_calls import is_log_call
 from reviewer.syntax import argument, keyword
 
 if TYPE_CHECKING:
@@ -285,13 +286,13 @@ class Walk:
                         value = detail.of(arg.value)
                         if value is not None and isinstance(call.func.value, cst.Name):
                             self.details[call.func.value.value] = value
-                self.pass_exception(call)
+                self.pass_exception(call, detail)
             elif isinstance(small, cst.Return):
                 self.on_return(small, statement, detail, in_except=in_except, status_set=status_set[0])
             if isinstance(small, (cst.Assign, cst.Return, cst.Raise, cst.AnnAssign)):
                 value = getattr(small, "value", None) or getattr(small, "exc", None)
                 for call in calls_in(value) if value is not None else ():
-                    self.pass_exception(call)
+                    self.pass_exception(call, detail)
 
     def plain(self, small: cst.BaseSmallStatement, statement: cst.CSTNode, *, in_except: bool,
               status_set: list[bool]) -> None:
@@ -339,18 +340,34 @@ class Walk:
             for element in target.elements:
                 self.bind(element.value, None, source)
 
-    def pass_exception(self, call: cst.Call) -> None:
-        """Note a call handing a caught exception to a function of this module, or to one that
-        another module may define (`errors.to_http(e)`, for the repository to pair)."""
-        handed = {arg.keyword.value if arg.keyword is not None else position: self.exceptions[arg.value.value]
-                  for position, arg in enumerate(call.args)
-                  if isinstance(arg.value, cst.Name) and arg.value.value in self.exceptions and not arg.star}
-        if not handed or self.supposed:
+    def pass_exception(self, call: cst.Call, detail: DetailOf) -> None:
+        """Note a call handing a caught exception, or its text, to a function of this module, or to
+        one that another module may define (`errors.to_http(e)`, `responses.failure(str(e))`, for
+        the repository to pair)."""
+        if self.supposed:
+            return
+        handed: dict[int | str, str] = {}
+        texts: dict[int | str, Detail] = {}
+        for position, arg in enumerate(call.args):
+            if arg.star:
+                continue
+            slot = arg.keyword.value if arg.keyword is not None else position
+            if isinstance(arg.value, cst.Name) and arg.value.value in self.exceptions:
+                handed[slot] = self.exceptions[arg.value.value]
+            elif (found := detail.of(arg.value)) is not None:
+                texts[slot] = found
+        if not (handed or texts):
             return
         if isinstance(call.func, cst.Name) and call.func.value in self.b.top_level:
             self.b.passed.setdefault(call.func.value, {}).update(handed)
+            self.b.passed_text.setdefault(call.func.value, {}).update(texts)
         elif isinstance(call.func, (cst.Name, cst.Attribute)) and (qualified := self.b.qualify(call.func)):
-            self.b.paths.passed_elsewhere.setdefault(qualified, {}).update(handed)
+            if handed:
+                self.b.paths.passed_elsewhere.setdefault(qualified, {}).update(handed)
+            if texts and qualified not in RESPONSE_SINKS and not qualified.startswith("builtins.") and not (
+                    is_log_call(call, self.b.qualify)):
+                self.b.paths.passed_text_elsewhere.setdefault(qualified, {}).update(
+                    {slot: found.what for slot, found in texts.items()})
 
     def sinks(self, small: cst.CSTNode, statement: cst.CSTNode, detail: DetailOf) -> None:
         if self.streams_to and isinstance(small, cst.Expr) and isinstance(small.value, cst.Yield):
