@@ -58,6 +58,9 @@ class Builder:
         self.passed_text: dict[str, dict[int | str, Detail]] = {}  # the same, for the exception's text
         self.built_exceptions: dict[tuple[str, str], cst.Call] = {}
         self.top_level: dict[str, cst.FunctionDef] = {}  # the module's own functions, by name
+        # Methods of the module's own instances, by the name callers spell (`manager.send_message`
+        # with `manager = ConnectionManager()` at module level).
+        self.instance_methods: dict[str, cst.FunctionDef] = {}
         self.admin_routers: set[str] = set()
         self._gates: dict[str, tuple] = {}
         # A function defined in another -> the conditions that one runs its definition under.
@@ -97,6 +100,7 @@ class Builder:
         top_level = {f.name.value: f for f in tree.body if isinstance(f, cst.FunctionDef)}
         self.admin_routers = admin_routers(tree, self.qualify)
         self.top_level = top_level
+        self.instance_methods = _instance_methods(tree)
         roles: dict[int, str | None] = {}
         walks: list[Walk] = []
         for function, owner in functions:
@@ -138,10 +142,10 @@ class Builder:
         self._handlers_elsewhere(tree, top_level, handlers, roles)
         # Functions an `except` block hands its exception, or its text, to, followed again with it bound.
         for name in {*self.passed, *self.passed_text}:
-            function = top_level.get(name)
+            function = top_level.get(name) or self.instance_methods.get(name)
             if function is None or roles.get(id(function)) is not None:
                 continue
-            params = params_of(function)
+            params = _arguments(function, name in self.instance_methods)
             exceptions = {param: written for slot, written in self.passed.get(name, {}).items()
                           if (param := _parameter(params, slot))}
             walk = Walk(self, function, None, exceptions)
@@ -187,12 +191,13 @@ class Builder:
         (`responding`), walked again once per parameter that no annotation binds, with that one
         bound to the exception (`paths.helper_leaks`)."""
         paths = self.paths
-        for name, function in top_level.items():
+        for name, function in {**top_level, **self.instance_methods}.items():
             if (id(function) not in responding or roles.get(id(function)) is not None or name in handlers
                     or name in self.passed or name in self.passed_text):
                 continue
-            positional = len(function.params.posonly_params) + len(function.params.params)
-            for position, param in enumerate(params_of(function)):
+            method = name in self.instance_methods
+            positional = len(function.params.posonly_params) + len(function.params.params) - method
+            for position, param in enumerate(_arguments(function, method)):
                 slot = (position if position < positional else None, param.name.value)
                 annotation = param.annotation.annotation if param.annotation is not None else None
                 qualified = self.qualify(annotation) if annotation is not None else None
@@ -248,6 +253,34 @@ class _Helpers(Mapping[str, frozenset]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+
+def _instance_methods(tree: cst.Module) -> dict[str, cst.FunctionDef]:
+    """`name.method` -> the method, for each module-level `name = Class(...)` of a class the module
+    defines."""
+    classes = {node.name.value: node for node in tree.body if isinstance(node, cst.ClassDef)}
+    found = {}
+    for statement in tree.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if not (isinstance(small, cst.Assign) and len(small.targets) == 1
+                    and isinstance(target := small.targets[0].target, cst.Name) and isinstance(small.value, cst.Call)
+                    and isinstance(small.value.func, cst.Name) and small.value.func.value in classes):
+                continue
+            body = classes[small.value.func.value].body
+            for node in body.body if isinstance(body, cst.IndentedBlock) else ():
+                if isinstance(node, cst.FunctionDef) and not any(
+                        isinstance(d.decorator, cst.Name) and d.decorator.value in ("staticmethod", "classmethod")
+                        for d in node.decorators):
+                    found[f"{target.value}.{node.name.value}"] = node
+    return found
+
+
+def _arguments(function: cst.FunctionDef, method: bool) -> list[cst.Param]:
+    """The parameters a call's arguments fill: a method's without `self`."""
+    params = params_of(function)
+    return params[1:] if method else params
 
 
 def _parameter(params: Sequence[cst.Param], slot: int | str) -> str | None:

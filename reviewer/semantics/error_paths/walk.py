@@ -287,6 +287,9 @@ class Walk:
                         if value is not None and isinstance(call.func.value, cst.Name):
                             self.details[call.func.value.value] = value
                 self.pass_exception(call, detail)
+            elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Await) and isinstance(
+                    small.value.expression, cst.Call):
+                self.pass_exception(small.value.expression, detail)  # `await manager.send_message(str(e), ws)`
             elif isinstance(small, cst.Return):
                 self.on_return(small, statement, detail, in_except=in_except, status_set=status_set[0])
             if isinstance(small, (cst.Assign, cst.Return, cst.Raise, cst.AnnAssign)):
@@ -358,9 +361,13 @@ class Walk:
                 texts[slot] = found
         if not (handed or texts):
             return
-        if isinstance(call.func, cst.Name) and call.func.value in self.b.top_level:
-            self.b.passed.setdefault(call.func.value, {}).update(handed)
-            self.b.passed_text.setdefault(call.func.value, {}).update(texts)
+        func = call.func
+        local = func.value if isinstance(func, cst.Name) and func.value in self.b.top_level else (
+            f"{func.value.value}.{func.attr.value}" if isinstance(func, cst.Attribute) and isinstance(
+                func.value, cst.Name) and f"{func.value.value}.{func.attr.value}" in self.b.instance_methods else None)
+        if local is not None:
+            self.b.passed.setdefault(local, {}).update(handed)
+            self.b.passed_text.setdefault(local, {}).update(texts)
         elif isinstance(call.func, (cst.Name, cst.Attribute)) and (qualified := self.b.qualify(call.func)):
             if handed:
                 self.b.paths.passed_elsewhere.setdefault(qualified, {}).update(handed)
