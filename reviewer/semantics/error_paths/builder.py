@@ -20,6 +20,7 @@ from reviewer.semantics.exceptions import BROAD, INPUT, INTERNAL, Detail, except
 from reviewer.semantics.fastapi.handlers import exception_handlers, registrations
 from reviewer.semantics.flow.syntax import is_route
 from reviewer.semantics.names import dotted_name
+from reviewer.summary import UNTYPED
 from reviewer.syntax import argument
 
 if TYPE_CHECKING:
@@ -189,14 +190,16 @@ class Builder:
         (`raise errors.to_http(e)`): each function the module neither serves, registers nor hands
         an exception itself, and whose first walk saw it build an `HTTPException` or a response
         (`responding`), walked again once per parameter that no annotation binds, with that one
-        bound to the exception (`paths.helper_leaks`)."""
+        bound to the exception (`paths.helper_leaks`), and once per parameter that may be text,
+        with that one bound to an exception's text (`paths.helper_text_leaks`); the same for the
+        methods of the module's instances."""
         paths = self.paths
         for name, function in {**top_level, **self.instance_methods}.items():
             if (id(function) not in responding or roles.get(id(function)) is not None or name in handlers
                     or name in self.passed or name in self.passed_text):
                 continue
             method = name in self.instance_methods
-            positional = len(function.params.posonly_params) + len(function.params.params) - method
+            positional = len(function.params.posonly_params) + len(function.params.params) - (1 if method else 0)
             for position, param in enumerate(_arguments(function, method)):
                 slot = (position if position < positional else None, param.name.value)
                 annotation = param.annotation.annotation if param.annotation is not None else None
@@ -205,7 +208,7 @@ class Builder:
                     leaks = self._supposed_leaks(function, {param.name.value: "exception"}, {})
                     if leaks:
                         paths.helper_leaks.setdefault(name, []).append((slot, leaks))
-                if annotation is None or qualified in ("builtins.str", "typing.Any", "builtins.object"):
+                if annotation is None or qualified == "builtins.str" or qualified in UNTYPED:
                     # Given the text of one (`message: str`).
                     leaks = self._supposed_leaks(function, {}, {param.name.value: Detail(param.name.value)})
                     if leaks:
