@@ -25,7 +25,7 @@ left out: they are not how a deployment runs a function.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from reviewer.summary import UNTYPED, CallSite, FunctionSummary, ModuleSummary
@@ -102,8 +102,9 @@ class Callers:
             made = self._classes({owner})
             if made is not None:
                 return made  # a class of the repository, or a library's (`params.update` of a dict)
-            if owner.rpartition(".")[2] in self._holds:
-                return self._holds[owner.rpartition(".")[2]]  # a module's name (`context = ContextVar(...)`)
+            name = owner.rpartition(".")[2]
+            if name in self._holds:
+                return self._holds[name]  # a module's name (`context = ContextVar(...)`)
         parts = call.text.split(".") if call.text else []
         owner = caller.rpartition(".")[0]
         on_self = parts[0] in ("self", "cls")
@@ -134,34 +135,28 @@ class Callers:
             found |= held
         return frozenset(found)
 
-    def _declared(self, cls: str, attribute: str) -> frozenset[str] | None:
+    def _lineage(self, cls: str) -> Iterator[str]:
+        """The class, then its bases and theirs (each once, at most `MAX_BASES`)."""
         pending, seen = [cls], set()
         while pending and len(seen) < MAX_BASES:
             current = pending.pop()
-            if current in seen:
-                continue
-            seen.add(current)
+            if current not in seen:
+                seen.add(current)
+                yield current
+                pending.extend(self._bases.get(current, ()))
+
+    def _declared(self, cls: str, attribute: str) -> frozenset[str] | None:
+        """What the attribute holds, as the first class of the lineage that fills it says."""
+        for current in self._lineage(cls):
             attributes = self._attributes.get(current, {})
             if attribute in attributes:
                 return attributes[attribute]
-            pending.extend(self._bases.get(current, ()))
         return None
 
     def _related(self, cls: str, owner: str) -> bool:
         """Whether a receiver declared or built as `cls` may run a method of `owner`: one class
         derives from the other (a `Handler` attribute may hold a `PostgresHandler`)."""
-        return self._inherits(cls, owner) or self._inherits(owner, cls)
-
-    def _inherits(self, cls: str, ancestor: str) -> bool:
-        pending, seen = [cls], set()
-        while pending and len(seen) < MAX_BASES:
-            current = pending.pop()
-            if current == ancestor:
-                return True
-            if current not in seen:
-                seen.add(current)
-                pending.extend(self._bases.get(current, ()))
-        return False
+        return owner in self._lineage(cls) or cls in self._lineage(owner)
 
     def _calling(self, function: FunctionSummary) -> list[str]:
         """The functions whose calls spell the function's name, but for those made only on classes

@@ -213,6 +213,12 @@ def exception_origin(qualified: str | None, module: str) -> str:
     return OWN
 
 
+def named_classes(types: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The classes an `except` clause or an `isinstance` test names: the members of a tuple, or the
+    one class."""
+    return [element.value for element in types.elements] if isinstance(types, cst.Tuple) else [types]
+
+
 def caught_origin(
     types: cst.BaseExpression | None, qualify: Callable[[cst.BaseExpression], str | None], module: str
 ) -> tuple[str, str]:
@@ -220,7 +226,7 @@ def caught_origin(
     internal member; a bare `except:` catches everything."""
     if types is None:
         return INTERNAL, "BaseException"
-    members = [e.value for e in types.elements] if isinstance(types, cst.Tuple) else [types]
+    members = named_classes(types)
     best = (INPUT, "")
     rank = {INPUT: 0, OWN: 1, INTERNAL: 2}
     for member in members:
@@ -343,8 +349,7 @@ class DetailOf:
         if iterated is None:
             return self.of(element)
         bound = {n.value: iterated for n in descendants(loop.target) if type(n) is cst.Name}
-        return DetailOf(self.qualify, self.module, self.exceptions, {**self.names, **bound}, self.helpers, self.source,
-                        self.parsing, self.phrases).of(element)
+        return self._view(names={**self.names, **bound}).of(element)
 
     def narrowed(self, test: cst.BaseExpression) -> set[str]:
         """Exception names a test shows to be of a class that carries no internal detail:
@@ -367,7 +372,7 @@ class DetailOf:
         target, classes = test.args[0].value, test.args[1].value
         if not isinstance(target, cst.Name) or target.value not in self.exceptions:
             return set()
-        members = [e.value for e in classes.elements] if isinstance(classes, cst.Tuple) else [classes]
+        members = named_classes(classes)
         if all(exception_origin(self.qualify(m), self.module) != INTERNAL for m in members):
             return {target.value}
         return set()
@@ -393,19 +398,23 @@ class DetailOf:
                  if type(node) is cst.Name and (node.value in self.exceptions or node.value in self.names)}
         return names, phrases if names else ()
 
+    def _view(self, *, exceptions: Mapping[str, str] | None = None, names: Mapping[str, Detail] | None = None,
+              phrases: Mapping[str, tuple[str, ...]] | None = None) -> DetailOf:
+        """This view with other exceptions, detail names or phrases."""
+        return DetailOf(self.qualify, self.module, self.exceptions if exceptions is None else exceptions,
+                        self.names if names is None else names, self.helpers, self.source, self.parsing,
+                        self.phrases if phrases is None else phrases)
+
     def without(self, names: set[str]) -> DetailOf:
         """This view with `names` no longer bound to internal exceptions."""
-        kept = {name: written for name, written in self.exceptions.items() if name not in names}
-        return DetailOf(self.qualify, self.module, kept, self.names, self.helpers, self.source, self.parsing,
-                        self.phrases)
+        return self._view(exceptions={name: written for name, written in self.exceptions.items() if name not in names})
 
     def recognising(self, names: set[str], phrases: tuple[str, ...]) -> DetailOf:
         """This view with the text of the exceptions and detail `names` found to hold `phrases`."""
         details = {name: replace(detail, phrases=phrases) if name in names else detail
                    for name, detail in self.names.items()}
         found = {**self.phrases, **{name: phrases for name in names if name in self.exceptions}}
-        return DetailOf(self.qualify, self.module, self.exceptions, details, self.helpers, self.source, self.parsing,
-                        found)
+        return self._view(names=details, phrases=found)
 
     def _caught(self, node: cst.CSTNode, caught: str) -> Detail:
         """The detail of a caught exception's text."""

@@ -7,9 +7,9 @@ import re
 from reviewer import lazy_cst as cst
 from reviewer.model import Severity
 from reviewer.rule import RepoContext
+from reviewer.semantics.exceptions import BROAD, named_classes
 from rules.structured_logging._sites import SiteRule, withdraw_one_shot
 
-BROAD = frozenset({"builtins.Exception", "builtins.BaseException"})
 # Calls whose failure in a try is best-effort cleanup, by prefix: releasing what the code holds,
 # where a second failure has nothing left to tell.
 CLEANUP_PREFIXES = (
@@ -54,8 +54,7 @@ def _broad(handler: cst.ExceptHandler, qualify) -> str | None:  # noqa: ANN001
     """How the handler catches broadly (`except:`, `except Exception`), or None."""
     if handler.type is None:
         return "except:"
-    types = [e.value for e in handler.type.elements] if isinstance(handler.type, cst.Tuple) else [handler.type]
-    for kind in types:
+    for kind in named_classes(handler.type):
         qualified = qualify(kind)
         if qualified in BROAD:
             return f"except {qualified.rpartition('.')[2]}"

@@ -30,6 +30,7 @@ from reviewer.semantics.exceptions import INTERNAL, OWN, Detail, DetailOf, caugh
 from reviewer.semantics.fastapi.annotations import marker_of
 from reviewer.semantics.fastapi.records import UPLOAD_FILE_TYPES, WEBSOCKET_TYPES
 from reviewer.semantics.log_calls import is_log_call
+from reviewer.semantics.names import dotted_name
 from reviewer.syntax import argument, keyword
 
 if TYPE_CHECKING:
@@ -361,11 +362,8 @@ class Walk:
                 texts[slot] = found
         if not (handed or texts):
             return
-        func = call.func
-        local = func.value if isinstance(func, cst.Name) and func.value in self.b.top_level else (
-            f"{func.value.value}.{func.attr.value}" if isinstance(func, cst.Attribute) and isinstance(
-                func.value, cst.Name) and f"{func.value.value}.{func.attr.value}" in self.b.instance_methods else None)
-        if local is not None:
+        local = dotted_name(call.func)  # `to_http`, or `manager.send_message` of a module instance
+        if local in self.b.top_level or local in self.b.instance_methods:
             self.b.passed.setdefault(local, {}).update(handed)
             self.b.passed_text.setdefault(local, {}).update(texts)
         elif isinstance(call.func, (cst.Name, cst.Attribute)) and (qualified := self.b.qualify(call.func)):

@@ -51,6 +51,7 @@ from reviewer.semantics.exceptions import (
     DetailOf,
     caught_origin,
     exception_origin,
+    named_classes,
     vendor_worded,
 )
 from reviewer.semantics.fastapi.handlers import registrations
@@ -150,12 +151,11 @@ class WrapFacts(Facts):
             for handler in statement.handlers:
                 if _reraises(handler.body):
                     continue
-                types = handler.type
-                members = [e.value for e in types.elements] if isinstance(types, cst.Tuple) else [types]
-                found.update(qualified for member in members if member is not None
-                             and (qualified := self.context.qualify(member)))
-                if types is None:
+                if handler.type is None:
                     found.add("builtins.BaseException")
+                    continue
+                found.update(qualified for member in named_classes(handler.type)
+                             if (qualified := self.context.qualify(member)))
         return frozenset(found)
 
     def _wrapping_raises(self, function: cst.FunctionDef, qualname: str) -> Iterator[WrapSite]:
@@ -495,9 +495,8 @@ def _catches_stack_errors(types: cst.BaseExpression | None, qualify: Callable[[c
     (`vendor_worded`)."""
     if types is None:
         return True
-    members = [e.value for e in types.elements] if isinstance(types, cst.Tuple) else [types]
     return any(exception_origin(qualified := qualify(member), module) == INTERNAL and not vendor_worded(qualified)
-               for member in members)
+               for member in named_classes(types))
 
 
 def _own_statements(body: cst.BaseSuite) -> Iterator[cst.BaseStatement | cst.SimpleStatementSuite]:
