@@ -169,11 +169,13 @@ class Callers:
                 if any(classes is None or any(self._related(cls, owner) for cls in classes) for classes in receivers)]
 
     def entries(self, qualname: str, is_entry: Callable[[FunctionSummary, ModuleSummary], bool], *,
-                complete: bool = True) -> dict[str, set[str]] | None:
+                complete: bool = True, through: Callable[[str, str], bool] | None = None) -> dict[str, set[str]] | None:
         """The entries (functions `is_entry` accepts, where a search stops) whose calls may reach
         function `qualname`, each with the names it calls on the way there; None when the search
         grows past `MAX_REACHED`, or, if the entries must be `complete`, when a chain of callers
-        ends in a function that is no entry and that nothing calls by name."""
+        ends in a function that is no entry and that nothing calls by name. `through(caller,
+        name)`, when given, tells which calls a chain may take: a caller whose calls of the name
+        it rejects is left out (one that catches what the callee raises)."""
         if qualname not in self.functions:
             return None
         found: dict[str, set[str]] = {}
@@ -188,6 +190,8 @@ class Callers:
                 # only on objects of other classes call those.)
                 return None
             for caller in callers:
+                if through is not None and not through(caller, function.name):
+                    continue
                 record, summary = self.functions[caller]
                 if is_entry(record, summary):
                     found.setdefault(caller, set()).add(function.name)

@@ -5,6 +5,7 @@ administrators, operators and the deployment's own services reach."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import ClassVar
 
 from reviewer import lazy_cst as cst
@@ -39,8 +40,10 @@ class LeakRule(ErrorPathsRule):
     key, a signature checked with a configured key, a loopback check); leaks of helpers that only
     such routes, or routes past their own administrator test, call (`_Trust`); leaks under conditions a
     default deployment does not meet (a flag off by default, a gate it keeps shut); client errors
-    sent where the code recognised phrases that the application's own raised messages hold; and
-    detail handed to a function of another module whose result does not carry it."""
+    sent where the code recognised phrases that the application's own raised messages hold; an
+    exception raised in a helper that a function on every chain of calls from the routes catches
+    around its call and keeps; and detail handed to a function of another module whose result does
+    not carry it."""
 
     checklist = "no-internal-error-leak"
     requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts, GuardFacts, SettingsFacts, RaisedMessagesFacts,
@@ -55,7 +58,7 @@ class LeakRule(ErrorPathsRule):
                 # A text detail of an `HTTPException` a handler of the application may replace.
                 replaceable = leak.http_status if not isinstance(leak.node, (cst.Dict, cst.List)) else None
                 found.append((span.line, span.column, f"{self.context.module}.{leak.owner}", replaceable,
-                              leak.conditions, leak.phrases, leak.through))
+                              leak.conditions, leak.phrases, leak.through, leak.raised))
         if found:
             self.context.summary.extras[self.code] = found
         if paths.routes:
@@ -84,9 +87,9 @@ class LeakRule(ErrorPathsRule):
     @classmethod
     def _withdraw_trusted(cls, repo: RepoContext, withheld: _Withheld) -> None:
         sites = {
-            (summary.path, line, column): (function, status, conditions, phrases, through)
+            (summary.path, line, column): (function, status, conditions, phrases, through, raised)
             for summary in repo.summaries
-            for line, column, function, status, conditions, phrases, through in summary.extras.get(cls.code, ())
+            for line, column, function, status, conditions, phrases, through, raised in summary.extras.get(cls.code, ())
         }
         for finding in repo.file_findings:
             site = sites.get((finding.path, finding.span.line, finding.span.column))
@@ -96,9 +99,10 @@ class LeakRule(ErrorPathsRule):
 
 class _Withheld:
     """Whether a leak is one the repository shows no client gets: only trusted callers reach its
-    function (`_Trust`), a handler of the application replaces the text detail of its status,
-    a default deployment does not run it, the phrases it was recognised by are the application's
-    own, or the function of another module it was handed to does not return it."""
+    function, or get the exception it is raised in (`_Trust`), a handler of the application
+    replaces the text detail of its status, a default deployment does not run it, the phrases it
+    was recognised by are the application's own, or the function of another module it was handed
+    to does not return it."""
 
     def __init__(self, code: str, repo: RepoContext) -> None:
         self.replaced: frozenset[int] = frozenset().union(
@@ -109,8 +113,8 @@ class _Withheld:
         self.trust = _Trust(code, repo)
 
     def __call__(self, function: str | None, status: int | None, conditions: tuple, phrases: tuple[str, ...],
-                 through: tuple | None) -> bool:
-        return (function is not None and self.trust.only_trusted_reach(function) or status in self.replaced
+                 through: tuple | None, raised: str | None = None) -> bool:
+        return (function is not None and self.trust.only_trusted_reach(function, raised) or status in self.replaced
                 or not holds(conditions, self.settings) or bool(phrases) and all(map(self.messages.writes, phrases))
                 or through is not None and not self.helpers.carries(*through))
 
@@ -135,32 +139,45 @@ class _Trust:
         self.routes: dict[str, frozenset[str] | None] = {}
         for summary in repo.summaries:
             self.routes.update(summary.extras.get(f"{code}:routes", {}))
+        self.wrapped = repo.facts(WrapFacts)
         self._guarded: dict[str, bool] = {}
-        self._answers: dict[str, bool] = {}
+        self._answers: dict[tuple[str, str | None], bool] = {}
 
     @functools.cached_property
     def _callers(self) -> Callers:
         return Callers(self.repo.summaries, self.repo.index)
 
-    def only_trusted_reach(self, qualname: str) -> bool:
-        if qualname not in self._answers:
+    def only_trusted_reach(self, qualname: str, raised: str | None = None) -> bool:
+        """Whether only trusted callers reach the function; given the class of an exception it
+        raises, whether only they get it: routes reach the function, and every chain of calls from
+        another passes through a function that catches it around the call."""
+        key = (qualname, raised)
+        if key not in self._answers:
             if qualname in self.endpoints:
-                self._answers[qualname] = self._guarded_route(qualname)
+                self._answers[key] = self._guarded_route(qualname)
             else:
                 entries = self._callers.entries(qualname, self._is_entry)
-                self._answers[qualname] = bool(entries) and all(
-                    self._trusted_entry(entry, names) for entry, names in entries.items())
-        return self._answers[qualname]
+                if entries and raised is not None:
+                    entries = self._callers.entries(qualname, self._is_entry, through=self._passing_on(raised))
+                    self._answers[key] = entries is not None and self._all_trusted(entries)
+                else:
+                    self._answers[key] = bool(entries) and self._all_trusted(entries)
+        return self._answers[key]
 
-    def callers(self, qualname: str) -> list[str]:
-        return self._callers.callers(qualname)
-
-    def routes_reaching(self, qualname: str) -> dict[str, set[str]] | None:
+    def routes_reaching(self, qualname: str, raised: str | None = None) -> dict[str, set[str]] | None:
         """The routes that run the function: itself, if it is one, or those a chain of calls leads
-        from to it, with the names each calls on the way (None: the search grew too large)."""
+        from to it, with the names each calls on the way (None: the search grew too large); given
+        the class of an exception it raises, the chains a function catching it does not end."""
         if qualname in self.endpoints or qualname in self.routes:
             return {qualname: set()}
-        return self._callers.entries(qualname, self._is_route, complete=False)
+        return self._callers.entries(qualname, self._is_route, complete=False,
+                                     through=self._passing_on(raised) if raised is not None else None)
+
+    def _passing_on(self, raised: str) -> Callable[[str, str], bool]:
+        return lambda caller, callee: self.wrapped.passes_on(caller, callee, raised)
+
+    def _all_trusted(self, entries: dict[str, set[str]]) -> bool:
+        return all(self._trusted_entry(entry, names) for entry, names in entries.items())
 
     def trusted_routes(self, routes: dict[str, set[str]]) -> bool:
         """Whether each of these routes (as `routes_reaching` gives them) lets only trusted

@@ -3,9 +3,9 @@ application raises (`raise StorageError(message=f"upload failed: {e}")`), whose 
 sends the attribute it ends in (`{"message": exc.message}`). Reported at the argument of the
 `raise`, once, when a route runs the function raising it (a chain of calls leads from one to it:
 the application's exceptions are raised by background jobs too, which no handler answers), unless
-only trusted callers reach those routes, every function calling it by name catches the class (or a
-base) without raising it again, or the repository shows no client gets it otherwise
-(`_Withheld`)."""
+only trusted callers reach those routes, a function on every chain of calls from them catches the
+class (or a base) around its call without raising it again, or the repository shows no client gets
+it otherwise (`_Withheld`)."""
 
 from __future__ import annotations
 
@@ -30,10 +30,8 @@ def report_wrapped(rule: type[LeakRule], repo: RepoContext, withheld: _Withheld)
         if found is None or withheld(None, None, (), (), site.detail.through):
             continue
         trust = withheld.trust
-        routes = trust.routes_reaching(site.function)
-        callers = trust.callers(site.function)
-        if not routes or trust.trusted_routes(routes) or callers and all(
-                wrapped.catches(caller, site.cls) for caller in callers):
+        routes = trust.routes_reaching(site.function, site.cls)
+        if not routes or trust.trusted_routes(routes):
             continue
         handler, attribute, registered_in = found
         sink = f"`{site.written}`'s `{attribute}`, which {handler}" + (

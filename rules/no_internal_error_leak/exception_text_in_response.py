@@ -133,11 +133,13 @@ class ExceptionTextInResponse(LeakRule):
     named class of an AI provider's or a payment processor's SDK (`except
     openai.AuthenticationError`, `except stripe.StripeError`), leaks included; nor from one that
     catches only the application's own classes; a builtin raised with the detail (`raise
-    ValueError(str(e))`) is not paired with a handler for it; a raise whose every caller by name
-    catches the class is left out, though a caller may catch it for one call only. An
-    exception class imported from the application's own package is taken to carry application-
-    written text even when it wraps a driver's message; an `HTTPException` a helper raises that
-    every caller catches and replaces is flagged. Callers of a helper are found by the name they
+    ValueError(str(e))`) is not paired with a handler for it. A raise in a helper, of the
+    application's exception or of an `HTTPException`, is left out when a function on every chain
+    of calls from the routes catches the class around its call and keeps it (a `try` whose first
+    matching handler does not raise it again, `with suppress(...)`); a handler that raises it again
+    under a condition is taken to raise it always. An exception class imported from the
+    application's own package is taken to carry application-written text even when it wraps a
+    driver's message. Callers of a helper are found by the name they
     call, less the calls made on what the repository shows holds another class (`self.cache.update()`
     with `self.cache = Cache()`, `params.update()` of a dict): a method with a common name (`update`,
     `delete`) stays flagged when any route calls a function of that name on an object of unknown

@@ -51,7 +51,8 @@ tests and gates each leak runs under, in `Leak.conditions`, for the repository t
 default deployment), helpers_elsewhere.py (what the functions of every module return: error bodies,
 and an argument's detail, for the calls a module could only name, `Detail.through`), wrapped.py
 (caught exceptions raised again inside the application's own, and the handlers that send them:
-`WrapFacts`, over every module).
+`WrapFacts`, over every module), catching.py (the `try` statements around each call, for the
+repository to tell which callers keep what a helper raises).
 """
 
 from reviewer.semantics.error_paths.admin import names_admin_check, on_admin_surface

@@ -56,6 +56,7 @@ class Leak:
     phrases: tuple[str, ...] = ()  # a client error's: the phrases the code found in the text before sending it
     through: tuple | None = None  # `Detail.through`: a function of another module may return it
     owner: str = ""  # the function's dotted name in its module (`Reports.build`)
+    raised: str | None = None  # the class of the exception it is raised in (a caller may catch it), qualified
 
 
 @dataclass(frozen=True)

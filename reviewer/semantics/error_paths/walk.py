@@ -387,8 +387,9 @@ class Walk:
                 self.b.paths.http_exceptions.append(
                     HttpExceptionSite(call, statement, status_value(status.value if status else None, self.b.qualify),
                                       returned, self.name, call if returned else None))
+                raised = isinstance(small, cst.Raise) and small.exc is call
                 self.leak(argument(call, 1, "detail"), statement, detail, HTTP_EXCEPTION_SINK,
-                          status.value if status else None)
+                          status.value if status else None, raised=name if raised else None)
             elif name in WEBSOCKET_EXCEPTIONS:
                 code = argument(call, 0, "code")
                 self.leak(argument(call, 1, "reason"), statement, detail, "the websocket close reason",
@@ -408,7 +409,7 @@ class Walk:
                               code.value if code else None)
 
     def leak(self, arg: cst.Arg | cst.BaseExpression | None, statement: cst.CSTNode, detail: DetailOf, sink: str,
-             status: cst.BaseExpression | None = None) -> None:
+             status: cst.BaseExpression | None = None, raised: str | None = None) -> None:
         value = arg.value if isinstance(arg, cst.Arg) else arg
         if value is None or self.admin_only or self.administrators_only:
             return
@@ -422,7 +423,7 @@ class Walk:
             # request if the application writes them in its own messages: the repository tells.
             phrases = found.phrases if client_error else ()
             self.b.paths.leaks.append(Leak(value, statement, found, sink, self.name, http_status,
-                                           self.branches.conditions(), phrases, found.through, self.owner))
+                                           self.branches.conditions(), phrases, found.through, self.owner, raised))
 
     def on_return(self, node: cst.Return, statement: cst.CSTNode, detail: DetailOf | None, *, in_except: bool,
                   status_set: bool) -> None:

@@ -21,7 +21,10 @@ applications register):
 - exception handlers: the classes each is registered for in the module, and, for every function
   shaped as a handler (a request, then an exception), the attributes of the exception it sends:
   those it reads outside log calls and branch tests, in its body or in a function of its module it
-  hands the exception to; `str(exc)` and `f"{exc}"` send what `str()` shows.
+  hands the exception to; `str(exc)` and `f"{exc}"` send what `str()` shows;
+- the calls each function makes in `try` blocks that keep what they catch, with the handlers
+  around each call (catching.py), for the repository to tell which callers pass on what a
+  function raises (`Wrapped.passes_on`).
 
 Over the repository, `Wrapped.sent(class, slot)` tells which registered handler sends what a slot
 of a constructor of a class the application defines is given (a builtin such as `ValueError` is
@@ -42,6 +45,7 @@ from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
+from reviewer.semantics.error_paths.catching import Guards, caught, guarded_calls
 from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, WEBSOCKET_EXCEPTIONS
 from reviewer.semantics.error_paths.syntax import functions_of, params_of, short_source, takes_request
 from reviewer.semantics.error_paths.walk import only_decodes, raises_only_own
@@ -107,7 +111,8 @@ class WrapFacts(Facts):
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         source = context.source
-        self.active = "raise" in source or "exception_handler" in source or "__init__" in source
+        self.active = ("raise" in source or "exception_handler" in source or "__init__" in source
+                       or "except" in source or "suppress" in source)
 
     def leave_Module(self, original_node: cst.Module) -> None:
         context = self.context
@@ -115,14 +120,15 @@ class WrapFacts(Facts):
         prefix = f"{context.module}." if context.module else ""
         functions = list(functions_of(original_node))
         sites: list[WrapSite] = []
-        catches: dict[str, frozenset[str]] = {}
-        if "except" in source and not (context.is_test_file or is_one_shot_path(context.path)):
+        guarded: dict[str, dict[str, tuple[Guards, ...]]] = {}
+        if ("except" in source or "suppress" in source) and not (
+                context.is_test_file or is_one_shot_path(context.path)):
             for function, owner in functions:
-                if "raise" in source:
+                if "raise" in source and "except" in source:
                     sites.extend(self._wrapping_raises(function, prefix + owner))
-                caught = self._caught(function)
-                if caught:
-                    catches[prefix + owner] = caught
+                calls = guarded_calls(function, context.qualify)
+                if calls:
+                    guarded[prefix + owner] = calls
         constructors: dict[str, tuple[Constructor | None, frozenset[str] | None]] = {}
         for function, owner in functions:
             name = function.name.value
@@ -138,25 +144,8 @@ class WrapFacts(Facts):
         sends: dict[str, frozenset[str]] = {}
         if "exception_handler" in source or context.mentions(("request",)):
             registered, sends = self._handlers(original_node, functions, prefix)
-        if sites or constructors or registered or sends or catches:
-            context.summary.extras[FACTS_KEY] = (sites, constructors, registered, sends, catches)
-
-    def _caught(self, function: cst.FunctionDef) -> frozenset[str]:
-        """The classes a function catches without raising them again (`except StorageError:
-        return None`; not `except StorageError: raise`), qualified."""
-        found = set()
-        for statement in _own_statements(function.body):
-            if not isinstance(statement, (cst.Try, cst.TryStar)):
-                continue
-            for handler in statement.handlers:
-                if _reraises(handler.body):
-                    continue
-                if handler.type is None:
-                    found.add("builtins.BaseException")
-                    continue
-                found.update(qualified for member in named_classes(handler.type)
-                             if (qualified := self.context.qualify(member)))
-        return frozenset(found)
+        if sites or constructors or registered or sends or guarded:
+            context.summary.extras[FACTS_KEY] = (sites, constructors, registered, sends, guarded)
 
     def _wrapping_raises(self, function: cst.FunctionDef, qualname: str) -> Iterator[WrapSite]:
         context = self.context
@@ -258,15 +247,19 @@ class Wrapped:
         self._constructors: dict[str, tuple[Constructor | None, frozenset[str] | None]] = {}
         self._handlers: dict[str, tuple[str, str]] = {}  # class -> (handler, where it is registered)
         self._sends: dict[str, frozenset[str]] = {}
-        self._catches: dict[str, frozenset[str]] = {}  # function -> the classes it catches and keeps
+        # function -> callee name -> the guards of each call of it (catching.py)
+        self._guarded: dict[str, dict[str, tuple[Guards, ...]]] = {}
         for summary in repo.summaries:
             for name, bases in summary.classes.items():
                 self._bases[canonical(name)] = [canonical(base) for base in bases]
             if summary.is_test_file or FACTS_KEY not in summary.extras:
                 continue
-            sites, constructors, registered, sends, catches = summary.extras[FACTS_KEY]
-            for function, caught in catches.items():
-                self._catches[function] = frozenset(canonical(name) for name in caught)
+            sites, constructors, registered, sends, guarded = summary.extras[FACTS_KEY]
+            for function, calls in guarded.items():
+                self._guarded[function] = {name: tuple(tuple(tuple((frozenset(map(canonical, classes)), passes_on)
+                                                                   for classes, passes_on in handlers)
+                                                             for handlers in guards) for guards in sites)
+                                           for name, sites in calls.items()}
             self.sites.extend((summary.path, site) for site in sites)
             for name, constructor in constructors.items():
                 self._constructors[canonical(name)] = constructor
@@ -331,11 +324,16 @@ class Wrapped:
                 return shown
         return frozenset({_ARGS})
 
-    def catches(self, function: str, cls: str) -> bool:
-        """Whether a function catches exceptions of class `cls` (or of a base) and keeps them."""
-        caught = self._catches.get(function)
-        return bool(caught) and ("builtins.BaseException" in caught
-                                 or any(current in caught for current in self._lineage(self._canonical(cls))))
+    def passes_on(self, caller: str, callee: str, cls: str) -> bool:
+        """Whether an exception of class `cls` that a function named `callee` raises leaves the
+        function `caller` through one of its calls of that name: one no handler around keeps."""
+        sites = self._guarded.get(caller, {}).get(callee)
+        if sites is None:
+            return True
+        lineage = frozenset(self._lineage(self._canonical(cls)))
+        if lineage & HTTP_EXCEPTIONS:
+            lineage |= HTTP_EXCEPTIONS  # FastAPI's is Starlette's
+        return not all(caught(guards, lineage) for guards in sites)
 
     def sent(self, cls: str, slot: int | str) -> tuple[str, str, str] | None:
         """(handler, attribute, where it is registered) when a registered exception handler sends
@@ -361,14 +359,6 @@ class Wrapped:
         if any(current in HTTP_EXCEPTIONS for current in lineage) and "detail" in attributes:
             return ("FastAPI's `HTTPException` handler", "detail", "")
         return None
-
-
-def _reraises(body: cst.BaseSuite) -> bool:
-    """`except X: raise` (also after logging): a block whose last statement re-raises what it caught."""
-    statements = body.body if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)) else ()
-    last = statements[-1] if statements else None
-    smalls = last.body if isinstance(last, cst.SimpleStatementLine) else [last] if last is not None else []
-    return bool(smalls) and isinstance(smalls[-1], cst.Raise) and smalls[-1].exc is None
 
 
 def _constructor(function: cst.FunctionDef) -> Constructor:

@@ -1,0 +1,112 @@
+"""The calls a function makes inside `try` blocks, and whether what they raise is caught there.
+
+An exception a helper raises reaches the route that called it unless a function on the way
+catches it: `try: await graphs.delete(id) except Exception: logger.warning(...)` keeps the
+helper's `HTTPException` from the client. `guarded_calls` records, for each name a function calls
+in a `try` block (or under `with suppress(...)`) whose handler keeps what it catches, every call of
+that name in the function, each with the `try` statements around it, innermost first: each as its
+handlers in order, the classes a handler catches (qualified; a bare `except:` catches
+`BaseException`) and whether it passes the exception on (a bare `raise`, or `raise e` of the name
+it bound, anywhere in its block). A handler that raises another exception keeps the one it caught:
+what the new one says is the handler's own. `caught` answers, for one call, whether the first
+handler of some `try` around it that matches the class keeps it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from reviewer import lazy_cst as cst
+from reviewer.semantics.exceptions import named_classes
+from reviewer.traversal import descendants, push_children
+
+# One handler: the classes it catches, and whether it passes what it caught on.
+Handler = tuple[frozenset[str], bool]
+# The `try` statements around one call, innermost first, each as its handlers in order.
+Guards = tuple[tuple[Handler, ...], ...]
+
+CATCH_ALL = frozenset({"builtins.Exception", "builtins.BaseException"})
+_SUPPRESS = frozenset({"contextlib.suppress"})
+
+
+def guarded_calls(function: cst.FunctionDef,
+                  qualify: Callable[[cst.BaseExpression], str | None]) -> dict[str, tuple[Guards, ...]]:
+    """Callee name (the last part of the callee as written) -> the guards of each of its calls in
+    the function, for the names one of whose calls a handler that keeps what it catches guards."""
+    if not any(isinstance(node, (cst.Try, cst.TryStar, cst.With)) for node in _statements(function.body)):
+        return {}
+    found: dict[str, list[Guards]] = {}
+    pending: list[tuple[cst.CSTNode, Guards]] = [(function.body, ())]
+    while pending:
+        node, guards = pending.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue  # a nested function runs when it is called
+        if isinstance(node, (cst.Try, cst.TryStar)):
+            pending.append((node.body, (tuple(_handler(handler, qualify) for handler in node.handlers), *guards)))
+            pending.extend((block, guards) for block in (*node.handlers, node.orelse, node.finalbody) if block)
+            continue
+        if isinstance(node, cst.With):
+            suppressed = _suppressed(node, qualify)
+            if suppressed:
+                pending.append((node.body, (((suppressed, False),), *guards)))
+                pending.extend((item, guards) for item in node.items)
+                continue
+        if isinstance(node, cst.Call):
+            name = _callee_name(node.func)
+            if name is not None:
+                found.setdefault(name, []).append(guards)
+        children: list[cst.CSTNode] = []
+        push_children(node, children)
+        pending.extend((child, guards) for child in children)
+    return {name: tuple(sites) for name, sites in found.items()
+            if any(not passes_on for guards in sites for handlers in guards for _, passes_on in handlers)}
+
+
+def caught(guards: Guards, lineage: frozenset[str]) -> bool:
+    """Whether an exception whose class and bases are `lineage` stops at one of the `try`
+    statements around a call: the first of its handlers that matches keeps it."""
+    for handlers in guards:
+        for classes, passes_on in handlers:
+            if classes & lineage or classes & CATCH_ALL:
+                if not passes_on:
+                    return True
+                break  # raised again, to the `try` around this one
+    return False
+
+
+def _statements(body: cst.BaseSuite) -> Iterator[cst.CSTNode]:
+    """The compound statements of a block and of the blocks inside it (not nested functions')."""
+    pending: list[cst.CSTNode] = [body]
+    while pending:
+        node = pending.pop()
+        yield node
+        if isinstance(node, (cst.SimpleStatementLine, cst.FunctionDef, cst.ClassDef, cst.BaseExpression)):
+            continue
+        push_children(node, pending)
+
+
+def _handler(handler: cst.ExceptHandler | cst.ExceptStarHandler,
+             qualify: Callable[[cst.BaseExpression], str | None]) -> Handler:
+    classes = frozenset({"builtins.BaseException"}) if handler.type is None else frozenset(
+        qualified for member in named_classes(handler.type) if (qualified := qualify(member)))
+    bound = handler.name.name.value if handler.name and isinstance(handler.name.name, cst.Name) else None
+    passes_on = any(isinstance(node, cst.Raise) and (
+        node.exc is None or bound is not None and isinstance(node.exc, cst.Name) and node.exc.value == bound)
+        for node in descendants(handler.body))
+    return classes, passes_on
+
+
+def _suppressed(node: cst.With, qualify: Callable[[cst.BaseExpression], str | None]) -> frozenset[str]:
+    """The classes `with suppress(...)` keeps."""
+    found: set[str] = set()
+    for item in node.items:
+        call = item.item
+        if isinstance(call, cst.Call) and qualify(call.func) in _SUPPRESS:
+            found.update(qualified for arg in call.args if (qualified := qualify(arg.value)))
+    return frozenset(found)
+
+
+def _callee_name(func: cst.BaseExpression) -> str | None:
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return func.value if isinstance(func, cst.Name) else None
