@@ -19,8 +19,9 @@ class ExceptionTextInResponse(LeakRule):
     an `except` block, and names, dicts and lists holding them, also the Pydantic models and
     dataclasses of the repository built with them (`Outcome(ok=False, error=str(e))`, then
     `.model_dump()`) — and flags where one enters a response: the `detail` of an `HTTPException`,
-    the content of a `JSONResponse`/`Response`/`PlainTextResponse`/`HTMLResponse`, the return value of a route, a
-    websocket `send_text`/`send_json`/`close`, what a generator yields to a
+    the content of a `JSONResponse`/`Response`/`PlainTextResponse`/`HTMLResponse`, the context of
+    a page `templates.TemplateResponse(...)` renders, the return value of a route, a websocket
+    `send_text`/`send_json`/`close`, what a generator yields to a
     `StreamingResponse`/`EventSourceResponse` given it in the module, or the response of an
     exception handler registered (`@app.exception_handler(...)`, `app.add_exception_handler(...)`,
     `FastAPI(exception_handlers=...)`) for `Exception` or a library's exception class, also a

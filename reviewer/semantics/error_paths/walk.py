@@ -398,6 +398,12 @@ class Walk:
                 code = argument(call, 1, "status_code")
                 self.leak(argument(call, 0, "content"), statement, detail, f"the body of `{name.rsplit('.', 1)[1]}`",
                           code.value if code else None)
+            elif isinstance(call.func, cst.Attribute) and call.func.attr.value == "TemplateResponse":
+                # Starlette's `templates.TemplateResponse(name, context)`, or `(request, name,
+                # context)`: the page renders what the context holds.
+                code = keyword(call, "status_code")
+                self.leak(_template_context(call), statement, detail, "the context of `TemplateResponse`",
+                          code.value if code else None)
             elif (isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name)
                   and call.func.value.value in self.websockets):
                 method = call.func.attr.value
@@ -575,3 +581,16 @@ _PLAIN_BUILTINS = frozenset(
     f"builtins.{name}" for name in ("len", "isinstance", "str", "bool", "min", "max", "any", "all", "sorted",
                                     "getattr", "hasattr", "set", "list", "dict", "tuple")
 )
+
+
+def _template_context(call: cst.Call) -> cst.Arg | None:
+    """The context a `TemplateResponse` call renders its template with: the `context` keyword, or
+    the argument after the template's name (first, or after the request)."""
+    given = keyword(call, "context")
+    if given is not None:
+        return given
+    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
+    names_first = bool(positional) and isinstance(positional[0].value, (cst.SimpleString, cst.FormattedString,
+                                                                        cst.ConcatenatedString))
+    position = 1 if names_first else 2
+    return positional[position] if len(positional) > position else None
