@@ -11,6 +11,7 @@ from reviewer.rule import RepoContext
 from reviewer.semantics.error_paths import (
     DETAIL,
     RESPONSE_CLASSES,
+    TEXT,
     ErrorPaths,
     error_body,
     flask_error_tuple,
@@ -29,7 +30,9 @@ class ErrorBodySuccessStatus(StatusRule):
     `{"success": False, ...}`, `{"status": "error"}`), or a `{"detail": ...}`,
     `{"status": "failed"}`, `{"errors": ["..."]}` or `{"code": 500, "msg": ...}` body (one that
     names an error status) inside an `except` block or a branch taken when something is missing
-    (`if item is None:`, `if not item:`), when no `status_code` of 4xx/5xx is given and the route did not set
+    (`if item is None:`, `if not item:`), or a text response of a literal the code wrote
+    (`PlainTextResponse("Something went wrong")`, `HTMLResponse("<h1>Internal error</h1>")`)
+    inside an `except` block, when no `status_code` of 4xx/5xx is given and the route did not set
     `response.status_code` before it; also the return of a function of the same module that only
     returns such bodies (`return error_response("not found")`), or of a function of another module
     that does (`return responses.not_found("item")`). In an exception handler (registered
@@ -48,7 +51,9 @@ class ErrorBodySuccessStatus(StatusRule):
     protocol's `{"status": "ERROR", "reason": ...}` body that wallets read from a 200 response, a
     payment or job whose own status is `"failed"`, and a body with two or more data fields beside
     its status or error (`{"status": "error", "running": False, "progress": 0}`): the state of
-    something the client asked about, such as a background job that failed. Nor is a body a
+    something the client asked about, such as a background job that failed. A text response
+    where something is missing (`if not names: return PlainTextResponse("No reports yet")`) may
+    be an empty state, and is not flagged; nor is an empty one. Nor is a body a
     webhook receiver sends, outside an `except` block, once it has verified the delivery's
     signature (`stripe.Webhook.construct_event(...)`, `if not hmac.compare_digest(...): raise`):
     an authentic event it does not act on (`{"success": False}` for an event type it ignores) must
@@ -110,7 +115,7 @@ class ErrorBodySuccessStatus(StatusRule):
                     elsewhere.append((callee, span, self.context.statement_lines(site.statement),
                                       self._message(site.function, where)))
                 continue
-            if marker == DETAIL and not (site.in_except or site.in_guard):
+            if marker == DETAIL and not (site.in_except or site.in_guard) or marker == TEXT and not site.in_except:
                 continue
             if flask_error_tuple(value, qualify):
                 self.report_in(site.statement, site.node, (

@@ -31,7 +31,10 @@ class ExceptionTextInResponse(LeakRule):
     `except` block hands it to (`return error_response(e)`, `raise errors.to_http(e)`,
     `responses.fail("inventory", error=exc)`, `return error_message(f"failed: {e}")`), or a method
     of a module-level instance (`await manager.send_personal_message(f"Error: {e}", websocket)`
-    with `manager = ConnectionManager()`), and reports the leak once, in that function; and
+    with `manager = ConnectionManager()`; `await manager.broadcast(...)`, sending to each socket
+    the class keeps: `for connection in self.active_connections:`, where the attribute is
+    annotated with a websocket type or filled with a websocket parameter), and reports the leak
+    once, in that function; and
     through a function of the module, or a module-level function of another module, that returns
     text built from its argument
     (`detail=describe(e)`, `detail=errors.describe(e)`). It also follows the detail into an

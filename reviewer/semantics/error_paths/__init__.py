@@ -51,12 +51,13 @@ tests and gates each leak runs under, in `Leak.conditions`, for the repository t
 default deployment), helpers_elsewhere.py (what the functions of every module return: error bodies,
 and an argument's detail, for the calls a module could only name, `Detail.through`), wrapped.py
 (caught exceptions raised again inside the application's own, and the handlers that send them:
-`WrapFacts`, over every module), catching.py (the `try` statements around each call, for the
+`WrapFacts`, over every module), sockets.py (the websockets a class keeps, for a method
+sending to each), catching.py (the `try` statements around each call, for the
 repository to tell which callers keep what a helper raises).
 """
 
 from reviewer.semantics.error_paths.admin import names_admin_check, on_admin_surface
-from reviewer.semantics.error_paths.bodies import DETAIL, ERROR, error_body, flask_error_tuple, response_status
+from reviewer.semantics.error_paths.bodies import DETAIL, ERROR, TEXT, error_body, flask_error_tuple, response_status
 from reviewer.semantics.error_paths.builder import error_paths
 from reviewer.semantics.error_paths.records import (
     CLIENT_ERRORS,
@@ -74,6 +75,7 @@ __all__ = [
     "CLIENT_ERRORS",
     "DETAIL",
     "ERROR",
+    "TEXT",
     "HTTP_EXCEPTIONS",
     "RESPONSE_CLASSES",
     "STREAMING_RESPONSES",

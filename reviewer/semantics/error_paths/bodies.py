@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 
 ERROR = "error"  # the body says it reports an error: `{"error": ...}`, `{"success": False}`
 DETAIL = "detail"  # the body carries a `detail` message, an error only where an error is handled
+# A response of text the code wrote (`PlainTextResponse("Something went wrong")`): an error only
+# where an exception is handled (where something looked for is missing, it may be an empty state).
+TEXT = "text"
 _ERROR_KEYS = frozenset({"error", "error_message", "errorMessage", "err", "error_msg"})
 # Keys of an answer about the request itself (an error envelope), beside which other keys are data.
 _ENVELOPE_KEYS = _ERROR_KEYS | frozenset({
@@ -109,8 +112,8 @@ def response_status(call: cst.Call, qualify) -> tuple[bool, int | None]:  # noqa
 
 
 def error_body(value: cst.BaseExpression, qualify, helpers: set[str]) -> str | None:  # noqa: ANN001
-    """`ERROR` or `DETAIL` when a returned value is an error body sent with a success status (a dict,
-    or a response built without an error status), else None. `helpers` are functions of the
+    """`ERROR`, `DETAIL` or `TEXT` when a returned value is an error body sent with a success status
+    (a dict, or a response built without an error status), else None. `helpers` are functions of the
     module that return such a body on every way out."""
     if isinstance(value, cst.Await):
         value = value.expression
@@ -128,4 +131,9 @@ def error_body(value: cst.BaseExpression, qualify, helpers: set[str]) -> str | N
     if given and (status is None or status >= 400):
         return None
     content = argument(value, 0, "content")
-    return _body_marker(content.value) if content is not None else None
+    if content is None:
+        return None
+    if isinstance(content.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)) and not _is_empty(
+            content.value):
+        return TEXT
+    return _body_marker(content.value)

@@ -4,7 +4,7 @@ are routes, exception handlers, helpers handed an exception or streamed generato
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
@@ -14,6 +14,7 @@ from reviewer.semantics.error_paths.helpers_elsewhere import returns_detail_of
 from reviewer.semantics.error_paths.reach import gate_conditions
 from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, STREAMING_RESPONSES, ErrorPaths, Leak
 from reviewer.semantics.error_paths.replaced import replaced_details
+from reviewer.semantics.error_paths.sockets import held_sockets
 from reviewer.semantics.error_paths.syntax import calls_in, functions_of, params_of, short_source, takes_request
 from reviewer.semantics.error_paths.walk import Walk
 from reviewer.semantics.exceptions import BROAD, INPUT, INTERNAL, Detail, exception_origin
@@ -63,6 +64,8 @@ class Builder:
         # with `manager = ConnectionManager()` at module level).
         self.instance_methods: dict[str, cst.FunctionDef] = {}
         self.admin_routers: set[str] = set()
+        # Methods of the module's classes -> the attributes of their class that hold websockets.
+        self.socket_holders: dict[int, frozenset[str]] = {}
         self._gates: dict[str, tuple] = {}
         # A function defined in another -> the conditions that one runs its definition under.
         self.defined_under: dict[int, tuple] = {}
@@ -102,6 +105,8 @@ class Builder:
         self.admin_routers = admin_routers(tree, self.qualify)
         self.top_level = top_level
         self.instance_methods = _instance_methods(tree)
+        if "WebSocket" in self.context.source:
+            self.socket_holders = _socket_holders(tree, self.qualify)
         roles: dict[int, str | None] = {}
         walks: list[Walk] = []
         for function, owner in functions:
@@ -277,6 +282,17 @@ def _instance_methods(tree: cst.Module) -> dict[str, cst.FunctionDef]:
                         isinstance(d.decorator, cst.Name) and d.decorator.value in ("staticmethod", "classmethod")
                         for d in node.decorators):
                     found[f"{target.value}.{node.name.value}"] = node
+    return found
+
+
+def _socket_holders(tree: cst.Module, qualify: Callable[[cst.BaseExpression], str | None]) -> dict[int, frozenset[str]]:
+    """Each method of a module-level class keeping websockets -> the attributes that keep them."""
+    found = {}
+    for node in tree.body:
+        if isinstance(node, cst.ClassDef) and (held := held_sockets(node, qualify)):
+            body = node.body
+            found.update((id(method), held) for method in (body.body if isinstance(body, cst.IndentedBlock) else ())
+                         if isinstance(method, cst.FunctionDef))
     return found
 
 

@@ -24,6 +24,7 @@ from reviewer.semantics.error_paths.records import (
     ReturnSite,
     status_value,
 )
+from reviewer.semantics.error_paths.sockets import socket_names
 from reviewer.semantics.error_paths.syntax import calls_in, checks_signature, ends_with, params_of
 from reviewer.semantics.error_paths.unreachable import Preceding
 from reviewer.semantics.exceptions import INTERNAL, OWN, Detail, DetailOf, caught_origin, exception_origin
@@ -55,6 +56,9 @@ class Walk:
         self.phrases: dict[str, tuple[str, ...]] = {}  # exceptions whose text the code found phrases in
         self.details: dict[str, Detail] = {}
         self.websockets = self._params_of_type(WEBSOCKET_TYPES)
+        held = paths.socket_holders.get(id(function))
+        if held:
+            self.websockets |= socket_names(function, held)  # `for connection in self.active_connections:`
         self.uploads = self._params_of_type(UPLOAD_FILE_TYPES)  # files the client sent
         self.streams_to = paths.streamed.get(self.name)  # what streams what it yields to the client
         self.error_returns = 0
