@@ -20,7 +20,8 @@ class ExceptionTextInResponse(LeakRule):
     dataclasses of the repository built with them (`Outcome(ok=False, error=str(e))`, then
     `.model_dump()`) — and flags where one enters a response: the `detail` of an `HTTPException`,
     the content of a `JSONResponse`/`Response`/`PlainTextResponse`/`HTMLResponse`, the context of
-    a page `templates.TemplateResponse(...)` renders, the return value of a route, a websocket
+    a page `templates.TemplateResponse(...)` renders, the URL a `RedirectResponse` sends the
+    client to, the return value of a route, a websocket
     `send_text`/`send_json`/`close`, what a generator yields to a
     `StreamingResponse`/`EventSourceResponse` given it in the module, or the response of an
     exception handler registered (`@app.exception_handler(...)`, `app.add_exception_handler(...)`,

@@ -28,6 +28,8 @@ RESPONSE_CLASSES = frozenset(
     for name in _RESPONSE_NAMES
     if module != "fastapi" or name in ("Response",)
 )
+# Responses that send the client to a URL (in the `Location` header; the page there shows it).
+REDIRECT_RESPONSES = frozenset({"fastapi.responses.RedirectResponse", "starlette.responses.RedirectResponse"})
 # Responses that send what a generator yields, as it yields it.
 STREAMING_RESPONSES = frozenset({
     "fastapi.responses.StreamingResponse", "starlette.responses.StreamingResponse",
@@ -35,7 +37,7 @@ STREAMING_RESPONSES = frozenset({
 })
 WEBSOCKET_SENDS = frozenset({"send_text", "send_json", "send_bytes"})
 # What a statement builds to answer a client with: an exception FastAPI answers, or a response.
-RESPONSE_SINKS = HTTP_EXCEPTIONS | WEBSOCKET_EXCEPTIONS | RESPONSE_CLASSES | STREAMING_RESPONSES
+RESPONSE_SINKS = HTTP_EXCEPTIONS | WEBSOCKET_EXCEPTIONS | RESPONSE_CLASSES | STREAMING_RESPONSES | REDIRECT_RESPONSES
 _STATUS_NAME = re.compile(r"(?:^|\.)(?:HTTP|WS)_(\d{3,4})_")
 # HTTP 4xx, and the websocket close codes for a client's protocol, data or policy error.
 HTTP_EXCEPTION_SINK = "`HTTPException(detail=...)`"

@@ -15,6 +15,7 @@ from reviewer.semantics.error_paths.records import (
     CLIENT_ERRORS,
     HTTP_EXCEPTION_SINK,
     HTTP_EXCEPTIONS,
+    REDIRECT_RESPONSES,
     RESPONSE_CLASSES,
     RESPONSE_SINKS,
     WEBSOCKET_EXCEPTIONS,
@@ -402,6 +403,8 @@ class Walk:
                 code = argument(call, 1, "status_code")
                 self.leak(argument(call, 0, "content"), statement, detail, f"the body of `{name.rsplit('.', 1)[1]}`",
                           code.value if code else None)
+            elif name in REDIRECT_RESPONSES:
+                self.leak(argument(call, 0, "url"), statement, detail, "the URL of `RedirectResponse`")
             elif isinstance(call.func, cst.Attribute) and call.func.attr.value == "TemplateResponse":
                 # Starlette's `templates.TemplateResponse(name, context)`, or `(request, name,
                 # context)`: the page renders what the context holds.
