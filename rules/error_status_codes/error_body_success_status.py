@@ -33,7 +33,9 @@ class ErrorBodySuccessStatus(StatusRule):
     (`if item is None:`, `if not item:`), or a text response of a literal the code wrote
     (`PlainTextResponse("Something went wrong")`, `HTMLResponse("<h1>Internal error</h1>")`)
     inside an `except` block, when no `status_code` of 4xx/5xx is given and the route did not set
-    `response.status_code` before it; also the return of a function of the same module that only
+    `response.status_code` before it (`= 200` leaves it a success); a body encoded by hand
+    (`Response(json.dumps({"error": ...}))`, `jsonable_encoder(...)`) is read as the dict it
+    encodes; also the return of a function of the same module that only
     returns such bodies (`return error_response("not found")`), or of a function of another module
     that does (`return responses.not_found("item")`). In an exception handler (registered
     with `@app.exception_handler(...)`, `app.add_exception_handler(...)` or

@@ -24,6 +24,8 @@ _ENVELOPE_KEYS = _ERROR_KEYS | frozenset({
     "status", "message", "msg", "detail", "details", "code", "success", "ok", "reason", "errors", "error_code",
     "error_type", "type", "title", "description", "hint", "status_code", "statusCode", "data", "result",
 })
+# What turns a body into a response's content unchanged in meaning.
+_ENCODERS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps", "fastapi.encoders.jsonable_encoder"})
 _STATUS_KEYS = frozenset({"code", "status", "status_code", "statusCode", "error_code"})
 _FAILED_STATUSES = frozenset({"error", "fail"})
 # A status that also names the state of a thing the client asked about (a job that failed): an
@@ -133,7 +135,9 @@ def error_body(value: cst.BaseExpression, qualify, helpers: set[str]) -> str | N
     content = argument(value, 0, "content")
     if content is None:
         return None
-    if isinstance(content.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)) and not _is_empty(
-            content.value):
+    body = content.value
+    if isinstance(body, cst.Call) and body.args and qualify(body.func) in _ENCODERS:
+        body = body.args[0].value  # `Response(json.dumps({"error": ...}))`
+    if isinstance(body, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)) and not _is_empty(body):
         return TEXT
-    return _body_marker(content.value)
+    return _body_marker(body)

@@ -80,6 +80,13 @@ class Walk:
         return {p.name.value for p in params_of(self.function)
                 if p.annotation is not None and self.b.qualify(p.annotation.annotation) in types}
 
+    def _sets_status(self, target: cst.BaseAssignTargetExpression, value: cst.BaseExpression) -> bool:
+        """`response.status_code = ...` with a value that may be an error status (not `= 200`)."""
+        if not (isinstance(target, cst.Attribute) and target.attr.value == "status_code"):
+            return False
+        status = status_value(value, self.b.qualify)
+        return status is None or status >= 400
+
     def _is_http_exception(self, value: cst.BaseExpression) -> bool:
         return isinstance(value, cst.Call) and self.b.qualify(value.func) in HTTP_EXCEPTIONS
 
@@ -276,7 +283,7 @@ class Walk:
                 value = detail.of(small.value)
                 for target in small.targets:
                     self.bind(target.target, value, small.value)
-                    if isinstance(target.target, cst.Attribute) and target.target.attr.value == "status_code":
+                    if self._sets_status(target.target, small.value):
                         status_set[0] = True
             elif isinstance(small, cst.AnnAssign) and small.value is not None:
                 self.bind(small.target, detail.of(small.value), small.value)
@@ -311,7 +318,7 @@ class Walk:
         if isinstance(small, cst.Assign):
             value = small.value
             for target in small.targets:
-                if isinstance(target.target, cst.Attribute) and target.target.attr.value == "status_code":
+                if self._sets_status(target.target, value):
                     status_set[0] = True
                 elif isinstance(target.target, cst.Name) and self._is_http_exception(value):
                     self.b.built_exceptions[(self.name, target.target.value)] = value
