@@ -202,6 +202,11 @@ class Callers:
                         return None
         return found
 
+    def calls_of(self, caller: str, name: str) -> int:
+        """How many calls of the function `caller` spell the name (`export` for `self.reports.export()`)."""
+        found = self.functions.get(caller)
+        return sum(1 for call in found[0].calls if call.text and call.text.rsplit(".", 1)[-1] == name) if found else 0
+
     def callers(self, qualname: str) -> list[str]:
         """The functions whose calls spell the function's name."""
         found = self.functions.get(qualname)

@@ -174,7 +174,8 @@ class _Trust:
                                      through=self._passing_on(raised) if raised is not None else None)
 
     def _passing_on(self, raised: str) -> Callable[[str, str], bool]:
-        return lambda caller, callee: self.wrapped.passes_on(caller, callee, raised)
+        return lambda caller, callee: self.wrapped.passes_on(caller, callee, raised,
+                                                             self._callers.calls_of(caller, callee))
 
     def _all_trusted(self, entries: dict[str, set[str]]) -> bool:
         return all(self._trusted_entry(entry, names) for entry, names in entries.items())

@@ -7,14 +7,15 @@ in a `try` block (or under `with suppress(...)`) whose handler keeps what it cat
 that name in the function, each with the `try` statements around it, innermost first: each as its
 handlers in order, the classes a handler catches (qualified; a bare `except:` catches
 `BaseException`) and whether it passes the exception on (a bare `raise`, or `raise e` of the name
-it bound, anywhere in its block). A handler that raises another exception keeps the one it caught:
-what the new one says is the handler's own. `caught` answers, for one call, whether the first
-handler of some `try` around it that matches the class keeps it.
+it bound, anywhere in its block); the function's other calls of that name, which its module
+summary counts, have no `try` around them. A handler that raises another exception keeps the one
+it caught: what the new one says is the handler's own. `caught` answers, for one call, whether the
+first handler of some `try` around it that matches the class keeps it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.exceptions import named_classes
@@ -32,15 +33,17 @@ _SUPPRESS = frozenset({"contextlib.suppress"})
 def guarded_calls(function: cst.FunctionDef,
                   qualify: Callable[[cst.BaseExpression], str | None]) -> dict[str, tuple[Guards, ...]]:
     """Callee name (the last part of the callee as written) -> the guards of each of its calls in
-    the function, for the names one of whose calls a handler that keeps what it catches guards."""
-    if not any(isinstance(node, (cst.Try, cst.TryStar, cst.With)) for node in _statements(function.body)):
-        return {}
+    a `try` block (or under `suppress`) of the function, for the names one of whose calls a handler
+    that keeps what it catches guards. Calls outside every `try` are not walked: the module
+    summary's call sites count them (`Wrapped.passes_on`)."""
     found: dict[str, list[Guards]] = {}
     pending: list[tuple[cst.CSTNode, Guards]] = [(function.body, ())]
     while pending:
         node, guards = pending.pop()
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue  # a nested function runs when it is called
+        if not guards and isinstance(node, (cst.SimpleStatementLine, cst.BaseExpression)):
+            continue  # outside every `try`: no statement of it is one
         if isinstance(node, (cst.Try, cst.TryStar)):
             pending.append((node.body, (tuple(_handler(handler, qualify) for handler in node.handlers), *guards)))
             pending.extend((block, guards) for block in (*node.handlers, node.orelse, node.finalbody) if block)
@@ -72,17 +75,6 @@ def caught(guards: Guards, lineage: frozenset[str]) -> bool:
                     return True
                 break  # raised again, to the `try` around this one
     return False
-
-
-def _statements(body: cst.BaseSuite) -> Iterator[cst.CSTNode]:
-    """The compound statements of a block and of the blocks inside it (not nested functions')."""
-    pending: list[cst.CSTNode] = [body]
-    while pending:
-        node = pending.pop()
-        yield node
-        if isinstance(node, (cst.SimpleStatementLine, cst.FunctionDef, cst.ClassDef, cst.BaseExpression)):
-            continue
-        push_children(node, pending)
 
 
 def _handler(handler: cst.ExceptHandler | cst.ExceptStarHandler,

@@ -61,6 +61,7 @@ from reviewer.semantics.exceptions import (
 from reviewer.semantics.fastapi.handlers import registrations
 from reviewer.semantics.log_calls import is_log_call, logger_names
 from reviewer.semantics.serving import is_one_shot_path
+from reviewer.traversal import children_of, push_children
 
 if TYPE_CHECKING:
     from reviewer.facts import RepositoryView
@@ -324,11 +325,11 @@ class Wrapped:
                 return shown
         return frozenset({_ARGS})
 
-    def passes_on(self, caller: str, callee: str, cls: str) -> bool:
+    def passes_on(self, caller: str, callee: str, cls: str, calls: int) -> bool:
         """Whether an exception of class `cls` that a function named `callee` raises leaves the
-        function `caller` through one of its calls of that name: one no handler around keeps."""
+        function `caller` through one of its `calls` of that name: one no handler around keeps."""
         sites = self._guarded.get(caller, {}).get(callee)
-        if sites is None:
+        if sites is None or len(sites) < calls:
             return True
         lineage = frozenset(self._lineage(self._canonical(cls)))
         if lineage & HTTP_EXCEPTIONS:
@@ -420,7 +421,7 @@ def _mentions(node: cst.CSTNode, names: set[str], attributes: set[str]) -> bool:
         if isinstance(current, cst.Attribute):
             stack.append(current.value)  # not the attribute's name
             continue
-        stack.extend(current.children)
+        push_children(current, stack)
     return False
 
 
@@ -434,7 +435,7 @@ def _self_attributes(function: cst.FunctionDef) -> Iterator[str]:
         current = stack.pop()
         if _is_self_attribute(current):
             yield current.attr.value
-        stack.extend(current.children)
+        push_children(current, stack)
 
 
 def _sent(function: cst.FunctionDef, exception: str, module_functions: Mapping[str, cst.FunctionDef],
@@ -448,7 +449,7 @@ def _sent(function: cst.FunctionDef, exception: str, module_functions: Mapping[s
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue
         if isinstance(node, (cst.If, cst.While)):
-            stack.extend(child for child in node.children if child is not node.test)
+            stack.extend(child for child in children_of(node) if child is not node.test)
             continue
         if isinstance(node, cst.Call):
             if is_log_call(node, qualify, loggers):
@@ -473,7 +474,7 @@ def _sent(function: cst.FunctionDef, exception: str, module_functions: Mapping[s
         if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == exception:
             sent.add(node.attr.value)
             continue
-        stack.extend(node.children)
+        push_children(node, stack)
     return sent
 
 
