@@ -342,6 +342,14 @@ def push_children(node: cst.CSTNode, pending: list[cst.CSTNode]) -> None:
             pending.append(value)
 
 
+def children_of(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """`node.children` without layout (whitespace, comments, operators, brackets), in libcst's
+    order, at a fraction of its cost: libcst builds `children` by a visit of the node."""
+    found: list[cst.CSTNode] = []
+    push_children(node, found)
+    return found
+
+
 _ATTRIBUTE_METHOD = re.compile(r"^(visit|leave)_[A-Za-z]+_\w+$")
 _VISITOR_SHAPES: dict[type, tuple[frozenset[type], bool]] = {}
 

@@ -282,7 +282,7 @@ class DetailOf:
         self.exceptions = exceptions
         self.names = names
         # Functions of this module that return detail of the arguments in these slots.
-        self.helpers = helpers or {}
+        self.helpers = helpers if helpers is not None else {}
         self.source = source or (lambda node: "the exception")
         # Exceptions caught around a block that does no I/O (no `await`): parsing the client's data.
         self.parsing = parsing

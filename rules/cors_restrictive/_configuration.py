@@ -16,6 +16,7 @@ from reviewer.model import Severity, Span
 from reviewer.rule import RepoContext, Rule
 from reviewer.semantics.defaults import UNKNOWN, Defaults, DefaultsFacts, Instance, Symbol
 from reviewer.semantics.settings import SettingsFacts
+from reviewer.traversal import push_children
 
 CHECKLIST_ITEM = "cors-restrictive"
 CORS_MIDDLEWARE = frozenset({
@@ -175,7 +176,7 @@ def _configuration_read(facts: DefaultsFacts, node: cst.CSTNode) -> set[str]:
             name = facts.configuration_name(current)
             if name is not None:
                 found.add(name)
-        pending.extend(current.children)
+        push_children(current, pending)
     return found | facts.configuration_in(node) if isinstance(node, cst.BaseExpression) else found
 
 

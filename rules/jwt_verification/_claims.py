@@ -30,7 +30,7 @@ from reviewer import lazy_cst as cst
 from reviewer.semantics.flow.syntax import body_of, calls_in
 from reviewer.semantics.names import dotted_name
 from reviewer.syntax import string_value
-from reviewer.traversal import descendants
+from reviewer.traversal import children_of, descendants
 from rules.jwt_verification._api import CHECKING_CLAIMS, HEADER_FIELDS
 from rules.jwt_verification._module import all_params, argument_of
 
@@ -472,7 +472,7 @@ class ClaimsWalk:
     def _any_value(self, node: cst.CSTNode, env: Env) -> Claims | None:
         """A value computed from others (an operation, an f-string, a literal collection): one of
         the claims' values if any of its parts is one."""
-        children = node if isinstance(node, (list, tuple)) else node.children
+        children = node if isinstance(node, (list, tuple)) else children_of(node)
         for child in children:
             if isinstance(child, cst.BaseExpression):
                 claims = self.claims_of(child, env)

@@ -19,6 +19,7 @@ from reviewer.rule import RepoContext, Rule
 from reviewer.semantics.migrations import is_migration
 from reviewer.semantics.orm import OrmFacts, Query, query_of
 from reviewer.semantics.serving import EntryPointFacts
+from reviewer.traversal import children_of
 
 ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "api_route", "websocket"})
 NOT_REQUEST = frozenset({
@@ -86,7 +87,7 @@ def mentions(node: cst.CSTNode, names: frozenset[str], lookup, depth: int = 0) -
         return mentions(node.value, names, lookup, depth)
     if isinstance(node, (cst.Lambda, cst.SimpleString, cst.Integer, cst.Float)):
         return False
-    return any(mentions(child, names, lookup, depth) for child in node.children)
+    return any(mentions(child, names, lookup, depth) for child in children_of(node))
 
 
 class LoopRule(Rule):

@@ -14,6 +14,7 @@ from reviewer.semantics.defaults import Defaults, DefaultsFacts, Symbol
 from reviewer.semantics.names import decorator_name
 from reviewer.semantics.signing import SIGNING_SINKS, signing_key_argument
 from reviewer.syntax import argument, keyword, string_value
+from reviewer.traversal import push_children
 from rules.secrets_not_hardcoded._formats import matches_token_format
 from rules.secrets_not_hardcoded._policy import (
     is_label,
@@ -634,7 +635,7 @@ def _descendants(node: cst.CSTNode):
     while pending:
         current = pending.pop()
         yield current
-        pending.extend(current.children)
+        push_children(current, pending)
 
 
 def _last_name(node: cst.Name | cst.Attribute) -> str:

@@ -8,6 +8,7 @@ from reviewer import lazy_cst as cst
 from reviewer.model import Severity
 from reviewer.rule import RepoContext
 from reviewer.semantics.exceptions import BROAD, named_classes
+from reviewer.traversal import push_children
 from rules.structured_logging._sites import SiteRule, withdraw_one_shot
 
 # Calls whose failure in a try is best-effort cleanup, by prefix: releasing what the code holds,
@@ -125,7 +126,7 @@ def _actions(try_body: cst.BaseSuite) -> list[str]:
             continue
         if isinstance(node, (cst.BaseSuite, cst.BaseCompoundStatement, cst.SimpleStatementLine)) or isinstance(
                 node, (cst.Else, cst.ExceptHandler, cst.Finally)):
-            pending.extend(node.children)
+            push_children(node, pending)
     return found
 
 
@@ -158,7 +159,7 @@ def _returns_value(try_body: cst.BaseSuite) -> bool:
                 return True
             continue
         if isinstance(node, (cst.BaseSuite, cst.BaseCompoundStatement, cst.SimpleStatementLine, cst.Else)):
-            pending.extend(node.children)
+            push_children(node, pending)
     return False
 
 

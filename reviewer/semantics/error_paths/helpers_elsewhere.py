@@ -25,6 +25,7 @@ from reviewer.semantics.error_paths.syntax import params_of
 from reviewer.semantics.exceptions import Detail, DetailOf
 from reviewer.semantics.fastapi.collector import FastAPIFacts
 from reviewer.semantics.flow.syntax import is_route
+from reviewer.traversal import push_children
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -71,7 +72,7 @@ def _own_returns(function: cst.FunctionDef) -> list[cst.Return]:
         if isinstance(node, cst.Return):
             found.append(node)
             continue
-        stack.extend(node.children)
+        push_children(node, stack)
     return found
 
 

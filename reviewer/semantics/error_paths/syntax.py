@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from reviewer import lazy_cst as cst
+from reviewer.traversal import children_of
 
 
 def functions_of(module: cst.Module) -> Iterator[tuple[cst.FunctionDef, str]]:
@@ -53,7 +54,7 @@ def bound_names(node: cst.CSTNode) -> Iterator[cst.Name]:
             targets = [current.name]
         for target in targets:
             yield from _target_names(target)
-        stack.extend(child for child in current.children
+        stack.extend(child for child in children_of(current)
                      if not isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)))
 
 
@@ -76,7 +77,7 @@ def calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
             continue
         if isinstance(current, cst.Call):
             yield current
-        stack.extend(reversed(current.children))
+        stack.extend(reversed(children_of(current)))
 
 
 def ends_with(suite: cst.BaseSuite, *kinds: str) -> bool:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.syntax import bound_names, params_of
+from reviewer.traversal import push_children
 
 
 class Preceding:
@@ -86,5 +87,5 @@ def _uses_as_object(statement: cst.SimpleStatementLine, name: str) -> bool:
         elif isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
             stack.append(node.for_in.iter)
         else:
-            stack.extend(node.children)
+            push_children(node, stack)
     return False

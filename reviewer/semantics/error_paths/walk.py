@@ -34,6 +34,7 @@ from reviewer.semantics.fastapi.records import UPLOAD_FILE_TYPES, WEBSOCKET_TYPE
 from reviewer.semantics.log_calls import is_log_call
 from reviewer.semantics.names import dotted_name
 from reviewer.syntax import argument, keyword
+from reviewer.traversal import push_children
 
 if TYPE_CHECKING:
     from reviewer.semantics.error_paths.builder import Builder
@@ -520,7 +521,7 @@ def _uses(body: cst.BaseSuite, names: set[str]) -> bool:
         node = stack.pop()
         if isinstance(node, cst.Name) and node.value in names:
             return True
-        stack.extend(node.children)
+        push_children(node, stack)
     return False
 
 
@@ -540,7 +541,7 @@ def _awaits(body: cst.BaseSuite, uploads: set[str]) -> bool:
                 return True
         elif isinstance(node, (cst.With, cst.For)) and node.asynchronous is not None:
             return True
-        stack.extend(node.children)
+        push_children(node, stack)
     return False
 
 
@@ -555,7 +556,7 @@ def raises_only_own(body: cst.BaseSuite, qualify: Callable[[cst.BaseExpression],
             if exception_origin(qualify(node.exc.func), module) != OWN:
                 return False
             raised.add(id(node.exc))
-        stack.extend(node.children)
+        push_children(node, stack)
     if not raised:
         return False
     return all(id(call) in raised or qualify(call.func) in _PLAIN_BUILTINS for call in calls_in(body))

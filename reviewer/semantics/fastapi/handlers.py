@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 from reviewer import lazy_cst as cst
 from reviewer.syntax import argument
+from reviewer.traversal import push_children
 
 
 def _calls(node: cst.CSTNode) -> Iterator[cst.Call]:
@@ -24,7 +25,7 @@ def _calls(node: cst.CSTNode) -> Iterator[cst.Call]:
         current = stack.pop()
         if isinstance(current, cst.Call):
             yield current
-        stack.extend(current.children)
+        push_children(current, stack)
 
 
 def registrations(module: cst.Module, source: str) -> Iterator[tuple[cst.BaseExpression, cst.BaseExpression | None]]:
@@ -45,7 +46,7 @@ def registrations(module: cst.Module, source: str) -> Iterator[tuple[cst.BaseExp
                     yield cst.Name(node.name.value), cls.value if cls else None
         if isinstance(node, (cst.Module, cst.IndentedBlock, cst.If, cst.Try, cst.With, cst.Else, cst.ClassDef,
                              cst.FunctionDef, cst.ExceptHandler, cst.Finally)):
-            stack.extend(node.children)
+            push_children(node, stack)
     for call in _calls(module):
         func = call.func
         if (isinstance(func, cst.Call) and isinstance(func.func, cst.Attribute)

@@ -10,7 +10,7 @@ from reviewer import lazy_cst as cst
 from reviewer.semantics.flow.knowledge import EXIT_STATEMENTS, ROUTE_METHODS
 from reviewer.semantics.names import ImportTable
 from reviewer.syntax import keyword
-from reviewer.traversal import Visitor, visit
+from reviewer.traversal import Visitor, children_of, visit
 
 
 def body_of(node: cst.FunctionDef | cst.ClassDef) -> Sequence[cst.BaseStatement]:
@@ -76,7 +76,7 @@ def walk_statements(body: Sequence[cst.BaseStatement]) -> Iterator[cst.CSTNode]:
         elif isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
             continue
         else:
-            for child in statement.children:
+            for child in children_of(statement):
                 if isinstance(child, cst.IndentedBlock):
                     yield from walk_statements(child.body)
                 elif isinstance(child, (cst.Else, cst.Finally, cst.ExceptHandler, cst.If)):

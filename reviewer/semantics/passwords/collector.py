@@ -17,6 +17,7 @@ from reviewer.semantics.passwords import knowledge as k
 from reviewer.semantics.passwords.flow import Env, PasswordFlow, RequestObject, literal_int
 from reviewer.semantics.passwords.records import FACTS_KEY, ClassRecord, FunctionRecord, ModulePasswords, Source
 from reviewer.syntax import is_true, string_value
+from reviewer.traversal import children_of
 
 if TYPE_CHECKING:
     from reviewer.facts import RepositoryView
@@ -419,7 +420,7 @@ def _returns_its_value(function: cst.FunctionDef, position: int) -> bool:
 
 
 def _returns_in(node: cst.CSTNode):  # noqa: ANN202 - yields the function's own `return` statements
-    for child in node.children:
+    for child in children_of(node):
         if type(child) is cst.Return:
             yield child
         elif type(child) not in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
