@@ -3,11 +3,11 @@
 An exception a helper raises reaches the route that called it unless a function on the way
 catches it: `try: await graphs.delete(id) except Exception: logger.warning(...)` keeps the
 helper's `HTTPException` from the client. `guarded_calls` records, for each name a function calls
-in a `try` block (or under `with suppress(...)`) whose handler keeps what it catches, every call of
-that name in the function, each with the `try` statements around it, innermost first: each as its
-handlers in order, the classes a handler catches (qualified; a bare `except:` catches
+in a `try` block (or under `with suppress(...)`) whose handler keeps what it catches, each of its
+calls of that name in `try` blocks with the `try` statements around it, innermost first: each as
+its handlers in order, the classes a handler catches (qualified; a bare `except:` catches
 `BaseException`) and whether it passes the exception on (a bare `raise`, or `raise e` of the name
-it bound, anywhere in its block); the function's other calls of that name, which its module
+it bound, anywhere in its block). The function's other calls of that name, which its module
 summary counts, have no `try` around them. A handler that raises another exception keeps the one
 it caught: what the new one says is the handler's own. `caught` answers, for one call, whether the
 first handler of some `try` around it that matches the class keeps it.
@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.exceptions import named_classes
-from reviewer.traversal import descendants, push_children
+from reviewer.traversal import children_of, descendants
 
 # One handler: the classes it catches, and whether it passes what it caught on.
 Handler = tuple[frozenset[str], bool]
@@ -58,9 +58,7 @@ def guarded_calls(function: cst.FunctionDef,
             name = _callee_name(node.func)
             if name is not None:
                 found.setdefault(name, []).append(guards)
-        children: list[cst.CSTNode] = []
-        push_children(node, children)
-        pending.extend((child, guards) for child in children)
+        pending.extend((child, guards) for child in children_of(node))
     return {name: tuple(sites) for name, sites in found.items()
             if any(not passes_on for guards in sites for handlers in guards for _, passes_on in handlers)}
 
