@@ -28,51 +28,59 @@ from reviewer.traversal import Visitor, visit
 
 def _state_names(node: cst.CSTNode, globals_: Collection[str], self_name: str | None) -> set[str]:
     """The long-lived state an expression reads: declared globals, `self.<attribute>`s."""
-    found: set[str] = set()
-
-    class _Reads(Visitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            if name.value in globals_:
-                found.add(name.value)
-
-        def visit_Attribute(self, attribute: cst.Attribute) -> None:
-            if self_name and isinstance(attribute.value, cst.Name) and attribute.value.value == self_name:
-                found.add(f"{self_name}.{attribute.attr.value}")
-
-    visit(node, _Reads())
-    return found
+    reads = _Reads(globals_, self_name)
+    visit(node, reads)
+    return reads.found
 
 
 def _assigned(node: cst.CSTNode) -> set[str]:
     """Every name or attribute chain a subtree assigns to (not in nested functions)."""
-    found: set[str] = set()
+    writes = _Writes()
+    visit(node, writes)
+    return writes.found
 
-    def target(expression: cst.BaseExpression) -> None:
+
+class _Reads(Visitor):
+    def __init__(self, globals_: Collection[str], self_name: str | None) -> None:
+        self.globals_ = globals_
+        self.self_name = self_name
+        self.found: set[str] = set()
+
+    def visit_Name(self, name: cst.Name) -> None:
+        if name.value in self.globals_:
+            self.found.add(name.value)
+
+    def visit_Attribute(self, attribute: cst.Attribute) -> None:
+        if self.self_name and isinstance(attribute.value, cst.Name) and attribute.value.value == self.self_name:
+            self.found.add(f"{self.self_name}.{attribute.attr.value}")
+
+
+class _Writes(Visitor):
+    def __init__(self) -> None:
+        self.found: set[str] = set()
+
+    def _target(self, expression: cst.BaseExpression) -> None:
         if isinstance(expression, (cst.Tuple, cst.List)):
             for element in expression.elements:
-                target(element.value)
+                self._target(element.value)
             return
         name = dotted_name(expression)
         if name:
-            found.add(name)
+            self.found.add(name)
 
-    class _Writes(Visitor):
-        def visit_Assign(self, assign: cst.Assign) -> None:
-            for item in assign.targets:
-                target(item.target)
+    def visit_Assign(self, assign: cst.Assign) -> None:
+        for item in assign.targets:
+            self._target(item.target)
 
-        def visit_AnnAssign(self, assign: cst.AnnAssign) -> None:
-            if assign.value is not None:
-                target(assign.target)
+    def visit_AnnAssign(self, assign: cst.AnnAssign) -> None:
+        if assign.value is not None:
+            self._target(assign.target)
 
-        def visit_AugAssign(self, assign: cst.AugAssign) -> None:
-            target(assign.target)
+    def visit_AugAssign(self, assign: cst.AugAssign) -> None:
+        self._target(assign.target)
 
-        def visit_FunctionDef(self, function: cst.FunctionDef) -> bool:
-            return False
-
-    visit(node, _Writes())
-    return found
+    def visit_FunctionDef(self, function: cst.FunctionDef) -> bool:
+        return False
 
 
 def is_lazy_initialisation(
@@ -112,22 +120,25 @@ def is_release(node: cst.If, globals_: Collection[str], self_name: str | None) -
 def _cleared(node: cst.CSTNode) -> set[str]:
     """The names or attribute chains a subtree assigns `None`, `False`, `""`, `[]`... (not in
     nested functions)."""
-    found: set[str] = set()
+    clears = _Clears()
+    visit(node, clears)
+    return clears.found
 
-    class _Clears(Visitor):
-        def visit_Assign(self, assign: cst.Assign) -> None:
-            value = assign.value
-            falsy = isinstance(value, cst.Name) and value.value in ("None", "False")
-            falsy = falsy or (isinstance(value, cst.SimpleString) and not value.raw_value)
-            falsy = falsy or (isinstance(value, (cst.List, cst.Dict, cst.Tuple)) and not value.elements)
-            if falsy:
-                found.update(name for item in assign.targets if (name := dotted_name(item.target)))
 
-        def visit_FunctionDef(self, function: cst.FunctionDef) -> bool:
-            return False
+class _Clears(Visitor):
+    def __init__(self) -> None:
+        self.found: set[str] = set()
 
-    visit(node, _Clears())
-    return found
+    def visit_Assign(self, assign: cst.Assign) -> None:
+        value = assign.value
+        falsy = isinstance(value, cst.Name) and value.value in ("None", "False")
+        falsy = falsy or (isinstance(value, cst.SimpleString) and not value.raw_value)
+        falsy = falsy or (isinstance(value, (cst.List, cst.Dict, cst.Tuple)) and not value.elements)
+        if falsy:
+            self.found.update(name for item in assign.targets if (name := dotted_name(item.target)))
+
+    def visit_FunctionDef(self, function: cst.FunctionDef) -> bool:
+        return False
 
 
 def _unset_test(test: cst.BaseExpression) -> cst.BaseExpression | None:
@@ -193,26 +204,31 @@ def is_cache_fill(node: cst.If, qualify: Callable[[cst.BaseExpression], str | No
     checked = _checked_path(test.expression, qualify)
     if checked is None:
         return False
-    found = False
+    makes = _Makes(checked)
+    visit(node.body, makes)
+    return makes.found
 
-    class _Makes(Visitor):
-        def visit_Call(self, call: cst.Call) -> None:
-            nonlocal found
-            func = call.func
-            if isinstance(func, cst.Attribute) and func.attr.value in _MAKING_METHODS:
-                found = found or dotted_name(func.value) == checked
-            for arg in call.args:
-                value = arg.value
-                if isinstance(value, cst.Call) and len(value.args) == 1:  # `Path(path)`, `str(path)`
-                    value = value.args[0].value
-                if dotted_name(value) == checked:
-                    found = True
 
-        def visit_FunctionDef(self, function: cst.FunctionDef) -> bool:
-            return False
+class _Makes(Visitor):
+    """Whether a block hands the path `checked` to a call, or calls a making method on it."""
 
-    visit(node.body, _Makes())
-    return found
+    def __init__(self, checked: str) -> None:
+        self.checked = checked
+        self.found = False
+
+    def visit_Call(self, call: cst.Call) -> None:
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value in _MAKING_METHODS:
+            self.found = self.found or dotted_name(func.value) == self.checked
+        for arg in call.args:
+            value = arg.value
+            if isinstance(value, cst.Call) and len(value.args) == 1:  # `Path(path)`, `str(path)`
+                value = value.args[0].value
+            if dotted_name(value) == self.checked:
+                self.found = True
+
+    def visit_FunctionDef(self, function: cst.FunctionDef) -> bool:
+        return False
 
 
 def _checked_path(test: cst.BaseExpression, qualify: Callable[[cst.BaseExpression], str | None]) -> str | None:

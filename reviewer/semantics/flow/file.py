@@ -169,32 +169,9 @@ class FileFlows:
         """Calls of a module-level function by its plain name anywhere in this module, with the
         functions and classes they sit in."""
         if self._call_sites is None:
-            sites: dict[str, list[CallSiteInModule]] = {}
-            functions: list[cst.FunctionDef] = []
-            classes: list[cst.ClassDef] = []
-
-            class Collector(Visitor):
-                def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-                    functions.append(node)
-
-                def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-                    functions.pop()
-
-                def visit_ClassDef(self, node: cst.ClassDef) -> None:
-                    classes.append(node)
-
-                def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-                    classes.pop()
-
-                def visit_Call(self, node: cst.Call) -> None:
-                    if isinstance(node.func, cst.Name):
-                        is_method = functions and classes and directly_in_class(functions[-1], classes[-1])
-                        owner = classes[-1:] if is_method else []
-                        site = CallSiteInModule(node, tuple(functions), tuple(owner))
-                        sites.setdefault(node.func.value, []).append(site)
-
-            visit(self.context.tree, Collector())
-            self._call_sites = sites
+            collector = _CallSites()
+            visit(self.context.tree, collector)
+            self._call_sites = collector.sites
         return self._call_sites.get(name, [])
 
     def note_argument(self, node: cst.BaseExpression, trust: Trust) -> None:
@@ -241,3 +218,32 @@ def _only_return(function: cst.FunctionDef) -> cst.BaseExpression | None:
         return None
     small = statements[0].body
     return small[0].value if len(small) == 1 and isinstance(small[0], cst.Return) else None
+
+
+class _CallSites(Visitor):
+    """Calls by a plain name in a module, with the functions and the class they sit in."""
+
+    def __init__(self) -> None:
+        self.sites: dict[str, list[CallSiteInModule]] = {}
+        self.functions: list[cst.FunctionDef] = []
+        self.classes: list[cst.ClassDef] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.append(node)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.functions.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes.append(node)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.classes.pop()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name):
+            functions, classes = self.functions, self.classes
+            is_method = functions and classes and directly_in_class(functions[-1], classes[-1])
+            owner = classes[-1:] if is_method else []
+            site = CallSiteInModule(node, tuple(functions), tuple(owner))
+            self.sites.setdefault(node.func.value, []).append(site)
