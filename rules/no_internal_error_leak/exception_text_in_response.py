@@ -30,15 +30,16 @@ class ExceptionTextInResponse(LeakRule):
     `app.add_exception_handler(SQLAlchemyError, errors.on_error)` in `main.py`). It also follows the
     exception, or its text, into a module-level function, of the same module or another, that an
     `except` block hands it to (`return error_response(e)`, `raise errors.to_http(e)`,
-    `responses.fail("inventory", error=exc)`, `return error_message(f"failed: {e}")`), or a method
-    of a module-level instance (`await manager.send_personal_message(f"Error: {e}", websocket)`
-    with `manager = ConnectionManager()`; `await manager.broadcast(...)`, sending to each socket
-    the class keeps: `for connection in self.active_connections:`, where the attribute is
-    annotated with a websocket type or filled with a websocket parameter), and reports the leak
-    once, in that function; and
-    through a function of the module, or a module-level function of another module, that returns
-    text built from its argument
-    (`detail=describe(e)`, `detail=errors.describe(e)`). It also follows the detail into an
+    `responses.fail("inventory", error=exc)`, `return error_message(f"failed: {e}")`), a method of
+    a class of the same module called on `self` or on a parameter annotated with the class
+    (`return self._fail(e)` in a class-based view, `reporter.to_response(e)` with `reporter:
+    ErrorReporter = Depends(...)`), or a method of a module-level instance (`await
+    manager.send_personal_message(f"Error: {e}", websocket)` with `manager = ConnectionManager()`;
+    `await manager.broadcast(...)`, sending to each socket the class keeps: `for connection in
+    self.active_connections:`, where the attribute is annotated with a websocket type or filled
+    with a websocket parameter), and reports the leak once, in that function; and through a
+    function of the module, or a module-level function of another module, that returns text built
+    from its argument (`detail=describe(e)`, `detail=errors.describe(e)`). It also follows the detail into an
     exception the application defines, raised from an `except Exception:` block in any module
     (`raise StorageError(f"upload failed: {e}")` in a service), or from one that catches a driver's,
     an HTTP client's, a cloud SDK's or the operating system's class (`except ClientError as e:`; not

@@ -63,6 +63,9 @@ class Builder:
         # Methods of the module's own instances, by the name callers spell (`manager.send_message`
         # with `manager = ConnectionManager()` at module level).
         self.instance_methods: dict[str, cst.FunctionDef] = {}
+        # Methods of the module's classes, by `Class.method`: called on `self`, or on a parameter
+        # annotated with the class (`reporter: ErrorReporter = Depends(...)`).
+        self.class_methods: dict[str, cst.FunctionDef] = {}
         self.admin_routers: set[str] = set()
         # Methods of the module's classes -> the attributes of their class that hold websockets.
         self.socket_holders: dict[int, frozenset[str]] = {}
@@ -105,6 +108,7 @@ class Builder:
         self.admin_routers = admin_routers(tree, self.qualify)
         self.top_level = top_level
         self.instance_methods = _instance_methods(tree)
+        self.class_methods = _class_methods(tree)
         if "WebSocket" in self.context.source:
             self.socket_holders = _socket_holders(tree, self.qualify)
         roles: dict[int, str | None] = {}
@@ -148,10 +152,10 @@ class Builder:
         self._handlers_elsewhere(tree, top_level, handlers, roles)
         # Functions an `except` block hands its exception, or its text, to, followed again with it bound.
         for name in {*self.passed, *self.passed_text}:
-            function = top_level.get(name) or self.instance_methods.get(name)
+            function = top_level.get(name) or self.instance_methods.get(name) or self.class_methods.get(name)
             if function is None or roles.get(id(function)) is not None:
                 continue
-            params = _arguments(function, name in self.instance_methods)
+            params = _arguments(function, name in self.instance_methods or name in self.class_methods)
             exceptions = {param: written for slot, written in self.passed.get(name, {}).items()
                           if (param := _parameter(params, slot))}
             walk = Walk(self, function, None, exceptions)
@@ -263,6 +267,22 @@ class _Helpers(Mapping[str, frozenset]):
         return sum(1 for _ in self)
 
 
+def _class_methods(tree: cst.Module) -> dict[str, cst.FunctionDef]:
+    """`Class.method` -> the method, for each class the module defines at its top level."""
+    return {f"{node.name.value}.{method.name.value}": method
+            for node in tree.body if isinstance(node, cst.ClassDef) for method in _methods(node)}
+
+
+def _methods(cls: cst.ClassDef) -> Iterator[cst.FunctionDef]:
+    """A class's methods called on its instances (not static or class methods)."""
+    body = cls.body
+    for node in body.body if isinstance(body, cst.IndentedBlock) else ():
+        if isinstance(node, cst.FunctionDef) and not any(
+                isinstance(d.decorator, cst.Name) and d.decorator.value in ("staticmethod", "classmethod")
+                for d in node.decorators):
+            yield node
+
+
 def _instance_methods(tree: cst.Module) -> dict[str, cst.FunctionDef]:
     """`name.method` -> the method, for each module-level `name = Class(...)` of a class the module
     defines."""
@@ -276,12 +296,8 @@ def _instance_methods(tree: cst.Module) -> dict[str, cst.FunctionDef]:
                     and isinstance(target := small.targets[0].target, cst.Name) and isinstance(small.value, cst.Call)
                     and isinstance(small.value.func, cst.Name) and small.value.func.value in classes):
                 continue
-            body = classes[small.value.func.value].body
-            for node in body.body if isinstance(body, cst.IndentedBlock) else ():
-                if isinstance(node, cst.FunctionDef) and not any(
-                        isinstance(d.decorator, cst.Name) and d.decorator.value in ("staticmethod", "classmethod")
-                        for d in node.decorators):
-                    found[f"{target.value}.{node.name.value}"] = node
+            for method in _methods(classes[small.value.func.value]):
+                found[f"{target.value}.{method.name.value}"] = method
     return found
 
 

@@ -376,7 +376,10 @@ class Walk:
         if not (handed or texts):
             return
         local = dotted_name(call.func)  # `to_http`, or `manager.send_message` of a module instance
-        if local in self.b.top_level or local in self.b.instance_methods:
+        method = self._class_method(call.func)  # `self.fail(e)`, `reporter.to_response(e)`
+        if method is not None:
+            local = method
+        if local in self.b.top_level or local in self.b.instance_methods or method is not None:
             self.b.passed.setdefault(local, {}).update(handed)
             self.b.passed_text.setdefault(local, {}).update(texts)
         elif isinstance(call.func, (cst.Name, cst.Attribute)) and (qualified := self.b.qualify(call.func)):
@@ -386,6 +389,20 @@ class Walk:
                     is_log_call(call, self.b.qualify)):
                 self.b.paths.passed_text_elsewhere.setdefault(qualified, {}).update(
                     {slot: found.what for slot, found in texts.items()})
+
+    def _class_method(self, func: cst.BaseExpression) -> str | None:
+        """`Class.method` of the module a call runs: a method called on `self` in a method of the
+        class, or on a parameter annotated with it."""
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+            return None
+        receiver = func.value.value
+        if receiver == "self" and "." in self.owner:
+            cls = self.owner.split(".", 1)[0]  # also from a function nested in one of its methods
+        else:
+            cls = next((dotted_name(param.annotation.annotation) for param in params_of(self.function)
+                        if param.name.value == receiver and param.annotation is not None), None)
+        key = f"{cls}.{func.attr.value}" if cls else None
+        return key if key in self.b.class_methods else None
 
     def sinks(self, small: cst.CSTNode, statement: cst.CSTNode, detail: DetailOf) -> None:
         if self.streams_to and isinstance(small, cst.Expr) and isinstance(small.value, cst.Yield):
