@@ -275,3 +275,25 @@ def test_rules_that_declare_libcst_metadata_get_it_and_others_pay_nothing(monkey
     monkeypatch.setattr(cst, "MetadataWrapper", no_wrapper)
     plain = analysis.analyze("app/jobs.py", source, load_rules(), {})
     assert plain.errors == []
+
+
+def test_reviewing_files_again_leaves_no_new_classes_behind():
+    """A class made on every call (a visitor defined inside a function) is kept for good by the
+    walk's per-class caches: a worker reviewing thousands of files grows and slows down."""
+    import gc
+
+    from reviewer.analysis import analyze
+
+    rules = load_rules()
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures"
+    files = sorted(fixtures.rglob("*.py"))
+    data = [(str(path.relative_to(fixtures)), path.read_bytes()) for path in files]
+
+    def review_and_count() -> int:
+        for path, content in data:
+            analyze(path, content, rules, {})
+        gc.collect()
+        return sum(1 for thing in gc.get_objects() if isinstance(thing, type))
+
+    review_and_count()  # the first review fills the caches every run needs
+    assert review_and_count() == review_and_count()
