@@ -31,9 +31,9 @@ class ExceptionTextInResponse(LeakRule):
     exception, or its text, into a module-level function, of the same module or another, that an
     `except` block hands it to (`return error_response(e)`, `raise errors.to_http(e)`,
     `responses.fail("inventory", error=exc)`, `return error_message(f"failed: {e}")`), a method of
-    a class of the same module called on `self` or on a parameter annotated with the class
-    (`return self._fail(e)` in a class-based view, `reporter.to_response(e)` with `reporter:
-    ErrorReporter = Depends(...)`), or a method of a module-level instance (`await
+    a class called on `self` or on a parameter annotated with the class, of the same module or
+    another (`return self._fail(e)` in a class-based view, `reporter.to_response(e)` with
+    `reporter: ErrorReporter = Depends(...)`), or a method of a module-level instance (`await
     manager.send_personal_message(f"Error: {e}", websocket)` with `manager = ConnectionManager()`;
     `await manager.broadcast(...)`, sending to each socket the class keeps: `for connection in
     self.active_connections:`, where the attribute is annotated with a websocket type or filled

@@ -27,7 +27,8 @@ Exceptions are bound where they are caught (`except ... as e`), in an exception 
 exception parameter (from its registration, `reviewer.semantics.fastapi.handlers`), in a
 parameter annotated with an exception class, and in a parameter of a function of this module that
 an `except` block passes its exception to (`handle_error(e)`; also a method of a class of this
-module called on `self` or on a parameter annotated with the class). A function of this module that
+module called on `self` or on a parameter annotated with the class; one of another module's class
+is paired by the repository, as its functions are). A function of this module that
 returns the detail of an argument (`def describe(e): return f"{type(e).__name__}: {e}"`) passes it
 on to its caller. Nested functions are followed on their own.
 

@@ -201,13 +201,14 @@ class Builder:
         (`responding`), walked again once per parameter that no annotation binds, with that one
         bound to the exception (`paths.helper_leaks`), and once per parameter that may be text,
         with that one bound to an exception's text (`paths.helper_text_leaks`); the same for the
-        methods of the module's instances."""
+        methods of the module's instances and classes (`reporter.to_response(e)` in another
+        module, with `reporter: ErrorReporter`)."""
         paths = self.paths
-        for name, function in {**top_level, **self.instance_methods}.items():
+        for name, function in {**top_level, **self.instance_methods, **self.class_methods}.items():
             if (id(function) not in responding or roles.get(id(function)) is not None or name in handlers
                     or name in self.passed or name in self.passed_text):
                 continue
-            method = name in self.instance_methods
+            method = name in self.instance_methods or name in self.class_methods
             positional = len(function.params.posonly_params) + len(function.params.params) - (1 if method else 0)
             for position, param in enumerate(_arguments(function, method)):
                 slot = (position if position < positional else None, param.name.value)

@@ -382,13 +382,24 @@ class Walk:
         if local in self.b.top_level or local in self.b.instance_methods or method is not None:
             self.b.passed.setdefault(local, {}).update(handed)
             self.b.passed_text.setdefault(local, {}).update(texts)
-        elif isinstance(call.func, (cst.Name, cst.Attribute)) and (qualified := self.b.qualify(call.func)):
+        elif isinstance(call.func, (cst.Name, cst.Attribute)) and (
+                qualified := self.b.qualify(call.func) or self._typed_method(call.func)):
             if handed:
                 self.b.paths.passed_elsewhere.setdefault(qualified, {}).update(handed)
             if texts and qualified not in RESPONSE_SINKS and not qualified.startswith("builtins.") and not (
                     is_log_call(call, self.b.qualify)):
                 self.b.paths.passed_text_elsewhere.setdefault(qualified, {}).update(
                     {slot: found.what for slot, found in texts.items()})
+
+    def _typed_method(self, func: cst.Attribute | cst.Name) -> str | None:
+        """`errors.ErrorReporter.to_response` for `reporter.to_response` with a parameter
+        `reporter: ErrorReporter` of a class another module defines."""
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+            return None
+        annotation = next((param.annotation.annotation for param in params_of(self.function)
+                           if param.name.value == func.value.value and param.annotation is not None), None)
+        cls = self.b.qualify(annotation) if isinstance(annotation, (cst.Name, cst.Attribute)) else None
+        return f"{cls}.{func.attr.value}" if cls and not cls.startswith("builtins.") else None
 
     def _class_method(self, func: cst.BaseExpression) -> str | None:
         """`Class.method` of the module a call runs: a method called on `self` in a method of the
