@@ -391,13 +391,17 @@ class Walk:
                 self.b.paths.passed_text_elsewhere.setdefault(qualified, {}).update(
                     {slot: found.what for slot, found in texts.items()})
 
+    def _annotation_of(self, name: str) -> cst.BaseExpression | None:
+        """The annotation of the function's parameter `name`, if it has one."""
+        return next((param.annotation.annotation for param in params_of(self.function)
+                     if param.name.value == name and param.annotation is not None), None)
+
     def _typed_method(self, func: cst.Attribute | cst.Name) -> str | None:
         """`errors.ErrorReporter.to_response` for `reporter.to_response` with a parameter
         `reporter: ErrorReporter` of a class another module defines."""
         if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
             return None
-        annotation = next((param.annotation.annotation for param in params_of(self.function)
-                           if param.name.value == func.value.value and param.annotation is not None), None)
+        annotation = self._annotation_of(func.value.value)
         cls = self.b.qualify(annotation) if isinstance(annotation, (cst.Name, cst.Attribute)) else None
         return f"{cls}.{func.attr.value}" if cls and not cls.startswith("builtins.") else None
 
@@ -410,8 +414,8 @@ class Walk:
         if receiver == "self" and "." in self.owner:
             cls = self.owner.split(".", 1)[0]  # also from a function nested in one of its methods
         else:
-            cls = next((dotted_name(param.annotation.annotation) for param in params_of(self.function)
-                        if param.name.value == receiver and param.annotation is not None), None)
+            annotation = self._annotation_of(receiver)
+            cls = dotted_name(annotation) if annotation is not None else None
         key = f"{cls}.{func.attr.value}" if cls else None
         return key if key in self.b.class_methods else None
 
