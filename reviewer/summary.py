@@ -27,6 +27,11 @@ class CallSite:
     text: str | None  # the callee as written (`self.client.get`, `().get`), None for `f()()`
     awaited: bool
 
+    @property
+    def name(self) -> str | None:
+        """The name the call spells: `get` of `self.client.get(...)`."""
+        return self.text.rsplit(".", 1)[-1] if self.text else None
+
 
 @dataclass(slots=True)
 class FunctionSummary:
@@ -105,6 +110,12 @@ def _callee_text(func: cst.BaseExpression) -> str | None:
     if text is None and isinstance(func, cst.Attribute):
         return f"().{func.attr.value}"
     return text
+
+
+def callee_name(func: cst.BaseExpression) -> str | None:
+    """The name a call of `func` spells, as `CallSite.name` has it: `get` of `self.client.get`."""
+    text = _callee_text(func)
+    return text.rsplit(".", 1)[-1] if text else None
 
 
 class SummaryBuilder(BatchedVisitor):

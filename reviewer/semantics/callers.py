@@ -73,8 +73,8 @@ class Callers:
             for function in summary.functions.values():
                 self.functions[function.qualname] = (function, summary)
                 for call in function.calls:
-                    if call.text:
-                        receivers = self._by_name[call.text.rsplit(".", 1)[-1]].setdefault(function.qualname, set())
+                    if call.name:
+                        receivers = self._by_name[call.name].setdefault(function.qualname, set())
                         receivers.add(self._receiver(call, function.qualname))
 
     def _classes(self, made: set[str | None]) -> frozenset[str] | None:
@@ -205,7 +205,7 @@ class Callers:
     def calls_of(self, caller: str, name: str) -> int:
         """How many calls of the function `caller` spell the name (`export` for `self.reports.export()`)."""
         found = self.functions.get(caller)
-        return sum(1 for call in found[0].calls if call.text and call.text.rsplit(".", 1)[-1] == name) if found else 0
+        return sum(1 for call in found[0].calls if call.name == name) if found else 0
 
     def callers(self, qualname: str) -> list[str]:
         """The functions whose calls spell the function's name."""

@@ -66,6 +66,7 @@ class Builder:
         # Methods of the module's classes, by `Class.method`: called on `self`, or on a parameter
         # annotated with the class (`reporter: ErrorReporter = Depends(...)`).
         self.class_methods: dict[str, cst.FunctionDef] = {}
+        self.methods: dict[str, cst.FunctionDef] = {}  # both, by the name callers spell
         self.admin_routers: set[str] = set()
         # Methods of the module's classes -> the attributes of their class that hold websockets.
         self.socket_holders: dict[int, frozenset[str]] = {}
@@ -109,6 +110,7 @@ class Builder:
         self.top_level = top_level
         self.instance_methods = _instance_methods(tree)
         self.class_methods = _class_methods(tree)
+        self.methods = {**self.instance_methods, **self.class_methods}
         if "WebSocket" in self.context.source:
             self.socket_holders = _socket_holders(tree, self.qualify)
         roles: dict[int, str | None] = {}
@@ -152,10 +154,10 @@ class Builder:
         self._handlers_elsewhere(tree, top_level, handlers, roles)
         # Functions an `except` block hands its exception, or its text, to, followed again with it bound.
         for name in {*self.passed, *self.passed_text}:
-            function = top_level.get(name) or self.instance_methods.get(name) or self.class_methods.get(name)
+            function = top_level.get(name) or self.methods.get(name)
             if function is None or roles.get(id(function)) is not None:
                 continue
-            params = _arguments(function, name in self.instance_methods or name in self.class_methods)
+            params = _arguments(function, name in self.methods)
             exceptions = {param: written for slot, written in self.passed.get(name, {}).items()
                           if (param := _parameter(params, slot))}
             walk = Walk(self, function, None, exceptions)
@@ -204,11 +206,11 @@ class Builder:
         methods of the module's instances and classes (`reporter.to_response(e)` in another
         module, with `reporter: ErrorReporter`)."""
         paths = self.paths
-        for name, function in {**top_level, **self.instance_methods, **self.class_methods}.items():
+        for name, function in {**top_level, **self.methods}.items():
             if (id(function) not in responding or roles.get(id(function)) is not None or name in handlers
                     or name in self.passed or name in self.passed_text):
                 continue
-            method = name in self.instance_methods or name in self.class_methods
+            method = name in self.methods
             positional = len(function.params.posonly_params) + len(function.params.params) - (1 if method else 0)
             for position, param in enumerate(_arguments(function, method)):
                 slot = (position if position < positional else None, param.name.value)
@@ -307,9 +309,7 @@ def _socket_holders(tree: cst.Module, qualify: Callable[[cst.BaseExpression], st
     found = {}
     for node in tree.body:
         if isinstance(node, cst.ClassDef) and (held := held_sockets(node, qualify)):
-            body = node.body
-            found.update((id(method), held) for method in (body.body if isinstance(body, cst.IndentedBlock) else ())
-                         if isinstance(method, cst.FunctionDef))
+            found.update((id(method), held) for method in _methods(node))
     return found
 
 

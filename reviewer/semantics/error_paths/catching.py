@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.exceptions import named_classes
+from reviewer.summary import callee_name
 from reviewer.traversal import children_of, descendants
 
 # One handler: the classes it catches, and whether it passes what it caught on.
@@ -55,7 +56,7 @@ def guarded_calls(function: cst.FunctionDef,
                 pending.extend((item, guards) for item in node.items)
                 continue
         if isinstance(node, cst.Call):
-            name = _callee_name(node.func)
+            name = callee_name(node.func)
             if name is not None:
                 found.setdefault(name, []).append(guards)
         pending.extend((child, guards) for child in children_of(node))
@@ -73,6 +74,12 @@ def caught(guards: Guards, lineage: frozenset[str]) -> bool:
                     return True
                 break  # raised again, to the `try` around this one
     return False
+
+
+def renamed(sites: tuple[Guards, ...], rename: Callable[[str], str]) -> tuple[Guards, ...]:
+    """The same guards with every class caught renamed (to its canonical name in the repository)."""
+    return tuple(tuple(tuple((frozenset(map(rename, classes)), passes_on) for classes, passes_on in handlers)
+                       for handlers in guards) for guards in sites)
 
 
 def _handler(handler: cst.ExceptHandler | cst.ExceptStarHandler,
@@ -94,9 +101,3 @@ def _suppressed(node: cst.With, qualify: Callable[[cst.BaseExpression], str | No
         if isinstance(call, cst.Call) and qualify(call.func) in _SUPPRESS:
             found.update(qualified for arg in call.args if (qualified := qualify(arg.value)))
     return frozenset(found)
-
-
-def _callee_name(func: cst.BaseExpression) -> str | None:
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return func.value if isinstance(func, cst.Name) else None

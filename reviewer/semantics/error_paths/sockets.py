@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reviewer import lazy_cst as cst
-from reviewer.semantics.error_paths.syntax import params_of
+from reviewer.semantics.error_paths.syntax import params_of, self_attribute
 from reviewer.semantics.fastapi.records import WEBSOCKET_TYPES
 from reviewer.traversal import descendants
 
@@ -27,7 +27,7 @@ def held_sockets(cls: cst.ClassDef, qualify: Callable[[cst.BaseExpression], str 
     """The attributes of a class that hold websockets."""
     found: set[str] = set()
     for node in descendants(cls.body):
-        if isinstance(node, cst.AnnAssign) and (attribute := _self_attribute(node.target)) and any(
+        if isinstance(node, cst.AnnAssign) and (attribute := self_attribute(node.target)) and any(
                 qualify(part) in WEBSOCKET_TYPES for part in descendants(node.annotation.annotation)
                 if isinstance(part, (cst.Name, cst.Attribute))):
             found.add(attribute)
@@ -78,7 +78,7 @@ def _derives(value: cst.BaseExpression, held: frozenset[str], names: set[str]) -
     for node in descendants(value):
         if isinstance(node, cst.Name) and node.value in names:
             return True
-        if _self_attribute(node) in held:
+        if self_attribute(node) in held:
             return True
     return False
 
@@ -95,7 +95,7 @@ def _bound(target: cst.BaseExpression) -> list[str]:
 def _root_attribute(node: cst.BaseExpression) -> str | None:
     """`x` of `self.x`, `self.x[key]`, `self.x.setdefault(key, [])`."""
     while True:
-        attribute = _self_attribute(node)
+        attribute = self_attribute(node)
         if attribute is not None:
             return attribute
         if isinstance(node, cst.Subscript):
@@ -104,9 +104,3 @@ def _root_attribute(node: cst.BaseExpression) -> str | None:
             node = node.func.value
         else:
             return None
-
-
-def _self_attribute(node: cst.CSTNode) -> str | None:
-    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
-        return node.attr.value
-    return None

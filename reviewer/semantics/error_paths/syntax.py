@@ -80,6 +80,13 @@ def calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
         stack.extend(reversed(children_of(current)))
 
 
+def self_attribute(node: cst.CSTNode) -> str | None:
+    """`x` of `self.x`."""
+    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
+        return node.attr.value
+    return None
+
+
 def ends_with(suite: cst.BaseSuite, *kinds: str) -> bool:
     """Whether a block's last statement is one of `kinds` ("raise", "return"): it leaves the
     function."""

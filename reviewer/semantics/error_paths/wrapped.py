@@ -45,9 +45,9 @@ from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
-from reviewer.semantics.error_paths.catching import Guards, caught, guarded_calls
+from reviewer.semantics.error_paths.catching import Guards, caught, guarded_calls, renamed
 from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, WEBSOCKET_EXCEPTIONS
-from reviewer.semantics.error_paths.syntax import functions_of, params_of, short_source, takes_request
+from reviewer.semantics.error_paths.syntax import functions_of, params_of, self_attribute, short_source, takes_request
 from reviewer.semantics.error_paths.walk import only_decodes, raises_only_own
 from reviewer.semantics.exceptions import (
     INTERNAL,
@@ -257,10 +257,7 @@ class Wrapped:
                 continue
             sites, constructors, registered, sends, guarded = summary.extras[FACTS_KEY]
             for function, calls in guarded.items():
-                self._guarded[function] = {name: tuple(tuple(tuple((frozenset(map(canonical, classes)), passes_on)
-                                                                   for classes, passes_on in handlers)
-                                                             for handlers in guards) for guards in sites)
-                                           for name, sites in calls.items()}
+                self._guarded[function] = {name: renamed(sites, canonical) for name, sites in calls.items()}
             self.sites.extend((summary.path, site) for site in sites)
             for name, constructor in constructors.items():
                 self._constructors[canonical(name)] = constructor
@@ -382,8 +379,8 @@ def _constructor(function: cst.FunctionDef) -> Constructor:
                     for target in targets:
                         if isinstance(target, cst.Name):
                             names.add(target.value)
-                        elif _is_self_attribute(target):
-                            attributes.add(target.attr.value)
+                        elif (attribute := self_attribute(target)) is not None:
+                            attributes.add(attribute)
                 elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
                     handed |= _handed_to_base(small.value, names, attributes)
         found.append((param.name.value, position if position < positional else None, frozenset(attributes),
@@ -414,8 +411,8 @@ def _mentions(node: cst.CSTNode, names: set[str], attributes: set[str]) -> bool:
         current = stack.pop()
         if isinstance(current, cst.Name) and current.value in names:
             return True
-        if _is_self_attribute(current):
-            if current.attr.value in attributes:
+        if (attribute := self_attribute(current)) is not None:
+            if attribute in attributes:
                 return True
             continue
         if isinstance(current, cst.Attribute):
@@ -425,16 +422,12 @@ def _mentions(node: cst.CSTNode, names: set[str], attributes: set[str]) -> bool:
     return False
 
 
-def _is_self_attribute(node: cst.CSTNode) -> bool:
-    return isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self"
-
-
 def _self_attributes(function: cst.FunctionDef) -> Iterator[str]:
     stack: list[cst.CSTNode] = [function.body]
     while stack:
         current = stack.pop()
-        if _is_self_attribute(current):
-            yield current.attr.value
+        if (attribute := self_attribute(current)) is not None:
+            yield attribute
         push_children(current, stack)
 
 
