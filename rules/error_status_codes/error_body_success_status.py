@@ -10,6 +10,7 @@ from reviewer.model import Severity
 from reviewer.rule import RepoContext
 from reviewer.semantics.error_paths import (
     DETAIL,
+    MESSAGE,
     RESPONSE_CLASSES,
     TEXT,
     ErrorPaths,
@@ -32,7 +33,10 @@ class ErrorBodySuccessStatus(StatusRule):
     names an error status) inside an `except` block or a branch taken when something is missing
     (`if item is None:`, `if not item:`), or a text response of a literal the code wrote
     (`PlainTextResponse("Something went wrong")`, `HTMLResponse("<h1>Internal error</h1>")`)
-    inside an `except` block, when no `status_code` of 4xx/5xx is given and the route did not set
+    inside an `except` block, or a body of only a message (`{"message": "Something went wrong"}`)
+    in an `except` block for any exception (`except Exception:`) or built from the exception it
+    caught (`{"message": f"Retry failed: {exc}"}`),
+    when no `status_code` of 4xx/5xx is given and the route did not set
     `response.status_code` before it (`= 200` leaves it a success); a body encoded by hand
     (`Response(json.dumps({"error": ...}))`, `jsonable_encoder(...)`) is read as the dict it
     encodes; also the return of a function of the same module that only
@@ -55,7 +59,11 @@ class ErrorBodySuccessStatus(StatusRule):
     its status or error (`{"status": "error", "running": False, "progress": 0}`): the state of
     something the client asked about, such as a background job that failed. A text response
     where something is missing (`if not names: return PlainTextResponse("No reports yet")`) may
-    be an empty state, and is not flagged; nor is an empty one. Nor is a body a
+    be an empty state, and is not flagged; nor is an empty one. A message-only body in an `except`
+    block for a case the code foresaw (`except AlreadyMember: return {"message": "You are already
+    a member"}`, the same answer to a password reset whether or not the address is known) may be
+    a success on purpose, and is not flagged; nor is one that says it succeeded
+    (`{"status": "ok", ...}`, `"code": 200`). Nor is a body a
     webhook receiver sends, outside an `except` block, once it has verified the delivery's
     signature (`stripe.Webhook.construct_event(...)`, `if not hmac.compare_digest(...): raise`):
     an authentic event it does not act on (`{"success": False}` for an event type it ignores) must
@@ -117,7 +125,8 @@ class ErrorBodySuccessStatus(StatusRule):
                     elsewhere.append((callee, span, self.context.statement_lines(site.statement),
                                       self._message(site.function, where)))
                 continue
-            if marker == DETAIL and not (site.in_except or site.in_guard) or marker == TEXT and not site.in_except:
+            if marker == DETAIL and not (site.in_except or site.in_guard) or marker == TEXT and not site.in_except or (
+                    marker == MESSAGE and not (site.in_except and (site.catches_all or site.carries_exception))):
                 continue
             if flask_error_tuple(value, qualify):
                 self.report_in(site.statement, site.node, (

@@ -59,7 +59,15 @@ repository to tell which callers keep what a helper raises).
 """
 
 from reviewer.semantics.error_paths.admin import names_admin_check, on_admin_surface
-from reviewer.semantics.error_paths.bodies import DETAIL, ERROR, TEXT, error_body, flask_error_tuple, response_status
+from reviewer.semantics.error_paths.bodies import (
+    DETAIL,
+    ERROR,
+    MESSAGE,
+    TEXT,
+    error_body,
+    flask_error_tuple,
+    response_status,
+)
 from reviewer.semantics.error_paths.builder import error_paths
 from reviewer.semantics.error_paths.records import (
     CLIENT_ERRORS,
@@ -77,6 +85,7 @@ __all__ = [
     "CLIENT_ERRORS",
     "DETAIL",
     "ERROR",
+    "MESSAGE",
     "HTTP_EXCEPTIONS",
     "RESPONSE_CLASSES",
     "STREAMING_RESPONSES",

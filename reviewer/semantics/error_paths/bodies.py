@@ -3,21 +3,23 @@ response built without an error status)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.records import RESPONSE_CLASSES, status_value
 from reviewer.syntax import argument, string_value
-
-if TYPE_CHECKING:
-    pass
-
 
 ERROR = "error"  # the body says it reports an error: `{"error": ...}`, `{"success": False}`
 DETAIL = "detail"  # the body carries a `detail` message, an error only where an error is handled
 # A response of text the code wrote (`PlainTextResponse("Something went wrong")`): an error only
 # where an exception is handled (where something looked for is missing, it may be an empty state).
 TEXT = "text"
+# A body of only a message the code wrote (`{"message": "Something went wrong"}`): an error where an
+# exception of any kind is handled, or where the message carries the caught one; an `except` for a
+# foreseen case may answer with a success on purpose (`"If the email exists, a link was sent"`).
+MESSAGE = "message"
+_MESSAGE_KEYS = frozenset({"message", "msg"})
+# Keys beside a message that still leave the body only a message about the request.
+_MESSAGE_ONLY_KEYS = _MESSAGE_KEYS | frozenset({"status", "code", "reason", "title", "type"})
+_SUCCESS_STATUSES = frozenset({"ok", "success", "succeeded", "done", "accepted", "queued", "pending", "started"})
 _ERROR_KEYS = frozenset({"error", "error_message", "errorMessage", "err", "error_msg"})
 # Keys of an answer about the request itself (an error envelope), beside which other keys are data.
 _ENVELOPE_KEYS = _ERROR_KEYS | frozenset({
@@ -63,7 +65,22 @@ def _body_marker(node: cst.BaseExpression) -> str | None:
             marker = DETAIL
         if key in _STATUS_KEYS and isinstance(value, cst.Integer) and int(value.evaluated_value) >= 400:
             marker = DETAIL  # `{"code": 500, "msg": ...}`: the body names an error status
-    return marker
+    return marker or _message_marker(node)
+
+
+def _message_marker(node: cst.Dict) -> str | None:
+    """`MESSAGE` for a body of a message and at most a few words about it, none saying it succeeded."""
+    keys = {string_value(e.key): e.value for e in node.elements if isinstance(e, cst.DictElement)}
+    if len(keys) != len(node.elements) or not keys.keys() <= _MESSAGE_ONLY_KEYS:
+        return None
+    if not any(key in _MESSAGE_KEYS and _is_text(value) and not _is_empty(value) for key, value in keys.items()):
+        return None
+    for key in ("status", "code"):
+        value = keys.get(key)
+        if value is not None and ((string_value(value) or "").lower() in _SUCCESS_STATUSES or isinstance(
+                value, cst.Integer) and int(value.evaluated_value) < 400):
+            return None
+    return MESSAGE
 
 
 def _is_text(node: cst.BaseExpression) -> bool:
@@ -114,7 +131,7 @@ def response_status(call: cst.Call, qualify) -> tuple[bool, int | None]:  # noqa
 
 
 def error_body(value: cst.BaseExpression, qualify, helpers: set[str]) -> str | None:  # noqa: ANN001
-    """`ERROR`, `DETAIL` or `TEXT` when a returned value is an error body sent with a success status
+    """`ERROR`, `DETAIL`, `TEXT` or `MESSAGE` when a returned value is an error body sent with a success status
     (a dict, or a response built without an error status), else None. `helpers` are functions of the
     module that return such a body on every way out."""
     if isinstance(value, cst.Await):

@@ -73,6 +73,11 @@ class ReturnSite:
     # After the route verified the signature of what it was sent: it answers an authentic delivery
     # of a webhook, whose sender retries whatever it does not see acknowledged with a 2xx.
     after_signature_check: bool = False
+    # In an `except` block for any exception (`except Exception:`): the request failed for a reason
+    # the code did not expect.
+    catches_all: bool = False
+    # Its value carries the caught exception or its text (`{"message": f"failed: {e}"}`).
+    carries_exception: bool = False
 
 
 @dataclass(frozen=True)

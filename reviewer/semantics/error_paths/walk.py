@@ -39,6 +39,8 @@ from reviewer.traversal import push_children
 if TYPE_CHECKING:
     from reviewer.semantics.error_paths.builder import Builder
 
+_CATCH_ALL = ((INTERNAL, "Exception"), (INTERNAL, "BaseException"))
+
 
 class Walk:
     """Follows one function."""
@@ -55,6 +57,7 @@ class Walk:
         self.exceptions = dict(exceptions)
         self.parsing: set[str] = set()
         self.handling: list[tuple[str, str]] = []  # (origin, class as written) of the `except` blocks it is in
+        self.handled: list[str | None] = []  # the names those blocks bind the exception to
         self.phrases: dict[str, tuple[str, ...]] = {}  # exceptions whose text the code found phrases in
         self.details: dict[str, Detail] = {}
         self.websockets = self._params_of_type(WEBSOCKET_TYPES)
@@ -202,9 +205,11 @@ class Walk:
                             or only_decodes(statement.body, self.b.qualify)):
                         self.parsing.add(bound)
                 self.handling.append((origin, written))
+                self.handled.append(bound)
                 before = set(self.exceptions)
                 self.suite(handler.body, in_except=True, status_set=status_set)
                 self.handling.pop()
+                self.handled.pop()
                 for name in set(self.exceptions) - before:  # bound from `sys.exc_info()` in the block
                     del self.exceptions[name]
                 if bound:
@@ -492,18 +497,21 @@ class Walk:
             else:
                 self.other_returns += 1
             return
+        found = detail.of(value) if detail is not None and value is not None else None
         # A response or exception built in the return statement is a sink of its own (`sinks`).
-        if (self.role == "route" and detail is not None and value is not None and not (
+        if (self.role == "route" and value is not None and not (
                 isinstance(value, cst.Call) and self.b.qualify(value.func) in RESPONSE_SINKS)
                 and not (self.admin_only or self.administrators_only)):
-            found = detail.of(value)
             # What the block only parsed describes the client's data, as a validation result may.
             if found is not None and not found.parsing:
                 self.b.paths.leaks.append(Leak(value, statement, found, f"the return value of route `{self.name}`",
                                                self.name, conditions=self.branches.conditions(),
                                                through=found.through, owner=self.owner))
+        catches_all = in_except and bool(self.handling) and self.handling[-1] in _CATCH_ALL
+        carries = found is not None or in_except and value is not None and bool(self.handled) and _uses(
+            value, {self.handled[-1]} - {None})
         self.b.paths.returns.append(ReturnSite(node, statement, self.name, self.role, in_except, status_set,
-                                               self.guards > 0, self.signature_checked))
+                                               self.guards > 0, self.signature_checked, catches_all, carries))
 
 
 def _bound_to_handled(assign: cst.Assign, qualify: Callable[[cst.BaseExpression], str | None]) -> list[str]:
@@ -544,8 +552,8 @@ _CLIENT_READS = frozenset({"json", "body", "form", "receive_json", "receive_text
 _UPLOAD_READS = frozenset({"read", "seek"})
 
 
-def _uses(body: cst.BaseSuite, names: set[str]) -> bool:
-    """Whether a block reads any of `names`."""
+def _uses(body: cst.CSTNode, names: set[str]) -> bool:
+    """Whether a block or an expression reads any of `names`."""
     if not names:
         return False
     stack: list[cst.CSTNode] = [body]
