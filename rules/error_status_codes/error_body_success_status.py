@@ -39,7 +39,10 @@ class ErrorBodySuccessStatus(StatusRule):
     when no `status_code` of 4xx/5xx is given and the route did not set
     `response.status_code` before it (`= 200` leaves it a success); a body encoded by hand
     (`Response(json.dumps({"error": ...}))`, `jsonable_encoder(...)`) is read as the dict it
-    encodes; also the return of a function of the same module that only
+    encodes; a name an `except` block binds to such a body (`result = {"success": False, ...}`)
+    and the route returns after the `try` counts as returned from that block, unless the block
+    leaves the function or the name is bound again before the return; also the return of a
+    function of the same module that only
     returns such bodies (`return error_response("not found")`), or of a function of another module
     that does (`return responses.not_found("item")`). In an exception handler (registered
     with `@app.exception_handler(...)`, `app.add_exception_handler(...)` or
@@ -107,7 +110,7 @@ class ErrorBodySuccessStatus(StatusRule):
         qualify = self.context.qualify
         elsewhere = []  # routes returning what a function of another module builds
         for site in paths.returns:
-            value = site.node.value
+            value = site.returned
             if value is None or site.status_set or site.after_signature_check and not site.in_except:
                 continue
             if site.role == "handler":
@@ -116,7 +119,8 @@ class ErrorBodySuccessStatus(StatusRule):
                     self.report_in(site.statement, site.node, message)
                 continue
             marker = error_body(value, qualify, paths.error_body_helpers)
-            where = "in an `except` block " if site.in_except else "when what it looked for is missing " if (
+            where = "built in an `except` block, " if site.value is not None else "in an `except` block " if (
+                site.in_except) else "when what it looked for is missing " if (
                 site.in_guard and marker == DETAIL) else ""
             if marker is None:
                 callee = self._imported_callee(value)

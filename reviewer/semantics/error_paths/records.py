@@ -78,6 +78,13 @@ class ReturnSite:
     catches_all: bool = False
     # Its value carries the caught exception or its text (`{"message": f"failed: {e}"}`).
     carries_exception: bool = False
+    # What it returns, where it returns a name an `except` block bound (`return body`); the facts
+    # above are then that block's.
+    value: cst.BaseExpression | None = None
+
+    @property
+    def returned(self) -> cst.BaseExpression | None:
+        return self.value if self.value is not None else self.node.value
 
 
 @dataclass(frozen=True)

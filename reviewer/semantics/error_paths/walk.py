@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
@@ -42,6 +42,14 @@ if TYPE_CHECKING:
 _CATCH_ALL = ((INTERNAL, "Exception"), (INTERNAL, "BaseException"))
 
 
+@dataclass(frozen=True)
+class _BuiltInExcept:
+    value: cst.BaseExpression
+    catches_all: bool
+    carries_exception: bool
+    status_set: list[bool]  # the `except` block's: whether it set `response.status_code`, as it runs
+
+
 class Walk:
     """Follows one function."""
 
@@ -58,6 +66,9 @@ class Walk:
         self.parsing: set[str] = set()
         self.handling: list[tuple[str, str]] = []  # (origin, class as written) of the `except` blocks it is in
         self.handled: list[str | None] = []  # the names those blocks bind the exception to
+        # Names an `except` block binds to what the function may return later (`body = {"error": ...}`
+        # then `return body` after the `try`), with that block's facts for the return.
+        self.built_in_except: dict[str, _BuiltInExcept] = {}
         self.phrases: dict[str, tuple[str, ...]] = {}  # exceptions whose text the code found phrases in
         self.details: dict[str, Detail] = {}
         self.websockets = self._params_of_type(WEBSOCKET_TYPES)
@@ -207,9 +218,12 @@ class Walk:
                 self.handling.append((origin, written))
                 self.handled.append(bound)
                 before = set(self.exceptions)
+                built = dict(self.built_in_except)
                 self.suite(handler.body, in_except=True, status_set=status_set)
                 self.handling.pop()
                 self.handled.pop()
+                if ends_with(handler.body, "raise", "return"):
+                    self.built_in_except = built  # what it bound is not returned after the `try`
                 for name in set(self.exceptions) - before:  # bound from `sys.exc_info()` in the block
                     del self.exceptions[name]
                 if bound:
@@ -277,6 +291,8 @@ class Walk:
             if self.handling and isinstance(small, cst.Assign) and self.handling[-1][0] == INTERNAL:
                 for name in _bound_to_handled(small, self.b.qualify):
                     self.exceptions[name] = self.handling[-1][1]
+            if self.role is not None and isinstance(small, (cst.Assign, cst.AnnAssign)):
+                self._note_built(small, in_except, status_set)
             if not (self.exceptions or self.details or in_except and self.b.traceback):
                 self.plain(small, statement, in_except=in_except, status_set=status_set)
                 continue
@@ -507,11 +523,39 @@ class Walk:
                 self.b.paths.leaks.append(Leak(value, statement, found, f"the return value of route `{self.name}`",
                                                self.name, conditions=self.branches.conditions(),
                                                through=found.through, owner=self.owner))
-        catches_all = in_except and bool(self.handling) and self.handling[-1] in _CATCH_ALL
-        carries = found is not None or in_except and value is not None and bool(self.handled) and _uses(
-            value, {self.handled[-1]} - {None})
+        built = self.built_in_except.get(value.value) if isinstance(value, cst.Name) else None
+        if built is not None:
+            self.b.paths.returns.append(ReturnSite(
+                node, statement, self.name, self.role, True, status_set or built.status_set[0],
+                catches_all=built.catches_all, carries_exception=built.carries_exception, value=built.value))
+            return
+        catches_all, carries = self._handled_facts(value, found, in_except=in_except)
         self.b.paths.returns.append(ReturnSite(node, statement, self.name, self.role, in_except, status_set,
                                                self.guards > 0, self.signature_checked, catches_all, carries))
+
+    def _handled_facts(self, value: cst.BaseExpression | None, found: Detail | None, *,
+                       in_except: bool) -> tuple[bool, bool]:
+        """(whether the `except` block it is in catches any exception, whether `value` carries the
+        caught exception or its detail `found`)."""
+        if not (in_except and self.handling):
+            return False, found is not None
+        bound = self.handled[-1]
+        return self.handling[-1] in _CATCH_ALL, found is not None or (
+            bound is not None and value is not None and _uses(value, {bound}))
+
+    def _note_built(self, small: cst.Assign | cst.AnnAssign, in_except: bool, status_set: list[bool]) -> None:
+        """Note what an assignment binds for a later `return name`: a value built in an `except`
+        block, or, anywhere else, something else (the name no longer holds it)."""
+        targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+        for target in targets:
+            if not isinstance(target, cst.Name):
+                continue
+            if not in_except or small.value is None:
+                self.built_in_except.pop(target.value, None)
+                continue
+            found = self.detail().of(small.value) if self.exceptions or self.details else None
+            catches_all, carries = self._handled_facts(small.value, found, in_except=True)
+            self.built_in_except[target.value] = _BuiltInExcept(small.value, catches_all, carries, status_set)
 
 
 def _bound_to_handled(assign: cst.Assign, qualify: Callable[[cst.BaseExpression], str | None]) -> list[str]:
