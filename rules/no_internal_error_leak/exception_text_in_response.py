@@ -19,7 +19,8 @@ class ExceptionTextInResponse(LeakRule):
     an `except` block, and names, dicts and lists holding them, also the Pydantic models and
     dataclasses of the repository built with them (`Outcome(ok=False, error=str(e))`, then
     `.model_dump()`) — and flags where one enters a response: the `detail` of an `HTTPException`,
-    the content of a `JSONResponse`/`Response`/`PlainTextResponse`/`HTMLResponse`, the context of
+    the content of a `JSONResponse`/`Response`/`PlainTextResponse`/`HTMLResponse`, the `headers`
+    of either, the context of
     a page `templates.TemplateResponse(...)` renders, the URL a `RedirectResponse` sends the
     client to, the return value of a route, a websocket
     `send_text`/`send_json`/`close`, what a generator yields to a

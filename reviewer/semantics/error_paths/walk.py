@@ -456,6 +456,8 @@ class Walk:
                 raised = isinstance(small, cst.Raise) and small.exc is call
                 self.leak(argument(call, 1, "detail"), statement, detail, HTTP_EXCEPTION_SINK,
                           status.value if status else None, raised=name if raised else None)
+                self.leak(argument(call, 2, "headers"), statement, detail, "the headers of `HTTPException`",
+                          status.value if status else None)
             elif name in WEBSOCKET_EXCEPTIONS:
                 code = argument(call, 0, "code")
                 self.leak(argument(call, 1, "reason"), statement, detail, "the websocket close reason",
@@ -464,6 +466,8 @@ class Walk:
                 code = argument(call, 1, "status_code")
                 self.leak(argument(call, 0, "content"), statement, detail, f"the body of `{name.rsplit('.', 1)[1]}`",
                           code.value if code else None)
+                self.leak(argument(call, 2, "headers"), statement, detail,
+                          f"the headers of `{name.rsplit('.', 1)[1]}`", code.value if code else None)
             elif name in REDIRECT_RESPONSES:
                 self.leak(argument(call, 0, "url"), statement, detail, "the URL of `RedirectResponse`")
             elif isinstance(call.func, cst.Attribute) and call.func.attr.value == "TemplateResponse":
