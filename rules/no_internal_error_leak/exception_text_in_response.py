@@ -34,8 +34,9 @@ class ExceptionTextInResponse(LeakRule):
     `responses.fail("inventory", error=exc)`, `return error_message(f"failed: {e}")`), a method of
     a class called on `self` or on a parameter annotated with the class, of the same module or
     another (`return self._fail(e)` in a class-based view, `reporter.to_response(e)` with
-    `reporter: ErrorReporter = Depends(...)`), or a method of a module-level instance (`await
-    manager.send_personal_message(f"Error: {e}", websocket)` with `manager = ConnectionManager()`;
+    `reporter: ErrorReporter = Depends(...)`, `reporter: Annotated[ErrorReporter, Depends()]`), or
+    a method of a module-level instance (`await manager.send_personal_message(f"Error: {e}",
+    websocket)` with `manager = ConnectionManager()`;
     `await manager.broadcast(...)`, sending to each socket the class keeps: `for connection in
     self.active_connections:`, where the attribute is annotated with a websocket type or filled
     with a websocket parameter), and reports the leak once, in that function; and through a

@@ -30,7 +30,7 @@ from reviewer.semantics.error_paths.syntax import calls_in, checks_signature, en
 from reviewer.semantics.error_paths.unreachable import Preceding
 from reviewer.semantics.exceptions import INTERNAL, OWN, Detail, DetailOf, caught_origin, exception_origin
 from reviewer.semantics.fastapi.annotations import marker_of
-from reviewer.semantics.fastapi.records import UPLOAD_FILE_TYPES, WEBSOCKET_TYPES
+from reviewer.semantics.fastapi.records import ANNOTATED, UPLOAD_FILE_TYPES, WEBSOCKET_TYPES
 from reviewer.semantics.log_calls import is_log_call
 from reviewer.semantics.names import dotted_name
 from reviewer.syntax import argument, keyword
@@ -413,9 +413,14 @@ class Walk:
                     {slot: found.what for slot, found in texts.items()})
 
     def _annotation_of(self, name: str) -> cst.BaseExpression | None:
-        """The annotation of the function's parameter `name`, if it has one."""
-        return next((param.annotation.annotation for param in params_of(self.function)
-                     if param.name.value == name and param.annotation is not None), None)
+        """The annotation of the function's parameter `name`, if it has one: its type, for
+        `Annotated[ErrorReporter, Depends()]`."""
+        annotation = next((param.annotation.annotation for param in params_of(self.function)
+                           if param.name.value == name and param.annotation is not None), None)
+        if isinstance(annotation, cst.Subscript) and annotation.slice and self.b.qualify(
+                annotation.value) in ANNOTATED and isinstance(first := annotation.slice[0].slice, cst.Index):
+            return first.value
+        return annotation
 
     def _typed_method(self, func: cst.Attribute | cst.Name) -> str | None:
         """`errors.ErrorReporter.to_response` for `reporter.to_response` with a parameter
