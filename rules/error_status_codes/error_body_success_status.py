@@ -10,10 +10,12 @@ from reviewer.model import Severity
 from reviewer.rule import RepoContext
 from reviewer.semantics.error_paths import (
     DETAIL,
+    DETAIL_TEXT,
     MESSAGE,
     RESPONSE_CLASSES,
     TEXT,
     ErrorPaths,
+    ReturnSite,
     error_body,
     flask_error_tuple,
     response_status,
@@ -31,8 +33,12 @@ class ErrorBodySuccessStatus(StatusRule):
     `{"success": False, ...}`, `{"status": "error"}`), or a `{"detail": ...}`,
     `{"status": "failed"}`, `{"errors": ["..."]}` or `{"code": 500, "msg": ...}` body (one that
     names an error status) inside an `except` block or a branch taken when something is missing
-    (`if item is None:`, `if not item:`), or a text response of a literal the code wrote
-    (`PlainTextResponse("Something went wrong")`, `HTMLResponse("<h1>Internal error</h1>")`)
+    (`if item is None:`, `if not item:`), or a `{"detail": "..."}` message the code wrote (FastAPI's
+    own error shape) in an early `if` branch, one with no `else` that returns before the route's own
+    answer (`if note.owner_id != user.id: return {"detail": "Not yours"}`), unless the route's own
+    answer is such a message too (`return {"detail": "Successfully logged out"}`), or a text
+    response of a literal the code wrote (`PlainTextResponse("Something went wrong")`,
+    `HTMLResponse("<h1>Internal error</h1>")`)
     inside an `except` block, or a body of only a message (`{"message": "Something went wrong"}`)
     in an `except` block for any exception (`except Exception:`) or built from the exception it
     caught (`{"message": f"Retry failed: {exc}"}`),
@@ -109,6 +115,12 @@ class ErrorBodySuccessStatus(StatusRule):
     def check(self, paths: ErrorPaths) -> None:
         qualify = self.context.qualify
         elsewhere = []  # routes returning what a function of another module builds
+        markers = {id(site): error_body(site.returned, qualify, paths.error_body_helpers)
+                   for site in paths.returns if site.returned is not None}
+        # Routes whose own answer is a `detail` message (`{"detail": "Archived"}`): they speak in
+        # that shape on success too, so an early answer in it is no error by its shape.
+        in_detail = {site.function for site in paths.returns if markers.get(id(site)) == DETAIL_TEXT and not (
+            site.in_except or site.in_guard or site.early_exit)}
         for site in paths.returns:
             value = site.returned
             if value is None or site.status_set or site.after_signature_check and not site.in_except:
@@ -118,19 +130,18 @@ class ErrorBodySuccessStatus(StatusRule):
                 if message:
                     self.report_in(site.statement, site.node, message)
                 continue
-            marker = error_body(value, qualify, paths.error_body_helpers)
-            where = "built in an `except` block, " if site.value is not None else "in an `except` block " if (
-                site.in_except) else "when what it looked for is missing " if (
-                site.in_guard and marker == DETAIL) else ""
+            marker = markers[id(site)]
+            if marker == DETAIL_TEXT and site.function in in_detail:
+                marker = DETAIL
             if marker is None:
                 callee = self._imported_callee(value)
                 if callee is not None:
                     span = self.context.span(site.node, site.statement)
                     elsewhere.append((callee, span, self.context.statement_lines(site.statement),
-                                      self._message(site.function, where)))
+                                      self._message(site.function, _where(site, marker) or "")))
                 continue
-            if marker == DETAIL and not (site.in_except or site.in_guard) or marker == TEXT and not site.in_except or (
-                    marker == MESSAGE and not (site.in_except and (site.catches_all or site.carries_exception))):
+            where = _where(site, marker)
+            if where is None:
                 continue
             if flask_error_tuple(value, qualify):
                 self.report_in(site.statement, site.node, (
@@ -175,3 +186,22 @@ class ErrorBodySuccessStatus(StatusRule):
         shown = "no status" if not given else f"status {status}"
         return (f"exception handler returns a `{self.context.qualify(value.func).rsplit('.', 1)[1]}` with {shown}: the "
                 "error goes out as a success; pass the 4xx/5xx `status_code`")
+
+
+def _where(site: ReturnSite, marker: str | None) -> str | None:
+    """Where a route's return of an error body with `marker` is, for its message; None where that
+    body is no error report (a detail outside a failure path, a text where something is missing)."""
+    if site.value is not None:
+        where = "built in an `except` block, "
+    elif site.in_except:
+        where = "in an `except` block "
+    elif site.in_guard and marker in (DETAIL, DETAIL_TEXT):
+        where = "when what it looked for is missing "
+    elif site.early_exit and marker == DETAIL_TEXT:
+        where = "in an early `if` branch "
+    else:
+        where = ""
+    if marker in (DETAIL, DETAIL_TEXT) and not where or marker == TEXT and not site.in_except or (
+            marker == MESSAGE and not (site.in_except and (site.catches_all or site.carries_exception))):
+        return None
+    return where

@@ -61,6 +61,7 @@ repository to tell which callers keep what a helper raises).
 from reviewer.semantics.error_paths.admin import names_admin_check, on_admin_surface
 from reviewer.semantics.error_paths.bodies import (
     DETAIL,
+    DETAIL_TEXT,
     ERROR,
     MESSAGE,
     TEXT,
@@ -84,6 +85,7 @@ from reviewer.semantics.error_paths.records import (
 __all__ = [
     "CLIENT_ERRORS",
     "DETAIL",
+    "DETAIL_TEXT",
     "ERROR",
     "MESSAGE",
     "HTTP_EXCEPTIONS",

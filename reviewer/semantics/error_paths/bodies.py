@@ -9,6 +9,9 @@ from reviewer.syntax import argument, string_value
 
 ERROR = "error"  # the body says it reports an error: `{"error": ...}`, `{"success": False}`
 DETAIL = "detail"  # the body carries a `detail` message, an error only where an error is handled
+# The body carries a `detail` message the code wrote (`{"detail": "Not allowed"}`), FastAPI's own
+# error shape: also an error in a branch that answers before the route's own answer.
+DETAIL_TEXT = "detail text"
 # A response of text the code wrote (`PlainTextResponse("Something went wrong")`): an error only
 # where an exception is handled (where something looked for is missing, it may be an empty state).
 TEXT = "text"
@@ -62,7 +65,7 @@ def _body_marker(node: cst.BaseExpression) -> str | None:
         if status in _FAILED_STATES:
             marker = DETAIL
         if key in ("detail", "errors") and not _is_empty(value) and (key == "detail" or _is_text(value)):
-            marker = DETAIL
+            marker = DETAIL_TEXT if key == "detail" and _is_text(value) and marker is None else DETAIL
         if key in _STATUS_KEYS and isinstance(value, cst.Integer) and int(value.evaluated_value) >= 400:
             marker = DETAIL  # `{"code": 500, "msg": ...}`: the body names an error status
     return marker or _message_marker(node)
@@ -131,9 +134,9 @@ def response_status(call: cst.Call, qualify) -> tuple[bool, int | None]:  # noqa
 
 
 def error_body(value: cst.BaseExpression, qualify, helpers: set[str]) -> str | None:  # noqa: ANN001
-    """`ERROR`, `DETAIL`, `TEXT` or `MESSAGE` when a returned value is an error body sent with a success status
-    (a dict, or a response built without an error status), else None. `helpers` are functions of the
-    module that return such a body on every way out."""
+    """`ERROR`, `DETAIL`, `DETAIL_TEXT`, `TEXT` or `MESSAGE` when a returned value is an error body
+    sent with a success status (a dict, or a response built without an error status), else None.
+    `helpers` are functions of the module that return such a body on every way out."""
     if isinstance(value, cst.Await):
         value = value.expression
     if isinstance(value, cst.Dict):

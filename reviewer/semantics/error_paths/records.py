@@ -81,6 +81,8 @@ class ReturnSite:
     # What it returns, where it returns a name an `except` block bound (`return body`); the facts
     # above are then that block's.
     value: cst.BaseExpression | None = None
+    # In the branch of an `if` with no `else` that returns: an answer before the route's own.
+    early_exit: bool = False
 
     @property
     def returned(self) -> cst.BaseExpression | None:

@@ -81,6 +81,9 @@ class Walk:
         self.other_returns = 0
         self.value_returns = 0
         self.guards = 0  # how many `if x is None:`/`if not x:` branches the walk is in
+        # How many branches of an `if` with no `else` that leave the function the walk is in: an
+        # early answer before the route's own (`if item.owner_id != user.id: return ...`).
+        self.early_exits = 0
         self.signature_checked = False  # a statement before, in source order, verified a signature
         self.administrators_only = False  # past `if not user.is_superuser: raise ...` in its block
         self.preceding = Preceding(function)  # for `if x is None:` after `x.attribute` was read
@@ -245,12 +248,15 @@ class Walk:
             narrowed = {name: self.exceptions.pop(name) for name in self.detail().narrowed(test)}
             recognised = self._recognise(test)
             guard = _is_missing_check(test)
+            early = statement.orelse is None and ends_with(statement.body, "return")
             self.guards += guard
+            self.early_exits += early
             self.branches.test(test, True)
             if not (guard and self.preceding.never_none(test)):
                 self.suite(statement.body, in_except=in_except, status_set=status_set)
             self.branches.entries.pop()
             self.guards -= guard
+            self.early_exits -= early
             self.exceptions.update(narrowed)
             self.phrases.update(recognised[0])
             self.details.update(recognised[1])
@@ -540,7 +546,8 @@ class Walk:
             return
         catches_all, carries = self._handled_facts(value, found, in_except=in_except)
         self.b.paths.returns.append(ReturnSite(node, statement, self.name, self.role, in_except, status_set,
-                                               self.guards > 0, self.signature_checked, catches_all, carries))
+                                               self.guards > 0, self.signature_checked, catches_all, carries,
+                                               early_exit=self.early_exits > 0))
 
     def _handled_facts(self, value: cst.BaseExpression | None, found: Detail | None, *,
                        in_except: bool) -> tuple[bool, bool]:
