@@ -253,6 +253,9 @@ class Detail:
     # (function, argument slot): it is what a function of another module returns when given the
     # detail in that slot; the repository tells whether that function's result carries it.
     through: tuple[str, int | str] | None = None
+    # The conditions (`reviewer.semantics.conditions`) under which a branch put it in the value
+    # (`if settings.DEBUG: body["trace"] = str(e)`), for the repository to weigh.
+    conditions: tuple = ()
 
 
 def _first(found: Iterable[Detail | None]) -> Detail | None:

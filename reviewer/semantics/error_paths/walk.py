@@ -318,7 +318,7 @@ class Walk:
             elif isinstance(small, cst.AugAssign):
                 value = detail.of(small.value)
                 if value is not None and isinstance(small.target, cst.Name):
-                    self.details[small.target.value] = value
+                    self.add_detail(small.target.value, value)
             elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
                 call = small.value
                 if (isinstance(call.func, cst.Attribute) and call.func.attr.value in ("append", "extend", "update",
@@ -326,7 +326,7 @@ class Walk:
                     for arg in call.args:
                         value = detail.of(arg.value)
                         if value is not None and isinstance(call.func.value, cst.Name):
-                            self.details[call.func.value.value] = value
+                            self.add_detail(call.func.value.value, value)
                 self.pass_exception(call, detail)
             elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Await) and isinstance(
                     small.value.expression, cst.Call):
@@ -373,16 +373,29 @@ class Walk:
             if value is None:
                 self.details.pop(target.value, None)
             else:
-                self.details[target.value] = value
+                self.details[target.value] = self._under_branches(value)
             if isinstance(source, cst.Call) and self.b.qualify(source.func) in HTTP_EXCEPTIONS:
                 self.b.built_exceptions[(self.name, target.value)] = source
         elif isinstance(target, cst.Subscript) and value is not None:
             root = target.value
             if isinstance(root, cst.Name):
-                self.details[root.value] = value
+                self.add_detail(root.value, value)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self.bind(element.value, None, source)
+
+    def add_detail(self, name: str, value: Detail) -> None:
+        """Note detail put into the value a name holds (`body["error"] = str(e)`,
+        `errors.append(...)`), which keeps any it held on every way to here."""
+        held = self.details.get(name)
+        if held is None or held.conditions:
+            self.details[name] = self._under_branches(value)
+
+    def _under_branches(self, value: Detail) -> Detail:
+        """The detail, with the tests of the branches it is put in a value under."""
+        if not self.branches.entries:
+            return value
+        return replace(value, conditions=value.conditions + self.branches.conditions())
 
     def pass_exception(self, call: cst.Call, detail: DetailOf) -> None:
         """Note a call handing a caught exception, or its text, to a function of this module, or to
@@ -502,6 +515,15 @@ class Walk:
         value = arg.value if isinstance(arg, cst.Arg) else arg
         if value is None or self.admin_only or self.administrators_only:
             return
+        if isinstance(value, cst.IfExp):  # `str(e) if settings.DEBUG else "Internal error"`
+            carrying = [(part, want) for part, want in ((value.body, True), (value.orelse, False))
+                        if detail.of(part) is not None]
+            if len(carrying) == 1:
+                mark = self.branches.mark()
+                self.branches.test(value.test, carrying[0][1])
+                self.leak(carrying[0][0], statement, detail, sink, status, raised)
+                self.branches.restore(mark)
+                return
         found = detail.of(value)
         client_error = found is not None and status_value(status, self.b.qualify) in CLIENT_ERRORS
         if client_error and found.parsing:
@@ -512,7 +534,8 @@ class Walk:
             # request if the application writes them in its own messages: the repository tells.
             phrases = found.phrases if client_error else ()
             self.b.paths.leaks.append(Leak(value, statement, found, sink, self.name, http_status,
-                                           self.branches.conditions(), phrases, found.through, self.owner, raised))
+                                           self.branches.conditions() + found.conditions, phrases, found.through,
+                                           self.owner, raised))
 
     def on_return(self, node: cst.Return, statement: cst.CSTNode, detail: DetailOf | None, *, in_except: bool,
                   status_set: bool) -> None:
@@ -536,7 +559,7 @@ class Walk:
             # What the block only parsed describes the client's data, as a validation result may.
             if found is not None and not found.parsing:
                 self.b.paths.leaks.append(Leak(value, statement, found, f"the return value of route `{self.name}`",
-                                               self.name, conditions=self.branches.conditions(),
+                                               self.name, conditions=self.branches.conditions() + found.conditions,
                                                through=found.through, owner=self.owner))
         built = self.built_in_except.get(value.value) if isinstance(value, cst.Name) else None
         if built is not None:
