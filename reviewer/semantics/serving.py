@@ -76,6 +76,9 @@ class EntryPoints:
     # that the repository's own calls run, not entry points.
     loop_runs: list[str] = field(default_factory=list)
     one_shot_module: bool = False
+    # Background tasks a request starts (`background_tasks.add_task(send_email, ...)`), which run
+    # after its response is sent (also in `serving`).
+    background: list[str] = field(default_factory=list)
 
 
 def is_one_shot_path(path: str) -> bool:
@@ -198,6 +201,7 @@ class EntryPointFacts(Facts):
             self._add_middleware(first)
         elif method == "add_task" or qualified in BACKGROUND_TASKS:
             self._add(self.entry.serving, first)
+            self._add(self.entry.background, first)
         elif method == "add_event_handler" and _event(node) in ("startup", "shutdown"):
             self._add(self.entry.one_shot, argument(node, 1, "func"))
         elif qualified in EVENT_LOOP_RUNNERS or method == "run_until_complete":
@@ -340,6 +344,9 @@ class ServingPaths:
                      for name in self._resolve(target)]
         self._roots = frozenset(name for root in (*serving_roots, *one_shot_roots) for name in self._resolve(root))
         self.entry_points = self._roots | frozenset(callbacks)
+        # What runs after a response is sent: nothing it raises reaches the client.
+        self.background = frozenset(name for entry in entries for root in entry.background
+                                    for name in self._resolve(root))
         self._handed_on = Counter(callbacks)
         self._calls_named: dict[str, int] | None = None
         self._wrappers: dict[str, bool] = {}

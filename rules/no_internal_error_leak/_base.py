@@ -21,7 +21,7 @@ from reviewer.semantics.fastapi.guards import GuardFacts
 from reviewer.semantics.fastapi.guards.holders import admits_only_holders
 from reviewer.semantics.fastapi.index import Endpoint
 from reviewer.semantics.raised_messages import RaisedMessagesFacts
-from reviewer.semantics.serving import is_one_shot_path
+from reviewer.semantics.serving import EntryPointFacts, is_one_shot_path
 from reviewer.semantics.settings import SettingsFacts
 from reviewer.summary import FunctionSummary, ModuleSummary
 from rules._error_paths_rule import ErrorPathsRule
@@ -47,7 +47,7 @@ class LeakRule(ErrorPathsRule):
 
     checklist = "no-internal-error-leak"
     requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts, GuardFacts, SettingsFacts, RaisedMessagesFacts,
-                                                   HelperFacts, WrapFacts)
+                                                   HelperFacts, WrapFacts, EntryPointFacts)
 
     def check(self, paths: ErrorPaths) -> None:
         found = []
@@ -141,6 +141,8 @@ class _Trust:
         for summary in repo.summaries:
             self.routes.update(summary.extras.get(f"{code}:routes", {}))
         self.wrapped = repo.facts(WrapFacts)
+        # Background tasks a request starts: they run after the response is sent.
+        self.background = repo.facts(EntryPointFacts).background
         self._guarded: dict[str, bool] = {}
         self._answers: dict[tuple[str, str | None], bool] = {}
 
@@ -156,6 +158,8 @@ class _Trust:
         if key not in self._answers:
             if qualname in self.endpoints:
                 self._answers[key] = self._guarded_route(qualname)
+            elif qualname in self.background and not self._callers.callers(qualname):
+                self._answers[key] = True  # it runs after the response: what it raises reaches no client
             else:
                 entries = self._callers.entries(qualname, self._is_entry)
                 if entries and raised is not None:
@@ -191,12 +195,12 @@ class _Trust:
         return function.qualname in self.endpoints or function.qualname in self.routes
 
     def _is_entry(self, function: FunctionSummary, summary: ModuleSummary) -> bool:
-        return function.qualname in self.endpoints or function.qualname in self.routes or is_one_shot_path(
-            summary.path)
+        return (function.qualname in self.endpoints or function.qualname in self.routes
+                or function.qualname in self.background or is_one_shot_path(summary.path))
 
     def _trusted_entry(self, qualname: str, called: set[str]) -> bool:
         if qualname not in self.endpoints and qualname not in self.routes:
-            return True  # a one-shot program: its operator runs it
+            return True  # a one-shot program, which its operator runs, or a background task
         for_anyone = self.routes.get(qualname)
         return (for_anyone is not None and not called & for_anyone
                 or qualname in self.endpoints and self._guarded_route(qualname))

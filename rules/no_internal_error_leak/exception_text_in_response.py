@@ -107,7 +107,11 @@ class ExceptionTextInResponse(LeakRule):
     os.environ.get("STRICT_STREAMING", "").lower() == "true"`), or a route behind a gate of its
     module that raises unless such a flag is on, called first or declared as its dependency
     (`Depends(require_log_stream)`, whose `if not ENABLE_LOG_STREAM: raise HTTPException(404)`),
-    with the functions defined in it; logging the exception; test code and scripts.
+    with the functions defined in it, and detail that such a branch alone puts in what is sent
+    (`detail=str(e) if settings.DEBUG else "failed"`, `if DEBUG: body["reason"] = str(e)`);
+    a function a request starts as a background task (`background_tasks.add_task(send_receipt,
+    ...)`) and nothing calls, which runs after the response is sent; logging the exception; test
+    code and scripts.
 
     ## Why is this bad?
     A driver's message carries the SQL, its parameters and the schema; an HTTP client's carries
