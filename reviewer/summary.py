@@ -26,11 +26,39 @@ class CallSite:
     target: str | None  # qualified through imports: `requests.get`, `app.services.build`
     text: str | None  # the callee as written (`self.client.get`, `().get`), None for `f()()`
     awaited: bool
+    # (how many positional arguments, the keywords) it passes; None with `*args` or `**kwargs`.
+    shape: tuple[int, tuple[str, ...]] | None = None
 
     @property
     def name(self) -> str | None:
         """The name the call spells: `get` of `self.client.get(...)`."""
         return self.text.rsplit(".", 1)[-1] if self.text else None
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """What a function takes, `self`/`cls` of a method left out."""
+
+    positional: tuple[str, ...]  # the parameters a position fills, in order
+    required: int  # how many of them have no default
+    keyword_only: tuple[str, ...]
+    required_keyword_only: tuple[str, ...]
+    star: bool  # `*args`
+    double_star: bool  # `**kwargs`
+
+    def accepts(self, shape: tuple[int, tuple[str, ...]] | None) -> bool:
+        """Whether a call of this shape (`CallSite.shape`) can be a call of the function: it fills
+        every required parameter, and no more positions or other keywords than it takes."""
+        if shape is None:
+            return True
+        count, keywords = shape
+        if count > len(self.positional) and not self.star:
+            return False
+        filled = set(self.positional[:count]) | set(keywords)
+        if not self.double_star and any(k not in self.positional and k not in self.keyword_only for k in keywords):
+            return False
+        return all(name in filled for name in self.positional[:self.required]) and all(
+            name in filled for name in self.required_keyword_only)
 
 
 @dataclass(slots=True)
@@ -41,6 +69,8 @@ class FunctionSummary:
     decorators: list[str] = field(default_factory=list)  # qualified or dotted callee names
     calls: list[CallSite] = field(default_factory=list)
     params: tuple[str, ...] = ()  # its parameters, `self`/`cls` of a method left out
+    # What calls it may pass (`Signature`); None when a decorator may change what it takes.
+    signature: Signature | None = None
     # A parameter handed whole to a call (`dict_to_model(values, Settings)` in
     # `dict_to_settings(values)`): parameter -> (qualified callee, the argument it fills: a
     # position or a keyword, the names the call passes: ((position or keyword, qualified), ...)).
@@ -69,6 +99,8 @@ class ModuleSummary:
 
 
 _PROPERTIES = frozenset({"property", "cached_property"})
+# Decorators that leave what a function takes as its definition says.
+_SIGNATURE_KEEPING = frozenset({"staticmethod", "classmethod", "abstractmethod", "override"})
 # What an annotation says of a value that tells nothing of its class.
 UNTYPED = frozenset({"typing.Any", "typing_extensions.Any", "builtins.object"})
 # The class of a literal's value, by the name of its node's class (the parser is not imported
@@ -101,6 +133,32 @@ def _whole_names(value: cst.BaseExpression) -> list[str]:
         return [element.value.value for element in value.elements
                 if isinstance(element, cst.StarredDictElement) and isinstance(element.value, cst.Name)]
     return []
+
+
+def _shape(call: cst.Call) -> tuple[int, tuple[str, ...]] | None:
+    """`CallSite.shape` of a call."""
+    count = 0
+    keywords = []
+    for arg in call.args:
+        if arg.star:
+            return None
+        if arg.keyword is None:
+            count += 1
+        else:
+            keywords.append(arg.keyword.value)
+    return count, tuple(keywords)
+
+
+def _signature(params: cst.Parameters, is_method: bool) -> Signature:
+    positional = [*params.posonly_params, *params.params][1 if is_method else 0:]
+    return Signature(
+        positional=tuple(param.name.value for param in positional),
+        required=sum(param.default is None for param in positional),
+        keyword_only=tuple(param.name.value for param in params.kwonly_params),
+        required_keyword_only=tuple(param.name.value for param in params.kwonly_params if param.default is None),
+        star=isinstance(params.star_arg, cst.Param),
+        double_star=params.star_kwarg is not None,
+    )
 
 
 def _callee_text(func: cst.BaseExpression) -> str | None:
@@ -186,6 +244,8 @@ class SummaryBuilder(BatchedVisitor):
             decorator.rpartition(".")[2] == "staticmethod" for decorator in decorators)
         self._self_names.append(params[0].name.value if is_method and params else None)
         function.params = tuple(param.name.value for param in params[1 if is_method else 0:])
+        if all(decorator.rpartition(".")[2] in _SIGNATURE_KEEPING for decorator in decorators):
+            function.signature = _signature(node.params, is_method)
         self._in_class.append(False)
         typed = {}
         for param in params:
@@ -277,7 +337,8 @@ class SummaryBuilder(BatchedVisitor):
         # No positions here: they cost a pass over the file, and a rule that reports from its
         # repository pass records the positions it needs in its own summary extras.
         function = self._functions[-1]
-        function.calls.append(CallSite(target=target, text=_callee_text(func), awaited=id(node) in self._awaited))
+        function.calls.append(CallSite(target=target, text=_callee_text(func), awaited=id(node) in self._awaited,
+                                       shape=_shape(node)))
         if target is not None and function.params:
             self._record_forwards(function, node, target)
 

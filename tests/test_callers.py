@@ -7,7 +7,7 @@ import textwrap
 
 from reviewer.analysis import analyze
 from reviewer.registry import load_rules
-from reviewer.semantics.callers import Callers
+from reviewer.semantics.callers import Callers, takes
 from reviewer.semantics.calls import ModuleIndex
 
 RULES = [rule for rule in load_rules() if rule.checklist == "no-internal-error-leak"]
@@ -111,12 +111,57 @@ def test_method_callers_are_those_whose_receivers_may_hold_its_class() -> None:
         "app.services.Service.on_a_pool",  # `pool` holds what the constructor was given
         "app.services.Service.on_an_unknown",
     }
-    # The cache's own method: its caller, and the calls no receiver tells apart from it.
-    assert set(callers.callers("app.handlers.Cache.update")) == {
-        "app.services.Service.on_a_cache",
-        "app.services.Service.on_a_pool",
-        "app.services.Service.on_an_unknown",
-    }
+    # The cache's own method: its caller. The calls no receiver tells apart from it pass one
+    # argument, and it takes two.
+    assert set(callers.callers("app.handlers.Cache.update")) == {"app.services.Service.on_a_cache"}
+
+
+ARITIES = '''
+class Relationships:
+    async def update(self, relationship_id, subject, *, weight=None):
+        ...
+
+    @classmethod
+    def build(cls, rows, strict=False):
+        ...
+
+
+class Traced:
+    @traced
+    async def update(self, relationship_id, subject):  # a decorator may take anything
+        ...
+
+
+def traced(function):
+    return function
+
+
+async def callers(graph, document, rows, extra):
+    document.metadata.update({"source": "upload"})  # a dict's: one argument
+    await graph.relationships.update(1, "a")
+    await graph.relationships.update(relationship_id=1, subject="a", weight=2)
+    Relationships.update(graph.relationships, 1, "a")  # called on the class, with the instance
+    await graph.relationships.update(1)  # too few
+    await graph.relationships.update(1, "a", 3)  # too many positions
+    await graph.relationships.update(1, "a", colour="red")  # a keyword it does not take
+    await graph.relationships.update(*extra)
+    Relationships.build(rows)
+'''
+
+
+def _calls_taken(source: str, qualname: str) -> list[int]:
+    """The lines of module `app.graph`'s function `callers` whose calls may call `qualname`."""
+    summary = analyze("app/graph.py", textwrap.dedent(source).encode(), RULES, {}).summary
+    function = summary.functions[qualname]
+    calls = [call for call in summary.functions["app.graph.callers"].calls if call.name == function.name]
+    cls = qualname.rpartition(".")[0].rpartition(".")[2]
+    return [index for index, call in enumerate(calls) if takes(function, call.shape, call.text.startswith(f"{cls}."))]
+
+
+def test_calls_with_arguments_a_method_does_not_take_do_not_call_it() -> None:
+    assert _calls_taken(ARITIES, "app.graph.Relationships.update") == [1, 2, 3, 7]
+    assert _calls_taken(ARITIES, "app.graph.Relationships.build") == [0]
+    assert _calls_taken(ARITIES, "app.graph.Traced.update") == [0, 1, 2, 3, 4, 5, 6, 7]
 
 
 def test_a_method_whose_name_only_other_classes_calls_is_called_by_nothing() -> None:

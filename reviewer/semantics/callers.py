@@ -18,7 +18,11 @@ nothing), and a search past `MAX_REACHED` functions; asked for the entries it ca
 (`complete=False`), it passes over the first. A call on a module's name (`context.reset(token)`)
 is narrowed as one on an attribute: what the name holds wherever it is filled. A library's factory
 that builds an object of the repository (a dependency injector's provider) is taken for what it
-is, a library's callable, whose result holds none of the repository's methods. Test modules are
+is, a library's callable, whose result holds none of the repository's methods. A call that passes
+arguments a function does not take (too few for its required parameters, too many positions, a
+keyword it lacks) is no call of it: `existing.metadata.update(item)` does not run
+`update(self, relationship_id, subject, ...)`; a function a decorator may change (anything but
+`staticmethod`, `classmethod`, `abstractmethod`, `override`) takes anything. Test modules are
 left out: they are not how a deployment runs a function.
 """
 
@@ -43,8 +47,11 @@ class Callers:
     def __init__(self, summaries: Iterable[ModuleSummary], index: ModuleIndex | None = None) -> None:
         self.functions: dict[str, tuple[FunctionSummary, ModuleSummary]] = {}
         self._canonical = index.canonical if index is not None else (lambda name: name)
-        # name -> caller -> the classes each of its calls of the name is made on (None: unknown)
-        self._by_name: dict[str, dict[str, set[frozenset[str] | None]]] = defaultdict(dict)
+        # name -> caller -> each of its calls of the name: the classes it is made on (None:
+        # unknown), what it passes (`CallSite.shape`), and the name it is made on (`Cache` of
+        # `Cache.update(...)`)
+        self._by_name: dict[str, dict[str, set[tuple[frozenset[str] | None, tuple | None, str | None]]]] = (
+            defaultdict(dict))
         self._bases: dict[str, list[str]] = {}
         held: dict[str, set[str | None]] = defaultdict(set)
         self._attributes: dict[str, dict[str, frozenset[str] | None]] = {}
@@ -75,7 +82,7 @@ class Callers:
                 for call in function.calls:
                     if call.name:
                         receivers = self._by_name[call.name].setdefault(function.qualname, set())
-                        receivers.add(self._receiver(call, function.qualname))
+                        receivers.add((self._receiver(call, function.qualname), call.shape, _made_on(call)))
 
     def _classes(self, made: set[str | None]) -> frozenset[str] | None:
         """The classes of the repository what fills an attribute makes; None when something else of
@@ -160,13 +167,14 @@ class Callers:
 
     def _calling(self, function: FunctionSummary) -> list[str]:
         """The functions whose calls spell the function's name, but for those made only on classes
-        it is not a method of."""
+        it is not a method of, or only with arguments it does not take (`metadata.update(item)`
+        for `update(self, relationship_id, subject, ...)`)."""
         callers = self._by_name.get(function.name, {})
         owner = function.qualname.rpartition(".")[0]
-        if owner not in self._bases:
-            return list(callers)
-        return [caller for caller, receivers in callers.items()
-                if any(classes is None or any(self._related(cls, owner) for cls in classes) for classes in receivers)]
+        method = owner in self._bases
+        return [caller for caller, calls in callers.items() if any(
+            (not method or classes is None or any(self._related(cls, owner) for cls in classes))
+            and takes(function, shape, made_on == owner.rpartition(".")[2]) for classes, shape, made_on in calls)]
 
     def entries(self, qualname: str, is_entry: Callable[[FunctionSummary, ModuleSummary], bool], *,
                 complete: bool = True, through: Callable[[str, str], bool] | None = None) -> dict[str, set[str]] | None:
@@ -211,3 +219,18 @@ class Callers:
         """The functions whose calls spell the function's name."""
         found = self.functions.get(qualname)
         return self._calling(found[0]) if found is not None else []
+
+
+def _made_on(call: CallSite) -> str | None:
+    """The name a call is made on: `Cache` of `Cache.update`, `store` of `self.store.update`."""
+    parts = call.text.split(".") if call.text else []
+    return parts[-2] if len(parts) >= 2 else None
+
+
+def takes(function: FunctionSummary, shape: tuple | None, on_its_class: bool = False) -> bool:
+    """Whether a call that passes `shape` (`CallSite.shape`) may call the function; one made on
+    the name of the method's class may hand it the instance first (`Cache.update(cache, key)`)."""
+    signature = function.signature
+    if signature is None or shape is None or signature.accepts(shape):
+        return True
+    return on_its_class and shape[0] > 0 and signature.accepts((shape[0] - 1, shape[1]))
