@@ -177,3 +177,40 @@ def test_a_method_whose_name_only_other_classes_calls_is_called_by_nothing() -> 
     assert callers.callers("app.handlers.CommunitiesHandler.reset") == []
     assert callers.callers("app.services.Service.on_a_context_variable") == []
     assert callers.entries("app.services.Service.on_a_context_variable", lambda function, summary: True) is None
+
+
+STORES = '''
+class ReportStore:
+    async def revoke(self, report_id, reason):
+        ...
+
+
+class Strategy:
+    async def revoke(self, benefit, customer):
+        ...
+
+
+store = ReportStore()
+'''
+
+ROUTES = '''
+from app.stores import store as report_store
+
+
+async def revoke_report(report_id):
+    await report_store.revoke(report_id, "asked")
+
+
+class Page:
+    def __init__(self, factory):
+        self.store = factory()  # an attribute of the same name, which may hold anything
+'''
+
+
+def test_a_call_on_a_modules_instance_is_a_call_of_its_class() -> None:
+    files = {"app/stores.py": STORES, "app/routes.py": ROUTES}
+    summaries = [analyze(path, textwrap.dedent(source).encode(), RULES, {}).summary
+                 for path, source in files.items()]
+    callers = Callers(summaries, ModuleIndex(summaries))
+    assert callers.callers("app.stores.ReportStore.revoke") == ["app.routes.revoke_report"]
+    assert callers.callers("app.stores.Strategy.revoke") == []

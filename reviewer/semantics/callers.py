@@ -6,9 +6,11 @@ A method called through attributes whose classes nothing declares cannot be reso
 definition. The calls that spell its name are a superset of its callers (calls of other functions of
 that name included), so what holds of every chain of them holds of its real callers. The superset is
 narrowed where the repository tells what the receiver holds: a call the summary resolved to a class
-(`store.delete()` with `store = ReportStore(...)`), or one made on an attribute
-(`self.graphs.communities.create(...)`) that every assignment and declaration in the repository
-fills with one of its classes (`self.communities = CommunitiesHandler(...)`), calls a method of a
+(`store.delete()` with `store = ReportStore(...)`), one on a module's instance that its module
+fills with one of its classes (`subscription_service.revoke(...)` after `from .service import
+subscription as subscription_service`, where `subscription = SubscriptionService()`), or one made
+on an attribute (`self.graphs.communities.create(...)`) that every assignment and declaration in
+the repository fills with one of its classes (`self.communities = CommunitiesHandler(...)`), calls a method of a
 class related to it by inheritance only; one filled only with a library's objects or literals, or
 never filled by the repository (`client.chat.completions.create(...)`), calls none of its methods;
 an attribute anything else fills may hold anything. Two things escape it, and make `entries` answer
@@ -73,6 +75,9 @@ class Callers:
         # What an attribute holds wherever it is filled, and what those of each class hold.
         self._holds = {attribute: frozenset(made) for attribute, made in held.items() if attribute not in unknown}
         self._filled = set(held) | unknown
+        # Per module: what its names and attributes are filled with (`subscription =
+        # SubscriptionService()` at its top level).
+        self._module_fills = {summary.module: summary.attributes for summary in code}
         for summary in code:
             for cls, attributes in summary.class_attributes.items():
                 self._attributes[cls] = {attribute: self._classes(filled) for attribute, filled in attributes.items()}
@@ -109,6 +114,10 @@ class Callers:
             made = self._classes({owner})
             if made is not None:
                 return made  # a class of the repository, or a library's (`params.update` of a dict)
+            module, _, name = self._canonical(owner).rpartition(".")
+            filled = self._module_fills.get(module, {}).get(name)
+            if filled is not None and (made := self._classes(filled)) is not None:
+                return made  # a module's instance (`subscription = SubscriptionService()`), imported
             name = owner.rpartition(".")[2]
             if name in self._holds:
                 return self._holds[name]  # a module's name (`context = ContextVar(...)`)
