@@ -515,7 +515,8 @@ class Walk:
         value = arg.value if isinstance(arg, cst.Arg) else arg
         if value is None or self.admin_only or self.administrators_only:
             return
-        if isinstance(value, cst.IfExp):  # `str(e) if settings.DEBUG else "Internal error"`
+        if isinstance(value, cst.IfExp) and not (detail.narrowed(value.test) or detail.recognised(value.test)[0]):
+            # `str(e) if settings.DEBUG else "Internal error"` (not `str(e) if isinstance(e, ValueError) ...`)
             carrying = [(part, want) for part, want in ((value.body, True), (value.orelse, False))
                         if detail.of(part) is not None]
             if len(carrying) == 1:
