@@ -38,19 +38,18 @@ class ErrorBodySuccessStatus(StatusRule):
     answer (`if note.owner_id != user.id: return {"detail": "Not yours"}`), unless the route's own
     answer is such a message too (`return {"detail": "Successfully logged out"}`), or a text
     response of a literal the code wrote (`PlainTextResponse("Something went wrong")`,
-    `HTMLResponse("<h1>Internal error</h1>")`)
-    inside an `except` block, or a body of only a message (`{"message": "Something went wrong"}`)
-    in an `except` block for any exception (`except Exception:`) or built from the exception it
-    caught (`{"message": f"Retry failed: {exc}"}`),
-    when no `status_code` of 4xx/5xx is given and the route did not set
+    `HTMLResponse("<h1>Internal error</h1>")`) inside an `except` block, or a body of only a
+    message (`{"message": "Something went wrong"}`) in an `except` block for any exception
+    (`except Exception:`) or built from the exception it caught (`{"message": f"Retry failed:
+    {exc}"}`), when no `status_code` of 4xx/5xx is given and the route did not set
     `response.status_code` before it (`= 200` leaves it a success); a body encoded by hand
     (`Response(json.dumps({"error": ...}))`, `jsonable_encoder(...)`) is read as the dict it
     encodes; a name an `except` block binds to such a body (`result = {"success": False, ...}`)
     and the route returns after the `try` counts as returned from that block, unless the block
     leaves the function or the name is bound again before the return; also the return of a
-    function of the same module that only
-    returns such bodies (`return error_response("not found")`), or of a function of another module
-    that does (`return responses.not_found("item")`). In an exception handler (registered
+    function of the same module that only returns such bodies (`return error_response("not
+    found")`), or of a function of another module that does (`return
+    responses.not_found("item")`). In an exception handler (registered
     with `@app.exception_handler(...)`, `app.add_exception_handler(...)` or
     `FastAPI(exception_handlers=...)`), any `JSONResponse`/`Response` built without a status is
     flagged: it goes out as 200. A Flask-style `return {"error": ...}, 500` (a body and an error

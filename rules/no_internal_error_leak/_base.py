@@ -124,9 +124,11 @@ class _Trust:
     own services. A route is asked what guards it; any other function, which routes reach it
     (`reviewer.semantics.callers`): every chain of calls that may reach it must start at a route
     that lets only trusted callers past before it makes that call (a route's administrator check
-    in its own block, `if not user.is_superuser: raise ...`, counts for the calls after it), or in
-    a one-shot program. Asked about an exception the function raises, a chain through a function
-    that catches it around its call and keeps it (`Wrapped.passes_on`) gives it to nobody."""
+    in its own block, `if not user.is_superuser: raise ...`, counts for the calls after it), in
+    a one-shot program, or in a background task a request starts (it runs after the response is
+    sent; one nothing calls is reached by nobody). Asked about an exception the function raises,
+    a chain through a function that catches it around its call and keeps it (`Wrapped.passes_on`)
+    gives it to nobody."""
 
     def __init__(self, code: str, repo: RepoContext) -> None:
         self.repo = repo
