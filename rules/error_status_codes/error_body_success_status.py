@@ -44,8 +44,9 @@ class ErrorBodySuccessStatus(StatusRule):
     {exc}"}`), when no `status_code` of 4xx/5xx is given and the route did not set
     `response.status_code` before it (`= 200` leaves it a success); a body encoded by hand
     (`Response(json.dumps({"error": ...}))`, `jsonable_encoder(...)`) is read as the dict it
-    encodes; a name an `except` block binds to such a body (`result = {"success": False, ...}`)
-    and the route returns after the `try` counts as returned from that block, unless the block
+    encodes; a name an `except` block binds to such a body (`result = {"success": False, ...}`),
+    or whose dict it sets such keys in (`result["error"] = "failed"`), and the route returns after
+    the `try` counts as returned from that block, unless the block
     leaves the function or the name is bound again before the return; also the return of a
     function of the same module that only returns such bodies (`return error_response("not
     found")`), or of a function of another module that does (`return

@@ -33,7 +33,7 @@ from reviewer.semantics.fastapi.annotations import marker_of
 from reviewer.semantics.fastapi.records import ANNOTATED, UPLOAD_FILE_TYPES, WEBSOCKET_TYPES
 from reviewer.semantics.log_calls import is_log_call
 from reviewer.semantics.names import dotted_name
-from reviewer.syntax import argument, keyword
+from reviewer.syntax import argument, keyword, string_value
 from reviewer.traversal import push_children
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ class _BuiltInExcept:
     catches_all: bool
     carries_exception: bool
     status_set: list[bool]  # the `except` block's: whether it set `response.status_code`, as it runs
+    keys_set: bool = False  # `value` holds the keys the block set in the name's dict, not a value bound
 
 
 class Walk:
@@ -588,14 +589,27 @@ class Walk:
         block, or, anywhere else, something else (the name no longer holds it)."""
         targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
         for target in targets:
-            if not isinstance(target, cst.Name):
+            value = small.value
+            if isinstance(target, cst.Subscript) and in_except and value is not None:
+                # `result["error"] = "failed"`: the keys the block sets, as a body of their own.
+                key = target.slice[0].slice if len(target.slice) == 1 else None
+                if not (isinstance(target.value, cst.Name) and isinstance(key, cst.Index)
+                        and string_value(key.value) is not None):
+                    continue
+                name = target.value.value
+                held = self.built_in_except.get(name)
+                elements = list(held.value.elements) if held is not None and held.keys_set else []
+                value = cst.Dict([*elements, cst.DictElement(key.value, value)])
+                target = target.value
+            elif not isinstance(target, cst.Name):
                 continue
-            if not in_except or small.value is None:
+            elif not in_except or value is None:
                 self.built_in_except.pop(target.value, None)
                 continue
-            found = self.detail().of(small.value) if self.exceptions or self.details else None
-            catches_all, carries = self._handled_facts(small.value, found, in_except=True)
-            self.built_in_except[target.value] = _BuiltInExcept(small.value, catches_all, carries, status_set)
+            found = self.detail().of(value) if self.exceptions or self.details else None
+            catches_all, carries = self._handled_facts(value, found, in_except=True)
+            self.built_in_except[target.value] = _BuiltInExcept(value, catches_all, carries, status_set,
+                                                                keys_set=small.value is not value)
 
 
 def _bound_to_handled(assign: cst.Assign, qualify: Callable[[cst.BaseExpression], str | None]) -> list[str]:
