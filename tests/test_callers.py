@@ -158,6 +158,24 @@ def _calls_taken(source: str, qualname: str) -> list[int]:
     return [index for index, call in enumerate(calls) if takes(function, call.shape, call.text.startswith(f"{cls}."))]
 
 
+def test_signatures_take_what_their_parameters_allow() -> None:
+    summary = analyze("app/sig.py", textwrap.dedent('''
+        def export(report, /, fmt="csv", *, target, **options):
+            ...
+        def gather(*parts):
+            ...
+    ''').encode(), RULES, {}).summary
+    export = summary.functions["app.sig.export"].signature
+    assert export.accepts((1, ("target",)))
+    assert export.accepts((2, ("target", "anything")))  # `**options` takes any keyword
+    assert not export.accepts((1, ()))  # `target` is required, by keyword
+    assert not export.accepts((3, ("target",)))
+    assert not export.accepts((0, ("target",)))
+    gather = summary.functions["app.sig.gather"].signature
+    assert gather.accepts((0, ())) and gather.accepts((5, ()))
+    assert not gather.accepts((0, ("parts",)))
+
+
 def test_calls_with_arguments_a_method_does_not_take_do_not_call_it() -> None:
     assert _calls_taken(ARITIES, "app.graph.Relationships.update") == [1, 2, 3, 7]
     assert _calls_taken(ARITIES, "app.graph.Relationships.build") == [0]
