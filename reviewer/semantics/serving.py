@@ -14,7 +14,10 @@ call graph (`reviewer.semantics.calls`) from each kind of root. A function is *n
 with evidence: a one-shot root reaches it through calls the analysis resolves (a method of a
 typed object, inherited or overridden in a subclass, or a method call whose name only one class
 defines), and no serving root reaches it even through the calls it can only guess by method
-name. Anything else is serving or unknown, and a rule treats it as it always has.
+name. Anything else is serving or unknown, and a rule treats it as it always has. Apart from
+those kinds, `ServingPaths` names the background tasks requests start (`add_task(send_email)`,
+which run after the response is sent) and the functions a task queue's decorator registers
+(`@shared_task`, `@celery_app.task` with `celery_app = Celery(...)`), which its workers run.
 """
 
 from __future__ import annotations
@@ -55,6 +58,10 @@ BUILD_HOOK_BASES = (
 )
 EVENT_LOOP_RUNNERS = frozenset({"asyncio.run", "uvloop.run", "anyio.run", "trio.run", "asyncer.runnify"})
 BACKGROUND_TASKS = frozenset({"starlette.background.BackgroundTask", "fastapi.BackgroundTasks"})
+# Task queues and workflow engines: a function one of their decorators registers runs in a worker,
+# apart from any request (`@shared_task`, `@celery_app.task` with `celery_app = Celery(...)`).
+TASK_QUEUE_PACKAGES = frozenset({"celery", "dramatiq", "huey", "rq", "arq", "taskiq", "hatchet_sdk", "temporalio",
+                                 "procrastinate", "saq", "apscheduler"})
 MIDDLEWARE_WRAPPERS = frozenset({"starlette.middleware.Middleware", "fastapi.middleware.Middleware"})
 CLI_PACKAGES = ("click.", "typer.", "asyncclick.")
 # An object method called on something the analysis cannot type is followed by name, from
@@ -327,6 +334,7 @@ class ServingPaths:
         # Every part of every module's name: a name whose first part is none of them is not the
         # repository's (modules are also found by a suffix of their name).
         self._heads = {part for module in modules for part in module.split(".")}
+        self._packages = {module.partition(".")[0] for module in modules}  # the repository's top-level names
         self._methods: dict[str, list[str]] = defaultdict(list)
         for qualname, function in self.functions.items():
             owner = qualname.rpartition(".")[0]
@@ -347,9 +355,21 @@ class ServingPaths:
         # What runs after a response is sent: nothing it raises reaches the client.
         self.background = frozenset(name for entry in entries for root in entry.background
                                     for name in self._resolve(root))
+        # What a task queue's decorator registers, to run in its workers.
+        fills = {summary.module: summary.attributes for summary in summaries}
+        self.queued = frozenset(qualname for qualname, function in self.functions.items()
+                                if any(self._queues(decorator, fills) for decorator in function.decorators))
         self._handed_on = Counter(callbacks)
         self._calls_named: dict[str, int] | None = None
         self._wrappers: dict[str, bool] = {}
+
+    def _queues(self, decorator: str, fills: dict[str, dict[str, set[str | None]]]) -> bool:
+        """Whether a decorator is a task queue's: of its package (`celery.shared_task`), or a method
+        of a module's instance of one of its classes (`celery_app.task`)."""
+        module, _, name = decorator.rpartition(".")[0].rpartition(".")
+        made = [decorator, *(filled for filled in fills.get(module, {}).get(name, ()) if filled)]
+        return any((head := found.partition(".")[0]) not in self._packages and (
+            head in TASK_QUEUE_PACKAGES or head.partition("_")[0] in TASK_QUEUE_PACKAGES) for found in made)
 
     def runs_only_where_called(self, qualname: str) -> bool:
         """Whether only the repository's own calls run a function: no entry point (a route, a

@@ -125,10 +125,10 @@ class _Trust:
     (`reviewer.semantics.callers`): every chain of calls that may reach it must start at a route
     that lets only trusted callers past before it makes that call (a route's administrator check
     in its own block, `if not user.is_superuser: raise ...`, counts for the calls after it), in
-    a one-shot program, or in a background task a request starts (it runs after the response is
-    sent; one nothing calls is reached by nobody). Asked about an exception the function raises,
-    a chain through a function that catches it around its call and keeps it (`Wrapped.passes_on`)
-    gives it to nobody."""
+    a one-shot program, or in a background task a request starts or a task a queue's workers run
+    (they run apart from requests; one nothing calls is reached by nobody). Asked about an
+    exception the function raises, a chain through a function that catches it around its call and
+    keeps it (`Wrapped.passes_on`) gives it to nobody."""
 
     def __init__(self, code: str, repo: RepoContext) -> None:
         self.repo = repo
@@ -143,8 +143,10 @@ class _Trust:
         for summary in repo.summaries:
             self.routes.update(summary.extras.get(f"{code}:routes", {}))
         self.wrapped = repo.facts(WrapFacts)
-        # Background tasks a request starts: they run after the response is sent.
-        self.background = repo.facts(EntryPointFacts).background
+        # Background tasks a request starts, which run after the response is sent, and tasks a
+        # queue's workers run: no client waits on what they raise.
+        serving = repo.facts(EntryPointFacts)
+        self.background = serving.background | serving.queued
         self._guarded: dict[str, bool] = {}
         self._answers: dict[tuple[str, str | None], bool] = {}
 
@@ -161,7 +163,7 @@ class _Trust:
             if qualname in self.endpoints:
                 self._answers[key] = self._guarded_route(qualname)
             elif qualname in self.background and not self._callers.callers(qualname):
-                self._answers[key] = True  # it runs after the response: what it raises reaches no client
+                self._answers[key] = True  # it runs apart from requests: what it raises reaches no client
             else:
                 entries = self._callers.entries(qualname, self._is_entry)
                 if entries and raised is not None:

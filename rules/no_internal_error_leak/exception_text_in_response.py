@@ -110,8 +110,9 @@ class ExceptionTextInResponse(LeakRule):
     with the functions defined in it, and detail that such a branch alone puts in what is sent
     (`detail=str(e) if settings.DEBUG else "failed"`, `if DEBUG: body["reason"] = str(e)`);
     a function a request starts as a background task (`background_tasks.add_task(send_receipt,
-    ...)`) and nothing calls, which runs after the response is sent; logging the exception; test
-    code and scripts.
+    ...)`), which runs after the response is sent, or that a task queue's decorator registers
+    (`@shared_task`, `@celery_app.task` with `celery_app = Celery(...)`), which its workers run,
+    when nothing calls it; logging the exception; test code and scripts.
 
     ## Why is this bad?
     A driver's message carries the SQL, its parameters and the schema; an HTTP client's carries
