@@ -155,6 +155,9 @@ class NameResolver(BatchedVisitor):
         super().__init__()
         self.table = table
         self._scopes: list[dict[str, str]] = []
+        # The imports of each function that makes some, or whose enclosing functions do, by the
+        # function's node id: for analyses that read a function after the walk has left it.
+        self.local_imports: dict[int, dict[str, str]] = {}
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._scopes.append({})
@@ -162,7 +165,26 @@ class NameResolver(BatchedVisitor):
     def after_leave(self, node: cst.CSTNode) -> None:
         """Pass as `visit_batched(..., after_leave=)` (or call from the walk's own hook)."""
         if type(node) is cst.FunctionDef:
+            if any(self._scopes):
+                self.local_imports[id(node)] = {name: to for scope in self._scopes for name, to in scope.items()}
             self._scopes.pop()
+
+    def qualify_in(self, function: cst.FunctionDef) -> Callable[[cst.BaseExpression], str | None]:
+        """`qualify` as it reads inside `function`, after the walk: with the imports it (or a
+        function around it) makes."""
+        local = self.local_imports.get(id(function))
+        if not local:
+            return self.qualify
+
+        def qualify(node: cst.BaseExpression) -> str | None:
+            head = node
+            while type(head) is cst.Attribute:
+                head = head.value
+            if type(head) is cst.Name and head.value in local:
+                dotted = dotted_name(node)
+                return local[head.value] + dotted[len(head.value):] if dotted else None
+            return self.qualify(node)
+        return qualify
 
     def visit_Import(self, node: cst.Import) -> None:
         if self._scopes:

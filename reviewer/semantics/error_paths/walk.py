@@ -58,6 +58,7 @@ class Walk:
                  exceptions: dict[str, str], owner: str | None = None, *, supposed: bool = False) -> None:
         self.b = paths
         self.function = function
+        self.qualify = paths.context.resolver.qualify_in(function)  # with the imports it makes itself
         self.name = function.name.value
         self.owner = owner or self.name  # its dotted name in the module: `Reports.build`
         # Its exceptions are supposed, for a caller that may hand it one: what it hands on is no fact.
@@ -97,24 +98,24 @@ class Walk:
 
     def _params_of_type(self, types: frozenset[str]) -> set[str]:
         return {p.name.value for p in params_of(self.function)
-                if p.annotation is not None and self.b.qualify(p.annotation.annotation) in types}
+                if p.annotation is not None and self.qualify(p.annotation.annotation) in types}
 
     def _sets_status(self, target: cst.BaseAssignTargetExpression, value: cst.BaseExpression) -> bool:
         """`response.status_code = ...` with a value that may be an error status (not `= 200`)."""
         if not (isinstance(target, cst.Attribute) and target.attr.value == "status_code"):
             return False
-        status = status_value(value, self.b.qualify)
+        status = status_value(value, self.qualify)
         return status is None or status >= 400
 
     def _is_http_exception(self, value: cst.BaseExpression) -> bool:
-        return isinstance(value, cst.Call) and self.b.qualify(value.func) in HTTP_EXCEPTIONS
+        return isinstance(value, cst.Call) and self.qualify(value.func) in HTTP_EXCEPTIONS
 
     def finish(self, first_site: int) -> None:
         """Mark the exceptions this function returns as results, not as a factory's product: a
         helper that returns other values too, unless it is declared to return an exception
         (`def translate(exc: Exception) -> HTTPException:`, whose `return exc` hands one back)."""
         returns = self.function.returns
-        if self.role is None and (not self.value_returns or returns is not None and self.b.qualify(
+        if self.role is None and (not self.value_returns or returns is not None and self.qualify(
                 returns.annotation) in HTTP_EXCEPTIONS):
             return
         sites = self.b.paths.http_exceptions
@@ -124,7 +125,7 @@ class Walk:
 
     @functools.cached_property
     def admin_only(self) -> bool:
-        return self.role == "route" and admin_only(self.function, self.b.admin_routers, self.b.qualify)
+        return self.role == "route" and admin_only(self.function, self.b.admin_routers, self.qualify)
 
     @functools.cached_property
     def injected(self) -> set[str]:
@@ -137,11 +138,11 @@ class Walk:
 
     def _is_dependency(self, node: cst.BaseExpression) -> bool:
         """`Depends(get_db)`, `Annotated[Session, Depends(get_db)]`, `Security(...)`."""
-        return any((marker := marker_of(call, self.b.qualify)) is not None and marker.kind in ("Depends", "Security")
+        return any((marker := marker_of(call, self.qualify)) is not None and marker.kind in ("Depends", "Security")
                    for call in calls_in(node))
 
     def detail(self) -> DetailOf:
-        return DetailOf(self.b.qualify, self.b.module, self.exceptions, self.details, self.b.helpers, self.b.source,
+        return DetailOf(self.qualify, self.b.module, self.exceptions, self.details, self.b.helpers, self.b.source,
                         frozenset(self.parsing), self.phrases)
 
     def run(self) -> None:
@@ -203,9 +204,9 @@ class Walk:
             for handler in statement.handlers:
                 bound = handler.name.name.value if handler.name is not None and isinstance(
                     handler.name.name, cst.Name) else None
-                origin, written = caught_origin(handler.type, self.b.qualify, self.b.module)
+                origin, written = caught_origin(handler.type, self.qualify, self.b.module)
                 if origin == INTERNAL and written in ("Exception", "BaseException") and raises_only_own(
-                        statement.body, self.b.qualify, self.b.module):
+                        statement.body, self.qualify, self.b.module):
                     origin = OWN
                 previous = self.exceptions.get(bound) if bound else None
                 if bound:
@@ -217,7 +218,7 @@ class Walk:
                     if origin == INTERNAL and written in ("Exception", "BaseException") and (
                             self.no_io_unless_awaited and not _awaits(statement.body, self.uploads)
                             and not _uses(statement.body, self.injected)
-                            or only_decodes(statement.body, self.b.qualify)):
+                            or only_decodes(statement.body, self.qualify)):
                         self.parsing.add(bound)
                 self.handling.append((origin, written))
                 self.handled.append(bound)
@@ -296,7 +297,7 @@ class Walk:
             if isinstance(small, cst.Expr):
                 self.branches.passes(small.value)
             if self.handling and isinstance(small, cst.Assign) and self.handling[-1][0] == INTERNAL:
-                for name in _bound_to_handled(small, self.b.qualify):
+                for name in _bound_to_handled(small, self.qualify):
                     self.exceptions[name] = self.handling[-1][1]
             if self.role is not None and isinstance(small, (cst.Assign, cst.AnnAssign)):
                 self._note_built(small, in_except, status_set)
@@ -356,7 +357,7 @@ class Walk:
         elif isinstance(small, (cst.Return, cst.Expr)):
             value = small.value
         call = value.expression if isinstance(value, cst.Await) else value
-        name = self.b.qualify(call.func) if isinstance(call, cst.Call) else None
+        name = self.qualify(call.func) if isinstance(call, cst.Call) else None
         if name in RESPONSE_SINKS or isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and (
                 call.func.attr.value in WEBSOCKET_SENDS):
             self.builds_response = True
@@ -364,7 +365,7 @@ class Walk:
             status = argument(value, 0, "status_code")
             returned = isinstance(small, cst.Return)
             self.b.paths.http_exceptions.append(
-                HttpExceptionSite(value, statement, status_value(status.value if status else None, self.b.qualify),
+                HttpExceptionSite(value, statement, status_value(status.value if status else None, self.qualify),
                                   returned, self.name, value if returned else None))
         if isinstance(small, cst.Return):
             self.on_return(small, statement, None, in_except=in_except, status_set=status_set[0])
@@ -375,7 +376,7 @@ class Walk:
                 self.details.pop(target.value, None)
             else:
                 self.details[target.value] = self._under_branches(value)
-            if isinstance(source, cst.Call) and self.b.qualify(source.func) in HTTP_EXCEPTIONS:
+            if isinstance(source, cst.Call) and self.qualify(source.func) in HTTP_EXCEPTIONS:
                 self.b.built_exceptions[(self.name, target.value)] = source
         elif isinstance(target, cst.Subscript) and value is not None:
             root = target.value
@@ -424,11 +425,11 @@ class Walk:
             self.b.passed.setdefault(local, {}).update(handed)
             self.b.passed_text.setdefault(local, {}).update(texts)
         elif isinstance(call.func, (cst.Name, cst.Attribute)) and (
-                qualified := self.b.qualify(call.func) or self._typed_method(call.func)):
+                qualified := self.qualify(call.func) or self._typed_method(call.func)):
             if handed:
                 self.b.paths.passed_elsewhere.setdefault(qualified, {}).update(handed)
             if texts and qualified not in RESPONSE_SINKS and not qualified.startswith("builtins.") and not (
-                    is_log_call(call, self.b.qualify)):
+                    is_log_call(call, self.qualify)):
                 self.b.paths.passed_text_elsewhere.setdefault(qualified, {}).update(
                     {slot: found.what for slot, found in texts.items()})
 
@@ -437,7 +438,7 @@ class Walk:
         `Annotated[ErrorReporter, Depends()]`."""
         annotation = next((param.annotation.annotation for param in params_of(self.function)
                            if param.name.value == name and param.annotation is not None), None)
-        if isinstance(annotation, cst.Subscript) and annotation.slice and self.b.qualify(
+        if isinstance(annotation, cst.Subscript) and annotation.slice and self.qualify(
                 annotation.value) in ANNOTATED and isinstance(first := annotation.slice[0].slice, cst.Index):
             return first.value
         return annotation
@@ -448,7 +449,7 @@ class Walk:
         if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
             return None
         annotation = self._annotation_of(func.value.value)
-        cls = self.b.qualify(annotation) if isinstance(annotation, (cst.Name, cst.Attribute)) else None
+        cls = self.qualify(annotation) if isinstance(annotation, (cst.Name, cst.Attribute)) else None
         return f"{cls}.{func.attr.value}" if cls and not cls.startswith("builtins.") else None
 
     def _class_method(self, func: cst.BaseExpression) -> str | None:
@@ -471,12 +472,12 @@ class Walk:
             if isinstance(value, cst.BaseExpression):  # not `yield from`
                 self.leak(value, statement, detail, f"the stream of `{self.streams_to}`")
         for call in calls_in(small):
-            name = self.b.qualify(call.func)
+            name = self.qualify(call.func)
             if name in HTTP_EXCEPTIONS:
                 status = argument(call, 0, "status_code")
                 returned = isinstance(small, cst.Return) and small.value is call
                 self.b.paths.http_exceptions.append(
-                    HttpExceptionSite(call, statement, status_value(status.value if status else None, self.b.qualify),
+                    HttpExceptionSite(call, statement, status_value(status.value if status else None, self.qualify),
                                       returned, self.name, call if returned else None))
                 raised = isinstance(small, cst.Raise) and small.exc is call
                 self.leak(argument(call, 1, "detail"), statement, detail, HTTP_EXCEPTION_SINK,
@@ -527,11 +528,11 @@ class Walk:
                 self.branches.restore(mark)
                 return
         found = detail.of(value)
-        client_error = found is not None and status_value(status, self.b.qualify) in CLIENT_ERRORS
+        client_error = found is not None and status_value(status, self.qualify) in CLIENT_ERRORS
         if client_error and found.parsing:
             return  # a client error about data the block only parsed describes that data
         if found is not None:
-            http_status = status_value(status, self.b.qualify) if sink == HTTP_EXCEPTION_SINK else None
+            http_status = status_value(status, self.qualify) if sink == HTTP_EXCEPTION_SINK else None
             # A client error sent where the text holds phrases the code looked for describes the
             # request if the application writes them in its own messages: the repository tells.
             phrases = found.phrases if client_error else ()
@@ -556,7 +557,7 @@ class Walk:
         found = detail.of(value) if detail is not None and value is not None else None
         # A response or exception built in the return statement is a sink of its own (`sinks`).
         if (self.role == "route" and value is not None and not (
-                isinstance(value, cst.Call) and self.b.qualify(value.func) in RESPONSE_SINKS)
+                isinstance(value, cst.Call) and self.qualify(value.func) in RESPONSE_SINKS)
                 and not (self.admin_only or self.administrators_only)):
             # What the block only parsed describes the client's data, as a validation result may.
             if found is not None and not found.parsing:
