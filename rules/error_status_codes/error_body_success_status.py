@@ -29,7 +29,7 @@ class ErrorBodySuccessStatus(StatusRule):
 
     ## What it does
     Flags a `return` of a route that sends an error body without an error status: a dict or
-    `JSONResponse`/`Response` content saying it is an error (`{"error": ...}`,
+    `JSONResponse`/`Response` content saying it is an error (`{"error": "..."}`, `{"error": True}`,
     `{"success": False, ...}`, `{"status": "error"}`), or a `{"detail": ...}`,
     `{"status": "failed"}`, `{"errors": ["..."]}` or `{"code": 500, "msg": ...}` body (one that
     names an error status) inside an `except` block or a branch taken when something is missing

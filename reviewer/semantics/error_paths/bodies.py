@@ -53,7 +53,7 @@ def _body_marker(node: cst.BaseExpression) -> str | None:
         key = string_value(element.key)
         value = element.value
         if key in _ERROR_KEYS and not _is_empty(value):
-            if not _is_text(value):
+            if not (_is_text(value) or isinstance(value, cst.Name) and value.value == "True"):  # `{"error": True}`
                 marker = DETAIL  # a value that may be None on success: an error only where one is handled
                 continue
             return ERROR
