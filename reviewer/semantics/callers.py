@@ -48,6 +48,7 @@ class Callers:
 
     def __init__(self, summaries: Iterable[ModuleSummary], index: ModuleIndex | None = None) -> None:
         self.functions: dict[str, tuple[FunctionSummary, ModuleSummary]] = {}
+        self._index = index
         self._canonical = index.canonical if index is not None else (lambda name: name)
         # name -> caller -> each of its calls of the name: the classes it is made on (None:
         # unknown), what it passes (`CallSite.shape`), and the name it is made on (`Cache` of
@@ -75,9 +76,6 @@ class Callers:
         # What an attribute holds wherever it is filled, and what those of each class hold.
         self._holds = {attribute: frozenset(made) for attribute, made in held.items() if attribute not in unknown}
         self._filled = set(held) | unknown
-        # Per module: what its names and attributes are filled with (`subscription =
-        # SubscriptionService()` at its top level).
-        self._module_fills = {summary.module: summary.attributes for summary in code}
         for summary in code:
             for cls, attributes in summary.class_attributes.items():
                 self._attributes[cls] = {attribute: self._classes(filled) for attribute, filled in attributes.items()}
@@ -114,9 +112,8 @@ class Callers:
             made = self._classes({owner})
             if made is not None:
                 return made  # a class of the repository, or a library's (`params.update` of a dict)
-            module, _, name = self._canonical(owner).rpartition(".")
-            filled = self._module_fills.get(module, {}).get(name)
-            if filled is not None and (made := self._classes(filled)) is not None:
+            filled = self._index.fills(owner) if self._index is not None else set()
+            if filled and (made := self._classes(filled)) is not None:
                 return made  # a module's instance (`subscription = SubscriptionService()`), imported
             name = owner.rpartition(".")[2]
             if name in self._holds:

@@ -96,5 +96,12 @@ class ModuleIndex:
                 return summary.functions.get(f"{summary.module}.{local}" if summary.module else local)
         return None
 
+    def fills(self, qualified: str) -> set[str | None]:
+        """What a module's top-level name, as imported (`app.worker.celery_app`), is filled with in
+        its module (`ModuleSummary.attributes`: `{"celery.Celery"}`); empty when not known."""
+        module, _, name = self.canonical(qualified).rpartition(".")
+        summary = self.module(module)
+        return summary.attributes.get(name, set()) if summary is not None else set()
+
     def __iter__(self) -> Iterator[ModuleSummary]:
         return iter(self._all)

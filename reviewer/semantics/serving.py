@@ -356,18 +356,16 @@ class ServingPaths:
         self.background = frozenset(name for entry in entries for root in entry.background
                                     for name in self._resolve(root))
         # What a task queue's decorator registers, to run in its workers.
-        fills = {summary.module: summary.attributes for summary in summaries}
         self.queued = frozenset(qualname for qualname, function in self.functions.items()
-                                if any(self._queues(decorator, fills) for decorator in function.decorators))
+                                if any(self._queues(decorator) for decorator in function.decorators))
         self._handed_on = Counter(callbacks)
         self._calls_named: dict[str, int] | None = None
         self._wrappers: dict[str, bool] = {}
 
-    def _queues(self, decorator: str, fills: dict[str, dict[str, set[str | None]]]) -> bool:
+    def _queues(self, decorator: str) -> bool:
         """Whether a decorator is a task queue's: of its package (`celery.shared_task`), or a method
         of a module's instance of one of its classes (`celery_app.task`)."""
-        module, _, name = decorator.rpartition(".")[0].rpartition(".")
-        made = [decorator, *(filled for filled in fills.get(module, {}).get(name, ()) if filled)]
+        made = [decorator, *filter(None, self.index.fills(decorator.rpartition(".")[0]))]
         return any((head := found.partition(".")[0]) not in self._packages and (
             head in TASK_QUEUE_PACKAGES or head.partition("_")[0] in TASK_QUEUE_PACKAGES) for found in made)
 
