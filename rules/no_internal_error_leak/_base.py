@@ -146,7 +146,7 @@ class _Trust:
         # Background tasks a request starts, which run after the response is sent, and tasks a
         # queue's workers run: no client waits on what they raise.
         serving = repo.facts(EntryPointFacts)
-        self.background = serving.background | serving.queued
+        self.detached = serving.background | serving.queued
         self._guarded: dict[str, bool] = {}
         self._answers: dict[tuple[str, str | None], bool] = {}
 
@@ -162,7 +162,7 @@ class _Trust:
         if key not in self._answers:
             if qualname in self.endpoints:
                 self._answers[key] = self._guarded_route(qualname)
-            elif qualname in self.background and not self._callers.callers(qualname):
+            elif qualname in self.detached and not self._callers.callers(qualname):
                 self._answers[key] = True  # it runs apart from requests: what it raises reaches no client
             else:
                 entries = self._callers.entries(qualname, self._is_entry)
@@ -200,7 +200,7 @@ class _Trust:
 
     def _is_entry(self, function: FunctionSummary, summary: ModuleSummary) -> bool:
         return (function.qualname in self.endpoints or function.qualname in self.routes
-                or function.qualname in self.background or is_one_shot_path(summary.path))
+                or function.qualname in self.detached or is_one_shot_path(summary.path))
 
     def _trusted_entry(self, qualname: str, called: set[str]) -> bool:
         if qualname not in self.endpoints and qualname not in self.routes:

@@ -66,8 +66,8 @@ class Walk:
         self.role = role
         self.exceptions = dict(exceptions)
         self.parsing: set[str] = set()
-        self.handling: list[tuple[str, str]] = []  # (origin, class as written) of the `except` blocks it is in
-        self.handled: list[str | None] = []  # the names those blocks bind the exception to
+        # (origin, class as written, name bound to the exception) of the `except` blocks it is in
+        self.handling: list[tuple[str, str, str | None]] = []
         # Names an `except` block binds to what the function may return later (`body = {"error": ...}`
         # then `return body` after the `try`), with that block's facts for the return.
         self.built_in_except: dict[str, _BuiltInExcept] = {}
@@ -220,13 +220,11 @@ class Walk:
                             and not _uses(statement.body, self.injected)
                             or only_decodes(statement.body, self.qualify)):
                         self.parsing.add(bound)
-                self.handling.append((origin, written))
-                self.handled.append(bound)
+                self.handling.append((origin, written, bound))
                 before = set(self.exceptions)
                 built = dict(self.built_in_except)
                 self.suite(handler.body, in_except=True, status_set=status_set)
                 self.handling.pop()
-                self.handled.pop()
                 if ends_with(handler.body, "raise", "return"):
                     self.built_in_except = built  # what it bound is not returned after the `try`
                 for name in set(self.exceptions) - before:  # bound from `sys.exc_info()` in the block
@@ -581,8 +579,8 @@ class Walk:
         caught exception or its detail `found`)."""
         if not (in_except and self.handling):
             return False, found is not None
-        bound = self.handled[-1]
-        return self.handling[-1] in _CATCH_ALL, found is not None or (
+        origin, written, bound = self.handling[-1]
+        return (origin, written) in _CATCH_ALL, found is not None or (
             bound is not None and value is not None and _uses(value, {bound}))
 
     def _note_built(self, small: cst.Assign | cst.AnnAssign, in_except: bool, status_set: list[bool]) -> None:
