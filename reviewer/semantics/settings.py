@@ -47,7 +47,10 @@ class SettingsModule:
 
     bases: dict[str, list[str]] = field(default_factory=dict)  # class -> qualified bases
     defaults: dict[str, dict[str, Any]] = field(default_factory=dict)  # class -> field -> literal default
-    instances: dict[str, str] = field(default_factory=dict)  # module-level name -> class
+    instances: dict[str, str] = field(default_factory=dict)  # module-level name -> class (or factory)
+    # Module-level functions -> the class whose instance they return: `def get_settings() -> Settings`,
+    # or one `return Settings()` (often behind `@lru_cache`), for `settings = get_settings()`.
+    factories: dict[str, str] = field(default_factory=dict)
     # Module-level names and class attributes read from the environment -> their value when it
     # sets nothing: `module.NAME`, `module.Class.NAME`.
     environment: dict[str, Any] = field(default_factory=dict)
@@ -79,6 +82,11 @@ class SettingsFacts(Facts):
         self._classes.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if not self._depth and not self._classes:
+            made = _made(node)
+            cls = self.context.qualify(made) if made is not None else None
+            if cls is not None:
+                self.module.factories[self._qualname(node.name.value)] = cls
         self._depth += 1
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
@@ -162,6 +170,20 @@ class SettingsFacts(Facts):
 _TEXT_METHODS = frozenset({"lower", "upper", "strip", "lstrip", "rstrip", "casefold"})
 
 
+def _made(function: cst.FunctionDef) -> cst.BaseExpression | None:
+    """The class a function says it returns (`-> Settings`), or calls without arguments in its one
+    statement (`return Settings()`)."""
+    if function.returns is not None and isinstance(function.returns.annotation, (cst.Name, cst.Attribute)):
+        return function.returns.annotation
+    body = function.body.body if isinstance(function.body, cst.IndentedBlock) else ()
+    line = body[0] if len(body) == 1 else None
+    returned = line.body[0] if isinstance(line, cst.SimpleStatementLine) and line.body else None
+    if (isinstance(returned, cst.Return) and isinstance(returned.value, cst.Call) and not returned.value.args
+            and isinstance(returned.value.func, (cst.Name, cst.Attribute))):
+        return returned.value.func
+    return None
+
+
 def _compared(value: Any, comparison: cst.ComparisonTarget) -> tuple[bool, Any]:
     """(whether it is known, the result) of comparing a known value with a literal or a literal
     collection: `== "true"`, `in ("1", "yes")`, `is not None`."""
@@ -181,12 +203,17 @@ class SettingsDefaults:
         self.defaults: dict[str, dict[str, Any]] = {}
         self.instances: dict[str, str] = {}
         self.environment: dict[str, Any] = {}
+        factories: dict[str, str] = {}
+        for module in modules:
+            factories.update({index.canonical(name): cls for name, cls in module.factories.items()})
         for module in modules:
             self.environment.update(module.environment)
             for cls, bases in module.bases.items():
                 self.bases[cls] = [index.canonical(base) for base in bases]
             self.defaults.update(module.defaults)
-            self.instances.update({name: index.canonical(cls) for name, cls in module.instances.items()})
+            for name, made in module.instances.items():
+                cls = index.canonical(made)
+                self.instances[name] = index.canonical(factories[cls]) if cls in factories else cls
         self._is_settings: dict[str, bool] = {}
 
     def is_settings_class(self, cls: str, depth: int = 0) -> bool:
