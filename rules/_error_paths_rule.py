@@ -9,17 +9,21 @@ from reviewer.rule import Rule
 from reviewer.semantics.error_paths import ErrorPaths, error_paths
 from reviewer.semantics.serving import is_one_shot_path
 
+SERVING_PACKAGES = ("fastapi", "starlette")
+
 
 class ErrorPathsRule(Rule):
-    """Base of the rules of a module's error paths: `check(paths)` runs once per module."""
+    """Base of the rules of a module's error paths: `check(paths)` runs once per module. Its item
+    applies where a module may serve requests (it names FastAPI or Starlette)."""
 
-    prefilter_packages = ("fastapi", "starlette")
+    prefilter_packages = SERVING_PACKAGES
     always_applicable = False
 
     def leave_Module(self, original_node: cst.Module) -> None:
         if self.context.is_test_file or is_one_shot_path(self.context.path):
             return
-        self.mark_applicable()
+        if any(package in self.context.source for package in SERVING_PACKAGES):
+            self.mark_applicable()
         self.check(error_paths(self.context))
 
     def check(self, paths: ErrorPaths) -> None:

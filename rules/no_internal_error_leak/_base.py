@@ -26,6 +26,7 @@ from reviewer.semantics.settings import SettingsFacts
 from reviewer.summary import FunctionSummary, ModuleSummary
 from rules._error_paths_rule import ErrorPathsRule
 from rules.no_internal_error_leak._elsewhere import record_leaks_elsewhere, report_leaks_elsewhere
+from rules.no_internal_error_leak._returned import record_returned, report_returned
 from rules.no_internal_error_leak._wrapped import report_wrapped
 
 
@@ -46,6 +47,9 @@ class LeakRule(ErrorPathsRule):
     not carry it."""
 
     checklist = "no-internal-error-leak"
+    # A service module that imports nothing of FastAPI's may return a caught exception's detail to
+    # the route that sends it (`_returned.py`).
+    prefilter_packages = ()
     requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts, GuardFacts, SettingsFacts, RaisedMessagesFacts,
                                                    HelperFacts, WrapFacts, EntryPointFacts)
 
@@ -67,6 +71,7 @@ class LeakRule(ErrorPathsRule):
         if paths.replaced_details:
             self.context.summary.extras[f"{self.code}:replaced"] = paths.replaced_details
         record_leaks_elsewhere(self, paths)
+        record_returned(self, paths)
 
     @staticmethod
     def wanted(leak: Leak) -> bool:
@@ -81,6 +86,7 @@ class LeakRule(ErrorPathsRule):
         report_leaks_elsewhere(cls, repo)
         withheld = _Withheld(cls.code, repo)
         report_wrapped(cls, repo, withheld)
+        report_returned(cls, repo, withheld)
         if repo.file_findings:
             cls._withdraw_trusted(repo, withheld)
 

@@ -140,7 +140,7 @@ class Builder:
                             and not (qualified in BROAD and role is None and self._handed_exceptions(name))):
                         exceptions[param.name.value] = dotted_name(param.annotation.annotation) or "Exception"
             roles[id(function)] = role
-            walk = Walk(self, function, role, exceptions, owner)
+            walk = Walk(self, function, role, exceptions, owner, as_written=True)
             first_site = len(self.paths.http_exceptions)
             walk.run()
             walk.finish(first_site)

@@ -48,7 +48,7 @@ def returns_detail_of(function: cst.FunctionDef, qualify: Callable[[cst.BaseExpr
         returns = _own_returns(function)
     names = [p.name.value for p in params]
     carried = {name for node in returns if node.value is not None for name in names
-               if _returned(DetailOf(qualify, module, {name: name}, {name: Detail(name)}).of(node.value))}
+               if carried_as_value(DetailOf(qualify, module, {name: name}, {name: Detail(name)}).of(node.value))}
     slots: set[int | str] = set()
     for position, param in enumerate(params):
         if param.name.value in carried:
@@ -56,7 +56,7 @@ def returns_detail_of(function: cst.FunctionDef, qualify: Callable[[cst.BaseExpr
     return frozenset(slots)
 
 
-def _returned(found: Detail | None) -> bool:
+def carried_as_value(found: Detail | None) -> bool:
     """Whether a return value carries detail as a value: not inside a response or an
     `HTTPException` the function builds (where the error paths find it, in the function itself)."""
     return found is not None and (found.through is None or found.through[0] not in RESPONSE_SINKS)

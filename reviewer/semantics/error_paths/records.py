@@ -131,6 +131,13 @@ class ErrorPaths:
     # of its own functions with a parameter bound to such text.
     passed_text_elsewhere: dict[str, dict[int | str, str]] = field(default_factory=dict)
     helper_text_leaks: dict[str, list[tuple[tuple[int | None, str], list[Leak]]]] = field(default_factory=dict)
+    # Leaks of functions that are no route into what they return: the detail of an exception they
+    # catch themselves (`except httpx.HTTPStatusError as e: return {"reason": e.response.text}`),
+    # for the routes that return what they return; and the functions, qualified (methods by their
+    # class: `app.service.InvoiceService.finalize`), whose result routes of this module return
+    # (`return service.finalize(id)`, or a name bound to it) -> those routes' dotted names.
+    returned_leaks: list[Leak] = field(default_factory=list)
+    returned_calls: dict[str, set[str]] = field(default_factory=dict)
     # The routes of this module, by dotted name -> the names they may call for a caller who is not
     # an administrator: None (any) unless the route checks for one; nothing after a dependency that
     # does; the names called before it after a test in its block (`if not user.is_superuser: raise`).

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.admin import admin_gate, admin_only
+from reviewer.semantics.error_paths.helpers_elsewhere import carried_as_value
 from reviewer.semantics.error_paths.reach import Branches
 from reviewer.semantics.error_paths.records import (
     CLIENT_ERRORS,
@@ -55,7 +56,8 @@ class Walk:
     """Follows one function."""
 
     def __init__(self, paths: Builder, function: cst.FunctionDef, role: str | None,
-                 exceptions: dict[str, str], owner: str | None = None, *, supposed: bool = False) -> None:
+                 exceptions: dict[str, str], owner: str | None = None, *, supposed: bool = False,
+                 as_written: bool = False) -> None:
         self.b = paths
         self.function = function
         self.qualify = paths.context.resolver.qualify_in(function)  # with the imports it makes itself
@@ -63,6 +65,11 @@ class Walk:
         self.owner = owner or self.name  # its dotted name in the module: `Reports.build`
         # Its exceptions are supposed, for a caller that may hand it one: what it hands on is no fact.
         self.supposed = supposed
+        # It is walked with only the exceptions it catches itself: the detail of one it returns is
+        # a fact of the function, for the routes that return what it returns.
+        self.as_written = as_written and not exceptions
+        # Names a route bound to what a call returned (`result = service.finalize(id)`), as it runs.
+        self.call_results: dict[str, cst.Call] = {}
         self.role = role
         self.exceptions = dict(exceptions)
         self.parsing: set[str] = set()
@@ -299,6 +306,8 @@ class Walk:
                     self.exceptions[name] = self.handling[-1][1]
             if self.role is not None and isinstance(small, (cst.Assign, cst.AnnAssign)):
                 self._note_built(small, in_except, status_set)
+            if self.role == "route" and isinstance(small, (cst.Assign, cst.AnnAssign)):
+                self._note_call_result(small)
             if not (self.exceptions or self.details or in_except and self.b.traceback):
                 self.plain(small, statement, in_except=in_except, status_set=status_set)
                 continue
@@ -546,13 +555,20 @@ class Walk:
             self.b.paths.http_exceptions.append(HttpExceptionSite(call, statement, None, True, self.name, value))
         elif value is not None and not self._is_http_exception(value):
             self.value_returns += 1
+        found = detail.of(value) if detail is not None and value is not None else None
         if self.role is None:
             if value is not None and self.b.is_error_body(value):
                 self.error_returns += 1
             else:
                 self.other_returns += 1
+            if self.as_written and found is not None and not found.parsing and _returned_as_value(value, found,
+                                                                                                  self.qualify):
+                self.b.paths.returned_leaks.append(Leak(
+                    value, statement, found, f"the return value of `{self.owner}`", self.name,
+                    conditions=self.branches.conditions() + found.conditions, through=found.through, owner=self.owner))
             return
-        found = detail.of(value) if detail is not None and value is not None else None
+        if self.role == "route" and value is not None and not (self.admin_only or self.administrators_only):
+            self._note_returned_call(value)
         # A response or exception built in the return statement is a sink of its own (`sinks`).
         if (self.role == "route" and value is not None and not (
                 isinstance(value, cst.Call) and self.qualify(value.func) in RESPONSE_SINKS)
@@ -583,6 +599,33 @@ class Walk:
         return (origin, written) in _CATCH_ALL, found is not None or (
             bound is not None and value is not None and _uses(value, {bound}))
 
+    def _note_call_result(self, small: cst.Assign | cst.AnnAssign) -> None:
+        """Note a name bound to what a call returns (`result = await service.finalize(id)`); any
+        other value unbinds it."""
+        targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+        value = small.value.expression if isinstance(small.value, cst.Await) else small.value
+        for target in targets:
+            if isinstance(target, cst.Name):
+                if isinstance(value, cst.Call):
+                    self.call_results[target.value] = value
+                else:
+                    self.call_results.pop(target.value, None)
+
+    def _note_returned_call(self, value: cst.BaseExpression) -> None:
+        """Note the function whose result a route returns (`return service.finalize(id)`, or a name
+        bound to it), qualified, for the repository to pair with what that function returns."""
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if isinstance(value, cst.Name):
+            value = self.call_results.get(value.value, value)
+        if not isinstance(value, cst.Call) or not isinstance(value.func, (cst.Name, cst.Attribute)):
+            return
+        method = self._class_method(value.func)  # `self.build(...)`, `service.build(...)` of this module
+        callee = (f"{self.b.module}.{method}" if method is not None
+                  else self._typed_method(value.func) or self.qualify(value.func))
+        if callee is not None and callee not in RESPONSE_SINKS and not callee.startswith("builtins."):
+            self.b.paths.returned_calls.setdefault(callee, set()).add(self.owner)
+
     def _note_built(self, small: cst.Assign | cst.AnnAssign, in_except: bool, status_set: list[bool]) -> None:
         """Note what an assignment binds for a later `return name`: a value built in an `except`
         block, or, anywhere else, something else (the name no longer holds it)."""
@@ -609,6 +652,15 @@ class Walk:
             catches_all, carries = self._handled_facts(value, found, in_except=True)
             self.built_in_except[target.value] = _BuiltInExcept(value, catches_all, carries, status_set,
                                                                 keys_set=small.value is not value)
+
+
+def _returned_as_value(value: cst.BaseExpression, found: Detail,
+                       qualify: Callable[[cst.BaseExpression], str | None]) -> bool:
+    """Whether a returned value carries detail as a value its caller may send: not a response or an
+    `HTTPException` the function builds (the error paths find those in the function itself)."""
+    if isinstance(value, cst.Await):
+        value = value.expression
+    return not (isinstance(value, cst.Call) and qualify(value.func) in RESPONSE_SINKS) and carried_as_value(found)
 
 
 def _bound_to_handled(assign: cst.Assign, qualify: Callable[[cst.BaseExpression], str | None]) -> list[str]:
