@@ -52,7 +52,9 @@ class ErrorBodySuccessStatus(StatusRule):
     found")`), or of a function of another module that does (`return
     responses.not_found("item")`). In an exception handler (registered
     with `@app.exception_handler(...)`, `app.add_exception_handler(...)` or
-    `FastAPI(exception_handlers=...)`), any `JSONResponse`/`Response` built without a status is
+    `FastAPI(exception_handlers=...)`, also a handler another module defines: `async def
+    on_error(request, exc)` in `errors.py`, `app.add_exception_handler(Exception,
+    errors.on_error)` in `main.py`), any `JSONResponse`/`Response` built without a status is
     flagged: it goes out as 200. A Flask-style `return {"error": ...}, 500` (a body and an error
     status in a tuple) is flagged wherever it is: FastAPI sends the tuple as a JSON list, with 200.
 
@@ -126,9 +128,9 @@ class ErrorBodySuccessStatus(StatusRule):
             if value is None or site.status_set or site.after_signature_check and not site.in_except:
                 continue
             if site.role == "handler":
-                message = self._handler_response(value)
-                if message:
-                    self.report_in(site.statement, site.node, message)
+                response = self._handler_response(value)
+                if response is not None:
+                    self.report_in(site.statement, site.node, self._handler_message("exception handler", response))
                 continue
             marker = markers[id(site)]
             if marker == DETAIL_TEXT and site.function in in_detail:
@@ -152,6 +154,20 @@ class ErrorBodySuccessStatus(StatusRule):
             self.report_in(site.statement, site.node, self._message(site.function, where))
         if elsewhere:
             self.context.summary.extras[self.code] = elsewhere
+        self._record_handlers(paths)
+
+    def _record_handlers(self, paths: ErrorPaths) -> None:
+        """Keep, for the repository to pair: the responses without an error status of this module's
+        functions shaped as exception handlers that it does not register, and the handlers it
+        registers that other modules define."""
+        shaped = []
+        for site in paths.handler_returns:
+            response = self._handler_response(site.returned) if site.returned is not None else None
+            if response is not None:
+                shaped.append((f"{self.context.module}.{site.function}", self.context.span(site.node, site.statement),
+                               self.context.statement_lines(site.statement), response))
+        if shaped or paths.registered_elsewhere:
+            self.context.summary.extras[f"{self.code}:handlers"] = (shaped, sorted(paths.registered_elsewhere))
 
     @staticmethod
     def _message(function: str, where: str) -> str:
@@ -174,8 +190,21 @@ class ErrorBodySuccessStatus(StatusRule):
     def check_repo(cls, repo: RepoContext) -> None:
         """Report the routes that return what an error-body helper of another module builds."""
         cls.report_returned_results(repo, Helpers.builds_error_body)
+        key = f"{cls.code}:handlers"
+        recorded = [(summary, *summary.extras[key]) for summary in repo.summaries if key in summary.extras]
+        registered = {repo.index.canonical(handler): summary.path
+                      for summary, _, handlers in recorded for handler in handlers}
+        for summary, shaped, _ in recorded:
+            for function, span, statement_lines, response in shaped:
+                where = registered.get(repo.index.canonical(function))
+                if where is not None:
+                    handler = f"exception handler `{function.rsplit('.', 1)[-1]}` (registered in {where})"
+                    repo.report(summary.path, span, cls._handler_message(handler, response),
+                                statement_lines=statement_lines)
 
-    def _handler_response(self, value: cst.BaseExpression) -> str | None:
+    def _handler_response(self, value: cst.BaseExpression) -> tuple[str, str] | None:
+        """(the response class, its status as said) of a response an exception handler returns
+        without an error status."""
         if isinstance(value, cst.Await):
             value = value.expression
         if not isinstance(value, cst.Call) or self.context.qualify(value.func) not in RESPONSE_CLASSES:
@@ -183,9 +212,13 @@ class ErrorBodySuccessStatus(StatusRule):
         given, status = response_status(value, self.context.qualify)
         if given and (status is None or status >= 400):
             return None
-        shown = "no status" if not given else f"status {status}"
-        return (f"exception handler returns a `{self.context.qualify(value.func).rsplit('.', 1)[1]}` with {shown}: the "
-                "error goes out as a success; pass the 4xx/5xx `status_code`")
+        return self.context.qualify(value.func).rsplit(".", 1)[1], "no status" if not given else f"status {status}"
+
+    @staticmethod
+    def _handler_message(handler: str, response: tuple[str, str]) -> str:
+        cls, shown = response
+        return (f"{handler} returns a `{cls}` with {shown}: the error goes out as a success; pass the 4xx/5xx "
+                "`status_code`")
 
 
 def _where(site: ReturnSite, marker: str | None) -> str | None:

@@ -175,9 +175,10 @@ class Builder:
 
     def _handlers_elsewhere(self, tree: cst.Module, top_level: dict[str, cst.FunctionDef],
                             handlers: Mapping[str, object], roles: dict[int, str | None]) -> None:
-        """Registrations of handlers other modules define, and the leaks of this module's functions
-        shaped as handlers (a request, then an exception nothing annotates) that it does not register
-        itself, each followed again with its exception bound."""
+        """Registrations of handlers other modules define, and the leaks and returns of this
+        module's functions shaped as handlers (a request, then another parameter) that it does not
+        register itself, each followed again as a handler: the leaks with its exception bound, where
+        nothing annotates it (an annotated one is bound in the first walk)."""
         for handler, cls in registrations(tree, self.context.source):
             if isinstance(handler, cst.Name) and handler.value in top_level:
                 continue
@@ -185,15 +186,19 @@ class Builder:
             if name:
                 qualified = self.qualify(cls) if isinstance(cls, (cst.Name, cst.Attribute)) else None
                 self.paths.registered_elsewhere.setdefault(name, []).append(qualified)
+        paths = self.paths
         for name, function in top_level.items():
             params = params_of(function)
             if (roles.get(id(function)) is not None or name in handlers or len(params) != 2
-                    or params[1].annotation is not None or not takes_request(params[0], self.qualify)):
+                    or not takes_request(params[0], self.qualify)):
                 continue
-            before = len(self.paths.leaks)
-            Walk(self, function, None, {params[1].name.value: "exception"}).run()
-            self.paths.handler_leaks.extend(self.paths.leaks[before:])
-            del self.paths.leaks[before:]
+            annotation = params[1].annotation
+            marks = (len(paths.leaks), len(paths.returns), len(paths.http_exceptions))
+            Walk(self, function, "handler", {params[1].name.value: "exception"} if annotation is None else {}).run()
+            if annotation is None:
+                paths.handler_leaks.extend(paths.leaks[marks[0]:])
+            paths.handler_returns.extend(paths.returns[marks[1]:])
+            del paths.leaks[marks[0]:], paths.returns[marks[1]:], paths.http_exceptions[marks[2]:]
 
     def _helpers_for_elsewhere(self, top_level: dict[str, cst.FunctionDef], handlers: Mapping[str, object],
                                roles: dict[int, str | None], responding: set[int]) -> None:

@@ -113,6 +113,9 @@ class ErrorPaths:
     # Leaks of functions shaped as exception handlers (`async def f(request, exc)`) that this module
     # does not register: they leak where another module registers them for an internal exception.
     handler_leaks: list[Leak] = field(default_factory=list)
+    # The returns of those functions, followed as handlers: what they answer where another module
+    # registers them.
+    handler_returns: list[ReturnSite] = field(default_factory=list)
     # Handlers this module registers but does not define, qualified -> what for (qualified classes;
     # None for a status code or a class the imports do not name).
     registered_elsewhere: dict[str, list[str | None]] = field(default_factory=dict)
