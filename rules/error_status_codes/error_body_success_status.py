@@ -21,6 +21,7 @@ from reviewer.semantics.error_paths import (
     response_status,
 )
 from reviewer.semantics.error_paths.helpers_elsewhere import HelperFacts, Helpers
+from reviewer.syntax import argument
 from rules.error_status_codes._base import StatusRule
 
 
@@ -50,7 +51,9 @@ class ErrorBodySuccessStatus(StatusRule):
     leaves the function or the name is bound again before the return; also the return of a
     function of the same module that only returns such bodies (`return error_response("not
     found")`), or of a function of another module that does (`return
-    responses.not_found("item")`). In an exception handler (registered
+    responses.not_found("item")`, also one that binds the body to a name and returns it), and a
+    response without an error status around such a function's result (`JSONResponse(
+    error_body("Still holds stock"))`). In an exception handler (registered
     with `@app.exception_handler(...)`, `app.add_exception_handler(...)` or
     `FastAPI(exception_handlers=...)`, also a handler another module defines: `async def
     on_error(request, exc)` in `errors.py`, `app.add_exception_handler(Exception,
@@ -175,12 +178,19 @@ class ErrorBodySuccessStatus(StatusRule):
                 "or return the response with a 4xx/5xx `status_code`")
 
     def _imported_callee(self, value: cst.BaseExpression) -> str | None:
-        """The qualified name of a function of another module whose result a route returns."""
+        """The qualified name of a function of another module whose result a route returns, or
+        sends as the content of a response without an error status (`JSONResponse(error_body(...))`)."""
         if isinstance(value, cst.Await):
             value = value.expression
         if not isinstance(value, cst.Call):
             return None
         qualified = self.context.qualify(value.func)
+        if qualified in RESPONSE_CLASSES:
+            given, status = response_status(value, self.context.qualify)
+            content = argument(value, 0, "content")
+            if given and (status is None or status >= 400) or content is None:
+                return None
+            return self._imported_callee(content.value)
         if (qualified is None or qualified in RESPONSE_CLASSES or qualified.startswith("builtins.")
                 or qualified.startswith(f"{self.context.module}.")):
             return None

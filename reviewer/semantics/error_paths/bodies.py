@@ -158,6 +158,8 @@ def error_body(value: cst.BaseExpression, qualify, helpers: set[str]) -> str | N
     body = content.value
     if isinstance(body, cst.Call) and body.args and qualify(body.func) in _ENCODERS:
         body = body.args[0].value  # `Response(json.dumps({"error": ...}))`
+    if isinstance(body, cst.Call) and isinstance(body.func, cst.Name) and body.func.value in helpers:
+        return ERROR  # `JSONResponse(error_body("Still holds stock"))`
     if isinstance(body, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)) and not _is_empty(body):
         return TEXT
     return _body_marker(body)

@@ -76,6 +76,28 @@ def _own_returns(function: cst.FunctionDef) -> list[cst.Return]:
     return found
 
 
+def _bound_once(function: cst.FunctionDef) -> dict[str, cst.BaseExpression]:
+    """The names the function's own statements bind once, by a plain assignment, to that value
+    (`body = {"success": False, ...}`, returned after `body.update(extra)`)."""
+    values: dict[str, cst.BaseExpression | None] = {}
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.For, cst.With, cst.NamedExpr)):
+            targets = ([t.target for t in node.targets] if isinstance(node, cst.Assign)
+                       else [node.target] if not isinstance(node, cst.With)
+                       else [item.asname.name for item in node.items if item.asname is not None])
+            single = isinstance(node, (cst.Assign, cst.AnnAssign)) and len(targets) == 1
+            for target in targets:
+                if isinstance(target, cst.Name):
+                    once = single and target.value not in values
+                    values[target.value] = node.value if once else None
+        push_children(node, stack)
+    return {name: value for name, value in values.items() if value is not None}
+
+
 class HelperFacts(Facts):
     """Records the module-level functions that return an error body on every way out, and those
     whose result carries the detail of an argument (by slot)."""
@@ -114,8 +136,10 @@ class HelperFacts(Facts):
         if not returns:
             return
         name = original_node.name.value
-        if all(r.value is not None and error_body(r.value, self.context.qualify, self.error_bodies) == ERROR
-               for r in returns):
+        bound = _bound_once(original_node)
+        if all(r.value is not None and error_body(
+                bound.get(r.value.value, r.value) if isinstance(r.value, cst.Name) else r.value,
+                self.context.qualify, self.error_bodies) == ERROR for r in returns):
             self.error_bodies.add(name)
         qualify = self.context.qualify
         if all(isinstance(r.value, cst.Call) and qualify(r.value.func) in HTTP_EXCEPTIONS for r in returns) or (
