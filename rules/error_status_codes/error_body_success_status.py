@@ -29,7 +29,8 @@ class ErrorBodySuccessStatus(StatusRule):
     """An endpoint or exception handler reports an error in a body sent with a success status.
 
     ## What it does
-    Flags a `return` of a route that sends an error body without an error status: a dict or
+    Flags a `return` of a route, or of an HTTP middleware (`@app.middleware("http")`, a middleware
+    class's `dispatch(self, request, call_next)`), that sends an error body without an error status: a dict or
     `JSONResponse`/`Response` content saying it is an error (`{"error": "..."}`, `{"error": True}`,
     `{"success": False, ...}`, `{"status": "error"}`), or a `{"detail": ...}`,
     `{"status": "failed"}`, `{"errors": ["..."]}` or `{"code": 500, "msg": ...}` body (one that
@@ -154,7 +155,8 @@ class ErrorBodySuccessStatus(StatusRule):
                     "it as a JSON list with status 200; raise `HTTPException` or return "
                     "`JSONResponse(body, status_code=...)`"))
                 continue
-            self.report_in(site.statement, site.node, self._message(site.function, where))
+            noun = "middleware" if site.function in paths.middleware else "route"
+            self.report_in(site.statement, site.node, self._message(site.function, where, noun))
         if elsewhere:
             self.context.summary.extras[self.code] = elsewhere
         self._record_handlers(paths)
@@ -173,9 +175,9 @@ class ErrorBodySuccessStatus(StatusRule):
             self.context.summary.extras[f"{self.code}:handlers"] = (shaped, sorted(paths.registered_elsewhere))
 
     @staticmethod
-    def _message(function: str, where: str) -> str:
-        return (f"route `{function}` returns an error body {where}with a success status (200); raise `HTTPException` "
-                "or return the response with a 4xx/5xx `status_code`")
+    def _message(function: str, where: str, noun: str = "route") -> str:
+        return (f"{noun} `{function}` returns an error body {where}with a success status (200); raise "
+                "`HTTPException` or return the response with a 4xx/5xx `status_code`")
 
     def _imported_callee(self, value: cst.BaseExpression) -> str | None:
         """The qualified name of a function of another module whose result a route returns, or

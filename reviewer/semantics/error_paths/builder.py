@@ -15,7 +15,14 @@ from reviewer.semantics.error_paths.reach import gate_conditions
 from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, STREAMING_RESPONSES, ErrorPaths, Leak
 from reviewer.semantics.error_paths.replaced import replaced_details
 from reviewer.semantics.error_paths.sockets import held_sockets
-from reviewer.semantics.error_paths.syntax import calls_in, functions_of, params_of, short_source, takes_request
+from reviewer.semantics.error_paths.syntax import (
+    calls_in,
+    functions_of,
+    is_http_middleware,
+    params_of,
+    short_source,
+    takes_request,
+)
 from reviewer.semantics.error_paths.walk import Walk
 from reviewer.semantics.exceptions import BROAD, INPUT, INTERNAL, Detail, exception_origin
 from reviewer.semantics.fastapi.handlers import exception_handlers, registrations
@@ -122,6 +129,9 @@ class Builder:
             params = params_of(function)
             if is_route(function):
                 role = "route"
+            elif is_http_middleware(function):
+                role = "route"  # it answers requests in their place
+                self.paths.middleware.add(name)
             elif name in handlers:
                 role = "handler"
                 classes = handlers[name]

@@ -141,6 +141,9 @@ class ErrorPaths:
     # (`return service.finalize(id)`, or a name bound to it) -> those routes' dotted names.
     returned_leaks: list[Leak] = field(default_factory=list)
     returned_calls: dict[str, set[str]] = field(default_factory=dict)
+    # Its HTTP middleware functions (`@app.middleware("http")`, a class's `dispatch`), by name: they
+    # are followed as routes, since what they return is the answer.
+    middleware: set[str] = field(default_factory=set)
     # The routes of this module, by dotted name -> the names they may call for a caller who is not
     # an administrator: None (any) unless the route checks for one; nothing after a dependency that
     # does; the names called before it after a test in its block (`if not user.is_superuser: raise`).

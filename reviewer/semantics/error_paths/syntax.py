@@ -39,6 +39,16 @@ def functions_of(module: cst.Module) -> Iterator[tuple[cst.FunctionDef, str]]:
                 stack.extend((n, scope) for n in reversed(inner) if isinstance(n, cst.BaseCompoundStatement))
 
 
+def is_http_middleware(function: cst.FunctionDef) -> bool:
+    """A function Starlette runs around the requests it lets through, answering for the routes:
+    `@app.middleware("http")`, or a middleware class's `dispatch(self, request, call_next)`."""
+    for decorator in function.decorators:
+        expr = decorator.decorator
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "middleware":
+            return True
+    return function.name.value == "dispatch" and any(param.name.value == "call_next" for param in params_of(function))
+
+
 def bound_names(node: cst.CSTNode) -> Iterator[cst.Name]:
     """The names a node binds, once per binding: targets of assignments, loops, comprehensions,
     `:=` and `as` clauses; not in the functions, classes or lambdas defined in it."""
