@@ -16,6 +16,7 @@ from reviewer.semantics.error_paths import (
     TEXT,
     ErrorPaths,
     ReturnSite,
+    dumped,
     error_body,
     flask_error_tuple,
     response_status,
@@ -30,8 +31,9 @@ class ErrorBodySuccessStatus(StatusRule):
 
     ## What it does
     Flags a `return` of a route, or of an HTTP middleware (`@app.middleware("http")`, a middleware
-    class's `dispatch(self, request, call_next)`), that sends an error body without an error status: a dict or
-    `JSONResponse`/`Response` content saying it is an error (`{"error": "..."}`, `{"error": True}`,
+    class's `dispatch(self, request, call_next)`), that sends an error body without an error status: a
+    dict, a model built with such fields (`APIResponse(success=False, message="...")`, also through
+    `.model_dump()`), or `JSONResponse`/`Response` content saying it is an error (`{"error": "..."}`, `{"error": True}`,
     `{"success": False, ...}`, `{"status": "error"}`), or a `{"detail": ...}`,
     `{"status": "failed"}`, `{"errors": ["..."]}` or `{"code": 500, "msg": ...}` body (one that
     names an error status) inside an `except` block or a branch taken when something is missing
@@ -184,6 +186,7 @@ class ErrorBodySuccessStatus(StatusRule):
         sends as the content of a response without an error status (`JSONResponse(error_body(...))`)."""
         if isinstance(value, cst.Await):
             value = value.expression
+        value = dumped(value)
         if not isinstance(value, cst.Call):
             return None
         qualified = self.context.qualify(value.func)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.records import RESPONSE_CLASSES, status_value
+from reviewer.semantics.names import dotted_name
 from reviewer.syntax import argument, string_value
 
 ERROR = "error"  # the body says it reports an error: `{"error": ...}`, `{"success": False}`
@@ -86,6 +87,27 @@ def _message_marker(node: cst.Dict) -> str | None:
     return MESSAGE
 
 
+def dumped(node: cst.BaseExpression) -> cst.BaseExpression:
+    """The model a value serialises (`fail("...").model_dump()`, `.dict()`), else the value."""
+    if (isinstance(node, cst.Call) and not node.args and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value in ("model_dump", "dict")):
+        return node.func.value
+    return node
+
+
+def _fields(call: cst.Call, qualify) -> cst.Dict | None:  # noqa: ANN001
+    """The fields a class's instance is built with, as the body it serialises to
+    (`APIResponse(success=False, message="...")`): a call of a name in CapWords with keyword
+    arguments only; None for anything else (a function's call, an exception)."""
+    name = dotted_name(call.func)
+    last = name.rsplit(".", 1)[-1] if name else ""
+    qualified = qualify(call.func) or ""
+    if (not call.args or not last[:1].isupper() or last.isupper() or qualified.startswith("builtins.")
+            or qualified.endswith(("Exception", "Error")) or any(arg.keyword is None for arg in call.args)):
+        return None
+    return cst.Dict([cst.DictElement(cst.SimpleString(f'"{arg.keyword.value}"'), arg.value) for arg in call.args])
+
+
 def _is_text(node: cst.BaseExpression) -> bool:
     """A value built as text or a literal (`"failed"`, `f"... {e}"`, `str(e)`, `"%s" % e`, a list
     of errors), not one read from elsewhere that may be None (`job.get("error")`, `result.error`)."""
@@ -139,6 +161,7 @@ def error_body(value: cst.BaseExpression, qualify, helpers: set[str]) -> str | N
     `helpers` are functions of the module that return such a body on every way out."""
     if isinstance(value, cst.Await):
         value = value.expression
+    value = dumped(value)
     if isinstance(value, cst.Dict):
         return _body_marker(value)
     if flask_error_tuple(value, qualify):
@@ -148,7 +171,8 @@ def error_body(value: cst.BaseExpression, qualify, helpers: set[str]) -> str | N
     if isinstance(value.func, cst.Name) and value.func.value in helpers:
         return ERROR
     if qualify(value.func) not in RESPONSE_CLASSES:
-        return None
+        fields = _fields(value, qualify)
+        return _body_marker(fields) if fields is not None else None
     given, status = response_status(value, qualify)
     if given and (status is None or status >= 400):
         return None
@@ -158,8 +182,11 @@ def error_body(value: cst.BaseExpression, qualify, helpers: set[str]) -> str | N
     body = content.value
     if isinstance(body, cst.Call) and body.args and qualify(body.func) in _ENCODERS:
         body = body.args[0].value  # `Response(json.dumps({"error": ...}))`
+    body = dumped(body)
     if isinstance(body, cst.Call) and isinstance(body.func, cst.Name) and body.func.value in helpers:
         return ERROR  # `JSONResponse(error_body("Still holds stock"))`
+    if isinstance(body, cst.Call) and (fields := _fields(body, qualify)) is not None:
+        return _body_marker(fields)
     if isinstance(body, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)) and not _is_empty(body):
         return TEXT
     return _body_marker(body)
