@@ -32,8 +32,9 @@ class ErrorBodySuccessStatus(StatusRule):
     ## What it does
     Flags a `return` of a route, or of an HTTP middleware (`@app.middleware("http")`, a middleware
     class's `dispatch(self, request, call_next)`), that sends an error body without an error status: a
-    dict, a model built with such fields (`APIResponse(success=False, message="...")`, also through
-    `.model_dump()`), or `JSONResponse`/`Response` content saying it is an error (`{"error": "..."}`, `{"error": True}`,
+    dict, a model built with such fields by a helper that builds nothing else (`def fail(message):
+    return APIResponse(success=False, message=message)`, also through `.model_dump()`), or
+    `JSONResponse`/`Response` content saying it is an error (`{"error": "..."}`, `{"error": True}`,
     `{"success": False, ...}`, `{"status": "error"}`), or a `{"detail": ...}`,
     `{"status": "failed"}`, `{"errors": ["..."]}` or `{"code": 500, "msg": ...}` body (one that
     names an error status) inside an `except` block or a branch taken when something is missing
@@ -87,7 +88,8 @@ class ErrorBodySuccessStatus(StatusRule):
     be acknowledged with a 2xx, or the sender retries it. A failure to process the event, in an
     `except` block, is still flagged. Nor is a branch no value takes: `if config is None:` after
     a statement that reads `config.setting` on every way to it, for a name the route binds once
-    (that statement raises first when `config` is None).
+    (that statement raises first when `config` is None). Nor is a route's own answer in a model
+    (`ConnectionTestResponse(success=False, ...)`): it may be the verdict of a check the route ran.
 
     ## Why is this bad?
     Clients, retries, caches, load balancers and monitoring read the status, not the body: a

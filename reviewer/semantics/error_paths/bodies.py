@@ -155,10 +155,14 @@ def response_status(call: cst.Call, qualify) -> tuple[bool, int | None]:  # noqa
     return True, status_value(status.value, qualify)
 
 
-def error_body(value: cst.BaseExpression, qualify, helpers: set[str]) -> str | None:  # noqa: ANN001
+def error_body(value: cst.BaseExpression, qualify, helpers: set[str], *, models: bool = False) -> str | None:  # noqa: ANN001
     """`ERROR`, `DETAIL`, `DETAIL_TEXT`, `TEXT` or `MESSAGE` when a returned value is an error body
     sent with a success status (a dict, or a response built without an error status), else None.
-    `helpers` are functions of the module that return such a body on every way out."""
+    `helpers` are functions of the module that return such a body on every way out. With `models`,
+    for a helper's returns, a model built with such fields is one too (`APIResponse(success=False,
+    message=...)` in `def fail(message)`): a function that builds nothing else is an error
+    envelope's builder, where a route's own answer in its model may be the verdict of a check it
+    ran (`ConnectionTestResponse(success=False, ...)`)."""
     if isinstance(value, cst.Await):
         value = value.expression
     value = dumped(value)
@@ -171,7 +175,7 @@ def error_body(value: cst.BaseExpression, qualify, helpers: set[str]) -> str | N
     if isinstance(value.func, cst.Name) and value.func.value in helpers:
         return ERROR
     if qualify(value.func) not in RESPONSE_CLASSES:
-        fields = _fields(value, qualify)
+        fields = _fields(value, qualify) if models else None
         return _body_marker(fields) if fields is not None else None
     given, status = response_status(value, qualify)
     if given and (status is None or status >= 400):
@@ -185,8 +189,6 @@ def error_body(value: cst.BaseExpression, qualify, helpers: set[str]) -> str | N
     body = dumped(body)
     if isinstance(body, cst.Call) and isinstance(body.func, cst.Name) and body.func.value in helpers:
         return ERROR  # `JSONResponse(error_body("Still holds stock"))`
-    if isinstance(body, cst.Call) and (fields := _fields(body, qualify)) is not None:
-        return _body_marker(fields)
     if isinstance(body, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)) and not _is_empty(body):
         return TEXT
     return _body_marker(body)

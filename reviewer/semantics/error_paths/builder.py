@@ -106,7 +106,7 @@ class Builder:
         return self._gates[name]
 
     def is_error_body(self, value: cst.BaseExpression) -> bool:
-        return error_body(value, self.qualify, self.paths.error_body_helpers) == ERROR
+        return error_body(value, self.qualify, self.paths.error_body_helpers, models=True) == ERROR
 
     def build(self) -> ErrorPaths:
         tree = self.context.tree

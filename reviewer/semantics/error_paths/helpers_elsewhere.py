@@ -139,7 +139,7 @@ class HelperFacts(Facts):
         bound = _bound_once(original_node)
         if all(r.value is not None and error_body(
                 bound.get(r.value.value, r.value) if isinstance(r.value, cst.Name) else r.value,
-                self.context.qualify, self.error_bodies) == ERROR for r in returns):
+                self.context.qualify, self.error_bodies, models=True) == ERROR for r in returns):
             self.error_bodies.add(name)
         qualify = self.context.qualify
         if all(isinstance(r.value, cst.Call) and qualify(r.value.func) in HTTP_EXCEPTIONS for r in returns) or (
