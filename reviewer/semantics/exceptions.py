@@ -154,6 +154,13 @@ STRINGIFYING_CALLS = frozenset(
     {"builtins.str", "builtins.repr", "builtins.format", "builtins.dict", "builtins.list", "builtins.tuple",
      "json.dumps", "fastapi.encoders.jsonable_encoder"}
 )
+# Functions that encode a text and keep what it says (`quote(str(e))` in a redirect's URL,
+# `html.escape(traceback.format_exc())` in a page).
+TEXT_KEEPING_CALLS = frozenset({
+    "urllib.parse.quote", "urllib.parse.quote_plus", "urllib.parse.urlencode", "html.escape", "markupsafe.escape",
+    "markupsafe.Markup.escape", "textwrap.shorten", "textwrap.indent", "textwrap.dedent", "base64.b64encode",
+    "base64.urlsafe_b64encode",
+})
 TEXT_METHODS = frozenset(
     {"strip", "lstrip", "rstrip", "lower", "upper", "replace", "split", "splitlines", "capitalize", "title",
      "encode", "decode", "removeprefix", "removesuffix", "get", "json", "items", "values", "copy", "to_dict",
@@ -464,6 +471,8 @@ class DetailOf:
             if caught and string_value(args[1]) in DETAIL_ATTRIBUTES:
                 return self._caught(node, caught)
             return self.of(args[2]) if len(args) > 2 else None
+        if name in TEXT_KEEPING_CALLS:
+            return _first(self.of(value) for value in args[:1])
         if name in STRINGIFYING_CALLS:
             for value in args[:1]:
                 textual = name in ("builtins.str", "builtins.repr", "builtins.format")

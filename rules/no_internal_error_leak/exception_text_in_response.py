@@ -14,13 +14,16 @@ class ExceptionTextInResponse(LeakRule):
     Follows, inside each function of a FastAPI module, the exceptions it catches and the values
     built from them — `str(e)`, `repr(e)`, `f"... {e}"`, `"...".format(e)`, `"%s" % e`, `e.args`,
     `e.orig`, `e.statement`, `e.params`, `e.message` (also `getattr(e, "message", str(e))`),
-    `e.__str__()`, comprehensions over them (`[str(arg) for arg in e.args]`),
+    `e.__str__()`, comprehensions over them (`[str(arg) for arg in e.args]`), encodings that keep
+    the text (`quote(str(e))`, `html.escape(...)`),
     `e.response["Error"]["Message"]`, the exception `sys.exc_info()` or `sys.exception()` gives in
     an `except` block, and names, dicts and lists holding them, also the Pydantic models and
     dataclasses of the repository built with them (`Outcome(ok=False, error=str(e))`, then
     `.model_dump()`) — and flags where one enters a response: the `detail` of an `HTTPException`,
     the content of a `JSONResponse`/`Response`/`PlainTextResponse`/`HTMLResponse`, the `headers`
-    of either, the context of
+    of either (also set on a response the function sends: `response.headers["X-Error"] = str(e)`,
+    with `response: Response` or a response it built), a cookie such a response sets
+    (`response.set_cookie("flash", f"failed: {e}")`), the context of
     a page `templates.TemplateResponse(...)` renders, the URL a `RedirectResponse` sends the
     client to, the return value of a route, a websocket
     `send_text`/`send_json`/`close`, what a generator yields to a

@@ -473,11 +473,42 @@ class Walk:
         key = f"{cls}.{func.attr.value}" if cls else None
         return key if key in self.b.class_methods else None
 
+    @functools.cached_property
+    def responses(self) -> set[str]:
+        """Names holding a response the function sends: a parameter `response: Response`, or a name
+        bound to a response it builds (`response = RedirectResponse("/account")`)."""
+        names = self._params_of_type(RESPONSE_CLASSES)
+        stack: list[cst.CSTNode] = [self.function.body]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                continue
+            if (isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name)
+                    and isinstance(node.value, cst.Call)
+                    and self.qualify(node.value.func) in RESPONSE_CLASSES | REDIRECT_RESPONSES):
+                names.add(node.targets[0].target.value)
+            push_children(node, stack)
+        return names
+
+    def _response_attribute(self, node: cst.BaseExpression, attribute: str) -> str | None:
+        """The name of a response whose `attribute` a node is (`response.headers`, `response.set_cookie`)."""
+        if (isinstance(node, cst.Attribute) and node.attr.value == attribute and isinstance(node.value, cst.Name)
+                and node.value.value in self.responses):
+            return node.value.value
+        return None
+
     def sinks(self, small: cst.CSTNode, statement: cst.CSTNode, detail: DetailOf) -> None:
         if self.streams_to and isinstance(small, cst.Expr) and isinstance(small.value, cst.Yield):
             value = small.value.value
             if isinstance(value, cst.BaseExpression):  # not `yield from`
                 self.leak(value, statement, detail, f"the stream of `{self.streams_to}`")
+        if isinstance(small, cst.Assign):
+            for target in small.targets:
+                # `response.headers["X-Error"] = str(e)`
+                held = self._response_attribute(target.target.value, "headers") if isinstance(
+                    target.target, cst.Subscript) else None
+                if held is not None:
+                    self.leak(small.value, statement, detail, f"the headers of `{held}`")
         for call in calls_in(small):
             name = self.qualify(call.func)
             if name in HTTP_EXCEPTIONS:
@@ -509,6 +540,8 @@ class Walk:
                 code = keyword(call, "status_code")
                 self.leak(_template_context(call), statement, detail, "the context of `TemplateResponse`",
                           code.value if code else None)
+            elif (held := self._response_attribute(call.func, "set_cookie")) is not None:
+                self.leak(argument(call, 1, "value"), statement, detail, f"a cookie `{held}` sets")
             elif (isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name)
                   and call.func.value.value in self.websockets):
                 method = call.func.attr.value
