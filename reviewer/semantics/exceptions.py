@@ -178,6 +178,11 @@ INTERNAL_PACKAGES = frozenset(
         "aiobotocore", "openai", "anthropic", "google", "grpc", "docker", "kubernetes", "celery", "kombu",
         "aio_pika", "pika", "minio", "paramiko", "azure", "stripe", "litellm", "cohere", "mistralai", "groq",
         "httpcore", "websockets", "playwright", "selenium", "git", "smtplib", "aiosmtplib",
+        # vector stores, model runtimes and hubs: hosts, collection names, file paths, device state
+        "qdrant_client", "pinecone", "chromadb", "weaviate", "pymilvus", "lancedb", "ollama", "torch",
+        "tensorflow", "transformers", "onnxruntime", "huggingface_hub", "sentence_transformers",
+        # more drivers and clients
+        "oracledb", "pyodbc", "duckdb", "clickhouse_connect", "snowflake", "ldap3", "aioboto3", "google_auth_oauthlib",
     }
 )
 
