@@ -291,6 +291,7 @@ class DetailOf:
         source: Callable[[cst.CSTNode], str] | None = None,
         parsing: frozenset[str] = frozenset(),
         phrases: Mapping[str, tuple[str, ...]] | None = None,
+        task_results: frozenset[str] = frozenset(),
     ) -> None:
         self.qualify = qualify
         self.module = module
@@ -303,6 +304,9 @@ class DetailOf:
         self.parsing = parsing
         # Exceptions whose text the code found these phrases in.
         self.phrases = phrases or {}
+        # Names of a task queue's results (`res = AsyncResult(task_id)`), whose `traceback` is the
+        # worker's.
+        self.task_results = task_results
 
     def _exception(self, node: cst.BaseExpression) -> str | None:
         return node.value if isinstance(node, cst.Name) and node.value in self.exceptions else None
@@ -315,6 +319,9 @@ class DetailOf:
         if isinstance(node, cst.Name):
             return self.names.get(node.value)
         if isinstance(node, cst.Attribute):
+            if (node.attr.value == "traceback" and isinstance(node.value, cst.Name)
+                    and node.value.value in self.task_results):
+                return Detail(self.source(node), traceback=True)
             caught = self._exception(node.value)
             if caught and node.attr.value in DETAIL_ATTRIBUTES:
                 return self._caught(node, caught)
@@ -418,7 +425,7 @@ class DetailOf:
         """This view with other exceptions, detail names or phrases."""
         return DetailOf(self.qualify, self.module, self.exceptions if exceptions is None else exceptions,
                         self.names if names is None else names, self.helpers, self.source, self.parsing,
-                        self.phrases if phrases is None else phrases)
+                        self.phrases if phrases is None else phrases, self.task_results)
 
     def without(self, names: set[str]) -> DetailOf:
         """This view with `names` no longer bound to internal exceptions."""

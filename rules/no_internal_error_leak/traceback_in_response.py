@@ -11,8 +11,9 @@ class TracebackInResponse(LeakRule):
     """A formatted traceback reaches the client in a response.
 
     ## What it does
-    Flags `traceback.format_exc()`, `traceback.format_exception(...)`, `format_tb`, `format_stack`
-    and values built from them (joined, put in a dict or an f-string, kept in a variable) where
+    Flags `traceback.format_exc()`, `traceback.format_exception(...)`, `format_tb`, `format_stack`,
+    the worker's traceback a Celery task's result holds (`AsyncResult(task_id).traceback`), and
+    values built from them (joined, put in a dict or an f-string, kept in a variable) where
     they enter a response in a FastAPI module: the `detail` of an `HTTPException`, the content of a
     `JSONResponse`/`Response`, a route's return value, a websocket send.
 

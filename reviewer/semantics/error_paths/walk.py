@@ -80,6 +80,7 @@ class Walk:
         self.built_in_except: dict[str, _BuiltInExcept] = {}
         self.phrases: dict[str, tuple[str, ...]] = {}  # exceptions whose text the code found phrases in
         self.details: dict[str, Detail] = {}
+        self.task_results: set[str] = set()  # names bound to a task queue's result (`AsyncResult(task_id)`)
         self.websockets = self._params_of_type(WEBSOCKET_TYPES)
         held = paths.socket_holders.get(id(function))
         if held:
@@ -150,7 +151,7 @@ class Walk:
 
     def detail(self) -> DetailOf:
         return DetailOf(self.qualify, self.b.module, self.exceptions, self.details, self.b.helpers, self.b.source,
-                        frozenset(self.parsing), self.phrases)
+                        frozenset(self.parsing), self.phrases, frozenset(self.task_results))
 
     def run(self) -> None:
         if self.role == "route":
@@ -308,7 +309,9 @@ class Walk:
                 self._note_built(small, in_except, status_set)
             if self.role == "route" and isinstance(small, (cst.Assign, cst.AnnAssign)):
                 self._note_call_result(small)
-            if not (self.exceptions or self.details or in_except and self.b.traceback):
+            if isinstance(small, cst.Assign) and _task_result(small.value, self.qualify):
+                self.task_results.update(t.target.value for t in small.targets if isinstance(t.target, cst.Name))
+            if not (self.exceptions or self.details or self.task_results or in_except and self.b.traceback):
                 self.plain(small, statement, in_except=in_except, status_set=status_set)
                 continue
             detail = self.detail()
@@ -685,6 +688,15 @@ class Walk:
             catches_all, carries = self._handled_facts(value, found, in_except=True)
             self.built_in_except[target.value] = _BuiltInExcept(value, catches_all, carries, status_set,
                                                                 keys_set=small.value is not value)
+
+
+def _task_result(value: cst.BaseExpression, qualify: Callable[[cst.BaseExpression], str | None]) -> bool:
+    """`AsyncResult(task_id, app=celery_app)`, `celery_app.AsyncResult(task_id)`: a Celery task's
+    result, which holds the worker's traceback once the task failed."""
+    if not isinstance(value, cst.Call):
+        return False
+    return qualify(value.func) in ("celery.result.AsyncResult", "celery.AsyncResult") or (
+        isinstance(value.func, cst.Attribute) and value.func.attr.value == "AsyncResult")
 
 
 def _returned_as_value(value: cst.BaseExpression, found: Detail,
