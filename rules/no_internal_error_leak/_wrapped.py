@@ -16,20 +16,31 @@ from reviewer.semantics.error_paths import Leak
 from reviewer.semantics.error_paths.wrapped import WrapFacts
 
 if TYPE_CHECKING:
-    from rules.no_internal_error_leak._base import LeakRule, _Withheld
+    from reviewer.semantics.error_paths.wrapped import Wrapped, WrapSite
+    from rules.no_internal_error_leak._base import LeakRule, _Trust, _Withheld
 
 
 def report_wrapped(rule: type[LeakRule], repo: RepoContext, withheld: _Withheld) -> None:
     wrapped = repo.facts(WrapFacts)
     reported: set[tuple[str, int, int]] = set()
     for path, site in wrapped.sites:
-        where = (path, site.span.line, site.span.column)
-        if where in reported:
+        where_reported = (path, site.span.line, site.span.column)
+        if where_reported in reported:
             continue
         found = wrapped.sent(site.cls, site.slot)
-        if found is None or withheld(None, None, (), (), site.detail.through):
+        if withheld(None, None, (), (), site.detail.through):
             continue
         trust = withheld.trust
+        if found is None:
+            caught = _caught_by_route(wrapped, trust, site)
+            if caught is not None:
+                route, attribute, where = caught
+                sink = f"`{site.written}`'s `{attribute}`, which route `{route.rsplit('.', 1)[-1]}` ({where}) sends"
+                leak = Leak(node=None, statement=None, detail=site.detail, sink=sink, function="")
+                if rule.wanted(leak):
+                    reported.add(where_reported)
+                    repo.report(path, site.span, rule.message(leak), statement_lines=site.statement_lines)
+            continue
         routes = trust.routes_reaching(site.function, site.cls)
         if not routes or trust.trusted_routes(routes):
             continue
@@ -38,5 +49,16 @@ def report_wrapped(rule: type[LeakRule], repo: RepoContext, withheld: _Withheld)
             f" (registered in {registered_in}) sends" if registered_in else " sends")
         leak = Leak(node=None, statement=None, detail=site.detail, sink=sink, function="")
         if rule.wanted(leak):
-            reported.add(where)
+            reported.add(where_reported)
             repo.report(path, site.span, rule.message(leak), statement_lines=site.statement_lines)
+
+
+def _caught_by_route(wrapped: Wrapped, trust: _Trust, site: WrapSite) -> tuple[str, str, str] | None:
+    """(route, attribute, where) of a route that runs the raising function, catches the exception
+    and answers with the attribute the detail ends in, and lets in callers who are not trusted."""
+    catchers = wrapped.caught_and_sent(site.cls, site.slot)
+    reaching = trust.routes_reaching(site.function) if catchers else None
+    for route, attribute, where in catchers:
+        if reaching and route in reaching and not trust.trusted_routes({route: reaching[route]}):
+            return route, attribute, where
+    return None

@@ -22,11 +22,15 @@ applications register):
   shaped as a handler (a request, then an exception), the attributes of the exception it sends:
   those it reads outside log calls and branch tests, in its body or in a function of its module it
   hands the exception to; `str(exc)` and `f"{exc}"` send what `str()` shows;
+- the routes that catch a class of the application's own and answer with its attributes
+  (`except StockConflict as e: raise HTTPException(409, detail=e.detail)`, `return {"error":
+  str(e)}`): a route that runs the raising function is then the handler;
 - the calls each function makes in `try` blocks that keep what they catch, with the handlers
   around each call (catching.py), for the repository to tell which callers pass on what a
   function raises (`Wrapped.passes_on`).
 
-Over the repository, `Wrapped.sent(class, slot)` tells which registered handler sends what a slot
+Over the repository, `Wrapped.caught_and_sent(class, slot)` tells which such routes answer with
+it, and `Wrapped.sent(class, slot)` which registered handler sends what a slot
 of a constructor of a class the application defines is given (a builtin such as `ValueError` is
 raised for anything, anywhere, and a handler for it is a fallback), and as which attribute,
 following the bases: a builtin
@@ -59,6 +63,7 @@ from reviewer.semantics.exceptions import (
     vendor_worded,
 )
 from reviewer.semantics.fastapi.handlers import registrations
+from reviewer.semantics.flow.syntax import is_route
 from reviewer.semantics.log_calls import is_log_call, logger_names
 from reviewer.semantics.serving import is_one_shot_path
 from reviewer.traversal import children_of, push_children
@@ -145,8 +150,33 @@ class WrapFacts(Facts):
         sends: dict[str, frozenset[str]] = {}
         if "exception_handler" in source or context.mentions(("request",)):
             registered, sends = self._handlers(original_node, functions, prefix)
-        if sites or constructors or registered or sends or guarded:
-            context.summary.extras[FACTS_KEY] = (sites, constructors, registered, sends, guarded)
+        catchers = [catcher for function, owner in functions if is_route(function)
+                    for catcher in self._catches(function, prefix + owner)] if "except" in source else []
+        if sites or constructors or registered or sends or guarded or catchers:
+            context.summary.extras[FACTS_KEY] = (sites, constructors, registered, sends, guarded, catchers)
+
+    def _catches(self, route: cst.FunctionDef, qualname: str) -> Iterator[tuple[str, str, frozenset[str]]]:
+        """(class, route, attributes) for each class of the application's own that a route's
+        `except` block catches and answers with attributes of (`except StockConflict as e: raise
+        HTTPException(409, detail=e.detail)`, `return {"error": str(e)}`)."""
+        qualify = self.context.qualify
+        for statement in _own_statements(route.body):
+            if not isinstance(statement, (cst.Try, cst.TryStar)):
+                continue
+            for handler in statement.handlers:
+                if handler.type is None or handler.name is None or not isinstance(handler.name.name, cst.Name):
+                    continue
+                bound = handler.name.name.value
+                sent: set[str] = set()
+                for answer in _answers(handler, qualify):
+                    sent |= _sent(answer, bound, {}, qualify, frozenset(), 0)
+                if not sent:
+                    continue
+                for cls in named_classes(handler.type):
+                    qualified = qualify(cls)
+                    if qualified and not qualified.startswith("builtins.") and qualified not in HTTP_EXCEPTIONS and (
+                            exception_origin(qualified, self.context.module) != INTERNAL):
+                        yield qualified, qualname, frozenset(sent)
 
     def _wrapping_raises(self, function: cst.FunctionDef, qualname: str) -> Iterator[WrapSite]:
         context = self.context
@@ -228,7 +258,7 @@ class WrapFacts(Facts):
         for function, owner in functions:
             params = params_of(function)
             if len(params) == 2 and takes_request(params[0], qualify):
-                sent = _sent(function, params[1].name.value, top_level, qualify, loggers, 2)
+                sent = _sent(function.body, params[1].name.value, top_level, qualify, loggers, 2)
                 if sent:
                     sends[prefix + owner] = frozenset(sent)
         return registered, sends
@@ -248,6 +278,8 @@ class Wrapped:
         self._constructors: dict[str, tuple[Constructor | None, frozenset[str] | None]] = {}
         self._handlers: dict[str, tuple[str, str]] = {}  # class -> (handler, where it is registered)
         self._sends: dict[str, frozenset[str]] = {}
+        # class -> (route, the attributes its `except` block answers with, where)
+        self._catchers: dict[str, list[tuple[str, frozenset[str], str]]] = {}
         # function -> callee name -> the guards of each call of it (catching.py)
         self._guarded: dict[str, dict[str, tuple[Guards, ...]]] = {}
         for summary in repo.summaries:
@@ -255,7 +287,9 @@ class Wrapped:
                 self._bases[canonical(name)] = [canonical(base) for base in bases]
             if summary.is_test_file or FACTS_KEY not in summary.extras:
                 continue
-            sites, constructors, registered, sends, guarded = summary.extras[FACTS_KEY]
+            sites, constructors, registered, sends, guarded, catchers = summary.extras[FACTS_KEY]
+            for cls, route, sent in catchers:
+                self._catchers.setdefault(canonical(cls), []).append((canonical(route), sent, summary.path))
             for function, calls in guarded.items():
                 self._guarded[function] = {name: renamed(sites, canonical) for name, sites in calls.items()}
             self.sites.extend((summary.path, site) for site in sites)
@@ -358,6 +392,23 @@ class Wrapped:
             return ("FastAPI's `HTTPException` handler", "detail", "")
         return None
 
+    def caught_and_sent(self, cls: str, slot: int | str) -> list[tuple[str, str, str]]:
+        """(route, attribute, where) for each route that catches a raised `cls` (or a base of it)
+        and answers with what argument `slot` of its constructor is given."""
+        cls = self._canonical(cls)
+        lineage = self._lineage(cls)
+        if not any(current in self._bases for current in lineage[:2]):
+            return []
+        attributes = self._ends_in(cls, slot)
+        found = []
+        for current in lineage if attributes else ():
+            for route, sent, where in self._catchers.get(current, ()):
+                said = set(sent) | (self._shown(lineage) if STR in sent else set())
+                common = sorted(attributes & said)
+                if common:
+                    found.append((route, common[0], where))
+        return found
+
 
 def _constructor(function: cst.FunctionDef) -> Constructor:
     params = params_of(function)[1:]
@@ -431,12 +482,13 @@ def _self_attributes(function: cst.FunctionDef) -> Iterator[str]:
         push_children(current, stack)
 
 
-def _sent(function: cst.FunctionDef, exception: str, module_functions: Mapping[str, cst.FunctionDef],
+def _sent(body: cst.CSTNode, exception: str, module_functions: Mapping[str, cst.FunctionDef],
           qualify, loggers: frozenset[str], depth: int) -> set[str]:  # noqa: ANN001
-    """The attributes of `exception` a handler sends: read outside log calls and branch tests;
-    `STR` for its text. It follows the exception into functions of the module it is handed to."""
+    """The attributes of `exception` a handler's body (or what a route answers with) sends: read
+    outside log calls and branch tests; `STR` for its text. It follows the exception into functions
+    of the module it is handed to."""
     sent: set[str] = set()
-    stack: list[cst.CSTNode] = [function.body]
+    stack: list[cst.CSTNode] = [body]
     while stack:
         node = stack.pop()
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
@@ -458,7 +510,7 @@ def _sent(function: cst.FunctionDef, exception: str, module_functions: Mapping[s
                     params = params_of(callee)
                     for position in handed:
                         if position < len(params):
-                            sent |= _sent(callee, params[position].name.value, module_functions, qualify, loggers,
+                            sent |= _sent(callee.body, params[position].name.value, module_functions, qualify, loggers,
                                           depth - 1)
         if isinstance(node, cst.FormattedStringExpression) and isinstance(node.expression, cst.Name) and (
                 node.expression.value == exception):
@@ -481,6 +533,19 @@ def _catches_stack_errors(types: cst.BaseExpression | None, qualify: Callable[[c
         return True
     return any(exception_origin(qualified := qualify(member), module) == INTERNAL and not vendor_worded(qualified)
                for member in named_classes(types))
+
+
+def _answers(handler: cst.ExceptHandler, qualify: Callable[[cst.BaseExpression], str | None]) -> Iterator[cst.CSTNode]:
+    """What an `except` block of a route answers the client with: the values it returns, the
+    `HTTPException`s it raises."""
+    for statement in _own_statements(handler.body):
+        for small in getattr(statement, "body", ()) if isinstance(
+                statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) else ():
+            if isinstance(small, cst.Return) and small.value is not None:
+                yield small.value
+            elif isinstance(small, cst.Raise) and isinstance(small.exc, cst.Call) and (
+                    qualify(small.exc.func) in HTTP_EXCEPTIONS):
+                yield small.exc
 
 
 def _own_statements(body: cst.BaseSuite) -> Iterator[cst.BaseStatement | cst.SimpleStatementSuite]:
