@@ -7,9 +7,8 @@ from __future__ import annotations
 from reviewer import lazy_cst as cst
 from reviewer.rule import Rule
 from reviewer.semantics.error_paths import ErrorPaths, error_paths
+from reviewer.semantics.error_paths.records import SERVING_PACKAGES
 from reviewer.semantics.serving import is_one_shot_path
-
-SERVING_PACKAGES = ("fastapi", "starlette")
 
 
 class ErrorPathsRule(Rule):

@@ -12,7 +12,13 @@ from reviewer.semantics.error_paths.admin import admin_routers, calls_before_adm
 from reviewer.semantics.error_paths.bodies import ERROR, error_body
 from reviewer.semantics.error_paths.helpers_elsewhere import returns_detail_of
 from reviewer.semantics.error_paths.reach import gate_conditions
-from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, STREAMING_RESPONSES, ErrorPaths, Leak
+from reviewer.semantics.error_paths.records import (
+    HTTP_EXCEPTIONS,
+    SERVING_PACKAGES,
+    STREAMING_RESPONSES,
+    ErrorPaths,
+    Leak,
+)
 from reviewer.semantics.error_paths.replaced import replaced_details
 from reviewer.semantics.error_paths.sockets import held_sockets
 from reviewer.semantics.error_paths.syntax import (
@@ -30,6 +36,7 @@ from reviewer.semantics.flow.syntax import is_route
 from reviewer.semantics.names import dotted_name
 from reviewer.summary import UNTYPED
 from reviewer.syntax import argument
+from reviewer.traversal import push_children
 
 if TYPE_CHECKING:
     from reviewer.rule import FileContext
@@ -120,9 +127,14 @@ class Builder:
         self.methods = {**self.instance_methods, **self.class_methods}
         if "WebSocket" in self.context.source:
             self.socket_holders = _socket_holders(tree, self.qualify)
+        # A module that names neither FastAPI nor Starlette builds no response: what matters of it
+        # is what its functions that catch an exception return (`paths.returned_leaks`).
+        serving = any(package in self.context.source for package in SERVING_PACKAGES)
         roles: dict[int, str | None] = {}
         walks: list[Walk] = []
         for function, owner in functions:
+            if not serving and not _catches_named(function):
+                continue
             name = function.name.value
             exceptions: dict[str, str] = {}
             role: str | None = None
@@ -161,6 +173,8 @@ class Builder:
             walks.append(walk)
             if role is None and walk.error_returns and not walk.other_returns and function is top_level.get(name):
                 self.paths.error_body_helpers.add(name)
+        if not serving:
+            return self.paths
         self._handlers_elsewhere(tree, top_level, handlers, roles)
         # Functions an `except` block hands its exception, or its text, to, followed again with it bound.
         for name in {*self.passed, *self.passed_text}:
@@ -339,6 +353,19 @@ def _parameter(params: Sequence[cst.Param], slot: int | str) -> str | None:
     if isinstance(slot, str):
         return slot if any(p.name.value == slot for p in params) else None
     return params[slot].name.value if slot < len(params) else None
+
+
+def _catches_named(function: cst.FunctionDef) -> bool:
+    """Whether a function's own statements catch an exception under a name (`except X as e:`)."""
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.BaseExpression, cst.BaseSmallStatement)):
+            continue
+        if isinstance(node, cst.ExceptHandler) and node.name is not None:
+            return True
+        push_children(node, stack)
+    return False
 
 
 def error_paths(context: FileContext) -> ErrorPaths:
