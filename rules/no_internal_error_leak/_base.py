@@ -57,7 +57,7 @@ class LeakRule(ErrorPathsRule):
         found = []
         for leak in paths.leaks:
             if self.wanted(leak):
-                self.report_in(leak.statement, leak.node, self.message(leak))
+                self.report_in(leak.statement, leak.at, self.message(leak))
                 span = self.findings[-1].span
                 # A text detail of an `HTTPException` a handler of the application may replace.
                 replaceable = leak.http_status if not isinstance(leak.node, (cst.Dict, cst.List)) else None

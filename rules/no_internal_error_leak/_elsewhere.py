@@ -27,7 +27,7 @@ def record_leaks_elsewhere(rule: LeakRule, paths: ErrorPaths) -> None:
     travel between processes)."""
     context = rule.context
     handlers = [
-        (f"{context.module}.{leak.function}", context.span(leak.node, leak.statement),
+        (f"{context.module}.{leak.function}", context.span(leak.at, leak.statement),
          context.statement_lines(leak.statement), leak.detail, leak.sink, leak.function)
         for leak in paths.handler_leaks if rule.wanted(leak)
     ]
@@ -36,7 +36,7 @@ def record_leaks_elsewhere(rule: LeakRule, paths: ErrorPaths) -> None:
     for key, found, passed in ((f"{rule.code}:helpers", paths.helper_leaks, paths.passed_elsewhere),
                                (f"{rule.code}:text-helpers", paths.helper_text_leaks, paths.passed_text_elsewhere)):
         helpers = [
-            (f"{context.module}.{name}", slot, context.span(leak.node, leak.statement),
+            (f"{context.module}.{name}", slot, context.span(leak.at, leak.statement),
              context.statement_lines(leak.statement), leak.detail, leak.sink)
             for name, slots in found.items() for slot, leaks in slots for leak in leaks if rule.wanted(leak)
         ]

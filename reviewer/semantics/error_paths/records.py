@@ -61,6 +61,13 @@ class Leak:
     through: tuple | None = None  # `Detail.through`: a function of another module may return it
     owner: str = ""  # the function's dotted name in its module (`Reports.build`)
     raised: str | None = None  # the class of the exception it is raised in (a caller may catch it), qualified
+    # Where in `node` the detail enters it, when `node` holds more (`"db_error": str(exc.orig)` of
+    # a body's dict): what a report points at.
+    entry: cst.BaseExpression | None = None
+
+    @property
+    def at(self) -> cst.BaseExpression:
+        return self.entry if self.entry is not None else self.node
 
 
 @dataclass(frozen=True)

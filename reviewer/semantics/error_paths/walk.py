@@ -581,7 +581,7 @@ class Walk:
             phrases = found.phrases if client_error else ()
             self.b.paths.leaks.append(Leak(value, statement, found, sink, self.name, http_status,
                                            self.branches.conditions() + found.conditions, phrases, found.through,
-                                           self.owner, raised))
+                                           self.owner, raised, entered(value, detail)))
 
     def on_return(self, node: cst.Return, statement: cst.CSTNode, detail: DetailOf | None, *, in_except: bool,
                   status_set: bool) -> None:
@@ -601,7 +601,8 @@ class Walk:
                                                                                                   self.qualify):
                 self.b.paths.returned_leaks.append(Leak(
                     value, statement, found, f"the return value of `{self.owner}`", self.name,
-                    conditions=self.branches.conditions() + found.conditions, through=found.through, owner=self.owner))
+                    conditions=self.branches.conditions() + found.conditions, through=found.through, owner=self.owner,
+                    entry=entered(value, detail)))
             return
         if self.role == "route" and value is not None and not (self.admin_only or self.administrators_only):
             self._note_returned_call(value)
@@ -688,6 +689,19 @@ class Walk:
             catches_all, carries = self._handled_facts(value, found, in_except=True)
             self.built_in_except[target.value] = _BuiltInExcept(value, catches_all, carries, status_set,
                                                                 keys_set=small.value is not value)
+
+
+def entered(value: cst.BaseExpression, detail: DetailOf) -> cst.BaseExpression:
+    """The innermost element of the displays a value is built of (dicts, lists, tuples, sets) that
+    carries the detail: where it enters the value (`str(exc.orig)` of `{"detail": "Conflict",
+    "db_error": str(exc.orig)}`)."""
+    while isinstance(value, (cst.Dict, cst.List, cst.Tuple, cst.Set)):
+        parts = [element.value for element in value.elements]
+        inner = next((part for part in parts if detail.of(part) is not None), None)
+        if inner is None:
+            return value
+        value = inner
+    return value
 
 
 def _task_result(value: cst.BaseExpression, qualify: Callable[[cst.BaseExpression], str | None]) -> bool:
