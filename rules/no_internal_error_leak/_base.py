@@ -33,18 +33,18 @@ from rules.no_internal_error_leak._wrapped import report_wrapped
 class LeakRule(ErrorPathsRule):
     """Reports the leaks of the file that `wanted` accepts, and, in the repository pass, those of
     functions shaped as exception handlers that another module registers for an exception carrying
-    internal detail. The repository pass takes back the leaks of routes whose every way in admits
-    only trusted callers: an administrator check on the app, the routers or the `include_router`
-    calls above them (also in other modules), a path on the application's administrative surface
-    (`/admin/...`) that a guard authenticates, or a guard that lets in only holders of a secret of
-    the deployment's configuration or callers on the machine itself (an internal service's shared
-    key, a signature checked with a configured key, a loopback check); leaks of helpers that only
-    such routes, or routes past their own administrator test, call (`_Trust`); leaks under conditions a
-    default deployment does not meet (a flag off by default, a gate it keeps shut); client errors
-    sent where the code recognised phrases that the application's own raised messages hold; an
-    exception raised in a helper that a function on every chain of calls from the routes catches
-    around its call and keeps; and detail handed to a function of another module whose result does
-    not carry it."""
+    internal detail, and those of functions whose result a route returns (`_returned.py`). The repository
+    pass takes back the leaks of routes whose every way in admits only trusted callers: an
+    administrator check on the app, the routers or the `include_router` calls above them (also in
+    other modules), a path on the application's administrative surface (`/admin/...`) that a guard
+    authenticates, or a guard that lets in only holders of a secret of the deployment's
+    configuration or callers on the machine itself (an internal service's shared key, a signature
+    checked with a configured key, a loopback check); leaks of helpers that only such routes, or
+    routes past their own administrator test, call (`_Trust`); leaks under conditions a default
+    deployment does not meet (a flag off by default, a gate it keeps shut); client errors sent where
+    the code recognised phrases that the application's own raised messages hold; an exception raised
+    in a helper that a function on every chain of calls from the routes catches around its call and
+    keeps; and detail handed to a function of another module whose result does not carry it."""
 
     checklist = "no-internal-error-leak"
     # A service module that imports nothing of FastAPI's may return a caught exception's detail to

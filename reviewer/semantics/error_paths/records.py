@@ -36,9 +36,9 @@ STREAMING_RESPONSES = frozenset({
     "sse_starlette.EventSourceResponse", "sse_starlette.sse.EventSourceResponse",
 })
 WEBSOCKET_SENDS = frozenset({"send_text", "send_json", "send_bytes"})
-# What a statement builds to answer a client with: an exception FastAPI answers, or a response.
 # What a module that may serve requests names.
 SERVING_PACKAGES = ("fastapi", "starlette")
+# What a statement builds to answer a client with: an exception FastAPI answers, or a response.
 RESPONSE_SINKS = HTTP_EXCEPTIONS | WEBSOCKET_EXCEPTIONS | RESPONSE_CLASSES | STREAMING_RESPONSES | REDIRECT_RESPONSES
 _STATUS_NAME = re.compile(r"(?:^|\.)(?:HTTP|WS)_(\d{3,4})_")
 # HTTP 4xx, and the websocket close codes for a client's protocol, data or policy error.
