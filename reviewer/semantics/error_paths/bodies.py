@@ -99,11 +99,14 @@ def _fields(call: cst.Call, qualify) -> cst.Dict | None:  # noqa: ANN001
     """The fields a class's instance is built with, as the body it serialises to
     (`APIResponse(success=False, message="...")`): a call of a name in CapWords with keyword
     arguments only; None for anything else (a function's call, an exception)."""
+    if not call.args or any(arg.keyword is None for arg in call.args):
+        return None
     name = dotted_name(call.func)
     last = name.rsplit(".", 1)[-1] if name else ""
+    if not last[:1].isupper() or last.isupper():
+        return None
     qualified = qualify(call.func) or ""
-    if (not call.args or not last[:1].isupper() or last.isupper() or qualified.startswith("builtins.")
-            or qualified.endswith(("Exception", "Error")) or any(arg.keyword is None for arg in call.args)):
+    if qualified.startswith("builtins.") or qualified.endswith(("Exception", "Error")):
         return None
     return cst.Dict([cst.DictElement(cst.SimpleString(f'"{arg.keyword.value}"'), arg.value) for arg in call.args])
 

@@ -120,20 +120,22 @@ class Builder:
         handlers = exception_handlers(tree, self.context.source)
         functions = list(functions_of(tree))
         top_level = {f.name.value: f for f in tree.body if isinstance(f, cst.FunctionDef)}
-        self.admin_routers = admin_routers(tree, self.qualify)
+        # A module that names neither FastAPI nor Starlette builds no response: what matters of it
+        # is what its functions that catch an exception return (`paths.returned_leaks`).
+        serving = any(package in self.context.source for package in SERVING_PACKAGES)
+        if serving:
+            self.admin_routers = admin_routers(tree, self.qualify)
         self.top_level = top_level
         self.instance_methods = _instance_methods(tree)
         self.class_methods = _class_methods(tree)
         self.methods = {**self.instance_methods, **self.class_methods}
         if "WebSocket" in self.context.source:
             self.socket_holders = _socket_holders(tree, self.qualify)
-        # A module that names neither FastAPI nor Starlette builds no response: what matters of it
-        # is what its functions that catch an exception return (`paths.returned_leaks`).
-        serving = any(package in self.context.source for package in SERVING_PACKAGES)
+        catching = "except" in self.context.source
         roles: dict[int, str | None] = {}
         walks: list[Walk] = []
         for function, owner in functions:
-            if not serving and not _catches_named(function):
+            if not serving and not (catching and _catches_named(function)):
                 continue
             name = function.name.value
             exceptions: dict[str, str] = {}

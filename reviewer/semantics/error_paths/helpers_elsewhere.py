@@ -76,6 +76,18 @@ def _own_returns(function: cst.FunctionDef) -> list[cst.Return]:
     return found
 
 
+def _displayed(function: cst.FunctionDef, names: set[str]) -> bool:
+    """Whether a statement of the function's own block binds one of `names` to a dict or a call
+    (`body = {"success": False, ...}`): the only bodies a returned name is read as."""
+    for line in function.body.body if isinstance(function.body, cst.IndentedBlock) else ():
+        for small in line.body if isinstance(line, cst.SimpleStatementLine) else ():
+            if (isinstance(small, (cst.Assign, cst.AnnAssign)) and isinstance(small.value, (cst.Dict, cst.Call))
+                    and any(isinstance(target, cst.Name) and target.value in names for target in (
+                        [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]))):
+                return True
+    return False
+
+
 def _bound_once(function: cst.FunctionDef) -> dict[str, cst.BaseExpression]:
     """The names the function's own statements bind once, by a plain assignment, to that value
     (`body = {"success": False, ...}`, returned after `body.update(extra)`)."""
@@ -83,9 +95,9 @@ def _bound_once(function: cst.FunctionDef) -> dict[str, cst.BaseExpression]:
     stack: list[cst.CSTNode] = [function.body]
     while stack:
         node = stack.pop()
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.For, cst.With, cst.NamedExpr)):
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.BaseExpression)):
+            continue  # a name bound inside an expression (`:=`) is left out, as rare
+        if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.For, cst.With)):
             targets = ([t.target for t in node.targets] if isinstance(node, cst.Assign)
                        else [node.target] if not isinstance(node, cst.With)
                        else [item.asname.name for item in node.items if item.asname is not None])
@@ -136,7 +148,8 @@ class HelperFacts(Facts):
         if not returns:
             return
         name = original_node.name.value
-        bound = _bound_once(original_node)
+        returned = {r.value.value for r in returns if isinstance(r.value, cst.Name)}
+        bound = _bound_once(original_node) if returned and _displayed(original_node, returned) else {}
         if all(r.value is not None and error_body(
                 bound.get(r.value.value, r.value) if isinstance(r.value, cst.Name) else r.value,
                 self.context.qualify, self.error_bodies, models=True) == ERROR for r in returns):
