@@ -303,3 +303,39 @@ def test_tests_that_let_only_administrators_past_are_told_from_others() -> None:
         "not is_admin_enabled()": False,
     }
     assert {text: requires_admin(cst.parse_expression(text), local) for text in cases} == cases
+
+
+def test_a_service_module_is_read_but_makes_the_item_apply_only_beside_a_fastapi_module(tmp_path: Path) -> None:
+    service = '''
+    import httpx
+
+
+    def fetch(url: str) -> dict:
+        try:
+            return httpx.get(url, timeout=3).json()
+        except httpx.HTTPError as e:
+            return {"error": str(e)}
+    '''
+    (tmp_path / "svc.py").write_text(textwrap.dedent(service), encoding="utf-8")
+    run = engine.run([tmp_path], Config(select=["no-internal-error-leak"]), RULES, jobs=1, use_cache=False,
+                     cwd=tmp_path)
+    assert run.findings == []
+    assert next(i for i in run.checklist if i.item.id == "no-internal-error-leak").verdict.value == "not-applicable"
+
+    routes = '''
+    from fastapi import APIRouter
+
+    from svc import fetch
+
+    router = APIRouter()
+
+
+    @router.get("/upstream")
+    def upstream():
+        return fetch("http://upstream.internal/status")
+    '''
+    (tmp_path / "routes.py").write_text(textwrap.dedent(routes), encoding="utf-8")
+    run = engine.run([tmp_path], Config(select=["no-internal-error-leak"]), RULES, jobs=1, use_cache=False,
+                     cwd=tmp_path)
+    assert {(f.path, f.span.line, f.code) for f in run.findings} == {("svc.py", 9, "RVW801")}
+    assert next(i for i in run.checklist if i.item.id == "no-internal-error-leak").verdict.value == "warn"
