@@ -161,6 +161,10 @@ TEXT_KEEPING_CALLS = frozenset({
     "markupsafe.Markup.escape", "textwrap.shorten", "textwrap.indent", "textwrap.dedent", "base64.b64encode",
     "base64.urlsafe_b64encode",
 })
+# Builtins whose result holds the elements of the iterable in this argument (`" ".join(map(str,
+# e.orig.args))`).
+ELEMENT_KEEPING_CALLS = {"builtins.map": 1, "builtins.filter": 1, "builtins.sorted": 0, "builtins.reversed": 0,
+                         "builtins.set": 0, "builtins.frozenset": 0}
 TEXT_METHODS = frozenset(
     {"strip", "lstrip", "rstrip", "lower", "upper", "replace", "split", "splitlines", "capitalize", "title",
      "encode", "decode", "removeprefix", "removesuffix", "get", "json", "items", "values", "copy", "to_dict",
@@ -292,6 +296,7 @@ class DetailOf:
         parsing: frozenset[str] = frozenset(),
         phrases: Mapping[str, tuple[str, ...]] | None = None,
         task_results: frozenset[str] = frozenset(),
+        failed_results: frozenset[str] = frozenset(),
     ) -> None:
         self.qualify = qualify
         self.module = module
@@ -307,8 +312,14 @@ class DetailOf:
         # Names of a task queue's results (`res = AsyncResult(task_id)`), whose `traceback` is the
         # worker's.
         self.task_results = task_results
+        # Those of them a branch found failed (`if res.failed():`), whose `result` (or `info`) is
+        # then the exception the worker raised.
+        self.failed_results = failed_results
 
     def _exception(self, node: cst.BaseExpression) -> str | None:
+        if (isinstance(node, cst.Attribute) and node.attr.value in ("result", "info")
+                and isinstance(node.value, cst.Name) and node.value.value in self.failed_results):
+            return f"{node.value.value}.{node.attr.value}"  # a failed task's exception
         return node.value if isinstance(node, cst.Name) and node.value in self.exceptions else None
 
     def of(self, node: cst.BaseExpression | None) -> Detail | None:
@@ -425,7 +436,7 @@ class DetailOf:
         """This view with other exceptions, detail names or phrases."""
         return DetailOf(self.qualify, self.module, self.exceptions if exceptions is None else exceptions,
                         self.names if names is None else names, self.helpers, self.source, self.parsing,
-                        self.phrases if phrases is None else phrases, self.task_results)
+                        self.phrases if phrases is None else phrases, self.task_results, self.failed_results)
 
     def without(self, names: set[str]) -> DetailOf:
         """This view with `names` no longer bound to internal exceptions."""
@@ -483,8 +494,8 @@ class DetailOf:
             if caught and string_value(args[1]) in DETAIL_ATTRIBUTES:
                 return self._caught(node, caught)
             return self.of(args[2]) if len(args) > 2 else None
-        if name in TEXT_KEEPING_CALLS:
-            return _first(self.of(value) for value in args[:1])
+        if name in TEXT_KEEPING_CALLS or name in ELEMENT_KEEPING_CALLS:
+            return _first(self.of(value) for value in args[ELEMENT_KEEPING_CALLS.get(name, 0):][:1])
         if name in STRINGIFYING_CALLS:
             for value in args[:1]:
                 textual = name in ("builtins.str", "builtins.repr", "builtins.format")

@@ -14,8 +14,9 @@ class ExceptionTextInResponse(LeakRule):
     Follows, inside each function of a FastAPI module, the exceptions it catches and the values
     built from them — `str(e)`, `repr(e)`, `f"... {e}"`, `"...".format(e)`, `"%s" % e`, `e.args`,
     `e.orig`, `e.statement`, `e.params`, `e.message` (also `getattr(e, "message", str(e))`),
-    `e.__str__()`, comprehensions over them (`[str(arg) for arg in e.args]`), encodings that keep
-    the text (`quote(str(e))`, `html.escape(...)`),
+    `e.__str__()`, comprehensions over them (`[str(arg) for arg in e.args]`, `map(str, e.args)`),
+    encodings that keep the text (`quote(str(e))`, `html.escape(...)`), the exception a failed
+    Celery task's result holds (`str(res.result)` under `if res.failed():`),
     `e.response["Error"]["Message"]`, the exception `sys.exc_info()` or `sys.exception()` gives in
     an `except` block, and names, dicts and lists holding them, also the Pydantic models and
     dataclasses of the repository built with them (`Outcome(ok=False, error=str(e))`, then

@@ -81,6 +81,7 @@ class Walk:
         self.phrases: dict[str, tuple[str, ...]] = {}  # exceptions whose text the code found phrases in
         self.details: dict[str, Detail] = {}
         self.task_results: set[str] = set()  # names bound to a task queue's result (`AsyncResult(task_id)`)
+        self.failed_results: set[str] = set()  # those the branches the walk is in found failed
         self.websockets = self._params_of_type(WEBSOCKET_TYPES)
         held = paths.socket_holders.get(id(function))
         if held:
@@ -151,7 +152,8 @@ class Walk:
 
     def detail(self) -> DetailOf:
         return DetailOf(self.qualify, self.b.module, self.exceptions, self.details, self.b.helpers, self.b.source,
-                        frozenset(self.parsing), self.phrases, frozenset(self.task_results))
+                        frozenset(self.parsing), self.phrases, frozenset(self.task_results),
+                        frozenset(self.failed_results))
 
     def run(self) -> None:
         if self.role == "route":
@@ -260,8 +262,11 @@ class Walk:
             self.guards += guard
             self.early_exits += early
             self.branches.test(test, True)
+            failed = _failed_results(test, self.task_results) - self.failed_results
+            self.failed_results |= failed
             if not (guard and self.preceding.never_none(test)):
                 self.suite(statement.body, in_except=in_except, status_set=status_set)
+            self.failed_results -= failed
             self.branches.entries.pop()
             self.guards -= guard
             self.early_exits -= early
@@ -702,6 +707,24 @@ def entered(value: cst.BaseExpression, detail: DetailOf) -> cst.BaseExpression:
             return value
         value = inner
     return value
+
+
+def _failed_results(test: cst.BaseExpression, results: set[str]) -> set[str]:
+    """The task results a test finds failed: `res.failed()`, `res.state == "FAILURE"` (or
+    `status`), also within `and`."""
+    if not results:
+        return set()
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _failed_results(test.left, results) | _failed_results(test.right, results)
+    if (isinstance(test, cst.Call) and not test.args and isinstance(test.func, cst.Attribute)
+            and test.func.attr.value == "failed" and isinstance(test.func.value, cst.Name)):
+        return {test.func.value.value} & results
+    if (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+            and isinstance(test.comparisons[0].operator, cst.Equal) and isinstance(test.left, cst.Attribute)
+            and test.left.attr.value in ("state", "status") and isinstance(test.left.value, cst.Name)
+            and string_value(test.comparisons[0].comparator) == "FAILURE"):
+        return {test.left.value.value} & results
+    return set()
 
 
 def _task_result(value: cst.BaseExpression, qualify: Callable[[cst.BaseExpression], str | None]) -> bool:
