@@ -20,6 +20,7 @@ from reviewer.semantics.error_paths import (
     error_body,
     flask_error_tuple,
     response_status,
+    sent_with_error_status,
 )
 from reviewer.semantics.error_paths.helpers_elsewhere import HelperFacts, Helpers
 from reviewer.syntax import argument
@@ -193,13 +194,11 @@ class ErrorBodySuccessStatus(StatusRule):
             return None
         qualified = self.context.qualify(value.func)
         if qualified in RESPONSE_CLASSES:
-            given, status = response_status(value, self.context.qualify)
             content = argument(value, 0, "content")
-            if given and (status is None or status >= 400) or content is None:
+            if content is None or sent_with_error_status(value, self.context.qualify):
                 return None
             return self._imported_callee(content.value)
-        if (qualified is None or qualified in RESPONSE_CLASSES or qualified.startswith("builtins.")
-                or qualified.startswith(f"{self.context.module}.")):
+        if qualified is None or qualified.startswith("builtins.") or qualified.startswith(f"{self.context.module}."):
             return None
         return qualified
 
@@ -226,9 +225,9 @@ class ErrorBodySuccessStatus(StatusRule):
             value = value.expression
         if not isinstance(value, cst.Call) or self.context.qualify(value.func) not in RESPONSE_CLASSES:
             return None
-        given, status = response_status(value, self.context.qualify)
-        if given and (status is None or status >= 400):
+        if sent_with_error_status(value, self.context.qualify):
             return None
+        given, status = response_status(value, self.context.qualify)
         return self.context.qualify(value.func).rsplit(".", 1)[1], "no status" if not given else f"status {status}"
 
     @staticmethod

@@ -69,6 +69,7 @@ from reviewer.semantics.error_paths.bodies import (
     error_body,
     flask_error_tuple,
     response_status,
+    sent_with_error_status,
 )
 from reviewer.semantics.error_paths.builder import error_paths
 from reviewer.semantics.error_paths.records import (
@@ -104,5 +105,6 @@ __all__ = [
     "names_admin_check",
     "on_admin_surface",
     "response_status",
+    "sent_with_error_status",
     "status_value",
 ]

@@ -158,6 +158,13 @@ def response_status(call: cst.Call, qualify) -> tuple[bool, int | None]:  # noqa
     return True, status_value(status.value, qualify)
 
 
+def sent_with_error_status(call: cst.Call, qualify) -> bool:  # noqa: ANN001
+    """Whether a response class's call is given a status that may be an error: 4xx/5xx, or one
+    held in an expression (taken to be an error status)."""
+    given, status = response_status(call, qualify)
+    return given and (status is None or status >= 400)
+
+
 def error_body(value: cst.BaseExpression, qualify, helpers: set[str], *, models: bool = False) -> str | None:  # noqa: ANN001
     """`ERROR`, `DETAIL`, `DETAIL_TEXT`, `TEXT` or `MESSAGE` when a returned value is an error body
     sent with a success status (a dict, or a response built without an error status), else None.
@@ -180,8 +187,7 @@ def error_body(value: cst.BaseExpression, qualify, helpers: set[str], *, models:
     if qualify(value.func) not in RESPONSE_CLASSES:
         fields = _fields(value, qualify) if models else None
         return _body_marker(fields) if fields is not None else None
-    given, status = response_status(value, qualify)
-    if given and (status is None or status >= 400):
+    if sent_with_error_status(value, qualify):
         return None
     content = argument(value, 0, "content")
     if content is None:
