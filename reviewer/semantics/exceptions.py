@@ -353,7 +353,8 @@ class DetailOf:
             if isinstance(node.operator, cst.Add):
                 return self.of(node.left) or self.of(node.right)
             return None
-        if isinstance(node, cst.BooleanOperation):
+        if isinstance(node, (cst.BooleanOperation, cst.ConcatenatedString)):
+            # `"<h1>Failed</h1>" f"<pre>{traceback.format_exc()}</pre>"`: either part
             return self.of(node.left) or self.of(node.right)
         if isinstance(node, cst.IfExp):
             narrowed = self.narrowed(node.test)

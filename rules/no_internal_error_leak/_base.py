@@ -55,10 +55,14 @@ class LeakRule(ErrorPathsRule):
 
     def check(self, paths: ErrorPaths) -> None:
         found = []
+        reported: set[tuple[int, int]] = set()
         for leak in paths.leaks:
             if self.wanted(leak):
-                self.report_in(leak.statement, leak.at, self.message(leak))
-                span = self.findings[-1].span
+                span = self.context.span(leak.at, leak.at_statement)
+                if (span.line, span.column) in reported:
+                    continue  # detail put into a value that two statements send: one leak
+                reported.add((span.line, span.column))
+                self.report_in(leak.at_statement, leak.at, self.message(leak))
                 # A text detail of an `HTTPException` a handler of the application may replace.
                 replaceable = leak.http_status if not isinstance(leak.node, (cst.Dict, cst.List)) else None
                 found.append((span.line, span.column, f"{self.context.module}.{leak.owner}", replaceable,
@@ -83,8 +87,8 @@ class LeakRule(ErrorPathsRule):
 
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:
-        report_leaks_elsewhere(cls, repo)
         withheld = _Withheld(cls.code, repo)
+        report_leaks_elsewhere(cls, repo, withheld)
         report_wrapped(cls, repo, withheld)
         report_returned(cls, repo, withheld)
         if repo.file_findings:

@@ -11,6 +11,7 @@ them, and reports a leak where the function lets the detail into the response, o
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from reviewer.rule import RepoContext
@@ -19,7 +20,10 @@ from reviewer.semantics.error_paths.helpers_elsewhere import HelperFacts
 from reviewer.semantics.exceptions import INTERNAL, exception_origin
 
 if TYPE_CHECKING:
-    from rules.no_internal_error_leak._base import LeakRule
+    from collections.abc import Callable
+
+    from reviewer.semantics.exceptions import Detail
+    from rules.no_internal_error_leak._base import LeakRule, _Withheld
 
 
 def record_leaks_elsewhere(rule: LeakRule, paths: ErrorPaths) -> None:
@@ -27,24 +31,27 @@ def record_leaks_elsewhere(rule: LeakRule, paths: ErrorPaths) -> None:
     travel between processes)."""
     context = rule.context
     handlers = [
-        (f"{context.module}.{leak.function}", context.span(leak.at, leak.statement),
-         context.statement_lines(leak.statement), leak.detail, leak.sink, leak.function)
+        (f"{context.module}.{leak.function}", context.span(leak.at, leak.at_statement),
+         context.statement_lines(leak.at_statement), leak.detail, leak.sink, leak.function)
         for leak in paths.handler_leaks if rule.wanted(leak)
     ]
     if handlers or paths.registered_elsewhere:
         context.summary.extras[f"{rule.code}:handlers"] = (handlers, paths.registered_elsewhere)
-    for key, found, passed in ((f"{rule.code}:helpers", paths.helper_leaks, paths.passed_elsewhere),
-                               (f"{rule.code}:text-helpers", paths.helper_text_leaks, paths.passed_text_elsewhere)):
+    # A function given an exception's text sends whatever text its caller hands: a traceback's too.
+    for key, found, passed, kept in (
+            (f"{rule.code}:helpers", paths.helper_leaks, paths.passed_elsewhere, rule.wanted),
+            (f"{rule.code}:text-helpers", paths.helper_text_leaks, paths.passed_text_elsewhere,
+             lambda leak: not leak.detail.traceback)):
         helpers = [
-            (f"{context.module}.{name}", slot, context.span(leak.at, leak.statement),
-             context.statement_lines(leak.statement), leak.detail, leak.sink)
-            for name, slots in found.items() for slot, leaks in slots for leak in leaks if rule.wanted(leak)
+            (f"{context.module}.{name}", slot, context.span(leak.at, leak.at_statement),
+             context.statement_lines(leak.at_statement), leak.detail, leak.sink)
+            for name, slots in found.items() for slot, leaks in slots for leak in leaks if kept(leak)
         ]
         if helpers or passed:
             context.summary.extras[key] = (helpers, passed)
 
 
-def report_leaks_elsewhere(rule: type[LeakRule], repo: RepoContext) -> None:
+def report_leaks_elsewhere(rule: type[LeakRule], repo: RepoContext, withheld: _Withheld) -> None:
     """Report the leaks of handlers a module registers for an exception carrying internal detail,
     and of helpers a module hands such an exception to, where another module defines them."""
     carries = repo.facts(HelperFacts).carries
@@ -72,21 +79,49 @@ def report_leaks_elsewhere(rule: type[LeakRule], repo: RepoContext) -> None:
                 report(summary.path, span, statement_lines, detail,
                        f"{sink} of exception handler `{name}` (registered for `{written}` in {where})")
 
-    for key, handed_what in ((f"{rule.code}:helpers", "a caught `{}`"),
-                             (f"{rule.code}:text-helpers", "the text of a caught exception, `{}`,")):
-        helpers = [(summary, *summary.extras[key]) for summary in repo.summaries if key in summary.extras]
-        handed: dict[str, dict[int | str, tuple[str, str]]] = {}  # helper -> slot -> (what as written, where)
-        for summary, _, passed in helpers:
-            for callee, slots in passed.items():
-                for slot, written in slots.items():
-                    handed.setdefault(canonical(callee), {}).setdefault(slot, (written, summary.path))
-        for summary, leaks, _ in helpers:
-            for function, (position, parameter), span, statement_lines, detail, sink in leaks:
-                slots = handed.get(canonical(function), {})
-                found = slots.get(position) if position is not None else None
-                found = found or slots.get(parameter)
-                if found is not None:
-                    written, where = found
-                    report(summary.path, span, statement_lines, detail,
-                           f"{sink} of `{function.rsplit('.', 1)[-1]}` (handed {handed_what.format(written)} in "
-                           f"{where})")
+    key = f"{rule.code}:helpers"
+    helpers = [(summary, *summary.extras[key]) for summary in repo.summaries if key in summary.extras]
+    handed: dict[str, dict[int | str, tuple[str, str]]] = {}  # helper -> slot -> (what as written, where)
+    for summary, _, passed in helpers:
+        for callee, slots in passed.items():
+            for slot, written in slots.items():
+                handed.setdefault(canonical(callee), {}).setdefault(slot, (written, summary.path))
+    for summary, leaks, _ in helpers:
+        for function, (position, parameter), span, statement_lines, detail, sink in leaks:
+            slots = handed.get(canonical(function), {})
+            found = slots.get(position) if position is not None else None
+            found = found or slots.get(parameter)
+            if found is not None:
+                written, where = found
+                report(summary.path, span, statement_lines, detail,
+                       f"{sink} of `{function.rsplit('.', 1)[-1]}` (handed a caught `{written}` in {where})")
+    _report_text_handed(rule, repo, report, withheld)
+
+
+def _report_text_handed(rule: type[LeakRule], repo: RepoContext, report: Callable[..., None],
+                        withheld: _Withheld) -> None:
+    """Report the text of a caught exception where a module hands it to a function of another
+    module that sends it (`error_response(502, e.response.text)`): the function, an envelope its
+    other callers hand fixed messages, is not at fault; the call is."""
+    key = f"{rule.code}:text-helpers"
+    canonical = repo.index.canonical
+    helpers = [(summary, *summary.extras[key]) for summary in repo.summaries if key in summary.extras]
+    sends: dict[str, dict[int | str, tuple[Detail, str, str]]] = {}  # helper -> slot -> (detail, sink, path)
+    for summary, leaks, _ in helpers:
+        for function, (position, parameter), _span, _lines, detail, sink in leaks:
+            slots = sends.setdefault(canonical(function), {})
+            for slot in (position, parameter):
+                if slot is not None:
+                    slots.setdefault(slot, (detail, f"{sink} of `{function.rsplit('.', 1)[-1]}` ({summary.path})"))
+    for summary, _, passed in helpers:
+        for callee, slots in passed.items():
+            sent = sends.get(canonical(callee), {})
+            for slot, sites in slots.items():
+                if slot not in sent:
+                    continue
+                detail, sink = sent[slot][:2]
+                for site in sites:
+                    given = replace(detail, what=site.what, traceback=site.traceback)
+                    if rule.wanted(Leak(node=None, statement=None, detail=given, sink=sink, function="")) and not (
+                            withheld(f"{summary.module}.{site.function}", None, site.conditions, (), None)):
+                        report(summary.path, site.span, site.statement_lines, given, sink)

@@ -22,8 +22,8 @@ def record_returned(rule: LeakRule, paths: ErrorPaths) -> None:
     whose result its routes return (plain values: summaries travel between processes)."""
     context = rule.context
     leaks = [
-        (f"{context.module}.{leak.owner}", context.span(leak.at, leak.statement),
-         context.statement_lines(leak.statement), leak.detail, leak.conditions, leak.phrases, leak.through)
+        (f"{context.module}.{leak.owner}", context.span(leak.at, leak.at_statement),
+         context.statement_lines(leak.at_statement), leak.detail, leak.conditions, leak.phrases, leak.through)
         for leak in paths.returned_leaks if rule.wanted(leak)
     ]
     if leaks or paths.returned_calls:

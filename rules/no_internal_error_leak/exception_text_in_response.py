@@ -43,7 +43,10 @@ class ExceptionTextInResponse(LeakRule):
     websocket)` with `manager = ConnectionManager()`;
     `await manager.broadcast(...)`, sending to each socket the class keeps: `for connection in
     self.active_connections:`, where the attribute is annotated with a websocket type or filled
-    with a websocket parameter), and reports the leak once, in that function; and through a
+    with a websocket parameter). A function handed the exception, which turns it into text
+    itself, is reported once, where it does; one handed the exception's text, an envelope its
+    other callers may hand fixed messages, is not at fault: each call handing it the text is
+    reported. It also follows the detail through a
     function of the module, or a module-level function of another module, that returns text built
     from its argument (`detail=describe(e)`, `detail=errors.describe(e)`). It also follows the detail into an
     exception the application defines, raised from an `except Exception:` block in any module
@@ -62,6 +65,11 @@ class ExceptionTextInResponse(LeakRule):
     routes that return what it returns (`return quote_tax(id)`, `result = await
     service.finalize(id)` then `return result`, with `service: InvoiceService = Depends(...)` or
     a module's instance); it is reported at the function's `return`.
+
+    A leak is reported where the detail enters what is sent: the element of a dict, list or
+    string written in parts that carries it (`"db_error": str(exc.orig)`), or, for a value built
+    over several statements, the statement that put the detail in (`errors.append({"row": i,
+    "error": str(exc)})` before `return {"errors": errors}`).
 
     Which exceptions count is decided by the class caught: `Exception`/`BaseException` (or a bare
     `except:`), the exceptions of libraries and drivers (`sqlalchemy.exc.*`, `httpx`, `requests`,

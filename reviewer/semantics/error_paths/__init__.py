@@ -13,7 +13,8 @@ exceptions and to their detail (`reviewer.semantics.exceptions`), and records:
   hands them a caught exception (each walked once per parameter with it bound), and the functions
   of other modules this module hands its caught exceptions to, also for the repository to pair;
   `helper_text_leaks` and `passed_text_elsewhere` the same for the exception's text
-  (`responses.error_message(str(e))`, a parameter that is text or not annotated);
+  (`responses.error_message(str(e))`, a parameter that is text or not annotated), with where each
+  call hands it, since a leak through such a function is the call's;
 - `replaced_details`: the statuses whose text detail an `HTTPException` handler the module
   registers replaces with a fixed message (replaced.py), and each leak's `http_status`;
 - `returns`: each `return` of a route or an exception handler, with whether it runs in an `except`

@@ -13,11 +13,13 @@ from reviewer.semantics.error_paths.bodies import ERROR, error_body
 from reviewer.semantics.error_paths.helpers_elsewhere import returns_detail_of
 from reviewer.semantics.error_paths.reach import gate_conditions
 from reviewer.semantics.error_paths.records import (
+    CLIENT_ERRORS,
     HTTP_EXCEPTIONS,
     SERVING_PACKAGES,
     STREAMING_RESPONSES,
     ErrorPaths,
     Leak,
+    TextCall,
 )
 from reviewer.semantics.error_paths.replaced import replaced_details
 from reviewer.semantics.error_paths.sockets import held_sockets
@@ -71,7 +73,7 @@ class Builder:
         self.paths = ErrorPaths()
         self.helpers = _Helpers(self)
         self.passed: dict[str, dict[int | str, str]] = {}
-        self.passed_text: dict[str, dict[int | str, Detail]] = {}  # the same, for the exception's text
+        self.passed_text: dict[str, dict[int | str, list[TextCall]]] = {}  # the calls handing its text
         self.built_exceptions: dict[tuple[str, str], cst.Call] = {}
         self.top_level: dict[str, cst.FunctionDef] = {}  # the module's own functions, by name
         # Methods of the module's own instances, by the name callers spell (`manager.send_message`
@@ -178,26 +180,50 @@ class Builder:
         if not serving:
             return self.paths
         self._handlers_elsewhere(tree, top_level, handlers, roles)
-        # Functions an `except` block hands its exception, or its text, to, followed again with it bound.
-        for name in {*self.passed, *self.passed_text}:
+        # Functions an `except` block hands its exception to, followed again with it bound.
+        for name in self.passed:
             function = top_level.get(name) or self.methods.get(name)
             if function is None or roles.get(id(function)) is not None:
                 continue
             params = _arguments(function, name in self.methods)
-            exceptions = {param: written for slot, written in self.passed.get(name, {}).items()
+            exceptions = {param: written for slot, written in self.passed[name].items()
                           if (param := _parameter(params, slot))}
             walk = Walk(self, function, None, exceptions)
-            walk.details.update({param: found for slot, found in self.passed_text.get(name, {}).items()
-                                 if (param := _parameter(params, slot)) and param not in exceptions})
             already = {(leak.function, id(leak.node)) for leak in self.paths.leaks}
             before = len(self.paths.leaks)
             walk.run()
             kept = [leak for leak in self.paths.leaks[before:] if (leak.function, id(leak.node)) not in already]
             del self.paths.leaks[before:]
             self.paths.leaks.extend(kept)
+        self._text_calls(top_level, roles)
         self._helpers_for_elsewhere(top_level, handlers, roles, {id(walk.function) for walk in walks
                                                                  if walk.builds_response})
         return self.paths
+
+    def _text_calls(self, top_level: dict[str, cst.FunctionDef], roles: dict[int, str | None]) -> None:
+        """Leaks where a function of the module is handed a caught exception's text that it sends
+        (`fail(f"inventory failed: {exc}")`): reported at the call, since the function, an
+        envelope its other callers hand fixed messages, is not at fault. Each function is walked
+        once per parameter handed such text, with that one bound to it; a client error it sends
+        does not count for a text of an exception caught around parsing the client's data."""
+        for name, slots in self.passed_text.items():
+            function = top_level.get(name) or self.methods.get(name)
+            if function is None or roles.get(id(function)) is not None:
+                continue
+            params = _arguments(function, name in self.methods)
+            for slot, calls in slots.items():
+                param = _parameter(params, slot)
+                if param is None or slot in self.passed.get(name, {}):
+                    continue
+                for leak in self._supposed_leaks(function, {}, {param: Detail(param)}):
+                    if leak.detail.what != param:
+                        continue  # detail of its own
+                    client_error = leak.http_status in CLIENT_ERRORS
+                    self.paths.leaks.extend(
+                        Leak(call.value, call.statement, call.detail, f"{leak.sink} of `{name}`", call.function,
+                             leak.http_status, call.conditions + leak.conditions,
+                             call.detail.phrases if client_error else (), call.detail.through, call.owner, leak.raised)
+                        for call in calls if not (client_error and call.detail.parsing))
 
     def _handlers_elsewhere(self, tree: cst.Module, top_level: dict[str, cst.FunctionDef],
                             handlers: Mapping[str, object], roles: dict[int, str | None]) -> None:

@@ -12,7 +12,7 @@ from reviewer import lazy_cst as cst
 from reviewer.semantics.exceptions import Detail
 
 if TYPE_CHECKING:
-    pass
+    from reviewer.model import Span
 
 
 HTTP_EXCEPTIONS = frozenset(
@@ -64,10 +64,45 @@ class Leak:
     # Where in `node` the detail enters it, when `node` holds more (`"db_error": str(exc.orig)` of
     # a body's dict): what a report points at.
     entry: cst.BaseExpression | None = None
+    # The statement `entry` is in, when another statement put the detail into a value that `node`
+    # sends (`errors.append({"error": str(exc)})` before `return {"errors": errors}`).
+    entry_statement: cst.CSTNode | None = None
 
     @property
     def at(self) -> cst.BaseExpression:
         return self.entry if self.entry is not None else self.node
+
+    @property
+    def at_statement(self) -> cst.CSTNode:
+        """The statement of `at`, where a comment may suppress the report."""
+        return self.entry_statement if self.entry_statement is not None else self.statement
+
+
+@dataclass(frozen=True)
+class HandedText:
+    """The text of a caught exception handed to a function of another module
+    (`error_response(502, e.response.text)`), where it is handed: a leak there if that function
+    sends it (plain values: summaries travel between processes)."""
+
+    what: str  # the text as written
+    span: Span
+    statement_lines: tuple[int, int] | None
+    function: str  # the caller's dotted name in its module
+    traceback: bool = False
+    conditions: tuple = ()  # what the call runs under (`reviewer.semantics.conditions`)
+
+
+@dataclass(frozen=True)
+class TextCall:
+    """A call of a function of the module itself with the text of a caught exception
+    (`fail(f"inventory failed: {exc}")`): a leak there if that function sends it."""
+
+    detail: Detail
+    value: cst.BaseExpression  # the argument
+    statement: cst.CSTNode
+    function: str  # the caller's name
+    owner: str  # its dotted name in the module
+    conditions: tuple = ()  # what the call runs under (`reviewer.semantics.conditions`)
 
 
 @dataclass(frozen=True)
@@ -139,9 +174,9 @@ class ErrorPaths:
     # parameter bound to the exception).
     helper_leaks: dict[str, list[tuple[tuple[int | None, str], list[Leak]]]] = field(default_factory=dict)
     # The same for the text of a caught exception (`error_response(str(e))`): what this module
-    # hands functions it does not define (qualified -> slot -> the text as written), and the leaks
-    # of its own functions with a parameter bound to such text.
-    passed_text_elsewhere: dict[str, dict[int | str, str]] = field(default_factory=dict)
+    # hands functions it does not define (qualified -> slot -> where), and the leaks of its own
+    # functions with a parameter bound to such text.
+    passed_text_elsewhere: dict[str, dict[int | str, list[HandedText]]] = field(default_factory=dict)
     helper_text_leaks: dict[str, list[tuple[tuple[int | None, str], list[Leak]]]] = field(default_factory=dict)
     # Leaks of functions that are no route into what they return: the detail of an exception they
     # catch themselves (`except httpx.HTTPStatusError as e: return {"reason": e.response.text}`),

@@ -21,9 +21,11 @@ from reviewer.semantics.error_paths.records import (
     RESPONSE_SINKS,
     WEBSOCKET_EXCEPTIONS,
     WEBSOCKET_SENDS,
+    HandedText,
     HttpExceptionSite,
     Leak,
     ReturnSite,
+    TextCall,
     status_value,
 )
 from reviewer.semantics.error_paths.sockets import socket_names
@@ -80,6 +82,10 @@ class Walk:
         self.built_in_except: dict[str, _BuiltInExcept] = {}
         self.phrases: dict[str, tuple[str, ...]] = {}  # exceptions whose text the code found phrases in
         self.details: dict[str, Detail] = {}
+        # Where detail first entered the value a name holds, and the statement that put it there
+        # (`errors.append({"row": idx, "error": str(exc)})` before `return {"errors": errors}`):
+        # where it enters what the function sends.
+        self.filled: dict[str, tuple[cst.BaseExpression, cst.CSTNode]] = {}
         self.task_results: set[str] = set()  # names bound to a task queue's result (`AsyncResult(task_id)`)
         self.failed_results: set[str] = set()  # those the branches the walk is in found failed
         self.websockets = self._params_of_type(WEBSOCKET_TYPES)
@@ -225,6 +231,7 @@ class Walk:
                     else:
                         self.exceptions.pop(bound, None)
                     self.details.pop(bound, None)
+                    self.filled.pop(bound, None)
                     if origin == INTERNAL and written in ("Exception", "BaseException") and (
                             self.no_io_unless_awaited and not _awaits(statement.body, self.uploads)
                             and not _uses(statement.body, self.injected)
@@ -327,15 +334,15 @@ class Walk:
             if isinstance(small, cst.Assign):
                 value = detail.of(small.value)
                 for target in small.targets:
-                    self.bind(target.target, value, small.value)
+                    self.bind(target.target, value, small.value, statement, detail)
                     if self._sets_status(target.target, small.value):
                         status_set[0] = True
             elif isinstance(small, cst.AnnAssign) and small.value is not None:
-                self.bind(small.target, detail.of(small.value), small.value)
+                self.bind(small.target, detail.of(small.value), small.value, statement, detail)
             elif isinstance(small, cst.AugAssign):
                 value = detail.of(small.value)
                 if value is not None and isinstance(small.target, cst.Name):
-                    self.add_detail(small.target.value, value)
+                    self.add_detail(small.target.value, value, small.value, statement, detail)
             elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
                 call = small.value
                 if (isinstance(call.func, cst.Attribute) and call.func.attr.value in ("append", "extend", "update",
@@ -343,17 +350,18 @@ class Walk:
                     for arg in call.args:
                         value = detail.of(arg.value)
                         if value is not None and isinstance(call.func.value, cst.Name):
-                            self.add_detail(call.func.value.value, value)
-                self.pass_exception(call, detail)
+                            self.add_detail(call.func.value.value, value, arg.value, statement, detail)
+                self.pass_exception(call, detail, statement)
             elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Await) and isinstance(
                     small.value.expression, cst.Call):
-                self.pass_exception(small.value.expression, detail)  # `await manager.send_message(str(e), ws)`
+                # `await manager.send_message(str(e), ws)`
+                self.pass_exception(small.value.expression, detail, statement)
             elif isinstance(small, cst.Return):
                 self.on_return(small, statement, detail, in_except=in_except, status_set=status_set[0])
             if isinstance(small, (cst.Assign, cst.Return, cst.Raise, cst.AnnAssign)):
                 value = getattr(small, "value", None) or getattr(small, "exc", None)
                 for call in calls_in(value) if value is not None else ():
-                    self.pass_exception(call, detail)
+                    self.pass_exception(call, detail, statement)
 
     def plain(self, small: cst.BaseSmallStatement, statement: cst.CSTNode, *, in_except: bool,
               status_set: list[bool]) -> None:
@@ -385,8 +393,10 @@ class Walk:
         if isinstance(small, cst.Return):
             self.on_return(small, statement, None, in_except=in_except, status_set=status_set[0])
 
-    def bind(self, target: cst.BaseExpression, value: Detail | None, source: cst.BaseExpression) -> None:
+    def bind(self, target: cst.BaseExpression, value: Detail | None, source: cst.BaseExpression,
+             statement: cst.CSTNode, detail: DetailOf) -> None:
         if isinstance(target, cst.Name):
+            self.filled.pop(target.value, None)
             if value is None:
                 self.details.pop(target.value, None)
             else:
@@ -396,17 +406,19 @@ class Walk:
         elif isinstance(target, cst.Subscript) and value is not None:
             root = target.value
             if isinstance(root, cst.Name):
-                self.add_detail(root.value, value)
+                self.add_detail(root.value, value, source, statement, detail)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
-                self.bind(element.value, None, source)
+                self.bind(element.value, None, source, statement, detail)
 
-    def add_detail(self, name: str, value: Detail) -> None:
-        """Note detail put into the value a name holds (`body["error"] = str(e)`,
-        `errors.append(...)`), which keeps any it held on every way to here."""
+    def add_detail(self, name: str, value: Detail, source: cst.BaseExpression, statement: cst.CSTNode,
+                   detail: DetailOf) -> None:
+        """Note detail put, by `source` in `statement`, into the value a name holds (`body["error"] =
+        str(e)`, `errors.append(...)`), which keeps any it held on every way to here."""
         held = self.details.get(name)
         if held is None or held.conditions:
             self.details[name] = self._under_branches(value)
+            self.filled[name] = (entered(source, detail), statement)
 
     def _under_branches(self, value: Detail) -> Detail:
         """The detail, with the tests of the branches it is put in a value under."""
@@ -414,14 +426,14 @@ class Walk:
             return value
         return replace(value, conditions=value.conditions + self.branches.conditions())
 
-    def pass_exception(self, call: cst.Call, detail: DetailOf) -> None:
+    def pass_exception(self, call: cst.Call, detail: DetailOf, statement: cst.CSTNode) -> None:
         """Note a call handing a caught exception, or its text, to a function of this module, or to
         one that another module may define (`errors.to_http(e)`, `responses.failure(str(e))`, for
         the repository to pair)."""
         if self.supposed:
             return
         handed: dict[int | str, str] = {}
-        texts: dict[int | str, Detail] = {}
+        texts: dict[int | str, tuple[Detail, cst.BaseExpression]] = {}
         for position, arg in enumerate(call.args):
             if arg.star:
                 continue
@@ -429,7 +441,7 @@ class Walk:
             if isinstance(arg.value, cst.Name) and arg.value.value in self.exceptions:
                 handed[slot] = self.exceptions[arg.value.value]
             elif (found := detail.of(arg.value)) is not None:
-                texts[slot] = found
+                texts[slot] = found, arg.value
         if not (handed or texts):
             return
         local = dotted_name(call.func)  # `to_http`, or `manager.send_message` of a module instance
@@ -438,15 +450,25 @@ class Walk:
             local = method
         if local in self.b.top_level or local in self.b.instance_methods or method is not None:
             self.b.passed.setdefault(local, {}).update(handed)
-            self.b.passed_text.setdefault(local, {}).update(texts)
+            if texts and not (self.admin_only or self.administrators_only):
+                slots = self.b.passed_text.setdefault(local, {})
+                conditions = self.branches.conditions()
+                for slot, (found, value) in texts.items():
+                    slots.setdefault(slot, []).append(TextCall(found, entered(value, detail), statement, self.name,
+                                                               self.owner, conditions + found.conditions))
         elif isinstance(call.func, (cst.Name, cst.Attribute)) and (
                 qualified := self.qualify(call.func) or self._typed_method(call.func)):
             if handed:
                 self.b.paths.passed_elsewhere.setdefault(qualified, {}).update(handed)
             if texts and qualified not in RESPONSE_SINKS and not qualified.startswith("builtins.") and not (
-                    is_log_call(call, self.qualify)):
-                self.b.paths.passed_text_elsewhere.setdefault(qualified, {}).update(
-                    {slot: found.what for slot, found in texts.items()})
+                    is_log_call(call, self.qualify) or self.admin_only or self.administrators_only):
+                slots = self.b.paths.passed_text_elsewhere.setdefault(qualified, {})
+                context = self.b.context
+                lines, conditions = context.statement_lines(statement), self.branches.conditions()
+                for slot, (found, value) in texts.items():
+                    slots.setdefault(slot, []).append(HandedText(
+                        found.what, context.span(entered(value, detail), statement), lines, self.owner,
+                        found.traceback, conditions + found.conditions))
 
     def _annotation_of(self, name: str) -> cst.BaseExpression | None:
         """The annotation of the function's parameter `name`, if it has one: its type, for
@@ -586,7 +608,16 @@ class Walk:
             phrases = found.phrases if client_error else ()
             self.b.paths.leaks.append(Leak(value, statement, found, sink, self.name, http_status,
                                            self.branches.conditions() + found.conditions, phrases, found.through,
-                                           self.owner, raised, entered(value, detail)))
+                                           self.owner, raised, *self.entry(value, detail)))
+
+    def entry(self, value: cst.BaseExpression, detail: DetailOf) -> tuple[cst.BaseExpression, cst.CSTNode | None]:
+        """Where detail enters a value the function sends, and the statement there when it is not
+        the one sending: the innermost element of its displays that carries it (`entered`), or,
+        for a name, where a statement put detail into what the name holds (`self.filled`)."""
+        inner = entered(value, detail)
+        if isinstance(inner, cst.Name) and inner.value in self.filled:
+            return self.filled[inner.value]
+        return inner, None
 
     def on_return(self, node: cst.Return, statement: cst.CSTNode, detail: DetailOf | None, *, in_except: bool,
                   status_set: bool) -> None:
@@ -607,7 +638,7 @@ class Walk:
                 self.b.paths.returned_leaks.append(Leak(
                     value, statement, found, f"the return value of `{self.owner}`", self.name,
                     conditions=self.branches.conditions() + found.conditions, through=found.through, owner=self.owner,
-                    entry=entered(value, detail)))
+                    entry=(entry := self.entry(value, detail))[0], entry_statement=entry[1]))
             return
         if self.role == "route" and value is not None and not (self.admin_only or self.administrators_only):
             self._note_returned_call(value)
@@ -617,9 +648,11 @@ class Walk:
                 and not (self.admin_only or self.administrators_only)):
             # What the block only parsed describes the client's data, as a validation result may.
             if found is not None and not found.parsing:
+                entry, entry_statement = self.entry(value, detail)
                 self.b.paths.leaks.append(Leak(value, statement, found, f"the return value of route `{self.name}`",
                                                self.name, conditions=self.branches.conditions() + found.conditions,
-                                               through=found.through, owner=self.owner))
+                                               through=found.through, owner=self.owner, entry=entry,
+                                               entry_statement=entry_statement))
         built = self.built_in_except.get(value.value) if isinstance(value, cst.Name) else None
         if built is not None:
             self.b.paths.returns.append(ReturnSite(
@@ -697,15 +730,17 @@ class Walk:
 
 
 def entered(value: cst.BaseExpression, detail: DetailOf) -> cst.BaseExpression:
-    """The innermost element of the displays a value is built of (dicts, lists, tuples, sets) that
-    carries the detail: where it enters the value (`str(exc.orig)` of `{"detail": "Conflict",
-    "db_error": str(exc.orig)}`)."""
-    while isinstance(value, (cst.Dict, cst.List, cst.Tuple, cst.Set)):
-        parts = [element.value for element in value.elements]
-        inner = next((part for part in parts if detail.of(part) is not None), None)
-        if inner is None:
+    """The innermost element of the displays a value is built of (dicts, lists, tuples, sets, and
+    strings written in parts) that carries the detail: where it enters the value (`str(exc.orig)`
+    of `{"detail": "Conflict", "db_error": str(exc.orig)}`)."""
+    while isinstance(value, (cst.Dict, cst.List, cst.Tuple, cst.Set, cst.ConcatenatedString)):
+        parts = (value.left, value.right) if isinstance(value, cst.ConcatenatedString) else (
+            element.value for element in value.elements)
+        found = [(part, carried) for part in parts if (carried := detail.of(part))]
+        if not found:
             return value
-        value = inner
+        # The element whose detail the value's is (`exceptions._first`): a traceback before any other.
+        value = min(found, key=lambda pair: (not pair[1].traceback, pair[1].through is not None))[0]
     return value
 
 
