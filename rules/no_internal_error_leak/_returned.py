@@ -1,9 +1,11 @@
 """Leaks through what a function returns: a service or helper that catches an exception itself and
 returns its detail (`except httpx.HTTPStatusError as e: return {"reason": e.response.text}`), whose
 result a route returns (`return service.finalize(id)`, `return await quote_tax(id)`, or a name bound
-to either). Reported where the detail enters the returned value, once, unless the repository shows
-no client gets it from any route returning it (`_Withheld`: only trusted callers reach the route,
-or a default deployment does not take the branch)."""
+to either) or sends otherwise, whole or a field of it (`raise HTTPException(502,
+detail=outcome.error)`, `await websocket.send_json({"text": verdict.note})`). Reported where the
+detail enters the returned value, once, unless the repository shows no client gets it from any
+route sending it (`_Withheld`: only trusted callers reach the route, or a default deployment does
+not take the branch)."""
 
 from __future__ import annotations
 
@@ -51,7 +53,7 @@ def report_returned(rule: type[LeakRule], repo: RepoContext, withheld: _Withheld
             reported.add(where)
             route, path = routes[0]
             sink = (f"the return value of `{function.rsplit('.', 1)[-1]}`, which route `{route.rsplit('.', 1)[-1]}` "
-                    f"returns ({path})")
+                    f"sends ({path})")
             leak = Leak(node=None, statement=None, detail=detail, sink=sink, function="")
             repo.report(summary.path, span, rule.message(leak), statement_lines=statement_lines)
 

@@ -182,7 +182,8 @@ class ErrorPaths:
     # catch themselves (`except httpx.HTTPStatusError as e: return {"reason": e.response.text}`),
     # for the routes that return what they return; and the functions, qualified (methods by their
     # class: `app.service.InvoiceService.finalize`), whose result routes of this module return
-    # (`return service.finalize(id)`, or a name bound to it) -> those routes' dotted names.
+    # (`return service.finalize(id)`, or a name bound to it) or send, whole or a field of it
+    # (`detail=outcome.error`) -> those routes' dotted names.
     returned_leaks: list[Leak] = field(default_factory=list)
     returned_calls: dict[str, set[str]] = field(default_factory=dict)
     # Its HTTP middleware functions (`@app.middleware("http")`, a class's `dispatch`), by name: they

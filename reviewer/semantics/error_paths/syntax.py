@@ -144,3 +144,30 @@ def checks_signature(node: cst.CSTNode, *, answers: bool) -> bool:
                 func.value in names):
             return True
     return False
+
+
+def carried_names(value: cst.BaseExpression) -> Iterator[cst.Name]:
+    """The names whose value, or a part of it, a value sends as it is: itself, the root of an
+    attribute or a subscript (`result.error`, `data["message"]`), within displays, text written
+    around it (`f"failed: {result.error}"`, `"failed: " + result.error`) and `str()`; not
+    what a call computes from it (`len(items)`)."""
+    if isinstance(value, cst.Await):
+        value = value.expression
+    while isinstance(value, (cst.Attribute, cst.Subscript)):
+        value = value.value
+    if isinstance(value, cst.Name):
+        yield value
+    elif isinstance(value, (cst.Dict, cst.List, cst.Tuple, cst.Set)):
+        for element in value.elements:
+            if isinstance(element, (cst.DictElement, cst.Element)):
+                yield from carried_names(element.value)
+    elif isinstance(value, cst.FormattedString):
+        for part in value.parts:
+            if isinstance(part, cst.FormattedStringExpression):
+                yield from carried_names(part.expression)
+    elif isinstance(value, (cst.BinaryOperation, cst.ConcatenatedString)):
+        yield from carried_names(value.left)
+        yield from carried_names(value.right)
+    elif (isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "str"
+          and len(value.args) == 1):
+        yield from carried_names(value.args[0].value)

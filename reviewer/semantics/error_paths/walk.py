@@ -29,7 +29,7 @@ from reviewer.semantics.error_paths.records import (
     status_value,
 )
 from reviewer.semantics.error_paths.sockets import socket_names
-from reviewer.semantics.error_paths.syntax import calls_in, checks_signature, ends_with, params_of
+from reviewer.semantics.error_paths.syntax import calls_in, carried_names, checks_signature, ends_with, params_of
 from reviewer.semantics.error_paths.unreachable import Preceding
 from reviewer.semantics.exceptions import INTERNAL, OWN, Detail, DetailOf, caught_origin, exception_origin
 from reviewer.semantics.fastapi.annotations import marker_of
@@ -321,6 +321,8 @@ class Walk:
                 self._note_built(small, in_except, status_set)
             if self.role == "route" and isinstance(small, (cst.Assign, cst.AnnAssign)):
                 self._note_call_result(small)
+            if self.call_results and not (self.admin_only or self.administrators_only):
+                self._note_sent_results(small)
             if isinstance(small, cst.Assign) and _task_result(small.value, self.qualify):
                 self.task_results.update(t.target.value for t in small.targets if isinstance(t.target, cst.Name))
             if not (self.exceptions or self.details or self.task_results or in_except and self.b.traceback):
@@ -685,6 +687,26 @@ class Walk:
                     self.call_results[target.value] = value
                 else:
                     self.call_results.pop(target.value, None)
+
+    def _note_sent_results(self, small: cst.BaseSmallStatement) -> None:
+        """Note the functions whose result, or a field of it, a route sends other than by returning
+        it: in an `HTTPException`'s detail, a response's body, a websocket send (`raise
+        HTTPException(502, detail=result.error)`, `await websocket.send_json({"note": verdict.note})`
+        with `verdict = await check_message(text)`)."""
+        for call in calls_in(small):
+            name = self.qualify(call.func)
+            if name in HTTP_EXCEPTIONS:
+                sent = argument(call, 1, "detail")
+            elif name in RESPONSE_CLASSES:
+                sent = argument(call, 0, "content")
+            elif (isinstance(call.func, cst.Attribute) and call.func.attr.value in WEBSOCKET_SENDS
+                  and isinstance(call.func.value, cst.Name) and call.func.value.value in self.websockets):
+                sent = argument(call, 0, "data")
+            else:
+                continue
+            for held in carried_names(sent.value) if sent is not None else ():
+                if held.value in self.call_results:
+                    self._note_returned_call(held)
 
     def _note_returned_call(self, value: cst.BaseExpression) -> None:
         """Note the function whose result a route returns (`return service.finalize(id)`, or a name
