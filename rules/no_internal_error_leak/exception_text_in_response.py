@@ -27,7 +27,9 @@ class ExceptionTextInResponse(LeakRule):
     (`response.set_cookie("flash", f"failed: {e}")`), the context of
     a page `templates.TemplateResponse(...)` renders, the URL a `RedirectResponse` sends the
     client to, the return value of a route, a websocket
-    `send_text`/`send_json`/`close`, what a generator yields to a
+    `send_text`/`send_json`/`close`, the body an ASGI middleware written by hand sends (`await
+    send({"type": "http.response.body", "body": body})`, with `send: Send` or the last parameter of
+    `__call__(self, scope, receive, send)`), what a generator yields to a
     `StreamingResponse`/`EventSourceResponse` given it in the module, or the response of an
     exception handler registered (`@app.exception_handler(...)`, `app.add_exception_handler(...)`,
     `FastAPI(exception_handlers=...)`) for `Exception` or a library's exception class, also a

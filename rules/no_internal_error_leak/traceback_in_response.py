@@ -15,7 +15,8 @@ class TracebackInResponse(LeakRule):
     the worker's traceback a Celery task's result holds (`AsyncResult(task_id).traceback`), and
     values built from them (joined, put in a dict or an f-string, kept in a variable) where
     they enter a response in a FastAPI module: the `detail` of an `HTTPException`, the content of a
-    `JSONResponse`/`Response`, a route's return value, a websocket send.
+    `JSONResponse`/`Response`, a route's return value, a websocket send, the body an ASGI
+    middleware's `send` sends (the sinks `RVW801` lists).
 
     ## Why is this bad?
     A stack trace shows the server's file paths, library versions, the code around the failure and

@@ -89,6 +89,7 @@ class Walk:
         self.task_results: set[str] = set()  # names bound to a task queue's result (`AsyncResult(task_id)`)
         self.failed_results: set[str] = set()  # those the branches the walk is in found failed
         self.websockets = self._params_of_type(WEBSOCKET_TYPES)
+        self.asgi_sends = _asgi_sends(function, self.qualify)  # `send` of an ASGI middleware's `__call__`
         held = paths.socket_holders.get(id(function))
         if held:
             self.websockets |= socket_names(function, held)  # `for connection in self.active_connections:`
@@ -572,6 +573,9 @@ class Walk:
                 code = keyword(call, "status_code")
                 self.leak(_template_context(call), statement, detail, "the context of `TemplateResponse`",
                           code.value if code else None)
+            elif isinstance(call.func, cst.Name) and call.func.value in self.asgi_sends:
+                # `await send({"type": "http.response.body", "body": body})`
+                self.leak(_asgi_body(call), statement, detail, f"the body `{call.func.value}()` sends")
             elif (held := self._response_attribute(call.func, "set_cookie")) is not None:
                 self.leak(argument(call, 1, "value"), statement, detail, f"a cookie `{held}` sets")
             elif (isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name)
@@ -924,6 +928,31 @@ _PLAIN_BUILTINS = frozenset(
     f"builtins.{name}" for name in ("len", "isinstance", "str", "bool", "min", "max", "any", "all", "sorted",
                                     "getattr", "hasattr", "set", "list", "dict", "tuple")
 )
+
+
+def _asgi_sends(function: cst.FunctionDef, qualify: Callable[[cst.BaseExpression], str | None]) -> frozenset[str]:
+    """The parameters through which a function answers as an ASGI application: one annotated
+    `starlette.types.Send`, or the last of a method `__call__(self, scope, receive, send)`."""
+    params = params_of(function)
+    annotated = {param.name.value for param in params if param.annotation is not None
+                 and qualify(param.annotation.annotation) in _ASGI_SEND_TYPES}
+    if function.name.value == "__call__" and [param.name.value for param in params] == [
+            "self", "scope", "receive", "send"]:
+        annotated.add("send")
+    return frozenset(annotated)
+
+
+_ASGI_SEND_TYPES = frozenset({"starlette.types.Send"})
+
+
+def _asgi_body(call: cst.Call) -> cst.BaseExpression | None:
+    """The `body` of an ASGI message written as a dict (`send({"type": "http.response.body", "body":
+    body})`)."""
+    message = call.args[0].value if len(call.args) == 1 else None
+    if not isinstance(message, cst.Dict):
+        return None
+    return next((element.value for element in message.elements if isinstance(element, cst.DictElement)
+                 and string_value(element.key) == "body"), None)
 
 
 def _template_context(call: cst.Call) -> cst.Arg | None:
