@@ -9,6 +9,7 @@ RE2 backend matches the same gitignore semantics with an automaton instead.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -79,7 +80,7 @@ def compile_patterns(lines: Iterable[str]) -> PathPatterns:
     kept once, at their last place: with gitignore's last-match-wins the result is the same."""
     unique = list(dict.fromkeys(reversed(list(lines))))[::-1]
     try:
-        return PathPatterns(pathspec.GitIgnoreSpec.from_lines(unique, backend=BACKEND))
+        return PathPatterns(_spec(unique))
     except _INVALID as error:
         bad = next((line for line in unique if not _compiles(line)), None)
         where = f"invalid pattern {bad!r}" if bad is not None else "invalid patterns"
@@ -101,7 +102,16 @@ def compile_lenient(lines: Iterable[str]) -> tuple[PathPatterns, list[tuple[int,
 
 def _compiles(line: str) -> bool:
     try:
-        pathspec.GitIgnoreSpec.from_lines([line], backend=BACKEND)
+        _spec([line])
     except _INVALID:
         return False
     return True
+
+
+def _spec(lines: list[str]) -> pathspec.GitIgnoreSpec:
+    # pathspec also builds each pattern's expression with Python's `re`, which warns about a
+    # bracket inside a bracket expression (`[[...path]].tsx`, a Next.js route file's name): a
+    # note about the expression pathspec writes, of no use to the reader of the report.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return pathspec.GitIgnoreSpec.from_lines(lines, backend=BACKEND)

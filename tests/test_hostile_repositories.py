@@ -350,6 +350,14 @@ def test_a_gitignore_that_would_backtrack_forever_is_matched_in_linear_time(writ
     assert [f["path"] for f in json.loads(result.stdout)["findings"]] == [f"{deep}/c/main.py"]
 
 
+def test_a_gitignore_of_bracketed_route_files_reads_without_a_warning(write, tmp_path) -> None:
+    # `[[...path]].tsx` is a Next.js catch-all route; compiling it makes Python's `re` warn.
+    write({".gitignore": "web/src/pages/auth/[[...path]].tsx\n", "app/main.py": DEBUG_APP})
+    result = run_reviewer(tmp_path, "--format", "json", ".", timeout=60)
+    assert [f["path"] for f in json.loads(result.stdout)["findings"]] == ["app/main.py"]
+    assert "Warning" not in result.stderr
+
+
 class SleepingRule(Rule):
     """Takes forever on one file, as a parser stuck on pathological input would."""
 
