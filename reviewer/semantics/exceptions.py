@@ -263,6 +263,10 @@ class Detail:
     # It comes from an exception caught around code that only parses what the client sent (see
     # `DetailOf.parsing`): a client error response may describe it.
     parsing: bool = False
+    # It comes from one caught around code that hands the client's files only to these functions
+    # (`await csv_rows(file)`), qualified: parsing, if the repository shows that each only reads
+    # and converts what it is given.
+    parsed_by: tuple[str, ...] = ()
     # Phrases the code found in its text before this point (`DetailOf.recognised`): a client error
     # may describe it if the application's own messages hold them (`RaisedMessages`).
     phrases: tuple[str, ...] = ()
@@ -293,7 +297,7 @@ class DetailOf:
         names: Mapping[str, Detail],
         helpers: Mapping[str, frozenset[int | str]] | None = None,
         source: Callable[[cst.CSTNode], str] | None = None,
-        parsing: frozenset[str] = frozenset(),
+        parsing: Mapping[str, tuple[str, ...]] | None = None,
         phrases: Mapping[str, tuple[str, ...]] | None = None,
         task_results: frozenset[str] = frozenset(),
         failed_results: frozenset[str] = frozenset(),
@@ -305,8 +309,9 @@ class DetailOf:
         # Functions of this module that return detail of the arguments in these slots.
         self.helpers = helpers if helpers is not None else {}
         self.source = source or (lambda node: "the exception")
-        # Exceptions caught around a block that does no I/O (no `await`): parsing the client's data.
-        self.parsing = parsing
+        # Exceptions caught around a block that does no I/O (no `await`): parsing the client's data;
+        # each with the functions the block hands the client's files to, if any (`Detail.parsed_by`).
+        self.parsing = parsing or {}
         # Exceptions whose text the code found these phrases in.
         self.phrases = phrases or {}
         # Names of a task queue's results (`res = AsyncResult(task_id)`), whose `traceback` is the
@@ -452,7 +457,9 @@ class DetailOf:
 
     def _caught(self, node: cst.CSTNode, caught: str) -> Detail:
         """The detail of a caught exception's text."""
-        return Detail(self.source(node), parsing=caught in self.parsing, phrases=self.phrases.get(caught, ()))
+        parsed_by = self.parsing.get(caught)
+        return Detail(self.source(node), parsing=parsed_by == (), parsed_by=parsed_by or (),
+                      phrases=self.phrases.get(caught, ()))
 
     def _through(self, call: cst.Call, name: str) -> Detail | None:
         """The detail a call of a function of another module (`errors.describe(e)`) is given,

@@ -41,7 +41,9 @@ class LeakRule(ErrorPathsRule):
     configuration or callers on the machine itself (an internal service's shared key, a signature
     checked with a configured key, a loopback check); leaks of helpers that only such routes, or
     routes past their own administrator test, call (`_Trust`); leaks under conditions a default
-    deployment does not meet (a flag off by default, a gate it keeps shut); client errors sent where
+    deployment does not meet (a flag off by default, a gate it keeps shut); client errors about the
+    client's files, caught around a call handing them to a coroutine that only reads and converts
+    what it is given (`HelperFacts.parses`); client errors sent where
     the code recognised phrases that the application's own raised messages hold; an exception raised
     in a helper that a function on every chain of calls from the routes catches around its call and
     keeps; and detail handed to a function of another module whose result does not carry it."""
@@ -66,7 +68,7 @@ class LeakRule(ErrorPathsRule):
                 # A text detail of an `HTTPException` a handler of the application may replace.
                 replaceable = leak.http_status if not isinstance(leak.node, (cst.Dict, cst.List)) else None
                 found.append((span.line, span.column, f"{self.context.module}.{leak.owner}", replaceable,
-                              leak.conditions, leak.phrases, leak.through, leak.raised))
+                              leak.conditions, leak.phrases, leak.through, leak.raised, leak.detail.parsed_by))
         if found:
             self.context.summary.extras[self.code] = found
         if paths.routes:
@@ -97,9 +99,8 @@ class LeakRule(ErrorPathsRule):
     @classmethod
     def _withdraw_trusted(cls, repo: RepoContext, withheld: _Withheld) -> None:
         sites = {
-            (summary.path, line, column): (function, status, conditions, phrases, through, raised)
-            for summary in repo.summaries
-            for line, column, function, status, conditions, phrases, through, raised in summary.extras.get(cls.code, ())
+            (summary.path, line, column): site
+            for summary in repo.summaries for line, column, *site in summary.extras.get(cls.code, ())
         }
         for finding in repo.file_findings:
             site = sites.get((finding.path, finding.span.line, finding.span.column))
@@ -123,10 +124,11 @@ class _Withheld:
         self.trust = _Trust(code, repo)
 
     def __call__(self, function: str | None, status: int | None, conditions: tuple, phrases: tuple[str, ...],
-                 through: tuple | None, raised: str | None = None) -> bool:
+                 through: tuple | None, raised: str | None = None, parsed_by: tuple[str, ...] = ()) -> bool:
         return (function is not None and self.trust.only_trusted_reach(function, raised) or status in self.replaced
                 or not holds(conditions, self.settings) or bool(phrases) and all(map(self.messages.writes, phrases))
-                or through is not None and not self.helpers.carries(*through))
+                or through is not None and not self.helpers.carries(*through)
+                or bool(parsed_by) and all(map(self.helpers.parses, parsed_by)))
 
 
 class _Trust:

@@ -103,7 +103,11 @@ class ExceptionTextInResponse(LeakRule):
     around a block of any function whose every call decodes or converts a value (`base64`,
     `json.loads`, `int(...)`, `state.encode()`, `jwt.decode(token, key, ...)`): it only parses what
     it was given, so the text
-    describes that (such a route may also return it, as a validation result); routes that only administrators
+    describes that (such a route may also return it, as a validation result), and the same where
+    the block hands the client's files, with nothing but constants, to coroutines of any module
+    that only read and convert what they are given (`await csv_rows(file)`, with `csv_rows`
+    waiting on nothing but `file.read()` and calling nothing but parsers such as `csv` and `json`,
+    builtins and its own values' methods); routes that only administrators
     reach (a `Depends(...)` of the route, its parameters or its router names an administrator check:
     `require_admin`, `require_permission(Permission.FULL_ADMIN_PANEL_ACCESS)`; or every app, router
     and `include_router` above the route, in any module, depends on one: `FastAPI(dependencies=

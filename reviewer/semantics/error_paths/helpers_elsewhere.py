@@ -10,7 +10,9 @@ f"{type(error).__name__}: {error}"` returns the text of what it is given: a rout
 functions themselves; `HelperFacts` records them per file (with or without FastAPI imports), from
 each module-level function's own `return` statements, and over the repository `Helpers` answers
 `builds_error_body(qualified)`, `builds_http_exception(qualified)` and `carries(qualified, slot)`
-for a callee a route could only name.
+for a callee a route could only name; and `parses(qualified)` for a coroutine that waits on
+nothing but reading what it is given (`async def csv_rows(file): text = (await file.read()).decode()
+...`), whose errors, handed the client's files, describe them.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from reviewer.semantics.error_paths.syntax import params_of
 from reviewer.semantics.exceptions import Detail, DetailOf
 from reviewer.semantics.fastapi.collector import FastAPIFacts
 from reviewer.semantics.flow.syntax import is_route
+from reviewer.semantics.log_calls import is_log_call
 from reviewer.traversal import push_children
 
 if TYPE_CHECKING:
@@ -60,6 +63,95 @@ def carried_as_value(found: Detail | None) -> bool:
     """Whether a return value carries detail as a value: not inside a response or an
     `HTTPException` the function builds (where the error paths find it, in the function itself)."""
     return found is not None and (found.through is None or found.through[0] not in RESPONSE_SINKS)
+
+
+def reads_only_arguments(function: cst.FunctionDef, qualify: Callable[[cst.BaseExpression], str | None]) -> bool:
+    """Whether a coroutine only reads and converts what it is given: it waits on nothing but
+    reading its parameters (`await csv_file.read()`; no `async with`, no `async for`), and every
+    call it makes is a method of its own values (`data.decode()`, `row.items()`), a builtin that
+    touches no file, a function of a module that parses or converts (`csv`, `json`, `io`, ...) or
+    a log call; a call of anything else (a client at module level, a function of the application)
+    may do I/O."""
+    if function.asynchronous is None:
+        return False
+    params = {param.name.value for param in params_of(function)}
+    own = params | _bound_names(function)
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if isinstance(node, (cst.With, cst.For)) and node.asynchronous is not None:
+            return False
+        if isinstance(node, cst.Await):
+            call = node.expression
+            if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
+                    and call.func.attr.value in ("read", "seek") and isinstance(call.func.value, cst.Name)
+                    and call.func.value.value in params):
+                return False
+        elif isinstance(node, cst.Call) and not _converts(node, own, qualify):
+            return False
+        push_children(node, stack)
+    return True
+
+
+# Modules whose functions parse, convert or compute in memory.
+_PARSING_MODULES = frozenset({"json", "csv", "io", "orjson", "ujson", "yaml", "tomllib", "base64", "binascii",
+                              "codecs", "re", "datetime", "decimal", "uuid", "unicodedata", "string", "itertools",
+                              "collections", "functools", "operator", "typing", "math"})
+_TOUCHING_BUILTINS = frozenset({"builtins.open", "builtins.input", "builtins.print", "builtins.exec",
+                                "builtins.eval", "builtins.__import__"})
+
+
+def _converts(call: cst.Call, own: set[str], qualify: Callable[[cst.BaseExpression], str | None]) -> bool:
+    root = call.func
+    while isinstance(root, (cst.Attribute, cst.Subscript, cst.Call)):
+        root = root.func if isinstance(root, cst.Call) else root.value
+    if isinstance(root, cst.Name) and root.value in own:
+        return True  # a method of a value of its own, or one it was given
+    if isinstance(root, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.Dict, cst.List,
+                         cst.Tuple, cst.BooleanOperation)):
+        return True  # `", ".join(...)`, `(types or {}).items()`
+    name = qualify(call.func)
+    if name is None:
+        return False
+    if name.startswith("builtins."):
+        return name not in _TOUCHING_BUILTINS
+    return name.split(".", 1)[0] in _PARSING_MODULES or is_log_call(call, qualify)
+
+
+def _bound_names(function: cst.FunctionDef) -> set[str]:
+    """The names a function binds in its own body (assignments, loop and `with` targets,
+    comprehension variables)."""
+    found: set[str] = set()
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        targets: list[cst.CSTNode] = []
+        if isinstance(node, cst.Assign):
+            targets = [target.target for target in node.targets]
+        elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor)):
+            targets = [node.target]
+        elif isinstance(node, cst.WithItem) and node.asname is not None:
+            targets = [node.asname.name]
+        elif isinstance(node, cst.NamedExpr):
+            targets = [node.target]
+        for target in targets:
+            found.update(n.value for n in _names_in(target))
+        push_children(node, stack)
+    return found
+
+
+def _names_in(target: cst.CSTNode) -> list[cst.Name]:
+    if isinstance(target, cst.Name):
+        return [target]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [name for element in target.elements for name in _names_in(element.value)]
+    if isinstance(target, cst.StarredElement):
+        return _names_in(target.value)
+    return []
 
 
 def _own_returns(function: cst.FunctionDef) -> list[cst.Return]:
@@ -123,6 +215,7 @@ class HelperFacts(Facts):
         self.error_bodies: set[str] = set()  # by name in the module
         self.exception_factories: set[str] = set()
         self.details: dict[str, frozenset[int | str]] = {}
+        self.parsers: set[str] = set()
         self._functions = 0  # functions entered
         self._classes = 0
         self._returns: list[cst.Return] = []  # of the module-level function being walked
@@ -161,14 +254,17 @@ class HelperFacts(Facts):
         slots = returns_detail_of(original_node, self.context.qualify, self.context.module, returns)
         if slots:
             self.details[name] = slots
+        if original_node.asynchronous is not None and reads_only_arguments(original_node, qualify):
+            self.parsers.add(name)
 
     def leave_Module(self, original_node: cst.Module) -> None:
-        if self.error_bodies or self.details or self.exception_factories:
+        if self.error_bodies or self.details or self.exception_factories or self.parsers:
             prefix = f"{self.context.module}." if self.context.module else ""
             self.context.summary.extras[FACTS_KEY] = (
                 {prefix + name for name in self.error_bodies},
                 {prefix + name: slots for name, slots in self.details.items()},
-                {prefix + name for name in self.exception_factories})
+                {prefix + name for name in self.exception_factories},
+                {prefix + name for name in self.parsers})
 
     @classmethod
     def repository(cls, repo: RepositoryView) -> Helpers:
@@ -184,12 +280,14 @@ class Helpers:
         self._error_bodies: set[str] = set()
         self._details: dict[str, frozenset[int | str]] = {}
         self._exception_factories: set[str] = set()
+        self._parsers: set[str] = set()
         for summary in repo.summaries:
             if not summary.is_test_file and FACTS_KEY in summary.extras:
-                error_bodies, details, factories = summary.extras[FACTS_KEY]
+                error_bodies, details, factories, parsers = summary.extras[FACTS_KEY]
                 self._error_bodies.update(self.index.canonical(name) for name in error_bodies)
                 self._details.update((self.index.canonical(name), slots) for name, slots in details.items())
                 self._exception_factories.update(self.index.canonical(name) for name in factories)
+                self._parsers.update(self.index.canonical(name) for name in parsers)
 
     def builds_error_body(self, qualified: str) -> bool:
         """Whether the function a qualified name resolves to returns an error body on every way out."""
@@ -199,6 +297,12 @@ class Helpers:
         """Whether the function a qualified name resolves to returns an `HTTPException` on every way
         out, or is declared to return one: a factory whose callers are to raise what it builds."""
         return self.index.canonical(qualified) in self._exception_factories
+
+    def parses(self, qualified: str) -> bool:
+        """Whether the function a qualified name resolves to is a coroutine that waits on nothing but
+        reading what it is given (`await upload.read()`): handed the client's files, what it raises
+        describes them, as a route's own block that only parses them would (`Walk._parsers`)."""
+        return self.index.canonical(qualified) in self._parsers
 
     def carries(self, qualified: str, slot: int | str) -> bool:
         """Whether the function a qualified name resolves to returns the detail of argument `slot`,

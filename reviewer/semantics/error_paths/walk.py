@@ -74,7 +74,9 @@ class Walk:
         self.call_results: dict[str, cst.Call] = {}
         self.role = role
         self.exceptions = dict(exceptions)
-        self.parsing: set[str] = set()
+        # Exceptions caught around a block that only parses the client's data -> the functions of
+        # which that depends on (`DetailOf.parsing`).
+        self.parsing: dict[str, tuple[str, ...]] = {}
         # (origin, class as written, name bound to the exception) of the `except` blocks it is in
         self.handling: list[tuple[str, str, str | None]] = []
         # Names an `except` block binds to what the function may return later (`body = {"error": ...}`
@@ -111,6 +113,22 @@ class Walk:
         # A coroutine, or a helper of a module of coroutines, waits on its I/O: a block of it
         # without `await` only computes (a plain route may still use a blocking session).
         self.no_io_unless_awaited = function.asynchronous is not None or paths.asynchronous and role is None
+
+    def _parsers(self, body: cst.BaseSuite) -> tuple[str, ...] | None:
+        """Whether a `try` block only parses what the client sent: in a coroutine (or a helper of a
+        module of coroutines), it waits on nothing but reading the request or the files it sent, and
+        uses no injected dependency; or every call of it decodes or converts a value. `()` if so;
+        the functions it awaits, handing them only the client's files and constants (`await
+        csv_rows(file)`), qualified, if it is so provided that they only parse what they are given,
+        for the repository to tell; None if not."""
+        if only_decodes(body, self.qualify):
+            return ()
+        if not self.no_io_unless_awaited or _uses(body, self.injected):
+            return None
+        handed: set[str] = set()
+        if _awaits(body, self.uploads, handed, self.qualify):
+            return None
+        return tuple(sorted(handed))
 
     def _params_of_type(self, types: frozenset[str]) -> set[str]:
         return {p.name.value for p in params_of(self.function)
@@ -159,7 +177,7 @@ class Walk:
 
     def detail(self) -> DetailOf:
         return DetailOf(self.qualify, self.b.module, self.exceptions, self.details, self.b.helpers, self.b.source,
-                        frozenset(self.parsing), self.phrases, frozenset(self.task_results),
+                        self.parsing, self.phrases, frozenset(self.task_results),
                         frozenset(self.failed_results))
 
     def run(self) -> None:
@@ -233,11 +251,10 @@ class Walk:
                         self.exceptions.pop(bound, None)
                     self.details.pop(bound, None)
                     self.filled.pop(bound, None)
-                    if origin == INTERNAL and written in ("Exception", "BaseException") and (
-                            self.no_io_unless_awaited and not _awaits(statement.body, self.uploads)
-                            and not _uses(statement.body, self.injected)
-                            or only_decodes(statement.body, self.qualify)):
-                        self.parsing.add(bound)
+                    if origin == INTERNAL and written in ("Exception", "BaseException"):
+                        parsers = self._parsers(statement.body)
+                        if parsers is not None:
+                            self.parsing[bound] = parsers
                 self.handling.append((origin, written, bound))
                 before = set(self.exceptions)
                 built = dict(self.built_in_except)
@@ -249,7 +266,7 @@ class Walk:
                     del self.exceptions[name]
                 if bound:
                     self.exceptions.pop(bound, None)
-                    self.parsing.discard(bound)
+                    self.parsing.pop(bound, None)
                     if previous is not None:
                         self.exceptions[bound] = previous
             if statement.orelse is not None:
@@ -607,6 +624,8 @@ class Walk:
         client_error = found is not None and status_value(status, self.qualify) in CLIENT_ERRORS
         if client_error and found.parsing:
             return  # a client error about data the block only parsed describes that data
+        if not client_error and found is not None and found.parsed_by:
+            found = replace(found, parsed_by=())  # what the functions parse matters to a client error only
         if found is not None:
             http_status = status_value(status, self.qualify) if sink == HTTP_EXCEPTION_SINK else None
             # A client error sent where the text holds phrases the code looked for describes the
@@ -857,10 +876,12 @@ def _uses(body: cst.CSTNode, names: set[str]) -> bool:
     return False
 
 
-def _awaits(body: cst.BaseSuite, uploads: set[str]) -> bool:
+def _awaits(body: cst.BaseSuite, uploads: set[str], handed: set[str] | None = None,
+            qualify: Callable[[cst.BaseExpression], str | None] | None = None) -> bool:
     """Whether a block waits on I/O other than reading the client's request or the files it sent
     (`await file.read(CHUNK)` on an `UploadFile` parameter): an `await`, `async with` or
-    `async for`."""
+    `async for`. Given `handed`, an awaited function of the application handed only those files
+    and constants (`await csv_rows(file)`) is collected there, qualified, instead."""
     stack: list[cst.CSTNode] = [body]
     while stack:
         node = stack.pop()
@@ -870,11 +891,33 @@ def _awaits(body: cst.BaseSuite, uploads: set[str]) -> bool:
                     and isinstance(inner.func.value, cst.Name) and (
                         inner.func.attr.value in _CLIENT_READS
                         or inner.func.value.value in uploads and inner.func.attr.value in _UPLOAD_READS)):
-                return True
+                callee = _handed_uploads(inner, uploads, qualify) if handed is not None else None
+                if callee is None:
+                    return True
+                handed.add(callee)
         elif isinstance(node, (cst.With, cst.For)) and node.asynchronous is not None:
             return True
         push_children(node, stack)
     return False
+
+
+def _handed_uploads(call: cst.BaseExpression, uploads: set[str],
+                    qualify: Callable[[cst.BaseExpression], str | None] | None) -> str | None:
+    """The qualified function a call hands the client's files to, with nothing else but constants
+    (`csv_rows(file)`, `read_rows(csv_file=file, limit=100)`)."""
+    if not (uploads and qualify is not None and isinstance(call, cst.Call)
+            and isinstance(call.func, (cst.Name, cst.Attribute))):
+        return None
+    values = [arg.value for arg in call.args]
+    if not any(isinstance(value, cst.Name) and value.value in uploads for value in values) or not all(
+            isinstance(value, cst.Name) and value.value in uploads or _is_constant(value) for value in values):
+        return None
+    return qualify(call.func)
+
+
+def _is_constant(value: cst.BaseExpression) -> bool:
+    return isinstance(value, (cst.SimpleString, cst.Integer, cst.Float)) or (
+        isinstance(value, cst.Name) and value.value in ("None", "True", "False"))
 
 
 def raises_only_own(body: cst.BaseSuite, qualify: Callable[[cst.BaseExpression], str | None], module: str) -> bool:

@@ -192,10 +192,10 @@ class WrapFacts(Facts):
                 # Unnamed, its traceback may still be formatted (`traceback.format_exc()`).
                 bound = handler.name.name.value if handler.name is not None and isinstance(
                     handler.name.name, cst.Name) else None
-                parsing = frozenset({bound}) if bound and only_decodes(statement.body, qualify) else frozenset()
+                parsing = {bound: ()} if bound and only_decodes(statement.body, qualify) else {}
                 yield from self._raises_in(handler, bound, written, parsing, qualname)
 
-    def _raises_in(self, handler: cst.ExceptHandler, bound: str | None, written: str, parsing: frozenset[str],
+    def _raises_in(self, handler: cst.ExceptHandler, bound: str | None, written: str, parsing: dict[str, tuple],
                    qualname: str) -> Iterator[WrapSite]:
         context = self.context
         details: dict[str, Detail] = {}
