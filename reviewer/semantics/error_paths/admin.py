@@ -34,10 +34,16 @@ def on_admin_surface(path: str) -> bool:
 
 
 def _admin_dependencies(node: cst.CSTNode, qualify: Qualify) -> bool:
-    """Whether `Depends(...)`/`Security(...)` calls in a node name an administrator check."""
+    """Whether `Depends(...)`/`Security(...)` calls in a node name an administrator check, or a
+    call there asks for an administrator's role by name (`Depends(require_role("admin"))`, and a
+    parameter's default `_get_user(role="admin")` of a factory that returns the `Depends`)."""
     for call in calls_in(node):
         marker = marker_of(call, qualify)
-        if marker is None or marker.kind not in ("Depends", "Security") or not call.args:
+        if marker is not None and marker.kind not in ("Depends", "Security"):
+            continue  # `Query("admin")`: a parameter's default value, no check
+        if any(_names_admin_role(arg.value) for arg in call.args):
+            return True
+        if marker is None or not call.args:
             continue
         target = call.args[0].value
         # `Depends(require_admin)`, or a checker built for an administrator's permission:
@@ -47,6 +53,18 @@ def _admin_dependencies(node: cst.CSTNode, qualify: Qualify) -> bool:
         if any(name and _ADMIN.search(name.rsplit(".", 1)[-1]) for name in names):
             return True
     return False
+
+
+_ADMIN_ROLE = re.compile(r"(?:admin|administrator|superuser|super_user|sysadmin)", re.IGNORECASE)
+
+
+def _names_admin_role(value: cst.BaseExpression) -> bool:
+    """`"admin"`, `["admin", "superuser"]`: a role asked for by its name, every one an
+    administrator's."""
+    if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
+        return bool(value.elements) and all(_names_admin_role(element.value) for element in value.elements)
+    text = string_value(value)
+    return text is not None and _ADMIN_ROLE.fullmatch(text) is not None
 
 
 def admin_only(function: cst.FunctionDef, admin_routers: set[str], qualify: Qualify) -> bool:
