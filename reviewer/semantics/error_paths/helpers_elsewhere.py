@@ -72,10 +72,10 @@ def reads_only_arguments(function: cst.FunctionDef, qualify: Callable[[cst.BaseE
     touches no file, a function of a module that parses or converts (`csv`, `json`, `io`, ...) or
     a log call; a call of anything else (a client at module level, a function of the application)
     may do I/O."""
-    if function.asynchronous is None:
-        return False
     params = {param.name.value for param in params_of(function)}
-    own = params | _bound_names(function)
+    if function.asynchronous is None or not params:
+        return False
+    own = _OwnNames(function, params)
     stack: list[cst.CSTNode] = [function.body]
     while stack:
         node = stack.pop()
@@ -103,18 +103,35 @@ _TOUCHING_BUILTINS = frozenset({"builtins.open", "builtins.input", "builtins.pri
                                 "builtins.eval", "builtins.__import__"})
 
 
-def _converts(call: cst.Call, own: set[str], qualify: Callable[[cst.BaseExpression], str | None]) -> bool:
+class _OwnNames:
+    """The names a function was given or binds itself, found when first asked: most functions
+    are told apart before (by what they await)."""
+
+    def __init__(self, function: cst.FunctionDef, params: set[str]) -> None:
+        self.function = function
+        self.params = params
+        self._bound: set[str] | None = None
+
+    def __contains__(self, name: str) -> bool:
+        if name in self.params:
+            return True
+        if self._bound is None:
+            self._bound = _bound_names(self.function)
+        return name in self._bound
+
+
+def _converts(call: cst.Call, own: _OwnNames, qualify: Callable[[cst.BaseExpression], str | None]) -> bool:
     root = call.func
     while isinstance(root, (cst.Attribute, cst.Subscript, cst.Call)):
         root = root.func if isinstance(root, cst.Call) else root.value
-    if isinstance(root, cst.Name) and root.value in own:
-        return True  # a method of a value of its own, or one it was given
+    if isinstance(root, cst.Name) and root.value in own.params:
+        return True  # a method of a value it was given
     if isinstance(root, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.Dict, cst.List,
                          cst.Tuple, cst.BooleanOperation)):
         return True  # `", ".join(...)`, `(types or {}).items()`
     name = qualify(call.func)
     if name is None:
-        return False
+        return isinstance(root, cst.Name) and root.value in own  # a method of a value of its own
     if name.startswith("builtins."):
         return name not in _TOUCHING_BUILTINS
     return name.split(".", 1)[0] in _PARSING_MODULES or is_log_call(call, qualify)
@@ -216,6 +233,8 @@ class HelperFacts(Facts):
         self.exception_factories: set[str] = set()
         self.details: dict[str, frozenset[int | str]] = {}
         self.parsers: set[str] = set()
+        # A function handed a client's file reads it (`await file.read()`, `file.file`).
+        self.reads_uploads = ".read(" in context.source or ".file" in context.source
         self._functions = 0  # functions entered
         self._classes = 0
         self._returns: list[cst.Return] = []  # of the module-level function being walked
@@ -254,7 +273,8 @@ class HelperFacts(Facts):
         slots = returns_detail_of(original_node, self.context.qualify, self.context.module, returns)
         if slots:
             self.details[name] = slots
-        if original_node.asynchronous is not None and reads_only_arguments(original_node, qualify):
+        if self.reads_uploads and original_node.asynchronous is not None and reads_only_arguments(
+                original_node, qualify):
             self.parsers.add(name)
 
     def leave_Module(self, original_node: cst.Module) -> None:
