@@ -47,7 +47,8 @@ application raises (`reviewer.semantics.raised_messages`).
 Computed once per file (`error_paths(context)`), for every rule that asks.
 
 Modules: records.py (the sinks and the records), bodies.py (error bodies), syntax.py (functions,
-calls, parameters), admin.py (routes only administrators reach), walk.py (`Walk`, one function),
+calls, parameters), admin.py (routes only administrators reach), parsing.py (blocks and
+coroutines that only parse what the client sent), walk.py (`Walk`, one function),
 builder.py (`Builder`: which functions to walk and how, once per module), replaced.py (handlers that
 replace a detail), unreachable.py (`if x is None:` branches no value takes), reach.py (the branch
 tests and gates each leak runs under, in `Leak.conditions`, for the repository to weigh against a

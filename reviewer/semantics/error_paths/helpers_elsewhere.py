@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING
 from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
 from reviewer.semantics.error_paths.bodies import ERROR, error_body
+from reviewer.semantics.error_paths.parsing import reads_only_arguments
 from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, RESPONSE_SINKS
 from reviewer.semantics.error_paths.syntax import params_of
 from reviewer.semantics.exceptions import Detail, DetailOf
 from reviewer.semantics.fastapi.collector import FastAPIFacts
 from reviewer.semantics.flow.syntax import is_route
-from reviewer.semantics.log_calls import is_log_call
 from reviewer.traversal import push_children
 
 if TYPE_CHECKING:
@@ -63,112 +63,6 @@ def carried_as_value(found: Detail | None) -> bool:
     """Whether a return value carries detail as a value: not inside a response or an
     `HTTPException` the function builds (where the error paths find it, in the function itself)."""
     return found is not None and (found.through is None or found.through[0] not in RESPONSE_SINKS)
-
-
-def reads_only_arguments(function: cst.FunctionDef, qualify: Callable[[cst.BaseExpression], str | None]) -> bool:
-    """Whether a coroutine only reads and converts what it is given: it waits on nothing but
-    reading its parameters (`await csv_file.read()`; no `async with`, no `async for`), and every
-    call it makes is a method of its own values (`data.decode()`, `row.items()`), a builtin that
-    touches no file, a function of a module that parses or converts (`csv`, `json`, `io`, ...) or
-    a log call; a call of anything else (a client at module level, a function of the application)
-    may do I/O."""
-    params = {param.name.value for param in params_of(function)}
-    if function.asynchronous is None or not params:
-        return False
-    own = _OwnNames(function, params)
-    stack: list[cst.CSTNode] = [function.body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        if isinstance(node, (cst.With, cst.For)) and node.asynchronous is not None:
-            return False
-        if isinstance(node, cst.Await):
-            call = node.expression
-            if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
-                    and call.func.attr.value in ("read", "seek") and isinstance(call.func.value, cst.Name)
-                    and call.func.value.value in params):
-                return False
-        elif isinstance(node, cst.Call) and not _converts(node, own, qualify):
-            return False
-        push_children(node, stack)
-    return True
-
-
-# Modules whose functions parse, convert or compute in memory.
-_PARSING_MODULES = frozenset({"json", "csv", "io", "orjson", "ujson", "yaml", "tomllib", "base64", "binascii",
-                              "codecs", "re", "datetime", "decimal", "uuid", "unicodedata", "string", "itertools",
-                              "collections", "functools", "operator", "typing", "math"})
-_TOUCHING_BUILTINS = frozenset({"builtins.open", "builtins.input", "builtins.print", "builtins.exec",
-                                "builtins.eval", "builtins.__import__"})
-
-
-class _OwnNames:
-    """The names a function was given or binds itself, found when first asked: most functions
-    are told apart before (by what they await)."""
-
-    def __init__(self, function: cst.FunctionDef, params: set[str]) -> None:
-        self.function = function
-        self.params = params
-        self._bound: set[str] | None = None
-
-    def __contains__(self, name: str) -> bool:
-        if name in self.params:
-            return True
-        if self._bound is None:
-            self._bound = _bound_names(self.function)
-        return name in self._bound
-
-
-def _converts(call: cst.Call, own: _OwnNames, qualify: Callable[[cst.BaseExpression], str | None]) -> bool:
-    root = call.func
-    while isinstance(root, (cst.Attribute, cst.Subscript, cst.Call)):
-        root = root.func if isinstance(root, cst.Call) else root.value
-    if isinstance(root, cst.Name) and root.value in own.params:
-        return True  # a method of a value it was given
-    if isinstance(root, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.Dict, cst.List,
-                         cst.Tuple, cst.BooleanOperation)):
-        return True  # `", ".join(...)`, `(types or {}).items()`
-    name = qualify(call.func)
-    if name is None:
-        return isinstance(root, cst.Name) and root.value in own  # a method of a value of its own
-    if name.startswith("builtins."):
-        return name not in _TOUCHING_BUILTINS
-    return name.split(".", 1)[0] in _PARSING_MODULES or is_log_call(call, qualify)
-
-
-def _bound_names(function: cst.FunctionDef) -> set[str]:
-    """The names a function binds in its own body (assignments, loop and `with` targets,
-    comprehension variables)."""
-    found: set[str] = set()
-    stack: list[cst.CSTNode] = [function.body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        targets: list[cst.CSTNode] = []
-        if isinstance(node, cst.Assign):
-            targets = [target.target for target in node.targets]
-        elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor)):
-            targets = [node.target]
-        elif isinstance(node, cst.WithItem) and node.asname is not None:
-            targets = [node.asname.name]
-        elif isinstance(node, cst.NamedExpr):
-            targets = [node.target]
-        for target in targets:
-            found.update(n.value for n in _names_in(target))
-        push_children(node, stack)
-    return found
-
-
-def _names_in(target: cst.CSTNode) -> list[cst.Name]:
-    if isinstance(target, cst.Name):
-        return [target]
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return [name for element in target.elements for name in _names_in(element.value)]
-    if isinstance(target, cst.StarredElement):
-        return _names_in(target.value)
-    return []
 
 
 def _own_returns(function: cst.FunctionDef) -> list[cst.Return]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from reviewer import lazy_cst as cst
-from reviewer.traversal import children_of
+from reviewer.traversal import children_of, push_children
 
 
 def functions_of(module: cst.Module) -> Iterator[tuple[cst.FunctionDef, str]]:
@@ -171,3 +171,16 @@ def carried_names(value: cst.BaseExpression) -> Iterator[cst.Name]:
     elif (isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "str"
           and len(value.args) == 1):
         yield from carried_names(value.args[0].value)
+
+
+def uses(body: cst.CSTNode, names: set[str]) -> bool:
+    """Whether a block or an expression reads any of `names`."""
+    if not names:
+        return False
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name) and node.value in names:
+            return True
+        push_children(node, stack)
+    return False

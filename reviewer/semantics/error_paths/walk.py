@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.admin import admin_gate, admin_only
 from reviewer.semantics.error_paths.helpers_elsewhere import carried_as_value
+from reviewer.semantics.error_paths.parsing import parsed_by
 from reviewer.semantics.error_paths.reach import Branches
 from reviewer.semantics.error_paths.records import (
     CLIENT_ERRORS,
@@ -29,7 +30,7 @@ from reviewer.semantics.error_paths.records import (
     status_value,
 )
 from reviewer.semantics.error_paths.sockets import socket_names
-from reviewer.semantics.error_paths.syntax import calls_in, carried_names, checks_signature, ends_with, params_of
+from reviewer.semantics.error_paths.syntax import calls_in, carried_names, checks_signature, ends_with, params_of, uses
 from reviewer.semantics.error_paths.unreachable import Preceding
 from reviewer.semantics.exceptions import INTERNAL, OWN, Detail, DetailOf, caught_origin, exception_origin
 from reviewer.semantics.fastapi.annotations import marker_of
@@ -113,22 +114,6 @@ class Walk:
         # A coroutine, or a helper of a module of coroutines, waits on its I/O: a block of it
         # without `await` only computes (a plain route may still use a blocking session).
         self.no_io_unless_awaited = function.asynchronous is not None or paths.asynchronous and role is None
-
-    def _parsers(self, body: cst.BaseSuite) -> tuple[str, ...] | None:
-        """Whether a `try` block only parses what the client sent: in a coroutine (or a helper of a
-        module of coroutines), it waits on nothing but reading the request or the files it sent, and
-        uses no injected dependency; or every call of it decodes or converts a value. `()` if so;
-        the functions it awaits, handing them only the client's files and constants (`await
-        csv_rows(file)`), qualified, if it is so provided that they only parse what they are given,
-        for the repository to tell; None if not."""
-        if only_decodes(body, self.qualify):
-            return ()
-        if not self.no_io_unless_awaited or _uses(body, self.injected):
-            return None
-        handed: set[str] = set()
-        if _awaits(body, self.uploads, handed, self.qualify):
-            return None
-        return tuple(sorted(handed))
 
     def _params_of_type(self, types: frozenset[str]) -> set[str]:
         return {p.name.value for p in params_of(self.function)
@@ -252,7 +237,8 @@ class Walk:
                     self.details.pop(bound, None)
                     self.filled.pop(bound, None)
                     if origin == INTERNAL and written in ("Exception", "BaseException"):
-                        parsers = self._parsers(statement.body)
+                        parsers = parsed_by(statement.body, self.qualify, self.uploads, self.injected,
+                                            self.no_io_unless_awaited)
                         if parsers is not None:
                             self.parsing[bound] = parsers
                 self.handling.append((origin, written, bound))
@@ -697,7 +683,7 @@ class Walk:
             return False, found is not None
         origin, written, bound = self.handling[-1]
         return (origin, written) in _CATCH_ALL, found is not None or (
-            bound is not None and value is not None and _uses(value, {bound}))
+            bound is not None and value is not None and uses(value, {bound}))
 
     def _note_call_result(self, small: cst.Assign | cst.AnnAssign) -> None:
         """Note a name bound to what a call returns (`result = await service.finalize(id)`); any
@@ -858,68 +844,6 @@ def _is_missing_check(test: cst.BaseExpression) -> bool:
     return False
 
 
-# Awaited reads of what the client sent: waiting on them is not I/O with the application's systems.
-_CLIENT_READS = frozenset({"json", "body", "form", "receive_json", "receive_text", "receive_bytes", "receive"})
-_UPLOAD_READS = frozenset({"read", "seek"})
-
-
-def _uses(body: cst.CSTNode, names: set[str]) -> bool:
-    """Whether a block or an expression reads any of `names`."""
-    if not names:
-        return False
-    stack: list[cst.CSTNode] = [body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Name) and node.value in names:
-            return True
-        push_children(node, stack)
-    return False
-
-
-def _awaits(body: cst.BaseSuite, uploads: set[str], handed: set[str] | None = None,
-            qualify: Callable[[cst.BaseExpression], str | None] | None = None) -> bool:
-    """Whether a block waits on I/O other than reading the client's request or the files it sent
-    (`await file.read(CHUNK)` on an `UploadFile` parameter): an `await`, `async with` or
-    `async for`. Given `handed`, an awaited function of the application handed only those files
-    and constants (`await csv_rows(file)`) is collected there, qualified, instead."""
-    stack: list[cst.CSTNode] = [body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Await):
-            inner = node.expression
-            if not (isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute)
-                    and isinstance(inner.func.value, cst.Name) and (
-                        inner.func.attr.value in _CLIENT_READS
-                        or inner.func.value.value in uploads and inner.func.attr.value in _UPLOAD_READS)):
-                callee = _handed_uploads(inner, uploads, qualify) if handed is not None else None
-                if callee is None:
-                    return True
-                handed.add(callee)
-        elif isinstance(node, (cst.With, cst.For)) and node.asynchronous is not None:
-            return True
-        push_children(node, stack)
-    return False
-
-
-def _handed_uploads(call: cst.BaseExpression, uploads: set[str],
-                    qualify: Callable[[cst.BaseExpression], str | None] | None) -> str | None:
-    """The qualified function a call hands the client's files to, with nothing else but constants
-    (`csv_rows(file)`, `read_rows(csv_file=file, limit=100)`)."""
-    if not (uploads and qualify is not None and isinstance(call, cst.Call)
-            and isinstance(call.func, (cst.Name, cst.Attribute))):
-        return None
-    values = [arg.value for arg in call.args]
-    if not any(isinstance(value, cst.Name) and value.value in uploads for value in values) or not all(
-            isinstance(value, cst.Name) and value.value in uploads or _is_constant(value) for value in values):
-        return None
-    return qualify(call.func)
-
-
-def _is_constant(value: cst.BaseExpression) -> bool:
-    return isinstance(value, (cst.SimpleString, cst.Integer, cst.Float)) or (
-        isinstance(value, cst.Name) and value.value in ("None", "True", "False"))
-
-
 def raises_only_own(body: cst.BaseSuite, qualify: Callable[[cst.BaseExpression], str | None], module: str) -> bool:
     """Whether a try block of `module` can fail only by raising the application's own exceptions:
     it raises them, and calls nothing else but plain builtins."""
@@ -936,36 +860,6 @@ def raises_only_own(body: cst.BaseSuite, qualify: Callable[[cst.BaseExpression],
         return False
     return all(id(call) in raised or qualify(call.func) in _PLAIN_BUILTINS for call in calls_in(body))
 
-
-def only_decodes(body: cst.BaseSuite, qualify: Callable[[cst.BaseExpression], str | None]) -> bool:
-    """Whether every call of a block decodes or converts the values it is given (`base64`,
-    `json.loads`, `int(...)`, `text.encode()`), so that it fails only on what it was given; a block
-    that calls nothing decodes nothing."""
-    calls = list(calls_in(body))
-    for call in calls:
-        name = qualify(call.func)
-        if name is not None and (name in _DECODERS or name.rpartition(".")[0] in _DECODING_MODULES):
-            continue
-        # A method of a local value (`state.encode()`), not a function of an imported module.
-        if not (name is None and isinstance(call.func, cst.Attribute) and call.func.attr.value in _PURE_METHODS):
-            return False
-    return bool(calls)
-
-
-# Modules whose functions only decode or convert what they are given (a token, with a key: `jwt`),
-# and single such functions.
-_DECODING_MODULES = frozenset({"base64", "binascii", "urllib.parse", "ipaddress", "uuid", "unicodedata", "jwt",
-                               "jose.jwt"})
-_DECODERS = frozenset(
-    {"json.loads", "yaml.safe_load", "tomllib.loads", "datetime.datetime.fromisoformat", "datetime.date.fromisoformat",
-     "datetime.fromisoformat", "decimal.Decimal", "uuid.UUID", "builtins.int", "builtins.float", "builtins.str",
-     "builtins.bytes", "builtins.bool", "builtins.dict", "builtins.list", "builtins.len"}
-)
-# Methods of text and bytes that compute from their receiver.
-_PURE_METHODS = frozenset(
-    {"encode", "decode", "strip", "lstrip", "rstrip", "lower", "upper", "split", "rsplit", "splitlines", "replace",
-     "partition", "rpartition", "startswith", "endswith", "removeprefix", "removesuffix"}
-)
 
 _PLAIN_BUILTINS = frozenset(
     f"builtins.{name}" for name in ("len", "isinstance", "str", "bool", "min", "max", "any", "all", "sorted",

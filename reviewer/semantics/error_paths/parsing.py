@@ -1,0 +1,222 @@
+"""What only parses what the client sent, so that what it raises describes that data: a `try`
+block of a route that awaits nothing but the request and the files it uploaded, or whose every
+call decodes or converts a value (`parsed_by`, `only_decodes`), and a coroutine of any module that
+waits on nothing but reading what it is given (`reads_only_arguments`: handed the client's files,
+`await csv_rows(file)`, it parses them)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from reviewer import lazy_cst as cst
+from reviewer.semantics.error_paths.syntax import calls_in, params_of, uses
+from reviewer.semantics.log_calls import is_log_call
+from reviewer.traversal import push_children
+
+if TYPE_CHECKING:
+    Qualify = Callable[[cst.BaseExpression], str | None]
+
+
+def parsed_by(body: cst.BaseSuite, qualify: Qualify, uploads: set[str], injected: set[str],
+              no_io_unless_awaited: bool) -> tuple[str, ...] | None:
+    """Whether a `try` block only parses what the client sent: in a coroutine (or a helper of a
+    module of coroutines: `no_io_unless_awaited`), it waits on nothing but reading the request or
+    the files it sent (`uploads`), and uses no injected dependency; or every call of it decodes or
+    converts a value. `()` if so; the functions it awaits, handing them only the client's files
+    and constants (`await csv_rows(file)`), qualified, if it is so provided that they only parse
+    what they are given, for the repository to tell; None if not."""
+    if only_decodes(body, qualify):
+        return ()
+    if not no_io_unless_awaited or uses(body, injected):
+        return None
+    handed: set[str] = set()
+    if _awaits(body, uploads, handed, qualify):
+        return None
+    return tuple(sorted(handed))
+
+
+def only_decodes(body: cst.BaseSuite, qualify: Qualify) -> bool:
+    """Whether every call of a block decodes or converts the values it is given (`base64`,
+    `json.loads`, `int(...)`, `text.encode()`), so that it fails only on what it was given; a block
+    that calls nothing decodes nothing."""
+    calls = list(calls_in(body))
+    for call in calls:
+        name = qualify(call.func)
+        if name is not None and (name in _DECODERS or name.rpartition(".")[0] in _DECODING_MODULES):
+            continue
+        # A method of a local value (`state.encode()`), not a function of an imported module.
+        if not (name is None and isinstance(call.func, cst.Attribute) and call.func.attr.value in _PURE_METHODS):
+            return False
+    return bool(calls)
+
+
+# Modules whose functions only decode or convert what they are given (a token, with a key: `jwt`),
+# and single such functions.
+_DECODING_MODULES = frozenset({"base64", "binascii", "urllib.parse", "ipaddress", "uuid", "unicodedata", "jwt",
+                               "jose.jwt"})
+_DECODERS = frozenset(
+    {"json.loads", "yaml.safe_load", "tomllib.loads", "datetime.datetime.fromisoformat", "datetime.date.fromisoformat",
+     "datetime.fromisoformat", "decimal.Decimal", "uuid.UUID", "builtins.int", "builtins.float", "builtins.str",
+     "builtins.bytes", "builtins.bool", "builtins.dict", "builtins.list", "builtins.len"}
+)
+# Methods of text and bytes that compute from their receiver.
+_PURE_METHODS = frozenset(
+    {"encode", "decode", "strip", "lstrip", "rstrip", "lower", "upper", "split", "rsplit", "splitlines", "replace",
+     "partition", "rpartition", "startswith", "endswith", "removeprefix", "removesuffix"}
+)
+
+
+# Awaited reads of what the client sent: waiting on them is not I/O with the application's systems.
+_CLIENT_READS = frozenset({"json", "body", "form", "receive_json", "receive_text", "receive_bytes", "receive"})
+_UPLOAD_READS = frozenset({"read", "seek"})
+
+
+def _awaits(body: cst.BaseSuite, uploads: set[str], handed: set[str] | None = None,
+            qualify: Qualify | None = None) -> bool:
+    """Whether a block waits on I/O other than reading the client's request or the files it sent
+    (`await file.read(CHUNK)` on an `UploadFile` parameter): an `await`, `async with` or
+    `async for`. Given `handed`, an awaited function of the application handed only those files
+    and constants (`await csv_rows(file)`) is collected there, qualified, instead."""
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Await):
+            inner = node.expression
+            if not (isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute)
+                    and isinstance(inner.func.value, cst.Name) and (
+                        inner.func.attr.value in _CLIENT_READS
+                        or inner.func.value.value in uploads and inner.func.attr.value in _UPLOAD_READS)):
+                callee = _handed_uploads(inner, uploads, qualify) if handed is not None else None
+                if callee is None:
+                    return True
+                handed.add(callee)
+        elif isinstance(node, (cst.With, cst.For)) and node.asynchronous is not None:
+            return True
+        push_children(node, stack)
+    return False
+
+
+def _handed_uploads(call: cst.BaseExpression, uploads: set[str],
+                    qualify: Qualify | None) -> str | None:
+    """The qualified function a call hands the client's files to, with nothing else but constants
+    (`csv_rows(file)`, `read_rows(csv_file=file, limit=100)`)."""
+    if not (uploads and qualify is not None and isinstance(call, cst.Call)
+            and isinstance(call.func, (cst.Name, cst.Attribute))):
+        return None
+    values = [arg.value for arg in call.args]
+    if not any(isinstance(value, cst.Name) and value.value in uploads for value in values) or not all(
+            isinstance(value, cst.Name) and value.value in uploads or _is_constant(value) for value in values):
+        return None
+    return qualify(call.func)
+
+
+def _is_constant(value: cst.BaseExpression) -> bool:
+    return isinstance(value, (cst.SimpleString, cst.Integer, cst.Float)) or (
+        isinstance(value, cst.Name) and value.value in ("None", "True", "False"))
+
+
+def reads_only_arguments(function: cst.FunctionDef, qualify: Qualify) -> bool:
+    """Whether a coroutine only reads and converts what it is given: it waits on nothing but
+    reading its parameters (`await csv_file.read()`; no `async with`, no `async for`), and every
+    call it makes is a method of its own values (`data.decode()`, `row.items()`), a builtin that
+    touches no file, a function of a module that parses or converts (`csv`, `json`, `io`, ...) or
+    a log call; a call of anything else (a client at module level, a function of the application)
+    may do I/O."""
+    params = {param.name.value for param in params_of(function)}
+    if function.asynchronous is None or not params:
+        return False
+    own = _OwnNames(function, params)
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if isinstance(node, (cst.With, cst.For)) and node.asynchronous is not None:
+            return False
+        if isinstance(node, cst.Await):
+            call = node.expression
+            if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
+                    and call.func.attr.value in ("read", "seek") and isinstance(call.func.value, cst.Name)
+                    and call.func.value.value in params):
+                return False
+        elif isinstance(node, cst.Call) and not _converts(node, own, qualify):
+            return False
+        push_children(node, stack)
+    return True
+
+
+# Modules whose functions parse, convert or compute in memory.
+_PARSING_MODULES = frozenset({"json", "csv", "io", "orjson", "ujson", "yaml", "tomllib", "base64", "binascii",
+                              "codecs", "re", "datetime", "decimal", "uuid", "unicodedata", "string", "itertools",
+                              "collections", "functools", "operator", "typing", "math"})
+_TOUCHING_BUILTINS = frozenset({"builtins.open", "builtins.input", "builtins.print", "builtins.exec",
+                                "builtins.eval", "builtins.__import__"})
+
+
+class _OwnNames:
+    """The names a function was given or binds itself, found when first asked: most functions
+    are told apart before (by what they await)."""
+
+    def __init__(self, function: cst.FunctionDef, params: set[str]) -> None:
+        self.function = function
+        self.params = params
+        self._bound: set[str] | None = None
+
+    def __contains__(self, name: str) -> bool:
+        if name in self.params:
+            return True
+        if self._bound is None:
+            self._bound = _bound_names(self.function)
+        return name in self._bound
+
+
+def _converts(call: cst.Call, own: _OwnNames, qualify: Qualify) -> bool:
+    root = call.func
+    while isinstance(root, (cst.Attribute, cst.Subscript, cst.Call)):
+        root = root.func if isinstance(root, cst.Call) else root.value
+    if isinstance(root, cst.Name) and root.value in own.params:
+        return True  # a method of a value it was given
+    if isinstance(root, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.Dict, cst.List,
+                         cst.Tuple, cst.BooleanOperation)):
+        return True  # `", ".join(...)`, `(types or {}).items()`
+    name = qualify(call.func)
+    if name is None:
+        return isinstance(root, cst.Name) and root.value in own  # a method of a value of its own
+    if name.startswith("builtins."):
+        return name not in _TOUCHING_BUILTINS
+    return name.split(".", 1)[0] in _PARSING_MODULES or is_log_call(call, qualify)
+
+
+def _bound_names(function: cst.FunctionDef) -> set[str]:
+    """The names a function binds in its own body (assignments, loop and `with` targets,
+    comprehension variables)."""
+    found: set[str] = set()
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        targets: list[cst.CSTNode] = []
+        if isinstance(node, cst.Assign):
+            targets = [target.target for target in node.targets]
+        elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor)):
+            targets = [node.target]
+        elif isinstance(node, cst.WithItem) and node.asname is not None:
+            targets = [node.asname.name]
+        elif isinstance(node, cst.NamedExpr):
+            targets = [node.target]
+        for target in targets:
+            found.update(n.value for n in _names_in(target))
+        push_children(node, stack)
+    return found
+
+
+def _names_in(target: cst.CSTNode) -> list[cst.Name]:
+    if isinstance(target, cst.Name):
+        return [target]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [name for element in target.elements for name in _names_in(element.value)]
+    if isinstance(target, cst.StarredElement):
+        return _names_in(target.value)
+    return []
