@@ -111,7 +111,10 @@ class ExceptionTextInResponse(LeakRule):
     reach (a `Depends(...)` of the route, its parameters or its router names an administrator check:
     `require_admin`, `require_permission(Permission.FULL_ADMIN_PANEL_ACCESS)`, or asks for an
     administrator's role by its name: `Depends(require_role("admin"))`, a parameter's default
-    `get_user(role="admin")` of a factory returning the `Depends`; or every app, router
+    `get_user(role="admin")` of a factory returning the `Depends`, `Security(auth,
+    scopes=["admin"])`, also where the module registers the route with it only
+    (`router.add_api_route("/v1/workers", get_workers, dependencies=[Security(auth,
+    scopes=["admin"])] if is_auth else None)`); or every app, router
     and `include_router` above the route, in any module, depends on one: `FastAPI(dependencies=
     [Depends(get_admin)])`; or the application serves the route on its administrative surface, a
     path with an `admin` segment such as `/api/admin/jobs`, and a guard authenticates its caller, as

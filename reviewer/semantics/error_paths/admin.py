@@ -13,7 +13,7 @@ from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.syntax import calls_in, ends_with, params_of
 from reviewer.semantics.fastapi.annotations import marker_of
 from reviewer.semantics.names import dotted_name
-from reviewer.syntax import keyword, string_value
+from reviewer.syntax import argument, keyword, string_value
 
 if TYPE_CHECKING:
     Qualify = Callable[[cst.BaseExpression], str | None]
@@ -80,6 +80,27 @@ def admin_only(function: cst.FunctionDef, admin_routers: set[str], qualify: Qual
                 return True
     return any(p.default is not None and _admin_dependencies(p.default, qualify) or p.annotation is not None
                and _admin_dependencies(p.annotation, qualify) for p in params_of(function))
+
+
+def admin_registered(tree: cst.Module, qualify: Qualify) -> set[str]:
+    """Functions this module registers as routes only with a dependency that checks for an
+    administrator (`router.add_api_route("/v1/workers", get_workers, dependencies=[Security(auth,
+    scopes=["admin"])] if is_auth else None)`), by name: the check wherever the deployment
+    authenticates at all."""
+    admin: set[str] = set()
+    registered: set[str] = set()
+    for call in calls_in(tree):
+        if not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_api_route"):
+            continue
+        endpoint = argument(call, 1, "endpoint")
+        name = dotted_name(endpoint.value) if endpoint is not None else None
+        if name is None:
+            continue
+        name = name.rsplit(".", 1)[-1]  # `get_workers`, `self.get_workers`
+        dependencies = keyword(call, "dependencies")
+        (admin if dependencies is not None and _admin_dependencies(dependencies.value, qualify) else registered).add(
+            name)
+    return admin - registered
 
 
 def admin_routers(tree: cst.Module, qualify: Qualify) -> set[str]:

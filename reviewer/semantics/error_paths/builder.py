@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
-from reviewer.semantics.error_paths.admin import admin_routers, calls_before_admin_gate
+from reviewer.semantics.error_paths.admin import admin_registered, admin_routers, calls_before_admin_gate
 from reviewer.semantics.error_paths.bodies import ERROR, error_body
 from reviewer.semantics.error_paths.helpers_elsewhere import returns_detail_of
 from reviewer.semantics.error_paths.reach import gate_conditions
@@ -84,6 +84,7 @@ class Builder:
         self.class_methods: dict[str, cst.FunctionDef] = {}
         self.methods: dict[str, cst.FunctionDef] = {}  # both, by the name callers spell
         self.admin_routers: set[str] = set()
+        self.admin_registered: set[str] = set()  # functions registered as administrators' routes
         # Methods of the module's classes -> the attributes of their class that hold websockets.
         self.socket_holders: dict[int, frozenset[str]] = {}
         self._gates: dict[str, tuple] = {}
@@ -127,6 +128,8 @@ class Builder:
         serving = any(package in self.context.source for package in SERVING_PACKAGES)
         if serving:
             self.admin_routers = admin_routers(tree, self.qualify)
+            if "add_api_route" in self.context.source:
+                self.admin_registered = admin_registered(tree, self.qualify)
         self.top_level = top_level
         self.instance_methods = _instance_methods(tree)
         self.class_methods = _class_methods(tree)

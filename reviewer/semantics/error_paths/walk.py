@@ -144,7 +144,8 @@ class Walk:
 
     @functools.cached_property
     def admin_only(self) -> bool:
-        return self.role == "route" and admin_only(self.function, self.b.admin_routers, self.qualify)
+        return (self.role == "route" and admin_only(self.function, self.b.admin_routers, self.qualify)
+                or self.name in self.b.admin_registered)
 
     @functools.cached_property
     def injected(self) -> set[str]:
