@@ -30,8 +30,9 @@ class ExceptionTextInResponse(LeakRule):
     `send_text`/`send_json`/`close`, the body an ASGI middleware written by hand sends (`await
     send({"type": "http.response.body", "body": body})`, with `send: Send` or the last parameter of
     `__call__(self, scope, receive, send)`), what a generator yields to a
-    `StreamingResponse`/`EventSourceResponse` given it in the module, or the response of an
-    exception handler registered (`@app.exception_handler(...)`, `app.add_exception_handler(...)`,
+    `StreamingResponse`/`EventSourceResponse` given it in the module (also a method's:
+    `self._stream(...)`), or the response of an exception handler registered
+    (`@app.exception_handler(...)`, `app.add_exception_handler(...)`,
     `FastAPI(exception_handlers=...)`) for `Exception` or a library's exception class, also a
     handler another module registers (`async def on_error(request, exc)` in `errors.py`,
     `app.add_exception_handler(SQLAlchemyError, errors.on_error)` in `main.py`). It also follows the

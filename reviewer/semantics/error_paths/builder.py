@@ -50,7 +50,8 @@ _STREAMING_NAMES = ("StreamingResponse", "EventSourceResponse")
 
 def _streamed_generators(context: FileContext) -> dict[str, str]:
     """Functions of the module whose generator a streaming response is given:
-    `StreamingResponse(event_stream(...))`, `EventSourceResponse(content=stream)`."""
+    `StreamingResponse(event_stream(...))`, `EventSourceResponse(content=stream)`, a method's
+    `EventSourceResponse(self._stream_edit(...))`."""
     found: dict[str, str] = {}
     for call in calls_in(context.tree):
         name = context.qualify(call.func)
@@ -60,6 +61,8 @@ def _streamed_generators(context: FileContext) -> dict[str, str]:
         value = given.value if given is not None else None
         if isinstance(value, cst.Call):
             value = value.func
+        if isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) and value.value.value == "self":
+            value = value.attr
         if isinstance(value, cst.Name):
             found[value.value] = name.rsplit(".", 1)[1]
     return found
