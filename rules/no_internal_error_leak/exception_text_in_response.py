@@ -33,7 +33,8 @@ class ExceptionTextInResponse(LeakRule):
     `StreamingResponse`/`EventSourceResponse` given it in the module (also a method's:
     `self._stream(...)`), or the response of an exception handler registered
     (`@app.exception_handler(...)`, `app.add_exception_handler(...)`,
-    `FastAPI(exception_handlers=...)`) for `Exception` or a library's exception class, also a
+    `FastAPI(exception_handlers=...)`) for `Exception`, for the status 500 (Starlette hands it
+    every exception nothing else handles) or a library's exception class, also a
     handler another module registers (`async def on_error(request, exc)` in `errors.py`,
     `app.add_exception_handler(SQLAlchemyError, errors.on_error)` in `main.py`). It also follows the
     exception, or its text, into a module-level function, of the same module or another, that an

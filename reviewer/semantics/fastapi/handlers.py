@@ -7,7 +7,8 @@ A handler turns an exception into the response a client gets, so what it puts in
 and with which status matters as much as a route's return. `exception_handlers` maps the name of
 each handler function defined in the module to the exception classes it is registered for (the
 class expressions, to be qualified by the caller; None for a status code registered instead of a
-class: the handler then receives an `HTTPException`).
+class: the handler then receives an `HTTPException`; and for 500 also `Exception`, since Starlette
+hands the handler of that status every exception nothing else handles).
 """
 
 from __future__ import annotations
@@ -72,5 +73,11 @@ def exception_handlers(module: cst.Module, source: str) -> dict[str, list[cst.Ba
     found: dict[str, list[cst.BaseExpression | None]] = {}
     for handler, cls in registrations(module, source):
         if isinstance(handler, cst.Name) and cls is not None:
-            found.setdefault(handler.value, []).append(None if isinstance(cls, cst.Integer) else cls)
+            classes = found.setdefault(handler.value, [])
+            if isinstance(cls, cst.Integer):
+                classes.append(None)
+                if cls.value == "500":
+                    classes.append(cst.Name("Exception"))
+            else:
+                classes.append(cls)
     return found
