@@ -6,7 +6,9 @@ The module defining the function cannot tell what it is given, so it walks the f
 were given an exception (`ErrorPaths.handler_leaks`, `ErrorPaths.helper_leaks`) and records the
 leaks found; the modules calling or registering it record what they hand it
 (`ErrorPaths.registered_elsewhere`, `ErrorPaths.passed_elsewhere`). The repository pass pairs
-them, and reports a leak where the function lets the detail into the response, once.
+them, and reports a leak where the function lets the detail into the response, once; for a
+function handed the exception's text (`error_response(502, e.response.text)`), at each call that
+hands it, since the function sends what it is given.
 """
 
 from __future__ import annotations
@@ -106,7 +108,7 @@ def _report_text_handed(rule: type[LeakRule], repo: RepoContext, report: Callabl
     key = f"{rule.code}:text-helpers"
     canonical = repo.index.canonical
     helpers = [(summary, *summary.extras[key]) for summary in repo.summaries if key in summary.extras]
-    sends: dict[str, dict[int | str, tuple[Detail, str, str]]] = {}  # helper -> slot -> (detail, sink, path)
+    sends: dict[str, dict[int | str, tuple[Detail, str]]] = {}  # helper -> slot -> (its detail, the sink named)
     for summary, leaks, _ in helpers:
         for function, (position, parameter), _span, _lines, detail, sink in leaks:
             slots = sends.setdefault(canonical(function), {})
@@ -119,7 +121,7 @@ def _report_text_handed(rule: type[LeakRule], repo: RepoContext, report: Callabl
             for slot, sites in slots.items():
                 if slot not in sent:
                     continue
-                detail, sink = sent[slot][:2]
+                detail, sink = sent[slot]
                 for site in sites:
                     given = replace(detail, what=site.what, traceback=site.traceback)
                     if rule.wanted(Leak(node=None, statement=None, detail=given, sink=sink, function="")) and not (

@@ -215,7 +215,7 @@ class Helpers:
     def parses(self, qualified: str) -> bool:
         """Whether the function a qualified name resolves to is a coroutine that waits on nothing but
         reading what it is given (`await upload.read()`): handed the client's files, what it raises
-        describes them, as a route's own block that only parses them would (`Walk._parsers`)."""
+        describes them, as a route's own block that only parses them would (`parsing.parsed_by`)."""
         return self.index.canonical(qualified) in self._parsers
 
     def carries(self, qualified: str, slot: int | str) -> bool:

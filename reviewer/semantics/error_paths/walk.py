@@ -75,8 +75,8 @@ class Walk:
         self.call_results: dict[str, cst.Call] = {}
         self.role = role
         self.exceptions = dict(exceptions)
-        # Exceptions caught around a block that only parses the client's data -> the functions of
-        # which that depends on (`DetailOf.parsing`).
+        # Exceptions caught around a block that only parses the client's data -> the functions that
+        # holds for only if they parse too (`DetailOf.parsing`).
         self.parsing: dict[str, tuple[str, ...]] = {}
         # (origin, class as written, name bound to the exception) of the `except` blocks it is in
         self.handling: list[tuple[str, str, str | None]] = []
