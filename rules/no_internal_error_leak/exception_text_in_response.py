@@ -68,9 +68,12 @@ class ExceptionTextInResponse(LeakRule):
     httpx.HTTPStatusError as e: return {"status": "failed", "reason": e.response.text}`), to the
     routes that return what it returns (`return quote_tax(id)`, `result = await
     service.finalize(id)` then `return result`, with `service: InvoiceService = Depends(...)` or
-    a module's instance), or send it, or a field of it, otherwise (`raise HTTPException(502,
-    detail=outcome.error)`, `await websocket.send_json({"text": verdict.note})`; not what a call
-    computes from it, `len(outcome.errors)`); it is reported at the function's `return`.
+    a module's instance, or a type alias `StorageDep = Annotated[Storage, Depends(...)]`), or send
+    it, or a field of it, otherwise (`raise HTTPException(502, detail=outcome.error)`, `await
+    websocket.send_json({"text": verdict.note})`; not what a call computes from it,
+    `len(outcome.errors)`), or send the element of a tuple it returns that carries the detail
+    (`url, error = storage.presign(key)` then `{"error": error}`, with `return None,
+    describe(exc)`); it is reported at the function's `return`.
 
     A leak is reported where the detail enters what is sent: the element of a dict, list or
     string written in parts that carries it (`"db_error": str(exc.orig)`), or, for a value built

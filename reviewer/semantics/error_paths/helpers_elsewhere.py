@@ -28,6 +28,7 @@ from reviewer.semantics.error_paths.syntax import params_of
 from reviewer.semantics.exceptions import Detail, DetailOf
 from reviewer.semantics.fastapi.collector import FastAPIFacts
 from reviewer.semantics.flow.syntax import is_route
+from reviewer.semantics.names import dotted_name
 from reviewer.traversal import push_children
 
 if TYPE_CHECKING:
@@ -42,21 +43,49 @@ FACTS_KEY = "helpers-elsewhere"
 
 def returns_detail_of(function: cst.FunctionDef, qualify: Callable[[cst.BaseExpression], str | None],
                       module: str, returns: list[cst.Return] | None = None) -> frozenset[int | str]:
-    """Argument slots (position and name) of a function whose detail its return value carries;
-    `returns` are its own `return` statements, when the caller collected them."""
+    """Argument slots (position and name) of a function whose detail its return value carries,
+    also through names it binds once for a parameter annotated as an exception; `returns` are its
+    own `return` statements, when the caller collected them."""
     params = params_of(function)
     if not params or is_route(function):
         return frozenset()
     if returns is None:
         returns = _own_returns(function)
     names = [p.name.value for p in params]
-    carried = {name for node in returns if node.value is not None for name in names
-               if carried_as_value(DetailOf(qualify, module, {name: name}, {name: Detail(name)}).of(node.value))}
+    values = [node.value for node in returns if node.value is not None]
+    carried = {name for value in values for name in names
+               if carried_as_value(DetailOf(qualify, module, {name: name}, {name: Detail(name)}).of(value))}
+    # Through names the function binds once (`err = exc.response.get("Error", {})`, then `return
+    # f"{err.get('Code')}: {err.get('Message')}"`), for a parameter annotated as an exception.
+    described = [p.name.value for p in params if p.name.value not in carried and p.annotation is not None
+                 and (dotted_name(p.annotation.annotation) or "").endswith(("Error", "Exception"))]
+    if described and _reads_others(values, set(names)):
+        bound = _bound_once(function)
+        for name in (n for n in described if bound):
+            given = {name: Detail(name)}
+            for _ in range(2):  # a name bound from another bound name, in any order
+                detail = DetailOf(qualify, module, {name: name}, given)
+                given = {**given, **{local: Detail(name) for local, value in bound.items()
+                                     if local not in given and detail.of(value) is not None}}
+            detail = DetailOf(qualify, module, {name: name}, given)
+            if any(carried_as_value(detail.of(value)) for value in values):
+                carried.add(name)
     slots: set[int | str] = set()
     for position, param in enumerate(params):
         if param.name.value in carried:
             slots.update((position, param.name.value))
     return frozenset(slots)
+
+
+def _reads_others(values: list[cst.BaseExpression], params: set[str]) -> bool:
+    """Whether returned values read a name other than the parameters (one the function binds)."""
+    stack: list[cst.CSTNode] = list(values)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name) and node.value not in params:
+            return True
+        push_children(node, stack)
+    return False
 
 
 def carried_as_value(found: Detail | None) -> bool:

@@ -68,6 +68,9 @@ class Leak:
     # sends (`errors.append({"error": str(exc)})` before `return {"errors": errors}`).
     entry_statement: cst.CSTNode | None = None
 
+    # Which element of a returned tuple carries it (`return None, str(e)`), for a caller unpacking it.
+    element: int | None = None
+
     @property
     def at(self) -> cst.BaseExpression:
         return self.entry if self.entry is not None else self.node
@@ -183,9 +186,10 @@ class ErrorPaths:
     # for the routes that return what they return; and the functions, qualified (methods by their
     # class: `app.service.InvoiceService.finalize`), whose result routes of this module return
     # (`return service.finalize(id)`, or a name bound to it) or send, whole or a field of it
-    # (`detail=outcome.error`) -> those routes' dotted names.
+    # (`detail=outcome.error`) -> those routes' dotted names, each with the element of the result
+    # it sends (`url, error = storage.presign(key)` then `{"error": error}`; None: all of it).
     returned_leaks: list[Leak] = field(default_factory=list)
-    returned_calls: dict[str, set[str]] = field(default_factory=dict)
+    returned_calls: dict[str, set[tuple[str, int | None]]] = field(default_factory=dict)
     # Its HTTP middleware functions (`@app.middleware("http")`, a class's `dispatch`), by name: they
     # are followed as routes, since what they return is the answer.
     middleware: set[str] = field(default_factory=set)

@@ -72,7 +72,8 @@ class Walk:
         # a fact of the function, for the routes that return what it returns.
         self.as_written = as_written and not exceptions
         # Names a route bound to what a call returned (`result = service.finalize(id)`), as it runs.
-        self.call_results: dict[str, cst.Call] = {}
+        # ... and which element of it, for a name unpacked from it (`url, error = storage.presign(key)`).
+        self.call_results: dict[str, tuple[cst.Call, int | None]] = {}
         self.role = role
         self.exceptions = dict(exceptions)
         # Exceptions caught around a block that only parses the client's data -> the functions that
@@ -650,7 +651,8 @@ class Walk:
                 self.b.paths.returned_leaks.append(Leak(
                     value, statement, found, f"the return value of `{self.owner}`", self.name,
                     conditions=self.branches.conditions() + found.conditions, through=found.through, owner=self.owner,
-                    entry=(entry := self.entry(value, detail))[0], entry_statement=entry[1]))
+                    entry=(entry := self.entry(value, detail))[0], entry_statement=entry[1],
+                    element=_carrying_element(value, detail)))
             return
         if self.role == "route" and value is not None and not (self.admin_only or self.administrators_only):
             self._note_returned_call(value)
@@ -692,11 +694,15 @@ class Walk:
         targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
         value = small.value.expression if isinstance(small.value, cst.Await) else small.value
         for target in targets:
-            if isinstance(target, cst.Name):
+            unpacked = target.elements if isinstance(target, (cst.Tuple, cst.List)) else ()
+            for index, name in [(None, target)] if not unpacked else [
+                    (index, element.value) for index, element in enumerate(unpacked)]:
+                if not isinstance(name, cst.Name):
+                    continue
                 if isinstance(value, cst.Call):
-                    self.call_results[target.value] = value
+                    self.call_results[name.value] = value, index
                 else:
-                    self.call_results.pop(target.value, None)
+                    self.call_results.pop(name.value, None)
 
     def _note_sent_results(self, small: cst.BaseSmallStatement) -> None:
         """Note the functions whose result, or a field of it, a route sends other than by returning
@@ -720,18 +726,20 @@ class Walk:
 
     def _note_returned_call(self, value: cst.BaseExpression) -> None:
         """Note the function whose result a route returns (`return service.finalize(id)`, or a name
-        bound to it), qualified, for the repository to pair with what that function returns."""
+        bound to it or to an element of it), qualified, with the element, for the repository to
+        pair with what that function returns."""
         if isinstance(value, cst.Await):
             value = value.expression
-        if isinstance(value, cst.Name):
-            value = self.call_results.get(value.value, value)
+        element = None
+        if isinstance(value, cst.Name) and value.value in self.call_results:
+            value, element = self.call_results[value.value]
         if not isinstance(value, cst.Call) or not isinstance(value.func, (cst.Name, cst.Attribute)):
             return
         method = self._class_method(value.func)  # `self.build(...)`, `service.build(...)` of this module
         callee = (f"{self.b.module}.{method}" if method is not None
                   else self._typed_method(value.func) or self.qualify(value.func))
         if callee is not None and callee not in RESPONSE_SINKS and not callee.startswith("builtins."):
-            self.b.paths.returned_calls.setdefault(callee, set()).add(self.owner)
+            self.b.paths.returned_calls.setdefault(callee, set()).add((self.owner, element))
 
     def _note_built(self, small: cst.Assign | cst.AnnAssign, in_except: bool, status_set: list[bool]) -> None:
         """Note what an assignment binds for a later `return name`: a value built in an `except`
@@ -774,6 +782,15 @@ def entered(value: cst.BaseExpression, detail: DetailOf) -> cst.BaseExpression:
         # The element whose detail the value's is (`exceptions._first`): a traceback before any other.
         value = min(found, key=lambda pair: (not pair[1].traceback, pair[1].through is not None))[0]
     return value
+
+
+def _carrying_element(value: cst.BaseExpression, detail: DetailOf) -> int | None:
+    """Which element of a returned tuple carries the detail (`return None, str(e)`): a caller
+    unpacking it gets the detail in that name only."""
+    if not isinstance(value, cst.Tuple):
+        return None
+    return next((index for index, element in enumerate(value.elements) if detail.of(element.value) is not None),
+                None)
 
 
 def _failed_results(test: cst.BaseExpression, results: set[str]) -> set[str]:
