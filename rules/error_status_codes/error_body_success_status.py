@@ -76,7 +76,9 @@ class ErrorBodySuccessStatus(StatusRule):
     protocol's `{"status": "ERROR", "reason": ...}` body that wallets read from a 200 response, a
     payment or job whose own status is `"failed"`, and a body with two or more data fields beside
     its status or error (`{"status": "error", "running": False, "progress": 0}`): the state of
-    something the client asked about, such as a background job that failed. A text response
+    something the client asked about, such as a background job that failed (beside an error
+    stated outright, empty placeholders are no data: `{"error": "The query failed", "documents":
+    [], "context": ""}` is flagged). A text response
     where something is missing (`if not names: return PlainTextResponse("No reports yet")`) may
     be an empty state, and is not flagged; nor is an empty one. A message-only body in an `except`
     block for a case the code foresaw (`except AlreadyMember: return {"message": "You are already

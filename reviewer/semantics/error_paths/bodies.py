@@ -42,8 +42,11 @@ _FAILED_STATES = frozenset({"failed", "failure"})
 def _body_marker(node: cst.BaseExpression) -> str | None:
     if not isinstance(node, cst.Dict):
         return None
-    keys = [string_value(e.key) for e in node.elements if isinstance(e, cst.DictElement)]
-    if sum(key not in _ENVELOPE_KEYS for key in keys) >= 2:
+    fields = [(string_value(e.key), e.value) for e in node.elements if isinstance(e, cst.DictElement)]
+    # A body that states an error outright (`{"error": f"Query failed: {e}", "documents": [],
+    # "context": ""}`) keeps empty placeholders where its data would be: they are no data.
+    stated = any(key in _ERROR_KEYS and _is_text(value) and not _is_empty(value) for key, value in fields)
+    if sum(key not in _ENVELOPE_KEYS and not (stated and _is_placeholder(value)) for key, value in fields) >= 2:
         # `{"job_id": ..., "running": False, "status": "error"}`: the state of something the client
         # asked about (a background job that failed), not an answer that the request failed.
         return None
@@ -131,6 +134,12 @@ def _lnurl_error(node: cst.Dict) -> bool:
     keys = {string_value(e.key) for e in node.elements if isinstance(e, cst.DictElement)}
     return "reason" in keys and any(isinstance(e, cst.DictElement) and string_value(e.key) == "status"
                                     and string_value(e.value) == "ERROR" for e in node.elements)
+
+
+def _is_placeholder(node: cst.BaseExpression) -> bool:
+    """`None`, `""`, `[]`, `{}`, `()`: a value standing where data would be."""
+    return (isinstance(node, cst.Name) and node.value == "None" or string_value(node) == ""
+            or isinstance(node, (cst.List, cst.Tuple, cst.Dict, cst.Set)) and not node.elements)
 
 
 def _is_empty(node: cst.BaseExpression) -> bool:
