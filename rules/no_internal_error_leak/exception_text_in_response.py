@@ -101,8 +101,10 @@ class ExceptionTextInResponse(LeakRule):
     (`if "timed out" in str(e): raise HTTPException(504, detail=str(e))`) carries whatever the
     failure said: both are still flagged.
 
-    Also not flagged: `except Exception` around a block that only raises the application's own
-    exceptions; a 4xx response (or a websocket closed for a protocol or data error) to `except
+    Also not flagged: a JSON body or websocket `send_json` payload that holds the caught exception
+    itself beside its text (`{"message": e, "full_text": str(e)}`): serialising it fails and nothing
+    is sent (the crash is the defect); `except Exception` around a block that only raises the
+    application's own exceptions; a 4xx response (or a websocket closed for a protocol or data error) to `except
     Exception` around a block of a coroutine that awaits nothing but the client's request or the
     files it uploaded (`await file.read()` of an `UploadFile`) and uses no injected dependency, or
     around a block of any function whose every call decodes or converts a value (`base64`,

@@ -566,8 +566,10 @@ class Walk:
                           code.value if code else None)
             elif name in RESPONSE_CLASSES:
                 code = argument(call, 1, "status_code")
-                self.leak(argument(call, 0, "content"), statement, detail, f"the body of `{name.rsplit('.', 1)[1]}`",
-                          code.value if code else None)
+                content = argument(call, 0, "content")
+                if not self._unserialisable(content):
+                    self.leak(content, statement, detail, f"the body of `{name.rsplit('.', 1)[1]}`",
+                              code.value if code else None)
                 self.leak(argument(call, 2, "headers"), statement, detail,
                           f"the headers of `{name.rsplit('.', 1)[1]}`", code.value if code else None)
             elif name in REDIRECT_RESPONSES:
@@ -586,12 +588,26 @@ class Walk:
             elif (isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name)
                   and call.func.value.value in self.websockets):
                 method = call.func.attr.value
-                if method in WEBSOCKET_SENDS:
-                    self.leak(argument(call, 0, "data"), statement, detail, f"`{call.func.value.value}.{method}()`")
+                data = argument(call, 0, "data")
+                if method in WEBSOCKET_SENDS and not (method == "send_json" and self._unserialisable(data)):
+                    self.leak(data, statement, detail, f"`{call.func.value.value}.{method}()`")
                 elif method == "close":
                     code = argument(call, 0, "code")
                     self.leak(keyword(call, "reason"), statement, detail, "the websocket close reason",
                               code.value if code else None)
+
+    def _unserialisable(self, arg: cst.Arg | None) -> bool:
+        """Whether a body written as a dict or list holds a caught exception itself (`{"message":
+        e, "full_text": str(e)}`): serialising it to JSON fails, and nothing of it is sent."""
+        stack: list[cst.BaseExpression] = [arg.value] if arg is not None else []
+        while stack:
+            value = stack.pop()
+            if isinstance(value, cst.Name) and value.value in self.exceptions:
+                return True
+            if isinstance(value, (cst.Dict, cst.List, cst.Tuple)):
+                stack.extend(element.value for element in value.elements
+                             if isinstance(element, (cst.DictElement, cst.Element)))
+        return False
 
     def leak(self, arg: cst.Arg | cst.BaseExpression | None, statement: cst.CSTNode, detail: DetailOf, sink: str,
              status: cst.BaseExpression | None = None, raised: str | None = None) -> None:
