@@ -71,8 +71,8 @@ class Walk:
         # It is walked with only the exceptions it catches itself: the detail of one it returns is
         # a fact of the function, for the routes that return what it returns.
         self.as_written = as_written and not exceptions
-        # Names a route bound to what a call returned (`result = service.finalize(id)`), as it runs.
-        # ... and which element of it, for a name unpacked from it (`url, error = storage.presign(key)`).
+        # Names a route bound to what a call returned (`result = service.finalize(id)`), as it runs,
+        # with the element a name was unpacked from (`url, error = storage.presign(key)`; None: all).
         self.call_results: dict[str, tuple[cst.Call, int | None]] = {}
         self.role = role
         self.exceptions = dict(exceptions)
