@@ -138,8 +138,7 @@ def _lnurl_error(node: cst.Dict) -> bool:
 
 def _is_placeholder(node: cst.BaseExpression) -> bool:
     """`None`, `""`, `[]`, `{}`, `()`: a value standing where data would be."""
-    return (isinstance(node, cst.Name) and node.value == "None" or string_value(node) == ""
-            or isinstance(node, (cst.List, cst.Tuple, cst.Dict, cst.Set)) and not node.elements)
+    return _is_empty(node) and not (isinstance(node, cst.Name) and node.value == "False")
 
 
 def _is_empty(node: cst.BaseExpression) -> bool:

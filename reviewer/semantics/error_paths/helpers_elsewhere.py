@@ -197,7 +197,7 @@ class HelperFacts(Facts):
         if slots:
             self.details[name] = slots
         if self.reads_uploads and original_node.asynchronous is not None and reads_only_arguments(
-                original_node, qualify):
+                original_node, self.context.resolver.qualify_in(original_node)):
             self.parsers.add(name)
 
     def leave_Module(self, original_node: cst.Module) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
-from reviewer.semantics.error_paths.syntax import calls_in, params_of, uses
+from reviewer.semantics.error_paths.syntax import bound_names, calls_in, params_of, uses
 from reviewer.semantics.log_calls import is_log_call
 from reviewer.traversal import push_children
 
@@ -167,7 +167,7 @@ class _OwnNames:
         if name in self.params:
             return True
         if self._bound is None:
-            self._bound = _bound_names(self.function)
+            self._bound = {bound.value for bound in bound_names(self.function.body)}
         return name in self._bound
 
 
@@ -186,37 +186,3 @@ def _converts(call: cst.Call, own: _OwnNames, qualify: Qualify) -> bool:
     if name.startswith("builtins."):
         return name not in _TOUCHING_BUILTINS
     return name.split(".", 1)[0] in _PARSING_MODULES or is_log_call(call, qualify)
-
-
-def _bound_names(function: cst.FunctionDef) -> set[str]:
-    """The names a function binds in its own body (assignments, loop and `with` targets,
-    comprehension variables)."""
-    found: set[str] = set()
-    stack: list[cst.CSTNode] = [function.body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        targets: list[cst.CSTNode] = []
-        if isinstance(node, cst.Assign):
-            targets = [target.target for target in node.targets]
-        elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor)):
-            targets = [node.target]
-        elif isinstance(node, cst.WithItem) and node.asname is not None:
-            targets = [node.asname.name]
-        elif isinstance(node, cst.NamedExpr):
-            targets = [node.target]
-        for target in targets:
-            found.update(n.value for n in _names_in(target))
-        push_children(node, stack)
-    return found
-
-
-def _names_in(target: cst.CSTNode) -> list[cst.Name]:
-    if isinstance(target, cst.Name):
-        return [target]
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return [name for element in target.elements for name in _names_in(element.value)]
-    if isinstance(target, cst.StarredElement):
-        return _names_in(target.value)
-    return []
