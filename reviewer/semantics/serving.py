@@ -86,6 +86,10 @@ class EntryPoints:
     # Background tasks a request starts (`background_tasks.add_task(send_email, ...)`), which run
     # after its response is sent (also in `serving`).
     background: list[str] = field(default_factory=list)
+    # Functions a decorator registers -> the classes their parameters are annotated with: one that
+    # takes a task queue's context (`@provider.step()` on `async def parse(self, context:
+    # hatchet_sdk.Context)`) is run by its workers.
+    registered_taking: dict[str, list[str]] = field(default_factory=dict)
 
 
 def is_one_shot_path(path: str) -> bool:
@@ -154,6 +158,12 @@ class EntryPointFacts(Facts):
         qualname = self._qualname(node.name.value)
         for decorator in node.decorators:
             self._decorated(qualname, decorator.decorator)
+        if node.decorators:
+            params = (*node.params.params, *node.params.kwonly_params)
+            annotations = [self.context.qualify(param.annotation.annotation) for param in params
+                           if param.annotation is not None]
+            if any(annotations):
+                self.entry.registered_taking[qualname] = list(filter(None, annotations))
         enclosing = ".".join(p for p in (self.context.module, *self._scope) if p)
         in_class = bool(self._classes) and enclosing == self._classes[-1]
         self._owners.append(self._classes[-1] if in_class else None)
@@ -356,8 +366,12 @@ class ServingPaths:
         self.background = frozenset(name for entry in entries for root in entry.background
                                     for name in self._resolve(root))
         # What a task queue's decorator registers, to run in its workers.
+        # Also what a decorator registers that takes a task queue's context: whatever registers it
+        # hands it to the queue's workers.
         self.queued = frozenset(qualname for qualname, function in self.functions.items()
-                                if any(self._queues(decorator) for decorator in function.decorators))
+                                if any(self._queues(decorator) for decorator in function.decorators)
+                                ) | frozenset(name for entry in entries for name, taken in entry.registered_taking.items()
+                                              if any(map(self._of_task_queue, taken)))
         self._handed_on = Counter(callbacks)
         self._calls_named: dict[str, int] | None = None
         self._wrappers: dict[str, bool] = {}
@@ -366,8 +380,14 @@ class ServingPaths:
         """Whether a decorator is a task queue's: of its package (`celery.shared_task`), or a method
         of a module's instance of one of its classes (`celery_app.task`)."""
         made = [decorator, *filter(None, self.index.fills(decorator.rpartition(".")[0]))]
-        return any((head := found.partition(".")[0]) not in self._packages and (
-            head in TASK_QUEUE_PACKAGES or head.partition("_")[0] in TASK_QUEUE_PACKAGES) for found in made)
+        return any(map(self._of_task_queue, made))
+
+    def _of_task_queue(self, name: str) -> bool:
+        """A name of a task queue's package (`celery.shared_task`, `hatchet_sdk.Context`), not the
+        repository's."""
+        head = name.partition(".")[0]
+        return head not in self._packages and (head in TASK_QUEUE_PACKAGES
+                                               or head.partition("_")[0] in TASK_QUEUE_PACKAGES)
 
     def runs_only_where_called(self, qualname: str) -> bool:
         """Whether only the repository's own calls run a function: no entry point (a route, a
