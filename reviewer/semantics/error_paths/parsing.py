@@ -2,7 +2,8 @@
 block of a route that awaits nothing but the request and the files it uploaded, or whose every
 call decodes or converts a value (`parsed_by`, `only_decodes`), and a coroutine of any module that
 waits on nothing but reading what it is given (`reads_only_arguments`: handed the client's files,
-`await csv_rows(file)`, it parses them)."""
+`await csv_rows(file)`, it parses them). Also what only validates a value with a Pydantic model
+(`only_validates`): what it raises is a validation error, which describes the data validated."""
 
 from __future__ import annotations
 
@@ -41,14 +42,32 @@ def only_decodes(body: cst.BaseSuite, qualify: Qualify) -> bool:
     `json.loads`, `int(...)`, `text.encode()`), so that it fails only on what it was given; a block
     that calls nothing decodes nothing."""
     calls = list(calls_in(body))
-    for call in calls:
-        name = qualify(call.func)
-        if name is not None and (name in _DECODERS or name.rpartition(".")[0] in _DECODING_MODULES):
-            continue
-        # A method of a local value (`state.encode()`), not a function of an imported module.
-        if not (name is None and isinstance(call.func, cst.Attribute) and call.func.attr.value in _PURE_METHODS):
+    return bool(calls) and all(_decodes(call, qualify) for call in calls)
+
+
+def only_validates(body: cst.BaseSuite, qualify: Qualify) -> bool:
+    """Whether a block fails only as a Pydantic validation does, describing the data validated:
+    it validates a value with a model (`Summary.model_validate(part.args_as_dict())`,
+    `TypeAdapter(Plan).validate_json(text)`), and its other calls decode or convert (`only_decodes`)
+    or turn a value into a dict without arguments (`args_as_dict()`, `model_dump()`)."""
+    validates = False
+    for call in calls_in(body):
+        method = call.func.attr.value if isinstance(call.func, cst.Attribute) else None
+        if method in _VALIDATIONS:
+            validates = True
+        elif not (_decodes(call, qualify) or qualify(call.func) in _TYPE_ADAPTERS or (
+                method is not None and not call.args and (method in _TO_DICT or method.endswith("_dict")))):
             return False
-    return bool(calls)
+    return validates
+
+
+def _decodes(call: cst.Call, qualify: Qualify) -> bool:
+    """A call of a decoder or converter, or a method of a local value that computes from it
+    (`state.encode()`), not a function of an imported module."""
+    name = qualify(call.func)
+    if name is not None:
+        return name in _DECODERS or name.rpartition(".")[0] in _DECODING_MODULES
+    return isinstance(call.func, cst.Attribute) and call.func.attr.value in _PURE_METHODS
 
 
 # Modules whose functions only decode or convert what they are given (a token, with a key: `jwt`),
@@ -65,6 +84,14 @@ _PURE_METHODS = frozenset(
     {"encode", "decode", "strip", "lstrip", "rstrip", "lower", "upper", "split", "rsplit", "splitlines", "replace",
      "partition", "rpartition", "startswith", "endswith", "removeprefix", "removesuffix"}
 )
+
+
+# Pydantic's validations (of a model class, v2 and v1, and of a `TypeAdapter`), and what turns a
+# value into a dict.
+_VALIDATIONS = frozenset({"model_validate", "model_validate_json", "model_validate_strings", "parse_obj", "parse_raw",
+                          "validate_python", "validate_json", "validate_strings"})
+_TYPE_ADAPTERS = frozenset({"pydantic.TypeAdapter", "pydantic.type_adapter.TypeAdapter"})
+_TO_DICT = frozenset({"model_dump", "dict", "_asdict"})
 
 
 # Awaited reads of what the client sent: waiting on them is not I/O with the application's systems.

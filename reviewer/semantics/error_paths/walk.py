@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.admin import admin_gate, admin_only
 from reviewer.semantics.error_paths.helpers_elsewhere import carried_as_value
-from reviewer.semantics.error_paths.parsing import parsed_by
+from reviewer.semantics.error_paths.parsing import only_validates, parsed_by
 from reviewer.semantics.error_paths.reach import Branches
 from reviewer.semantics.error_paths.records import (
     CLIENT_ERRORS,
@@ -32,7 +32,7 @@ from reviewer.semantics.error_paths.records import (
 from reviewer.semantics.error_paths.sockets import socket_names
 from reviewer.semantics.error_paths.syntax import calls_in, carried_names, checks_signature, ends_with, params_of, uses
 from reviewer.semantics.error_paths.unreachable import Preceding
-from reviewer.semantics.exceptions import INTERNAL, OWN, Detail, DetailOf, caught_origin, exception_origin
+from reviewer.semantics.exceptions import INPUT, INTERNAL, OWN, Detail, DetailOf, caught_origin, exception_origin
 from reviewer.semantics.fastapi.annotations import marker_of
 from reviewer.semantics.fastapi.records import ANNOTATED, UPLOAD_FILE_TYPES, WEBSOCKET_TYPES
 from reviewer.semantics.log_calls import is_log_call
@@ -227,9 +227,11 @@ class Walk:
                 bound = handler.name.name.value if handler.name is not None and isinstance(
                     handler.name.name, cst.Name) else None
                 origin, written = caught_origin(handler.type, self.qualify, self.b.module)
-                if origin == INTERNAL and written in ("Exception", "BaseException") and raises_only_own(
-                        statement.body, self.qualify, self.b.module):
-                    origin = OWN
+                if origin == INTERNAL and written in ("Exception", "BaseException"):
+                    if raises_only_own(statement.body, self.qualify, self.b.module):
+                        origin = OWN
+                    elif only_validates(statement.body, self.qualify):
+                        origin = INPUT  # a validation error: it describes the data validated
                 previous = self.exceptions.get(bound) if bound else None
                 if bound:
                     if origin == INTERNAL:

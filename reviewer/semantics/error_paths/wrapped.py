@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING
 from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
 from reviewer.semantics.error_paths.catching import Guards, caught, guarded_calls, renamed
-from reviewer.semantics.error_paths.parsing import only_decodes
+from reviewer.semantics.error_paths.parsing import only_decodes, only_validates
 from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, WEBSOCKET_EXCEPTIONS
 from reviewer.semantics.error_paths.syntax import functions_of, params_of, self_attribute, short_source, takes_request
 from reviewer.semantics.error_paths.walk import raises_only_own
@@ -188,8 +188,8 @@ class WrapFacts(Facts):
             for handler in statement.handlers:
                 _, written = caught_origin(handler.type, qualify, context.module)
                 if not _catches_stack_errors(handler.type, qualify, context.module) or raises_only_own(
-                        statement.body, qualify, context.module):
-                    continue
+                        statement.body, qualify, context.module) or only_validates(statement.body, qualify):
+                    continue  # it fails only with the application's own messages, or as a validation
                 # Unnamed, its traceback may still be formatted (`traceback.format_exc()`).
                 bound = handler.name.name.value if handler.name is not None and isinstance(
                     handler.name.name, cst.Name) else None
