@@ -368,10 +368,11 @@ class ServingPaths:
         # What a task queue's decorator registers, to run in its workers.
         # Also what a decorator registers that takes a task queue's context: whatever registers it
         # hands it to the queue's workers.
-        self.queued = frozenset(qualname for qualname, function in self.functions.items()
-                                if any(self._queues(decorator) for decorator in function.decorators)
-                                ) | frozenset(name for entry in entries for name, taken in entry.registered_taking.items()
-                                              if any(map(self._of_task_queue, taken)))
+        decorated = frozenset(qualname for qualname, function in self.functions.items()
+                              if any(self._queues(decorator) for decorator in function.decorators))
+        taking = frozenset(name for entry in entries for name, taken in entry.registered_taking.items()
+                           if any(map(self._of_task_queue, taken)))
+        self.queued = decorated | taking
         self._handed_on = Counter(callbacks)
         self._calls_named: dict[str, int] | None = None
         self._wrappers: dict[str, bool] = {}
