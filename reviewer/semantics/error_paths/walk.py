@@ -4,7 +4,7 @@ their detail and recording where they enter a response."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -228,7 +228,7 @@ class Walk:
                     handler.name.name, cst.Name) else None
                 origin, written = caught_origin(handler.type, self.qualify, self.b.module)
                 if origin == INTERNAL and written in ("Exception", "BaseException"):
-                    if raises_only_own(statement.body, self.qualify, self.b.module):
+                    if raises_only_own(statement.body, self.qualify, self.b.module, self.b.top_level):
                         origin = OWN
                     elif only_validates(statement.body, self.qualify):
                         origin = INPUT  # a validation error: it describes the data validated
@@ -880,21 +880,39 @@ def _is_missing_check(test: cst.BaseExpression) -> bool:
     return False
 
 
-def raises_only_own(body: cst.BaseSuite, qualify: Callable[[cst.BaseExpression], str | None], module: str) -> bool:
+def raises_only_own(body: cst.BaseSuite, qualify: Callable[[cst.BaseExpression], str | None], module: str,
+                    functions: Mapping[str, cst.FunctionDef]) -> bool:
     """Whether a try block of `module` can fail only by raising the application's own exceptions:
-    it raises them, and calls nothing else but plain builtins."""
-    raised = set()
+    it raises them, and calls nothing else but plain builtins and functions of the module
+    (`functions`, by name) that do no more (`_validate_image_size(content)`, raising the
+    application's error when the image is too large)."""
+    raised: list[bool] = []
+    return _fails_only_as_own(body, qualify, module, functions, raised, 0) and any(raised)
+
+
+def _fails_only_as_own(body: cst.BaseSuite, qualify: Callable[[cst.BaseExpression], str | None], module: str,
+                       functions: Mapping[str, cst.FunctionDef], raised: list[bool], depth: int) -> bool:
+    own_raises = set()
     stack: list[cst.CSTNode] = [body]
     while stack:
         node = stack.pop()
         if isinstance(node, cst.Raise) and isinstance(node.exc, cst.Call):
             if exception_origin(qualify(node.exc.func), module) != OWN:
                 return False
-            raised.add(id(node.exc))
+            own_raises.add(id(node.exc))
+            raised.append(True)
         push_children(node, stack)
-    if not raised:
-        return False
-    return all(id(call) in raised or qualify(call.func) in _PLAIN_BUILTINS for call in calls_in(body))
+    for call in calls_in(body):
+        if id(call) in own_raises or qualify(call.func) in _PLAIN_BUILTINS:
+            continue
+        callee = functions.get(call.func.value) if isinstance(call.func, cst.Name) else None
+        if callee is None or depth >= _MAX_OWN_DEPTH or not _fails_only_as_own(
+                callee.body, qualify, module, functions, raised, depth + 1):
+            return False
+    return True
+
+
+_MAX_OWN_DEPTH = 2  # functions of the module followed from a try block
 
 
 _PLAIN_BUILTINS = frozenset(

@@ -130,9 +130,10 @@ class WrapFacts(Facts):
         guarded: dict[str, dict[str, tuple[Guards, ...]]] = {}
         if ("except" in source or "suppress" in source) and not (
                 context.is_test_file or is_one_shot_path(context.path)):
+            top_level = {f.name.value: f for f in original_node.body if isinstance(f, cst.FunctionDef)}
             for function, owner in functions:
                 if "raise" in source and "except" in source:
-                    sites.extend(self._wrapping_raises(function, prefix + owner))
+                    sites.extend(self._wrapping_raises(function, prefix + owner, top_level))
                 calls = guarded_calls(function, context.qualify)
                 if calls:
                     guarded[prefix + owner] = calls
@@ -179,7 +180,8 @@ class WrapFacts(Facts):
                             exception_origin(qualified, self.context.module) != INTERNAL):
                         yield qualified, qualname, frozenset(sent)
 
-    def _wrapping_raises(self, function: cst.FunctionDef, qualname: str) -> Iterator[WrapSite]:
+    def _wrapping_raises(self, function: cst.FunctionDef, qualname: str,
+                         top_level: Mapping[str, cst.FunctionDef]) -> Iterator[WrapSite]:
         context = self.context
         qualify = context.qualify
         for statement in _own_statements(function.body):
@@ -188,7 +190,7 @@ class WrapFacts(Facts):
             for handler in statement.handlers:
                 _, written = caught_origin(handler.type, qualify, context.module)
                 if not _catches_stack_errors(handler.type, qualify, context.module) or raises_only_own(
-                        statement.body, qualify, context.module) or only_validates(statement.body, qualify):
+                        statement.body, qualify, context.module, top_level) or only_validates(statement.body, qualify):
                     continue  # it fails only with the application's own messages, or as a validation
                 # Unnamed, its traceback may still be formatted (`traceback.format_exc()`).
                 bound = handler.name.name.value if handler.name is not None and isinstance(
