@@ -185,18 +185,21 @@ class _Trust:
                     self._answers[key] = bool(entries) and self._all_trusted(entries)
         return self._answers[key]
 
-    def routes_reaching(self, qualname: str, raised: str | None = None) -> dict[str, set[str]] | None:
+    def routes_reaching(self, qualname: str, raised: str | None = None,
+                        caught_by_route: bool = False) -> dict[str, set[str]] | None:
         """The routes that run the function: itself, if it is one, or those a chain of calls leads
         from to it, with the names each calls on the way (None: the search grew too large); given
-        the class of an exception it raises, the chains a function catching it does not end."""
+        the class of an exception it raises, the chains a function catching it does not end (a
+        route's own catch aside, if the route is to be one that `caught_by_route` it)."""
         if qualname in self.endpoints or qualname in self.routes:
             return {qualname: set()}
         return self._callers.entries(qualname, self._is_route, complete=False,
-                                     through=self._passing_on(raised) if raised is not None else None)
+                                     through=self._passing_on(raised, caught_by_route) if raised is not None else None)
 
-    def _passing_on(self, raised: str) -> Callable[[str, str], bool]:
-        return lambda caller, callee: self.wrapped.passes_on(caller, callee, raised,
-                                                             self._callers.calls_of(caller, callee))
+    def _passing_on(self, raised: str, caught_by_route: bool = False) -> Callable[[str, str], bool]:
+        return lambda caller, callee: (caught_by_route and (caller in self.endpoints or caller in self.routes)
+                                       or self.wrapped.passes_on(caller, callee, raised,
+                                                                 self._callers.calls_of(caller, callee)))
 
     def _all_trusted(self, entries: dict[str, set[str]]) -> bool:
         return all(self._trusted_entry(entry, names) for entry, names in entries.items())

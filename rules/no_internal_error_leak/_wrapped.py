@@ -54,10 +54,11 @@ def report_wrapped(rule: type[LeakRule], repo: RepoContext, withheld: _Withheld)
 
 
 def _caught_by_route(wrapped: Wrapped, trust: _Trust, site: WrapSite) -> tuple[str, str, str] | None:
-    """(route, attribute, where) of a route that runs the raising function, catches the exception
-    and answers with the attribute the detail ends in, and lets in callers who are not trusted."""
+    """(route, attribute, where) of a route that runs the raising function, with no function on
+    the way catching the exception and keeping it, catches it and answers with the attribute the
+    detail ends in, and lets in callers who are not trusted."""
     catchers = wrapped.caught_and_sent(site.cls, site.slot)
-    reaching = trust.routes_reaching(site.function) if catchers else None
+    reaching = trust.routes_reaching(site.function, site.cls, caught_by_route=True) if catchers else None
     for route, attribute, where in catchers:
         if reaching and route in reaching and not trust.trusted_routes({route: reaching[route]}):
             return route, attribute, where
