@@ -32,6 +32,7 @@ from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
 from reviewer.packages import shadowed_files
 from reviewer.semantics.fastapi import FastAPIFacts
+from reviewer.semantics.fastapi.handlers import handler_mapping
 from reviewer.semantics.names import dotted_name
 from reviewer.syntax import argument, is_main_guard, string_value
 
@@ -230,8 +231,8 @@ class EntryPointFacts(Facts):
             elif keyword in ("on_startup", "on_shutdown") and isinstance(arg.value, (cst.List, cst.Tuple)):
                 for element in arg.value.elements:
                     self._add_expression(self.entry.one_shot, element.value)
-            elif keyword == "exception_handlers" and isinstance(arg.value, cst.Dict):
-                for element in arg.value.elements:
+            elif keyword == "exception_handlers" and (mapping := handler_mapping(arg.value, self.context.tree)):
+                for element in mapping.elements:
                     if isinstance(element, cst.DictElement):
                         self._add_expression(self.entry.serving, element.value)
             elif self._functions and isinstance(arg.value, (cst.Name, cst.Attribute)):

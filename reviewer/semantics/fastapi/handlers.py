@@ -1,5 +1,6 @@
 """Exception handlers a module registers: `@app.exception_handler(Cls)`,
-`app.add_exception_handler(Cls, handler)` and `FastAPI(exception_handlers={Cls: handler})`.
+`app.add_exception_handler(Cls, handler)` and `FastAPI(exception_handlers={Cls: handler})`, the
+dict also bound to a name of the module (`exception_handlers=HANDLERS`).
 `registrations` yields each (handler as written, what it is registered for), also handlers defined
 in another module (`add_exception_handler(Cls, errors.on_error)`).
 
@@ -61,10 +62,30 @@ def registrations(module: cst.Module, source: str) -> Iterator[tuple[cst.BaseExp
                 yield handler.value, cls.value if cls else None
         for arg in call.args:
             named = arg.keyword.value if arg.keyword is not None else None
-            if named == "exception_handlers" and isinstance(arg.value, cst.Dict):
-                for element in arg.value.elements:
+            mapping = handler_mapping(arg.value, module) if named == "exception_handlers" else None
+            if mapping is not None:
+                for element in mapping.elements:
                     if isinstance(element, cst.DictElement):
                         yield element.value, element.key
+
+
+def handler_mapping(value: cst.BaseExpression, module: cst.Module) -> cst.Dict | None:
+    """The dict an `exception_handlers=` argument gives: written there, or bound to a name at the
+    module's top level (`exception_handlers=_EXCEPTION_HANDLERS`)."""
+    if isinstance(value, cst.Dict):
+        return value
+    if not isinstance(value, cst.Name):
+        return None
+    found = None
+    for statement in module.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None and any(
+                        isinstance(target, cst.Name) and target.value == value.value
+                        for target in ([t.target for t in small.targets] if isinstance(small, cst.Assign)
+                                       else [small.target])):
+                    found = small.value
+    return found if isinstance(found, cst.Dict) else None
 
 
 def exception_handlers(module: cst.Module, source: str) -> dict[str, list[cst.BaseExpression | None]]:
