@@ -12,9 +12,9 @@ from reviewer.rule import RepoContext, Rule
 from reviewer.semantics.fastapi import Endpoint, EndpointIndex, FastAPIFacts
 from reviewer.semantics.fastapi.guards import AuthModel, GuardFacts
 from reviewer.semantics.fastapi.guards.effects import side_effect
-from reviewer.semantics.fastapi.guards.model import CHANGING_METHODS
 from reviewer.semantics.fastapi.guards.scoped import PrivateRead, ScopedReadFacts, ScopedReads
 
+CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # A path or query parameter that is a credential itself: a link's token (`/invite/{token}`,
 # `/share/{share_id}`) makes the endpoint public by design, whoever follows the link.
 _LINK_CREDENTIAL = re.compile(r"token|secret|signature|hash|otp|nonce|code|key|share|invit|magic", re.IGNORECASE)

@@ -228,19 +228,10 @@ class _Trust:
         """Every endpoint of the function admits only trusted callers: an administrator check on
         the app, the routers or the `include_router` calls above it, a path on the application's
         administrative surface that a guard authenticates, or a guard that lets in only holders
-        of a secret of the deployment's configuration or callers on the machine itself; or it is
-        served only by applications that authenticate nobody while they let anyone change their
-        data: no boundary of trust keeps detail from a caller who can already do all the
-        application does (an operator's own tool, a service its deployment keeps private), and
-        the missing authentication is the defect to fix (`auth-on-endpoints`)."""
+        of a secret of the deployment's configuration or callers on the machine itself."""
         if qualname not in self._guarded:
             self._guarded[qualname] = all(
                 any(names_admin_check(name) for name in endpoint.dependencies)
                 or on_admin_surface(endpoint.path) and self.guards.guard(endpoint) is not None
-                or bool(admits_only_holders(self.guards, endpoint))
-                or self._served_openly(endpoint) for endpoint in self.endpoints[qualname])
+                or bool(admits_only_holders(self.guards, endpoint)) for endpoint in self.endpoints[qualname])
         return self._guarded[qualname]
-
-    def _served_openly(self, endpoint: Endpoint) -> bool:
-        apps = self.guards.applications(endpoint)
-        return bool(apps) and apps <= self.guards.open_applications()

@@ -104,11 +104,7 @@ class ExceptionTextInResponse(LeakRule):
     Also not flagged: a JSON body or websocket `send_json` payload that holds the caught exception
     itself beside its text (`{"message": e, "full_text": str(e)}`): serialising it fails and nothing
     is sent (the crash is the defect); `except Exception` around a block that only raises the
-    application's own exceptions, also through functions of its module that do no more
-    (`_check_image_size(image, limit)`, raising the application's error when it is too large), or
-    that only validates a value with a Pydantic model (`Summary.model_validate(part.args_as_dict())`,
-    `TypeAdapter(Plan).validate_json(text)`): it fails with a validation error, which describes the
-    data validated; a 4xx response (or a websocket closed for a protocol or data error) to `except
+    application's own exceptions; a 4xx response (or a websocket closed for a protocol or data error) to `except
     Exception` around a block of a coroutine that awaits nothing but the client's request or the
     files it uploaded (`await file.read()` of an `UploadFile`) and uses no injected dependency, or
     around a block of any function whose every call decodes or converts a value (`base64`,
@@ -154,14 +150,8 @@ class ExceptionTextInResponse(LeakRule):
     (`detail=str(e) if settings.DEBUG else "failed"`, `if DEBUG: body["reason"] = str(e)`);
     a function a request starts as a background task (`background_tasks.add_task(send_receipt,
     ...)`), which runs after the response is sent, or that a task queue's decorator registers
-    (`@shared_task`, `@celery_app.task` with `celery_app = Celery(...)`), or a decorator registers
-    taking a task queue's context (a workflow step `async def parse(self, context:
-    hatchet_sdk.Context)`), which its workers run, when nothing calls it; routes served only by
-    applications that authenticate nobody while they let anyone change their data (what
-    `app-without-authentication` reports): whoever reaches such an application can already do all
-    it does, an operator's own tool or a service its deployment keeps private, and the missing
-    authentication is the defect to fix (an application with no endpoint that changes data is a
-    public service, and its leaks are flagged); logging the exception; test code and scripts.
+    (`@shared_task`, `@celery_app.task` with `celery_app = Celery(...)`), which its workers run,
+    when nothing calls it; logging the exception; test code and scripts.
 
     ## Why is this bad?
     A driver's message carries the SQL, its parameters and the schema; an HTTP client's carries

@@ -40,9 +40,6 @@ _AUTHENTICATION_REJECTION = re.compile(r"401|unauthori|authenticat|credential|to
                                        re.IGNORECASE)
 
 
-CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
 class AuthModel:
     """Which guard authenticates the caller of each endpoint (see the package docstring)."""
 
@@ -99,7 +96,6 @@ class AuthModel:
         # what the answer depends on (the endpoint's function and the dependencies declared above
         # it), not on the endpoint object, which may be a temporary copy.
         self._guard_memo: dict[tuple[str, tuple[str, ...]], str | None] = {}
-        self._open: frozenset[str] | None = None
 
     # where an endpoint serves (chains.py) ------------------------------------------------------
 
@@ -114,23 +110,6 @@ class AuthModel:
     def conditionally_served(self, endpoint: Endpoint) -> bool:
         """Whether a router above the endpoint is included only under a condition."""
         return self.chains.conditionally_served(endpoint)
-
-    def open_applications(self) -> frozenset[str]:
-        """The applications that authenticate no caller (no endpoint of theirs is guarded or starts
-        a login) while an endpoint of theirs that they serve changes data: whoever reaches one can
-        do all it does, an operator's local tool or a service its deployment keeps private."""
-        if self._open is None:
-            authenticating: set[str] = set()
-            changing: set[str] = set()
-            for endpoint in self.index.endpoints:
-                apps = self.applications(endpoint)
-                if self.guard(endpoint) or self.public_flow(endpoint):
-                    authenticating |= apps
-                elif (CHANGING_METHODS & set(endpoint.methods) and self.served(endpoint)
-                      and not self.conditionally_served(endpoint) and self.changes_data(endpoint)):
-                    changing |= apps
-            self._open = frozenset(changing - authenticating)
-        return self._open
 
     @property
     def middleware(self) -> dict[str, set[str]]:
