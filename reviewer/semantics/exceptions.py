@@ -267,6 +267,10 @@ class Detail:
     # (`await csv_rows(file)`), qualified: parsing, if the repository shows that each only reads
     # and converts what it is given.
     parsed_by: tuple[str, ...] = ()
+    # It comes from one caught around a block that hands its values only to these functions and
+    # classes of the repository, qualified, and otherwise computes (`parsing.computed_by`): no
+    # detail of the deployment, if the repository shows that each only computes too.
+    computed_by: tuple[str, ...] = ()
     # Phrases the code found in its text before this point (`DetailOf.recognised`): a client error
     # may describe it if the application's own messages hold them (`RaisedMessages`).
     phrases: tuple[str, ...] = ()
@@ -301,6 +305,7 @@ class DetailOf:
         phrases: Mapping[str, tuple[str, ...]] | None = None,
         task_results: frozenset[str] = frozenset(),
         failed_results: frozenset[str] = frozenset(),
+        computing: Mapping[str, tuple[str, ...]] | None = None,
     ) -> None:
         self.qualify = qualify
         self.module = module
@@ -312,6 +317,9 @@ class DetailOf:
         # Exceptions caught around a block that does no I/O (no `await`): parsing the client's data;
         # each with the functions the block hands the client's files to, if any (`Detail.parsed_by`).
         self.parsing = parsing or {}
+        # Exceptions caught around a block that otherwise computes -> the repository's functions it
+        # hands its values to (`Detail.computed_by`).
+        self.computing = computing or {}
         # Exceptions whose text the code found these phrases in.
         self.phrases = phrases or {}
         # Names of a task queue's results (`res = AsyncResult(task_id)`), whose `traceback` is the
@@ -442,7 +450,8 @@ class DetailOf:
         """This view with other exceptions, detail names or phrases."""
         return DetailOf(self.qualify, self.module, self.exceptions if exceptions is None else exceptions,
                         self.names if names is None else names, self.helpers, self.source, self.parsing,
-                        self.phrases if phrases is None else phrases, self.task_results, self.failed_results)
+                        self.phrases if phrases is None else phrases, self.task_results, self.failed_results,
+                        self.computing)
 
     def without(self, names: set[str]) -> DetailOf:
         """This view with `names` no longer bound to internal exceptions."""
@@ -459,6 +468,7 @@ class DetailOf:
         """The detail of a caught exception's text."""
         parsed_by = self.parsing.get(caught)
         return Detail(self.source(node), parsing=parsed_by == (), parsed_by=parsed_by or (),
+                      computed_by=self.computing.get(caught, ()),
                       phrases=self.phrases.get(caught, ()))
 
     def _through(self, call: cst.Call, name: str) -> Detail | None:

@@ -14,6 +14,7 @@ from reviewer.rule import RepoContext
 from reviewer.semantics.callers import Callers
 from reviewer.semantics.conditions import holds
 from reviewer.semantics.error_paths import ErrorPaths, Leak, names_admin_check, on_admin_surface
+from reviewer.semantics.error_paths.computing import Computing
 from reviewer.semantics.error_paths.helpers_elsewhere import HelperFacts
 from reviewer.semantics.error_paths.wrapped import WrapFacts
 from reviewer.semantics.fastapi import FastAPIFacts
@@ -68,7 +69,8 @@ class LeakRule(ErrorPathsRule):
                 # A text detail of an `HTTPException` a handler of the application may replace.
                 replaceable = leak.http_status if not isinstance(leak.node, (cst.Dict, cst.List)) else None
                 found.append((span.line, span.column, f"{self.context.module}.{leak.owner}", replaceable,
-                              leak.conditions, leak.phrases, leak.through, leak.raised, leak.detail.parsed_by))
+                              leak.conditions, leak.phrases, leak.through, leak.raised, leak.detail.parsed_by,
+                              leak.detail.computed_by))
         if found:
             self.context.summary.extras[self.code] = found
         if paths.routes:
@@ -113,7 +115,8 @@ class _Withheld:
     function, or get the exception it is raised in (`_Trust`), a handler of the application
     replaces the text detail of its status, a default deployment does not run it, the phrases it
     was recognised by are the application's own, or the function of another module it was handed
-    to does not return it."""
+    to does not return it; or one that carries no detail of the deployment: the functions the
+    block caught around hands its values to only compute (`Computing`)."""
 
     def __init__(self, code: str, repo: RepoContext) -> None:
         self.replaced: frozenset[int] = frozenset().union(
@@ -121,14 +124,21 @@ class _Withheld:
         self.settings = repo.facts(SettingsFacts)
         self.messages = repo.facts(RaisedMessagesFacts)
         self.helpers = repo.facts(HelperFacts)
+        self.repo = repo
         self.trust = _Trust(code, repo)
 
     def __call__(self, function: str | None, status: int | None, conditions: tuple, phrases: tuple[str, ...],
-                 through: tuple | None, raised: str | None = None, parsed_by: tuple[str, ...] = ()) -> bool:
+                 through: tuple | None, raised: str | None = None, parsed_by: tuple[str, ...] = (),
+                 computed_by: tuple[str, ...] = ()) -> bool:
         return (function is not None and self.trust.only_trusted_reach(function, raised) or status in self.replaced
                 or not holds(conditions, self.settings) or bool(phrases) and all(map(self.messages.writes, phrases))
                 or through is not None and not self.helpers.carries(*through)
-                or bool(parsed_by) and all(map(self.helpers.parses, parsed_by)))
+                or bool(parsed_by) and all(map(self.helpers.parses, parsed_by))
+                or bool(computed_by) and all(map(self.computing.computes, computed_by)))
+
+    @functools.cached_property
+    def computing(self) -> Computing:
+        return Computing(self.repo.summaries, self.repo.index, self.repo.facts(FastAPIFacts))
 
 
 class _Trust:

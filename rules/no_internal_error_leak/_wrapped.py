@@ -28,7 +28,7 @@ def report_wrapped(rule: type[LeakRule], repo: RepoContext, withheld: _Withheld)
         if where_reported in reported:
             continue
         found = wrapped.sent(site.cls, site.slot)
-        if withheld(None, None, (), (), site.detail.through):
+        if withheld(None, None, (), (), site.detail.through, computed_by=site.detail.computed_by):
             continue
         trust = withheld.trust
         if found is None:

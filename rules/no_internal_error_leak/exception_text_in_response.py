@@ -104,7 +104,15 @@ class ExceptionTextInResponse(LeakRule):
     Also not flagged: a JSON body or websocket `send_json` payload that holds the caught exception
     itself beside its text (`{"message": e, "full_text": str(e)}`): serialising it fails and nothing
     is sent (the crash is the defect); `except Exception` around a block that only raises the
-    application's own exceptions; a 4xx response (or a websocket closed for a protocol or data error) to `except
+    application's own exceptions, also through functions of its module that do no more
+    (`_check_image_size(image, limit)`, raising the application's error when it is too large), or
+    that only validates a value with a Pydantic model (`Summary.model_validate(part.args_as_dict())`,
+    `TypeAdapter(Plan).validate_json(text)`): it fails with a validation error, which describes the
+    data validated; or around a block that hands its values only to functions of the repository
+    that only compute, however far down (`utils.convert_value(value, kind)` calling nothing but
+    `int`, `datetime.strptime` and the like, methods of the values it makes and text methods of
+    its parameters, and raising `ValueError`), or to its data models (`DSLInput(**content)`): what
+    it raises describes those values or says what the application wrote; a 4xx response (or a websocket closed for a protocol or data error) to `except
     Exception` around a block of a coroutine that awaits nothing but the client's request or the
     files it uploaded (`await file.read()` of an `UploadFile`) and uses no injected dependency, or
     around a block of any function whose every call decodes or converts a value (`base64`,
@@ -150,8 +158,10 @@ class ExceptionTextInResponse(LeakRule):
     (`detail=str(e) if settings.DEBUG else "failed"`, `if DEBUG: body["reason"] = str(e)`);
     a function a request starts as a background task (`background_tasks.add_task(send_receipt,
     ...)`), which runs after the response is sent, or that a task queue's decorator registers
-    (`@shared_task`, `@celery_app.task` with `celery_app = Celery(...)`), which its workers run,
-    when nothing calls it; logging the exception; test code and scripts.
+    (`@shared_task`, `@celery_app.task` with `celery_app = Celery(...)`), or a decorator registers
+    taking a task queue's context (a workflow step `async def parse(self, context:
+    hatchet_sdk.Context)`), which its workers run, when nothing calls it; logging the exception;
+    test code and scripts.
 
     ## Why is this bad?
     A driver's message carries the SQL, its parameters and the schema; an HTTP client's carries
@@ -199,8 +209,11 @@ class ExceptionTextInResponse(LeakRule):
     scheduler runs) stays flagged too. A helper that is called by name only from
     administrators' routes but also handed on as a value (`Depends(helper)`, `add_task(helper)`) to
     a route anyone calls is taken for an administrator's. `except Exception` around application
-    calls is flagged even when those calls only raise the application's own exceptions, since
-    anything else they meet would leak too. A service that only other services of the system call
+    calls that do more than compute is flagged even when those calls only raise the application's
+    own exceptions, since anything else they meet would leak too. Whether a function only computes
+    is read from the calls it makes: a method of a value it binds itself is taken to compute
+    (whatever made the value was checked), and reading an attribute is no call, even of a property
+    that does I/O. A service that only other services of the system call
     but that checks no key (an internal model server reached only inside its network) cannot be told
     from one clients call, and is flagged. Routes that a permission of a role-based scheme guards
     (`require_permission(Permission.X)`) are flagged even where only administrators hold that

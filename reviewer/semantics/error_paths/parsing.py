@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.syntax import bound_names, calls_in, params_of, uses
 from reviewer.semantics.log_calls import is_log_call
-from reviewer.traversal import push_children
+from reviewer.traversal import descendants, push_children
 
 if TYPE_CHECKING:
     Qualify = Callable[[cst.BaseExpression], str | None]
@@ -61,13 +61,44 @@ def only_validates(body: cst.BaseSuite, qualify: Qualify) -> bool:
     return validates
 
 
+def computed_by(body: cst.BaseSuite, qualify: Qualify) -> tuple[str, ...] | None:
+    """The functions and classes, qualified, that a `try` block hands its values to, when every
+    other call of it decodes or converts (`only_decodes`), is a builtin that touches no file, a log
+    call, or a method of a text value, and what it raises it builds itself: the repository tells
+    whether each of them only computes (`reviewer.semantics.error_paths.computing`), so that the
+    block fails only with messages the application wrote or errors of the values it was given
+    (`utils.convert_value(value=item["value"], target_type=field.type)`). None when a call is of
+    anything else, or there are no such functions."""
+    raised = {id(node.exc) for node in descendants(body)
+              if isinstance(node, cst.Raise) and isinstance(node.exc, cst.Call)}
+    handed: set[str] = set()
+    for call in calls_in(body):
+        if id(call) in raised or _decodes(call, qualify) or is_log_call(call, qualify):
+            continue
+        name = qualify(call.func)
+        if name is None or name.startswith("builtins."):
+            if name is None or name in TOUCHING_BUILTINS:
+                return None
+            continue
+        if not computes_in_memory(name):
+            handed.add(name)
+    return tuple(sorted(handed)) or None
+
+
+def computes_in_memory(name: str) -> bool:
+    """Whether a qualified function is one of a module that parses, converts or computes in
+    memory (`json.loads`, `datetime.datetime.strptime`, `re.match`)."""
+    return (name in _DECODERS or name.rpartition(".")[0] in _DECODING_MODULES
+            or name.split(".", 1)[0] in _PARSING_MODULES)
+
+
 def _decodes(call: cst.Call, qualify: Qualify) -> bool:
     """A call of a decoder or converter, or a method of a local value that computes from it
     (`state.encode()`), not a function of an imported module."""
     name = qualify(call.func)
     if name is not None:
         return name in _DECODERS or name.rpartition(".")[0] in _DECODING_MODULES
-    return isinstance(call.func, cst.Attribute) and call.func.attr.value in _PURE_METHODS
+    return isinstance(call.func, cst.Attribute) and call.func.attr.value in PURE_METHODS
 
 
 # Modules whose functions only decode or convert what they are given (a token, with a key: `jwt`),
@@ -80,7 +111,7 @@ _DECODERS = frozenset(
      "builtins.bytes", "builtins.bool", "builtins.dict", "builtins.list", "builtins.len"}
 )
 # Methods of text and bytes that compute from their receiver.
-_PURE_METHODS = frozenset(
+PURE_METHODS = frozenset(
     {"encode", "decode", "strip", "lstrip", "rstrip", "lower", "upper", "split", "rsplit", "splitlines", "replace",
      "partition", "rpartition", "startswith", "endswith", "removeprefix", "removesuffix"}
 )
@@ -177,7 +208,7 @@ def reads_only_arguments(function: cst.FunctionDef, qualify: Qualify) -> bool:
 _PARSING_MODULES = frozenset({"json", "csv", "io", "orjson", "ujson", "yaml", "tomllib", "base64", "binascii",
                               "codecs", "re", "datetime", "decimal", "uuid", "unicodedata", "string", "itertools",
                               "collections", "functools", "operator", "typing", "math"})
-_TOUCHING_BUILTINS = frozenset({"builtins.open", "builtins.input", "builtins.print", "builtins.exec",
+TOUCHING_BUILTINS = frozenset({"builtins.open", "builtins.input", "builtins.print", "builtins.exec",
                                 "builtins.eval", "builtins.__import__"})
 
 
@@ -211,5 +242,5 @@ def _converts(call: cst.Call, own: _OwnNames, qualify: Qualify) -> bool:
     if name is None:
         return isinstance(root, cst.Name) and root.value in own  # a method of a value of its own
     if name.startswith("builtins."):
-        return name not in _TOUCHING_BUILTINS
+        return name not in TOUCHING_BUILTINS
     return name.split(".", 1)[0] in _PARSING_MODULES or is_log_call(call, qualify)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.admin import admin_gate, admin_only
 from reviewer.semantics.error_paths.helpers_elsewhere import carried_as_value
-from reviewer.semantics.error_paths.parsing import only_validates, parsed_by
+from reviewer.semantics.error_paths.parsing import computed_by, only_validates, parsed_by
 from reviewer.semantics.error_paths.reach import Branches
 from reviewer.semantics.error_paths.records import (
     CLIENT_ERRORS,
@@ -79,6 +79,9 @@ class Walk:
         # Exceptions caught around a block that only parses the client's data -> the functions that
         # holds for only if they parse too (`DetailOf.parsing`).
         self.parsing: dict[str, tuple[str, ...]] = {}
+        # Exceptions caught around a block that otherwise computes -> the repository's functions it
+        # hands its values to (`DetailOf.computing`).
+        self.computing: dict[str, tuple[str, ...]] = {}
         # (origin, class as written, name bound to the exception) of the `except` blocks it is in
         self.handling: list[tuple[str, str, str | None]] = []
         # Names an `except` block binds to what the function may return later (`body = {"error": ...}`
@@ -165,7 +168,7 @@ class Walk:
     def detail(self) -> DetailOf:
         return DetailOf(self.qualify, self.b.module, self.exceptions, self.details, self.b.helpers, self.b.source,
                         self.parsing, self.phrases, frozenset(self.task_results),
-                        frozenset(self.failed_results))
+                        frozenset(self.failed_results), self.computing)
 
     def run(self) -> None:
         if self.role == "route":
@@ -245,6 +248,9 @@ class Walk:
                                             self.no_io_unless_awaited)
                         if parsers is not None:
                             self.parsing[bound] = parsers
+                        handed = computed_by(statement.body, self.qualify)
+                        if handed:
+                            self.computing[bound] = handed
                 self.handling.append((origin, written, bound))
                 before = set(self.exceptions)
                 built = dict(self.built_in_except)
@@ -257,6 +263,7 @@ class Walk:
                 if bound:
                     self.exceptions.pop(bound, None)
                     self.parsing.pop(bound, None)
+                    self.computing.pop(bound, None)
                     if previous is not None:
                         self.exceptions[bound] = previous
             if statement.orelse is not None:

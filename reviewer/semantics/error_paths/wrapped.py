@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING
 from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
 from reviewer.semantics.error_paths.catching import Guards, caught, guarded_calls, renamed
-from reviewer.semantics.error_paths.parsing import only_decodes, only_validates
+from reviewer.semantics.error_paths.parsing import computed_by, only_decodes, only_validates
 from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, WEBSOCKET_EXCEPTIONS
 from reviewer.semantics.error_paths.syntax import functions_of, params_of, self_attribute, short_source, takes_request
 from reviewer.semantics.error_paths.walk import raises_only_own
@@ -196,14 +196,17 @@ class WrapFacts(Facts):
                 bound = handler.name.name.value if handler.name is not None and isinstance(
                     handler.name.name, cst.Name) else None
                 parsing = {bound: ()} if bound and only_decodes(statement.body, qualify) else {}
-                yield from self._raises_in(handler, bound, written, parsing, qualname)
+                handed = computed_by(statement.body, qualify) if bound else None
+                computing = {bound: handed} if bound and handed else {}
+                yield from self._raises_in(handler, bound, written, parsing, computing, qualname)
 
     def _raises_in(self, handler: cst.ExceptHandler, bound: str | None, written: str, parsing: dict[str, tuple],
-                   qualname: str) -> Iterator[WrapSite]:
+                   computing: dict[str, tuple[str, ...]], qualname: str) -> Iterator[WrapSite]:
         context = self.context
         details: dict[str, Detail] = {}
         detail = DetailOf(context.qualify, context.module, {bound: written} if bound else {}, details,
-                          source=functools.partial(short_source, context.tree), parsing=parsing)
+                          source=functools.partial(short_source, context.tree), parsing=parsing,
+                          computing=computing)
         for statement in _own_statements(handler.body):
             if not isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
                 continue
