@@ -106,13 +106,16 @@ class ExceptionTextInResponse(LeakRule):
     is sent (the crash is the defect); `except Exception` around a block that only raises the
     application's own exceptions, also through functions of its module that do no more
     (`_check_image_size(image, limit)`, raising the application's error when it is too large), or
-    that only validates a value with a Pydantic model (`Summary.model_validate(part.args_as_dict())`,
+    that only builds a streaming response around a generator of the module (`return
+    StreamingResponse(events(), ...)`: the generator runs after the block), or that only validates
+    a value with a Pydantic model (`Summary.model_validate(part.args_as_dict())`,
     `TypeAdapter(Plan).validate_json(text)`): it fails with a validation error, which describes the
     data validated; or around a block that hands its values only to functions of the repository
     that only compute, however far down (`utils.convert_value(value, kind)` calling nothing but
     `int`, `datetime.strptime` and the like, methods of the values it makes and text methods of
     its parameters, and raising `ValueError`), or to its data models (`DSLInput(**content)`): what
-    it raises describes those values or says what the application wrote; a 4xx response (or a websocket closed for a protocol or data error) to `except
+    it raises describes those values or says what the application wrote; a 4xx response (or a
+    websocket closed for a protocol or data error) to `except
     Exception` around a block of a coroutine that awaits nothing but the client's request or the
     files it uploaded (`await file.read()` of an `UploadFile`) and uses no injected dependency, or
     around a block of any function whose every call decodes or converts a value (`base64`,

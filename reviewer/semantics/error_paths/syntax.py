@@ -184,3 +184,17 @@ def uses(body: cst.CSTNode, names: set[str]) -> bool:
             return True
         push_children(node, stack)
     return False
+
+
+def is_generator(function: cst.FunctionDef) -> bool:
+    """Whether a function yields in its own body (not in functions defined in it): calling it only
+    makes the generator, whose body runs as it is iterated."""
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Yield):
+            return True
+        if not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            push_children(node, stack)
+    return False
+

@@ -20,6 +20,7 @@ from reviewer.semantics.error_paths.records import (
     REDIRECT_RESPONSES,
     RESPONSE_CLASSES,
     RESPONSE_SINKS,
+    STREAMING_RESPONSES,
     WEBSOCKET_EXCEPTIONS,
     WEBSOCKET_SENDS,
     HandedText,
@@ -30,7 +31,15 @@ from reviewer.semantics.error_paths.records import (
     status_value,
 )
 from reviewer.semantics.error_paths.sockets import socket_names
-from reviewer.semantics.error_paths.syntax import calls_in, carried_names, checks_signature, ends_with, params_of, uses
+from reviewer.semantics.error_paths.syntax import (
+    calls_in,
+    carried_names,
+    checks_signature,
+    ends_with,
+    is_generator,
+    params_of,
+    uses,
+)
 from reviewer.semantics.error_paths.unreachable import Preceding
 from reviewer.semantics.exceptions import INPUT, INTERNAL, OWN, Detail, DetailOf, caught_origin, exception_origin
 from reviewer.semantics.fastapi.annotations import marker_of
@@ -38,7 +47,7 @@ from reviewer.semantics.fastapi.records import ANNOTATED, UPLOAD_FILE_TYPES, WEB
 from reviewer.semantics.log_calls import is_log_call
 from reviewer.semantics.names import dotted_name
 from reviewer.syntax import argument, keyword, string_value
-from reviewer.traversal import push_children
+from reviewer.traversal import descendants, push_children
 
 if TYPE_CHECKING:
     from reviewer.semantics.error_paths.builder import Builder
@@ -118,6 +127,13 @@ class Walk:
         # A coroutine, or a helper of a module of coroutines, waits on its I/O: a block of it
         # without `await` only computes (a plain route may still use a blocking session).
         self.no_io_unless_awaited = function.asynchronous is not None or paths.asynchronous and role is None
+
+    def _generators(self, name: str) -> bool:
+        """Whether a name is a generator function of the module, or one defined in the function."""
+        function = self.b.top_level.get(name) or next(
+            (node for node in descendants(self.function.body) if isinstance(node, cst.FunctionDef)
+             and node.name.value == name), None)
+        return function is not None and is_generator(function)
 
     def _params_of_type(self, types: frozenset[str]) -> set[str]:
         return {p.name.value for p in params_of(self.function)
@@ -231,7 +247,8 @@ class Walk:
                     handler.name.name, cst.Name) else None
                 origin, written = caught_origin(handler.type, self.qualify, self.b.module)
                 if origin == INTERNAL and written in ("Exception", "BaseException"):
-                    if raises_only_own(statement.body, self.qualify, self.b.module, self.b.top_level):
+                    if raises_only_own(statement.body, self.qualify, self.b.module, self.b.top_level) or (
+                            self.b.streamed and only_builds_stream(statement.body, self.qualify, self._generators)):
                         origin = OWN
                     elif only_validates(statement.body, self.qualify):
                         origin = INPUT  # a validation error: it describes the data validated
@@ -885,6 +902,23 @@ def _is_missing_check(test: cst.BaseExpression) -> bool:
         return (isinstance(target.operator, (cst.Is, cst.Equal)) and isinstance(target.comparator, cst.Name)
                 and target.comparator.value == "None")
     return False
+
+
+def only_builds_stream(body: cst.BaseSuite, qualify: Callable[[cst.BaseExpression], str | None],
+                       generators: Callable[[str], bool]) -> bool:
+    """Whether a try block only builds a streaming response around a generator of the module
+    (`return StreamingResponse(event_stream(query), media_type="text/event-stream")`), logging at
+    most: the generator's body runs as the response is sent, after the block, so nothing in the
+    block reaches a server of the application."""
+    built = False
+    for call in calls_in(body):
+        name = qualify(call.func)
+        if name in STREAMING_RESPONSES:
+            built = True
+        elif not (isinstance(call.func, cst.Name) and generators(call.func.value) or is_log_call(call, qualify)
+                  or name in _PLAIN_BUILTINS):
+            return False
+    return built
 
 
 def raises_only_own(body: cst.BaseSuite, qualify: Callable[[cst.BaseExpression], str | None], module: str,
