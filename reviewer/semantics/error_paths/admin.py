@@ -118,10 +118,11 @@ def admin_routers(tree: cst.Module, qualify: Qualify) -> set[str]:
 
 
 def admin_gate(statement: cst.CSTNode, is_local: Callable[[str], bool]) -> bool:
-    """`if not user.is_superuser: raise ...`: an `if` without `else` that raises when its test holds
-    for every caller who is not an administrator (see `requires_admin`), so that the rest of its
-    block runs only for administrators. `is_local` tells the function's own names."""
-    return (isinstance(statement, cst.If) and statement.orelse is None and ends_with(statement.body, "raise")
+    """`if not user.is_superuser: raise ...`: an `if` without `else` that raises, or returns a
+    refusal (`return PermissionDenied.response()`), when its test holds for every caller who is not
+    an administrator (see `requires_admin`), so that the rest of its block runs only for
+    administrators. `is_local` tells the function's own names."""
+    return (isinstance(statement, cst.If) and statement.orelse is None and ends_with(statement.body, "raise", "return")
             and requires_admin(statement.test, is_local))
 
 
