@@ -52,7 +52,10 @@ class ExceptionTextInResponse(LeakRule):
     other callers may hand fixed messages, is not at fault: each call handing it the text is
     reported. It also follows the detail through a
     function of the module, or a module-level function of another module, that returns text built
-    from its argument (`detail=describe(e)`, `detail=errors.describe(e)`). It also follows the detail into an
+    from its argument (`detail=describe(e)`, `detail=errors.describe(e)`), or a value holding it,
+    also a class method or static method of a class, or of a base it inherits it from (`return
+    TaskStartError.return_resp(data=str(e))`, with `return_resp` on the application's error base
+    building its response envelope). It also follows the detail into an
     exception the application defines, raised from an `except Exception:` block in any module
     (`raise StorageError(f"upload failed: {e}")` in a service), or from one that catches a driver's,
     an HTTP client's, a cloud SDK's or the operating system's class (`except ClientError as e:`; not
@@ -137,7 +140,7 @@ class ExceptionTextInResponse(LeakRule):
     [Depends(get_admin)])`; or the application serves the route on its administrative surface, a
     path with an `admin` segment such as `/api/admin/jobs`, and a guard authenticates its caller, as
     `Depends(require_permission(Permission.MANAGE_CONNECTORS))` does), and the statements of a
-    route after a test of its caller that raises for anyone but an administrator (`if not
+    route after a test of its caller that raises, or returns, for anyone but an administrator (`if not
     user.is_superuser: raise HTTPException(403)`, `if user.role != "admin": raise ...`; not one that
     owners pass too, nor a switch of the deployment such as `if not settings.ADMIN_ENABLED:`);
     helpers that only such routes call, however far down: every call in the repository that

@@ -32,13 +32,14 @@ from reviewer.semantics.names import dotted_name
 from reviewer.traversal import push_children
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from reviewer.facts import RepositoryView
     from reviewer.rule import FileContext
     from reviewer.semantics.fastapi.index import EndpointIndex
 
 FACTS_KEY = "helpers-elsewhere"
+MAX_BASES = 20  # classes followed up a hierarchy for an inherited method
 
 
 def returns_detail_of(function: cst.FunctionDef, qualify: Callable[[cst.BaseExpression], str | None],
@@ -159,24 +160,36 @@ class HelperFacts(Facts):
         # A function handed a client's file reads it (`await file.read()`, `file.file`).
         self.reads_uploads = ".read(" in context.source or ".file" in context.source
         self._functions = 0  # functions entered
-        self._classes = 0
+        self._classes: list[str] = []  # the classes entered, by name
         self._returns: list[cst.Return] = []  # of the module-level function being walked
+        # The class and method names of a class method or static method of a module-level class
+        # being walked (`ErrorCode.response`), whose returns are read as a function's are.
+        self._method: tuple[str, int] | None = None  # (`Class.method`, positions its callers skip)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._classes += 1
+        self._classes.append(node.name.value)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._classes -= 1
+        self._classes.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._functions += 1
+        if self._functions == 1 and len(self._classes) == 1:
+            kinds = {decorator.decorator.value for decorator in node.decorators
+                     if isinstance(decorator.decorator, cst.Name)}
+            if kinds & {"classmethod", "staticmethod"}:
+                self._method = (f"{self._classes[0]}.{node.name.value}", int("classmethod" in kinds))
 
     def visit_Return(self, node: cst.Return) -> None:
-        if self._functions == 1 and not self._classes:
+        if self._functions == 1 and (not self._classes or self._method is not None):
             self._returns.append(node)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self._functions -= 1
+        if self._functions == 0 and self._method is not None:
+            self._leave_method(original_node, *self._method)
+            self._method = None
+            return
         if self._functions or self._classes:
             return
         returns, self._returns = self._returns, []
@@ -199,6 +212,17 @@ class HelperFacts(Facts):
         if self.reads_uploads and original_node.asynchronous is not None and reads_only_arguments(
                 original_node, self.context.resolver.qualify_in(original_node)):
             self.parsers.add(name)
+
+    def _leave_method(self, method: cst.FunctionDef, name: str, skipped: int) -> None:
+        """A class method's or static method's result carrying the detail of an argument
+        (`return Response(code=cls.code, data=data)`), by the slots its callers fill (a class
+        method's first parameter is the class)."""
+        returns, self._returns = self._returns, []
+        slots = returns_detail_of(method, self.context.qualify, self.context.module, returns) if returns else ()
+        shifted = frozenset(slot - skipped if isinstance(slot, int) else slot for slot in slots
+                            if not isinstance(slot, int) or slot >= skipped)
+        if shifted:
+            self.details[name] = shifted
 
     def leave_Module(self, original_node: cst.Module) -> None:
         if self.error_bodies or self.details or self.exception_factories or self.parsers:
@@ -224,7 +248,10 @@ class Helpers:
         self._details: dict[str, frozenset[int | str]] = {}
         self._exception_factories: set[str] = set()
         self._parsers: set[str] = set()
+        self._bases: dict[str, list[str]] = {}  # each class of the application -> its bases
         for summary in repo.summaries:
+            if not summary.is_test_file:
+                self._bases.update(summary.classes)
             if not summary.is_test_file and FACTS_KEY in summary.extras:
                 error_bodies, details, factories, parsers = summary.extras[FACTS_KEY]
                 self._error_bodies.update(self.index.canonical(name) for name in error_bodies)
@@ -253,4 +280,19 @@ class Helpers:
         (`ErrorResponse(error=str(e))`), to serialise with the rest. Another class is none: an
         object built from the detail is not known to be sent (one the application raises and a
         handler of its sends is wrapped.py's to pair)."""
-        return slot in self._details.get(self.index.canonical(qualified), ()) or self.models.is_model(qualified)
+        canonical = self.index.canonical(qualified)
+        return slot in self._details.get(canonical, ()) or self.models.is_model(qualified) or any(
+            slot in self._details.get(inherited, ()) for inherited in self._inherited(canonical))
+
+    def _inherited(self, qualified: str) -> Iterator[str]:
+        """A method as the bases of its class define it (`TaskError.response` is
+        `ErrorCode.response` where `TaskError(ErrorCode)` does not override it)."""
+        owner, _, method = qualified.rpartition(".")
+        pending = list(self._bases.get(owner, ()))
+        seen: set[str] = set()
+        while pending and len(seen) < MAX_BASES:
+            base = self.index.canonical(pending.pop())
+            if base not in seen:
+                seen.add(base)
+                yield f"{base}.{method}"
+                pending.extend(self._bases.get(base, ()))
