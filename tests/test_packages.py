@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from reviewer import lazy_cst as cst
 from reviewer.cli import main
 from reviewer.packages import ModuleNames, path_module_name, shadowed_files
 from reviewer.semantics.calls import ModuleIndex
@@ -175,3 +176,19 @@ def test_importers_that_disagree_leave_a_bare_name_unresolved() -> None:
         _summary("search/auth.py", "search.auth"),
     ])
     assert index.canonical("auth.verify") == "auth.verify"
+
+
+def test_a_name_a_module_takes_from_one_star_import_resolves_to_that_module() -> None:
+    """`from pydantic import *` in a compatibility module: `compat.BaseModel` is pydantic's; a
+    name the module defines, or one it imports by name, is its own; two star imports say nothing."""
+    compat = ImportTable.of(cst.parse_module(
+        "from pydantic import *\nfrom pydantic.fields import FieldInfo as Info\nVERSION = 2\n"), "app.compat", False)
+    mixed = ImportTable.of(cst.parse_module("from pydantic import *\nfrom typing import *\n"), "app.mixed", False)
+    index = ModuleIndex([ModuleSummary("app/compat.py", "app.compat", False, compat),
+                         ModuleSummary("app/mixed.py", "app.mixed", False, mixed)])
+    assert compat.stars == ["pydantic"]
+    assert index.canonical("app.compat.BaseModel") == "pydantic.BaseModel"
+    assert index.canonical("app.compat.Info") == "pydantic.fields.FieldInfo"
+    assert index.canonical("app.compat.VERSION") == "app.compat.VERSION"
+    assert index.canonical("app.compat._private") == "app.compat._private"
+    assert index.canonical("app.mixed.BaseModel") == "app.mixed.BaseModel"

@@ -80,7 +80,7 @@ class ModuleIndex:
             summary = self.module(".".join(parts[:cut]))
             if summary is None:
                 continue
-            exported = summary.imports.aliases.get(parts[cut])
+            exported = summary.imports.exported(parts[cut])
             if exported and depth < MAX_REEXPORTS and exported != ".".join(parts[: cut + 1]):
                 return self.canonical(".".join([exported, *parts[cut + 1:]]), depth + 1)
             return ".".join(p for p in (summary.module, *parts[cut:]) if p)

@@ -82,6 +82,13 @@ def _aliases_of(node: cst.Import | cst.ImportFrom, module: str, is_package: bool
     return found
 
 
+def _star_module(node: cst.Import | cst.ImportFrom, module: str, is_package: bool) -> str | None:
+    if not isinstance(node, cst.ImportFrom) or not isinstance(node.names, cst.ImportStar):
+        return None
+    target = dotted_name(node.module) if node.module is not None else None
+    return _import_base(module, is_package, len(node.relative), target)
+
+
 def _defined_names(statement: cst.CSTNode) -> list[str]:
     if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
         return [statement.name.value]
@@ -124,6 +131,8 @@ class ImportTable:
     is_package: bool = False
     aliases: dict[str, str] = field(default_factory=dict)
     defined: set[str] = field(default_factory=set)
+    # The modules it imports every public name of (`from pydantic import *`), qualified.
+    stars: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, tree: cst.Module, module: str, is_package: bool) -> ImportTable:
@@ -133,10 +142,22 @@ class ImportTable:
                 for small in statement.body:
                     if isinstance(small, (cst.Import, cst.ImportFrom)):
                         table.aliases.update(_aliases_of(small, module, is_package))
+                        star = _star_module(small, module, is_package)
+                        if star is not None:
+                            table.stars.append(star)
             for name in _defined_names(statement):
                 table.defined.add(name)
                 table.aliases.pop(name, None)
         return table
+
+    def exported(self, name: str) -> str | None:
+        """What a name another module imports from this one stands for: what it imports under that
+        name, or, where it neither imports nor defines it and imports every name of one module
+        (`from pydantic import *` in a compatibility module), that module's name."""
+        found = self.aliases.get(name)
+        if found is None and len(self.stars) == 1 and name not in self.defined and not name.startswith("_"):
+            return f"{self.stars[0]}.{name}"
+        return found
 
     def imported_modules(self) -> set[str]:
         return set(self.aliases.values())

@@ -54,7 +54,7 @@ class RepoTypes:
             facts = self.facts_of(summary)
             if facts is not None:
                 yield summary, facts, ".".join(parts[cut:])
-            exported = summary.imports.aliases.get(parts[cut])
+            exported = summary.imports.exported(parts[cut])
             if exported and depth < MAX_RESOLUTION_DEPTH and exported != ".".join(parts[: cut + 1]):
                 yield from self._split(".".join([exported, *parts[cut + 1:]]), depth + 1)
             return

@@ -168,7 +168,7 @@ class EndpointIndex:
             if summary is None:
                 continue
             head, rest = parts[cut], parts[cut + 1 :]
-            target = summary.imports.aliases.get(head)
+            target = summary.imports.exported(head)
             if target is not None:
                 candidate = ".".join([target, *rest])
             else:
