@@ -207,7 +207,9 @@ def reads_only_arguments(function: cst.FunctionDef, qualify: Qualify) -> bool:
 # Modules whose functions parse, convert or compute in memory.
 _PARSING_MODULES = frozenset({"json", "csv", "io", "orjson", "ujson", "yaml", "tomllib", "base64", "binascii",
                               "codecs", "re", "datetime", "decimal", "uuid", "unicodedata", "string", "itertools",
-                              "collections", "functools", "operator", "typing", "math"})
+                              "collections", "functools", "operator", "typing", "math", "ast", "shlex", "textwrap",
+                              "hashlib", "hmac", "html", "difflib", "fnmatch", "struct", "copy", "enum",
+                              "dataclasses", "statistics", "ipaddress", "zlib"})
 TOUCHING_BUILTINS = frozenset({"builtins.open", "builtins.input", "builtins.print", "builtins.exec",
                                 "builtins.eval", "builtins.__import__"})
 
