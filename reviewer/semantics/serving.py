@@ -17,7 +17,9 @@ defines), and no serving root reaches it even through the calls it can only gues
 name. Anything else is serving or unknown, and a rule treats it as it always has. Apart from
 those kinds, `ServingPaths` names the background tasks requests start (`add_task(send_email)`,
 which run after the response is sent) and the functions a task queue's decorator registers
-(`@shared_task`, `@celery_app.task` with `celery_app = Celery(...)`), which its workers run.
+(`@shared_task`, `@celery_app.task` with `celery_app = Celery(...)`), or any decorator registers
+taking a task queue's context (a workflow step `async def parse(self, context: hatchet_sdk.Context)`),
+which its workers run.
 """
 
 from __future__ import annotations
@@ -93,6 +95,12 @@ class EntryPoints:
     registered_taking: dict[str, list[str]] = field(default_factory=dict)
 
 
+def _of_task_queue(name: str) -> bool:
+    """A name whose package is named as a task queue's (`celery`, `hatchet_sdk`)."""
+    head = name.partition(".")[0]
+    return head in TASK_QUEUE_PACKAGES or head.partition("_")[0] in TASK_QUEUE_PACKAGES
+
+
 def is_one_shot_path(path: str) -> bool:
     """A module of a `scripts/`, `tools/`, `bin/`, `examples/` or `samples/` directory, a package's
     `__main__`, or an `example.py`."""
@@ -161,10 +169,10 @@ class EntryPointFacts(Facts):
             self._decorated(qualname, decorator.decorator)
         if node.decorators:
             params = (*node.params.params, *node.params.kwonly_params)
-            annotations = [self.context.qualify(param.annotation.annotation) for param in params
-                           if param.annotation is not None]
-            if any(annotations):
-                self.entry.registered_taking[qualname] = list(filter(None, annotations))
+            annotations = [name for param in params if param.annotation is not None
+                           and (name := self.context.qualify(param.annotation.annotation)) and _of_task_queue(name)]
+            if annotations:
+                self.entry.registered_taking[qualname] = annotations
         enclosing = ".".join(p for p in (self.context.module, *self._scope) if p)
         in_class = bool(self._classes) and enclosing == self._classes[-1]
         self._owners.append(self._classes[-1] if in_class else None)
@@ -387,9 +395,7 @@ class ServingPaths:
     def _of_task_queue(self, name: str) -> bool:
         """A name of a task queue's package (`celery.shared_task`, `hatchet_sdk.Context`), not the
         repository's."""
-        head = name.partition(".")[0]
-        return head not in self._packages and (head in TASK_QUEUE_PACKAGES
-                                               or head.partition("_")[0] in TASK_QUEUE_PACKAGES)
+        return name.partition(".")[0] not in self._packages and _of_task_queue(name)
 
     def runs_only_where_called(self, qualname: str) -> bool:
         """Whether only the repository's own calls run a function: no entry point (a route, a

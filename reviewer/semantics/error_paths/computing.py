@@ -12,9 +12,8 @@ text of a parameter (`name.strip()`; not `schema.get(...)`: a parameter may be a
 construction of an exception or of a data model (Pydantic, a dataclass: it validates), or a call of
 another function of the repository that computes, at most `MAX_DEPTH` calls deep; the function
 the block hands its values to must call something itself (one that calls nothing is a stub, or a
-method subclasses override). A method of
-`self` the summary does not resolve, a library's function or object, or a class of the repository
-whose `__init__` does more, may do I/O.
+method subclasses override). A method of `self` the summary does not resolve, a library's function
+or object, or a class of the repository whose `__init__` does more, may do I/O.
 """
 
 from __future__ import annotations
@@ -87,7 +86,7 @@ class Computing:
         exception, a data model, or one whose own `__init__` computes."""
         if self.models.is_model(cls) or self._is_exception(cls, 0):
             return True
-        if cls not in self.classes or any(base not in self.classes and base != "builtins.object"
+        if cls not in self.classes or any(self.index.canonical(base) not in self.classes and base != "builtins.object"
                                           for base in self.classes[cls]):
             return False
         init = f"{cls}.__init__"
