@@ -151,7 +151,9 @@ class ExceptionTextInResponse(LeakRule):
     configuration or call from the machine itself: a dependency, middleware or check in the route
     (or a helper it calls) that rejects the caller unless a key it sent equals one read from the
     environment or the settings (`if key != SESSION_API_KEY: raise HTTPException(403)`), unless a
-    signature verifies with such a key (`public_key().verify(...)` with a rejecting handler), or
+    signature verifies with such a key (`public_key().verify(...)` with a rejecting handler) or an
+    HMAC of the request keyed with it matches the one sent (a webhook's `hmac.compare_digest(
+    "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), body, sha256).hexdigest(), signature)`), or
     unless its address is a loopback one; the text detail of an `HTTPException` with a status that a
     handler the application registers for `HTTPException` replaces with a fixed message before
     answering (`if exc.status_code >= 500: detail = GENERIC_MESSAGE`; a dict detail stays flagged);

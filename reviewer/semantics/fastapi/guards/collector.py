@@ -167,6 +167,11 @@ class GuardFacts(Facts):
             for target in node.targets:
                 if isinstance(target.target, cst.Name):
                     self._functions[-1].assigned.setdefault(target.target.value, []).append(node.value)
+        elif (not self._classes and isinstance(node.value, cst.Subscript)
+              and self._compare.reads_environment(node.value)):
+            for target in node.targets:  # `SECRET = os.environ["SECRET"]`
+                if isinstance(target.target, cst.Name):
+                    self.guards.configured_as[self._qualname(target.target.value)] = "os.environ"
         if not isinstance(node.value, cst.Call):
             return
         if self._functions:
@@ -307,7 +312,7 @@ class GuardFacts(Facts):
         if not self._functions:
             return
         state = self._functions[-1]
-        compared = self._compare.compared(node.test, state.made, state.in_class)
+        compared = self._compare.compared(node.test, state.made, state.in_class, state.assigned)
         self._checks.append((compared, tests_loopback(node.test), state.rejections))
         tested = _missing_test(node.test)
         if tested is None or tested not in state.params:

@@ -6,8 +6,9 @@ server calls) and a self-hosted tool behind one password both authenticate by co
 request carries with a value the deployment configures: `if key != SESSION_API_KEY: raise
 HTTPException(403)` where `SESSION_API_KEY = os.environ.get(...)`, `compare_digest(password,
 settings.admin_password)`, a signature checked with a key read from the environment
-(`public_key().verify(signature, body)` in a `try` whose handler rejects), or a test that the
-caller's address is a loopback one. Whoever passes holds the deployment's secret: its own
+(`public_key().verify(signature, body)` in a `try` whose handler rejects), an HMAC of the request
+keyed with one compared with the signature sent (a webhook), or a test that the caller's address
+is a loopback one. Whoever passes holds the deployment's secret: its own
 services and its operators.
 
 Per function, `GuardFacts` records what each rejecting `if` or `try` compares (`CompareReader`,
@@ -31,12 +32,14 @@ from reviewer.semantics.defaults import ENVIRONMENT_READS
 from reviewer.semantics.fastapi.guards.vocabulary import MAX_CALL_DEPTH
 from reviewer.semantics.names import dotted_name
 from reviewer.syntax import string_value
+from reviewer.traversal import descendants
 
 if TYPE_CHECKING:
     from reviewer.semantics.fastapi.guards.model import AuthModel
     from reviewer.semantics.fastapi.index import Endpoint
 
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+_HMAC_CALLS = frozenset({"hmac.new", "hmac.digest", "hmac.HMAC"})
 _TEXT_METHODS = frozenset({"encode", "decode", "strip", "lstrip", "rstrip", "lower", "upper"})
 
 
@@ -46,14 +49,18 @@ class CompareReader:
     def __init__(self, qualify: Callable[[cst.BaseExpression], str | None]) -> None:
         self.qualify = qualify
 
-    def compared(self, test: cst.BaseExpression, made: Mapping[str, str], in_class: str | None) -> tuple[str, ...]:
+    def compared(self, test: cst.BaseExpression, made: Mapping[str, str], in_class: str | None,
+                 assigned: Mapping[str, list[cst.BaseExpression]] | None = None) -> tuple[str, ...]:
         """What a test compares a value with: both sides of `a != b` and `a == b` (neither a
-        literal), the arguments of `compare_digest`, through `and`/`or`/`not`. `made` maps the
-        function's locals to the callee that made them, `in_class` is the class it is a method of."""
+        literal), the arguments of `compare_digest`, through `and`/`or`/`not`; for a side that is
+        an HMAC of the request (`hmac.new(SECRET.encode(), body, sha256).hexdigest()`, also through
+        a local assigned it once: `assigned`), the key it is keyed with. `made` maps the function's
+        locals to the callee that made them, `in_class` is the class it is a method of."""
         if isinstance(test, cst.BooleanOperation):
-            return self.compared(test.left, made, in_class) + self.compared(test.right, made, in_class)
+            return (self.compared(test.left, made, in_class, assigned)
+                    + self.compared(test.right, made, in_class, assigned))
         if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-            return self.compared(test.expression, made, in_class)
+            return self.compared(test.expression, made, in_class, assigned)
         sides: list[cst.BaseExpression] = []
         if (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
                 and isinstance(test.comparisons[0].operator, (cst.NotEqual, cst.Equal))):
@@ -62,7 +69,19 @@ class CompareReader:
             sides = [arg.value for arg in test.args[:2]]
         if len(sides) != 2 or any(_is_literal(side) for side in sides):
             return ()
-        return tuple(name for side in sides if (name := self.operand(side, made, in_class)))
+        keys = [key for side in sides if (key := self._hmac_key(side, assigned or {})) is not None]
+        return tuple(name for side in (keys or sides) if (name := self.operand(side, made, in_class)))
+
+    def _hmac_key(self, side: cst.BaseExpression,
+                  assigned: Mapping[str, list[cst.BaseExpression]]) -> cst.BaseExpression | None:
+        """The key of an HMAC a compared value is, or is assigned once from (`expected =
+        "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()`)."""
+        if isinstance(side, cst.Name) and len(assigned.get(side.value, ())) == 1:
+            side = assigned[side.value][0]
+        for node in descendants(side):
+            if isinstance(node, cst.Call) and self.qualify(node.func) in _HMAC_CALLS and node.args:
+                return node.args[0].value
+        return None
 
     def operand(self, node: cst.BaseExpression, made: Mapping[str, str], in_class: str | None) -> str | None:
         """A compared value, qualified: `os.environ` for a read of the environment (also through
