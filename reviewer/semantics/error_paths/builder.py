@@ -94,8 +94,6 @@ class Builder:
         # A function defined in another -> the conditions that one runs its definition under.
         self.defined_under: dict[int, tuple] = {}
         self.traceback = "traceback" in context.source
-        # In a module of coroutines, a plain function or a block without `await` does no I/O.
-        self.asynchronous = "async def" in context.source
         # Generators a streaming response sends to the client -> that response's class.
         self.streamed: dict[str, str] = _streamed_generators(context) if any(
             name in context.source for name in _STREAMING_NAMES) else {}

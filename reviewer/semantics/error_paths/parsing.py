@@ -21,10 +21,10 @@ if TYPE_CHECKING:
 
 def parsed_by(body: cst.BaseSuite, qualify: Qualify, uploads: set[str], injected: set[str],
               no_io_unless_awaited: bool) -> tuple[str, ...] | None:
-    """Whether a `try` block only parses what the client sent: in a coroutine (or a helper of a
-    module of coroutines: `no_io_unless_awaited`), it waits on nothing but reading the request or
-    the files it sent (`uploads`), and uses no injected dependency; or every call of it decodes or
-    converts a value. `()` if so; the functions it awaits, handing them only the client's files
+    """Whether a `try` block only parses what the client sent: in a coroutine
+    (`no_io_unless_awaited`), it waits on nothing but reading the request or the files it sent
+    (`uploads`), and uses no injected dependency; or every call of it decodes or converts a value
+    (a parser's or converter's module, `typing.cast`). `()` if so; the functions it awaits, handing them only the client's files
     and constants (`await csv_rows(file)`), qualified, if it is so provided that they only parse
     what they are given, for the repository to tell; None if not."""
     if only_decodes(body, qualify):
@@ -88,8 +88,8 @@ def computed_by(body: cst.BaseSuite, qualify: Qualify) -> tuple[str, ...] | None
 def computes_in_memory(name: str) -> bool:
     """Whether a qualified function is one of a module that parses, converts or computes in
     memory (`json.loads`, `datetime.datetime.strptime`, `re.match`)."""
-    return (name in _DECODERS or name.rpartition(".")[0] in _DECODING_MODULES
-            or name.split(".", 1)[0] in _PARSING_MODULES)
+    return name not in _FILE_OPENERS and (name in _DECODERS or name.rpartition(".")[0] in _DECODING_MODULES
+                                          or name.split(".", 1)[0] in _PARSING_MODULES)
 
 
 def _decodes(call: cst.Call, qualify: Qualify) -> bool:
@@ -97,7 +97,7 @@ def _decodes(call: cst.Call, qualify: Qualify) -> bool:
     (`state.encode()`), not a function of an imported module."""
     name = qualify(call.func)
     if name is not None:
-        return name in _DECODERS or name.rpartition(".")[0] in _DECODING_MODULES
+        return computes_in_memory(name) or name in _TYPING_CASTS
     return isinstance(call.func, cst.Attribute) and call.func.attr.value in PURE_METHODS
 
 
@@ -209,7 +209,11 @@ _PARSING_MODULES = frozenset({"json", "csv", "io", "orjson", "ujson", "yaml", "t
                               "codecs", "re", "datetime", "decimal", "uuid", "unicodedata", "string", "itertools",
                               "collections", "functools", "operator", "typing", "math", "ast", "shlex", "textwrap",
                               "hashlib", "hmac", "html", "difflib", "fnmatch", "struct", "copy", "enum",
-                              "dataclasses", "statistics", "ipaddress", "zlib"})
+                              "dataclasses", "statistics", "ipaddress", "zlib", "pydantic"})
+# What opens a file though its module otherwise computes in memory.
+_FILE_OPENERS = frozenset({"io.open", "codecs.open"})
+# Calls that only tell the type checker what a value is.
+_TYPING_CASTS = frozenset({"typing.cast", "typing_extensions.cast"})
 TOUCHING_BUILTINS = frozenset({"builtins.open", "builtins.input", "builtins.print", "builtins.exec",
                                 "builtins.eval", "builtins.__import__"})
 

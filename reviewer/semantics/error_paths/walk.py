@@ -124,9 +124,9 @@ class Walk:
         # A statement of it builds an `HTTPException` or a response, or sends on a websocket.
         self.builds_response = False
         self.branches = Branches(paths, function)
-        # A coroutine, or a helper of a module of coroutines, waits on its I/O: a block of it
-        # without `await` only computes (a plain route may still use a blocking session).
-        self.no_io_unless_awaited = function.asynchronous is not None or paths.asynchronous and role is None
+        # A coroutine waits on its I/O: a block of it without `await` only computes. A plain
+        # function blocks on its I/O, also in a module of coroutines (`httpx.get(...)` in a helper).
+        self.no_io_unless_awaited = function.asynchronous is not None
 
     def _generators(self, name: str) -> bool:
         """Whether a name is a generator function of the module, or one defined in the function."""
