@@ -24,9 +24,10 @@ def parsed_by(body: cst.BaseSuite, qualify: Qualify, uploads: set[str], injected
     """Whether a `try` block only parses what the client sent: in a coroutine
     (`no_io_unless_awaited`), it waits on nothing but reading the request or the files it sent
     (`uploads`), and uses no injected dependency; or every call of it decodes or converts a value
-    (a parser's or converter's module, `typing.cast`). `()` if so; the functions it awaits, handing them only the client's files
-    and constants (`await csv_rows(file)`), qualified, if it is so provided that they only parse
-    what they are given, for the repository to tell; None if not."""
+    (a parser's or converter's module, `typing.cast`). `()` if so; the functions it awaits,
+    handing them only the client's files and constants (`await csv_rows(file)`), qualified, if it
+    is so provided that they only parse what they are given, for the repository to tell; None if
+    not."""
     if only_decodes(body, qualify):
         return ()
     if not no_io_unless_awaited or uses(body, injected):
