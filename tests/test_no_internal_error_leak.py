@@ -275,6 +275,7 @@ def test_routes_only_the_deployments_own_callers_reach_say_what_admits_them() ->
         "export": None,  # a user's token is checked too: the users are its callers
         "build_hook": "`verify_signature` admits only holders of `WEBHOOK_SECRET`",  # an HMAC keyed with it
         "deploy_hook": None,  # an HMAC keyed with what the caller sends
+        "retry_build": None,  # an HMAC of the user's id: a session token users hold
     }
 
 

@@ -74,12 +74,14 @@ class CompareReader:
 
     def _hmac_key(self, side: cst.BaseExpression,
                   assigned: Mapping[str, list[cst.BaseExpression]]) -> cst.BaseExpression | None:
-        """The key of an HMAC a compared value is, or is assigned once from (`expected =
-        "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()`)."""
-        if isinstance(side, cst.Name) and len(assigned.get(side.value, ())) == 1:
-            side = assigned[side.value][0]
+        """The key of an HMAC of the request's body a compared value is, or is assigned once from
+        (`expected = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()` after `body =
+        await request.body()`): only who holds the key can sign a body. An HMAC of anything else
+        (a user's id, a session) is a token the application hands out, which its users hold."""
+        side = _assigned_once(side, assigned)
         for node in descendants(side):
-            if isinstance(node, cst.Call) and self.qualify(node.func) in _HMAC_CALLS and node.args:
+            if (isinstance(node, cst.Call) and self.qualify(node.func) in _HMAC_CALLS and len(node.args) >= 2
+                    and _reads_body(_assigned_once(node.args[1].value, assigned))):
                 return node.args[0].value
         return None
 
@@ -118,6 +120,19 @@ class CompareReader:
                 return True
             return isinstance(node.func, cst.Attribute) and self.reads_environment(node.func.value)
         return False
+
+
+def _assigned_once(node: cst.BaseExpression, assigned: Mapping[str, list[cst.BaseExpression]]) -> cst.BaseExpression:
+    """A local's value where the function assigns it once, else the node itself."""
+    if isinstance(node, cst.Name) and len(assigned.get(node.value, ())) == 1:
+        return assigned[node.value][0]
+    return node
+
+
+def _reads_body(node: cst.BaseExpression) -> bool:
+    """`await request.body()`, `request.body()`: the request's raw body."""
+    return any(isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "body"
+               for call in descendants(node))
 
 
 def tests_loopback(test: cst.BaseExpression) -> bool:
