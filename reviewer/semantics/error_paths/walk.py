@@ -4,12 +4,13 @@ their detail and recording where they enter a response."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.admin import admin_gate, admin_only
+from reviewer.semantics.error_paths.failures import only_builds_stream, raises_only_own
 from reviewer.semantics.error_paths.helpers_elsewhere import carried_as_value
 from reviewer.semantics.error_paths.parsing import computed_by, only_validates, parsed_by
 from reviewer.semantics.error_paths.reach import Branches
@@ -20,7 +21,6 @@ from reviewer.semantics.error_paths.records import (
     REDIRECT_RESPONSES,
     RESPONSE_CLASSES,
     RESPONSE_SINKS,
-    STREAMING_RESPONSES,
     WEBSOCKET_EXCEPTIONS,
     WEBSOCKET_SENDS,
     HandedText,
@@ -41,7 +41,7 @@ from reviewer.semantics.error_paths.syntax import (
     uses,
 )
 from reviewer.semantics.error_paths.unreachable import Preceding
-from reviewer.semantics.exceptions import INPUT, INTERNAL, OWN, Detail, DetailOf, caught_origin, exception_origin
+from reviewer.semantics.exceptions import INPUT, INTERNAL, OWN, Detail, DetailOf, caught_origin
 from reviewer.semantics.fastapi.annotations import marker_of
 from reviewer.semantics.fastapi.records import ANNOTATED, UPLOAD_FILE_TYPES, WEBSOCKET_TYPES
 from reviewer.semantics.log_calls import is_log_call
@@ -902,64 +902,6 @@ def _is_missing_check(test: cst.BaseExpression) -> bool:
         return (isinstance(target.operator, (cst.Is, cst.Equal)) and isinstance(target.comparator, cst.Name)
                 and target.comparator.value == "None")
     return False
-
-
-def only_builds_stream(body: cst.BaseSuite, qualify: Callable[[cst.BaseExpression], str | None],
-                       generators: Callable[[str], bool]) -> bool:
-    """Whether a try block only builds a streaming response around a generator of the module
-    (`return StreamingResponse(event_stream(query), media_type="text/event-stream")`), logging at
-    most: the generator's body runs as the response is sent, after the block, so nothing in the
-    block reaches a server of the application."""
-    built = False
-    for call in calls_in(body):
-        name = qualify(call.func)
-        if name in STREAMING_RESPONSES:
-            built = True
-        elif not (isinstance(call.func, cst.Name) and generators(call.func.value) or is_log_call(call, qualify)
-                  or name in _PLAIN_BUILTINS):
-            return False
-    return built
-
-
-def raises_only_own(body: cst.BaseSuite, qualify: Callable[[cst.BaseExpression], str | None], module: str,
-                    functions: Mapping[str, cst.FunctionDef]) -> bool:
-    """Whether a try block of `module` can fail only by raising the application's own exceptions:
-    it raises them, and calls nothing else but plain builtins and functions of the module
-    (`functions`, by name) that do no more (`_validate_image_size(content)`, raising the
-    application's error when the image is too large)."""
-    raised: list[bool] = []
-    return _fails_only_as_own(body, qualify, module, functions, raised, 0) and any(raised)
-
-
-def _fails_only_as_own(body: cst.BaseSuite, qualify: Callable[[cst.BaseExpression], str | None], module: str,
-                       functions: Mapping[str, cst.FunctionDef], raised: list[bool], depth: int) -> bool:
-    own_raises = set()
-    stack: list[cst.CSTNode] = [body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Raise) and isinstance(node.exc, cst.Call):
-            if exception_origin(qualify(node.exc.func), module) != OWN:
-                return False
-            own_raises.add(id(node.exc))
-            raised.append(True)
-        push_children(node, stack)
-    for call in calls_in(body):
-        if id(call) in own_raises or qualify(call.func) in _PLAIN_BUILTINS:
-            continue
-        callee = functions.get(call.func.value) if isinstance(call.func, cst.Name) else None
-        if callee is None or depth >= _MAX_OWN_DEPTH or not _fails_only_as_own(
-                callee.body, qualify, module, functions, raised, depth + 1):
-            return False
-    return True
-
-
-_MAX_OWN_DEPTH = 2  # functions of the module followed from a try block
-
-
-_PLAIN_BUILTINS = frozenset(
-    f"builtins.{name}" for name in ("len", "isinstance", "str", "bool", "min", "max", "any", "all", "sorted",
-                                    "getattr", "hasattr", "set", "list", "dict", "tuple")
-)
 
 
 def _asgi_sends(function: cst.FunctionDef, qualify: Callable[[cst.BaseExpression], str | None]) -> frozenset[str]:

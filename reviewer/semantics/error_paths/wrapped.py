@@ -50,10 +50,10 @@ from typing import TYPE_CHECKING
 from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
 from reviewer.semantics.error_paths.catching import Guards, caught, guarded_calls, renamed
+from reviewer.semantics.error_paths.failures import raises_only_own
 from reviewer.semantics.error_paths.parsing import computed_by, only_decodes, only_validates
 from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, WEBSOCKET_EXCEPTIONS
 from reviewer.semantics.error_paths.syntax import functions_of, params_of, self_attribute, short_source, takes_request
-from reviewer.semantics.error_paths.walk import raises_only_own
 from reviewer.semantics.exceptions import (
     INTERNAL,
     Detail,
