@@ -30,6 +30,7 @@ from reviewer.semantics.error_paths.syntax import (
     params_of,
     short_source,
     takes_request,
+    top_level_functions,
 )
 from reviewer.semantics.error_paths.walk import Walk
 from reviewer.semantics.exceptions import BROAD, INPUT, INTERNAL, Detail, exception_origin
@@ -123,7 +124,7 @@ class Builder:
         tree = self.context.tree
         handlers = exception_handlers(tree, self.context.source)
         functions = list(functions_of(tree))
-        top_level = {f.name.value: f for f in tree.body if isinstance(f, cst.FunctionDef)}
+        top_level = top_level_functions(tree)
         # A module that names neither FastAPI nor Starlette builds no response: what matters of it
         # is what its functions that catch an exception return (`paths.returned_leaks`).
         serving = any(package in self.context.source for package in SERVING_PACKAGES)

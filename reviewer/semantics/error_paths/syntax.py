@@ -39,6 +39,11 @@ def functions_of(module: cst.Module) -> Iterator[tuple[cst.FunctionDef, str]]:
                 stack.extend((n, scope) for n in reversed(inner) if isinstance(n, cst.BaseCompoundStatement))
 
 
+def top_level_functions(module: cst.Module) -> dict[str, cst.FunctionDef]:
+    """The functions defined in the module's own body, by name."""
+    return {node.name.value: node for node in module.body if isinstance(node, cst.FunctionDef)}
+
+
 def is_http_middleware(function: cst.FunctionDef) -> bool:
     """A function Starlette runs around the requests it lets through, answering for the routes:
     `@app.middleware("http")`, or a middleware class's `dispatch(self, request, call_next)`."""

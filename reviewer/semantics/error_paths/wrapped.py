@@ -53,7 +53,14 @@ from reviewer.semantics.error_paths.catching import Guards, caught, guarded_call
 from reviewer.semantics.error_paths.failures import raises_only_own
 from reviewer.semantics.error_paths.parsing import computed_by, only_decodes, only_validates
 from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, WEBSOCKET_EXCEPTIONS
-from reviewer.semantics.error_paths.syntax import functions_of, params_of, self_attribute, short_source, takes_request
+from reviewer.semantics.error_paths.syntax import (
+    functions_of,
+    params_of,
+    self_attribute,
+    short_source,
+    takes_request,
+    top_level_functions,
+)
 from reviewer.semantics.exceptions import (
     INTERNAL,
     Detail,
@@ -126,11 +133,11 @@ class WrapFacts(Facts):
         source = context.source
         prefix = f"{context.module}." if context.module else ""
         functions = list(functions_of(original_node))
+        top_level = top_level_functions(original_node)
         sites: list[WrapSite] = []
         guarded: dict[str, dict[str, tuple[Guards, ...]]] = {}
         if ("except" in source or "suppress" in source) and not (
                 context.is_test_file or is_one_shot_path(context.path)):
-            top_level = {f.name.value: f for f in original_node.body if isinstance(f, cst.FunctionDef)}
             for function, owner in functions:
                 if "raise" in source and "except" in source:
                     sites.extend(self._wrapping_raises(function, prefix + owner, top_level))
@@ -151,7 +158,7 @@ class WrapFacts(Facts):
         registered: list[tuple[str, str]] = []
         sends: dict[str, frozenset[str]] = {}
         if "exception_handler" in source or context.mentions(("request",)):
-            registered, sends = self._handlers(original_node, functions, prefix)
+            registered, sends = self._handlers(original_node, functions, top_level, prefix)
         catchers = [catcher for function, owner in functions if is_route(function)
                     for catcher in self._catches(function, prefix + owner)] if "except" in source else []
         if sites or constructors or registered or sends or guarded or catchers:
@@ -242,6 +249,7 @@ class WrapFacts(Facts):
                            context.tree.code_for_node(call.func))
 
     def _handlers(self, module: cst.Module, functions: list[tuple[cst.FunctionDef, str]],
+                  top_level: Mapping[str, cst.FunctionDef],
                   prefix: str) -> tuple[list[tuple[str, str]], dict[str, frozenset[str]]]:
         qualify = self.context.qualify
         by_name = {}
@@ -259,7 +267,6 @@ class WrapFacts(Facts):
             if qualified_cls and name:
                 registered.append((qualified_cls, name))
         loggers = logger_names(module, qualify)
-        top_level = {f.name.value: f for f in module.body if isinstance(f, cst.FunctionDef)}
         sends = {}
         for function, owner in functions:
             params = params_of(function)
