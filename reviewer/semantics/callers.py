@@ -34,6 +34,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
+from reviewer.semantics.hierarchy import lineage
 from reviewer.summary import UNTYPED, CallSite, FunctionSummary, ModuleSummary
 
 if TYPE_CHECKING:
@@ -150,13 +151,7 @@ class Callers:
 
     def _lineage(self, cls: str) -> Iterator[str]:
         """The class, then its bases and theirs (each once, at most `MAX_BASES`)."""
-        pending, seen = [cls], set()
-        while pending and len(seen) < MAX_BASES:
-            current = pending.pop()
-            if current not in seen:
-                seen.add(current)
-                yield current
-                pending.extend(self._bases.get(current, ()))
+        return lineage(cls, lambda current: self._bases.get(current, ()), MAX_BASES)
 
     def _declared(self, cls: str, attribute: str) -> frozenset[str] | None:
         """What the attribute holds, as the first class of the lineage that fills it says."""

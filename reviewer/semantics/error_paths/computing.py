@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reviewer.semantics.error_paths.parsing import PURE_METHODS, TOUCHING_BUILTINS, computes_in_memory
+from reviewer.semantics.hierarchy import lineage
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from reviewer.summary import CallSite, FunctionSummary, ModuleSummary
 
 MAX_DEPTH = 4  # calls followed down from the function a block hands its values to
+MAX_BASES = 20  # classes followed up a hierarchy
 _LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "success"})
 _EXCEPTION_BASES = ("builtins.Exception", "builtins.BaseException")
 
@@ -84,7 +86,7 @@ class Computing:
     def _builds_value(self, cls: str, depth: int) -> bool:
         """A class of the repository whose construction only keeps or validates its arguments: an
         exception, a data model, or one whose own `__init__` computes."""
-        if self.models.is_model(cls) or self._is_exception(cls, 0):
+        if self.models.is_model(cls) or self._is_exception(cls):
             return True
         if cls not in self.classes or any(self.index.canonical(base) not in self.classes and base != "builtins.object"
                                           for base in self.classes[cls]):
@@ -92,8 +94,8 @@ class Computing:
         init = f"{cls}.__init__"
         return init not in self.functions or self.computes(init, depth + 1)
 
-    def _is_exception(self, cls: str, depth: int) -> bool:
-        if cls.startswith(_EXCEPTION_BASES) or cls.startswith("builtins.") and cls.endswith(("Error", "Exception")):
-            return True
-        return depth < 20 and any(self._is_exception(self.index.canonical(base), depth + 1)
-                                  for base in self.classes.get(cls, ()))
+    def _is_exception(self, cls: str) -> bool:
+        return any(current.startswith(_EXCEPTION_BASES)
+                   or current.startswith("builtins.") and current.endswith(("Error", "Exception"))
+                   for current in lineage(cls, lambda name: map(self.index.canonical, self.classes.get(name, ())),
+                                          MAX_BASES))

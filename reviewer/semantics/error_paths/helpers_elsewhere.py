@@ -17,6 +17,7 @@ nothing but reading what it is given (`async def csv_rows(file): text = (await f
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
@@ -28,6 +29,7 @@ from reviewer.semantics.error_paths.syntax import params_of
 from reviewer.semantics.exceptions import Detail, DetailOf
 from reviewer.semantics.fastapi.collector import FastAPIFacts
 from reviewer.semantics.flow.syntax import is_route
+from reviewer.semantics.hierarchy import lineage
 from reviewer.semantics.names import dotted_name
 from reviewer.traversal import push_children
 
@@ -288,11 +290,5 @@ class Helpers:
         """A method as the bases of its class define it (`TaskError.response` is
         `ErrorCode.response` where `TaskError(ErrorCode)` does not override it)."""
         owner, _, method = qualified.rpartition(".")
-        pending = list(self._bases.get(owner, ()))
-        seen: set[str] = set()
-        while pending and len(seen) < MAX_BASES:
-            base = self.index.canonical(pending.pop())
-            if base not in seen:
-                seen.add(base)
-                yield f"{base}.{method}"
-                pending.extend(self._bases.get(base, ()))
+        bases = lineage(owner, lambda cls: map(self.index.canonical, self._bases.get(cls, ())), MAX_BASES + 1)
+        return (f"{base}.{method}" for base in itertools.islice(bases, 1, None))
