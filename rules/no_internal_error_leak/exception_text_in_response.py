@@ -81,7 +81,9 @@ class ExceptionTextInResponse(LeakRule):
     A leak is reported where the detail enters what is sent: the element of a dict, list or
     string written in parts that carries it (`"db_error": str(exc.orig)`), or, for a value built
     over several statements, the statement that put the detail in (`errors.append({"row": i,
-    "error": str(exc)})` before `return {"errors": errors}`).
+    "error": str(exc)})` before `return {"errors": errors}`, `body = json.dumps({"message":
+    str(exc)})` before `await send({..., "body": body})`); a text held in a name (`message =
+    str(e)`) enters where it is put into what is sent.
 
     Which exceptions count is decided by the class caught: `Exception`/`BaseException` (or a bare
     `except:`), the exceptions of libraries and drivers (`sqlalchemy.exc.*`, `httpx`, `requests`,

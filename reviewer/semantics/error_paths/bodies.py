@@ -90,6 +90,19 @@ def _message_marker(node: cst.Dict) -> str | None:
     return MESSAGE
 
 
+def encoded_display(node: cst.BaseExpression, qualify) -> cst.Dict | cst.List | None:  # noqa: ANN001
+    """The dict or list a value is, or encodes (`json.dumps({"error": str(exc)}).encode()`,
+    `jsonable_encoder([...])`): a body built in one statement and sent in another."""
+    while isinstance(node, cst.Call):
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "encode":
+            node = node.func.value
+        elif node.args and qualify(node.func) in _ENCODERS:
+            node = node.args[0].value
+        else:
+            return None
+    return node if isinstance(node, (cst.Dict, cst.List)) else None
+
+
 def dumped(node: cst.BaseExpression) -> cst.BaseExpression:
     """The model a value serialises (`fail("...").model_dump()`, `.dict()`), else the value."""
     if (isinstance(node, cst.Call) and not node.args and isinstance(node.func, cst.Attribute)

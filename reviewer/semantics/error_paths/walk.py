@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.admin import admin_gate, admin_only
+from reviewer.semantics.error_paths.bodies import encoded_display
 from reviewer.semantics.error_paths.failures import only_builds_stream, raises_only_own
 from reviewer.semantics.error_paths.helpers_elsewhere import carried_as_value
 from reviewer.semantics.error_paths.parsing import computed_by, only_validates, parsed_by
@@ -435,6 +436,9 @@ class Walk:
                 self.details.pop(target.value, None)
             else:
                 self.details[target.value] = self._under_branches(value)
+                body = encoded_display(source, self.qualify)
+                if body is not None:  # `body = json.dumps({"message": str(exc)})`: it enters the body here
+                    self.filled[target.value] = (entered(body, detail), statement)
             if isinstance(source, cst.Call) and self.qualify(source.func) in HTTP_EXCEPTIONS:
                 self.b.built_exceptions[(self.name, target.value)] = source
         elif isinstance(target, cst.Subscript) and value is not None:
