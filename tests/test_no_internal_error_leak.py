@@ -342,3 +342,71 @@ def test_a_service_module_is_read_but_makes_the_item_apply_only_beside_a_fastapi
                      cwd=tmp_path)
     assert {(f.path, f.span.line, f.code) for f in run.findings} == {("svc.py", 9, "RVW801")}
     assert next(i for i in run.checklist if i.item.id == "no-internal-error-leak").verdict.value == "warn"
+
+
+def test_a_wrapped_exception_is_reported_where_its_handler_sends_it_with_each_raise_related(tmp_path: Path) -> None:
+    files = {
+        "app/errors.py": """
+class StorageError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+""",
+        "app/storage.py": """
+from botocore.exceptions import ClientError
+
+from app.errors import StorageError
+
+
+def put(client, key: str, body: bytes) -> None:
+    try:
+        client.put_object(Bucket="files", Key=key, Body=body)
+    except ClientError as e:
+        raise StorageError(f"could not store {key}: {e}") from e
+
+
+def delete(client, key: str) -> None:
+    try:
+        client.delete_object(Bucket="files", Key=key)
+    except ClientError as e:
+        raise StorageError(str(e)) from e
+""",
+        "app/main.py": """
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from app import storage
+from app.errors import StorageError
+
+app = FastAPI()
+
+
+@app.exception_handler(StorageError)
+async def on_storage_error(request: Request, exc: StorageError) -> JSONResponse:
+    return JSONResponse({"message": exc.message}, status_code=502)
+
+
+@app.put("/files/{key}")
+def put_file(key: str, body: bytes) -> dict:
+    storage.put(None, key, body)
+    return {"stored": key}
+
+
+@app.delete("/files/{key}")
+def delete_file(key: str) -> dict:
+    storage.delete(None, key)
+    return {"deleted": key}
+""",
+    }
+    for name, content in files.items():
+        target = tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content.lstrip("\n"), encoding="utf-8")
+    (finding,) = engine.run([tmp_path], Config(select=["no-internal-error-leak"]), RULES, jobs=1, use_cache=False,
+                            cwd=tmp_path).findings
+    assert (finding.path, finding.span.line, finding.span.column, finding.code) == ("app/main.py", 12, 37, "RVW801")
+    assert "`StorageError`'s `message` (raised with it in app/storage.py:10, and 1 more)" in finding.message
+    assert [(place.path, place.span.line, place.span.column, place.message) for place in finding.related] == [
+        ("app/storage.py", 10, 28, "`StorageError` is raised with `e`"),
+        ("app/storage.py", 17, 28, "`StorageError` is raised with `str(e)`"),
+    ]

@@ -65,8 +65,10 @@ class ExceptionTextInResponse(LeakRule):
     argument in (`self.message = message`, `super().__init__(message)` then `str(exc)`; FastAPI's
     own handler sends an `HTTPException` subclass's `detail`), and a route runs the raising
     function, or to a route that runs it, catches the exception and answers with that attribute
-    (`except StockConflict as e: raise HTTPException(409, detail=e.detail)`); it is reported at the
-    `raise`. And it follows a function of any module, a service's
+    (`except StockConflict as e: raise HTTPException(409, detail=e.detail)`); it is reported where
+    the handler or the route reads that attribute (where the detail enters the response), once, with
+    each such `raise` as a related place (at the `raise` for an `HTTPException` of the
+    application's own, which FastAPI answers with its `detail`). And it follows a function of any module, a service's
     method too, that catches an exception itself and returns its detail as a value (`except
     httpx.HTTPStatusError as e: return {"status": "failed", "reason": e.response.text}`), to the
     routes that return what it returns (`return quote_tax(id)`, `result = await

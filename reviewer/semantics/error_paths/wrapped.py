@@ -164,10 +164,11 @@ class WrapFacts(Facts):
         if sites or constructors or registered or sends or guarded or catchers:
             context.summary.extras[FACTS_KEY] = (sites, constructors, registered, sends, guarded, catchers)
 
-    def _catches(self, route: cst.FunctionDef, qualname: str) -> Iterator[tuple[str, str, frozenset[str]]]:
+    def _catches(self, route: cst.FunctionDef, qualname: str) -> Iterator[tuple[str, str, dict[str, Span]]]:
         """(class, route, attributes) for each class of the application's own that a route's
         `except` block catches and answers with attributes of (`except StockConflict as e: raise
-        HTTPException(409, detail=e.detail)`, `return {"error": str(e)}`)."""
+        HTTPException(409, detail=e.detail)`, `return {"error": str(e)}`), each with where the
+        answer reads it."""
         qualify = self.context.qualify
         for statement in _own_statements(route.body):
             if not isinstance(statement, (cst.Try, cst.TryStar)):
@@ -176,16 +177,23 @@ class WrapFacts(Facts):
                 if handler.type is None or handler.name is None or not isinstance(handler.name.name, cst.Name):
                     continue
                 bound = handler.name.name.value
-                sent: set[str] = set()
+                sent: dict[str, list[cst.CSTNode]] = {}
                 for answer in _answers(handler, qualify):
-                    sent |= _sent(answer, bound, {}, qualify, frozenset(), 0)
+                    _sent(answer, bound, {}, qualify, frozenset(), 0, sent)
                 if not sent:
                     continue
+                where = self._first_spans(sent)
                 for cls in named_classes(handler.type):
                     qualified = qualify(cls)
                     if qualified and not qualified.startswith("builtins.") and qualified not in HTTP_EXCEPTIONS and (
                             exception_origin(qualified, self.context.module) != INTERNAL):
-                        yield qualified, qualname, frozenset(sent)
+                        yield qualified, qualname, where
+
+    def _first_spans(self, sent: Mapping[str, list[cst.CSTNode]]) -> dict[str, Span]:
+        """Each attribute sent, with where it is first read."""
+        span = self.context.span
+        return {attribute: min((span(node) for node in nodes), key=lambda found: (found.line, found.column))
+                for attribute, nodes in sent.items()}
 
     def _wrapping_raises(self, function: cst.FunctionDef, qualname: str,
                          top_level: Mapping[str, cst.FunctionDef]) -> Iterator[WrapSite]:
@@ -250,7 +258,7 @@ class WrapFacts(Facts):
 
     def _handlers(self, module: cst.Module, functions: list[tuple[cst.FunctionDef, str]],
                   top_level: Mapping[str, cst.FunctionDef],
-                  prefix: str) -> tuple[list[tuple[str, str]], dict[str, frozenset[str]]]:
+                  prefix: str) -> tuple[list[tuple[str, str]], dict[str, dict[str, Span]]]:
         qualify = self.context.qualify
         by_name = {}
         for function, owner in functions:
@@ -271,9 +279,10 @@ class WrapFacts(Facts):
         for function, owner in functions:
             params = params_of(function)
             if len(params) == 2 and takes_request(params[0], qualify):
-                sent = _sent(function.body, params[1].name.value, top_level, qualify, loggers, 2)
+                sent: dict[str, list[cst.CSTNode]] = {}
+                _sent(function.body, params[1].name.value, top_level, qualify, loggers, 2, sent)
                 if sent:
-                    sends[prefix + owner] = frozenset(sent)
+                    sends[prefix + owner] = self._first_spans(sent)
         return registered, sends
 
     @classmethod
@@ -290,9 +299,10 @@ class Wrapped:
         self._bases: dict[str, list[str]] = {}
         self._constructors: dict[str, tuple[Constructor | None, frozenset[str] | None]] = {}
         self._handlers: dict[str, tuple[str, str]] = {}  # class -> (handler, where it is registered)
-        self._sends: dict[str, frozenset[str]] = {}
-        # class -> (route, the attributes its `except` block answers with, where)
-        self._catchers: dict[str, list[tuple[str, frozenset[str], str]]] = {}
+        # handler -> (its module's path, the attributes it sends -> where it reads each)
+        self._sends: dict[str, tuple[str, dict[str, Span]]] = {}
+        # class -> (route, the attributes its `except` block answers with -> where, its module's path)
+        self._catchers: dict[str, list[tuple[str, dict[str, Span], str]]] = {}
         # function -> callee name -> the guards of each call of it (catching.py)
         self._guarded: dict[str, dict[str, tuple[Guards, ...]]] = {}
         for summary in repo.summaries:
@@ -311,7 +321,7 @@ class Wrapped:
             for cls, handler in registered:
                 self._handlers.setdefault(canonical(cls), (canonical(handler), summary.path))
             for handler, sent in sends.items():
-                self._sends[canonical(handler)] = sent
+                self._sends[canonical(handler)] = (summary.path, sent)
         self._canonical = canonical
         # Classes by their own name, for a name the imports reach only through a package's star
         # imports or re-exports (`from core.base import AppError`): taken when one class has it.
@@ -380,9 +390,11 @@ class Wrapped:
             lineage |= HTTP_EXCEPTIONS  # FastAPI's is Starlette's
         return not all(caught(guards, lineage) for guards in sites)
 
-    def sent(self, cls: str, slot: int | str) -> tuple[str, str, str] | None:
-        """(handler, attribute, where it is registered) when a registered exception handler sends
-        what argument `slot` of a raised `cls` is given; None when nothing is known to send it."""
+    def sent(self, cls: str, slot: int | str) -> tuple[str, str, str, tuple[str, Span] | None] | None:
+        """(handler, attribute, where it is registered, where it reads the attribute) when a
+        registered exception handler sends what argument `slot` of a raised `cls` is given (no
+        place for FastAPI's own handler of an `HTTPException`: the `raise` is the response); None
+        when nothing is known to send it."""
         cls = self._canonical(cls)
         lineage = self._lineage(cls)
         if not any(current in self._bases for current in lineage[:2]):
@@ -396,18 +408,29 @@ class Wrapped:
             if exception_origin(current, "") == INTERNAL:
                 return None  # the handler's own leak, if it sends the text
             handler, where = self._handlers[current]
-            sent = set(self._sends.get(handler, ()))
-            if STR in sent:
-                sent |= self._shown(lineage)
-            common = sorted(attributes & sent)
-            return (f"exception handler `{handler.rsplit('.', 1)[-1]}`", common[0], where) if common else None
+            path, sent = self._sends.get(handler, ("", {}))
+            said = self._said(sent, lineage)
+            common = sorted(attributes & said.keys())
+            if not common:
+                return None
+            return f"exception handler `{handler.rsplit('.', 1)[-1]}`", common[0], where, (path, said[common[0]])
         if any(current in HTTP_EXCEPTIONS for current in lineage) and "detail" in attributes:
-            return ("FastAPI's `HTTPException` handler", "detail", "")
+            return "FastAPI's `HTTPException` handler", "detail", "", None
         return None
 
-    def caught_and_sent(self, cls: str, slot: int | str) -> list[tuple[str, str, str]]:
-        """(route, attribute, where) for each route that catches a raised `cls` (or a base of it)
-        and answers with what argument `slot` of its constructor is given."""
+    def _said(self, sent: Mapping[str, Span], lineage: list[str]) -> dict[str, Span]:
+        """The attributes of an exception of the class whose lineage is given that a handler or a
+        route sends, with where: what `str()` shows where it sends the text."""
+        said = dict(sent)
+        if STR in sent:
+            for attribute in self._shown(lineage):
+                said.setdefault(attribute, sent[STR])
+        return said
+
+    def caught_and_sent(self, cls: str, slot: int | str) -> list[tuple[str, str, str, Span]]:
+        """(route, attribute, its module's path, where it reads the attribute) for each route that
+        catches a raised `cls` (or a base of it) and answers with what argument `slot` of its
+        constructor is given."""
         cls = self._canonical(cls)
         lineage = self._lineage(cls)
         if not any(current in self._bases for current in lineage[:2]):
@@ -416,10 +439,10 @@ class Wrapped:
         found = []
         for current in lineage if attributes else ():
             for route, sent, where in self._catchers.get(current, ()):
-                said = set(sent) | (self._shown(lineage) if STR in sent else set())
-                common = sorted(attributes & said)
+                said = self._said(sent, lineage)
+                common = sorted(attributes & said.keys())
                 if common:
-                    found.append((route, common[0], where))
+                    found.append((route, common[0], where, said[common[0]]))
         return found
 
 
@@ -496,11 +519,10 @@ def _self_attributes(function: cst.FunctionDef) -> Iterator[str]:
 
 
 def _sent(body: cst.CSTNode, exception: str, module_functions: Mapping[str, cst.FunctionDef],
-          qualify, loggers: frozenset[str], depth: int) -> set[str]:  # noqa: ANN001
-    """The attributes of `exception` a handler's body (or what a route answers with) sends: read
-    outside log calls and branch tests; `STR` for its text. It follows the exception into functions
-    of the module it is handed to."""
-    sent: set[str] = set()
+          qualify, loggers: frozenset[str], depth: int, sent: dict[str, list[cst.CSTNode]]) -> None:  # noqa: ANN001
+    """Add to `sent` the attributes of `exception` a handler's body (or what a route answers with)
+    sends, each with the expressions that read it: read outside log calls and branch tests; `STR`
+    for its text. It follows the exception into functions of the module it is handed to."""
     stack: list[cst.CSTNode] = [body]
     while stack:
         node = stack.pop()
@@ -516,24 +538,23 @@ def _sent(body: cst.CSTNode, exception: str, module_functions: Mapping[str, cst.
                       if isinstance(arg.value, cst.Name) and arg.value.value == exception and arg.keyword is None]
             if isinstance(node.func, cst.Name):
                 if node.func.value in ("str", "repr", "format") and handed == [0]:
-                    sent.add(STR)
+                    sent.setdefault(STR, []).append(node)
                     continue
                 callee = module_functions.get(node.func.value)
                 if callee is not None and handed and depth > 0:
                     params = params_of(callee)
                     for position in handed:
                         if position < len(params):
-                            sent |= _sent(callee.body, params[position].name.value, module_functions, qualify, loggers,
-                                          depth - 1)
+                            _sent(callee.body, params[position].name.value, module_functions, qualify, loggers,
+                                  depth - 1, sent)
         if isinstance(node, cst.FormattedStringExpression) and isinstance(node.expression, cst.Name) and (
                 node.expression.value == exception):
-            sent.add(STR)
+            sent.setdefault(STR, []).append(node)
             continue
         if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == exception:
-            sent.add(node.attr.value)
+            sent.setdefault(node.attr.value, []).append(node)
             continue
         push_children(node, stack)
-    return sent
 
 
 def _catches_stack_errors(types: cst.BaseExpression | None, qualify: Callable[[cst.BaseExpression], str | None],
