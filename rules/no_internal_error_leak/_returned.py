@@ -4,21 +4,26 @@ result a route returns (`return service.finalize(id)`, `return await quote_tax(i
 to either) or sends otherwise, whole or a field of it (`raise HTTPException(502,
 detail=outcome.error)`, `await websocket.send_json({"text": verdict.note})`), or the element of a
 returned tuple that carries the detail (`url, error = storage.presign(key)`). Reported where the
-detail enters the returned value, once, unless the repository shows no client gets it from any
-route sending it (`_Withheld`: only trusted callers reach the route, or a default deployment does
-not take the branch)."""
+detail enters the response: where it enters the returned value, once, when a route sends the
+result whole; where a route reads the field or the element into what it sends otherwise (`{"text":
+verdict.note}`), once there, with the function's `return` as a related place. Not when the
+repository shows no client gets it from any route sending it (`_Withheld`: only trusted callers
+reach the route, or a default deployment does not take the branch)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from reviewer.model import Related
 from reviewer.rule import RepoContext
 from reviewer.semantics.error_paths import ErrorPaths, Leak
 from reviewer.semantics.fastapi import FastAPIFacts
 from reviewer.semantics.fastapi.records import TypeRef
 
 if TYPE_CHECKING:
+    from reviewer.model import Span
     from reviewer.semantics.calls import ModuleIndex
+    from reviewer.semantics.exceptions import Detail
     from reviewer.semantics.fastapi.index import EndpointIndex
     from rules.no_internal_error_leak._base import LeakRule, _Withheld
 
@@ -34,8 +39,11 @@ def record_returned(rule: LeakRule, paths: ErrorPaths) -> None:
         for leak in paths.returned_leaks if rule.wanted(leak)
     ]
     if leaks or paths.returned_calls:
-        routes = {callee: sorted(((f"{context.module}.{route}", element) for route, element in owners),
-                                 key=lambda pair: (pair[0], -1 if pair[1] is None else pair[1]))
+        routes = {callee: sorted({(f"{context.module}.{route}", element, None if reading is None else (
+                      context.span(reading, statement), context.statement_lines(statement)))
+                      for route, element, reading, statement in owners},
+                      key=lambda sent: (sent[0], -1 if sent[1] is None else sent[1], sent[2] is not None,
+                                        sent[2] and (sent[2][0].line, sent[2][0].column)))
                   for callee, owners in paths.returned_calls.items()}
         context.summary.extras[f"{rule.code}:returned"] = (leaks, routes)
 
@@ -43,28 +51,42 @@ def record_returned(rule: LeakRule, paths: ErrorPaths) -> None:
 def report_returned(rule: type[LeakRule], repo: RepoContext, withheld: _Withheld) -> None:
     key = f"{rule.code}:returned"
     recorded = [(summary, *summary.extras[key]) for summary in repo.summaries if key in summary.extras]
-    # function -> (route sending its result, the element of it sent, where)
-    returning: dict[str, list[tuple[str, int | None, str]]] = {}
+    # function -> (route sending its result, the element of it sent, where, where the route reads it)
+    returning: dict[str, list[tuple[str, int | None, str, tuple | None]]] = {}
     models = repo.facts(FastAPIFacts)
     for summary, _, calls in recorded:
         for callee, routes in calls.items():
             for name in _named(callee, repo.index, models):
-                returning.setdefault(name, []).extend((route, element, summary.path) for route, element in routes)
+                returning.setdefault(name, []).extend(
+                    (route, element, summary.path, reading) for route, element, reading in routes)
     reported: set[tuple[str, int, int]] = set()
     for summary, leaks, _ in recorded:
         for function, span, statement_lines, detail, conditions, phrases, through, carrying in leaks:
-            where = (summary.path, span.line, span.column)
-            routes = [(route, path) for route, element, path in returning.get(repo.index.canonical(function), ())
-                      if (element is None or carrying is None or element == carrying)
-                      and not withheld(route, None, conditions, phrases, through)]
-            if not routes or where in reported:
+            routes = [(route, path, reading) for route, element, path, reading in returning.get(
+                repo.index.canonical(function), ()) if (element is None or carrying is None or element == carrying)
+                and not withheld(route, None, conditions, phrases, through)]
+            named = function.rsplit(".", 1)[-1]
+            whole = [(route, path) for route, path, reading in routes if reading is None]
+            if whole:
+                route, path = whole[0]
+                sink = f"the return value of `{named}`, which route `{route.rsplit('.', 1)[-1]}` sends ({path})"
+                _report_once(rule, repo, reported, summary.path, span, statement_lines, detail, sink)
                 continue
-            reported.add(where)
-            route, path = routes[0]
-            sink = (f"the return value of `{function.rsplit('.', 1)[-1]}`, which route `{route.rsplit('.', 1)[-1]}` "
-                    f"sends ({path})")
-            leak = Leak(node=None, statement=None, detail=detail, sink=sink, function="")
-            repo.report(summary.path, span, rule.message(leak), statement_lines=statement_lines)
+            for route, path, (read, read_lines) in routes:
+                sink = (f"what route `{route.rsplit('.', 1)[-1]}` sends here, from the return value of `{named}` "
+                        f"({summary.path}:{span.line})")
+                _report_once(rule, repo, reported, path, read, read_lines, detail, sink,
+                             (Related(summary.path, span, f"`{named}` returns `{detail.what}`"),))
+
+
+def _report_once(rule: type[LeakRule], repo: RepoContext, reported: set[tuple[str, int, int]], path: str,
+                 span: Span, statement_lines: tuple[int, int], detail: Detail, sink: str,
+                 related: tuple[Related, ...] = ()) -> None:
+    if (path, span.line, span.column) in reported:
+        return
+    reported.add((path, span.line, span.column))
+    leak = Leak(node=None, statement=None, detail=detail, sink=sink, function="")
+    repo.report(path, span, rule.message(leak), statement_lines=statement_lines, related=related)
 
 
 def _named(callee: str, index: ModuleIndex, models: EndpointIndex) -> set[str]:

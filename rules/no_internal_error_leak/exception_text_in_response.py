@@ -78,7 +78,9 @@ class ExceptionTextInResponse(LeakRule):
     websocket.send_json({"text": verdict.note})`; not what a call computes from it,
     `len(outcome.errors)`), or send the element of a tuple it returns that carries the detail
     (`url, error = storage.presign(key)` then `{"error": error}`, with `return None,
-    describe(exc)`); it is reported at the function's `return`.
+    describe(exc)`); it is reported at the function's `return` when a route sends the result whole,
+    and otherwise where the route reads the field or the element into what it sends, with the
+    function's `return` as a related place.
 
     A leak is reported where the detail enters what is sent: the element of a dict, list or
     string written in parts that carries it (`"db_error": str(exc.orig)`), or, for a value built

@@ -187,9 +187,12 @@ class ErrorPaths:
     # class: `app.service.InvoiceService.finalize`), whose result routes of this module return
     # (`return service.finalize(id)`, or a name bound to it) or send, whole or a field of it
     # (`detail=outcome.error`) -> those routes' dotted names, each with the element of the result
-    # it sends (`url, error = storage.presign(key)` then `{"error": error}`; None: all of it).
+    # it sends (`url, error = storage.presign(key)` then `{"error": error}`; None: all of it), and
+    # the expression putting a field or an element of it into what the route sends, with its
+    # statement (None, None: the route sends the result whole).
     returned_leaks: list[Leak] = field(default_factory=list)
-    returned_calls: dict[str, set[tuple[str, int | None]]] = field(default_factory=dict)
+    returned_calls: dict[str, list[tuple[str, int | None, cst.BaseExpression | None, cst.CSTNode | None]]] = field(
+        default_factory=dict)
     # Its HTTP middleware functions (`@app.middleware("http")`, a class's `dispatch`), by name: they
     # are followed as routes, since what they return is the answer.
     middleware: set[str] = field(default_factory=set)

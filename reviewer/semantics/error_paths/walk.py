@@ -768,24 +768,30 @@ class Walk:
                 continue
             for held in carried_names(sent.value) if sent is not None else ():
                 if held.value in self.call_results:
-                    self._note_returned_call(held)
+                    self._note_returned_call(held, _reading(sent.value, held), small)
 
-    def _note_returned_call(self, value: cst.BaseExpression) -> None:
+    def _note_returned_call(self, value: cst.BaseExpression, reading: cst.BaseExpression | None = None,
+                            statement: cst.CSTNode | None = None) -> None:
         """Note the function whose result a route returns (`return service.finalize(id)`, or a name
         bound to it or to an element of it), qualified, with the element, for the repository to
-        pair with what that function returns."""
+        pair with what that function returns; and, where the route puts a field or an element of
+        it into what it sends, the expression reading it there (`verdict.note` of `{"text":
+        verdict.note}`) and its statement: the detail enters the response there."""
         if isinstance(value, cst.Await):
             value = value.expression
         element = None
         if isinstance(value, cst.Name) and value.value in self.call_results:
             value, element = self.call_results[value.value]
+        if reading is not None and element is None and isinstance(reading, cst.Name):
+            reading = None  # the whole result, as the function built it
         if not isinstance(value, cst.Call) or not isinstance(value.func, (cst.Name, cst.Attribute)):
             return
         method = self._class_method(value.func)  # `self.build(...)`, `service.build(...)` of this module
         callee = (f"{self.b.module}.{method}" if method is not None
                   else self._typed_method(value.func) or self.qualify(value.func))
         if callee is not None and callee not in RESPONSE_SINKS and not callee.startswith("builtins."):
-            self.b.paths.returned_calls.setdefault(callee, set()).add((self.owner, element))
+            self.b.paths.returned_calls.setdefault(callee, []).append(
+                (self.owner, element, reading, statement if reading is not None else None))
 
     def _note_built(self, small: cst.Assign | cst.AnnAssign, in_except: bool, status_set: list[bool]) -> None:
         """Note what an assignment binds for a later `return name`: a value built in an `except`
@@ -828,6 +834,22 @@ def entered(value: cst.BaseExpression, detail: DetailOf) -> cst.BaseExpression:
         # The element whose detail the value's is (`exceptions._first`): a traceback before any other.
         value = min(found, key=lambda pair: (not pair[1].traceback, pair[1].through is not None))[0]
     return value
+
+
+def _reading(value: cst.BaseExpression, held: cst.Name) -> cst.BaseExpression:
+    """The outermost attribute or subscript of a name within a value sent (`verdict.note` of
+    `{"text": verdict.note}`), else the name."""
+    stack: list[cst.CSTNode] = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.Attribute, cst.Subscript)):
+            root = node
+            while isinstance(root, (cst.Attribute, cst.Subscript)):
+                root = root.value
+            if root is held:
+                return node
+        push_children(node, stack)
+    return held
 
 
 def _carrying_element(value: cst.BaseExpression, detail: DetailOf) -> int | None:
