@@ -24,7 +24,9 @@ applications register):
   hands the exception to; `str(exc)` and `f"{exc}"` send what `str()` shows;
 - the routes that catch a class of the application's own and answer with its attributes
   (`except StockConflict as e: raise HTTPException(409, detail=e.detail)`, `return {"error":
-  str(e)}`): a route that runs the raising function is then the handler;
+  str(e)}`): a route that runs the raising function is then the handler, the first of its `try`'s
+  handlers matching the class (`except InventoryError` before `except StockConflict` takes the
+  conflicts);
 - the calls each function makes in `try` blocks that keep what they catch, with the handlers
   around each call (catching.py), for the repository to tell which callers pass on what a
   function raises (`Wrapped.passes_on`).
@@ -164,30 +166,35 @@ class WrapFacts(Facts):
         if sites or constructors or registered or sends or guarded or catchers:
             context.summary.extras[FACTS_KEY] = (sites, constructors, registered, sends, guarded, catchers)
 
-    def _catches(self, route: cst.FunctionDef, qualname: str) -> Iterator[tuple[str, str, dict[str, Span]]]:
-        """(class, route, attributes) for each class of the application's own that a route's
-        `except` block catches and answers with attributes of (`except StockConflict as e: raise
-        HTTPException(409, detail=e.detail)`, `return {"error": str(e)}`), each with where the
-        answer reads it."""
+    def _catches(self, route: cst.FunctionDef,
+                 qualname: str) -> Iterator[tuple[str, str, dict[str, Span], tuple[int, int]]]:
+        """(class, route, attributes, handler) for each class a route's `except` block catches:
+        with, for one of the application's own, the attributes it answers with (`except
+        StockConflict as e: raise HTTPException(409, detail=e.detail)`, `return {"error": str(e)}`)
+        and where the answer reads each; and the handler's place among those of its `try` (the
+        line of the `try`, its order), since only the first that matches a raised class runs."""
         qualify = self.context.qualify
         for statement in _own_statements(route.body):
             if not isinstance(statement, (cst.Try, cst.TryStar)):
                 continue
-            for handler in statement.handlers:
-                if handler.type is None or handler.name is None or not isinstance(handler.name.name, cst.Name):
+            line = self.context.span(statement).line
+            for order, handler in enumerate(statement.handlers):
+                if handler.type is None:
                     continue
-                bound = handler.name.name.value
                 sent: dict[str, list[cst.CSTNode]] = {}
-                for answer in _answers(handler, qualify):
-                    _sent(answer, bound, {}, qualify, frozenset(), 0, sent)
-                if not sent:
-                    continue
+                if handler.name is not None and isinstance(handler.name.name, cst.Name):
+                    for answer in _answers(handler, qualify):
+                        _sent(answer, handler.name.name.value, {}, qualify, frozenset(), 0, sent)
                 where = self._first_spans(sent)
                 for cls in named_classes(handler.type):
                     qualified = qualify(cls)
-                    if qualified and not qualified.startswith("builtins.") and qualified not in HTTP_EXCEPTIONS and (
-                            exception_origin(qualified, self.context.module) != INTERNAL):
-                        yield qualified, qualname, where
+                    if not qualified:
+                        continue
+                    own = not qualified.startswith("builtins.") and qualified not in HTTP_EXCEPTIONS and (
+                        exception_origin(qualified, self.context.module) != INTERNAL)
+                    # Another class's handler only takes what it catches from those after it: what
+                    # it sends is the error paths' to judge.
+                    yield qualified, qualname, where if own else {}, (line, order)
 
     def _first_spans(self, sent: Mapping[str, list[cst.CSTNode]]) -> dict[str, Span]:
         """Each attribute sent, with where it is first read."""
@@ -301,8 +308,9 @@ class Wrapped:
         self._handlers: dict[str, tuple[str, str]] = {}  # class -> (handler, where it is registered)
         # handler -> (its module's path, the attributes it sends -> where it reads each)
         self._sends: dict[str, tuple[str, dict[str, Span]]] = {}
-        # class -> (route, the attributes its `except` block answers with -> where, its module's path)
-        self._catchers: dict[str, list[tuple[str, dict[str, Span], str]]] = {}
+        # class -> (route, the attributes its `except` block answers with -> where, its module's
+        # path, the handler's place in its `try`)
+        self._catchers: dict[str, list[tuple[str, dict[str, Span], str, tuple[int, int]]]] = {}
         # function -> callee name -> the guards of each call of it (catching.py)
         self._guarded: dict[str, dict[str, tuple[Guards, ...]]] = {}
         for summary in repo.summaries:
@@ -311,8 +319,8 @@ class Wrapped:
             if summary.is_test_file or FACTS_KEY not in summary.extras:
                 continue
             sites, constructors, registered, sends, guarded, catchers = summary.extras[FACTS_KEY]
-            for cls, route, sent in catchers:
-                self._catchers.setdefault(canonical(cls), []).append((canonical(route), sent, summary.path))
+            for cls, route, sent, handler in catchers:
+                self._catchers.setdefault(canonical(cls), []).append((canonical(route), sent, summary.path, handler))
             for function, calls in guarded.items():
                 self._guarded[function] = {name: renamed(sites, canonical) for name, sites in calls.items()}
             self.sites.extend((summary.path, site) for site in sites)
@@ -436,13 +444,18 @@ class Wrapped:
         if not any(current in self._bases for current in lineage[:2]):
             return []
         attributes = self._ends_in(cls, slot)
-        found = []
+        # (route, path, the line of its `try`) -> the first of its handlers that catches the class
+        first: dict[tuple[str, str, int], tuple[int, Mapping[str, Span]]] = {}
         for current in lineage if attributes else ():
-            for route, sent, where in self._catchers.get(current, ()):
-                said = self._said(sent, lineage)
-                common = sorted(attributes & said.keys())
-                if common:
-                    found.append((route, common[0], where, said[common[0]]))
+            for route, sent, where, (line, order) in self._catchers.get(current, ()):
+                if (route, where, line) not in first or order < first[(route, where, line)][0]:
+                    first[(route, where, line)] = (order, sent)
+        found = []
+        for (route, where, _), (_, sent) in first.items():
+            said = self._said(sent, lineage)
+            common = sorted(attributes & said.keys())
+            if common:
+                found.append((route, common[0], where, said[common[0]]))
         return found
 
 
