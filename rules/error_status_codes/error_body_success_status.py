@@ -53,7 +53,8 @@ class ErrorBodySuccessStatus(StatusRule):
     encodes; a name an `except` block binds to such a body (`result = {"success": False, ...}`),
     or whose dict it sets such keys in (`result["error"] = "failed"`), and the route returns after
     the `try` counts as returned from that block, unless the block
-    leaves the function or the name is bound again before the return; also the return of a
+    leaves the function or the name is bound again before the return (not in the `try`'s `else`,
+    which runs only when no handler did); also the return of a
     function of the same module that only returns such bodies (`return error_response("not
     found")`), or of a function of another module that does (`return
     responses.not_found("item")`, also one that binds the body to a name and returns it), and a

@@ -29,6 +29,8 @@ _ERROR_KEYS = frozenset({"error", "error_message", "errorMessage", "err", "error
 _ENVELOPE_KEYS = _ERROR_KEYS | frozenset({
     "status", "message", "msg", "detail", "details", "code", "success", "ok", "reason", "errors", "error_code",
     "error_type", "type", "title", "description", "hint", "status_code", "statusCode", "data", "result",
+    # OAuth 2.0's error response (RFC 6749 5.2) and the like
+    "error_description", "error_uri", "error_detail", "error_details", "errorDescription", "errorDetails",
 })
 # What turns a body into a response's content unchanged in meaning.
 _ENCODERS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps", "fastapi.encoders.jsonable_encoder"})

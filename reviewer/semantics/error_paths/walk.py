@@ -285,7 +285,12 @@ class Walk:
                     if previous is not None:
                         self.exceptions[bound] = previous
             if statement.orelse is not None:
+                built = dict(self.built_in_except)
                 self.suite(statement.orelse.body, in_except=in_except, status_set=status_set)
+                # It runs when no handler did: a name it binds again (`else: error = None`) still
+                # holds, after the `try`, what a handler built on the other way.
+                for name, held in built.items():
+                    self.built_in_except.setdefault(name, held)
             if statement.finalbody is not None:
                 self.suite(statement.finalbody.body, in_except=in_except, status_set=status_set)
             return
