@@ -272,10 +272,14 @@ class Walk:
                 self.handling.append((origin, written, bound))
                 before = set(self.exceptions)
                 built = dict(self.built_in_except)
+                held, filled = dict(self.details), dict(self.filled)
                 self.suite(handler.body, in_except=True, status_set=status_set)
                 self.handling.pop()
                 if ends_with(handler.body, "raise", "return"):
-                    self.built_in_except = built  # what it bound is not returned after the `try`
+                    # What it bound is not returned after the `try`, nor does the detail it put in
+                    # a name (`message = f"failed: {e}"` before `raise HTTPException(...)`) get there.
+                    self.built_in_except = built
+                    self.details, self.filled = held, filled
                 for name in set(self.exceptions) - before:  # bound from `sys.exc_info()` in the block
                     del self.exceptions[name]
                 if bound:
