@@ -282,6 +282,21 @@ class Detail:
     conditions: tuple = ()
 
 
+def entered(value: cst.BaseExpression, detail: DetailOf) -> cst.BaseExpression:
+    """The innermost element of the displays a value is built of (dicts, lists, tuples, sets, and
+    strings written in parts) that carries the detail: where it enters the value (`str(exc.orig)`
+    of `{"detail": "Conflict", "db_error": str(exc.orig)}`)."""
+    while isinstance(value, (cst.Dict, cst.List, cst.Tuple, cst.Set, cst.ConcatenatedString)):
+        parts = (value.left, value.right) if isinstance(value, cst.ConcatenatedString) else (
+            element.value for element in value.elements)
+        found = [(part, carried) for part in parts if (carried := detail.of(part))]
+        if not found:
+            return value
+        # The element whose detail the value's is (`exceptions._first`): a traceback before any other.
+        value = min(found, key=lambda pair: (not pair[1].traceback, pair[1].through is not None))[0]
+    return value
+
+
 def _first(found: Iterable[Detail | None]) -> Detail | None:
     """The detail of a container: a traceback in it before any other detail, and detail it holds
     itself before what a function of another module may return."""

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
+from reviewer.model import Finding, Related
 from reviewer.rule import RepoContext
 from reviewer.semantics.callers import Callers
 from reviewer.semantics.conditions import holds
@@ -29,6 +30,10 @@ from rules._error_paths_rule import ErrorPathsRule
 from rules.no_internal_error_leak._elsewhere import record_leaks_elsewhere, report_leaks_elsewhere
 from rules.no_internal_error_leak._returned import record_returned, report_returned
 from rules.no_internal_error_leak._wrapped import report_wrapped
+
+if TYPE_CHECKING:
+    from reviewer.model import Span
+    from reviewer.semantics.exceptions import Detail
 
 
 class LeakRule(ErrorPathsRule):
@@ -58,6 +63,7 @@ class LeakRule(ErrorPathsRule):
 
     def check(self, paths: ErrorPaths) -> None:
         found = []
+        handed = {}  # detail handed to a function of another module, by where: what carries it, and where it goes
         reported: set[tuple[int, int]] = set()
         for leak in paths.leaks:
             if self.wanted(leak):
@@ -71,8 +77,12 @@ class LeakRule(ErrorPathsRule):
                 found.append((span.line, span.column, f"{self.context.module}.{leak.owner}", replaceable,
                               leak.conditions, leak.phrases, leak.through, leak.raised, leak.detail.parsed_by,
                               leak.detail.computed_by))
+                if leak.through is not None:
+                    handed[(span.line, span.column)] = (leak.detail, leak.sink)
         if found:
             self.context.summary.extras[self.code] = found
+        if handed:
+            self.context.summary.extras[f"{self.code}:handed"] = handed
         if paths.routes:
             self.context.summary.extras[f"{self.code}:routes"] = {
                 f"{self.context.module}.{owner}": names for owner, names in paths.routes.items()}
@@ -100,14 +110,41 @@ class LeakRule(ErrorPathsRule):
 
     @classmethod
     def _withdraw_trusted(cls, repo: RepoContext, withheld: _Withheld) -> None:
+        """Withdraw the file's leaks the repository shows no client gets, and move those handed to
+        a function of another module that builds the dict or list sent around them (`"detail":
+        str(exc)` in `error_frame(code, exc)`) to where it does: the detail enters the response
+        there, once for all its callers (each a related place)."""
         sites = {
             (summary.path, line, column): site
             for summary in repo.summaries for line, column, *site in summary.extras.get(cls.code, ())
         }
+        handed = {(summary.path, line, column): carried for summary in repo.summaries
+                  for (line, column), carried in summary.extras.get(f"{cls.code}:handed", {}).items()}
+        helpers = repo.facts(HelperFacts)
+        built: dict[tuple[str, Span], list[tuple[Finding, Detail, str]]] = {}
         for finding in repo.file_findings:
-            site = sites.get((finding.path, finding.span.line, finding.span.column))
-            if site is not None and withheld(*site):
+            where = (finding.path, finding.span.line, finding.span.column)
+            site = sites.get(where)
+            if site is None:
+                continue
+            if withheld(*site):
                 repo.withdraw(finding)
+                continue
+            through = site[4]
+            entry = helpers.builds_with(*through) if through is not None and where in handed else None
+            if entry is not None:
+                repo.withdraw(finding)
+                built.setdefault(entry, []).append((finding, *handed[where]))
+        for (path, span), callers in built.items():
+            finding, detail, sink = callers[0]
+            function = detail.through[0].rsplit(".", 1)[-1] if detail.through else "the function"
+            more = f", and {len(callers) - 1} more" if len(callers) > 1 else ""
+            leak = Leak(node=None, statement=None, detail=detail, function="",
+                        sink=f"what `{function}` builds here, which goes out in {sink} ({finding.path}:"
+                             f"{finding.span.line}{more})")
+            related = tuple(Related(caller.path, caller.span, f"`{function}` is handed the exception here")
+                            for caller, _, _ in callers)
+            repo.report(path, span, cls.message(leak), related=related)
 
 
 class _Withheld:

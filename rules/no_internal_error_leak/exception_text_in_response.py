@@ -55,7 +55,10 @@ class ExceptionTextInResponse(LeakRule):
     from its argument (`detail=describe(e)`, `detail=errors.describe(e)`), or a value holding it,
     also a class method or static method of a class, or of a base it inherits it from (`return
     TaskStartError.return_resp(data=str(e))`, with `return_resp` on the application's error base
-    building its response envelope). It also follows the detail into an
+    building its response envelope). A module-level function of another module that is handed the
+    exception and returns a dict or list with its text (`error_frame(code, exc)` returning
+    `{"type": "error", "detail": str(exc)}`) is reported where the text enters that value, once,
+    with each call handing it the exception as a related place. It also follows the detail into an
     exception the application defines, raised from an `except Exception:` block in any module
     (`raise StorageError(f"upload failed: {e}")` in a service), or from one that catches a driver's,
     an HTTP client's, a cloud SDK's or the operating system's class (`except ClientError as e:`; not

@@ -26,7 +26,7 @@ from reviewer.semantics.error_paths.bodies import ERROR, error_body
 from reviewer.semantics.error_paths.parsing import reads_only_arguments
 from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, RESPONSE_SINKS
 from reviewer.semantics.error_paths.syntax import params_of
-from reviewer.semantics.exceptions import Detail, DetailOf
+from reviewer.semantics.exceptions import Detail, DetailOf, entered
 from reviewer.semantics.fastapi.collector import FastAPIFacts
 from reviewer.semantics.flow.syntax import is_route
 from reviewer.semantics.hierarchy import lineage
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from reviewer.facts import RepositoryView
+    from reviewer.model import Span
     from reviewer.rule import FileContext
     from reviewer.semantics.fastapi.index import EndpointIndex
 
@@ -158,6 +159,9 @@ class HelperFacts(Facts):
         self.error_bodies: set[str] = set()  # by name in the module
         self.exception_factories: set[str] = set()
         self.details: dict[str, frozenset[int | str]] = {}
+        # Where an argument's text enters the dict or list a function returns (`"detail":
+        # str(exc)`), by slot: what its callers send, it built.
+        self.entries: dict[str, dict[int | str, Span]] = {}
         self.parsers: set[str] = set()
         # A function handed a client's file reads it (`await file.read()`, `file.file`).
         self.reads_uploads = ".read(" in context.source or ".file" in context.source
@@ -211,9 +215,34 @@ class HelperFacts(Facts):
         slots = returns_detail_of(original_node, self.context.qualify, self.context.module, returns)
         if slots:
             self.details[name] = slots
+            entries = self._entries(original_node, slots, returns)
+            if entries:
+                self.entries[name] = entries
         if self.reads_uploads and original_node.asynchronous is not None and reads_only_arguments(
                 original_node, self.context.resolver.qualify_in(original_node)):
             self.parsers.add(name)
+
+    def _entries(self, function: cst.FunctionDef, slots: frozenset[int | str],
+                 returns: list[cst.Return]) -> dict[int | str, Span]:
+        """Where the text of each argument it is given enters the dict or list the function
+        returns, for an argument it turns into text itself (`str(exc)`, `exc.args`), not one it
+        puts in as given: text a caller wrote (`error_frame("internal", f"failed: {e}")`) is that
+        caller's to answer for."""
+        entries: dict[int | str, Span] = {}
+        qualify, module = self.context.qualify, self.context.module
+        for position, param in enumerate(params_of(function)):
+            name = param.name.value
+            if name not in slots:
+                continue
+            detail = DetailOf(qualify, module, {name: name}, {name: Detail(name)})
+            for node in returns:
+                if not isinstance(node.value, (cst.Dict, cst.List)):
+                    continue
+                inner = entered(node.value, detail)
+                if inner is not node.value and not isinstance(inner, cst.Name) and detail.of(inner) is not None:
+                    entries[position] = entries[name] = self.context.span(inner, node)
+                    break
+        return entries
 
     def _leave_method(self, method: cst.FunctionDef, name: str, skipped: int) -> None:
         """A class method's or static method's result carrying the detail of an argument
@@ -233,7 +262,8 @@ class HelperFacts(Facts):
                 {prefix + name for name in self.error_bodies},
                 {prefix + name: slots for name, slots in self.details.items()},
                 {prefix + name for name in self.exception_factories},
-                {prefix + name for name in self.parsers})
+                {prefix + name for name in self.parsers},
+                {prefix + name: entries for name, entries in self.entries.items()})
 
     @classmethod
     def repository(cls, repo: RepositoryView) -> Helpers:
@@ -250,12 +280,15 @@ class Helpers:
         self._details: dict[str, frozenset[int | str]] = {}
         self._exception_factories: set[str] = set()
         self._parsers: set[str] = set()
+        self._entries: dict[str, tuple[str, dict[int | str, Span]]] = {}  # function -> (its path, slot -> where)
         self._bases: dict[str, list[str]] = {}  # each class of the application -> its bases
         for summary in repo.summaries:
             if not summary.is_test_file:
                 self._bases.update(summary.classes)
             if not summary.is_test_file and FACTS_KEY in summary.extras:
-                error_bodies, details, factories, parsers = summary.extras[FACTS_KEY]
+                error_bodies, details, factories, parsers, entries = summary.extras[FACTS_KEY]
+                self._entries.update((self.index.canonical(name), (summary.path, slots))
+                                     for name, slots in entries.items())
                 self._error_bodies.update(self.index.canonical(name) for name in error_bodies)
                 self._details.update((self.index.canonical(name), slots) for name, slots in details.items())
                 self._exception_factories.update(self.index.canonical(name) for name in factories)
@@ -285,6 +318,12 @@ class Helpers:
         canonical = self.index.canonical(qualified)
         return slot in self._details.get(canonical, ()) or self.models.is_model(qualified) or any(
             slot in self._details.get(inherited, ()) for inherited in self._inherited(canonical))
+
+    def builds_with(self, qualified: str, slot: int | str) -> tuple[str, Span] | None:
+        """(its path, where) the text of argument `slot` enters the dict or list that the function a
+        qualified name resolves to returns, when the function turns it into text itself."""
+        path, entries = self._entries.get(self.index.canonical(qualified), ("", {}))
+        return (path, entries[slot]) if slot in entries else None
 
     def _inherited(self, qualified: str) -> Iterator[str]:
         """A method as the bases of its class define it (`TaskError.response` is

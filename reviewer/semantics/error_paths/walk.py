@@ -42,7 +42,7 @@ from reviewer.semantics.error_paths.syntax import (
     uses,
 )
 from reviewer.semantics.error_paths.unreachable import Preceding
-from reviewer.semantics.exceptions import INPUT, INTERNAL, OWN, Detail, DetailOf, caught_origin
+from reviewer.semantics.exceptions import INPUT, INTERNAL, OWN, Detail, DetailOf, caught_origin, entered
 from reviewer.semantics.fastapi.annotations import marker_of
 from reviewer.semantics.fastapi.records import ANNOTATED, UPLOAD_FILE_TYPES, WEBSOCKET_TYPES
 from reviewer.semantics.log_calls import is_log_call
@@ -828,21 +828,6 @@ class Walk:
             catches_all, carries = self._handled_facts(value, found, in_except=True)
             self.built_in_except[target.value] = _BuiltInExcept(value, catches_all, carries, status_set,
                                                                 keys_set=small.value is not value)
-
-
-def entered(value: cst.BaseExpression, detail: DetailOf) -> cst.BaseExpression:
-    """The innermost element of the displays a value is built of (dicts, lists, tuples, sets, and
-    strings written in parts) that carries the detail: where it enters the value (`str(exc.orig)`
-    of `{"detail": "Conflict", "db_error": str(exc.orig)}`)."""
-    while isinstance(value, (cst.Dict, cst.List, cst.Tuple, cst.Set, cst.ConcatenatedString)):
-        parts = (value.left, value.right) if isinstance(value, cst.ConcatenatedString) else (
-            element.value for element in value.elements)
-        found = [(part, carried) for part in parts if (carried := detail.of(part))]
-        if not found:
-            return value
-        # The element whose detail the value's is (`exceptions._first`): a traceback before any other.
-        value = min(found, key=lambda pair: (not pair[1].traceback, pair[1].through is not None))[0]
-    return value
 
 
 def _reading(value: cst.BaseExpression, held: cst.Name) -> cst.BaseExpression:
