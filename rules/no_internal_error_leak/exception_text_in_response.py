@@ -71,9 +71,10 @@ class ExceptionTextInResponse(LeakRule):
     (`except StockConflict as e: raise HTTPException(409, detail=e.detail)`); it is reported where
     the handler or the route reads that attribute (where the detail enters the response), once, with
     each such `raise` as a related place (at the `raise` for an `HTTPException` of the
-    application's own, which FastAPI answers with its `detail`). And it follows a function of any module, a service's
-    method too, that catches an exception itself and returns its detail as a value (`except
-    httpx.HTTPStatusError as e: return {"status": "failed", "reason": e.response.text}`), to the
+    application's own, which FastAPI answers with its `detail`). And it follows a function of any
+    module, a service's method too, that catches an exception itself and returns its detail as a
+    value (`except httpx.HTTPStatusError as e: return {"status": "failed", "reason":
+    e.response.text}`), to the
     routes that return what it returns (`return quote_tax(id)`, `result = await
     service.finalize(id)` then `return result`, with `service: InvoiceService = Depends(...)` or
     a module's instance, or a type alias `StorageDep = Annotated[Storage, Depends(...)]`), or send

@@ -158,7 +158,7 @@ class WrapFacts(Facts):
                     shown = frozenset(_self_attributes(function))
                 constructors[cls] = (init, shown)
         registered: list[tuple[str, str]] = []
-        sends: dict[str, frozenset[str]] = {}
+        sends: dict[str, dict[str, Span]] = {}
         if "exception_handler" in source or context.mentions(("request",)):
             registered, sends = self._handlers(original_node, functions, top_level, prefix)
         catchers = [catcher for function, owner in functions if is_route(function)
