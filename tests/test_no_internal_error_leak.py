@@ -20,15 +20,17 @@ from reviewer.semantics.fastapi.guards.holders import admits_only_holders
 RULES = load_rules()
 
 
-def check(root: Path, files: dict[str, str]) -> set[tuple[str, int, str]]:
+def _findings(root: Path, files: dict[str, str]) -> list[Finding]:
     for name, content in files.items():
         target = root / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content.lstrip("\n"), encoding="utf-8")
-    findings: list[Finding] = engine.run(
-        [root], Config(select=["no-internal-error-leak"]), RULES, jobs=1, use_cache=False, cwd=root
-    ).findings
-    return {(f.path, f.span.line, f.code) for f in findings}
+    return engine.run([root], Config(select=["no-internal-error-leak"]), RULES, jobs=1, use_cache=False,
+                      cwd=root).findings
+
+
+def check(root: Path, files: dict[str, str]) -> set[tuple[str, int, str]]:
+    return {(f.path, f.span.line, f.code) for f in _findings(root, files)}
 
 
 HEADER = """
@@ -398,15 +400,83 @@ def delete_file(key: str) -> dict:
     return {"deleted": key}
 """,
     }
-    for name, content in files.items():
-        target = tmp_path / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content.lstrip("\n"), encoding="utf-8")
-    (finding,) = engine.run([tmp_path], Config(select=["no-internal-error-leak"]), RULES, jobs=1, use_cache=False,
-                            cwd=tmp_path).findings
+    (finding,) = _findings(tmp_path, files)
     assert (finding.path, finding.span.line, finding.span.column, finding.code) == ("app/main.py", 12, 37, "RVW801")
     assert "`StorageError`'s `message` (raised with it in app/storage.py:10, and 1 more)" in finding.message
     assert [(place.path, place.span.line, place.span.column, place.message) for place in finding.related] == [
         ("app/storage.py", 10, 28, "`StorageError` is raised with `e`"),
         ("app/storage.py", 17, 28, "`StorageError` is raised with `str(e)`"),
     ]
+
+
+def test_a_returned_field_is_reported_where_the_route_reads_it_with_the_return_related(tmp_path: Path) -> None:
+    (finding,) = _findings(tmp_path, {
+        "app/moderation.py": """
+from dataclasses import dataclass
+
+import httpx
+
+
+@dataclass
+class Verdict:
+    allowed: bool
+    note: str | None = None
+
+
+def check(text: str) -> Verdict:
+    try:
+        httpx.post("http://moderation.internal/check", json={"text": text}, timeout=2).raise_for_status()
+    except httpx.HTTPError as exc:
+        return Verdict(allowed=True, note=f"moderation skipped: {exc}")
+    return Verdict(allowed=True)
+""",
+        "app/main.py": """
+from fastapi import FastAPI, HTTPException
+
+from app.moderation import check
+
+app = FastAPI()
+
+
+@app.post("/messages")
+def post_message(text: str) -> dict:
+    verdict = check(text)
+    if verdict.note:
+        raise HTTPException(status_code=502, detail=verdict.note)
+    return {"posted": True}
+""",
+    })
+    assert (finding.path, finding.span.line, finding.span.column) == ("app/main.py", 12, 53)
+    assert "what route `post_message` sends here, from the return value of `check` (app/moderation.py:16)" in (
+        finding.message)
+    assert [(place.path, place.span.line, place.message) for place in finding.related] == [
+        ("app/moderation.py", 16, "`check` returns `exc`")]
+
+
+def test_a_helper_handed_the_exception_is_reported_where_it_builds_the_frame(tmp_path: Path) -> None:
+    (finding,) = _findings(tmp_path, {
+        "app/frames.py": """
+def error_frame(code: str, exc: BaseException) -> dict:
+    return {"type": "error", "code": code, "detail": str(exc)}
+""",
+        "app/main.py": """
+import httpx
+from fastapi import FastAPI, WebSocket
+
+from app.frames import error_frame
+
+app = FastAPI()
+
+
+@app.websocket("/feed")
+async def feed(websocket: WebSocket) -> None:
+    await websocket.accept()
+    try:
+        httpx.get("http://feed.internal/items", timeout=5).raise_for_status()
+    except httpx.HTTPError as exc:
+        await websocket.send_json(error_frame("upstream", exc))
+""",
+    })
+    assert (finding.path, finding.span.line, finding.span.column) == ("app/frames.py", 2, 54)
+    assert [(place.path, place.span.line, place.message) for place in finding.related] == [
+        ("app/main.py", 15, "`error_frame` is handed the exception here")]
