@@ -8,7 +8,8 @@ detail enters the response: where it enters the returned value, once, when a rou
 result whole; where a route reads the field or the element into what it sends otherwise (`{"text":
 verdict.note}`), once there, with the function's `return` as a related place. Not when the
 repository shows no client gets it from any route sending it (`_Withheld`: only trusted callers
-reach the route, or a default deployment does not take the branch)."""
+reach the route, or a default deployment does not take the branch), or that it carries no detail of
+the deployment: the block hands its values only to functions that compute (`Computing`)."""
 
 from __future__ import annotations
 
@@ -64,7 +65,7 @@ def report_returned(rule: type[LeakRule], repo: RepoContext, withheld: _Withheld
         for function, span, statement_lines, detail, conditions, phrases, through, carrying in leaks:
             routes = [(route, path, reading) for route, element, path, reading in returning.get(
                 repo.index.canonical(function), ()) if (element is None or carrying is None or element == carrying)
-                and not withheld(route, None, conditions, phrases, through)]
+                and not withheld(route, None, conditions, phrases, through, computed_by=detail.computed_by)]
             named = function.rsplit(".", 1)[-1]
             whole = [(route, path) for route, path, reading in routes if reading is None]
             if whole:
