@@ -125,5 +125,6 @@ def _report_text_handed(rule: type[LeakRule], repo: RepoContext, report: Callabl
                 for site in sites:
                     given = replace(detail, what=site.what, traceback=site.traceback)
                     if rule.wanted(Leak(node=None, statement=None, detail=given, sink=sink, function="")) and not (
-                            withheld(f"{summary.module}.{site.function}", None, site.conditions, (), None)):
+                            withheld(f"{summary.module}.{site.function}", None, site.conditions, (), None,
+                                     computed_by=site.computed_by)):
                         report(summary.path, site.span, site.statement_lines, given, sink)

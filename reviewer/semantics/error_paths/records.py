@@ -93,6 +93,8 @@ class HandedText:
     function: str  # the caller's dotted name in its module
     traceback: bool = False
     conditions: tuple = ()  # what the call runs under (`reviewer.semantics.conditions`)
+    # The functions the block it was caught around hands its values to (`Detail.computed_by`).
+    computed_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -515,7 +515,7 @@ class Walk:
                 for slot, (found, value) in texts.items():
                     slots.setdefault(slot, []).append(HandedText(
                         found.what, context.span(entered(value, detail), statement), lines, self.owner,
-                        found.traceback, conditions + found.conditions))
+                        found.traceback, conditions + found.conditions, found.computed_by))
 
     def _annotation_of(self, name: str) -> cst.BaseExpression | None:
         """The annotation of the function's parameter `name`, if it has one: its type, for
