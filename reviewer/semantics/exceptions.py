@@ -137,6 +137,14 @@ DETAIL_ATTRIBUTES = frozenset(
         "error",
     }
 )
+# What reads the body of an HTTP response a test found failed (`resp.text`, `resp.json()`, `await
+# resp.text()` of aiohttp's): the error an upstream service wrote, to its callers, not to ours.
+RESPONSE_BODY_ATTRIBUTES = frozenset({"text", "content"})
+RESPONSE_BODY_METHODS = frozenset({"json", "text", "read"})
+_RESPONSE_STATUS_ATTRIBUTES = frozenset({"status_code", "status"})
+_RESPONSE_FAILED_ATTRIBUTES = frozenset({"is_error", "is_client_error", "is_server_error"})
+_RESPONSE_OK_ATTRIBUTES = frozenset({"ok", "is_success"})
+
 TRACEBACK_CALLS = frozenset(
     {
         "traceback.format_exc",
@@ -280,6 +288,9 @@ class Detail:
     # The conditions (`reviewer.semantics.conditions`) under which a branch put it in the value
     # (`if settings.DEBUG: body["trace"] = str(e)`), for the repository to weigh.
     conditions: tuple = ()
+    # It is the body of an upstream service's failed response (`resp.text` under `if
+    # resp.status_code != 200:`), not an exception's text.
+    upstream: bool = False
 
 
 def entered(value: cst.BaseExpression, detail: DetailOf) -> cst.BaseExpression:
@@ -295,6 +306,44 @@ def entered(value: cst.BaseExpression, detail: DetailOf) -> cst.BaseExpression:
         # The element whose detail the value's is (`exceptions._first`): a traceback before any other.
         value = min(found, key=lambda pair: (not pair[1].traceback, pair[1].through is not None))[0]
     return value
+
+
+def failed_responses(test: cst.BaseExpression) -> set[str]:
+    """Names of HTTP responses a test finds failed, also within `and`: `resp.status_code != 200`,
+    `resp.status_code >= 400`, `resp.status not in (200, 201)`, `not resp.ok`, `resp.is_error`. A
+    name tested for an HTTP status is a response; the branch the test opens reads its error body."""
+    if isinstance(test, cst.BooleanOperation):
+        if not isinstance(test.operator, cst.And):
+            return set()
+        return failed_responses(test.left) | failed_responses(test.right)
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        inner = test.expression
+        return ({inner.value.value} if isinstance(inner, cst.Attribute) and inner.attr.value in _RESPONSE_OK_ATTRIBUTES
+                and isinstance(inner.value, cst.Name) else set())
+    if isinstance(test, cst.Attribute):
+        return {test.value.value} if test.attr.value in _RESPONSE_FAILED_ATTRIBUTES and isinstance(
+            test.value, cst.Name) else set()
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1):
+        return set()
+    left, (target,) = test.left, test.comparisons
+    if not (isinstance(left, cst.Attribute) and left.attr.value in _RESPONSE_STATUS_ATTRIBUTES
+            and isinstance(left.value, cst.Name)):
+        return set()
+    operator, codes = target.operator, _status_codes(target.comparator)
+    if not codes:
+        return set()
+    failed = (isinstance(operator, (cst.NotEqual, cst.NotIn)) and all(code < 300 for code in codes)
+              or isinstance(operator, cst.GreaterThanEqual) and codes[0] >= 300
+              or isinstance(operator, cst.GreaterThan) and codes[0] >= 299)
+    return {left.value.value} if failed else set()
+
+
+def _status_codes(node: cst.BaseExpression) -> list[int]:
+    """The HTTP statuses an expression spells as integer literals (`200`, `(200, 201)`)."""
+    values = ([element.value for element in node.elements] if isinstance(node, (cst.Tuple, cst.List, cst.Set))
+              else [node])
+    codes = [int(value.evaluated_value) for value in values if isinstance(value, cst.Integer)]
+    return codes if len(codes) == len(values) and all(100 <= code <= 599 for code in codes) else []
 
 
 def _first(found: Iterable[Detail | None]) -> Detail | None:
@@ -321,6 +370,7 @@ class DetailOf:
         task_results: frozenset[str] = frozenset(),
         failed_results: frozenset[str] = frozenset(),
         computing: Mapping[str, tuple[str, ...]] | None = None,
+        failed_responses: frozenset[str] = frozenset(),
     ) -> None:
         self.qualify = qualify
         self.module = module
@@ -343,6 +393,9 @@ class DetailOf:
         # Those of them a branch found failed (`if res.failed():`), whose `result` (or `info`) is
         # then the exception the worker raised.
         self.failed_results = failed_results
+        # Names of HTTP responses a branch found failed (`failed_responses`), whose body is then
+        # the error an upstream service wrote.
+        self.failed_responses = failed_responses
 
     def _exception(self, node: cst.BaseExpression) -> str | None:
         if (isinstance(node, cst.Attribute) and node.attr.value in ("result", "info")
@@ -361,6 +414,8 @@ class DetailOf:
             if (node.attr.value == "traceback" and isinstance(node.value, cst.Name)
                     and node.value.value in self.task_results):
                 return Detail(self.source(node), traceback=True)
+            if node.attr.value in RESPONSE_BODY_ATTRIBUTES and self._failed_response(node.value):
+                return Detail(self.source(node), upstream=True)
             caught = self._exception(node.value)
             if caught and node.attr.value in DETAIL_ATTRIBUTES:
                 return self._caught(node, caught)
@@ -466,7 +521,7 @@ class DetailOf:
         return DetailOf(self.qualify, self.module, self.exceptions if exceptions is None else exceptions,
                         self.names if names is None else names, self.helpers, self.source, self.parsing,
                         self.phrases if phrases is None else phrases, self.task_results, self.failed_results,
-                        self.computing)
+                        self.computing, self.failed_responses)
 
     def without(self, names: set[str]) -> DetailOf:
         """This view with `names` no longer bound to internal exceptions."""
@@ -516,7 +571,13 @@ class DetailOf:
             return None
         return self._stringified(node)
 
+    def _failed_response(self, node: cst.BaseExpression) -> bool:
+        return isinstance(node, cst.Name) and node.value in self.failed_responses
+
     def _call(self, node: cst.Call) -> Detail | None:
+        if (isinstance(node.func, cst.Attribute) and node.func.attr.value in RESPONSE_BODY_METHODS
+                and self._failed_response(node.func.value)):
+            return Detail(self.source(node), upstream=True)  # `resp.json()`, `await resp.text()`
         name = self.qualify(node.func)
         if name in TRACEBACK_CALLS:
             return Detail(f"{name}()", traceback=True)

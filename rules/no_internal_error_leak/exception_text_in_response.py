@@ -18,8 +18,12 @@ class ExceptionTextInResponse(LeakRule):
     encodings that keep the text (`quote(str(e))`, `html.escape(...)`), the exception a failed
     Celery task's result holds (`str(res.result)` under `if res.failed():`),
     `e.response["Error"]["Message"]`, the exception `sys.exc_info()` or `sys.exception()` gives in
-    an `except` block, and names, dicts and lists holding them, also the Pydantic models and
-    dataclasses of the repository built with them (`Outcome(ok=False, error=str(e))`, then
+    an `except` block, the body of an upstream service's response that a branch found failed
+    (`resp.text`, `resp.content`, `resp.json()`, `await resp.text()` under `if resp.status_code !=
+    200:`, `>= 400`, `not resp.ok`, `resp.is_error`; also raised in an exception of the
+    application's own, as below: the error that service wrote for its callers, which may name its
+    hosts, accounts and internals), and names, dicts and lists holding them, also the Pydantic
+    models and dataclasses of the repository built with them (`Outcome(ok=False, error=str(e))`, then
     `.model_dump()`) — and flags where one enters a response: the `detail` of an `HTTPException`,
     the content of a `JSONResponse`/`Response`/`PlainTextResponse`/`HTMLResponse`, the `headers`
     of either (also set on a response the function sends: `response.headers["X-Error"] = str(e)`,
@@ -249,5 +253,8 @@ class ExceptionTextInResponse(LeakRule):
 
     @staticmethod
     def message(leak: Leak) -> str:
+        if leak.detail.upstream:
+            return (f"the error body of a failed upstream response (`{leak.detail.what}`) reaches the client in "
+                    f"{leak.sink}; log it and send a fixed message instead")
         return (f"the text of a caught exception (`{leak.detail.what}`) reaches the client in {leak.sink}; log the "
                 "exception and send a fixed message instead")

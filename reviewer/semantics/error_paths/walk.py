@@ -42,7 +42,16 @@ from reviewer.semantics.error_paths.syntax import (
     uses,
 )
 from reviewer.semantics.error_paths.unreachable import Preceding
-from reviewer.semantics.exceptions import INPUT, INTERNAL, OWN, Detail, DetailOf, caught_origin, entered
+from reviewer.semantics.exceptions import (
+    INPUT,
+    INTERNAL,
+    OWN,
+    Detail,
+    DetailOf,
+    caught_origin,
+    entered,
+    failed_responses,
+)
 from reviewer.semantics.fastapi.annotations import marker_of
 from reviewer.semantics.fastapi.records import ANNOTATED, UPLOAD_FILE_TYPES, WEBSOCKET_TYPES
 from reviewer.semantics.log_calls import is_log_call
@@ -105,6 +114,7 @@ class Walk:
         self.filled: dict[str, tuple[cst.BaseExpression, cst.CSTNode]] = {}
         self.task_results: set[str] = set()  # names bound to a task queue's result (`AsyncResult(task_id)`)
         self.failed_results: set[str] = set()  # those the branches the walk is in found failed
+        self.failed_responses: set[str] = set()  # HTTP responses the branches the walk is in found failed
         self.websockets = self._params_of_type(WEBSOCKET_TYPES)
         self.asgi_sends = _asgi_sends(function, self.qualify)  # `send` of an ASGI middleware's `__call__`
         held = paths.socket_holders.get(id(function))
@@ -185,7 +195,7 @@ class Walk:
     def detail(self) -> DetailOf:
         return DetailOf(self.qualify, self.b.module, self.exceptions, self.details, self.b.helpers, self.b.source,
                         self.parsing, self.phrases, frozenset(self.task_results),
-                        frozenset(self.failed_results), self.computing)
+                        frozenset(self.failed_results), self.computing, frozenset(self.failed_responses))
 
     def run(self) -> None:
         if self.role == "route":
@@ -313,9 +323,12 @@ class Walk:
             self.branches.test(test, True)
             failed = _failed_results(test, self.task_results) - self.failed_results
             self.failed_results |= failed
+            responses = failed_responses(test) - self.failed_responses
+            self.failed_responses |= responses
             if not (guard and self.preceding.never_none(test)):
                 self.suite(statement.body, in_except=in_except, status_set=status_set)
             self.failed_results -= failed
+            self.failed_responses -= responses
             self.branches.entries.pop()
             self.guards -= guard
             self.early_exits -= early
@@ -367,7 +380,8 @@ class Walk:
                 self._note_sent_results(small)
             if isinstance(small, cst.Assign) and _task_result(small.value, self.qualify):
                 self.task_results.update(t.target.value for t in small.targets if isinstance(t.target, cst.Name))
-            if not (self.exceptions or self.details or self.task_results or in_except and self.b.traceback):
+            if not (self.exceptions or self.details or self.task_results or self.failed_responses
+                    or in_except and self.b.traceback):
                 self.plain(small, statement, in_except=in_except, status_set=status_set)
                 continue
             detail = self.detail()

@@ -69,6 +69,7 @@ from reviewer.semantics.exceptions import (
     DetailOf,
     caught_origin,
     exception_origin,
+    failed_responses,
     named_classes,
     vendor_worded,
 )
@@ -138,12 +139,11 @@ class WrapFacts(Facts):
         top_level = top_level_functions(original_node)
         sites: list[WrapSite] = []
         guarded: dict[str, dict[str, tuple[Guards, ...]]] = {}
-        if ("except" in source or "suppress" in source) and not (
-                context.is_test_file or is_one_shot_path(context.path)):
+        if not (context.is_test_file or is_one_shot_path(context.path)):
             for function, owner in functions:
-                if "raise" in source and "except" in source:
+                if "raise" in source:
                     sites.extend(self._wrapping_raises(function, prefix + owner, top_level))
-                calls = guarded_calls(function, context.qualify)
+                calls = guarded_calls(function, context.qualify) if "except" in source or "suppress" in source else None
                 if calls:
                     guarded[prefix + owner] = calls
         constructors: dict[str, tuple[Constructor | None, frozenset[str] | None]] = {}
@@ -207,6 +207,12 @@ class WrapFacts(Facts):
         context = self.context
         qualify = context.qualify
         for statement in _own_statements(function.body):
+            if isinstance(statement, cst.If) and (responses := failed_responses(statement.test)):
+                # `if resp.status_code != 200: raise IdPError(f"... {resp.text}")`: an upstream's error body
+                details: dict[str, Detail] = {}
+                detail = DetailOf(qualify, context.module, {}, details, source=functools.partial(
+                    short_source, context.tree), failed_responses=frozenset(responses))
+                yield from self._raises_in_block(statement.body, statement, detail, details, qualname)
             if not isinstance(statement, (cst.Try, cst.TryStar)):
                 continue
             for handler in statement.handlers:
@@ -229,10 +235,16 @@ class WrapFacts(Facts):
         detail = DetailOf(context.qualify, context.module, {bound: written} if bound else {}, details,
                           source=functools.partial(short_source, context.tree), parsing=parsing,
                           computing=computing)
-        for statement in _own_statements(handler.body):
+        yield from self._raises_in_block(handler.body, handler, detail, details, qualname)
+
+    def _raises_in_block(self, block: cst.BaseSuite, owner: cst.CSTNode, detail: DetailOf, details: dict[str, Detail],
+                         qualname: str) -> Iterator[WrapSite]:
+        """The raises of the application's exceptions in a block whose detail `detail` tells (the
+        names its statements bind are kept in `details`); `owner` holds it, for a one-line block."""
+        for statement in _own_statements(block):
             if not isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
                 continue
-            where = statement if isinstance(statement, cst.SimpleStatementLine) else handler
+            where = statement if isinstance(statement, cst.SimpleStatementLine) else owner
             for small in statement.body:
                 if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
                     targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
