@@ -22,7 +22,9 @@ class ExceptionTextInResponse(LeakRule):
     (`resp.text`, `resp.content`, `resp.json()`, `await resp.text()` under `if resp.status_code !=
     200:`, `>= 400`, `not resp.ok`, `resp.is_error`; also raised in an exception of the
     application's own, as below: the error that service wrote for its callers, which may name its
-    hosts, accounts and internals), and names, dicts and lists holding them, also the Pydantic
+    hosts, accounts and internals; not sent in a client error, an answer about the client's own
+    request to that service such as an OAuth grant it rejected, nor relayed with the upstream's own
+    status, `status_code=resp.status_code`, as a proxy does), and names, dicts and lists holding them, also the Pydantic
     models and dataclasses of the repository built with them (`Outcome(ok=False, error=str(e))`, then
     `.model_dump()`) — and flags where one enters a response: the `detail` of an `HTTPException`,
     the content of a `JSONResponse`/`Response`/`PlainTextResponse`/`HTMLResponse`, the `headers`

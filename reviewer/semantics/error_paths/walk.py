@@ -681,6 +681,10 @@ class Walk:
         client_error = found is not None and status_value(status, self.qualify) in CLIENT_ERRORS
         if client_error and found.parsing:
             return  # a client error about data the block only parsed describes that data
+        if found is not None and found.upstream and (client_error or self._relayed_status(status)):
+            # An upstream's answer about the client's own request to it (an OAuth grant it rejected),
+            # or relayed with the upstream's own status, as a proxy does.
+            return
         if not client_error and found is not None and found.parsed_by:
             found = replace(found, parsed_by=())  # what the functions parse matters to a client error only
         if found is not None:
@@ -691,6 +695,11 @@ class Walk:
             self.b.paths.leaks.append(Leak(value, statement, found, sink, self.name, http_status,
                                            self.branches.conditions() + found.conditions, phrases, found.through,
                                            self.owner, raised, *self.entry(value, detail)))
+
+    def _relayed_status(self, status: cst.BaseExpression | None) -> bool:
+        """Whether a status sent is that of an HTTP response found failed (`resp.status_code`)."""
+        return (isinstance(status, cst.Attribute) and status.attr.value in ("status_code", "status")
+                and isinstance(status.value, cst.Name) and status.value.value in self.failed_responses)
 
     def entry(self, value: cst.BaseExpression, detail: DetailOf) -> tuple[cst.BaseExpression, cst.CSTNode | None]:
         """Where detail enters a value the function sends, and the statement there when it is not
