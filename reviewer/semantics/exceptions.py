@@ -141,10 +141,6 @@ DETAIL_ATTRIBUTES = frozenset(
 # resp.text()` of aiohttp's): the error an upstream service wrote, to its callers, not to ours.
 RESPONSE_BODY_ATTRIBUTES = frozenset({"text", "content"})
 RESPONSE_BODY_METHODS = frozenset({"json", "text", "read"})
-_RESPONSE_STATUS_ATTRIBUTES = frozenset({"status_code", "status"})
-_RESPONSE_FAILED_ATTRIBUTES = frozenset({"is_error", "is_client_error", "is_server_error"})
-_RESPONSE_OK_ATTRIBUTES = frozenset({"ok", "is_success"})
-
 TRACEBACK_CALLS = frozenset(
     {
         "traceback.format_exc",
@@ -306,44 +302,6 @@ def entered(value: cst.BaseExpression, detail: DetailOf) -> cst.BaseExpression:
         # The element whose detail the value's is (`exceptions._first`): a traceback before any other.
         value = min(found, key=lambda pair: (not pair[1].traceback, pair[1].through is not None))[0]
     return value
-
-
-def failed_responses(test: cst.BaseExpression) -> set[str]:
-    """Names of HTTP responses a test finds failed, also within `and`: `resp.status_code != 200`,
-    `resp.status_code >= 400`, `resp.status not in (200, 201)`, `not resp.ok`, `resp.is_error`. A
-    name tested for an HTTP status is a response; the branch the test opens reads its error body."""
-    if isinstance(test, cst.BooleanOperation):
-        if not isinstance(test.operator, cst.And):
-            return set()
-        return failed_responses(test.left) | failed_responses(test.right)
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        inner = test.expression
-        return ({inner.value.value} if isinstance(inner, cst.Attribute) and inner.attr.value in _RESPONSE_OK_ATTRIBUTES
-                and isinstance(inner.value, cst.Name) else set())
-    if isinstance(test, cst.Attribute):
-        return {test.value.value} if test.attr.value in _RESPONSE_FAILED_ATTRIBUTES and isinstance(
-            test.value, cst.Name) else set()
-    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1):
-        return set()
-    left, (target,) = test.left, test.comparisons
-    if not (isinstance(left, cst.Attribute) and left.attr.value in _RESPONSE_STATUS_ATTRIBUTES
-            and isinstance(left.value, cst.Name)):
-        return set()
-    operator, codes = target.operator, _status_codes(target.comparator)
-    if not codes:
-        return set()
-    failed = (isinstance(operator, (cst.NotEqual, cst.NotIn)) and all(code < 300 for code in codes)
-              or isinstance(operator, cst.GreaterThanEqual) and codes[0] >= 300
-              or isinstance(operator, cst.GreaterThan) and codes[0] >= 299)
-    return {left.value.value} if failed else set()
-
-
-def _status_codes(node: cst.BaseExpression) -> list[int]:
-    """The HTTP statuses an expression spells as integer literals (`200`, `(200, 201)`)."""
-    values = ([element.value for element in node.elements] if isinstance(node, (cst.Tuple, cst.List, cst.Set))
-              else [node])
-    codes = [int(value.evaluated_value) for value in values if isinstance(value, cst.Integer)]
-    return codes if len(codes) == len(values) and all(100 <= code <= 599 for code in codes) else []
 
 
 def _first(found: Iterable[Detail | None]) -> Detail | None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import http
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
+from reviewer.semantics.error_paths.syntax import params_of
 from reviewer.semantics.exceptions import Detail
+from reviewer.syntax import keyword, string_value
 
 if TYPE_CHECKING:
     from reviewer.model import Span
@@ -220,3 +223,42 @@ def status_value(node: cst.BaseExpression | None, qualify) -> int | None:  # noq
         member = getattr(http.HTTPStatus, name.rsplit(".", 1)[1], None)
         return int(member) if member is not None else None
     return None
+
+
+ASGI_SEND_TYPES = frozenset({"starlette.types.Send"})
+
+
+def asgi_sends(function: cst.FunctionDef, qualify: Callable[[cst.BaseExpression], str | None]) -> frozenset[str]:
+    """The parameters through which a function answers as an ASGI application: one annotated
+    `starlette.types.Send`, or the last of a method `__call__(self, scope, receive, send)`."""
+    params = params_of(function)
+    annotated = {param.name.value for param in params if param.annotation is not None
+                 and qualify(param.annotation.annotation) in ASGI_SEND_TYPES}
+    if function.name.value == "__call__" and [param.name.value for param in params] == [
+            "self", "scope", "receive", "send"]:
+        annotated.add("send")
+    return frozenset(annotated)
+
+
+
+def asgi_body(call: cst.Call) -> cst.BaseExpression | None:
+    """The `body` of an ASGI message written as a dict (`send({"type": "http.response.body", "body":
+    body})`)."""
+    message = call.args[0].value if len(call.args) == 1 else None
+    if not isinstance(message, cst.Dict):
+        return None
+    return next((element.value for element in message.elements if isinstance(element, cst.DictElement)
+                 and string_value(element.key) == "body"), None)
+
+
+def template_context(call: cst.Call) -> cst.Arg | None:
+    """The context a `TemplateResponse` call renders its template with: the `context` keyword, or
+    the argument after the template's name (first, or after the request)."""
+    given = keyword(call, "context")
+    if given is not None:
+        return given
+    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
+    names_first = bool(positional) and isinstance(positional[0].value, (cst.SimpleString, cst.FormattedString,
+                                                                        cst.ConcatenatedString))
+    position = 1 if names_first else 2
+    return positional[position] if len(positional) > position else None

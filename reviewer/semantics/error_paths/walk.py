@@ -13,6 +13,7 @@ from reviewer.semantics.error_paths.admin import admin_gate, admin_only
 from reviewer.semantics.error_paths.bodies import encoded_display
 from reviewer.semantics.error_paths.failures import only_builds_stream, raises_only_own
 from reviewer.semantics.error_paths.helpers_elsewhere import carried_as_value
+from reviewer.semantics.error_paths.outcomes import failed_responses, failed_results, task_result
 from reviewer.semantics.error_paths.parsing import computed_by, only_validates, parsed_by
 from reviewer.semantics.error_paths.reach import Branches
 from reviewer.semantics.error_paths.records import (
@@ -29,7 +30,10 @@ from reviewer.semantics.error_paths.records import (
     Leak,
     ReturnSite,
     TextCall,
+    asgi_body,
+    asgi_sends,
     status_value,
+    template_context,
 )
 from reviewer.semantics.error_paths.sockets import socket_names
 from reviewer.semantics.error_paths.syntax import (
@@ -50,7 +54,6 @@ from reviewer.semantics.exceptions import (
     DetailOf,
     caught_origin,
     entered,
-    failed_responses,
 )
 from reviewer.semantics.fastapi.annotations import marker_of
 from reviewer.semantics.fastapi.records import ANNOTATED, UPLOAD_FILE_TYPES, WEBSOCKET_TYPES
@@ -116,7 +119,7 @@ class Walk:
         self.failed_results: set[str] = set()  # those the branches the walk is in found failed
         self.failed_responses: set[str] = set()  # HTTP responses the branches the walk is in found failed
         self.websockets = self._params_of_type(WEBSOCKET_TYPES)
-        self.asgi_sends = _asgi_sends(function, self.qualify)  # `send` of an ASGI middleware's `__call__`
+        self.asgi_sends = asgi_sends(function, self.qualify)  # `send` of an ASGI middleware's `__call__`
         held = paths.socket_holders.get(id(function))
         if held:
             self.websockets |= socket_names(function, held)  # `for connection in self.active_connections:`
@@ -321,7 +324,7 @@ class Walk:
             self.guards += guard
             self.early_exits += early
             self.branches.test(test, True)
-            failed = _failed_results(test, self.task_results) - self.failed_results
+            failed = failed_results(test, self.task_results) - self.failed_results
             self.failed_results |= failed
             responses = failed_responses(test) - self.failed_responses
             self.failed_responses |= responses
@@ -378,7 +381,7 @@ class Walk:
                 self._note_call_result(small)
             if self.call_results and not (self.admin_only or self.administrators_only):
                 self._note_sent_results(small)
-            if isinstance(small, cst.Assign) and _task_result(small.value, self.qualify):
+            if isinstance(small, cst.Assign) and task_result(small.value, self.qualify):
                 self.task_results.update(t.target.value for t in small.targets if isinstance(t.target, cst.Name))
             if not (self.exceptions or self.details or self.task_results or self.failed_responses
                     or in_except and self.b.traceback):
@@ -631,11 +634,11 @@ class Walk:
                 # Starlette's `templates.TemplateResponse(name, context)`, or `(request, name,
                 # context)`: the page renders what the context holds.
                 code = keyword(call, "status_code")
-                self.leak(_template_context(call), statement, detail, "the context of `TemplateResponse`",
+                self.leak(template_context(call), statement, detail, "the context of `TemplateResponse`",
                           code.value if code else None)
             elif isinstance(call.func, cst.Name) and call.func.value in self.asgi_sends:
                 # `await send({"type": "http.response.body", "body": body})`
-                self.leak(_asgi_body(call), statement, detail, f"the body `{call.func.value}()` sends")
+                self.leak(asgi_body(call), statement, detail, f"the body `{call.func.value}()` sends")
             elif (held := self._response_attribute(call.func, "set_cookie")) is not None:
                 self.leak(argument(call, 1, "value"), statement, detail, f"a cookie `{held}` sets")
             elif (isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name)
@@ -878,33 +881,6 @@ def _carrying_element(value: cst.BaseExpression, detail: DetailOf) -> int | None
                 None)
 
 
-def _failed_results(test: cst.BaseExpression, results: set[str]) -> set[str]:
-    """The task results a test finds failed: `res.failed()`, `res.state == "FAILURE"` (or
-    `status`), also within `and`."""
-    if not results:
-        return set()
-    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
-        return _failed_results(test.left, results) | _failed_results(test.right, results)
-    if (isinstance(test, cst.Call) and not test.args and isinstance(test.func, cst.Attribute)
-            and test.func.attr.value == "failed" and isinstance(test.func.value, cst.Name)):
-        return {test.func.value.value} & results
-    if (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
-            and isinstance(test.comparisons[0].operator, cst.Equal) and isinstance(test.left, cst.Attribute)
-            and test.left.attr.value in ("state", "status") and isinstance(test.left.value, cst.Name)
-            and string_value(test.comparisons[0].comparator) == "FAILURE"):
-        return {test.left.value.value} & results
-    return set()
-
-
-def _task_result(value: cst.BaseExpression, qualify: Callable[[cst.BaseExpression], str | None]) -> bool:
-    """`AsyncResult(task_id, app=celery_app)`, `celery_app.AsyncResult(task_id)`: a Celery task's
-    result, which holds the worker's traceback once the task failed."""
-    if not isinstance(value, cst.Call):
-        return False
-    return qualify(value.func) in ("celery.result.AsyncResult", "celery.AsyncResult") or (
-        isinstance(value.func, cst.Attribute) and value.func.attr.value == "AsyncResult")
-
-
 def _returned_as_value(value: cst.BaseExpression, found: Detail,
                        qualify: Callable[[cst.BaseExpression], str | None]) -> bool:
     """Whether a returned value carries detail as a value its caller may send: not a response or an
@@ -945,41 +921,3 @@ def _is_missing_check(test: cst.BaseExpression) -> bool:
         return (isinstance(target.operator, (cst.Is, cst.Equal)) and isinstance(target.comparator, cst.Name)
                 and target.comparator.value == "None")
     return False
-
-
-def _asgi_sends(function: cst.FunctionDef, qualify: Callable[[cst.BaseExpression], str | None]) -> frozenset[str]:
-    """The parameters through which a function answers as an ASGI application: one annotated
-    `starlette.types.Send`, or the last of a method `__call__(self, scope, receive, send)`."""
-    params = params_of(function)
-    annotated = {param.name.value for param in params if param.annotation is not None
-                 and qualify(param.annotation.annotation) in _ASGI_SEND_TYPES}
-    if function.name.value == "__call__" and [param.name.value for param in params] == [
-            "self", "scope", "receive", "send"]:
-        annotated.add("send")
-    return frozenset(annotated)
-
-
-_ASGI_SEND_TYPES = frozenset({"starlette.types.Send"})
-
-
-def _asgi_body(call: cst.Call) -> cst.BaseExpression | None:
-    """The `body` of an ASGI message written as a dict (`send({"type": "http.response.body", "body":
-    body})`)."""
-    message = call.args[0].value if len(call.args) == 1 else None
-    if not isinstance(message, cst.Dict):
-        return None
-    return next((element.value for element in message.elements if isinstance(element, cst.DictElement)
-                 and string_value(element.key) == "body"), None)
-
-
-def _template_context(call: cst.Call) -> cst.Arg | None:
-    """The context a `TemplateResponse` call renders its template with: the `context` keyword, or
-    the argument after the template's name (first, or after the request)."""
-    given = keyword(call, "context")
-    if given is not None:
-        return given
-    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
-    names_first = bool(positional) and isinstance(positional[0].value, (cst.SimpleString, cst.FormattedString,
-                                                                        cst.ConcatenatedString))
-    position = 1 if names_first else 2
-    return positional[position] if len(positional) > position else None

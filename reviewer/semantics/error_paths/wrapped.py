@@ -53,6 +53,7 @@ from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
 from reviewer.semantics.error_paths.catching import Guards, caught, guarded_calls, renamed
 from reviewer.semantics.error_paths.failures import raises_only_own
+from reviewer.semantics.error_paths.outcomes import failed_responses
 from reviewer.semantics.error_paths.parsing import computed_by, only_decodes, only_validates
 from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, WEBSOCKET_EXCEPTIONS
 from reviewer.semantics.error_paths.syntax import (
@@ -69,7 +70,6 @@ from reviewer.semantics.exceptions import (
     DetailOf,
     caught_origin,
     exception_origin,
-    failed_responses,
     named_classes,
     vendor_worded,
 )
