@@ -240,7 +240,6 @@ def asgi_sends(function: cst.FunctionDef, qualify: Callable[[cst.BaseExpression]
     return frozenset(annotated)
 
 
-
 def asgi_body(call: cst.Call) -> cst.BaseExpression | None:
     """The `body` of an ASGI message written as a dict (`send({"type": "http.response.body", "body":
     body})`)."""

@@ -46,15 +46,7 @@ from reviewer.semantics.error_paths.syntax import (
     uses,
 )
 from reviewer.semantics.error_paths.unreachable import Preceding
-from reviewer.semantics.exceptions import (
-    INPUT,
-    INTERNAL,
-    OWN,
-    Detail,
-    DetailOf,
-    caught_origin,
-    entered,
-)
+from reviewer.semantics.exceptions import INPUT, INTERNAL, OWN, Detail, DetailOf, caught_origin, entered
 from reviewer.semantics.fastapi.annotations import marker_of
 from reviewer.semantics.fastapi.records import ANNOTATED, UPLOAD_FILE_TYPES, WEBSOCKET_TYPES
 from reviewer.semantics.log_calls import is_log_call
