@@ -24,11 +24,12 @@ class ExceptionTextInResponse(LeakRule):
     application's own, as below: the error that service wrote for its callers, which may name its
     hosts, accounts and internals; not sent in a client error, an answer about the client's own
     request to that service such as an OAuth grant it rejected, nor relayed with the upstream's own
-    status, `status_code=resp.status_code`, as a proxy does), and names, dicts and lists holding them, also the Pydantic
-    models and dataclasses of the repository built with them (`Outcome(ok=False, error=str(e))`, then
-    `.model_dump()`) — and flags where one enters a response: the `detail` of an `HTTPException`,
-    the content of a `JSONResponse`/`Response`/`PlainTextResponse`/`HTMLResponse`, the `headers`
-    of either (also set on a response the function sends: `response.headers["X-Error"] = str(e)`,
+    status, `status_code=resp.status_code`, as a proxy does), and names, dicts and lists holding
+    them, also the Pydantic models and dataclasses of the repository built with them
+    (`Outcome(ok=False, error=str(e))`, then `.model_dump()`) — and flags where one enters a
+    response: the `detail` of an `HTTPException`, the content of a
+    `JSONResponse`/`Response`/`PlainTextResponse`/`HTMLResponse`, the `headers` of either (also set
+    on a response the function sends: `response.headers["X-Error"] = str(e)`,
     with `response: Response` or a response it built), a cookie such a response sets
     (`response.set_cookie("flash", f"failed: {e}")`), the context of
     a page `templates.TemplateResponse(...)` renders, the URL a `RedirectResponse` sends the
