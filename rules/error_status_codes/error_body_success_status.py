@@ -20,6 +20,7 @@ from reviewer.semantics.error_paths import (
     error_body,
     flask_error_tuple,
     response_status,
+    says_not_ready,
     sent_with_error_status,
 )
 from reviewer.semantics.error_paths.helpers_elsewhere import HelperFacts, Helpers
@@ -66,6 +67,11 @@ class ErrorBodySuccessStatus(StatusRule):
     errors.on_error)` in `main.py`), any `JSONResponse`/`Response` built without a status is
     flagged: it goes out as 200. A Flask-style `return {"error": ...}, 500` (a body and an error
     status in a tuple) is flagged wherever it is: FastAPI sends the tuple as a JSON list, with 200.
+    So is a readiness or health probe (a route registered for a path ending in `/ready`, `/readyz`,
+    `/health`, `/healthz`, ...) whose body says the service is not ready (`{"ready": False}`,
+    `{"healthy": False}`, `{"status": "down"}`) without an error status: an orchestrator or a
+    monitor reads the status; not a liveness probe (`/live`), which answers 200 on purpose while a
+    dependency is down, nor a body that says `"degraded"`.
 
     An `error` field that holds a value read from elsewhere (`{"data": rows, "error": warning}`,
     `job.get("error")`) may be `None` on success, so it counts only where an error is handled,
@@ -147,6 +153,12 @@ class ErrorBodySuccessStatus(StatusRule):
             marker = markers[id(site)]
             if marker == DETAIL_TEXT and site.function in in_detail:
                 marker = DETAIL
+            if marker is None and site.function in paths.probes and says_not_ready(value, qualify) and not (
+                    isinstance(value, cst.Call) and sent_with_error_status(value, qualify)):
+                self.report_in(site.statement, site.node, (
+                    f"probe `{site.function}` reports the service not ready with a success status (200): "
+                    "orchestrators and monitors read the status, not the body; answer it with 503"))
+                continue
             if marker is None:
                 callee = self._imported_callee(value)
                 if callee is not None:

@@ -74,6 +74,7 @@ from reviewer.semantics.error_paths.bodies import (
     error_body,
     flask_error_tuple,
     response_status,
+    says_not_ready,
     sent_with_error_status,
 )
 from reviewer.semantics.error_paths.builder import error_paths
@@ -110,6 +111,7 @@ __all__ = [
     "names_admin_check",
     "on_admin_surface",
     "response_status",
+    "says_not_ready",
     "sent_with_error_status",
     "status_value",
 ]

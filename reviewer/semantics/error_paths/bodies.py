@@ -32,6 +32,11 @@ _ENVELOPE_KEYS = _ERROR_KEYS | frozenset({
     # OAuth 2.0's error response (RFC 6749 5.2) and the like
     "error_description", "error_uri", "error_detail", "error_details", "errorDescription", "errorDetails",
 })
+# The last segment of a probe's path, and what its body says when the service is not ready.
+_PROBE_SEGMENTS = frozenset({"ready", "readyz", "readiness", "health", "healthz", "healthcheck", "health-check"})
+_READINESS_KEYS = frozenset({"ready", "healthy", "alive", "available"})
+_NOT_READY_STATUSES = frozenset({"down", "unhealthy", "not_ready", "not ready", "notready", "unavailable", "fail",
+                                 "failing", "failed", "error"})
 # What turns a body into a response's content unchanged in meaning.
 _ENCODERS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps", "fastapi.encoders.jsonable_encoder"})
 _STATUS_KEYS = frozenset({"code", "status", "status_code", "statusCode", "error_code"})
@@ -90,6 +95,37 @@ def _message_marker(node: cst.Dict) -> str | None:
                 value, cst.Integer) and int(value.evaluated_value) < 400):
             return None
     return MESSAGE
+
+
+def answers_probe(route: cst.FunctionDef) -> bool:
+    """Whether a route answers a readiness or health probe: the last segment of a path it is
+    registered for is one (`"/readyz"`, `"/health"`, `"/healthz"`). A liveness probe (`"/live"`)
+    may answer 200 while a dependency is down, on purpose: restarting would not fix it."""
+    for decorator in route.decorators:
+        call = decorator.decorator
+        path = string_value(call.args[0].value) if isinstance(call, cst.Call) and call.args else None
+        if path is not None and path.rstrip("/").rsplit("/", 1)[-1].lower() in _PROBE_SEGMENTS:
+            return True
+    return False
+
+
+def says_not_ready(node: cst.BaseExpression, qualify) -> bool:  # noqa: ANN001
+    """Whether a probe's body, or a response's content, says the service is not ready
+    (`{"ready": False}`, `{"healthy": False}`, `{"status": "down"}`); `"degraded"` is no failure."""
+    if isinstance(node, cst.Call) and qualify(node.func) in RESPONSE_CLASSES:
+        content = argument(node, 0, "content")
+        node = content.value if content is not None else node
+    if not isinstance(node, cst.Dict):
+        return False
+    for element in node.elements:
+        if not isinstance(element, cst.DictElement):
+            continue
+        key, value = string_value(element.key), element.value
+        if key in _READINESS_KEYS and isinstance(value, cst.Name) and value.value == "False":
+            return True
+        if key in ("status", "state") and (string_value(value) or "").lower() in _NOT_READY_STATUSES:
+            return True
+    return False
 
 
 def encoded_display(node: cst.BaseExpression, qualify) -> cst.Dict | cst.List | None:  # noqa: ANN001

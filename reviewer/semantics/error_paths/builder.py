@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.admin import admin_registered, admin_routers, calls_before_admin_gate
-from reviewer.semantics.error_paths.bodies import ERROR, error_body
+from reviewer.semantics.error_paths.bodies import ERROR, answers_probe, error_body
 from reviewer.semantics.error_paths.helpers_elsewhere import returns_detail_of
 from reviewer.semantics.error_paths.reach import gate_conditions
 from reviewer.semantics.error_paths.records import (
@@ -150,6 +150,8 @@ class Builder:
             params = params_of(function)
             if is_route(function):
                 role = "route"
+                if answers_probe(function):
+                    self.paths.probes.add(name)
             elif is_http_middleware(function):
                 role = "route"  # it answers requests in their place
                 self.paths.middleware.add(name)

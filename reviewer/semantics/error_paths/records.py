@@ -201,6 +201,9 @@ class ErrorPaths:
     # Its HTTP middleware functions (`@app.middleware("http")`, a class's `dispatch`), by name: they
     # are followed as routes, since what they return is the answer.
     middleware: set[str] = field(default_factory=set)
+    # Its routes that answer an orchestrator's or a monitor's probe (`@router.get("/readyz")`,
+    # `"/health"`; not a liveness probe's `"/live"`), by name: the status is their answer.
+    probes: set[str] = field(default_factory=set)
     # The routes of this module, by dotted name -> the names they may call for a caller who is not
     # an administrator: None (any) unless the route checks for one; nothing after a dependency that
     # does; the names called before it after a test in its block (`if not user.is_superuser: raise`).
