@@ -102,14 +102,15 @@ class LeakRule(ErrorPathsRule):
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:
         withheld = _Withheld(cls.code, repo)
-        report_leaks_elsewhere(cls, repo, withheld)
-        report_wrapped(cls, repo, withheld)
-        report_returned(cls, repo, withheld)
+        report = LeakReport(cls, repo)
+        report_leaks_elsewhere(cls, repo, withheld, report)
+        report_wrapped(cls, repo, withheld, report)
+        report_returned(cls, repo, withheld, report)
         if repo.file_findings:
-            cls._withdraw_trusted(repo, withheld)
+            cls._withdraw_trusted(repo, withheld, report)
 
     @classmethod
-    def _withdraw_trusted(cls, repo: RepoContext, withheld: _Withheld) -> None:
+    def _withdraw_trusted(cls, repo: RepoContext, withheld: _Withheld, report: LeakReport) -> None:
         """Withdraw the file's leaks the repository shows no client gets, and move those handed to
         a function of another module that builds the dict or list sent around them (`"detail":
         str(exc)` in `error_frame(code, exc)`) to where it does: the detail enters the response
@@ -139,12 +140,29 @@ class LeakRule(ErrorPathsRule):
             finding, detail, sink = callers[0]
             function = detail.through[0].rsplit(".", 1)[-1] if detail.through else "the function"
             more = f", and {len(callers) - 1} more" if len(callers) > 1 else ""
-            leak = Leak(node=None, statement=None, detail=detail, function="",
-                        sink=f"what `{function}` builds here, which goes out in {sink} ({finding.path}:"
-                             f"{finding.span.line}{more})")
+            sink = f"what `{function}` builds here, which goes out in {sink} ({finding.path}:{finding.span.line}{more})"
             related = tuple(Related(caller.path, caller.span, f"`{function}` is handed the exception here")
                             for caller, _, _ in callers)
-            repo.report(path, span, cls.message(leak), related=related)
+            report(path, span, detail, sink, related=related)
+
+
+class LeakReport:
+    """Reports the leaks the repository pass finds, once per place: chains of several kinds (a
+    wrapped exception, a returned value, a helper elsewhere) may lead to one."""
+
+    def __init__(self, rule: type[LeakRule], repo: RepoContext) -> None:
+        self.rule = rule
+        self.repo = repo
+        self._places: set[tuple[str, int, int]] = set()
+
+    def __call__(self, path: str, span: Span, detail: Detail, sink: str, *,
+                 statement_lines: tuple[int, int] | None = None, related: tuple[Related, ...] = ()) -> None:
+        place = (path, span.line, span.column)
+        if place in self._places:
+            return
+        self._places.add(place)
+        leak = Leak(node=None, statement=None, detail=detail, sink=sink, function="")
+        self.repo.report(path, span, self.rule.message(leak), statement_lines=statement_lines, related=related)
 
 
 class _Withheld:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from reviewer.semantics.exceptions import Detail
-    from rules.no_internal_error_leak._base import LeakRule, _Withheld
+    from rules.no_internal_error_leak._base import LeakReport, LeakRule, _Withheld
 
 
 def record_leaks_elsewhere(rule: LeakRule, paths: ErrorPaths) -> None:
@@ -53,18 +53,15 @@ def record_leaks_elsewhere(rule: LeakRule, paths: ErrorPaths) -> None:
             context.summary.extras[key] = (helpers, passed)
 
 
-def report_leaks_elsewhere(rule: type[LeakRule], repo: RepoContext, withheld: _Withheld) -> None:
+def report_leaks_elsewhere(rule: type[LeakRule], repo: RepoContext, withheld: _Withheld,
+                           report_leak: LeakReport) -> None:
     """Report the leaks of handlers a module registers for an exception carrying internal detail,
     and of helpers a module hands such an exception to, where another module defines them."""
     carries = repo.facts(HelperFacts).carries
-    reported: set[tuple[str, int, int]] = set()
 
     def report(path: str, span, statement_lines, detail, sink: str) -> None:  # noqa: ANN001
-        if detail.through is not None and not carries(*detail.through) or (path, span.line, span.column) in reported:
-            return
-        reported.add((path, span.line, span.column))
-        leak = Leak(node=None, statement=None, detail=detail, sink=sink, function="")
-        repo.report(path, span, rule.message(leak), statement_lines=statement_lines)
+        if detail.through is None or carries(*detail.through):
+            report_leak(path, span, detail, sink, statement_lines=statement_lines)
 
     canonical = repo.index.canonical
     handlers = [(summary, *summary.extras[key]) for summary in repo.summaries

@@ -17,16 +17,14 @@ from typing import TYPE_CHECKING
 
 from reviewer.model import Related
 from reviewer.rule import RepoContext
-from reviewer.semantics.error_paths import ErrorPaths, Leak
+from reviewer.semantics.error_paths import ErrorPaths
 from reviewer.semantics.fastapi import FastAPIFacts
 from reviewer.semantics.fastapi.records import TypeRef
 
 if TYPE_CHECKING:
-    from reviewer.model import Span
     from reviewer.semantics.calls import ModuleIndex
-    from reviewer.semantics.exceptions import Detail
     from reviewer.semantics.fastapi.index import EndpointIndex
-    from rules.no_internal_error_leak._base import LeakRule, _Withheld
+    from rules.no_internal_error_leak._base import LeakReport, LeakRule, _Withheld
 
 
 def record_returned(rule: LeakRule, paths: ErrorPaths) -> None:
@@ -49,7 +47,7 @@ def record_returned(rule: LeakRule, paths: ErrorPaths) -> None:
         context.summary.extras[f"{rule.code}:returned"] = (leaks, routes)
 
 
-def report_returned(rule: type[LeakRule], repo: RepoContext, withheld: _Withheld) -> None:
+def report_returned(rule: type[LeakRule], repo: RepoContext, withheld: _Withheld, report: LeakReport) -> None:
     key = f"{rule.code}:returned"
     recorded = [(summary, *summary.extras[key]) for summary in repo.summaries if key in summary.extras]
     # function -> (route sending its result, the element of it sent, where, where the route reads it)
@@ -60,7 +58,6 @@ def report_returned(rule: type[LeakRule], repo: RepoContext, withheld: _Withheld
             for name in _named(callee, repo.index, models):
                 returning.setdefault(name, []).extend(
                     (route, element, summary.path, reading) for route, element, reading in routes)
-    reported: set[tuple[str, int, int]] = set()
     for summary, leaks, _ in recorded:
         for function, span, statement_lines, detail, conditions, phrases, through, carrying in leaks:
             routes = [(route, path, reading) for route, element, path, reading in returning.get(
@@ -71,23 +68,13 @@ def report_returned(rule: type[LeakRule], repo: RepoContext, withheld: _Withheld
             if whole:
                 route, path = whole[0]
                 sink = f"the return value of `{named}`, which route `{route.rsplit('.', 1)[-1]}` sends ({path})"
-                _report_once(rule, repo, reported, summary.path, span, statement_lines, detail, sink)
+                report(summary.path, span, detail, sink, statement_lines=statement_lines)
                 continue
             for route, path, (read, read_lines) in routes:
                 sink = (f"what route `{route.rsplit('.', 1)[-1]}` sends here, from the return value of `{named}` "
                         f"({summary.path}:{span.line})")
-                _report_once(rule, repo, reported, path, read, read_lines, detail, sink,
-                             (Related(summary.path, span, f"`{named}` returns `{detail.what}`"),))
-
-
-def _report_once(rule: type[LeakRule], repo: RepoContext, reported: set[tuple[str, int, int]], path: str,
-                 span: Span, statement_lines: tuple[int, int], detail: Detail, sink: str,
-                 related: tuple[Related, ...] = ()) -> None:
-    if (path, span.line, span.column) in reported:
-        return
-    reported.add((path, span.line, span.column))
-    leak = Leak(node=None, statement=None, detail=detail, sink=sink, function="")
-    repo.report(path, span, rule.message(leak), statement_lines=statement_lines, related=related)
+                report(path, read, detail, sink, statement_lines=read_lines,
+                       related=(Related(summary.path, span, f"`{named}` returns `{detail.what}`"),))
 
 
 def _named(callee: str, index: ModuleIndex, models: EndpointIndex) -> set[str]:

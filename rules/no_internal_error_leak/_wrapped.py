@@ -23,15 +23,14 @@ from reviewer.semantics.error_paths.wrapped import WrapFacts
 if TYPE_CHECKING:
     from reviewer.model import Span
     from reviewer.semantics.error_paths.wrapped import Wrapped, WrapSite
-    from rules.no_internal_error_leak._base import LeakRule, _Trust, _Withheld
+    from rules.no_internal_error_leak._base import LeakReport, LeakRule, _Trust, _Withheld
 
 
-def report_wrapped(rule: type[LeakRule], repo: RepoContext, withheld: _Withheld) -> None:
+def report_wrapped(rule: type[LeakRule], repo: RepoContext, withheld: _Withheld, report: LeakReport) -> None:
     wrapped = repo.facts(WrapFacts)
     trust = withheld.trust
     # Where a handler or a route reads the attribute -> (what reads it, the attribute, the raises reaching it)
     sinks: dict[tuple[str, Span], tuple[str, str, list[tuple[str, WrapSite]]]] = {}
-    raised_as_response: set[tuple[str, Span]] = set()
     for path, site in wrapped.sites:
         if not rule.wanted(Leak(node=None, statement=None, detail=site.detail, sink="", function="")) or withheld(
                 None, None, (), (), site.detail.through, computed_by=site.detail.computed_by):
@@ -47,11 +46,8 @@ def report_wrapped(rule: type[LeakRule], repo: RepoContext, withheld: _Withheld)
             continue
         handler, attribute, registered_in, place = found
         if place is None:  # FastAPI answers the application's `HTTPException` with what it was raised with
-            if (path, site.span) not in raised_as_response:
-                raised_as_response.add((path, site.span))
-                leak = Leak(node=None, statement=None, detail=site.detail, function="",
-                            sink=f"`{site.written}`'s `{attribute}`, which {handler} sends")
-                repo.report(path, site.span, rule.message(leak), statement_lines=site.statement_lines)
+            report(path, site.span, site.detail, f"`{site.written}`'s `{attribute}`, which {handler} sends",
+                   statement_lines=site.statement_lines)
             continue
         reader = handler + (f" (registered in {registered_in})" if registered_in else "")
         sinks.setdefault(place, (reader, attribute, []))[2].append((path, site))
@@ -61,10 +57,9 @@ def report_wrapped(rule: type[LeakRule], repo: RepoContext, withheld: _Withheld)
         more = f", and {len(raises) - 1} more" if len(raises) > 1 else ""
         sink = (f"`{first.written}`'s `{attribute}` (raised with it in {first_path}:{first.span.line}{more}), "
                 f"which {reader} sends here")
-        leak = Leak(node=None, statement=None, detail=first.detail, sink=sink, function="")
         related = tuple(Related(where, site.span, f"`{site.written}` is raised with `{site.detail.what}`")
                         for where, site in raises)
-        repo.report(path, span, rule.message(leak), related=related)
+        report(path, span, first.detail, sink, related=related)
 
 
 def _caught_by_routes(wrapped: Wrapped, trust: _Trust, site: WrapSite) -> list[tuple[str, str, str, Span]]:
