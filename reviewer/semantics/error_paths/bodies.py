@@ -103,7 +103,8 @@ def answers_probe(route: cst.FunctionDef) -> bool:
     may answer 200 while a dependency is down, on purpose: restarting would not fix it."""
     for decorator in route.decorators:
         call = decorator.decorator
-        path = string_value(call.args[0].value) if isinstance(call, cst.Call) and call.args else None
+        given = argument(call, 0, "path") if isinstance(call, cst.Call) else None
+        path = string_value(given.value) if given is not None else None
         if path is not None and path.rstrip("/").rsplit("/", 1)[-1].lower() in _PROBE_SEGMENTS:
             return True
     return False
