@@ -131,11 +131,11 @@ class LeakRule(ErrorPathsRule):
             if withheld(*site):
                 repo.withdraw(finding)
                 continue
-            through = site[4]
-            entry = helpers.builds_with(*through) if through is not None and where in handed else None
+            detail, sink = handed.get(where, (None, ""))
+            entry = helpers.builds_with(*detail.through) if detail is not None and detail.through else None
             if entry is not None:
                 repo.withdraw(finding)
-                built.setdefault(entry, []).append((finding, *handed[where]))
+                built.setdefault(entry, []).append((finding, detail, sink))
         for (path, span), callers in built.items():
             finding, detail, sink = callers[0]
             function = detail.through[0].rsplit(".", 1)[-1] if detail.through else "the function"
