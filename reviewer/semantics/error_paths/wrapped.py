@@ -181,17 +181,16 @@ class WrapFacts(Facts):
             for order, handler in enumerate(statement.handlers):
                 if handler.type is None:
                     continue
+                caught = [(qualified, not qualified.startswith("builtins.") and qualified not in HTTP_EXCEPTIONS
+                           and exception_origin(qualified, self.context.module) != INTERNAL)
+                          for cls in named_classes(handler.type) if (qualified := qualify(cls))]
                 sent: dict[str, list[cst.CSTNode]] = {}
-                if handler.name is not None and isinstance(handler.name.name, cst.Name):
+                if any(own for _, own in caught) and handler.name is not None and isinstance(
+                        handler.name.name, cst.Name):
                     for answer in _answers(handler, qualify):
                         _sent(answer, handler.name.name.value, {}, qualify, frozenset(), 0, sent)
                 where = self._first_spans(sent)
-                for cls in named_classes(handler.type):
-                    qualified = qualify(cls)
-                    if not qualified:
-                        continue
-                    own = not qualified.startswith("builtins.") and qualified not in HTTP_EXCEPTIONS and (
-                        exception_origin(qualified, self.context.module) != INTERNAL)
+                for qualified, own in caught:
                     # Another class's handler only takes what it catches from those after it: what
                     # it sends is the error paths' to judge.
                     yield qualified, qualname, where if own else {}, (line, order)
