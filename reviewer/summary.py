@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Any
 from reviewer import lazy_cst as cst
 from reviewer.semantics.names import ImportTable, NameResolver, decorator_name, dotted_name
 from reviewer.syntax import argument_slots, named_arguments
-from reviewer.traversal import BatchedVisitor
+from reviewer.traversal import BatchedVisitor, push_children
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from reviewer.rule import FileContext
 
 
@@ -28,6 +30,9 @@ class CallSite:
     awaited: bool
     # (how many positional arguments, the keywords) it passes; None with `*args` or `**kwargs`.
     shape: tuple[int, tuple[str, ...]] | None = None
+    # It sits in the body of a `try` that catches every exception and whose handlers raise
+    # nothing (`try: ... except Exception: return False`): nothing it raises leaves the function.
+    guarded: bool = False
 
     @property
     def name(self) -> str | None:
@@ -176,6 +181,28 @@ def callee_name(func: cst.BaseExpression) -> str | None:
     return text.rsplit(".", 1)[-1] if text else None
 
 
+_EVERYTHING = frozenset({"builtins.Exception", "builtins.BaseException"})
+
+
+def _swallows_everything(node: cst.Try, qualify: Callable[[cst.BaseExpression], str | None]) -> bool:
+    """Whether a `try` catches every exception (a bare `except:`, `Exception`, `BaseException`,
+    alone or in a tuple) and none of its handlers raises."""
+    catches_all = False
+    for handler in node.handlers:
+        types = handler.type
+        members = [e.value for e in types.elements] if isinstance(types, cst.Tuple) else [types]
+        if types is None or any(qualify(member) in _EVERYTHING for member in members):
+            catches_all = True
+        pending: list[cst.CSTNode] = [handler.body]
+        while pending:
+            current = pending.pop()
+            if isinstance(current, cst.Raise):
+                return False
+            if not isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                push_children(current, pending)
+    return catches_all
+
+
 class SummaryBuilder(BatchedVisitor):
     """Records functions, their decorators and calls while the engine walks a module."""
 
@@ -199,6 +226,10 @@ class SummaryBuilder(BatchedVisitor):
         self._in_class: list[bool] = []
         self._class_names: list[str] = []  # qualified, of the classes being walked
         self._globals: set[str] = set()  # names a `global` statement of the module declares
+        # Per function being walked, how many `try` bodies around the current node swallow every
+        # exception (`CallSite.guarded`); per `try` body being walked, whether it is one of them.
+        self._guards: list[int] = []
+        self._guarding: list[bool] = []
 
     def _qualname(self, name: str) -> str:
         return ".".join(p for p in (self.summary.module, *self._scope, name) if p)
@@ -253,8 +284,10 @@ class SummaryBuilder(BatchedVisitor):
             if cls is not None:
                 typed[param.name.value] = cls
         self._typed.append(typed)
+        self._guards.append(0)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._guards.pop()
         self._functions.pop()
         self._scope.pop()
         self._typed.pop()
@@ -309,6 +342,16 @@ class SummaryBuilder(BatchedVisitor):
         elif (attribute := self._self_attribute(node.target)) is not None:
             self._attributes[-1][attribute] = cls
 
+    def visit_Try_body(self, node: cst.Try) -> None:
+        guarding = bool(self._guards) and _swallows_everything(node, self.resolver.qualify)
+        self._guarding.append(guarding)
+        if guarding:
+            self._guards[-1] += 1
+
+    def leave_Try_body(self, original_node: cst.Try) -> None:
+        if self._guarding.pop():
+            self._guards[-1] -= 1
+
     def visit_Await(self, node: cst.Await) -> None:
         self._awaited.add(id(node.expression))
 
@@ -338,7 +381,7 @@ class SummaryBuilder(BatchedVisitor):
         # repository pass records the positions it needs in its own summary extras.
         function = self._functions[-1]
         function.calls.append(CallSite(target=target, text=_callee_text(func), awaited=id(node) in self._awaited,
-                                       shape=_shape(node)))
+                                       shape=_shape(node), guarded=self._guards[-1] > 0))
         if target is not None and function.params:
             self._record_forwards(function, node, target)
 

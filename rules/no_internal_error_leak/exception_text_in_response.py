@@ -133,8 +133,10 @@ class ExceptionTextInResponse(LeakRule):
     data validated; or around a block that hands its values only to functions of the repository
     that only compute, however far down (`utils.convert_value(value, kind)` calling nothing but
     `int`, `datetime.strptime` and the like, methods of the values it makes and text methods of
-    its parameters, and raising `ValueError`), or to its data models (`DSLInput(**content)`): what
-    it raises describes those values or says what the application wrote; a 4xx response (or a
+    its parameters, and raising `ValueError`; or doing its I/O inside a `try` that catches every
+    exception and raises none again, as `def database_ok(): try: ... except Exception: return
+    False` does), or to its data models (`DSLInput(**content)`): what it raises describes those
+    values or says what the application wrote; a 4xx response (or a
     websocket closed for a protocol or data error) to `except
     Exception` around a block of a coroutine that awaits nothing but the client's request or the
     files it uploaded (`await file.read()` of an `UploadFile`) and uses no injected dependency, or

@@ -1,19 +1,23 @@
 """Which functions of the repository only compute: they touch no file, no network and no database,
-so what they raise is an error of the values they were given or a message the application wrote
-(`def convert(value, kind): ... return int(value)`, `raise ValueError(f"unsupported kind {kind}")`).
-A `try` block that hands its values only to such functions, and otherwise computes
-(`parsing.computed_by`), fails only that way: its exception carries no detail of the deployment.
+or catch what fails when they do, so what they raise is an error of the values they were given or
+a message the application wrote (`def convert(value, kind): ... return int(value)`, `raise
+ValueError(f"unsupported kind {kind}")`). A `try` block that hands its values only to such
+functions, and otherwise computes (`parsing.computed_by`), fails only that way: its exception
+carries no detail of the deployment.
 
 Over the repository, from the module summaries' call sites, a function computes when every call it
 makes (awaited or not) is of a builtin that touches no file, of a module that parses or converts
 (`json`, `re`, `datetime`, ...), a log call, a method of a value the function binds itself
 (`dt.timestamp()` after `dt = datetime.strptime(...)`: what made it was checked too), a method of
 text of a parameter (`name.strip()`; not `schema.get(...)`: a parameter may be a client), the
-construction of an exception or of a data model (Pydantic, a dataclass: it validates), or a call of
-another function of the repository that computes, at most `MAX_DEPTH` calls deep; the function
-the block hands its values to must call something itself (one that calls nothing is a stub, or a
-method subclasses override). A method of `self` the summary does not resolve, a library's function
-or object, or a class of the repository whose `__init__` does more, may do I/O.
+construction of an exception or of a data model (Pydantic, a dataclass: it validates), a call of
+another function of the repository that computes, at most `MAX_DEPTH` calls deep, or a call in a
+`try` that catches every exception and raises nothing again (`CallSite.guarded`: whatever it does,
+what it raises goes no further, as in `try: await session.execute(...) except Exception: return
+False`); the function the block hands its values to must call something itself (one that calls
+nothing is a stub, or a method subclasses override). A method of `self` the summary does not
+resolve, a library's function or object, or a class of the repository whose `__init__` does more,
+may do I/O.
 """
 
 from __future__ import annotations
@@ -67,6 +71,8 @@ class Computing:
         return self._answers[name]
 
     def _computing_call(self, call: CallSite, function: FunctionSummary, depth: int) -> bool:
+        if call.guarded:
+            return True  # what it raises, the function catches and does not raise again
         method = call.name
         receiver = call.text.rsplit(".", 1)[0] if call.text and "." in call.text else None
         if receiver is not None and method in _LOG_METHODS and "log" in receiver.rsplit(".", 1)[-1].lower():

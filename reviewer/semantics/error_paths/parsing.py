@@ -114,7 +114,9 @@ _DECODERS = frozenset(
 # Methods of text and bytes that compute from their receiver.
 PURE_METHODS = frozenset(
     {"encode", "decode", "strip", "lstrip", "rstrip", "lower", "upper", "split", "rsplit", "splitlines", "replace",
-     "partition", "rpartition", "startswith", "endswith", "removeprefix", "removesuffix"}
+     "partition", "rpartition", "startswith", "endswith", "removeprefix", "removesuffix",
+     # a Pydantic model's own fields, as a dict or JSON text
+     "model_dump", "model_dump_json"}
 )
 
 
