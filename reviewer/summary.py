@@ -280,7 +280,8 @@ class SummaryBuilder(BatchedVisitor):
         self._in_class.append(False)
         typed = {}
         for param in params:
-            cls = self._annotated(param.annotation.annotation) if param.annotation is not None else None
+            annotation = param.annotation.annotation if param.annotation is not None else None
+            cls = self._annotated(annotation) or self._generic(annotation) if annotation is not None else None
             if cls is not None:
                 typed[param.name.value] = cls
         self._typed.append(typed)
