@@ -7,7 +7,8 @@ carries no detail of the deployment.
 
 Over the repository, from the module summaries' call sites, a function computes when every call it
 makes (awaited or not) is of a builtin that touches no file, of a module that parses or converts
-(`json`, `re`, `datetime`, ...), a log call, a method of a value the function binds itself
+(`json`, `re`, `datetime`, ...) or of what such a module made at its module's top level
+(`PATTERN.sub(...)` after `PATTERN = re.compile(...)`), a log call, a method of a value the function binds itself
 (`dt.timestamp()` after `dt = datetime.strptime(...)`: what made it was checked too), a method of
 text of a parameter (`name.strip()`; not `schema.get(...)`: a parameter may be a client), the
 construction of an exception or of a data model (Pydantic, a dataclass: it validates), a call of
@@ -87,6 +88,9 @@ class Computing:
             return target not in TOUCHING_BUILTINS
         if computes_in_memory(target):
             return True
+        made = self.index.fills(target.rpartition(".")[0])
+        if made and all(name is not None and computes_in_memory(name) for name in made):
+            return True  # a method of what a module makes in memory (`PATTERN.sub` of `re.compile(...)`)
         return self.computes(target, depth + 1)
 
     def _builds_value(self, cls: str, depth: int) -> bool:
