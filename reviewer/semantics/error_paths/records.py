@@ -16,6 +16,11 @@ from reviewer.syntax import keyword, string_value
 
 if TYPE_CHECKING:
     from reviewer.model import Span
+    # Where a route returns or sends what a function returns (`ErrorPaths.returned_calls`): the
+    # route's dotted name, the element of the result it takes (None: all of it), and the expression
+    # reading a field or an element of it into what the route sends, with its statement (None,
+    # None: the route sends it whole).
+    ReturnedCall = tuple[str, int | None, cst.BaseExpression | None, cst.CSTNode | None]
 
 
 HTTP_EXCEPTIONS = frozenset(
@@ -196,8 +201,7 @@ class ErrorPaths:
     # the expression putting a field or an element of it into what the route sends, with its
     # statement (None, None: the route sends the result whole).
     returned_leaks: list[Leak] = field(default_factory=list)
-    returned_calls: dict[str, list[tuple[str, int | None, cst.BaseExpression | None, cst.CSTNode | None]]] = field(
-        default_factory=dict)
+    returned_calls: dict[str, list[ReturnedCall]] = field(default_factory=dict)
     # Its HTTP middleware functions (`@app.middleware("http")`, a class's `dispatch`), by name: they
     # are followed as routes, since what they return is the answer.
     middleware: set[str] = field(default_factory=set)

@@ -35,10 +35,10 @@ from reviewer.semantics.error_paths.records import (
     status_value,
     template_context,
 )
+from reviewer.semantics.error_paths.route_results import RouteResults
 from reviewer.semantics.error_paths.sockets import socket_names
 from reviewer.semantics.error_paths.syntax import (
     calls_in,
-    carried_names,
     checks_signature,
     ends_with,
     is_generator,
@@ -85,9 +85,6 @@ class Walk:
         # It is walked with only the exceptions it catches itself: the detail of one it returns is
         # a fact of the function, for the routes that return what it returns.
         self.as_written = as_written and not exceptions
-        # Names a route bound to what a call returned (`result = service.finalize(id)`), as it runs,
-        # with the element a name was unpacked from (`url, error = storage.presign(key)`; None: all).
-        self.call_results: dict[str, tuple[cst.Call, int | None]] = {}
         self.role = role
         self.exceptions = dict(exceptions)
         # Exceptions caught around a block that only parses the client's data -> the functions that
@@ -116,6 +113,8 @@ class Walk:
         if held:
             self.websockets |= socket_names(function, held)  # `for connection in self.active_connections:`
         self.uploads = self._params_of_type(UPLOAD_FILE_TYPES)  # files the client sent
+        self.results = RouteResults(self.owner, self.qualify, self._callee, self.websockets,
+                                    paths.paths.returned_calls)
         self.streams_to = paths.streamed.get(self.name)  # what streams what it yields to the client
         self.error_returns = 0
         self.other_returns = 0
@@ -370,9 +369,9 @@ class Walk:
             if self.role is not None and isinstance(small, (cst.Assign, cst.AnnAssign)):
                 self._note_built(small, in_except, status_set)
             if self.role == "route" and isinstance(small, (cst.Assign, cst.AnnAssign)):
-                self._note_call_result(small)
-            if self.call_results and not (self.admin_only or self.administrators_only):
-                self._note_sent_results(small)
+                self.results.bind(small)
+            if self.results.bound and not (self.admin_only or self.administrators_only):
+                self.results.note_sent(small)
             if isinstance(small, cst.Assign) and task_result(small.value, self.qualify):
                 self.task_results.update(t.target.value for t in small.targets if isinstance(t.target, cst.Name))
             if not (self.exceptions or self.details or self.task_results or self.failed_responses
@@ -544,6 +543,13 @@ class Walk:
         annotation = self._annotation_of(func.value.value)
         cls = self.qualify(annotation) if isinstance(annotation, (cst.Name, cst.Attribute)) else None
         return f"{cls}.{func.attr.value}" if cls and not cls.startswith("builtins.") else None
+
+    def _callee(self, func: cst.Name | cst.Attribute) -> str | None:
+        """The function a call of the function runs, qualified: a method of a class of its module
+        (`self.build(...)`, `service.build(...)`), of a class a parameter is annotated with, or
+        what the imports name."""
+        method = self._class_method(func)
+        return f"{self.b.module}.{method}" if method is not None else self._typed_method(func) or self.qualify(func)
 
     def _class_method(self, func: cst.BaseExpression) -> str | None:
         """`Class.method` of the module a call runs: a method called on `self` in a method of the
@@ -728,7 +734,7 @@ class Walk:
                     element=_carrying_element(value, detail)))
             return
         if self.role == "route" and value is not None and not (self.admin_only or self.administrators_only):
-            self._note_returned_call(value)
+            self.results.note_returned(value)
         # A response or exception built in the return statement is a sink of its own (`sinks`).
         if (self.role == "route" and value is not None and not (
                 isinstance(value, cst.Call) and self.qualify(value.func) in RESPONSE_SINKS)
@@ -761,65 +767,6 @@ class Walk:
         return (origin, written) in _CATCH_ALL, found is not None or (
             bound is not None and value is not None and uses(value, {bound}))
 
-    def _note_call_result(self, small: cst.Assign | cst.AnnAssign) -> None:
-        """Note a name bound to what a call returns (`result = await service.finalize(id)`); any
-        other value unbinds it."""
-        targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
-        value = small.value.expression if isinstance(small.value, cst.Await) else small.value
-        for target in targets:
-            unpacked = target.elements if isinstance(target, (cst.Tuple, cst.List)) else ()
-            for index, name in [(None, target)] if not unpacked else [
-                    (index, element.value) for index, element in enumerate(unpacked)]:
-                if not isinstance(name, cst.Name):
-                    continue
-                if isinstance(value, cst.Call):
-                    self.call_results[name.value] = value, index
-                else:
-                    self.call_results.pop(name.value, None)
-
-    def _note_sent_results(self, small: cst.BaseSmallStatement) -> None:
-        """Note the functions whose result, or a field of it, a route sends other than by returning
-        it: in an `HTTPException`'s detail, a response's body, a websocket send (`raise
-        HTTPException(502, detail=result.error)`, `await websocket.send_json({"note": verdict.note})`
-        with `verdict = await check_message(text)`)."""
-        for call in calls_in(small):
-            name = self.qualify(call.func)
-            if name in HTTP_EXCEPTIONS:
-                sent = argument(call, 1, "detail")
-            elif name in RESPONSE_CLASSES:
-                sent = argument(call, 0, "content")
-            elif (isinstance(call.func, cst.Attribute) and call.func.attr.value in WEBSOCKET_SENDS
-                  and isinstance(call.func.value, cst.Name) and call.func.value.value in self.websockets):
-                sent = argument(call, 0, "data")
-            else:
-                continue
-            for held in carried_names(sent.value) if sent is not None else ():
-                if held.value in self.call_results:
-                    self._note_returned_call(held, _reading(sent.value, held), small)
-
-    def _note_returned_call(self, value: cst.BaseExpression, reading: cst.BaseExpression | None = None,
-                            statement: cst.CSTNode | None = None) -> None:
-        """Note the function whose result a route returns (`return service.finalize(id)`, or a name
-        bound to it or to an element of it), qualified, with the element, for the repository to
-        pair with what that function returns; and, where the route puts a field or an element of
-        it into what it sends, the expression reading it there (`verdict.note` of `{"text":
-        verdict.note}`) and its statement: the detail enters the response there."""
-        if isinstance(value, cst.Await):
-            value = value.expression
-        element = None
-        if isinstance(value, cst.Name) and value.value in self.call_results:
-            value, element = self.call_results[value.value]
-        if reading is not None and element is None and isinstance(reading, cst.Name):
-            reading = None  # the whole result, as the function built it
-        if not isinstance(value, cst.Call) or not isinstance(value.func, (cst.Name, cst.Attribute)):
-            return
-        method = self._class_method(value.func)  # `self.build(...)`, `service.build(...)` of this module
-        callee = (f"{self.b.module}.{method}" if method is not None
-                  else self._typed_method(value.func) or self.qualify(value.func))
-        if callee is not None and callee not in RESPONSE_SINKS and not callee.startswith("builtins."):
-            self.b.paths.returned_calls.setdefault(callee, []).append(
-                (self.owner, element, reading, statement if reading is not None else None))
-
     def _note_built(self, small: cst.Assign | cst.AnnAssign, in_except: bool, status_set: list[bool]) -> None:
         """Note what an assignment binds for a later `return name`: a value built in an `except`
         block, or, anywhere else, something else (the name no longer holds it)."""
@@ -846,22 +793,6 @@ class Walk:
             catches_all, carries = self._handled_facts(value, found, in_except=True)
             self.built_in_except[target.value] = _BuiltInExcept(value, catches_all, carries, status_set,
                                                                 keys_set=small.value is not value)
-
-
-def _reading(value: cst.BaseExpression, held: cst.Name) -> cst.BaseExpression:
-    """The outermost attribute or subscript of a name within a value sent (`verdict.note` of
-    `{"text": verdict.note}`), else the name."""
-    stack: list[cst.CSTNode] = [value]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.Attribute, cst.Subscript)):
-            root = node
-            while isinstance(root, (cst.Attribute, cst.Subscript)):
-                root = root.value
-            if root is held:
-                return node
-        push_children(node, stack)
-    return held
 
 
 def _carrying_element(value: cst.BaseExpression, detail: DetailOf) -> int | None:
