@@ -26,6 +26,7 @@ from reviewer.semantics.raised_messages import RaisedMessagesFacts
 from reviewer.semantics.serving import EntryPointFacts, is_one_shot_path
 from reviewer.semantics.settings import SettingsFacts
 from reviewer.summary import FunctionSummary, ModuleSummary
+from reviewer.wording import first_of
 from rules._error_paths_rule import ErrorPathsRule
 from rules.no_internal_error_leak._elsewhere import record_leaks_elsewhere, report_leaks_elsewhere
 from rules.no_internal_error_leak._returned import record_returned, report_returned
@@ -139,8 +140,8 @@ class LeakRule(ErrorPathsRule):
         for (path, span), callers in built.items():
             finding, detail, sink = callers[0]
             function = detail.through[0].rsplit(".", 1)[-1] if detail.through else "the function"
-            more = f", and {len(callers) - 1} more" if len(callers) > 1 else ""
-            sink = f"what `{function}` builds here, which goes out in {sink} ({finding.path}:{finding.span.line}{more})"
+            sink = (f"what `{function}` builds here, which goes out in {sink} "
+                    f"({first_of(finding.path, finding.span.line, len(callers))})")
             related = tuple(Related(caller.path, caller.span, f"`{function}` is handed the exception here")
                             for caller, _, _ in callers)
             report(path, span, detail, sink, related=related)

@@ -19,6 +19,7 @@ from reviewer.model import Related
 from reviewer.rule import RepoContext
 from reviewer.semantics.error_paths import Leak
 from reviewer.semantics.error_paths.wrapped import WrapFacts
+from reviewer.wording import first_of
 
 if TYPE_CHECKING:
     from reviewer.model import Span
@@ -54,9 +55,8 @@ def report_wrapped(rule: type[LeakRule], repo: RepoContext, withheld: _Withheld,
     for (path, span), (reader, attribute, raises) in sinks.items():
         raises.sort(key=lambda raised: (raised[0], raised[1].span.line, raised[1].span.column))
         first_path, first = raises[0]
-        more = f", and {len(raises) - 1} more" if len(raises) > 1 else ""
-        sink = (f"`{first.written}`'s `{attribute}` (raised with it in {first_path}:{first.span.line}{more}), "
-                f"which {reader} sends here")
+        sink = (f"`{first.written}`'s `{attribute}` (raised with it in "
+                f"{first_of(first_path, first.span.line, len(raises))}), which {reader} sends here")
         related = tuple(Related(where, site.span, f"`{site.written}` is raised with `{site.detail.what}`")
                         for where, site in raises)
         report(path, span, first.detail, sink, related=related)

@@ -229,7 +229,7 @@ class Builder:
                     self.paths.leaks.extend(
                         Leak(call.value, call.statement, call.detail, f"{leak.sink} of `{name}`", call.function,
                              leak.http_status, call.conditions + leak.conditions,
-                             call.detail.phrases if client_error else (), call.detail.through, call.owner, leak.raised)
+                             call.detail.phrases if client_error else (), call.owner, leak.raised)
                         for call in calls if not (client_error and call.detail.parsing))
 
     def _handlers_elsewhere(self, tree: cst.Module, top_level: dict[str, cst.FunctionDef],

@@ -66,7 +66,6 @@ class Leak:
     http_status: int | None = None  # the status of the `HTTPException` it is the detail of, when known
     conditions: tuple = ()  # what it runs under (`reviewer.semantics.conditions`), for the repository to weigh
     phrases: tuple[str, ...] = ()  # a client error's: the phrases the code found in the text before sending it
-    through: tuple | None = None  # `Detail.through`: a function of another module may return it
     owner: str = ""  # the function's dotted name in its module (`Reports.build`)
     raised: str | None = None  # the class of the exception it is raised in (a caller may catch it), qualified
     # Where in `node` the detail enters it, when `node` holds more (`"db_error": str(exc.orig)` of
@@ -82,6 +81,11 @@ class Leak:
     @property
     def at(self) -> cst.BaseExpression:
         return self.entry if self.entry is not None else self.node
+
+    @property
+    def through(self) -> tuple | None:
+        """`Detail.through`: a function of another module may return it."""
+        return self.detail.through
 
     @property
     def at_statement(self) -> cst.CSTNode:

@@ -694,8 +694,8 @@ class Walk:
             # request if the application writes them in its own messages: the repository tells.
             phrases = found.phrases if client_error else ()
             self.b.paths.leaks.append(Leak(value, statement, found, sink, self.name, http_status,
-                                           self.branches.conditions() + found.conditions, phrases, found.through,
-                                           self.owner, raised, *self.entry(value, detail)))
+                                           self.branches.conditions() + found.conditions, phrases, self.owner,
+                                           raised, *self.entry(value, detail)))
 
     def _relayed_status(self, status: cst.BaseExpression | None) -> bool:
         """Whether a status sent is that of an HTTP response found failed (`resp.status_code`)."""
@@ -729,7 +729,7 @@ class Walk:
                                                                                                   self.qualify):
                 self.b.paths.returned_leaks.append(Leak(
                     value, statement, found, f"the return value of `{self.owner}`", self.name,
-                    conditions=self.branches.conditions() + found.conditions, through=found.through, owner=self.owner,
+                    conditions=self.branches.conditions() + found.conditions, owner=self.owner,
                     entry=(entry := self.entry(value, detail))[0], entry_statement=entry[1],
                     element=_carrying_element(value, detail)))
             return
@@ -744,7 +744,7 @@ class Walk:
                 entry, entry_statement = self.entry(value, detail)
                 self.b.paths.leaks.append(Leak(value, statement, found, f"the return value of route `{self.name}`",
                                                self.name, conditions=self.branches.conditions() + found.conditions,
-                                               through=found.through, owner=self.owner, entry=entry,
+                                               owner=self.owner, entry=entry,
                                                entry_statement=entry_statement))
         built = self.built_in_except.get(value.value) if isinstance(value, cst.Name) else None
         if built is not None:
