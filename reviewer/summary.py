@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from reviewer import lazy_cst as cst
+from reviewer.semantics.blocking import THREAD_RUNNERS
 from reviewer.semantics.names import ImportTable, NameResolver, decorator_name, dotted_name
 from reviewer.syntax import argument_slots, named_arguments
 from reviewer.traversal import BatchedVisitor, push_children
@@ -80,6 +81,10 @@ class FunctionSummary:
     # `dict_to_settings(values)`): parameter -> (qualified callee, the argument it fills: a
     # position or a keyword, the names the call passes: ((position or keyword, qualified), ...)).
     forwards: dict[str, list[tuple[str, int | str, tuple[tuple[int | str, str], ...]]]] = field(default_factory=dict)
+    # Functions it hands to a thread to run for it (`await run_in_threadpool(aws.send_email, to)`,
+    # `loop.run_in_executor(None, render, page)`), as calls of them: it gets what they return, and
+    # what they raise. Not in `calls`: they do not run on its event loop.
+    offloaded: list[CallSite] = field(default_factory=list)
 
 
 @dataclass
@@ -179,6 +184,20 @@ def callee_name(func: cst.BaseExpression) -> str | None:
     """The name a call of `func` spells, as `CallSite.name` has it: `get` of `self.client.get`."""
     text = _callee_text(func)
     return text.rsplit(".", 1)[-1] if text else None
+
+
+def handed_to_thread(call: cst.Call, qualify: Callable[[cst.BaseExpression], str | None]) -> cst.BaseExpression | None:
+    """The function a call runs in a thread for its caller, which gets its result or its exception
+    (`THREAD_RUNNERS`: `send_email` of `run_in_threadpool(send_email, to)`; `render` of
+    `loop.run_in_executor(None, render, page)`)."""
+    if isinstance(call.func, cst.Attribute) and call.func.attr.value == "run_in_executor":
+        position = 1
+    elif qualify(call.func) in THREAD_RUNNERS:
+        position = 0
+    else:
+        return None
+    positional = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+    return positional[position] if len(positional) > position else None
 
 
 _EVERYTHING = frozenset({"builtins.Exception", "builtins.BaseException"})
@@ -385,6 +404,10 @@ class SummaryBuilder(BatchedVisitor):
                                        shape=_shape(node), guarded=self._guards[-1] > 0))
         if target is not None and function.params:
             self._record_forwards(function, node, target)
+        handed = handed_to_thread(node, self.resolver.qualify)
+        if isinstance(handed, (cst.Name, cst.Attribute)):
+            function.offloaded.append(CallSite(target=self.resolver.qualify(handed), text=_callee_text(handed),
+                                               awaited=id(node) in self._awaited, guarded=self._guards[-1] > 0))
 
     def _record_forwards(self, function: FunctionSummary, node: cst.Call, target: str) -> None:
         """Parameters the call is handed whole: `f(values)`, `f(data=values)`, `f({**values})`."""

@@ -288,12 +288,16 @@ ASYNC_SESSION_CLASSES = frozenset({
     "sqlmodel.ext.asyncio.session.AsyncSession",
 })
 
-# Calls whose arguments name work to run elsewhere: a function passed to them is not run on the loop.
-OFFLOADERS = frozenset({
+# Calls that run the function they are handed (their first argument) in a thread and give the
+# awaiting caller its result, or raise what it raised: `await run_in_threadpool(send_email, to)`.
+THREAD_RUNNERS = frozenset({
     "asyncio.to_thread",
     "starlette.concurrency.run_in_threadpool",
     "fastapi.concurrency.run_in_threadpool",
     "anyio.to_thread.run_sync",
+})
+# Calls whose arguments name work to run elsewhere: a function passed to them is not run on the loop.
+OFFLOADERS = THREAD_RUNNERS | frozenset({
     "asyncer.asyncify",
     "asgiref.sync.sync_to_async",
     "starlette.background.BackgroundTask",

@@ -18,14 +18,18 @@ None rather than guess: a function whose name no call spells (a callback handed 
 hook a framework runs; one whose name only calls on other classes' objects spell is called by
 nothing), and a search past `MAX_REACHED` functions; asked for the entries it can find
 (`complete=False`), it passes over the first. A call on a module's name (`context.reset(token)`)
-is narrowed as one on an attribute: what the name holds wherever it is filled. A library's factory
+is narrowed as one on an attribute: what the name holds wherever it is filled; one on a module's
+name its module fills with a library's object (`storage.s3.put_object(...)` with `s3 =
+boto3.client("s3")`) calls no function of the repository either. A library's factory
 that builds an object of the repository (a dependency injector's provider) is taken for what it
 is, a library's callable, whose result holds none of the repository's methods. A call that passes
 arguments a function does not take (too few for its required parameters, too many positions, a
 keyword it lacks) is no call of it: `existing.metadata.update(item)` does not run
 `update(self, relationship_id, subject, ...)`; a function a decorator may change (anything but
 `staticmethod`, `classmethod`, `abstractmethod`, `override`) takes anything. Test modules are
-left out: they are not how a deployment runs a function.
+left out: they are not how a deployment runs a function. A function handed to a thread to run for
+its caller (`await run_in_threadpool(aws.send_email, to)`, `FunctionSummary.offloaded`) is called
+by that caller.
 """
 
 from __future__ import annotations
@@ -52,9 +56,10 @@ class Callers:
         self._index = index
         self._canonical = index.canonical if index is not None else (lambda name: name)
         # name -> caller -> each of its calls of the name: the classes it is made on (None:
-        # unknown), what it passes (`CallSite.shape`), and the name it is made on (`Cache` of
-        # `Cache.update(...)`)
-        self._by_name: dict[str, dict[str, set[tuple[frozenset[str] | None, tuple | None, str | None]]]] = (
+        # unknown), what it passes (`CallSite.shape`), the name it is made on (`Cache` of
+        # `Cache.update(...)`), and whether that is a module's name filled with a library's object
+        # (`storage.s3.put_object` after `s3 = boto3.client("s3")`)
+        self._by_name: dict[str, dict[str, set[tuple[frozenset[str] | None, tuple | None, str | None, bool]]]] = (
             defaultdict(dict))
         self._bases: dict[str, list[str]] = {}
         held: dict[str, set[str | None]] = defaultdict(set)
@@ -83,10 +88,11 @@ class Callers:
         for summary in code:
             for function in summary.functions.values():
                 self.functions[function.qualname] = (function, summary)
-                for call in function.calls:
+                for call in (*function.calls, *function.offloaded):
                     if call.name:
                         receivers = self._by_name[call.name].setdefault(function.qualname, set())
-                        receivers.add((self._receiver(call, function.qualname), call.shape, _made_on(call)))
+                        receivers.add((self._receiver(call, function.qualname), call.shape, _made_on(call),
+                                       self._on_library_object(call)))
 
     def _classes(self, made: set[str | None]) -> frozenset[str] | None:
         """The classes of the repository what fills an attribute makes; None when something else of
@@ -138,6 +144,15 @@ class Callers:
         # completions.create`): a library's object. One of `self` may be filled by a library's base.
         return frozenset() if not on_self and parts[-2] not in self._filled else None
 
+    def _on_library_object(self, call: CallSite) -> bool:
+        """Whether a call is made on a module's name that its module fills only with a library's
+        objects (`storage.s3.put_object(...)` with `s3 = boto3.client("s3")` in `storage`): a
+        method of that object, no function of the repository."""
+        if not call.target or self._index is None:
+            return False
+        filled = self._index.fills(call.target.rpartition(".")[0])
+        return bool(filled) and self._classes(filled) == frozenset()
+
     def _attribute(self, classes: frozenset[str], attribute: str) -> frozenset[str] | None:
         """What an attribute of these classes holds, declared by a class or its bases; None when
         one of them does not tell."""
@@ -174,8 +189,10 @@ class Callers:
         owner = function.qualname.rpartition(".")[0]
         method = owner in self._bases
         return [caller for caller, calls in callers.items() if any(
-            (not method or classes is None or any(self._related(cls, owner) for cls in classes))
-            and takes(function, shape, made_on == owner.rpartition(".")[2]) for classes, shape, made_on in calls)]
+            (not method and not on_library or method and (
+                classes is None or any(self._related(cls, owner) for cls in classes)))
+            and takes(function, shape, made_on == owner.rpartition(".")[2])
+            for classes, shape, made_on, on_library in calls)]
 
     def entries(self, qualname: str, is_entry: Callable[[FunctionSummary, ModuleSummary], bool], *,
                 complete: bool = True, through: Callable[[str, str], bool] | None = None) -> dict[str, set[str]] | None:
@@ -212,9 +229,10 @@ class Callers:
         return found
 
     def calls_of(self, caller: str, name: str) -> int:
-        """How many calls of the function `caller` spell the name (`export` for `self.reports.export()`)."""
+        """How many calls of the function `caller` spell the name (`export` for `self.reports.export()`,
+        `send_email` for `run_in_threadpool(aws.send_email, to)`)."""
         found = self.functions.get(caller)
-        return sum(1 for call in found[0].calls if call.name == name) if found else 0
+        return sum(1 for call in (*found[0].calls, *found[0].offloaded) if call.name == name) if found else 0
 
     def callers(self, qualname: str) -> list[str]:
         """The functions whose calls spell the function's name."""

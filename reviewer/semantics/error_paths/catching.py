@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.exceptions import named_classes
-from reviewer.summary import callee_name
+from reviewer.summary import callee_name, handed_to_thread
 from reviewer.traversal import children_of, descendants
 
 # One handler: the classes it catches, and whether it passes what it caught on.
@@ -56,9 +56,11 @@ def guarded_calls(function: cst.FunctionDef,
                 pending.extend((item, guards) for item in node.items)
                 continue
         if isinstance(node, cst.Call):
-            name = callee_name(node.func)
-            if name is not None:
-                found.setdefault(name, []).append(guards)
+            handed = handed_to_thread(node, qualify)
+            for callee in (node.func, handed) if handed is not None else (node.func,):
+                name = callee_name(callee)
+                if name is not None:
+                    found.setdefault(name, []).append(guards)
         pending.extend((child, guards) for child in children_of(node))
     return {name: tuple(sites) for name, sites in found.items()
             if any(not passes_on for guards in sites for handlers in guards for _, passes_on in handlers)}
