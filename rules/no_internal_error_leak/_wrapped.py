@@ -36,11 +36,12 @@ def report_wrapped(rule: type[LeakRule], repo: RepoContext, withheld: _Withheld,
         if not rule.wanted(Leak(node=None, statement=None, detail=site.detail, sink="", function="")) or withheld(
                 None, None, (), (), site.detail.through, computed_by=site.detail.computed_by):
             continue
+        # Routes that catch it answer with it themselves; a handler registered for it answers the others.
+        for route, attribute, where, span in _caught_by_routes(wrapped, trust, site):
+            sinks.setdefault((where, span), (f"route `{route.rsplit('.', 1)[-1]}`", attribute, []))[2].append(
+                (path, site))
         found = wrapped.sent(site.cls, site.slot)
         if found is None:
-            for route, attribute, where, span in _caught_by_routes(wrapped, trust, site):
-                sinks.setdefault((where, span), (f"route `{route.rsplit('.', 1)[-1]}`", attribute, []))[2].append(
-                    (path, site))
             continue
         routes = trust.routes_reaching(site.function, site.cls)
         if not routes or trust.trusted_routes(routes):

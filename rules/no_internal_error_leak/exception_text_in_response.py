@@ -75,7 +75,11 @@ class ExceptionTextInResponse(LeakRule):
     argument in (`self.message = message`, `super().__init__(message)` then `str(exc)`; FastAPI's
     own handler sends an `HTTPException` subclass's `detail`), and a route runs the raising
     function, or to a route that runs it, catches the exception and answers with that attribute
-    (`except StockConflict as e: raise HTTPException(409, detail=e.detail)`); it is reported where
+    (`except StockConflict as e: raise HTTPException(409, detail=e.detail)`, or
+    `results.append({"error": e.message})` with `return {"results": results}` after the loop);
+    a route runs a function it calls, and one it hands to a thread to run for it (`await
+    run_in_threadpool(mail.send_email, to)`, `asyncio.to_thread(...)`, `loop.run_in_executor(None,
+    ...)`), whose exceptions it gets; it is reported where
     the handler or the route reads that attribute (where the detail enters the response), once, with
     each such `raise` as a related place (at the `raise` for an `HTTPException` of the
     application's own, which FastAPI answers with its `detail`). And it follows a function of any
@@ -182,7 +186,8 @@ class ExceptionTextInResponse(LeakRule):
     module that raises unless such a flag is on, called first or declared as its dependency
     (`Depends(require_log_stream)`, whose `if not ENABLE_LOG_STREAM: raise HTTPException(404)`),
     with the functions defined in it, and detail that such a branch alone puts in what is sent
-    (`detail=str(e) if settings.DEBUG else "failed"`, `if DEBUG: body["reason"] = str(e)`);
+    (`detail=str(e) if settings.DEBUG else "failed"`, `if DEBUG: body["reason"] = str(e)`, `message =
+    repr(exc) if settings.debug else "internal error"` then `{"message": message}`);
     a function a request starts as a background task (`background_tasks.add_task(send_receipt,
     ...)`), which runs after the response is sent, or that a task queue's decorator registers
     (`@shared_task`, `@celery_app.task` with `celery_app = Celery(...)`), or a decorator registers

@@ -57,6 +57,7 @@ from reviewer.semantics.error_paths.outcomes import failed_responses
 from reviewer.semantics.error_paths.parsing import computed_by, only_decodes, only_validates
 from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, WEBSOCKET_EXCEPTIONS
 from reviewer.semantics.error_paths.syntax import (
+    carried_names,
     functions_of,
     params_of,
     self_attribute,
@@ -174,6 +175,10 @@ class WrapFacts(Facts):
         and where the answer reads each; and the handler's place among those of its `try` (the
         line of the `try`, its order), since only the first that matches a raised class runs."""
         qualify = self.context.qualify
+        returned = {held.value for statement in _own_statements(route.body)
+                    if isinstance(statement, cst.SimpleStatementLine)
+                    for small in statement.body if isinstance(small, cst.Return) and small.value is not None
+                    for held in carried_names(small.value)}
         for statement in _own_statements(route.body):
             if not isinstance(statement, (cst.Try, cst.TryStar)):
                 continue
@@ -187,7 +192,7 @@ class WrapFacts(Facts):
                 sent: dict[str, list[cst.CSTNode]] = {}
                 if any(own for _, own in caught) and handler.name is not None and isinstance(
                         handler.name.name, cst.Name):
-                    for answer in _answers(handler, qualify):
+                    for answer in _answers(handler, qualify, returned):
                         _sent(answer, handler.name.name.value, {}, qualify, frozenset(), 0, sent)
                 where = self._first_spans(sent)
                 for qualified, own in caught:
@@ -593,9 +598,11 @@ def _catches_stack_errors(types: cst.BaseExpression | None, qualify: Callable[[c
                for member in named_classes(types))
 
 
-def _answers(handler: cst.ExceptHandler, qualify: Callable[[cst.BaseExpression], str | None]) -> Iterator[cst.CSTNode]:
+def _answers(handler: cst.ExceptHandler, qualify: Callable[[cst.BaseExpression], str | None],
+             returned: set[str]) -> Iterator[cst.CSTNode]:
     """What an `except` block of a route answers the client with: the values it returns, the
-    `HTTPException`s it raises."""
+    `HTTPException`s it raises, and what it puts into a name the route returns
+    (`results.append({"to": item.to, "error": exc.message})` before `return {"results": results}`)."""
     for statement in _own_statements(handler.body):
         for small in getattr(statement, "body", ()) if isinstance(
                 statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) else ():
@@ -604,6 +611,18 @@ def _answers(handler: cst.ExceptHandler, qualify: Callable[[cst.BaseExpression],
             elif isinstance(small, cst.Raise) and isinstance(small.exc, cst.Call) and (
                     qualify(small.exc.func) in HTTP_EXCEPTIONS):
                 yield small.exc
+            elif isinstance(small, cst.Expr) and isinstance(call := small.value, cst.Call) and isinstance(
+                    call.func, cst.Attribute) and call.func.attr.value in _FILLING_METHODS and isinstance(
+                    call.func.value, cst.Name) and call.func.value.value in returned:
+                yield from (arg.value for arg in call.args)
+            elif isinstance(small, cst.Assign) and any(
+                    isinstance(target.target, cst.Subscript) and isinstance(target.target.value, cst.Name)
+                    and target.target.value.value in returned for target in small.targets):
+                yield small.value
+
+
+# Methods that put their arguments into the container they are called on.
+_FILLING_METHODS = frozenset({"append", "extend", "add", "insert", "update"})
 
 
 def _own_statements(body: cst.BaseSuite) -> Iterator[cst.BaseStatement | cst.SimpleStatementSuite]:
