@@ -452,7 +452,7 @@ class Walk:
             if value is None:
                 self.details.pop(target.value, None)
             else:
-                self.details[target.value] = self._under_branches(value)
+                self.details[target.value] = self._gated(source, value, detail)
                 body = encoded_display(source, self.qualify)
                 if body is not None:  # `body = json.dumps({"message": str(exc)})`: it enters the body here
                     self.filled[target.value] = (entered(body, detail), statement)
@@ -474,6 +474,21 @@ class Walk:
         if held is None or held.conditions:
             self.details[name] = self._under_branches(value)
             self.filled[name] = (entered(source, detail), statement)
+
+    def _gated(self, source: cst.BaseExpression, value: Detail, detail: DetailOf) -> Detail:
+        """The detail a value carries under the branches it is in, and, for a conditional expression
+        that carries it on one side only (`repr(exc) if settings.debug else "internal error"`),
+        under that side's test too, as a branch of an `if` would put it."""
+        carrying = [(part, want) for part, want in ((source.body, True), (source.orelse, False))
+                    if detail.of(part) is not None] if isinstance(source, cst.IfExp) and not (
+            detail.narrowed(source.test) or detail.recognised(source.test)[0]) else []
+        if len(carrying) != 1:
+            return self._under_branches(value)
+        mark = self.branches.mark()
+        self.branches.test(source.test, carrying[0][1])
+        gated = self._under_branches(detail.of(carrying[0][0]))
+        self.branches.restore(mark)
+        return gated
 
     def _under_branches(self, value: Detail) -> Detail:
         """The detail, with the tests of the branches it is put in a value under."""
