@@ -11,11 +11,13 @@ from reviewer.rule import RepoContext
 from reviewer.semantics.error_paths import (
     DETAIL,
     DETAIL_TEXT,
+    FAILURE_TEXT,
     MESSAGE,
     RESPONSE_CLASSES,
     TEXT,
     ErrorPaths,
     ReturnSite,
+    acknowledges,
     dumped,
     error_body,
     flask_error_tuple,
@@ -80,26 +82,31 @@ class ErrorBodySuccessStatus(StatusRule):
     Not flagged: responses with a 4xx/5xx status (given as a number, `status.HTTP_...`,
     `HTTPStatus...` or any expression), success bodies with an empty `errors`/`error` field
     (`{"errors": []}`, `{"error": None}`), a readiness probe that returns 503, the LNURL
-    protocol's `{"status": "ERROR", "reason": ...}` body that wallets read from a 200 response, a
-    payment or job whose own status is `"failed"`, and a body with two or more data fields beside
-    its status or error (`{"status": "error", "running": False, "progress": 0}`): the state of
-    something the client asked about, such as a background job that failed (beside an error
-    stated outright, empty placeholders are no data: `{"error": "The query failed", "documents":
-    [], "context": ""}` is flagged). A text response
-    where something is missing (`if not names: return PlainTextResponse("No reports yet")`) may
-    be an empty state, and is not flagged; nor is an empty one. A message-only body in an `except`
-    block for a case the code foresaw (`except AlreadyMember: return {"message": "You are already
-    a member"}`, the same answer to a password reset whether or not the address is known) may be
-    a success on purpose, and is not flagged; nor is one that says it succeeded
-    (`{"status": "ok", ...}`, `"code": 200`). Nor is a body a
-    webhook receiver sends, outside an `except` block, once it has verified the delivery's
-    signature (`stripe.Webhook.construct_event(...)`, `if not hmac.compare_digest(...): raise`):
-    an authentic event it does not act on (`{"success": False}` for an event type it ignores) must
-    be acknowledged with a 2xx, or the sender retries it. A failure to process the event, in an
-    `except` block, is still flagged. Nor is a branch no value takes: `if config is None:` after
-    a statement that reads `config.setting` on every way to it, for a name the route binds once
-    (that statement raises first when `config` is None). Nor is a route's own answer in a model
-    (`ConnectionTestResponse(success=False, ...)`): it may be the verdict of a check the route ran.
+    protocol's `{"status": "ERROR", "reason": ...}` body that wallets read from a 200 response,
+    a payment or job whose own status is `"failed"`, the verdict of a check the client asked for
+    (`{"valid": False, "errors": [str(e)]}`: the check ran, and this is its answer), and a body
+    with two or more data fields beside its status or error (`{"status": "error", "running":
+    False, "progress": 0}`): the state of something the client asked about, such as a background
+    job that failed (beside an error stated outright, empty placeholders are no data: `{"error":
+    "The query failed", "documents": [], "context": ""}` is flagged). A text response where
+    something is missing (`if not names: return PlainTextResponse("No reports yet")`) may be an
+    empty state, and is not flagged, unless it says the request failed (`HTMLResponse("<h1>Page
+    not found</h1>")`, `PlainTextResponse(f"batch too large, max {limit}")`, also in an early
+    `if` branch); nor is an empty one. A message-only body in an `except` block for a case the
+    code foresaw (`except AlreadyMember: return {"message": "You are already a member"}`, the
+    same answer to a password reset whether or not the address is known) may be a success on
+    purpose, and is not flagged; nor is one that says it succeeded (`{"status": "ok", ...}`,
+    `"code": 200`). Nor is a body a webhook receiver sends, outside an `except` block, once it
+    has verified the delivery's signature (`stripe.Webhook.construct_event(...)`, `if not
+    hmac.compare_digest(...): raise`): an authentic event it does not act on (`{"success":
+    False}` for an event type it ignores) must be acknowledged with a 2xx, or the sender retries
+    it. A failure to process the event, in an `except` block, is still flagged, unless the body
+    acknowledges the delivery (`{"received": True, "error": "processing deferred"}`): the
+    receiver took the event, to process it its own way. Nor is a branch no value takes: `if
+    config is None:` after a statement that reads `config.setting` on every way to it, for a
+    name the route binds once (that statement raises first when `config` is None). Nor is a
+    route's own answer in a model (`ConnectionTestResponse(success=False, ...)`): it may be the
+    verdict of a check the route ran.
 
     ## Why is this bad?
     Clients, retries, caches, load balancers and monitoring read the status, not the body: a
@@ -143,7 +150,8 @@ class ErrorBodySuccessStatus(StatusRule):
             site.in_except or site.in_guard or site.early_exit)}
         for site in paths.returns:
             value = site.returned
-            if value is None or site.status_set or site.after_signature_check and not site.in_except:
+            if value is None or site.status_set or site.after_signature_check and (
+                    not site.in_except or acknowledges(value)):
                 continue
             if site.role == "handler":
                 response = self._handler_response(value)
@@ -259,13 +267,13 @@ def _where(site: ReturnSite, marker: str | None) -> str | None:
         where = "built in an `except` block, "
     elif site.in_except:
         where = "in an `except` block "
-    elif site.in_guard and marker in (DETAIL, DETAIL_TEXT):
+    elif site.in_guard and marker in (DETAIL, DETAIL_TEXT, FAILURE_TEXT):
         where = "when what it looked for is missing "
-    elif site.early_exit and marker == DETAIL_TEXT:
+    elif site.early_exit and marker in (DETAIL_TEXT, FAILURE_TEXT):
         where = "in an early `if` branch "
     else:
         where = ""
-    if marker in (DETAIL, DETAIL_TEXT) and not where or marker == TEXT and not site.in_except or (
+    if marker in (DETAIL, DETAIL_TEXT, FAILURE_TEXT) and not where or marker == TEXT and not site.in_except or (
             marker == MESSAGE and not (site.in_except and (site.catches_all or site.carries_exception))):
         return None
     return where

@@ -3,6 +3,8 @@ response built without an error status)."""
 
 from __future__ import annotations
 
+import re
+
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.records import RESPONSE_CLASSES, status_value
 from reviewer.semantics.names import dotted_name
@@ -16,6 +18,12 @@ DETAIL_TEXT = "detail text"
 # A response of text the code wrote (`PlainTextResponse("Something went wrong")`): an error only
 # where an exception is handled (where something looked for is missing, it may be an empty state).
 TEXT = "text"
+# A response of text the code wrote that says the request failed (`HTMLResponse("<h1>Page not
+# found</h1>")`, `PlainTextResponse(f"batch too large, max {limit}")`): an error also where
+# something looked for is missing, or in an early branch.
+FAILURE_TEXT = "failure text"
+_FAILURE_WORDS = re.compile(r"\b(?:not found|errors?|failed|failure|invalid|forbidden|unauthori[sz]ed|denied|"
+                            r"not allowed|too (?:large|long|many|big)|expired)\b", re.IGNORECASE)
 # A body of only a message the code wrote (`{"message": "Something went wrong"}`): an error where an
 # exception of any kind is handled, or where the message carries the caught one; an `except` for a
 # foreseen case may answer with a success on purpose (`"If the email exists, a link was sent"`).
@@ -37,6 +45,8 @@ _PROBE_SEGMENTS = frozenset({"ready", "readyz", "readiness", "health", "healthz"
 _READINESS_KEYS = frozenset({"ready", "healthy", "alive", "available"})
 _NOT_READY_STATUSES = frozenset({"down", "unhealthy", "not_ready", "not ready", "notready", "unavailable", "fail",
                                  "failing", "failed", "error"})
+# Keys of a check's verdict on what the client sent it (`{"valid": False, "reason": ...}`).
+_VERDICT_KEYS = frozenset({"valid", "is_valid"})
 # What turns a body into a response's content unchanged in meaning.
 _ENCODERS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps", "fastapi.encoders.jsonable_encoder"})
 _STATUS_KEYS = frozenset({"code", "status", "status_code", "statusCode", "error_code"})
@@ -52,6 +62,11 @@ def _body_marker(node: cst.BaseExpression) -> str | None:
     fields = [(string_value(e.key), e.value) for e in node.elements if isinstance(e, cst.DictElement)]
     # A body that states an error outright (`{"error": f"Query failed: {e}", "documents": [],
     # "context": ""}`) keeps empty placeholders where its data would be: they are no data.
+    if any(key in _VERDICT_KEYS and isinstance(value, cst.Name) and value.value in ("True", "False")
+           for key, value in fields):
+        # `{"valid": False, "errors": [str(e)]}`: the verdict of a check the client asked for, and
+        # why; the check itself succeeded.
+        return None
     stated = any(key in _ERROR_KEYS and _is_text(value) and not _is_empty(value) for key, value in fields)
     if sum(key not in _ENVELOPE_KEYS and not (stated and _is_placeholder(value)) for key, value in fields) >= 2:
         # `{"job_id": ..., "running": False, "status": "error"}`: the state of something the client
@@ -110,6 +125,18 @@ def answers_probe(route: cst.FunctionDef) -> bool:
     return False
 
 
+# Keys of a body that acknowledges a delivery it was sent (a webhook's event), set to `True`.
+_ACKNOWLEDGING_KEYS = frozenset({"received", "acknowledged", "ack", "accepted"})
+
+
+def acknowledges(node: cst.BaseExpression) -> bool:
+    """Whether a body says it received what it was sent (`{"received": True, "error": "processing
+    deferred"}`): a webhook receiver's acknowledgement, whatever else it says."""
+    return isinstance(node, cst.Dict) and any(
+        isinstance(element, cst.DictElement) and string_value(element.key) in _ACKNOWLEDGING_KEYS
+        and isinstance(element.value, cst.Name) and element.value.value == "True" for element in node.elements)
+
+
 def says_not_ready(node: cst.BaseExpression, qualify) -> bool:  # noqa: ANN001
     """Whether a probe's body, or a response's content, says the service is not ready
     (`{"ready": False}`, `{"healthy": False}`, `{"status": "down"}`); `"degraded"` is no failure."""
@@ -164,6 +191,15 @@ def _fields(call: cst.Call, qualify) -> cst.Dict | None:  # noqa: ANN001
     if qualified.startswith("builtins.") or qualified.endswith(("Exception", "Error")):
         return None
     return cst.Dict([cst.DictElement(cst.SimpleString(f'"{arg.keyword.value}"'), arg.value) for arg in call.args])
+
+
+def _written(node: cst.BaseExpression) -> str:
+    """The text a string literal, or the literal parts of an f-string or a concatenation, spell."""
+    if isinstance(node, cst.ConcatenatedString):
+        return _written(node.left) + " " + _written(node.right)
+    if isinstance(node, cst.FormattedString):
+        return " ".join(part.value for part in node.parts if isinstance(part, cst.FormattedStringText))
+    return string_value(node) or ""
 
 
 def _is_text(node: cst.BaseExpression) -> bool:
@@ -226,7 +262,7 @@ def sent_with_error_status(call: cst.Call, qualify) -> bool:  # noqa: ANN001
 
 
 def error_body(value: cst.BaseExpression, qualify, helpers: set[str], *, models: bool = False) -> str | None:  # noqa: ANN001
-    """`ERROR`, `DETAIL`, `DETAIL_TEXT`, `TEXT` or `MESSAGE` when a returned value is an error body
+    """`ERROR`, `DETAIL`, `DETAIL_TEXT`, `TEXT`, `FAILURE_TEXT` or `MESSAGE` when a returned value is an error body
     sent with a success status (a dict, or a response built without an error status), else None.
     `helpers` are functions of the module that return such a body on every way out. With `models`,
     for a helper's returns, a model built with such fields is one too (`APIResponse(success=False,
@@ -259,5 +295,5 @@ def error_body(value: cst.BaseExpression, qualify, helpers: set[str], *, models:
     if isinstance(body, cst.Call) and isinstance(body.func, cst.Name) and body.func.value in helpers:
         return ERROR  # `JSONResponse(error_body("Still holds stock"))`
     if isinstance(body, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)) and not _is_empty(body):
-        return TEXT
+        return FAILURE_TEXT if _FAILURE_WORDS.search(_written(body)) else TEXT
     return _body_marker(body)
