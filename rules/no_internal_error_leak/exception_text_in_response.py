@@ -93,7 +93,8 @@ class ExceptionTextInResponse(LeakRule):
     websocket.send_json({"text": verdict.note})`; not what a call computes from it,
     `len(outcome.errors)`), or send the element of a tuple it returns that carries the detail
     (`url, error = storage.presign(key)` then `{"error": error}`, with `return None,
-    describe(exc)`); it is reported at the function's `return` when a route sends the result whole,
+    describe(exc)`), also through a container the route returns (`result["url_error"] = error`
+    then `return result`); it is reported at the function's `return` when a route sends the result whole,
     and otherwise where the route reads the field or the element into what it sends, with the
     function's `return` as a related place.
 

@@ -37,6 +37,9 @@ class RouteResults:
         self.returned_calls = returned_calls  # qualified function -> where routes return or send its result
         # Names bound to what a call returned, with the element a name was unpacked from (None: all).
         self.bound: dict[str, tuple[cst.Call, int | None]] = {}
+        # Names of containers the route put such a result, or a field of it, into (`body["warning"]
+        # = problem`, `notes.append(verdict.note)`) -> each name put, what read it, and where.
+        self.put: dict[str, list[tuple[cst.Name, cst.BaseExpression, cst.CSTNode]]] = {}
 
     def bind(self, small: cst.Assign | cst.AnnAssign) -> None:
         """Note a name bound to what a call returns (`result = await service.finalize(id)`); any
@@ -53,6 +56,26 @@ class RouteResults:
                     self.bound[name.value] = value, index
                 else:
                     self.bound.pop(name.value, None)
+
+    def note_put(self, small: cst.BaseSmallStatement) -> None:
+        """Note a result, or a field of it, put into a container the route may send later
+        (`result["notification_error"] = problem`, `notes.append(verdict.note)`)."""
+        if isinstance(small, cst.Assign):
+            containers = [target.target.value.value for target in small.targets
+                          if isinstance(target.target, cst.Subscript) and isinstance(target.target.value, cst.Name)]
+            values = [small.value]
+        elif isinstance(small, cst.Expr) and isinstance(call := small.value, cst.Call) and isinstance(
+                call.func, cst.Attribute) and call.func.attr.value in _FILLING_METHODS and isinstance(
+                call.func.value, cst.Name):
+            containers = [call.func.value.value]
+            values = [arg.value for arg in call.args]
+        else:
+            return
+        for value in values:
+            for held in carried_names(value):
+                if held.value in self.bound:
+                    for container in containers:
+                        self.put.setdefault(container, []).append((held, _reading(value, held), small))
 
     def note_sent(self, small: cst.BaseSmallStatement) -> None:
         """Note the functions whose result, or a field of it, the route sends other than by returning
@@ -83,6 +106,10 @@ class RouteResults:
         response there."""
         if isinstance(value, cst.Await):
             value = value.expression
+        if reading is None and self.put:
+            for container in carried_names(value):
+                for held, put_reading, put_statement in self.put.get(container.value, ()):
+                    self.note_returned(held, put_reading, put_statement)
         element = None
         if isinstance(value, cst.Name) and value.value in self.bound:
             value, element = self.bound[value.value]
@@ -94,6 +121,10 @@ class RouteResults:
         if callee is not None and callee not in RESPONSE_SINKS and not callee.startswith("builtins."):
             self.returned_calls.setdefault(callee, []).append(
                 (self.owner, element, reading, statement if reading is not None else None))
+
+
+# Methods that put their arguments into the container they are called on.
+_FILLING_METHODS = frozenset({"append", "extend", "add", "insert", "update"})
 
 
 def _reading(value: cst.BaseExpression, held: cst.Name) -> cst.BaseExpression:

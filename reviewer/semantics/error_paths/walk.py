@@ -372,6 +372,8 @@ class Walk:
                 self.results.bind(small)
             if self.results.bound and not (self.admin_only or self.administrators_only):
                 self.results.note_sent(small)
+                if self.role == "route":
+                    self.results.note_put(small)
             if isinstance(small, cst.Assign) and task_result(small.value, self.qualify):
                 self.task_results.update(t.target.value for t in small.targets if isinstance(t.target, cst.Name))
             if not (self.exceptions or self.details or self.task_results or self.failed_responses
