@@ -55,7 +55,9 @@ class ErrorBodySuccessStatus(StatusRule):
     (`Response(json.dumps({"error": ...}))`, `jsonable_encoder(...)`) is read as the dict it
     encodes; a name an `except` block binds to such a body (`result = {"success": False, ...}`),
     or whose dict it sets such keys in (`result["error"] = "failed"`), and the route returns after
-    the `try` counts as returned from that block, unless the block
+    the `try` (itself, or as the content of a response built without an error status:
+    `JSONResponse(body)`, or `status_code=status_code` after `status_code = 200`, the function's
+    one binding of it) counts as returned from that block, unless the block
     leaves the function or the name is bound again before the return (not in the `try`'s `else`,
     which runs only when no handler did); also the return of a
     function of the same module that only returns such bodies (`return error_response("not

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.admin import admin_gate, admin_only
-from reviewer.semantics.error_paths.bodies import encoded_display
+from reviewer.semantics.error_paths.bodies import encoded_display, response_status
 from reviewer.semantics.error_paths.failures import only_builds_stream, raises_only_own
 from reviewer.semantics.error_paths.helpers_elsewhere import carried_as_value
 from reviewer.semantics.error_paths.outcomes import failed_responses, failed_results, task_result
@@ -763,7 +763,7 @@ class Walk:
                                                self.name, conditions=self.branches.conditions() + found.conditions,
                                                owner=self.owner, entry=entry,
                                                entry_statement=entry_statement))
-        built = self.built_in_except.get(value.value) if isinstance(value, cst.Name) else None
+        built = self.built_in_except.get(held.value) if (held := self._held_body(value)) is not None else None
         if built is not None:
             self.b.paths.returns.append(ReturnSite(
                 node, statement, self.name, self.role, True, status_set or built.status_set[0],
@@ -773,6 +773,43 @@ class Walk:
         self.b.paths.returns.append(ReturnSite(node, statement, self.name, self.role, in_except, status_set,
                                                self.guards > 0, self.signature_checked, catches_all, carries,
                                                early_exit=self.early_exits > 0))
+
+    def _held_body(self, value: cst.BaseExpression | None) -> cst.Name | None:
+        """The name a return sends as its body: itself (`return body`), or the content of a response
+        built around it without an error status (`JSONResponse(body)`, `JSONResponse(body,
+        status_code=status_code)` after `status_code = 200`, the function's one binding of it)."""
+        if isinstance(value, cst.Name):
+            return value
+        if not (isinstance(value, cst.Call) and self.qualify(value.func) in RESPONSE_CLASSES):
+            return None
+        content = argument(value, 0, "content")
+        if content is None or not isinstance(content.value, cst.Name):
+            return None
+        given, status = response_status(value, self.qualify)
+        written = argument(value, 1, "status_code")
+        if given and status is None and isinstance(written.value, cst.Name):
+            status = self._numbers.get(written.value.value)
+        return content.value if not given or status is not None and status < 400 else None
+
+    @functools.cached_property
+    def _numbers(self) -> dict[str, int]:
+        """Names the function binds once, to a number (`status_code = 200`)."""
+        bound: dict[str, list[cst.BaseExpression | None]] = {}
+        for node in descendants(self.function.body):
+            if isinstance(node, cst.Assign):
+                for target in node.targets:
+                    for name in descendants(target.target):
+                        if isinstance(name, cst.Name):
+                            bound.setdefault(name.value, []).append(
+                                node.value if target.target is name and len(node.targets) == 1 else None)
+            elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For, cst.AsName)):
+                target = node.name if isinstance(node, cst.AsName) else node.target
+                for name in descendants(target):
+                    if isinstance(name, cst.Name):
+                        bound.setdefault(name.value, []).append(
+                            node.value if isinstance(node, cst.AnnAssign) and target is name else None)
+        return {name: int(values[0].evaluated_value) for name, values in bound.items()
+                if len(values) == 1 and isinstance(values[0], cst.Integer)}
 
     def _handled_facts(self, value: cst.BaseExpression | None, found: Detail | None, *,
                        in_except: bool) -> tuple[bool, bool]:
