@@ -55,6 +55,9 @@ INPUT_BUILTINS = frozenset(
         "json.decoder.JSONDecodeError",
     }
 )
+# Builtin errors of a lookup, whose text is the key or index looked up: the client's, unless the code
+# answers them with a server error, which says the key was the server's own (`Detail.lookup`).
+LOOKUP_BUILTINS = frozenset({"builtins.KeyError", "builtins.IndexError", "builtins.LookupError"})
 # Libraries whose exceptions describe the client's input (validators, parsers and decoders of the
 # data they are given) or are HTTP errors the application raised.
 INPUT_PACKAGES = (
@@ -287,6 +290,9 @@ class Detail:
     # It is the body of an upstream service's failed response (`resp.text` under `if
     # resp.status_code != 200:`), not an exception's text.
     upstream: bool = False
+    # It is the text of a builtin lookup error (`except (KeyError, IndexError) as e:`): internal
+    # detail only where it is sent with a server error status.
+    lookup: bool = False
 
 
 def entered(value: cst.BaseExpression, detail: DetailOf) -> cst.BaseExpression:
@@ -329,6 +335,7 @@ class DetailOf:
         failed_results: frozenset[str] = frozenset(),
         computing: Mapping[str, tuple[str, ...]] | None = None,
         failed_responses: frozenset[str] = frozenset(),
+        lookups: frozenset[str] = frozenset(),
     ) -> None:
         self.qualify = qualify
         self.module = module
@@ -354,6 +361,8 @@ class DetailOf:
         # Names of HTTP responses a branch found failed (`failed_responses`), whose body is then
         # the error an upstream service wrote.
         self.failed_responses = failed_responses
+        # Names of the lookup errors caught (`LOOKUP_BUILTINS`).
+        self.lookups = lookups
 
     def _exception(self, node: cst.BaseExpression) -> str | None:
         if (isinstance(node, cst.Attribute) and node.attr.value in ("result", "info")
@@ -479,7 +488,7 @@ class DetailOf:
         return DetailOf(self.qualify, self.module, self.exceptions if exceptions is None else exceptions,
                         self.names if names is None else names, self.helpers, self.source, self.parsing,
                         self.phrases if phrases is None else phrases, self.task_results, self.failed_results,
-                        self.computing, self.failed_responses)
+                        self.computing, self.failed_responses, self.lookups)
 
     def without(self, names: set[str]) -> DetailOf:
         """This view with `names` no longer bound to internal exceptions."""
@@ -497,7 +506,7 @@ class DetailOf:
         parsed_by = self.parsing.get(caught)
         return Detail(self.source(node), parsing=parsed_by == (), parsed_by=parsed_by or (),
                       computed_by=self.computing.get(caught, ()),
-                      phrases=self.phrases.get(caught, ()))
+                      phrases=self.phrases.get(caught, ()), lookup=caught in self.lookups)
 
     def _through(self, call: cst.Call, name: str) -> Detail | None:
         """The detail a call of a function of another module (`errors.describe(e)`) is given,

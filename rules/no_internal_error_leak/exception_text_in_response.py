@@ -112,7 +112,9 @@ class ExceptionTextInResponse(LeakRule):
     application wrote, and `ValueError`/`TypeError`/`KeyError`/`PermissionError`, Pydantic's
     `ValidationError`, `RequestValidationError`, `HTTPException` and the errors of parsers and
     decoders (`yaml`, `binascii`, `tarfile`, `jsonschema`, ...) describe the client's own input or an
-    HTTP error the application raised: neither is flagged. Nor are a driver's errors for a name the
+    HTTP error the application raised: neither is flagged, but for a lookup error (`KeyError`,
+    `IndexError`) sent with a server error status (5xx): the code says the key or index it looked
+    up was its own. Nor are a driver's errors for a name the
     client chose that exists already (`asyncpg.DuplicateTableError`, psycopg's `DuplicateColumn`)
     and SQLAlchemy's `NoResultFound`, whose text is a fixed sentence. A class of a package that is
     neither the application's nor a known driver, client or SDK counts as the application's own.

@@ -46,7 +46,17 @@ from reviewer.semantics.error_paths.syntax import (
     uses,
 )
 from reviewer.semantics.error_paths.unreachable import Preceding
-from reviewer.semantics.exceptions import INPUT, INTERNAL, OWN, Detail, DetailOf, caught_origin, entered
+from reviewer.semantics.exceptions import (
+    INPUT,
+    INTERNAL,
+    LOOKUP_BUILTINS,
+    OWN,
+    Detail,
+    DetailOf,
+    caught_origin,
+    entered,
+    named_classes,
+)
 from reviewer.semantics.fastapi.annotations import marker_of
 from reviewer.semantics.fastapi.records import ANNOTATED, UPLOAD_FILE_TYPES, WEBSOCKET_TYPES
 from reviewer.semantics.log_calls import is_log_call
@@ -93,6 +103,7 @@ class Walk:
         # Exceptions caught around a block that otherwise computes -> the repository's functions it
         # hands its values to (`DetailOf.computing`).
         self.computing: dict[str, tuple[str, ...]] = {}
+        self.lookups: set[str] = set()  # names bound to a caught builtin lookup error (`Detail.lookup`)
         # (origin, class as written, name bound to the exception) of the `except` blocks it is in
         self.handling: list[tuple[str, str, str | None]] = []
         # Names an `except` block binds to what the function may return later (`body = {"error": ...}`
@@ -189,7 +200,8 @@ class Walk:
     def detail(self) -> DetailOf:
         return DetailOf(self.qualify, self.b.module, self.exceptions, self.details, self.b.helpers, self.b.source,
                         self.parsing, self.phrases, frozenset(self.task_results),
-                        frozenset(self.failed_results), self.computing, frozenset(self.failed_responses))
+                        frozenset(self.failed_results), self.computing, frozenset(self.failed_responses),
+                        frozenset(self.lookups))
 
     def run(self) -> None:
         if self.role == "route":
@@ -251,6 +263,10 @@ class Walk:
                 bound = handler.name.name.value if handler.name is not None and isinstance(
                     handler.name.name, cst.Name) else None
                 origin, written = caught_origin(handler.type, self.qualify, self.b.module)
+                lookup = origin == INPUT and bound is not None and handler.type is not None and all(
+                    self.qualify(member) in LOOKUP_BUILTINS for member in named_classes(handler.type))
+                if lookup:
+                    origin = INTERNAL  # its key may be the server's: `leak` asks the status sent
                 if origin == INTERNAL and written in ("Exception", "BaseException"):
                     if raises_only_own(statement.body, self.qualify, self.b.module, self.b.top_level) or (
                             self.b.streamed and only_builds_stream(statement.body, self.qualify, self._generators)):
@@ -263,6 +279,10 @@ class Walk:
                         self.exceptions[bound] = written
                     else:
                         self.exceptions.pop(bound, None)
+                    if lookup:
+                        self.lookups.add(bound)
+                    else:
+                        self.lookups.discard(bound)
                     self.details.pop(bound, None)
                     self.filled.pop(bound, None)
                     if origin == INTERNAL and written in ("Exception", "BaseException"):
@@ -288,6 +308,7 @@ class Walk:
                     del self.exceptions[name]
                 if bound:
                     self.exceptions.pop(bound, None)
+                    self.lookups.discard(bound)
                     self.parsing.pop(bound, None)
                     self.computing.pop(bound, None)
                     if previous is not None:
@@ -510,9 +531,11 @@ class Walk:
             if arg.star:
                 continue
             slot = arg.keyword.value if arg.keyword is not None else position
+            if isinstance(arg.value, cst.Name) and arg.value.value in self.lookups:
+                continue  # what the function does with a lookup error's key, its status decides
             if isinstance(arg.value, cst.Name) and arg.value.value in self.exceptions:
                 handed[slot] = self.exceptions[arg.value.value]
-            elif (found := detail.of(arg.value)) is not None:
+            elif (found := detail.of(arg.value)) is not None and not found.lookup:
                 texts[slot] = found, arg.value
         if not (handed or texts):
             return
@@ -699,6 +722,8 @@ class Walk:
         client_error = found is not None and status_value(status, self.qualify) in CLIENT_ERRORS
         if client_error and found.parsing:
             return  # a client error about data the block only parsed describes that data
+        if found is not None and found.lookup and not (status_value(status, self.qualify) or 0) >= 500:
+            return  # a key or an index looked up is the server's own only where it answers with a server error
         if found is not None and found.upstream and (client_error or self._relayed_status(status)):
             # An upstream's answer about the client's own request to it (an OAuth grant it rejected),
             # or relayed with the upstream's own status, as a proxy does.
@@ -742,7 +767,8 @@ class Walk:
                 self.error_returns += 1
             else:
                 self.other_returns += 1
-            if self.as_written and found is not None and not found.parsing and _returned_as_value(value, found,
+            if self.as_written and found is not None and not (found.parsing or found.lookup) and _returned_as_value(
+                    value, found,
                                                                                                   self.qualify):
                 self.b.paths.returned_leaks.append(Leak(
                     value, statement, found, f"the return value of `{self.owner}`", self.name,
@@ -757,7 +783,7 @@ class Walk:
                 isinstance(value, cst.Call) and self.qualify(value.func) in RESPONSE_SINKS)
                 and not (self.admin_only or self.administrators_only)):
             # What the block only parsed describes the client's data, as a validation result may.
-            if found is not None and not found.parsing:
+            if found is not None and not (found.parsing or found.lookup):
                 entry, entry_statement = self.entry(value, detail)
                 self.b.paths.leaks.append(Leak(value, statement, found, f"the return value of route `{self.name}`",
                                                self.name, conditions=self.branches.conditions() + found.conditions,
