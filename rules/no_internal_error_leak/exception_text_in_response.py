@@ -94,9 +94,9 @@ class ExceptionTextInResponse(LeakRule):
     `len(outcome.errors)`), or send the element of a tuple it returns that carries the detail
     (`url, error = storage.presign(key)` then `{"error": error}`, with `return None,
     describe(exc)`), also through a container the route returns (`result["url_error"] = error`
-    then `return result`); it is reported at the function's `return` when a route sends the result whole,
-    and otherwise where the route reads the field or the element into what it sends, with the
-    function's `return` as a related place.
+    then `return result`); it is reported at the function's `return` when a route sends the
+    result whole, and otherwise where the route reads the field or the element into what it
+    sends, with the function's `return` as a related place.
 
     A leak is reported where the detail enters what is sent: the element of a dict, list or
     string written in parts that carries it (`"db_error": str(exc.orig)`), or, for a value built

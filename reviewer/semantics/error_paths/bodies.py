@@ -60,13 +60,13 @@ def _body_marker(node: cst.BaseExpression) -> str | None:
     if not isinstance(node, cst.Dict):
         return None
     fields = [(string_value(e.key), e.value) for e in node.elements if isinstance(e, cst.DictElement)]
-    # A body that states an error outright (`{"error": f"Query failed: {e}", "documents": [],
-    # "context": ""}`) keeps empty placeholders where its data would be: they are no data.
     if any(key in _VERDICT_KEYS and isinstance(value, cst.Name) and value.value in ("True", "False")
            for key, value in fields):
         # `{"valid": False, "errors": [str(e)]}`: the verdict of a check the client asked for, and
         # why; the check itself succeeded.
         return None
+    # A body that states an error outright (`{"error": f"Query failed: {e}", "documents": [],
+    # "context": ""}`) keeps empty placeholders where its data would be: they are no data.
     stated = any(key in _ERROR_KEYS and _is_text(value) and not _is_empty(value) for key, value in fields)
     if sum(key not in _ENVELOPE_KEYS and not (stated and _is_placeholder(value)) for key, value in fields) >= 2:
         # `{"job_id": ..., "running": False, "status": "error"}`: the state of something the client
@@ -262,8 +262,9 @@ def sent_with_error_status(call: cst.Call, qualify) -> bool:  # noqa: ANN001
 
 
 def error_body(value: cst.BaseExpression, qualify, helpers: set[str], *, models: bool = False) -> str | None:  # noqa: ANN001
-    """`ERROR`, `DETAIL`, `DETAIL_TEXT`, `TEXT`, `FAILURE_TEXT` or `MESSAGE` when a returned value is an error body
-    sent with a success status (a dict, or a response built without an error status), else None.
+    """`ERROR`, `DETAIL`, `DETAIL_TEXT`, `TEXT`, `FAILURE_TEXT` or `MESSAGE` when a returned value
+    is an error body sent with a success status (a dict, or a response built without an error
+    status), else None.
     `helpers` are functions of the module that return such a body on every way out. With `models`,
     for a helper's returns, a model built with such fields is one too (`APIResponse(success=False,
     message=...)` in `def fail(message)`): a function that builds nothing else is an error

@@ -8,10 +8,10 @@ carries no detail of the deployment.
 Over the repository, from the module summaries' call sites, a function computes when every call it
 makes (awaited or not) is of a builtin that touches no file, of a module that parses or converts
 (`json`, `re`, `datetime`, ...) or of what such a module made at its module's top level
-(`PATTERN.sub(...)` after `PATTERN = re.compile(...)`), a log call, a method of a value the function binds itself
-(`dt.timestamp()` after `dt = datetime.strptime(...)`: what made it was checked too), a method of
-text of a parameter (`name.strip()`; not `schema.get(...)`: a parameter may be a client), the
-construction of an exception or of a data model (Pydantic, a dataclass: it validates), a call of
+(`PATTERN.sub(...)` after `PATTERN = re.compile(...)`), a log call, a method of a value the function
+binds itself (`dt.timestamp()` after `dt = datetime.strptime(...)`: what made it was checked too), a
+method of text of a parameter (`name.strip()`; not `schema.get(...)`: a parameter may be a client),
+the construction of an exception or of a data model (Pydantic, a dataclass: it validates), a call of
 another function of the repository that computes, at most `MAX_DEPTH` calls deep, or a call in a
 `try` that catches every exception and raises nothing again (`CallSite.guarded`: whatever it does,
 what it raises goes no further, as in `try: await session.execute(...) except Exception: return

@@ -16,7 +16,7 @@ from reviewer.semantics.error_paths.records import (
     RESPONSE_SINKS,
     WEBSOCKET_SENDS,
 )
-from reviewer.semantics.error_paths.syntax import calls_in, carried_names
+from reviewer.semantics.error_paths.syntax import FILLING_METHODS, calls_in, carried_names
 from reviewer.syntax import argument
 from reviewer.traversal import push_children
 
@@ -65,7 +65,7 @@ class RouteResults:
                           if isinstance(target.target, cst.Subscript) and isinstance(target.target.value, cst.Name)]
             values = [small.value]
         elif isinstance(small, cst.Expr) and isinstance(call := small.value, cst.Call) and isinstance(
-                call.func, cst.Attribute) and call.func.attr.value in _FILLING_METHODS and isinstance(
+                call.func, cst.Attribute) and call.func.attr.value in FILLING_METHODS and isinstance(
                 call.func.value, cst.Name):
             containers = [call.func.value.value]
             values = [arg.value for arg in call.args]
@@ -121,10 +121,6 @@ class RouteResults:
         if callee is not None and callee not in RESPONSE_SINKS and not callee.startswith("builtins."):
             self.returned_calls.setdefault(callee, []).append(
                 (self.owner, element, reading, statement if reading is not None else None))
-
-
-# Methods that put their arguments into the container they are called on.
-_FILLING_METHODS = frozenset({"append", "extend", "add", "insert", "update"})
 
 
 def _reading(value: cst.BaseExpression, held: cst.Name) -> cst.BaseExpression:

@@ -151,6 +151,10 @@ def checks_signature(node: cst.CSTNode, *, answers: bool) -> bool:
     return False
 
 
+# Methods that put their arguments into the container they are called on (`errors.append(...)`).
+FILLING_METHODS = frozenset({"append", "extend", "add", "insert", "update"})
+
+
 def carried_names(value: cst.BaseExpression) -> Iterator[cst.Name]:
     """The names whose value, or a part of it, a value sends as it is: itself, the root of an
     attribute or a subscript (`result.error`, `data["message"]`), within displays, text written

@@ -38,6 +38,7 @@ from reviewer.semantics.error_paths.records import (
 from reviewer.semantics.error_paths.route_results import RouteResults
 from reviewer.semantics.error_paths.sockets import socket_names
 from reviewer.semantics.error_paths.syntax import (
+    FILLING_METHODS,
     calls_in,
     checks_signature,
     ends_with,
@@ -420,8 +421,7 @@ class Walk:
                     self.add_detail(small.target.value, value, small.value, statement, detail)
             elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
                 call = small.value
-                if (isinstance(call.func, cst.Attribute) and call.func.attr.value in ("append", "extend", "update",
-                                                                                       "add", "insert")):
+                if isinstance(call.func, cst.Attribute) and call.func.attr.value in FILLING_METHODS:
                     for arg in call.args:
                         value = detail.of(arg.value)
                         if value is not None and isinstance(call.func.value, cst.Name):
@@ -767,9 +767,8 @@ class Walk:
                 self.error_returns += 1
             else:
                 self.other_returns += 1
-            if self.as_written and found is not None and not (found.parsing or found.lookup) and _returned_as_value(
-                    value, found,
-                                                                                                  self.qualify):
+            if (self.as_written and found is not None and not (found.parsing or found.lookup)
+                    and _returned_as_value(value, found, self.qualify)):
                 self.b.paths.returned_leaks.append(Leak(
                     value, statement, found, f"the return value of `{self.owner}`", self.name,
                     conditions=self.branches.conditions() + found.conditions, owner=self.owner,

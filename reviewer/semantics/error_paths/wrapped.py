@@ -57,6 +57,7 @@ from reviewer.semantics.error_paths.outcomes import failed_responses
 from reviewer.semantics.error_paths.parsing import computed_by, only_decodes, only_validates
 from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, WEBSOCKET_EXCEPTIONS
 from reviewer.semantics.error_paths.syntax import (
+    FILLING_METHODS,
     carried_names,
     functions_of,
     params_of,
@@ -612,17 +613,13 @@ def _answers(handler: cst.ExceptHandler, qualify: Callable[[cst.BaseExpression],
                     qualify(small.exc.func) in HTTP_EXCEPTIONS):
                 yield small.exc
             elif isinstance(small, cst.Expr) and isinstance(call := small.value, cst.Call) and isinstance(
-                    call.func, cst.Attribute) and call.func.attr.value in _FILLING_METHODS and isinstance(
+                    call.func, cst.Attribute) and call.func.attr.value in FILLING_METHODS and isinstance(
                     call.func.value, cst.Name) and call.func.value.value in returned:
                 yield from (arg.value for arg in call.args)
             elif isinstance(small, cst.Assign) and any(
                     isinstance(target.target, cst.Subscript) and isinstance(target.target.value, cst.Name)
                     and target.target.value.value in returned for target in small.targets):
                 yield small.value
-
-
-# Methods that put their arguments into the container they are called on.
-_FILLING_METHODS = frozenset({"append", "extend", "add", "insert", "update"})
 
 
 def _own_statements(body: cst.BaseSuite) -> Iterator[cst.BaseStatement | cst.SimpleStatementSuite]:
