@@ -14,7 +14,7 @@ from reviewer import lazy_cst as cst
 from reviewer.semantics.blocking import THREAD_RUNNERS
 from reviewer.semantics.names import ImportTable, NameResolver, decorator_name, dotted_name
 from reviewer.syntax import argument_slots, named_arguments
-from reviewer.traversal import BatchedVisitor, push_children
+from reviewer.traversal import BatchedVisitor, own_descendants
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -212,13 +212,8 @@ def _swallows_everything(node: cst.Try, qualify: Callable[[cst.BaseExpression], 
         members = [e.value for e in types.elements] if isinstance(types, cst.Tuple) else [types]
         if types is None or any(qualify(member) in _EVERYTHING for member in members):
             catches_all = True
-        pending: list[cst.CSTNode] = [handler.body]
-        while pending:
-            current = pending.pop()
-            if isinstance(current, cst.Raise):
-                return False
-            if not isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-                push_children(current, pending)
+        if any(isinstance(current, cst.Raise) for current in own_descendants(handler.body)):
+            return False
     return catches_all
 
 

@@ -327,6 +327,19 @@ def descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         stack.extend(reversed(pending))
 
 
+def own_descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """`node` and every node below it that runs with it: not inside the functions, classes and
+    lambdas defined there, which run when called."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if not isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            pending: list[cst.CSTNode] = []
+            push_children(current, pending)
+            stack.extend(reversed(pending))
+
+
 def push_children(node: cst.CSTNode, pending: list[cst.CSTNode]) -> None:
     """Append `node`'s children but layout to `pending`, in libcst's order: the step of a walk
     that decides, node by node, what to look below (`descendants` looks below everything)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from reviewer import lazy_cst as cst
-from reviewer.traversal import children_of, push_children
+from reviewer.traversal import children_of, own_descendants, push_children
 
 
 def functions_of(module: cst.Module) -> Iterator[tuple[cst.FunctionDef, str]]:
@@ -198,12 +198,5 @@ def uses(body: cst.CSTNode, names: set[str]) -> bool:
 def is_generator(function: cst.FunctionDef) -> bool:
     """Whether a function yields in its own body (not in functions defined in it): calling it only
     makes the generator, whose body runs as it is iterated."""
-    stack: list[cst.CSTNode] = [function.body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Yield):
-            return True
-        if not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            push_children(node, stack)
-    return False
+    return any(isinstance(node, cst.Yield) for node in own_descendants(function.body))
 
