@@ -82,7 +82,8 @@ class ErrorBodySuccessStatus(StatusRule):
     like `detail`.
 
     Not flagged: responses with a 4xx/5xx status (given as a number, `status.HTTP_...`,
-    `HTTPStatus...` or any expression), success bodies with an empty `errors`/`error` field
+    `HTTPStatus...` or any expression but a name the function binds once, to a success status:
+    `status_code=code` after `code = 200` is a 200), success bodies with an empty `errors`/`error` field
     (`{"errors": []}`, `{"error": None}`), a readiness probe that returns 503, the LNURL
     protocol's `{"status": "ERROR", "reason": ...}` body that wallets read from a 200 response,
     a payment or job whose own status is `"failed"`, the verdict of a check the client asked for
@@ -144,7 +145,8 @@ class ErrorBodySuccessStatus(StatusRule):
     def check(self, paths: ErrorPaths) -> None:
         qualify = self.context.qualify
         elsewhere = []  # routes returning what a function of another module builds
-        markers = {id(site): error_body(site.returned, qualify, paths.error_body_helpers)
+        markers = {id(site): error_body(site.returned, qualify, paths.error_body_helpers,
+                                        held_status=site.held_status)
                    for site in paths.returns if site.returned is not None}
         # Routes whose own answer is a `detail` message (`{"detail": "Archived"}`): they speak in
         # that shape on success too, so an early answer in it is no error by its shape.

@@ -254,14 +254,16 @@ def response_status(call: cst.Call, qualify) -> tuple[bool, int | None]:  # noqa
     return True, status_value(status.value, qualify)
 
 
-def sent_with_error_status(call: cst.Call, qualify) -> bool:  # noqa: ANN001
+def sent_with_error_status(call: cst.Call, qualify, held_status: int | None = None) -> bool:  # noqa: ANN001
     """Whether a response class's call is given a status that may be an error: 4xx/5xx, or one
-    held in an expression (taken to be an error status)."""
+    held in an expression (taken to be an error status, unless `held_status` says what a name
+    holds)."""
     given, status = response_status(call, qualify)
-    return given and (status is None or status >= 400)
+    return given and ((status if status is not None else held_status) or 400) >= 400
 
 
-def error_body(value: cst.BaseExpression, qualify, helpers: set[str], *, models: bool = False) -> str | None:  # noqa: ANN001
+def error_body(value: cst.BaseExpression, qualify, helpers: set[str], *, models: bool = False,  # noqa: ANN001
+               held_status: int | None = None) -> str | None:
     """`ERROR`, `DETAIL`, `DETAIL_TEXT`, `TEXT`, `FAILURE_TEXT` or `MESSAGE` when a returned value
     is an error body sent with a success status (a dict, or a response built without an error
     status), else None.
@@ -269,7 +271,8 @@ def error_body(value: cst.BaseExpression, qualify, helpers: set[str], *, models:
     for a helper's returns, a model built with such fields is one too (`APIResponse(success=False,
     message=...)` in `def fail(message)`): a function that builds nothing else is an error
     envelope's builder, where a route's own answer in its model may be the verdict of a check it
-    ran (`ConnectionTestResponse(success=False, ...)`)."""
+    ran (`ConnectionTestResponse(success=False, ...)`). `held_status` is what a name given as the
+    response's status holds, when the function tells (`ReturnSite.held_status`)."""
     if isinstance(value, cst.Await):
         value = value.expression
     value = dumped(value)
@@ -284,7 +287,7 @@ def error_body(value: cst.BaseExpression, qualify, helpers: set[str], *, models:
     if qualify(value.func) not in RESPONSE_CLASSES:
         fields = _fields(value, qualify) if models else None
         return _body_marker(fields) if fields is not None else None
-    if sent_with_error_status(value, qualify):
+    if sent_with_error_status(value, qualify, held_status):
         return None
     content = argument(value, 0, "content")
     if content is None:

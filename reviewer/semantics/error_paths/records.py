@@ -144,6 +144,9 @@ class ReturnSite:
     value: cst.BaseExpression | None = None
     # In the branch of an `if` with no `else` that returns: an answer before the route's own.
     early_exit: bool = False
+    # The number a name given as the status of the response it returns holds (`status_code=code`
+    # after `code = 200`, the function's one binding of it).
+    held_status: int | None = None
 
     @property
     def returned(self) -> cst.BaseExpression | None:

@@ -797,7 +797,8 @@ class Walk:
         catches_all, carries = self._handled_facts(value, found, in_except=in_except)
         self.b.paths.returns.append(ReturnSite(node, statement, self.name, self.role, in_except, status_set,
                                                self.guards > 0, self.signature_checked, catches_all, carries,
-                                               early_exit=self.early_exits > 0))
+                                               early_exit=self.early_exits > 0,
+                                               held_status=self._held_status(value)))
 
     def _held_body(self, value: cst.BaseExpression | None) -> cst.Name | None:
         """The name a return sends as its body: itself (`return body`), or the content of a response
@@ -811,10 +812,16 @@ class Walk:
         if content is None or not isinstance(content.value, cst.Name):
             return None
         given, status = response_status(value, self.qualify)
-        written = argument(value, 1, "status_code")
-        if given and status is None and isinstance(written.value, cst.Name):
-            status = self._numbers.get(written.value.value)
+        status = status if status is not None else self._held_status(value)
         return content.value if not given or status is not None and status < 400 else None
+
+    def _held_status(self, value: cst.BaseExpression | None) -> int | None:
+        """The number a name given as a response's status holds (`JSONResponse(..., status_code=code)`
+        after `code = 200`), where the function binds it once."""
+        written = argument(value, 1, "status_code") if isinstance(value, cst.Call) and self.qualify(
+            value.func) in RESPONSE_CLASSES else None
+        return self._numbers.get(written.value.value) if written is not None and isinstance(
+            written.value, cst.Name) else None
 
     @functools.cached_property
     def _numbers(self) -> dict[str, int]:
