@@ -502,14 +502,12 @@ class Walk:
         """The detail a value carries under the branches it is in, and, for a conditional expression
         that carries it on one side only (`repr(exc) if settings.debug else "internal error"`),
         under that side's test too, as a branch of an `if` would put it."""
-        carrying = [(part, want) for part, want in ((source.body, True), (source.orelse, False))
-                    if detail.of(part) is not None] if isinstance(source, cst.IfExp) and not (
-            detail.narrowed(source.test) or detail.recognised(source.test)[0]) else []
-        if len(carrying) != 1:
+        side = _one_side(source, detail)
+        if side is None:
             return self._under_branches(value)
         mark = self.branches.mark()
-        self.branches.test(source.test, carrying[0][1])
-        gated = self._under_branches(detail.of(carrying[0][0]))
+        self.branches.test(source.test, side[1])
+        gated = self._under_branches(detail.of(side[0]))
         self.branches.restore(mark)
         return gated
 
@@ -708,16 +706,13 @@ class Walk:
         value = arg.value if isinstance(arg, cst.Arg) else arg
         if value is None or self.admin_only or self.administrators_only:
             return
-        if isinstance(value, cst.IfExp) and not (detail.narrowed(value.test) or detail.recognised(value.test)[0]):
-            # `str(e) if settings.DEBUG else "Internal error"` (not `str(e) if isinstance(e, ValueError) ...`)
-            carrying = [(part, want) for part, want in ((value.body, True), (value.orelse, False))
-                        if detail.of(part) is not None]
-            if len(carrying) == 1:
-                mark = self.branches.mark()
-                self.branches.test(value.test, carrying[0][1])
-                self.leak(carrying[0][0], statement, detail, sink, status, raised)
-                self.branches.restore(mark)
-                return
+        side = _one_side(value, detail)
+        if side is not None:
+            mark = self.branches.mark()
+            self.branches.test(value.test, side[1])
+            self.leak(side[0], statement, detail, sink, status, raised)
+            self.branches.restore(mark)
+            return
         found = detail.of(value)
         client_error = found is not None and status_value(status, self.qualify) in CLIENT_ERRORS
         if client_error and found.parsing:
@@ -879,6 +874,18 @@ class Walk:
             catches_all, carries = self._handled_facts(value, found, in_except=True)
             self.built_in_except[target.value] = _BuiltInExcept(value, catches_all, carries, status_set,
                                                                 keys_set=small.value is not value)
+
+
+def _one_side(value: cst.BaseExpression, detail: DetailOf) -> tuple[cst.BaseExpression, bool] | None:
+    """The one side of a conditional expression that carries detail, and whether its test holds
+    there (`str(e) if settings.DEBUG else "Internal error"`: `str(e)`, True); None for another
+    value, for one carrying it on both sides or neither, and for a test of the exception itself
+    (`str(e) if isinstance(e, ValueError) else ...`, a phrase of its text)."""
+    if not isinstance(value, cst.IfExp) or detail.narrowed(value.test) or detail.recognised(value.test)[0]:
+        return None
+    carrying = [(part, holds) for part, holds in ((value.body, True), (value.orelse, False))
+                if detail.of(part) is not None]
+    return carrying[0] if len(carrying) == 1 else None
 
 
 def _carrying_element(value: cst.BaseExpression, detail: DetailOf) -> int | None:
