@@ -16,7 +16,7 @@ from reviewer.semantics.error_paths.records import (
     RESPONSE_SINKS,
     WEBSOCKET_SENDS,
 )
-from reviewer.semantics.error_paths.syntax import FILLING_METHODS, calls_in, carried_names
+from reviewer.semantics.error_paths.syntax import calls_in, carried_names, put_into
 from reviewer.syntax import argument
 from reviewer.traversal import push_children
 
@@ -60,17 +60,7 @@ class RouteResults:
     def note_put(self, small: cst.BaseSmallStatement) -> None:
         """Note a result, or a field of it, put into a container the route may send later
         (`result["notification_error"] = problem`, `notes.append(verdict.note)`)."""
-        if isinstance(small, cst.Assign):
-            containers = [target.target.value.value for target in small.targets
-                          if isinstance(target.target, cst.Subscript) and isinstance(target.target.value, cst.Name)]
-            values = [small.value]
-        elif isinstance(small, cst.Expr) and isinstance(call := small.value, cst.Call) and isinstance(
-                call.func, cst.Attribute) and call.func.attr.value in FILLING_METHODS and isinstance(
-                call.func.value, cst.Name):
-            containers = [call.func.value.value]
-            values = [arg.value for arg in call.args]
-        else:
-            return
+        containers, values = put_into(small)
         for value in values:
             for held in carried_names(value):
                 if held.value in self.bound:

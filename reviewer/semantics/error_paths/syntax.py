@@ -152,7 +152,21 @@ def checks_signature(node: cst.CSTNode, *, answers: bool) -> bool:
 
 
 # Methods that put their arguments into the container they are called on (`errors.append(...)`).
-FILLING_METHODS = frozenset({"append", "extend", "add", "insert", "update"})
+_FILLING_METHODS = frozenset({"append", "extend", "add", "insert", "update"})
+
+
+def put_into(small: cst.BaseSmallStatement) -> tuple[list[str], list[cst.BaseExpression]]:
+    """(the names of the containers a statement puts values into, those values): `body["error"] =
+    message`, `results.append({"error": exc.message})`; nothing for another statement."""
+    if isinstance(small, cst.Assign):
+        containers = [target.target.value.value for target in small.targets
+                      if isinstance(target.target, cst.Subscript) and isinstance(target.target.value, cst.Name)]
+        return containers, [small.value] if containers else []
+    if isinstance(small, cst.Expr) and isinstance(call := small.value, cst.Call) and isinstance(
+            call.func, cst.Attribute) and call.func.attr.value in _FILLING_METHODS and isinstance(
+            call.func.value, cst.Name):
+        return [call.func.value.value], [arg.value for arg in call.args]
+    return [], []
 
 
 def carried_names(value: cst.BaseExpression) -> Iterator[cst.Name]:

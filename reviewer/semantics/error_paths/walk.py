@@ -38,12 +38,12 @@ from reviewer.semantics.error_paths.records import (
 from reviewer.semantics.error_paths.route_results import RouteResults
 from reviewer.semantics.error_paths.sockets import socket_names
 from reviewer.semantics.error_paths.syntax import (
-    FILLING_METHODS,
     calls_in,
     checks_signature,
     ends_with,
     is_generator,
     params_of,
+    put_into,
     uses,
 )
 from reviewer.semantics.error_paths.unreachable import Preceding
@@ -420,13 +420,11 @@ class Walk:
                 if value is not None and isinstance(small.target, cst.Name):
                     self.add_detail(small.target.value, value, small.value, statement, detail)
             elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
-                call = small.value
-                if isinstance(call.func, cst.Attribute) and call.func.attr.value in FILLING_METHODS:
-                    for arg in call.args:
-                        value = detail.of(arg.value)
-                        if value is not None and isinstance(call.func.value, cst.Name):
-                            self.add_detail(call.func.value.value, value, arg.value, statement, detail)
-                self.pass_exception(call, detail, statement)
+                containers, values = put_into(small)  # `errors.append(...)`
+                for put in values:
+                    if (value := detail.of(put)) is not None:
+                        self.add_detail(containers[0], value, put, statement, detail)
+                self.pass_exception(small.value, detail, statement)
             elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Await) and isinstance(
                     small.value.expression, cst.Call):
                 # `await manager.send_message(str(e), ws)`

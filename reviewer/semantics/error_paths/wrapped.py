@@ -57,10 +57,10 @@ from reviewer.semantics.error_paths.outcomes import failed_responses
 from reviewer.semantics.error_paths.parsing import computed_by, only_decodes, only_validates
 from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, WEBSOCKET_EXCEPTIONS
 from reviewer.semantics.error_paths.syntax import (
-    FILLING_METHODS,
     carried_names,
     functions_of,
     params_of,
+    put_into,
     self_attribute,
     short_source,
     takes_request,
@@ -612,14 +612,10 @@ def _answers(handler: cst.ExceptHandler, qualify: Callable[[cst.BaseExpression],
             elif isinstance(small, cst.Raise) and isinstance(small.exc, cst.Call) and (
                     qualify(small.exc.func) in HTTP_EXCEPTIONS):
                 yield small.exc
-            elif isinstance(small, cst.Expr) and isinstance(call := small.value, cst.Call) and isinstance(
-                    call.func, cst.Attribute) and call.func.attr.value in FILLING_METHODS and isinstance(
-                    call.func.value, cst.Name) and call.func.value.value in returned:
-                yield from (arg.value for arg in call.args)
-            elif isinstance(small, cst.Assign) and any(
-                    isinstance(target.target, cst.Subscript) and isinstance(target.target.value, cst.Name)
-                    and target.target.value.value in returned for target in small.targets):
-                yield small.value
+            else:
+                containers, values = put_into(small)
+                if returned.intersection(containers):
+                    yield from values
 
 
 def _own_statements(body: cst.BaseSuite) -> Iterator[cst.BaseStatement | cst.SimpleStatementSuite]:
