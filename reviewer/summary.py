@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.blocking import THREAD_RUNNERS
+from reviewer.semantics.exceptions import BROAD, named_classes
 from reviewer.semantics.names import ImportTable, NameResolver, decorator_name, dotted_name
 from reviewer.syntax import argument_slots, named_arguments
 from reviewer.traversal import BatchedVisitor, own_descendants
@@ -200,17 +201,12 @@ def handed_to_thread(call: cst.Call, qualify: Callable[[cst.BaseExpression], str
     return positional[position] if len(positional) > position else None
 
 
-_EVERYTHING = frozenset({"builtins.Exception", "builtins.BaseException"})
-
-
 def _swallows_everything(node: cst.Try, qualify: Callable[[cst.BaseExpression], str | None]) -> bool:
     """Whether a `try` catches every exception (a bare `except:`, `Exception`, `BaseException`,
     alone or in a tuple) and none of its handlers raises."""
     catches_all = False
     for handler in node.handlers:
-        types = handler.type
-        members = [e.value for e in types.elements] if isinstance(types, cst.Tuple) else [types]
-        if types is None or any(qualify(member) in _EVERYTHING for member in members):
+        if handler.type is None or any(qualify(member) in BROAD for member in named_classes(handler.type)):
             catches_all = True
         if any(isinstance(current, cst.Raise) for current in own_descendants(handler.body)):
             return False

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reviewer import lazy_cst as cst
-from reviewer.semantics.exceptions import named_classes
+from reviewer.semantics.exceptions import BROAD, named_classes
 from reviewer.summary import callee_name, handed_to_thread
 from reviewer.traversal import children_of, descendants
 
@@ -27,7 +27,6 @@ Handler = tuple[frozenset[str], bool]
 # The `try` statements around one call, innermost first, each as its handlers in order.
 Guards = tuple[tuple[Handler, ...], ...]
 
-CATCH_ALL = frozenset({"builtins.Exception", "builtins.BaseException"})
 _SUPPRESS = frozenset({"contextlib.suppress"})
 
 
@@ -71,7 +70,7 @@ def caught(guards: Guards, lineage: frozenset[str]) -> bool:
     statements around a call: the first of its handlers that matches keeps it."""
     for handlers in guards:
         for classes, passes_on in handlers:
-            if classes & lineage or classes & CATCH_ALL:
+            if classes & lineage or classes & BROAD:
                 if not passes_on:
                     return True
                 break  # raised again, to the `try` around this one
