@@ -818,8 +818,10 @@ class Walk:
 
     @functools.cached_property
     def _numbers(self) -> dict[str, int]:
-        """Names the function binds once, to a number (`status_code = 200`)."""
-        bound: dict[str, list[cst.BaseExpression | None]] = {}
+        """Names the function binds once, to a number (`status_code = 200`); a parameter is bound
+        by the call."""
+        bound: dict[str, list[cst.BaseExpression | None]] = {param.name.value: [None] for param in params_of(
+            self.function)}
         for node in descendants(self.function.body):
             if isinstance(node, cst.Assign):
                 for target in node.targets:
