@@ -454,16 +454,18 @@ class SummaryBuilder(BatchedVisitor):
         return origin if origin and origin.partition(".")[0] not in ("typing", "typing_extensions") else None
 
     def _annotated(self, annotation: cst.BaseExpression) -> str | None:
-        """The class an annotation names: `Server`, `Server | None`, `Optional[Server]`."""
+        """The class an annotation names: `Server`, `Server | None`, `Optional[Server]`; also the
+        generic that may be None (`Optional[dict[str, str]]` a dict)."""
         if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
             sides = [
                 side for side in (annotation.left, annotation.right)
                 if not (isinstance(side, cst.Name) and side.value == "None")
             ]
-            return self._annotated(sides[0]) if len(sides) == 1 else None
+            return self._annotated(sides[0]) or self._generic(sides[0]) if len(sides) == 1 else None
         if isinstance(annotation, cst.Subscript) and self.resolver.qualify(annotation.value) == "typing.Optional":
             element = annotation.slice[0].slice if len(annotation.slice) == 1 else None
-            return self._annotated(element.value) if isinstance(element, cst.Index) else None
+            return self._annotated(element.value) or self._generic(element.value) if isinstance(
+                element, cst.Index) else None
         if isinstance(annotation, (cst.Name, cst.Attribute)):
             return self.resolver.qualify(annotation)
         return None

@@ -8,6 +8,7 @@ without parsing either again.
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath
@@ -53,7 +54,9 @@ class ModuleIndex:
     A file in a regular package is named as Python names it (`reviewer.packages`); one outside any
     package by its path from the project root, which may sit above the import root
     (`services/api/app/main.py` is imported as `app.main`), so a name is also found by any dotted
-    suffix of a module's name, when that suffix is unambiguous.
+    suffix of a module's name, when that suffix is unambiguous and does not start with the name of
+    a module of the standard library (`types.MappingProxyType` is the standard library's, not that
+    of the repository's `app.server.types`).
     """
 
     def __init__(self, summaries: Iterable[ModuleSummary]) -> None:
@@ -62,7 +65,8 @@ class ModuleIndex:
         for summary in self._all:
             parts = summary.module.split(".") if summary.module else []
             for start in range(len(parts)):
-                candidates[".".join(parts[start:])].append(summary)
+                if start == 0 or parts[start] not in sys.stdlib_module_names:
+                    candidates[".".join(parts[start:])].append(summary)
         self._modules = {name: found[0] for name, found in candidates.items() if len(found) == 1}
         self._modules.update(_nearest_imported(self._all, {n: f for n, f in candidates.items() if len(f) > 1}))
         for summary in self._all:

@@ -122,6 +122,29 @@ def _module_level_statements(body: tuple[cst.CSTNode, ...]):
                     yield from _module_level_statements(tuple(inner))
 
 
+def _rebound_imports(tree: cst.Module, aliases: dict[str, str]) -> dict[str, str]:
+    """Module-level names bound once, at the top of the module, to what an import names
+    (`SearchType = config.SearchType` after `from app.utils import config`): another name for it."""
+    bound: dict[str, int] = {}
+    for statement in _module_level_statements(tuple(tree.body)):
+        for name in _defined_names(statement):
+            bound[name] = bound.get(name, 0) + 1
+    rebound = {}
+    for statement in tree.body:
+        if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
+            continue
+        small = statement.body[0]
+        if not (isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target,
+                                                                                          cst.Name)):
+            continue
+        name = small.targets[0].target.value
+        written = dotted_name(small.value) if isinstance(small.value, (cst.Name, cst.Attribute)) else None
+        root, _, rest = (written or "").partition(".")
+        if bound.get(name) == 1 and root in aliases and root != name:
+            rebound[name] = ".".join(part for part in (aliases[root], rest) if part)
+    return rebound
+
+
 @dataclass
 class ImportTable:
     """The module-level names of one module: what each imported name stands for, and which names
@@ -148,6 +171,7 @@ class ImportTable:
             for name in _defined_names(statement):
                 table.defined.add(name)
                 table.aliases.pop(name, None)
+        table.aliases.update(_rebound_imports(tree, table.aliases))
         return table
 
     def exported(self, name: str) -> str | None:
