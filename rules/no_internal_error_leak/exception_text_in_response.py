@@ -142,7 +142,10 @@ class ExceptionTextInResponse(LeakRule):
     `int`, `datetime.strptime` and the like, methods of the values it makes and text methods of
     its parameters, and raising `ValueError`; or doing its I/O inside a `try` that catches every
     exception and raises none again, as `def database_ok(): try: ... except Exception: return
-    False` does), or to its data models (`DSLInput(**content)`): what it raises describes those
+    False` does, or as a method that asks each host in turn and raises one sentence of its own when
+    all failed), or to its data models (`DSLInput(**content)`), also through a local of a class of
+    the repository (`hosts = LinkedHosts(tokens)`, then `hosts.skills(name)`), whichever class the
+    `except` names (`except RuntimeError as e:` too): what it raises describes those
     values or says what the application wrote; a 4xx response (or a
     websocket closed for a protocol or data error) to `except
     Exception` around a block of a coroutine that awaits nothing but the client's request or the

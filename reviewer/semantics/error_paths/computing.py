@@ -8,10 +8,13 @@ carries no detail of the deployment.
 Over the repository, from the module summaries' call sites, a function computes when every call it
 makes (awaited or not) is of a builtin that touches no file, of a module that parses or converts
 (`json`, `re`, `datetime`, ...) or of what such a module made at its module's top level
-(`PATTERN.sub(...)` after `PATTERN = re.compile(...)`), a log call, a method of a value the function
+(`PATTERN.sub(...)` after `PATTERN = re.compile(...)`) or such a call returned (`os.getenv("HOST",
+"").strip()`: the environment is read from memory), a log call, a method of a value the function
 binds itself (`dt.timestamp()` after `dt = datetime.strptime(...)`: what made it was checked too), a
 method of text of a parameter (`name.strip()`; not `schema.get(...)`: a parameter may be a client),
-the construction of an exception or of a data model (Pydantic, a dataclass: it validates), a call of
+the construction of an exception, of a data model (Pydantic, a dataclass: it validates) or of a
+class whose bases are the repository's or keep values in memory (`enum.Enum`, `dict`) and whose
+`__init__`, if it has one, computes, a call of
 another function of the repository that computes, at most `MAX_DEPTH` calls deep, or a call in a
 `try` that catches every exception and raises nothing again (`CallSite.guarded`: whatever it does,
 what it raises goes no further, as in `try: await session.execute(...) except Exception: return
@@ -88,6 +91,8 @@ class Computing:
             return target not in TOUCHING_BUILTINS
         if computes_in_memory(target):
             return True
+        if call.text is not None and call.text.startswith("().") and computes_in_memory(target.rpartition(".")[0]):
+            return True  # a method of what such a call returns (`os.getenv("HOST", "").strip()`)
         made = self.index.fills(target.rpartition(".")[0])
         if made and all(name is not None and computes_in_memory(name) for name in made):
             return True  # a method of what a module makes in memory (`PATTERN.sub` of `re.compile(...)`)
@@ -98,8 +103,8 @@ class Computing:
         exception, a data model, or one whose own `__init__` computes."""
         if self.models.is_model(cls) or self._is_exception(cls):
             return True
-        if cls not in self.classes or any(self.index.canonical(base) not in self.classes and base != "builtins.object"
-                                          for base in self.classes[cls]):
+        if cls not in self.classes or not all(self.index.canonical(base) in self.classes or _in_memory_base(base)
+                                              for base in self.classes[cls]):
             return False
         init = f"{cls}.__init__"
         return init not in self.functions or self.computes(init, depth + 1)
@@ -109,3 +114,9 @@ class Computing:
                    or current.startswith("builtins.") and current.endswith(("Error", "Exception"))
                    for current in lineage(cls, lambda name: map(self.index.canonical, self.classes.get(name, ())),
                                           MAX_BASES))
+
+
+def _in_memory_base(base: str) -> bool:
+    """A base class a library defines that keeps its values in memory: a builtin (`str`, `dict`),
+    or one of a module that computes (`enum.Enum`, `collections.OrderedDict`)."""
+    return base.startswith("builtins.") or computes_in_memory(base)

@@ -62,21 +62,24 @@ def only_validates(body: cst.BaseSuite, qualify: Qualify) -> bool:
     return validates
 
 
-def computed_by(body: cst.BaseSuite, qualify: Qualify) -> tuple[str, ...] | None:
+def computed_by(body: cst.BaseSuite, qualify: Qualify,
+                resolve: Callable[[cst.Call], str | None] | None = None) -> tuple[str, ...] | None:
     """The functions and classes, qualified, that a `try` block hands its values to, when every
     other call of it decodes or converts (`only_decodes`), is a builtin that touches no file, a log
     call, or a method of a text value, and what it raises it builds itself: the repository tells
     whether each of them only computes (`reviewer.semantics.error_paths.computing`), so that the
     block fails only with messages the application wrote or errors of the values it was given
-    (`utils.convert_value(value=item["value"], target_type=field.type)`). None when a call is of
-    anything else, or there are no such functions."""
+    (`utils.convert_value(value=item["value"], target_type=field.type)`). `resolve` names the
+    method a call runs where the imports do not: one of a local of a known class (`handler =
+    ProviderHandler(...)`, then `handler.fetch(...)`). None when a call is of anything else, or
+    there are no such functions."""
     raised = {id(node.exc) for node in descendants(body)
               if isinstance(node, cst.Raise) and isinstance(node.exc, cst.Call)}
     handed: set[str] = set()
     for call in calls_in(body):
         if id(call) in raised or _decodes(call, qualify) or is_log_call(call, qualify):
             continue
-        name = qualify(call.func)
+        name = qualify(call.func) or (resolve(call) if resolve is not None else None)
         if name is None or name.startswith("builtins."):
             if name is None or name in TOUCHING_BUILTINS:
                 return None
@@ -89,7 +92,8 @@ def computed_by(body: cst.BaseSuite, qualify: Qualify) -> tuple[str, ...] | None
 def computes_in_memory(name: str) -> bool:
     """Whether a qualified function is one of a module that parses, converts or computes in
     memory (`json.loads`, `datetime.datetime.strptime`, `re.match`)."""
-    return name not in _FILE_OPENERS and (name in _DECODERS or name.rpartition(".")[0] in _DECODING_MODULES
+    return name not in _FILE_OPENERS and (name in _DECODERS or name in _ENVIRONMENT_READS
+                                          or name.rpartition(".")[0] in _DECODING_MODULES
                                           or name.split(".", 1)[0] in _PARSING_MODULES)
 
 
@@ -212,7 +216,9 @@ _PARSING_MODULES = frozenset({"json", "csv", "io", "orjson", "ujson", "yaml", "t
                               "codecs", "re", "datetime", "decimal", "uuid", "unicodedata", "string", "itertools",
                               "collections", "functools", "operator", "typing", "math", "ast", "shlex", "textwrap",
                               "hashlib", "hmac", "html", "difflib", "fnmatch", "struct", "copy", "enum",
-                              "dataclasses", "statistics", "ipaddress", "zlib", "pydantic"})
+                              "dataclasses", "statistics", "ipaddress", "zlib", "pydantic", "types"})
+# What reads the process's environment, which it holds in memory.
+_ENVIRONMENT_READS = frozenset({"os.getenv", "os.environ.get"})
 # What opens a file though its module otherwise computes in memory.
 _FILE_OPENERS = frozenset({"io.open", "codecs.open"})
 # Calls that only tell the type checker what a value is.

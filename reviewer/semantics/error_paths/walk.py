@@ -291,7 +291,8 @@ class Walk:
                                             self.no_io_unless_awaited)
                         if parsers is not None:
                             self.parsing[bound] = parsers
-                        handed = computed_by(statement.body, self.qualify)
+                    if origin == INTERNAL:
+                        handed = computed_by(statement.body, self.qualify, self._summarised_callee)
                         if handed:
                             self.computing[bound] = handed
                 self.handling.append((origin, written, bound))
@@ -586,6 +587,22 @@ class Walk:
         what the imports name."""
         method = self._class_method(func)
         return f"{self.b.module}.{method}" if method is not None else self._typed_method(func) or self.qualify(func)
+
+    @functools.cached_property
+    def _summarised_callees(self) -> dict[str, str | None]:
+        """What the module's summary resolved the function's calls to, by the callee as written
+        (`handler.fetch` -> `ProviderHandler.fetch` after `handler = ProviderHandler(...)`); None
+        for a callee written alike that runs different functions."""
+        function = self.b.context.summary.functions.get(f"{self.b.module}.{self.owner}")
+        callees: dict[str, str | None] = {}
+        for call in function.calls if function is not None else ():
+            if call.text is not None and call.target is not None:
+                callees[call.text] = call.target if callees.get(call.text, call.target) == call.target else None
+        return callees
+
+    def _summarised_callee(self, call: cst.Call) -> str | None:
+        text = dotted_name(call.func)
+        return self._summarised_callees.get(text) if text is not None else None
 
     def _class_method(self, func: cst.BaseExpression) -> str | None:
         """`Class.method` of the module a call runs: a method called on `self` in a method of the
