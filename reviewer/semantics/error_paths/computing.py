@@ -14,7 +14,7 @@ binds itself (`dt.timestamp()` after `dt = datetime.strptime(...)`: what made it
 method of text of a parameter (`name.strip()`; not `schema.get(...)`: a parameter may be a client),
 the construction of an exception, of a data model (Pydantic, a dataclass: it validates) or of a
 class whose bases are the repository's or keep values in memory (`enum.Enum`, `dict`) and whose
-`__init__`, if it has one, computes, a call of
+`__init__`, if it has one, computes (also `cls(**data)` in a class method of it), a call of
 another function of the repository that computes, at most `MAX_DEPTH` calls deep, or a call in a
 `try` that catches every exception and raises nothing again (`CallSite.guarded`: whatever it does,
 what it raises goes no further, as in `try: await session.execute(...) except Exception: return
@@ -82,6 +82,10 @@ class Computing:
         if receiver is not None and method in _LOG_METHODS and "log" in receiver.rsplit(".", 1)[-1].lower():
             return True
         target = call.target
+        if target is None and call.text == "cls" and any(
+                decorator.rpartition(".")[2] == "classmethod" for decorator in function.decorators):
+            # `cls(**data)`: the class the method is of builds a value of itself.
+            return self._builds_value(function.qualname.rpartition(".")[0], depth + 1)
         if target is None:
             root = receiver.split(".", 1)[0] if receiver else None
             if root is None or root in ("self", "cls"):
