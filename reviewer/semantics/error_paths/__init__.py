@@ -48,8 +48,9 @@ Computed once per file (`error_paths(context)`), for every rule that asks.
 
 Modules: records.py (the sinks and the records), bodies.py (error bodies), syntax.py (functions,
 calls, parameters), admin.py (routes only administrators reach), parsing.py (blocks and coroutines
-that only parse what the client sent), walk.py (`Walk`, one function), route_results.py (what a
-route does with the results of the functions it calls), builder.py (`Builder`: which functions to
+that only parse what the client sent), walk.py (`Walk`, one function), held_bodies.py (what a
+function's names hold for a response it sends later: an `except` block's body, a status bound once),
+route_results.py (what a route does with the results of the functions it calls), builder.py (`Builder`: which functions to
 walk and how, once per module), replaced.py (handlers that replace a detail), unreachable.py
 (`if x is None:` branches no value takes), reach.py (the branch tests and gates each leak runs under, in
 `Leak.conditions`, for the repository to weigh against a default deployment), helpers_elsewhere.py

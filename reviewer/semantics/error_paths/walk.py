@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.admin import admin_gate, admin_only
-from reviewer.semantics.error_paths.bodies import encoded_display, response_status
+from reviewer.semantics.error_paths.bodies import encoded_display
 from reviewer.semantics.error_paths.failures import only_builds_stream, raises_only_own
+from reviewer.semantics.error_paths.held_bodies import HeldBodies
 from reviewer.semantics.error_paths.helpers_elsewhere import carried_as_value
 from reviewer.semantics.error_paths.outcomes import failed_responses, failed_results, task_result
 from reviewer.semantics.error_paths.parsing import computed_by, only_validates, parsed_by
@@ -62,22 +63,13 @@ from reviewer.semantics.fastapi.annotations import marker_of
 from reviewer.semantics.fastapi.records import ANNOTATED, UPLOAD_FILE_TYPES, WEBSOCKET_TYPES
 from reviewer.semantics.log_calls import is_log_call
 from reviewer.semantics.names import dotted_name
-from reviewer.syntax import argument, keyword, string_value
+from reviewer.syntax import argument, keyword
 from reviewer.traversal import descendants, push_children
 
 if TYPE_CHECKING:
     from reviewer.semantics.error_paths.builder import Builder
 
 _CATCH_ALL = ((INTERNAL, "Exception"), (INTERNAL, "BaseException"))
-
-
-@dataclass(frozen=True)
-class _BuiltInExcept:
-    value: cst.BaseExpression
-    catches_all: bool
-    carries_exception: bool
-    status_set: list[bool]  # the `except` block's: whether it set `response.status_code`, as it runs
-    keys_set: bool = False  # `value` holds the keys the block set in the name's dict, not a value bound
 
 
 class Walk:
@@ -109,7 +101,7 @@ class Walk:
         self.handling: list[tuple[str, str, str | None]] = []
         # Names an `except` block binds to what the function may return later (`body = {"error": ...}`
         # then `return body` after the `try`), with that block's facts for the return.
-        self.built_in_except: dict[str, _BuiltInExcept] = {}
+        self.held = HeldBodies(function, self.qualify)
         self.phrases: dict[str, tuple[str, ...]] = {}  # exceptions whose text the code found phrases in
         self.details: dict[str, Detail] = {}
         # Where detail first entered the value a name holds, and the statement that put it there
@@ -297,14 +289,14 @@ class Walk:
                             self.computing[bound] = handed
                 self.handling.append((origin, written, bound))
                 before = set(self.exceptions)
-                built = dict(self.built_in_except)
+                built = dict(self.held.built)
                 held, filled = dict(self.details), dict(self.filled)
                 self.suite(handler.body, in_except=True, status_set=status_set)
                 self.handling.pop()
                 if ends_with(handler.body, "raise", "return"):
                     # What it bound is not returned after the `try`, nor does the detail it put in
                     # a name (`message = f"failed: {e}"` before `raise HTTPException(...)`) get there.
-                    self.built_in_except = built
+                    self.held.built = built
                     self.details, self.filled = held, filled
                 for name in set(self.exceptions) - before:  # bound from `sys.exc_info()` in the block
                     del self.exceptions[name]
@@ -316,12 +308,12 @@ class Walk:
                     if previous is not None:
                         self.exceptions[bound] = previous
             if statement.orelse is not None:
-                built = dict(self.built_in_except)
+                built = dict(self.held.built)
                 self.suite(statement.orelse.body, in_except=in_except, status_set=status_set)
                 # It runs when no handler did: a name it binds again (`else: error = None`) still
                 # holds, after the `try`, what a handler built on the other way.
                 for name, held in built.items():
-                    self.built_in_except.setdefault(name, held)
+                    self.held.built.setdefault(name, held)
             if statement.finalbody is not None:
                 self.suite(statement.finalbody.body, in_except=in_except, status_set=status_set)
             return
@@ -390,7 +382,7 @@ class Walk:
                 for name in _bound_to_handled(small, self.qualify):
                     self.exceptions[name] = self.handling[-1][1]
             if self.role is not None and isinstance(small, (cst.Assign, cst.AnnAssign)):
-                self._note_built(small, in_except, status_set)
+                self.held.note(small, in_except, status_set, self._handled_in_except)
             if self.role == "route" and isinstance(small, (cst.Assign, cst.AnnAssign)):
                 self.results.bind(small)
             if self.results.bound and not (self.admin_only or self.administrators_only):
@@ -798,7 +790,7 @@ class Walk:
                                                self.name, conditions=self.branches.conditions() + found.conditions,
                                                owner=self.owner, entry=entry,
                                                entry_statement=entry_statement))
-        built = self.built_in_except.get(held.value) if (held := self._held_body(value)) is not None else None
+        built = self.held.returned(value)
         if built is not None:
             self.b.paths.returns.append(ReturnSite(
                 node, statement, self.name, self.role, True, status_set or built.status_set[0],
@@ -808,52 +800,11 @@ class Walk:
         self.b.paths.returns.append(ReturnSite(node, statement, self.name, self.role, in_except, status_set,
                                                self.guards > 0, self.signature_checked, catches_all, carries,
                                                early_exit=self.early_exits > 0,
-                                               held_status=self._held_status(value)))
+                                               held_status=self.held.status(value)))
 
-    def _held_body(self, value: cst.BaseExpression | None) -> cst.Name | None:
-        """The name a return sends as its body: itself (`return body`), or the content of a response
-        built around it without an error status (`JSONResponse(body)`, `JSONResponse(body,
-        status_code=status_code)` after `status_code = 200`, the function's one binding of it)."""
-        if isinstance(value, cst.Name):
-            return value
-        if not (isinstance(value, cst.Call) and self.qualify(value.func) in RESPONSE_CLASSES):
-            return None
-        content = argument(value, 0, "content")
-        if content is None or not isinstance(content.value, cst.Name):
-            return None
-        given, status = response_status(value, self.qualify)
-        status = status if status is not None else self._held_status(value)
-        return content.value if not given or status is not None and status < 400 else None
-
-    def _held_status(self, value: cst.BaseExpression | None) -> int | None:
-        """The number a name given as a response's status holds (`JSONResponse(..., status_code=code)`
-        after `code = 200`), where the function binds it once."""
-        written = argument(value, 1, "status_code") if isinstance(value, cst.Call) and self.qualify(
-            value.func) in RESPONSE_CLASSES else None
-        return self._numbers.get(written.value.value) if written is not None and isinstance(
-            written.value, cst.Name) else None
-
-    @functools.cached_property
-    def _numbers(self) -> dict[str, int]:
-        """Names the function binds once, to a number (`status_code = 200`); a parameter is bound
-        by the call."""
-        bound: dict[str, list[cst.BaseExpression | None]] = {param.name.value: [None] for param in params_of(
-            self.function)}
-        for node in descendants(self.function.body):
-            if isinstance(node, cst.Assign):
-                for target in node.targets:
-                    for name in descendants(target.target):
-                        if isinstance(name, cst.Name):
-                            bound.setdefault(name.value, []).append(
-                                node.value if target.target is name and len(node.targets) == 1 else None)
-            elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For, cst.AsName)):
-                target = node.name if isinstance(node, cst.AsName) else node.target
-                for name in descendants(target):
-                    if isinstance(name, cst.Name):
-                        bound.setdefault(name.value, []).append(
-                            node.value if isinstance(node, cst.AnnAssign) and target is name else None)
-        return {name: int(values[0].evaluated_value) for name, values in bound.items()
-                if len(values) == 1 and isinstance(values[0], cst.Integer)}
+    def _handled_in_except(self, value: cst.BaseExpression) -> tuple[bool, bool]:
+        found = self.detail().of(value) if self.exceptions or self.details else None
+        return self._handled_facts(value, found, in_except=True)
 
     def _handled_facts(self, value: cst.BaseExpression | None, found: Detail | None, *,
                        in_except: bool) -> tuple[bool, bool]:
@@ -864,33 +815,6 @@ class Walk:
         origin, written, bound = self.handling[-1]
         return (origin, written) in _CATCH_ALL, found is not None or (
             bound is not None and value is not None and uses(value, {bound}))
-
-    def _note_built(self, small: cst.Assign | cst.AnnAssign, in_except: bool, status_set: list[bool]) -> None:
-        """Note what an assignment binds for a later `return name`: a value built in an `except`
-        block, or, anywhere else, something else (the name no longer holds it)."""
-        targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
-        for target in targets:
-            value = small.value
-            if isinstance(target, cst.Subscript) and in_except and value is not None:
-                # `result["error"] = "failed"`: the keys the block sets, as a body of their own.
-                key = target.slice[0].slice if len(target.slice) == 1 else None
-                if not (isinstance(target.value, cst.Name) and isinstance(key, cst.Index)
-                        and string_value(key.value) is not None):
-                    continue
-                name = target.value.value
-                held = self.built_in_except.get(name)
-                elements = list(held.value.elements) if held is not None and held.keys_set else []
-                value = cst.Dict([*elements, cst.DictElement(key.value, value)])
-                target = target.value
-            elif not isinstance(target, cst.Name):
-                continue
-            elif not in_except or value is None:
-                self.built_in_except.pop(target.value, None)
-                continue
-            found = self.detail().of(value) if self.exceptions or self.details else None
-            catches_all, carries = self._handled_facts(value, found, in_except=True)
-            self.built_in_except[target.value] = _BuiltInExcept(value, catches_all, carries, status_set,
-                                                                keys_set=small.value is not value)
 
 
 def _one_side(value: cst.BaseExpression, detail: DetailOf) -> tuple[cst.BaseExpression, bool] | None:
