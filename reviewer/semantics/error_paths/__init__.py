@@ -50,18 +50,18 @@ Modules: records.py (the sinks and the records), bodies.py (error bodies), synta
 calls, parameters), admin.py (routes only administrators reach), parsing.py (blocks and coroutines
 that only parse what the client sent), walk.py (`Walk`, one function), held_bodies.py (what a
 function's names hold for a response it sends later: an `except` block's body, a status bound once),
-route_results.py (what a route does with the results of the functions it calls), builder.py (`Builder`: which functions to
-walk and how, once per module), replaced.py (handlers that replace a detail), unreachable.py
-(`if x is None:` branches no value takes), reach.py (the branch tests and gates each leak runs under, in
-`Leak.conditions`, for the repository to weigh against a default deployment), helpers_elsewhere.py
-(what the functions of every module return: error bodies, and an argument's detail, for the calls a
-module could only name, `Detail.through`), wrapped.py (caught exceptions raised again inside the
-application's own, and the handlers that send them: `WrapFacts`, over every module), sockets.py (the
-websockets a class keeps, for a method sending to each), catching.py (the `try` statements around
-each call, for the repository to tell which callers keep what a helper raises), failures.py (what a
-`try` block can fail with), computing.py (which functions of the repository only compute),
-outcomes.py (what a branch finds failed: a task queue's result, an upstream service's HTTP response,
-whose body is then internal detail too)."""
+route_results.py (what a route does with the results of the functions it calls), builder.py
+(`Builder`: which functions to walk and how, once per module), replaced.py (handlers that replace a
+detail), unreachable.py (`if x is None:` branches no value takes), reach.py (the branch tests and
+gates each leak runs under, in `Leak.conditions`, for the repository to weigh against a default
+deployment), helpers_elsewhere.py (what the functions of every module return: error bodies, and an
+argument's detail, for the calls a module could only name, `Detail.through`), wrapped.py (caught
+exceptions raised again inside the application's own, and the handlers that send them: `WrapFacts`,
+over every module), sockets.py (the websockets a class keeps, for a method sending to each),
+catching.py (the `try` statements around each call, for the repository to tell which callers keep
+what a helper raises), failures.py (what a `try` block can fail with), computing.py (which functions
+of the repository only compute), outcomes.py (what a branch finds failed: a task queue's result, an
+upstream service's HTTP response, whose body is then internal detail too)."""
 
 from reviewer.semantics.error_paths.admin import names_admin_check, on_admin_surface
 from reviewer.semantics.error_paths.bodies import (

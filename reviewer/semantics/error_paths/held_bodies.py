@@ -10,8 +10,8 @@ the name it returns holds."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.bodies import response_status
@@ -20,10 +20,13 @@ from reviewer.semantics.error_paths.syntax import params_of
 from reviewer.syntax import argument, string_value
 from reviewer.traversal import descendants
 
-Qualify = Callable[[cst.BaseExpression], str | None]
-# Of a value an `except` block binds: (whether the block catches any exception, whether the value
-# carries the caught exception or its detail).
-HandledFacts = Callable[[cst.BaseExpression], tuple[bool, bool]]
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    Qualify = Callable[[cst.BaseExpression], str | None]
+    # Of a value an `except` block binds: (whether the block catches any exception, whether the
+    # value carries the caught exception or its detail).
+    HandledFacts = Callable[[cst.BaseExpression], tuple[bool, bool]]
 
 
 @dataclass(frozen=True)
