@@ -107,6 +107,7 @@ class EndpointIndex:
         self._aliases: dict[str, TypeRef] = {}
         self._assignments: dict[str, str] = {}
         self._called: set[str] = set()
+        self._handed_first: dict[str, str] = {}
         self._strings: dict[str, str] = {}
         self._routers: dict[str, RouterDecl] = {}
         inclusions: list[Inclusion] = []
@@ -120,6 +121,7 @@ class EndpointIndex:
             self._aliases.update(facts.type_aliases)
             self._assignments.update(facts.assignments)
             self._called |= facts.called
+            self._handed_first.update(facts.handed_first)
             self._strings.update(facts.strings)
             for router in facts.routers:
                 self._routers[router.key] = router
@@ -492,13 +494,24 @@ class EndpointIndex:
         if target in self._called and target in self._assignments:
             # `checker = RoleChecker(...)`: FastAPI calls the instance, i.e. `RoleChecker.__call__`.
             cls = self.resolve(self._assignments[target])
-            target = f"{cls}.__call__" if cls in self._classes else None
+            target = f"{cls}.__call__" if cls in self._classes else self._copied(target, cls)
         elif target in self._classes:
             if self.is_model(target):
                 return None
             target = f"{target}.__init__"
         entry = self.functions.get(target or "")
         return Dependency(entry[0], entry[1]) if entry else None
+
+    def _copied(self, name: str, made_by: str | None) -> str | None:
+        """The function of the repository a module-level name is a copy of (`verify_prod =
+        copy_func(verify)`, `functools.partial(verify, scopes=[...])`): the call that made it is
+        handed the function first, and its callee defines no function of its own to return (what
+        a factory defines is what it makes)."""
+        copied = self.resolve(self._handed_first.get(name))
+        if copied not in self.functions or made_by is None:
+            return None
+        prefix = f"{made_by}."
+        return None if any(key.startswith(prefix) for key in self.functions) else copied
 
     def parameter_source(self, param: Parameter, endpoint_path: str | None) -> str:
         """Where FastAPI takes the parameter from: `body`, `query`, `path`, `header`, `cookie`,

@@ -124,6 +124,10 @@ def record_module_binding(facts: ModuleFacts, qualify: Qualify, qualname: str, v
         if callee:
             facts.assignments[qualname] = callee
             facts.called.add(qualname)
+            first = value.args[0] if value.args else None
+            if first is not None and first.keyword is None and not first.star and isinstance(
+                    first.value, (cst.Name, cst.Attribute)) and (handed := qualify(first.value)):
+                facts.handed_first[qualname] = handed
 
 
 MAX_SEQUENCE = 200  # elements of a literal read for the loops over it

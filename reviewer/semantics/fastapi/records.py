@@ -330,6 +330,8 @@ class ModuleFacts:
     type_aliases: dict[str, TypeRef] = field(default_factory=dict)  # module-level `JSON = dict[str, Any]`
     assignments: dict[str, str] = field(default_factory=dict)  # module-level `X = y` or `X = f(...)` -> y / f
     called: set[str] = field(default_factory=set)  # names in `assignments` whose value is a call
+    # Module-level `X = f(g, ...)` -> g, the name the call is handed first (`copy_func(verify)`).
+    handed_first: dict[str, str] = field(default_factory=dict)
     # String constants of the module and its classes (`API_PREFIX = "/api"`, `Settings.API_V1_STR`).
     strings: dict[str, str] = field(default_factory=dict)
     # Module-level list/tuple literals of names (`ROUTERS = [users.router, (items.router, "/items")]`):
