@@ -7,6 +7,7 @@ endpoint with the handlers (endpoint and dependency functions) that run for it."
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -510,8 +511,13 @@ class EndpointIndex:
         copied = self.resolve(self._handed_first.get(name))
         if copied not in self.functions or made_by is None:
             return None
-        prefix = f"{made_by}."
-        return None if any(key.startswith(prefix) for key in self.functions) else copied
+        return None if made_by in self._function_owners else copied
+
+    @functools.cached_property
+    def _function_owners(self) -> frozenset[str]:
+        """What defines a function of the repository: its module, its class, or the function it is
+        nested in."""
+        return frozenset(qualname.rpartition(".")[0] for qualname in self.functions)
 
     def parameter_source(self, param: Parameter, endpoint_path: str | None) -> str:
         """Where FastAPI takes the parameter from: `body`, `query`, `path`, `header`, `cookie`,
