@@ -48,7 +48,9 @@ class ExceptionTextInResponse(LeakRule):
     `except` block hands it to (`return error_response(e)`, `raise errors.to_http(e)`,
     `responses.fail("inventory", error=exc)`, `return error_message(f"failed: {e}")`), a method of
     a class called on `self` or on a parameter annotated with the class, of the same module or
-    another (`return self._fail(e)` in a class-based view, `reporter.to_response(e)` with
+    another, a class method too (`return self._fail(e)` in a class-based view, `return
+    self._error(500, str(e))` with `_error` a class method building the envelope,
+    `reporter.to_response(e)` with
     `reporter: ErrorReporter = Depends(...)`, `reporter: Annotated[ErrorReporter, Depends()]`), or
     a method of a module-level instance (`await manager.send_personal_message(f"Error: {e}",
     websocket)` with `manager = ConnectionManager()`;
