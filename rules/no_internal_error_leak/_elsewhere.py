@@ -8,7 +8,9 @@ leaks found; the modules calling or registering it record what they hand it
 (`ErrorPaths.registered_elsewhere`, `ErrorPaths.passed_elsewhere`). The repository pass pairs
 them, and reports a leak where the function lets the detail into the response, once; for a
 function handed the exception's text (`error_response(502, e.response.text)`), at each call that
-hands it, since the function sends what it is given.
+hands it, since the function sends what it is given; so too for the content handed to a response
+class the application defines in another module (`JSONResponse(content={"error": str(e)})` of
+`class JSONResponse(StarletteJSONResponse)`), which the module building it cannot tell apart.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from typing import TYPE_CHECKING
 from reviewer.rule import RepoContext
 from reviewer.semantics.error_paths import ErrorPaths, Leak
 from reviewer.semantics.error_paths.helpers_elsewhere import HelperFacts
-from reviewer.semantics.exceptions import INTERNAL, exception_origin
+from reviewer.semantics.error_paths.records import CLIENT_ERRORS, RESPONSE_CLASSES
+from reviewer.semantics.exceptions import INTERNAL, Detail, exception_origin
+from reviewer.semantics.hierarchy import lineage
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from reviewer.semantics.exceptions import Detail
     from rules.no_internal_error_leak._base import LeakReport, LeakRule, _Withheld
 
 
@@ -112,16 +115,48 @@ def _report_text_handed(rule: type[LeakRule], repo: RepoContext, report: Callabl
             for slot in (position, parameter):
                 if slot is not None:
                     slots.setdefault(slot, (detail, f"{sink} of `{function.rsplit('.', 1)[-1]}` ({summary.path})"))
+    responses = _ResponseClasses(repo)
     for summary, _, passed in helpers:
         for callee, slots in passed.items():
             sent = sends.get(canonical(callee), {})
+            built = responses.of(callee)
             for slot, sites in slots.items():
+                if built is not None and slot in _RESPONSE_CONTENT:
+                    # `JSONResponse(content={"error": str(e)})` of the application's own class.
+                    sent.setdefault(slot, (Detail(""), f"the body of `{built}`"))
                 if slot not in sent:
                     continue
                 detail, sink = sent[slot]
                 for site in sites:
+                    if built is not None and site.parsing and site.status in CLIENT_ERRORS:
+                        continue  # a client error describing the data it could not parse
                     given = replace(detail, what=site.what, traceback=site.traceback)
                     if rule.wanted(Leak(node=None, statement=None, detail=given, sink=sink, function="")) and not (
                             withheld(f"{summary.module}.{site.function}", None, site.conditions, (), None,
                                      computed_by=site.computed_by)):
                         report(summary.path, site.span, site.statement_lines, given, sink)
+
+
+# The arguments a response class sends as its body: the first, or `content`.
+_RESPONSE_CONTENT = frozenset({0, "content"})
+MAX_BASES = 20  # classes followed up a hierarchy
+
+
+class _ResponseClasses:
+    """The repository's classes that are responses: a subclass, however far down, of Starlette's or
+    FastAPI's (`class JSONResponse(StarletteJSONResponse)` rendering with the application's
+    encoder)."""
+
+    def __init__(self, repo: RepoContext) -> None:
+        self.canonical = repo.index.canonical
+        self.bases: dict[str, list[str]] = {}
+        for summary in repo.summaries:
+            self.bases.update(summary.classes)
+
+    def of(self, callee: str) -> str | None:
+        """The class's name, when the callee is such a class."""
+        name = self.canonical(callee)
+        if name not in self.bases:
+            return None
+        ancestry = lineage(name, lambda cls: map(self.canonical, self.bases.get(cls, ())), MAX_BASES)
+        return name.rsplit(".", 1)[-1] if any(cls in RESPONSE_CLASSES for cls in ancestry) else None

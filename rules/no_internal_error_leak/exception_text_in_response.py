@@ -28,7 +28,9 @@ class ExceptionTextInResponse(LeakRule):
     them, also the Pydantic models and dataclasses of the repository built with them
     (`Outcome(ok=False, error=str(e))`, then `.model_dump()`) — and flags where one enters a
     response: the `detail` of an `HTTPException`, the content of a
-    `JSONResponse`/`Response`/`PlainTextResponse`/`HTMLResponse`, the `headers` of either (also set
+    `JSONResponse`/`Response`/`PlainTextResponse`/`HTMLResponse` (also of the application's own
+    subclass of one, defined in another module: `class JSONResponse(StarletteJSONResponse)` with its
+    own encoder; not a client error's about data the block only parsed), the `headers` of either (also set
     on a response the function sends: `response.headers["X-Error"] = str(e)`,
     with `response: Response` or a response it built), a cookie such a response sets
     (`response.set_cookie("flash", f"failed: {e}")`), the context of

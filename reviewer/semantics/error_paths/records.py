@@ -107,6 +107,10 @@ class HandedText:
     conditions: tuple = ()  # what the call runs under (`reviewer.semantics.conditions`)
     # The functions the block it was caught around hands its values to (`Detail.computed_by`).
     computed_by: tuple[str, ...] = ()
+    # It was caught around code that only parses what the client sent (`Detail.parsing`), and the
+    # status the call gives as `status_code=`, when it spells one: a client error may describe it.
+    parsing: bool = False
+    status: int | None = None
 
 
 @dataclass(frozen=True)

@@ -549,10 +549,12 @@ class Walk:
                 slots = self.b.paths.passed_text_elsewhere.setdefault(qualified, {})
                 context = self.b.context
                 lines, conditions = context.statement_lines(statement), self.branches.conditions()
+                status = keyword(call, "status_code")
+                status = status_value(status.value, self.qualify) if status is not None else None
                 for slot, (found, value) in texts.items():
                     slots.setdefault(slot, []).append(HandedText(
                         found.what, context.span(entered(value, detail), statement), lines, self.owner,
-                        found.traceback, conditions + found.conditions, found.computed_by))
+                        found.traceback, conditions + found.conditions, found.computed_by, found.parsing, status))
 
     def _annotation_of(self, name: str) -> cst.BaseExpression | None:
         """The annotation of the function's parameter `name`, if it has one: its type, for
