@@ -17,6 +17,7 @@ from reviewer.semantics.error_paths.records import (
     WEBSOCKET_SENDS,
 )
 from reviewer.semantics.error_paths.syntax import calls_in, carried_names, put_into
+from reviewer.semantics.names import dotted_name
 from reviewer.syntax import argument
 from reviewer.traversal import push_children
 
@@ -79,7 +80,7 @@ class RouteResults:
             elif name in RESPONSE_CLASSES:
                 sent = argument(call, 0, "content")
             elif (isinstance(call.func, cst.Attribute) and call.func.attr.value in WEBSOCKET_SENDS
-                  and isinstance(call.func.value, cst.Name) and call.func.value.value in self.websockets):
+                  and dotted_name(call.func.value) in self.websockets):
                 sent = argument(call, 0, "data")
             else:
                 continue

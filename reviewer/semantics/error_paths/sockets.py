@@ -6,7 +6,8 @@ self.active_connections: await connection.send_text(message)`). The loop's name 
 because of where its values come from: `held_sockets` finds the attributes of a class that hold
 websockets (annotated with a websocket type anywhere in the annotation, `list[WebSocket]`,
 `dict[str, set[WebSocket]]`, or filled in a method with a parameter annotated as one: `.append(ws)`,
-`.add(ws)`, `[key] = ws`, `.setdefault(key, []).append(ws)`); `socket_names` the names a method
+`.add(ws)`, `[key] = ws`, `.setdefault(key, []).append(ws)`, or kept as it is: `self._websocket =
+websocket`, also with a parameter annotated `"WebSocket"`); `socket_names` the names a method
 binds, by `for` loops, comprehensions and assignments, to what those attributes hold, through the
 containers they hold too (`for members in self.rooms.values(): for ws in members:`).
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reviewer import lazy_cst as cst
-from reviewer.semantics.error_paths.syntax import params_of, self_attribute
+from reviewer.semantics.error_paths.syntax import annotated_as, params_of, self_attribute
 from reviewer.semantics.fastapi.records import WEBSOCKET_TYPES
 from reviewer.traversal import descendants
 
@@ -32,8 +33,7 @@ def held_sockets(cls: cst.ClassDef, qualify: Callable[[cst.BaseExpression], str 
                 if isinstance(part, (cst.Name, cst.Attribute))):
             found.add(attribute)
         elif isinstance(node, cst.FunctionDef):
-            sockets = {param.name.value for param in params_of(node) if param.annotation is not None
-                       and qualify(param.annotation.annotation) in WEBSOCKET_TYPES}
+            sockets = {param.name.value for param in params_of(node) if annotated_as(param, qualify) in WEBSOCKET_TYPES}
             if sockets:
                 found |= _filled_with(node, sockets)
     return frozenset(found)
@@ -63,8 +63,9 @@ def _filled_with(method: cst.FunctionDef, sockets: set[str]) -> set[str]:
                 and any(isinstance(arg.value, cst.Name) and arg.value.value in sockets for arg in node.args):
             attribute = _root_attribute(node.func.value)
         elif isinstance(node, cst.Assign) and isinstance(node.value, cst.Name) and node.value.value in sockets:
-            attribute = next((a for t in node.targets if isinstance(t.target, cst.Subscript)
-                              and (a := _root_attribute(t.target.value))), None)
+            # `self.clients[key] = websocket`, or the attribute itself: `self._websocket = websocket`.
+            attribute = next((a for t in node.targets if (a := _root_attribute(t.target.value) if isinstance(
+                t.target, cst.Subscript) else self_attribute(t.target))), None)
         else:
             continue
         if attribute:

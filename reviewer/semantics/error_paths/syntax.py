@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from reviewer import lazy_cst as cst
+from reviewer.syntax import string_value
 from reviewer.traversal import children_of, own_descendants, push_children
 
 
@@ -121,6 +122,19 @@ def short_source(module: cst.Module, node: cst.CSTNode) -> str:
 def params_of(function: cst.FunctionDef) -> list[cst.Param]:
     params = function.params
     return [*params.posonly_params, *params.params, *params.kwonly_params]
+
+
+def annotated_as(param: cst.Param, qualify: Callable[[cst.BaseExpression], str | None]) -> str | None:
+    """The class a parameter's annotation names, qualified, also written as a forward reference
+    (`websocket: "WebSocket"`)."""
+    annotation = param.annotation.annotation if param.annotation is not None else None
+    if isinstance(annotation, cst.SimpleString):
+        text = string_value(annotation)
+        try:
+            annotation = cst.parse_expression(text) if text else None
+        except cst.ParserSyntaxError:
+            return None
+    return qualify(annotation) if isinstance(annotation, (cst.Name, cst.Attribute)) else None
 
 
 def takes_request(param: cst.Param, qualify: Callable[[cst.BaseExpression], str | None]) -> bool:

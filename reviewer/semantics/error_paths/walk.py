@@ -39,6 +39,7 @@ from reviewer.semantics.error_paths.records import (
 from reviewer.semantics.error_paths.route_results import RouteResults
 from reviewer.semantics.error_paths.sockets import socket_names
 from reviewer.semantics.error_paths.syntax import (
+    annotated_as,
     calls_in,
     checks_signature,
     ends_with,
@@ -116,6 +117,9 @@ class Walk:
         held = paths.socket_holders.get(id(function))
         if held:
             self.websockets |= socket_names(function, held)  # `for connection in self.active_connections:`
+            params = params_of(function)
+            if params:  # the attribute itself: `self._websocket.send_json(...)`
+                self.websockets |= {f"{params[0].name.value}.{attribute}" for attribute in held}
         self.uploads = self._params_of_type(UPLOAD_FILE_TYPES)  # files the client sent
         self.results = RouteResults(self.owner, self.qualify, self._callee, self.websockets,
                                     paths.paths.returned_calls)
@@ -145,8 +149,7 @@ class Walk:
         return function is not None and is_generator(function)
 
     def _params_of_type(self, types: frozenset[str]) -> set[str]:
-        return {p.name.value for p in params_of(self.function)
-                if p.annotation is not None and self.qualify(p.annotation.annotation) in types}
+        return {p.name.value for p in params_of(self.function) if annotated_as(p, self.qualify) in types}
 
     def _sets_status(self, target: cst.BaseAssignTargetExpression, value: cst.BaseExpression) -> bool:
         """`response.status_code = ...` with a value that may be an error status (not `= 200`)."""
@@ -686,12 +689,12 @@ class Walk:
                 self.leak(asgi_body(call), statement, detail, f"the body `{call.func.value}()` sends")
             elif (held := self._response_attribute(call.func, "set_cookie")) is not None:
                 self.leak(argument(call, 1, "value"), statement, detail, f"a cookie `{held}` sets")
-            elif (isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name)
-                  and call.func.value.value in self.websockets):
+            elif (isinstance(call.func, cst.Attribute) and (socket := dotted_name(call.func.value)) is not None
+                  and socket in self.websockets):
                 method = call.func.attr.value
                 data = argument(call, 0, "data")
                 if method in WEBSOCKET_SENDS and not (method == "send_json" and self._unserialisable(data)):
-                    self.leak(data, statement, detail, f"`{call.func.value.value}.{method}()`")
+                    self.leak(data, statement, detail, f"`{socket}.{method}()`")
                 elif method == "close":
                     code = argument(call, 0, "code")
                     self.leak(keyword(call, "reason"), statement, detail, "the websocket close reason",
