@@ -58,7 +58,8 @@ class ExceptionTextInResponse(LeakRule):
     websocket)` with `manager = ConnectionManager()`;
     `await manager.broadcast(...)`, sending to each socket the class keeps: `for connection in
     self.active_connections:`, where the attribute is annotated with a websocket type or filled
-    with a websocket parameter). A function handed the exception, which turns it into text
+    with a websocket parameter, or to the one socket it keeps: `self._websocket.send_json(...)`
+    after `self._websocket = websocket`). A function handed the exception, which turns it into text
     itself, is reported once, where it does; one handed the exception's text, an envelope its
     other callers may hand fixed messages, is not at fault: each call handing it the text is
     reported. It also follows the detail through a
