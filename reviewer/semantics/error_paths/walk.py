@@ -590,7 +590,7 @@ class Walk:
         """What the module's summary resolved the function's calls to, by the callee as written
         (`handler.fetch` -> `ProviderHandler.fetch` after `handler = ProviderHandler(...)`); None
         for a callee written alike that runs different functions."""
-        function = self.b.context.summary.functions.get(f"{self.b.module}.{self.owner}")
+        function = self.b.context.summary.functions.get(".".join(p for p in (self.b.module, self.owner) if p))
         callees: dict[str, str | None] = {}
         for call in function.calls if function is not None else ():
             if call.text is not None and call.target is not None:
