@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 from reviewer.rule import RepoContext
 from reviewer.semantics.error_paths import ErrorPaths, Leak
 from reviewer.semantics.error_paths.helpers_elsewhere import HelperFacts
-from reviewer.semantics.error_paths.records import CLIENT_ERRORS, RESPONSE_CLASSES
+from reviewer.semantics.error_paths.records import CLIENT_ERRORS
+from reviewer.semantics.error_paths.response_classes import ResponseClasses
 from reviewer.semantics.exceptions import INTERNAL, Detail, exception_origin
-from reviewer.semantics.hierarchy import lineage
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -115,11 +115,11 @@ def _report_text_handed(rule: type[LeakRule], repo: RepoContext, report: Callabl
             for slot in (position, parameter):
                 if slot is not None:
                     slots.setdefault(slot, (detail, f"{sink} of `{function.rsplit('.', 1)[-1]}` ({summary.path})"))
-    responses = _ResponseClasses(repo)
+    responses = ResponseClasses(repo.summaries, repo.index)
     for summary, _, passed in helpers:
         for callee, slots in passed.items():
             sent = sends.get(canonical(callee), {})
-            built = responses.of(callee)
+            built = responses.name_of(callee)
             for slot, sites in slots.items():
                 if built is not None and slot in _RESPONSE_CONTENT:
                     # `JSONResponse(content={"error": str(e)})` of the application's own class.
@@ -139,24 +139,3 @@ def _report_text_handed(rule: type[LeakRule], repo: RepoContext, report: Callabl
 
 # The arguments a response class sends as its body: the first, or `content`.
 _RESPONSE_CONTENT = frozenset({0, "content"})
-MAX_BASES = 20  # classes followed up a hierarchy
-
-
-class _ResponseClasses:
-    """The repository's classes that are responses: a subclass, however far down, of Starlette's or
-    FastAPI's (`class JSONResponse(StarletteJSONResponse)` rendering with the application's
-    encoder)."""
-
-    def __init__(self, repo: RepoContext) -> None:
-        self.canonical = repo.index.canonical
-        self.bases: dict[str, list[str]] = {}
-        for summary in repo.summaries:
-            self.bases.update(summary.classes)
-
-    def of(self, callee: str) -> str | None:
-        """The class's name, when the callee is such a class."""
-        name = self.canonical(callee)
-        if name not in self.bases:
-            return None
-        ancestry = lineage(name, lambda cls: map(self.canonical, self.bases.get(cls, ())), MAX_BASES)
-        return name.rsplit(".", 1)[-1] if any(cls in RESPONSE_CLASSES for cls in ancestry) else None

@@ -60,8 +60,9 @@ exceptions raised again inside the application's own, and the handlers that send
 over every module), sockets.py (the websockets a class keeps, for a method sending to each),
 catching.py (the `try` statements around each call, for the repository to tell which callers keep
 what a helper raises), failures.py (what a `try` block can fail with), computing.py (which functions
-of the repository only compute), outcomes.py (what a branch finds failed: a task queue's result, an
-upstream service's HTTP response, whose body is then internal detail too)."""
+of the repository only compute), response_classes.py (which classes of the repository are responses:
+subclasses of Starlette's or FastAPI's), outcomes.py (what a branch finds failed: a task queue's
+result, an upstream service's HTTP response, whose body is then internal detail too)."""
 
 from reviewer.semantics.error_paths.admin import names_admin_check, on_admin_surface
 from reviewer.semantics.error_paths.bodies import (
