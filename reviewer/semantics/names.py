@@ -122,13 +122,10 @@ def _module_level_statements(body: tuple[cst.CSTNode, ...]):
                     yield from _module_level_statements(tuple(inner))
 
 
-def _rebound_imports(tree: cst.Module, aliases: dict[str, str]) -> dict[str, str]:
-    """Module-level names bound once, at the top of the module, to what an import names
-    (`SearchType = config.SearchType` after `from app.utils import config`): another name for it."""
-    bound: dict[str, int] = {}
-    for statement in _module_level_statements(tuple(tree.body)):
-        for name in _defined_names(statement):
-            bound[name] = bound.get(name, 0) + 1
+def _rebound_imports(tree: cst.Module, aliases: dict[str, str], bound: dict[str, int]) -> dict[str, str]:
+    """Module-level names bound once (`bound`: how often the module's statements bind each), at the
+    top of the module, to what an import names (`SearchType = config.SearchType` after `from
+    app.utils import config`): another name for it."""
     rebound = {}
     for statement in tree.body:
         if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
@@ -160,6 +157,7 @@ class ImportTable:
     @classmethod
     def of(cls, tree: cst.Module, module: str, is_package: bool) -> ImportTable:
         table = cls(module=module, is_package=is_package)
+        bound: dict[str, int] = {}  # how often the module-level statements bind each name
         for statement in _module_level_statements(tuple(tree.body)):
             if isinstance(statement, cst.SimpleStatementLine):
                 for small in statement.body:
@@ -171,7 +169,8 @@ class ImportTable:
             for name in _defined_names(statement):
                 table.defined.add(name)
                 table.aliases.pop(name, None)
-        table.aliases.update(_rebound_imports(tree, table.aliases))
+                bound[name] = bound.get(name, 0) + 1
+        table.aliases.update(_rebound_imports(tree, table.aliases, bound))
         return table
 
     def exported(self, name: str) -> str | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from reviewer import lazy_cst as cst
-from reviewer.syntax import string_value
+from reviewer.semantics.fastapi.annotations import type_ref
 from reviewer.traversal import children_of, own_descendants, push_children
 
 
@@ -126,15 +126,9 @@ def params_of(function: cst.FunctionDef) -> list[cst.Param]:
 
 def annotated_as(param: cst.Param, qualify: Callable[[cst.BaseExpression], str | None]) -> str | None:
     """The class a parameter's annotation names, qualified, also written as a forward reference
-    (`websocket: "WebSocket"`)."""
-    annotation = param.annotation.annotation if param.annotation is not None else None
-    if isinstance(annotation, cst.SimpleString):
-        text = string_value(annotation)
-        try:
-            annotation = cst.parse_expression(text) if text else None
-        except cst.ParserSyntaxError:
-            return None
-    return qualify(annotation) if isinstance(annotation, (cst.Name, cst.Attribute)) else None
+    (`websocket: "WebSocket"`, which `type_ref` parses)."""
+    annotation = type_ref(param.annotation.annotation, qualify) if param.annotation is not None else None
+    return annotation.name if annotation is not None and annotation.kind == "name" else None
 
 
 def takes_request(param: cst.Param, qualify: Callable[[cst.BaseExpression], str | None]) -> bool:
