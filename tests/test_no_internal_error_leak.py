@@ -278,6 +278,9 @@ def test_routes_only_the_deployments_own_callers_reach_say_what_admits_them() ->
         "build_hook": "`verify_signature` admits only holders of `WEBHOOK_SECRET`",  # an HMAC keyed with it
         "deploy_hook": None,  # an HMAC keyed with what the caller sends
         "retry_build": None,  # an HMAC of the user's id: a session token users hold
+        "node_status": "`_require_internal` admits only holders of a key read from the environment",
+        "heartbeat": None,  # the predicate also answers yes while the token is unset
+        "claim": None,  # the predicate compares with a key stored per user
     }
 
 

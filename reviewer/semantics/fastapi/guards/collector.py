@@ -47,6 +47,8 @@ class _State:
     nests: bool = False  # it defines a function (a factory of dependencies)
     rejections: int = 0  # the authentication rejections walked in it so far
     assigned: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)  # local name -> values
+    answers: list[str] = field(default_factory=list)  # what its `return` statements compare
+    answers_otherwise: bool = False  # a `return` of something else than a comparison or a refusal
 
     def lookup(self, name: str) -> list[tuple[cst.BaseExpression, None]]:
         """What the function assigned to a local name (`stmt = select(Org)`), for `runs_query`."""
@@ -69,9 +71,10 @@ class GuardFacts(Facts):
         self._classes: list[str | None] = []  # per scope entry: the class qualname, or None
         self._functions: list[_State] = []
         self._conditions = 0  # `if` statements around the node being walked
-        # Per `if`/`try` being walked: what it compares a request's value with, whether it tests for
-        # a loopback caller, and the rejections walked before it; kept when it rejects a caller.
-        self._checks: list[tuple[tuple[str, ...], bool, int]] = []
+        # Per `if`/`try` being walked: what it compares a request's value with, the functions whose
+        # answer it tests, whether it tests for a loopback caller, and the rejections walked before
+        # it; kept when it rejects a caller.
+        self._checks: list[tuple[tuple[str, ...], tuple[str, ...], bool, int]] = []
         self._compare = CompareReader(context.qualify)
 
     @classmethod
@@ -126,6 +129,8 @@ class GuardFacts(Facts):
         self._classes.pop()
         state = self._functions.pop()
         record = state.record
+        if state.answers and not state.answers_otherwise:
+            record.answers_compared = tuple(state.answers)
         self.guards.functions[state.qualname] = record
         if state.nests:
             # `_auth = Authenticator(...)` in a factory whose nested dependency `Depends(_auth)`.
@@ -313,7 +318,8 @@ class GuardFacts(Facts):
             return
         state = self._functions[-1]
         compared = self._compare.compared(node.test, state.made, state.in_class, state.assigned)
-        self._checks.append((compared, tests_loopback(node.test), state.rejections))
+        self._checks.append((compared, self._answers_tested(node.test, state), tests_loopback(node.test),
+                             state.rejections))
         tested = _missing_test(node.test)
         if tested is None or tested not in state.params:
             return
@@ -325,6 +331,35 @@ class GuardFacts(Facts):
                     state.record.refuses_without = (*state.record.refuses_without, tested)
                 elif isinstance(small, cst.Return) and (small.value is None or _is_none(small.value)):
                     state.record.lets_missing_through = True
+
+    def _answers_tested(self, test: cst.BaseExpression, state: _State) -> tuple[str, ...]:
+        """The function a test refuses on the answer of: `not is_internal(token)`,
+        `not self._authorized(request)`, also awaited."""
+        if not (isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)):
+            return ()
+        call = test.expression.expression if isinstance(test.expression, cst.Await) else test.expression
+        if not isinstance(call, cst.Call):
+            return ()
+        func = call.func
+        if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self"
+                and state.in_class):
+            return (f"{state.in_class}.{func.attr.value}",)
+        callee = self.context.qualify(func)
+        return (callee,) if callee else ()
+
+    def visit_Return(self, node: cst.Return) -> None:
+        """What a function that answers a test compares: `return compare_digest(token, expected)`;
+        `return False` refuses and is no other answer."""
+        if not self._functions:
+            return
+        state = self._functions[-1]
+        if node.value is None or isinstance(node.value, cst.Name) and node.value.value in ("False", "None"):
+            return
+        compared = self._compare.compared(node.value, state.made, state.in_class, state.assigned)
+        if compared:
+            state.answers.extend(compared)
+        else:
+            state.answers_otherwise = True
 
     def visit_Try(self, node: cst.Try) -> None:
         """`try: key.verify(signature, body)`: the key, kept if a handler rejects the caller."""
@@ -341,7 +376,7 @@ class GuardFacts(Facts):
                     key = self._compare.operand(call.func.value, state.made, state.in_class)
                     if key:
                         keys.append(key)
-        self._checks.append((tuple(keys), False, state.rejections))
+        self._checks.append((tuple(keys), (), False, state.rejections))
 
     def leave_Try(self, original_node: cst.Try) -> None:
         if self._functions:
@@ -349,11 +384,12 @@ class GuardFacts(Facts):
 
     def _keep_check(self) -> None:
         """An `if` or `try` left: what it compared counts if a rejection was walked inside it."""
-        compared, loopback, before = self._checks.pop()
+        compared, tested, loopback, before = self._checks.pop()
         state = self._functions[-1]
         if state.rejections > before:
             if compared:
                 state.record.compared_with = (*state.record.compared_with, *compared)
+            state.record.tests_answer_of = (*state.record.tests_answer_of, *tested)
             state.record.loopback_only |= loopback
 
     def _receiver(self, node: cst.BaseExpression) -> str:

@@ -13,7 +13,9 @@ services and its operators.
 
 Per function, `GuardFacts` records what each rejecting `if` or `try` compares (`CompareReader`,
 the operands qualified: `os.environ` for a read of the environment, `f()` for what a call returns,
-`Class.attribute` for `self.attribute`) and whether it tests for a loopback caller; per module,
+`Class.attribute` for `self.attribute`), the functions whose answer it tests (`if not
+is_internal(token): raise`, where every `return` of `is_internal` is such a comparison or `False`)
+and whether it tests for a loopback caller; per module,
 what names and attributes hold (`SESSION_API_KEY` -> `os.environ`, `Auth.password` ->
 `pkg.get_secret()`). Over the repository, `admits_only_holders(model, endpoint)` tells whether
 the endpoint, a dependency FastAPI runs for it, a middleware of its applications, or a helper
@@ -182,7 +184,10 @@ class _HolderCheck:
         name = qualname.rsplit(".", 1)[-1]
         if record.loopback_only:
             return f"`{name}` turns away callers from other machines"
-        for operand in record.compared_with:
+        answers = [answer for tested in record.tests_answer_of
+                   if (answerer := self.model.functions.get(self.model.index.resolve(tested) or tested))
+                   for answer in answerer.answers_compared]
+        for operand in (*record.compared_with, *answers):
             if self.configured(operand):
                 held = "a key read from the environment" if operand == "os.environ" else (
                     f"`{operand.rsplit('.', 1)[-1]}`")

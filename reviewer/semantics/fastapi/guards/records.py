@@ -26,6 +26,11 @@ class GuardFunction:
     # `os.environ` for a read of the environment, `f()` for what a call returns. Whether one is
     # a secret of the deployment's configuration is decided over the repository.
     compared_with: tuple[str, ...] = ()
+    # Functions a rejection of it tests the answer of (`if not is_internal(token): raise`),
+    # qualified; and, for a function that answers such a test, what it compares: every `return`
+    # of it is a comparison (`return compare_digest(token, expected)`) or a refusal (`False`).
+    tests_answer_of: tuple[str, ...] = ()
+    answers_compared: tuple[str, ...] = ()
     reads_environment: bool = False  # `os.environ[...]`, `os.getenv(...)` in its own body
     loopback_only: bool = False  # it turns away a caller whose address is not a loopback one
     # Session calls that run a query for rows (`session.execute(select(...))`), as written, once per
