@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar
 
 from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
@@ -26,8 +27,12 @@ from reviewer.semantics.error_paths import (
     sent_with_error_status,
 )
 from reviewer.semantics.error_paths.helpers_elsewhere import HelperFacts, Helpers
-from reviewer.syntax import argument
+from reviewer.semantics.fastapi.responses import ResponseFacts, ResponseModel
+from reviewer.syntax import argument, string_value
 from rules.error_status_codes._base import StatusRule
+
+if TYPE_CHECKING:
+    from reviewer.semantics.fastapi.index import Endpoint
 
 
 class ErrorBodySuccessStatus(StatusRule):
@@ -109,7 +114,16 @@ class ErrorBodySuccessStatus(StatusRule):
     config is None:` after a statement that reads `config.setting` on every way to it, for a
     name the route binds once (that statement raises first when `config` is None). Nor is a
     route's own answer in a model (`ConnectionTestResponse(success=False, ...)`): it may be the
-    verdict of a check the route ran.
+    verdict of a check the route ran. Nor, in a module whose exception handler moves the handled
+    exception's status into the body of a response sent without one (`{"status_code":
+    exc.status_code, "status_message": exc.detail}`: the API answers in a status envelope by
+    design, and its clients read the status there), a handler's response whose body states a
+    status (`{"status_code": 422, ...}`); one whose body states none is still flagged. Nor a dict
+    stating an error code (`{"code": 500, "msg": "..."}`) that a route returns as it is, where the
+    route declares a response model of the repository with a field for each of its keys
+    (`response_model=BaseResponse`, `code: int = Field(200, description="API status code")`):
+    FastAPI sends it as that envelope, as it would a `BaseResponse(code=500, msg=...)` the route
+    built; the application's clients read the code there.
 
     ## Why is this bad?
     Clients, retries, caches, load balancers and monitoring read the status, not the body: a
@@ -140,11 +154,12 @@ class ErrorBodySuccessStatus(StatusRule):
     code = "RVW813"
     name = "error-body-success-status"
     severity = Severity.WARNING
-    requires: ClassVar[tuple[type[Facts], ...]] = (HelperFacts,)
+    requires: ClassVar[tuple[type[Facts], ...]] = (HelperFacts, ResponseFacts)
 
     def check(self, paths: ErrorPaths) -> None:
         qualify = self.context.qualify
         elsewhere = []  # routes returning what a function of another module builds
+        coded = []  # routes returning a body that states an error code, for their response models
         markers = {id(site): error_body(site.returned, qualify, paths.error_body_helpers,
                                         held_status=site.held_status)
                    for site in paths.returns if site.returned is not None}
@@ -158,7 +173,7 @@ class ErrorBodySuccessStatus(StatusRule):
                     not site.in_except or acknowledges(value)):
                 continue
             if site.role == "handler":
-                response = self._handler_response(value)
+                response = None if id(site.node) in paths.enveloped else self._handler_response(value)
                 if response is not None:
                     self.report_in(site.statement, site.node, self._handler_message("exception handler", response))
                 continue
@@ -188,9 +203,17 @@ class ErrorBodySuccessStatus(StatusRule):
                     "`JSONResponse(body, status_code=...)`"))
                 continue
             noun = "middleware" if site.function in paths.middleware else "route"
+            keys = _coded_body(value)
+            if keys and noun == "route":
+                span = self.context.span(site.node, site.statement)
+                coded.append((f"{self.context.module}.{site.function}", keys, span,
+                              self.context.statement_lines(site.statement), self._message(site.function, where)))
+                continue
             self.report_in(site.statement, site.node, self._message(site.function, where, noun))
         if elsewhere:
             self.context.summary.extras[self.code] = elsewhere
+        if coded:
+            self.context.summary.extras[f"{self.code}:coded"] = coded
         self._record_handlers(paths)
 
     def _record_handlers(self, paths: ErrorPaths) -> None:
@@ -199,7 +222,8 @@ class ErrorBodySuccessStatus(StatusRule):
         registers that other modules define."""
         shaped = []
         for site in paths.handler_returns:
-            response = self._handler_response(site.returned) if site.returned is not None else None
+            response = self._handler_response(site.returned) if (
+                site.returned is not None and id(site.node) not in paths.enveloped) else None
             if response is not None:
                 shaped.append((f"{self.context.module}.{site.function}", self.context.span(site.node, site.statement),
                                self.context.statement_lines(site.statement), response))
@@ -231,8 +255,19 @@ class ErrorBodySuccessStatus(StatusRule):
 
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:
-        """Report the routes that return what an error-body helper of another module builds."""
+        """Report the routes that return what an error-body helper of another module builds, and
+        the bodies stating an error code that their route's response model does not declare."""
         cls.report_returned_results(repo, Helpers.builds_error_body)
+        coded = [(summary.path, *site) for summary in repo.summaries
+                 for site in summary.extras.get(f"{cls.code}:coded", ())]
+        if coded:
+            model: ResponseModel = repo.facts(ResponseFacts)
+            endpoints: dict[str, list[Endpoint]] = {}
+            for endpoint in model.index.endpoints:
+                endpoints.setdefault(endpoint.function.qualname, []).append(endpoint)
+            for path, function, keys, span, statement_lines, message in coded:
+                if not _declared_envelope(model, endpoints.get(function, ()), keys):
+                    repo.report(path, span, message, statement_lines=statement_lines)
         key = f"{cls.code}:handlers"
         recorded = [(summary, *summary.extras[key]) for summary in repo.summaries if key in summary.extras]
         registered = {repo.index.canonical(handler): summary.path
@@ -262,6 +297,35 @@ class ErrorBodySuccessStatus(StatusRule):
         cls, shown = response
         return (f"{handler} returns a `{cls}` with {shown}: the error goes out as a success; pass the 4xx/5xx "
                 "`status_code`")
+
+
+_CODE_KEYS = frozenset({"code", "status", "status_code", "statusCode"})
+
+
+def _coded_body(value: cst.BaseExpression) -> tuple[str, ...] | None:
+    """The keys of a dict returned as it is (FastAPI validates it into the route's response model)
+    that states an error code (`{"code": 500, "msg": "..."}`)."""
+    if not isinstance(value, cst.Dict):
+        return None
+    keys = tuple(string_value(e.key) or "" for e in value.elements if isinstance(e, cst.DictElement))
+    if len(keys) != len(value.elements) or not all(keys):
+        return None
+    return keys if any(key in _CODE_KEYS and isinstance(e.value, cst.Integer) and int(e.value.evaluated_value) >= 400
+                       for key, e in zip(keys, value.elements, strict=True)) else None
+
+
+def _declared_envelope(model: ResponseModel, endpoints: Sequence[Endpoint], keys: tuple[str, ...]) -> bool:
+    """Whether every endpoint of the route declares a response model of the repository with a
+    field for each key of the body: the route answers in that envelope, whose code field carries
+    the status its clients read, as a `BaseResponse(code=500, msg=...)` it built would."""
+    if not endpoints:
+        return False
+    for endpoint in endpoints:
+        declared = model.declared_model(endpoint)
+        fields = model.model_fields(declared.name) if declared is not None and declared.kind == "name" else None
+        if not fields or not set(keys) <= fields:
+            return False
+    return True
 
 
 def _where(site: ReturnSite, marker: str | None) -> str | None:

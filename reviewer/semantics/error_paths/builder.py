@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.admin import admin_registered, admin_routers, calls_before_admin_gate
 from reviewer.semantics.error_paths.bodies import ERROR, answers_probe, error_body
+from reviewer.semantics.error_paths.envelopes import enveloped_returns
 from reviewer.semantics.error_paths.helpers_elsewhere import returns_detail_of
 from reviewer.semantics.error_paths.reach import gate_conditions
 from reviewer.semantics.error_paths.records import (
@@ -141,6 +142,7 @@ class Builder:
         catching = "except" in self.context.source
         roles: dict[int, str | None] = {}
         walks: list[Walk] = []
+        handling: list[cst.FunctionDef] = []  # the module's exception handlers
         for function, owner in functions:
             if not serving and not (catching and _catches_named(function)):
                 continue
@@ -157,6 +159,7 @@ class Builder:
                 self.paths.middleware.add(name)
             elif name in handlers:
                 role = "handler"
+                handling.append(function)
                 classes = handlers[name]
                 origins = [(exception_origin(self.qualify(c), self.module), dotted_name(c) or "exception")
                            if c is not None else (INPUT, "HTTPException") for c in classes]
@@ -186,7 +189,8 @@ class Builder:
                 self.paths.error_body_helpers.add(name)
         if not serving:
             return self.paths
-        self._handlers_elsewhere(tree, top_level, handlers, roles)
+        handling += self._handlers_elsewhere(tree, top_level, handlers, roles)
+        self.paths.enveloped = enveloped_returns(handling, self.qualify)
         # Functions an `except` block hands its exception to, followed again with it bound.
         for name in self.passed:
             function = top_level.get(name) or self.methods.get(name)
@@ -233,11 +237,12 @@ class Builder:
                         for call in calls if not (client_error and call.detail.parsing))
 
     def _handlers_elsewhere(self, tree: cst.Module, top_level: dict[str, cst.FunctionDef],
-                            handlers: Mapping[str, object], roles: dict[int, str | None]) -> None:
+                            handlers: Mapping[str, object], roles: dict[int, str | None]) -> list[cst.FunctionDef]:
         """Registrations of handlers other modules define, and the leaks and returns of this
         module's functions shaped as handlers (a request, then another parameter) that it does not
         register itself, each followed again as a handler: the leaks with its exception bound, where
-        nothing annotates it (an annotated one is bound in the first walk)."""
+        nothing annotates it (an annotated one is bound in the first walk). Gives those functions."""
+        shaped = []
         for handler, cls in registrations(tree, self.context.source):
             if isinstance(handler, cst.Name) and handler.value in top_level:
                 continue
@@ -258,6 +263,8 @@ class Builder:
                 paths.handler_leaks.extend(paths.leaks[marks[0]:])
             paths.handler_returns.extend(paths.returns[marks[1]:])
             del paths.leaks[marks[0]:], paths.returns[marks[1]:], paths.http_exceptions[marks[2]:]
+            shaped.append(function)
+        return shaped
 
     def _helpers_for_elsewhere(self, top_level: dict[str, cst.FunctionDef], handlers: Mapping[str, object],
                                roles: dict[int, str | None], responding: set[int]) -> None:

@@ -184,6 +184,9 @@ class ErrorPaths:
     # The returns of those functions, followed as handlers: what they answer where another module
     # registers them.
     handler_returns: list[ReturnSite] = field(default_factory=list)
+    # The returns of exception handlers that answer in the module's status envelope (envelopes.py),
+    # by id of their `return`.
+    enveloped: set[int] = field(default_factory=set)
     # Handlers this module registers but does not define, qualified -> what for (qualified classes;
     # None for a status code or a class the imports do not name).
     registered_elsewhere: dict[str, list[str | None]] = field(default_factory=dict)

@@ -1,7 +1,7 @@
 """What an endpoint's response carries: the schema it declares, the values its handler returns,
 and which ORM columns hold credentials.
 
-Per file (modules that mention FastAPI, SQLAlchemy/SQLModel or a hashing/secrets library),
+Per file (modules that mention FastAPI, Pydantic, SQLAlchemy/SQLModel or a hashing/secrets library),
 `ResponseFacts` records plain `ModuleResponses`:
 
 - for every function, the *shapes* of the values it returns (`Shape`): an instance of a class

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from reviewer.rule import FileContext
 
 _ACTIVE_TEXT = re.compile(
-    r"fastapi|sqlalchemy|sqlmodel|passlib|bcrypt|argon2|pwdlib|hashlib|secrets|cryptography|encrypt")
+    r"fastapi|pydantic|sqlalchemy|sqlmodel|passlib|bcrypt|argon2|pwdlib|hashlib|secrets|cryptography|encrypt")
 # Field names a credential write is recorded for (the decision still needs a producing call).
 _CREDENTIAL_WORDS = re.compile(r"pass|hash|secret|token|key|cred|salt|otp|pin|cipher|encrypt|digest", re.IGNORECASE)
 SECRET_TYPES = frozenset({
