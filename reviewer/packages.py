@@ -7,9 +7,11 @@ reviewing `skyvern/` or the directory holding it resolves `import skyvern.forge.
 
 A file outside any package (a script, a namespace package such as an `app/` without
 `__init__.py`) is named by its path from the project root: the repository that holds the scan
-root (the nearest directory with a `.git`), else the scan root itself; a leading `src/` is dropped,
-as `src` layouts install without it. Imports that name such a module by a shorter dotted name
-(`app.main` for `backend/app/main.py`) are found by suffix (`reviewer.semantics.calls`).
+root (the nearest directory with a `.git`), else the nearest directory with a project file
+(`pyproject.toml`, `setup.cfg`, `setup.py`: an unpacked archive of one), else the scan root
+itself; a leading `src/` is dropped, as `src` layouts install without it. Imports that name such
+a module by a shorter dotted name (`app.main` for `backend/app/main.py`) are found by suffix
+(`reviewer.semantics.calls`).
 
 Two package trees under one review with the same top-level name (two services, each with its own
 `app/__init__.py`) would give two files one name; their files keep path-derived names instead, so
@@ -19,7 +21,7 @@ A module file beside a package of the same name (`providers.py` next to `provide
 left behind when a module became a package) is never imported: the package wins
 (`shadowed_files`).
 
-Only the existence of `__init__.py` and `.git` is read, never the files themselves.
+Only the existence of `__init__.py`, `.git` and project files is read, never the files themselves.
 """
 
 from __future__ import annotations
@@ -52,10 +54,19 @@ def shadowed_files(paths: Iterable[str]) -> set[str]:
     }
 
 
+_PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
+
+
 def project_root(root: Path) -> Path:
-    """The nearest directory at or above `root` that holds a `.git`; `root` when none does."""
-    for directory in (root, *root.parents):
+    """The nearest directory at or above `root` that holds a `.git`; outside a repository (a tree
+    unpacked from an archive), the nearest that holds a project file (`pyproject.toml`,
+    `setup.cfg`, `setup.py`); `root` when none does."""
+    directories = (root, *root.parents)
+    for directory in directories:
         if (directory / ".git").exists():
+            return directory
+    for directory in directories:
+        if any((directory / name).is_file() for name in _PROJECT_FILES):
             return directory
     return root
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from reviewer import lazy_cst as cst
 from reviewer.cli import main
-from reviewer.packages import ModuleNames, path_module_name, shadowed_files
+from reviewer.packages import ModuleNames, path_module_name, project_root, shadowed_files
 from reviewer.semantics.calls import ModuleIndex
 from reviewer.semantics.names import ImportTable
 from reviewer.summary import ModuleSummary
@@ -192,3 +192,28 @@ def test_a_name_a_module_takes_from_one_star_import_resolves_to_that_module() ->
     assert index.canonical("app.compat.VERSION") == "app.compat.VERSION"
     assert index.canonical("app.compat._private") == "app.compat._private"
     assert index.canonical("app.mixed.BaseModel") == "app.mixed.BaseModel"
+
+
+def test_outside_a_repository_the_project_file_marks_the_root(write) -> None:
+    # an archive of a project, unpacked: no `.git`, a `pyproject.toml` at its top
+    root = write({
+        "onyx-main/backend/pyproject.toml": "[project]\nname = 'onyx'\n",
+        "onyx-main/backend/onyx/tools/api.py": "",
+        "onyx-main/backend/onyx/main.py": "",
+    })
+    names = ModuleNames(root / "onyx-main" / "backend" / "onyx")
+    assert names.names([
+        root / "onyx-main/backend/onyx/tools/api.py",
+        root / "onyx-main/backend/onyx/main.py",
+    ]) == ["onyx.tools.api", "onyx.main"]
+    assert project_root(root / "onyx-main" / "backend" / "onyx") == root / "onyx-main" / "backend"
+
+
+def test_a_repository_is_the_root_before_a_project_file_inside_it(write) -> None:
+    root = write({
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "backend/pyproject.toml": "[project]\nname = 'onyx'\n",
+        "backend/onyx/main.py": "",
+    })
+    assert project_root(root / "backend" / "onyx") == root
+    assert ModuleNames(root / "backend" / "onyx").names([root / "backend/onyx/main.py"]) == ["backend.onyx.main"]
