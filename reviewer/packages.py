@@ -8,7 +8,7 @@ reviewing `skyvern/` or the directory holding it resolves `import skyvern.forge.
 A file outside any package (a script, a namespace package such as an `app/` without
 `__init__.py`) is named by its path from the project root: the repository that holds the scan
 root (the nearest directory with a `.git`), else the nearest directory with a project file
-(`pyproject.toml`, `setup.cfg`, `setup.py`: an unpacked archive of one), else the scan root
+(`pyproject.toml`, `setup.cfg`: an unpacked archive of one), else the scan root
 itself; a leading `src/` is dropped, as `src` layouts install without it. Imports that name such
 a module by a shorter dotted name (`app.main` for `backend/app/main.py`) are found by suffix
 (`reviewer.semantics.calls`).
@@ -54,19 +54,20 @@ def shadowed_files(paths: Iterable[str]) -> set[str]:
     }
 
 
-_PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
+# Not `setup.py`: a module of that name inside a package (`onyx/setup.py`) is common.
+_PROJECT_FILES = ("pyproject.toml", "setup.cfg")
 
 
 def project_root(root: Path) -> Path:
     """The nearest directory at or above `root` that holds a `.git`; outside a repository (a tree
     unpacked from an archive), the nearest that holds a project file (`pyproject.toml`,
-    `setup.cfg`, `setup.py`); `root` when none does."""
+    `setup.cfg`) and is no package; `root` when none does."""
     directories = (root, *root.parents)
     for directory in directories:
         if (directory / ".git").exists():
             return directory
     for directory in directories:
-        if any((directory / name).is_file() for name in _PROJECT_FILES):
+        if any((directory / name).is_file() for name in _PROJECT_FILES) and not (directory / INIT).is_file():
             return directory
     return root
 

@@ -200,8 +200,11 @@ def test_outside_a_repository_the_project_file_marks_the_root(write) -> None:
         "onyx-main/backend/pyproject.toml": "[project]\nname = 'onyx'\n",
         "onyx-main/backend/onyx/tools/api.py": "",
         "onyx-main/backend/onyx/main.py": "",
+        "onyx-main/backend/onyx/setup.py": "",  # a module, no project file
+        "onyx-main/backend/onyx/db/__init__.py": "",
+        "onyx-main/backend/onyx/db/pyproject.toml": "",  # in a package: not the project's
     })
-    names = ModuleNames(root / "onyx-main" / "backend" / "onyx")
+    names = ModuleNames(root / "onyx-main" / "backend" / "onyx" / "db")
     assert names.names([
         root / "onyx-main/backend/onyx/tools/api.py",
         root / "onyx-main/backend/onyx/main.py",
