@@ -561,3 +561,38 @@ def test_router_included_into_an_application_held_by_an_object(write) -> None:
     index = _index(root)
     assert _paths(index) == {("list_items", "/api/v1/items", True)}
     assert [e.dependencies for e in index.endpoints] == [("bot.auth.require_token",)]
+
+
+def test_handlers_a_helper_defines_and_registers_by_name(write) -> None:
+    root = _files(
+        write,
+        {
+            "svc/__init__.py": "",
+            "svc/nodes.py": """
+                from fastapi import APIRouter
+                def register_node_routes(router: APIRouter) -> None:
+                    async def heartbeat(node_id: str):
+                        return {}
+                    router.add_api_route("/nodes/{node_id}/heartbeat", heartbeat, methods=["POST"])
+                    router.add_api_route("/nodes/status", status, methods=["GET"])
+                async def status():
+                    return {}
+                async def heartbeat():
+                    return {}
+            """,
+            "svc/main.py": """
+                from fastapi import APIRouter, FastAPI
+                from svc.nodes import register_node_routes
+                app = FastAPI()
+                internal = APIRouter(prefix="/internal")
+                register_node_routes(internal)
+                app.include_router(internal)
+            """,
+        },
+    )
+    index = _index(root)
+    # the nested `heartbeat` is registered, not the module-level one of the same name
+    assert {(e.function.qualname, e.path) for e in index.endpoints} == {
+        ("svc.nodes.register_node_routes.heartbeat", "/internal/nodes/{node_id}/heartbeat"),
+        ("svc.nodes.status", "/internal/nodes/status"),
+    }

@@ -281,6 +281,9 @@ def test_routes_only_the_deployments_own_callers_reach_say_what_admits_them() ->
         "node_status": "`_require_internal` admits only holders of a key read from the environment",
         "heartbeat": None,  # the predicate also answers yes while the token is unset
         "claim": None,  # the predicate compares with a key stored per user
+        # handlers a function defines and registers with `add_api_route`
+        "assignment_status": "`_require_internal` admits only holders of a key read from the environment",
+        "lease": None,
     }
 
 

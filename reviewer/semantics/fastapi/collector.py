@@ -528,13 +528,21 @@ class _Collector(InputTracking, BatchedVisitor):
                     owner=self.qualify(node.func.value),
                     methods=methods,
                     path=string_value(path.value),
-                    function=self.qualify(endpoint.value),
+                    function=self._local_function(endpoint.value) or self.qualify(endpoint.value),
                     dependencies=dependencies_in(value_of(keyword(node, "dependencies")), self.qualify),
                     response=response_decl(node, self.qualify),
                 ),
                 node.func.value,
             )
         )
+
+    def _local_function(self, node: cst.BaseExpression) -> str | None:
+        """A function defined inside the one being walked, by its name there (`async def handler(...)`
+        then `router.add_api_route(path, handler)` in a function that registers routes)."""
+        if not isinstance(node, cst.Name) or not self._functions:
+            return None
+        qualname = f"{self._functions[-1].facts.qualname}.{node.value}"
+        return qualname if qualname in self.facts.functions else None
 
 
 MAX_HELPER_ARGUMENTS = 8
