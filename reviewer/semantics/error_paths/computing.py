@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reviewer.semantics.error_paths.parsing import PURE_METHODS, TOUCHING_BUILTINS, computes_in_memory
-from reviewer.semantics.hierarchy import lineage
+from reviewer.semantics.hierarchy import ClassBases
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from reviewer.summary import CallSite, FunctionSummary, ModuleSummary
 
 MAX_DEPTH = 4  # calls followed down from the function a block hands its values to
-MAX_BASES = 20  # classes followed up a hierarchy
 _LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "success"})
 _EXCEPTION_BASES = ("builtins.Exception", "builtins.BaseException")
 
@@ -50,12 +49,12 @@ class Computing:
     def __init__(self, summaries: Iterable[ModuleSummary], index: ModuleIndex, models: EndpointIndex) -> None:
         self.index = index
         self.models = models
+        summaries = list(summaries)
         self.functions: dict[str, FunctionSummary] = {}
-        self.classes: dict[str, list[str]] = {}
         for summary in summaries:
             if not summary.is_test_file:
                 self.functions.update(summary.functions)
-                self.classes.update(summary.classes)
+        self.classes = ClassBases(summaries, index.canonical, tests=False)
         self._answers: dict[str, bool] = {}
 
     def computes(self, qualified: str, depth: int = 0) -> bool:
@@ -108,7 +107,7 @@ class Computing:
         if self.models.is_model(cls) or self._is_exception(cls):
             return True
         if cls not in self.classes or not all(self.index.canonical(base) in self.classes or _in_memory_base(base)
-                                              for base in self.classes[cls]):
+                                              for base in self.classes.bases[cls]):
             return False
         init = f"{cls}.__init__"
         return init not in self.functions or self.computes(init, depth + 1)
@@ -116,8 +115,7 @@ class Computing:
     def _is_exception(self, cls: str) -> bool:
         return any(current.startswith(_EXCEPTION_BASES)
                    or current.startswith("builtins.") and current.endswith(("Error", "Exception"))
-                   for current in lineage(cls, lambda name: map(self.index.canonical, self.classes.get(name, ())),
-                                          MAX_BASES))
+                   for current in self.classes.lineage(cls))
 
 
 def _in_memory_base(base: str) -> bool:

@@ -29,7 +29,7 @@ from reviewer.semantics.error_paths.syntax import params_of
 from reviewer.semantics.exceptions import Detail, DetailOf, entered
 from reviewer.semantics.fastapi.collector import FastAPIFacts
 from reviewer.semantics.flow.syntax import is_route
-from reviewer.semantics.hierarchy import lineage
+from reviewer.semantics.hierarchy import MAX_BASES, ClassBases
 from reviewer.semantics.names import dotted_name
 from reviewer.traversal import push_children
 
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
     from reviewer.semantics.fastapi.index import EndpointIndex
 
 FACTS_KEY = "helpers-elsewhere"
-MAX_BASES = 20  # classes followed up a hierarchy for an inherited method
 
 
 def returns_detail_of(function: cst.FunctionDef, qualify: Callable[[cst.BaseExpression], str | None],
@@ -281,10 +280,8 @@ class Helpers:
         self._exception_factories: set[str] = set()
         self._parsers: set[str] = set()
         self._entries: dict[str, tuple[str, dict[int | str, Span]]] = {}  # function -> (its path, slot -> where)
-        self._bases: dict[str, list[str]] = {}  # each class of the application -> its bases
+        self._classes = ClassBases(repo.summaries, self.index.canonical, tests=False)  # the application's
         for summary in repo.summaries:
-            if not summary.is_test_file:
-                self._bases.update(summary.classes)
             if not summary.is_test_file and FACTS_KEY in summary.extras:
                 error_bodies, details, factories, parsers, entries = summary.extras[FACTS_KEY]
                 self._entries.update((self.index.canonical(name), (summary.path, slots))
@@ -329,5 +326,5 @@ class Helpers:
         """A method as the bases of its class define it (`TaskError.response` is
         `ErrorCode.response` where `TaskError(ErrorCode)` does not override it)."""
         owner, _, method = qualified.rpartition(".")
-        bases = lineage(owner, lambda cls: map(self.index.canonical, self._bases.get(cls, ())), MAX_BASES + 1)
+        bases = self._classes.lineage(owner, MAX_BASES + 1)
         return (f"{base}.{method}" for base in itertools.islice(bases, 1, None))

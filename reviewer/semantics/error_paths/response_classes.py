@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reviewer.semantics.error_paths.records import RESPONSE_CLASSES
-from reviewer.semantics.hierarchy import lineage
+from reviewer.semantics.hierarchy import ClassBases
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -16,23 +16,18 @@ if TYPE_CHECKING:
     from reviewer.semantics.calls import ModuleIndex
     from reviewer.summary import ModuleSummary
 
-MAX_BASES = 20  # classes followed up a hierarchy
-
 
 class ResponseClasses:
     """Over the repository, which of its classes are responses."""
 
     def __init__(self, summaries: Iterable[ModuleSummary], index: ModuleIndex) -> None:
         self.canonical = index.canonical
-        self.bases: dict[str, list[str]] = {}
-        for summary in summaries:
-            self.bases.update(summary.classes)
+        self.classes = ClassBases(summaries, index.canonical)
 
     def name_of(self, callee: str) -> str | None:
         """The class's own name (`JSONResponse`), when a callee, as a module qualifies it, is a
         response class of the repository."""
         name = self.canonical(callee)
-        if name not in self.bases:
+        if name not in self.classes:
             return None
-        ancestry = lineage(name, lambda cls: map(self.canonical, self.bases.get(cls, ())), MAX_BASES)
-        return name.rsplit(".", 1)[-1] if any(cls in RESPONSE_CLASSES for cls in ancestry) else None
+        return name.rsplit(".", 1)[-1] if any(cls in RESPONSE_CLASSES for cls in self.classes.lineage(name)) else None
