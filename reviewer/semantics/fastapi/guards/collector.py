@@ -349,13 +349,15 @@ class GuardFacts(Facts):
 
     def visit_Return(self, node: cst.Return) -> None:
         """What a function that answers a test compares: `return compare_digest(token, expected)`;
-        `return False` refuses and is no other answer."""
+        `return False` refuses and is no other answer. An answer that may hold without the
+        comparison (`return token == expected or settings.debug`) is another answer."""
         if not self._functions:
             return
         state = self._functions[-1]
         if node.value is None or isinstance(node.value, cst.Name) and node.value.value in ("False", "None"):
             return
-        compared = self._compare.compared(node.value, state.made, state.in_class, state.assigned)
+        compared = () if _has_or(node.value) else self._compare.compared(
+            node.value, state.made, state.in_class, state.assigned)
         if compared:
             state.answers.extend(compared)
         else:
@@ -451,6 +453,15 @@ class GuardFacts(Facts):
 
 
 _REQUEST_NAMES = frozenset({"request", "req", "websocket", "ws", "connection", "conn", "scope"})
+
+
+def _has_or(node: cst.BaseExpression) -> bool:
+    """`a or b`, also inside `and`/`not`: a test that holds on either side."""
+    if isinstance(node, cst.UnaryOperation):
+        return _has_or(node.expression)
+    if isinstance(node, cst.BooleanOperation):
+        return isinstance(node.operator, cst.Or) or _has_or(node.left) or _has_or(node.right)
+    return False
 
 
 def _credential_store(source: str) -> bool:
