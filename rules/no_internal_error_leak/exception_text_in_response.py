@@ -184,9 +184,11 @@ class ExceptionTextInResponse(LeakRule):
     service, whose every way in admits only callers that hold a secret of the deployment's
     configuration or call from the machine itself: a dependency, middleware or check in the route
     (or a helper it calls) that rejects the caller unless a key it sent equals one read from the
-    environment or the settings (`if key != SESSION_API_KEY: raise HTTPException(403)`), unless a
-    signature verifies with such a key (`public_key().verify(...)` with a rejecting handler) or an
-    HMAC of the request keyed with it matches the one sent (a webhook's `hmac.compare_digest(
+    environment or the settings (`if key != SESSION_API_KEY: raise HTTPException(403)`, also through
+    a predicate every `return` of which is such a comparison or `False`: `if not
+    is_internal(token): raise ...`), unless a signature verifies with such a key
+    (`public_key().verify(...)` with a rejecting handler) or an HMAC of the request keyed with it
+    matches the one sent (a webhook's `hmac.compare_digest(
     "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), body, sha256).hexdigest(), signature)`), or
     unless its address is a loopback one; the text detail of an `HTTPException` with a status that a
     handler the application registers for `HTTPException` replaces with a fixed message before

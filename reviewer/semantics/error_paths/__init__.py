@@ -18,7 +18,8 @@ exceptions and to their detail (`reviewer.semantics.exceptions`), and records:
 - `replaced_details`: the statuses whose text detail an `HTTPException` handler the module
   registers replaces with a fixed message (replaced.py), and each leak's `http_status`;
 - `returns`: each `return` of a route or an exception handler, with whether it runs in an `except`
-  block and whether the function set `response.status_code` before it on that path;
+  block and whether the function set `response.status_code` before it on that path; `enveloped`,
+  the returns of exception handlers that answer in the module's status envelope (envelopes.py);
 - `http_exceptions`: each `HTTPException(...)` built, with its status and whether it is returned
   rather than raised;
 - `routes`: each route, with the names it may call for a caller who is not an administrator, for
@@ -62,7 +63,9 @@ catching.py (the `try` statements around each call, for the repository to tell w
 what a helper raises), failures.py (what a `try` block can fail with), computing.py (which functions
 of the repository only compute), response_classes.py (which classes of the repository are responses:
 subclasses of Starlette's or FastAPI's), outcomes.py (what a branch finds failed: a task queue's
-result, an upstream service's HTTP response, whose body is then internal detail too)."""
+result, an upstream service's HTTP response, whose body is then internal detail too), envelopes.py
+(handlers of a module whose handler moves the exception's status into the body: an API that answers
+in a status envelope by design)."""
 
 from reviewer.semantics.error_paths.admin import names_admin_check, on_admin_surface
 from reviewer.semantics.error_paths.bodies import (
