@@ -8,9 +8,9 @@ reviewing `skyvern/` or the directory holding it resolves `import skyvern.forge.
 A file outside any package (a script, a namespace package such as an `app/` without
 `__init__.py`) is named by its path from the project root: the repository that holds the scan
 root (the nearest directory with a `.git`), else the nearest directory with a project file
-(`pyproject.toml`, `setup.cfg`: an unpacked archive of one), else the scan root
-itself; a leading `src/` is dropped, as `src` layouts install without it. Imports that name such
-a module by a shorter dotted name (`app.main` for `backend/app/main.py`) are found by suffix
+(`pyproject.toml`, `setup.cfg`: an unpacked archive of one), else the scan root itself; a leading
+`src/` is dropped, as `src` layouts install without it. Imports that name such a module by a
+shorter dotted name (`app.main` for `backend/app/main.py`) are found by suffix
 (`reviewer.semantics.calls`).
 
 Two package trees under one review with the same top-level name (two services, each with its own

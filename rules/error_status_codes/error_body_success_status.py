@@ -25,10 +25,11 @@ from reviewer.semantics.error_paths import (
     response_status,
     says_not_ready,
     sent_with_error_status,
+    stated_error_code,
 )
 from reviewer.semantics.error_paths.helpers_elsewhere import HelperFacts, Helpers
 from reviewer.semantics.fastapi.responses import ResponseFacts, ResponseModel
-from reviewer.syntax import argument, string_value
+from reviewer.syntax import argument
 from rules.error_status_codes._base import StatusRule
 
 if TYPE_CHECKING:
@@ -203,7 +204,7 @@ class ErrorBodySuccessStatus(StatusRule):
                     "`JSONResponse(body, status_code=...)`"))
                 continue
             noun = "middleware" if site.function in paths.middleware else "route"
-            keys = _coded_body(value)
+            keys = stated_error_code(value)  # returned as it is: FastAPI validates it into the response model
             if keys and noun == "route":
                 span = self.context.span(site.node, site.statement)
                 coded.append((f"{self.context.module}.{site.function}", keys, span,
@@ -297,21 +298,6 @@ class ErrorBodySuccessStatus(StatusRule):
         cls, shown = response
         return (f"{handler} returns a `{cls}` with {shown}: the error goes out as a success; pass the 4xx/5xx "
                 "`status_code`")
-
-
-_CODE_KEYS = frozenset({"code", "status", "status_code", "statusCode"})
-
-
-def _coded_body(value: cst.BaseExpression) -> tuple[str, ...] | None:
-    """The keys of a dict returned as it is (FastAPI validates it into the route's response model)
-    that states an error code (`{"code": 500, "msg": "..."}`)."""
-    if not isinstance(value, cst.Dict):
-        return None
-    keys = tuple(string_value(e.key) or "" for e in value.elements if isinstance(e, cst.DictElement))
-    if len(keys) != len(value.elements) or not all(keys):
-        return None
-    return keys if any(key in _CODE_KEYS and isinstance(e.value, cst.Integer) and int(e.value.evaluated_value) >= 400
-                       for key, e in zip(keys, value.elements, strict=True)) else None
 
 
 def _declared_envelope(model: ResponseModel, endpoints: Sequence[Endpoint], keys: tuple[str, ...]) -> bool:

@@ -82,6 +82,7 @@ from reviewer.semantics.error_paths.bodies import (
     response_status,
     says_not_ready,
     sent_with_error_status,
+    stated_error_code,
 )
 from reviewer.semantics.error_paths.builder import error_paths
 from reviewer.semantics.error_paths.records import (
@@ -121,5 +122,6 @@ __all__ = [
     "response_status",
     "says_not_ready",
     "sent_with_error_status",
+    "stated_error_code",
     "status_value",
 ]

@@ -49,7 +49,7 @@ _NOT_READY_STATUSES = frozenset({"down", "unhealthy", "not_ready", "not ready", 
 _VERDICT_KEYS = frozenset({"valid", "is_valid"})
 # What turns a body into a response's content unchanged in meaning.
 _ENCODERS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps", "fastapi.encoders.jsonable_encoder"})
-_STATUS_KEYS = frozenset({"code", "status", "status_code", "statusCode", "error_code"})
+STATUS_KEYS = frozenset({"code", "status", "status_code", "statusCode", "error_code"})  # a status in a body
 _FAILED_STATUSES = frozenset({"error", "fail"})
 # A status that also names the state of a thing the client asked about (a job that failed): an
 # error body only where an error is handled.
@@ -92,9 +92,25 @@ def _body_marker(node: cst.BaseExpression) -> str | None:
             marker = DETAIL
         if key in ("detail", "errors") and not _is_empty(value) and (key == "detail" or _is_text(value)):
             marker = DETAIL_TEXT if key == "detail" and _is_text(value) and marker is None else DETAIL
-        if key in _STATUS_KEYS and isinstance(value, cst.Integer) and int(value.evaluated_value) >= 400:
+        if key in STATUS_KEYS and _error_code(value):
             marker = DETAIL  # `{"code": 500, "msg": ...}`: the body names an error status
     return marker or _message_marker(node)
+
+
+def stated_error_code(node: cst.BaseExpression) -> tuple[str, ...] | None:
+    """The keys of a dict literal, all written out, that states an error code (`{"code": 500,
+    "msg": "..."}`)."""
+    if not isinstance(node, cst.Dict):
+        return None
+    keys = tuple(string_value(e.key) or "" for e in node.elements if isinstance(e, cst.DictElement))
+    if len(keys) != len(node.elements) or not all(keys):
+        return None
+    return keys if any(key in STATUS_KEYS and _error_code(element.value)
+                       for key, element in zip(keys, node.elements, strict=True)) else None
+
+
+def _error_code(value: cst.BaseExpression) -> bool:
+    return isinstance(value, cst.Integer) and int(value.evaluated_value) >= 400
 
 
 def _message_marker(node: cst.Dict) -> str | None:

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from reviewer import lazy_cst as cst
+from reviewer.semantics.error_paths.bodies import STATUS_KEYS
 from reviewer.semantics.error_paths.records import RESPONSE_CLASSES
 from reviewer.semantics.error_paths.syntax import params_of
 from reviewer.syntax import argument, string_value
 from reviewer.traversal import descendants
 
-_STATUS_KEYS = frozenset({"code", "status", "status_code", "statusCode"})
 _STATUS_ATTRIBUTES = frozenset({"status_code", "code", "status"})
 
 
@@ -47,7 +47,7 @@ def _moves_status_into_body(handler: cst.FunctionDef) -> bool:
         return False
     exception = params[1].name.value
     return any(isinstance(node, cst.Dict) and any(
-        isinstance(element, cst.DictElement) and string_value(element.key) in _STATUS_KEYS
+        isinstance(element, cst.DictElement) and string_value(element.key) in STATUS_KEYS
         and isinstance(element.value, cst.Attribute) and element.value.attr.value in _STATUS_ATTRIBUTES
         and isinstance(element.value.value, cst.Name) and element.value.value.value == exception
         for element in node.elements) for node in descendants(handler.body))
@@ -66,7 +66,7 @@ def _states_status(value: cst.BaseExpression, handler: cst.FunctionDef,
         return False
     bodies = _bound(handler, content.value.value) if isinstance(content.value, cst.Name) else [content.value]
     return bool(bodies) and all(isinstance(body, cst.Dict) and any(
-        isinstance(element, cst.DictElement) and string_value(element.key) in _STATUS_KEYS
+        isinstance(element, cst.DictElement) and string_value(element.key) in STATUS_KEYS
         for element in body.elements) for body in bodies)
 
 

@@ -280,7 +280,7 @@ class Helpers:
         self._exception_factories: set[str] = set()
         self._parsers: set[str] = set()
         self._entries: dict[str, tuple[str, dict[int | str, Span]]] = {}  # function -> (its path, slot -> where)
-        self._classes = ClassBases(repo.summaries, self.index.canonical, tests=False)  # the application's
+        self._classes = ClassBases(repo.summaries, self.index.canonical, tests=False)
         for summary in repo.summaries:
             if not summary.is_test_file and FACTS_KEY in summary.extras:
                 error_bodies, details, factories, parsers, entries = summary.extras[FACTS_KEY]
