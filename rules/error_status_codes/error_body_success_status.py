@@ -263,9 +263,7 @@ class ErrorBodySuccessStatus(StatusRule):
                  for site in summary.extras.get(f"{cls.code}:coded", ())]
         if coded:
             model: ResponseModel = repo.facts(ResponseFacts)
-            endpoints: dict[str, list[Endpoint]] = {}
-            for endpoint in model.index.endpoints:
-                endpoints.setdefault(endpoint.function.qualname, []).append(endpoint)
+            endpoints = model.index.endpoints_by_function
             for path, function, keys, span, statement_lines, message in coded:
                 if not _declared_envelope(model, endpoints.get(function, ()), keys):
                     repo.report(path, span, message, statement_lines=statement_lines)

@@ -212,9 +212,7 @@ class _Trust:
         self.repo = repo
         self.index = repo.facts(FastAPIFacts)
         self.guards = repo.facts(GuardFacts)
-        self.endpoints: dict[str, list[Endpoint]] = {}
-        for endpoint in self.index.endpoints:
-            self.endpoints.setdefault(endpoint.function.qualname, []).append(endpoint)
+        self.endpoints: dict[str, list[Endpoint]] = self.index.endpoints_by_function
         # Routes as the error paths find them (also those the endpoint index does not resolve, such
         # as a method's `@self.router.get(...)`) -> what they may call for any caller.
         self.routes: dict[str, frozenset[str] | None] = {}

@@ -543,6 +543,15 @@ class EndpointIndex:
             return ref.name in DICT_TYPES or ref.name in SEQUENCE_TYPES or self.is_model(ref.name)
         return False
 
+    @functools.cached_property
+    def endpoints_by_function(self) -> dict[str, list[Endpoint]]:
+        """The endpoints each function serves (one per path and method it is registered for), by
+        the function's qualified name."""
+        found: dict[str, list[Endpoint]] = {}
+        for endpoint in self.endpoints:
+            found.setdefault(endpoint.function.qualname, []).append(endpoint)
+        return found
+
     def handlers(self) -> list[Handler]:
         """Every function that runs on a request: endpoints, then the dependencies they use, each
         once, with the endpoints it serves. Computed once per index: rules must not change it."""
