@@ -39,6 +39,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from reviewer import lazy_cst as cst
+from reviewer.semantics.defaults import ENVIRONMENT_GETS
 from reviewer.semantics.names import dotted_name
 from reviewer.syntax import argument, string_value
 
@@ -50,7 +51,6 @@ Condition = tuple  # see the module's docstring
 # What an argument is known to be: a literal's kind ("none", "falsy", "truthy"), "some" for a value
 # its type says is never `None`, None when unknown.
 Value = str | None
-ENVIRONMENT_READS = frozenset({"os.environ.get", "os.getenv"})
 # Calls that tell whether a module can be imported.
 IMPORT_PROBES = frozenset({"importlib.util.find_spec", "pkgutil.find_loader", "importlib.find_loader"})
 MAX_KEPT_LITERAL = 64  # longer strings a call passes are kept as "truthy" (summaries stay small)
@@ -203,7 +203,7 @@ def _repository_call(call: cst.Call, module_object: Callable[[cst.BaseExpression
     """The qualified name of the module-level function a call names (`dump_root()`,
     `paths.dump_root()`); None for builtins, methods and locals."""
     function = module_object(call.func)
-    if function is None or "." not in function or function in ENVIRONMENT_READS or function.startswith("builtins."):
+    if function is None or "." not in function or function in ENVIRONMENT_GETS or function.startswith("builtins."):
         return None
     return function
 
@@ -322,7 +322,7 @@ def _comparison(
 
 def _environment_read(call: cst.Call, qualify: Callable[[cst.BaseExpression], str | None]) -> tuple[str, bool] | None:
     """`os.environ.get("X")` / `os.getenv("X", default)`: the variable and its default's truth."""
-    if qualify(call.func) not in ENVIRONMENT_READS:
+    if qualify(call.func) not in ENVIRONMENT_GETS:
         return None
     name = argument(call, 0, "key")
     if name is None:

@@ -56,7 +56,8 @@ if TYPE_CHECKING:
 FACTS_KEY = "defaults"
 Symbol = tuple | None
 
-ENVIRONMENT_READS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault"})
+ENVIRONMENT_GETS = frozenset({"os.getenv", "os.environ.get"})  # reads that change nothing
+ENVIRONMENT_READS = ENVIRONMENT_GETS | {"os.environ.setdefault"}
 DECOUPLE_CONFIG = frozenset({"decouple.config", "decouple.AutoConfig"})
 COMMA_CASTS = frozenset({"decouple.Csv", "starlette.datastructures.CommaSeparatedStrings"})
 # Objects that read the environment when called (`config("KEY", default=...)`), by kind.

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
+from reviewer.semantics.defaults import ENVIRONMENT_GETS
 from reviewer.semantics.error_paths.syntax import bound_names, calls_in, params_of, uses
 from reviewer.semantics.log_calls import is_log_call
 from reviewer.traversal import descendants, push_children
@@ -91,8 +92,9 @@ def computed_by(body: cst.BaseSuite, qualify: Qualify,
 
 def computes_in_memory(name: str) -> bool:
     """Whether a qualified function is one of a module that parses, converts or computes in
-    memory (`json.loads`, `datetime.datetime.strptime`, `re.match`)."""
-    return name not in _FILE_OPENERS and (name in _DECODERS or name in _ENVIRONMENT_READS
+    memory (`json.loads`, `datetime.datetime.strptime`, `re.match`, `os.getenv`: the environment is
+    held in memory)."""
+    return name not in _FILE_OPENERS and (name in _DECODERS or name in ENVIRONMENT_GETS
                                           or name.rpartition(".")[0] in _DECODING_MODULES
                                           or name.split(".", 1)[0] in _PARSING_MODULES)
 
@@ -217,8 +219,6 @@ _PARSING_MODULES = frozenset({"json", "csv", "io", "orjson", "ujson", "yaml", "t
                               "collections", "functools", "operator", "typing", "math", "ast", "shlex", "textwrap",
                               "hashlib", "hmac", "html", "difflib", "fnmatch", "struct", "copy", "enum",
                               "dataclasses", "statistics", "ipaddress", "zlib", "pydantic", "types"})
-# What reads the process's environment, which it holds in memory.
-_ENVIRONMENT_READS = frozenset({"os.getenv", "os.environ.get"})
 # What opens a file though its module otherwise computes in memory.
 _FILE_OPENERS = frozenset({"io.open", "codecs.open"})
 # Calls that only tell the type checker what a value is.
