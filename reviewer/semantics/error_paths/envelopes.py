@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from reviewer import lazy_cst as cst
-from reviewer.semantics.error_paths.bodies import STATUS_KEYS
+from reviewer.semantics.error_paths.bodies import STATUS_KEYS, response_status
 from reviewer.semantics.error_paths.records import RESPONSE_CLASSES
 from reviewer.semantics.error_paths.syntax import params_of
 from reviewer.syntax import argument, string_value
@@ -25,19 +25,25 @@ def enveloped_returns(handlers: Iterable[cst.FunctionDef],
     envelope, where one of the handlers moves the handled exception's status into the body of a
     response it sends without a status."""
     handlers = list(handlers)
-    if not any(_moves_status_into_body(handler) and any(_without_status(node.value, qualify)
-                                                         for node in _returns(handler)) for handler in handlers):
+    if not any(_moves_status_into_body(handler) and _answers_without_status(handler, qualify)
+               for handler in handlers):
         return set()
     return {id(node) for handler in handlers for node in _returns(handler)
             if node.value is not None and _states_status(node.value, handler, qualify)}
 
 
-def _without_status(value: cst.BaseExpression | None, qualify: Callable[[cst.BaseExpression], str | None]) -> bool:
-    """A response built without a status: it goes out as 200."""
+def _answers_without_status(handler: cst.FunctionDef, qualify: Callable[[cst.BaseExpression], str | None]) -> bool:
+    """Whether a handler returns a response built without a status: it goes out as 200."""
+    return any((call := _response(node.value, qualify)) is not None and not response_status(call, qualify)[0]
+               for node in _returns(handler))
+
+
+def _response(value: cst.BaseExpression | None,
+              qualify: Callable[[cst.BaseExpression], str | None]) -> cst.Call | None:
+    """The response class's call a handler returns, also awaited."""
     if isinstance(value, cst.Await):
         value = value.expression
-    return (isinstance(value, cst.Call) and qualify(value.func) in RESPONSE_CLASSES
-            and argument(value, 1, "status_code") is None)
+    return value if isinstance(value, cst.Call) and qualify(value.func) in RESPONSE_CLASSES else None
 
 
 def _moves_status_into_body(handler: cst.FunctionDef) -> bool:
@@ -57,11 +63,8 @@ def _states_status(value: cst.BaseExpression, handler: cst.FunctionDef,
                    qualify: Callable[[cst.BaseExpression], str | None]) -> bool:
     """A response whose content has a status field: a dict with one, or a name the handler binds
     only to such dicts."""
-    if isinstance(value, cst.Await):
-        value = value.expression
-    if not (isinstance(value, cst.Call) and qualify(value.func) in RESPONSE_CLASSES):
-        return False
-    content = argument(value, 0, "content")
+    call = _response(value, qualify)
+    content = argument(call, 0, "content") if call is not None else None
     if content is None:
         return False
     bodies = _bound(handler, content.value.value) if isinstance(content.value, cst.Name) else [content.value]
