@@ -107,6 +107,18 @@ def test_methods_must_agree_and_mentions_fill_only_parameters(write, check_json)
     assert {(path, line) for path, line, _ in untested(report)} == {("service/app.py", 12)}
 
 
+def test_a_helper_handed_the_method_and_the_path_requests_below_any_base(write, check_json) -> None:
+    write({
+        "service/app.py": APP.replace('@app.post("/items")', '@app.post("/v1/items")'),
+        # A fixture that puts the deployment's base URL before the path it is handed: `/items`
+        # ends `/v1/items`. The method must still agree: `DELETE /items/1` is not `GET`.
+        "tests/test_api.py": "def test_create(authed_api):\n    authed_api('POST', '/items', json={})\n\n\n"
+                             "def test_delete(authed_api):\n    authed_api('DELETE', f'/items/{1}')\n",
+    })
+    _, report = check_json(".", "--select", "RVW911")
+    assert {(path, line) for path, line, _ in untested(report)} == {("service/app.py", 7)}
+
+
 def test_a_suite_that_exercises_no_endpoint_gets_one_finding(write, check_json) -> None:
     write({
         "service/app.py": APP,

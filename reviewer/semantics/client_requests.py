@@ -2,7 +2,9 @@
 
 Per test file, `ClientRequestFacts` records every call shaped like an HTTP client's request
 (`client.get(path)`, `client.request("PATCH", path)`, `client.websocket_connect(path)`, also
-`requests.post(f"{BASE_URL}/items")` of end-to-end tests) whose path the source spells out, at
+`requests.post(f"{BASE_URL}/items")` of end-to-end tests, and a helper or fixture handed the
+method and the path, `authed_api("POST", "/traces/ingest")`, which may put a base URL before it)
+whose path the source spells out, at
 least in part: literals, f-strings, `+` concatenation, `%` and `.format` templates, names
 assigned earlier in the function or module, and `app.url_path_for("route_name")`. Parts it cannot
 read (`{item.id}`, a base URL) are holes. Path-like literals that no request consumes where they
@@ -39,6 +41,8 @@ TEST_DIRECTORIES = frozenset({"tests", "test", "testing"})
 METHOD_CALLS = {name: name.upper() for name in ("get", "post", "put", "patch", "delete", "head", "options")}
 METHOD_ARGUMENT_CALLS = frozenset({"request", "stream"})  # `client.request("GET", path)`
 WEBSOCKET_CALLS = frozenset({"websocket_connect"})
+# `api("POST", "/items")`: a callable of the suite handed an HTTP method as written first.
+HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 ROUTE_NAME_CALLS = frozenset({"url_path_for", "url_for"})
 JOIN_CALLS = frozenset({"urllib.parse.urljoin"})
 SCHEMA_RUNNERS = ("schemathesis.",)  # `schemathesis.from_asgi(...)` requests every operation
@@ -133,6 +137,7 @@ class ClientRequestFacts(Facts):
             if called.startswith(SCHEMA_RUNNERS) and ".from_" in called:
                 self.found.whole_schema = True
         if not isinstance(func, cst.Attribute):
+            self._helper_request(node)
             return
         verb = func.attr.value
         if verb in METHOD_CALLS:
@@ -144,6 +149,7 @@ class ClientRequestFacts(Facts):
         elif verb in WEBSOCKET_CALLS:
             method, path = "WEBSOCKET", argument(node, 0, "url")
         else:
+            self._helper_request(node)
             return
         if path is None or not method:
             return
@@ -154,6 +160,18 @@ class ClientRequestFacts(Facts):
         chunks = _normalised(self._chunks(path.value, 0, consume=True))
         if any(chunks):
             self.found.requests.append(Request(method, chunks))
+
+    def _helper_request(self, node: cst.Call) -> None:
+        """`authed_api("POST", "/traces/ingest", json=...)`: a method spelled first, a path second.
+        What the callable puts before the path is unknown: the path may end a longer one."""
+        if len(node.args) < 2 or any(arg.keyword is not None or arg.star for arg in node.args[:2]):
+            return
+        method = string_value(node.args[0].value)
+        if method is None or method.upper() not in HTTP_METHODS or method not in (method.upper(), method.lower()):
+            return
+        chunks = _normalised(self._chunks(node.args[1].value, 0, consume=True))
+        if chunks and chunks[0] is not None and chunks[0].startswith("/"):
+            self.found.requests.append(Request(method.upper(), (None, *chunks)))
 
     def leave_Module(self, original_node: cst.Module) -> None:
         self.found.mentions = dict(enumerate(self.found.mentions.values()))
