@@ -596,3 +596,181 @@ def test_handlers_a_helper_defines_and_registers_by_name(write) -> None:
         ("svc.nodes.register_node_routes.heartbeat", "/internal/nodes/{node_id}/heartbeat"),
         ("svc.nodes.status", "/internal/nodes/status"),
     }
+
+
+def test_routers_objects_keep_and_the_methods_they_register(write) -> None:
+    """`self.router = APIRouter()` in `__init__`, routes added on it with a method as endpoint,
+    the router included as an attribute of a module-level instance."""
+    root = _files(
+        write,
+        {
+            "api/__init__.py": "",
+            "api/traces.py": """
+                from fastapi import APIRouter
+                class TracesRouter:
+                    def __init__(self, service) -> None:
+                        self.service = service
+                        self.router = APIRouter()
+                        self.router.add_api_route("/traces", self.list_traces, methods=["GET"])
+                        self.router.add_api_route("/traces/{trace_id}", self.fetch_trace, methods=["GET"])
+                    async def list_traces(self):
+                        return []
+                    async def fetch_trace(self, trace_id: str):
+                        return {}
+                    async def export(self):
+                        return []
+            """,
+            "api/extensions.py": """
+                def extend_app(app):
+                    app.title = "extended"
+                    return app
+            """,
+            "api/main.py": """
+                from fastapi import FastAPI
+                from api.extensions import extend_app
+                from api.traces import TracesRouter
+                app = FastAPI()
+                app = extend_app(app)  # the same application, extended: routers still go into it
+                traces = TracesRouter(service=None)
+                app.include_router(router=traces.router, prefix="/preview")
+            """,
+        },
+    )
+    assert _paths(_index(root)) == {
+        ("list_traces", "/preview/traces", True),
+        ("fetch_trace", "/preview/traces/{trace_id}", True),
+    }
+
+
+def test_routes_each_subclass_adds_to_the_router_its_base_makes(write) -> None:
+    """The base's `__init__` makes `self.router`; each subclass decorates functions nested in its
+    own method with `@self.router.post(...)`. The routers are included where the analysis cannot
+    follow (handed out through a getter): their prefix is unknown."""
+    root = _files(
+        write,
+        {
+            "core/__init__.py": "",
+            "core/base.py": """
+                from fastapi import APIRouter
+                class BaseRouter:
+                    def __init__(self) -> None:
+                        self.router = APIRouter()
+                        self._setup_routes()
+                    def get_router(self):
+                        return self.router
+            """,
+            "core/chunks.py": """
+                from core.base import BaseRouter
+                class ChunksRouter(BaseRouter):
+                    def _setup_routes(self):
+                        @self.router.post("/chunks/search")
+                        async def search_chunks():
+                            return []
+            """,
+            "core/prompts.py": """
+                from core.base import BaseRouter
+                class PromptsRouter(BaseRouter):
+                    def _setup_routes(self):
+                        @self.router.get("/prompts")
+                        async def list_prompts():
+                            return []
+            """,
+            "core/app.py": """
+                from fastapi import FastAPI
+                from core.chunks import ChunksRouter
+                from core.prompts import PromptsRouter
+                class App:
+                    def __init__(self, chunks: ChunksRouter, prompts: PromptsRouter) -> None:
+                        self.app = FastAPI()
+                        self.app.include_router(chunks, prefix="/v3")
+                        self.app.include_router(prompts, prefix="/v3")
+                def build() -> App:
+                    return App(ChunksRouter().get_router(), PromptsRouter().get_router())
+            """,
+        },
+    )
+    index = _index(root)
+    assert {(e.function.qualname, e.path, e.prefix_known) for e in index.endpoints} == {
+        ("core.chunks.ChunksRouter._setup_routes.search_chunks", "/chunks/search", False),
+        ("core.prompts.PromptsRouter._setup_routes.list_prompts", "/prompts", False),
+    }
+
+
+def test_routes_registered_on_the_router_of_an_object_a_function_is_given(write) -> None:
+    """`register_routes(api: "RESTfulAPI")` adds the object's own methods to `api._router`, with
+    the deployment's check given only when it authenticates; the object includes its router into
+    the application it keeps."""
+    root = _files(
+        write,
+        {
+            "svc/__init__.py": "",
+            "svc/auth.py": """
+                from fastapi import HTTPException, Request
+                class AuthService:
+                    async def __call__(self, request: Request) -> None:
+                        if not request.headers.get("authorization"):
+                            raise HTTPException(status_code=401)
+            """,
+            "svc/restful_api.py": """
+                from fastapi import APIRouter, FastAPI
+                from svc.auth import AuthService
+                class RESTfulAPI:
+                    def __init__(self, authenticated: bool) -> None:
+                        self._authenticated = authenticated
+                        self._auth = AuthService()
+                        self._auth_service = self._auth
+                        self._router = APIRouter()
+                        self._app = FastAPI()
+                    def is_authenticated(self) -> bool:
+                        return self._authenticated
+                    def serve(self) -> None:
+                        from svc.routes import register_routes
+                        register_routes(self)
+                        self._app.include_router(self._router, prefix="/api")
+                    async def list_models(self):
+                        return []
+                    async def create_message(self):
+                        return {}
+            """,
+            "svc/routes.py": """
+                from typing import TYPE_CHECKING
+                from fastapi import Security
+                from svc.auth import AuthService
+                if TYPE_CHECKING:
+                    from svc.restful_api import RESTfulAPI
+                async def get_status():
+                    return {}
+                async def reveal_key(key_id: str):
+                    return {}
+                def register_routes(api: "RESTfulAPI") -> None:
+                    router = api._router
+                    auth = api._auth_service
+                    keys: AuthService = api._app.state.keys
+                    is_auth = api.is_authenticated()
+                    router.add_api_route("/status", get_status, methods=["GET"])
+                    router.add_api_route(
+                        "/v1/models", api.list_models, methods=["GET"],
+                        dependencies=([Security(auth, scopes=["models:list"])] if is_auth else None),
+                    )
+                    router.add_api_route("/v1/keys/{key_id}", reveal_key, dependencies=[Security(keys)])
+                    for path in ("/v1/messages", "/anthropic/v1/messages"):
+                        router.add_api_route(path, api.create_message, methods=["POST"])
+            """,
+        },
+    )
+    index = _index(root)
+    assert {(e.function.qualname, e.path, e.prefix_known) for e in index.endpoints} == {
+        ("svc.routes.get_status", "/api/status", True),
+        ("svc.restful_api.RESTfulAPI.list_models", "/api/v1/models", True),
+        ("svc.routes.reveal_key", "/api/v1/keys/{key_id}", True),
+        # one route per path of the literal the loop runs over
+        ("svc.restful_api.RESTfulAPI.create_message", "/api/v1/messages", True),
+        ("svc.restful_api.RESTfulAPI.create_message", "/api/anthropic/v1/messages", True),
+    }
+    guards = {e.function.name: [d.function.qualname for d in index.dependencies(e)] for e in index.endpoints}
+    assert guards == {
+        "get_status": [],
+        "list_models": ["svc.auth.AuthService.__call__"],
+        "reveal_key": ["svc.auth.AuthService.__call__"],
+        "create_message": [],
+    }

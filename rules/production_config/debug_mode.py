@@ -8,9 +8,9 @@ from pathlib import PurePosixPath
 from reviewer import lazy_cst as cst
 from reviewer.model import Severity
 from reviewer.rule import Rule
+from reviewer.semantics.fastapi.records import APPLICATION_CLASSES
 from reviewer.syntax import argument, is_true, is_truthy_literal, keyword, string_value
 
-APP_CLASSES = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI", "starlette.applications.Starlette"})
 SETTINGS_BASES = frozenset({"pydantic_settings.BaseSettings", "pydantic.BaseSettings", "pydantic.v1.BaseSettings"})
 ENV_READERS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault", "decouple.config"})
 STARLETTE_CONFIG = "starlette.config.Config"
@@ -87,7 +87,7 @@ class DebugModeEnabled(Rule):
         if self._skip():
             return
         name = self.qualify(node.func)
-        if name in APP_CLASSES:
+        if name in APPLICATION_CLASSES:
             debug = keyword(node, "debug")
             if debug is not None and is_true(debug.value):
                 self.report(
@@ -114,7 +114,7 @@ class DebugModeEnabled(Rule):
         value_name = self.qualify(node.value.func) if isinstance(node.value, cst.Call) else None
         for target in node.targets:
             if isinstance(target.target, cst.Name):
-                if value_name in APP_CLASSES:
+                if value_name in APPLICATION_CLASSES:
                     self._apps.add(target.target.value)
                 elif value_name == STARLETTE_CONFIG:
                     self._starlette_configs.add(target.target.value)

@@ -102,7 +102,11 @@ def made_marker(node: cst.BaseExpression, qualify: Callable[[cst.BaseExpression]
 def dependencies_in(
     node: cst.BaseExpression | None, qualify: Callable[[cst.BaseExpression], str | None]
 ) -> tuple[str, ...]:
-    """Dependencies listed as `dependencies=[Depends(a), Security(b)]`."""
+    """Dependencies listed as `dependencies=[Depends(a), Security(b)]`; for a list given only when
+    the deployment turns a check on (`[Security(auth, scopes=[...])] if is_auth else None`), those
+    of either branch: the check of a deployment that authenticates."""
+    if isinstance(node, cst.IfExp):
+        return dependencies_in(node.body, qualify) + dependencies_in(node.orelse, qualify)
     if not isinstance(node, (cst.List, cst.Tuple)):
         return ()
     found = []

@@ -126,6 +126,8 @@ class _Collector(InputTracking, BatchedVisitor):
             for state in reversed(self._functions):
                 if node.value in state.routers:
                     return state.routers[node.value]
+                if node.value in state.held:
+                    return state.held[node.value]
         return self.resolver.qualify(node)
 
     def _qualname(self, name: str) -> str:
@@ -273,19 +275,31 @@ class _Collector(InputTracking, BatchedVisitor):
         path = argument(decorator, 0, "path")
         if path is None:
             return
-        self.facts.routes.append(
+        self.facts.routes.extend(
             self._on_parameter(
                 RouteDecl(
-                    owner=self.qualify(decorator.func.value),
+                    owner=self._owner(decorator.func.value),
                     methods=methods,
-                    path=string_value(path.value),
+                    path=text,
                     function=function,
                     dependencies=dependencies_in(value_of(keyword(decorator, "dependencies")), self.qualify),
                     response=response_decl(decorator, self.qualify),
                 ),
                 decorator.func.value,
             )
+            for text in self._path_texts(path.value)
         )
+
+    def _path_texts(self, node: cst.BaseExpression) -> list[str | None]:
+        """A route's path as written, or each path of a literal the loop around it runs over
+        (`for path in ("/v1/messages", "/anthropic/v1/messages"): router.add_api_route(path, ...)`);
+        None for a path the analysis cannot read."""
+        text = string_value(node)
+        looped = self._loop_variable(node) if text is None else None
+        if looped is None or isinstance(looped[0], str):
+            return [text]
+        texts = [value[1] for element in looped[0] if (value := _at(element, looped[1]))[0] == "str"]
+        return texts or [None]
 
     def _on_parameter(self, route: RouteDecl, owner: cst.BaseExpression) -> RouteDecl:
         """A route registered on a parameter of the function being walked."""
@@ -309,6 +323,11 @@ class _Collector(InputTracking, BatchedVisitor):
             self.facts.type_aliases[self._qualname(node.target.value)] = type_ref(node.value, self.qualify)
             return
         self._assign(node.target, node.value)
+        if isinstance(node.target, cst.Name) and self._functions and node.target.value not in self._functions[-1].held:
+            annotation = type_ref(node.annotation.annotation, self.qualify)
+            if annotation.kind == "name" and annotation.name and "." in annotation.name:
+                # `auth: AuthService = app.state.auth`: an instance of the class (`Security(auth)` calls it).
+                self._functions[-1].held[node.target.value] = f"{annotation.name}()"
 
     def visit_TypeAlias(self, node: cst.TypeAlias) -> None:
         if not self._functions:
@@ -316,7 +335,10 @@ class _Collector(InputTracking, BatchedVisitor):
 
     def _assign(self, target: cst.BaseAssignTargetExpression, value: cst.BaseExpression) -> None:
         if not isinstance(target, cst.Name):
-            if isinstance(target, (cst.Tuple, cst.List)):
+            held = self._held(target)
+            if held is not None:
+                self._hold(held, value)
+            elif isinstance(target, (cst.Tuple, cst.List)):
                 for element in target.elements:
                     self._bind(element.value, value)
             elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) and self._functions:
@@ -325,7 +347,10 @@ class _Collector(InputTracking, BatchedVisitor):
         name = target.value
         self._bind(target, value)
         if self._functions:
-            if isinstance(value, cst.Call):
+            held = self._held(value)
+            if held is not None:
+                self._functions[-1].held[name] = held  # `router = api._router`
+            elif isinstance(value, cst.Call):
                 key = f"{self._functions[-1].facts.qualname}.<locals>.{name}"
                 self._helper_call(value, assigned=key)
                 if self._record_router(key, value):
@@ -340,6 +365,15 @@ class _Collector(InputTracking, BatchedVisitor):
             if isinstance(value, cst.Call):
                 self._helper_call(value, assigned=self._qualname(name))
             record_module_binding(self.facts, self.qualify, self._qualname(name), value)
+
+    def _hold(self, key: str, value: cst.BaseExpression) -> None:
+        """`self.router = APIRouter()`, `self.auth = AuthService(...)` in a method: what the class's
+        instances keep, as a module-level binding is recorded; `self.auth = self._advanced_auth`:
+        an alias of another attribute."""
+        if isinstance(value, cst.Call):
+            record_module_binding(self.facts, self.qualify, key, value)
+        elif (aliased := self._held(value)) is not None:
+            self.facts.assignments[key] = aliased
 
     def _record_router(self, key: str, call: cst.Call) -> bool:
         return record_router(self.facts, self.qualify, key, call)
@@ -406,8 +440,8 @@ class _Collector(InputTracking, BatchedVisitor):
         if prefix_node is None and not mounts_app and any(arg.star == "**" for arg in node.args):
             known = False  # `include_router(router, **kwargs)`: a prefix may be among them
         inclusion = Inclusion(
-            parent=self.qualify(node.func.value),
-            child=self.qualify(child) if child is not None else None,
+            parent=self._owner(node.func.value),
+            child=self._owner(child) if child is not None else None,
             prefix=prefix,
             prefix_known=known,
             prefix_parts=path_parts(prefix_node, self.qualify),
@@ -522,19 +556,47 @@ class _Collector(InputTracking, BatchedVisitor):
         if path is None or endpoint is None:
             return
         methods = (WEBSOCKET,) if websocket else _methods_of(keyword(node, "methods"))
-        self.facts.routes.append(
+        function = self._local_function(endpoint.value) or self._held(endpoint.value) or self.qualify(endpoint.value)
+        self.facts.routes.extend(
             self._on_parameter(
                 RouteDecl(
-                    owner=self.qualify(node.func.value),
+                    owner=self._owner(node.func.value),
                     methods=methods,
-                    path=string_value(path.value),
-                    function=self._local_function(endpoint.value) or self.qualify(endpoint.value),
+                    path=text,
+                    function=function,
                     dependencies=dependencies_in(value_of(keyword(node, "dependencies")), self.qualify),
                     response=response_decl(node, self.qualify),
                 ),
                 node.func.value,
             )
+            for text in self._path_texts(path.value)
         )
+
+    def _owner(self, node: cst.BaseExpression) -> str | None:
+        """The router or application a registration is made on, or a router included: also one
+        an object holds (`self.router`, `api._router`, a local bound to one)."""
+        return self._held(node) or self.qualify(node)
+
+    def _held(self, node: cst.BaseExpression) -> str | None:
+        """What an attribute of an object names, as `Class.attribute`: `self.router` in a method of
+        a class, or in a function nested in one (a router the class keeps, `self.router =
+        APIRouter()`; a method it registers, `add_api_route(path, self.create_trace)`), and
+        `api._router` with `api: RESTfulAPI` a parameter annotated with the class."""
+        if not (isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name)) or not self._functions:
+            return None
+        name = node.value.value
+        for param in self._functions[-1].facts.params:
+            annotation = param.annotation
+            if param.name == name and not param.is_receiver:
+                return f"{annotation.name}.{node.attr.value}" if annotation is not None and (
+                    annotation.kind == "name" and annotation.name and "." in annotation.name) else None
+        for state in reversed(self._functions):
+            params = state.facts.params
+            if params and params[0].is_receiver:
+                if params[0].name != name:
+                    return None
+                return f"{state.facts.qualname.rpartition('.')[0]}.{node.attr.value}"
+        return None
 
     def _local_function(self, node: cst.BaseExpression) -> str | None:
         """A function defined inside the one being walked, by its name there (`async def handler(...)`

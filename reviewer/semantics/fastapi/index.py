@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from reviewer.semantics.calls import ModuleIndex
 from reviewer.semantics.fastapi.inclusions import InclusionResolver
 from reviewer.semantics.fastapi.records import (
+    APPLICATION_CLASSES,
     DICT_TYPES,
     FACTS_KEY,
     FRAMEWORK_TYPES,
@@ -42,6 +43,7 @@ from reviewer.summary import ModuleSummary
 
 _PATH_PARAMETER = re.compile(r"{(\w+)(?::\w+)?}")
 MAX_HELPER_DEPTH = 4  # helpers followed into for a parameter's validation
+MAX_HELD_DEPTH = 6  # bases and instances followed to the router an object keeps
 
 
 @dataclass(frozen=True, order=True)
@@ -220,13 +222,54 @@ class EndpointIndex:
 
     def router(self, name: str | None) -> RouterDecl | None:
         """The router held by `name`, if it is a FastAPI app or router."""
-        key = self.resolve(name)
+        key = self._router_key(name)
         router = self._routers.get(key or "")
         if router is None:
             return None
         if self.is_router_class(router.factory) or self._returns_router(router.factory or "", 0, as_class=False):
             return router
         return None
+
+    def _router_key(self, name: str | None) -> str | None:
+        """The key of what `name` holds: through imports and aliases, and for an attribute of an
+        object, the router its class keeps (`Class.router`, also set in a base's `__init__`;
+        `tracing.router` with `tracing = TracingRouter(...)` at module level)."""
+        key = self.resolve(name)
+        if key is None or key in self._routers:
+            return key
+        return self._held_router(key, 0) or key
+
+    def _held_router(self, key: str, depth: int) -> str | None:
+        if key in self._routers:
+            return key
+        owner, _, attribute = key.rpartition(".")
+        if not owner or depth > MAX_HELD_DEPTH:
+            return None
+        if owner not in self._classes:
+            made = self.resolve(self._assignments.get(owner)) if owner in self._called else None
+            return self._held_router(f"{made}.{attribute}", depth + 1) if made in self._classes else None
+        for base in self._classes[owner]:
+            inherited = f"{self.resolve(base)}.{attribute}"
+            found = inherited if inherited in self._routers else self._held_router(inherited, depth + 1)
+            if found is not None:
+                # Each class's instances keep a router of their own, made as the base makes it.
+                self._routers[key] = dataclasses.replace(self._routers[found], key=key)
+                return key
+        return None
+
+    def _held_unincluded(self, router: RouterDecl) -> bool:
+        """A router an object keeps (`Class.router`) that no inclusion the analysis reads takes
+        in: it is included somewhere (`app.include_router(builder.build().get_router())`), under
+        a prefix the analysis does not know. An application is served at its root."""
+        return router.key.rpartition(".")[0] in self._classes and not self.is_application_class(router.factory)
+
+    def is_application_class(self, name: str | None, depth: int = 0) -> bool:
+        """FastAPI, Starlette, or a class of the repository derived from one."""
+        name = self.resolve(name)
+        if name is None or depth > MAX_HELD_DEPTH:
+            return False
+        return name in APPLICATION_CLASSES or any(
+            self.is_application_class(base, depth + 1) for base in self._classes.get(name, ()))
 
     def bases(self, name: str | None) -> tuple[str, ...]:
         """The bases of a class the repository defines (qualified as written), or ()."""
@@ -288,7 +331,7 @@ class EndpointIndex:
                     )
                 )
         if not mounts:
-            mounts.add(Mount("", True, ()))
+            mounts.add(Mount("", not self._held_unincluded(router), ()))
         prefix, prefix_known = self._prefix(router)
         found = {
             Mount(
@@ -354,7 +397,7 @@ class EndpointIndex:
         if self._included is None:
             self._included = {}
             for inclusion in self.inclusions:
-                child = self.resolve(inclusion.child)
+                child = self._router_key(inclusion.child)
                 if child is not None:
                     self._included.setdefault((child, inclusion.child_is_call), []).append(inclusion)
         found = list(self._included.get((key, False), ()))

@@ -39,6 +39,8 @@ class FunctionState:
         self.facts = facts
         self.params = {p.name for p in facts.params}
         self.routers: dict[str, str] = {}  # local name -> router key
+        # Locals bound to what an object holds (`router = api._router`): local name -> `Class.attribute`.
+        self.held: dict[str, str] = {}
         self.reads: dict[int, RawRead] = {}  # id(call node) -> read
         self.tainted: dict[str, set[int]] = {}  # variable -> reads it holds
         self.whole: dict[str, set[int]] = {}  # variable -> reads whose whole data it holds (`whole_body`)

@@ -15,6 +15,7 @@ from reviewer.model import Span
 
 FACTS_KEY = "endpoints"
 
+APPLICATION_CLASSES = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI", "starlette.applications.Starlette"})
 ROUTER_CLASSES = frozenset(
     {
         "fastapi.FastAPI",

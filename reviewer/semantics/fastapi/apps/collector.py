@@ -17,7 +17,6 @@ from reviewer.facts import Facts
 from reviewer.semantics.fastapi.apps.rate_limits import RateLimitModel
 from reviewer.semantics.fastapi.apps.records import (
     ALL_HEADERS,
-    APP_CLASSES,
     CSP,
     FACTS_KEY,
     HEADER_PACKAGES,
@@ -28,6 +27,7 @@ from reviewer.semantics.fastapi.apps.records import (
     MiddlewareUse,
 )
 from reviewer.semantics.fastapi.collector import FastAPIFacts
+from reviewer.semantics.fastapi.records import APPLICATION_CLASSES
 from reviewer.semantics.names import dotted_name
 from reviewer.syntax import argument, keyword, string_value
 
@@ -215,7 +215,7 @@ class AppFacts(Facts):
         elif self._scope:
             return  # a class attribute
         callee = self.context.qualify(value.func) or dotted_name(value.func) or ""
-        if callee in APP_CLASSES or callee.rpartition(".")[2] in ("FastAPI", "Starlette"):
+        if callee in APPLICATION_CLASSES or callee.rpartition(".")[2] in ("FastAPI", "Starlette"):
             self._app(key, callee, value)
         elif callee in SLOWAPI_LIMITERS:
             limits = keyword(value, "default_limits") or keyword(value, "application_limits")
@@ -293,7 +293,7 @@ class AppFacts(Facts):
             value = getattr(small, "value", None)
             if isinstance(value, cst.Call):
                 callee = self.context.qualify(value.func) or dotted_name(value.func) or ""
-                if callee in APP_CLASSES or callee.rpartition(".")[2] in ("FastAPI", "Starlette"):
+                if callee in APPLICATION_CLASSES or callee.rpartition(".")[2] in ("FastAPI", "Starlette"):
                     return True
         return False
 

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from reviewer.semantics.fastapi.apps.records import (
     ALL_HEADERS,
-    APP_CLASSES,
     FACTS_KEY,
     HEADER_PACKAGES,
     MAX_HOPS,
@@ -24,8 +23,8 @@ from reviewer.semantics.fastapi.apps.records import (
     MiddlewareUse,
 )
 from reviewer.semantics.fastapi.collector import FastAPIFacts
+from reviewer.semantics.fastapi.records import APPLICATION_CLASSES, ModuleFacts
 from reviewer.semantics.fastapi.records import FACTS_KEY as ENDPOINTS_KEY
-from reviewer.semantics.fastapi.records import ModuleFacts
 
 if TYPE_CHECKING:
     from reviewer.facts import RepositoryView
@@ -96,10 +95,10 @@ class AppModel:
         return known
 
     def _is_app_class(self, name: str, depth: int = 0) -> bool:
-        if name in APP_CLASSES:
+        if name in APPLICATION_CLASSES:
             return True
         resolved = self._canonical(name)
-        if resolved in APP_CLASSES:
+        if resolved in APPLICATION_CLASSES:
             return True
         if depth > 8 or resolved not in self._classes:
             return False

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from reviewer.model import Span
 
 FACTS_KEY = "apps"
-APP_CLASSES = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI", "starlette.applications.Starlette"})
 HSTS = "Strict-Transport-Security"
 CSP = "Content-Security-Policy"
 XCTO = "X-Content-Type-Options"

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from reviewer.semantics.fastapi.records import APPLICATION_CLASSES
+
 if TYPE_CHECKING:
     from reviewer.semantics.fastapi.index import Endpoint, EndpointIndex
     from reviewer.semantics.fastapi.records import Inclusion
 
 UNKNOWN_APPLICATION = "<application>"
-APPS = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI", "starlette.applications.Starlette"})
 
 
 class RouterChains:
@@ -46,7 +47,8 @@ class RouterChains:
 
     def is_application(self, factory: str | None) -> bool:
         """Whether a router made by `factory` is an application (FastAPI, Starlette, a subclass)."""
-        return bool(factory) and (factory in APPS or any(b in APPS for b in self._lineage(factory or "")))
+        return bool(factory) and (factory in APPLICATION_CLASSES
+                                  or any(base in APPLICATION_CLASSES for base in self._lineage(factory or "")))
 
     def chain(self, endpoint: Endpoint) -> set[str]:
         """Every router above the endpoint, its own included."""

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from reviewer.semantics.fastapi.guards.chains import APPS, RouterChains
+from reviewer.semantics.fastapi.guards.chains import RouterChains
 from reviewer.semantics.fastapi.guards.records import GuardFunction, ModuleGuards, Scheme
 from reviewer.semantics.fastapi.guards.vocabulary import (
     _SIGN_UP,
@@ -22,8 +22,8 @@ from reviewer.semantics.fastapi.guards.vocabulary import (
     flow_of_call,
     scheme_class,
 )
+from reviewer.semantics.fastapi.records import APPLICATION_CLASSES, Inclusion, ModuleFacts
 from reviewer.semantics.fastapi.records import FACTS_KEY as ENDPOINTS_KEY
-from reviewer.semantics.fastapi.records import Inclusion, ModuleFacts
 
 if TYPE_CHECKING:
     from reviewer.semantics.fastapi.index import Endpoint, EndpointIndex
@@ -83,8 +83,9 @@ class AuthModel:
             if endpoints is not None:
                 routes.extend((route.owner, route.function) for route in endpoints.routes)
                 inclusions.extend(endpoints.inclusions)
-                app_dependencies |= any(router.dependencies and (index.resolve(router.factory) or "") in APPS
-                                        for router in endpoints.routers)
+                app_dependencies |= any(
+                    router.dependencies and (index.resolve(router.factory) or "") in APPLICATION_CLASSES
+                    for router in endpoints.routers)
         self._candidates = candidates
         self._registered = registered
         self._registered_apps: dict[str, set[str]] = {}  # middleware -> `_registered_with` it
