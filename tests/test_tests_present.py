@@ -119,6 +119,29 @@ def test_a_helper_handed_the_method_and_the_path_requests_below_any_base(write, 
     assert {(path, line) for path, line, _ in untested(report)} == {("service/app.py", 7)}
 
 
+def test_an_endpoint_method_called_on_a_router_object_the_test_builds_is_exercised(write, check_json) -> None:
+    write({
+        "service/__init__.py": "",
+        "service/items.py": "from fastapi import APIRouter\n\n\nclass ItemsRouter:\n"
+                            "    def __init__(self):\n        self.router = APIRouter()\n"
+                            "        self.router.add_api_route('/items', self.create_item, methods=['POST'])\n"
+                            "        self.router.add_api_route('/items/{item_id}', self.delete_item,"
+                            " methods=['DELETE'])\n\n"
+                            "    async def create_item(self):\n        return {}\n\n"
+                            "    async def delete_item(self, item_id: int):\n        return None\n",
+        "service/app.py": "from fastapi import FastAPI\n\nfrom service.items import ItemsRouter\n\n"
+                          "app = FastAPI()\nitems = ItemsRouter()\napp.include_router(items.router)\n",
+        # The test builds the router object and calls one endpoint method on it; a method of the
+        # same name on another object is not that endpoint.
+        "tests/test_items.py": "from service.items import ItemsRouter\n\n\n"
+                               "async def test_create():\n    router = ItemsRouter()\n"
+                               "    await router.create_item()\n\n\n"
+                               "async def test_cache(cache):\n    await cache.delete_item(1)\n",
+    })
+    _, report = check_json(".", "--select", "RVW911")
+    assert {(path, line) for path, line, _ in untested(report)} == {("service/items.py", 13)}
+
+
 def test_a_suite_that_exercises_no_endpoint_gets_one_finding(write, check_json) -> None:
     write({
         "service/app.py": APP,

@@ -15,7 +15,9 @@ Over the repository, `RequestedRoutes` tells whether a route (method and path te
 exercised: a request matches when its path and the template agree segment by segment (a hole or
 a path parameter matches one segment; a leading hole, or a route whose prefix is not a literal,
 lets the rest match as a suffix) and its method is the route's, or it names the route's function;
-a test may also call the endpoint function itself, or run schemathesis over the whole schema.
+a test may also call the endpoint function itself (a method too, on a router object it builds:
+`router = ToolsRouter(...)`, then `await router.call_tool(...)`), or run schemathesis over the whole
+schema.
 """
 
 from __future__ import annotations
@@ -131,7 +133,7 @@ class ClientRequestFacts(Facts):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        called = self.context.qualify(func)
+        called = self.context.qualify(func) or self._method_of_instance(func)
         if called is not None:
             self.found.called.add(called)
             if called.startswith(SCHEMA_RUNNERS) and ".from_" in called:
@@ -160,6 +162,18 @@ class ClientRequestFacts(Facts):
         chunks = _normalised(self._chunks(path.value, 0, consume=True))
         if any(chunks):
             self.found.requests.append(Request(method, chunks))
+
+    def _method_of_instance(self, func: cst.BaseExpression) -> str | None:
+        """`router.call_tool` with `router = ToolsRouter(...)` assigned in the test: the class's
+        method, qualified (an endpoint method a test calls on a router object it builds)."""
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+            return None
+        for scope in reversed(self._scopes):
+            if func.value.value in scope:
+                made = scope[func.value.value]
+                cls = self.context.qualify(made.func) if isinstance(made, cst.Call) else None
+                return f"{cls}.{func.attr.value}" if cls else None
+        return None
 
     def _helper_request(self, node: cst.Call) -> None:
         """`authed_api("POST", "/traces/ingest", json=...)`: a method spelled first, a path second.
