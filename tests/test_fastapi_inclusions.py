@@ -621,8 +621,13 @@ def test_routers_objects_keep_and_the_methods_they_register(write) -> None:
                         return []
             """,
             "api/extensions.py": """
+                from fastapi import APIRouter
+                domains = APIRouter()
+                @domains.post("/domains")
+                def create_domain():
+                    return {}
                 def extend_app(app):
-                    app.title = "extended"
+                    app.include_router(domains, prefix="/organizations")
                     return app
             """,
             "api/main.py": """
@@ -636,10 +641,14 @@ def test_routers_objects_keep_and_the_methods_they_register(write) -> None:
             """,
         },
     )
-    assert _paths(_index(root)) == {
+    index = _index(root)
+    assert _paths(index) == {
         ("list_traces", "/preview/traces", True),
         ("fetch_trace", "/preview/traces/{trace_id}", True),
+        ("create_domain", "/organizations/domains", True),
     }
+    # the call extending the application includes its router into that application
+    assert _apps_above(index, "api.extensions.domains") == {"api.main.app"}
 
 
 def test_routes_each_subclass_adds_to_the_router_its_base_makes(write) -> None:

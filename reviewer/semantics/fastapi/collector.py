@@ -543,8 +543,10 @@ class _Collector(InputTracking, BatchedVisitor):
                 made_routers = True
             if value[0] != "other":
                 args.append((slot, value))
-        if assigned is not None and not made_routers:
-            return  # `x = helper(...)` is read for a router made in its arguments only
+        if assigned is not None and not made_routers and (0, ("name", assigned)) not in args:
+            # `x = helper(...)` is read for a router made in its arguments only, and `app =
+            # extend_app(app)` as the call it is: the application goes on being `app`.
+            return
         if any(kind in ("name", "param") for _, (kind, _) in args):
             caller = self._functions[-1].facts.qualname if self._functions else None
             self.facts.helper_calls.append(HelperCall(callee, caller, tuple(args), assigned))
