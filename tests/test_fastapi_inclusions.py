@@ -783,3 +783,25 @@ def test_routes_registered_on_the_router_of_an_object_a_function_is_given(write)
         "reveal_key": ["svc.auth.AuthService.__call__"],
         "create_message": [],
     }
+
+
+def test_router_included_into_an_application_an_object_was_handed(write) -> None:
+    """`self.app = app` from a parameter, then `self.app.include_router(...)`: the application
+    cannot be named, but the inclusion's prefix still applies."""
+    root = _files(
+        write,
+        {
+            "bot/__init__.py": "",
+            "bot/items.py": ITEMS,
+            "bot/server.py": """
+                from fastapi import FastAPI
+                from bot.items import router
+                class ApiServer:
+                    def __init__(self, app: FastAPI) -> None:
+                        self.app = app
+                    def configure(self) -> None:
+                        self.app.include_router(router, prefix="/api/v1")
+            """,
+        },
+    )
+    assert _paths(_index(root)) == {("list_items", "/api/v1/items", True)}

@@ -1,8 +1,9 @@
 """The repository side of the FastAPI model: `EndpointIndex` resolves decorator owners through
 assignments and imports to `FastAPI()`/`APIRouter()` instances (or instances of repo classes derived
-from them), combines `include_router` and mount prefixes where they are literals, follows
-`Depends(...)`/`Security(...)` into the repository's dependency functions, and lists every
-endpoint with the handlers (endpoint and dependency functions) that run for it."""
+from them, and the routers objects keep: `self.router = APIRouter()`, `Class.router`), combines
+`include_router` and mount prefixes where they are literals, follows `Depends(...)`/`Security(...)`
+into the repository's dependency functions, and lists every endpoint with the handlers (endpoint
+and dependency functions) that run for it."""
 
 from __future__ import annotations
 
@@ -240,6 +241,8 @@ class EndpointIndex:
         return self._held_router(key, 0) or key
 
     def _held_router(self, key: str, depth: int) -> str | None:
+        """`Class.attribute` for `key`, when the class, a base of it, or the class of the
+        module-level instance `key` names an attribute of, keeps a router under that attribute."""
         if key in self._routers:
             return key
         owner, _, attribute = key.rpartition(".")
@@ -310,10 +313,11 @@ class EndpointIndex:
         for inclusion in self._inclusions_of(key):
             parent = self.router(inclusion.parent)
             prefix, prefix_known = self._prefix(inclusion)
-            if parent is None and inclusion.parent is None and inclusion.parent_param is None:
-                # Included into what the analysis cannot name (`self.app.include_router(...)`, an
-                # application a method is given): taken as an application's root, with the
-                # inclusion's own prefix and dependencies.
+            if parent is None and inclusion.parent_param is None and (
+                    inclusion.parent is None or inclusion.parent.rpartition(".")[0] in self._classes):
+                # Included into what the analysis cannot name (an application a method is given,
+                # `self.app.include_router(...)` after `self.app = app`): taken as an
+                # application's root, with the inclusion's own prefix and dependencies.
                 mounts.add(Mount(prefix, prefix_known, inclusion.dependencies, "" if inclusion.mounts_app else prefix,
                                  inclusion.in_schema))
                 continue

@@ -39,7 +39,8 @@ class FunctionState:
         self.facts = facts
         self.params = {p.name for p in facts.params}
         self.routers: dict[str, str] = {}  # local name -> router key
-        # Locals bound to what an object holds (`router = api._router`): local name -> `Class.attribute`.
+        # Locals bound to what an object holds (`router = api._router`): local name ->
+        # `Class.attribute`; or annotated with a class (`auth: AuthService = ...`): `Class()`.
         self.held: dict[str, str] = {}
         self.reads: dict[int, RawRead] = {}  # id(call node) -> read
         self.tainted: dict[str, set[int]] = {}  # variable -> reads it holds

@@ -120,17 +120,16 @@ def record_module_binding(facts: ModuleFacts, qualify: Qualify, qualname: str, v
             facts.sequences[qualname] = elements
     elif isinstance(value, cst.Call):
         first = value.args[0] if value.args else None
-        if first is not None and first.keyword is None and not first.star and isinstance(
-                first.value, (cst.Name, cst.Attribute)) and qualify(first.value) == qualname:
+        handed = qualify(first.value) if first is not None and first.keyword is None and not first.star and isinstance(
+            first.value, (cst.Name, cst.Attribute)) else None
+        if handed == qualname:
             return  # `app = extend_app(app)`: routes stay on, and routers go into, the application it had
         record_router(facts, qualify, qualname, value)
         callee = qualify(value.func)
         if callee:
             facts.assignments[qualname] = callee
             facts.called.add(qualname)
-            first = value.args[0] if value.args else None
-            if first is not None and first.keyword is None and not first.star and isinstance(
-                    first.value, (cst.Name, cst.Attribute)) and (handed := qualify(first.value)):
+            if handed:
                 facts.handed_first[qualname] = handed
 
 
