@@ -123,6 +123,60 @@ def test_a_middleware_that_blocks_addresses_is_no_authentication(tmp_path) -> No
     assert _guards(FIXTURES / "mixed_apps")["update_profile"] == "`Depends(get_user)`"
 
 
+def test_a_middleware_function_registered_by_a_call_guards_its_application(tmp_path) -> None:
+    """`app.middleware("http")(auth_middleware)`: the decorator applied by hand. The middleware
+    reads the credential through a helper it calls; the other application's middleware, written
+    alike, turns away large bodies and reads no credential."""
+    root = _write(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/auth.py": """
+            from fastapi import HTTPException, Request
+            from fastapi.responses import JSONResponse
+
+            async def _check_token(request: Request) -> None:
+                if not request.headers.get("authorization"):
+                    raise HTTPException(status_code=401)
+
+            async def auth_middleware(request: Request, call_next):
+                try:
+                    await _check_token(request)
+                except HTTPException:
+                    return JSONResponse(status_code=401, content={"detail": "Unauthorized"})
+                return await call_next(request)
+
+            async def _check_size(request: Request) -> None:
+                if int(request.headers.get("content-length", "0")) > 1_000_000:
+                    raise HTTPException(status_code=401)
+
+            async def size_middleware(request: Request, call_next):
+                try:
+                    await _check_size(request)
+                except HTTPException:
+                    return JSONResponse(status_code=401, content={"detail": "Too large"})
+                return await call_next(request)
+        """,
+        "svc/main.py": """
+            from fastapi import FastAPI
+            from svc.auth import auth_middleware, size_middleware
+
+            app = FastAPI()
+            app.middleware("http")(auth_middleware)
+            uploads = FastAPI()
+            uploads.middleware("http")(size_middleware)
+            NOTES = []
+
+            @app.post("/notes")
+            def create_note(note: dict):
+                NOTES.append(note)
+
+            @uploads.post("/uploads")
+            def upload(data: dict):
+                NOTES.append(data)
+        """,
+    })
+    assert _guards(root) == {"create_note": "middleware `auth_middleware`", "upload": None}
+
+
 def test_routers_never_included_in_an_application_are_not_reported(tmp_path) -> None:
     root = _write(tmp_path, {
         "app/__init__.py": "",

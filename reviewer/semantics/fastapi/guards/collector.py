@@ -450,6 +450,9 @@ class GuardFacts(Facts):
             if name:
                 receiver = self._receiver(owner) if owner is not None else ""
                 self.guards.registered_middleware.setdefault(name, set()).add(receiver)
+                if is_decorator and not isinstance(target.value, cst.Call):
+                    # `app.middleware("http")(auth_middleware)`: the function handles each request.
+                    self.guards.middleware_candidates[name] = name
 
 
 _REQUEST_NAMES = frozenset({"request", "req", "websocket", "ws", "connection", "conn", "scope"})

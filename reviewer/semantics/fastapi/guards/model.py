@@ -124,7 +124,8 @@ class AuthModel:
             handler = self._candidates[name]
             owner = handler.rpartition(".")[0] if name != handler else handler
             reads = any(record.reads_credentials for qualname, record in self.functions.items()
-                        if qualname == handler or qualname.startswith(owner + "."))
+                        if qualname == handler or qualname.startswith(owner + ".")) or bool(
+                self.through_calls(handler, self._own_credential_read))  # `await check_token(request)`
             if not reads or not self.rejects(handler):
                 continue  # it turns nobody away, or not for a missing credential (an address, a size, CSRF)
             apps = self._registered_with(name)
