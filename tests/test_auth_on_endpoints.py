@@ -125,8 +125,9 @@ def test_a_middleware_that_blocks_addresses_is_no_authentication(tmp_path) -> No
 
 def test_a_middleware_function_registered_by_a_call_guards_its_application(tmp_path) -> None:
     """`app.middleware("http")(auth_middleware)`: the decorator applied by hand. The middleware
-    reads the credential through a helper it calls; the other application's middleware, written
-    alike, turns away large bodies and reads no credential."""
+    reads the credential through a helper it calls, which turns away a caller without one; the
+    other applications' middleware, written alike, turns away large bodies and reads no
+    credential, or reads one through a helper and goes on without it."""
     root = _write(tmp_path, {
         "svc/__init__.py": "",
         "svc/auth.py": """
@@ -154,15 +155,26 @@ def test_a_middleware_function_registered_by_a_call_guards_its_application(tmp_p
                 except HTTPException:
                     return JSONResponse(status_code=401, content={"detail": "Too large"})
                 return await call_next(request)
+
+            def _extract_token(request: Request) -> str | None:
+                return request.headers.get("authorization")
+
+            async def tenant_middleware(request: Request, call_next):
+                token = _extract_token(request)
+                if token and token.endswith("disabled"):
+                    return JSONResponse(status_code=403, content={"detail": "Tenant disabled"})
+                return await call_next(request)
         """,
         "svc/main.py": """
             from fastapi import FastAPI
-            from svc.auth import auth_middleware, size_middleware
+            from svc.auth import auth_middleware, size_middleware, tenant_middleware
 
             app = FastAPI()
             app.middleware("http")(auth_middleware)
             uploads = FastAPI()
             uploads.middleware("http")(size_middleware)
+            tenants = FastAPI()
+            tenants.middleware("http")(tenant_middleware)
             NOTES = []
 
             @app.post("/notes")
@@ -172,9 +184,14 @@ def test_a_middleware_function_registered_by_a_call_guards_its_application(tmp_p
             @uploads.post("/uploads")
             def upload(data: dict):
                 NOTES.append(data)
+
+            @tenants.post("/tenants")
+            def create_tenant(data: dict):
+                NOTES.append(data)
         """,
     })
-    assert _guards(root) == {"create_note": "middleware `auth_middleware`", "upload": None}
+    # The tenants' middleware reads the token through a helper, but goes on without one.
+    assert _guards(root) == {"create_note": "middleware `auth_middleware`", "upload": None, "create_tenant": None}
 
 
 def test_routers_never_included_in_an_application_are_not_reported(tmp_path) -> None:

@@ -125,7 +125,7 @@ class AuthModel:
             owner = handler.rpartition(".")[0] if name != handler else handler
             reads = any(record.reads_credentials for qualname, record in self.functions.items()
                         if qualname == handler or qualname.startswith(owner + ".")) or bool(
-                self.through_calls(handler, self._own_credential_read))  # `await check_token(request)`
+                self.through_calls(handler, self._credential_check))  # `await check_token(request)`
             if not reads or not self.rejects(handler):
                 continue  # it turns nobody away, or not for a missing credential (an address, a size, CSRF)
             apps = self._registered_with(name)
@@ -327,6 +327,13 @@ class AuthModel:
         """Whether the function itself reads a credential."""
         record = self.functions.get(qualname)
         return True if record is not None and record.reads_credentials else None
+
+    def _credential_check(self, qualname: str, depth: int) -> bool | None:
+        """Whether the function reads a credential and turns a caller away itself: a check that
+        raises without one (`if not request.headers.get("authorization"): raise ...`), not a
+        helper that only extracts a token whose caller goes on without it."""
+        record = self.functions.get(qualname)
+        return True if record is not None and record.reads_credentials and record.rejects else None
 
     def _reads_credentials(self, name: str, depth: int) -> bool:
         """Whether a dependency is a security scheme, or a function that reads a credential
