@@ -214,7 +214,8 @@ class _Trust:
         self.guards = repo.facts(GuardFacts)
         self.endpoints: dict[str, list[Endpoint]] = self.index.endpoints_by_function
         # Routes as the error paths find them (also those the endpoint index does not resolve, such
-        # as a method's `@self.router.get(...)`) -> what they may call for any caller.
+        # as `@router.get(...)` on a router a factory the index cannot read makes) -> what they may
+        # call for any caller.
         self.routes: dict[str, frozenset[str] | None] = {}
         for summary in repo.summaries:
             self.routes.update(summary.extras.get(f"{code}:routes", {}))

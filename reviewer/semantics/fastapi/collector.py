@@ -51,6 +51,7 @@ from reviewer.semantics.fastapi.records import (
     Parameter,
     RouteDecl,
     Slot,
+    TypeRef,
     Value,
 )
 from reviewer.semantics.names import NameResolver, decorator_name
@@ -324,10 +325,10 @@ class _Collector(InputTracking, BatchedVisitor):
             return
         self._assign(node.target, node.value)
         if isinstance(node.target, cst.Name) and self._functions and node.target.value not in self._functions[-1].held:
-            annotation = type_ref(node.annotation.annotation, self.qualify)
-            if annotation.kind == "name" and annotation.name and "." in annotation.name:
+            named = _class_named(type_ref(node.annotation.annotation, self.qualify))
+            if named is not None:
                 # `auth: AuthService = app.state.auth`: an instance of the class (`Security(auth)` calls it).
-                self._functions[-1].held[node.target.value] = f"{annotation.name}()"
+                self._functions[-1].held[node.target.value] = f"{named}()"
 
     def visit_TypeAlias(self, node: cst.TypeAlias) -> None:
         if not self._functions:
@@ -588,10 +589,9 @@ class _Collector(InputTracking, BatchedVisitor):
             return None
         name = node.value.value
         for param in self._functions[-1].facts.params:
-            annotation = param.annotation
             if param.name == name and not param.is_receiver:
-                return f"{annotation.name}.{node.attr.value}" if annotation is not None and (
-                    annotation.kind == "name" and annotation.name and "." in annotation.name) else None
+                named = _class_named(param.annotation)
+                return f"{named}.{node.attr.value}" if named is not None else None
         for state in reversed(self._functions):
             params = state.facts.params
             if params and params[0].is_receiver:
@@ -617,6 +617,12 @@ def _at(element: tuple[Value, ...], position: int) -> Value:
     if position == -1:
         return element[0] if len(element) == 1 else ("other", "")
     return element[position] if position < len(element) else ("other", "")
+
+
+def _class_named(annotation: TypeRef | None) -> str | None:
+    """The qualified class an annotation names (`RESTfulAPI`, also as `"RESTfulAPI"`), if it names one."""
+    return annotation.name if annotation is not None and annotation.kind == "name" and annotation.name and (
+        "." in annotation.name) else None
 
 
 def _may_be_untyped_body(param: Parameter) -> bool:

@@ -264,7 +264,12 @@ class EndpointIndex:
         """A router an object keeps (`Class.router`) that no inclusion the analysis reads takes
         in: it is included somewhere (`app.include_router(builder.build().get_router())`), under
         a prefix the analysis does not know. An application is served at its root."""
-        return router.key.rpartition(".")[0] in self._classes and not self.is_application_class(router.factory)
+        return self._of_class(router.key) and not self.is_application_class(router.factory)
+
+    def _of_class(self, name: str) -> bool:
+        """Whether a name is an attribute of a class of the repository (`Class.router`): what an
+        object of it keeps."""
+        return name.rpartition(".")[0] in self._classes
 
     def is_application_class(self, name: str | None, depth: int = 0) -> bool:
         """FastAPI, Starlette, or a class of the repository derived from one."""
@@ -314,7 +319,7 @@ class EndpointIndex:
             parent = self.router(inclusion.parent)
             prefix, prefix_known = self._prefix(inclusion)
             if parent is None and inclusion.parent_param is None and (
-                    inclusion.parent is None or inclusion.parent.rpartition(".")[0] in self._classes):
+                    inclusion.parent is None or self._of_class(inclusion.parent)):
                 # Included into what the analysis cannot name (an application a method is given,
                 # `self.app.include_router(...)` after `self.app = app`): taken as an
                 # application's root, with the inclusion's own prefix and dependencies.
