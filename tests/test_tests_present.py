@@ -119,6 +119,17 @@ def test_a_helper_handed_the_method_and_the_path_requests_below_any_base(write, 
     assert {(path, line) for path, line, _ in untested(report)} == {("service/app.py", 7)}
 
 
+def test_a_helper_handed_a_path_after_a_base_url_requests_it(write, check_json) -> None:
+    write({
+        "service/app.py": APP,
+        # `f"{BASE}/items/{1}"` after the method: the base URL is a hole, the path ends the request.
+        "tests/test_api.py": "BASE = 'http://localhost:8000'\n\n\n"
+                             "def test_read(call):\n    call('GET', f'{BASE}/items/{1}')\n",
+    })
+    _, report = check_json(".", "--select", "RVW911")
+    assert {(path, line) for path, line, _ in untested(report)} == {("service/app.py", 12)}
+
+
 def test_an_endpoint_method_called_on_a_router_object_the_test_builds_is_exercised(write, check_json) -> None:
     write({
         "service/__init__.py": "",

@@ -127,7 +127,7 @@ class ClientRequestFacts(Facts):
         if id(node) in self._consumed:
             return
         chunks = _normalised(self._chunks(node, 0))
-        first = chunks[1] if len(chunks) > 1 and chunks[0] is None else chunks[0] if chunks else None
+        first = _first_spelled(chunks)
         if first and first.startswith("/") and len(first) > 1:
             self.found.mentions[id(node)] = chunks
 
@@ -183,9 +183,12 @@ class ClientRequestFacts(Facts):
         method = string_value(node.args[0].value)
         if method is None or method.upper() not in HTTP_METHODS or method not in (method.upper(), method.lower()):
             return
-        chunks = _normalised(self._chunks(node.args[1].value, 0, consume=True))
-        if chunks and chunks[0] is not None and chunks[0].startswith("/"):
-            self.found.requests.append(Request(method.upper(), (None, *chunks)))
+        path = node.args[1].value
+        chunks = _normalised(self._chunks(path, 0))
+        first = _first_spelled(chunks)
+        if first and first.startswith("/"):
+            self._chunks(path, 0, consume=True)  # a request's path: no longer a mention
+            self.found.requests.append(Request(method.upper(), chunks if chunks[0] is None else (None, *chunks)))
 
     def leave_Module(self, original_node: cst.Module) -> None:
         self.found.mentions = dict(enumerate(self.found.mentions.values()))
@@ -229,6 +232,11 @@ class ClientRequestFacts(Facts):
                 if node.value in scope:
                     return self._chunks(scope[node.value], depth + 1, consume=consume)
         return (None,)
+
+
+def _first_spelled(chunks: Chunks) -> str | None:
+    """The first literal part of a path, after a leading hole (a base URL)."""
+    return chunks[1] if len(chunks) > 1 and chunks[0] is None else chunks[0] if chunks else None
 
 
 def _template(text: str) -> Chunks:
