@@ -58,6 +58,7 @@ class Positions:
         self._whole_module = False
         self._source_lines: list[str] | None = None
         self._call_ranges: dict[cst.CSTNode, dict[cst.Call, CodeRange]] = {}
+        self._lines_of_small: dict[cst.CSTNode, cst.CSTNode] = {}  # `return x` -> its statement line
 
     def statement_lines(self, statement: cst.CSTNode) -> tuple[int, int | None] | None:
         """First line of a statement as libcst's range has it (a decorated function's `def`
@@ -71,7 +72,7 @@ class Positions:
         found = self._ranges.get(node)
         if found is not None:
             return found
-        statements = tuple(statements)
+        statements = tuple(self._placed_statement(statement) for statement in statements)
         if statements and type(statements[0]) in _DEFINITIONS and node is statements[0].name:
             found = self._defined_name(statements[0])
             if found is not None:
@@ -92,6 +93,12 @@ class Positions:
             provider._gen_impl(self.module)
             self._ranges.update(provider._computed)
         return self._ranges[node]
+
+    def _placed_statement(self, statement: cst.CSTNode) -> cst.CSTNode:
+        """A small statement (`return x`, which `ast` does not place on its own) as the statement
+        line that holds it, which it does."""
+        self.starts()
+        return self._lines_of_small.get(statement, statement)
 
     def _defined_name(self, statement: cst.FunctionDef | cst.ClassDef) -> CodeRange | None:
         """The name of a `def` or `class`, read off its line: no code to generate for the name
@@ -185,9 +192,10 @@ class Positions:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # `"\d"` and the like: not ours to report
                     tree = ast.parse(self.source)
-                _pair(self.module.body, tree.body, self._starts, self._lines())
+                _pair(self.module.body, tree.body, self._starts, self._lines(), self._lines_of_small)
             except (SyntaxError, ValueError, _Mismatch, IndexError, RecursionError):
                 self._starts = {}
+                self._lines_of_small = {}
         return self._starts
 
 
@@ -262,6 +270,7 @@ def _pair(
     nodes: Sequence[ast.stmt],
     starts: dict[cst.CSTNode, _Start],
     lines: list[str],
+    lines_of_small: dict[cst.CSTNode, cst.CSTNode],
 ) -> None:
     position = 0
     for statement in statements:
@@ -276,6 +285,8 @@ def _pair(
                 node.lineno - leading, _indent(lines, node.lineno), node.lineno, last.end_lineno,
                 tuple(nodes[position - len(statement.body):position]),
             )
+            for small in statement.body:
+                lines_of_small[small] = statement
             continue
         if not isinstance(node, _COMPOUND.get(type(statement), ())):
             raise _Mismatch
@@ -287,7 +298,7 @@ def _pair(
             leading += len(decorators[0].leading_lines)
         starts[statement] = _Start(first - leading, _indent(lines, first), node.lineno, None, (node,))
         for inner, inner_nodes in _blocks(statement, node):
-            _pair(inner, inner_nodes, starts, lines)
+            _pair(inner, inner_nodes, starts, lines, lines_of_small)
     if position != len(nodes):
         raise _Mismatch
 

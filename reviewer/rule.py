@@ -126,6 +126,12 @@ class FileContext:
             code_range.end.column + 1,
         )
 
+    def line(self, statement: cst.CSTNode) -> int:
+        """The line a statement starts on (a decorated function's `def` line, as its span has it);
+        a compound statement's without generating its code."""
+        known = self._positions.statement_lines(statement)
+        return known[0] if known is not None else self.span(statement, statement).line
+
     def statement_lines(self, statement: cst.CSTNode) -> tuple[int, int]:
         """Lines a suppression comment may sit on: a simple statement's lines, or a compound
         statement's header (`def f(\\n a,\\n b):` but not its body)."""

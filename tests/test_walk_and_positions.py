@@ -254,6 +254,38 @@ def test_statement_positions_cost_one_statement_not_the_module():
     assert not positions._whole_module
 
 
+def test_a_node_of_a_small_statement_is_placed_through_its_statement_line():
+    """Rules keep a `return` or a `raise` rather than the line around it; what sits in one is placed
+    from that line, not from the whole module's code."""
+    source = "def f(e):\n    if e:\n        x = 1; return {'detail': str(e)}\n    return None\n"
+    tree = cst.parse_module(source)
+    expected = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)
+    positions = Positions(tree, source)
+    line = tree.body[0].body.body[0].body.body[0]
+    returned = line.body[1]
+    detail = returned.value.elements[0].value
+    assert positions.range(detail, (returned,)) == expected[detail]
+    assert positions.range(detail.args[0].value, (returned,)) == expected[detail.args[0].value]
+    assert not positions._whole_module
+
+
+def test_the_line_of_a_compound_statement_needs_no_code_generated():
+    from reviewer.rule import FileContext
+    from reviewer.semantics.names import ImportTable, NameResolver
+    from reviewer.summary import ModuleSummary
+
+    source = "import x\n\n\n@decorated\ndef f():\n    try:\n        x.go()\n    except ValueError:\n        pass\n"
+    tree = cst.parse_module(source)
+    table = ImportTable.of(tree, "m", False)
+    summary = ModuleSummary(path="m.py", module="m", is_test_file=False, imports=table)
+    context = FileContext(path="m.py", source=source, tree=tree, resolver=NameResolver(table), summary=summary,
+                          is_test_file=False, statements=[])
+    function = tree.body[1]
+    assert context.line(function) == 5
+    assert context.line(function.body.body[0]) == 6
+    assert not context._positions._whole_module
+
+
 def test_positions_fall_back_to_the_module_when_ast_reads_it_differently():
     source = "type Alias = list[int]\nx = call()\n"  # PEP 695: libcst parses it, ast before 3.12 does not
     tree = cst.parse_module(source)

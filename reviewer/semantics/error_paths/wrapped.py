@@ -183,7 +183,7 @@ class WrapFacts(Facts):
         for statement in _own_statements(route.body):
             if not isinstance(statement, (cst.Try, cst.TryStar)):
                 continue
-            line = self.context.span(statement).line
+            line = self.context.line(statement)
             for order, handler in enumerate(statement.handlers):
                 if handler.type is None:
                     continue
