@@ -434,6 +434,22 @@ def test_only_modules_that_can_handle_passwords_are_followed_and_their_records_p
     assert FACTS_KEY not in unrelated.summary.extras
 
 
+@pytest.mark.parametrize(
+    ("source", "followed"),
+    [
+        ("def check(user):\n    return user.PassWord\n", True),
+        ("def unlock(PIN):\n    return PIN\n", True),
+        ("def unlock(card_pin):\n    return card_pin\n", True),
+        ("from Cryptodome.Hash import SHA256\n", True),
+        ("from typing import Mapping\n\ndef spin(mapping: Mapping):\n    return mapping\n", False),
+        ("def loop(items):\n    for item in items:\n        pass\n", False),
+    ],
+)
+def test_a_module_is_read_for_passwords_when_it_names_one_in_any_case(source: str, followed: bool) -> None:
+    result = analyze("app/module.py", source.encode(), PASSWORD_RULES, {})
+    assert (FACTS_KEY in result.summary.extras) is followed
+
+
 def test_functions_that_name_no_password_or_hashing_api_are_not_followed() -> None:
     source = textwrap.dedent("""\
         import hashlib

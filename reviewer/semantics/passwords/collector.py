@@ -24,11 +24,12 @@ if TYPE_CHECKING:
     from reviewer.rule import FileContext
     from reviewer.semantics.passwords.model import PasswordModel
 
-# A module that can take, hash or store a password names one of these.
-_RELEVANT = re.compile(
-    r"(?i)passw|passphrase|passcode|pwd|\bpins?\b|_pin\b|\bpin_|hashlib|hmac|passlib|pbkdf2|SecretStr|"
-    r"make_password|Crypto(?:dome)?\.Hash"
-)
+# A module that can take, hash or store a password names one of these words, in any case (looked
+# for in the lower-cased source: a case-insensitive expression over every file cost more than the
+# password analysis itself), or a PIN.
+_RELEVANT_WORDS = ("passw", "passphrase", "passcode", "pwd", "hashlib", "hmac", "passlib", "pbkdf2", "secretstr",
+                   "make_password", "crypto.hash", "cryptodome.hash")
+_PIN = re.compile(r"\bpins?\b|_pin\b|\bpin_")
 # ...and a function worth following names one of these (or a hashing API the module imported, or
 # spreads a value into a call: `User(**payload.model_dump())`).
 _WORTH_FOLLOWING = re.compile(
@@ -44,6 +45,11 @@ _ANNOTATION_WRAPPERS = frozenset({"typing.Optional", "typing.Annotated", "typing
 _FIELD_PACKAGES = ("django.db.models.", "tortoise.fields.", "peewee.", "mongoengine.", "ormar.", "piccolo.columns.")
 
 
+def _relevant(context: FileContext) -> bool:
+    lowered = context.lowered_source
+    return context.mentions(_RELEVANT_WORDS) or ("pin" in lowered and _PIN.search(lowered) is not None)
+
+
 class PasswordFacts(Facts):
     """What one module does with passwords (`ModulePasswords`, in its summary), and, over the
     repository, the chains from a request to a hash, a store or a comparison (`PasswordModel`)."""
@@ -54,7 +60,7 @@ class PasswordFacts(Facts):
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         self.module: ModulePasswords | None = None
-        self.active = not context.is_test_file and bool(_RELEVANT.search(context.source))
+        self.active = not context.is_test_file and _relevant(context)
         # During the walk: the functions that name a password or a hashing API (only those are
         # followed once the walk is over), and the functions being walked.
         self._worth: set[int] = set()
