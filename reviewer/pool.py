@@ -41,6 +41,9 @@ Progress = Callable[[int, int], None]
 # A worker holds a batch's results until the batch is done, and they travel back as one pickle:
 # capping a batch's source size keeps that memory bounded on a large repository.
 MAX_BATCH_BYTES = 512 * 1024
+# Below the cap, the source is split into this many batches per worker: the workers run out of
+# work together within about half a batch's time of each other, so a smaller share idles less.
+BATCHES_PER_WORKER = 8
 # How often the review checks the board for a file over its time budget.
 POLL_SECONDS = 0.25
 _PR_SET_PDEATHSIG = 1
@@ -143,7 +146,7 @@ def chunks(items: Sequence[Item], jobs: int) -> list[list[Item]]:
     """Batches of similar total size, several per worker so a slow file does not idle the rest."""
     if not items:
         return []
-    target = max(1, min(MAX_BATCH_BYTES, sum(len(item[1]) for item in items) // (jobs * 4)))
+    target = max(1, min(MAX_BATCH_BYTES, sum(len(item[1]) for item in items) // (jobs * BATCHES_PER_WORKER)))
     batches: list[list[Item]] = [[]]
     size = 0
     for item in items:

@@ -94,7 +94,7 @@ def test_batches_are_capped_in_size_and_keep_every_file_once():
     assert [item for batch in batches for item in batch] == items
     for batch in batches:
         assert len(batch) == 1 or sum(len(data) for _, data in batch[:-1]) < pool.MAX_BATCH_BYTES
-    assert len(batches) > 2 * 4  # more than jobs * 4: the cap, not the even split, decided
+    assert len(batches) > 2 * pool.BATCHES_PER_WORKER  # the cap, not the even split, decided
 
 
 def test_generator_is_deterministic_and_sized(tmp_path):
