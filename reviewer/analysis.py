@@ -57,6 +57,10 @@ def _string_end(text: str, start: int) -> int:
     return index
 
 
+# What the shape scan stops at; everything else (names, numbers, spaces) it passes over in one step.
+_SIGNIFICANT = re.compile(r"""["'#()\[\]{},;:\n+\-*/%|&^@<>~.]""")
+
+
 def code_shape(text: str) -> tuple[int, int]:
     """(deepest bracket nesting, longest chain in one expression), on raw text with strings and
     comments skipped. A chain is a run of operators, attribute accesses (`.name`) and calls or
@@ -66,17 +70,23 @@ def code_shape(text: str) -> tuple[int, int]:
     parser's work."""
     depth = deepest = longest = 0
     runs = [0]
-    last = ""  # the last character outside strings, comments and whitespace
+    # The last character outside strings, comments and whitespace, as of `settled`: the names and
+    # spaces after it are read only where a bracket asks what precedes it.
+    last, settled = "", 0
     index, size = 0, len(text)
-    while index < size:
+    while (match := _SIGNIFICANT.search(text, index)) is not None:
+        index = match.start()
         char = text[index]
         if char in "\"'":
-            index = _string_end(text, index)
+            index = settled = _string_end(text, index)
             last = char
             continue
+        if char in "#([{":
+            skipped = text[settled:index].rstrip()
+            last = skipped[-1] if skipped else last
         if char == "#":
             newline = text.find("\n", index)
-            index = size if newline < 0 else newline
+            index = settled = size if newline < 0 else newline
             continue
         if char in "([{":
             if char != "{" and (last in ")]" or last.isalnum() or last == "_"):
@@ -94,8 +104,8 @@ def code_shape(text: str) -> tuple[int, int]:
         elif char in _OPERATORS or (char == "." and _starts_name(text, index + 1)):
             runs[-1] += 1
             longest = max(longest, runs[-1])
-        if not char.isspace():
-            last = char
+        if char != "\n":
+            last, settled = char, index + 1
         index += 1
     return deepest, longest
 

@@ -112,6 +112,23 @@ def test_pathological_nesting_is_an_error_and_the_run_goes_on(write, check_json,
     assert [f["path"] for f in report["findings"]] == ["app/main.py"]
 
 
+@pytest.mark.parametrize(
+    ("source", "shape"),
+    [
+        ("x = f(a)(b)[0].c\n", (1, 4)),
+        ("x = (  # a comment (\n    a.b + c\n)\n", (1, 2)),
+        ("s = 'a(b(c' + \"\"\"(\n(\"\"\"\nt = g  (h)\n", (1, 1)),
+        ("q = (\n  session.query(A)\n  .filter(b)\n  .all()\n)\n", (2, 6)),
+        ("x = [-1, -2, -3]\n", (1, 1)),
+        ("x = {'a': 1}['a']\n", (1, 0)),
+    ],
+)
+def test_the_shape_scan_counts_nesting_and_chains_outside_strings_and_comments(source, shape) -> None:
+    from reviewer.analysis import code_shape
+
+    assert code_shape(source) == shape
+
+
 class ExplodingRule(Rule):
     """Raises on every call, to prove one rule's bug costs only that rule's findings."""
 
