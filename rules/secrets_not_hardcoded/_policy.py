@@ -34,6 +34,7 @@ option.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -201,6 +202,13 @@ _SECRET_QUALIFIERS = frozenset({"client", "webhook", "jwt", "session", "app", "a
 
 def name_segments(name: str) -> list[str]:
     """Words of an identifier, compounds split: `OPENAI_APIKey` -> openai, api, key."""
+    return list(_segments_of(name))
+
+
+@functools.lru_cache(maxsize=4096)
+def _segments_of(name: str) -> tuple[str, ...]:
+    """`name_segments`, once per name: the secret rules ask it of every name bound to a literal,
+    several times over."""
     words: list[str] = []
     for word in value_segments(name):
         if word.isdigit() and words and len(words[-1]) == 1:  # `B64`, `S3`, `V2` are one word
@@ -218,7 +226,7 @@ def name_segments(name: str) -> list[str]:
                 segments.extend((segment.rstrip("s")[:-3], "key"))
             else:
                 segments.append(segment)
-    return segments
+    return tuple(segments)
 
 
 def secret_kind_of_name(name: str, extra_names: Sequence[str] = ()) -> str | None:
