@@ -194,6 +194,114 @@ def test_a_middleware_function_registered_by_a_call_guards_its_application(tmp_p
     assert _guards(root) == {"create_note": "middleware `auth_middleware`", "upload": None, "create_tenant": None}
 
 
+def test_a_permission_factory_guards_through_the_user_dependency_it_picks(tmp_path) -> None:
+    """`Depends(require(Permission.X))`: the factory's checker depends on `base`, a local naming
+    one user dependency or another (`optional if anonymous else current`). It guards when each
+    it may name turns callers away, not when one of them lets a caller without a session in."""
+    root = _write(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/db.py": "from sqlalchemy.orm import Session\n\nsession = Session()\n",
+        "svc/users.py": """
+            from fastapi import HTTPException, Request
+
+            async def current_user(request: Request) -> dict:
+                if not request.cookies.get("session"):
+                    raise HTTPException(status_code=401)
+                return {"id": 1}
+
+            async def chat_user(request: Request) -> dict:
+                if not request.cookies.get("chat_session"):
+                    raise HTTPException(status_code=401)
+                return {"id": 2}
+
+            async def optional_user(request: Request) -> dict | None:
+                return {"id": 3} if request.cookies.get("session") else None
+        """,
+        "svc/permissions.py": """
+            from fastapi import Depends
+
+            def require(permission: str, *, allow_chat: bool = False):
+                from svc.users import chat_user, current_user
+
+                base = chat_user if allow_chat else current_user
+
+                async def dependency(user: dict = Depends(base)) -> dict:
+                    return user
+
+                return dependency
+
+            def require_lenient(permission: str, *, allow_anonymous: bool = False):
+                from svc.users import current_user, optional_user
+
+                base = optional_user if allow_anonymous else current_user
+
+                async def dependency(user: dict | None = Depends(base)) -> dict | None:
+                    return user
+
+                return dependency
+        """,
+        "svc/main.py": """
+            from fastapi import Depends, FastAPI
+            from svc.db import session
+            from svc.permissions import require, require_lenient
+
+            app = FastAPI()
+
+            @app.post("/notes")
+            def create_note(note: dict, user: dict = Depends(require("notes:write"))):
+                session.add(note)
+
+            @app.post("/drafts")
+            def create_draft(note: dict, user: dict | None = Depends(require_lenient("notes:write"))):
+                session.add(note)
+        """,
+    })
+    assert _guards(root) == {"create_note": "`Depends(require(...))`", "create_draft": None}
+    assert _found(_run(root)) == {("svc/main.py", 13, "RVW921")}
+
+
+def test_an_application_error_raised_with_a_refusal_code_turns_the_caller_away(tmp_path) -> None:
+    root = _write(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/db.py": "from sqlalchemy.orm import Session\n\nsession = Session()\n",
+        "svc/errors.py": """
+            from enum import Enum
+
+            class ErrorCode(Enum):
+                UNAUTHORIZED = ("UNAUTHORIZED", 401)
+                NOT_FOUND = ("NOT_FOUND", 404)
+
+            class AppError(Exception):
+                def __init__(self, code: ErrorCode, message: str) -> None:
+                    self.code = code
+                    self.message = message
+        """,
+        "svc/main.py": """
+            from fastapi import FastAPI, Request
+            from svc.db import session
+            from svc.errors import AppError, ErrorCode
+
+            app = FastAPI()
+            KEYS = {"k1"}
+
+            @app.post("/notes")
+            def create_note(note: dict, request: Request):
+                if request.headers.get("x-api-key") not in KEYS:
+                    raise AppError(ErrorCode.UNAUTHORIZED, "a valid key is required")
+                session.add(note)
+
+            @app.post("/drafts")
+            def create_draft(note: dict, request: Request):
+                if not note:
+                    raise AppError(ErrorCode.NOT_FOUND, "nothing to save")
+                session.add(note)
+        """,
+    })
+    assert _guards(root) == {"create_note": "check in `create_note` (raise AppError(ErrorCode.UNAUTHORIZED))",
+                             "create_draft": None}
+    assert _found(_run(root)) == {("svc/main.py", 16, "RVW921")}
+
+
 def test_routers_never_included_in_an_application_are_not_reported(tmp_path) -> None:
     root = _write(tmp_path, {
         "app/__init__.py": "",

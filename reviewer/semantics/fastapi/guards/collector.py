@@ -136,6 +136,11 @@ class GuardFacts(Facts):
             # `_auth = Authenticator(...)` in a factory whose nested dependency `Depends(_auth)`.
             for name, made in state.made.items():
                 self.guards.made_by[f"{state.qualname}.<locals>.{name}"] = made
+            for name, values in state.assigned.items():
+                choices = [self._choices(value) for value in values]
+                if all(choices):
+                    self.guards.local_choices[f"{state.qualname}.<locals>.{name}"] = tuple(
+                        dict.fromkeys(choice for found in choices for choice in found))
         if self._functions:
             self._functions[-1].nests = True
             outer = self._functions[-1].record
@@ -145,6 +150,17 @@ class GuardFacts(Facts):
         if record.http_middleware is not None:
             self.guards.middleware_candidates[state.qualname] = state.qualname
             self.guards.registered_middleware.setdefault(state.qualname, set()).add(record.http_middleware)
+
+    def _choices(self, value: cst.BaseExpression) -> list[str]:
+        """The functions or objects a value names, qualified: `current_user`, or both branches of
+        `optional_user if anonymous else current_user`; empty if it names anything else."""
+        if isinstance(value, cst.IfExp):
+            body, orelse = self._choices(value.body), self._choices(value.orelse)
+            return body + orelse if body and orelse else []
+        if isinstance(value, (cst.Name, cst.Attribute)):
+            qualified = self.context.qualify(value)
+            return [qualified] if qualified and not qualified.startswith("builtins.") else []
+        return []
 
     # module-level schemes ---------------------------------------------------------------------
 
@@ -233,6 +249,11 @@ class GuardFacts(Facts):
         short = name.rsplit(".", 1)[-1]
         if name not in ("builtins.PermissionError",) and _AUTH_EXCEPTION.search(short):
             self._reject(f"raise {short}")
+        elif isinstance(exc, cst.Call) and exc.args and isinstance(code := exc.args[0].value, cst.Attribute) and (
+                _AUTH_EXCEPTION.search(code.attr.value)):
+            # The application's error raised with an error code of a refusal (`raise
+            # AppError(ErrorCode.UNAUTHORIZED, ...)`), which its handler answers with that status.
+            self._reject(f"raise {short}({dotted_name(code) or code.attr.value})")
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self._functions:

@@ -51,6 +51,7 @@ class AuthModel:
         self.functions: dict[str, GuardFunction] = {}
         self.schemes: dict[str, Scheme] = {}
         self._made_by: dict[str, str] = {}
+        self._local_choices: dict[str, tuple[str, ...]] = {}
         self._class_dependencies: dict[str, tuple[str, ...]] = {}
         self._by_name: dict[str, list[str]] | None = None
         self._opaque: dict[str, str] = {}
@@ -72,6 +73,7 @@ class AuthModel:
                 self.functions.update(guards.functions)
                 self.schemes.update(guards.schemes)
                 self._made_by.update(guards.made_by)
+                self._local_choices.update(guards.local_choices)
                 self._class_dependencies.update(guards.class_dependencies)
                 self._opaque.update(guards.opaque_dependencies)
                 self._conditional |= guards.conditional_inclusions
@@ -288,19 +290,26 @@ class AuthModel:
                 _, marker = self.index.markers_of(param)
                 if marker is None or marker.kind not in ("Depends", "Security") or not marker.dependency:
                     continue
-                name = marker.dependency
-                scheme = self._scheme(name)
-                if scheme is not None and scheme.guards:
+                # `Depends(base)`, a local of the factory naming one dependency or another: each must.
+                choices = self._local_choices.get(f"{factory}.<locals>.{marker.dependency}", (marker.dependency,))
+                if all(self._checker_guards(name, factory, depth) for name in choices):
                     return True
-                target = self.index.resolve(name) or name
-                checker = self.functions.get(target)
-                if checker is not None and not checker.lets_missing_through and self.rejects(target):
-                    return True
-                made = self._made_by.get(self.index.resolve(name) or name)
-                if name.endswith("()") or made:
-                    inner = self.index.resolve(made or name[:-2]) or made or name[:-2]
-                    if inner != factory and self._factory_guards(inner, depth + 1):
-                        return True
+        return False
+
+    def _checker_guards(self, name: str, factory: str, depth: int) -> bool:
+        """Whether a dependency that a factory's checker depends on turns callers away: a scheme,
+        a rejecting function, or a checker another factory makes that does."""
+        scheme = self._scheme(name)
+        if scheme is not None and scheme.guards:
+            return True
+        target = self.index.resolve(name) or name
+        checker = self.functions.get(target)
+        if checker is not None and not checker.lets_missing_through and self.rejects(target):
+            return True
+        made = self._made_by.get(self.index.resolve(name) or name)
+        if name.endswith("()") or made:
+            inner = self.index.resolve(made or name[:-2]) or made or name[:-2]
+            return inner != factory and self._factory_guards(inner, depth + 1)
         return False
 
     def _makes_rejecting_checker(self, factory: str) -> bool:

@@ -55,6 +55,9 @@ class ModuleGuards:
     # ("" for one the call does not name: `Middleware(X)` in a list).
     registered_middleware: dict[str, set[str]] = field(default_factory=dict)
     made_by: dict[str, str] = field(default_factory=dict)  # module-level `x = factory(...)` -> factory
+    # A factory's local that names one dependency or another (`base = optional_user if anonymous
+    # else current_user`), which its nested dependency depends on: `factory.<locals>.base` -> both.
+    local_choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Class-based views: `user: User = Depends(get_current_user)` as a class attribute runs for
     # every endpoint method of the class (fastapi-utils' `cbv`, a `controller` decorator).
     class_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
