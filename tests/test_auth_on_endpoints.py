@@ -194,6 +194,65 @@ def test_a_middleware_function_registered_by_a_call_guards_its_application(tmp_p
     assert _guards(root) == {"create_note": "middleware `auth_middleware`", "upload": None, "create_tenant": None}
 
 
+def test_the_application_middleware_guards_routers_objects_keep_and_helpers_include(tmp_path) -> None:
+    """A router a module-level object keeps (`app.include_router(notes.router)`), and one a helper
+    includes into the application it is handed (`app = extend_app(app)`), are served by the
+    application whose middleware authenticates."""
+    root = _write(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/auth.py": """
+            from fastapi import HTTPException, Request
+
+            async def auth_middleware(request: Request, call_next):
+                if not request.headers.get("authorization"):
+                    raise HTTPException(status_code=401)
+                return await call_next(request)
+        """,
+        "svc/notes.py": """
+            from fastapi import APIRouter
+
+            NOTES = []
+
+            class NotesRouter:
+                def __init__(self) -> None:
+                    self.router = APIRouter()
+                    self.router.add_api_route("/notes", self.create_note, methods=["POST"])
+
+                async def create_note(self, note: dict):
+                    NOTES.append(note)
+        """,
+        "svc/extensions.py": """
+            from fastapi import APIRouter
+
+            domains = APIRouter()
+            DOMAINS = []
+
+            @domains.post("/domains")
+            def create_domain(domain: dict):
+                DOMAINS.append(domain)
+
+            def extend_app(app):
+                app.include_router(domains, prefix="/organizations")
+                return app
+        """,
+        "svc/main.py": """
+            from fastapi import FastAPI
+            from svc.auth import auth_middleware
+            from svc.extensions import extend_app
+            from svc.notes import NotesRouter
+
+            app = FastAPI()
+            app.middleware("http")(auth_middleware)
+            notes = NotesRouter()
+            app.include_router(notes.router)
+            app = extend_app(app)
+        """,
+    })
+    assert _guards(root) == {"create_note": "middleware `auth_middleware`",
+                             "create_domain": "middleware `auth_middleware`"}
+    assert _found(_run(root)) == set()
+
+
 def test_a_permission_factory_guards_through_the_user_dependency_it_picks(tmp_path) -> None:
     """`Depends(require(Permission.X))`: the factory's checker depends on `base`, a local naming
     one user dependency or another (`optional if anonymous else current`). It guards when each

@@ -104,7 +104,9 @@ class RouterChains:
             self._parents = {}
             for inclusion in self._inclusions:
                 parent = self.index.router(inclusion.parent)
-                child = self.index.resolve(inclusion.child)
+                included = self.index.router(inclusion.child) if not inclusion.child_is_call else None
+                # A router an object keeps (`app.include_router(tracing.router)`) by its class's key.
+                child = included.key if included is not None else self.index.resolve(inclusion.child)
                 if child and (parent is not None or not self._app_dependencies):
                     # An unknown parent is taken for an application without dependencies of its own.
                     above = parent.key if parent is not None else UNKNOWN_APPLICATION

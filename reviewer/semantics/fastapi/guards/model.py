@@ -92,7 +92,14 @@ class AuthModel:
         self._registered = registered
         self._registered_apps: dict[str, set[str]] = {}  # middleware -> `_registered_with` it
         self._middleware: dict[str, set[str]] | None = None
-        self.chains = RouterChains(index, routes, inclusions, self._conditional, app_dependencies, self._lineage)
+        # The inclusions as the index resolved them through the helpers' calls (`app =
+        # extend_main(app)` including routers into its parameter), and as written those of a
+        # helper no call of the repository places (the router goes into an application the
+        # analysis cannot name).
+        placed = {(inclusion.child, inclusion.prefix) for inclusion in index.inclusions}
+        resolved = index.inclusions + [inclusion for inclusion in inclusions
+                                       if inclusion.is_template and (inclusion.child, inclusion.prefix) not in placed]
+        self.chains = RouterChains(index, routes, resolved, self._conditional, app_dependencies, self._lineage)
         self._rejects_memo: dict[str, str | None] = {}
         self._nested: dict[str, list[str]] | None = None  # function -> the functions defined in it
         # What guards each endpoint, asked by the rules and the report's `auth` field: keyed on
