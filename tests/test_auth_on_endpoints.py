@@ -361,6 +361,49 @@ def test_an_application_error_raised_with_a_refusal_code_turns_the_caller_away(t
     assert _found(_run(root)) == {("svc/main.py", 16, "RVW921")}
 
 
+def test_what_an_endpoint_hands_to_a_thread_runs_for_it(tmp_path) -> None:
+    """`await run_in_threadpool(discover, email)`: a token the function issues shows a sign-in
+    step, public by design; a write it makes is the endpoint's write."""
+    root = _write(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/db.py": "from sqlalchemy.orm import Session\n\nsession = Session()\n",
+        "svc/main.py": """
+            from fastapi import Depends, FastAPI, HTTPException, Request
+            from fastapi.concurrency import run_in_threadpool
+            from fastapi_users.jwt import generate_jwt
+            from svc.db import session
+
+            app = FastAPI()
+            ATTEMPTS = {}
+
+            def current_user(request: Request) -> dict:
+                if not request.cookies.get("session"):
+                    raise HTTPException(status_code=401)
+                return {"id": 1}
+
+            @app.get("/me")
+            def me(user: dict = Depends(current_user)):
+                return user
+
+            def discover(email: str) -> list[str]:
+                return ["sso", generate_jwt({"email": email}, "secret", 60)]
+
+            def remember(email: str) -> None:
+                session.add({"email": email})
+
+            @app.post("/sso/discover")
+            async def discover_providers(email: str):
+                ATTEMPTS.update({email: 1})
+                return await run_in_threadpool(discover, email)
+
+            @app.post("/subscribe")
+            async def subscribe(email: str):
+                await run_in_threadpool(remember, email)
+        """,
+    })
+    assert _found(_run(root)) == {("svc/main.py", 31, "RVW921")}
+
+
 def test_routers_never_included_in_an_application_are_not_reported(tmp_path) -> None:
     root = _write(tmp_path, {
         "app/__init__.py": "",

@@ -504,7 +504,9 @@ class AuthModel:
         if summary is None:
             return found
         owner = qualname.rsplit(".", 1)[0]
-        for call in summary.calls:
+        # What it hands to a thread to run for it (`await run_in_threadpool(discover, email)`) runs
+        # for the caller as much as what it calls.
+        for call in (*summary.calls, *summary.offloaded):
             if call.target:
                 found.append(self.index.resolve(call.target) or call.target)
             elif call.text and call.text.startswith(("self.", "cls.")) and call.text.count(".") == 1:

@@ -54,6 +54,7 @@ _FLOW_TARGETS = {
     "jwt.encode": "issues a token (`jwt.encode`)",
     "jose.jwt.encode": "issues a token (`jwt.encode`)",
     "authlib.jose.jwt.encode": "issues a token (`jwt.encode`)",
+    "fastapi_users.jwt.generate_jwt": "issues a token (`generate_jwt`)",
     "hashlib.pbkdf2_hmac": "hashes a password (`hashlib.pbkdf2_hmac`)",
 }
 _FLOW_METHODS = {
