@@ -404,6 +404,123 @@ def test_what_an_endpoint_hands_to_a_thread_runs_for_it(tmp_path) -> None:
     assert _found(_run(root)) == {("svc/main.py", 31, "RVW921")}
 
 
+def test_a_token_decoded_on_every_call_turns_a_caller_without_one_away(tmp_path) -> None:
+    """`jwt.decode` raises on a missing or forged token: a dependency that decodes the request's
+    token every time, letting the error through, authenticates; also as a class method a subclass
+    inherits (`Depends(UserPayload.get_login_user)`). One that decodes only when a token came, or
+    swallows the error, lets a caller without one in."""
+    root = _write(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/db.py": "from sqlalchemy.orm import Session\n\nsession = Session()\n",
+        "svc/auth.py": """
+            import jwt
+            from fastapi import Depends, Request
+
+            SECRET = "change-me"
+
+            class TokenError(Exception):
+                pass
+
+            class AuthJwt:
+                def __init__(self, request: Request) -> None:
+                    self.request = request
+
+                def subject(self) -> dict:
+                    return self.decode(self.request.cookies.get("access_token"))
+
+                def decode(self, token: str) -> dict:
+                    try:
+                        return jwt.decode(token, SECRET, algorithms=["HS256"])
+                    except Exception as error:
+                        raise TokenError(str(error))
+
+            class LoginUser:
+                @classmethod
+                async def get_login_user(cls, auth_jwt: AuthJwt = Depends()) -> dict:
+                    return auth_jwt.subject()
+
+            class UserPayload(LoginUser):
+                pass
+
+            def optional_user(request: Request) -> dict | None:
+                token = request.cookies.get("access_token")
+                if token:
+                    return jwt.decode(token, SECRET, algorithms=["HS256"])
+                return None
+
+            def lenient_user(request: Request) -> dict | None:
+                try:
+                    return jwt.decode(request.cookies.get("access_token"), SECRET, algorithms=["HS256"])
+                except jwt.PyJWTError:
+                    return None
+        """,
+        "svc/main.py": """
+            from fastapi import Depends, FastAPI
+            from svc.auth import UserPayload, lenient_user, optional_user
+            from svc.db import session
+
+            app = FastAPI()
+
+            @app.post("/notes")
+            def create_note(note: dict, user: dict = Depends(UserPayload.get_login_user)):
+                session.add(note)
+
+            @app.post("/drafts")
+            def create_draft(note: dict, user: dict | None = Depends(optional_user)):
+                session.add(note)
+
+            @app.post("/comments")
+            def create_comment(note: dict, user: dict | None = Depends(lenient_user)):
+                session.add(note)
+        """,
+    })
+    assert _guards(root) == {"create_note": "`Depends(get_login_user)`", "create_draft": None, "create_comment": None}
+    assert _found(_run(root)) == {("svc/main.py", 13, "RVW921"), ("svc/main.py", 17, "RVW921")}
+
+
+def test_a_middleware_that_decodes_a_token_only_when_one_came_authenticates_nobody(tmp_path) -> None:
+    """A helper that decodes whatever token it is handed raises on a bad one; a middleware that
+    calls it only when the request has a token, and swallows what it raises, to refresh a session
+    cookie, turns nobody away."""
+    middleware = """
+        import jwt
+        from fastapi import FastAPI, Request
+        from starlette.middleware.base import BaseHTTPMiddleware
+        from svc.db import session
+
+        SECRET = "change-me"
+
+        class TokenManager:
+            def decode(self, token: str) -> dict:
+                return jwt.decode(token, SECRET, algorithms=["HS256"])
+
+        class SessionMiddleware(BaseHTTPMiddleware):
+            async def dispatch(self, request: Request, call_next):
+                manager: TokenManager = request.app.state.tokens
+                token = request.cookies.get("session")
+                {check}
+                return await call_next(request)
+
+        app = FastAPI()
+        app.add_middleware(SessionMiddleware)
+
+        @app.post("/notes")
+        def create_note(note: dict):
+            session.add(note)
+    """
+    refreshing = "if token:\n                    try:\n                        manager.decode(token)\n" \
+                 "                    except jwt.PyJWTError:\n                        pass"
+    found = {}
+    for name, check in (("refreshing", refreshing), ("checking", "request.state.user = manager.decode(token)")):
+        root = _write(tmp_path / name, {
+            "svc/__init__.py": "",
+            "svc/db.py": "from sqlalchemy.orm import Session\n\nsession = Session()\n",
+            "svc/main.py": middleware.replace("{check}", check),
+        })
+        found[name] = {code for _, _, code in _found(_run(root))}
+    assert found == {"refreshing": {"RVW922"}, "checking": set()}
+
+
 def test_routers_never_included_in_an_application_are_not_reported(tmp_path) -> None:
     root = _write(tmp_path, {
         "app/__init__.py": "",

@@ -552,8 +552,23 @@ class EndpointIndex:
             if self.is_model(target):
                 return None
             target = f"{target}.__init__"
-        entry = self.functions.get(target or "")
+        entry = self.functions.get(target or "") or self.functions.get(self._inherited(target) or "")
         return Dependency(entry[0], entry[1]) if entry else None
+
+    def _inherited(self, name: str | None) -> str | None:
+        """`Class.method` where a base class of the repository defines the method the class does
+        not (`Depends(UserPayload.get_login_user)`, a class method `LoginUser` defines)."""
+        cls, _, method = (name or "").rpartition(".")
+        pending, seen = [cls], set()
+        while pending and len(seen) <= MAX_HELD_DEPTH:
+            owner = self.resolve(pending.pop(0)) or ""
+            if owner in seen or owner not in self._classes:
+                continue
+            seen.add(owner)
+            if owner != cls and f"{owner}.{method}" in self.functions:
+                return f"{owner}.{method}"
+            pending.extend(self._classes[owner])
+        return None
 
     def _copied(self, name: str, made_by: str | None) -> str | None:
         """The function of the repository a module-level name is a copy of (`verify_prod =

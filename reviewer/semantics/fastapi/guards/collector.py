@@ -23,6 +23,7 @@ from reviewer.semantics.fastapi.guards.vocabulary import (
     FACTS_KEY,
     HTTP_EXCEPTIONS,
     PASSWORD_FORMS,
+    TOKEN_VERIFIERS,
     flow_of_call,
     scheme_class,
 )
@@ -49,6 +50,8 @@ class _State:
     assigned: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)  # local name -> values
     answers: list[str] = field(default_factory=list)  # what its `return` statements compare
     answers_otherwise: bool = False  # a `return` of something else than a comparison or a refusal
+    entry_conditions: int = 0  # the `if` statements around its `def`
+    returned_early: bool = False  # a `return` under an `if` was walked: what follows may not run
 
     def lookup(self, name: str) -> list[tuple[cst.BaseExpression, None]]:
         """What the function assigned to a local name (`stmt = select(Org)`), for `runs_query`."""
@@ -76,6 +79,9 @@ class GuardFacts(Facts):
         # it; kept when it rejects a caller.
         self._checks: list[tuple[tuple[str, ...], tuple[str, ...], bool, int]] = []
         self._compare = CompareReader(context.qualify)
+        # Per `try` body being walked, in which function, and whether each of its handlers raises
+        # again: a token verifier's error a handler swallows lets the caller through.
+        self._tries: list[tuple[_State, bool]] = []
 
     @classmethod
     def repository(cls, repo: RepositoryView) -> AuthModel:
@@ -120,7 +126,7 @@ class GuardFacts(Facts):
                     and string_value(expr.args[0].value) == "http"):
                 record.http_middleware = self._receiver(expr.func.value)
         in_class = self._classes[-1] if self._classes else None
-        self._functions.append(_State(qualname, names, record, in_class))
+        self._functions.append(_State(qualname, names, record, in_class, entry_conditions=self._conditions))
         self._scope.append(node.name.value)
         self._classes.append(None)
 
@@ -249,8 +255,8 @@ class GuardFacts(Facts):
         short = name.rsplit(".", 1)[-1]
         if name not in ("builtins.PermissionError",) and _AUTH_EXCEPTION.search(short):
             self._reject(f"raise {short}")
-        elif isinstance(exc, cst.Call) and exc.args and isinstance(code := exc.args[0].value, cst.Attribute) and (
-                _AUTH_EXCEPTION.search(code.attr.value)):
+        elif name not in HTTP_EXCEPTIONS and isinstance(exc, cst.Call) and exc.args and isinstance(
+                code := exc.args[0].value, cst.Attribute) and _AUTH_EXCEPTION.search(code.attr.value):
             # The application's error raised with an error code of a refusal (`raise
             # AppError(ErrorCode.UNAUTHORIZED, ...)`), which its handler answers with that status.
             self._reject(f"raise {short}({dotted_name(code) or code.attr.value})")
@@ -263,13 +269,20 @@ class GuardFacts(Facts):
         qualified = self.context.qualify(node.func)
         if qualified in ENVIRONMENT_READS:
             state.record.reads_environment = True
+        self._verifies_token(qualified)
         self._registration(node)
         func = node.func
+        object_call = None
         if isinstance(func, cst.Name) and func.value in state.objects:
-            state.record.object_calls = (*state.record.object_calls, f"{state.objects[func.value]}.__call__")
+            object_call = f"{state.objects[func.value]}.__call__"
         elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in state.objects:
-            made = state.objects[func.value.value]
-            state.record.object_calls = (*state.record.object_calls, f"{made}.{func.attr.value}")
+            object_call = f"{state.objects[func.value.value]}.{func.attr.value}"
+        if object_call is not None:
+            state.record.object_calls = (*state.record.object_calls, object_call)
+        if self._conditions > state.entry_conditions or state.returned_early or any(
+                not raises for owner, raises in self._tries if owner is state):
+            texts = (dotted_name(node.func), object_call)
+            state.record.conditional_calls = (*state.record.conditional_calls, *filter(None, texts))
         status = keyword(node, "status_code") or keyword(node, "status")
         if status is None and qualified in HTTP_EXCEPTIONS:
             status = argument(node, 0, "status_code")
@@ -375,6 +388,7 @@ class GuardFacts(Facts):
         if not self._functions:
             return
         state = self._functions[-1]
+        state.returned_early |= self._conditions > state.entry_conditions
         if node.value is None or isinstance(node.value, cst.Name) and node.value.value in ("False", "None"):
             return
         compared = () if _has_or(node.value) else self._compare.compared(
@@ -404,6 +418,24 @@ class GuardFacts(Facts):
     def leave_Try(self, original_node: cst.Try) -> None:
         if self._functions:
             self._keep_check()
+
+    def visit_Try_body(self, node: cst.Try) -> None:
+        if self._functions:
+            self._tries.append((self._functions[-1], all(_raises(handler.body) for handler in node.handlers)))
+
+    def leave_Try_body(self, node: cst.Try) -> None:
+        if self._functions:
+            self._tries.pop()
+
+    def _verifies_token(self, qualified: str | None) -> None:
+        """`payload = jwt.decode(token, key, ...)` on every call, with nothing around it that
+        swallows what it raises: a caller without a valid token gets an error, whatever its status."""
+        if qualified not in TOKEN_VERIFIERS:
+            return
+        state = self._functions[-1]
+        if self._conditions == state.entry_conditions and not state.returned_early and all(
+                raises for owner, raises in self._tries if owner is state):
+            state.record.verifies_token = f"`{qualified}` (raises on a missing or invalid token)"
 
     def _keep_check(self) -> None:
         """An `if` or `try` left: what it compared counts if a rejection was walked inside it."""
@@ -477,6 +509,14 @@ class GuardFacts(Facts):
 
 
 _REQUEST_NAMES = frozenset({"request", "req", "websocket", "ws", "connection", "conn", "scope"})
+
+
+def _raises(block: cst.BaseSuite) -> bool:
+    """Whether a block raises in its own statements (`except JWTError: raise HTTPException(401)`)."""
+    statements = block.body if isinstance(block, cst.IndentedBlock) else (block,)
+    return any(isinstance(small, cst.Raise) for statement in statements
+               if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite))
+               for small in statement.body)
 
 
 def _has_or(node: cst.BaseExpression) -> bool:

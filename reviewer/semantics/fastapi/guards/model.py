@@ -407,17 +407,26 @@ class AuthModel:
     def rejects(self, qualname: str) -> str | None:
         """How the function, or a helper of the repository it calls, turns a caller away."""
         if qualname not in self._rejects_memo:
-            self._rejects_memo[qualname] = self.through_calls(qualname, self._own_rejection)
+            # A token verified on every call, in a helper every caller on the way runs every time and
+            # lets the error through (a middleware that decodes a session cookie only when there is
+            # one, or swallows what decoding raises, lets others in).
+            self._rejects_memo[qualname] = self.through_calls(qualname, self._own_rejection) or self.through_calls(
+                qualname, self._own_token_check, follow=self._unconditional_callees)
         return self._rejects_memo[qualname]
 
     def _own_rejection(self, qualname: str, depth: int) -> str | None:
         record = self.functions.get(qualname)
         return record.rejects if record is not None and record.rejects else None
 
+    def _own_token_check(self, qualname: str, depth: int) -> str | None:
+        record = self.functions.get(qualname)
+        return record.verifies_token if record is not None else None
+
     def through_calls(self, qualname: str, evidence: Callable[[str, int], T | None], depth: int = 0,
-                       seen: set[str] | None = None) -> T | None:
+                       seen: set[str] | None = None, follow: Callable[[str], list[str]] | None = None) -> T | None:
         """The first `evidence(function, depth)` of a function or of the repository helpers it
-        calls, depth first, up to `MAX_CALL_DEPTH` calls away, each function looked at once."""
+        calls (those `follow` names, by default all), depth first, up to `MAX_CALL_DEPTH` calls
+        away, each function looked at once."""
         seen = set() if seen is None else seen
         if qualname in seen:
             return None
@@ -425,7 +434,8 @@ class AuthModel:
         found = evidence(qualname, depth)
         if found or depth >= MAX_CALL_DEPTH:
             return found
-        return next(filter(None, (self.through_calls(c, evidence, depth + 1, seen) for c in self._callees(qualname))),
+        callees = (follow or self._callees)(qualname)
+        return next(filter(None, (self.through_calls(c, evidence, depth + 1, seen, follow) for c in callees)),
                     None)
 
     def public_flow(self, endpoint: Endpoint) -> str | None:
@@ -494,11 +504,18 @@ class AuthModel:
         """The functions it calls, resolved where the repository defines them."""
         return self._callees(qualname)
 
-    def _callees(self, qualname: str) -> list[str]:
+    def _unconditional_callees(self, qualname: str) -> list[str]:
+        """What it calls every time, letting what they raise through (`conditional_calls`)."""
+        record = self.functions.get(qualname)
+        return self._callees(qualname, frozenset(record.conditional_calls) if record else frozenset())
+
+    def _callees(self, qualname: str, skipped: frozenset[str] = frozenset()) -> list[str]:
         summary = self._summaries.get(qualname)
         record = self.functions.get(qualname)
         found = []
         for made in record.object_calls if record else ():
+            if made in skipped:
+                continue
             cls, _, method = made.rpartition(".")
             found.append(self._method(self.index.resolve(cls) or cls, method))
         if summary is None:
@@ -507,6 +524,8 @@ class AuthModel:
         # What it hands to a thread to run for it (`await run_in_threadpool(discover, email)`) runs
         # for the caller as much as what it calls.
         for call in (*summary.calls, *summary.offloaded):
+            if call.text in skipped:
+                continue
             if call.target:
                 found.append(self.index.resolve(call.target) or call.target)
             elif call.text and call.text.startswith(("self.", "cls.")) and call.text.count(".") == 1:

@@ -36,6 +36,14 @@ class GuardFunction:
     # Session calls that run a query for rows (`session.execute(select(...))`), as written, once per
     # call: they read, where their method's name alone would say they write.
     read_runs: tuple[str, ...] = ()
+    # `jwt.decode(token, ...)` run on every call of it (under no `if`), with nothing around it that
+    # swallows what it raises: a caller without a valid token gets an error.
+    verifies_token: str | None = None
+    # Calls that may not run, or whose error may not reach the client: under an `if` (`if token:
+    # decode(token)`) or after one that returns (`if not token: return None`), or in a `try` with
+    # a handler that lets what they raise go (`except DecodeError: pass`); as written and, for a
+    # method of an object it made, as in `object_calls`.
+    conditional_calls: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

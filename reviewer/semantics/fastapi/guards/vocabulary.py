@@ -57,6 +57,12 @@ _FLOW_TARGETS = {
     "fastapi_users.jwt.generate_jwt": "issues a token (`generate_jwt`)",
     "hashlib.pbkdf2_hmac": "hashes a password (`hashlib.pbkdf2_hmac`)",
 }
+# Calls that verify a token and raise when it is missing, forged or expired: a function that makes
+# one and lets what it raises go on turns a caller without a valid token away.
+TOKEN_VERIFIERS = frozenset({
+    "jwt.decode", "jose.jwt.decode", "authlib.jose.jwt.decode", "fastapi_users.jwt.decode_jwt",
+    "itsdangerous.URLSafeTimedSerializer.loads",
+})
 _FLOW_METHODS = {
     "construct_event": "verifies a webhook signature (`construct_event`)",
     "verify_signature": "verifies a signature",
