@@ -435,7 +435,7 @@ class GuardFacts(Facts):
         state = self._functions[-1]
         if self._conditions == state.entry_conditions and not state.returned_early and all(
                 raises for owner, raises in self._tries if owner is state):
-            state.record.verifies_token = f"`{qualified}` (raises on a missing or invalid token)"
+            state.record.verifies_token = f"`{qualified}` raises without a valid token"
 
     def _keep_check(self) -> None:
         """An `if` or `try` left: what it compared counts if a rejection was walked inside it."""
