@@ -521,6 +521,42 @@ def test_a_middleware_that_decodes_a_token_only_when_one_came_authenticates_nobo
     assert found == {"refreshing": {"RVW922"}, "checking": set()}
 
 
+def test_a_fastapi_users_dependency_optional_by_the_deployments_choice_guards(tmp_path) -> None:
+    """`current_user(optional=not REQUIRE_AUTHENTICATION)` leaves it to the deployment, read as the
+    deployment's check; `optional=True` lets a caller without a session in."""
+    root = _write(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/db.py": "from sqlalchemy.orm import Session\n\nsession = Session()\n",
+        "svc/users.py": """
+            import os
+
+            from fastapi_users import FastAPIUsers
+
+            REQUIRE_AUTHENTICATION = os.environ.get("REQUIRE_AUTHENTICATION", "true") == "true"
+            fastapi_users = FastAPIUsers(get_user_manager=None, auth_backends=[])
+            required_user = fastapi_users.current_user(active=True, optional=not REQUIRE_AUTHENTICATION)
+            anyone = fastapi_users.current_user(active=True, optional=True)
+        """,
+        "svc/main.py": """
+            from fastapi import Depends, FastAPI
+            from svc.db import session
+            from svc.users import anyone, required_user
+
+            app = FastAPI()
+
+            @app.post("/notes")
+            def create_note(note: dict, user=Depends(required_user)):
+                session.add(note)
+
+            @app.post("/drafts")
+            def create_draft(note: dict, user=Depends(anyone)):
+                session.add(note)
+        """,
+    })
+    assert _guards(root) == {"create_note": "`fastapi_users.current_user`", "create_draft": None}
+    assert _found(_run(root)) == {("svc/main.py", 13, "RVW921")}
+
+
 def test_routers_never_included_in_an_application_are_not_reported(tmp_path) -> None:
     root = _write(tmp_path, {
         "app/__init__.py": "",

@@ -240,9 +240,11 @@ class GuardFacts(Facts):
         func = call.func
         uses_fastapi_users = "fastapi_users" in self.context.source
         if isinstance(func, cst.Attribute) and func.attr.value == "current_user" and uses_fastapi_users:
+            # `optional=True` lets a caller without a session in; `optional=not REQUIRE_AUTH` leaves
+            # it to the deployment, read as the deployment's check, as `auto_error=` is.
             optional = keyword(call, "optional")
             described = dotted_name(func) or "current_user"
-            self.guards.schemes[qualname] = Scheme(described, not (optional is not None and not _is_false(optional)))
+            self.guards.schemes[qualname] = Scheme(described, not _is_true(optional))
 
     # rejections, flows and credentials --------------------------------------------------------
 
@@ -544,6 +546,10 @@ def _opaque_dependencies(call: cst.Call) -> str | None:
 
 def _is_false(arg: cst.Arg | None) -> bool:
     return arg is not None and isinstance(arg.value, cst.Name) and arg.value.value == "False"
+
+
+def _is_true(arg: cst.Arg | None) -> bool:
+    return arg is not None and isinstance(arg.value, cst.Name) and arg.value.value == "True"
 
 
 def _is_none(node: cst.BaseExpression) -> bool:
