@@ -30,7 +30,7 @@ from reviewer.semantics.fastapi.guards.vocabulary import (
 from reviewer.semantics.names import dotted_name
 from reviewer.semantics.orm.queries import RUNNERS, runs_query
 from reviewer.semantics.settings import SettingsFacts
-from reviewer.syntax import argument, keyword, string_value
+from reviewer.syntax import argument, is_true, keyword, string_value
 
 if TYPE_CHECKING:
     from reviewer.facts import RepositoryView
@@ -244,7 +244,7 @@ class GuardFacts(Facts):
             # it to the deployment, read as the deployment's check, as `auto_error=` is.
             optional = keyword(call, "optional")
             described = dotted_name(func) or "current_user"
-            self.guards.schemes[qualname] = Scheme(described, not _is_true(optional))
+            self.guards.schemes[qualname] = Scheme(described, not (optional is not None and is_true(optional.value)))
 
     # rejections, flows and credentials --------------------------------------------------------
 
@@ -546,10 +546,6 @@ def _opaque_dependencies(call: cst.Call) -> str | None:
 
 def _is_false(arg: cst.Arg | None) -> bool:
     return arg is not None and isinstance(arg.value, cst.Name) and arg.value.value == "False"
-
-
-def _is_true(arg: cst.Arg | None) -> bool:
-    return arg is not None and isinstance(arg.value, cst.Name) and arg.value.value == "True"
 
 
 def _is_none(node: cst.BaseExpression) -> bool:
