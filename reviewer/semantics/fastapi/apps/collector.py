@@ -215,7 +215,7 @@ class AppFacts(Facts):
         elif self._scope:
             return  # a class attribute
         callee = self.context.qualify(value.func) or dotted_name(value.func) or ""
-        if callee in APPLICATION_CLASSES or callee.rpartition(".")[2] in ("FastAPI", "Starlette"):
+        if _makes_application(callee):
             self._app(key, callee, value)
         elif callee in SLOWAPI_LIMITERS:
             limits = keyword(value, "default_limits") or keyword(value, "application_limits")
@@ -292,8 +292,7 @@ class AppFacts(Facts):
         for small in statement.body:
             value = getattr(small, "value", None)
             if isinstance(value, cst.Call):
-                callee = self.context.qualify(value.func) or dotted_name(value.func) or ""
-                if callee in APPLICATION_CLASSES or callee.rpartition(".")[2] in ("FastAPI", "Starlette"):
+                if _makes_application(self.context.qualify(value.func) or dotted_name(value.func) or ""):
                     return True
         return False
 
@@ -376,6 +375,12 @@ class AppFacts(Facts):
 
 
 @functools.lru_cache(maxsize=8192)
+def _makes_application(callee: str) -> bool:
+    """A call of an application class, qualified or spelled `FastAPI`/`Starlette` (an import the
+    resolver cannot follow)."""
+    return callee in APPLICATION_CLASSES or callee.rpartition(".")[2] in ("FastAPI", "Starlette")
+
+
 def _throttle_name(name: str) -> bool:
     """Whether a name says it limits request rates (asked once per name: code repeats its names)."""
     return bool(THROTTLE_NAME.search(name))
