@@ -42,7 +42,7 @@ def _effect(model: AuthModel, qualname: str, depth: int, seen: set[str]) -> str 
     if qualname in seen:
         return None
     seen.add(qualname)
-    summary = model.summary(qualname)
+    summary = model.calls.summary(qualname)
     if summary is None:
         return None
     for call in summary.calls:
@@ -57,5 +57,5 @@ def _effect(model: AuthModel, qualname: str, depth: int, seen: set[str]) -> str 
                 last in _MAIL_METHODS and _MAIL_RECEIVER.search(holder)):
             return f"sends mail (`{text or target}`{where})"
     if depth < MAX_WRITE_DEPTH:
-        return next(filter(None, (_effect(model, c, depth + 1, seen) for c in model.callees(qualname))), None)
+        return next(filter(None, (_effect(model, c, depth + 1, seen) for c in model.calls.callees(qualname))), None)
     return None

@@ -164,10 +164,10 @@ def admits_only_holders(model: AuthModel, endpoint: Endpoint) -> str | None:
     for name in dependencies:
         record = model.functions.get(name)
         if (record is not None and (record.reads_credentials or model.rejects(name))
-                and not model.through_calls(name, check)):
+                and not model.calls.through_calls(name, check)):
             return None
     functions = [endpoint.function.qualname, *dependencies, *model.middleware_handlers(endpoint)]
-    return next(filter(None, (model.through_calls(name, check) for name in functions)), None)
+    return next(filter(None, (model.calls.through_calls(name, check) for name in functions)), None)
 
 
 class _HolderCheck:
@@ -205,7 +205,7 @@ class _HolderCheck:
         if operand.endswith("()"):
             target = model.index.resolve(operand[:-2]) or operand[:-2]
             record = model.functions.get(target)
-            summary = model.summary(target)
+            summary = model.calls.summary(target)
             return (record is not None and record.reads_environment) or (
                 summary is not None and any(call.target in ENVIRONMENT_READS for call in summary.calls))
         head = operand.rpartition(".")[0]

@@ -4,24 +4,22 @@ package docstring)."""
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
+from reviewer.semantics.fastapi.guards.callgraph import CallGraph
 from reviewer.semantics.fastapi.guards.chains import RouterChains
 from reviewer.semantics.fastapi.guards.records import GuardFunction, ModuleGuards, Scheme
 from reviewer.semantics.fastapi.guards.vocabulary import (
     _SIGN_UP,
-    _WRITE_METHOD,
-    _WRITE_NAME,
     FACTS_KEY,
     MAX_CALL_DEPTH,
-    MAX_WRITE_DEPTH,
     STARLETTE_REQUIRES,
     flow_of_call,
     scheme_class,
 )
+from reviewer.semantics.fastapi.guards.writes import Writes
 from reviewer.semantics.fastapi.records import APPLICATION_CLASSES, Inclusion, ModuleFacts
 from reviewer.semantics.fastapi.records import FACTS_KEY as ENDPOINTS_KEY
 
@@ -30,10 +28,6 @@ if TYPE_CHECKING:
     from reviewer.semantics.settings import SettingsDefaults
     from reviewer.summary import ModuleSummary
 
-T = TypeVar("T")
-
-# Methods of the response being built: they change what the caller gets, not the application's data.
-_OWN_RESPONSE_METHODS = frozenset({"set_cookie", "delete_cookie"})
 # A rejection that is about who calls (a 401, an exception named for authentication), as `rejects`
 # describes it; a 403 or a "forbidden" alone may be a rule of the application.
 _AUTHENTICATION_REJECTION = re.compile(r"401|unauthori|authenticat|credential|token|session|login|api_?key",
@@ -53,11 +47,11 @@ class AuthModel:
         self._made_by: dict[str, str] = {}
         self._local_choices: dict[str, tuple[str, ...]] = {}
         self._class_dependencies: dict[str, tuple[str, ...]] = {}
-        self._by_name: dict[str, list[str]] | None = None
         self._opaque: dict[str, str] = {}
         self._conditional: set[str] = set()
         self._classes: dict[str, list[str]] = {}
         self._summaries: dict[str, Any] = {}
+        self._writes: Writes | None = None
         candidates: dict[str, str] = {}
         registered: dict[str, set[str]] = {}
         routes: list[tuple[str | None, str | None]] = []  # (owner, function)
@@ -99,7 +93,8 @@ class AuthModel:
         placed = {(inclusion.child, inclusion.prefix) for inclusion in index.inclusions}
         resolved = index.inclusions + [inclusion for inclusion in inclusions
                                        if inclusion.is_template and (inclusion.child, inclusion.prefix) not in placed]
-        self.chains = RouterChains(index, routes, resolved, self._conditional, app_dependencies, self._lineage)
+        self.calls = CallGraph(index, self.functions, self._summaries, self._classes)
+        self.chains = RouterChains(index, routes, resolved, self._conditional, app_dependencies, self.calls.lineage)
         self._rejects_memo: dict[str, str | None] = {}
         self._nested: dict[str, list[str]] | None = None  # function -> the functions defined in it
         # What guards each endpoint, asked by the rules and the report's `auth` field: keyed on
@@ -134,7 +129,7 @@ class AuthModel:
             owner = handler.rpartition(".")[0] if name != handler else handler
             reads = any(record.reads_credentials for qualname, record in self.functions.items()
                         if qualname == handler or qualname.startswith(owner + ".")) or bool(
-                self.through_calls(handler, self._credential_check))  # `await check_token(request)`
+                self.calls.through_calls(handler, self._credential_check))  # `await check_token(request)`
             if not reads or not self.rejects(handler):
                 continue  # it turns nobody away, or not for a missing credential (an address, a size, CSRF)
             apps = self._registered_with(name)
@@ -181,7 +176,7 @@ class AuthModel:
                 return f"`dependencies={given}(...)` (not resolved)"
         own = self.rejects(endpoint.function.qualname)
         if own and (_AUTHENTICATION_REJECTION.search(own) or self.reads_credentials(endpoint)
-                    or self.through_calls(endpoint.function.qualname, self._own_credential_read)):
+                    or self.calls.through_calls(endpoint.function.qualname, self._own_credential_read)):
             # A 403 alone (`if pool.name.startswith("prefect"): raise HTTPException(403)`) is a rule
             # of the application, not a check of who calls: it counts with a credential read.
             return f"check in `{endpoint.function.name}` ({own})"
@@ -218,7 +213,7 @@ class AuthModel:
         if owner in self._classes:
             inherited = [
                 name
-                for cls in (owner, *self._lineage(owner))
+                for cls in (owner, *self.calls.lineage(owner))
                 for name in self._class_dependencies.get(cls, ())
             ]
             endpoint = replace(endpoint, dependencies=(*endpoint.dependencies, *inherited))
@@ -326,7 +321,7 @@ class AuthModel:
         returns = entry[0].returns if entry else None
         if returns is None or returns.kind != "name" or not returns.name:
             return False
-        return bool(self.rejects(self._method(self._class(returns.name), "__call__")))
+        return bool(self.rejects(self.calls.method(self.calls.class_named(returns.name), "__call__")))
 
     def reads_credentials(self, endpoint: Endpoint) -> bool:
         """Whether the endpoint, or a dependency FastAPI runs for it, reads a credential of the
@@ -375,34 +370,11 @@ class AuthModel:
             found = scheme_class(made)
             if found is not None:
                 return Scheme(found, True)
-            if any(scheme_class(base) for base in self._lineage(made)):
+            if any(scheme_class(base) for base in self.calls.lineage(made)):
                 return Scheme(made.rsplit(".", 1)[-1], True)
             return None
         resolved = self.index.resolve(name) or name
         return self.schemes.get(resolved)
-
-    def _lineage(self, cls: str, depth: int = 0) -> list[str]:
-        """The base classes of `cls`, resolved where the repository defines them, nearest first."""
-        bases = [self._class(base) for base in self._classes.get(cls, [])]
-        found = list(bases)
-        if depth < 6:
-            for base in bases:
-                found += self._lineage(base, depth + 1)
-        return found
-
-    def _class(self, name: str) -> str:
-        """A class as the repository defines it: through imports, or through a package's star
-        import (`from .base_controllers import *`), found by its name under the package."""
-        resolved = self.index.resolve(name) or name
-        if resolved in self._classes:
-            return resolved
-        package, _, short = resolved.rpartition(".")
-        if self._by_name is None:
-            self._by_name = {}
-            for qualname in self._classes:
-                self._by_name.setdefault(qualname.rpartition(".")[2], []).append(qualname)
-        found = [q for q in self._by_name.get(short, ()) if q.startswith(package + ".")]
-        return found[0] if len(found) == 1 else resolved
 
     def rejects(self, qualname: str) -> str | None:
         """How the function, or a helper of the repository it calls, turns a caller away."""
@@ -410,8 +382,9 @@ class AuthModel:
             # A token verified on every call, in a helper every caller on the way runs every time and
             # lets the error through (a middleware that decodes a session cookie only when there is
             # one, or swallows what decoding raises, lets others in).
-            self._rejects_memo[qualname] = self.through_calls(qualname, self._own_rejection) or self.through_calls(
-                qualname, self._own_token_check, follow=self._unconditional_callees)
+            calls = self.calls
+            self._rejects_memo[qualname] = calls.through_calls(qualname, self._own_rejection) or calls.through_calls(
+                qualname, self._own_token_check, follow=calls.unconditional_callees)
         return self._rejects_memo[qualname]
 
     def _own_rejection(self, qualname: str, depth: int) -> str | None:
@@ -422,27 +395,11 @@ class AuthModel:
         record = self.functions.get(qualname)
         return record.verifies_token if record is not None else None
 
-    def through_calls(self, qualname: str, evidence: Callable[[str, int], T | None], depth: int = 0,
-                       seen: set[str] | None = None, follow: Callable[[str], list[str]] | None = None) -> T | None:
-        """The first `evidence(function, depth)` of a function or of the repository helpers it
-        calls (those `follow` names, by default all), depth first, up to `MAX_CALL_DEPTH` calls
-        away, each function looked at once."""
-        seen = set() if seen is None else seen
-        if qualname in seen:
-            return None
-        seen.add(qualname)
-        found = evidence(qualname, depth)
-        if found or depth >= MAX_CALL_DEPTH:
-            return found
-        callees = (follow or self._callees)(qualname)
-        return next(filter(None, (self.through_calls(c, evidence, depth + 1, seen, follow) for c in callees)),
-                    None)
-
     def public_flow(self, endpoint: Endpoint) -> str | None:
         """Evidence that an endpoint nothing guards is public by design: it checks a password or
         a signature, issues a token, hashes a new password, or takes an OAuth callback."""
         functions = [endpoint.function.qualname] + [d.function.qualname for d in self.index.dependencies(endpoint)]
-        return next(filter(None, (self.through_calls(name, self._own_flow) for name in functions)), None)
+        return next(filter(None, (self.calls.through_calls(name, self._own_flow) for name in functions)), None)
 
     def _own_flow(self, qualname: str, depth: int) -> str | None:
         """What in the function itself shows a public flow: its record, or a call it makes."""
@@ -461,85 +418,11 @@ class AuthModel:
         return None
 
     def changes_data(self, endpoint: Endpoint) -> str | None:
-        """The call that shows the endpoint writes (`session.commit`, `crud.create_item`), itself
-        or in a helper or dependency of the repository it calls; None for an endpoint that only
+        """The call that shows the endpoint writes (`writes.py`), None for an endpoint that only
         computes an answer (`POST /decode`)."""
-        functions = [endpoint.function.qualname] + [d.function.qualname for d in self.index.dependencies(endpoint)]
-        seen: set[str] = set()
-        return next(filter(None, (self._writes(name, 0, seen) for name in functions)), None)
-
-    def _writes(self, qualname: str, depth: int, seen: set[str]) -> str | None:
-        if qualname in seen:
-            return None
-        seen.add(qualname)
-        summary = self._summaries.get(qualname)
-        if summary is None:
-            return None
-        record = self.functions.get(qualname)
-        reads = Counter(record.read_runs) if record is not None and record.read_runs else None
-        spelled = Counter(call.text for call in summary.calls) if reads else None
-        for call in summary.calls:
-            text = call.text or call.target or ""
-            last = text.rsplit(".", 1)[-1]
-            if reads and spelled and reads[text] >= spelled[call.text]:
-                continue  # every `session.execute(...)` of this spelling runs a `select`
-            if "cache" in text.lower() or "websocket" in text.lower() or last in _OWN_RESPONSE_METHODS:
-                # A cache refreshed, a message pushed to listeners, a cookie set on the caller's own
-                # response: no data of the application.
-                continue
-            target = (self.index.resolve(call.target) or call.target) if call.target else None
-            if target in self._summaries:
-                continue  # a function of the repository: what it does, not its name, tells
-            if "." in text and (_WRITE_METHOD.match(last) or _WRITE_NAME.match(last)):
-                return text  # `session.commit()`, `self.repository.create_item(...)`
-        if depth < MAX_WRITE_DEPTH:
-            return next(filter(None, (self._writes(c, depth + 1, seen) for c in self._callees(qualname))), None)
-        return None
-
-    def summary(self, qualname: str) -> Any:
-        """The `FunctionSummary` of a function of the repository, None for one it does not define."""
-        return self._summaries.get(qualname)
-
-    def callees(self, qualname: str) -> list[str]:
-        """The functions it calls, resolved where the repository defines them."""
-        return self._callees(qualname)
-
-    def _unconditional_callees(self, qualname: str) -> list[str]:
-        """What it calls every time, letting what they raise through (`conditional_calls`)."""
-        record = self.functions.get(qualname)
-        return self._callees(qualname, frozenset(record.conditional_calls) if record else frozenset())
-
-    def _callees(self, qualname: str, skipped: frozenset[str] = frozenset()) -> list[str]:
-        summary = self._summaries.get(qualname)
-        record = self.functions.get(qualname)
-        found = []
-        for made in record.object_calls if record else ():
-            if made in skipped:
-                continue
-            cls, _, method = made.rpartition(".")
-            found.append(self._method(self.index.resolve(cls) or cls, method))
-        if summary is None:
-            return found
-        owner = qualname.rsplit(".", 1)[0]
-        # What it hands to a thread to run for it (`await run_in_threadpool(discover, email)`) runs
-        # for the caller as much as what it calls.
-        for call in (*summary.calls, *summary.offloaded):
-            if call.text in skipped:
-                continue
-            if call.target:
-                found.append(self.index.resolve(call.target) or call.target)
-            elif call.text and call.text.startswith(("self.", "cls.")) and call.text.count(".") == 1:
-                found.append(self._method(owner, call.text.split(".", 1)[1]))
-        return found
-
-    def _method(self, cls: str, name: str) -> str:
-        """`cls.name`, or where a base class of the repository defines it."""
-        for owner in (cls, *self._lineage(cls)):
-            owner = self.index.resolve(owner) or owner
-            if f"{owner}.{name}" in self.functions or f"{owner}.{name}" in self._summaries:
-                return f"{owner}.{name}"
-        return f"{cls}.{name}"
-
+        if self._writes is None:
+            self._writes = Writes(self.calls)
+        return self._writes.of(endpoint)
 
 def _dependency_label(qualname: str) -> str:
     parts = qualname.split(".")

@@ -1,0 +1,70 @@
+"""What an endpoint changes: the call that shows it writes (`session.commit`, `crud.create_item`),
+in its handler, a dependency FastAPI runs for it, or a helper of the repository they call.
+
+A call counts by what it does where the repository shows that, by its name where it does not:
+- a function of the repository is followed, whatever its name;
+- any other call named for a change (`session.add`, `repository.update_item`) counts, as does
+  one of a store's own write methods.
+
+Not data: a cache refreshed, a message pushed to a websocket, a cookie set on the caller's own
+response, a `session.execute` of a `select`. `effects.py` holds the stricter reading a `GET` gets.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from reviewer.semantics.fastapi.guards.vocabulary import _WRITE_METHOD, _WRITE_NAME, MAX_WRITE_DEPTH
+
+if TYPE_CHECKING:
+    from reviewer.semantics.fastapi.guards.callgraph import CallGraph
+    from reviewer.semantics.fastapi.index import Endpoint
+
+# Methods of the response being built: they change what the caller gets, not the application's data.
+_OWN_RESPONSE_METHODS = frozenset({"set_cookie", "delete_cookie"})
+
+
+class Writes:
+    """Answers `AuthModel.changes_data`, over the repository's calls."""
+
+    def __init__(self, calls: CallGraph) -> None:
+        self.calls = calls
+
+    def of(self, endpoint: Endpoint) -> str | None:
+        """The call that shows the endpoint writes, as written; None for an endpoint that only
+        computes an answer (`POST /decode`)."""
+        index = self.calls.index
+        functions = [endpoint.function.qualname] + [d.function.qualname for d in index.dependencies(endpoint)]
+        seen: set[str] = set()
+        return next(filter(None, (self._writes(name, 0, seen) for name in functions)), None)
+
+    def _writes(self, qualname: str, depth: int, seen: set[str]) -> str | None:
+        if qualname in seen:
+            return None
+        seen.add(qualname)
+        summary = self.calls.summary(qualname)
+        if summary is None:
+            return None
+        record = self.calls.functions.get(qualname)
+        reads = Counter(record.read_runs) if record is not None and record.read_runs else None
+        spelled = Counter(call.text for call in summary.calls) if reads else None
+        for call in summary.calls:
+            text = call.text or call.target or ""
+            last = text.rsplit(".", 1)[-1]
+            if reads and spelled and reads[text] >= spelled[call.text]:
+                continue  # every `session.execute(...)` of this spelling runs a `select`
+            if "cache" in text.lower() or "websocket" in text.lower() or last in _OWN_RESPONSE_METHODS:
+                continue
+            target = (self.calls.index.resolve(call.target) or call.target) if call.target else None
+            if self.calls.summary(target) is not None:
+                continue  # a function of the repository: what it does, not its name, tells
+            if "." not in text:
+                continue
+            if _WRITE_METHOD.match(last):
+                return text  # `session.commit()`, `db.delete(row)`
+            if _WRITE_NAME.match(last):
+                return text  # `self.repository.create_item(...)`
+        if depth < MAX_WRITE_DEPTH:
+            return next(filter(None, (self._writes(c, depth + 1, seen) for c in self.calls.callees(qualname))), None)
+        return None
