@@ -404,6 +404,63 @@ def test_what_an_endpoint_hands_to_a_thread_runs_for_it(tmp_path) -> None:
     assert _found(_run(root)) == {("svc/main.py", 31, "RVW921")}
 
 
+def test_a_method_named_for_a_change_of_the_standard_librarys_objects_changes_no_data(tmp_path) -> None:
+    """`asyncio.create_task(...)` and `ContextVar.set(...)` (a module-level name holding one)
+    change the process, not the application's data. The look-alikes, a method of the same name
+    of an object the analysis cannot type (`flags.set(...)`), and a call named for a change
+    (`store.save_tag(...)`), count as the change they name."""
+    root = _write(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/state.py": """
+            from contextvars import ContextVar
+
+            from storekit import connect
+
+            bypass_filter: ContextVar[bool] = ContextVar("bypass_filter", default=False)
+            flags = connect()
+            store = connect()
+        """,
+        "svc/main.py": """
+            import asyncio
+
+            from fastapi import Depends, FastAPI, HTTPException, Request
+            from svc.state import bypass_filter, flags, store
+
+            app = FastAPI()
+
+            def current_user(request: Request) -> dict:
+                if not request.cookies.get("session"):
+                    raise HTTPException(status_code=401)
+                return {"id": 1}
+
+            @app.get("/me")
+            def me(user: dict = Depends(current_user)):
+                return user
+
+            async def answer(question: str) -> str:
+                return question
+
+            @app.post("/search")
+            def search(query: str):
+                bypass_filter.set(True)
+                return {"query": query}
+
+            @app.post("/ask")
+            async def ask(question: str):
+                return await asyncio.create_task(answer(question))
+
+            @app.post("/flags")
+            def flag(name: str):
+                flags.set(name, True)
+
+            @app.post("/tags")
+            def tag(name: str):
+                store.save_tag(name)
+        """,
+    })
+    assert _found(_run(root)) == {("svc/main.py", 31, "RVW921"), ("svc/main.py", 35, "RVW921")}
+
+
 def test_a_token_decoded_on_every_call_turns_a_caller_without_one_away(tmp_path) -> None:
     """`jwt.decode` raises on a missing or forged token: a dependency that decodes the request's
     token every time, letting the error through, authenticates; also as a class method a subclass

@@ -3,6 +3,8 @@ in its handler, a dependency FastAPI runs for it, or a helper of the repository 
 
 A call counts by what it does where the repository shows that, by its name where it does not:
 - a function of the repository is followed, whatever its name;
+- a method named for a change of the standard library's (`asyncio.create_task`, `ContextVar.set`
+  where a module-level name holds a `ContextVar`) changes the process, not the application's data;
 - any other call named for a change (`session.add`, `repository.update_item`) counts, as does
   one of a store's own write methods.
 
@@ -12,6 +14,7 @@ response, a `session.execute` of a `select`. `effects.py` holds the stricter rea
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -63,8 +66,19 @@ class Writes:
                 continue
             if _WRITE_METHOD.match(last):
                 return text  # `session.commit()`, `db.delete(row)`
-            if _WRITE_NAME.match(last):
+            if _WRITE_NAME.match(last) and not (call.target and self._of_standard_library(call.target)):
                 return text  # `self.repository.create_item(...)`
         if depth < MAX_WRITE_DEPTH:
             return next(filter(None, (self._writes(c, depth + 1, seen) for c in self.calls.callees(qualname))), None)
         return None
+
+    def _of_standard_library(self, target: str) -> bool:
+        """`asyncio.create_task`, or a method of what a module-level name holds when that is an
+        object of the standard library's classes (`ContextVar.set`; not a `set` or a `dict`, the
+        store of an application that keeps its data in memory)."""
+        if target.split(".", 1)[0] in sys.stdlib_module_names:
+            return True
+        filled = self.calls.index.modules.fills(target.rpartition(".")[0])
+        return bool(filled) and all(
+            made is not None and made.split(".", 1)[0] in sys.stdlib_module_names and not made.startswith("builtins.")
+            for made in filled)
