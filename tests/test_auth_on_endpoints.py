@@ -578,6 +578,154 @@ def test_a_middleware_that_decodes_a_token_only_when_one_came_authenticates_nobo
     assert found == {"refreshing": {"RVW922"}, "checking": set()}
 
 
+def test_a_refusal_only_when_a_credential_came_turns_away_a_wrong_one_not_a_missing_one(tmp_path) -> None:
+    """A middleware whose helper refuses a token it cannot find (`if token is not None: ... raise
+    InvalidTokenError()`) and lets a request without one through as anonymous authenticates nobody,
+    nor does a dependency that compares an API key only when one was sent. Their look-alikes
+    refuse a request without the credential too, or compare it whenever the deployment configures
+    a key: without one, the deployment chose to let everyone in."""
+    helper = """
+        import os
+
+        from fastapi import Header, HTTPException, Request
+
+        API_KEY = os.environ.get("API_KEY")
+
+        class InvalidTokenError(Exception):
+            pass
+
+        def get_subject(request: Request) -> str:
+            token = request.headers.get("authorization")
+            {check}
+            return "anonymous"
+
+        def require_key(x_api_key: str | None = Header(default=None)) -> None:
+            {key_check}
+    """
+    main = """
+        from fastapi import Depends, FastAPI, Request
+        from fastapi.responses import JSONResponse
+        from svc.auth import InvalidTokenError, get_subject, require_key
+
+        NOTES = []
+
+        class SubjectMiddleware:
+            def __init__(self, app):
+                self.app = app
+
+            async def __call__(self, scope, receive, send):
+                try:
+                    scope["state"]["subject"] = get_subject(scope["request"])
+                except InvalidTokenError:
+                    response = JSONResponse(status_code=401, content={"detail": "invalid token"})
+                    return await response(scope, receive, send)
+                await self.app(scope, receive, send)
+
+        app = FastAPI()
+        app.add_middleware(SubjectMiddleware)
+        keys = FastAPI()
+
+        @app.post("/notes")
+        def create_note(note: dict):
+            NOTES.append(note)
+
+        @keys.post("/keys", dependencies=[Depends(require_key)])
+        def create_key(data: dict):
+            NOTES.append(data)
+    """
+    when_sent = ("if token is not None:\n                if token != 'secret':\n"
+                 "                    raise InvalidTokenError()\n                return 'user'",
+                 "if x_api_key is not None and x_api_key != 'secret':\n"
+                 "                raise HTTPException(status_code=401)")
+    always = ("if token != 'secret':\n                raise InvalidTokenError()",
+              "if x_api_key != 'secret':\n                raise HTTPException(status_code=401)")
+    configured = (always[0], "if API_KEY and x_api_key != API_KEY:\n"
+                  "                raise HTTPException(status_code=401)")
+    found = {}
+    for name, (check, key_check) in (("when sent", when_sent), ("always", always), ("configured", configured)):
+        root = _write(tmp_path / name.replace(" ", "_"), {
+            "svc/__init__.py": "",
+            "svc/auth.py": helper.replace("{check}", check).replace("{key_check}", key_check),
+            "svc/main.py": main,
+        })
+        found[name] = _guards(root)
+    assert found == {
+        "when sent": {"create_note": None, "create_key": None},
+        "always": {"create_note": "middleware `SubjectMiddleware`", "create_key": "`Depends(require_key)`"},
+        "configured": {"create_note": "middleware `SubjectMiddleware`", "create_key": "`Depends(require_key)`"},
+    }
+
+
+def test_an_endpoint_the_credential_in_its_request_authenticates_is_public_by_design(tmp_path) -> None:
+    """A change that whoever holds a credential of the request may make: a secret in the path
+    (`/checkouts/{client_secret}`), a token in the body the endpoint reads (`claim.invitation_token`),
+    an OAuth token request authlib's server answers (it authenticates the client), a sign-in that
+    sets the caller's session cookie. The look-alikes name a row by its id, read a field of the
+    body that is no credential, or a secret of the application's settings."""
+    root = _write(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/main.py": """
+            from fastapi import Depends, FastAPI, HTTPException, Request, Response
+            from pydantic import BaseModel
+            from sqlalchemy.orm import Session
+
+            app = FastAPI()
+            session = Session()
+
+            class SeatClaim(BaseModel):
+                invitation_token: str
+                email: str
+
+            class Settings(BaseModel):
+                webhook_secret: str = ""
+
+            def get_settings() -> Settings:
+                return Settings()
+
+            def current_user(request: Request) -> dict:
+                if not request.cookies.get("session"):
+                    raise HTTPException(status_code=401)
+                return {"id": 1}
+
+            @app.get("/me")
+            def me(user: dict = Depends(current_user)):
+                return user
+
+            @app.patch("/checkouts/client/{client_secret}")
+            def update_checkout(client_secret: str, data: dict):
+                session.add({"secret": client_secret, **data})
+
+            @app.patch("/checkouts/{checkout_id}")
+            def update_checkout_by_id(checkout_id: int, data: dict):
+                session.add({"id": checkout_id, **data})
+
+            @app.post("/seats/claim")
+            def claim_seat(claim: SeatClaim):
+                session.add({"token": claim.invitation_token})
+
+            @app.post("/seats")
+            def add_seat(claim: SeatClaim):
+                session.add({"email": claim.email})
+
+            @app.post("/hooks")
+            def register_hook(data: dict, settings: Settings = Depends(get_settings)):
+                session.add({"secret": settings.webhook_secret, **data})
+
+            @app.post("/oauth2/token")
+            def token(request: Request):
+                session.commit()
+                return request.app.state.authorization_server.create_token_response(request)
+
+            @app.post("/auth/start")
+            def start(response: Response):
+                session.add({"started": True})
+                response.set_cookie("auth_session", "value", httponly=True)
+        """,
+    })
+    assert _found(_run(root)) == {("svc/main.py", 33, "RVW921"), ("svc/main.py", 41, "RVW921"),
+                                  ("svc/main.py", 45, "RVW921")}
+
+
 def test_a_fastapi_users_dependency_optional_by_the_deployments_choice_guards(tmp_path) -> None:
     """`current_user(optional=not REQUIRE_AUTHENTICATION)` leaves it to the deployment, read as the
     deployment's check; `optional=True` lets a caller without a session in."""

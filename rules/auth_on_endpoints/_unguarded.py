@@ -13,6 +13,7 @@ from reviewer.semantics.fastapi import Endpoint, EndpointIndex, FastAPIFacts
 from reviewer.semantics.fastapi.guards import AuthModel, GuardFacts
 from reviewer.semantics.fastapi.guards.effects import side_effect
 from reviewer.semantics.fastapi.guards.scoped import PrivateRead, ScopedReadFacts, ScopedReads
+from reviewer.semantics.fastapi.guards.vocabulary import CREDENTIAL_FIELD
 
 CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # A path or query parameter that is a credential itself: a link's token (`/invite/{token}`,
@@ -62,7 +63,7 @@ def unguarded(repo: RepoContext) -> Unguarded | None:
             name = endpoint.function.qualname
             if name in seen or not model.served(endpoint) or model.conditionally_served(endpoint):
                 continue
-            if model.guard(endpoint) or model.public_flow(endpoint):
+            if model.guard(endpoint) or model.public_flow(endpoint) or _credential_in_request(index, model, endpoint):
                 continue
             write = model.changes_data(endpoint)
             if write is None:
@@ -122,6 +123,20 @@ def _link_credential(index: EndpointIndex, endpoint: Endpoint) -> bool:
         if (marker is None or marker.kind in ("Query", "Path")) and _LINK_CREDENTIAL.search(param.name):
             return True
     return False
+
+
+def _credential_in_request(index: EndpointIndex, model: AuthModel, endpoint: Endpoint) -> bool:
+    """A path parameter (`PATCH /checkouts/{client_secret}`) or a field of the body the endpoint
+    reads (`claim.invitation_token`) that is a credential itself: whoever holds it may make the
+    change, public by design."""
+    if any(CREDENTIAL_FIELD.search(name) for name in re.findall(r"\{(\w+)", endpoint.path or "")):
+        return True
+    record = model.functions.get(endpoint.function.qualname)
+    if record is None or not record.credential_fields:
+        return False
+    body = {param.name for param in endpoint.function.params
+            if (marker := index.markers_of(param)[1]) is None or marker.kind == "Body"}
+    return any(param in body for param, _ in record.credential_fields)
 
 
 def changed_methods(endpoint: Endpoint) -> str:

@@ -39,14 +39,25 @@ class UnauthenticatedEndpoint(UnguardedRule):
     A scheme made with `auto_error=False`, fastapi-users' `current_user(optional=True)`, or a
     dependency that returns None when the credential is missing (`if not token: return None`) is
     no guard: it lets an anonymous request through, unless the endpoint or dependency that
-    receives it refuses to go on without it (`if not user: raise ...`).
+    receives it refuses to go on without it (`if not user: raise ...`). Nor is a refusal made only
+    when the request brought a credential (`if token is not None: ... raise InvalidTokenError()`,
+    `if api_key and api_key != KEY: raise ...`): it turns away a wrong credential, not a missing
+    one, as a middleware that sets an anonymous subject for requests without a token does. A test
+    of a key the deployment configures (`if SETTINGS_KEY and key != SETTINGS_KEY`) is the
+    deployment's check and counts.
 
     Endpoints that are public by design are not reported when the code shows it: the endpoint,
     or a dependency or helper it calls, checks a password or a signature (`OAuth2PasswordRequestForm`,
     `bcrypt.checkpw`, `verify_password`, `hmac.compare_digest`, `stripe.Webhook.construct_event`,
-    a webhook's `verify`), issues a token (`jwt.encode`), hashes a new password (sign-up), or
-    takes an OAuth callback's `code` and `state`, or is an OAuth authorization endpoint (it takes
-    `response_type`, `client_id` and `redirect_uri`).
+    a webhook's `verify`), issues a token (`jwt.encode`), hashes a new password (sign-up), sets
+    the caller's session cookie (`set_cookie`), answers an OAuth token, revocation or
+    introspection request through authlib's authorization server (which authenticates the
+    client), takes an OAuth callback's `code` and `state`, or is an OAuth authorization endpoint
+    (it takes `response_type`, `client_id` and `redirect_uri`); or the request carries the
+    credential that chooses what changes: a path parameter (`PATCH /checkouts/{client_secret}`,
+    `POST /invites/{token}/accept`) or a field of the body the endpoint reads
+    (`claim.invitation_token`, `body.token`) named for a token, secret, signature, one-time
+    password, nonce or invitation.
 
     This rule reports only in applications that authenticate some endpoint: when nothing in the
     repository authenticates any caller, `app-without-authentication` (RVW922) says so once.
@@ -96,8 +107,10 @@ class UnauthenticatedEndpoint(UnguardedRule):
     middleware that rejects counts for every endpoint of its application, whatever paths it
     exempts; one registered where the application is not named counts for all.
     An exception class named for authentication is taken to be answered with 401/403. Evidence
-    of a public flow is read from calls (a password or signature check, a token issued), so an
-    unauthenticated endpoint that also issues a token is not reported. An endpoint that writes
+    of a public flow is read from calls (a password or signature check, a token issued, a cookie
+    set), so an unauthenticated endpoint that also issues a token or sets a cookie is not
+    reported; a credential in the request is read from names (`{client_secret}`, `body.token`),
+    so one whose body merely carries a field so named is not either. An endpoint that writes
     only through calls the analysis cannot see into is not checked.
     """
 

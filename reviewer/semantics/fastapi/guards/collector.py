@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
@@ -20,6 +21,7 @@ from reviewer.semantics.fastapi.guards.vocabulary import (
     _AUTH_WORDS,
     _CREDENTIAL_NAME,
     _STATUS_SPELLING,
+    CREDENTIAL_FIELD,
     FACTS_KEY,
     HTTP_EXCEPTIONS,
     PASSWORD_FORMS,
@@ -31,6 +33,7 @@ from reviewer.semantics.names import dotted_name
 from reviewer.semantics.orm.queries import RUNNERS, runs_query
 from reviewer.semantics.settings import SettingsFacts
 from reviewer.syntax import argument, is_true, keyword, string_value
+from reviewer.traversal import descendants
 
 if TYPE_CHECKING:
     from reviewer.facts import RepositoryView
@@ -52,6 +55,9 @@ class _State:
     answers_otherwise: bool = False  # a `return` of something else than a comparison or a refusal
     entry_conditions: int = 0  # the `if` statements around its `def`
     returned_early: bool = False  # a `return` under an `if` was walked: what follows may not run
+    # The branches being walked that run only when the request brought a credential (`if token:`):
+    # a refusal there turns away a wrong credential, never a missing one.
+    with_credential: int = 0
 
     def lookup(self, name: str) -> list[tuple[cst.BaseExpression, None]]:
         """What the function assigned to a local name (`stmt = select(Org)`), for `runs_query`."""
@@ -82,6 +88,8 @@ class GuardFacts(Facts):
         # Per `try` body being walked, in which function, and whether each of its handlers raises
         # again: a token verifier's error a handler swallows lets the caller through.
         self._tries: list[tuple[_State, bool]] = []
+        # Per `if` body being walked: whether it runs only when the request brought a credential.
+        self._with_credential: list[bool] = []
 
     @classmethod
     def repository(cls, repo: RepositoryView) -> AuthModel:
@@ -315,9 +323,16 @@ class GuardFacts(Facts):
                 state.record.reads_credentials = True
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        """`request.cookies` read in any way (`"session" in request.cookies`)."""
-        if self._functions and _credential_store(dotted_name(node) or ""):
-            self._functions[-1].record.reads_credentials = True
+        """`request.cookies` read in any way (`"session" in request.cookies`); a parameter's field
+        named for a credential (`body.invitation_token`)."""
+        if not self._functions:
+            return
+        record = self._functions[-1].record
+        if _credential_store(dotted_name(node) or ""):
+            record.reads_credentials = True
+        if (isinstance(node.value, cst.Name) and node.value.value in self._functions[-1].params
+                and CREDENTIAL_FIELD.search(node.attr.value)):
+            record.credential_fields = (*record.credential_fields, (node.value.value, node.attr.value))
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         if not self._functions:
@@ -367,6 +382,18 @@ class GuardFacts(Facts):
                     state.record.refuses_without = (*state.record.refuses_without, tested)
                 elif isinstance(small, cst.Return) and (small.value is None or _is_none(small.value)):
                     state.record.lets_missing_through = True
+
+    def visit_If_body(self, node: cst.If) -> None:
+        state = self._functions[-1] if self._functions else None
+        name = _credential_present_test(node.test) if state is not None else None
+        present = state is not None and name is not None and _holds_request_value(name, state)
+        self._with_credential.append(present)
+        if present:
+            state.with_credential += 1
+
+    def leave_If_body(self, node: cst.If) -> None:
+        if self._with_credential.pop():
+            self._functions[-1].with_credential -= 1
 
     def _answers_tested(self, test: cst.BaseExpression, state: _State) -> tuple[str, ...]:
         """The function a test refuses on the answer of: `not is_internal(token)`,
@@ -467,6 +494,8 @@ class GuardFacts(Facts):
         return value
 
     def _reject(self, how: str) -> None:
+        if self._functions[-1].with_credential:
+            return  # `if token is not None: ... raise InvalidTokenError()`: one without a token gets in
         self._functions[-1].rejections += 1
         record = self._functions[-1].record
         if record.rejects is None:
@@ -511,6 +540,9 @@ class GuardFacts(Facts):
 
 
 _REQUEST_NAMES = frozenset({"request", "req", "websocket", "ws", "connection", "conn", "scope"})
+# A local or parameter holding what the request brought to authenticate with (`token`, `auth_header`,
+# `credentials`), as a presence test names it.
+_CREDENTIAL_PRESENT_NAME = re.compile(rf"{_CREDENTIAL_NAME.pattern}|credential|^auth", re.IGNORECASE)
 
 
 def _raises(block: cst.BaseSuite) -> bool:
@@ -567,6 +599,28 @@ def _is_header_or_cookie(param: cst.Param, qualify: Callable[[cst.BaseExpression
             if name in ("Header", "Cookie", "Security"):
                 return True
     return False
+
+
+def _credential_present_test(test: cst.BaseExpression) -> str | None:
+    """The credential an `if`'s body runs only with: `if token:`, `if api_key is not None`, `if
+    authorization and ...`."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _credential_present_test(test.left) or _credential_present_test(test.right)
+    if (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+            and isinstance(test.comparisons[0].operator, cst.IsNot) and _is_none(test.comparisons[0].comparator)):
+        test = test.left
+    return test.value if isinstance(test, cst.Name) and _CREDENTIAL_PRESENT_NAME.search(test.value) else None
+
+
+def _holds_request_value(name: str, state: _State) -> bool:
+    """Whether a name holds what the request brought: a parameter (`api_key: str = Header(None)`) or
+    a local made from the request or a parameter (`token = get_bearer_token(request)`), not a key
+    the deployment configures (`if SESSION_API_KEY and api_key != SESSION_API_KEY`: without the
+    key configured, the deployment chose to let everyone in)."""
+    if name in state.params:
+        return True
+    return any(isinstance(node, cst.Name) and (node.value in _REQUEST_NAMES or node.value in state.params)
+               for value in state.assigned.get(name, ()) for node in descendants(value))
 
 
 def _missing_test(test: cst.BaseExpression) -> str | None:

@@ -15,6 +15,8 @@ class GuardFunction:
     lets_missing_through: bool = False  # `if not token: return None`
     refuses_without: tuple[str, ...] = ()  # parameters it raises without (`if not user: raise`)
     reads_credentials: bool = False
+    # Fields named for a credential it reads of its parameters (`body.token`): (parameter, field).
+    credential_fields: tuple[tuple[str, str], ...] = ()
     flow: str | None = None  # evidence of an authentication flow or a signed request
     http_middleware: str | None = None  # `@app.middleware("http")`: the application, qualified ("" unknown)
     # Methods of objects it makes and calls (`check = KeyChecker(...)`, `await check(request)`):

@@ -73,10 +73,17 @@ _FLOW_METHODS = {
     "authenticate_user": "checks a password",
     "get_access_token": "exchanges an OAuth authorization code",
     "delete_cookie": "ends a session (`delete_cookie`)",
+    "set_cookie": "starts a session in the caller's browser (`set_cookie`)",
+    # authlib's authorization server, which authenticates the client itself.
+    "create_token_response": "answers an OAuth token request (`create_token_response`)",
+    "create_endpoint_response": "answers an OAuth revocation or introspection request (`create_endpoint_response`)",
     "authenticate": "authenticates a user from credentials (`authenticate`)",
     "forgot_password": "requests a password reset (`forgot_password`)",
     "reset_password": "resets a password with a reset token (`reset_password`)",
 }
+# A field of a request's body that is a credential itself, which chooses what the endpoint changes:
+# a verification or invitation token, a client secret (`body.token`, `claim.invitation_token`).
+CREDENTIAL_FIELD = re.compile(r"(?:^|_)(?:token|secret|signature|otp|nonce)$|invitation|magic_link", re.IGNORECASE)
 _PASSWORD_RESET = re.compile(
     r"^(?:request_password_reset|send_(?:password_)?reset_(?:password_)?(?:email|link|token|mail)|send_magic_link|"
     r"verify_magic_link|verify_password_reset_token|send_verification_email|verify_email_token)$"
