@@ -34,20 +34,21 @@ class CallGraph:
         return self._summaries.get(qualname) if qualname else None
 
     def through_calls(self, qualname: str, evidence: Callable[[str, int], T | None], depth: int = 0,
-                      seen: set[str] | None = None, follow: Callable[[str], list[str]] | None = None) -> T | None:
+                      seen: set[str] | None = None, follow: Callable[[str], list[str]] | None = None,
+                      max_depth: int = MAX_CALL_DEPTH) -> T | None:
         """The first `evidence(function, depth)` of a function or of the repository helpers it
-        calls (those `follow` names, by default all), depth first, up to `MAX_CALL_DEPTH` calls
-        away, each function looked at once."""
+        calls (those `follow` names, by default all), depth first, up to `max_depth` calls away,
+        each function looked at once (`seen` shared between searches looks at it once over all)."""
         seen = set() if seen is None else seen
         if qualname in seen:
             return None
         seen.add(qualname)
         found = evidence(qualname, depth)
-        if found or depth >= MAX_CALL_DEPTH:
+        if found or depth >= max_depth:
             return found
         callees = (follow or self.callees)(qualname)
-        return next(filter(None, (self.through_calls(c, evidence, depth + 1, seen, follow) for c in callees)),
-                    None)
+        return next(filter(None, (self.through_calls(c, evidence, depth + 1, seen, follow, max_depth)
+                                  for c in callees)), None)
 
     def unconditional_callees(self, qualname: str) -> list[str]:
         """What it calls every time, letting what they raise through (`conditional_calls`)."""

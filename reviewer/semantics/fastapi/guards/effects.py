@@ -9,6 +9,7 @@ out (a `get_db` that commits after every request changes nothing the endpoint ch
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING
 
@@ -35,13 +36,12 @@ def side_effect(model: AuthModel, endpoint: Endpoint) -> str | None:
     """What the endpoint's handler (or a repository helper it calls) changes, with the call as
     written: "writes through a database session (`db.add`)", "sends mail (`smtp.sendmail` in `send_receipt`)";
     None when it shows neither."""
-    return _effect(model, endpoint.function.qualname, 0, set())
+    return model.calls.through_calls(endpoint.function.qualname, functools.partial(_own_effect, model),
+                                     max_depth=MAX_WRITE_DEPTH)
 
 
-def _effect(model: AuthModel, qualname: str, depth: int, seen: set[str]) -> str | None:
-    if qualname in seen:
-        return None
-    seen.add(qualname)
+def _own_effect(model: AuthModel, qualname: str, depth: int) -> str | None:
+    """What the function itself changes, said from the endpoint (`depth` calls away from it)."""
     summary = model.calls.summary(qualname)
     if summary is None:
         return None
@@ -56,6 +56,4 @@ def _effect(model: AuthModel, qualname: str, depth: int, seen: set[str]) -> str 
         if (target.startswith(_MAIL_MODULES) and target.rpartition(".")[2].startswith("send")) or (
                 last in _MAIL_METHODS and _MAIL_RECEIVER.search(holder)):
             return f"sends mail (`{text or target}`{where})"
-    if depth < MAX_WRITE_DEPTH:
-        return next(filter(None, (_effect(model, c, depth + 1, seen) for c in model.calls.callees(qualname))), None)
     return None

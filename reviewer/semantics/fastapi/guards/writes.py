@@ -40,12 +40,11 @@ class Writes:
         index = self.calls.index
         functions = [endpoint.function.qualname] + [d.function.qualname for d in index.dependencies(endpoint)]
         seen: set[str] = set()
-        return next(filter(None, (self._writes(name, 0, seen) for name in functions)), None)
+        return next(filter(None, (self.calls.through_calls(name, self._own_write, seen=seen, max_depth=MAX_WRITE_DEPTH)
+                                  for name in functions)), None)
 
-    def _writes(self, qualname: str, depth: int, seen: set[str]) -> str | None:
-        if qualname in seen:
-            return None
-        seen.add(qualname)
+    def _own_write(self, qualname: str, depth: int) -> str | None:
+        """The call of the function itself that shows it writes."""
         summary = self.calls.summary(qualname)
         if summary is None:
             return None
@@ -68,8 +67,6 @@ class Writes:
                 return text  # `session.commit()`, `db.delete(row)`
             if _WRITE_NAME.match(last) and not (call.target and self._of_standard_library(call.target)):
                 return text  # `self.repository.create_item(...)`
-        if depth < MAX_WRITE_DEPTH:
-            return next(filter(None, (self._writes(c, depth + 1, seen) for c in self.calls.callees(qualname))), None)
         return None
 
     def _of_standard_library(self, target: str) -> bool:
