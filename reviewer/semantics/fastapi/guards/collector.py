@@ -385,8 +385,8 @@ class GuardFacts(Facts):
 
     def visit_If_body(self, node: cst.If) -> None:
         state = self._functions[-1] if self._functions else None
-        name = _credential_present_test(node.test) if state is not None else None
-        present = state is not None and name is not None and _holds_request_value(name, state)
+        present = state is not None and any(_holds_request_value(name, state)
+                                            for name in _credential_present_test(node.test))
         self._with_credential.append(present)
         if present:
             state.with_credential += 1
@@ -601,15 +601,15 @@ def _is_header_or_cookie(param: cst.Param, qualify: Callable[[cst.BaseExpression
     return False
 
 
-def _credential_present_test(test: cst.BaseExpression) -> str | None:
-    """The credential an `if`'s body runs only with: `if token:`, `if api_key is not None`, `if
-    authorization and ...`."""
+def _credential_present_test(test: cst.BaseExpression) -> tuple[str, ...]:
+    """The names of credentials an `if`'s body runs only with: `if token:`, `if api_key is not
+    None`, `if authorization and ...`."""
     if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
-        return _credential_present_test(test.left) or _credential_present_test(test.right)
+        return _credential_present_test(test.left) + _credential_present_test(test.right)
     if (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
             and isinstance(test.comparisons[0].operator, cst.IsNot) and _is_none(test.comparisons[0].comparator)):
         test = test.left
-    return test.value if isinstance(test, cst.Name) and _CREDENTIAL_PRESENT_NAME.search(test.value) else None
+    return (test.value,) if isinstance(test, cst.Name) and _CREDENTIAL_PRESENT_NAME.search(test.value) else ()
 
 
 def _holds_request_value(name: str, state: _State) -> bool:
