@@ -5,7 +5,8 @@ authentication code (a cheap text test first) and records (records.py), per func
 turn a caller away: it raises or returns a 401/403 (`HTTPException(status_code=401)`,
 `JSONResponse(..., status_code=403)`, an ASGI `http.response.start` with status 401, an exception
 class named for it such as `Unauthorized`), whether it lets an absent credential through (`if not
-token: return None`), which parameters it refuses to do without (`if not user: raise ...`), and the
+token: return None`), which parameters it refuses to do without (`if not user: raise ...`) (a
+refusal only when a credential came, `if token: ... raise`, turns nobody without one away), and the
 calls that show an authentication flow or a signed webhook (`hmac.compare_digest`,
 `stripe.Webhook.construct_event`, `bcrypt.checkpw`, `jwt.encode`; the words are in vocabulary.py).
 It also records FastAPI security schemes made at module level (`OAuth2PasswordBearer(...)`,
@@ -21,7 +22,9 @@ rejects; and, for an endpoint nothing guards, evidence that it is public by desi
 A dependency that may answer without a credential (a scheme with `auto_error=False`, a
 `get_current_user` that returns None when the token is missing) is no guard unless its consumer
 refuses to go on without it. Where an endpoint serves (the routers above it, the applications they
-reach) is chains.py.
+reach) is chains.py; the calls from a function to the repository's functions, and the search for
+evidence along them (`through_calls`), callgraph.py; what an endpoint writes (`changes_data`),
+writes.py.
 
 For the endpoints nothing guards, what makes a `GET` worth guarding: effects.py (`side_effect`: its
 handler writes through a database session or sends mail) and scoped.py (`ScopedReadFacts`, whose
