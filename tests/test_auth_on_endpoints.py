@@ -641,8 +641,12 @@ def test_a_refusal_only_when_a_credential_came_turns_away_a_wrong_one_not_a_miss
               "if x_api_key != 'secret':\n                raise HTTPException(status_code=401)")
     configured = (always[0], "if API_KEY and x_api_key != API_KEY:\n"
                   "                raise HTTPException(status_code=401)")
+    # A key configured, and a token sent: both must be there for the refusal to run.
+    sent_with_key = ("if API_KEY and token:\n                if token != API_KEY:\n"
+                     "                    raise InvalidTokenError()", when_sent[1])
     found = {}
-    for name, (check, key_check) in (("when sent", when_sent), ("always", always), ("configured", configured)):
+    for name, (check, key_check) in (("when sent", when_sent), ("always", always), ("configured", configured),
+                                     ("sent with a key", sent_with_key)):
         root = _write(tmp_path / name.replace(" ", "_"), {
             "svc/__init__.py": "",
             "svc/auth.py": helper.replace("{check}", check).replace("{key_check}", key_check),
@@ -653,6 +657,7 @@ def test_a_refusal_only_when_a_credential_came_turns_away_a_wrong_one_not_a_miss
         "when sent": {"create_note": None, "create_key": None},
         "always": {"create_note": "middleware `SubjectMiddleware`", "create_key": "`Depends(require_key)`"},
         "configured": {"create_note": "middleware `SubjectMiddleware`", "create_key": "`Depends(require_key)`"},
+        "sent with a key": {"create_note": None, "create_key": None},
     }
 
 
