@@ -663,7 +663,8 @@ def test_a_refusal_only_when_a_credential_came_turns_away_a_wrong_one_not_a_miss
 
 def test_an_endpoint_the_credential_in_its_request_authenticates_is_public_by_design(tmp_path) -> None:
     """A change that whoever holds a credential of the request may make: a secret in the path
-    (`/checkouts/{client_secret}`), a token in the body the endpoint reads (`claim.invitation_token`),
+    (`/checkouts/{client_secret}`), a token in the body the endpoint reads (`claim.invitation_token`,
+    `body.get("refresh_token")` of the request's JSON),
     an OAuth token request authlib's server answers (it authenticates the client), a sign-in that
     sets the caller's session cookie. The look-alikes name a row by its id, read a field of the
     body that is no credential, or a secret of the application's settings."""
@@ -725,10 +726,20 @@ def test_an_endpoint_the_credential_in_its_request_authenticates_is_public_by_de
             def start(response: Response):
                 session.add({"started": True})
                 response.set_cookie("auth_session", "value", httponly=True)
+
+            @app.post("/auth/logout")
+            async def logout(request: Request):
+                body = await request.json()
+                session.delete(body.get("refresh_token"))
+
+            @app.post("/names")
+            async def rename(request: Request):
+                body = await request.json()
+                session.add(body["name"])
         """,
     })
     assert _found(_run(root)) == {("svc/main.py", 33, "RVW921"), ("svc/main.py", 41, "RVW921"),
-                                  ("svc/main.py", 45, "RVW921")}
+                                  ("svc/main.py", 45, "RVW921"), ("svc/main.py", 64, "RVW921")}
 
 
 def test_a_fastapi_users_dependency_optional_by_the_deployments_choice_guards(tmp_path) -> None:

@@ -56,8 +56,9 @@ class UnauthenticatedEndpoint(UnguardedRule):
     (it takes `response_type`, `client_id` and `redirect_uri`); or the request carries the
     credential that chooses what changes: a path parameter (`PATCH /checkouts/{client_secret}`,
     `POST /invites/{token}/accept`) or a field of the body the endpoint reads
-    (`claim.invitation_token`, `body.token`) named for a token, secret, signature, one-time
-    password, nonce or invitation.
+    (`claim.invitation_token`, `body.token`, `body.get("refresh_token")` of `await
+    request.json()`) named for a token, secret, signature, one-time password, nonce or
+    invitation.
 
     This rule reports only in applications that authenticate some endpoint: when nothing in the
     repository authenticates any caller, `app-without-authentication` (RVW922) says so once.

@@ -321,6 +321,7 @@ class GuardFacts(Facts):
             if _credential_store(source) or (
                     source.endswith(".headers") and _CREDENTIAL_NAME.search(key) and "csrf" not in key.lower()):
                 state.record.reads_credentials = True
+            self._body_field(node.func.value, key)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         """`request.cookies` read in any way (`"session" in request.cookies`); a parameter's field
@@ -347,6 +348,22 @@ class GuardFacts(Facts):
             and "csrf" not in (string_value(node.slice[0].slice.value) or "").lower()
         ):
             self._functions[-1].record.reads_credentials = True
+        if node.slice and isinstance(node.slice[0].slice, cst.Index):
+            self._body_field(node.value, string_value(node.slice[0].slice.value) or "")
+
+    def _body_field(self, holder: cst.BaseExpression, key: str) -> None:
+        """A field named for a credential of the body a parameter's request holds, read by its key
+        (`body.get("refresh_token")`, `body["token"]` after `body = await request.json()`)."""
+        state = self._functions[-1]
+        if not (key and isinstance(holder, cst.Name) and CREDENTIAL_FIELD.search(key)):
+            return
+        for value in state.assigned.get(holder.value, ()):
+            call = value.expression if isinstance(value, cst.Await) else value
+            if (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
+                    and call.func.attr.value in ("json", "form") and isinstance(call.func.value, cst.Name)
+                    and call.func.value.value in state.params):
+                state.record.credential_fields = (*state.record.credential_fields, (call.func.value.value, key))
+                return
 
     def visit_Dict(self, node: cst.Dict) -> None:
         """An ASGI middleware's `{"type": "http.response.start", "status": 401}`."""
