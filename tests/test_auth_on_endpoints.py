@@ -407,8 +407,9 @@ def test_what_an_endpoint_hands_to_a_thread_runs_for_it(tmp_path) -> None:
 def test_a_method_named_for_a_change_of_the_standard_librarys_objects_changes_no_data(tmp_path) -> None:
     """`asyncio.create_task(...)` and `ContextVar.set(...)` (a module-level name holding one)
     change the process, not the application's data. The look-alikes, a method of the same name
-    of an object the analysis cannot type (`flags.set(...)`), and a call named for a change
-    (`store.save_tag(...)`), count as the change they name."""
+    of an object the analysis cannot type (`flags.set(...)`), a call named for a change
+    (`store.save_tag(...)`) and one of the standard library's that moves a file (`shutil.move`),
+    count as the change they name."""
     root = _write(tmp_path, {
         "svc/__init__.py": "",
         "svc/state.py": """
@@ -422,6 +423,7 @@ def test_a_method_named_for_a_change_of_the_standard_librarys_objects_changes_no
         """,
         "svc/main.py": """
             import asyncio
+            import shutil
 
             from fastapi import Depends, FastAPI, HTTPException, Request
             from svc.state import bypass_filter, flags, store
@@ -456,9 +458,14 @@ def test_a_method_named_for_a_change_of_the_standard_librarys_objects_changes_no
             @app.post("/tags")
             def tag(name: str):
                 store.save_tag(name)
+
+            @app.post("/archive")
+            def archive(name: str):
+                shutil.move(name, "/archive")
         """,
     })
-    assert _found(_run(root)) == {("svc/main.py", 31, "RVW921"), ("svc/main.py", 35, "RVW921")}
+    assert _found(_run(root)) == {("svc/main.py", 32, "RVW921"), ("svc/main.py", 36, "RVW921"),
+                                  ("svc/main.py", 40, "RVW921")}
 
 
 def test_a_token_decoded_on_every_call_turns_a_caller_without_one_away(tmp_path) -> None:

@@ -4,7 +4,8 @@ in its handler, a dependency FastAPI runs for it, or a helper of the repository 
 A call counts by what it does where the repository shows that, by its name where it does not:
 - a function of the repository is followed, whatever its name;
 - a method named for a change of the standard library's (`asyncio.create_task`, `ContextVar.set`
-  where a module-level name holds a `ContextVar`) changes the process, not the application's data;
+  where a module-level name holds a `ContextVar`) changes the process, not the application's data,
+  unless its module changes files, processes or stores (`shutil.move`, `os.rename`);
 - any other call named for a change (`session.add`, `repository.update_item`) counts, as does
   one of a store's own write methods.
 
@@ -24,6 +25,10 @@ if TYPE_CHECKING:
     from reviewer.semantics.fastapi.guards.callgraph import CallGraph
     from reviewer.semantics.fastapi.index import Endpoint
 
+# Modules of the standard library whose functions change files, processes or stores: a call of
+# theirs named for a change (`shutil.move`, `os.rename`) is one.
+_CHANGING_MODULES = frozenset({"os", "shutil", "pathlib", "subprocess", "tempfile", "sqlite3", "dbm", "shelve",
+                               "smtplib", "ftplib", "socket", "http", "urllib"})
 # Methods of the response being built: they change what the caller gets, not the application's data.
 _OWN_RESPONSE_METHODS = frozenset({"set_cookie", "delete_cookie"})
 
@@ -73,8 +78,9 @@ class Writes:
         """`asyncio.create_task`, or a method of what a module-level name holds when that is an
         object of the standard library's classes (`ContextVar.set`; not a `set` or a `dict`, the
         store of an application that keeps its data in memory)."""
-        if target.split(".", 1)[0] in sys.stdlib_module_names:
-            return True
+        module = target.split(".", 1)[0]
+        if module in sys.stdlib_module_names:
+            return module not in _CHANGING_MODULES
         filled = self.calls.index.modules.fills(target.rpartition(".")[0])
         return bool(filled) and all(
             made is not None and made.split(".", 1)[0] in sys.stdlib_module_names and not made.startswith("builtins.")
