@@ -71,6 +71,8 @@ OPTIONAL = frozenset({"typing.Optional", "typing_extensions.Optional"})
 LITERAL = frozenset({"typing.Literal", "typing_extensions.Literal"})
 # Request methods that return the client's input without any schema.
 REQUEST_READS = frozenset({"json", "form", "body", "stream"})
+# Of those, the ones that give the body's fields, read by key (`body = await request.json()`).
+REQUEST_BODY_READS = frozenset({"json", "form"})
 WEBSOCKET_READS = {
     "receive_json": "receive_json",
     "receive_text": "receive_text",

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
+from reviewer.semantics.fastapi.records import REQUEST_BODY_READS
 from reviewer.semantics.names import NameResolver, dotted_name
 from reviewer.semantics.passwords import knowledge as k
 from reviewer.semantics.passwords.records import (
@@ -699,7 +700,7 @@ class PasswordFlow:
             key = string_value(node.args[0].value)
             if key is not None:
                 return _member(receiver, key)
-        if method in k.REQUEST_BODY_READS and any(isinstance(i, RequestObject) for i in receiver):
+        if method in REQUEST_BODY_READS and any(isinstance(i, RequestObject) for i in receiver):
             return frozenset({RequestBody(method)})
         if method in ("dict", "model_dump", "to_dict", "copy", "items", "values"):
             return frozenset(i for i in receiver if isinstance(i, Source))

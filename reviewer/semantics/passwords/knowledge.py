@@ -210,7 +210,6 @@ OAUTH2_FORMS = frozenset({
 REQUEST_CLASSES = frozenset({
     "fastapi.Request", "fastapi.requests.Request", "starlette.requests.Request",
 })
-REQUEST_BODY_READS = frozenset({"form", "json"})
 SECRET_TYPES = frozenset({"pydantic.SecretStr", "pydantic.types.SecretStr", "pydantic.SecretBytes",
                           "pydantic.v1.SecretStr"})
 

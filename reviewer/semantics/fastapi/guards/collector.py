@@ -29,6 +29,7 @@ from reviewer.semantics.fastapi.guards.vocabulary import (
     flow_of_call,
     scheme_class,
 )
+from reviewer.semantics.fastapi.records import REQUEST_BODY_READS
 from reviewer.semantics.names import dotted_name
 from reviewer.semantics.orm.queries import RUNNERS, runs_query
 from reviewer.semantics.settings import SettingsFacts
@@ -289,8 +290,7 @@ class GuardFacts(Facts):
             object_call = f"{state.objects[func.value.value]}.{func.attr.value}"
         if object_call is not None:
             state.record.object_calls = (*state.record.object_calls, object_call)
-        if self._conditions > state.entry_conditions or state.returned_early or any(
-                not raises for owner, raises in self._tries if owner is state):
+        if not self._every_time(state):
             texts = (dotted_name(node.func), object_call)
             state.record.conditional_calls = (*state.record.conditional_calls, *filter(None, texts))
         status = keyword(node, "status_code") or keyword(node, "status")
@@ -360,7 +360,7 @@ class GuardFacts(Facts):
         for value in state.assigned.get(holder.value, ()):
             call = value.expression if isinstance(value, cst.Await) else value
             if (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
-                    and call.func.attr.value in ("json", "form") and isinstance(call.func.value, cst.Name)
+                    and call.func.attr.value in REQUEST_BODY_READS and isinstance(call.func.value, cst.Name)
                     and call.func.value.value in state.params):
                 state.record.credential_fields = (*state.record.credential_fields, (call.func.value.value, key))
                 return
@@ -473,14 +473,20 @@ class GuardFacts(Facts):
         if self._functions:
             self._tries.pop()
 
+    def _every_time(self, state: _State) -> bool:
+        """Whether the call being walked runs on every call of the function, what it raises reaching
+        the caller: under no `if` of its own, after no `return` under one, and in no `try` with a
+        handler that does not raise again."""
+        return (self._conditions == state.entry_conditions and not state.returned_early
+                and all(raises for owner, raises in self._tries if owner is state))
+
     def _verifies_token(self, qualified: str | None) -> None:
         """`payload = jwt.decode(token, key, ...)` on every call, with nothing around it that
         swallows what it raises: a caller without a valid token gets an error, whatever its status."""
         if qualified not in TOKEN_VERIFIERS:
             return
         state = self._functions[-1]
-        if self._conditions == state.entry_conditions and not state.returned_early and all(
-                raises for owner, raises in self._tries if owner is state):
+        if self._every_time(state):
             state.record.verifies_token = f"`{qualified}` raises without a valid token"
 
     def _keep_check(self) -> None:
