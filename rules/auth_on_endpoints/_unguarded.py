@@ -14,6 +14,7 @@ from reviewer.semantics.fastapi.guards import AuthModel, GuardFacts
 from reviewer.semantics.fastapi.guards.effects import side_effect
 from reviewer.semantics.fastapi.guards.scoped import PrivateRead, ScopedReadFacts, ScopedReads
 from reviewer.semantics.fastapi.guards.vocabulary import CREDENTIAL_FIELD
+from reviewer.semantics.fastapi.index import path_parameters
 
 CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # A path or query parameter that is a credential itself: a link's token (`/invite/{token}`,
@@ -116,7 +117,7 @@ def _unguarded_gets(repo: RepoContext, model: AuthModel, guarded_apps: set[str],
 
 def _link_credential(index: EndpointIndex, endpoint: Endpoint) -> bool:
     """A path or query parameter named for a credential (`/invite/{token}`, `?code=`)."""
-    if any(_LINK_CREDENTIAL.search(name) for name in re.findall(r"\{(\w+)", endpoint.path or "")):
+    if any(_LINK_CREDENTIAL.search(name) for name in path_parameters(endpoint.path)):
         return True
     for param in endpoint.function.params:
         _, marker = index.markers_of(param)
@@ -129,14 +130,15 @@ def _credential_in_request(index: EndpointIndex, model: AuthModel, endpoint: End
     """A path parameter (`PATCH /checkouts/{client_secret}`) or a field of the body the endpoint
     reads (`claim.invitation_token`) that is a credential itself: whoever holds it may make the
     change, public by design."""
-    if any(CREDENTIAL_FIELD.search(name) for name in re.findall(r"\{(\w+)", endpoint.path or "")):
+    if any(CREDENTIAL_FIELD.search(name) for name in path_parameters(endpoint.path)):
         return True
     record = model.functions.get(endpoint.function.qualname)
     if record is None or not record.credential_fields:
         return False
-    body = {param.name for param in endpoint.function.params
-            if (marker := index.markers_of(param)[1]) is None or marker.kind == "Body"}
-    return any(param in body for param, _ in record.credential_fields)
+    # A body parameter's field, or one of the request's JSON or form read by its key.
+    carriers = {param.name for param in endpoint.function.params
+                if index.parameter_source(param, endpoint.path) in ("body", "form", "framework")}
+    return any(param in carriers for param, _ in record.credential_fields)
 
 
 def changed_methods(endpoint: Endpoint) -> str:

@@ -99,6 +99,11 @@ class Dependency:
     file: str
 
 
+def path_parameters(path: str | None) -> list[str]:
+    """The parameters a route's path names: `item_id` of `/items/{item_id}`, `file` of `{file:path}`."""
+    return _PATH_PARAMETER.findall(path or "")
+
+
 class EndpointIndex:
     """Every endpoint of the scanned repository, resolved across modules."""
 
@@ -596,7 +601,7 @@ class EndpointIndex:
             return "dependency" if marker.kind in ("Depends", "Security") else marker.kind.lower()
         if annotation is not None and annotation.kind == "name" and annotation.name in FRAMEWORK_TYPES:
             return "framework"
-        if endpoint_path is not None and param.name in set(_PATH_PARAMETER.findall(endpoint_path)):
+        if endpoint_path is not None and param.name in set(path_parameters(endpoint_path)):
             return "path"
         return "body" if annotation is not None and self._is_complex(annotation) else "query"
 
