@@ -51,7 +51,6 @@ class AuthModel:
         self._conditional: set[str] = set()
         self._classes: dict[str, list[str]] = {}
         self._summaries: dict[str, Any] = {}
-        self._writes: Writes | None = None
         candidates: dict[str, str] = {}
         registered: dict[str, set[str]] = {}
         routes: list[tuple[str | None, str | None]] = []  # (owner, function)
@@ -94,6 +93,7 @@ class AuthModel:
         resolved = index.inclusions + [inclusion for inclusion in inclusions
                                        if inclusion.is_template and (inclusion.child, inclusion.prefix) not in placed]
         self.calls = CallGraph(index, self.functions, self._summaries, self._classes)
+        self._writes = Writes(self.calls)
         self.chains = RouterChains(index, routes, resolved, self._conditional, app_dependencies, self.calls.lineage)
         self._rejects_memo: dict[str, str | None] = {}
         self._nested: dict[str, list[str]] | None = None  # function -> the functions defined in it
@@ -420,8 +420,6 @@ class AuthModel:
     def changes_data(self, endpoint: Endpoint) -> str | None:
         """The call that shows the endpoint writes (`writes.py`), None for an endpoint that only
         computes an answer (`POST /decode`)."""
-        if self._writes is None:
-            self._writes = Writes(self.calls)
         return self._writes.of(endpoint)
 
 def _dependency_label(qualname: str) -> str:
