@@ -749,6 +749,89 @@ def test_an_endpoint_the_credential_in_its_request_authenticates_is_public_by_de
                                   ("svc/main.py", 45, "RVW921"), ("svc/main.py", 64, "RVW921")}
 
 
+def test_an_endpoint_that_acts_as_a_principal_the_code_chooses_is_public_by_design(tmp_path) -> None:
+    """An integration surface that runs every call as a configured operator: the endpoint gets the
+    application's principal (what its guard hands signed-in endpoints) from a function that takes
+    nothing the caller sends and turns nobody away, called or as a dependency. The look-alikes
+    let the caller name who acts, may hand no principal, or hand an object of another class."""
+    root = _write(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/settings.py": """
+            from pydantic_settings import BaseSettings
+
+            class Settings(BaseSettings):
+                default_operator_id: int = 1
+
+            settings = Settings()
+        """,
+        "svc/principal.py": """
+            from fastapi import HTTPException, Request
+            from svc.settings import Settings, settings
+
+            class Principal:
+                def __init__(self, user_id: int) -> None:
+                    self.user_id = user_id
+
+            def current_principal(request: Request) -> Principal:
+                token = request.headers.get("Authorization")
+                if not token:
+                    raise HTTPException(status_code=401)
+                return Principal(int(token))
+
+            def default_operator() -> Principal:
+                return Principal(settings.default_operator_id)
+
+            def acting_as(user_id: int) -> Principal:
+                return Principal(user_id)
+
+            def optional_principal(request: Request) -> Principal | None:
+                token = request.headers.get("Authorization")
+                return Principal(int(token)) if token else None
+
+            def current_settings() -> Settings:
+                return settings
+        """,
+        "svc/main.py": """
+            from fastapi import Depends, FastAPI
+            from sqlalchemy.orm import Session
+            from svc.principal import (Principal, acting_as, current_principal, current_settings,
+                                       default_operator, optional_principal)
+            from svc.settings import Settings
+
+            app = FastAPI()
+            session = Session()
+
+            @app.get("/me")
+            def me(principal: Principal = Depends(current_principal)):
+                return principal
+
+            @app.post("/open/notes")
+            def open_note(note: dict):
+                operator = default_operator()
+                session.add({"owner": operator.user_id, **note})
+
+            @app.post("/open/files")
+            def open_file(data: dict, operator: Principal = Depends(default_operator)):
+                session.add({"owner": operator.user_id, **data})
+
+            @app.post("/notes/as/{user_id}")
+            def note_as(user_id: int, note: dict):
+                operator = acting_as(user_id)
+                session.add({"owner": operator.user_id, **note})
+
+            @app.post("/notes")
+            def add_note(note: dict, principal: Principal | None = Depends(optional_principal)):
+                session.add(note)
+
+            @app.post("/stamps")
+            def stamp(note: dict, settings: Settings = Depends(current_settings)):
+                session.add({"by": settings.default_operator_id, **note})
+        """,
+    })
+    assert _found(_run(root)) == {("svc/main.py", 25, "RVW921"), ("svc/main.py", 30, "RVW921"),
+                                  ("svc/main.py", 34, "RVW921")}
+
+
 def test_a_fastapi_users_dependency_optional_by_the_deployments_choice_guards(tmp_path) -> None:
     """`current_user(optional=not REQUIRE_AUTHENTICATION)` leaves it to the deployment, read as the
     deployment's check; `optional=True` lets a caller without a session in."""

@@ -58,7 +58,13 @@ class UnauthenticatedEndpoint(UnguardedRule):
     `POST /invites/{token}/accept`) or a field of the body the endpoint reads
     (`claim.invitation_token`, `body.token`, `body.get("refresh_token")` of `await
     request.json()`) named for a token, secret, signature, one-time password, nonce or
-    invitation.
+    invitation; or the endpoint acts as an identity the code chooses for every caller: it gets
+    an object of the class the application's guards hand signed-in endpoints (`login_user:
+    UserPayload = Depends(get_login_user)`) from a function that takes nothing the caller sends
+    and turns nobody away (`operator = get_default_operator()`, a dependency
+    `Depends(get_default_operator)`), as an integration surface run under a configured operator
+    does. A function that lets the caller name who acts (`acting_as(user_id)`) or may hand no one
+    (`-> User | None`) is no such choice.
 
     This rule reports only in applications that authenticate some endpoint: when nothing in the
     repository authenticates any caller, `app-without-authentication` (RVW922) says so once.

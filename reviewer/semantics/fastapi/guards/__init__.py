@@ -24,7 +24,8 @@ A dependency that may answer without a credential (a scheme with `auto_error=Fal
 refuses to go on without it. Where an endpoint serves (the routers above it, the applications they
 reach) is chains.py; the calls from a function to the repository's functions, and the search for
 evidence along them (`through_calls`), callgraph.py; what an endpoint writes (`changes_data`),
-writes.py.
+writes.py; the classes of what the guards hand their endpoints, and the endpoints that act as one
+the code chooses for every caller (a configured default operator), principals.py.
 
 For the endpoints nothing guards, what makes a `GET` worth guarding: effects.py (`side_effect`: its
 handler writes through a database session or sends mail) and scoped.py (`ScopedReadFacts`, whose

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from reviewer.semantics.fastapi.guards.callgraph import CallGraph
 from reviewer.semantics.fastapi.guards.chains import RouterChains
+from reviewer.semantics.fastapi.guards.principals import Principals
 from reviewer.semantics.fastapi.guards.records import GuardFunction, ModuleGuards, Scheme
 from reviewer.semantics.fastapi.guards.vocabulary import (
     _SIGN_UP,
@@ -94,6 +95,7 @@ class AuthModel:
                                        if inclusion.is_template and (inclusion.child, inclusion.prefix) not in placed]
         self.calls = CallGraph(index, self.functions, self._summaries, self._classes)
         self._writes = Writes(self.calls)
+        self.principals = Principals(self)
         self.chains = RouterChains(index, routes, resolved, self._conditional, app_dependencies, self.calls.lineage)
         self._rejects_memo: dict[str, str | None] = {}
         self._nested: dict[str, list[str]] | None = None  # function -> the functions defined in it
@@ -397,9 +399,11 @@ class AuthModel:
 
     def public_flow(self, endpoint: Endpoint) -> str | None:
         """Evidence that an endpoint nothing guards is public by design: it checks a password or
-        a signature, issues a token, hashes a new password, or takes an OAuth callback."""
+        a signature, issues a token, hashes a new password, or takes an OAuth callback; or it acts
+        as a principal the code chooses for every caller (`principals.py`)."""
         functions = [endpoint.function.qualname] + [d.function.qualname for d in self.index.dependencies(endpoint)]
-        return next(filter(None, (self.calls.through_calls(name, self._own_flow) for name in functions)), None)
+        return next(filter(None, (self.calls.through_calls(name, self._own_flow) for name in functions)),
+                    None) or self.principals.chosen_for(endpoint)
 
     def _own_flow(self, qualname: str, depth: int) -> str | None:
         """What in the function itself shows a public flow: its record, or a call it makes."""
