@@ -35,6 +35,11 @@ class CallSite:
     # It sits in the body of a `try` that catches every exception and whose handlers raise
     # nothing (`try: ... except Exception: return False`): nothing it raises leaves the function.
     guarded: bool = False
+    # It is a `with` item (`with db.create_session() as session:`): it opens what the block uses.
+    opens: bool = False
+    # A function that takes nothing fills, where a lookup missed, the registry the lookup asked
+    # (`try: return context.get("db") except KeyError: context.register(...)`): once per process.
+    fills_miss: bool = False
 
     @property
     def name(self) -> str | None:
@@ -213,6 +218,25 @@ def _swallows_everything(node: cst.Try, qualify: Callable[[cst.BaseExpression], 
     return catches_all
 
 
+_MISSES = frozenset({"KeyError", "LookupError"})
+
+
+def _filled_on_miss(node: cst.Try) -> set[int]:
+    """The calls of a `try`'s `except KeyError:` handlers on an object its body looks a key up in
+    by a method (`try: return context.get("db") except KeyError: context.register(...)`)."""
+    asked = {dotted_name(current.func.value) for current in own_descendants(node.body)
+             if isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute)} - {None}
+    filled: set[int] = set()
+    for handler in node.handlers:
+        if handler.type is None or not any((dotted_name(member) or "").rpartition(".")[2] in _MISSES
+                                           for member in named_classes(handler.type)):
+            continue
+        filled.update(id(current) for current in own_descendants(handler.body)
+                      if isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute)
+                      and dotted_name(current.func.value) in asked)
+    return filled
+
+
 class SummaryBuilder(BatchedVisitor):
     """Records functions, their decorators and calls while the engine walks a module."""
 
@@ -224,6 +248,8 @@ class SummaryBuilder(BatchedVisitor):
         self._scope: list[str] = []
         self._functions: list[FunctionSummary] = []
         self._awaited: set[int] = set()
+        self._opened: set[int] = set()  # calls that are `with` items
+        self._fills_miss: set[int] = set()  # calls that fill a registry where a lookup missed
         self._decorators = 0  # depth of decorators being walked
         # Per function being walked: locals whose class is known (`server: BrokerServer`,
         # `store = ReportStore(...)`), so that `server.start()` names `BrokerServer.start`.
@@ -353,6 +379,10 @@ class SummaryBuilder(BatchedVisitor):
         elif (attribute := self._self_attribute(node.target)) is not None:
             self._attributes[-1][attribute] = cls
 
+    def visit_Try(self, node: cst.Try) -> None:
+        if self._functions and not self._functions[-1].params:
+            self._fills_miss |= _filled_on_miss(node)
+
     def visit_Try_body(self, node: cst.Try) -> None:
         guarding = bool(self._guards) and _swallows_everything(node, self.resolver.qualify)
         self._guarding.append(guarding)
@@ -365,6 +395,9 @@ class SummaryBuilder(BatchedVisitor):
 
     def visit_Await(self, node: cst.Await) -> None:
         self._awaited.add(id(node.expression))
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        self._opened.add(id(node.item))
 
     def visit_Decorator(self, node: cst.Decorator) -> None:
         self._decorators += 1
@@ -392,7 +425,8 @@ class SummaryBuilder(BatchedVisitor):
         # repository pass records the positions it needs in its own summary extras.
         function = self._functions[-1]
         function.calls.append(CallSite(target=target, text=_callee_text(func), awaited=id(node) in self._awaited,
-                                       shape=_shape(node), guarded=self._guards[-1] > 0))
+                                       shape=_shape(node), guarded=self._guards[-1] > 0,
+                                       opens=id(node) in self._opened, fills_miss=id(node) in self._fills_miss))
         if target is not None and function.params:
             self._record_forwards(function, node, target)
         handed = handed_to_thread(node, self.resolver.qualify)

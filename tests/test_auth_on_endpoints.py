@@ -468,6 +468,167 @@ def test_a_method_named_for_a_change_of_the_standard_librarys_objects_changes_no
                                   ("svc/main.py", 40, "RVW921")}
 
 
+def test_what_a_with_item_opens_is_no_change_the_block_shows_the_change(tmp_path) -> None:
+    """`with db.create_session() as session:` opens the session a block uses, in a helper of any
+    module: a read in the block changes nothing, a `session.add` in it does. The look-alike calls
+    the same method outside a `with`, where its name is all that tells."""
+    root = _write(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/chunks.py": """
+            from storekit import db
+
+            def find_chunks(query: str) -> list:
+                with db.create_session() as session:
+                    return session.query(query).all()
+
+            def save_chunk(text: str) -> None:
+                with db.create_session() as session:
+                    session.add(text)
+
+            def open_named(name: str) -> None:
+                db.create_session(name)
+        """,
+        "svc/main.py": """
+            from fastapi import Depends, FastAPI, HTTPException, Request
+            from svc.chunks import find_chunks, open_named, save_chunk
+
+            app = FastAPI()
+
+            def current_user(request: Request) -> dict:
+                if not request.cookies.get("session"):
+                    raise HTTPException(status_code=401)
+                return {"id": 1}
+
+            @app.get("/me")
+            def me(user: dict = Depends(current_user)):
+                return user
+
+            @app.post("/chunks/search")
+            def search_chunks(query: str):
+                return find_chunks(query)
+
+            @app.post("/chunks")
+            def add_chunk(text: str):
+                save_chunk(text)
+
+            @app.post("/sessions")
+            def open_session(name: str):
+                open_named(name)
+        """,
+    })
+    assert _found(_run(root)) == {("svc/main.py", 21, "RVW921"), ("svc/main.py", 25, "RVW921")}
+
+
+def test_a_registry_a_getter_fills_where_its_lookup_missed_is_filled_once(tmp_path) -> None:
+    """`try: return registry.get_instance("db") except KeyError: registry.register_context(...)` in
+    a function that takes nothing starts a service once per process: no change of data. The
+    look-alikes fill the registry for a key the caller gives (a get-or-create per key), or after
+    any error, not a miss."""
+    root = _write(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/context.py": """
+            from storekit import Database, registry
+
+            def database():
+                try:
+                    return registry.get_instance("db")
+                except KeyError:
+                    registry.register_context(Database())
+                    return registry.get_instance("db")
+
+            def store_for(name: str):
+                try:
+                    return registry.get_instance(name)
+                except KeyError:
+                    registry.register_context(name)
+                    return registry.get_instance(name)
+
+            def cache():
+                try:
+                    return registry.get_instance("cache")
+                except Exception:
+                    registry.register_context(Database())
+                    return registry.get_instance("cache")
+        """,
+        "svc/main.py": """
+            from fastapi import Depends, FastAPI, HTTPException, Request
+            from svc.context import cache, database, store_for
+
+            app = FastAPI()
+
+            def current_user(request: Request) -> dict:
+                if not request.cookies.get("session"):
+                    raise HTTPException(status_code=401)
+                return {"id": 1}
+
+            @app.get("/me")
+            def me(user: dict = Depends(current_user)):
+                return user
+
+            @app.post("/chunks/search")
+            def search_chunks(query: str):
+                return database().find(query)
+
+            @app.post("/stores")
+            def open_store(name: str):
+                return store_for(name).find(name)
+
+            @app.post("/cached/search")
+            def search_cached(query: str):
+                return cache().find(query)
+        """,
+    })
+    assert _found(_run(root)) == {("svc/main.py", 21, "RVW921"), ("svc/main.py", 25, "RVW921")}
+
+
+def test_a_container_a_function_holds_under_a_local_name_stores_nothing(tmp_path) -> None:
+    """`params = {...}; params.update(...)` builds a value: a `POST` that only computes with one
+    changes no data. The look-alikes update a dict an object holds (`self.workers`) or a
+    module-level registry: the store of an application that keeps its data in memory."""
+    root = _write(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/main.py": """
+            from fastapi import Depends, FastAPI, HTTPException, Request
+
+            app = FastAPI()
+            REGISTRY: dict = {}
+
+            class Workers:
+                def __init__(self) -> None:
+                    self.workers: dict = {}
+
+                def register(self, name: str) -> None:
+                    self.workers.update({name: True})
+
+            workers = Workers()
+
+            def current_user(request: Request) -> dict:
+                if not request.cookies.get("session"):
+                    raise HTTPException(status_code=401)
+                return {"id": 1}
+
+            @app.get("/me")
+            def me(user: dict = Depends(current_user)):
+                return user
+
+            @app.post("/completions")
+            def complete(prompt: str, best_of: int | None = None):
+                params = {"prompt": prompt}
+                params.update({"best_of": best_of})
+                return params
+
+            @app.post("/workers")
+            def register_worker(name: str):
+                workers.register(name)
+
+            @app.post("/registry")
+            def register(name: str):
+                REGISTRY.update({name: True})
+        """,
+    })
+    assert _found(_run(root)) == {("svc/main.py", 32, "RVW921"), ("svc/main.py", 36, "RVW921")}
+
+
 def test_a_token_decoded_on_every_call_turns_a_caller_without_one_away(tmp_path) -> None:
     """`jwt.decode` raises on a missing or forged token: a dependency that decodes the request's
     token every time, letting the error through, authenticates; also as a class method a subclass

@@ -10,7 +10,11 @@ A call counts by what it does where the repository shows that, by its name where
   one of a store's own write methods.
 
 Not data: a cache refreshed, a message pushed to a websocket, a cookie set on the caller's own
-response, a `session.execute` of a `select`. `effects.py` holds the stricter reading a `GET` gets.
+response, a `session.execute` of a `select`, what a `with` item opens (`with db.create_session()
+as session:`: the block's own calls show whether it writes), a dict, list or set the function holds
+under a local name (`params.update(...)`), a registry filled once where a getter's lookup missed
+(`try: return context.get("db") except KeyError: context.register(...)`). `effects.py` holds the
+stricter reading a `GET` gets.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from reviewer.semantics.fastapi.guards.vocabulary import _WRITE_METHOD, _WRITE_N
 if TYPE_CHECKING:
     from reviewer.semantics.fastapi.guards.callgraph import CallGraph
     from reviewer.semantics.fastapi.index import Endpoint
+    from reviewer.summary import CallSite
 
 # Modules of the standard library whose functions change files, processes or stores: a call of
 # theirs named for a change (`shutil.move`, `os.rename`) is one.
@@ -61,12 +66,14 @@ class Writes:
             last = text.rsplit(".", 1)[-1]
             if reads and spelled and reads[text] >= spelled[call.text]:
                 continue  # every `session.execute(...)` of this spelling runs a `select`
+            if call.opens or call.fills_miss:
+                continue  # `with db.create_session() as session:`: the block's calls tell
             if "cache" in text.lower() or "websocket" in text.lower() or last in _OWN_RESPONSE_METHODS:
                 continue
             target = (self.calls.index.resolve(call.target) or call.target) if call.target else None
             if self.calls.summary(target) is not None:
                 continue  # a function of the repository: what it does, not its name, tells
-            if "." not in text:
+            if "." not in text or _of_local_container(call):
                 continue
             if _WRITE_METHOD.match(last):
                 return text  # `session.commit()`, `db.delete(row)`
@@ -85,3 +92,11 @@ class Writes:
         return bool(filled) and all(
             made is not None and made.split(".", 1)[0] in sys.stdlib_module_names and not made.startswith("builtins.")
             for made in filled)
+
+
+def _of_local_container(call: CallSite) -> bool:
+    """A method of a dict, list or set the function holds under a local name (`params = {}`,
+    `params.update(...)`): it builds a value and stores nothing. Not one an object or a module holds
+    (`self.workers.update(...)`, a module-level registry): those outlive the call."""
+    return bool(call.target and call.target.startswith("builtins.") and call.text and call.text.count(".") == 1
+                and not call.text.startswith(("self.", "cls.")))
