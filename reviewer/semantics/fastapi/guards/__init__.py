@@ -12,7 +12,9 @@ calls that show an authentication flow or a signed webhook (`hmac.compare_digest
 It also records FastAPI security schemes made at module level (`OAuth2PasswordBearer(...)`,
 `HTTPBearer(auto_error=False)`, fastapi-users' `current_user(...)`), middleware classes and
 `@app.middleware("http")` functions that reject requests, and the middleware an application
-registers (`add_middleware(X)`, `Middleware(X)`).
+registers (`add_middleware(X)`, `Middleware(X)`: registrations.py). How its code reads what the
+request brings to authenticate with (a header or cookie parameter, `if token:`, `if not user:`) is
+request_credentials.py.
 
 Over the repository, `AuthModel` (model.py) answers, for an endpoint of the FastAPI model, which
 guard authenticates its caller (`guard`): a security scheme or a rejecting dependency at any level

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
@@ -16,6 +14,15 @@ from reviewer.semantics.fastapi.collector import FastAPIFacts
 from reviewer.semantics.fastapi.guards.holders import CompareReader, tests_loopback
 from reviewer.semantics.fastapi.guards.model import AuthModel
 from reviewer.semantics.fastapi.guards.records import GuardFunction, ModuleGuards, Scheme
+from reviewer.semantics.fastapi.guards.registrations import opaque_dependencies, record_registration
+from reviewer.semantics.fastapi.guards.request_credentials import (
+    credential_present_test,
+    holds_request_value,
+    is_credential_store,
+    is_header_or_cookie,
+    is_none,
+    missing_test,
+)
 from reviewer.semantics.fastapi.guards.vocabulary import (
     _AUTH_EXCEPTION,
     _AUTH_WORDS,
@@ -34,7 +41,6 @@ from reviewer.semantics.names import dotted_name
 from reviewer.semantics.orm.queries import RUNNERS, runs_query
 from reviewer.semantics.settings import SettingsFacts
 from reviewer.syntax import argument, is_true, keyword, string_value
-from reviewer.traversal import descendants
 
 if TYPE_CHECKING:
     from reviewer.facts import RepositoryView
@@ -117,7 +123,7 @@ class GuardFacts(Facts):
         params = [*node.params.posonly_params, *node.params.params, *node.params.kwonly_params]
         record = GuardFunction()
         for param in params:
-            if _CREDENTIAL_NAME.search(param.name.value) and _is_header_or_cookie(param, self.context.qualify):
+            if _CREDENTIAL_NAME.search(param.name.value) and is_header_or_cookie(param, self.context.qualify):
                 record.reads_credentials = True
             annotation = dotted_name(param.annotation.annotation) if param.annotation is not None else None
             if annotation and annotation.rsplit(".", 1)[-1] in PASSWORD_FORMS:
@@ -235,7 +241,7 @@ class GuardFacts(Facts):
             self._scheme(self._qualname(node.target.value), node.value)
 
     def _scheme(self, qualname: str, call: cst.Call) -> None:
-        given = _opaque_dependencies(call)
+        given = opaque_dependencies(call)
         if given:
             self.guards.opaque_dependencies[qualname] = given
         callee = self.context.qualify(call.func)
@@ -274,14 +280,14 @@ class GuardFacts(Facts):
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self._functions:
-            self._registration(node)
+            record_registration(node, self.guards, self.context.qualify, self._receiver, self._conditions > 0)
             return
         state = self._functions[-1]
         qualified = self.context.qualify(node.func)
         if qualified in ENVIRONMENT_READS:
             state.record.reads_environment = True
         self._verifies_token(qualified)
-        self._registration(node)
+        record_registration(node, self.guards, self.context.qualify, self._receiver, self._conditions > 0)
         func = node.func
         object_call = None
         if isinstance(func, cst.Name) and func.value in state.objects:
@@ -318,7 +324,7 @@ class GuardFacts(Facts):
         if method == "get" and isinstance(node.func, cst.Attribute) and node.args:
             source = dotted_name(node.func.value) or ""
             key = string_value(node.args[0].value) or ""
-            if _credential_store(source) or (
+            if is_credential_store(source) or (
                     source.endswith(".headers") and _CREDENTIAL_NAME.search(key) and "csrf" not in key.lower()):
                 state.record.reads_credentials = True
             self._body_field(node.func.value, key)
@@ -329,7 +335,7 @@ class GuardFacts(Facts):
         if not self._functions:
             return
         record = self._functions[-1].record
-        if _credential_store(dotted_name(node) or ""):
+        if is_credential_store(dotted_name(node) or ""):
             record.reads_credentials = True
         if (isinstance(node.value, cst.Name) and node.value.value in self._functions[-1].params
                 and CREDENTIAL_FIELD.search(node.attr.value)):
@@ -341,7 +347,7 @@ class GuardFacts(Facts):
         if self.context.qualify(node.value) == "os.environ":
             self._functions[-1].record.reads_environment = True
         source = dotted_name(node.value) or ""
-        if _credential_store(source) or (
+        if is_credential_store(source) or (
             source.endswith(".headers") and node.slice
             and isinstance(node.slice[0].slice, cst.Index)
             and _CREDENTIAL_NAME.search(string_value(node.slice[0].slice.value) or "")
@@ -388,7 +394,7 @@ class GuardFacts(Facts):
         compared = self._compare.compared(node.test, state.made, state.in_class, state.assigned)
         self._checks.append((compared, self._answers_tested(node.test, state), tests_loopback(node.test),
                              state.rejections))
-        tested = _missing_test(node.test)
+        tested = missing_test(node.test)
         if tested is None or tested not in state.params:
             return
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
@@ -397,13 +403,13 @@ class GuardFacts(Facts):
             for small in smalls:
                 if isinstance(small, cst.Raise):
                     state.record.refuses_without = (*state.record.refuses_without, tested)
-                elif isinstance(small, cst.Return) and (small.value is None or _is_none(small.value)):
+                elif isinstance(small, cst.Return) and (small.value is None or is_none(small.value)):
                     state.record.lets_missing_through = True
 
     def visit_If_body(self, node: cst.If) -> None:
         state = self._functions[-1] if self._functions else None
-        present = state is not None and any(_holds_request_value(name, state)
-                                            for name in _credential_present_test(node.test))
+        present = state is not None and any(holds_request_value(name, state.params, state.assigned)
+                                            for name in credential_present_test(node.test))
         self._with_credential.append(present)
         if present:
             state.with_credential += 1
@@ -524,48 +530,6 @@ class GuardFacts(Facts):
         if record.rejects is None:
             record.rejects = how
 
-    def _registration(self, node: cst.Call) -> None:
-        """`app.add_middleware(AuthMiddleware, ...)`, `Middleware(AuthMiddleware, ...)`, and
-        `include_router(router, dependencies=make_dependencies())`."""
-        func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value == "include_router":
-            given = _opaque_dependencies(node)
-            child = argument(node, 0, "router")
-            if self._conditions and child is not None:
-                value = child.value.func if isinstance(child.value, cst.Call) else child.value
-                name = self.context.qualify(value) or dotted_name(value)
-                if name:
-                    self.guards.conditional_inclusions.add(name)
-            if given and child is not None:
-                value = child.value.func if isinstance(child.value, cst.Call) else child.value
-                name = self.context.qualify(value) or dotted_name(value)
-                if name:
-                    self.guards.opaque_dependencies[name] = given
-        is_add = isinstance(func, cst.Attribute) and func.attr.value == "add_middleware"
-        is_wrapper = (self.context.qualify(func) or "").endswith("middleware.Middleware") or (
-            isinstance(func, cst.Name) and func.value == "Middleware")
-        # `app.middleware("http")(AuthMiddleware())`: the decorator applied by hand.
-        is_decorator = (isinstance(func, cst.Call) and isinstance(func.func, cst.Attribute)
-                        and func.func.attr.value == "middleware")
-        if (is_add or is_wrapper or is_decorator) and node.args:
-            target = (argument(node, 0, "middleware_class") if is_add else None) or node.args[0]
-            value = target.value.func if is_decorator and isinstance(target.value, cst.Call) else target.value
-            name = self.context.qualify(value) or dotted_name(value)
-            owner = func.value if is_add and isinstance(func, cst.Attribute) else (
-                func.func.value if is_decorator and isinstance(func, cst.Call) and isinstance(
-                    func.func, cst.Attribute) else None)
-            if name:
-                receiver = self._receiver(owner) if owner is not None else ""
-                self.guards.registered_middleware.setdefault(name, set()).add(receiver)
-                if is_decorator and not isinstance(target.value, cst.Call):
-                    # `app.middleware("http")(auth_middleware)`: the function handles each request.
-                    self.guards.middleware_candidates[name] = name
-
-
-_REQUEST_NAMES = frozenset({"request", "req", "websocket", "ws", "connection", "conn", "scope"})
-# A local or parameter holding what the request brought to authenticate with (`token`, `auth_header`,
-# `credentials`), as a presence test names it.
-_CREDENTIAL_PRESENT_NAME = re.compile(rf"{_CREDENTIAL_NAME.pattern}|credential|^auth", re.IGNORECASE)
 
 
 def _raises(block: cst.BaseSuite) -> bool:
@@ -585,76 +549,5 @@ def _has_or(node: cst.BaseExpression) -> bool:
     return False
 
 
-def _credential_store(source: str) -> bool:
-    """`request.cookies`, `request.session` (Starlette's signed session), not `self.session`."""
-    head, _, last = source.rpartition(".")
-    return last == "cookies" or (last == "session" and head.rpartition(".")[2] in _REQUEST_NAMES)
-
-
-def _opaque_dependencies(call: cst.Call) -> str | None:
-    """`dependencies=get_dependencies()` as written, when it is not a literal list."""
-    given = keyword(call, "dependencies")
-    if given is None or isinstance(given.value, (cst.List, cst.Tuple)) or _is_none(given.value):
-        return None
-    return dotted_name(given.value.func if isinstance(given.value, cst.Call) else given.value) or "an expression"
-
-
 def _is_false(arg: cst.Arg | None) -> bool:
     return arg is not None and isinstance(arg.value, cst.Name) and arg.value.value == "False"
-
-
-def _is_none(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Name) and node.value == "None"
-
-
-def _is_header_or_cookie(param: cst.Param, qualify: Callable[[cst.BaseExpression], str | None]) -> bool:
-    """`x_api_key: str = Header(...)`, `Annotated[str | None, Cookie()]`, `Security(scheme)`."""
-    nodes: list[cst.BaseExpression] = []
-    if param.default is not None:
-        nodes.append(param.default)
-    if param.annotation is not None:
-        annotation = param.annotation.annotation
-        if isinstance(annotation, cst.Subscript):
-            nodes.extend(e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index))
-    for node in nodes:
-        if isinstance(node, cst.Call):
-            name = (qualify(node.func) or dotted_name(node.func) or "").rsplit(".", 1)[-1]
-            if name in ("Header", "Cookie", "Security"):
-                return True
-    return False
-
-
-def _credential_present_test(test: cst.BaseExpression) -> tuple[str, ...]:
-    """The names of credentials an `if`'s body runs only with: `if token:`, `if api_key is not
-    None`, `if authorization and ...`."""
-    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
-        return _credential_present_test(test.left) + _credential_present_test(test.right)
-    if (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
-            and isinstance(test.comparisons[0].operator, cst.IsNot) and _is_none(test.comparisons[0].comparator)):
-        test = test.left
-    return (test.value,) if isinstance(test, cst.Name) and _CREDENTIAL_PRESENT_NAME.search(test.value) else ()
-
-
-def _holds_request_value(name: str, state: _State) -> bool:
-    """Whether a name holds what the request brought: a parameter (`api_key: str = Header(None)`) or
-    a local made from the request or a parameter (`token = get_bearer_token(request)`), not a key
-    the deployment configures (`if SESSION_API_KEY and api_key != SESSION_API_KEY`: without the
-    key configured, the deployment chose to let everyone in)."""
-    if name in state.params:
-        return True
-    return any(isinstance(node, cst.Name) and (node.value in _REQUEST_NAMES or node.value in state.params)
-               for value in state.assigned.get(name, ()) for node in descendants(value))
-
-
-def _missing_test(test: cst.BaseExpression) -> str | None:
-    """The name an `if` tests for absence: `not user`, `user is None`."""
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) and isinstance(
-            test.expression, cst.Name):
-        return test.expression.value
-    if (isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and len(test.comparisons) == 1
-            and isinstance(test.comparisons[0].operator, cst.Is) and _is_none(test.comparisons[0].comparator)):
-        return test.left.value
-    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
-        return _missing_test(test.left) or _missing_test(test.right)
-    return None
-
