@@ -914,7 +914,8 @@ def test_an_endpoint_that_acts_as_a_principal_the_code_chooses_is_public_by_desi
     """An integration surface that runs every call as a configured operator: the endpoint gets the
     application's principal (what its guard hands signed-in endpoints) from a function that takes
     nothing the caller sends and turns nobody away, called or as a dependency. The look-alikes
-    let the caller name who acts, may hand no principal, or hand an object of another class."""
+    let the caller name who acts, may hand no principal, hand an object of another class, or make
+    a principal as the endpoint's own answer."""
     root = _write(tmp_path, {
         "svc/__init__.py": "",
         "svc/settings.py": """
@@ -987,10 +988,16 @@ def test_an_endpoint_that_acts_as_a_principal_the_code_chooses_is_public_by_desi
             @app.post("/stamps")
             def stamp(note: dict, settings: Settings = Depends(current_settings)):
                 session.add({"by": settings.default_operator_id, **note})
+
+            @app.post("/principals")
+            def add_principal(settings: Settings = Depends(current_settings)) -> Principal:
+                principal = Principal(settings.default_operator_id)
+                session.add(principal)
+                return principal
         """,
     })
     assert _found(_run(root)) == {("svc/main.py", 25, "RVW921"), ("svc/main.py", 30, "RVW921"),
-                                  ("svc/main.py", 34, "RVW921")}
+                                  ("svc/main.py", 34, "RVW921"), ("svc/main.py", 38, "RVW921")}
 
 
 def test_a_fastapi_users_dependency_optional_by_the_deployments_choice_guards(tmp_path) -> None:

@@ -64,12 +64,15 @@ class Principals:
         if not self.classes:
             return None
         model, index = self.model, self.model.index
-        functions = [endpoint.function.qualname, *(d.function.qualname for d in index.dependencies(endpoint))]
-        for name in functions:
-            for candidate in (name, *model.calls.callees(name)):
-                chosen = self._returned_class(candidate)
-                if chosen is not None and self._is_principal(chosen) and self._chooses_alone(candidate):
-                    return f"acts as the `{chosen.rsplit('.', 1)[-1]}` that `{candidate.rsplit('.', 1)[-1]}` chooses"
+        # What the endpoint calls, and the dependencies FastAPI runs for it with what they call: not
+        # the endpoint itself, whose answer is what it makes, not who it acts as.
+        dependencies = [d.function.qualname for d in index.dependencies(endpoint)]
+        candidates = [*model.calls.callees(endpoint.function.qualname),
+                      *(found for name in dependencies for found in (name, *model.calls.callees(name)))]
+        for candidate in candidates:
+            chosen = self._returned_class(candidate)
+            if chosen is not None and self._is_principal(chosen) and self._chooses_alone(candidate):
+                return f"acts as the `{chosen.rsplit('.', 1)[-1]}` that `{candidate.rsplit('.', 1)[-1]}` chooses"
         return None
 
     def _is_principal(self, cls: str) -> bool:

@@ -67,7 +67,7 @@ class Writes:
             if reads and spelled and reads[text] >= spelled[call.text]:
                 continue  # every `session.execute(...)` of this spelling runs a `select`
             if call.opens or call.fills_miss:
-                continue  # `with db.create_session() as session:`: the block's calls tell
+                continue  # what a `with` opens, a registry filled once on a miss: the change is elsewhere
             if "cache" in text.lower() or "websocket" in text.lower() or last in _OWN_RESPONSE_METHODS:
                 continue
             target = (self.calls.index.resolve(call.target) or call.target) if call.target else None
