@@ -218,23 +218,21 @@ def _swallows_everything(node: cst.Try, qualify: Callable[[cst.BaseExpression], 
     return catches_all
 
 
-_MISSES = frozenset({"KeyError", "LookupError"})
+_MISSES = frozenset({"builtins.KeyError", "builtins.LookupError"})
 
 
-def _filled_on_miss(node: cst.Try) -> set[int]:
+def _filled_on_miss(node: cst.Try, qualify: Callable[[cst.BaseExpression], str | None]) -> set[int]:
     """The calls of a `try`'s `except KeyError:` handlers on an object its body looks a key up in
     by a method (`try: return context.get("db") except KeyError: context.register(...)`)."""
+    handlers = [handler for handler in node.handlers if handler.type is not None
+                and any(qualify(member) in _MISSES for member in named_classes(handler.type))]
+    if not handlers:
+        return set()
     asked = {dotted_name(current.func.value) for current in own_descendants(node.body)
              if isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute)} - {None}
-    filled: set[int] = set()
-    for handler in node.handlers:
-        if handler.type is None or not any((dotted_name(member) or "").rpartition(".")[2] in _MISSES
-                                           for member in named_classes(handler.type)):
-            continue
-        filled.update(id(current) for current in own_descendants(handler.body)
-                      if isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute)
-                      and dotted_name(current.func.value) in asked)
-    return filled
+    return {id(current) for handler in handlers for current in own_descendants(handler.body)
+            if isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute)
+            and dotted_name(current.func.value) in asked}
 
 
 class SummaryBuilder(BatchedVisitor):
@@ -381,7 +379,7 @@ class SummaryBuilder(BatchedVisitor):
 
     def visit_Try(self, node: cst.Try) -> None:
         if self._functions and not self._functions[-1].params:
-            self._fills_miss |= _filled_on_miss(node)
+            self._fills_miss |= _filled_on_miss(node, self.resolver.qualify)
 
     def visit_Try_body(self, node: cst.Try) -> None:
         guarding = bool(self._guards) and _swallows_everything(node, self.resolver.qualify)

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from reviewer.semantics.fastapi.records import FunctionFacts, Parameter, TypeRef
+from reviewer.semantics.fastapi.records import FunctionFacts, TypeRef
 
 if TYPE_CHECKING:
     from reviewer.semantics.fastapi.guards.model import AuthModel
     from reviewer.semantics.fastapi.index import Endpoint
 
-_DEPENDENCY_MARKERS = ("Depends", "Security")
 _SELF = frozenset({"Self", "typing.Self", "typing_extensions.Self"})
 
 
@@ -48,7 +47,7 @@ class Principals:
                 for function in (endpoint.function, *(d.function for d in index.dependencies(endpoint))):
                     for param in function.params:
                         annotation, marker = index.markers_of(param)
-                        if marker is None or marker.kind not in _DEPENDENCY_MARKERS or not marker.dependency:
+                        if marker is None or marker.kind not in ("Depends", "Security") or not marker.dependency:
                             continue
                         dependency = index.resolve(marker.dependency) or marker.dependency
                         if not model.rejects(dependency):
@@ -87,7 +86,8 @@ class Principals:
         record = self.model.functions.get(qualname)
         if record is not None and record.reads_credentials:
             return False
-        return all(_is_dependency(self.model, param) for param in entry[0].params if not param.is_receiver)
+        index = self.model.index
+        return all(index.parameter_source(param, None) in ("dependency", "receiver") for param in entry[0].params)
 
     def _returned_class(self, qualname: str) -> str | None:
         entry = self.model.index.functions.get(qualname)
@@ -105,8 +105,3 @@ class Principals:
             name = method.rpartition(".")[0]
         cls = self.model.calls.class_named(name)
         return cls if cls in self.model.calls.classes else None
-
-
-def _is_dependency(model: AuthModel, param: Parameter) -> bool:
-    _, marker = model.index.markers_of(param)
-    return marker is not None and marker.kind in _DEPENDENCY_MARKERS
