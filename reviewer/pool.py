@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reviewer.class_checks import plain_class_checks
 from reviewer.model import ErrorKind, FileError, FileResult
 from reviewer.rule import Rule
 
@@ -78,6 +79,7 @@ def _init_worker(setup: _WorkerSetup) -> None:
     # of it is cyclic garbage is collected when the file is done (`_analyze_batch`). Python's
     # automatic collections, meanwhile, would traverse the growing tree again and again.
     gc.disable()
+    plain_class_checks()
     # The review process handles Ctrl-C and SIGTERM for its workers (it kills them).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()

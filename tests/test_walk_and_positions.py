@@ -4,6 +4,9 @@ layouts chosen to trip a statement-by-statement position finder."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import libcst as cst
@@ -407,3 +410,54 @@ def test_an_error_a_visitor_cannot_be_stopped_for_ends_the_walk(error: Exception
     stoppable = isinstance(error, RecursionError)  # the file's limits end the walk all the same
     with pytest.raises(type(error)):
         visit_batched(cst.parse_module(WALKED), [Raising(stoppable=stoppable)])
+
+
+# Run in a fresh interpreter: the change is process-wide, and this process keeps libcst as shipped.
+_CLASS_CHECKS = """
+import json, sys
+import libcst as cst
+from reviewer.class_checks import plain_class_checks
+
+def node_classes():
+    found, pending = [], [cst.CSTNode]
+    while pending:
+        kind = pending.pop()
+        if kind not in found:
+            found.append(kind)
+            pending.extend(kind.__subclasses__())
+    return sorted(found, key=lambda kind: f"{kind.__module__}.{kind.__qualname__}")
+
+def answers():
+    kinds = node_classes()
+    nodes = [node for node in walk(cst.parse_module(open(sys.argv[1]).read()))]
+    return ([[issubclass(a, b) for b in kinds] for a in kinds],
+            [[isinstance(node, kind) for kind in kinds] for node in nodes],
+            [type(kind).__name__ for kind in kinds])
+
+def walk(node):
+    yield node
+    for child in node.children:
+        yield from walk(child)
+
+before = answers()
+plain_class_checks()
+after = answers()
+class Later(cst.Name):
+    pass
+print(json.dumps({"same": before[:2] == after[:2], "metaclasses": sorted(set(after[2])),
+                  "later": [type(Later).__name__, isinstance(Later("x"), cst.BaseExpression),
+                            isinstance(cst.Name("x"), Later)]}))
+try:
+    cst.BaseExpression()
+except TypeError:
+    print("abstract")
+"""
+
+
+def test_plain_class_checks_answer_every_node_class_question_as_before() -> None:
+    sample = ROOT / "reviewer" / "positions.py"  # a module with most kinds of statement and expression
+    completed = subprocess.run([sys.executable, "-c", _CLASS_CHECKS, str(sample)],
+                               capture_output=True, text=True, check=True, cwd=ROOT)
+    outcome, abstract = completed.stdout.splitlines()
+    assert json.loads(outcome) == {"same": True, "metaclasses": ["_NodeClass"], "later": ["_NodeClass", True, False]}
+    assert abstract == "abstract"
