@@ -27,7 +27,7 @@ from libcst.metadata import PositionProvider
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 from reviewer.source_text import LINE_BREAK
-from reviewer.traversal import descendants
+from reviewer.traversal import nodes_of_type
 
 # Compound statements whose header (everything before an indented body) is generated alone,
 # with the fields to drop besides the body.
@@ -135,11 +135,11 @@ class Positions:
             statement = statement.with_changes(body=_EMPTY_BLOCK, **emptied)
         elif not isinstance(statement, cst.SimpleStatementLine):
             return
-        ours = [node for node in descendants(statement) if type(node) is cst.Call]
+        ours = nodes_of_type(statement, cst.Call)
         if not ours:
             return
         theirs = sorted(
-            (node for root in _header(nodes) for node in ast.walk(root) if type(node) is ast.Call),
+            _ast_calls(_header(nodes)),
             key=lambda call: (call.lineno, call.col_offset, -call.end_lineno, -call.end_col_offset),
         )
         if len(theirs) != len(ours):
@@ -224,6 +224,28 @@ def _header(nodes: Sequence[ast.AST]) -> Iterable[ast.AST]:
                 yield from (item for item in value if isinstance(item, ast.AST))
             elif isinstance(value, ast.AST):
                 yield value
+
+
+# ast nodes no call can be below.
+_AST_LEAVES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+
+
+def _ast_calls(roots: Iterable[ast.AST]) -> list[ast.Call]:
+    """The calls at or below `roots`, in no particular order: `ast.walk` without a generator
+    step per node and without looking below names and constants."""
+    found = []
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if type(node) is ast.Call:
+            found.append(node)
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                stack.extend(item for item in value if isinstance(item, ast.AST) and not isinstance(item, _AST_LEAVES))
+            elif isinstance(value, ast.AST) and not isinstance(value, _AST_LEAVES):
+                stack.append(value)
+    return found
 
 
 def _callee(call: cst.Call) -> str:
