@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reviewer.class_checks import plain_class_checks
 from reviewer.model import ErrorKind, FileError, FileResult
+from reviewer.node_classes import direct_initialisers, plain_class_checks
 from reviewer.rule import Rule
 
 # (path relative to the scan root, the file's bytes, its module name, whether it is test code)
@@ -80,6 +80,7 @@ def _init_worker(setup: _WorkerSetup) -> None:
     # automatic collections, meanwhile, would traverse the growing tree again and again.
     gc.disable()
     plain_class_checks()
+    direct_initialisers()
     # The review process handles Ctrl-C and SIGTERM for its workers (it kills them).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()

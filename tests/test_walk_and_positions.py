@@ -412,11 +412,12 @@ def test_an_error_a_visitor_cannot_be_stopped_for_ends_the_walk(error: Exception
         visit_batched(cst.parse_module(WALKED), [Raising(stoppable=stoppable)])
 
 
-# Run in a fresh interpreter: the change is process-wide, and this process keeps libcst as shipped.
-_CLASS_CHECKS = """
-import json, sys
+# Run in a fresh interpreter: the changes are process-wide, and this process keeps libcst as shipped.
+_NODE_CLASSES = """
+import inspect, json, sys
 import libcst as cst
-from reviewer.class_checks import plain_class_checks
+from reviewer.analysis import parse_unvalidated
+from reviewer.node_classes import direct_initialisers, plain_class_checks
 
 def node_classes():
     found, pending = [], [cst.CSTNode]
@@ -427,26 +428,44 @@ def node_classes():
             pending.extend(kind.__subclasses__())
     return sorted(found, key=lambda kind: f"{kind.__module__}.{kind.__qualname__}")
 
-def answers():
-    kinds = node_classes()
-    nodes = [node for node in walk(cst.parse_module(open(sys.argv[1]).read()))]
-    return ([[issubclass(a, b) for b in kinds] for a in kinds],
-            [[isinstance(node, kind) for kind in kinds] for node in nodes],
-            [type(kind).__name__ for kind in kinds])
-
 def walk(node):
     yield node
     for child in node.children:
         yield from walk(child)
 
-before = answers()
+def answers(kinds):
+    nodes = list(walk(cst.parse_module(open(sys.argv[1]).read())))
+    return ([[issubclass(a, b) for b in kinds] for a in kinds],
+            [[isinstance(node, kind) for kind in kinds] for node in nodes])
+
+def signatures(kinds):
+    return [[(p.name, p.kind, p.default is inspect.Parameter.empty)
+             for p in inspect.signature(kind.__init__).parameters.values()] for kind in kinds]
+
+kinds = node_classes()
+sources = [open(path).read() for path in sys.argv[1:]]
+before, shipped_trees, shipped_signatures = answers(kinds), [parse_unvalidated(s) for s in sources], signatures(kinds)
 plain_class_checks()
-after = answers()
+direct_initialisers()
 class Later(cst.Name):
     pass
-print(json.dumps({"same": before[:2] == after[:2], "metaclasses": sorted(set(after[2])),
-                  "later": [type(Later).__name__, isinstance(Later("x"), cst.BaseExpression),
-                            isinstance(cst.Name("x"), Later)]}))
+trees = [parse_unvalidated(s) for s in sources]
+try:
+    cst.Name("not a name")
+    validated = False
+except cst.CSTValidationError:
+    validated = True
+print(json.dumps({
+    "same answers": answers(kinds) == before,
+    "same trees": all(a.deep_equals(b) and a.code == s for a, b, s in zip(trees, shipped_trees, sources)),
+    "same signatures": signatures(kinds) == shipped_signatures,
+    "defaults": [cst.Name("x").lpar, cst.Call(func=cst.Name("f")).args, cst.AssignEqual().whitespace_before.value],
+    "validated after the parse": validated,
+    # Of the classes libcst's modules hold (not those `dataclass(slots=True)` replaced).
+    "metaclasses": sorted({type(kind).__name__ for kind in kinds
+                           if getattr(sys.modules[kind.__module__], kind.__name__, None) is kind}),
+    "later": [type(Later).__name__, isinstance(Later("x"), cst.BaseExpression), isinstance(cst.Name("x"), Later)],
+}))
 try:
     cst.BaseExpression()
 except TypeError:
@@ -454,10 +473,20 @@ except TypeError:
 """
 
 
-def test_plain_class_checks_answer_every_node_class_question_as_before() -> None:
-    sample = ROOT / "reviewer" / "positions.py"  # a module with most kinds of statement and expression
-    completed = subprocess.run([sys.executable, "-c", _CLASS_CHECKS, str(sample)],
-                               capture_output=True, text=True, check=True, cwd=ROOT)
+def test_node_classes_made_cheaper_answer_and_build_as_shipped() -> None:
+    # Modules with most kinds of statement and expression, and every fixture.
+    sources = [ROOT / "reviewer" / "positions.py", ROOT / "reviewer" / "traversal.py", *FIXTURES]
+    completed = subprocess.run([sys.executable, "-c", _NODE_CLASSES, *map(str, sources)],
+                               capture_output=True, text=True, cwd=ROOT)
+    assert completed.returncode == 0, completed.stderr
     outcome, abstract = completed.stdout.splitlines()
-    assert json.loads(outcome) == {"same": True, "metaclasses": ["_NodeClass"], "later": ["_NodeClass", True, False]}
+    assert json.loads(outcome) == {
+        "same answers": True,
+        "same trees": True,
+        "same signatures": True,
+        "defaults": [[], [], " "],
+        "validated after the parse": True,
+        "metaclasses": ["_NodeClass"],
+        "later": ["_NodeClass", True, False],
+    }
     assert abstract == "abstract"
