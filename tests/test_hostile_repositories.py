@@ -314,7 +314,7 @@ def test_syntax_python_accepts_but_the_parser_does_not_is_not_called_a_syntax_er
 def run_reviewer(cwd: Path, *arguments: str, timeout: float = 120, **options) -> subprocess.CompletedProcess[str]:
     """The installed command in a process of its own, so a hang fails the test instead of it."""
     return subprocess.run(
-        [sys.executable, "-c", "from reviewer.cli import main; main()", "check", "--no-cache", *arguments],
+        [sys.executable, "-c", "from reviewer.cli import command; command()", "check", "--no-cache", *arguments],
         cwd=cwd, capture_output=True, text=True, timeout=timeout, **options,
     )
 

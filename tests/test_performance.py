@@ -234,6 +234,36 @@ def test_a_run_from_the_cache_never_imports_libcst(tmp_path):
     assert loaded == [[], []], "neither the cold run's parent process nor the warm run imports libcst"
 
 
+def test_the_program_never_turns_the_cycle_collector_back_on_and_main_leaves_it_as_it_was(tmp_path):
+    """The `reviewer` program exits after its one report, so it does not pay for the collector
+    to trace everything the run kept; a caller of `main` gets its collector back as it was."""
+    import gc
+    import json
+    import subprocess
+
+    from click.testing import CliRunner
+
+    from reviewer.cli import main
+
+    (tmp_path / "main.py").write_text("import time\n\n\nasync def handler():\n    time.sleep(1)\n")
+    script = (
+        "import gc, json, sys\n"
+        "sys.argv = ['reviewer', 'check', '.', '--no-cache', '--format', 'json', '-o', 'report.json']\n"
+        "from reviewer.cli import command\n"
+        "try:\n    command()\nexcept SystemExit:\n    pass\n"
+        "print(json.dumps(gc.isenabled()))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout.splitlines()[-1]) is False
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert [(f["code"], f["line"]) for f in report["findings"]] == [("RVW401", 5)]
+
+    assert gc.isenabled()
+    result = CliRunner().invoke(main, ["check", str(tmp_path), "--no-cache", "-q", "--exit-zero"])
+    assert result.exit_code == 0
+    assert gc.isenabled()
+
+
 def test_rules_that_declare_libcst_metadata_get_it_and_others_pay_nothing(monkeypatch):
     from libcst.metadata import FullyQualifiedNameProvider, ParentNodeProvider, PositionProvider
 
