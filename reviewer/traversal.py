@@ -310,7 +310,16 @@ class _Walk:
 def descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """`node` and every node below it, parents first, without layout nodes (whitespace,
     operators, brackets): a cheap `children` walk for analyses that search a subtree."""
-    skip = trivia()
+    return _preorder(node, trivia())
+
+
+def nodes_of_type(node: cst.CSTNode, kind: type) -> list[cst.CSTNode]:
+    """The nodes of exactly type `kind` at or below `node`, in the order `descendants` yields
+    them; not looking into names, numbers and plain strings (they hold only brackets)."""
+    return [found for found in _preorder(node, trivia() | atoms()) if type(found) is kind]
+
+
+def _preorder(node: cst.CSTNode, skip: frozenset[type]) -> Iterator[cst.CSTNode]:
     stack = [node]
     while stack:
         current = stack.pop()
@@ -325,29 +334,6 @@ def descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
             elif value is not None and kind is not cst.MaybeSentinel and kind not in skip:
                 pending.append(value)
         stack.extend(reversed(pending))
-
-
-def nodes_of_type(node: cst.CSTNode, kind: type) -> list[cst.CSTNode]:
-    """The nodes of exactly type `kind` at or below `node`, in the order `descendants` yields
-    them: that walk, for a search of one node type, which need not look into names, numbers and
-    plain strings (they hold only brackets) nor call a generator step per node."""
-    skip = trivia() | atoms()
-    found: list[cst.CSTNode] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if type(current) is kind:
-            found.append(current)
-        pending: list[cst.CSTNode] = []
-        for field in _CHILD_FIELDS.get(type(current)) or child_fields(current):
-            value = getattr(current, field)
-            value_kind = type(value)
-            if value_kind is tuple or value_kind is list:
-                pending.extend(child for child in value if type(child) not in skip)
-            elif value is not None and value_kind is not cst.MaybeSentinel and value_kind not in skip:
-                pending.append(value)
-        stack.extend(reversed(pending))
-    return found
 
 
 def own_descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
