@@ -315,8 +315,10 @@ def descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
 
 def nodes_of_type(node: cst.CSTNode, kind: type) -> list[cst.CSTNode]:
     """The nodes of exactly type `kind` at or below `node`, in the order `descendants` yields
-    them; not looking into names, numbers and plain strings (they hold only brackets)."""
-    return [found for found in _preorder(node, trivia() | atoms()) if type(found) is kind]
+    them; for a kind that is not itself one, without visiting names, numbers and plain strings
+    (they hold only brackets)."""
+    skip = trivia() if kind in atoms() else trivia() | atoms()
+    return [found for found in _preorder(node, skip) if type(found) is kind]
 
 
 def _preorder(node: cst.CSTNode, skip: frozenset[type]) -> Iterator[cst.CSTNode]:

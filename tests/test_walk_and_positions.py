@@ -15,7 +15,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from reviewer.analysis import parse_unvalidated
 from reviewer.positions import Positions
-from reviewer.traversal import BatchedVisitor, atoms, trivia, visit, visit_batched
+from reviewer.traversal import BatchedVisitor, atoms, descendants, nodes_of_type, trivia, visit, visit_batched
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted((ROOT / "fixtures").rglob("*.py"))
@@ -410,6 +410,14 @@ def test_an_error_a_visitor_cannot_be_stopped_for_ends_the_walk(error: Exception
     stoppable = isinstance(error, RecursionError)  # the file's limits end the walk all the same
     with pytest.raises(type(error)):
         visit_batched(cst.parse_module(WALKED), [Raising(stoppable=stoppable)])
+
+
+def test_nodes_of_type_finds_what_descendants_holds_of_every_kind_names_included() -> None:
+    tree = parse_unvalidated((ROOT / "reviewer" / "positions.py").read_text())
+    kinds = {type(node) for node in descendants(tree)}
+    assert {cst.Name, cst.Call, cst.SimpleString, cst.FunctionDef} <= kinds
+    for kind in kinds:
+        assert nodes_of_type(tree, kind) == [node for node in descendants(tree) if type(node) is kind], kind
 
 
 # Run in a fresh interpreter: the changes are process-wide, and this process keeps libcst as shipped.

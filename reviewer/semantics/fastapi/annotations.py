@@ -19,7 +19,7 @@ from reviewer.semantics.fastapi.records import (
 )
 from reviewer.semantics.names import dotted_name
 from reviewer.syntax import argument, is_true, keyword, string_value
-from reviewer.traversal import descendants
+from reviewer.traversal import nodes_of_type
 
 
 def source_of(node: cst.CSTNode) -> str:
@@ -210,12 +210,12 @@ def path_parts(
 
 
 def names_in(node: cst.CSTNode) -> Iterator[str]:
-    return (found.value for found in descendants(node) if type(found) is cst.Name)
+    return (found.value for found in nodes_of_type(node, cst.Name))
 
 
-def attributes_in(node: cst.CSTNode) -> Iterator[cst.Attribute]:
-    return (found for found in descendants(node) if type(found) is cst.Attribute)
+def attributes_in(node: cst.CSTNode) -> list[cst.Attribute]:
+    return nodes_of_type(node, cst.Attribute)
 
 
-def calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
-    return (found for found in descendants(node) if type(found) is cst.Call)
+def calls_in(node: cst.CSTNode) -> list[cst.Call]:
+    return nodes_of_type(node, cst.Call)
