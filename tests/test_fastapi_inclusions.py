@@ -805,3 +805,27 @@ def test_router_included_into_an_application_an_object_was_handed(write) -> None
         },
     )
     assert _paths(_index(root)) == {("list_items", "/api/v1/items", True)}
+
+
+def test_a_name_resolves_to_the_router_a_subclass_keeps_once_it_is_found(write) -> None:
+    """`resolve` keeps its answers, but the router a subclass keeps is found late (when a router
+    is looked up): a name asked for before then is answered again, through the module found by
+    its suffix (`views` for `app.views`)."""
+    root = _files(
+        write,
+        {
+            "app/__init__.py": "",
+            "app/views.py": """
+                from fastapi import APIRouter
+                class BaseViews:
+                    def __init__(self) -> None:
+                        self.router = APIRouter()
+                class ItemViews(BaseViews):
+                    pass
+            """,
+        },
+    )
+    index = _index(root)
+    assert index.resolve("views.ItemViews.router") == "views.ItemViews.router"
+    assert index.router("app.views.ItemViews.router") is not None
+    assert index.resolve("views.ItemViews.router") == "app.views.ItemViews.router"

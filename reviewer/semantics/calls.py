@@ -71,6 +71,7 @@ class ModuleIndex:
         self._modules.update(_nearest_imported(self._all, {n: f for n, f in candidates.items() if len(f) > 1}))
         for summary in self._all:
             self._modules[summary.module] = summary
+        self._canonical: dict[str, str] = {}  # what `canonical` answered: the modules do not change
 
     def module(self, name: str) -> ModuleSummary | None:
         return self._modules.get(name)
@@ -79,6 +80,14 @@ class ModuleIndex:
         """A name as imported (`app.config.settings`, `pkg.services.prepare`) as the repository
         defines it: the module found by its name or a suffix (`backend.app.config.settings`), and
         through a package's re-export (`from .users import prepare` in `pkg/services/__init__.py`)."""
+        if depth == 0:
+            found = self._canonical.get(qualified)
+            if found is None:
+                found = self._canonical[qualified] = self._canonical_uncached(qualified, 0)
+            return found
+        return self._canonical_uncached(qualified, depth)
+
+    def _canonical_uncached(self, qualified: str, depth: int) -> str:
         parts = qualified.split(".")
         for cut in range(len(parts) - 1, 0, -1):
             summary = self.module(".".join(parts[:cut]))

@@ -42,6 +42,7 @@ from reviewer.semantics.fastapi.records import (
 )
 from reviewer.summary import ModuleSummary
 
+_UNKNOWN = object()
 _PATH_PARAMETER = re.compile(r"{(\w+)(?::\w+)?}")
 MAX_HELPER_DEPTH = 4  # helpers followed into for a parameter's validation
 MAX_HELD_DEPTH = 6  # bases and instances followed to the router an object keeps
@@ -119,6 +120,9 @@ class EndpointIndex:
         self._handed_first: dict[str, str] = {}
         self._strings: dict[str, str] = {}
         self._routers: dict[str, RouterDecl] = {}
+        # What `resolve` answered: the tables it reads do not change once filled (but for routers
+        # found kept by objects, which clear it).
+        self._resolved: dict[str, str | None] = {}
         inclusions: list[Inclusion] = []
         helper_calls: list[HelperCall] = []
         sequences: dict[str, tuple[tuple[Value, ...], ...]] = {}
@@ -167,6 +171,14 @@ class EndpointIndex:
     def resolve(self, name: str | None, depth: int = 0) -> str | None:
         """The defining name of `name`, through imports, re-exports and plain `x = y` aliases.
         A name the repository does not define (`fastapi.APIRouter`) comes back unchanged."""
+        if depth == 0 and name is not None:
+            found = self._resolved.get(name, _UNKNOWN)
+            if found is _UNKNOWN:
+                found = self._resolved[name] = self._resolve(name, 0)
+            return found
+        return self._resolve(name, depth)
+
+    def _resolve(self, name: str | None, depth: int) -> str | None:
         if name is None or depth > 10:
             return name
         if name in self._assignments and name not in self._called:
@@ -262,6 +274,7 @@ class EndpointIndex:
             if found is not None:
                 # Each class's instances keep a router of their own, made as the base makes it.
                 self._routers[key] = dataclasses.replace(self._routers[found], key=key)
+                self._resolved.clear()  # a name may now resolve to the router it defines
                 return key
         return None
 

@@ -4,7 +4,7 @@ base class defines), and a search for evidence along them (`through_calls`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from reviewer.semantics.fastapi.guards.vocabulary import MAX_CALL_DEPTH
@@ -28,13 +28,17 @@ class CallGraph:
         self._summaries = summaries
         self.classes = classes
         self._by_name: dict[str, list[str]] | None = None
+        # Searches for evidence ask for the same functions' callees again and again (each endpoint
+        # nothing guards searches anew); the records do not change, so the answers are kept.
+        self._callees_memo: dict[tuple[str, frozenset[str]], tuple[str, ...]] = {}
+        self._unconditional_memo: dict[str, tuple[str, ...]] = {}
 
     def summary(self, qualname: str | None) -> Any:
         """The `FunctionSummary` of a function of the repository, None for one it does not define."""
         return self._summaries.get(qualname) if qualname else None
 
     def through_calls(self, qualname: str, evidence: Callable[[str, int], T | None], depth: int = 0,
-                      seen: set[str] | None = None, follow: Callable[[str], list[str]] | None = None,
+                      seen: set[str] | None = None, follow: Callable[[str], Sequence[str]] | None = None,
                       max_depth: int = MAX_CALL_DEPTH) -> T | None:
         """The first `evidence(function, depth)` of a function or of the repository helpers it
         calls (those `follow` names, by default all), depth first, up to `max_depth` calls away,
@@ -50,14 +54,25 @@ class CallGraph:
         return next(filter(None, (self.through_calls(c, evidence, depth + 1, seen, follow, max_depth)
                                   for c in callees)), None)
 
-    def unconditional_callees(self, qualname: str) -> list[str]:
+    def unconditional_callees(self, qualname: str) -> tuple[str, ...]:
         """What it calls every time, letting what they raise through (`conditional_calls`)."""
-        record = self.functions.get(qualname)
-        return self.callees(qualname, frozenset(record.conditional_calls) if record else frozenset())
+        found = self._unconditional_memo.get(qualname)
+        if found is None:
+            record = self.functions.get(qualname)
+            found = self.callees(qualname, frozenset(record.conditional_calls) if record else frozenset())
+            self._unconditional_memo[qualname] = found
+        return found
 
-    def callees(self, qualname: str, skipped: frozenset[str] = frozenset()) -> list[str]:
+    def callees(self, qualname: str, skipped: frozenset[str] = frozenset()) -> tuple[str, ...]:
         """The functions it calls, resolved where the repository defines them; those whose call
         is spelled as one of `skipped` left out."""
+        key = (qualname, skipped)
+        found = self._callees_memo.get(key)
+        if found is None:
+            found = self._callees_memo[key] = tuple(self._resolve_callees(qualname, skipped))
+        return found
+
+    def _resolve_callees(self, qualname: str, skipped: frozenset[str]) -> list[str]:
         summary = self._summaries.get(qualname)
         record = self.functions.get(qualname)
         found = []
