@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from reviewer import lazy_cst as cst
+from reviewer.pickling import pickled_by_fields
 from reviewer.semantics.blocking import THREAD_RUNNERS
 from reviewer.semantics.exceptions import BROAD, named_classes
 from reviewer.semantics.names import ImportTable, NameResolver, decorator_name, dotted_name
@@ -47,6 +48,7 @@ class CallSite:
         return self.text.rsplit(".", 1)[-1] if self.text else None
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Signature:
     """What a function takes, `self`/`cls` of a method left out."""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pickle
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from reviewer import analysis, engine, pool
+from reviewer.pickling import pickled_by_fields
 from reviewer.config import Config
 from reviewer.registry import load_rules
 
@@ -114,3 +117,61 @@ def test_editing_engine_or_rule_code_invalidates_the_cache(write, tmp_path: Path
         assert review(tmp_path).cache_hits == 0
     finally:
         os.utime(helper, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+ROUTES = """\
+from typing import Annotated
+from fastapi import APIRouter, Depends, Query
+import time
+
+router = APIRouter()
+
+def current_user(token: str = Query(...)) -> str:
+    return token
+
+@router.get("/items/{item_id}", response_model=list[int], status_code=200)
+async def read_item(item_id: int, user: Annotated[str, Depends(current_user)], limit: int = 10):
+    time.sleep(1)
+    return load_items(item_id, limit)
+
+def load_items(item_id: int, limit: int) -> list[int]:
+    return [item_id] * limit
+"""
+
+
+def test_a_summary_comes_back_from_the_cache_as_it_was_written() -> None:
+    """The records summaries hold by the thousand are pickled as their values alone
+    (`reviewer.pickling`): each comes back equal to what the per-file pass made."""
+    result = analysis.analyze("app/items.py", ROUTES.encode(), RULES, {r.code: dict(r.options) for r in RULES})
+    data = pickle.dumps(result.summary)
+    assert pickle.loads(data) == result.summary
+    # Field names stay out of the cache: `annotation_text` is a field of a parameter's record,
+    # `offloader` one of the call records the async-io scan keeps, pickled by its values.
+    assert b"annotation_text" in data and b"offloader" not in data
+
+
+def test_a_record_rebuilt_by_more_than_its_init_is_refused() -> None:
+    @dataclass(frozen=True, slots=True)
+    class Derived:
+        base: int
+        double: int = field(init=False, default=0)
+
+    @dataclass(frozen=True, slots=True)
+    class Checked:
+        value: int
+
+        def __post_init__(self) -> None:
+            object.__setattr__(self, "value", abs(self.value))
+
+    for cls in (Derived, Checked):
+        with pytest.raises(TypeError, match="takes every field"):
+            pickled_by_fields(cls)
+
+
+def test_a_record_of_one_field_round_trips() -> None:
+    @pickled_by_fields
+    @dataclass(frozen=True, slots=True)
+    class Single:
+        name: str
+
+    assert Single.__reduce__(Single("x")) == (Single, ("x",))

@@ -12,6 +12,7 @@ from typing import Any
 
 from reviewer import lazy_cst as cst
 from reviewer.model import Span
+from reviewer.pickling import pickled_by_fields
 from reviewer.semantics.blocking import (
     Blocking,
 )
@@ -50,6 +51,7 @@ _EXTERNAL_ROOTS = frozenset(sys.stdlib_module_names) | {
 }
 
 
+@pickled_by_fields  # summaries hold thousands: pickled as their values, without field names
 @dataclass(slots=True)
 class Use:
     """One call in a function body, as far as the walk could tell what it calls."""
@@ -68,11 +70,6 @@ class Use:
     arguments: Arguments | None = ((), ())
     # Which assignment to the object's name it uses (`proc = Popen(...)` twice: two objects).
     binding: int = 0
-
-    def __reduce__(self) -> tuple[type[Use], tuple[Any, ...]]:
-        # Summaries hold thousands of uses: pickle them as plain tuples, without field names.
-        return Use, (self.callee, self.receiver, self.method, self.obj, self.text, self.span,
-                     self.statement_lines, self.offloader, self.conditions, self.arguments, self.binding)
 
     @property
     def object_key(self) -> str:

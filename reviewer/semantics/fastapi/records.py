@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reviewer.model import Span
+from reviewer.pickling import pickled_by_fields
 
 FACTS_KEY = "endpoints"
 
@@ -151,6 +152,7 @@ SEQUENCE_TYPES = frozenset(
 MADE = "Made"
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Marker:
     """A FastAPI parameter function in a default or in `Annotated[...]`: `Body(embed=True)`."""
@@ -160,6 +162,7 @@ class Marker:
     dependency: str | None = None  # qualified callee given to Depends/Security
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class TypeRef:
     """An annotation, reduced to what the rules ask of it.
@@ -235,6 +238,7 @@ class FunctionFacts:
     returned_dependencies: tuple[str, ...] = ()
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ResponseDecl:
     """What a route declares of its response (the decorator's or `add_api_route`'s keywords)."""

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reviewer.pickling import pickled_by_fields
+
 FACTS_KEY = "listing"
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class WholeRead:
     """Rows fetched whole from a query with no bound, and returned."""
@@ -18,6 +21,7 @@ class WholeRead:
     entity: str | None = None  # the mapped class selected, qualified through the imports
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ReturnedCall:
     callee: str | None  # qualified through the imports, when it can be

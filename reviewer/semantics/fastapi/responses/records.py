@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reviewer.pickling import pickled_by_fields
 from reviewer.semantics.fastapi.records import TypeRef
 
 FACTS_KEY = "responses"
@@ -17,6 +18,7 @@ RESPONSE_CLASSES = frozenset({
 MAX_DEPTH = 4
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Shape:
     """A value a function returns, as far as the module tells.
