@@ -79,6 +79,10 @@ def _init_worker(setup: _WorkerSetup) -> None:
     # of it is cyclic garbage is collected when the file is done (`_analyze_batch`). Python's
     # automatic collections, meanwhile, would traverse the growing tree again and again.
     gc.disable()
+    # A forked worker starts with the review process's objects (after a cache read, every cached
+    # file's summary and findings), never garbage here: the collections after each file must not
+    # traverse them, nor write to their pages.
+    gc.freeze()
     plain_class_checks()
     direct_initialisers()
     # The review process handles Ctrl-C and SIGTERM for its workers (it kills them).

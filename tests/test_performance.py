@@ -327,3 +327,23 @@ def test_reviewing_files_again_leaves_no_new_classes_behind():
 
     review_and_count()  # the first review fills the caches every run needs
     assert review_and_count() == review_and_count()
+
+
+def _frozen_after_worker_setup(setup):
+    import gc
+
+    pool._init_worker(setup)
+    return gc.get_freeze_count()
+
+
+def test_a_worker_leaves_the_objects_it_inherits_to_the_review_process(tmp_path):
+    """A worker forked after a cache read starts with every cached summary the review process
+    holds; the collections it runs after each file must not traverse them again and again (they
+    were most of a warm run's time with one file changed)."""
+    import multiprocessing
+
+    held = [{"summary": n} for n in range(50_000)]
+    setup = pool._WorkerSetup([], {}, str(tmp_path), 1 << 30)
+    with multiprocessing.get_context("fork").Pool(1) as workers:
+        frozen = workers.apply(_frozen_after_worker_setup, (setup,))
+    assert frozen >= len(held)
