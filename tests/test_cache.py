@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from reviewer import analysis, engine, pool
-from reviewer.pickling import pickled_by_fields
 from reviewer.config import Config
+from reviewer.pickling import pickled_by_fields
 from reviewer.registry import load_rules
 
 DEBUG_APP = "from fastapi import FastAPI\napp = FastAPI(debug=True)\n"
