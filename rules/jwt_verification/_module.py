@@ -144,7 +144,7 @@ class ModuleFunctions:
                 if node is None:
                     continue
                 marker = marker_of(node, resolver.qualify)
-                if marker is not None and marker.kind in ("Depends", "Security") and isinstance(node, cst.Call):
+                if marker is not None and marker.injects and isinstance(node, cst.Call):
                     target = node.args[0].value if node.args else None
                     name = dotted_name(target) if target is not None else None
                     if name:

@@ -39,7 +39,7 @@ def _admin_dependencies(node: cst.CSTNode, qualify: Qualify) -> bool:
     parameter's default `_get_user(role="admin")` of a factory that returns the `Depends`)."""
     for call in calls_in(node):
         marker = marker_of(call, qualify)
-        if marker is not None and marker.kind not in ("Depends", "Security"):
+        if marker is not None and not marker.injects:
             continue  # `Query("admin")`: a parameter's default value, no check
         if any(_names_admin_role(arg.value) for arg in call.args):
             return True

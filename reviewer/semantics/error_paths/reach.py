@@ -105,7 +105,7 @@ class Branches:
         for node in nodes:
             for call in calls_in(node):
                 marker = marker_of(call, self.builder.qualify)
-                if marker is None or marker.kind not in ("Depends", "Security") or not marker.dependency:
+                if marker is None or not marker.injects or not marker.dependency:
                     continue
                 name = marker.dependency.removeprefix(own)
                 if name != marker.dependency and self.builder.gates(name):

@@ -190,7 +190,7 @@ class Walk:
 
     def _is_dependency(self, node: cst.BaseExpression) -> bool:
         """`Depends(get_db)`, `Annotated[Session, Depends(get_db)]`, `Security(...)`."""
-        return any((marker := marker_of(call, self.qualify)) is not None and marker.kind in ("Depends", "Security")
+        return any((marker := marker_of(call, self.qualify)) is not None and marker.injects
                    for call in calls_in(node))
 
     def detail(self) -> DetailOf:

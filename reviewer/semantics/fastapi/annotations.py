@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from reviewer import lazy_cst as cst
 from reviewer.semantics.fastapi.records import (
     ANNOTATED,
+    DEPENDENCY_MARKERS,
     LITERAL,
     MADE,
     OPTIONAL,
@@ -77,7 +78,7 @@ def marker_of(node: cst.BaseExpression, qualify: Callable[[cst.BaseExpression], 
         return None
     embed = keyword(node, "embed")
     dependency = None
-    if kind in ("Depends", "Security"):
+    if kind in DEPENDENCY_MARKERS:
         target = argument(node, 0, "dependency")
         if target is not None and isinstance(target.value, cst.Call):
             # `Depends(Getter(...))`: FastAPI calls the instance, so the dependency is the

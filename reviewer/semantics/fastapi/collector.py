@@ -404,7 +404,7 @@ class _Collector(InputTracking, BatchedVisitor):
             for read_id in self._reads_in(state, original_node.value):
                 state.reads[read_id].returned = True
             marker = marker_of(original_node.value, self.qualify)
-            if marker is not None and marker.kind in ("Depends", "Security") and marker.dependency:
+            if marker is not None and marker.injects and marker.dependency:
                 nested = f"{state.facts.qualname}.{marker.dependency}"
                 given = nested if nested in self.facts.functions else marker.dependency
                 state.facts.returned_dependencies += (given,)

@@ -543,7 +543,7 @@ class EndpointIndex:
         names = []
         for param in function.params:
             annotation, marker = self.markers_of(param)
-            if marker is None or marker.kind not in ("Depends", "Security"):
+            if marker is None or not marker.injects:
                 continue
             if marker.dependency:
                 names.append(marker.dependency)
@@ -611,7 +611,7 @@ class EndpointIndex:
             return "receiver"
         annotation, marker = self.markers_of(param)
         if marker is not None:
-            return "dependency" if marker.kind in ("Depends", "Security") else marker.kind.lower()
+            return "dependency" if marker.injects else marker.kind.lower()
         if annotation is not None and annotation.kind == "name" and annotation.name in FRAMEWORK_TYPES:
             return "framework"
         if endpoint_path is not None and param.name in set(path_parameters(endpoint_path)):
@@ -699,7 +699,7 @@ class EndpointIndex:
             for function, _ in self.functions.values():
                 for param in function.params:
                     _, marker = self.markers_of(param)
-                    if marker is not None and marker.kind in ("Depends", "Security") and marker.dependency:
+                    if marker is not None and marker.injects and marker.dependency:
                         target = self.resolve(marker.dependency)
                         if target:
                             self._consumers_memo.setdefault(target, []).append((function, param.name))

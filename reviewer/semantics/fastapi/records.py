@@ -36,6 +36,7 @@ HTTP_DECORATORS = {
     "trace": ("TRACE",),
 }
 WEBSOCKET = "WEBSOCKET"
+DEPENDENCY_MARKERS = frozenset({"Depends", "Security"})
 _PARAM_FUNCTIONS = ("Body", "Query", "Path", "Header", "Cookie", "Form", "File", "Depends", "Security")
 PARAM_MARKERS = {
     f"{module}.{name}": name
@@ -160,6 +161,11 @@ class Marker:
     kind: str  # Body, Query, Path, Header, Cookie, Form, File, Depends, Security; or MADE
     embed: bool = False
     dependency: str | None = None  # qualified callee given to Depends/Security
+
+    @property
+    def injects(self) -> bool:
+        """`Depends(...)` or `Security(...)`: FastAPI runs a dependency for the parameter."""
+        return self.kind in DEPENDENCY_MARKERS
 
 
 @pickled_by_fields

@@ -222,7 +222,7 @@ class PasswordModel:
             for handler in self.endpoints.handlers():
                 for param in handler.function.params:
                     ref, marker = self.endpoints.markers_of(param)
-                    if marker is not None and marker.kind in ("Depends", "Security"):
+                    if marker is not None and marker.injects:
                         name = _class_of(ref)
                         if name:
                             found.add(self.canonical(name))

@@ -189,7 +189,7 @@ class GuardFacts(Facts):
         if value is None or self._functions or not self._classes or self._classes[-1] is None:
             return
         marker = marker_of(value, self.context.qualify)
-        if marker is not None and marker.kind in ("Depends", "Security") and marker.dependency:
+        if marker is not None and marker.injects and marker.dependency:
             cls = self._classes[-1]
             self.guards.class_dependencies[cls] = (*self.guards.class_dependencies.get(cls, ()), marker.dependency)
 

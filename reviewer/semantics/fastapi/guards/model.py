@@ -227,7 +227,7 @@ class AuthModel:
             refuses = set(record.refuses_without) if record else set()
             for param in function.params:
                 _, marker = self.index.markers_of(param)
-                if marker is not None and marker.kind in ("Depends", "Security") and marker.dependency:
+                if marker is not None and marker.injects and marker.dependency:
                     names.append(marker.dependency)
                     if param.name in refuses:
                         refused.add(marker.dependency)
@@ -292,7 +292,7 @@ class AuthModel:
         for nested in self._nested.get(factory, ()):
             for param in self.index.functions[nested][0].params:
                 _, marker = self.index.markers_of(param)
-                if marker is None or marker.kind not in ("Depends", "Security") or not marker.dependency:
+                if marker is None or not marker.injects or not marker.dependency:
                     continue
                 # `Depends(base)`, a local of the factory naming one dependency or another: each must.
                 choices = self._local_choices.get(f"{factory}.<locals>.{marker.dependency}", (marker.dependency,))

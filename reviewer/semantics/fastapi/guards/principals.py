@@ -47,7 +47,7 @@ class Principals:
                 for function in (endpoint.function, *(d.function for d in index.dependencies(endpoint))):
                     for param in function.params:
                         annotation, marker = index.markers_of(param)
-                        if marker is None or marker.kind not in ("Depends", "Security") or not marker.dependency:
+                        if marker is None or not marker.injects or not marker.dependency:
                             continue
                         dependency = index.resolve(marker.dependency) or marker.dependency
                         if not model.rejects(dependency):
