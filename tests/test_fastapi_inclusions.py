@@ -829,3 +829,41 @@ def test_a_name_resolves_to_the_router_a_subclass_keeps_once_it_is_found(write) 
     assert index.resolve("views.ItemViews.router") == "views.ItemViews.router"
     assert index.router("app.views.ItemViews.router") is not None
     assert index.resolve("views.ItemViews.router") == "app.views.ItemViews.router"
+
+
+def test_the_parameters_a_named_dependency_fills(write) -> None:
+    """`EndpointIndex.injected`: `Depends(dep)` and `Security(dep, ...)`, in a default or in
+    `Annotated[...]`; not `Depends()` (the class of the annotation is the dependency), nor the
+    markers of request data."""
+    root = _files(
+        write,
+        {
+            "app/__init__.py": "",
+            "app/main.py": """
+                from typing import Annotated
+                from fastapi import Depends, FastAPI, Query, Security
+                from app.auth import User, current_user, scheme
+                app = FastAPI()
+                class Pager:
+                    def __init__(self, page: int = 1) -> None:
+                        self.page = page
+                @app.get("/items")
+                def items(user: User = Depends(current_user), q: str = Query(""),
+                          token: Annotated[str, Security(scheme, scopes=["items"])] = "",
+                          pager: Pager = Depends()):
+                    return []
+            """,
+            "app/auth.py": """
+                class User: ...
+                def current_user() -> User: ...
+                def scheme() -> str: ...
+            """,
+        },
+    )
+    index = _index(root)
+    function, _ = index.functions["app.main.items"]
+    assert [(param.name, annotation.name if annotation else None, dependency)
+            for param, annotation, dependency in index.injected(function)] == [
+        ("user", "app.auth.User", "app.auth.current_user"),
+        ("token", "builtins.str", "app.auth.scheme"),
+    ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from reviewer.semantics.calls import ModuleIndex
@@ -506,6 +506,14 @@ class EndpointIndex:
         self._markers_memo[id(param)] = (param, annotation, marker)
         return annotation, marker
 
+    def injected(self, function: FunctionFacts) -> Iterator[tuple[Parameter, TypeRef | None, str]]:
+        """The parameters FastAPI fills by running a dependency the code names (`user: User =
+        Depends(current_user)`), each with its type and that dependency, qualified as written."""
+        for param in function.params:
+            annotation, marker = self.markers_of(param)
+            if marker is not None and marker.injects and marker.dependency:
+                yield param, annotation, marker.dependency
+
     def _made(self, marker: Marker) -> Marker | None:
         """A marker as FastAPI reads it: a call in `Annotated[...]` counts when the function called
         returns a dependency (`def RoleACL(...): ... return Depends(role_dependency)`)."""
@@ -697,12 +705,10 @@ class EndpointIndex:
         if self._consumers_memo is None:
             self._consumers_memo = {}
             for function, _ in self.functions.values():
-                for param in function.params:
-                    _, marker = self.markers_of(param)
-                    if marker is not None and marker.injects and marker.dependency:
-                        target = self.resolve(marker.dependency)
-                        if target:
-                            self._consumers_memo.setdefault(target, []).append((function, param.name))
+                for param, _, named in self.injected(function):
+                    target = self.resolve(named)
+                    if target:
+                        self._consumers_memo.setdefault(target, []).append((function, param.name))
         return self._consumers_memo.get(dependency, [])
 
     def validates_parameter(self, function: FunctionFacts, name: str, depth: int = 0) -> bool:

@@ -225,12 +225,10 @@ class AuthModel:
         for function in consumers:
             record = self.functions.get(function.qualname)
             refuses = set(record.refuses_without) if record else set()
-            for param in function.params:
-                _, marker = self.index.markers_of(param)
-                if marker is not None and marker.injects and marker.dependency:
-                    names.append(marker.dependency)
-                    if param.name in refuses:
-                        refused.add(marker.dependency)
+            for param, _, dependency in self.index.injected(function):
+                names.append(dependency)
+                if param.name in refuses:
+                    refused.add(dependency)
         for name in names:
             scheme = self._scheme(name)
             if scheme is not None and (scheme.guards or name in refused):
@@ -290,12 +288,9 @@ class AuthModel:
             for qualname in self.index.functions:
                 self._nested.setdefault(qualname.rpartition(".")[0], []).append(qualname)
         for nested in self._nested.get(factory, ()):
-            for param in self.index.functions[nested][0].params:
-                _, marker = self.index.markers_of(param)
-                if marker is None or not marker.injects or not marker.dependency:
-                    continue
+            for _, _, dependency in self.index.injected(self.index.functions[nested][0]):
                 # `Depends(base)`, a local of the factory naming one dependency or another: each must.
-                choices = self._local_choices.get(f"{factory}.<locals>.{marker.dependency}", (marker.dependency,))
+                choices = self._local_choices.get(f"{factory}.<locals>.{dependency}", (dependency,))
                 if all(self._checker_guards(name, factory, depth) for name in choices):
                     return True
         return False

@@ -45,11 +45,8 @@ class Principals:
                 if not model.guard(endpoint):
                     continue
                 for function in (endpoint.function, *(d.function for d in index.dependencies(endpoint))):
-                    for param in function.params:
-                        annotation, marker = index.markers_of(param)
-                        if marker is None or not marker.injects or not marker.dependency:
-                            continue
-                        dependency = index.resolve(marker.dependency) or marker.dependency
+                    for _, annotation, named in index.injected(function):
+                        dependency = index.resolve(named) or named
                         if not model.rejects(dependency):
                             continue
                         found.update(filter(None, (self._class_of(annotation, None),
