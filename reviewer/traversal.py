@@ -317,8 +317,12 @@ def nodes_of_type(node: cst.CSTNode, kind: type) -> list[cst.CSTNode]:
     """The nodes of exactly type `kind` at or below `node`, in the order `descendants` yields
     them; for a kind that is not itself one, without visiting names, numbers and plain strings
     (they hold only brackets)."""
-    skip = trivia() if kind in atoms() else trivia() | atoms()
-    return [found for found in _preorder(node, skip) if type(found) is kind]
+    return [found for found in _preorder(node, _skipped_looking_for(kind)) if type(found) is kind]
+
+
+@functools.cache
+def _skipped_looking_for(kind: type) -> frozenset[type]:
+    return trivia() if kind in atoms() else trivia() | atoms()
 
 
 def _preorder(node: cst.CSTNode, skip: frozenset[type]) -> Iterator[cst.CSTNode]:
