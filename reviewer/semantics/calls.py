@@ -76,16 +76,14 @@ class ModuleIndex:
     def module(self, name: str) -> ModuleSummary | None:
         return self._modules.get(name)
 
-    def canonical(self, qualified: str, depth: int = 0) -> str:
+    def canonical(self, qualified: str) -> str:
         """A name as imported (`app.config.settings`, `pkg.services.prepare`) as the repository
         defines it: the module found by its name or a suffix (`backend.app.config.settings`), and
         through a package's re-export (`from .users import prepare` in `pkg/services/__init__.py`)."""
-        if depth == 0:
-            found = self._canonical.get(qualified)
-            if found is None:
-                found = self._canonical[qualified] = self._canonical_uncached(qualified, 0)
-            return found
-        return self._canonical_uncached(qualified, depth)
+        found = self._canonical.get(qualified)
+        if found is None:
+            found = self._canonical[qualified] = self._canonical_uncached(qualified, 0)
+        return found
 
     def _canonical_uncached(self, qualified: str, depth: int) -> str:
         parts = qualified.split(".")
@@ -95,7 +93,7 @@ class ModuleIndex:
                 continue
             exported = summary.imports.exported(parts[cut])
             if exported and depth < MAX_REEXPORTS and exported != ".".join(parts[: cut + 1]):
-                return self.canonical(".".join([exported, *parts[cut + 1:]]), depth + 1)
+                return self._canonical_uncached(".".join([exported, *parts[cut + 1:]]), depth + 1)
             return ".".join(p for p in (summary.module, *parts[cut:]) if p)
         return qualified
 

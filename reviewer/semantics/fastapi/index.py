@@ -42,7 +42,6 @@ from reviewer.semantics.fastapi.records import (
 )
 from reviewer.summary import ModuleSummary
 
-_UNKNOWN = object()
 _PATH_PARAMETER = re.compile(r"{(\w+)(?::\w+)?}")
 MAX_HELPER_DEPTH = 4  # helpers followed into for a parameter's validation
 MAX_HELD_DEPTH = 6  # bases and instances followed to the router an object keeps
@@ -122,7 +121,7 @@ class EndpointIndex:
         self._routers: dict[str, RouterDecl] = {}
         # What `resolve` answered: the tables it reads do not change once filled (but for routers
         # found kept by objects, which clear it).
-        self._resolved: dict[str, str | None] = {}
+        self._resolved: dict[str, str] = {}
         inclusions: list[Inclusion] = []
         helper_calls: list[HelperCall] = []
         sequences: dict[str, tuple[tuple[Value, ...], ...]] = {}
@@ -168,21 +167,21 @@ class EndpointIndex:
         """The repository's modules the index was built from."""
         return self._modules
 
-    def resolve(self, name: str | None, depth: int = 0) -> str | None:
+    def resolve(self, name: str | None) -> str | None:
         """The defining name of `name`, through imports, re-exports and plain `x = y` aliases.
         A name the repository does not define (`fastapi.APIRouter`) comes back unchanged."""
-        if depth == 0 and name is not None:
-            found = self._resolved.get(name, _UNKNOWN)
-            if found is _UNKNOWN:
-                found = self._resolved[name] = self._resolve(name, 0)
-            return found
-        return self._resolve(name, depth)
+        if name is None:
+            return None
+        found = self._resolved.get(name)
+        if found is None:
+            found = self._resolved[name] = self._resolve(name, 0)
+        return found
 
-    def _resolve(self, name: str | None, depth: int) -> str | None:
-        if name is None or depth > 10:
+    def _resolve(self, name: str, depth: int) -> str:
+        if depth > 10:
             return name
         if name in self._assignments and name not in self._called:
-            return self.resolve(self._assignments[name], depth + 1)
+            return self._resolve(self._assignments[name], depth + 1)
         if self._defines(name):
             return name
         parts = name.split(".")
@@ -198,7 +197,7 @@ class EndpointIndex:
                 candidate = ".".join(p for p in (summary.module, head, *rest) if p)
             if candidate == name:
                 return name
-            resolved = self.resolve(candidate, depth + 1)
+            resolved = self._resolve(candidate, depth + 1)
             if target is not None or self._defines(resolved) or resolved in self._assignments:
                 return resolved
             return name
