@@ -361,6 +361,7 @@ def walk(
         )
     except RecursionError:
         result.errors.append(FileError(path, ErrorKind.TOO_DEEP, "too deeply nested to walk"))
+        _release(context, resolver, builder, tracker, *analyses, *instances)
         return
     for analysis in analyses:
         if analysis.failure is not None:
@@ -377,3 +378,15 @@ def walk(
     result.applicable = context.applicable
     result.summary = summary
     result.suppressions = suppressions_in(text)
+    _release(context, resolver, builder, tracker, *analyses, *instances)
+
+
+def _release(*done: object) -> None:
+    """Let go of what a file's walk made. The rules, the analyses and the file's context refer to
+    one another (a rule to the context, the context to its analyses), so without this the file's
+    tree waits for the cycle collector, which the per-file pass runs after every file and which
+    then traverses every node of it; emptied, most of it goes when the last reference does."""
+    for part in done:
+        state = getattr(part, "__dict__", None)
+        if state is not None:
+            state.clear()

@@ -42,9 +42,15 @@ Progress = Callable[[int, int], None]
 # A worker holds a batch's results until the batch is done, and they travel back as one pickle:
 # capping a batch's source size keeps that memory bounded on a large repository.
 MAX_BATCH_BYTES = 512 * 1024
-# Below the cap, the source is split into this many batches per worker: the workers run out of
-# work together within about half a batch's time of each other, so a smaller share idles less.
-BATCHES_PER_WORKER = 8
+# Each batch takes this share of the source left per worker (1 / (2 * workers) with this 2):
+# early batches are few and large, and they shrink as the work runs out.
+SHARE_OF_REST = 2
+# ... down to this fraction of a worker's share of the whole source: below it a batch costs more
+# to hand over than it saves in idling.
+SMALLEST_BATCH = 1 / 32
+# What a file costs besides its size, in bytes of source (its rules and analyses start, its
+# tables are built): a batch of a hundred small files takes longer than its bytes say.
+FILE_OVERHEAD_BYTES = 1000
 # How often the review checks the board for a file over its time budget.
 POLL_SECONDS = 0.25
 _PR_SET_PDEATHSIG = 1
@@ -150,18 +156,25 @@ def _failed(relpath: str, kind: ErrorKind, message: str) -> FileResult:
 
 
 def chunks(items: Sequence[Item], jobs: int) -> list[list[Item]]:
-    """Batches of similar total size, several per worker so a slow file does not idle the rest."""
+    """Batches for `jobs` workers: the largest files first, and batches that shrink as the work
+    runs out, each taking a share of what is left. The workers pull them in order, so they run
+    out of work together, within a small batch's time of each other, and a large file is never
+    the last thing one of them starts."""
     if not items:
         return []
-    target = max(1, min(MAX_BATCH_BYTES, sum(len(item[1]) for item in items) // (jobs * BATCHES_PER_WORKER)))
-    batches: list[list[Item]] = [[]]
-    size = 0
-    for item in items:
-        if size >= target and batches[-1]:
+    ordered = sorted(items, key=lambda item: len(item[1]), reverse=True)
+    rest = sum(len(item[1]) + FILE_OVERHEAD_BYTES for item in ordered)
+    smallest = max(1, int(rest / jobs * SMALLEST_BATCH))
+    batches: list[list[Item]] = []
+    target = size = 0
+    for item in ordered:
+        if not batches or size >= target:
             batches.append([])
+            target = max(smallest, min(MAX_BATCH_BYTES, rest // (SHARE_OF_REST * jobs)))
             size = 0
         batches[-1].append(item)
-        size += len(item[1])
+        size += len(item[1]) + FILE_OVERHEAD_BYTES
+        rest -= len(item[1]) + FILE_OVERHEAD_BYTES
     return batches
 
 

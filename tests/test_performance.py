@@ -91,10 +91,23 @@ def test_spans_equal_positions_resolved_through_the_wrapper():
 def test_batches_are_capped_in_size_and_keep_every_file_once():
     items = [(f"app/m{i}.py", b"x = 1\n" * 20_000) for i in range(100)]  # 120 KB each, 12 MB in all
     batches = pool.chunks(items, jobs=2)
-    assert [item for batch in batches for item in batch] == items
+    assert sorted(item for batch in batches for item in batch) == sorted(items)
     for batch in batches:
         assert len(batch) == 1 or sum(len(data) for _, data in batch[:-1]) < pool.MAX_BATCH_BYTES
-    assert len(batches) > 2 * pool.BATCHES_PER_WORKER  # the cap, not the even split, decided
+    # The cap decides (five files go past 512 KB) until a quarter of what is left is less.
+    assert [len(batch) for batch in batches] == [5] * 17 + [4, 3, 2, 2, 2, 2]
+
+
+def test_batches_start_with_the_largest_files_and_shrink_as_the_work_runs_out():
+    items = [(f"app/m{size}.py", b"#" * 1000 * size) for size in (3, 8, 1, 6, 4, 7, 2, 5)]
+    batches = pool.chunks(items, jobs=2)
+    # 36 KB and eight files (44 KB with what a file costs besides its size) for two workers: the
+    # first batch takes a quarter of it (it goes past 11 KB with its second file), each later one
+    # a quarter of what is left, down to the smallest batch.
+    assert [[relpath for relpath, _ in batch] for batch in batches] == [
+        ["app/m8.py", "app/m7.py"], ["app/m6.py"], ["app/m5.py"], ["app/m4.py"], ["app/m3.py"], ["app/m2.py"],
+        ["app/m1.py"],
+    ]
 
 
 def test_generator_is_deterministic_and_sized(tmp_path):
@@ -347,3 +360,27 @@ def test_a_worker_leaves_the_objects_it_inherits_to_the_review_process(tmp_path)
     with multiprocessing.get_context("fork").Pool(1) as workers:
         frozen = workers.apply(_frozen_after_worker_setup, (setup,))
     assert frozen >= len(held)
+
+
+def test_a_files_walk_lets_go_of_its_tree(tmp_path):
+    """The rules, the analyses and the file's context refer to one another; unless the walk lets
+    go of them, the tree waits in their cycles for the collector run after every file, which
+    then traverses every node of it."""
+    import gc
+
+    from reviewer.analysis import walk
+    from reviewer.model import FileResult
+
+    tree = cst.parse_module(SOURCE)
+    result = FileResult(path="app/items.py")
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        gc.collect()
+        walk(result, SOURCE, tree, load_rules(), {})
+        holders = [holder for holder in gc.get_referrers(tree) if holder is not sys._getframe()]
+    finally:
+        if enabled:
+            gc.enable()
+    assert holders == []
+    assert {finding.code for finding in result.findings} >= {"RVW401"}
