@@ -94,10 +94,11 @@ class Cache:
         self.hits += 1
         return result
 
-    def put(self, key: str, result: FileResult) -> None:
+    def put(self, key: str, result: FileResult, pickled: bytes | None = None) -> None:
+        """Keep `result`; `pickled`, when given, is it already pickled (as a worker sent it)."""
         if not self.writable:
             return
-        payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        payload = pickled if pickled is not None else pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
         signature = hmac.new(self._key, key.encode() + payload, hashlib.sha256).digest()
         target = self._entry(key)
         try:

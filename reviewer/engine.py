@@ -283,11 +283,12 @@ def _run(
             from reviewer.pool import Budget, WorkerPool  # only a run that parses needs workers
 
             budget = Budget(seconds=config.file_timeout, memory=config.file_memory)
-            fresh = WorkerPool(jobs, rules, options, budget, progress).review(misses, len(results), total)
+            workers = WorkerPool(jobs, rules, options, budget, progress)
+            fresh = workers.review(misses, len(results), total)
             if cache is not None:
                 for result in fresh:
                     if not any(e.kind in _NOT_CACHED for e in result.errors):
-                        cache.put(keys[result.path], result)
+                        cache.put(keys[result.path], result, workers.pickled.get(result.path))
             results.extend(fresh)
         results.sort(key=lambda r: r.path)
 

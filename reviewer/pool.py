@@ -20,6 +20,7 @@ import concurrent.futures
 import contextlib
 import gc
 import os
+import pickle
 import shutil
 import signal
 import sys
@@ -130,7 +131,9 @@ def _note(relpath: str | None) -> None:
     os.pwrite(_note_descriptor, text.encode("utf-8", "surrogateescape") + b"\0", 0)
 
 
-def _analyze_batch(batch: Sequence[Item]) -> list[FileResult]:
+def _analyze_batch(batch: Sequence[Item]) -> list[bytes]:
+    """Each file's result, pickled: the form it travels back in, and the form the cache stores,
+    so the review process does not pickle it a second time to keep it."""
     from reviewer.analysis import analyze
 
     assert _setup is not None
@@ -138,11 +141,17 @@ def _analyze_batch(batch: Sequence[Item]) -> list[FileResult]:
     for relpath, data, module, is_test in batch:
         _note(relpath)
         try:
-            results.append(analyze(relpath, data, _setup.rules, _setup.options, module, is_test))
+            result = analyze(relpath, data, _setup.rules, _setup.options, module, is_test)
         except MemoryError:
-            results.append(_failed(relpath, ErrorKind.OVER_BUDGET, "needed more memory than its budget per file"))
+            result = _failed(relpath, ErrorKind.OVER_BUDGET, "needed more memory than its budget per file")
         except Exception as error:  # noqa: BLE001 - an engine bug costs one file, not the run
-            results.append(_failed(relpath, ErrorKind.INTERNAL, f"internal error: {error!r}"))
+            result = _failed(relpath, ErrorKind.INTERNAL, f"internal error: {error!r}")
+        try:
+            results.append(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+        except Exception as error:  # noqa: BLE001 - a result that cannot travel back costs its file
+            failed = _failed(relpath, ErrorKind.INTERNAL, f"internal error: its result cannot be kept: {error!r}")
+            results.append(pickle.dumps(failed, protocol=pickle.HIGHEST_PROTOCOL))
+        del result
         gc.collect(0)
     _note(None)
     gc.collect(1)
@@ -234,6 +243,8 @@ class WorkerPool:
         self.progress = progress
         self.done = 0
         self.total = 0
+        # Each result a worker made, by path, as the worker pickled it: what the cache stores.
+        self.pickled: dict[str, bytes] = {}
 
     def review(self, items: Sequence[Item], done: int = 0, total: int | None = None) -> list[FileResult]:
         self.done, self.total = done, len(items) if total is None else total
@@ -266,6 +277,11 @@ class WorkerPool:
                 f"of {self.budget.memory // (1024 * 1024)} MB per file); the file was not reviewed",
             )
         )
+
+    def _unpickled(self, payload: bytes) -> FileResult:
+        result: FileResult = pickle.loads(payload)  # noqa: S301 - our own worker's, over a pipe it holds
+        self.pickled[result.path] = payload
+        return result
 
     def _over_time(self, relpath: str) -> FileResult:
         return _failed(
@@ -308,7 +324,7 @@ class WorkerPool:
         outcome: _Round,
     ) -> bool:
         """Run the batches; False if the pool broke (a worker died or was killed)."""
-        futures: dict[concurrent.futures.Future[list[FileResult]], list[Item]] = {}
+        futures: dict[concurrent.futures.Future[list[bytes]], list[Item]] = {}
         for position, batch in enumerate(batches):
             try:
                 futures[pool.submit(_analyze_batch, batch)] = batch
@@ -316,7 +332,7 @@ class WorkerPool:
                 outcome.retry += [item for rest in batches[position:] for item in rest]
                 break
         broken = bool(outcome.retry)
-        collected: set[concurrent.futures.Future[list[FileResult]]] = set()
+        collected: set[concurrent.futures.Future[list[bytes]]] = set()
         waiting = set(futures)
         while waiting and not broken:
             finished, waiting = concurrent.futures.wait(
@@ -324,7 +340,7 @@ class WorkerPool:
             )
             for future in finished:
                 try:
-                    batch_results = future.result()
+                    batch_results = [self._unpickled(payload) for payload in future.result()]
                 except BrokenProcessPool:
                     broken = True
                     continue

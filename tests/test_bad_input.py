@@ -224,6 +224,28 @@ class ProcessKillingRule(Rule):
             os.kill(os.getpid(), signal.SIGKILL)
 
 
+class UnkeepableRule(Rule):
+    """Leaves something in one file's summary that cannot be pickled, as a rule bug could."""
+
+    code = "RVW996"
+    name = "unkeepable"
+    checklist = "production-config"
+
+    def visit_Module(self, node: cst.Module) -> None:
+        if self.context.path.endswith("odd.py"):
+            self.context.summary.extras["odd"] = lambda: None
+
+
+def test_a_result_that_cannot_travel_back_costs_only_its_file(write, tmp_path: Path) -> None:
+    # Files alike in size go in discovery order, several to a batch: `a_odd.py` shares the first.
+    write({f"app/module_{i}.py": DEBUG_APP for i in range(12)} | {"app/a_odd.py": DEBUG_APP})
+    rules = [*load_rules(), UnkeepableRule]
+    run = engine.run([tmp_path], Config(), rules, jobs=1, use_cache=False, cwd=tmp_path)
+    assert [(e.path, e.kind.value) for e in run.errors] == [("app/a_odd.py", "internal-error")]
+    assert "cannot be kept" in run.errors[0].message
+    assert sorted(f.path for f in run.findings) == sorted(f"app/module_{i}.py" for i in range(12))
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_worker_that_dies_costs_only_the_file_that_killed_it(write, tmp_path: Path, jobs: int) -> None:
     write({f"app/module_{i}.py": DEBUG_APP for i in range(6)} | {"app/crash.py": "x = 1\n"})

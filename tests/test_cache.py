@@ -36,6 +36,31 @@ def test_second_run_reads_everything_from_the_cache(write, tmp_path: Path) -> No
     assert (tmp_path / ".reviewer_cache" / ".gitignore").read_text().strip().endswith("*")
 
 
+def test_a_fresh_result_is_kept_as_its_worker_pickled_it(
+    write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write({"app/main.py": DEBUG_APP, "app/util.py": "x = 1\n"})
+    kept: dict[str, bytes | None] = {}
+    put = engine.Cache.put
+
+    def spy(self, key: str, result, pickled: bytes | None = None) -> None:
+        kept[result.path] = pickled
+        put(self, key, result, pickled)
+
+    monkeypatch.setattr(engine.Cache, "put", spy)
+    first = review(tmp_path)
+    assert sorted(kept) == ["app/main.py", "app/util.py"]
+    for path, pickled in kept.items():
+        assert pickled is not None
+        assert pickle.loads(pickled).path == path  # noqa: S301
+    stored = sorted(entry.read_bytes() for entry in entries(tmp_path))
+    assert [[blob.endswith(pickled) for pickled in kept.values()] for blob in stored] in (
+        [[True, False], [False, True]], [[False, True], [True, False]])
+    second = review(tmp_path)
+    assert second.cache_hits == 2
+    assert second.findings == first.findings
+
+
 def test_a_changed_file_or_configuration_is_reviewed_again(write, tmp_path: Path) -> None:
     write({"app/main.py": DEBUG_APP, "app/util.py": "x = 1\n"})
     review(tmp_path)
