@@ -384,6 +384,7 @@ class ServingPaths:
         self.queued = decorated | taking
         self._handed_on = Counter(callbacks)
         self._calls_named: dict[str, int] | None = None
+        self._shapes_named: dict[str, set[tuple[int, tuple[str, ...]] | None]] = {}
         self._wrappers: dict[str, bool] = {}
 
     def _queues(self, decorator: str) -> bool:
@@ -437,12 +438,28 @@ class ServingPaths:
         `name` (`save(...)`, `self.store.save(...)`)."""
         if self._calls_named is None:
             counts: dict[str, int] = defaultdict(int)
+            shapes: dict[str, set[tuple[int, tuple[str, ...]] | None]] = defaultdict(set)
             for function in self.functions.values():
                 for call in function.calls:
                     if call.text:
-                        counts[call.text.rpartition(".")[2]] += 1
-            self._calls_named = counts
+                        named = call.text.rpartition(".")[2]
+                        counts[named] += 1
+                        shapes[named].add(call.shape)
+            self._calls_named, self._shapes_named = counts, shapes
         return self._calls_named.get(name, 0)
+
+    def may_pass(self, name: str, parameter: str, position: int | None) -> bool:
+        """Whether some call that `calls_named` counts for `name` may pass `parameter`: by its
+        keyword, by position (`position`: its place among the positional parameters, `self` left
+        out; None for a keyword-only one), or through `*` or `**`."""
+        self.calls_named(name)
+        for shape in self._shapes_named.get(name, ()):
+            if shape is None:
+                return True
+            count, keywords = shape
+            if parameter in keywords or (position is not None and count > position):
+                return True
+        return False
 
     def is_serving(self, qualname: str) -> bool | None:
         """True: serving code reaches it. False: only one-shot code does, or nothing can (its

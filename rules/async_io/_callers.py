@@ -11,7 +11,10 @@ It speaks only when the repository shows every call: only the repository's calls
 coroutine (`ServingPaths.runs_only_where_called`: no route, dependency, callback or framework
 decorator), and each call the
 repository's functions make to a name like it (`self._dump_html(...)`, `page._dump_html(...)`)
-resolves to it. Otherwise a branch counts as taken, as it always has.
+resolves to it. Where some of those calls do not resolve (`browser.capture()` on a parameter
+typed with a base class), they still show what they pass: a parameter that none of them passes,
+by keyword, by position or through `*`/`**`, holds its default whichever of them runs the
+coroutine. Otherwise a branch counts as taken, as it always has.
 
 A coroutine whose every call hands it to an event loop of its own (`asyncio.run(self._aload())`
 in a plain function, `FunctionFacts.loop_runs`; or to a function that hands its first parameter's
@@ -83,7 +86,7 @@ class Callers:
             return False
         calls = self._all_calls(coroutine)
         if calls is None:
-            return True
+            return self._may_run_by_name(coroutine, conditions)
         for caller, use in calls:
             if not holds(use.conditions, self.settings, results=self.types.result_conditions):
                 continue
@@ -108,6 +111,23 @@ class Callers:
             if self.may_run(caller, tuple(forwarded), depth + 1):
                 return True
         return False
+
+    def _may_run_by_name(self, coroutine: FunctionFacts, conditions: tuple[Condition, ...]) -> bool:
+        """`may_run` where not every call of `coroutine` resolves to it (`browser_state.capture()` of
+        a parameter typed with a base class), but only the repository's calls run it and some of
+        them spell its name: whichever of those runs it, a parameter that none of them passes
+        holds its default."""
+        if not self.serving.runs_only_where_called(coroutine.qualname) or not self.serving.calls_named(coroutine.name):
+            return True
+        arguments: dict[str, Any] = {}
+        for condition in conditions:
+            parameter = condition[1] if condition[0] in ARGUMENT_KINDS else None
+            if parameter is None or parameter in arguments:
+                continue
+            position = coroutine.positional.index(parameter) if parameter in coroutine.positional else None
+            if not self.serving.may_pass(coroutine.name, parameter, position):
+                arguments[parameter] = coroutine.defaults.get(parameter)
+        return holds(conditions, None, arguments, self.constants)
 
     def on_own_loop(self, coroutine: FunctionFacts, depth: int = 0) -> bool:
         """Whether every call that runs `coroutine` hands it to an event loop of its own

@@ -62,6 +62,11 @@ class BlockingCallInAsync(DirectBlockingRule):
     task, a sync helper a threadpool runs), directly or through a function of the repository that
     does (`run_task(lambda: index(doc_id))`, `run_task(check)`), or awaits them in a coroutine that
     runs only so; they block that loop's thread, not the loop serving requests.
+    A call under a test of the coroutine's own parameters (`if debug_dir:`) is not reported when
+    only the repository's calls run the coroutine and none of them takes the branch: each call
+    that resolves to it, with what it passes (followed through callers that forward their own
+    parameter), or, where some calls do not resolve (a method called on a parameter typed with a
+    base class), every call spelled with its name, none of which passes the parameter.
 
     ## Fix safety
     Safe. `time.sleep(x)` (however imported) standing as a statement of its own in a coroutine
