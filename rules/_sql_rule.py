@@ -14,7 +14,9 @@ from reviewer.semantics.sql import SinkUse, SqlFacts
 
 
 class SqlRule(Rule):
-    """Hands each group of sink uses (a function's, then the module body's) to `check_uses`."""
+    """Hands each group of sink uses (a function's, then the module body's) to `check_uses`.
+    Each finding's function is kept in the module summary's `extras` under the rule's code
+    (`(line, column) -> qualified name`), for a repository pass that asks what runs it."""
 
     always_applicable = False
     requires: ClassVar[tuple[type[Facts], ...]] = (SqlFacts,)
@@ -22,6 +24,8 @@ class SqlRule(Rule):
     def __init__(self, context, options) -> None:  # noqa: ANN001
         super().__init__(context, options)
         self._reported: set[tuple[int, int]] = set()
+        self._function: str | None = None
+        self._sites: dict[tuple[int, int], str] = {}
 
     def leave_Module(self, original_node: cst.Module) -> None:
         if self.context.is_test_file:
@@ -29,8 +33,11 @@ class SqlRule(Rule):
         sql = self.context.facts(SqlFacts)
         if sql.has_sinks:
             self.mark_applicable()
-        for uses in sql.groups():
+        for function, uses in sql.groups():
+            self._function = function
             self.check_uses(uses)
+        if self._sites:
+            self.context.summary.extras[self.code] = self._sites
 
     def check_uses(self, uses: Sequence[SinkUse]) -> None:
         raise NotImplementedError
@@ -44,6 +51,8 @@ class SqlRule(Rule):
             return
         self._reported.add(key)
         self.report_in(statement, node, message)
+        if self._function is not None:
+            self._sites[key] = self._function
 
     def source(self, node: cst.CSTNode, limit: int = 60) -> str:
         text = " ".join(self.context.tree.code_for_node(node).split())

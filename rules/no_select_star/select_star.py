@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
+from reviewer.facts import Facts
 from reviewer.model import Severity
+from reviewer.rule import RepoContext
 from reviewer.semantics.migrations import is_migration
-from reviewer.semantics.sql import SinkUse, star_projections
+from reviewer.semantics.serving import EntryPointFacts, ServingPaths
+from reviewer.semantics.sql import SinkUse, SqlFacts, star_projections
 from rules._sql_rule import SqlRule
 
 
@@ -24,7 +28,11 @@ class SelectStar(SqlRule):
     outer query names its columns, arithmetic (`price * qty`), stars in SQL comments and string
     literals, stars in Python strings that are never executed (docstrings, log and error messages),
     and migrations (an operator runs them once, against the schema of their own revision: copying
-    a table whole is what a data migration does).
+    a table whole is what a data migration does). Nor queries in functions that only one-shot code
+    runs (start-up and shutdown, command-line programs, scripts: `reviewer.semantics.serving`): the
+    shape of their result costs no request anything. A function a package's `__init__` re-exports
+    is reported all the same: it is an interface that code outside the repository (plugins,
+    extensions served in-process) may call while serving.
 
     ## Why is this bad?
     The result changes shape when a column is added: more data over the wire, wider rows in memory,
@@ -50,6 +58,21 @@ class SelectStar(SqlRule):
     name = "select-star"
     checklist = "no-select-star"
     severity = Severity.WARNING
+    # Which functions only one-shot code runs.
+    requires: ClassVar[tuple[type[Facts], ...]] = (SqlFacts, EntryPointFacts)
+
+    @classmethod
+    def check_repo(cls, repo: RepoContext) -> None:
+        if not repo.file_findings:
+            return
+        serving: ServingPaths = repo.facts(EntryPointFacts)
+        sites = {summary.path: summary.extras.get(cls.code, {}) for summary in repo.summaries}
+        exported = {serving.index.canonical(full) for summary in repo.summaries
+                    if summary.path.rpartition("/")[2] == "__init__.py" for full in summary.imports.aliases.values()}
+        for finding in repo.file_findings:
+            function = sites.get(finding.path, {}).get((finding.span.line, finding.span.column))
+            if function is not None and function not in exported and serving.is_serving(function) is False:
+                repo.withdraw(finding)
 
     def check_uses(self, uses: Sequence[SinkUse]) -> None:
         if is_migration(self.context.path, self.context.summary.imports):

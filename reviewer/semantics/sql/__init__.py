@@ -11,7 +11,7 @@ being one of its domains: strings built in the function (literals, f-strings, `%
 each interpolated expression with its trust.
 
 A rule reads it by requiring `SqlFacts`, then `context.facts(SqlFacts).groups()` once the file
-has been walked.
+has been walked: each function's sink uses, with the function's qualified name.
 """
 
 from reviewer.semantics.sql.domain import SinkUse, SqlDomain

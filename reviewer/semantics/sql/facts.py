@@ -26,38 +26,46 @@ class SqlFacts(Facts):
         self._classes: list[cst.ClassDef] = []
         self._has_sink: list[bool] = []
         self._module_has_sink = False
-        # Functions that call a sink, as they end: (enclosing functions with it last, its class).
-        self._ended: list[tuple[tuple[cst.FunctionDef, ...], tuple[cst.ClassDef, ...]]] = []
+        self._scope: list[str] = []  # the names of the classes and functions the walk is in
+        # Functions that call a sink, as they end: (enclosing functions with it last, its class,
+        # its qualified name as the module summaries have it).
+        self._ended: list[tuple[tuple[cst.FunctionDef, ...], tuple[cst.ClassDef, ...], str]] = []
 
     @property
     def has_sinks(self) -> bool:
         """Whether anything in the file calls a SQL sink."""
         return bool(self._ended) or self._module_has_sink
 
-    def groups(self) -> list[list[SinkUse]]:
-        """The sink uses of each function that calls a sink, in the order the functions end,
-        then those of the module body."""
+    def groups(self) -> list[tuple[str | None, list[SinkUse]]]:
+        """The sink uses of each function that calls a sink, in the order the functions end, with
+        the function's qualified name; then those of the module body, with None."""
         flows = flows_for(self.context, SqlDomain)
-        found = [flows.function_uses(functions, classes) for functions, classes in self._ended]
+        found: list[tuple[str | None, list[SinkUse]]] = [
+            (qualname, flows.function_uses(functions, classes)) for functions, classes, qualname in self._ended]
         if self._module_has_sink:
-            found.append(flows.module_uses())
+            found.append((None, flows.module_uses()))
         return found
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._classes.append(node)
+        self._scope.append(node.name.value)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self._classes.pop()
+        self._scope.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._functions.append(node)
         self._has_sink.append(False)
+        self._scope.append(node.name.value)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         if self._has_sink.pop():
             is_method = self._classes and directly_in_class(original_node, self._classes[-1])
-            self._ended.append((tuple(self._functions), tuple(self._classes) if is_method else ()))
+            qualname = ".".join(part for part in (self.context.module, *self._scope) if part)
+            self._ended.append((tuple(self._functions), tuple(self._classes) if is_method else (), qualname))
         self._functions.pop()
+        self._scope.pop()
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
