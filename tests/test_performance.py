@@ -363,9 +363,10 @@ def test_a_worker_leaves_the_objects_it_inherits_to_the_review_process(tmp_path)
 
 
 def test_a_files_walk_lets_go_of_its_tree():
-    """The rules, the analyses and the file's context refer to one another; unless the walk lets
-    go of them, the tree waits in their cycles for the collector run after every file, which
-    then traverses every node of it."""
+    """The rules, the analyses and the file's context refer to one another, and so do an
+    analysis's parts (a flow and its domain, an error-path walk and what it records); unless
+    those references are let go or weak, the tree waits in their cycles for the collector run
+    after every file, which then traverses every node of it."""
     import gc
 
     from reviewer.analysis import walk
@@ -379,8 +380,15 @@ def test_a_files_walk_lets_go_of_its_tree():
         gc.collect()
         walk(result, SOURCE, tree, load_rules(), {})
         holders = [holder for holder in gc.get_referrers(tree) if holder is not sys._getframe()]
+        del tree
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        left = sorted({type(thing).__name__ for thing in gc.garbage if type(thing).__module__.startswith("libcst.")})
     finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
         if enabled:
             gc.enable()
     assert holders == []
+    assert left == []  # nothing of the tree was left to the collector
     assert [(finding.code, finding.span.line) for finding in result.findings] == [("RVW401", 9)]  # `time.sleep(1)`

@@ -4,6 +4,7 @@ are routes, exception handlers, helpers handed an exception or streamed generato
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -315,7 +316,7 @@ class _Helpers(Mapping[str, frozenset]):
     slots; each function is looked at when a call of it is first met."""
 
     def __init__(self, builder: Builder) -> None:
-        self.builder = builder
+        self.builder = weakref.proxy(builder)  # the builder owns its helpers
         self._slots: dict[str, frozenset] = {}
 
     def _of(self, name: str) -> frozenset:

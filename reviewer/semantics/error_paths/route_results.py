@@ -29,11 +29,13 @@ class RouteResults:
     """The results of calls one route holds, as its walk goes."""
 
     def __init__(self, owner: str, qualify: Callable[[cst.BaseExpression], str | None],
-                 callee_of: Callable[[cst.Name | cst.Attribute], str | None], websockets: set[str],
-                 returned_calls: dict[str, list[ReturnedCall]]) -> None:
+                 callee_of: Callable[[], Callable[[cst.Name | cst.Attribute], str | None] | None],
+                 websockets: set[str], returned_calls: dict[str, list[ReturnedCall]]) -> None:
         self.owner = owner
         self.qualify = qualify
-        self.callee_of = callee_of  # the function a callee names, qualified
+        # What tells the function a callee names, qualified: a weak reference to the walk's own
+        # method (the walk owns these results).
+        self.callee_of = callee_of
         self.websockets = websockets  # names of the websockets the route sends on
         self.returned_calls = returned_calls  # qualified function -> where routes return or send its result
         # Names bound to what a call returned, with the element a name was unpacked from (None: all).
@@ -108,7 +110,7 @@ class RouteResults:
             reading = None  # the whole result, as the function built it
         if not isinstance(value, cst.Call) or not isinstance(value.func, (cst.Name, cst.Attribute)):
             return
-        callee = self.callee_of(value.func)
+        callee = self.callee_of()(value.func)
         if callee is not None and callee not in RESPONSE_SINKS and not callee.startswith("builtins."):
             self.returned_calls.setdefault(callee, []).append(
                 (self.owner, element, reading, statement if reading is not None else None))

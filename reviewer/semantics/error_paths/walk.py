@@ -4,6 +4,7 @@ their detail and recording where they enter a response."""
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -121,7 +122,7 @@ class Walk:
             if params:  # the attribute itself: `self._websocket.send_json(...)`
                 self.websockets |= {f"{params[0].name.value}.{attribute}" for attribute in held}
         self.uploads = self._params_of_type(UPLOAD_FILE_TYPES)  # files the client sent
-        self.results = RouteResults(self.owner, self.qualify, self._callee, self.websockets,
+        self.results = RouteResults(self.owner, self.qualify, weakref.WeakMethod(self._callee), self.websockets,
                                     paths.paths.returned_calls)
         self.streams_to = paths.streamed.get(self.name)  # what streams what it yields to the client
         self.error_returns = 0

@@ -12,6 +12,7 @@ while the flow walks the function; `uses` is what it found there.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -33,7 +34,7 @@ class Domain:
     source_calls: Mapping[str, str] = MappingProxyType({})
 
     def __init__(self, flow: FunctionFlow) -> None:
-        self.flow = flow
+        self.flow = weakref.proxy(flow)  # the flow owns its domain
         self.uses: list[Any] = []
 
     def begin_statement(self) -> None:
