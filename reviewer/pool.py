@@ -151,7 +151,7 @@ def _analyze_batch(batch: Sequence[Item]) -> list[bytes]:
         except Exception as error:  # noqa: BLE001 - a result that cannot travel back costs its file
             failed = _failed(relpath, ErrorKind.INTERNAL, f"internal error: its result cannot be kept: {error!r}")
             results.append(pickle.dumps(failed, protocol=pickle.HIGHEST_PROTOCOL))
-        del result
+        del result  # its pickle is what travels: freed now, the collection below need not look at it
         gc.collect(0)
     _note(None)
     gc.collect(1)

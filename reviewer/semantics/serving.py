@@ -383,8 +383,7 @@ class ServingPaths:
                            if any(map(self._of_task_queue, taken)))
         self.queued = decorated | taking
         self._handed_on = Counter(callbacks)
-        self._calls_named: dict[str, int] | None = None
-        self._shapes_named: dict[str, set[tuple[int, tuple[str, ...]] | None]] = {}
+        self._calls_named: dict[str, list[tuple[int, tuple[str, ...]] | None]] | None = None
         self._wrappers: dict[str, bool] = {}
 
     def _queues(self, decorator: str) -> bool:
@@ -436,30 +435,31 @@ class ServingPaths:
     def calls_named(self, name: str) -> int:
         """How many calls in the repository's functions (tests aside) name a function or method
         `name` (`save(...)`, `self.store.save(...)`)."""
-        if self._calls_named is None:
-            counts: dict[str, int] = defaultdict(int)
-            shapes: dict[str, set[tuple[int, tuple[str, ...]] | None]] = defaultdict(set)
-            for function in self.functions.values():
-                for call in function.calls:
-                    if call.text:
-                        named = call.text.rpartition(".")[2]
-                        counts[named] += 1
-                        shapes[named].add(call.shape)
-            self._calls_named, self._shapes_named = counts, shapes
-        return self._calls_named.get(name, 0)
+        return len(self._named_calls().get(name, ()))
 
     def may_pass(self, name: str, parameter: str, position: int | None) -> bool:
         """Whether some call that `calls_named` counts for `name` may pass `parameter`: by its
         keyword, by position (`position`: its place among the positional parameters, `self` left
         out; None for a keyword-only one), or through `*` or `**`."""
-        self.calls_named(name)
-        for shape in self._shapes_named.get(name, ()):
+        for shape in self._named_calls().get(name, ()):
             if shape is None:
                 return True
             count, keywords = shape
             if parameter in keywords or (position is not None and count > position):
                 return True
         return False
+
+    def _named_calls(self) -> dict[str, list[tuple[int, tuple[str, ...]] | None]]:
+        """The calls in the repository's functions (tests aside), by the name they call, each as
+        what it passes (`CallSite.shape`)."""
+        if self._calls_named is None:
+            found: dict[str, list[tuple[int, tuple[str, ...]] | None]] = defaultdict(list)
+            for function in self.functions.values():
+                for call in function.calls:
+                    if call.text:
+                        found[call.text.rpartition(".")[2]].append(call.shape)
+            self._calls_named = found
+        return self._calls_named
 
     def is_serving(self, qualname: str) -> bool | None:
         """True: serving code reaches it. False: only one-shot code does, or nothing can (its

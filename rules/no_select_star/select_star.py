@@ -68,7 +68,7 @@ class SelectStar(SqlRule):
         serving: ServingPaths = repo.facts(EntryPointFacts)
         sites = {summary.path: summary.extras.get(cls.code, {}) for summary in repo.summaries}
         exported = {serving.index.canonical(full) for summary in repo.summaries
-                    if summary.path.rpartition("/")[2] == "__init__.py" for full in summary.imports.aliases.values()}
+                    if summary.imports.is_package for full in summary.imports.aliases.values()}
         for finding in repo.file_findings:
             function = sites.get(finding.path, {}).get((finding.span.line, finding.span.column))
             if function is not None and function not in exported and serving.is_serving(function) is False:
