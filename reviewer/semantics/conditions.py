@@ -3,7 +3,7 @@
 An `if` guards its body with a condition and its `else` with the opposite; an `if` that leaves the
 function (`if not resolve_dns: return False`) guards the rest of the function with the opposite.
 A local assigned such a value (`dump_dir = os.environ.get("DUMP_DIR")`) states the same condition.
-Five kinds of condition are weighed over the repository rather than in the file:
+Six kinds of condition are weighed over the repository rather than in the file:
 
 - a settings flag, `("setting", object, flag, want)`: `if settings.debug:` wants the flag true,
   `if not settings.bundle_assets:` false, where `settings` is a module-level object (or a module,
@@ -22,6 +22,10 @@ Five kinds of condition are weighed over the repository rather than in the file:
   PROMPTS:` (`reviewer.semantics.constants`). Which value the parameter has is a property of each
   call: a literal the call passes, the parameter's default when it passes nothing, or whatever
   its own caller passed when it forwards a parameter;
+- an attribute of an object the function holds, `("field", attribute, test, want)`:
+  `if artifacts.traces_dir:` (test "truth") or `if self.dump_dir is not None:` (test "none");
+  where no code of the repository gives that attribute a value (`reviewer.semantics.fields`),
+  it is `None` and the branch is not taken;
 - what a repository function returns, `("result", function, test, want)`: `root = dump_root()`
   then `if root is None: return` (test "none"), `if root:` or `for path in candidates():` (test
   "truth"); when every value other than `None` (or, for "truth", other than a falsy literal such
@@ -196,7 +200,18 @@ def condition_of(
         function = _repository_call(test, module_object)
         return None if function is None else ("result", function, "truth", want)
     setting = _setting_of(test, module_object, None)
-    return ("setting", *setting, want) if setting is not None else None
+    if setting is not None:
+        return ("setting", *setting, want)
+    attribute = _field_of(test, module_object)
+    return ("field", attribute, "truth", want) if attribute is not None else None
+
+
+def _field_of(node: cst.BaseExpression, module_object: Callable[[cst.BaseExpression], str | None]) -> str | None:
+    """`traces_dir` of `artifacts.traces_dir` or `self.state.traces_dir`: an attribute of an
+    object the function holds (not a module-level one: that is a setting)."""
+    if isinstance(node, cst.Attribute) and dotted_name(node.value) is not None and module_object(node.value) is None:
+        return node.attr.value
+    return None
 
 
 def _repository_call(call: cst.Call, module_object: Callable[[cst.BaseExpression], str | None]) -> str | None:
@@ -309,7 +324,12 @@ def _comparison(
         if variable is None:
             return None
         return ("environment", variable, False, want if isinstance(operator, cst.In) else not want)
-    if not (isinstance(right, cst.Name) and right.value == "None" and isinstance(test.left, cst.Name)):
+    if not (isinstance(right, cst.Name) and right.value == "None" and isinstance(operator, (cst.Is, cst.IsNot))):
+        return None
+    attribute = _field_of(test.left, module_object)
+    if attribute is not None:
+        return ("field", attribute, "none", want if isinstance(operator, cst.IsNot) else not want)
+    if not isinstance(test.left, cst.Name):
         return None
     if test.left.value not in parameters:
         return None
@@ -389,11 +409,12 @@ def holds(
     arguments: Mapping[str, Value] | None = None,
     constants: Constants | None = None,
     results: Results | None = None,
+    unset: Callable[[str], bool] | None = None,
 ) -> bool:
     """Whether code under `conditions` may run: in a default deployment (settings' defaults,
     environment variables unset), for a call whose parameters are `arguments` (None: any call),
-    with the repository's constant collections as they are written, and functions' results as
-    `results` knows them."""
+    with the repository's constant collections as they are written, functions' results as
+    `results` knows them, and `None` in the attributes `unset` names."""
     for condition in conditions:
         kind = condition[0]
         if kind == "result":
@@ -413,6 +434,9 @@ def holds(
                 return False
         elif kind == "installed":
             if not condition[2]:
+                return False
+        elif kind == "field":
+            if condition[3] and unset is not None and unset(condition[1]):
                 return False
         elif kind in ("argument", "argument-in") and arguments is not None:
             if not argument_holds(condition, arguments.get(condition[1]), constants):

@@ -404,6 +404,12 @@ class ServingPaths:
         registers it to be called from elsewhere)."""
         return qualname not in self.entry_points and self._plainly_decorated(qualname)
 
+    def called_by_framework(self, qualname: str) -> bool:
+        """Whether a framework calls a function with arguments it makes itself: a route or a
+        dependency (from the request), a command, a start-up hook, a task queue's task; not a
+        function the repository's code only hands on (`partial(RealBrowserState, ...)`)."""
+        return qualname in self._roots or qualname in self.queued
+
     def _plainly_decorated(self, qualname: str) -> bool:
         """A function of the repository whose decorators register it nowhere."""
         function = self.functions.get(qualname)

@@ -76,10 +76,11 @@ class CallGraph:
             api, span = function.evidence
             evidence.append((api, (), span))
         results = self.types.result_conditions
-        evidence += [item for item in function.conditional_evidence if holds(item[1], self.settings, results=results)]
+        evidence += [item for item in function.conditional_evidence
+                     if holds(item[1], self.settings, results=results, unset=self.types.unset)]
         edges: list[Edge] = []
         for use in function.uses:
-            if not holds(use.conditions, self.settings, results=results):
+            if not holds(use.conditions, self.settings, results=results, unset=self.types.unset):
                 continue
             blocking = self.types.receiver_blocking(use)
             if blocking is not None:

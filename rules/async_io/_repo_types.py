@@ -3,7 +3,7 @@ module, a helper's return type, a method of a class defined elsewhere (`RepoType
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from reviewer.rule import RepoContext
 from reviewer.semantics.blocking import (
@@ -12,6 +12,7 @@ from reviewer.semantics.blocking import (
 )
 from reviewer.semantics.calls import ModuleIndex
 from reviewer.semantics.conditions import Condition
+from reviewer.semantics.fields import FieldFacts
 from reviewer.summary import ModuleSummary
 from rules.async_io._records import MAX_RESOLUTION_DEPTH, FunctionFacts, ModuleFacts, Ref, Use, facts_key
 
@@ -26,6 +27,8 @@ class RepoTypes:
         # Uses are read by several rules of the run; they stay alive as long as the summaries do.
         self._receiver_blocking: dict[int, Blocking | None] = {}
         self._state: dict[str, Ref] | None = None
+        # Attributes no code gives a value: a branch on one is not taken.
+        self.unset: Callable[[str], bool] = repo.facts(FieldFacts).unset
 
     @classmethod
     def of(cls, repo: RepoContext) -> RepoTypes:

@@ -56,6 +56,7 @@ from reviewer.semantics.conditions import (
 )
 from reviewer.semantics.constants import ConstantsFacts
 from reviewer.semantics.fastapi import FastAPIFacts
+from reviewer.semantics.fields import FieldFacts
 from reviewer.semantics.names import decorator_name, dotted_name
 from reviewer.semantics.once import (
     is_cache_fill,
@@ -92,8 +93,10 @@ class BlockingScan(LocalTypes, Rule):
     # What serves requests (`reviewer.semantics.serving`): blocking I/O only stalls other
     # requests in code that runs while serving; start-up and command-line code is not reported.
     # Settings' defaults (`reviewer.semantics.settings`): a branch a default deployment does not
-    # take is not reported.
-    requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts, EntryPointFacts, SettingsFacts, ConstantsFacts)
+    # take is not reported, nor one under an attribute no code gives a value
+    # (`reviewer.semantics.fields`).
+    requires: ClassVar[tuple[type[Facts], ...]] = (FastAPIFacts, EntryPointFacts, SettingsFacts, ConstantsFacts,
+                                                   FieldFacts)
 
     def __init__(self, context, options) -> None:  # noqa: ANN001
         super().__init__(context, options)
@@ -682,7 +685,7 @@ class DirectBlockingRule(BlockingScan):
                 for use in function.uses:
                     if (use.span is None or not is_direct(use)
                             or (use.obj and use.obj in function.async_objects)
-                            or not holds(use.conditions, settings, results=types.result_conditions)
+                            or not holds(use.conditions, settings, results=types.result_conditions, unset=types.unset)
                             or not callers.may_run(function, use.conditions)):
                         continue
                     blocking = types.receiver_blocking(use)
@@ -715,7 +718,7 @@ def withdraw_unreached(code: str, repo: RepoContext, callers: Callers) -> None:
             continue
         function, conditions = found
         if (callers.serving.is_serving(function.qualname) is False
-                or not holds(conditions, callers.settings, results=types.result_conditions)
+                or not holds(conditions, callers.settings, results=types.result_conditions, unset=types.unset)
                 or not callers.may_run(function, conditions)):
             repo.withdraw(finding)
 

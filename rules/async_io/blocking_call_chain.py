@@ -71,8 +71,8 @@ class BlockingCallChain(BlockingScan):
     helper a threadpool runs), directly or through a function of the repository that does
     (`run_task(lambda: index(doc_id))`, `run_task(check)`), or awaits them in a coroutine that runs
     only so; they block that loop's thread, not the loop serving requests. A call under a test of
-    the coroutine's own parameters is left out when no call of the coroutine takes the branch, as
-    RVW401 tells.
+    the coroutine's own parameters is left out when no call of the coroutine takes the branch, and
+    one under a test of an attribute no code gives a value, as RVW401 tells.
 
     ## Options
     The same as RVW401.
@@ -125,7 +125,9 @@ class BlockingCallChain(BlockingScan):
         found: dict[str, tuple[Use, list[Hop], str]] = {}
         lines: dict[str, list[int]] = {}
         for use in coroutine.uses:
-            if (use.span is None or not holds(use.conditions, graph.settings, results=graph.types.result_conditions)
+            if (use.span is None
+                    or not holds(use.conditions, graph.settings, results=graph.types.result_conditions,
+                                 unset=graph.types.unset)
                     or not callers.may_run(coroutine, use.conditions)):
                 continue
             target = graph.target(use)

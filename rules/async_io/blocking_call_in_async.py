@@ -66,7 +66,11 @@ class BlockingCallInAsync(DirectBlockingRule):
     only the repository's calls run the coroutine and none of them takes the branch: each call
     that resolves to it, with what it passes (followed through callers that forward their own
     parameter), or, where some calls do not resolve (a method called on a parameter typed with a
-    base class), every call spelled with its name, none of which passes the parameter.
+    base class), every call spelled with its name, none of which passes the parameter. Nor is a
+    call under a test of an attribute no code gives a value (`if artifacts.traces_dir:`, with
+    `traces_dir: str | None = None` on a model the code builds only with keyword arguments, none
+    of them `traces_dir`, and nothing assigning it); an attribute a request, the environment or
+    the database may fill (a route's body, a settings class, an ORM model) is always counted.
 
     ## Fix safety
     Safe. `time.sleep(x)` (however imported) standing as a statement of its own in a coroutine
