@@ -66,6 +66,14 @@ class Child(Base):
     pass
 
 
+class Aliased(BaseModel):
+    alias_dir: str | None = None
+
+
+class Listed(BaseModel):
+    list_dir: str | None = None
+
+
 class Kept(BaseModel):
     kept_dir: str | None = None
 
@@ -129,6 +137,9 @@ async def upload(body: Upload) -> dict:
 def replay(raw: dict, row: tuple) -> Replay:
     Row(*row)
     models.Kept(**raw)
+    chosen = models.Aliased
+    chosen(**raw)
+    {"listed": models.Listed}[raw["kind"]].model_validate(raw)
     return Replay.model_validate(raw)
 '''
 
@@ -140,7 +151,7 @@ def unset_fields() -> set[str]:
     fields = RepoContext(RULES[0], summaries, {}).facts(FieldFacts)
     names = ("traces_dir", "profile_dir", "har_path", "video_dir", "log_dir", "cache_dir", "zip_dir", "label",
              "scratch_dir", "export_dir", "dump_dir", "spool_dir", "backup_dir", "inbox_dir", "outbox_dir",
-             "trash_dir", "copy_dir", "fork_dir", "kept_dir", "values")
+             "trash_dir", "copy_dir", "fork_dir", "kept_dir", "alias_dir", "list_dir", "values")
     return {name for name in names if fields.unset(name)}
 
 
@@ -150,5 +161,6 @@ def test_only_fields_no_code_can_give_a_value_are_unset() -> None:
     # otherwise; scratch_dir: a route's body; export_dir: `model_validate`; dump_dir: the
     # environment fills settings; spool_dir: built from positional values; backup_dir: `cls(**data)`;
     # inbox_dir: subclassed; outbox_dir: a field of another model; copy_dir, fork_dir: built from
-    # data by their own methods; kept_dir: `models.Kept(**raw)`; values: declared by no class.
+    # data by their own methods; kept_dir: `models.Kept(**raw)`; alias_dir, list_dir: the class is
+    # used as a value (another name builds it); values: declared by no class.
     assert unset_fields() == {"traces_dir", "profile_dir", "trash_dir"}

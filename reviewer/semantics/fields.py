@@ -17,8 +17,9 @@ could get there; per file, `FieldFacts` records:
   the function: it gives a value only if a call of that function passes the parameter;
 - the uses of a class through which data could fill its fields: built with positional or unpacked
   arguments (`Artifacts(*row)`, `Artifacts(**data)`, also `cls(**data)` in its own methods),
-  through one of its methods (`Artifacts.model_validate(data)`), handed on as a value
-  (`TypeAdapter(Artifacts)`, `response_model=Artifacts`, `Depends(Artifacts)`), subclassed, or
+  through one of its methods (`Artifacts.model_validate(data)`), used as a value (an argument,
+  `TypeAdapter(Artifacts)`, `response_model=Artifacts`, `Depends(Artifacts)`; assigned, returned,
+  or put in a list or dict, as a registry of models does), subclassed, or
   named in the annotation of a field of another class (a nested model is parsed with its parent;
   a `Protocol` or `ABC` only describes); and the functions with a parameter annotated with it
   (a route or a dependency is handed one parsed from the request).
@@ -153,6 +154,8 @@ class FieldFacts(Facts):
                     self.module.loose.add(name)
         elif node.value is not None:
             self._assigned(node.target, node.value)
+        if node.value is not None:
+            self._handed_on(node.value)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         body = self._class_body()
@@ -161,6 +164,14 @@ class FieldFacts(Facts):
                 self._declared(target.target.value, node.value)
             else:
                 self._assigned(target.target, node.value)
+        self._handed_on(node.value)  # `Model = Artifacts`
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is not None:
+            self._handed_on(node.value)
+
+    def visit_Element(self, node: cst.Element) -> None:
+        self._handed_on(node.value)  # `MODELS = [Artifacts, Replay]`
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._assigned(node.target, None)
@@ -194,6 +205,7 @@ class FieldFacts(Facts):
         key = string_value(node.key)
         if key is not None and key.isidentifier():
             self.module.given.add(key)
+        self._handed_on(node.value)  # `{"artifacts": Artifacts}`
 
     def visit_Call(self, node: cst.Call) -> None:
         function = self._functions[-1] if self._functions else None
@@ -203,16 +215,7 @@ class FieldFacts(Facts):
                 self._keyword(arg.keyword.value, arg.value, function)
             else:
                 unpacked = True
-            # A class handed on as a value: `TypeAdapter(Artifacts)`, `response_model=list[Artifacts]`.
-            value = arg.value
-            if isinstance(value, cst.Name):
-                if value.value[:1].isupper():
-                    self.module.loose.add(value.value)
-            elif isinstance(value, cst.Attribute):
-                if value.attr.value[:1].isupper():
-                    self.module.loose.add(value.attr.value)
-            elif isinstance(value, cst.Subscript):
-                self.module.loose.update(_class_names(value, values=True))
+            self._handed_on(arg.value)  # `TypeAdapter(Artifacts)`, `response_model=list[Artifacts]`
         func = node.func
         if isinstance(func, cst.Name):
             if func.value == "setattr" and len(node.args) > 1:
@@ -237,6 +240,18 @@ class FieldFacts(Facts):
                 self._own_class_loose()  # `self.__class__(**data)`
         elif unpacked and isinstance(func, cst.Call) and isinstance(func.func, cst.Name) and func.func.value == "type":
             self._own_class_loose()  # `type(self)(**data)`
+
+    def _handed_on(self, value: cst.BaseExpression) -> None:
+        """A class used as a value (called, validated or registered elsewhere) may be filled from
+        data there."""
+        if isinstance(value, cst.Name):
+            if value.value[:1].isupper():
+                self.module.loose.add(value.value)
+        elif isinstance(value, cst.Attribute):
+            if value.attr.value[:1].isupper():
+                self.module.loose.add(value.attr.value)
+        elif isinstance(value, cst.Subscript):
+            self.module.loose.update(_class_names(value, values=True))
 
     def _keyword(self, keyword: str, value: cst.BaseExpression, function: _Function | None) -> None:
         if _is_none(value):
