@@ -80,6 +80,8 @@ class ModuleFields:
 
 @dataclass
 class _Function:
+    """The function being walked, for the parameters its calls hand on."""
+
     qualname: str
     name: str
     optional: dict[str, int | None]  # parameters defaulting to None -> position
@@ -150,8 +152,7 @@ class FieldFacts(Facts):
         if body is not None and isinstance(node.target, cst.Name):
             self._declared(node.target.value, node.value)
             if not body[1]:
-                for name in _class_names(node.annotation.annotation):
-                    self.module.loose.add(name)
+                self._loose(node.annotation.annotation)  # a nested model is parsed with its parent
         elif node.value is not None:
             self._assigned(node.target, node.value)
         if node.value is not None:
@@ -245,10 +246,10 @@ class FieldFacts(Facts):
         """A class used as a value (called, validated or registered elsewhere) may be filled from
         data there."""
         if isinstance(value, cst.Name):
-            if value.value[:1].isupper():
+            if _is_class_name(value.value):
                 self.module.loose.add(value.value)
         elif isinstance(value, cst.Attribute):
-            if value.attr.value[:1].isupper():
+            if _is_class_name(value.attr.value):
                 self.module.loose.add(value.attr.value)
         elif isinstance(value, cst.Subscript):
             self.module.loose.update(_class_names(value, values=True))
@@ -269,9 +270,8 @@ class FieldFacts(Facts):
         if enclosing:
             self.module.loose.add(enclosing[-1][0])
 
-    def _loose(self, node: cst.BaseExpression) -> None:
-        for name in _class_names(node):
-            self.module.loose.add(name)
+    def _loose(self, annotation: cst.BaseExpression) -> None:
+        self.module.loose.update(_class_names(annotation))
 
     @classmethod
     def repository(cls, repo: RepositoryView) -> UnsetFields:
