@@ -12,6 +12,8 @@ from reviewer.semantics.fields import FieldFacts
 RULES = [rule for rule in load_rules() if rule.checklist == "async-io"]
 
 MODELS = '''
+from dataclasses import dataclass
+
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings
 
@@ -24,6 +26,7 @@ class Artifacts(BaseModel):
     log_dir: str | None = None
     cache_dir: str | None = None
     zip_dir: str | None = None
+    mail_dir: str | None = None
     label: str | None = None
 
 
@@ -100,6 +103,14 @@ class Fork(BaseModel):
         return self.__class__(**data)
 
 
+@dataclass(frozen=True)
+class Frozen:
+    frozen_dir: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "frozen_dir", "/tmp/frozen")
+
+
 class Cleared:
     def __init__(self) -> None:
         self.trash_dir = None
@@ -126,6 +137,7 @@ def session() -> Artifacts:
     logged = Artifacts(log_dir="/var/log/app")
     copied = artifacts.model_copy(update={"cache_dir": "/tmp/cache"})
     setattr(copied, "zip_dir", "/tmp/zip")
+    vars(copied)["mail_dir"] = "/tmp/mail"
     return logged
 
 
@@ -151,7 +163,8 @@ def unset_fields() -> set[str]:
     fields = RepoContext(RULES[0], summaries, {}).facts(FieldFacts)
     names = ("traces_dir", "profile_dir", "har_path", "video_dir", "log_dir", "cache_dir", "zip_dir", "label",
              "scratch_dir", "export_dir", "dump_dir", "spool_dir", "backup_dir", "inbox_dir", "outbox_dir",
-             "trash_dir", "copy_dir", "fork_dir", "kept_dir", "alias_dir", "list_dir", "values")
+             "trash_dir", "copy_dir", "fork_dir", "kept_dir", "alias_dir", "list_dir", "frozen_dir",
+             "mail_dir", "values")
     return {name for name in names if fields.unset(name)}
 
 
@@ -162,5 +175,6 @@ def test_only_fields_no_code_can_give_a_value_are_unset() -> None:
     # environment fills settings; spool_dir: built from positional values; backup_dir: `cls(**data)`;
     # inbox_dir: subclassed; outbox_dir: a field of another model; copy_dir, fork_dir: built from
     # data by their own methods; kept_dir: `models.Kept(**raw)`; alias_dir, list_dir: the class is
-    # used as a value (another name builds it); values: declared by no class.
+    # used as a value (another name builds it); frozen_dir: `object.__setattr__`; mail_dir: a
+    # subscript assigned; values: declared by no class.
     assert unset_fields() == {"traces_dir", "profile_dir", "trash_dir"}

@@ -11,10 +11,12 @@ could get there; per file, `FieldFacts` records:
 - the attribute names code gives a value: an assignment to an attribute of any object
   (`state.traces_dir = path`; `= None` gives none), a keyword argument of any call
   (`Artifacts(traces_dir=path)`, `dataclasses.replace(a, traces_dir=path)`), a string key of a dict
-  display (`model_copy(update={"traces_dir": path})`, `Artifacts(**{...})`), `setattr(a,
-  "traces_dir", path)`. A keyword argument passing on a parameter of the calling function that
-  defaults to `None` (`traces_dir=traces_dir` in `def build(traces_dir=None)`) is kept apart with
-  the function: it gives a value only if a call of that function passes the parameter;
+  display or of a subscript assigned (`model_copy(update={"traces_dir": path})`,
+  `options["traces_dir"] = path`), `setattr(a, "traces_dir", path)`,
+  `object.__setattr__(self, "traces_dir", path)`. A keyword argument
+  passing on a parameter of the calling function that defaults to `None` (`traces_dir=traces_dir`
+  in `def build(traces_dir=None)`) is kept apart with the function: it gives a value only if a
+  call of that function passes the parameter;
 - the uses of a class through which data could fill its fields: built with positional or unpacked
   arguments (`Artifacts(*row)`, `Artifacts(**data)`, also `cls(**data)` in its own methods),
   through one of its methods (`Artifacts.model_validate(data)`), used as a value (an argument,
@@ -35,7 +37,8 @@ dependency, from the request; `ServingPaths.called_by_framework`). Names are mat
 last part, so another class or object of the same name only makes the answer no.
 
 Not seen: `setattr` with a computed name, and objects built by reflection; as elsewhere in the
-semantic layer, code the repository does not spell is not followed.
+semantic layer, code the repository does not spell is not followed. An attribute of a library's
+object read under the same name as such a field is taken for the field: the name is the link.
 """
 
 from __future__ import annotations
@@ -201,6 +204,11 @@ class FieldFacts(Facts):
                 self._assigned(element.value, None)
         elif isinstance(target, cst.StarredElement):
             self._assigned(target.value, None)
+        elif isinstance(target, cst.Subscript) and len(target.slice) == 1:
+            index = target.slice[0].slice
+            key = string_value(index.value) if isinstance(index, cst.Index) else None
+            if key is not None and key.isidentifier():
+                self.module.given.add(key)  # `vars(state)["traces_dir"] = path`, `options["traces_dir"] = path`
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         key = string_value(node.key)
@@ -228,6 +236,9 @@ class FieldFacts(Facts):
             elif unpacked and func.value == "cls":
                 self._own_class_loose()
         elif isinstance(func, cst.Attribute):
+            if func.attr.value == "__setattr__":  # `object.__setattr__(self, "name", value)`
+                self.module.given.update(name for arg in node.args[:2]
+                                         if (name := string_value(arg.value)) is not None)
             if unpacked and _is_class_name(func.attr.value):
                 self.module.loose.add(func.attr.value)  # `models.Artifacts(**data)`
             owner = func.value
