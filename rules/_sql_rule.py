@@ -15,11 +15,13 @@ from reviewer.semantics.sql import SinkUse, SqlFacts
 
 class SqlRule(Rule):
     """Hands each group of sink uses (a function's, then the module body's) to `check_uses`.
-    Each finding's function is kept in the module summary's `extras` under the rule's code
-    (`(line, column) -> qualified name`), for a repository pass that asks what runs it."""
+    A rule whose repository pass asks what runs each finding's function sets `keeps_sites`: the
+    function is then kept in the module summary's `extras` under the rule's code
+    (`(line, column) -> qualified name`)."""
 
     always_applicable = False
     requires: ClassVar[tuple[type[Facts], ...]] = (SqlFacts,)
+    keeps_sites: ClassVar[bool] = False
 
     def __init__(self, context, options) -> None:  # noqa: ANN001
         super().__init__(context, options)
@@ -51,7 +53,7 @@ class SqlRule(Rule):
             return
         self._reported.add(key)
         self.report_in(statement, node, message)
-        if self._function is not None:
+        if self.keeps_sites and self._function is not None:
             self._sites[key] = self._function
 
     def source(self, node: cst.CSTNode, limit: int = 60) -> str:

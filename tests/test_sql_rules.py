@@ -436,3 +436,16 @@ def refresh_trigger(conn, table, indexed_columns, query):
     conn.execute(text(query))
 """
     assert codes_and_lines(source) == [("RVW202", 6)]
+
+
+def test_only_select_star_keeps_each_findings_function_for_its_repository_pass() -> None:
+    source = ROUTE_HEADER + textwrap.dedent('''
+    @router.get("/users")
+    def users(sort: str, db: Session = Depends(get_db)):
+        db.execute(text(f"SELECT id FROM users ORDER BY {sort}"))
+        return db.execute(text("SELECT * FROM users")).all()
+    ''')
+    result = analyze("app/api/reports.py", source.encode(), SQL_RULES, {})
+    assert sorted({finding.code for finding in result.findings}) == ["RVW201", "RVW210"]
+    assert {code: set(sites.values()) for code, sites in result.summary.extras.items()
+            if code.startswith("RVW")} == {"RVW210": {"app.api.reports.users"}}

@@ -60,6 +60,7 @@ class SelectStar(SqlRule):
     severity = Severity.WARNING
     # Which functions only one-shot code runs.
     requires: ClassVar[tuple[type[Facts], ...]] = (SqlFacts, EntryPointFacts)
+    keeps_sites = True
 
     @classmethod
     def check_repo(cls, repo: RepoContext) -> None:
