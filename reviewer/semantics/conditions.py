@@ -80,7 +80,7 @@ def excludes_none(annotation: cst.BaseExpression | None, default: cst.BaseExpres
         return False
     if isinstance(annotation, (cst.SimpleString, cst.ConcatenatedString)):
         return False  # a string annotation is not read
-    for node in _annotation_parts(annotation):
+    for node in annotation_parts(annotation):
         if isinstance(node, cst.Name) and node.value in ("None", "Optional", "Any", "object"):
             return False
         if isinstance(node, cst.Attribute) and node.attr.value in ("Optional", "Any"):
@@ -88,13 +88,13 @@ def excludes_none(annotation: cst.BaseExpression | None, default: cst.BaseExpres
     return True
 
 
-def _annotation_parts(annotation: cst.BaseExpression) -> list[cst.BaseExpression]:
-    """The names and attributes an annotation is made of."""
+def annotation_parts(annotation: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The names, attributes and strings (annotations written as text) an annotation is made of."""
     parts: list[cst.BaseExpression] = []
     pending = [annotation]
     while pending:
         node = pending.pop()
-        if isinstance(node, (cst.Name, cst.Attribute)):
+        if isinstance(node, (cst.Name, cst.Attribute, cst.SimpleString, cst.ConcatenatedString)):
             parts.append(node)
         elif isinstance(node, cst.BinaryOperation):
             pending += [node.left, node.right]

@@ -43,12 +43,14 @@ object read under the same name as such a field is taken for the field: the name
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
+from reviewer.semantics.conditions import annotation_parts
 from reviewer.semantics.hierarchy import ClassBases
 from reviewer.semantics.names import dotted_name
 from reviewer.semantics.serving import EntryPointFacts
@@ -263,7 +265,7 @@ class FieldFacts(Facts):
             if _is_class_name(value.attr.value):
                 self.module.loose.add(value.attr.value)
         elif isinstance(value, cst.Subscript):
-            self.module.loose.update(_class_names(value, values=True))
+            self.module.loose.update(_class_names(value))
 
     def _keyword(self, keyword: str, value: cst.BaseExpression, function: _Function | None) -> None:
         if _is_none(value):
@@ -310,40 +312,16 @@ def _is_class_name(name: str) -> bool:
     return name[:1].isupper()
 
 
-def _class_names(node: cst.BaseExpression, *, values: bool = False) -> list[str]:
-    """The capitalised names an annotation (or, with `values`, a value handed on: `Artifacts`,
-    `list[Artifacts]`) spells, by their last part."""
+def _class_names(annotation: cst.BaseExpression) -> list[str]:
+    """The capitalised names a type (`Artifacts`, `list[Artifacts] | None`, also written as text,
+    `"Artifacts | None"`) spells, by their last part."""
     found: list[str] = []
-    pending = [node]
-    while pending:
-        current = pending.pop()
-        if isinstance(current, (cst.Name, cst.Attribute)):
-            name = dotted_name(current)
-            tail = name.rpartition(".")[2] if name else None
-            if tail and _is_class_name(tail):
-                found.append(tail)
-        elif isinstance(current, cst.Subscript):
-            pending.append(current.value)
-            pending += [element.slice.value for element in current.slice if isinstance(element.slice, cst.Index)]
-        elif isinstance(current, cst.BinaryOperation) and not values:
-            pending += [current.left, current.right]
-        elif isinstance(current, (cst.SimpleString, cst.ConcatenatedString)) and not values:
-            text = string_value(current)
-            if text is not None:
-                found += [part for part in _words(text) if _is_class_name(part)]
-    return found
-
-
-def _words(text: str) -> list[str]:
-    """The names a string annotation spells (`"Artifacts | None"`)."""
-    word, words = [], []
-    for character in f"{text} ":
-        if character.isalnum() or character == "_":
-            word.append(character)
-        elif word:
-            words.append("".join(word))
-            word = []
-    return words
+    for part in annotation_parts(annotation):
+        if isinstance(part, (cst.Name, cst.Attribute)):
+            found.append((dotted_name(part) or "").rpartition(".")[2])
+        else:
+            found += re.findall(r"\w+", string_value(part) or "")
+    return [name for name in found if _is_class_name(name)]
 
 
 class UnsetFields:
