@@ -75,12 +75,10 @@ class CallGraph:
         if function.evidence:
             api, span = function.evidence
             evidence.append((api, (), span))
-        results = self.types.result_conditions
-        evidence += [item for item in function.conditional_evidence
-                     if holds(item[1], self.settings, results=results, unset=self.types.unset)]
+        evidence += [item for item in function.conditional_evidence if self.types.by_default(item[1], self.settings)]
         edges: list[Edge] = []
         for use in function.uses:
-            if not holds(use.conditions, self.settings, results=results, unset=self.types.unset):
+            if not self.types.by_default(use.conditions, self.settings):
                 continue
             blocking = self.types.receiver_blocking(use)
             if blocking is not None:

@@ -88,7 +88,7 @@ class Callers:
         if calls is None:
             return self._may_run_by_name(coroutine, conditions)
         for caller, use in calls:
-            if not holds(use.conditions, self.settings, results=self.types.result_conditions, unset=self.types.unset):
+            if not self.types.by_default(use.conditions, self.settings):
                 continue
             passed = use.passes(coroutine.positional)
             if passed is None:

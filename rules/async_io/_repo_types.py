@@ -3,7 +3,7 @@ module, a helper's return type, a method of a class defined elsewhere (`RepoType
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from reviewer.rule import RepoContext
 from reviewer.semantics.blocking import (
@@ -11,8 +11,9 @@ from reviewer.semantics.blocking import (
     BlockingTable,
 )
 from reviewer.semantics.calls import ModuleIndex
-from reviewer.semantics.conditions import Condition
+from reviewer.semantics.conditions import Condition, holds
 from reviewer.semantics.fields import FieldFacts
+from reviewer.semantics.settings import SettingsDefaults
 from reviewer.summary import ModuleSummary
 from rules.async_io._records import MAX_RESOLUTION_DEPTH, FunctionFacts, ModuleFacts, Ref, Use, facts_key
 
@@ -91,6 +92,12 @@ class RepoTypes:
             if resolved is not None and resolved[0] == "class":
                 found = self.method(resolved[1], use.method)
         return found
+
+    def by_default(self, conditions: Iterable[Condition], settings: SettingsDefaults) -> bool:
+        """Whether code under `conditions` may run in a default deployment (`conditions.holds`),
+        with what the repository knows of its functions' results and of attributes no code
+        gives a value."""
+        return holds(conditions, settings, results=self.result_conditions, unset=self.unset)
 
     def result_conditions(self, qualified: str, test: str) -> tuple[Condition, ...] | None:
         """What a repository function's result depends on (`conditions.Results`)."""

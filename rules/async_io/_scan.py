@@ -48,7 +48,6 @@ from reviewer.semantics.conditions import (
     branch_conditions,
     condition_of,
     excludes_none,
-    holds,
     literal_kind,
     module_object,
     parameter_defaults,
@@ -685,7 +684,7 @@ class DirectBlockingRule(BlockingScan):
                 for use in function.uses:
                     if (use.span is None or not is_direct(use)
                             or (use.obj and use.obj in function.async_objects)
-                            or not holds(use.conditions, settings, results=types.result_conditions, unset=types.unset)
+                            or not types.by_default(use.conditions, settings)
                             or not callers.may_run(function, use.conditions)):
                         continue
                     blocking = types.receiver_blocking(use)
@@ -718,7 +717,7 @@ def withdraw_unreached(code: str, repo: RepoContext, callers: Callers) -> None:
             continue
         function, conditions = found
         if (callers.serving.is_serving(function.qualname) is False
-                or not holds(conditions, callers.settings, results=types.result_conditions, unset=types.unset)
+                or not types.by_default(conditions, callers.settings)
                 or not callers.may_run(function, conditions)):
             repo.withdraw(finding)
 

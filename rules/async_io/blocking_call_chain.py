@@ -6,7 +6,6 @@ from reviewer import lazy_cst as cst
 from reviewer.model import Related, Severity
 from reviewer.rule import RepoContext
 from reviewer.semantics.blocking import Blocking
-from reviewer.semantics.conditions import holds
 from reviewer.semantics.constants import ConstantsFacts
 from reviewer.semantics.serving import EntryPointFacts, ServingPaths
 from reviewer.semantics.settings import SettingsDefaults, SettingsFacts
@@ -125,9 +124,7 @@ class BlockingCallChain(BlockingScan):
         found: dict[str, tuple[Use, list[Hop], str]] = {}
         lines: dict[str, list[int]] = {}
         for use in coroutine.uses:
-            if (use.span is None
-                    or not holds(use.conditions, graph.settings, results=graph.types.result_conditions,
-                                 unset=graph.types.unset)
+            if (use.span is None or not graph.types.by_default(use.conditions, graph.settings)
                     or not callers.may_run(coroutine, use.conditions)):
                 continue
             target = graph.target(use)
