@@ -107,7 +107,8 @@ class ModuleSummary:
     classes: dict[str, list[str]] = field(default_factory=dict)
     # Each attribute name assigned or declared in the module (`self.store = ReportStore(...)`,
     # `store: ReportStore` in a class body, a property) -> what it may hold: the qualified
-    # callee of the call, the class annotated or of a literal, None for any other value.
+    # callee of the call, the class annotated (each of a union's: `A | B`) or of a literal, None
+    # for any other value.
     attributes: dict[str, set[str | None]] = field(default_factory=dict)
     # The same, per class (qualified name): what `self.store = ...` in its methods and `store:
     # ReportStore` in its body fill its attributes with.
@@ -368,10 +369,14 @@ class SummaryBuilder(BatchedVisitor):
                 self._typed[-1][node.target.value] = cls
             else:
                 self._typed[-1].pop(node.target.value, None)
+        # `ingestion: R2RIngestion | UnstructuredIngestion` may hold either class.
+        held = [cls] if cls else self._alternatives(annotation)
         if isinstance(node.target, cst.Attribute):
-            self._holds(node.target.attr.value, cls, own=self._own(node.target))
+            for made in held:
+                self._holds(node.target.attr.value, made, own=self._own(node.target))
         elif (self._in_class and self._in_class[-1] or not self._scope) and isinstance(node.target, cst.Name):
-            self._holds(node.target.value, cls, own=self._own(node.target))
+            for made in held:
+                self._holds(node.target.value, made, own=self._own(node.target))
         if cls is None or not self._attributes:
             return
         if self._in_class[-1] and isinstance(node.target, cst.Name):
@@ -486,6 +491,28 @@ class SummaryBuilder(BatchedVisitor):
         if origin in _CONTAINERS:
             return _CONTAINERS[origin]
         return origin if origin and origin.partition(".")[0] not in ("typing", "typing_extensions") else None
+
+    def _alternatives(self, annotation: cst.BaseExpression) -> list[str | None]:
+        """The classes a union annotation names (`A | B | None`, `Union[A, B]`), each as
+        `_annotated` reads it; `[None]` when one of them is not a class it reads."""
+        if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+            sides = [annotation.left, annotation.right]
+        elif isinstance(annotation, cst.Subscript) and self.resolver.qualify(annotation.value) == "typing.Union":
+            sides = [element.slice.value for element in annotation.slice if isinstance(element.slice, cst.Index)]
+        else:
+            return [None]
+        found: list[str | None] = []
+        for side in sides:
+            if isinstance(side, cst.Name) and side.value == "None":
+                continue
+            alternatives = self._alternatives(side)
+            if alternatives == [None]:
+                cls = self._annotated(side) or self._generic(side)
+                alternatives = [None if cls in UNTYPED else cls]
+            if None in alternatives:
+                return [None]
+            found += alternatives
+        return found or [None]
 
     def _annotated(self, annotation: cst.BaseExpression) -> str | None:
         """The class an annotation names: `Server`, `Server | None`, `Optional[Server]`; also the

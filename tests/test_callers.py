@@ -232,3 +232,68 @@ def test_a_call_on_a_modules_instance_is_a_call_of_its_class() -> None:
     callers = Callers(summaries, ModuleIndex(summaries))
     assert callers.callers("app.stores.ReportStore.revoke") == ["app.routes.revoke_report"]
     assert callers.callers("app.stores.Strategy.revoke") == []
+
+
+PROVIDERS = '''
+from typing import Any, Union
+
+
+class IngestionProvider:
+    async def parse(self, file_content, document, config):
+        ...
+
+
+class R2RIngestion(IngestionProvider):
+    async def parse(self, file_content, document, config):
+        ...
+
+
+class UnstructuredIngestion(IngestionProvider):
+    async def parse(self, file_content, document, config):
+        ...
+
+
+class Providers:
+    ingestion: R2RIngestion | UnstructuredIngestion | None
+    fallback: Union[R2RIngestion, UnstructuredIngestion]
+    plugin: R2RIngestion | Any
+'''
+
+WORKFLOW = '''
+class IngestFiles:
+    @orchestrator.step(retries=0)
+    async def parse(self, context):
+        ...
+'''
+
+INGESTION = '''
+from app.providers import Providers
+
+
+class IngestionService:
+    def __init__(self, providers: Providers):
+        self.providers = providers
+
+    async def parse_file(self, doc):
+        return [x async for x in self.providers.ingestion.parse(doc, doc, None)]
+
+    async def parse_again(self, doc):
+        return [x async for x in self.providers.fallback.parse(doc, doc, None)]
+
+    async def parse_with_plugin(self, doc):
+        return [x async for x in self.providers.plugin.parse(doc, doc, None)]
+'''
+
+
+def test_an_attribute_declared_with_a_union_holds_each_of_its_classes() -> None:
+    files = {"app/providers.py": PROVIDERS, "app/workflow.py": WORKFLOW, "app/ingestion.py": INGESTION}
+    summaries = [analyze(path, textwrap.dedent(source).encode(), RULES, {}).summary
+                 for path, source in files.items()]
+    callers = Callers(summaries, ModuleIndex(summaries))
+    # A workflow step of the same name is not what `providers.ingestion` holds.
+    assert callers.callers("app.workflow.IngestFiles.parse") == ["app.ingestion.IngestionService.parse_with_plugin"]
+    assert callers.callers("app.providers.R2RIngestion.parse") == [
+        "app.ingestion.IngestionService.parse_file",
+        "app.ingestion.IngestionService.parse_again",
+        "app.ingestion.IngestionService.parse_with_plugin",
+    ]

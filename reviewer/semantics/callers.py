@@ -10,7 +10,8 @@ narrowed where the repository tells what the receiver holds: a call the summary 
 fills with one of its classes (`subscription_service.revoke(...)` after `from .service import
 subscription as subscription_service`, where `subscription = SubscriptionService()`), or one made
 on an attribute (`self.graphs.communities.create(...)`) that every assignment and declaration in
-the repository fills with one of its classes (`self.communities = CommunitiesHandler(...)`), calls a method of a
+the repository fills with one of its classes (`self.communities = CommunitiesHandler(...)`, `ingestion:
+PdfParser | TextParser` in a class body), calls a method of a
 class related to it by inheritance only; one filled only with a library's objects or literals, or
 never filled by the repository (`client.chat.completions.create(...)`), calls none of its methods;
 an attribute anything else fills may hold anything. Two things escape it, and make `entries` answer
