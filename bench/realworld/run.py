@@ -45,6 +45,10 @@ class App:
     requirement: str
     sha256: str
     paths: list[str]
+    # Checklist items or rule codes the app is judged on (all when empty), and paths left out
+    # (vendored code): an app studied for some items only records verdicts for those.
+    select: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -107,6 +111,10 @@ def review(app: App, root: Path) -> dict:
     # named like one of ours is never imported.
     command = [sys.executable, "-I", "-c", "from reviewer.cli import main; main()", "check", "--no-cache",
                "--format", "json", *app.paths]
+    if app.select:
+        command += ["--select", ",".join(app.select)]
+    for pattern in app.exclude:
+        command += ["--exclude", pattern]
     result = subprocess.run(command, cwd=root, capture_output=True, text=True)
     if result.returncode not in (0, 1):
         raise SystemExit(f"{app.name}: the reviewer exited {result.returncode}:\n{result.stderr}")
