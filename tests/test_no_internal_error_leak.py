@@ -285,6 +285,10 @@ def test_routes_only_the_deployments_own_callers_reach_say_what_admits_them() ->
         "assignment_status": "`_require_internal` admits only holders of a key read from the environment",
         "lease": None,
         "drain": None,  # the predicate also answers yes in debug mode
+        # a way in, then a refusal of everyone else
+        "file_size": "`worker_auth` admits only holders of `token`",  # tokens the server's state holds
+        "file_exists": None,  # one of them is a key stored per user
+        "file_lines": None,  # another way in lets any signed-in user through
     }
 
 

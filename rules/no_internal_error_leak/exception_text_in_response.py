@@ -186,7 +186,9 @@ class ExceptionTextInResponse(LeakRule):
     (or a helper it calls) that rejects the caller unless a key it sent equals one read from the
     environment or the settings (`if key != SESSION_API_KEY: raise HTTPException(403)`, also through
     a predicate every `return` of which is such a comparison or `False`: `if not
-    is_internal(token): raise ...`), unless a signature verifies with such a key
+    is_internal(token): raise ...`, or an early way in followed by a refusal of everyone else:
+    `if token in [request.app.state.token, config.registration_token]: return`, where a value of
+    the application's state counts as configured), unless a signature verifies with such a key
     (`public_key().verify(...)` with a rejecting handler) or an HMAC of the request keyed with it
     matches the one sent (a webhook's `hmac.compare_digest(
     "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), body, sha256).hexdigest(), signature)`), or

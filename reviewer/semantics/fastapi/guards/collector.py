@@ -62,6 +62,9 @@ class _State:
     answers_otherwise: bool = False  # a `return` of something else than a comparison or a refusal
     entry_conditions: int = 0  # the `if` statements around its `def`
     returned_early: bool = False  # a `return` under an `if` was walked: what follows may not run
+    # Per `if` walked that lets the caller through by returning: what it compares (empty: a test of
+    # something else, `if user.is_staff: return`).
+    admissions: list[tuple[str, ...]] = field(default_factory=list)
     # The branches being walked that run only when the request brought a credential (`if token:`):
     # a refusal there turns away a wrong credential, never a missing one.
     with_credential: int = 0
@@ -235,6 +238,8 @@ class GuardFacts(Facts):
             made = self.context.qualify(node.annotation.annotation)
             if made:
                 self._functions[-1].objects[node.target.value] = made
+            if node.value is not None:  # `config: Config = request.app.state.config`
+                self._functions[-1].assigned.setdefault(node.target.value, []).append(node.value)
             return
         if not self._functions and not self._classes and isinstance(node.target, cst.Name) and isinstance(
                 node.value, cst.Call):
@@ -384,7 +389,7 @@ class GuardFacts(Facts):
     def leave_If(self, original_node: cst.If) -> None:
         self._conditions -= 1
         if self._functions:
-            self._keep_check()
+            self._keep_check(admits=original_node.orelse is None and _returns_nothing(original_node.body))
 
     def visit_If(self, node: cst.If) -> None:
         self._conditions += 1
@@ -495,10 +500,13 @@ class GuardFacts(Facts):
         if self._every_time(state):
             state.record.verifies_token = f"`{qualified}` raises without a valid token"
 
-    def _keep_check(self) -> None:
-        """An `if` or `try` left: what it compared counts if a rejection was walked inside it."""
+    def _keep_check(self, admits: bool = False) -> None:
+        """An `if` or `try` left: what it compared counts if a rejection was walked inside it; an
+        `if` that `admits` (returns, and rejects nothing) is a way in."""
         compared, tested, loopback, before = self._checks.pop()
         state = self._functions[-1]
+        if admits and state.rejections == before:
+            state.admissions.append(compared)
         if state.rejections > before:
             if compared:
                 state.record.compared_with = (*state.record.compared_with, *compared)
@@ -525,10 +533,13 @@ class GuardFacts(Facts):
     def _reject(self, how: str) -> None:
         if self._functions[-1].with_credential:
             return  # `if token is not None: ... raise InvalidTokenError()`: one without a token gets in
-        self._functions[-1].rejections += 1
-        record = self._functions[-1].record
+        state = self._functions[-1]
+        state.rejections += 1
+        record = state.record
         if record.rejects is None:
             record.rejects = how
+        if state.admissions and self._conditions == state.entry_conditions and not record.admitted_by:
+            record.admitted_by = tuple(state.admissions)  # every caller the ways in before let pass is refused
 
 
 
@@ -538,6 +549,16 @@ def _raises(block: cst.BaseSuite) -> bool:
     return any(isinstance(small, cst.Raise) for statement in statements
                if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite))
                for small in statement.body)
+
+
+def _returns_nothing(block: cst.BaseSuite) -> bool:
+    """Whether a block is a bare `return` (or `return None`): an `if` that lets the caller through."""
+    statements = block.body if isinstance(block, cst.IndentedBlock) else (block,)
+    if len(statements) != 1 or not isinstance(statements[0], (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+        return False
+    smalls = statements[0].body
+    return (len(smalls) == 1 and isinstance(smalls[0], cst.Return)
+            and (smalls[0].value is None or is_none(smalls[0].value)))
 
 
 def _has_or(node: cst.BaseExpression) -> bool:

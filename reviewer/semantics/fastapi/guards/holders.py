@@ -8,8 +8,11 @@ HTTPException(403)` where `SESSION_API_KEY = os.environ.get(...)`, `compare_dige
 settings.admin_password)`, a signature checked with a key read from the environment
 (`public_key().verify(signature, body)` in a `try` whose handler rejects), an HMAC of the request
 keyed with one compared with the signature sent (a webhook), or a test that the caller's address
-is a loopback one. Whoever passes holds the deployment's secret: its own
-services and its operators.
+is a loopback one; also a function that lets the caller through early where its key is one of
+those (`if token in [worker_token, settings.registration_token]: return`) and refuses everyone
+after. Whoever passes holds the deployment's secret: its own services and its operators. A value
+of the application's state (`request.app.state.token`) counts as configured: it is set once for
+the whole process as the deployment starts, never per caller.
 
 Per function, `GuardFacts` records what each rejecting `if` or `try` compares (`CompareReader`,
 the operands qualified: `os.environ` for a read of the environment, `f()` for what a call returns,
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _HMAC_CALLS = frozenset({"hmac.new", "hmac.digest", "hmac.HMAC"})
 _TEXT_METHODS = frozenset({"encode", "decode", "strip", "lstrip", "rstrip", "lower", "upper"})
+_MAX_STEPS = 16  # attributes and locals followed back from a compared value
 
 
 class CompareReader:
@@ -67,12 +71,43 @@ class CompareReader:
         if (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
                 and isinstance(test.comparisons[0].operator, (cst.NotEqual, cst.Equal))):
             sides = [test.left, test.comparisons[0].comparator]
+        elif (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+              and isinstance(test.comparisons[0].operator, cst.In)
+              and isinstance(test.comparisons[0].comparator, (cst.List, cst.Tuple, cst.Set))):
+            # `token in [worker_token, registration_token]`: equal to one of them
+            elements = test.comparisons[0].comparator.elements
+            if any(isinstance(element, cst.StarredElement) for element in elements):
+                return ()
+            sides = [test.left, *(element.value for element in elements)]
         elif isinstance(test, cst.Call) and (self.qualify(test.func) or "").endswith(".compare_digest"):
             sides = [arg.value for arg in test.args[:2]]
-        if len(sides) != 2 or any(_is_literal(side) for side in sides):
+        if len(sides) < 2 or any(_is_literal(side) for side in sides):
             return ()
         keys = [key for side in sides if (key := self._hmac_key(side, assigned or {})) is not None]
-        return tuple(name for side in (keys or sides) if (name := self.operand(side, made, in_class)))
+        return tuple(name for side in (keys or sides)
+                     if (name := self._app_state(side, assigned or {}) or self.operand(side, made, in_class)))
+
+    def _app_state(self, node: cst.BaseExpression, assigned: Mapping[str, list[cst.BaseExpression]]) -> str | None:
+        """`app.state.<name>` for a value of the application's state (`request.app.state.token`,
+        also through locals assigned once: `config = request.app.state.config` then
+        `config.token`): set once for the whole process, as the deployment starts, never per
+        caller."""
+        trail: list[str] = []
+        for _ in range(_MAX_STEPS):
+            if isinstance(node, cst.Attribute):
+                trail.append(node.attr.value)
+                node = node.value
+            elif isinstance(node, cst.Name) and len(assigned.get(node.value, ())) == 1:
+                node = assigned[node.value][0]
+            else:
+                break
+        if isinstance(node, cst.Name):
+            trail.append(node.value)
+        trail.reverse()
+        for at in range(len(trail) - 2):
+            if trail[at:at + 2] == ["app", "state"]:
+                return ".".join(["app.state", *trail[at + 2:]])
+        return None
 
     def _hmac_key(self, side: cst.BaseExpression,
                   assigned: Mapping[str, list[cst.BaseExpression]]) -> cst.BaseExpression | None:
@@ -187,17 +222,28 @@ class _HolderCheck:
         answers = [answer for tested in record.tests_answer_of
                    if (answerer := self.model.functions.get(self.model.index.resolve(tested) or tested))
                    for answer in answerer.answers_compared]
-        for operand in (*record.compared_with, *answers):
+        for operand in (*record.compared_with, *answers, *self._admitting(record.admitted_by)):
             if self.configured(operand):
                 held = "a key read from the environment" if operand == "os.environ" else (
                     f"`{operand.rsplit('.', 1)[-1]}`")
                 return f"`{name}` admits only holders of {held}"
         return None
 
+    def _admitting(self, ways_in: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
+        """The configured values that ways in compare with, when each compares the request's value
+        with them alone (every value it compares but one is configured); none otherwise."""
+        configured: list[str] = []
+        for compared in ways_in:
+            held = [operand for operand in compared if self.configured(operand)]
+            if not held or len(compared) - len(held) > 1:
+                return ()
+            configured += held
+        return tuple(configured)
+
     def configured(self, operand: str, depth: int = 0) -> bool:
         """Whether a compared value is the deployment's configuration."""
         model = self.model
-        if operand == "os.environ":
+        if operand == "os.environ" or operand.startswith("app.state."):
             return True
         held = model.configured_as.get(model.index.resolve(operand) or operand)
         if held is not None and depth < MAX_CALL_DEPTH:

@@ -28,6 +28,11 @@ class GuardFunction:
     # `os.environ` for a read of the environment, `f()` for what a call returns. Whether one is
     # a secret of the deployment's configuration is decided over the repository.
     compared_with: tuple[str, ...] = ()
+    # Where it lets a caller through early and refuses every other one after (`if token in
+    # [worker_token, settings.registration_token]: return`, then `raise HTTPException(401)`): per
+    # `if` that returns, the values it compares, the request's own among them. Each way in must
+    # compare with the deployment's configuration alone for only its holders to pass.
+    admitted_by: tuple[tuple[str, ...], ...] = ()
     # Functions a rejection of it tests the answer of (`if not is_internal(token): raise`),
     # qualified; and, for a function that answers such a test, what it compares: every `return`
     # of it is a comparison (`return compare_digest(token, expected)`) or a refusal (`False`).
