@@ -289,6 +289,7 @@ def test_routes_only_the_deployments_own_callers_reach_say_what_admits_them() ->
         "file_size": "`worker_auth` admits only holders of `token`",  # tokens the server's state holds
         "file_exists": None,  # one of them is a key stored per user
         "file_lines": None,  # another way in lets any signed-in user through
+        "file_head": None,  # the way in also opens in debug mode
     }
 
 

@@ -389,7 +389,8 @@ class GuardFacts(Facts):
     def leave_If(self, original_node: cst.If) -> None:
         self._conditions -= 1
         if self._functions:
-            self._keep_check(admits=original_node.orelse is None and _returns_nothing(original_node.body))
+            way_in = original_node.orelse is None and _returns_nothing(original_node.body)
+            self._keep_check(way_in, _matches_only(original_node.test))
 
     def visit_If(self, node: cst.If) -> None:
         self._conditions += 1
@@ -500,13 +501,14 @@ class GuardFacts(Facts):
         if self._every_time(state):
             state.record.verifies_token = f"`{qualified}` raises without a valid token"
 
-    def _keep_check(self, admits: bool = False) -> None:
+    def _keep_check(self, way_in: bool = False, matching: bool = False) -> None:
         """An `if` or `try` left: what it compared counts if a rejection was walked inside it; an
-        `if` that `admits` (returns, and rejects nothing) is a way in."""
+        `if` that returns and rejects nothing is a way in, which lets only holders through when
+        its test holds only for a value `matching` what it compares."""
         compared, tested, loopback, before = self._checks.pop()
         state = self._functions[-1]
-        if admits and state.rejections == before:
-            state.admissions.append(compared)
+        if way_in and state.rejections == before:
+            state.admissions.append(compared if matching else ())
         if state.rejections > before:
             if compared:
                 state.record.compared_with = (*state.record.compared_with, *compared)
@@ -559,6 +561,14 @@ def _returns_nothing(block: cst.BaseSuite) -> bool:
     smalls = statements[0].body
     return (len(smalls) == 1 and isinstance(smalls[0], cst.Return)
             and (smalls[0].value is None or is_none(smalls[0].value)))
+
+
+def _matches_only(test: cst.BaseExpression) -> bool:
+    """`a == b`, `a in [b, c]`, `compare_digest(a, b)`: a test that holds only where a value
+    equals another (not `a != b`, nor `a == b or debug`)."""
+    if isinstance(test, cst.Comparison):
+        return len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, (cst.Equal, cst.In))
+    return isinstance(test, cst.Call) and (dotted_name(test.func) or "").endswith("compare_digest")
 
 
 def _has_or(node: cst.BaseExpression) -> bool:
