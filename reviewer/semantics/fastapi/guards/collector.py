@@ -390,7 +390,7 @@ class GuardFacts(Facts):
         self._conditions -= 1
         if self._functions:
             way_in = original_node.orelse is None and _returns_nothing(original_node.body)
-            self._keep_check(way_in, _matches_only(original_node.test))
+            self._keep_check(way_in, self._compare.matches_only(original_node.test))
 
     def visit_If(self, node: cst.If) -> None:
         self._conditions += 1
@@ -561,14 +561,6 @@ def _returns_nothing(block: cst.BaseSuite) -> bool:
     smalls = statements[0].body
     return (len(smalls) == 1 and isinstance(smalls[0], cst.Return)
             and (smalls[0].value is None or is_none(smalls[0].value)))
-
-
-def _matches_only(test: cst.BaseExpression) -> bool:
-    """`a == b`, `a in [b, c]`, `compare_digest(a, b)`: a test that holds only where a value
-    equals another (not `a != b`, nor `a == b or debug`)."""
-    if isinstance(test, cst.Comparison):
-        return len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, (cst.Equal, cst.In))
-    return isinstance(test, cst.Call) and (dotted_name(test.func) or "").endswith("compare_digest")
 
 
 def _has_or(node: cst.BaseExpression) -> bool:

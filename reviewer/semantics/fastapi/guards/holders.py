@@ -68,7 +68,9 @@ class CompareReader:
         if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
             return self.compared(test.expression, made, in_class, assigned)
         sides: list[cst.BaseExpression] = []
-        if (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+        if self._compares_digest(test):
+            sides = [arg.value for arg in test.args[:2]]
+        elif (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
                 and isinstance(test.comparisons[0].operator, (cst.NotEqual, cst.Equal))):
             sides = [test.left, test.comparisons[0].comparator]
         elif (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
@@ -79,13 +81,21 @@ class CompareReader:
             if any(isinstance(element, cst.StarredElement) for element in elements):
                 return ()
             sides = [test.left, *(element.value for element in elements)]
-        elif isinstance(test, cst.Call) and (self.qualify(test.func) or "").endswith(".compare_digest"):
-            sides = [arg.value for arg in test.args[:2]]
         if len(sides) < 2 or any(_is_literal(side) for side in sides):
             return ()
         keys = [key for side in sides if (key := self._hmac_key(side, assigned or {})) is not None]
         return tuple(name for side in (keys or sides)
                      if (name := self._app_state(side, assigned or {}) or self.operand(side, made, in_class)))
+
+    def matches_only(self, test: cst.BaseExpression) -> bool:
+        """`a == b`, `a in [b, c]`, `compare_digest(a, b)`: a test that holds only where a value
+        equals another (not `a != b`, nor `a == b or debug`)."""
+        if isinstance(test, cst.Comparison):
+            return len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, (cst.Equal, cst.In))
+        return self._compares_digest(test)
+
+    def _compares_digest(self, test: cst.BaseExpression) -> bool:
+        return isinstance(test, cst.Call) and (self.qualify(test.func) or "").endswith(".compare_digest")
 
     def _app_state(self, node: cst.BaseExpression, assigned: Mapping[str, list[cst.BaseExpression]]) -> str | None:
         """`app.state.<name>` for a value of the application's state (`request.app.state.token`,
@@ -97,8 +107,8 @@ class CompareReader:
             if isinstance(node, cst.Attribute):
                 trail.append(node.attr.value)
                 node = node.value
-            elif isinstance(node, cst.Name) and len(assigned.get(node.value, ())) == 1:
-                node = assigned[node.value][0]
+            elif (value := _assigned_once(node, assigned)) is not node:
+                node = value
             else:
                 break
         if isinstance(node, cst.Name):
