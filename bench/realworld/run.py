@@ -6,8 +6,8 @@
 
 For each app of `manifest.toml` it downloads the pinned wheel (`pip download --no-deps`, cached,
 checked against its sha256), unpacks it, runs `reviewer check --format json` on the app's paths,
-and matches every finding, by fingerprint, with `verdicts/<app>.json`, where each finding has
-`"verdict": "tp"` or `"fp"` and the reason. It prints, per rule and per checklist item: findings,
+and matches every finding, by rule, file, line and message, with `verdicts/<app>.json`, where each
+finding has `"verdict": "tp"` or `"fp"` and the reason. It prints, per rule and per checklist item: findings,
 true and false positives, precision, and findings without a verdict; then the true positives
 recorded that the reviewer no longer reports.
 
@@ -19,6 +19,7 @@ with their verdicts, and one that loses a true positive must say why.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import os
@@ -55,17 +56,39 @@ class App:
 class Outcome:
     app: str
     findings: list[dict] = field(default_factory=list)
-    verdicts: dict[str, dict] = field(default_factory=dict)
+    verdicts: list[dict] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
 
+    def entry_of(self, finding: dict) -> dict | None:
+        """The verdict recorded for a finding: at its rule, file, line and message (the pinned
+        release's lines do not move, while a fingerprint, which counts the findings with the same
+        message in a file, shifts when an earlier one goes); else one recorded at its rule, file
+        and line, for a finding whose message was reworded."""
+        return self._places.get(_place(finding)) or self._lines.get(_place(finding)[:3])
+
     def verdict_of(self, finding: dict) -> str:
-        entry = self.verdicts.get(finding["fingerprint"])
+        entry = self.entry_of(finding)
         return entry["verdict"] if entry and entry["verdict"] in JUDGED else "unjudged"
 
     @property
     def lost(self) -> list[dict]:
-        present = {f["fingerprint"] for f in self.findings}
-        return [v for key, v in sorted(self.verdicts.items()) if v["verdict"] == "tp" and key not in present]
+        used = {id(entry) for finding in self.findings if (entry := self.entry_of(finding)) is not None}
+        return [entry for entry in self.verdicts if entry["verdict"] == "tp" and id(entry) not in used]
+
+    @functools.cached_property
+    def _places(self) -> dict[tuple, dict]:
+        return {_place(entry): entry for entry in self.verdicts}
+
+    @functools.cached_property
+    def _lines(self) -> dict[tuple, dict]:
+        lines: dict[tuple, list[dict]] = defaultdict(list)
+        for entry in self.verdicts:
+            lines[_place(entry)[:3]].append(entry)
+        return {line: entries[0] for line, entries in lines.items() if len(entries) == 1}
+
+
+def _place(entry: dict) -> tuple[str, str, int, str]:
+    return entry["code"], entry["path"], entry["line"], entry["message"]
 
 
 def load_manifest() -> list[App]:
@@ -125,36 +148,25 @@ def verdict_file(app: App) -> Path:
     return VERDICTS / f"{app.name}.json"
 
 
-def load_verdicts(app: App) -> dict[str, dict]:
+def load_verdicts(app: App) -> list[dict]:
     path = verdict_file(app)
     if not path.exists():
-        return {}
-    return {entry["fingerprint"]: entry for entry in json.loads(path.read_text(encoding="utf-8"))}
+        return []
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def save_verdicts(app: App, outcome: Outcome) -> None:
     """Every current finding with its verdict ("?" when new), and the true positives it lost.
 
-    A finding whose fingerprint changed (its message was reworded, a chain found another way)
-    keeps the verdict recorded at the same rule, file and line, and says so in its reason, for
-    whoever reviews the update to confirm."""
+    A finding whose message changed (it was reworded, a chain found another way) keeps the
+    verdict recorded at the same rule, file and line, and says so in its reason, for whoever
+    reviews the update to confirm."""
     entries = []
-    present = {f["fingerprint"] for f in outcome.findings}
-    by_place = {
-        (v["code"], v["path"], v["line"]): v
-        for key, v in outcome.verdicts.items()
-        if key not in present and v["verdict"] in JUDGED
-    }
     for finding in outcome.findings:
-        known = outcome.verdicts.get(finding["fingerprint"])
-        if known is None:
-            moved = by_place.pop((finding["code"], finding["path"], finding["line"]), None)
-            if moved is not None:
-                reason = moved["reason"]
-                known = {**moved, "reason": reason if reason.endswith("(reworded)") else f"{reason} (reworded)"}
-                outcome.verdicts.pop(moved["fingerprint"], None)
-                outcome.verdicts[finding["fingerprint"]] = {**known, "fingerprint": finding["fingerprint"]}
-        known = known or {}
+        known = outcome.entry_of(finding) or {}
+        reason = known.get("reason", "")
+        if known and known["message"] != finding["message"] and not reason.endswith("(reworded)"):
+            reason = f"{reason} (reworded)"
         entries.append({
             "fingerprint": finding["fingerprint"],
             "code": finding["code"],
@@ -162,7 +174,7 @@ def save_verdicts(app: App, outcome: Outcome) -> None:
             "line": finding["line"],
             "message": finding["message"],
             "verdict": known.get("verdict", "?"),
-            "reason": known.get("reason", ""),
+            "reason": reason,
         })
     entries += outcome.lost
     entries.sort(key=lambda e: (e["path"], e["line"], e["code"], e["fingerprint"]))
