@@ -23,9 +23,27 @@ class ClassBases:
         for summary in summaries:
             if tests or not summary.is_test_file:
                 self.bases.update(summary.classes)
+        self._children: dict[str, list[str]] | None = None
 
     def __contains__(self, cls: str) -> bool:
         return cls in self.bases
+
+    def descendants(self, cls: str) -> list[str]:
+        """The classes of the repository that derive from the class, at any depth."""
+        if self._children is None:
+            self._children = {}
+            for child, bases in self.bases.items():
+                for base in bases:
+                    self._children.setdefault(self.canonical(base), []).append(child)
+        found: list[str] = []
+        pending, seen = [cls], {cls}
+        while pending:
+            for child in self._children.get(pending.pop(), ()):
+                if child not in seen:
+                    seen.add(child)
+                    found.append(child)
+                    pending.append(child)
+        return found
 
     def lineage(self, cls: str, limit: int = MAX_BASES) -> Iterator[str]:
         """The class, then its bases and theirs, canonical (see `lineage`)."""

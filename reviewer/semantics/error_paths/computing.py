@@ -7,21 +7,26 @@ carries no detail of the deployment.
 
 Over the repository, from the module summaries' call sites, a function computes when every call it
 makes (awaited or not) is of a builtin that touches no file, of a module that parses or converts
-(`json`, `re`, `datetime`, ...) or of what such a module made at its module's top level
-(`PATTERN.sub(...)` after `PATTERN = re.compile(...)`) or such a call returned (`os.getenv("HOST",
-"").strip()`: the environment is read from memory), a log call, a method of a value the function
-binds itself (`dt.timestamp()` after `dt = datetime.strptime(...)`: what made it was checked too), a
-method of text of a parameter (`name.strip()`; not `schema.get(...)`: a parameter may be a client),
-the construction of an exception, of a data model (Pydantic, a dataclass: it validates) or of a
-class whose bases are the repository's or keep values in memory (`enum.Enum`, `dict`) and whose
-`__init__`, if it has one, computes (also `cls(**data)` in a class method of it), a call of
-another function of the repository that computes, at most `MAX_DEPTH` calls deep, or a call in a
-`try` that catches every exception and raises nothing again (`CallSite.guarded`: whatever it does,
-what it raises goes no further, as in `try: await session.execute(...) except Exception: return
-False`); the function the block hands its values to must call something itself (one that calls
-nothing is a stub, or a method subclasses override). A method of `self` the summary does not
-resolve, a library's function or object, or a class of the repository whose `__init__` does more,
-may do I/O.
+(`json`, `re`, `datetime`, ...), a read of the clock (`time.time()`), or of what such a module made
+at its module's top level (`PATTERN.sub(...)` after `PATTERN = re.compile(...)`) or such a call
+returned (`os.getenv("HOST", "").strip()`: the environment is read from memory), a log call, a
+method of a value the function binds itself (`dt.timestamp()` after `dt = datetime.strptime(...)`:
+what made it was checked too), a method of text of a parameter (`name.strip()`; not
+`schema.get(...)`: a parameter may be a client), a method of `self` that the class or its bases
+define and that every subclass overriding it computes too (`self` may be an instance of any of
+them), a method of an instance of the repository's classes a module makes at its top level
+(`catalog.describe(...)` after `catalog = Catalog()`), the construction of an exception, of a data
+model (Pydantic, a dataclass: it validates), of a response (Starlette's renders its content in
+memory; it is sent after the route returns) or of a class whose bases are the repository's or keep
+values in memory (`enum.Enum`, `dict`) and whose every `__init__` on the way computes (also
+`cls(**data)` in a class method of it), a call of another function of the repository that
+computes, at most `MAX_DEPTH` calls deep, or a call in a `try` that catches every exception and
+raises nothing again (`CallSite.guarded`: whatever it does, what it raises goes no further, as in
+`try: await session.execute(...) except Exception: return False`); the function the block hands
+its values to must call something itself (one that calls nothing is a stub, or a method subclasses
+override). A method of another attribute of `self` the summary does not resolve, a method only a
+library's base defines, a library's function or object, or a class of the repository whose
+`__init__` does more, may do I/O.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reviewer.semantics.error_paths.parsing import PURE_METHODS, TOUCHING_BUILTINS, computes_in_memory
+from reviewer.semantics.error_paths.records import REDIRECT_RESPONSES, RESPONSE_CLASSES, STREAMING_RESPONSES
 from reviewer.semantics.hierarchy import ClassBases
 
 if TYPE_CHECKING:
@@ -41,6 +47,7 @@ if TYPE_CHECKING:
 MAX_DEPTH = 4  # calls followed down from the function a block hands its values to
 _LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "success"})
 _EXCEPTION_BASES = ("builtins.Exception", "builtins.BaseException")
+_RESPONSES = RESPONSE_CLASSES | REDIRECT_RESPONSES | STREAMING_RESPONSES
 
 
 class Computing:
@@ -61,7 +68,11 @@ class Computing:
         """Whether the function or class a qualified name resolves to only computes (see the module)."""
         name = self.index.canonical(qualified)
         if name in self.classes or name not in self.functions:
-            return self._builds_value(name, depth)
+            owner, _, method = name.rpartition(".")
+            if name not in self.classes and owner in self.classes:
+                return self._method_computes(owner, method, depth)  # one a base of the class defines
+            return (self._of_value_in_memory(name) or self._of_instance(name, depth)
+                    or self._builds_value(name, depth))
         function = self.functions[name]
         if not function.calls and depth == 0:
             # One the block calls directly that calls nothing shows nothing: a stub, or a method that
@@ -87,6 +98,9 @@ class Computing:
             return self._builds_value(function.qualname.rpartition(".")[0], depth + 1)
         if target is None:
             root = receiver.split(".", 1)[0] if receiver else None
+            if receiver in ("self", "cls") and method is not None:
+                return self._method_computes(function.qualname.rpartition(".")[0], method, depth + 1,
+                                             overridden=True)
             if root is None or root in ("self", "cls"):
                 return False  # a call of a call's result, or a method the summary does not resolve
             return root not in function.params or method in PURE_METHODS
@@ -96,21 +110,52 @@ class Computing:
             return True
         if call.text is not None and call.text.startswith("().") and computes_in_memory(target.rpartition(".")[0]):
             return True  # a method of what such a call returns (`os.getenv("HOST", "").strip()`)
-        made = self.index.fills(target.rpartition(".")[0])
-        if made and all(name is not None and computes_in_memory(name) for name in made):
-            return True  # a method of what a module makes in memory (`PATTERN.sub` of `re.compile(...)`)
         return self.computes(target, depth + 1)
 
-    def _builds_value(self, cls: str, depth: int) -> bool:
-        """A class of the repository whose construction only keeps or validates its arguments: an
-        exception, a data model, or one whose own `__init__` computes."""
-        if self.models.is_model(cls) or self._is_exception(cls):
-            return True
-        if cls not in self.classes or not all(self.index.canonical(base) in self.classes or _in_memory_base(base)
-                                              for base in self.classes.bases[cls]):
+    def _of_value_in_memory(self, name: str) -> bool:
+        """A method of what a module makes in memory at its top level (`PATTERN.sub` of `PATTERN =
+        re.compile(...)`, `TABLE.items()` of a dict literal)."""
+        made = self.index.fills(name.rpartition(".")[0])
+        return bool(made) and all(value is not None and computes_in_memory(value) for value in made)
+
+    def _of_instance(self, name: str, depth: int) -> bool:
+        """A method of what a module makes at its top level of the repository's classes
+        (`catalog.describe` after `catalog = Catalog()`)."""
+        owner, _, method = name.rpartition(".")
+        made = {self.index.canonical(value) for value in self.index.fills(owner) if value is not None}
+        return bool(made) and made <= self.classes.bases.keys() and all(
+            self._method_computes(cls, method, depth) for cls in made)
+
+    def _method_computes(self, cls: str, method: str, depth: int, *, overridden: bool = False) -> bool:
+        """Whether a method called on an instance of the class computes: the one the class or
+        its bases of the repository define, and, if the instance may be of a subclass
+        (`overridden`: `self.method(...)`), each subclass's override too. A method only a
+        library's base defines may do I/O."""
+        defined = next((f"{current}.{method}" for current in self.classes.lineage(cls)
+                        if f"{current}.{method}" in self.functions), None)
+        if defined is None:
             return False
-        init = f"{cls}.__init__"
-        return init not in self.functions or self.computes(init, depth + 1)
+        overrides = [f"{sub}.{method}" for sub in self.classes.descendants(cls)
+                     if overridden and f"{sub}.{method}" in self.functions]
+        return all(self.computes(name, depth) for name in (defined, *overrides))
+
+    def _builds_value(self, cls: str, depth: int) -> bool:
+        """A class whose construction only keeps or validates its arguments: an exception, a data
+        model, a response (Starlette's renders its content in memory; the sending comes after the
+        route returns), or a class of the repository whose bases are the repository's or keep
+        values in memory and whose every `__init__` on the way, and `render` of a response,
+        computes."""
+        if self.models.is_model(cls) or self._is_exception(cls) or cls in _RESPONSES:
+            return True
+        if cls not in self.classes:
+            return False
+        lineage = list(self.classes.lineage(cls))
+        if not all(current in self.classes or _in_memory_base(current) or current in _RESPONSES
+                   for current in lineage):
+            return False
+        methods = ("__init__", "render") if any(current in _RESPONSES for current in lineage) else ("__init__",)
+        return all(self.computes(f"{current}.{method}", depth + 1) for current in lineage for method in methods
+                   if f"{current}.{method}" in self.functions)
 
     def _is_exception(self, cls: str) -> bool:
         return any(current.startswith(_EXCEPTION_BASES)

@@ -93,8 +93,8 @@ def computed_by(body: cst.BaseSuite, qualify: Qualify,
 def computes_in_memory(name: str) -> bool:
     """Whether a qualified function is one of a module that parses, converts or computes in
     memory (`json.loads`, `datetime.datetime.strptime`, `re.match`, `os.getenv`: the environment is
-    held in memory)."""
-    return name not in _FILE_OPENERS and (name in _DECODERS or name in ENVIRONMENT_GETS
+    held in memory; `time.time`: so is the clock)."""
+    return name not in _FILE_OPENERS and (name in _DECODERS or name in ENVIRONMENT_GETS or name in _CLOCK_READS
                                           or name.rpartition(".")[0] in _DECODING_MODULES
                                           or name.split(".", 1)[0] in _PARSING_MODULES)
 
@@ -117,6 +117,9 @@ _DECODERS = frozenset(
      "datetime.fromisoformat", "decimal.Decimal", "uuid.UUID", "builtins.int", "builtins.float", "builtins.str",
      "builtins.bytes", "builtins.bool", "builtins.dict", "builtins.list", "builtins.len"}
 )
+# Reads of the clock, which the process holds in memory and which do not fail.
+_CLOCK_READS = frozenset({f"time.{name}{unit}" for name in ("time", "monotonic", "perf_counter", "process_time")
+                          for unit in ("", "_ns")} | {"time.gmtime", "time.localtime", "time.strftime"})
 # Methods of text and bytes that compute from their receiver.
 PURE_METHODS = frozenset(
     {"encode", "decode", "strip", "lstrip", "rstrip", "lower", "upper", "split", "rsplit", "splitlines", "replace",
