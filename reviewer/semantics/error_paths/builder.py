@@ -185,6 +185,8 @@ class Builder:
                 self.paths.routes[owner] = frozenset() if walk.admin_only else calls_before_admin_gate(
                     function.body.body, walk.branches.is_local) if isinstance(
                     function.body, cst.IndentedBlock) else None
+            elif walk.admin_only:
+                self.paths.routes[owner] = frozenset()  # registered by a call, only for administrators
             walks.append(walk)
             if role is None and walk.error_returns and not walk.other_returns and function is top_level.get(name):
                 self.paths.error_body_helpers.add(name)
