@@ -290,6 +290,11 @@ def test_routes_only_the_deployments_own_callers_reach_say_what_admits_them() ->
         "file_exists": None,  # one of them is a key stored per user
         "file_lines": None,  # another way in lets any signed-in user through
         "file_head": None,  # the way in also opens in debug mode
+        # a rejection read with its `and`s and `or`s
+        "reindex_with_both": "`both_keys` admits only holders of `internal_api_key`",
+        "reindex_with_key": "`present_key` admits only holders of `internal_api_key`",
+        "reindex_with_either": "`either_setting` admits only holders of `internal_api_key`",
+        "reindex_for_users": None,  # the user's own key lets them pass too
     }
 
 

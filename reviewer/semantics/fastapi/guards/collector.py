@@ -13,7 +13,7 @@ from reviewer.semantics.fastapi.annotations import marker_of
 from reviewer.semantics.fastapi.collector import FastAPIFacts
 from reviewer.semantics.fastapi.guards.holders import CompareReader, tests_loopback
 from reviewer.semantics.fastapi.guards.model import AuthModel
-from reviewer.semantics.fastapi.guards.records import GuardFunction, ModuleGuards, Scheme
+from reviewer.semantics.fastapi.guards.records import Comparisons, GuardFunction, ModuleGuards, Scheme
 from reviewer.semantics.fastapi.guards.registrations import opaque_dependencies, record_registration
 from reviewer.semantics.fastapi.guards.request_credentials import (
     credential_present_test,
@@ -90,10 +90,10 @@ class GuardFacts(Facts):
         self._classes: list[str | None] = []  # per scope entry: the class qualname, or None
         self._functions: list[_State] = []
         self._conditions = 0  # `if` statements around the node being walked
-        # Per `if`/`try` being walked: what it compares a request's value with, the functions whose
-        # answer it tests, whether it tests for a loopback caller, and the rejections walked before
-        # it; kept when it rejects a caller.
-        self._checks: list[tuple[tuple[str, ...], tuple[str, ...], bool, int]] = []
+        # Per `if`/`try` being walked: what it compares a request's value with, what a caller it
+        # lets pass has then matched, the functions whose answer it tests, whether it tests for a
+        # loopback caller, and the rejections walked before it; kept when it rejects a caller.
+        self._checks: list[tuple[tuple[str, ...], Comparisons, tuple[str, ...], bool, int]] = []
         self._compare = CompareReader(context.qualify)
         # Per `try` body being walked, in which function, and whether each of its handlers raises
         # again: a token verifier's error a handler swallows lets the caller through.
@@ -398,7 +398,8 @@ class GuardFacts(Facts):
             return
         state = self._functions[-1]
         compared = self._compare.compared(node.test, state.made, state.in_class, state.assigned)
-        self._checks.append((compared, self._answers_tested(node.test, state), tests_loopback(node.test),
+        passing = self._compare.passes_only(node.test, state.made, state.in_class, state.assigned)
+        self._checks.append((compared, passing, self._answers_tested(node.test, state), tests_loopback(node.test),
                              state.rejections))
         tested = missing_test(node.test)
         if tested is None or tested not in state.params:
@@ -471,7 +472,7 @@ class GuardFacts(Facts):
                     key = self._compare.operand(call.func.value, state.made, state.in_class)
                     if key:
                         keys.append(key)
-        self._checks.append((tuple(keys), (), False, state.rejections))
+        self._checks.append((tuple(keys), (tuple((key,) for key in keys),), (), False, state.rejections))
 
     def leave_Try(self, original_node: cst.Try) -> None:
         if self._functions:
@@ -505,13 +506,13 @@ class GuardFacts(Facts):
         """An `if` or `try` left: what it compared counts if a rejection was walked inside it; an
         `if` that returns and rejects nothing is a way in, which lets only holders through when
         its test holds only for a value `matching` what it compares."""
-        compared, tested, loopback, before = self._checks.pop()
+        compared, passing, tested, loopback, before = self._checks.pop()
         state = self._functions[-1]
         if way_in and state.rejections == before:
             state.admissions.append(compared if matching else ())
         if state.rejections > before:
-            if compared:
-                state.record.compared_with = (*state.record.compared_with, *compared)
+            if any(passing):
+                state.record.compared_with = (*state.record.compared_with, passing)
             state.record.tests_answer_of = (*state.record.tests_answer_of, *tested)
             state.record.loopback_only |= loopback
 

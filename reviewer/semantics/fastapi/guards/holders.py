@@ -16,7 +16,10 @@ the whole process as the deployment starts, never per caller.
 
 Per function, `GuardFacts` records what each rejecting `if` or `try` compares (`CompareReader`,
 the operands qualified: `os.environ` for a read of the environment, `f()` for what a call returns,
-`Class.attribute` for `self.attribute`), the functions whose answer it tests (`if not
+`Class.attribute` for `self.attribute`), read with its `and`s, `or`s and `not`s as what a caller
+it lets pass has matched (`key != KEY or token != TOKEN`: both; `key != KEY and key !=
+user_key`: either, so a user's own key passes too; `KEY and key != KEY`: the key where the
+deployment configured it), the functions whose answer it tests (`if not
 is_internal(token): raise`, where every `return` of `is_internal` is such a comparison or `False`)
 and whether it tests for a loopback caller; per module,
 what names and attributes hold (`SESSION_API_KEY` -> `os.environ`, `Auth.password` ->
@@ -34,6 +37,7 @@ from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.defaults import ENVIRONMENT_READS
+from reviewer.semantics.fastapi.guards.records import Comparisons
 from reviewer.semantics.fastapi.guards.vocabulary import MAX_CALL_DEPTH
 from reviewer.semantics.names import dotted_name
 from reviewer.syntax import string_value
@@ -45,6 +49,8 @@ if TYPE_CHECKING:
 
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _HMAC_CALLS = frozenset({"hmac.new", "hmac.digest", "hmac.HMAC"})
+_MAX_CASES = 16  # cases of one test told apart
+UNSET = ""  # a comparison `(UNSET, value)`: the case where the value is unset (empty, None)
 _TEXT_METHODS = frozenset({"encode", "decode", "strip", "lstrip", "rstrip", "lower", "upper"})
 _MAX_STEPS = 16  # attributes and locals followed back from a compared value
 
@@ -54,6 +60,36 @@ class CompareReader:
 
     def __init__(self, qualify: Callable[[cst.BaseExpression], str | None]) -> None:
         self.qualify = qualify
+
+    def passes_only(self, test: cst.BaseExpression, made: Mapping[str, str], in_class: str | None,
+                    assigned: Mapping[str, list[cst.BaseExpression]] | None = None,
+                    value: bool = False) -> Comparisons:
+        """What a caller that a rejection under `test` lets pass has matched (the test is False
+        for it; `value`: what the test is for it, under a `not`): the cases it may be in, each the
+        comparisons that then hold, as `compared` names their values. `a != KEY or b != SECRET`
+        passes one case, both matched; `a != KEY and a != user_key` two, either matched; a part
+        that compares nothing (`not token`) says nothing of the caller."""
+        assigned = assigned or {}
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            return self.passes_only(test.expression, made, in_class, assigned, not value)
+        if isinstance(test, cst.BooleanOperation):
+            left = self.passes_only(test.left, made, in_class, assigned, value)
+            right = self.passes_only(test.right, made, in_class, assigned, value)
+            if isinstance(test.operator, cst.Or) != value:
+                # False of an `or`, true of an `and`: both sides hold for the caller.
+                cases = tuple(one + other for one in left for other in right)
+            else:
+                cases = left + right  # either side may be the one that holds
+            return cases if len(cases) <= _MAX_CASES else ((),)  # too many to tell: it says nothing
+        operand = self.operand(test, made, in_class) if isinstance(test, (cst.Name, cst.Attribute)) else None
+        if not value and operand:
+            # `if KEY and key != KEY: raise` lets everyone pass where the value is unset: a
+            # deployment that leaves its key unset (if the value is its configuration) asks for that.
+            return (((UNSET, operand),),)
+        matches = self._compares_digest(test) or isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and (
+            isinstance(test.comparisons[0].operator, (cst.Equal, cst.In)))
+        compared = self.compared(test, made, in_class, assigned) if matches == value else ()
+        return ((compared,),) if compared else ((),)
 
     def compared(self, test: cst.BaseExpression, made: Mapping[str, str], in_class: str | None,
                  assigned: Mapping[str, list[cst.BaseExpression]] | None = None) -> tuple[str, ...]:
@@ -74,7 +110,7 @@ class CompareReader:
                 and isinstance(test.comparisons[0].operator, (cst.NotEqual, cst.Equal))):
             sides = [test.left, test.comparisons[0].comparator]
         elif (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
-              and isinstance(test.comparisons[0].operator, cst.In)
+              and isinstance(test.comparisons[0].operator, (cst.In, cst.NotIn))
               and isinstance(test.comparisons[0].comparator, (cst.List, cst.Tuple, cst.Set))):
             # `token in [worker_token, registration_token]`: equal to one of them
             elements = test.comparisons[0].comparator.elements
@@ -232,12 +268,28 @@ class _HolderCheck:
         answers = [answer for tested in record.tests_answer_of
                    if (answerer := self.model.functions.get(self.model.index.resolve(tested) or tested))
                    for answer in answerer.answers_compared]
-        for operand in (*record.compared_with, *answers, *self._admitting(record.admitted_by)):
-            if self.configured(operand):
-                held = "a key read from the environment" if operand == "os.environ" else (
-                    f"`{operand.rsplit('.', 1)[-1]}`")
-                return f"`{name}` admits only holders of {held}"
-        return None
+        held = next(filter(None, map(self._matched, record.compared_with)), None) or next(
+            (operand for operand in (*answers, *self._admitting(record.admitted_by)) if self.configured(operand)), None)
+        if held is None:
+            return None
+        held = "a key read from the environment" if held == "os.environ" else f"`{held.rsplit('.', 1)[-1]}`"
+        return f"`{name}` admits only holders of {held}"
+
+    def _matched(self, passing: Comparisons) -> str | None:
+        """A configured value every caller that a rejection lets pass has matched: in each case it
+        may be in, a comparison of the request's value with configured values alone."""
+        found = None
+        for case in passing:
+            if any(compared[0] == UNSET and self.configured(compared[1]) for compared in case):
+                continue  # where the deployment left its key unset
+            matched = next((held[0] for compared in case
+                            if compared[0] != UNSET
+                            and (held := [operand for operand in compared if self.configured(operand)])
+                            and len(compared) - len(held) <= 1), None)
+            if matched is None:
+                return None
+            found = found or matched
+        return found
 
     def _admitting(self, ways_in: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
         """The configured values that ways in compare with, when each compares the request's value

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# What a caller a rejection lets pass has matched: the cases it may be in, each the comparisons
+# that then hold, each comparison the values it compares (`(("key", "settings.api_key"),)`).
+Comparisons = tuple[tuple[tuple[str, ...], ...], ...]
+
 
 @dataclass(slots=True)
 class GuardFunction:
@@ -22,12 +26,13 @@ class GuardFunction:
     # Methods of objects it makes and calls (`check = KeyChecker(...)`, `await check(request)`):
     # `KeyChecker.__call__`; the call graph of the summaries does not type local objects.
     object_calls: tuple[str, ...] = ()
-    # What a rejection of it compares a request's value with (`if key != SESSION_API_KEY: raise`,
-    # `if not compare_digest(key, settings.api_key): raise`) or verifies a signature with
+    # Per rejection of it, what a caller it lets pass has matched (`CompareReader.passes_only`):
+    # what it compares the request's value with (`if key != SESSION_API_KEY: raise`, `if not
+    # compare_digest(key, settings.api_key): raise`) or verifies a signature with
     # (`public_key().verify(signature, body)` in a `try` whose handler rejects), qualified:
     # `os.environ` for a read of the environment, `f()` for what a call returns. Whether one is
     # a secret of the deployment's configuration is decided over the repository.
-    compared_with: tuple[str, ...] = ()
+    compared_with: tuple[Comparisons, ...] = ()
     # Where it lets a caller through early and refuses every other one after (`if token in
     # [worker_token, settings.registration_token]: return`, then `raise HTTPException(401)`): per
     # `if` that returns, the values it compares, the request's own among them. Each way in must
