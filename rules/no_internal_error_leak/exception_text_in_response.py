@@ -149,7 +149,10 @@ class ExceptionTextInResponse(LeakRule):
     exception and raises none again, as `def database_ok(): try: ... except Exception: return
     False` does, or as a method that asks each host in turn and raises one sentence of its own when
     all failed), or to its data models (`DSLInput(**content)`), also through a local of a class of
-    the repository (`hosts = LinkedHosts(tokens)`, then `hosts.skills(name)`), whichever class the
+    the repository (`hosts = LinkedHosts(tokens)`, then `hosts.skills(name)`) or a module's
+    instance of one (`catalog.describe(kind)`), through methods called on `self` (the class's
+    own or a base's, and every subclass's override of it) and reads of the clock, or only builds
+    a response (`JSONResponse(content=...)`: it is sent after the route returns), whichever class the
     `except` names (`except RuntimeError as e:` too): what it raises describes those
     values or says what the application wrote; a 4xx response (or a
     websocket closed for a protocol or data error) to `except
@@ -264,8 +267,14 @@ class ExceptionTextInResponse(LeakRule):
     but that checks no key (an internal model server reached only inside its network) cannot be told
     from one clients call, and is flagged. Routes that a permission of a role-based scheme guards
     (`require_permission(Permission.X)`) are flagged even where only administrators hold that
-    permission: which roles hold it is data, not code. A generator handed to a streaming response in
-    another module, or yielding through a helper of another module, is not followed.
+    permission: which roles hold it is data, not code; so are routes of a permission factory whose
+    flags select a check only the deployment's own services pass (`RoleACL(allow_executor=True)`).
+    A call through a library's remote handle on a class of the repository (an actor reference,
+    `ActorRefType[Supervisor]`) is not followed into the class, and a `try` around one is flagged
+    even where the method only reads memory. A route that tests a connection the client
+    configured (a provider's URL and key) and reports the provider's answer is flagged like any
+    other. A generator handed to a streaming response in another module, or yielding through a
+    helper of another module, is not followed.
     """
 
     code = "RVW801"
