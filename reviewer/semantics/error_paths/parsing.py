@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.defaults import ENVIRONMENT_GETS
-from reviewer.semantics.error_paths.syntax import bound_names, calls_in, params_of, uses
+from reviewer.semantics.error_paths.syntax import bound_names, calls_in, params_of, target_names, uses
 from reviewer.semantics.log_calls import is_log_call
 from reviewer.traversal import descendants, push_children
 
@@ -67,7 +67,9 @@ def computed_by(body: cst.BaseSuite, qualify: Qualify,
                 resolve: Callable[[cst.Call], str | None] | None = None) -> tuple[str, ...] | None:
     """The functions and classes, qualified, that a `try` block hands its values to, when every
     other call of it decodes or converts (`only_decodes`), is a builtin that touches no file, a log
-    call, or a method of a text value, and what it raises it builds itself: the repository tells
+    call, a method of a text value, or one of a value the block made itself from its other calls
+    or a display (`rows = [...]`, then `rows.sort()`; `info.get(...)` for `info` of
+    `TABLE.items()`), and what it raises it builds itself: the repository tells
     whether each of them only computes (`reviewer.semantics.error_paths.computing`), so that the
     block fails only with messages the application wrote or errors of the values it was given
     (`utils.convert_value(value=item["value"], target_type=field.type)`). `resolve` names the
@@ -77,10 +79,15 @@ def computed_by(body: cst.BaseSuite, qualify: Qualify,
     raised = {id(node.exc) for node in descendants(body)
               if isinstance(node, cst.Raise) and isinstance(node.exc, cst.Call)}
     handed: set[str] = set()
+    made: set[str] | None = None
     for call in calls_in(body):
         if id(call) in raised or _decodes(call, qualify) or is_log_call(call, qualify):
             continue
         name = qualify(call.func) or (resolve(call) if resolve is not None else None)
+        if name is None and _receiver_name(call) is not None:
+            made = _made_in(body) if made is None else made
+            if _receiver_name(call) in made:
+                continue  # a method of what the block made from calls it hands on, or a display
         if name is None or name.startswith("builtins."):
             if name is None or name in TOUCHING_BUILTINS:
                 return None
@@ -88,6 +95,44 @@ def computed_by(body: cst.BaseSuite, qualify: Qualify,
         if not computes_in_memory(name):
             handed.add(name)
     return tuple(sorted(handed)) or None
+
+
+def _receiver_name(call: cst.Call) -> str | None:
+    """`rows` of `rows.append(...)`, `info` of `info.get(...)`."""
+    func = call.func
+    return func.value.value if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) else None
+
+
+def _made_in(body: cst.BaseSuite) -> set[str]:
+    """The names a block binds only to what its own calls return or to displays it builds
+    (`rows = [...]`, `for name, info in TABLE.items()`, also in a comprehension), walked in order:
+    what made them is checked with the block's other calls. A name it also binds to anything
+    else (`client = self.client`) is not one of them."""
+    made: set[str] = set()
+    other: set[str] = set()
+    for node in descendants(body):
+        if isinstance(node, cst.Assign) and len(node.targets) == 1:
+            source, targets = node.value, [node.targets[0].target]
+        elif isinstance(node, cst.AnnAssign) and node.value is not None:
+            source, targets = node.value, [node.target]
+        elif isinstance(node, (cst.For, cst.CompFor)):
+            source, targets = node.iter, [node.target]
+        elif isinstance(node, (cst.AugAssign, cst.NamedExpr, cst.AsName, cst.Assign)):
+            other.update(name.value for name in bound_names(node))
+            continue
+        else:
+            continue
+        names = {name.value for target in targets for name in target_names(target)}
+        root = source.func if isinstance(source, cst.Call) else source
+        while isinstance(root, (cst.Attribute, cst.Call)):
+            root = root.func if isinstance(root, cst.Call) else root.value
+        if (isinstance(source, cst.Call) or type(source).__name__ in _DISPLAYS) and not (
+                isinstance(root, cst.Name) and root.value in ("self", "cls")) or (
+                isinstance(source, cst.Name) and source.value in made):
+            made |= names
+        else:
+            other |= names
+    return made - other
 
 
 def computes_in_memory(name: str) -> bool:
@@ -108,6 +153,10 @@ def _decodes(call: cst.Call, qualify: Qualify) -> bool:
     return isinstance(call.func, cst.Attribute) and call.func.attr.value in PURE_METHODS
 
 
+# Displays and literals, by the name of their node's class (libcst is not imported until a file is
+# parsed).
+_DISPLAYS = frozenset({"List", "Tuple", "Set", "Dict", "ListComp", "SetComp", "DictComp", "SimpleString",
+                       "FormattedString", "ConcatenatedString"})
 # Modules whose functions only decode or convert what they are given (a token, with a key: `jwt`),
 # and single such functions.
 _DECODING_MODULES = frozenset({"base64", "binascii", "urllib.parse", "ipaddress", "uuid", "unicodedata", "jwt",

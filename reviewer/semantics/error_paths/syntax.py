@@ -69,19 +69,20 @@ def bound_names(node: cst.CSTNode) -> Iterator[cst.Name]:
         elif isinstance(current, cst.AsName):
             targets = [current.name]
         for target in targets:
-            yield from _target_names(target)
+            yield from target_names(target)
         stack.extend(child for child in children_of(current)
                      if not isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)))
 
 
-def _target_names(target: cst.CSTNode) -> Iterator[cst.Name]:
+def target_names(target: cst.CSTNode) -> Iterator[cst.Name]:
+    """The names an assignment's or a loop's target binds (`a`, `a, (b, *c)`)."""
     if isinstance(target, cst.Name):
         yield target
     elif isinstance(target, (cst.Tuple, cst.List)):
         for element in target.elements:
-            yield from _target_names(element.value)
+            yield from target_names(element.value)
     elif isinstance(target, cst.StarredElement):
-        yield from _target_names(target.value)
+        yield from target_names(target.value)
 
 
 def calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
