@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _HMAC_CALLS = frozenset({"hmac.new", "hmac.digest", "hmac.HMAC"})
 _MAX_CASES = 16  # cases of one test told apart
-UNSET = ""  # a comparison `(UNSET, value)`: the case where the value is unset (empty, None)
+_UNSET = ""  # a comparison `(_UNSET, value)`: the case where the value is unset (empty, None)
 _TEXT_METHODS = frozenset({"encode", "decode", "strip", "lstrip", "rstrip", "lower", "upper"})
 _MAX_STEPS = 16  # attributes and locals followed back from a compared value
 
@@ -85,7 +85,7 @@ class CompareReader:
         if not value and operand:
             # `if KEY and key != KEY: raise` lets everyone pass where the value is unset: a
             # deployment that leaves its key unset (if the value is its configuration) asks for that.
-            return (((UNSET, operand),),)
+            return (((_UNSET, operand),),)
         matches = self._compares_digest(test) or isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and (
             isinstance(test.comparisons[0].operator, (cst.Equal, cst.In)))
         compared = self.compared(test, made, in_class, assigned) if matches == value else ()
@@ -280,10 +280,10 @@ class _HolderCheck:
         may be in, a comparison of the request's value with configured values alone."""
         found = None
         for case in passing:
-            if any(compared[0] == UNSET and self.configured(compared[1]) for compared in case):
+            if any(compared[0] == _UNSET and self.configured(compared[1]) for compared in case):
                 continue  # where the deployment left its key unset
             matched = next((held[0] for compared in case
-                            if compared[0] != UNSET
+                            if compared[0] != _UNSET
                             and (held := [operand for operand in compared if self.configured(operand)])
                             and len(compared) - len(held) <= 1), None)
             if matched is None:
