@@ -194,8 +194,11 @@ class Builder:
             return self.paths
         handling += self._handlers_elsewhere(tree, top_level, handlers, roles)
         self.paths.enveloped = enveloped_returns(handling, self.qualify)
-        # Functions an `except` block hands its exception to, followed again with it bound.
-        for name in self.passed:
+        # Functions an `except` block hands its exception to, followed again with it bound; each
+        # once, also one that such a function hands it on to in turn (walking it adds the name).
+        walked: set[str] = set()
+        while (name := next((name for name in self.passed if name not in walked), None)) is not None:
+            walked.add(name)
             function = top_level.get(name) or self.methods.get(name)
             if function is None or roles.get(id(function)) is not None:
                 continue
