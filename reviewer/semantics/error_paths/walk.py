@@ -51,6 +51,7 @@ from reviewer.semantics.error_paths.syntax import (
 )
 from reviewer.semantics.error_paths.unreachable import Preceding
 from reviewer.semantics.exceptions import (
+    BROAD,
     INPUT,
     INTERNAL,
     LOOKUP_BUILTINS,
@@ -159,16 +160,30 @@ class Walk:
         status = status_value(value, self.qualify)
         return status is None or status >= 400
 
+    def _names_exception(self, annotation: cst.BaseExpression) -> bool:
+        """An annotation of an exception class (`HTTPException`, `Exception`, `AppError`), or of
+        one that may be None (`HTTPException | None`, `Optional[HTTPException]`)."""
+        if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+            sides = [side for side in (annotation.left, annotation.right)
+                     if not (isinstance(side, cst.Name) and side.value == "None")]
+            return len(sides) == 1 and self._names_exception(sides[0])
+        if isinstance(annotation, cst.Subscript) and self.qualify(annotation.value) == "typing.Optional":
+            element = annotation.slice[0].slice if len(annotation.slice) == 1 else None
+            return isinstance(element, cst.Index) and self._names_exception(element.value)
+        name = self.qualify(annotation) or ""
+        return name in HTTP_EXCEPTIONS or name in BROAD or name.endswith(("Exception", "Error"))
+
     def _is_http_exception(self, value: cst.BaseExpression) -> bool:
         return isinstance(value, cst.Call) and self.qualify(value.func) in HTTP_EXCEPTIONS
 
     def finish(self, first_site: int) -> None:
         """Mark the exceptions this function returns as results, not as a factory's product: a
         helper that returns other values too, unless it is declared to return an exception
-        (`def translate(exc: Exception) -> HTTPException:`, whose `return exc` hands one back)."""
+        (`def translate(exc: Exception) -> HTTPException:`, whose `return exc` hands one back;
+        also `-> Exception`, `-> HTTPException | None`: callers raise what it gives)."""
         returns = self.function.returns
-        if self.role is None and (not self.value_returns or returns is not None and self.qualify(
-                returns.annotation) in HTTP_EXCEPTIONS):
+        if self.role is None and (not self.value_returns or returns is not None and self._names_exception(
+                returns.annotation)):
             return
         sites = self.b.paths.http_exceptions
         for index in range(first_site, len(sites)):
