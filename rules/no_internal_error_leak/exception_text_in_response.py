@@ -139,7 +139,8 @@ class ExceptionTextInResponse(LeakRule):
     application's own exceptions, also through functions of its module that do no more
     (`_check_image_size(image, limit)`, raising the application's error when it is too large), or
     that only builds a streaming response around a generator of the module (`return
-    StreamingResponse(events(), ...)`: the generator runs after the block), or that only validates
+    StreamingResponse(events(), ...)`: the generator runs after the block), or that calls nothing
+    at all (`limit = settings.max_upload_size`, `TABLE[key]`), or that only validates
     a value with a Pydantic model (`Summary.model_validate(part.args_as_dict())`,
     `TypeAdapter(Plan).validate_json(text)`): it fails with a validation error, which describes the
     data validated; or around a block that hands its values only to functions of the repository

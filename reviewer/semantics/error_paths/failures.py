@@ -1,8 +1,9 @@
 """What a `try` block can fail with, read from the block itself and the module around it: only
 the application's own exceptions, raised by the block or by functions of its module that do no
 more (`raises_only_own`), or nothing that reaches a server, when the block only builds a
-streaming response around a generator that runs after it (`only_builds_stream`). An `except
-Exception` around such a block holds no detail of the deployment."""
+streaming response around a generator that runs after it (`only_builds_stream`) or calls nothing
+at all (`calls_nothing`). An `except Exception` around such a block holds no detail of the
+deployment."""
 
 from __future__ import annotations
 
@@ -35,6 +36,20 @@ def only_builds_stream(body: cst.BaseSuite, qualify: Qualify,
                   or name in _PLAIN_BUILTINS):
             return False
     return built
+
+
+def calls_nothing(body: cst.BaseSuite) -> bool:
+    """Whether a try block calls, awaits and enters nothing: it reads and sets values in memory
+    (`limit = settings.max_upload_size`, `row[key]`), so what fails there is a lookup or a type
+    error of its own values. (An attribute read is no call, even of a property that does I/O.)"""
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.Call, cst.Await, cst.With, cst.Import, cst.ImportFrom, cst.Yield)) or (
+                isinstance(node, (cst.For, cst.CompFor)) and node.asynchronous is not None):
+            return False
+        push_children(node, stack)
+    return True
 
 
 def raises_only_own(body: cst.BaseSuite, qualify: Qualify, module: str,

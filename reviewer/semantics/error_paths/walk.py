@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.admin import admin_gate, admin_only
 from reviewer.semantics.error_paths.bodies import encoded_display
-from reviewer.semantics.error_paths.failures import only_builds_stream, raises_only_own
+from reviewer.semantics.error_paths.failures import calls_nothing, only_builds_stream, raises_only_own
 from reviewer.semantics.error_paths.held_bodies import HeldBodies
 from reviewer.semantics.error_paths.helpers_elsewhere import carried_as_value
 from reviewer.semantics.error_paths.outcomes import failed_responses, failed_results, task_result
@@ -281,7 +281,8 @@ class Walk:
                     origin = INTERNAL  # its key may be the server's: `leak` asks the status sent
                 if origin == INTERNAL and written in ("Exception", "BaseException"):
                     if raises_only_own(statement.body, self.qualify, self.b.module, self.b.top_level) or (
-                            self.b.streamed and only_builds_stream(statement.body, self.qualify, self._generators)):
+                            self.b.streamed and only_builds_stream(statement.body, self.qualify, self._generators)
+                            or calls_nothing(statement.body)):
                         origin = OWN
                     elif only_validates(statement.body, self.qualify):
                         origin = INPUT  # a validation error: it describes the data validated

@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING
 from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
 from reviewer.semantics.error_paths.catching import Guards, caught, guarded_calls, renamed
-from reviewer.semantics.error_paths.failures import raises_only_own
+from reviewer.semantics.error_paths.failures import calls_nothing, raises_only_own
 from reviewer.semantics.error_paths.outcomes import failed_responses
 from reviewer.semantics.error_paths.parsing import computed_by, only_decodes, only_validates
 from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, WEBSOCKET_EXCEPTIONS
@@ -223,7 +223,8 @@ class WrapFacts(Facts):
             for handler in statement.handlers:
                 _, written = caught_origin(handler.type, qualify, context.module)
                 if not _catches_stack_errors(handler.type, qualify, context.module) or raises_only_own(
-                        statement.body, qualify, context.module, top_level) or only_validates(statement.body, qualify):
+                        statement.body, qualify, context.module, top_level) or only_validates(
+                        statement.body, qualify) or calls_nothing(statement.body):
                     continue  # it fails only with the application's own messages, or as a validation
                 # Unnamed, its traceback may still be formatted (`traceback.format_exc()`).
                 bound = handler.name.name.value if handler.name is not None and isinstance(
