@@ -97,13 +97,17 @@ INPUT_PACKAGES = (
 )
 # Exceptions of drivers and ORMs whose text says a fixed sentence (no row was found) or names only
 # what the client chose: a table, column or schema name it picked that exists already. A unique
-# index's violation names the index and echoes the row: it is not among them.
+# index's violation names the index and echoes the row: it is not among them. A task's
+# cancellation says nothing but what its canceller passed (`task.cancel("user cancelled")`): the
+# application's words.
 _FIXED_TEXT = frozenset(
     {
         "sqlalchemy.exc.NoResultFound",
         "sqlalchemy.exc.MultipleResultsFound",
         "sqlalchemy.orm.exc.NoResultFound",
         "sqlalchemy.orm.exc.MultipleResultsFound",
+        "asyncio.CancelledError",
+        "asyncio.exceptions.CancelledError",
     }
 )
 _DRIVERS = frozenset({"asyncpg", "psycopg", "psycopg2"})

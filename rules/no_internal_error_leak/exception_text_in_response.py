@@ -121,7 +121,8 @@ class ExceptionTextInResponse(LeakRule):
     `IndexError`) sent with a server error status (5xx): the code says the key or index it looked
     up was its own. Nor are a driver's errors for a name the
     client chose that exists already (`asyncpg.DuplicateTableError`, psycopg's `DuplicateColumn`)
-    and SQLAlchemy's `NoResultFound`, whose text is a fixed sentence. A class of a package that is
+    and SQLAlchemy's `NoResultFound`, whose text is a fixed sentence, nor a task's cancellation
+    (`asyncio.CancelledError`), whose text is what its canceller passed. A class of a package that is
     neither the application's nor a known driver, client or SDK counts as the application's own.
     Code that narrows the exception first (`str(e) if isinstance(e, ValueError) else "failed"`,
     `assert isinstance(exc, AppError)`, `if not isinstance(exc, X): raise`) is followed, and so is
