@@ -441,7 +441,7 @@ class DetailOf:
 
     def narrowed(self, test: cst.BaseExpression) -> set[str]:
         """Exception names a test shows to be of a class that carries no internal detail:
-        `isinstance(e, (ValueError, OwnError))`, also within `and`/`or`."""
+        `isinstance(e, (ValueError, OwnError))`, `type(e) is ValueError`, also within `and`/`or`."""
         return _combined(test, self.narrowed) if isinstance(test, cst.BooleanOperation) else self._narrowed_class(test)
 
     def recognised(self, test: cst.BaseExpression) -> tuple[set[str], tuple[str, ...]]:
@@ -455,9 +455,21 @@ class DetailOf:
         return self._recognised(test)
 
     def _narrowed_class(self, test: cst.BaseExpression) -> set[str]:
-        if not isinstance(test, cst.Call) or len(test.args) != 2 or self.qualify(test.func) != "builtins.isinstance":
+        """`isinstance(e, ValueError)`, and an exact test of its class: `type(e) is ValueError`,
+        `type(e) == ValueError`, `type(e) in (ValueError, OwnError)`."""
+        if (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+                and isinstance(test.comparisons[0].operator, (cst.Is, cst.Equal, cst.In))
+                and isinstance(test.left, cst.Call) and self.qualify(test.left.func) == "builtins.type"
+                and len(test.left.args) == 1):
+            target, classes = test.left.args[0].value, test.comparisons[0].comparator
+            if isinstance(classes, (cst.List, cst.Set)):
+                classes = cst.Tuple(elements=classes.elements)
+            elif isinstance(test.comparisons[0].operator, cst.In) and not isinstance(classes, cst.Tuple):
+                return set()  # `type(e) in SAFE`: a collection the test does not name
+        elif isinstance(test, cst.Call) and len(test.args) == 2 and self.qualify(test.func) == "builtins.isinstance":
+            target, classes = test.args[0].value, test.args[1].value
+        else:
             return set()
-        target, classes = test.args[0].value, test.args[1].value
         if not isinstance(target, cst.Name) or target.value not in self.exceptions:
             return set()
         members = named_classes(classes)

@@ -125,7 +125,8 @@ class ExceptionTextInResponse(LeakRule):
     (`asyncio.CancelledError`), whose text is what its canceller passed. A class of a package that is
     neither the application's nor a known driver, client or SDK counts as the application's own.
     Code that narrows the exception first (`str(e) if isinstance(e, ValueError) else "failed"`,
-    `assert isinstance(exc, AppError)`, `if not isinstance(exc, X): raise`) is followed, and so is
+    `type(e) is ValueError`, `assert isinstance(exc, AppError)`, `if not isinstance(exc, X):
+    raise`) is followed, and so is
     code that recognises its text by a phrase of the application's own messages before sending it
     in a client error (`if "not found" in str(e).lower(): raise HTTPException(404,
     detail=str(e))`, `message.startswith("Quota")`, where a `raise` of the repository writes the
