@@ -84,9 +84,10 @@ def computed_by(body: cst.BaseSuite, qualify: Qualify,
         if id(call) in raised or _decodes(call, qualify) or is_log_call(call, qualify):
             continue
         name = qualify(call.func) or (resolve(call) if resolve is not None else None)
-        if name is None and _receiver_name(call) is not None:
+        receiver = _receiver_name(call) if name is None else None
+        if receiver is not None:
             made = _made_in(body) if made is None else made
-            if _receiver_name(call) in made:
+            if receiver in made:
                 continue  # a method of what the block made from calls it hands on, or a display
         if name is None or name.startswith("builtins."):
             if name is None or name in TOUCHING_BUILTINS:

@@ -86,9 +86,7 @@ class CompareReader:
             # `if KEY and key != KEY: raise` lets everyone pass where the value is unset: a
             # deployment that leaves its key unset (if the value is its configuration) asks for that.
             return (((_UNSET, operand),),)
-        matches = self._compares_digest(test) or isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and (
-            isinstance(test.comparisons[0].operator, (cst.Equal, cst.In)))
-        compared = self.compared(test, made, in_class, assigned) if matches == value else ()
+        compared = self.compared(test, made, in_class, assigned) if self.matches_only(test) == value else ()
         return ((compared,),) if compared else ((),)
 
     def compared(self, test: cst.BaseExpression, made: Mapping[str, str], in_class: str | None,
