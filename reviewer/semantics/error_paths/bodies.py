@@ -316,4 +316,16 @@ def error_body(value: cst.BaseExpression, qualify, helpers: set[str], *, models:
         return ERROR  # `JSONResponse(error_body("Still holds stock"))`
     if isinstance(body, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)) and not _is_empty(body):
         return FAILURE_TEXT if _FAILURE_WORDS.search(_written(body)) else TEXT
-    return _body_marker(body)
+    marker = _body_marker(body)
+    if marker == DETAIL_TEXT and response_status(value, qualify)[0] and not _says_failed(body):
+        # `JSONResponse(status_code=200, content={"detail": "Title generation is disabled"})`: the
+        # code states the success itself, and the message says nothing failed.
+        return None
+    return marker
+
+
+def _says_failed(body: cst.BaseExpression) -> bool:
+    """Whether a body's `detail` message says the request failed (`"Report not found"`)."""
+    return isinstance(body, cst.Dict) and any(
+        isinstance(element, cst.DictElement) and string_value(element.key) == "detail"
+        and _FAILURE_WORDS.search(_written(element.value)) for element in body.elements)

@@ -34,6 +34,11 @@ class Preceding:
     def leave(self) -> None:
         self.blocks.pop()
 
+    def last_step(self) -> bool:
+        """Whether no statement follows the current one in any block the walk is in: the function
+        ends after it (an `except` block of a `try` it is in runs only when something failed)."""
+        return not any(statements[index + 1:] for statements, index in self.blocks)
+
     def never_none(self, test: cst.BaseExpression) -> bool:
         """Whether `test` is `x is None` (or `x == None`) for a name that a statement before it, on
         every way to it, used as an object."""

@@ -346,7 +346,8 @@ class Walk:
             narrowed = {name: self.exceptions.pop(name) for name in self.detail().narrowed(test)}
             recognised = self._recognise(test)
             guard = _is_missing_check(test)
-            early = statement.orelse is None and ends_with(statement.body, "return")
+            # An answer before the route's own: the route goes on after the branch.
+            early = statement.orelse is None and ends_with(statement.body, "return") and not self.preceding.last_step()
             self.guards += guard
             self.early_exits += early
             self.branches.test(test, True)
