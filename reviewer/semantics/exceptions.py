@@ -115,6 +115,13 @@ _DUPLICATE_NAMES = frozenset(
     f"Duplicate{kind}{suffix}" for kind in ("Table", "Column", "Schema", "Database", "Object", "Function", "Alias")
     for suffix in ("", "Error")
 )
+# Attributes of a library's exception that the library words itself, whatever failed: aiohttp's
+# `ClientResponseError.message` is the reason phrase of the upstream's status ("Not Found"), where
+# its text also names the URL asked.
+_WORDED_ATTRIBUTES = {
+    "aiohttp.ClientResponseError": frozenset({"message"}),
+    "aiohttp.client_exceptions.ClientResponseError": frozenset({"message"}),
+}
 # Attributes of an exception that hold its internal detail (a driver's message, the SQL and its
 # parameters, an upstream response, a command line, a path).
 DETAIL_ATTRIBUTES = frozenset(
@@ -374,6 +381,17 @@ class DetailOf:
             return f"{node.value.value}.{node.attr.value}"  # a failed task's exception
         return node.value if isinstance(node, cst.Name) and node.value in self.exceptions else None
 
+    def _worded(self, caught: str, attribute: str) -> bool:
+        """Whether the attribute of a caught exception holds text its library words itself
+        (`_WORDED_ATTRIBUTES`), by the class the `except` clause names."""
+        if caught not in self.exceptions:
+            return False
+        written = self.exceptions[caught].split(".")
+        node: cst.BaseExpression = cst.Name(written[0])
+        for part in written[1:]:
+            node = cst.Attribute(node, cst.Name(part))
+        return attribute in _WORDED_ATTRIBUTES.get(self.qualify(node) or "", ())
+
     def of(self, node: cst.BaseExpression | None) -> Detail | None:
         if node is None:
             return None
@@ -389,7 +407,7 @@ class DetailOf:
                 return Detail(self.source(node), upstream=True)
             caught = self._exception(node.value)
             if caught and node.attr.value in DETAIL_ATTRIBUTES:
-                return self._caught(node, caught)
+                return None if self._worded(caught, node.attr.value) else self._caught(node, caught)
             inner = self.of(node.value)
             return inner if inner is not None and node.attr.value not in ("status_code", "status", "code") else None
         if isinstance(node, cst.Subscript):
@@ -568,8 +586,9 @@ class DetailOf:
         if name == "builtins.getattr" and len(args) >= 2:
             # `getattr(e, "message", str(e))`: the attribute, as `e.message` reads it, or the default.
             caught = self._exception(args[0])
-            if caught and string_value(args[1]) in DETAIL_ATTRIBUTES:
-                return self._caught(node, caught)
+            attribute = string_value(args[1])
+            if caught and attribute in DETAIL_ATTRIBUTES:
+                return None if self._worded(caught, attribute) else self._caught(node, caught)
             return self.of(args[2]) if len(args) > 2 else None
         if name in TEXT_KEEPING_CALLS or name in ELEMENT_KEEPING_CALLS:
             return _first(self.of(value) for value in args[ELEMENT_KEEPING_CALLS.get(name, 0):][:1])

@@ -122,7 +122,9 @@ class ExceptionTextInResponse(LeakRule):
     up was its own. Nor are a driver's errors for a name the
     client chose that exists already (`asyncpg.DuplicateTableError`, psycopg's `DuplicateColumn`)
     and SQLAlchemy's `NoResultFound`, whose text is a fixed sentence, nor a task's cancellation
-    (`asyncio.CancelledError`), whose text is what its canceller passed. A class of a package that is
+    (`asyncio.CancelledError`), whose text is what its canceller passed, nor an attribute a library
+    words itself (aiohttp's `ClientResponseError.message`, the reason phrase of the upstream's
+    status, where `str(e)` names the URL asked). A class of a package that is
     neither the application's nor a known driver, client or SDK counts as the application's own.
     Code that narrows the exception first (`str(e) if isinstance(e, ValueError) else "failed"`,
     `type(e) is ValueError`, `assert isinstance(exc, AppError)`, `if not isinstance(exc, X):
