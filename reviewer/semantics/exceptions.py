@@ -145,6 +145,7 @@ DETAIL_ATTRIBUTES = frozenset(
         "pgerror",
         "diag",
         "__cause__",
+        "__dict__",
         "__context__",
         "__traceback__",
         "original_exception",
@@ -590,6 +591,8 @@ class DetailOf:
             if caught and attribute in DETAIL_ATTRIBUTES:
                 return None if self._worded(caught, attribute) else self._caught(node, caught)
             return self.of(args[2]) if len(args) > 2 else None
+        if name == "builtins.vars" and args and (caught := self._exception(args[0])):
+            return self._caught(node, caught)  # `vars(e)["orig"]`: every attribute it keeps
         if name in TEXT_KEEPING_CALLS or name in ELEMENT_KEEPING_CALLS:
             return _first(self.of(value) for value in args[ELEMENT_KEEPING_CALLS.get(name, 0):][:1])
         if name in STRINGIFYING_CALLS:

@@ -14,6 +14,7 @@ class ExceptionTextInResponse(LeakRule):
     Follows, inside each function of a FastAPI module, the exceptions it catches and the values
     built from them — `str(e)`, `repr(e)`, `f"... {e}"`, `"...".format(e)`, `"%s" % e`, `e.args`,
     `e.orig`, `e.statement`, `e.params`, `e.message` (also `getattr(e, "message", str(e))`),
+    the attributes it keeps (`e.__dict__["orig"]`, `vars(e)`),
     `e.__str__()`, comprehensions over them (`[str(arg) for arg in e.args]`, `map(str, e.args)`),
     encodings that keep the text (`quote(str(e))`, `html.escape(...)`), the exception a failed
     Celery task's result holds (`str(res.result)` under `if res.failed():`),
