@@ -23,7 +23,9 @@ TEXT = "text"
 # something looked for is missing, or in an early branch.
 FAILURE_TEXT = "failure text"
 _FAILURE_WORDS = re.compile(r"\b(?:not found|errors?|failed|failure|invalid|forbidden|unauthori[sz]ed|denied|"
-                            r"not allowed|too (?:large|long|many|big)|expired)\b", re.IGNORECASE)
+                            r"not allowed|too (?:large|long|many|big)|expired|(?:is|are) required|missing|must|"
+                            r"cannot|can't|unable|does not exist|doesn't exist|no such|exceed(?:s|ed)?)\b",
+                            re.IGNORECASE)
 # A body of only a message the code wrote (`{"message": "Something went wrong"}`): an error where an
 # exception of any kind is handled, or where the message carries the caught one; an `except` for a
 # foreseen case may answer with a success on purpose (`"If the email exists, a link was sent"`).
