@@ -58,6 +58,10 @@ INPUT_BUILTINS = frozenset(
 # Builtin errors of a lookup, whose text is the key or index looked up: the client's, unless the code
 # answers them with a server error, which says the key was the server's own (`Detail.lookup`).
 LOOKUP_BUILTINS = frozenset({"builtins.KeyError", "builtins.IndexError", "builtins.LookupError"})
+# A `RuntimeError` caught by name and answered with a client error (409, 400): the code treats it as
+# a refusal the application raised for the state it is in ("a reload is already in progress"),
+# the client's to read (`Detail.refusal`); answered with a server error, it may be a library's.
+REFUSAL_BUILTINS = frozenset({"builtins.RuntimeError"})
 # Libraries whose exceptions describe the client's input (validators, parsers and decoders of the
 # data they are given) or are HTTP errors the application raised.
 INPUT_PACKAGES = (
@@ -305,6 +309,9 @@ class Detail:
     # It is the text of a builtin lookup error (`except (KeyError, IndexError) as e:`): internal
     # detail only where it is sent with a server error status.
     lookup: bool = False
+    # It is the text of a `RuntimeError` caught by name (`REFUSAL_BUILTINS`): no internal detail
+    # where it is sent with a client error.
+    refusal: bool = False
 
 
 def entered(value: cst.BaseExpression, detail: DetailOf) -> cst.BaseExpression:
@@ -348,6 +355,7 @@ class DetailOf:
         computing: Mapping[str, tuple[str, ...]] | None = None,
         failed_responses: frozenset[str] = frozenset(),
         lookups: frozenset[str] = frozenset(),
+        refusals: frozenset[str] = frozenset(),
     ) -> None:
         self.qualify = qualify
         self.module = module
@@ -375,6 +383,8 @@ class DetailOf:
         self.failed_responses = failed_responses
         # Names of the lookup errors caught (`LOOKUP_BUILTINS`).
         self.lookups = lookups
+        # Names of the refusals caught (`REFUSAL_BUILTINS`).
+        self.refusals = refusals
 
     def _exception(self, node: cst.BaseExpression) -> str | None:
         if (isinstance(node, cst.Attribute) and node.attr.value in ("result", "info")
@@ -523,7 +533,7 @@ class DetailOf:
         return DetailOf(self.qualify, self.module, self.exceptions if exceptions is None else exceptions,
                         self.names if names is None else names, self.helpers, self.source, self.parsing,
                         self.phrases if phrases is None else phrases, self.task_results, self.failed_results,
-                        self.computing, self.failed_responses, self.lookups)
+                        self.computing, self.failed_responses, self.lookups, self.refusals)
 
     def without(self, names: set[str]) -> DetailOf:
         """This view with `names` no longer bound to internal exceptions."""
@@ -541,7 +551,8 @@ class DetailOf:
         parsed_by = self.parsing.get(caught)
         return Detail(self.source(node), parsing=parsed_by == (), parsed_by=parsed_by or (),
                       computed_by=self.computing.get(caught, ()),
-                      phrases=self.phrases.get(caught, ()), lookup=caught in self.lookups)
+                      phrases=self.phrases.get(caught, ()), lookup=caught in self.lookups,
+                      refusal=caught in self.refusals)
 
     def _through(self, call: cst.Call, name: str) -> Detail | None:
         """The detail a call of a function of another module (`errors.describe(e)`) is given,

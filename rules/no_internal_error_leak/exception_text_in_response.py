@@ -120,7 +120,11 @@ class ExceptionTextInResponse(LeakRule):
     decoders (`yaml`, `binascii`, `tarfile`, `jsonschema`, ...) describe the client's own input or an
     HTTP error the application raised: neither is flagged, but for a lookup error (`KeyError`,
     `IndexError`) sent with a server error status (5xx): the code says the key or index it looked
-    up was its own. Nor are a driver's errors for a name the
+    up was its own. Nor is a `RuntimeError` caught by name (alone or beside such classes) and
+    answered with a client error (`except RuntimeError as e: raise HTTPException(409,
+    detail=str(e))`): the code answers it as a refusal the application raised for the state it is
+    in ("a reload is already in progress"); with a server error it may be a library's, and is
+    flagged. Nor are a driver's errors for a name the
     client chose that exists already (`asyncpg.DuplicateTableError`, psycopg's `DuplicateColumn`)
     and SQLAlchemy's `NoResultFound`, whose text is a fixed sentence, nor a task's cancellation
     (`asyncio.CancelledError`), whose text is what its canceller passed, nor an attribute a library

@@ -56,10 +56,12 @@ from reviewer.semantics.exceptions import (
     INTERNAL,
     LOOKUP_BUILTINS,
     OWN,
+    REFUSAL_BUILTINS,
     Detail,
     DetailOf,
     caught_origin,
     entered,
+    exception_origin,
     named_classes,
 )
 from reviewer.semantics.fastapi.annotations import marker_of
@@ -100,6 +102,7 @@ class Walk:
         # hands its values to (`DetailOf.computing`).
         self.computing: dict[str, tuple[str, ...]] = {}
         self.lookups: set[str] = set()  # names bound to a caught builtin lookup error (`Detail.lookup`)
+        self.refusals: set[str] = set()  # names bound to a `RuntimeError` caught by name (`Detail.refusal`)
         # (origin, class as written, name bound to the exception) of the `except` blocks it is in
         self.handling: list[tuple[str, str, str | None]] = []
         # Names an `except` block binds to what the function may return later (`body = {"error": ...}`
@@ -213,7 +216,7 @@ class Walk:
         return DetailOf(self.qualify, self.b.module, self.exceptions, self.details, self.b.helpers, self.b.source,
                         self.parsing, self.phrases, frozenset(self.task_results),
                         frozenset(self.failed_results), self.computing, frozenset(self.failed_responses),
-                        frozenset(self.lookups))
+                        frozenset(self.lookups), frozenset(self.refusals))
 
     def run(self) -> None:
         if self.role == "route":
@@ -279,6 +282,7 @@ class Walk:
                     self.qualify(member) in LOOKUP_BUILTINS for member in named_classes(handler.type))
                 if lookup:
                     origin = INTERNAL  # its key may be the server's: `leak` asks the status sent
+                refusal = bound is not None and _refusal(handler.type, self.qualify, self.b.module)
                 if origin == INTERNAL and written in ("Exception", "BaseException"):
                     if raises_only_own(statement.body, self.qualify, self.b.module, self.b.top_level) or (
                             self.b.streamed and only_builds_stream(statement.body, self.qualify, self._generators)
@@ -296,6 +300,10 @@ class Walk:
                         self.lookups.add(bound)
                     else:
                         self.lookups.discard(bound)
+                    if refusal:
+                        self.refusals.add(bound)
+                    else:
+                        self.refusals.discard(bound)
                     self.details.pop(bound, None)
                     self.filled.pop(bound, None)
                     if origin == INTERNAL and written in ("Exception", "BaseException"):
@@ -323,6 +331,7 @@ class Walk:
                 if bound:
                     self.exceptions.pop(bound, None)
                     self.lookups.discard(bound)
+                    self.refusals.discard(bound)
                     self.parsing.pop(bound, None)
                     self.computing.pop(bound, None)
                     if previous is not None:
@@ -749,6 +758,8 @@ class Walk:
             return  # a client error about data the block only parsed describes that data
         if found is not None and found.lookup and not (status_value(status, self.qualify) or 0) >= 500:
             return  # a key or an index looked up is the server's own only where it answers with a server error
+        if client_error and found.refusal:
+            return  # a refusal the application raised, answered as the client's conflict
         if found is not None and found.upstream and (client_error or self._relayed_status(status)):
             # An upstream's answer about the client's own request to it (an OAuth grant it rejected),
             # or relayed with the upstream's own status, as a proxy does.
@@ -838,6 +849,15 @@ class Walk:
         origin, written, bound = self.handling[-1]
         return (origin, written) in _CATCH_ALL, found is not None or (
             bound is not None and value is not None and uses(value, {bound}))
+
+
+def _refusal(types: cst.BaseExpression | None, qualify: Callable[[cst.BaseExpression], str | None],
+              module: str) -> bool:
+    """Whether an `except` clause names `RuntimeError` (`REFUSAL_BUILTINS`), alone or beside classes
+    that carry no internal detail (`except (RuntimeError, ValueError) as e:`)."""
+    classes = [qualify(member) for member in named_classes(types)] if types is not None else []
+    return any(name in REFUSAL_BUILTINS for name in classes) and all(
+        name in REFUSAL_BUILTINS or exception_origin(name, module) != INTERNAL for name in classes)
 
 
 def _one_side(value: cst.BaseExpression, detail: DetailOf) -> tuple[cst.BaseExpression, bool] | None:
