@@ -124,13 +124,37 @@ def upgrade():
         op.execute(f"UPDATE {table} SET note = '" + read_note() + "'")
 
 
-def backfill(note: str):
+def backfill():
     from alembic import op
 
+    note = read_note()
     op.execute(f"UPDATE orders SET note = '{note}'")
 """
-    # line 6: what `read_note()` returns is not shown, but it lands inside a quoted string
-    assert codes_and_lines(source, "migrations/helpers.py") == [("RVW201", 6), ("RVW201", 12)]
+    # what `read_note()` returns is not shown, but it lands inside a quoted string
+    assert codes_and_lines(source, "migrations/helpers.py") == [("RVW201", 6), ("RVW201", 13)]
+
+
+def test_helpers_of_migrations_are_given_what_their_revisions_spell() -> None:
+    # A function of the migrations that its module does not call: the revisions importing it
+    # pass their own constants. One its module calls takes the trust of those calls.
+    source = """
+from alembic import op
+
+
+def backfill(note: str):
+    op.execute(f"UPDATE orders SET note = '{note}'")
+
+
+def relabel(label: str):
+    op.execute(f"UPDATE orders SET label = '{label}'")
+
+
+def upgrade():
+    conn = op.get_bind()
+    for row in conn.execute("SELECT label FROM legacy_labels"):
+        relabel(row.label)
+"""
+    assert codes_and_lines(source, "migrations/helpers.py") == [("RVW201", 10)]
 
 
 @pytest.mark.parametrize(

@@ -73,7 +73,11 @@ class SqlStringInterpolation(SqlRule):
     module declared to return an `int`, `-> int`), they are escaped (`.replace("'", "''")`) or
     slugified, or the module is a script an operator runs (`scripts/`, `tools/`, `bin/`). A
     parameter of a function only its own module calls (a `_private` function, any function of a
-    migration or script) takes the trust of what those calls pass, each judged in its caller. A
+    migration or script) takes the trust of what those calls pass, each judged in its caller; a
+    helper of the migrations or scripts that its own module does not call (in `migrations/utils.py`)
+    is given what the revisions and scripts importing it spell (`unique_constraint_exists(engine,
+    "orders", "orders_pkey")`), which their operator runs: it is trusted, and a value such a caller
+    reads back from the database is not followed into it. A
     parameter named for the SQL it carries (`sql`, `where`, `clause`, `*_sql`) is the caller's SQL
     by contract, and so is one named `query` that opens the text (`f"{query} WHERE {clause}"`). Test
     code is not checked.

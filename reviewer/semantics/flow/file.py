@@ -193,11 +193,14 @@ class FileFlows:
 
     def module_private(self, function: cst.FunctionDef) -> bool:
         """Only callable from this module: a `_private` function, or any function of a
-        migration or script, which nothing imports."""
+        migration or script, which nothing but other migrations and scripts imports."""
+        return function.name.value.startswith("_") or self.run_by_operator()
+
+    def run_by_operator(self) -> bool:
+        """A module of migrations or scripts: an operator runs it, with the values its code spells."""
         path = self.context.path
         is_script = any(part in path.split("/") for part in ("migrations", "versions", "alembic", "scripts"))
-        migration = is_migration(path, self.context.summary.imports)
-        return function.name.value.startswith("_") or is_script or migration
+        return is_script or is_migration(path, self.context.summary.imports)
 
 
 def flows_for(context: FileContext, domain: Callable[[FunctionFlow], Domain]) -> FileFlows:

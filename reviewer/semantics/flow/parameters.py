@@ -89,12 +89,14 @@ class ParameterFlow:
 
     def _call_site_trust(self, function: cst.FunctionDef, param: cst.Param) -> Trust | None:
         """For a function only this module calls: the worst of what its calls pass for `param`,
-        each judged in its caller's flow. None when the function may be called from elsewhere."""
+        each judged in its caller's flow. None when the function may be called from elsewhere.
+        A helper of migrations or scripts that its own module does not call is given what the
+        revisions and scripts importing it spell, run by their operator: trusted."""
         if not self.analysis.module_private(function):
             return None
         sites = self.analysis.call_sites(function.name.value)
         if not sites:
-            return None
+            return TRUSTED if self.analysis.run_by_operator() and not function.name.value.startswith("_") else None
         return worst(self.analysis.argument_trust(site, function, param) for site in sites)
 
     def _classify_annotation(self, node: cst.BaseExpression | None) -> str:
