@@ -111,7 +111,11 @@ class ErrorBodySuccessStatus(StatusRule):
     False}` for an event type it ignores) must be acknowledged with a 2xx, or the sender retries
     it. A failure to process the event, in an `except` block, is still flagged, unless the body
     acknowledges the delivery (`{"received": True, "error": "processing deferred"}`): the
-    receiver took the event, to process it its own way. Nor is a branch no value takes: `if
+    receiver took the event, to process it its own way. Nor is an answer in an `except
+    ImportError:` block (`{"runs": [], "error": "mlflow is not installed"}`): an optional module
+    is missing, a state of the deployment the route reports as it would a feature switched off
+    (a body with a stated success status and a `detail` that says nothing failed, `"Title
+    generation is disabled"`, is not flagged either). Nor is a branch no value takes: `if
     config is None:` after a statement that reads `config.setting` on every way to it, for a
     name the route binds once (that statement raises first when `config` is None). Nor is a
     route's own answer in a model (`ConnectionTestResponse(success=False, ...)`): it may be the
@@ -170,7 +174,7 @@ class ErrorBodySuccessStatus(StatusRule):
             site.in_except or site.in_guard or site.early_exit)}
         for site in paths.returns:
             value = site.returned
-            if value is None or site.status_set or site.after_signature_check and (
+            if value is None or site.status_set or site.without_module or site.after_signature_check and (
                     not site.in_except or acknowledges(value)):
                 continue
             if site.role == "handler":

@@ -151,6 +151,9 @@ class ReturnSite:
     # The number a name given as the status of the response it returns holds (`status_code=code`
     # after `code = 200`, the function's one binding of it).
     held_status: int | None = None
+    # In an `except ImportError:` block: an optional module is not installed, a state of the
+    # deployment the route answers with, as it would a feature switched off.
+    without_module: bool = False
 
     @property
     def returned(self) -> cst.BaseExpression | None:

@@ -136,6 +136,7 @@ class Walk:
         # How many branches of an `if` with no `else` that leave the function the walk is in: an
         # early answer before the route's own (`if item.owner_id != user.id: return ...`).
         self.early_exits = 0
+        self.import_fallbacks = 0  # how many `except ImportError:` blocks the walk is in
         self.signature_checked = False  # a statement before, in source order, verified a signature
         self.administrators_only = False  # past `if not user.is_superuser: raise ...` in its block
         self.preceding = Preceding(function)  # for `if x is None:` after `x.attribute` was read
@@ -319,7 +320,11 @@ class Walk:
                 before = set(self.exceptions)
                 built = dict(self.held.built)
                 held, filled = dict(self.details), dict(self.filled)
+                fallback = handler.type is not None and all(
+                    self.qualify(member) in _IMPORT_ERRORS for member in named_classes(handler.type))
+                self.import_fallbacks += fallback
                 self.suite(handler.body, in_except=True, status_set=status_set)
+                self.import_fallbacks -= fallback
                 self.handling.pop()
                 if ends_with(handler.body, "raise", "return"):
                     # What it bound is not returned after the `try`, nor does the detail it put in
@@ -834,7 +839,8 @@ class Walk:
         self.b.paths.returns.append(ReturnSite(node, statement, self.name, self.role, in_except, status_set,
                                                self.guards > 0, self.signature_checked, catches_all, carries,
                                                early_exit=self.early_exits > 0,
-                                               held_status=self.held.status(value)))
+                                               held_status=self.held.status(value),
+                                               without_module=self.import_fallbacks > 0))
 
     def _handled_in_except(self, value: cst.BaseExpression) -> tuple[bool, bool]:
         found = self.detail().of(value) if self.exceptions or self.details else None
@@ -849,6 +855,9 @@ class Walk:
         origin, written, bound = self.handling[-1]
         return (origin, written) in _CATCH_ALL, found is not None or (
             bound is not None and value is not None and uses(value, {bound}))
+
+
+_IMPORT_ERRORS = frozenset({"builtins.ImportError", "builtins.ModuleNotFoundError"})
 
 
 def _refusal(types: cst.BaseExpression | None, qualify: Callable[[cst.BaseExpression], str | None],
