@@ -154,7 +154,8 @@ class ExceptionTextInResponse(LeakRule):
     `TypeAdapter(Plan).validate_json(text)`): it fails with a validation error, which describes the
     data validated; or around a block that hands its values only to functions of the repository
     that only compute, however far down (`utils.convert_value(value, kind)` calling nothing but
-    `int`, `datetime.strptime` and the like, methods of the values it makes and text methods of
+    `int`, `datetime.strptime`, a protobuf message's class and the like, methods of the values it
+    makes and text methods of
     its parameters, and raising `ValueError`; or doing its I/O inside a `try` that catches every
     exception and raises none again, as `def database_ok(): try: ... except Exception: return
     False` does, or as a method that asks each host in turn and raises one sentence of its own when

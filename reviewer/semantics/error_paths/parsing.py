@@ -139,9 +139,11 @@ def _made_in(body: cst.BaseSuite) -> set[str]:
 def computes_in_memory(name: str) -> bool:
     """Whether a qualified function is one of a module that parses, converts or computes in
     memory (`json.loads`, `datetime.datetime.strptime`, `re.match`, `os.getenv`: the environment is
-    held in memory; `time.time`: so is the clock)."""
+    held in memory; `time.time`: so is the clock; `orders_pb2.PageRequest(...)`: a message class
+    protobuf generated, built from the values it is given)."""
+    module = name.rpartition(".")[0]
     return name not in _FILE_OPENERS and (name in _DECODERS or name in ENVIRONMENT_GETS or name in _CLOCK_READS
-                                          or name.rpartition(".")[0] in _DECODING_MODULES
+                                          or module in _DECODING_MODULES or module.endswith("_pb2")
                                           or name.split(".", 1)[0] in _PARSING_MODULES)
 
 
