@@ -8,10 +8,10 @@ carries no detail of the deployment.
 Over the repository, from the module summaries' call sites, a function computes when every call it
 makes (awaited or not) is of a builtin that touches no file, of a module that parses or converts
 (`json`, `re`, `datetime`, a protobuf message's `_pb2`, ...), a read of the clock (`time.time()`),
-or of what such a module made at its module's top level (`PATTERN.sub(...)` after `PATTERN =
-re.compile(...)`) or such a call returned (`os.getenv("HOST", "").strip()`: the environment is read
-from memory), a log call, a method of a value the function binds itself (`dt.timestamp()` after `dt
-= datetime.strptime(...)`: what made it was checked too), a method of text of a parameter
+or of what such a module made at its module's top level (`PATTERN.sub(...)` after
+`PATTERN = re.compile(...)`) or such a call returned (`os.getenv("HOST", "").strip()`: the
+environment is read from memory), a log call, a method of a value the function binds itself (`dt.timestamp()` after
+`dt = datetime.strptime(...)`: what made it was checked too), a method of text of a parameter
 (`name.strip()`; not `schema.get(...)`: a parameter may be a client), a method of `self` that the
 class or its bases define and that every subclass overriding it computes too (`self` may be an
 instance of any of them), a method of an instance of the repository's classes a module makes at its
@@ -26,7 +26,8 @@ in `try: await session.execute(...) except Exception: return False`); the functi
 its values to must call something itself (one that calls nothing is a stub, or a method subclasses
 override). A method of another attribute of `self` the summary does not resolve, a method only a
 library's base defines, a library's function or object, or a class of the repository whose
-`__init__` does more, may do I/O. """
+`__init__` does more, may do I/O.
+"""
 
 from __future__ import annotations
 
