@@ -295,6 +295,9 @@ def test_routes_only_the_deployments_own_callers_reach_say_what_admits_them() ->
         "reindex_with_key": "`present_key` admits only holders of `internal_api_key`",
         "reindex_with_either": "`either_setting` admits only holders of `internal_api_key`",
         "reindex_for_users": None,  # the user's own key lets them pass too
+        # an HMAC of the request that a signing function of the module computes
+        "sync_members": "`verify_gateway` admits only holders of `gateway_secret`",
+        "refresh_member": None,  # the same kind of function signs a user's id: a token users hold
     }
 
 

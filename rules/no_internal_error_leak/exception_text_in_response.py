@@ -205,7 +205,9 @@ class ExceptionTextInResponse(LeakRule):
     the application's state counts as configured), unless a signature verifies with such a key
     (`public_key().verify(...)` with a rejecting handler) or an HMAC of the request keyed with it
     matches the one sent (a webhook's `hmac.compare_digest(
-    "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), body, sha256).hexdigest(), signature)`), or
+    "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), body, sha256).hexdigest(), signature)`, also
+    through a signing function of the module given the body and the key:
+    `compute_signature(request.method, path, raw, settings.gateway_secret)`), or
     unless its address is a loopback one; the text detail of an `HTTPException` with a status that a
     handler the application registers for `HTTPException` replaces with a fixed message before
     answering (`if exc.status_code >= 500: detail = GENERIC_MESSAGE`; a dict detail stays flagged);

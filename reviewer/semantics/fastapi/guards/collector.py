@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
@@ -94,7 +95,9 @@ class GuardFacts(Facts):
         # lets pass has then matched, the functions whose answer it tests, whether it tests for a
         # loopback caller, and the rejections walked before it; kept when it rejects a caller.
         self._checks: list[tuple[tuple[str, ...], Comparisons, tuple[str, ...], bool, int]] = []
-        self._compare = CompareReader(context.qualify)
+        self._compare = CompareReader(context.qualify, functools.cache(lambda: {
+            statement.name.value: statement for statement in context.tree.body
+            if isinstance(statement, cst.FunctionDef)}))
         # Per `try` body being walked, in which function, and whether each of its handlers raises
         # again: a token verifier's error a handler swallows lets the caller through.
         self._tries: list[tuple[_State, bool]] = []

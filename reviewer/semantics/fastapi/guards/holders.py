@@ -7,7 +7,8 @@ request carries with a value the deployment configures: `if key != SESSION_API_K
 HTTPException(403)` where `SESSION_API_KEY = os.environ.get(...)`, `compare_digest(password,
 settings.admin_password)`, a signature checked with a key read from the environment
 (`public_key().verify(signature, body)` in a `try` whose handler rejects), an HMAC of the request
-keyed with one compared with the signature sent (a webhook), or a test that the caller's address
+keyed with one compared with the signature sent (a webhook; also computed by a signing function of
+the module, `signers`), or a test that the caller's address
 is a loopback one; also a function that lets the caller through early where its key is one of
 those (`if token in [worker_token, settings.registration_token]: return`) and refuses everyone
 after. Whoever passes holds the deployment's secret: its own services and its operators. A value
@@ -38,7 +39,9 @@ from typing import TYPE_CHECKING
 from reviewer import lazy_cst as cst
 from reviewer.semantics.defaults import ENVIRONMENT_READS
 from reviewer.semantics.fastapi.guards.records import Comparisons
+from reviewer.semantics.fastapi.guards.signers import HMAC_CALLS, Signer, signer_of
 from reviewer.semantics.fastapi.guards.vocabulary import MAX_CALL_DEPTH
+from reviewer.semantics.flow.syntax import argument_for
 from reviewer.semantics.names import dotted_name
 from reviewer.syntax import string_value
 from reviewer.traversal import descendants
@@ -48,7 +51,6 @@ if TYPE_CHECKING:
     from reviewer.semantics.fastapi.index import Endpoint
 
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
-_HMAC_CALLS = frozenset({"hmac.new", "hmac.digest", "hmac.HMAC"})
 _MAX_CASES = 16  # cases of one test told apart
 _UNSET = ""  # a comparison `(_UNSET, value)`: the case where the value is unset (empty, None)
 _TEXT_METHODS = frozenset({"encode", "decode", "strip", "lstrip", "rstrip", "lower", "upper"})
@@ -58,8 +60,11 @@ _MAX_STEPS = 16  # attributes and locals followed back from a compared value
 class CompareReader:
     """Reads, in one module, what a test compares and what an expression holds."""
 
-    def __init__(self, qualify: Callable[[cst.BaseExpression], str | None]) -> None:
+    def __init__(self, qualify: Callable[[cst.BaseExpression], str | None],
+                 functions: Callable[[], Mapping[str, cst.FunctionDef]] | None = None) -> None:
         self.qualify = qualify
+        self._functions = functions  # the module's functions by name, made when first asked
+        self._signers: dict[int, Signer | None] = {}
 
     def passes_only(self, test: cst.BaseExpression, made: Mapping[str, str], in_class: str | None,
                     assigned: Mapping[str, list[cst.BaseExpression]] | None = None,
@@ -161,10 +166,37 @@ class CompareReader:
         (a user's id, a session) is a token the application hands out, which its users hold."""
         side = _assigned_once(side, assigned)
         for node in descendants(side):
-            if (isinstance(node, cst.Call) and self.qualify(node.func) in _HMAC_CALLS and len(node.args) >= 2
+            if not isinstance(node, cst.Call):
+                continue
+            if (self.qualify(node.func) in HMAC_CALLS and len(node.args) >= 2
                     and _reads_body(_assigned_once(node.args[1].value, assigned))):
                 return node.args[0].value
+            key = self._signed_key(node, assigned)
+            if key is not None:
+                return key
         return None
+
+    def _signed_key(self, call: cst.Call,
+                    assigned: Mapping[str, list[cst.BaseExpression]]) -> cst.BaseExpression | None:
+        """The key a call of a signing function of the module is given, where it is given the
+        request's body to sign (`compute_signature(request.method, path, raw, secret)` after `raw =
+        await request.body()`: `signers`)."""
+        function = self._functions().get(call.func.value) if (
+            self._functions is not None and isinstance(call.func, cst.Name)) else None
+        if function is None:
+            return None
+        if id(function) not in self._signers:
+            self._signers[id(function)] = signer_of(function, self.qualify)
+        signer = self._signers[id(function)]
+        if signer is None:
+            return None
+        params = {param.name.value: param for param in (*function.params.posonly_params, *function.params.params,
+                                                         *function.params.kwonly_params)}
+        signed = [argument_for(call, function, params[name]) for name in signer.message]
+        if not any(arg is not None and _reads_body(_assigned_once(arg.value, assigned)) for arg in signed):
+            return None
+        key = argument_for(call, function, params[signer.key])
+        return _assigned_once(key.value, assigned) if key is not None else None
 
     def operand(self, node: cst.BaseExpression, made: Mapping[str, str], in_class: str | None) -> str | None:
         """A compared value, qualified: `os.environ` for a read of the environment (also through
