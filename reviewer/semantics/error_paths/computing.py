@@ -10,23 +10,23 @@ makes (awaited or not) is of a builtin that touches no file, of a module that pa
 (`json`, `re`, `datetime`, a protobuf message's `_pb2`, ...), a read of the clock (`time.time()`),
 or of what such a module made at its module's top level (`PATTERN.sub(...)` after
 `PATTERN = re.compile(...)`) or such a call returned (`os.getenv("HOST", "").strip()`: the
-environment is read from memory), a log call, a method of a value the function binds itself (`dt.timestamp()` after
-`dt = datetime.strptime(...)`: what made it was checked too), a method of text of a parameter
-(`name.strip()`; not `schema.get(...)`: a parameter may be a client), a method of `self` that the
-class or its bases define and that every subclass overriding it computes too (`self` may be an
-instance of any of them), a method of an instance of the repository's classes a module makes at its
-top level (`catalog.describe(...)` after `catalog = Catalog()`), the construction of an exception,
-of a data model (Pydantic, a dataclass: it validates), of a response (Starlette's renders its
-content in memory; it is sent after the route returns) or of a class whose bases are the
-repository's or keep values in memory (`enum.Enum`, `dict`) and whose every `__init__` on the way
-computes (also `cls(**data)` in a class method of it), a call of another function of the repository
-that computes, at most `MAX_DEPTH` calls deep, or a call in a `try` that catches every exception
-and raises nothing again (`CallSite.guarded`: whatever it does, what it raises goes no further, as
-in `try: await session.execute(...) except Exception: return False`); the function the block hands
-its values to must call something itself (one that calls nothing is a stub, or a method subclasses
-override). A method of another attribute of `self` the summary does not resolve, a method only a
-library's base defines, a library's function or object, or a class of the repository whose
-`__init__` does more, may do I/O.
+environment is read from memory), a log call, a method of a value the function binds itself
+(`dt.timestamp()` after `dt = datetime.strptime(...)`: what made it was checked too), a method of
+text of a parameter (`name.strip()`; not `schema.get(...)`: a parameter may be a client), a method
+of `self` that the class or its bases define and that every subclass overriding it computes too
+(`self` may be an instance of any of them), a method of an instance of the repository's classes a
+module makes at its top level (`catalog.describe(...)` after `catalog = Catalog()`), the
+construction of an exception, of a data model (Pydantic, a dataclass: it validates), of a response
+(Starlette's renders its content in memory; it is sent after the route returns) or of a class whose
+bases are the repository's or keep values in memory (`enum.Enum`, `dict`) and whose every
+`__init__` on the way computes (also `cls(**data)` in a class method of it), a call of another
+function of the repository that computes, at most `MAX_DEPTH` calls deep, or a call in a `try` that
+catches every exception and raises nothing again (`CallSite.guarded`: whatever it does, what it
+raises goes no further, as in `try: await session.execute(...) except Exception: return False`);
+the function the block hands its values to must call something itself (one that calls nothing is a
+stub, or a method subclasses override). A method of another attribute of `self` the summary does
+not resolve, a method only a library's base defines, a library's function or object, or a class of
+the repository whose `__init__` does more, may do I/O.
 """
 
 from __future__ import annotations

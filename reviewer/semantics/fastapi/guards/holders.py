@@ -179,8 +179,8 @@ class CompareReader:
     def _signed_key(self, call: cst.Call,
                     assigned: Mapping[str, list[cst.BaseExpression]]) -> cst.BaseExpression | None:
         """The key a call of a signing function of the module is given, where it is given the
-        request's body to sign (`compute_signature(request.method, path, raw, secret)` after `raw =
-        await request.body()`: `signers`)."""
+        request's body to sign (`compute_signature(request.method, path, raw, secret)` after
+        `raw = await request.body()`: `signers`)."""
         function = self._functions().get(call.func.value) if (
             self._functions is not None and isinstance(call.func, cst.Name)) else None
         if function is None:

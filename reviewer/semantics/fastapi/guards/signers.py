@@ -1,6 +1,6 @@
 """Functions of a module that sign what they are given with an HMAC keyed with one of their
-parameters: `def compute_signature(method, path, body, secret): message = f"{method}\\n{path}\\n".encode()
-+ body; return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()`. A guard that
+parameters: `def compute_signature(method, path, body, secret): message = method.encode() + body;
+return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()`. A guard that
 compares the signature a request carries with what such a function returns for the request's
 body, keyed with a configured secret, admits only who holds the secret (`holders.CompareReader`).
 """
