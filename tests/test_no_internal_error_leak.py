@@ -298,6 +298,7 @@ def test_routes_only_the_deployments_own_callers_reach_say_what_admits_them() ->
         # an HMAC of the request that a signing function of the module computes
         "sync_members": "`verify_gateway` admits only holders of `gateway_secret`",
         "refresh_member": None,  # the same kind of function signs a user's id: a token users hold
+        "flush_relay": "`require_relay` admits only holders of `key`",  # a section of the settings
     }
 
 

@@ -28,7 +28,7 @@ what names and attributes hold (`SESSION_API_KEY` -> `os.environ`, `Auth.passwor
 the endpoint, a dependency FastAPI runs for it, a middleware of its applications, or a helper
 one of them calls, is such a check, and the operand a configured value: read from the
 environment (directly, through a name or attribute, through a function that reads it) or a
-field of a settings object.
+field of a settings object, or of a section of one (`settings.relay.key`).
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ _MAX_CASES = 16  # cases of one test told apart
 _UNSET = ""  # a comparison `(_UNSET, value)`: the case where the value is unset (empty, None)
 _TEXT_METHODS = frozenset({"encode", "decode", "strip", "lstrip", "rstrip", "lower", "upper"})
 _MAX_STEPS = 16  # attributes and locals followed back from a compared value
+_MAX_SECTIONS = 2  # sections of a settings object a configured field may sit in
 
 
 class CompareReader:
@@ -354,4 +355,11 @@ class _HolderCheck:
             returns = entry[0].returns if entry else None
             return bool(returns and returns.name and settings is not None
                         and settings.is_settings_class(model.index.resolve(returns.name) or returns.name))
-        return bool(head) and settings is not None and settings.is_instance(model.index.resolve(head) or head)
+        # A field of a settings object, or of a section of one (`settings.relay.key`).
+        for _ in range(_MAX_SECTIONS + 1):
+            if not head or settings is None:
+                return False
+            if settings.is_instance(model.index.resolve(head) or head):
+                return True
+            head = head.rpartition(".")[0]
+        return False
