@@ -30,7 +30,7 @@ def signer_of(function: cst.FunctionDef, qualify: Callable[[cst.BaseExpression],
     message built from others (directly, or through locals it assigns once)."""
     params = {param.name.value for param in (*function.params.posonly_params, *function.params.params,
                                               *function.params.kwonly_params)}
-    once = _assigned_once(function)
+    once = _locals_assigned_once(function)
     for returned in _returned_values(function):
         for value in (returned, *(once[name] for name in _names_in(returned) if name in once)):
             for node in descendants(value):
@@ -56,7 +56,7 @@ def _returned_values(function: cst.FunctionDef) -> list[cst.BaseExpression]:
     return found
 
 
-def _assigned_once(function: cst.FunctionDef) -> dict[str, cst.BaseExpression]:
+def _locals_assigned_once(function: cst.FunctionDef) -> dict[str, cst.BaseExpression]:
     """The locals a function assigns exactly once, by a plain assignment, with the value."""
     values: dict[str, list[cst.BaseExpression]] = {}
     for node in descendants(function.body):
