@@ -6,6 +6,7 @@ import ast
 from collections.abc import Callable
 
 from reviewer import lazy_cst as cst
+from reviewer.traversal import push_children
 
 TRUTHY_STRINGS = frozenset({"1", "true", "yes", "on", "y", "t"})
 
@@ -113,3 +114,18 @@ def is_main_guard(node: cst.If) -> bool:
     names = [s for s in sides if isinstance(s, cst.Name) and s.value == "__name__"]
     strings = [string_value(s) for s in sides]
     return bool(names) and "__main__" in strings
+
+
+def own_returns(function: cst.FunctionDef) -> list[cst.Return]:
+    """A function's own `return` statements, not those of functions, classes or lambdas it defines."""
+    found = []
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if isinstance(node, cst.Return):
+            found.append(node)
+            continue
+        push_children(node, stack)
+    return found

@@ -31,6 +31,7 @@ from reviewer.semantics.fastapi.collector import FastAPIFacts
 from reviewer.semantics.flow.syntax import is_route
 from reviewer.semantics.hierarchy import MAX_BASES, ClassBases
 from reviewer.semantics.names import dotted_name
+from reviewer.syntax import own_returns
 from reviewer.traversal import push_children
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def returns_detail_of(function: cst.FunctionDef, qualify: Callable[[cst.BaseExpr
     if not params or is_route(function):
         return frozenset()
     if returns is None:
-        returns = _own_returns(function)
+        returns = own_returns(function)
     names = [p.name.value for p in params]
     values = [node.value for node in returns if node.value is not None]
     carried = {name for value in values for name in names
@@ -95,20 +96,6 @@ def carried_as_value(found: Detail | None) -> bool:
     """Whether a return value carries detail as a value: not inside a response or an
     `HTTPException` the function builds (where the error paths find it, in the function itself)."""
     return found is not None and (found.through is None or found.through[0] not in RESPONSE_SINKS)
-
-
-def _own_returns(function: cst.FunctionDef) -> list[cst.Return]:
-    found = []
-    stack: list[cst.CSTNode] = [function.body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        if isinstance(node, cst.Return):
-            found.append(node)
-            continue
-        push_children(node, stack)
-    return found
 
 
 def _displayed(function: cst.FunctionDef, names: set[str]) -> bool:

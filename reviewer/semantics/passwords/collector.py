@@ -16,8 +16,7 @@ from reviewer.semantics.names import NameResolver, decorator_name
 from reviewer.semantics.passwords import knowledge as k
 from reviewer.semantics.passwords.flow import Env, PasswordFlow, RequestObject, literal_int
 from reviewer.semantics.passwords.records import FACTS_KEY, ClassRecord, FunctionRecord, ModulePasswords, Source
-from reviewer.syntax import is_true, string_value
-from reviewer.traversal import children_of
+from reviewer.syntax import is_true, own_returns, string_value
 
 if TYPE_CHECKING:
     from reviewer.facts import RepositoryView
@@ -421,13 +420,7 @@ def _returns_its_value(function: cst.FunctionDef, position: int) -> bool:
     if len(params) <= position + 1:
         return False
     value = params[position + 1].name.value  # after `cls`
-    returns = [small for small in _returns_in(function.body) if small.value is not None]
+    returns = [small for small in own_returns(function) if small.value is not None]
     return bool(returns) and all(type(r.value) is cst.Name and r.value.value == value for r in returns)
 
 
-def _returns_in(node: cst.CSTNode):  # noqa: ANN202 - yields the function's own `return` statements
-    for child in children_of(node):
-        if type(child) is cst.Return:
-            yield child
-        elif type(child) not in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
-            yield from _returns_in(child)

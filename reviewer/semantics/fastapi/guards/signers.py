@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from reviewer import lazy_cst as cst
-from reviewer.traversal import descendants, push_children
+from reviewer.syntax import own_returns
+from reviewer.traversal import descendants
 
 HMAC_CALLS = frozenset({"hmac.new", "hmac.digest", "hmac.HMAC"})
 _TEXT_METHODS = frozenset({"encode", "decode", "strip", "lower", "upper"})
@@ -31,7 +32,7 @@ def signer_of(function: cst.FunctionDef, qualify: Callable[[cst.BaseExpression],
     params = {param.name.value for param in (*function.params.posonly_params, *function.params.params,
                                               *function.params.kwonly_params)}
     once = _locals_assigned_once(function)
-    for returned in _returned_values(function):
+    for returned in (node.value for node in own_returns(function) if node.value is not None):
         for value in (returned, *(once[name] for name in _names_in(returned) if name in once)):
             for node in descendants(value):
                 if not (isinstance(node, cst.Call) and qualify(node.func) in HMAC_CALLS and len(node.args) >= 2):
@@ -41,19 +42,6 @@ def signer_of(function: cst.FunctionDef, qualify: Callable[[cst.BaseExpression],
                 if key is not None and message:
                     return Signer(key, frozenset(message))
     return None
-
-
-def _returned_values(function: cst.FunctionDef) -> list[cst.BaseExpression]:
-    found: list[cst.BaseExpression] = []
-    stack: list[cst.CSTNode] = [function.body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        if isinstance(node, cst.Return) and node.value is not None:
-            found.append(node.value)
-        push_children(node, stack)
-    return found
 
 
 def _locals_assigned_once(function: cst.FunctionDef) -> dict[str, cst.BaseExpression]:
