@@ -279,11 +279,14 @@ class Walk:
                 bound = handler.name.name.value if handler.name is not None and isinstance(
                     handler.name.name, cst.Name) else None
                 origin, written = caught_origin(handler.type, self.qualify, self.b.module)
-                lookup = origin == INPUT and bound is not None and handler.type is not None and all(
-                    self.qualify(member) in LOOKUP_BUILTINS for member in named_classes(handler.type))
+                # The classes the clause names, qualified; None for a bare `except:`.
+                classes = [self.qualify(member) for member in named_classes(handler.type)] if (
+                    handler.type is not None) else None
+                lookup = origin == INPUT and bound is not None and classes is not None and all(
+                    name in LOOKUP_BUILTINS for name in classes)
                 if lookup:
                     origin = INTERNAL  # its key may be the server's: `leak` asks the status sent
-                refusal = bound is not None and _refusal(handler.type, self.qualify, self.b.module)
+                refusal = bound is not None and classes is not None and _refusal(classes, self.b.module)
                 if origin == INTERNAL and written in ("Exception", "BaseException"):
                     if raises_only_own(statement.body, self.qualify, self.b.module, self.b.top_level) or (
                             self.b.streamed and only_builds_stream(statement.body, self.qualify, self._generators)
@@ -320,8 +323,7 @@ class Walk:
                 before = set(self.exceptions)
                 built = dict(self.held.built)
                 held, filled = dict(self.details), dict(self.filled)
-                fallback = handler.type is not None and all(
-                    self.qualify(member) in _IMPORT_ERRORS for member in named_classes(handler.type))
+                fallback = classes is not None and all(name in _IMPORT_ERRORS for name in classes)
                 self.import_fallbacks += fallback
                 self.suite(handler.body, in_except=True, status_set=status_set)
                 self.import_fallbacks -= fallback
@@ -860,11 +862,10 @@ class Walk:
 _IMPORT_ERRORS = frozenset({"builtins.ImportError", "builtins.ModuleNotFoundError"})
 
 
-def _refusal(types: cst.BaseExpression | None, qualify: Callable[[cst.BaseExpression], str | None],
-              module: str) -> bool:
-    """Whether an `except` clause names `RuntimeError` (`REFUSAL_BUILTINS`), alone or beside classes
-    that carry no internal detail (`except (RuntimeError, ValueError) as e:`)."""
-    classes = [qualify(member) for member in named_classes(types)] if types is not None else []
+def _refusal(classes: list[str | None], module: str) -> bool:
+    """Whether the classes an `except` clause names (qualified) hold `RuntimeError`
+    (`REFUSAL_BUILTINS`), alone or beside classes that carry no internal detail (`except
+    (RuntimeError, ValueError) as e:`)."""
     return any(name in REFUSAL_BUILTINS for name in classes) and all(
         name in REFUSAL_BUILTINS or exception_origin(name, module) != INTERNAL for name in classes)
 
