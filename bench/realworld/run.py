@@ -7,9 +7,9 @@
 For each app of `manifest.toml` it downloads the pinned wheel (`pip download --no-deps`, cached,
 checked against its sha256), unpacks it, runs `reviewer check --format json` on the app's paths,
 and matches every finding, by rule, file, line and message, with `verdicts/<app>.json`, where each
-finding has `"verdict": "tp"` or `"fp"` and the reason. It prints, per rule and per checklist item: findings,
-true and false positives, precision, and findings without a verdict; then the true positives
-recorded that the reviewer no longer reports.
+finding has `"verdict": "tp"` or `"fp"` and the reason. It prints, per rule and per checklist item:
+findings, true and false positives, precision, and findings without a verdict; then the true
+positives recorded that the reviewer no longer reports.
 
 Exit status 1 when a finding has no verdict (or a "?" one) or a recorded true positive is lost:
 CI runs this after the tests, so a rule change that makes new findings on real code must come
