@@ -116,10 +116,11 @@ def is_main_guard(node: cst.If) -> bool:
     return bool(names) and "__main__" in strings
 
 
-def own_returns(function: cst.FunctionDef) -> list[cst.Return]:
-    """A function's own `return` statements, not those of functions, classes or lambdas it defines."""
+def own_returns(function: cst.FunctionDef | cst.BaseSuite) -> list[cst.Return]:
+    """A function's own `return` statements (or a block's), not those of functions, classes or
+    lambdas it defines."""
     found = []
-    stack: list[cst.CSTNode] = [function.body]
+    stack: list[cst.CSTNode] = [function.body if isinstance(function, cst.FunctionDef) else function]
     while stack:
         node = stack.pop()
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):

@@ -484,8 +484,22 @@ class DetailOf:
         return self._recognised(test)
 
     def _narrowed_class(self, test: cst.BaseExpression) -> set[str]:
-        """`isinstance(e, ValueError)`, and an exact test of its class: `type(e) is ValueError`,
-        `type(e) == ValueError`, `type(e) in (ValueError, OwnError)`."""
+        tested = self._class_test(test)
+        if tested is not None and all(exception_origin(self.qualify(m), self.module) != INTERNAL for m in tested[1]):
+            return {tested[0]}
+        return set()
+
+    def picks_internal(self, test: cst.BaseExpression) -> set[str]:
+        """Exception names a test of their class picks out as of one that carries internal detail
+        (`isinstance(exc, SQLAlchemyError)`): the branch it opens runs for such errors."""
+        tested = self._class_test(test)
+        if tested is not None and any(exception_origin(self.qualify(m), self.module) == INTERNAL for m in tested[1]):
+            return {tested[0]}
+        return set()
+
+    def _class_test(self, test: cst.BaseExpression) -> tuple[str, list[cst.BaseExpression]] | None:
+        """(the exception's name, the classes) of `isinstance(e, ValueError)`, and of an exact test of
+        its class: `type(e) is ValueError`, `type(e) == ValueError`, `type(e) in (ValueError, OwnError)`."""
         if (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
                 and isinstance(test.comparisons[0].operator, (cst.Is, cst.Equal, cst.In))
                 and isinstance(test.left, cst.Call) and self.qualify(test.left.func) == "builtins.type"
@@ -494,17 +508,14 @@ class DetailOf:
             if isinstance(classes, (cst.List, cst.Set)):
                 classes = cst.Tuple(elements=classes.elements)
             elif isinstance(test.comparisons[0].operator, cst.In) and not isinstance(classes, cst.Tuple):
-                return set()  # `type(e) in SAFE`: a collection the test does not name
+                return None  # `type(e) in SAFE`: a collection the test does not name
         elif isinstance(test, cst.Call) and len(test.args) == 2 and self.qualify(test.func) == "builtins.isinstance":
             target, classes = test.args[0].value, test.args[1].value
         else:
-            return set()
+            return None
         if not isinstance(target, cst.Name) or target.value not in self.exceptions:
-            return set()
-        members = named_classes(classes)
-        if all(exception_origin(self.qualify(m), self.module) != INTERNAL for m in members):
-            return {target.value}
-        return set()
+            return None
+        return target.value, named_classes(classes)
 
     def _recognised(self, test: cst.BaseExpression) -> tuple[set[str], tuple[str, ...]]:
         """The names whose text a test finds a phrase in, and the phrases: `"phrase" in text`,

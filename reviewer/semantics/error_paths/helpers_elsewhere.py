@@ -74,11 +74,69 @@ def returns_detail_of(function: cst.FunctionDef, qualify: Callable[[cst.BaseExpr
             detail = DetailOf(qualify, module, {name: name}, given)
             if any(carried_as_value(detail.of(value)) for value in values):
                 carried.add(name)
+    carried -= _withheld(function, params, carried, qualify, module)
     slots: set[int | str] = set()
     for position, param in enumerate(params):
         if param.name.value in carried:
             slots.update((position, param.name.value))
     return frozenset(slots)
+
+
+def _withheld(function: cst.FunctionDef, params: list[cst.Param], carried: set[str],
+              qualify: Callable[[cst.BaseExpression], str | None], module: str) -> set[str]:
+    """The carried parameters whose detail the function withholds on purpose, sending a fixed text
+    (or a value without it) instead: under a test of the parameter's class that picks out errors
+    carrying internal detail (`if isinstance(exc, SQLAlchemyError): return fallback`), or under a
+    flag parameter its callers set to choose (`if expose_details: return error` and, after it,
+    `return RuntimeError(SAFE_MESSAGE)`). Its authors decided what a client may read of an error:
+    the function is the application's sanitizer, and what it passes through, it passes on purpose."""
+    flags = {p.name.value for p in params if _is_flag(p)}
+    withheld: set[str] = set()
+    for name in carried:
+        detail = DetailOf(qualify, module, {name: name}, {name: Detail(name)})
+        fixed = [node for node in own_returns(function) if _without(node, detail)]
+        if not fixed:
+            continue
+        for test, block in _branches(function):
+            if (name in detail.picks_internal(test) and any(node in fixed for node in own_returns(block))
+                    or _flag_of(test) in flags - {name}):
+                withheld.add(name)
+                break
+    return withheld
+
+
+def _without(node: cst.Return, detail: DetailOf) -> bool:
+    """Whether a `return` gives back a value without the detail (not a bare `return` or `None`)."""
+    value = node.value
+    return (value is not None and not (isinstance(value, cst.Name) and value.value == "None")
+            and not carried_as_value(detail.of(value)))
+
+
+def _is_flag(param: cst.Param) -> bool:
+    """A parameter annotated `bool` or defaulting to `True` or `False`."""
+    annotation = param.annotation.annotation if param.annotation is not None else None
+    default = param.default
+    return (isinstance(annotation, cst.Name) and annotation.value == "bool"
+            or isinstance(default, cst.Name) and default.value in ("True", "False"))
+
+
+def _flag_of(test: cst.BaseExpression) -> str | None:
+    """The name a test reads as a flag: `if expose:` or `if not expose:`."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test = test.expression
+    return test.value if isinstance(test, cst.Name) else None
+
+
+def _branches(function: cst.FunctionDef) -> Iterator[tuple[cst.BaseExpression, cst.CSTNode]]:
+    """(test, block) of each `if` and `elif` among the function's own statements."""
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.BaseExpression)):
+            continue
+        if isinstance(node, cst.If):
+            yield node.test, node.body
+        push_children(node, stack)
 
 
 def _reads_others(values: list[cst.BaseExpression], params: set[str]) -> bool:
