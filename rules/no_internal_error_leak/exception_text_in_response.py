@@ -224,7 +224,13 @@ class ExceptionTextInResponse(LeakRule):
     (`@shared_task`, `@celery_app.task` with `celery_app = Celery(...)`), or a decorator registers
     taking a task queue's context (a workflow step `async def parse(self, context:
     hatchet_sdk.Context)`), which its workers run, when nothing calls it; logging the exception;
-    test code and scripts.
+    test code and scripts; the detail passed through a function of the repository that withholds
+    it on purpose, returning a fixed text instead under a test that picks out the errors carrying
+    internal detail (`if isinstance(exc, SQLAlchemyError): return fallback`, else `str(exc)`) or
+    under a flag its callers set (`if expose_details: return error`, else `RuntimeError(SAFE)`):
+    the application's sanitizer, whose authors decided what a client may read (one that withholds
+    only the client's own input errors, `if isinstance(e, ValueError): return "invalid"`, or whose
+    flag chooses how much of the error to give, never whether, is not one).
 
     ## Why is this bad?
     A driver's message carries the SQL, its parameters and the schema; an HTTP client's carries
