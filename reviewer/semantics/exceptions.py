@@ -547,8 +547,9 @@ class DetailOf:
                         self.computing, self.failed_responses, self.lookups, self.refusals)
 
     def without(self, names: set[str]) -> DetailOf:
-        """This view with `names` no longer bound to internal exceptions."""
-        return self._view(exceptions={name: written for name, written in self.exceptions.items() if name not in names})
+        """This view with `names` no longer bound to internal exceptions, nor to their detail."""
+        return self._view(exceptions={name: written for name, written in self.exceptions.items() if name not in names},
+                          names={name: detail for name, detail in self.names.items() if name not in names})
 
     def recognising(self, names: set[str], phrases: tuple[str, ...]) -> DetailOf:
         """This view with the text of the exceptions and detail `names` found to hold `phrases`."""

@@ -133,7 +133,8 @@ class ExceptionTextInResponse(LeakRule):
     neither the application's nor a known driver, client or SDK counts as the application's own.
     Code that narrows the exception first (`str(e) if isinstance(e, ValueError) else "failed"`,
     `type(e) is ValueError`, `assert isinstance(exc, AppError)`, `if not isinstance(exc, X):
-    raise`) is followed, and so is
+    raise`) is followed, also in a function the exception is handed to (`def public_message(exc):
+    if isinstance(exc, AppError): return exc.message`, then `return "Internal error"`), and so is
     code that recognises its text by a phrase of the application's own messages before sending it
     in a client error (`if "not found" in str(e).lower(): raise HTTPException(404,
     detail=str(e))`, `message.startswith("Quota")`, where a `raise` of the repository writes the

@@ -12,7 +12,6 @@ from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.admin import admin_registered, admin_routers, calls_before_admin_gate
 from reviewer.semantics.error_paths.bodies import ERROR, answers_probe, error_body
 from reviewer.semantics.error_paths.envelopes import enveloped_returns
-from reviewer.semantics.error_paths.helpers_elsewhere import returns_detail_of
 from reviewer.semantics.error_paths.reach import gate_conditions
 from reviewer.semantics.error_paths.records import (
     CLIENT_ERRORS,
@@ -24,6 +23,7 @@ from reviewer.semantics.error_paths.records import (
     TextCall,
 )
 from reviewer.semantics.error_paths.replaced import replaced_details
+from reviewer.semantics.error_paths.returned_detail import returns_detail_of
 from reviewer.semantics.error_paths.sockets import held_sockets
 from reviewer.semantics.error_paths.syntax import (
     calls_in,

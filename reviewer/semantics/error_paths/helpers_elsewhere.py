@@ -24,18 +24,15 @@ from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
 from reviewer.semantics.error_paths.bodies import ERROR, error_body
 from reviewer.semantics.error_paths.parsing import reads_only_arguments
-from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, RESPONSE_SINKS
+from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS
+from reviewer.semantics.error_paths.returned_detail import bound_once, returns_detail_of
 from reviewer.semantics.error_paths.syntax import params_of
 from reviewer.semantics.exceptions import Detail, DetailOf, entered
 from reviewer.semantics.fastapi.collector import FastAPIFacts
-from reviewer.semantics.flow.syntax import is_route
 from reviewer.semantics.hierarchy import MAX_BASES, ClassBases
-from reviewer.semantics.names import dotted_name
-from reviewer.syntax import own_returns
-from reviewer.traversal import push_children
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
 
     from reviewer.facts import RepositoryView
     from reviewer.model import Span
@@ -43,117 +40,6 @@ if TYPE_CHECKING:
     from reviewer.semantics.fastapi.index import EndpointIndex
 
 FACTS_KEY = "helpers-elsewhere"
-
-
-def returns_detail_of(function: cst.FunctionDef, qualify: Callable[[cst.BaseExpression], str | None],
-                      module: str, returns: list[cst.Return] | None = None) -> frozenset[int | str]:
-    """Argument slots (position and name) of a function whose detail its return value carries,
-    also through names it binds once for a parameter annotated as an exception; `returns` are its
-    own `return` statements, when the caller collected them."""
-    params = params_of(function)
-    if not params or is_route(function):
-        return frozenset()
-    if returns is None:
-        returns = own_returns(function)
-    names = [p.name.value for p in params]
-    values = [node.value for node in returns if node.value is not None]
-    carried = {name for value in values for name in names
-               if carried_as_value(DetailOf(qualify, module, {name: name}, {name: Detail(name)}).of(value))}
-    # Through names the function binds once (`err = exc.response.get("Error", {})`, then `return
-    # f"{err.get('Code')}: {err.get('Message')}"`), for a parameter annotated as an exception.
-    described = [p.name.value for p in params if p.name.value not in carried and p.annotation is not None
-                 and (dotted_name(p.annotation.annotation) or "").endswith(("Error", "Exception"))]
-    if described and _reads_others(values, set(names)):
-        bound = _bound_once(function)
-        for name in (n for n in described if bound):
-            given = {name: Detail(name)}
-            for _ in range(2):  # a name bound from another bound name, in any order
-                detail = DetailOf(qualify, module, {name: name}, given)
-                given = {**given, **{local: Detail(name) for local, value in bound.items()
-                                     if local not in given and detail.of(value) is not None}}
-            detail = DetailOf(qualify, module, {name: name}, given)
-            if any(carried_as_value(detail.of(value)) for value in values):
-                carried.add(name)
-    carried -= _withheld(function, params, carried, qualify, module)
-    slots: set[int | str] = set()
-    for position, param in enumerate(params):
-        if param.name.value in carried:
-            slots.update((position, param.name.value))
-    return frozenset(slots)
-
-
-def _withheld(function: cst.FunctionDef, params: list[cst.Param], carried: set[str],
-              qualify: Callable[[cst.BaseExpression], str | None], module: str) -> set[str]:
-    """The carried parameters whose detail the function withholds on purpose, sending a fixed text
-    (or a value without it) instead: under a test of the parameter's class that picks out errors
-    carrying internal detail (`if isinstance(exc, SQLAlchemyError): return fallback`), or under a
-    flag parameter its callers set to choose (`if expose_details: return error` and, after it,
-    `return RuntimeError(SAFE_MESSAGE)`). Its authors decided what a client may read of an error:
-    the function is the application's sanitizer, and what it passes through, it passes on purpose."""
-    flags = {p.name.value for p in params if _is_flag(p)}
-    withheld: set[str] = set()
-    for name in carried:
-        detail = DetailOf(qualify, module, {name: name}, {name: Detail(name)})
-        fixed = [node for node in own_returns(function) if _without(node, detail)]
-        if not fixed:
-            continue
-        for test, block in _branches(function):
-            if (name in detail.picks_internal(test) and any(node in fixed for node in own_returns(block))
-                    or _flag_of(test) in flags - {name}):
-                withheld.add(name)
-                break
-    return withheld
-
-
-def _without(node: cst.Return, detail: DetailOf) -> bool:
-    """Whether a `return` gives back a value without the detail (not a bare `return` or `None`)."""
-    value = node.value
-    return (value is not None and not (isinstance(value, cst.Name) and value.value == "None")
-            and not carried_as_value(detail.of(value)))
-
-
-def _is_flag(param: cst.Param) -> bool:
-    """A parameter annotated `bool` or defaulting to `True` or `False`."""
-    annotation = param.annotation.annotation if param.annotation is not None else None
-    default = param.default
-    return (isinstance(annotation, cst.Name) and annotation.value == "bool"
-            or isinstance(default, cst.Name) and default.value in ("True", "False"))
-
-
-def _flag_of(test: cst.BaseExpression) -> str | None:
-    """The name a test reads as a flag: `if expose:` or `if not expose:`."""
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        test = test.expression
-    return test.value if isinstance(test, cst.Name) else None
-
-
-def _branches(function: cst.FunctionDef) -> Iterator[tuple[cst.BaseExpression, cst.CSTNode]]:
-    """(test, block) of each `if` and `elif` among the function's own statements."""
-    stack: list[cst.CSTNode] = [function.body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.BaseExpression)):
-            continue
-        if isinstance(node, cst.If):
-            yield node.test, node.body
-        push_children(node, stack)
-
-
-def _reads_others(values: list[cst.BaseExpression], params: set[str]) -> bool:
-    """Whether returned values read a name other than the parameters (one the function binds)."""
-    stack: list[cst.CSTNode] = list(values)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Name) and node.value not in params:
-            return True
-        push_children(node, stack)
-    return False
-
-
-def carried_as_value(found: Detail | None) -> bool:
-    """Whether a return value carries detail as a value: not inside a response or an
-    `HTTPException` the function builds (where the error paths find it, in the function itself)."""
-    return found is not None and (found.through is None or found.through[0] not in RESPONSE_SINKS)
 
 
 def _displayed(function: cst.FunctionDef, names: set[str]) -> bool:
@@ -166,28 +52,6 @@ def _displayed(function: cst.FunctionDef, names: set[str]) -> bool:
                         [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]))):
                 return True
     return False
-
-
-def _bound_once(function: cst.FunctionDef) -> dict[str, cst.BaseExpression]:
-    """The names the function's own statements bind once, by a plain assignment, to that value
-    (`body = {"success": False, ...}`, returned after `body.update(extra)`)."""
-    values: dict[str, cst.BaseExpression | None] = {}
-    stack: list[cst.CSTNode] = [function.body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.BaseExpression)):
-            continue  # a name bound inside an expression (`:=`) is left out, as rare
-        if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.For, cst.With)):
-            targets = ([t.target for t in node.targets] if isinstance(node, cst.Assign)
-                       else [node.target] if not isinstance(node, cst.With)
-                       else [item.asname.name for item in node.items if item.asname is not None])
-            single = isinstance(node, (cst.Assign, cst.AnnAssign)) and len(targets) == 1
-            for target in targets:
-                if isinstance(target, cst.Name):
-                    once = single and target.value not in values
-                    values[target.value] = node.value if once else None
-        push_children(node, stack)
-    return {name: value for name, value in values.items() if value is not None}
 
 
 class HelperFacts(Facts):
@@ -247,7 +111,7 @@ class HelperFacts(Facts):
             return
         name = original_node.name.value
         returned = {r.value.value for r in returns if isinstance(r.value, cst.Name)}
-        bound = _bound_once(original_node) if returned and _displayed(original_node, returned) else {}
+        bound = bound_once(original_node) if returned and _displayed(original_node, returned) else {}
         if all(r.value is not None and error_body(
                 bound.get(r.value.value, r.value) if isinstance(r.value, cst.Name) else r.value,
                 self.context.qualify, self.error_bodies, models=True) == ERROR for r in returns):

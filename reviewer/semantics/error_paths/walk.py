@@ -14,7 +14,6 @@ from reviewer.semantics.error_paths.admin import admin_gate, admin_only
 from reviewer.semantics.error_paths.bodies import encoded_display
 from reviewer.semantics.error_paths.failures import calls_nothing, only_builds_stream, raises_only_own
 from reviewer.semantics.error_paths.held_bodies import HeldBodies
-from reviewer.semantics.error_paths.helpers_elsewhere import carried_as_value
 from reviewer.semantics.error_paths.outcomes import failed_responses, failed_results, task_result
 from reviewer.semantics.error_paths.parsing import computed_by, only_validates, parsed_by
 from reviewer.semantics.error_paths.reach import Branches
@@ -37,6 +36,7 @@ from reviewer.semantics.error_paths.records import (
     status_value,
     template_context,
 )
+from reviewer.semantics.error_paths.returned_detail import carried_as_value
 from reviewer.semantics.error_paths.route_results import RouteResults
 from reviewer.semantics.error_paths.sockets import socket_names
 from reviewer.semantics.error_paths.syntax import (
