@@ -191,6 +191,29 @@ def test_client_errors_around_parsing_and_admin_routes_are_not_reported(tmp_path
     }
 
 
+def test_the_errors_of_parsers_and_decoders_describe_the_data_they_were_given(tmp_path: Path) -> None:
+    caught = ["xml.etree.ElementTree.ParseError", "xml.parsers.expat.ExpatError", "defusedxml.DefusedXmlException",
+              "lxml.etree.XMLSyntaxError", "email.errors.MessageError", "decimal.InvalidOperation",
+              "ipaddress.AddressValueError", "re.error", "gzip.BadGzipFile", "struct.error",
+              "google.protobuf.message.DecodeError",
+              # What an upstream answered, and the file system, are not the client's data.
+              "requests.JSONDecodeError", "OSError", "xml.dom.NotFoundErr"]
+    imports = "\n".join(f"import {name.rpartition('.')[0]}" for name in caught if "." in name)
+    routes = "\n".join(textwrap.dedent(f'''
+        @router.post("/r{number}")
+        async def r{number}(request: Request):
+            try:
+                return await handle(request)
+            except {name} as e:
+                raise HTTPException(400, detail=str(e))
+        ''') for number, name in enumerate(caught))
+    source = HEADER + imports + "\n" + routes
+    lines = source.lstrip("\n").splitlines()
+    reported = {lines[line - 2].strip().removeprefix("except ").removesuffix(" as e:")
+                for _, line, _ in check(tmp_path, {"app/api.py": source})}
+    assert reported == {"requests.JSONDecodeError", "OSError", "xml.dom.NotFoundErr"}
+
+
 def test_logging_tests_and_scripts_are_not_reported(tmp_path: Path) -> None:
     route = HEADER + textwrap.dedent('''
     import logging

@@ -117,7 +117,8 @@ class ExceptionTextInResponse(LeakRule):
     application's own exception classes (defined in its own package) carry messages the
     application wrote, and `ValueError`/`TypeError`/`KeyError`/`PermissionError`, Pydantic's
     `ValidationError`, `RequestValidationError`, `HTTPException` and the errors of parsers and
-    decoders (`yaml`, `binascii`, `tarfile`, `jsonschema`, ...) describe the client's own input or an
+    decoders (`yaml`, `binascii`, `tarfile`, `jsonschema`, `xml.etree`'s `ParseError`, `re.error`,
+    `struct.error`, a protobuf message's `DecodeError`, ...) describe the client's own input or an
     HTTP error the application raised: neither is flagged, but for a lookup error (`KeyError`,
     `IndexError`) sent with a server error status (5xx): the code says the key or index it looked
     up was its own. Nor is a `RuntimeError` caught by name (alone or beside such classes) and
