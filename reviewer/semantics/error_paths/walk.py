@@ -64,7 +64,7 @@ from reviewer.semantics.exceptions import (
     exception_origin,
     named_classes,
 )
-from reviewer.semantics.fastapi.annotations import marker_of
+from reviewer.semantics.fastapi.annotations import marker_of, type_ref
 from reviewer.semantics.fastapi.records import ANNOTATED, UPLOAD_FILE_TYPES, WEBSOCKET_TYPES
 from reviewer.semantics.log_calls import is_log_call
 from reviewer.semantics.names import dotted_name
@@ -167,14 +167,11 @@ class Walk:
     def _names_exception(self, annotation: cst.BaseExpression) -> bool:
         """An annotation of an exception class (`HTTPException`, `Exception`, `AppError`), or of
         one that may be None (`HTTPException | None`, `Optional[HTTPException]`)."""
-        if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
-            sides = [side for side in (annotation.left, annotation.right)
-                     if not (isinstance(side, cst.Name) and side.value == "None")]
-            return len(sides) == 1 and self._names_exception(sides[0])
-        if isinstance(annotation, cst.Subscript) and self.qualify(annotation.value) == "typing.Optional":
-            element = annotation.slice[0].slice if len(annotation.slice) == 1 else None
-            return isinstance(element, cst.Index) and self._names_exception(element.value)
-        name = self.qualify(annotation) or ""
+        annotated = type_ref(annotation, self.qualify)
+        if annotated.kind == "union":
+            members = [member for member in annotated.args if member.kind != "none"]
+            annotated = members[0] if len(members) == 1 else annotated
+        name = (annotated.name or "") if annotated.kind == "name" else ""
         return name in HTTP_EXCEPTIONS or name in BROAD or name.endswith(("Exception", "Error"))
 
     def _is_http_exception(self, value: cst.BaseExpression) -> bool:

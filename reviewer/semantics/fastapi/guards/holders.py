@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 from reviewer import lazy_cst as cst
 from reviewer.semantics.defaults import ENVIRONMENT_READS
 from reviewer.semantics.fastapi.guards.records import Comparisons
-from reviewer.semantics.fastapi.guards.signers import HMAC_CALLS, Signer, signer_of
+from reviewer.semantics.fastapi.guards.signers import HMAC_CALLS, SAME_TEXT_METHODS, Signer, signer_of
 from reviewer.semantics.fastapi.guards.vocabulary import MAX_CALL_DEPTH
 from reviewer.semantics.flow.syntax import argument_for
 from reviewer.semantics.names import dotted_name
@@ -53,7 +53,6 @@ if TYPE_CHECKING:
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _MAX_CASES = 16  # cases of one test told apart
 _UNSET = ""  # a comparison `(_UNSET, value)`: the case where the value is unset (empty, None)
-_TEXT_METHODS = frozenset({"encode", "decode", "strip", "lstrip", "rstrip", "lower", "upper"})
 _MAX_STEPS = 16  # attributes and locals followed back from a compared value
 _MAX_SECTIONS = 2  # sections of a settings object a configured field may sit in
 
@@ -207,7 +206,7 @@ class CompareReader:
         if self.reads_environment(node):
             return "os.environ"
         if (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
-                and node.func.attr.value in _TEXT_METHODS):
+                and node.func.attr.value in SAME_TEXT_METHODS):
             return self.operand(node.func.value, made, in_class)
         if (isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self"
                 and in_class):

@@ -15,7 +15,9 @@ from reviewer.syntax import own_returns
 from reviewer.traversal import descendants
 
 HMAC_CALLS = frozenset({"hmac.new", "hmac.digest", "hmac.HMAC"})
-_TEXT_METHODS = frozenset({"encode", "decode", "strip", "lower", "upper"})
+# Methods whose result is the text of their receiver, re-encoded or trimmed: a key or a secret
+# given through one (`secret.encode("utf-8")`, `key.strip()`) is the same value.
+SAME_TEXT_METHODS = frozenset({"encode", "decode", "strip", "lstrip", "rstrip", "lower", "upper"})
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ def _parameter_of(node: cst.BaseExpression, params: set[str],
     a local assigned once from it."""
     for _ in range(4):
         if (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
-                and node.func.attr.value in _TEXT_METHODS):
+                and node.func.attr.value in SAME_TEXT_METHODS):
             node = node.func.value
         elif isinstance(node, cst.Name) and node.value not in params and node.value in once:
             node = once[node.value]
