@@ -322,6 +322,9 @@ def test_routes_only_the_deployments_own_callers_reach_say_what_admits_them() ->
         "sync_members": "`verify_gateway` admits only holders of `gateway_secret`",
         "refresh_member": None,  # the same kind of function signs a user's id: a token users hold
         "flush_relay": "`require_relay` admits only holders of `key`",  # a section of the settings
+        # configuration loaded from a file; refused with an error code's exception
+        "import_members": "`verify_sync` admits only holders of `hmac_secret`",
+        "export_members": None,  # an object built by a call that parses no file is no configuration
     }
 
 

@@ -15,6 +15,11 @@ Module-level names and class attributes read from the environment are settings t
 the environment says otherwise; `value("app.configs", "ENABLE_DEBUGGING")` and
 `value("app.config.config", "INTAKE_MODE")` (an instance of `Config`) answer for them.
 
+An object a module builds at import time by a function or method that parses a configuration file
+(`settings = ConfigService.load_from_yaml(path)`, whose class method calls `yaml.safe_load` and
+returns `cls(**data)`) is the deployment's configuration too (`is_configuration`), though its
+fields' defaults say nothing of what the file sets.
+
 Rules use it to tell which branch code takes in a default deployment (`if settings.debug:`,
 `if not ENABLE_DEBUGGING:`).
 """
@@ -29,7 +34,8 @@ from reviewer.facts import Facts
 from reviewer.semantics.conditions import compared_literals, literal_value
 from reviewer.semantics.defaults import ENVIRONMENT_READS
 from reviewer.semantics.names import dotted_name
-from reviewer.syntax import argument
+from reviewer.syntax import argument, own_returns
+from reviewer.traversal import nodes_of_type
 
 if TYPE_CHECKING:
     from reviewer.facts import RepositoryView
@@ -54,6 +60,13 @@ class SettingsModule:
     # Module-level names and class attributes read from the environment -> their value when it
     # sets nothing: `module.NAME`, `module.Class.NAME`.
     environment: dict[str, Any] = field(default_factory=dict)
+    # Functions and methods that parse a configuration file and return what they built of it
+    # (`ConfigService.load_from_yaml`: `yaml.safe_load(f)`, then `return cls(**data)`) -> the
+    # callee of their return value (the class, or the parser).
+    loaders: dict[str, str] = field(default_factory=dict)
+    # Module-level names bound to what a call given arguments returns -> the callee
+    # (`settings = ConfigService.load_from_yaml(path)`).
+    made_by: dict[str, str] = field(default_factory=dict)
 
 
 class SettingsFacts(Facts):
@@ -63,6 +76,7 @@ class SettingsFacts(Facts):
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         self.module = SettingsModule()
+        self._parses_files = any(name in context.source for name in ("load(", "safe_load", "full_load"))
         context.summary.extras[FACTS_KEY] = self.module
         self._classes: list[str] = []
         self._depth = 0  # functions entered
@@ -87,7 +101,32 @@ class SettingsFacts(Facts):
             cls = self.context.qualify(made) if made is not None else None
             if cls is not None:
                 self.module.factories[self._qualname(node.name.value)] = cls
+        if not self._depth and len(self._classes) <= 1 and self._parses_files:
+            loaded = self._loaded(node)
+            if loaded is not None:
+                self.module.loaders[self._qualname(node.name.value)] = loaded
         self._depth += 1
+
+    def _loaded(self, function: cst.FunctionDef) -> str | None:
+        """The class of what a function returns after parsing a configuration file with it
+        (`yaml.safe_load(f)`, `json.load(f)`, `tomllib.load(f)`), built from a call of the class
+        (`cls(**data)` in a class method, `ConfigService(**data)`, `Settings.model_validate(data)`)."""
+        qualify = self.context.qualify
+        if not any(qualify(call.func) in CONFIGURATION_PARSERS for call in nodes_of_type(function.body, cst.Call)):
+            return None
+        made = set()
+        for node in own_returns(function):
+            value = node.value
+            if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in (
+                    "model_validate", "parse_obj"):
+                value = cst.Call(func=value.func.value)
+            if not isinstance(value, cst.Call):
+                return None
+            if isinstance(value.func, cst.Name) and value.func.value == "cls" and self._classes:
+                made.add(self._qualname())
+            else:
+                made.add(qualify(value.func))
+        return made.pop() if len(made) == 1 and None not in made else None
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self._depth -= 1
@@ -110,14 +149,15 @@ class SettingsFacts(Facts):
             known, value = self._environment_default(node.value)
             if known:
                 self.module.environment[self._qualname(node.targets[0].target.value)] = value
-        if self._classes or not isinstance(node.value, cst.Call) or node.value.args:
+        if self._classes or not isinstance(node.value, cst.Call):
             return
         cls = self.context.qualify(node.value.func)
         if cls is None:
             return
+        made = self.module.made_by if node.value.args else self.module.instances
         for target in node.targets:
             if isinstance(target.target, cst.Name):
-                self.module.instances[self._qualname(target.target.value)] = cls
+                made[self._qualname(target.target.value)] = cls
 
     def _environment_default(self, node: cst.BaseExpression) -> tuple[bool, Any]:
         """(whether it is known, the value) of an expression computed from environment variables
@@ -168,6 +208,8 @@ class SettingsFacts(Facts):
 
 
 _TEXT_METHODS = frozenset({"lower", "upper", "strip", "lstrip", "rstrip", "casefold"})
+CONFIGURATION_PARSERS = frozenset({"yaml.safe_load", "yaml.load", "yaml.full_load", "json.load", "tomllib.load",
+                                   "tomli.load", "toml.load"})
 
 
 def _made(function: cst.FunctionDef) -> cst.BaseExpression | None:
@@ -204,8 +246,17 @@ class SettingsDefaults:
         self.instances: dict[str, str] = {}
         self.environment: dict[str, Any] = {}
         factories: dict[str, str] = {}
+        loaders: dict[str, str] = {}
         for module in modules:
             factories.update({index.canonical(name): cls for name, cls in module.factories.items()})
+            loaders.update({index.canonical(name): cls for name, cls in module.loaders.items()})
+        # Module-level objects built from a configuration file: the deployment's configuration,
+        # though their fields' defaults say nothing of it (the file sets them).
+        self.loaded: dict[str, str] = {}
+        for module in modules:
+            self.loaded.update({index.canonical(name): loaders[index.canonical(callee)]
+                                for name, callee in module.made_by.items()
+                                if index.canonical(callee) in loaders})
         for module in modules:
             self.environment.update(module.environment)
             for cls, bases in module.bases.items():
@@ -232,6 +283,11 @@ class SettingsDefaults:
         """Whether a qualified module-level name is an instance of a settings class."""
         cls = self.instances.get(self.index.canonical(name))
         return cls is not None and self.is_settings_class(cls)
+
+    def is_configuration(self, name: str) -> bool:
+        """Whether a qualified module-level name is an instance of a settings class, or an object a
+        module builds from a configuration file (`settings = ConfigService.load_from_yaml(path)`)."""
+        return self.is_instance(name) or self.index.canonical(name) in self.loaded
 
     def _field(self, cls: str, name: str, depth: int = 0) -> tuple[bool, Any]:
         """(whether it is known, a field's literal default), looked up along the bases in

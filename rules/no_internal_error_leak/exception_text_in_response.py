@@ -200,7 +200,8 @@ class ExceptionTextInResponse(LeakRule):
     service, whose every way in admits only callers that hold a secret of the deployment's
     configuration or call from the machine itself: a dependency, middleware or check in the route
     (or a helper it calls) that rejects the caller unless a key it sent equals one read from the
-    environment or the settings (`if key != SESSION_API_KEY: raise HTTPException(403)`, also through
+    environment or the settings, also configuration a module loads from a file (`if key !=
+    SESSION_API_KEY: raise HTTPException(403)`, also through
     a predicate every `return` of which is such a comparison or `False`: `if not
     is_internal(token): raise ...`, or an early way in followed by a refusal of everyone else:
     `if token in [request.app.state.token, config.registration_token]: return`, where a value of

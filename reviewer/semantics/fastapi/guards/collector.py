@@ -404,6 +404,14 @@ class GuardFacts(Facts):
         passing = self._compare.passes_only(node.test, state.made, state.in_class, state.assigned)
         self._checks.append((compared, passing, self._answers_tested(node.test, state), tests_loopback(node.test),
                              state.rejections))
+        test = node.test
+        if (isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
+                and self._compare.matches_only(test.expression) and not isinstance(test.expression, cst.Comparison)
+                and _raises(node.body)):
+            # `if not hmac.compare_digest(expected, signature): raise SignatureError.http_exception()`:
+            # a constant-time comparison is made of secrets, and whatever the block raises, with
+            # whatever status an error class of another module carries, the caller is turned away.
+            self._reject("raise when `compare_digest` fails")
         tested = missing_test(node.test)
         if tested is None or tested not in state.params:
             return

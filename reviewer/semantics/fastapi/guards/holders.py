@@ -28,7 +28,10 @@ what names and attributes hold (`SESSION_API_KEY` -> `os.environ`, `Auth.passwor
 the endpoint, a dependency FastAPI runs for it, a middleware of its applications, or a helper
 one of them calls, is such a check, and the operand a configured value: read from the
 environment (directly, through a name or attribute, through a function that reads it) or a
-field of a settings object, or of a section of one (`settings.relay.key`).
+field of a settings object, or of a section of one (`settings.relay.key`), also of one a module
+builds from a configuration file (`settings = ConfigService.load_from_yaml(path)`). A block that
+raises when a constant-time comparison fails (`if not hmac.compare_digest(expected, signature):
+raise SignatureInvalid.http_exception()`) rejects, whatever the status of what it raises.
 """
 
 from __future__ import annotations
@@ -358,7 +361,7 @@ class _HolderCheck:
         for _ in range(_MAX_SECTIONS + 1):
             if not head or settings is None:
                 return False
-            if settings.is_instance(model.index.resolve(head) or head):
+            if settings.is_configuration(model.index.resolve(head) or head):
                 return True
             head = head.rpartition(".")[0]
         return False
