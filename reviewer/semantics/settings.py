@@ -76,7 +76,7 @@ class SettingsFacts(Facts):
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         self.module = SettingsModule()
-        self._parses_files = any(name in context.source for name in ("load(", "safe_load", "full_load"))
+        self._parses_files = any(name in context.source for name in _PARSER_SPELLINGS)
         context.summary.extras[FACTS_KEY] = self.module
         self._classes: list[str] = []
         self._depth = 0  # functions entered
@@ -208,6 +208,7 @@ class SettingsFacts(Facts):
 
 
 _TEXT_METHODS = frozenset({"lower", "upper", "strip", "lstrip", "rstrip", "casefold"})
+_PARSER_SPELLINGS = ("safe_load", "yaml.load", "full_load", "json.load(", "toml.load", "tomllib.load", "tomli.load")
 CONFIGURATION_PARSERS = frozenset({"yaml.safe_load", "yaml.load", "yaml.full_load", "json.load", "tomllib.load",
                                    "tomli.load", "toml.load"})
 

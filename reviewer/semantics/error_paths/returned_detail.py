@@ -37,17 +37,36 @@ def returns_detail_of(function: cst.FunctionDef, qualify: Callable[[cst.BaseExpr
         returns = own_returns(function)
     names = [p.name.value for p in params]
     values = [node.value for node in returns if node.value is not None]
-    narrowed = narrowed_returns(function, DetailOf(qualify, module, {name: name for name in names}, {}))
-    # (return, its value) for each parameter, but where a test has narrowed it
-    returned = {name: [node.value for node in returns if node.value is not None and name not in narrowed.get(node, ())]
-                for name in names}
-    carried = {name for name in names for value in returned[name]
+    carried = _carried(function, params, {name: values for name in names}, qualify, module)
+    if carried:
+        # Read again where tests narrowed them: a return in `if isinstance(exc, AppError):` gives
+        # none of the exception's detail.
+        narrowed = narrowed_returns(function, DetailOf(qualify, module, {name: name for name in carried}, {}))
+        if narrowed:
+            returned = {name: [node.value for node in returns
+                               if node.value is not None and name not in narrowed.get(node, ())] for name in carried}
+            carried = _carried(function, params, returned, qualify, module)
+    if carried:
+        carried -= _withheld(function, params, carried, returns, qualify, module)
+    slots: set[int | str] = set()
+    for position, param in enumerate(params):
+        if param.name.value in carried:
+            slots.update((position, param.name.value))
+    return frozenset(slots)
+
+
+def _carried(function: cst.FunctionDef, params: list[cst.Param], returned: dict[str, list[cst.BaseExpression]],
+             qualify: Callable[[cst.BaseExpression], str | None], module: str) -> set[str]:
+    """The parameters (of those `returned` names) whose detail the values returned for each carry."""
+    carried = {name for name, values in returned.items() for value in values
                if carried_as_value(DetailOf(qualify, module, {name: name}, {name: Detail(name)}).of(value))}
     # Through names the function binds once (`err = exc.response.get("Error", {})`, then `return
     # f"{err.get('Code')}: {err.get('Message')}"`), for a parameter annotated as an exception.
-    described = [p.name.value for p in params if p.name.value not in carried and p.annotation is not None
+    described = [p.name.value for p in params if p.name.value in returned and p.name.value not in carried
+                 and p.annotation is not None
                  and (dotted_name(p.annotation.annotation) or "").endswith(("Error", "Exception"))]
-    if described and _reads_others(values, set(names)):
+    names = {p.name.value for p in params}
+    if described and any(_reads_others(returned[name], names) for name in described):
         bound = bound_once(function)
         for name in (n for n in described if bound):
             given = {name: Detail(name)}
@@ -58,12 +77,7 @@ def returns_detail_of(function: cst.FunctionDef, qualify: Callable[[cst.BaseExpr
             detail = DetailOf(qualify, module, {name: name}, given)
             if any(carried_as_value(detail.of(value)) for value in returned[name]):
                 carried.add(name)
-    carried -= _withheld(function, params, carried, qualify, module)
-    slots: set[int | str] = set()
-    for position, param in enumerate(params):
-        if param.name.value in carried:
-            slots.update((position, param.name.value))
-    return frozenset(slots)
+    return carried
 
 
 def narrowed_returns(function: cst.FunctionDef, detail: DetailOf) -> dict[cst.Return, set[str]]:
@@ -111,7 +125,7 @@ def narrowed_returns(function: cst.FunctionDef, detail: DetailOf) -> dict[cst.Re
     return found
 
 
-def _withheld(function: cst.FunctionDef, params: list[cst.Param], carried: set[str],
+def _withheld(function: cst.FunctionDef, params: list[cst.Param], carried: set[str], returns: list[cst.Return],
               qualify: Callable[[cst.BaseExpression], str | None], module: str) -> set[str]:
     """The carried parameters whose detail the function withholds on purpose, sending a fixed text
     (or a value without it) instead: under a test of the parameter's class that picks out errors
@@ -123,12 +137,12 @@ def _withheld(function: cst.FunctionDef, params: list[cst.Param], carried: set[s
     withheld: set[str] = set()
     for name in carried:
         detail = DetailOf(qualify, module, {name: name}, {name: Detail(name)})
-        fixed = [node for node in own_returns(function) if _without(node, detail)]
+        fixed = {node for node in returns if _without(node, detail)}
         if not fixed:
             continue
         for test, block in _branches(function):
-            if (name in detail.picks_internal(test) and any(node in fixed for node in own_returns(block))
-                    or _flag_of(test) in flags - {name}):
+            if _flag_of(test) in flags - {name} or name in detail.picks_internal(test) and not fixed.isdisjoint(
+                    own_returns(block)):
                 withheld.add(name)
                 break
     return withheld
@@ -156,16 +170,19 @@ def _flag_of(test: cst.BaseExpression) -> str | None:
     return test.value if isinstance(test, cst.Name) else None
 
 
-def _branches(function: cst.FunctionDef) -> Iterator[tuple[cst.BaseExpression, cst.CSTNode]]:
+def _branches(function: cst.FunctionDef) -> Iterator[tuple[cst.BaseExpression, cst.BaseSuite]]:
     """(test, block) of each `if` and `elif` among the function's own statements."""
     stack: list[cst.CSTNode] = [function.body]
     while stack:
         node = stack.pop()
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.BaseExpression)):
-            continue
         if isinstance(node, cst.If):
             yield node.test, node.body
-        push_children(node, stack)
+        for part in (getattr(node, "body", None), *getattr(node, "handlers", ()),
+                     getattr(node, "orelse", None), getattr(node, "finalbody", None)):
+            if isinstance(part, (cst.IndentedBlock, cst.If, cst.Else, cst.ExceptHandler, cst.Finally)):
+                stack.append(part)
+            elif isinstance(part, (list, tuple)):
+                stack.extend(line for line in part if not isinstance(line, (cst.FunctionDef, cst.ClassDef)))
 
 
 def _reads_others(values: list[cst.BaseExpression], params: set[str]) -> bool:
