@@ -214,6 +214,77 @@ def test_the_errors_of_parsers_and_decoders_describe_the_data_they_were_given(tm
     assert reported == {"requests.JSONDecodeError", "OSError", "xml.dom.NotFoundErr"}
 
 
+def test_a_wrapped_exception_of_a_method_that_only_validates_its_parameter_is_not_reported(tmp_path: Path) -> None:
+    params = textwrap.dedent('''
+    import httpx
+    from jsonschema import validate
+
+
+    class Param:
+        def __init__(self, value: object, schema: dict) -> None:
+            self.value = value
+            self.schema = schema
+
+        def resolve(self) -> object:
+            validate(self.value, self.schema)
+            return self.value
+
+        def fetch_default(self) -> object:
+            return httpx.get(self.schema["default_url"]).json()
+    ''')
+    api = HEADER + textwrap.dedent('''
+    from app.params import Param
+
+
+    class InvalidParam(Exception):
+        def __init__(self, message: str) -> None:
+            super().__init__(message)
+            self.message = message
+
+
+    class MissingDefault(Exception):
+        def __init__(self, message: str) -> None:
+            super().__init__(message)
+            self.message = message
+
+
+    @app.exception_handler(InvalidParam)
+    async def on_invalid(request: Request, exc: InvalidParam):
+        return JSONResponse({"detail": exc.message}, status_code=400)
+
+
+    @app.exception_handler(MissingDefault)
+    async def on_missing(request: Request, exc: MissingDefault):
+        return JSONResponse({"detail": exc.message}, status_code=400)
+
+
+    def resolved(param: Param) -> object:
+        # The method of the parameter's class only validates the value against its schema.
+        try:
+            return param.resolve()
+        except Exception as e:
+            raise InvalidParam(f"Invalid param: {e}") from None
+
+
+    def defaulted(param: Param) -> object:
+        try:
+            return param.fetch_default()
+        except Exception as e:
+            raise MissingDefault(f"No default: {e}") from None
+
+
+    @router.post("/params")
+    async def check_param(value: str):
+        return {"value": resolved(Param(value, {"type": "string"}))}
+
+
+    @router.post("/defaults")
+    async def default_param(value: str):
+        return {"value": defaulted(Param(value, {"default_url": "http://defaults.internal/"}))}
+    ''')
+    assert check(tmp_path, {"app/params.py": params, "app/api.py": api}) == {("app/api.py", 33, "RVW801")}
+
+
 def test_logging_tests_and_scripts_are_not_reported(tmp_path: Path) -> None:
     route = HEADER + textwrap.dedent('''
     import logging

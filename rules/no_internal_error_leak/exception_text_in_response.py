@@ -162,9 +162,11 @@ class ExceptionTextInResponse(LeakRule):
     exception and raises none again, as `def database_ok(): try: ... except Exception: return
     False` does, or as a method that asks each host in turn and raises one sentence of its own when
     all failed), or to its data models (`DSLInput(**content)`), also through a local of a class of
-    the repository (`hosts = LinkedHosts(tokens)`, then `hosts.skills(name)`) or a module's
-    instance of one (`catalog.describe(kind)`), through methods called on `self` (the class's
-    own or a base's, and every subclass's override of it) and reads of the clock, or only builds
+    the repository (`hosts = LinkedHosts(tokens)`, then `hosts.skills(name)`), a parameter annotated
+    with one (`param.resolve()` with `param: Param`, whose method validates the value with
+    `jsonschema`) or a module's instance of one (`catalog.describe(kind)`), through methods called
+    on `self` (the class's own or a base's, and every subclass's override of it) and reads of the
+    clock, or only builds
     a response (`JSONResponse(content=...)`: it is sent after the route returns), whichever class the
     `except` names (`except RuntimeError as e:` too): what it raises describes those
     values or says what the application wrote; a 4xx response (or a

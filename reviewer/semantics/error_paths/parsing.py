@@ -14,9 +14,12 @@ from reviewer import lazy_cst as cst
 from reviewer.semantics.defaults import ENVIRONMENT_GETS
 from reviewer.semantics.error_paths.syntax import bound_names, calls_in, params_of, target_names, uses
 from reviewer.semantics.log_calls import is_log_call
+from reviewer.semantics.names import dotted_name
 from reviewer.traversal import descendants, push_children
 
 if TYPE_CHECKING:
+    from reviewer.summary import FunctionSummary
+
     Qualify = Callable[[cst.BaseExpression], str | None]
 
 
@@ -74,8 +77,8 @@ def computed_by(body: cst.BaseSuite, qualify: Qualify,
     block fails only with messages the application wrote or errors of the values it was given
     (`utils.convert_value(value=item["value"], target_type=field.type)`). `resolve` names the
     method a call runs where the imports do not: one of a local of a known class (`handler =
-    ProviderHandler(...)`, then `handler.fetch(...)`). None when a call is of anything else, or
-    there are no such functions."""
+    ProviderHandler(...)`, then `handler.fetch(...)`), or of a parameter annotated with one. None
+    when a call is of anything else, or there are no such functions."""
     raised = {id(node.exc) for node in descendants(body)
               if isinstance(node, cst.Raise) and isinstance(node.exc, cst.Call)}
     handed: set[str] = set()
@@ -96,6 +99,23 @@ def computed_by(body: cst.BaseSuite, qualify: Qualify,
         if not computes_in_memory(name):
             handed.add(name)
     return tuple(sorted(handed)) or None
+
+
+def summarised_callees(function: FunctionSummary | None) -> Callable[[cst.Call], str | None]:
+    """A `resolve` for `computed_by`: what the module's summary resolved a function's calls to, by
+    the callee as written (`handler.fetch` -> `ProviderHandler.fetch` after `handler =
+    ProviderHandler(...)`, `param.resolve` -> `Param.resolve` for a parameter `param: Param`); None
+    for a callee written alike that runs different functions."""
+    callees: dict[str, str | None] = {}
+    for call in function.calls if function is not None else ():
+        if call.text is not None and call.target is not None:
+            callees[call.text] = call.target if callees.get(call.text, call.target) == call.target else None
+
+    def callee(call: cst.Call) -> str | None:
+        text = dotted_name(call.func)
+        return callees.get(text) if text is not None else None
+
+    return callee
 
 
 def _receiver_name(call: cst.Call) -> str | None:
@@ -273,7 +293,7 @@ _PARSING_MODULES = frozenset({"json", "csv", "io", "orjson", "ujson", "yaml", "t
                               "codecs", "re", "datetime", "decimal", "uuid", "unicodedata", "string", "itertools",
                               "collections", "functools", "operator", "typing", "math", "ast", "shlex", "textwrap",
                               "hashlib", "hmac", "html", "difflib", "fnmatch", "struct", "copy", "enum",
-                              "dataclasses", "statistics", "ipaddress", "zlib", "pydantic", "types"})
+                              "dataclasses", "statistics", "ipaddress", "zlib", "pydantic", "types", "jsonschema"})
 # What opens a file though its module otherwise computes in memory.
 _FILE_OPENERS = frozenset({"io.open", "codecs.open"})
 # Calls that only tell the type checker what a value is.

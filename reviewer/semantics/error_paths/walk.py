@@ -15,7 +15,7 @@ from reviewer.semantics.error_paths.bodies import encoded_display
 from reviewer.semantics.error_paths.failures import calls_nothing, only_builds_stream, raises_only_own
 from reviewer.semantics.error_paths.held_bodies import HeldBodies
 from reviewer.semantics.error_paths.outcomes import failed_responses, failed_results, task_result
-from reviewer.semantics.error_paths.parsing import computed_by, only_validates, parsed_by
+from reviewer.semantics.error_paths.parsing import computed_by, only_validates, parsed_by, summarised_callees
 from reviewer.semantics.error_paths.reach import Branches
 from reviewer.semantics.error_paths.records import (
     CLIENT_ERRORS,
@@ -617,20 +617,9 @@ class Walk:
         return f"{self.b.module}.{method}" if method is not None else self._typed_method(func) or self.qualify(func)
 
     @functools.cached_property
-    def _summarised_callees(self) -> dict[str, str | None]:
-        """What the module's summary resolved the function's calls to, by the callee as written
-        (`handler.fetch` -> `ProviderHandler.fetch` after `handler = ProviderHandler(...)`); None
-        for a callee written alike that runs different functions."""
-        function = self.b.context.summary.functions.get(".".join(p for p in (self.b.module, self.owner) if p))
-        callees: dict[str, str | None] = {}
-        for call in function.calls if function is not None else ():
-            if call.text is not None and call.target is not None:
-                callees[call.text] = call.target if callees.get(call.text, call.target) == call.target else None
-        return callees
-
-    def _summarised_callee(self, call: cst.Call) -> str | None:
-        text = dotted_name(call.func)
-        return self._summarised_callees.get(text) if text is not None else None
+    def _summarised_callee(self) -> Callable[[cst.Call], str | None]:
+        return summarised_callees(
+            self.b.context.summary.functions.get(".".join(p for p in (self.b.module, self.owner) if p)))
 
     def _class_method(self, func: cst.BaseExpression) -> str | None:
         """`Class.method` of the module a call runs: a method called on `self` in a method of the

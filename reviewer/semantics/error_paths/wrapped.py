@@ -54,7 +54,7 @@ from reviewer.facts import Facts
 from reviewer.semantics.error_paths.catching import Guards, caught, guarded_calls, renamed
 from reviewer.semantics.error_paths.failures import calls_nothing, raises_only_own
 from reviewer.semantics.error_paths.outcomes import failed_responses
-from reviewer.semantics.error_paths.parsing import computed_by, only_decodes, only_validates
+from reviewer.semantics.error_paths.parsing import computed_by, only_decodes, only_validates, summarised_callees
 from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, WEBSOCKET_EXCEPTIONS
 from reviewer.semantics.error_paths.syntax import (
     carried_names,
@@ -230,7 +230,8 @@ class WrapFacts(Facts):
                 bound = handler.name.name.value if handler.name is not None and isinstance(
                     handler.name.name, cst.Name) else None
                 parsing = {bound: ()} if bound and only_decodes(statement.body, qualify) else {}
-                handed = computed_by(statement.body, qualify) if bound else None
+                handed = computed_by(statement.body, qualify, summarised_callees(
+                    context.summary.functions.get(qualname))) if bound else None
                 computing = {bound: handed} if bound and handed else {}
                 yield from self._raises_in(handler, bound, written, parsing, computing, qualname)
 
