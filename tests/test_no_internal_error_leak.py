@@ -191,13 +191,16 @@ def test_client_errors_around_parsing_and_admin_routes_are_not_reported(tmp_path
     }
 
 
-def test_the_errors_of_parsers_and_decoders_describe_the_data_they_were_given(tmp_path: Path) -> None:
+def test_the_errors_of_parsers_and_decoders_and_a_closed_connection_carry_no_internal_detail(tmp_path: Path) -> None:
     caught = ["xml.etree.ElementTree.ParseError", "xml.parsers.expat.ExpatError", "defusedxml.DefusedXmlException",
               "lxml.etree.XMLSyntaxError", "email.errors.MessageError", "decimal.InvalidOperation",
               "ipaddress.AddressValueError", "re.error", "gzip.BadGzipFile", "struct.error",
               "google.protobuf.message.DecodeError",
-              # What an upstream answered, and the file system, are not the client's data.
-              "requests.JSONDecodeError", "OSError", "xml.dom.NotFoundErr"]
+              # A peer that closed the connection: a fixed sentence of the operating system's.
+              "BrokenPipeError", "ConnectionResetError",
+              # What an upstream answered, the file system, and a refused connection (its text names
+              # the address tried) are not the client's data.
+              "requests.JSONDecodeError", "OSError", "xml.dom.NotFoundErr", "ConnectionRefusedError"]
     imports = "\n".join(f"import {name.rpartition('.')[0]}" for name in caught if "." in name)
     routes = "\n".join(textwrap.dedent(f'''
         @router.post("/r{number}")
@@ -211,7 +214,7 @@ def test_the_errors_of_parsers_and_decoders_describe_the_data_they_were_given(tm
     lines = source.lstrip("\n").splitlines()
     reported = {lines[line - 2].strip().removeprefix("except ").removesuffix(" as e:")
                 for _, line, _ in check(tmp_path, {"app/api.py": source})}
-    assert reported == {"requests.JSONDecodeError", "OSError", "xml.dom.NotFoundErr"}
+    assert reported == {"requests.JSONDecodeError", "OSError", "xml.dom.NotFoundErr", "ConnectionRefusedError"}
 
 
 def test_a_wrapped_exception_of_a_method_that_only_validates_its_parameter_is_not_reported(tmp_path: Path) -> None:

@@ -112,7 +112,7 @@ INPUT_PACKAGES = (
     "svix.WebhookVerificationError",
     "cryptography.exceptions.InvalidSignature",
 )
-# Exceptions of drivers and ORMs whose text says a fixed sentence (no row was found) or names only
+# Exceptions whose text says a fixed sentence (no row was found, a peer closed the connection) or names only
 # what the client chose: a table, column or schema name it picked that exists already. A unique
 # index's violation names the index and echoes the row: it is not among them. A task's
 # cancellation says nothing but what its canceller passed (`task.cancel("user cancelled")`): the
@@ -125,6 +125,11 @@ _FIXED_TEXT = frozenset(
         "sqlalchemy.orm.exc.MultipleResultsFound",
         "asyncio.CancelledError",
         "asyncio.exceptions.CancelledError",
+        # A connection the peer closed: the operating system's sentence ("[Errno 32] Broken pipe"),
+        # naming no address (unlike a refused connection, which names the one it tried).
+        "builtins.BrokenPipeError",
+        "builtins.ConnectionResetError",
+        "builtins.ConnectionAbortedError",
     }
 )
 _DRIVERS = frozenset({"asyncpg", "psycopg", "psycopg2"})
@@ -250,12 +255,14 @@ def exception_origin(qualified: str | None, module: str) -> str:
         return OWN
     if qualified in BROAD:
         return INTERNAL
+    if qualified in _FIXED_TEXT:
+        return INPUT
     if qualified.startswith("builtins."):
         return INPUT if qualified in INPUT_BUILTINS else INTERNAL
     if qualified in INPUT_BUILTINS or any(qualified == p or qualified.startswith(p + ".") for p in INPUT_PACKAGES):
         return INPUT
     top = qualified.split(".", 1)[0]
-    if qualified in _FIXED_TEXT or top in _DRIVERS and qualified.rsplit(".", 1)[-1] in _DUPLICATE_NAMES:
+    if top in _DRIVERS and qualified.rsplit(".", 1)[-1] in _DUPLICATE_NAMES:
         return INPUT
     own_top = module.split(".", 1)[0] if module else ""
     if top == own_top or "." not in qualified:

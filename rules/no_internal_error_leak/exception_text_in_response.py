@@ -128,7 +128,9 @@ class ExceptionTextInResponse(LeakRule):
     flagged. Nor are a driver's errors for a name the
     client chose that exists already (`asyncpg.DuplicateTableError`, psycopg's `DuplicateColumn`)
     and SQLAlchemy's `NoResultFound`, whose text is a fixed sentence, nor a task's cancellation
-    (`asyncio.CancelledError`), whose text is what its canceller passed, nor an attribute a library
+    (`asyncio.CancelledError`), whose text is what its canceller passed, nor a connection the peer
+    closed (`BrokenPipeError`, `ConnectionResetError`: the operating system's fixed sentence; a
+    refused connection names the address it tried, and is flagged), nor an attribute a library
     words itself (aiohttp's `ClientResponseError.message`, the reason phrase of the upstream's
     status, where `str(e)` names the URL asked). A class of a package that is
     neither the application's nor a known driver, client or SDK counts as the application's own.
