@@ -108,24 +108,25 @@ class SettingsFacts(Facts):
         self._depth += 1
 
     def _loaded(self, function: cst.FunctionDef) -> str | None:
-        """The class of what a function returns after parsing a configuration file with it
-        (`yaml.safe_load(f)`, `json.load(f)`, `tomllib.load(f)`), built from a call of the class
-        (`cls(**data)` in a class method, `ConfigService(**data)`, `Settings.model_validate(data)`)."""
+        """What a function returns after parsing a configuration file (`yaml.safe_load(f)`,
+        `json.load(f)`, `tomllib.load(f)`), by the callee that builds it on every way out: the class
+        (`cls(**data)` in a class method, `ConfigService(**data)`, `Settings.model_validate(data)`),
+        or the parser whose result it returns (`return yaml.safe_load(handle)`)."""
         qualify = self.context.qualify
-        if not any(qualify(call.func) in CONFIGURATION_PARSERS for call in nodes_of_type(function.body, cst.Call)):
+        if not any(qualify(call.func) in _CONFIGURATION_PARSERS for call in nodes_of_type(function.body, cst.Call)):
             return None
-        made = set()
+        made: set[str | None] = set()
         for node in own_returns(function):
             value = node.value
-            if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in (
-                    "model_validate", "parse_obj"):
-                value = cst.Call(func=value.func.value)
             if not isinstance(value, cst.Call):
                 return None
-            if isinstance(value.func, cst.Name) and value.func.value == "cls" and self._classes:
+            func = value.func
+            if isinstance(func, cst.Attribute) and func.attr.value in _VALIDATING_CONSTRUCTORS:
+                func = func.value
+            if isinstance(func, cst.Name) and func.value == "cls" and self._classes:
                 made.add(self._qualname())
             else:
-                made.add(qualify(value.func))
+                made.add(qualify(func))
         return made.pop() if len(made) == 1 and None not in made else None
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
@@ -209,8 +210,9 @@ class SettingsFacts(Facts):
 
 _TEXT_METHODS = frozenset({"lower", "upper", "strip", "lstrip", "rstrip", "casefold"})
 _PARSER_SPELLINGS = ("safe_load", "yaml.load", "full_load", "json.load(", "toml.load", "tomllib.load", "tomli.load")
-CONFIGURATION_PARSERS = frozenset({"yaml.safe_load", "yaml.load", "yaml.full_load", "json.load", "tomllib.load",
-                                   "tomli.load", "toml.load"})
+_CONFIGURATION_PARSERS = frozenset({"yaml.safe_load", "yaml.load", "yaml.full_load", "json.load", "tomllib.load",
+                                    "tomli.load", "toml.load"})
+_VALIDATING_CONSTRUCTORS = frozenset({"model_validate", "parse_obj"})  # `Settings.model_validate(data)`
 
 
 def _made(function: cst.FunctionDef) -> cst.BaseExpression | None:

@@ -130,8 +130,8 @@ def _withheld(function: cst.FunctionDef, params: list[cst.Param], carried: set[s
     """The carried parameters whose detail the function withholds on purpose, sending a fixed text
     (or a value without it) instead: under a test of the parameter's class that picks out errors
     carrying internal detail (`if isinstance(exc, SQLAlchemyError): return fallback`), or under a
-    flag parameter its callers set to choose (`if expose_details: return error` and, after it,
-    `return RuntimeError(SAFE_MESSAGE)`). Its authors decided what a client may read of an error:
+    flag parameter its callers set to choose, in a branch that returns (`if expose_details: return
+    error` and, after it, `return RuntimeError(SAFE_MESSAGE)`). Its authors decided what a client may read of an error:
     the function is the application's sanitizer, and what it passes through, it passes on purpose."""
     flags = {p.name.value for p in params if _is_flag(p)}
     withheld: set[str] = set()
@@ -141,8 +141,8 @@ def _withheld(function: cst.FunctionDef, params: list[cst.Param], carried: set[s
         if not fixed:
             continue
         for test, block in _branches(function):
-            if _flag_of(test) in flags - {name} or name in detail.picks_internal(test) and not fixed.isdisjoint(
-                    own_returns(block)):
+            if (_flag_of(test) in flags - {name} and own_returns(block)
+                    or name in detail.picks_internal(test) and not fixed.isdisjoint(own_returns(block))):
                 withheld.add(name)
                 break
     return withheld
