@@ -168,9 +168,8 @@ class ExceptionTextInResponse(LeakRule):
     with one (`param.resolve()` with `param: Param`, whose method validates the value with
     `jsonschema`) or a module's instance of one (`catalog.describe(kind)`), through methods called
     on `self` (the class's own or a base's, and every subclass's override of it) and reads of the
-    clock, or only builds
-    a response (`JSONResponse(content=...)`: it is sent after the route returns), whichever class the
-    `except` names (`except RuntimeError as e:` too): what it raises describes those
+    clock, or only builds a response (`JSONResponse(content=...)`: it is sent after the route
+    returns), whichever class the `except` names (`except RuntimeError as e:` too): what it raises describes those
     values or says what the application wrote; a 4xx response (or a
     websocket closed for a protocol or data error) to `except
     Exception` around a block of a coroutine that awaits nothing but the client's request or the
