@@ -116,6 +116,13 @@ def is_main_guard(node: cst.If) -> bool:
     return bool(names) and "__main__" in strings
 
 
+def params_of(function: cst.FunctionDef) -> list[cst.Param]:
+    """A function's named parameters, in order: positional-only, positional or keyword, keyword-only
+    (not `*args` and `**kwargs`)."""
+    params = function.params
+    return [*params.posonly_params, *params.params, *params.kwonly_params]
+
+
 def own_returns(function: cst.FunctionDef | cst.BaseSuite) -> list[cst.Return]:
     """A function's own `return` statements (or a block's), not those of functions, classes or
     lambdas it defines."""

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.flow.syntax import body_of, calls_in
-from rules.jwt_verification._module import all_params, argument_of, header_parts, statements_of
+from reviewer.syntax import params_of
+from rules.jwt_verification._module import argument_of, header_parts, statements_of
 
 if TYPE_CHECKING:
     from rules.jwt_verification._family import JwtFile
@@ -49,7 +50,7 @@ class SignatureChecks:
         target = self.file.functions.local_function(func, function)
         if target is None or target is function or depth >= MAX_DEPTH:
             return False
-        for param in all_params(target):
+        for param in params_of(target):
             arg = argument_of(call, target, param)
             if arg is None or not self._same(arg.value, function, text, roots):
                 continue

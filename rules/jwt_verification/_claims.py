@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING
 from reviewer import lazy_cst as cst
 from reviewer.semantics.flow.syntax import body_of, calls_in
 from reviewer.semantics.names import dotted_name
-from reviewer.syntax import string_value
+from reviewer.syntax import params_of, string_value
 from reviewer.traversal import children_of, descendants
 from rules.jwt_verification._api import CHECKING_CLAIMS, HEADER_FIELDS
-from rules.jwt_verification._module import all_params, argument_of
+from rules.jwt_verification._module import argument_of
 
 if TYPE_CHECKING:
     from rules.jwt_verification._module import ModuleFunctions
@@ -203,7 +203,7 @@ class ClaimsWalk:
         self.depth = depth
         self.outcome = Outcome()
         self.results: dict[int, Claims | None] = {}  # calls of this module's functions: what they return
-        self.params = {p.name.value for p in all_params(function)} | {"self", "cls"}
+        self.params = {p.name.value for p in params_of(function)} | {"self", "cls"}
 
     def run(self) -> Outcome:
         self._block(body_of(self.function), dict(self.param_seeds))
@@ -412,7 +412,7 @@ class ClaimsWalk:
 
     def _into(self, target: cst.FunctionDef, call: cst.Call, passed: list) -> None:  # noqa: ANN001
         seeds: dict[str, Claims] = {}
-        for param in all_params(target):
+        for param in params_of(target):
             arg = argument_of(call, target, param)
             for given, claims in passed:
                 if arg is given:

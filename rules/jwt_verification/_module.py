@@ -15,6 +15,7 @@ from reviewer.semantics.fastapi.annotations import marker_of
 from reviewer.semantics.fastapi.records import REQUEST_TYPES, WEBSOCKET_TYPES
 from reviewer.semantics.flow.syntax import body_of, calls_in, directly_in_class, is_route
 from reviewer.semantics.names import NameResolver, dotted_name
+from reviewer.syntax import params_of
 
 if TYPE_CHECKING:
     from reviewer.rule import FileContext
@@ -63,11 +64,6 @@ class CallSite:
     statement: cst.CSTNode
 
 
-def all_params(function: cst.FunctionDef) -> list[cst.Param]:
-    params = function.params
-    return [*params.posonly_params, *params.params, *params.kwonly_params]
-
-
 def argument_of(call: cst.Call, function: cst.FunctionDef, param: cst.Param) -> cst.Arg | None:
     """The argument a call passes for `param`, by keyword or position; a method called on an
     object (`self.check(token)`) is passed its first parameter by the call's receiver."""
@@ -88,7 +84,7 @@ def argument_of(call: cst.Call, function: cst.FunctionDef, param: cst.Param) -> 
 
 
 def _is_method(function: cst.FunctionDef, place: Place) -> bool:
-    params = all_params(function)
+    params = params_of(function)
     return place.owner is not None and bool(params) and params[0].name.value in ("self", "cls")
 
 
@@ -139,7 +135,7 @@ class ModuleFunctions:
 
     def _note_dependencies(self, function: cst.FunctionDef) -> None:
         resolver = NameResolver(self.context.summary.imports)
-        for param in all_params(function):
+        for param in params_of(function):
             for node in (param.default, _annotated_marker(param)):
                 if node is None:
                     continue
@@ -201,7 +197,7 @@ class ModuleFunctions:
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             receiver = func.value.value
             if place is not None and place.owner is not None and _is_method(within, place):
-                if receiver == all_params(within)[0].name.value:
+                if receiver == params_of(within)[0].name.value:
                     return self.methods.get(id(place.owner), {}).get(func.attr.value)
             cls = self.classes.get(receiver)
             if cls is not None:
@@ -247,7 +243,7 @@ class ModuleFunctions:
         if is_route(function) or function.name.value in self.dependencies:
             return True
         resolver = self.resolver(function)
-        for param in all_params(function):
+        for param in params_of(function):
             if request_parameter(param, resolver):
                 return True
         place = self.places.get(id(function))

@@ -21,8 +21,8 @@ from reviewer.semantics.flow.domain import Domain
 from reviewer.semantics.flow.file import flows_for
 from reviewer.semantics.flow.syntax import body_of
 from reviewer.semantics.flow.trust import Trust
+from reviewer.syntax import params_of
 from rules.jwt_verification._module import (
-    all_params,
     argument_of,
     dependency_of,
     request_parameter,
@@ -123,7 +123,7 @@ class Provenance:
         if isinstance(node, cst.Await):
             yield from self.roots(node.expression, function, depth + 1)
         elif isinstance(node, cst.Name):
-            for param in all_params(function):
+            for param in params_of(function):
                 if param.name.value == node.value:
                     yield param
                     return

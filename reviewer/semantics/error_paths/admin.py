@@ -10,10 +10,10 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
-from reviewer.semantics.error_paths.syntax import calls_in, ends_with, params_of
+from reviewer.semantics.error_paths.syntax import calls_in, ends_with
 from reviewer.semantics.fastapi.annotations import marker_of
 from reviewer.semantics.names import dotted_name
-from reviewer.syntax import argument, keyword, string_value
+from reviewer.syntax import argument, keyword, params_of, string_value
 
 if TYPE_CHECKING:
     Qualify = Callable[[cst.BaseExpression], str | None]

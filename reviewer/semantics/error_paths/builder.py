@@ -29,7 +29,6 @@ from reviewer.semantics.error_paths.syntax import (
     calls_in,
     functions_of,
     is_http_middleware,
-    params_of,
     short_source,
     takes_request,
     top_level_functions,
@@ -40,7 +39,7 @@ from reviewer.semantics.fastapi.handlers import exception_handlers, registration
 from reviewer.semantics.flow.syntax import is_route
 from reviewer.semantics.names import dotted_name
 from reviewer.summary import UNTYPED
-from reviewer.syntax import argument
+from reviewer.syntax import argument, params_of
 from reviewer.traversal import push_children
 
 if TYPE_CHECKING:

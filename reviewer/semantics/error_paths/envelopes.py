@@ -12,8 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.bodies import STATUS_KEYS, response_status
 from reviewer.semantics.error_paths.records import RESPONSE_CLASSES
-from reviewer.semantics.error_paths.syntax import params_of
-from reviewer.syntax import argument, string_value
+from reviewer.syntax import argument, params_of, string_value
 from reviewer.traversal import descendants
 
 _STATUS_ATTRIBUTES = frozenset({"status_code", "code", "status"})

@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.bodies import response_status
 from reviewer.semantics.error_paths.records import RESPONSE_CLASSES
-from reviewer.semantics.error_paths.syntax import params_of
-from reviewer.syntax import argument, string_value
+from reviewer.syntax import argument, params_of, string_value
 from reviewer.traversal import descendants
 
 if TYPE_CHECKING:

@@ -26,10 +26,10 @@ from reviewer.semantics.error_paths.bodies import ERROR, error_body
 from reviewer.semantics.error_paths.parsing import reads_only_arguments
 from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS
 from reviewer.semantics.error_paths.returned_detail import bound_once, returns_detail_of
-from reviewer.semantics.error_paths.syntax import params_of
 from reviewer.semantics.exceptions import Detail, DetailOf, entered
 from reviewer.semantics.fastapi.collector import FastAPIFacts
 from reviewer.semantics.hierarchy import MAX_BASES, ClassBases
+from reviewer.syntax import params_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

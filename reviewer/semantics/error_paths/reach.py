@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.conditions import Condition, branch_conditions, module_object
-from reviewer.semantics.error_paths.syntax import bound_names, calls_in, ends_with, params_of
+from reviewer.semantics.error_paths.syntax import bound_names, calls_in, ends_with
 from reviewer.semantics.fastapi.annotations import marker_of
+from reviewer.syntax import params_of
 
 if TYPE_CHECKING:
     from reviewer.semantics.error_paths.builder import Builder

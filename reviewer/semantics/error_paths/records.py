@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
-from reviewer.semantics.error_paths.syntax import params_of
 from reviewer.semantics.exceptions import Detail
-from reviewer.syntax import keyword, string_value
+from reviewer.syntax import keyword, params_of, string_value
 
 if TYPE_CHECKING:
     from reviewer.model import Span

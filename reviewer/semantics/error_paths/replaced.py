@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reviewer import lazy_cst as cst
-from reviewer.semantics.error_paths.syntax import params_of
+from reviewer.syntax import params_of
 from reviewer.traversal import descendants
 
 _STATUS_TOP = 600

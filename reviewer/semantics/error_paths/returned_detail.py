@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.records import RESPONSE_SINKS
-from reviewer.semantics.error_paths.syntax import ends_with, params_of
+from reviewer.semantics.error_paths.syntax import ends_with
 from reviewer.semantics.exceptions import Detail, DetailOf
 from reviewer.semantics.flow.syntax import is_route
 from reviewer.semantics.names import dotted_name
-from reviewer.syntax import own_returns
+from reviewer.syntax import own_returns, params_of
 from reviewer.traversal import push_children
 
 if TYPE_CHECKING:

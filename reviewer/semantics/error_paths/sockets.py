@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reviewer import lazy_cst as cst
-from reviewer.semantics.error_paths.syntax import annotated_as, params_of, self_attribute
+from reviewer.semantics.error_paths.syntax import annotated_as, self_attribute
 from reviewer.semantics.fastapi.records import WEBSOCKET_TYPES
+from reviewer.syntax import params_of
 from reviewer.traversal import descendants
 
 _ADDS = frozenset({"append", "add", "insert", "appendleft", "setdefault"})

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.fastapi.annotations import type_ref
+from reviewer.syntax import params_of
 from reviewer.traversal import children_of, own_descendants, push_children
 
 
@@ -118,11 +119,6 @@ def short_source(module: cst.Module, node: cst.CSTNode) -> str:
     """A node's code on one line, cut to 40 characters, for a message."""
     text = " ".join(module.code_for_node(node).split())
     return text if len(text) <= 40 else text[:37] + "..."
-
-
-def params_of(function: cst.FunctionDef) -> list[cst.Param]:
-    params = function.params
-    return [*params.posonly_params, *params.params, *params.kwonly_params]
 
 
 def annotated_as(param: cst.Param, qualify: Callable[[cst.BaseExpression], str | None]) -> str | None:

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reviewer import lazy_cst as cst
-from reviewer.semantics.error_paths.syntax import bound_names, params_of
+from reviewer.semantics.error_paths.syntax import bound_names
+from reviewer.syntax import params_of
 from reviewer.traversal import push_children
 
 

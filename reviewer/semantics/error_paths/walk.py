@@ -45,7 +45,6 @@ from reviewer.semantics.error_paths.syntax import (
     checks_signature,
     ends_with,
     is_generator,
-    params_of,
     put_into,
     uses,
 )
@@ -68,7 +67,7 @@ from reviewer.semantics.fastapi.annotations import marker_of, type_ref
 from reviewer.semantics.fastapi.records import ANNOTATED, UPLOAD_FILE_TYPES, WEBSOCKET_TYPES
 from reviewer.semantics.log_calls import is_log_call
 from reviewer.semantics.names import dotted_name
-from reviewer.syntax import argument, keyword
+from reviewer.syntax import argument, keyword, params_of
 from reviewer.traversal import descendants, push_children
 
 if TYPE_CHECKING:

@@ -59,7 +59,6 @@ from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, WEBSOCKET_EX
 from reviewer.semantics.error_paths.syntax import (
     carried_names,
     functions_of,
-    params_of,
     put_into,
     self_attribute,
     short_source,
@@ -79,6 +78,7 @@ from reviewer.semantics.fastapi.handlers import registrations
 from reviewer.semantics.flow.syntax import is_route
 from reviewer.semantics.log_calls import is_log_call, logger_names
 from reviewer.semantics.serving import is_one_shot_path
+from reviewer.syntax import params_of
 from reviewer.traversal import children_of, push_children
 
 if TYPE_CHECKING:

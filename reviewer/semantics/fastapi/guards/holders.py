@@ -46,7 +46,7 @@ from reviewer.semantics.fastapi.guards.signers import HMAC_CALLS, SAME_TEXT_METH
 from reviewer.semantics.fastapi.guards.vocabulary import MAX_CALL_DEPTH
 from reviewer.semantics.flow.syntax import argument_for
 from reviewer.semantics.names import dotted_name
-from reviewer.syntax import string_value
+from reviewer.syntax import params_of, string_value
 from reviewer.traversal import descendants
 
 if TYPE_CHECKING:
@@ -193,8 +193,7 @@ class CompareReader:
         signer = self._signers[id(function)]
         if signer is None:
             return None
-        params = {param.name.value: param for param in (*function.params.posonly_params, *function.params.params,
-                                                         *function.params.kwonly_params)}
+        params = {param.name.value: param for param in params_of(function)}
         signed = [argument_for(call, function, params[name]) for name in signer.message]
         if not any(arg is not None and _reads_body(_assigned_once(arg.value, assigned)) for arg in signed):
             return None

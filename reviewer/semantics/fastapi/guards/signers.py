@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from reviewer import lazy_cst as cst
-from reviewer.syntax import own_returns
+from reviewer.syntax import own_returns, params_of
 from reviewer.traversal import descendants
 
 HMAC_CALLS = frozenset({"hmac.new", "hmac.digest", "hmac.HMAC"})
@@ -31,8 +31,7 @@ class Signer:
 def signer_of(function: cst.FunctionDef, qualify: Callable[[cst.BaseExpression], str | None]) -> Signer | None:
     """The parameters a function returns an HMAC of: keyed with one (`secret.encode()`), over a
     message built from others (directly, or through locals it assigns once)."""
-    params = {param.name.value for param in (*function.params.posonly_params, *function.params.params,
-                                              *function.params.kwonly_params)}
+    params = {param.name.value for param in params_of(function)}
     once = _locals_assigned_once(function)
     for returned in (node.value for node in own_returns(function) if node.value is not None):
         for value in (returned, *(once[name] for name in _names_in(returned) if name in once)):
