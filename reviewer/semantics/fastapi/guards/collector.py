@@ -406,8 +406,7 @@ class GuardFacts(Facts):
                              state.rejections))
         test = node.test
         if (isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
-                and self._compare.matches_only(test.expression) and not isinstance(test.expression, cst.Comparison)
-                and _raises(node.body)):
+                and self._compare.compares_digest(test.expression) and _raises(node.body)):
             # `if not hmac.compare_digest(expected, signature): raise SignatureError.http_exception()`:
             # a constant-time comparison is made of secrets, and whatever the block raises, with
             # whatever status an error class of another module carries, the caller is turned away.

@@ -110,7 +110,7 @@ class CompareReader:
         if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
             return self.compared(test.expression, made, in_class, assigned)
         sides: list[cst.BaseExpression] = []
-        if self._compares_digest(test):
+        if self.compares_digest(test):
             sides = [arg.value for arg in test.args[:2]]
         elif (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
                 and isinstance(test.comparisons[0].operator, (cst.NotEqual, cst.Equal))):
@@ -134,9 +134,10 @@ class CompareReader:
         equals another (not `a != b`, nor `a == b or debug`)."""
         if isinstance(test, cst.Comparison):
             return len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, (cst.Equal, cst.In))
-        return self._compares_digest(test)
+        return self.compares_digest(test)
 
-    def _compares_digest(self, test: cst.BaseExpression) -> bool:
+    def compares_digest(self, test: cst.BaseExpression) -> bool:
+        """`hmac.compare_digest(a, b)`, `secrets.compare_digest(a, b)`: a constant-time comparison."""
         return isinstance(test, cst.Call) and (self.qualify(test.func) or "").endswith(".compare_digest")
 
     def _app_state(self, node: cst.BaseExpression, assigned: Mapping[str, list[cst.BaseExpression]]) -> str | None:
