@@ -135,12 +135,15 @@ def _withheld(function: cst.FunctionDef, params: list[cst.Param], carried: set[s
     the function is the application's sanitizer, and what it passes through, it passes on purpose."""
     flags = {p.name.value for p in params if _is_flag(p)}
     withheld: set[str] = set()
+    branches: list[tuple[cst.BaseExpression, cst.BaseSuite]] | None = None
     for name in carried:
         detail = DetailOf(qualify, module, {name: name}, {name: Detail(name)})
         fixed = {node for node in returns if _without(node, detail)}
         if not fixed:
             continue
-        for test, block in _branches(function):
+        if branches is None:
+            branches = list(_branches(function))
+        for test, block in branches:
             if (_flag_of(test) in flags - {name} and own_returns(block)
                     or name in detail.picks_internal(test) and not fixed.isdisjoint(own_returns(block))):
                 withheld.add(name)
