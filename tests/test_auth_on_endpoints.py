@@ -194,6 +194,53 @@ def test_a_middleware_function_registered_by_a_call_guards_its_application(tmp_p
     assert _guards(root) == {"create_note": "middleware `auth_middleware`", "upload": None, "create_tenant": None}
 
 
+def test_a_middleware_function_registered_by_a_call_is_found_under_the_name_its_importer_spells(tmp_path) -> None:
+    """A service whose sources sit in a directory of the repository (`api/`) imports its modules
+    relative to it (`from core.auth import auth_middleware`), while the repository's modules are
+    named from its root (`api.core.auth`): the middleware registered by hand with the imported
+    name is the function that module defines, and it guards every endpoint of the application."""
+    root = _write(tmp_path, {
+        "api/core/__init__.py": "",
+        "api/core/auth.py": """
+            from fastapi import HTTPException, Request
+            from fastapi.responses import JSONResponse
+
+            async def _check_token(request: Request) -> None:
+                if not request.headers.get("authorization"):
+                    raise HTTPException(status_code=401)
+
+            async def auth_middleware(request: Request, call_next):
+                try:
+                    await _check_token(request)
+                except HTTPException as exc:
+                    return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail})
+                return await call_next(request)
+        """,
+        "api/routes/__init__.py": "",
+        "api/routes/notes.py": """
+            from fastapi import APIRouter
+
+            router = APIRouter()
+            NOTES = []
+
+            @router.post("/notes")
+            def create_note(note: dict):
+                NOTES.append(note)
+        """,
+        "api/main.py": """
+            from fastapi import FastAPI
+            from core.auth import auth_middleware
+            from routes.notes import router as notes_router
+
+            app = FastAPI()
+            app.include_router(notes_router)
+            app.middleware("http")(auth_middleware)
+        """,
+    })
+    assert _guards(root) == {"create_note": "middleware `auth_middleware`"}
+    assert _found(_run(root)) == set()
+
+
 def test_the_application_middleware_guards_routers_objects_keep_and_helpers_include(tmp_path) -> None:
     """A router a module-level object keeps (`app.include_router(notes.router)`), and one a helper
     includes into the application it is handed (`app = extend_app(app)`), are served by the

@@ -82,7 +82,9 @@ class AuthModel:
                 app_dependencies |= any(
                     router.dependencies and (index.resolve(router.factory) or "") in APPLICATION_CLASSES
                     for router in endpoints.routers)
-        self._candidates = candidates
+        # A function registered by hand (`app.middleware("http")(auth_middleware)`) is named as the
+        # registering module imports it; the call graph knows it by the name that defines it.
+        self._candidates = {name: index.resolve(handler) or handler for name, handler in candidates.items()}
         self._registered = registered
         self._registered_apps: dict[str, set[str]] = {}  # middleware -> `_registered_with` it
         self._middleware: dict[str, set[str]] | None = None
