@@ -1152,6 +1152,40 @@ def test_dependencies_the_analysis_cannot_read_are_not_taken_for_none(tmp_path) 
     assert _guards(root)["create_item"] == "`dependencies=get_dependencies(...)` (not resolved)"
 
 
+def test_dependencies_an_inclusion_gives_a_router_imported_relative_to_its_directory(tmp_path) -> None:
+    """`include_router(notes_router, dependencies=get_dependencies())` where the service imports
+    its modules relative to its directory of the repository (`from routes.notes import router`):
+    the router included is the one `api/routes/notes.py` defines."""
+    root = _write(tmp_path, {
+        "api/routes/__init__.py": "",
+        "api/routes/notes.py": """
+            from fastapi import APIRouter
+
+            router = APIRouter()
+            NOTES = []
+
+            @router.post("/notes")
+            def create_note(note: dict):
+                NOTES.append(note)
+        """,
+        "api/main.py": """
+            from fastapi import Depends, FastAPI, HTTPException
+            from routes.notes import router as notes_router
+
+            def get_user(token: str):
+                raise HTTPException(status_code=401)
+
+            def get_dependencies():
+                return [Depends(get_user)]
+
+            app = FastAPI()
+            app.include_router(notes_router, dependencies=get_dependencies())
+        """,
+    })
+    assert _guards(root) == {"create_note": "`dependencies=get_dependencies(...)` (not resolved)"}
+    assert _found(_run(root)) == set()
+
+
 GUARDED_APP = """from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel

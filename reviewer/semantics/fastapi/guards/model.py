@@ -82,9 +82,11 @@ class AuthModel:
                 app_dependencies |= any(
                     router.dependencies and (index.resolve(router.factory) or "") in APPLICATION_CLASSES
                     for router in endpoints.routers)
-        # A function registered by hand (`app.middleware("http")(auth_middleware)`) is named as the
-        # registering module imports it; the call graph knows it by the name that defines it.
+        # A function registered by hand (`app.middleware("http")(auth_middleware)`), or a router
+        # included with dependencies, is named as the registering module imports it; the call graph
+        # and the router chains know it by the name that defines it.
         self._candidates = {name: index.resolve(handler) or handler for name, handler in candidates.items()}
+        self._opaque = {index.resolve(router) or router: given for router, given in self._opaque.items()}
         self._registered = registered
         self._registered_apps: dict[str, set[str]] = {}  # middleware -> `_registered_with` it
         self._middleware: dict[str, set[str]] | None = None
@@ -175,7 +177,7 @@ class AuthModel:
         if found:
             return found
         for key in self.chains.chain(endpoint):
-            given = self._opaque.get(key) or self._opaque.get(self.index.resolve(key) or key)
+            given = self._opaque.get(self.index.resolve(key) or key)
             if given:
                 return f"`dependencies={given}(...)` (not resolved)"
         own = self.rejects(endpoint.function.qualname)
