@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.error_paths.records import RESPONSE_SINKS
-from reviewer.semantics.error_paths.syntax import ends_with
+from reviewer.semantics.error_paths.syntax import ends_with, own_statements
 from reviewer.semantics.exceptions import Detail, DetailOf
 from reviewer.semantics.flow.syntax import is_route
 from reviewer.semantics.names import dotted_name
@@ -174,18 +174,10 @@ def _flag_of(test: cst.BaseExpression) -> str | None:
 
 
 def _branches(function: cst.FunctionDef) -> Iterator[tuple[cst.BaseExpression, cst.BaseSuite]]:
-    """(test, block) of each `if` and `elif` among the function's own statements."""
-    stack: list[cst.CSTNode] = [function.body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.If):
-            yield node.test, node.body
-        for part in (getattr(node, "body", None), *getattr(node, "handlers", ()),
-                     getattr(node, "orelse", None), getattr(node, "finalbody", None)):
-            if isinstance(part, (cst.IndentedBlock, cst.If, cst.Else, cst.ExceptHandler, cst.Finally)):
-                stack.append(part)
-            elif isinstance(part, (list, tuple)):
-                stack.extend(line for line in part if not isinstance(line, (cst.FunctionDef, cst.ClassDef)))
+    """(test, block) of each `if` and `elif` among the function's own statements, `except` blocks
+    included."""
+    return ((statement.test, statement.body) for statement in own_statements(function.body, handlers=True)
+            if isinstance(statement, cst.If))
 
 
 def _reads_others(values: list[cst.BaseExpression], params: set[str]) -> bool:

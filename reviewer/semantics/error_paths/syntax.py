@@ -115,6 +115,36 @@ def ends_with(suite: cst.BaseSuite, *kinds: str) -> bool:
     return isinstance(last, cst.Raise) and "raise" in kinds or isinstance(last, cst.Return) and "return" in kinds
 
 
+def own_statements(body: cst.BaseSuite, *, handlers: bool = False
+                   ) -> Iterator[cst.BaseStatement | cst.SimpleStatementSuite]:
+    """The statements of a block in order, those of nested blocks too (not of nested functions or
+    classes); the `except` blocks of nested `try` statements only with `handlers`; a one-line
+    block as it is."""
+    if isinstance(body, cst.SimpleStatementSuite):
+        yield body
+        return
+    for statement in getattr(body, "body", ()):
+        yield from _statement_and_blocks(statement, handlers)
+
+
+def _statement_and_blocks(statement: cst.BaseStatement, handlers: bool
+                          ) -> Iterator[cst.BaseStatement | cst.SimpleStatementSuite]:
+    yield statement
+    if isinstance(statement, (cst.FunctionDef, cst.ClassDef, cst.SimpleStatementLine)):
+        return
+    blocks = [getattr(statement, "body", None)]
+    if handlers:
+        blocks += [handler.body for handler in getattr(statement, "handlers", ())]
+    blocks += [getattr(statement, "orelse", None), getattr(statement, "finalbody", None)]
+    for block in blocks:
+        if isinstance(block, cst.If):
+            yield from _statement_and_blocks(block, handlers)
+        elif isinstance(block, (cst.Else, cst.Finally)):
+            yield from own_statements(block.body, handlers=handlers)
+        elif isinstance(block, cst.BaseSuite):
+            yield from own_statements(block, handlers=handlers)
+
+
 def short_source(module: cst.Module, node: cst.CSTNode) -> str:
     """A node's code on one line, cut to 40 characters, for a message."""
     text = " ".join(module.code_for_node(node).split())

@@ -59,6 +59,7 @@ from reviewer.semantics.error_paths.records import HTTP_EXCEPTIONS, WEBSOCKET_EX
 from reviewer.semantics.error_paths.syntax import (
     carried_names,
     functions_of,
+    own_statements,
     put_into,
     self_attribute,
     short_source,
@@ -176,11 +177,11 @@ class WrapFacts(Facts):
         and where the answer reads each; and the handler's place among those of its `try` (the
         line of the `try`, its order), since only the first that matches a raised class runs."""
         qualify = self.context.qualify
-        returned = {held.value for statement in _own_statements(route.body)
+        returned = {held.value for statement in own_statements(route.body)
                     if isinstance(statement, cst.SimpleStatementLine)
                     for small in statement.body if isinstance(small, cst.Return) and small.value is not None
                     for held in carried_names(small.value)}
-        for statement in _own_statements(route.body):
+        for statement in own_statements(route.body):
             if not isinstance(statement, (cst.Try, cst.TryStar)):
                 continue
             line = self.context.line(statement)
@@ -211,7 +212,7 @@ class WrapFacts(Facts):
                          top_level: Mapping[str, cst.FunctionDef]) -> Iterator[WrapSite]:
         context = self.context
         qualify = context.qualify
-        for statement in _own_statements(function.body):
+        for statement in own_statements(function.body):
             if isinstance(statement, cst.If) and (responses := failed_responses(statement.test)):
                 # `if resp.status_code != 200: raise IdPError(f"... {resp.text}")`: an upstream's error body
                 details: dict[str, Detail] = {}
@@ -248,7 +249,7 @@ class WrapFacts(Facts):
                          qualname: str) -> Iterator[WrapSite]:
         """The raises of the application's exceptions in a block whose detail `detail` tells (the
         names its statements bind are kept in `details`); `owner` holds it, for a one-line block."""
-        for statement in _own_statements(block):
+        for statement in own_statements(block):
             if not isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
                 continue
             where = statement if isinstance(statement, cst.SimpleStatementLine) else owner
@@ -481,7 +482,7 @@ class Wrapped:
 def _constructor(function: cst.FunctionDef) -> Constructor:
     params = params_of(function)[1:]
     positional = len(function.params.posonly_params) + len(function.params.params) - 1
-    statements = [s for s in _own_statements(function.body)
+    statements = [s for s in own_statements(function.body)
                   if isinstance(s, (cst.SimpleStatementLine, cst.SimpleStatementSuite))]
     found = []
     for position, param in enumerate(params):
@@ -606,7 +607,7 @@ def _answers(handler: cst.ExceptHandler, qualify: Callable[[cst.BaseExpression],
     """What an `except` block of a route answers the client with: the values it returns, the
     `HTTPException`s it raises, and what it puts into a name the route returns
     (`results.append({"to": item.to, "error": exc.message})` before `return {"results": results}`)."""
-    for statement in _own_statements(handler.body):
+    for statement in own_statements(handler.body):
         for small in getattr(statement, "body", ()) if isinstance(
                 statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) else ():
             if isinstance(small, cst.Return) and small.value is not None:
@@ -618,27 +619,3 @@ def _answers(handler: cst.ExceptHandler, qualify: Callable[[cst.BaseExpression],
                 containers, values = put_into(small)
                 if returned.intersection(containers):
                     yield from values
-
-
-def _own_statements(body: cst.BaseSuite) -> Iterator[cst.BaseStatement | cst.SimpleStatementSuite]:
-    """The statements of a block in order, those of nested blocks too (not of nested functions or
-    classes, nor the `except` blocks of nested `try` statements); a one-line block as it is."""
-    if isinstance(body, cst.SimpleStatementSuite):
-        yield body
-        return
-    for statement in getattr(body, "body", ()):
-        yield from _statement_and_blocks(statement)
-
-
-def _statement_and_blocks(statement: cst.BaseStatement) -> Iterator[cst.BaseStatement | cst.SimpleStatementSuite]:
-    yield statement
-    if isinstance(statement, (cst.FunctionDef, cst.ClassDef, cst.SimpleStatementLine)):
-        return
-    for block in (getattr(statement, "body", None), getattr(statement, "orelse", None),
-                  getattr(statement, "finalbody", None)):
-        if isinstance(block, cst.If):
-            yield from _statement_and_blocks(block)
-        elif isinstance(block, (cst.Else, cst.Finally)):
-            yield from _own_statements(block.body)
-        elif isinstance(block, cst.BaseSuite):
-            yield from _own_statements(block)
