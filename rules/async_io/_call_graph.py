@@ -112,9 +112,11 @@ class CallGraph:
                         changed = True
 
     def target(self, use: Use) -> FunctionFacts | None:
-        """The sync function of the repository a use calls, if any."""
+        """The sync function of the repository a use calls, if any; not a generator function whose
+        generator the call hands on (`StreamingResponse(rows())`, which Starlette iterates in a
+        thread): the call runs none of its body."""
         found = self.types.callee(use)
-        if found is None or found.is_async or found.exempt:
+        if found is None or found.is_async or found.exempt or found.is_generator and not use.iterated:
             return None
         return self._functions.get(found.qualname)
 

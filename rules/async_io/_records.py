@@ -70,6 +70,10 @@ class Use:
     arguments: Arguments | None = ((), ())
     # Which assignment to the object's name it uses (`proc = Popen(...)` twice: two objects).
     binding: int = 0
+    # Whether what the call returns is iterated where the call is made (`for row in rows()`,
+    # `list(rows())`); False when it is handed on (`StreamingResponse(rows())`), which for a
+    # generator function runs none of its body.
+    iterated: bool = True
 
     @property
     def object_key(self) -> str:
@@ -94,6 +98,8 @@ class FunctionFacts:
     # A sync function whose decorator runs it in a thread, or runs its body once (`lru_cache`):
     # calling it does not block the loop on every call.
     exempt: bool = False
+    # A function whose body yields: calling it builds a generator and runs nothing of the body.
+    is_generator: bool = False
     returns: Ref | None = None
     # The first blocking API this function calls itself, unconditionally, and where: (api, span).
     evidence: tuple[str, Span] | None = None

@@ -117,6 +117,7 @@ class BlockingScan(LocalTypes, Rule):
         self._class_attributes = self.facts.attributes
         self._awaited: set[int] = set()
         self._async_with: set[int] = set()
+        self._iterated: set[int] = set()  # calls whose result is iterated where they are made
         self._offload_arguments: dict[int, str] = {}
         self._offloading: list[str] = []
         self._bound_to: dict[int, str] = {}
@@ -389,6 +390,7 @@ class BlockingScan(LocalTypes, Rule):
             self.frame.loops -= 1
 
     def visit_For(self, node: cst.For) -> None:
+        self._iterated.add(id(node.iter))
         frame = self.frame
         if frame is not None:
             frame.loops += 1
@@ -425,10 +427,20 @@ class BlockingScan(LocalTypes, Rule):
         if kind != "falsy":
             frame.truthy_returns.append(conditions)
 
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._iterated.add(id(node.iter))
+
     def visit_Yield(self, node: cst.Yield) -> None:
+        if isinstance(node.value, cst.From):
+            self._iterated.add(id(node.value.item))
         frame = self.frame
         if frame is None:
             return
+        # A decorated generator function may be run by its decorator: `@contextmanager` runs its
+        # body when a `with` enters what the call returns.
+        frame.facts.is_generator = frame.node is not None and all(
+            (decorator_name(decorator, self.qualify) or "").rpartition(".")[2] in _PLAIN_DECORATORS
+            for decorator in frame.node.decorators)
         frame.value_returns = None
         if isinstance(node.value, cst.BaseExpression) and frame.facts.returns is None:
             frame.facts.returns = self.type_of(node.value)
@@ -510,6 +522,8 @@ class BlockingScan(LocalTypes, Rule):
             return
         func = node.func
         qualified = self._qualify(func)
+        if node.args and (qualified in _CONSUMERS or isinstance(func, cst.Attribute) and func.attr.value == "join"):
+            self._iterated.add(id(node.args[0].value))
         if not self.context.is_test_file and node.args:
             self._record_loop_run(node, frame, qualified)
         awaited = id(node) in self._awaited or id(node) in self._async_with
@@ -522,7 +536,8 @@ class BlockingScan(LocalTypes, Rule):
                 self._record_await(node, frame)
             return
         offloader = self._offloading[-1] if self._offloading else None
-        use = Use(callee=None, text=dotted_name(func) or "", offloader=offloader, conditions=tuple(frame.conditions))
+        use = Use(callee=None, text=dotted_name(func) or "", offloader=offloader, conditions=tuple(frame.conditions),
+                  iterated=id(node) in self._iterated)
         if isinstance(func, cst.Attribute) and (qualified is None or not self._known_call(qualified)):
             receiver = self._receiver_type(func.value)
             if receiver is not None:
@@ -733,6 +748,10 @@ def _arguments(node: cst.Call, parameters: frozenset[str]) -> Arguments | None:
 
 
 _BRIEF_PAUSE = 0.001  # seconds
+_PLAIN_DECORATORS = frozenset({"staticmethod", "classmethod"})
+# Builtins that iterate the iterable they are given at once.
+_CONSUMERS = frozenset(f"builtins.{name}" for name in (
+    "list", "tuple", "set", "frozenset", "dict", "sorted", "sum", "min", "max", "any", "all", "next"))
 
 
 def _brief_pause(call: cst.Call) -> bool:

@@ -71,7 +71,12 @@ class BlockingCallChain(BlockingScan):
     (`run_task(lambda: index(doc_id))`, `run_task(check)`), or awaits them in a coroutine that runs
     only so; they block that loop's thread, not the loop serving requests. A call under a test of
     the coroutine's own parameters is left out when no call of the coroutine takes the branch, and
-    one under a test of an attribute no code gives a value, as RVW401 tells.
+    one under a test of an attribute no code gives a value, as RVW401 tells. A call of a generator
+    function runs none of its body (of an undecorated one: `@contextmanager` runs it when a `with`
+    enters what the call returns): it counts only where its generator is iterated at once (`for
+    chunk in read_chunks(path)`, a comprehension, `list(...)`, `b"".join(...)`, `yield from`), not
+    where it is handed on (`StreamingResponse(read_chunks(path))`, which Starlette iterates in a
+    thread); a generator kept in a name and iterated later in the coroutine is not followed.
 
     ## Options
     The same as RVW401.
