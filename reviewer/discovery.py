@@ -21,9 +21,11 @@ The result is sorted, so runs are deterministic.
 
 from __future__ import annotations
 
+import configparser
 import errno
 import glob
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -34,6 +36,11 @@ from reviewer.packages import ModuleNames
 from reviewer.patterns import AnchoredPatterns, PathPatterns, any_matches, compile_lenient
 from reviewer.source_text import read_regular_file, split_lines
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
 # Directories that tools and version control make; they never hold the project's source.
 METADATA_DIRS = frozenset({
     ".git", ".hg", ".svn", "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
@@ -42,6 +49,9 @@ METADATA_DIRS = frozenset({
 # Of those, the ones in every checkout, left out of the record of skipped paths.
 _UNREMARKABLE = frozenset({".git", ".hg", ".svn", "__pycache__"})
 PYTHON_SUFFIXES = (".py",)
+# Files that make a directory a distribution of its own (`setup.py` is reviewed as source too).
+PROJECT_FILES = frozenset({"pyproject.toml", "setup.cfg"})
+MAX_PROJECT_FILE = 1024 * 1024  # bytes
 MAX_GITIGNORE_BYTES = 1024 * 1024
 
 Rules = list[tuple[Path, PathPatterns]]
@@ -92,6 +102,33 @@ class Discovery:
     files: list[SourceFile] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    # The directories below the scan root that hold a project file of their own
+    # (`packages/admin-cli/pyproject.toml`): distributions of their own inside the repository,
+    # each with whether it declares command-line programs (`[project.scripts]`).
+    distributions: dict[str, bool] = field(default_factory=dict)
+
+
+def declares_scripts(path: Path) -> bool:
+    """Whether a project file declares command-line programs: `[project.scripts]` or
+    `[tool.poetry.scripts]` of a `pyproject.toml`, `console_scripts` of a `setup.cfg`. A file that
+    is not a regular one, is larger than a project file is, or does not parse declares none."""
+    try:
+        text = read_regular_file(path, MAX_PROJECT_FILE).decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if path.name == "setup.cfg":
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read_string(text)
+        except configparser.Error:
+            return False
+        return bool(parser.get("options.entry_points", "console_scripts", fallback="").strip())
+    try:
+        project = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return False
+    scripts = [project.get("project", {}).get("scripts"), project.get("tool", {}).get("poetry", {}).get("scripts")]
+    return any(isinstance(found, dict) and found for found in scripts)
 
 
 def relative(path: Path, root: Path) -> str:
@@ -243,6 +280,10 @@ class _Walk:
             self.error(path, error)
             return
         if not is_dir and not entry.name.endswith(PYTHON_SUFFIXES):
+            if entry.name in PROJECT_FILES and path.parent != self.root and not is_link:
+                directory = relative(path.parent, self.root)
+                self.found.distributions[directory] = (self.found.distributions.get(directory, False)
+                                                       or declares_scripts(path))
             return
         if is_link:
             self.follow(path, is_dir, stack)

@@ -309,7 +309,8 @@ def _run(
         for rule in rules:
             if rule.check_repo.__func__ is Rule.check_repo.__func__:  # type: ignore[attr-defined]
                 continue
-            repo = RepoContext(rule, summaries, options[rule.code], shared, by_code.get(rule.code, []))
+            repo = RepoContext(rule, summaries, options[rule.code], shared, by_code.get(rule.code, []),
+                               found.distributions)
             try:
                 rule.check_repo(repo)
             except Exception as error:  # noqa: BLE001 - a rule bug is reported, the run goes on

@@ -30,6 +30,7 @@ class RepositoryView(Protocol):
 
     summaries: Sequence[ModuleSummary]
     index: ModuleIndex
+    distributions: Mapping[str, bool]  # directories holding a project file: whether it declares programs
 
     def facts(self, kind: type[Facts]) -> Any: ...
 

@@ -300,12 +300,16 @@ class RepoContext:
         options: Mapping[str, Any],
         shared: dict[str, Any] | None = None,
         file_findings: Sequence[Finding] = (),
+        distributions: Mapping[str, bool] | None = None,
     ) -> None:
         from reviewer.semantics.calls import ModuleIndex
 
         self.rule = rule
         self.summaries = summaries
         self.options = options
+        # The directories of the review that hold a project file of their own (`packages/cli`),
+        # each with whether it declares command-line programs (`reviewer.discovery.Discovery`).
+        self.distributions: Mapping[str, bool] = distributions or {}
         self.findings: list[Finding] = []
         self.applicable = False
         self.note = ""  # what the rule measured, for its item's verdict (`describe`)

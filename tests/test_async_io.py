@@ -337,3 +337,136 @@ def test_a_crash_in_one_rule_leaves_its_siblings_reporting(monkeypatch, broken_r
     result = analyze("app/handler.py", MIXED, ASYNC_IO, options)
     assert [e.message.split()[2] for e in result.errors] == [broken_rule.code]
     assert sorted(f.code for f in result.findings) == sorted({"RVW401", "RVW402", "RVW404"} - {broken_rule.code})
+
+
+def test_a_distribution_of_the_repository_that_is_a_program_run_by_hand_serves_nothing(tmp_path: Path) -> None:
+    """`packages/bench/` has a `pyproject.toml` of its own that declares a command-line program
+    (`[project.scripts]`), and serves nothing: its coroutines run in that program, even those it
+    reaches only through a registry the analysis cannot follow (`SUITES`), or through a handler
+    the command line picks (`packages/evals/`). A library distribution (one running a demo under
+    `__main__` too), a program that is a server (an MCP server's tools), and a module of a
+    program's distribution that the application imports, still count."""
+    write(tmp_path, {
+        "app/__init__.py": "",
+        "app/main.py": """\
+            from fastapi import FastAPI
+
+            from shared.reports import render
+
+            app = FastAPI()
+
+
+            @app.get("/report")
+            async def report():
+                return {"text": await render()}
+        """,
+        "packages/bench/pyproject.toml": "[project]\nname = 'bench'\n[project.scripts]\nbench = 'bench.cli:main'\n",
+        "packages/bench/bench/__init__.py": "",
+        "packages/bench/bench/suites.py": """\
+            class Ingest:
+                async def run(self, path):
+                    with open(path) as handle:
+                        return handle.read()
+
+
+            class Export:
+                async def run(self, path):
+                    return path
+
+
+            SUITES = {"ingest": Ingest, "export": Export}
+        """,
+        "packages/bench/bench/cli.py": """\
+            import asyncio
+
+            from bench.suites import SUITES
+
+
+            async def run_all(path):
+                for suite in SUITES.values():
+                    await suite().run(path)
+
+
+            def main():
+                asyncio.run(run_all("data.txt"))
+
+
+            if __name__ == "__main__":
+                main()
+        """,
+        "packages/evals/pyproject.toml": "[project]\nname = 'evals'\n[project.scripts]\nevals = 'evals.cli:main'\n",
+        "packages/evals/evals/__init__.py": "",
+        "packages/evals/evals/cli.py": """\
+            import argparse
+            import asyncio
+
+
+            async def fetch_corpus(args):
+                with open(args.corpus) as handle:
+                    return handle.read()
+
+
+            def main():
+                parser = argparse.ArgumentParser()
+                parser.add_argument("corpus")
+                parser.set_defaults(handler=fetch_corpus)
+                args = parser.parse_args()
+                return asyncio.run(args.handler(args))
+        """,
+        "packages/mcp/pyproject.toml": "[project.scripts]\nnotes-mcp = 'notes_mcp.server:main'\n",
+        "packages/mcp/notes_mcp/__init__.py": "",
+        "packages/mcp/notes_mcp/server.py": """\
+            from mcp.server.fastmcp import FastMCP
+
+            mcp = FastMCP("notes")
+
+
+            @mcp.tool()
+            async def read_note(path: str) -> str:
+                with open(path) as handle:
+                    return handle.read()
+
+
+            def main():
+                mcp.run()
+        """,
+        "packages/client/pyproject.toml": "[project]\nname = 'client'\n",
+        "packages/client/client/__init__.py": "",
+        "packages/client/client/api.py": """\
+            import asyncio
+
+            import requests
+
+
+            class Client:
+                async def status(self):
+                    return requests.get("https://api.example.com/status", timeout=5).json()
+
+                async def version(self):
+                    return "1.0"
+
+
+            if __name__ == "__main__":
+                print(asyncio.run(Client().version()))
+        """,
+        "packages/shared/pyproject.toml": "[project]\nname = 'shared'\n",
+        "packages/shared/shared/__init__.py": "",
+        "packages/shared/shared/reports.py": """\
+            import asyncio
+
+
+            async def render():
+                with open("template.txt") as handle:
+                    return handle.read()
+
+
+            if __name__ == "__main__":
+                asyncio.run(render())
+        """,
+    })
+    found = {(f.path, f.span.line) for f in check(tmp_path, select="RVW401")}
+    assert found == {
+        ("packages/client/client/api.py", 8),
+        ("packages/mcp/notes_mcp/server.py", 8),
+        ("packages/shared/shared/reports.py", 5),
+    }

@@ -84,6 +84,24 @@ def test_order_is_deterministic_and_paths_are_posix(write, tmp_path: Path) -> No
     assert relpaths(tmp_path) == ["a/b/x.py", "a/y.py", "b/z.py", "c.py"]
 
 
+def test_directories_below_the_root_with_a_project_file_are_distributions(write, tmp_path: Path) -> None:
+    write({
+        "pyproject.toml": "[project.scripts]\nserve = 'app.main:run'\n",
+        "app/main.py": "",
+        "packages/cli/pyproject.toml": "[project]\nname = 'cli'\n[project.scripts]\nbench = 'cli.run:main'\n",
+        "packages/cli/cli/run.py": "",
+        "packages/poetry/pyproject.toml": "[tool.poetry.scripts]\nadmin = 'admin:main'\n",
+        "packages/lib/pyproject.toml": "[project]\nname = 'lib'\n",
+        "packages/lib/setup.cfg": "[metadata]\nname = lib\n",
+        "packages/old/setup.cfg": "[options.entry_points]\nconsole_scripts =\n    old = old.cli:main\n",
+        "packages/broken/pyproject.toml": "[project.scripts\n",
+        "docs/pyproject.toml/readme.py": "",
+    })
+    found = discover([tmp_path], tmp_path)
+    assert found.distributions == {"packages/broken": False, "packages/cli": True, "packages/lib": False,
+                                   "packages/old": True, "packages/poetry": True}
+
+
 def test_paths_are_relative_to_the_working_directory(write, cli) -> None:
     write({"services/api/app/main.py": DEBUG_APP})
     code, out, _ = cli("check", "services/api", "--no-cache", "-q")

@@ -5,7 +5,10 @@ handlers, middleware, background tasks a request starts, and everything they cal
 runs apart from requests: start-up and shutdown (`lifespan`, `on_event("startup")`), command-line
 programs (click and typer commands, `asyncio.run(main())`, `if __name__ == "__main__":`), and the
 modules of `scripts/`, `tools/` and `bin/` directories that the application does not import (an
-agent's `tools` package is application code). Code that never runs is not serving either:
+agent's `tools` package is application code), and of a distribution inside the repository (a
+directory with a `pyproject.toml` of its own) that declares command-line programs and serves
+nothing, as far as the application does not import them (a benchmark or an administration command line that
+ships beside the service). Code that never runs is not serving either:
 a module file shadowed by a package of the same name (`reviewer.packages.shadowed_files`).
 
 Per file, `EntryPointFacts` records where such roots are registered and which functions a function
@@ -25,7 +28,7 @@ which its workers run.
 from __future__ import annotations
 
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, ClassVar
@@ -49,6 +52,11 @@ FACTS_KEY = "entrypoints"
 # demo apps a package ships, run to try it), which are judged as such.
 ONE_SHOT_DIRECTORIES = frozenset({"scripts", "tools", "bin", "examples", "example", "samples", "sample"})
 ONE_SHOT_MODULES = frozenset({"__main__.py", "example.py", "examples.py"})
+# Packages that serve requests or run a task queue's tasks (their clients' modules left out:
+# `aiohttp` is also an HTTP client, `mcp` also an MCP client).
+SERVER_PACKAGES = ("fastapi", "starlette", "flask", "django", "aiohttp.web", "mcp.server", "fastmcp", "uvicorn",
+                   "hypercorn", "gunicorn", "sanic", "litestar", "quart", "tornado.web", "socketio", "falcon",
+                   "bottle", "celery", "dramatiq", "rq", "arq", "temporalio.worker", "hatchet_sdk", "grpc.aio")
 # Classes a build backend runs while it builds the package (a hatch build hook, a setuptools
 # command): a module defining one runs at build time, not while serving.
 BUILD_HOOK_BASES = (
@@ -287,15 +295,17 @@ class EntryPointFacts(Facts):
     def repository(cls, repo: RepositoryView) -> ServingPaths:
         endpoints = repo.facts(FastAPIFacts)
         roots = [handler.function.qualname for handler in endpoints.handlers()]
-        return ServingPaths(repo.summaries, roots, repo.index)
+        return ServingPaths(repo.summaries, roots, repo.index, repo.distributions)
 
 
-def _imported_by_application(summaries: Sequence[ModuleSummary], index: ModuleIndex) -> set[str]:
+def _imported_by_application(summaries: Sequence[ModuleSummary], index: ModuleIndex, programs: set[str]) -> set[str]:
     """The modules the application imports, directly or through each other, starting from the
-    modules outside one-shot directories and tests: a `tools/` or `scripts/` package the
-    application imports (an agent's `tools`) is part of the application."""
+    modules outside one-shot directories, programs' distributions (`programs`) and tests: a
+    `tools/` or `scripts/` package the application imports (an agent's `tools`) is part of the
+    application."""
     found: set[str] = set()
-    pending = [summary for summary in summaries if not summary.is_test_file and not is_one_shot_path(summary.path)]
+    pending = [summary for summary in summaries if not summary.is_test_file
+               and not is_one_shot_path(summary.path) and summary.module not in programs]
     while pending:
         summary = pending.pop()
         for full in set(summary.imports.aliases.values()):
@@ -305,10 +315,26 @@ def _imported_by_application(summaries: Sequence[ModuleSummary], index: ModuleIn
                 if module is not None:
                     if module.module not in found and not module.is_test_file:
                         found.add(module.module)
-                        if is_one_shot_path(module.path):
+                        if is_one_shot_path(module.path) or module.module in programs:
                             pending.append(module)
                     break
     return found
+
+
+_NOTHING_REGISTERED = EntryPoints()  # a module whose analysis recorded nothing
+
+
+def _imports_a_server(summary: ModuleSummary) -> bool:
+    """Whether a module imports what serves requests or runs a queue's tasks (`fastapi`,
+    `mcp.server`, `celery`): a program of its distribution may be a server."""
+    return any(full == package or full.startswith(f"{package}.")
+               for full in summary.imports.aliases.values() for package in SERVER_PACKAGES)
+
+
+def _distribution_of(path: str, distributions: Iterable[str]) -> str | None:
+    """The innermost of the distributions inside the repository that holds a file."""
+    inside = [directory for directory in distributions if path.startswith(f"{directory}/")]
+    return max(inside, key=len) if inside else None
 
 
 def _event(call: cst.Call) -> str | None:
@@ -319,17 +345,17 @@ def _event(call: cst.Call) -> str | None:
 class ServingPaths:
     """The functions serving code reaches, and those only one-shot code reaches."""
 
-    def __init__(self, summaries: Sequence, endpoint_handlers: Iterable[str], index: ModuleIndex) -> None:
+    def __init__(self, summaries: Sequence, endpoint_handlers: Iterable[str], index: ModuleIndex,
+                 distributions: Mapping[str, bool] | None = None) -> None:
         self.index = index
         self._resolved: dict[str, list[str]] = {}
         self._subclasses: dict[str, list[str]] | None = None
         self.functions: dict[str, FunctionSummary] = {}
         self.classes: dict[str, list[str]] = {}
         entries: list[EntryPoints] = []
-        one_shot_modules: list[str] = []
+        in_modules: list[tuple[ModuleSummary, EntryPoints]] = []
         shadowed = shadowed_files(summary.path for summary in summaries)
         never_run: set[str] = set()
-        imported = self.imported = _imported_by_application(summaries, index)  # modules the app imports
         for summary in summaries:
             if summary.path in shadowed:
                 never_run.update(summary.functions)
@@ -341,8 +367,7 @@ class ServingPaths:
             entry = summary.extras.get(FACTS_KEY)
             if isinstance(entry, EntryPoints):
                 entries.append(entry)
-                if entry.one_shot_module and summary.module not in imported:
-                    one_shot_modules.extend(summary.functions)
+            in_modules.append((summary, entry if isinstance(entry, EntryPoints) else _NOTHING_REGISTERED))
         self.references: dict[str, list[str]] = defaultdict(list)
         for entry in entries:
             for function, targets in entry.references.items():
@@ -360,9 +385,28 @@ class ServingPaths:
             if owner not in modules and owner not in self.functions:
                 self._methods[function.name].append(qualname)
         serving_roots = [*endpoint_handlers, *(name for entry in entries for name in entry.serving)]
+        self.serving = self._reach(serving_roots, guesses=MAX_GUESSES)
+        # What a task queue's decorator registers, to run in its workers.
+        # Also what a decorator registers that takes a task queue's context: whatever registers it
+        # hands it to the queue's workers.
+        decorated = frozenset(qualname for qualname, function in self.functions.items()
+                              if any(self._queues(decorator) for decorator in function.decorators))
+        taking = frozenset(name for entry in entries for name, taken in entry.registered_taking.items()
+                           if any(map(self._of_task_queue, taken)))
+        self.queued = decorated | taking
+        roots = {name for root in serving_roots for name in self._resolve(root)}
+        programs = self._programs(in_modules, distributions or {}, roots)
+        imported = self.imported = _imported_by_application(summaries, index, programs)  # what the app imports
+        one_shot_modules = [name for summary, entry in in_modules
+                            if (entry.one_shot_module or summary.module in programs) and summary.module not in imported
+                            for name in summary.functions]
+        # Serving code reaches a program's modules the application does not import only by a guess
+        # of a method by its name (`arm.answer()`): the guess is wrong.
+        self.serving = self.serving - {name for summary, _ in in_modules
+                                       if summary.module in programs and summary.module not in imported
+                                       for name in summary.functions}
         one_shot_roots = [*one_shot_modules, *(name for entry in entries for name in entry.one_shot)]
         loop_runs = [name for entry in entries for name in entry.loop_runs]
-        self.serving = self._reach(serving_roots, guesses=MAX_GUESSES)
         self.one_shot = self._reach([*one_shot_roots, *loop_runs], guesses=1)
         # Functions of a module file a package shadows: Python never imports them.
         self.never_run = frozenset(never_run - self.functions.keys())
@@ -374,17 +418,32 @@ class ServingPaths:
         # What runs after a response is sent: nothing it raises reaches the client.
         self.background = frozenset(name for entry in entries for root in entry.background
                                     for name in self._resolve(root))
-        # What a task queue's decorator registers, to run in its workers.
-        # Also what a decorator registers that takes a task queue's context: whatever registers it
-        # hands it to the queue's workers.
-        decorated = frozenset(qualname for qualname, function in self.functions.items()
-                              if any(self._queues(decorator) for decorator in function.decorators))
-        taking = frozenset(name for entry in entries for name, taken in entry.registered_taking.items()
-                           if any(map(self._of_task_queue, taken)))
-        self.queued = decorated | taking
         self._handed_on = Counter(callbacks)
         self._calls_named: dict[str, list[tuple[int, tuple[str, ...]] | None]] | None = None
         self._wrappers: dict[str, bool] = {}
+
+    def _programs(self, in_modules: list[tuple[ModuleSummary, EntryPoints]],
+                  distributions: Mapping[str, bool], roots: set[str]) -> set[str]:
+        """The modules of the distributions inside the repository that are programs run by hand
+        (`packages/admin-cli/` with a `pyproject.toml` of its own): it declares command-line
+        programs (`[project.scripts]`), and nothing of it serves: no route, middleware, handler or
+        callback a request runs (`roots`), no task a queue's workers run, no module that imports a
+        server or a task queue (an MCP server's tools, which its framework registers)."""
+        by_distribution: dict[str, list[tuple[ModuleSummary, EntryPoints]]] = defaultdict(list)
+        for summary, entry in in_modules:
+            found = _distribution_of(summary.path, distributions)
+            if found is not None:
+                by_distribution[found].append((summary, entry))
+        programs: set[str] = set()
+        for directory, members in by_distribution.items():
+            if not distributions[directory]:
+                continue  # a library, though a module of it may run a demo under `__main__`
+            serves = any(entry.serving or entry.background or not roots.isdisjoint(summary.functions)
+                         or not self.queued.isdisjoint(summary.functions) or _imports_a_server(summary)
+                         for summary, entry in members)
+            if not serves:
+                programs.update(summary.module for summary, _ in members)
+        return programs
 
     def _queues(self, decorator: str) -> bool:
         """Whether a decorator is a task queue's: of its package (`celery.shared_task`), or a method
