@@ -16,7 +16,10 @@ without a word:
   its real path, once.
 
 A file named explicitly on the command line is reviewed even when a pattern would exclude it.
-The result is sorted, so runs are deterministic.
+The result is sorted, so runs are deterministic. On the way, the directories below the scan root
+that hold a project file of their own (`pyproject.toml`, `setup.cfg`) are noted as distributions
+inside the repository, with whether the file declares command-line programs (read as a regular
+file of at most 1 MB; one that does not parse declares none).
 """
 
 from __future__ import annotations
