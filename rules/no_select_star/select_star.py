@@ -25,10 +25,12 @@ class SelectStar(SqlRule):
     query of a `WITH`, `INSERT ... SELECT *`, `CREATE TABLE ... AS SELECT *`.
 
     Not flagged: `COUNT(*)` and other aggregates, `EXISTS (SELECT * ...)`, stars in subqueries whose
-    outer query names its columns, arithmetic (`price * qty`), stars in SQL comments and string
-    literals, stars in Python strings that are never executed (docstrings, log and error messages),
-    and migrations (an operator runs them once, against the schema of their own revision: copying
-    a table whole is what a data migration does). Nor queries in functions that only one-shot code
+    outer query names its columns, a query that returns no row and so reads only the names and
+    types of its result's columns (`SELECT * FROM (...) LIMIT 0`, `WHERE 1 = 0`), arithmetic
+    (`price * qty`), stars in SQL comments and string literals, stars in Python strings that are
+    never executed (docstrings, log and error messages), and migrations (an operator runs them
+    once, against the schema of their own revision: copying a table whole is what a data migration
+    does). Nor queries in functions that only one-shot code
     runs (start-up and shutdown, command-line programs, scripts: `reviewer.semantics.serving`): the
     shape of their result costs no request anything. A function a package's `__init__` re-exports
     is reported all the same: it is an interface that code outside the repository (plugins,

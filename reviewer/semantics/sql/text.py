@@ -77,6 +77,8 @@ def _parsed_stars(text: str) -> list[str] | None:
             if isinstance(tree, exp.Command):
                 return None
             for select in _result_selects(tree):
+                if _returns_no_rows(select):
+                    continue  # a probe of the result's columns (`SELECT * FROM (...) LIMIT 0`)
                 for projection in select.expressions:
                     if isinstance(projection, exp.Star):
                         stars.append("*")
@@ -84,6 +86,22 @@ def _parsed_stars(text: str) -> list[str] | None:
                         stars.append(f"{projection.table}.*")
         return stars
     return None
+
+
+def _returns_no_rows(select) -> bool:  # noqa: ANN001 - a sqlglot expression
+    """`LIMIT 0` (`TOP 0`), `WHERE 1 = 0`, `WHERE FALSE`: the statement reads the names and types
+    of its result's columns, no row."""
+    from sqlglot import exp
+
+    limit = select.args.get("limit")
+    count = limit.expression if isinstance(limit, exp.Limit) else None
+    if isinstance(count, exp.Literal) and not count.is_string and count.this == "0":
+        return True
+    where = select.args.get("where")
+    test = where.this if isinstance(where, exp.Where) else None
+    return isinstance(test, exp.Boolean) and test.this is False or (
+        isinstance(test, exp.EQ) and all(isinstance(side, exp.Literal) and not side.is_string for side in
+                                         (test.left, test.right)) and test.left.this != test.right.this)
 
 
 def _result_selects(tree):  # noqa: ANN001, ANN202 - sqlglot expressions
