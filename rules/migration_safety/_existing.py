@@ -1,6 +1,8 @@
 """The operations of a revision's `upgrade()` on tables that already exist: every table but those
-the same `upgrade()` creates, or empties (`DELETE FROM t`, `TRUNCATE t`) before the operation. A
-table new in an earlier revision but never deployed cannot be told apart, so it counts as existing."""
+the same `upgrade()` creates (with `op.create_table`, or SQL text: `CREATE TABLE IF NOT EXISTS t
+(...)`, also an f-string whose columns are filled in at run time), or empties (`DELETE FROM t`,
+`TRUNCATE t`) before the operation. A table new in an earlier revision but never deployed cannot
+be told apart, so it counts as existing."""
 
 from __future__ import annotations
 

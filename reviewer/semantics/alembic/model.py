@@ -510,7 +510,7 @@ class _BodyReader:
         body.operations.append(op)
 
     def _execute(self, call: cst.Call, scope: _Scope, body: Body, statement: cst.CSTNode) -> None:
-        from reviewer.semantics.alembic.sql import operations_of_sql
+        from reviewer.semantics.alembic.sql import created_table, operations_of_sql
 
         arg = positional(call, 0) or keyword(call, "sqltext") or keyword(call, "statement")
         sql, exact = self._sql_text(arg.value if arg is not None else None, scope)
@@ -522,6 +522,13 @@ class _BodyReader:
             body.operations.append(Operation(kind="unknown", node=call, statement=statement, dialect=scope.dialect))
             return
         found = operations_of_sql(sql, exact=exact)
+        formatted = self._formatted(arg.value if arg is not None else None)
+        if not exact and found and found[0][0] == "sql_ddl" and formatted is not None:
+            # `f"CREATE TABLE IF NOT EXISTS runs ({COLUMNS})"`: the text before the first hole names
+            # the table it creates.
+            table = created_table(_before_first_hole(formatted))
+            if table is not None:
+                found[0] = ("create_table", {**found[0][1], "table": table})
         if not found or any(kind == "unknown" for kind, _ in found) or not exact:
             body.opaque = True
         for kind, details in found:
@@ -529,6 +536,13 @@ class _BodyReader:
                 Operation(kind=kind, node=call, statement=statement, dialect=scope.dialect, from_sql=True,
                           op_name=_op_spelling(call.func), **details)
             )
+
+    def _formatted(self, node: cst.BaseExpression | None) -> cst.FormattedString | None:
+        """The f-string an execute call runs, also inside `sa.text(...)`."""
+        if isinstance(node, cst.Call) and self.context.qualify(node.func) in _SQL_TEXT_FACTORIES:
+            inner = positional(node, 0)
+            node = inner.value if inner is not None else None
+        return node if isinstance(node, cst.FormattedString) else None
 
     def _sql_text(self, node: cst.BaseExpression | None, scope: _Scope) -> tuple[str | None, bool]:
         """The SQL text an execute call runs, and whether it is exact (not partly built at run
@@ -745,3 +759,13 @@ def _dialect_guard(test: cst.BaseExpression) -> str | None:
 
 def _negate(guard: str) -> str:
     return guard[1:] if guard.startswith("!") else "!" + guard
+
+
+def _before_first_hole(text: cst.FormattedString) -> str:
+    """The literal text of an f-string up to its first `{...}`."""
+    head = []
+    for part in text.parts:
+        if not isinstance(part, cst.FormattedStringText):
+            break
+        head.append(part.value)
+    return "".join(head)

@@ -38,6 +38,12 @@ _EMPTIES = re.compile(
     re.IGNORECASE,
 )
 
+_CREATES_TABLE = re.compile(
+    r'^\s*CREATE\s+(?:UNLOGGED\s+|TEMP(?:ORARY)?\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?'
+    r'((?:"[^"]+"|\w+)(?:\.(?:"[^"]+"|\w+))?)\s*\(',
+    re.IGNORECASE,
+)
+
 Found = list[tuple[str, dict[str, Any]]]
 
 
@@ -59,6 +65,13 @@ def operations_of_sql(text: str, *, exact: bool) -> Found:
             (kind, {**details, "sql_head": head} if kind == "sql_ddl" else details) for kind, details in parsed
         )
     return found
+
+
+def created_table(head: str) -> str | None:
+    """The table a statement whose start alone is known creates: `CREATE TABLE [IF NOT EXISTS]
+    name (`, the name written out whole before the parenthesis."""
+    found = _CREATES_TABLE.match(head)
+    return found.group(1).rsplit(".", 1)[-1].strip('"') if found else None
 
 
 def _split(text: str) -> list[str]:
