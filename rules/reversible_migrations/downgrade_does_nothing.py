@@ -34,7 +34,9 @@ class DowngradeDoesNothing(MigrationRule):
     or maintenance (`REINDEX`, `ANALYZE`). An `alter_column`
     that only widens a string type (`String(50)` to `String(200)` or `Text`) does not count either:
     the previous release reads and writes the wider column as before, and narrowing it back can
-    fail on the longer values written since.
+    fail on the longer values written since; nor one that only allows NULL (`nullable=True`,
+    `ALTER COLUMN ... DROP NOT NULL`): the previous release fills the column as before, and
+    requiring a value again fails on the rows written without one since.
 
     ## Why is this bad?
     `alembic downgrade` reports success and moves the revision pointer back, but the schema stays
@@ -83,6 +85,7 @@ class DowngradeDoesNothing(MigrationRule):
         changes = [
             op for op in migration.upgrade.operations
             if op.is_schema_change and not op.idempotent and not only_widens_a_string(op)
+            and not _only_allows_null(op)
         ]
         if not changes:
             return
@@ -149,3 +152,18 @@ def _inverse(op: Operation) -> str | None:
 
 def _literal(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# What `op.alter_column` may be given besides the new nullability without changing anything else.
+_DESCRIBING = frozenset({"table_name", "column_name", "nullable", "schema", "existing_type", "existing_nullable",
+                         "existing_server_default", "existing_comment", "existing_autoincrement"})
+
+
+def _only_allows_null(op: Operation) -> bool:
+    """An `alter_column` whose only change is allowing NULL: `nullable=True` and nothing else that
+    changes the column (no type, name, default or comment), or SQL's `DROP NOT NULL`."""
+    if op.kind != "alter_column" or op.nullable is not True or op.type_text is not None or op.new_name is not None:
+        return False
+    call = op.node
+    return op.from_sql or isinstance(call, cst.Call) and sum(arg.keyword is None for arg in call.args) <= 2 and all(
+        arg.keyword is None or arg.keyword.value in _DESCRIBING for arg in call.args)
