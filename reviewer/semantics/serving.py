@@ -7,9 +7,9 @@ programs (click and typer commands, `asyncio.run(main())`, `if __name__ == "__ma
 modules of `scripts/`, `tools/` and `bin/` directories that the application does not import (an
 agent's `tools` package is application code), and of a distribution inside the repository (a
 directory with a `pyproject.toml` of its own) that declares command-line programs and serves
-nothing, as far as the application does not import them (a benchmark or an administration command line that
-ships beside the service). Code that never runs is not serving either:
-a module file shadowed by a package of the same name (`reviewer.packages.shadowed_files`).
+nothing, as far as the application does not import them (a benchmark or an administration
+command line that ships beside the service). Code that never runs is not serving either: a module
+file shadowed by a package of the same name (`reviewer.packages.shadowed_files`).
 
 Per file, `EntryPointFacts` records where such roots are registered and which functions a function
 hands on as callbacks (`add_task(send_email)`); over the repository, `ServingPaths` follows the
