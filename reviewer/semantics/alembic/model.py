@@ -45,6 +45,8 @@ _GENERATORS = frozenset({"Identity", "Computed", "Sequence", "FetchedValue"})
 _INTEGER_TYPE = re.compile(r"(?:^|\.)(?:Integer|BigInteger|SmallInteger|INTEGER|BIGINT|SMALLINT)\b")
 _SQL_TEXT_FACTORIES = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text",
                                  "sqlmodel.text"})
+# Methods of a `text()` construct that return it with its text as it was.
+_TEXT_KEEPING_METHODS = frozenset({"bindparams", "columns", "execution_options"})
 
 
 @dataclass(frozen=True)
@@ -522,8 +524,8 @@ class _BodyReader:
             body.operations.append(Operation(kind="unknown", node=call, statement=statement, dialect=scope.dialect))
             return
         found = operations_of_sql(sql, exact=exact)
-        formatted = self._formatted(arg.value if arg is not None else None)
-        if not exact and found and found[0][0] == "sql_ddl" and formatted is not None:
+        formatted = self._sql_argument(arg.value if arg is not None else None)
+        if not exact and found and found[0][0] == "sql_ddl" and isinstance(formatted, cst.FormattedString):
             # `f"CREATE TABLE IF NOT EXISTS runs ({COLUMNS})"`: the text before the first hole names
             # the table it creates.
             table = created_table(_before_first_hole(formatted))
@@ -537,26 +539,27 @@ class _BodyReader:
                           op_name=_op_spelling(call.func), **details)
             )
 
-    def _formatted(self, node: cst.BaseExpression | None) -> cst.FormattedString | None:
-        """The f-string an execute call runs, also inside `sa.text(...)`."""
-        if isinstance(node, cst.Call) and self.context.qualify(node.func) in _SQL_TEXT_FACTORIES:
-            inner = positional(node, 0)
-            node = inner.value if inner is not None else None
-        return node if isinstance(node, cst.FormattedString) else None
+    def _sql_argument(self, node: cst.BaseExpression | None) -> cst.BaseExpression | None:
+        """What an execute call is given, out of the wrappers that keep its text (`sa.text(...)`,
+        `.bindparams(...)`, `.columns(...)`, `.execution_options(...)`)."""
+        while isinstance(node, cst.Call):
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value in _TEXT_KEEPING_METHODS:
+                node = node.func.value
+            elif self.context.qualify(node.func) in _SQL_TEXT_FACTORIES:
+                inner = positional(node, 0)
+                node = inner.value if inner is not None else None
+            else:
+                break
+        return node
 
     def _sql_text(self, node: cst.BaseExpression | None, scope: _Scope) -> tuple[str | None, bool]:
         """The SQL text an execute call runs, and whether it is exact (not partly built at run
         time, whose head alone is known). (None, True): a SQLAlchemy construct, not text."""
+        node = self._sql_argument(node)
         if node is None:
             return None, False
         if isinstance(node, cst.Call):
-            if isinstance(node.func, cst.Attribute) and node.func.attr.value in {"bindparams", "columns",
-                                                                                 "execution_options"}:
-                return self._sql_text(node.func.value, scope)
             qualified = self.context.qualify(node.func)
-            if qualified in _SQL_TEXT_FACTORIES:
-                inner = positional(node, 0)
-                return self._sql_text(inner.value if inner is not None else None, scope)
             if isinstance(node.func, cst.Attribute) and node.func.attr.value == "format":
                 head, _ = self._sql_text(node.func.value, scope)
                 return head, False
