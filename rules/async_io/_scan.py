@@ -64,7 +64,7 @@ from reviewer.semantics.once import (
     is_release,
     leaves_function,
 )
-from reviewer.semantics.serving import EVENT_LOOP_RUNNERS, EntryPointFacts, ServingPaths
+from reviewer.semantics.serving import EVENT_LOOP_RUNNERS, PLAIN_DECORATORS, EntryPointFacts, ServingPaths
 from reviewer.semantics.settings import SettingsDefaults, SettingsFacts
 from rules.async_io._callers import Callers
 from rules.async_io._local_types import LocalTypes
@@ -439,7 +439,7 @@ class BlockingScan(LocalTypes, Rule):
         # A decorated generator function may be run by its decorator: `@contextmanager` runs its
         # body when a `with` enters what the call returns.
         frame.facts.is_generator = frame.node is not None and all(
-            (decorator_name(decorator, self.qualify) or "").rpartition(".")[2] in _PLAIN_DECORATORS
+            (decorator_name(decorator, self.qualify) or "").rpartition(".")[2] in PLAIN_DECORATORS
             for decorator in frame.node.decorators)
         frame.value_returns = None
         if isinstance(node.value, cst.BaseExpression) and frame.facts.returns is None:
@@ -748,7 +748,6 @@ def _arguments(node: cst.Call, parameters: frozenset[str]) -> Arguments | None:
 
 
 _BRIEF_PAUSE = 0.001  # seconds
-_PLAIN_DECORATORS = frozenset({"staticmethod", "classmethod"})
 # Builtins that iterate the iterable they are given at once.
 _CONSUMERS = frozenset(f"builtins.{name}" for name in (
     "list", "tuple", "set", "frozenset", "dict", "sorted", "sum", "min", "max", "any", "all", "next"))
