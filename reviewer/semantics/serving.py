@@ -413,7 +413,7 @@ class ServingPaths:
         # What a framework or a callback runs, not (only) a call the repository writes.
         callbacks = [name for targets in self.references.values() for target in targets
                      for name in self._resolve(target)]
-        self._roots = frozenset(name for root in (*serving_roots, *one_shot_roots) for name in self._resolve(root))
+        self._roots = frozenset(roots.union(name for root in one_shot_roots for name in self._resolve(root)))
         self.entry_points = self._roots | frozenset(callbacks)
         # What runs after a response is sent: nothing it raises reaches the client.
         self.background = frozenset(name for entry in entries for root in entry.background
