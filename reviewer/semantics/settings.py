@@ -249,17 +249,13 @@ class SettingsDefaults:
         self.instances: dict[str, str] = {}
         self.environment: dict[str, Any] = {}
         factories: dict[str, str] = {}
-        loaders: dict[str, str] = {}
         for module in modules:
             factories.update({index.canonical(name): cls for name, cls in module.factories.items()})
-            loaders.update({index.canonical(name): cls for name, cls in module.loaders.items()})
+        loaders = {index.canonical(name) for module in modules for name in module.loaders}
         # Module-level objects built from a configuration file: the deployment's configuration,
         # though their fields' defaults say nothing of it (the file sets them).
-        self.loaded: dict[str, str] = {}
-        for module in modules:
-            self.loaded.update({index.canonical(name): loaders[index.canonical(callee)]
-                                for name, callee in module.made_by.items()
-                                if index.canonical(callee) in loaders})
+        self.loaded: set[str] = {index.canonical(name) for module in modules for name, callee in module.made_by.items()
+                                 if index.canonical(callee) in loaders}
         for module in modules:
             self.environment.update(module.environment)
             for cls, bases in module.bases.items():
