@@ -79,8 +79,9 @@ class SqlStringInterpolation(SqlRule):
     "orders", "orders_pkey")`), which their operator runs: it is trusted, and a value such a caller
     reads back from the database is not followed into it. A
     parameter named for the SQL it carries (`sql`, `where`, `clause`, `*_sql`) is the caller's SQL
-    by contract, and so is one named `query` that opens the text (`f"{query} WHERE {clause}"`). Test
-    code is not checked.
+    by contract, and so is one named `query` that opens the text (`f"{query} WHERE {clause}"`), and
+    any parameter that fills a derived table whole (`f"SELECT MIN(ts) FROM ({entity_df}) AS t"`:
+    only a `SELECT` can stand there). Test code is not checked.
     """
 
     code = "RVW201"

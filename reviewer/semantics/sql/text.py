@@ -13,6 +13,8 @@ from reviewer.semantics.flow.trust import CALLER
 from reviewer.semantics.sql.sinks import SQL_PARAMETER_NAMES
 
 _DIALECTS = ("postgres", "mysql", "sqlite", "tsql")
+# The opening of a derived table: `FROM (`, `JOIN (`, `LATERAL (`, at the end of the text before a hole.
+_DERIVED_TABLE_OPENING = re.compile(r"\b(?:FROM|JOIN|LATERAL)\s*\($", re.IGNORECASE)
 
 
 @dataclass
@@ -22,22 +24,23 @@ class StarProjection:
 
 
 def is_statement_head(sql: BuiltString, hole: Hole) -> bool:
-    """A caller's SQL statement that the text continues or wraps (`f"{query} LIMIT 10"`,
-    `f"SELECT count(*) FROM ({query}) AS page"`): a parameter named for SQL (`query`, `sql`,
-    `base_query`) where a statement starts, at the opening of the text or of a parenthesis. The
-    function's contract is to take SQL there; its callers are judged, not it."""
-    before = []
-    for part in sql:
-        if part is hole:
-            head = "".join(before).rstrip()
-            return (
-                (not head or head.endswith("("))
-                and hole.trust.origin == CALLER
-                and isinstance(hole.expr, cst.Name)
-                and bool(SQL_PARAMETER_NAMES.match(hole.expr.value))
-            )
-        before.append(part.text if isinstance(part, Piece) else "hole")
-    return False
+    """A caller's SQL statement that the text continues or wraps, where the function's contract is
+    to take SQL: a parameter named for SQL (`query`, `sql`, `base_query`) where a statement starts,
+    at the opening of the text or of a parenthesis (`f"{query} LIMIT 10"`), or any parameter that
+    fills a derived table whole (`f"SELECT MIN(ts) FROM ({entity_df}) AS t"`): only a `SELECT` can
+    stand there, never a value or a name. Its callers are judged, not it."""
+    if hole.trust.origin != CALLER or not isinstance(hole.expr, cst.Name):
+        return False
+    parts = list(sql)
+    at = next((index for index, part in enumerate(parts) if part is hole), None)
+    if at is None:
+        return False
+    head = "".join(part.text if isinstance(part, Piece) else "hole" for part in parts[:at]).rstrip()
+    if (not head or head.endswith("(")) and SQL_PARAMETER_NAMES.match(hole.expr.value):
+        return True
+    after = parts[at + 1] if at + 1 < len(parts) else None
+    closed = isinstance(after, Piece) and after.text.lstrip().startswith(")")
+    return closed and bool(_DERIVED_TABLE_OPENING.search(head))
 
 
 def star_projections(sql: BuiltString) -> list[StarProjection]:
