@@ -470,3 +470,63 @@ def test_a_distribution_of_the_repository_that_is_a_program_run_by_hand_serves_n
         ("packages/mcp/notes_mcp/server.py", 8),
         ("packages/shared/shared/reports.py", 5),
     }
+
+
+def test_what_a_modal_application_runs_as_a_program_is_not_serving(tmp_path: Path) -> None:
+    """A Modal application's functions (`@app.function()`, `@app.local_entrypoint()`) run in
+    Modal's containers one input at a time, or on the developer's machine, with what they call:
+    not on a loop serving requests. One that serves the web (`@modal.asgi_app()`) or takes inputs
+    concurrently (`@modal.concurrent`, `allow_concurrent_inputs=`) still counts, as does a
+    function of another object's `function` method."""
+    write(tmp_path, {
+        "evaluation/__init__.py": "",
+        "evaluation/report.py": """\
+            async def write_report(path, text):
+                with open(path, "w") as handle:
+                    handle.write(text)
+        """,
+        "evaluation/modal_run.py": """\
+            import modal
+
+            from evaluation.report import write_report
+
+            app = modal.App("run-eval")
+            registry = Registry()
+
+
+            @app.function(timeout=3600)
+            async def run_eval(path):
+                await write_report(path, "done")
+
+
+            @app.local_entrypoint()
+            async def main():
+                with open("config.json") as handle:
+                    await run_eval.remote.aio(handle.read())
+
+
+            @app.function()
+            @modal.concurrent(max_inputs=10)
+            async def answer(path):
+                with open(path) as handle:
+                    return handle.read()
+
+
+            @app.function(allow_concurrent_inputs=8)
+            async def answer_many(path):
+                with open(path) as handle:
+                    return handle.read()
+
+
+            @registry.function()
+            async def registered(path):
+                with open(path) as handle:
+                    return handle.read()
+        """,
+    })
+    found = {(f.path, f.span.line) for f in check(tmp_path, select="RVW401")}
+    assert found == {
+        ("evaluation/modal_run.py", 23),
+        ("evaluation/modal_run.py", 29),
+        ("evaluation/modal_run.py", 35),
+    }

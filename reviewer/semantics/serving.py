@@ -75,6 +75,13 @@ TASK_QUEUE_PACKAGES = frozenset({"celery", "dramatiq", "huey", "rq", "arq", "tas
                                  "procrastinate", "saq", "apscheduler"})
 MIDDLEWARE_WRAPPERS = frozenset({"starlette.middleware.Middleware", "fastapi.middleware.Middleware"})
 CLI_PACKAGES = ("click.", "typer.", "asyncclick.")
+# A Modal application (`app = modal.App(...)`): what its `@app.function()` or `@app.local_entrypoint()`
+# registers runs in Modal's containers, one input at a time, or on the developer's machine; not
+# where its decorators or a keyword let it serve the web or take inputs concurrently.
+MODAL_APPS = frozenset({"modal.App", "modal.Stub"})
+MODAL_PROGRAM_DECORATORS = frozenset({"function", "local_entrypoint"})
+MODAL_SERVING = frozenset({"modal.asgi_app", "modal.wsgi_app", "modal.fastapi_endpoint", "modal.web_endpoint",
+                           "modal.web_server", "modal.concurrent"})
 # An object method called on something the analysis cannot type is followed by name, from
 # serving code to every method of that name unless there are more of them than this (a name too
 # common to tell), from one-shot code only to the one method of that name.
@@ -138,6 +145,7 @@ class EntryPointFacts(Facts):
         self._owners: list[str | None] = []  # per function: the class it is a method of
         self._main_guards = 0
         self._cli_objects: set[str] = set()
+        self._modal_apps: set[str] = set()
 
     # --- names ------------------------------------------------------------------------------
 
@@ -175,6 +183,8 @@ class EntryPointFacts(Facts):
         qualname = self._qualname(node.name.value)
         for decorator in node.decorators:
             self._decorated(qualname, decorator.decorator)
+        if self._modal_apps and self._runs_on_modal(node):
+            self.entry.one_shot.append(qualname)
         if node.decorators:
             params = (*node.params.params, *node.params.kwonly_params)
             annotations = [name for param in params if param.annotation is not None
@@ -215,14 +225,35 @@ class EntryPointFacts(Facts):
         ):
             self.entry.one_shot.append(qualname)
 
+    def _runs_on_modal(self, node: cst.FunctionDef) -> bool:
+        """A function a Modal application of the module runs as a program of its own."""
+        registered = False
+        for decorator in node.decorators:
+            call = decorator.decorator if isinstance(decorator.decorator, cst.Call) else None
+            func = call.func if call is not None else decorator.decorator
+            if self.context.qualify(func) in MODAL_SERVING:
+                return False
+            if (isinstance(func, cst.Attribute) and func.attr.value in MODAL_PROGRAM_DECORATORS
+                    and dotted_name(func.value) in self._modal_apps):
+                if call is not None and any(arg.keyword is not None and arg.keyword.value == "allow_concurrent_inputs"
+                                            for arg in call.args):
+                    return False
+                registered = True
+        return registered
+
     # --- registrations ----------------------------------------------------------------------
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        if isinstance(node.value, cst.Call) and (self.context.qualify(node.value.func) or "").startswith(CLI_PACKAGES):
+        if not isinstance(node.value, cst.Call):
+            return
+        made = self.context.qualify(node.value.func) or ""
+        objects = (self._cli_objects if made.startswith(CLI_PACKAGES)
+                   else self._modal_apps if made in MODAL_APPS and not self._functions else None)
+        if objects is not None:
             for target in node.targets:
                 name = dotted_name(target.target)
                 if name:
-                    self._cli_objects.add(name)
+                    objects.add(name)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func

@@ -69,7 +69,10 @@ class BlockingCallChain(BlockingScan):
     `asyncio.run(...)`/`loop.run_until_complete(...)` in a plain function (a worker task, a sync
     helper a threadpool runs), directly or through a function of the repository that does
     (`run_task(lambda: index(doc_id))`, `run_task(check)`), or awaits them in a coroutine that runs
-    only so; they block that loop's thread, not the loop serving requests. A call under a test of
+    only so; they block that loop's thread, not the loop serving requests. So is what a Modal application
+    runs as a program (`@app.function()`, `@app.local_entrypoint()` with `app = modal.App(...)`), one
+    input at a time, unless it serves the web (`@modal.asgi_app()`) or takes inputs concurrently
+    (`@modal.concurrent`), and what only it calls. A call under a test of
     the coroutine's own parameters is left out when no call of the coroutine takes the branch, and
     one under a test of an attribute no code gives a value, as RVW401 tells. A call of a generator
     function runs none of its body (of an undecorated one: `@contextmanager` runs it when a `with`

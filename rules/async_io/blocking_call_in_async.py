@@ -61,7 +61,10 @@ class BlockingCallInAsync(DirectBlockingRule):
     hands them to `asyncio.run(...)`/`loop.run_until_complete(...)` in a plain function (a worker
     task, a sync helper a threadpool runs), directly or through a function of the repository that
     does (`run_task(lambda: index(doc_id))`, `run_task(check)`), or awaits them in a coroutine that
-    runs only so; they block that loop's thread, not the loop serving requests.
+    runs only so; they block that loop's thread, not the loop serving requests. So is what a
+    Modal application runs as a program (`@app.function()`, `@app.local_entrypoint()` with `app =
+    modal.App(...)`), one input at a time, unless it serves the web (`@modal.asgi_app()`) or takes
+    inputs concurrently (`@modal.concurrent`), and what only it calls.
     A call under a test of the coroutine's own parameters (`if debug_dir:`) is not reported when
     only the repository's calls run the coroutine and none of them takes the branch: each call
     that resolves to it, with what it passes (followed through callers that forward their own
