@@ -11,6 +11,8 @@ from reviewer import lazy_cst as cst
 from reviewer.facts import Facts
 from reviewer.rule import Rule
 from reviewer.semantics.sql import SinkUse, SqlFacts
+from reviewer.syntax import is_main_guard
+from reviewer.traversal import descendants
 
 
 class SqlRule(Rule):
@@ -28,6 +30,7 @@ class SqlRule(Rule):
         self._reported: set[tuple[int, int]] = set()
         self._function: str | None = None
         self._sites: dict[tuple[int, int], str] = {}
+        self._main_block: frozenset[int] | None = None
 
     def leave_Module(self, original_node: cst.Module) -> None:
         if self.context.is_test_file:
@@ -43,6 +46,16 @@ class SqlRule(Rule):
 
     def check_uses(self, uses: Sequence[SinkUse]) -> None:
         raise NotImplementedError
+
+    def in_main_block(self, node: cst.CSTNode) -> bool:
+        """Whether `node` is in the module's `if __name__ == "__main__":` block: a program run by
+        hand, when the module is run as one."""
+        if self._main_block is None:
+            self._main_block = frozenset(
+                id(inner) for statement in self.context.tree.body
+                if isinstance(statement, cst.If) and is_main_guard(statement) for inner in descendants(statement)
+            )
+        return id(node) in self._main_block
 
     def report_at(self, node: cst.CSTNode, statement: cst.CSTNode | None, message: str) -> None:
         """Report at `node`, suppressible on the lines of `statement` (which may lie outside

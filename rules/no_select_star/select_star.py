@@ -31,8 +31,9 @@ class SelectStar(SqlRule):
     never executed (docstrings, log and error messages), and migrations (an operator runs them
     once, against the schema of their own revision: copying a table whole is what a data migration
     does). Nor queries in functions that only one-shot code
-    runs (start-up and shutdown, command-line programs, scripts: `reviewer.semantics.serving`): the
-    shape of their result costs no request anything. A function a package's `__init__` re-exports
+    runs (start-up and shutdown, command-line programs, scripts: `reviewer.semantics.serving`), nor
+    in a module's `if __name__ == "__main__":` block: the shape of their result costs no request
+    anything. A function a package's `__init__` re-exports
     is reported all the same: it is an interface that code outside the repository (plugins,
     extensions served in-process) may call while serving.
 
@@ -83,6 +84,8 @@ class SelectStar(SqlRule):
         for use in uses:
             for sql in use.strings or ():
                 for star in star_projections(sql):
+                    if self._function is None and self.in_main_block(star.piece.node):
+                        continue  # the module run by hand, as a program
                     what = "SELECT *" if star.projection == "*" else f"SELECT {star.projection}"
                     self.report_at(
                         star.piece.node,
