@@ -16,10 +16,10 @@ from reviewer.semantics.blocking import THREAD_RUNNERS
 from reviewer.semantics.exceptions import BROAD, named_classes
 from reviewer.semantics.names import ImportTable, NameResolver, decorator_name, dotted_name
 from reviewer.syntax import argument_slots, named_arguments
-from reviewer.traversal import BatchedVisitor, own_descendants
+from reviewer.traversal import BatchedVisitor, descendants, own_descendants
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable, Iterator
 
     from reviewer.rule import FileContext
 
@@ -41,6 +41,10 @@ class CallSite:
     # A function that takes nothing fills, where a lookup missed, the registry the lookup asked
     # (`try: return context.get("db") except KeyError: context.register(...)`): once per process.
     fills_miss: bool = False
+    # The arguments that carry what the caller was given: each slot (position or keyword) whose
+    # value is built from the caller's own parameters, directly or through its locals
+    # (`update(name=body.name)`, `row = build(request)` then `update(row)`), with those parameters.
+    given: tuple[tuple[int | str, tuple[str, ...]], ...] = ()
 
     @property
     def name(self) -> str | None:
@@ -152,6 +156,83 @@ def _whole_names(value: cst.BaseExpression) -> list[str]:
         return [element.value.value for element in value.elements
                 if isinstance(element, cst.StarredDictElement) and isinstance(element.value, cst.Name)]
     return []
+
+
+def _names_read(node: cst.CSTNode) -> Iterator[str]:
+    """The names an expression reads (not attribute or keyword names), lambdas' bodies included."""
+    skipped: set[int] = set()
+    for inner in descendants(node):
+        if isinstance(inner, cst.Attribute):
+            skipped.add(id(inner.attr))
+        elif isinstance(inner, cst.Arg) and inner.keyword is not None:
+            skipped.add(id(inner.keyword))
+        elif isinstance(inner, cst.Name) and id(inner) not in skipped:
+            yield inner.value
+
+
+_NOTHING_GIVEN: frozenset[str] = frozenset()
+_LITERAL_NODES = frozenset({"SimpleString", "Integer", "Float"})
+
+
+def given_from(node: cst.CSTNode, given: dict[str, frozenset[str]]) -> frozenset[str]:
+    """What of `given` (names -> the parameters they come from) an expression is built from: the
+    common shapes (names, attributes, subscripts, calls, operators, f-strings, displays) read
+    part by part, any other by the names it reads."""
+    kind = type(node)
+    name = kind.__name__
+    if name in _LITERAL_NODES:
+        return _NOTHING_GIVEN
+    if kind is cst.Name:
+        return given.get(node.value, _NOTHING_GIVEN)
+    parts = _PARTS.get(name)
+    if parts is None:
+        found = _NOTHING_GIVEN
+        for read in _names_read(node):
+            found = found | given.get(read, _NOTHING_GIVEN)
+        return found
+    found = _NOTHING_GIVEN
+    for part in parts(node):
+        if part is not None:
+            found = found | given_from(part, given)
+    return found
+
+
+# The expressions an expression of each common kind is built from.
+_PARTS: dict[str, Callable[[Any], Iterable[cst.CSTNode | None]]] = {
+    "Attribute": lambda node: (node.value,),
+    "Call": lambda node: (node.func, *(arg.value for arg in node.args)),
+    "Await": lambda node: (node.expression,),
+    "Subscript": lambda node: (node.value, *(element.slice for element in node.slice)),
+    "Index": lambda node: (node.value,),
+    "Slice": lambda node: (node.lower, node.upper, node.step),
+    "BinaryOperation": lambda node: (node.left, node.right),
+    "BooleanOperation": lambda node: (node.left, node.right),
+    "UnaryOperation": lambda node: (node.expression,),
+    "Comparison": lambda node: (node.left, *(target.comparator for target in node.comparisons)),
+    "IfExp": lambda node: (node.test, node.body, node.orelse),
+    "FormattedString": lambda node: node.parts,
+    "FormattedStringExpression": lambda node: (node.expression,),
+    "FormattedStringText": lambda node: (),
+    "ConcatenatedString": lambda node: (node.left, node.right),
+    "List": lambda node: (element.value for element in node.elements),
+    "Tuple": lambda node: (element.value for element in node.elements),
+    "Set": lambda node: (element.value for element in node.elements),
+    "Dict": lambda node: (part for element in node.elements
+                          for part in ((element.key, element.value) if type(element).__name__ == "DictElement"
+                                       else (element.value,))),
+    "StarredElement": lambda node: (node.value,),
+}
+
+
+def _bound_names(target: cst.BaseExpression) -> Iterator[str]:
+    """The local names an assignment target binds: `a`, `a, (b, *c)`."""
+    if isinstance(target, cst.Name):
+        yield target.value
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            yield from _bound_names(element.value)
+    elif isinstance(target, cst.StarredElement):
+        yield from _bound_names(target.value)
 
 
 def _shape(call: cst.Call) -> tuple[int, tuple[str, ...]] | None:
@@ -267,6 +348,9 @@ class SummaryBuilder(BatchedVisitor):
         # exception (`CallSite.guarded`); per `try` body being walked, whether it is one of them.
         self._guards: list[int] = []
         self._guarding: list[bool] = []
+        # Per function being walked: its parameters and the locals built from them, each with the
+        # parameters it comes from (`CallSite.given`).
+        self._given: list[dict[str, frozenset[str]]] = []
 
     def _qualname(self, name: str) -> str:
         return ".".join(p for p in (self.summary.module, *self._scope, name) if p)
@@ -323,9 +407,11 @@ class SummaryBuilder(BatchedVisitor):
                 typed[param.name.value] = cls
         self._typed.append(typed)
         self._guards.append(0)
+        self._given.append({name: frozenset((name,)) for name in function.params})
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self._guards.pop()
+        self._given.pop()
         self._functions.pop()
         self._scope.pop()
         self._typed.pop()
@@ -358,6 +444,8 @@ class SummaryBuilder(BatchedVisitor):
         self._globals.update(item.name.value for item in node.names)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind_given((node.target,), node.value)
         annotation = node.annotation.annotation
         cls = self._annotated(annotation) or self._generic(annotation)
         if cls in UNTYPED:
@@ -403,6 +491,8 @@ class SummaryBuilder(BatchedVisitor):
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         self._opened.add(id(node.item))
+        if node.asname is not None:
+            self._bind_given((node.asname.name,), node.item)
 
     def visit_Decorator(self, node: cst.Decorator) -> None:
         self._decorators += 1
@@ -431,13 +521,41 @@ class SummaryBuilder(BatchedVisitor):
         function = self._functions[-1]
         function.calls.append(CallSite(target=target, text=_callee_text(func), awaited=id(node) in self._awaited,
                                        shape=_shape(node), guarded=self._guards[-1] > 0,
-                                       opens=id(node) in self._opened, fills_miss=id(node) in self._fills_miss))
+                                       opens=id(node) in self._opened, fills_miss=id(node) in self._fills_miss,
+                                       given=self._given_slots(node)))
         if target is not None and function.params:
             self._record_forwards(function, node, target)
         handed = handed_to_thread(node, self.resolver.qualify)
         if isinstance(handed, (cst.Name, cst.Attribute)):
             function.offloaded.append(CallSite(target=self.resolver.qualify(handed), text=_callee_text(handed),
                                                awaited=id(node) in self._awaited, guarded=self._guards[-1] > 0))
+
+    def _given_slots(self, node: cst.Call) -> tuple[tuple[int | str, tuple[str, ...]], ...]:
+        given = self._given[-1]
+        if not given or not node.args:
+            return ()
+        return tuple((slot, tuple(sorted(found))) for slot, value in argument_slots(node)
+                     if (found := given_from(value, given)))
+
+    def _bind_given(self, targets: Iterable[cst.BaseExpression], value: cst.CSTNode) -> None:
+        """Locals a statement binds from what the function was given carry it on."""
+        if not self._given or not self._given[-1]:
+            return
+        given = self._given[-1]
+        found = given_from(value, given)
+        if found:
+            for target in targets:
+                for name in _bound_names(target):
+                    given[name] = given.get(name, _NOTHING_GIVEN) | found
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind_given((node.target,), node.iter)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._bind_given((node.target,), node.value)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._bind_given((node.target,), node.value)
 
     def _record_forwards(self, function: FunctionSummary, node: cst.Call, target: str) -> None:
         """Parameters the call is handed whole: `f(values)`, `f(data=values)`, `f({**values})`."""
@@ -450,6 +568,7 @@ class SummaryBuilder(BatchedVisitor):
             function.forwards.setdefault(param, []).append((target, slot, names))
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        self._bind_given([target.target for target in node.targets], node.value)
         made = self.resolver.qualify(node.value.func) if isinstance(node.value, cst.Call) else None
         if made is None and isinstance(node.value, cst.Name) and self._typed:
             made = self._typed[-1].get(node.value.value)  # `self.session = session`

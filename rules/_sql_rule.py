@@ -29,7 +29,7 @@ class SqlRule(Rule):
         super().__init__(context, options)
         self._reported: set[tuple[int, int]] = set()
         self._function: str | None = None
-        self._sites: dict[tuple[int, int], str] = {}
+        self._sites: dict[tuple[int, int], object] = {}
         self._main_block: frozenset[int] | None = None
 
     def leave_Module(self, original_node: cst.Module) -> None:
@@ -57,17 +57,19 @@ class SqlRule(Rule):
             )
         return id(node) in self._main_block
 
-    def report_at(self, node: cst.CSTNode, statement: cst.CSTNode | None, message: str) -> None:
+    def report_at(self, node: cst.CSTNode, statement: cst.CSTNode | None, message: str) -> tuple[int, int] | None:
         """Report at `node`, suppressible on the lines of `statement` (which may lie outside
-        the function being checked, as a module-level constant does)."""
+        the function being checked, as a module-level constant does). The finding's position, or
+        None when one was reported there already."""
         span = self.context.span(node, statement)
         key = (span.line, span.column)
         if key in self._reported:
-            return
+            return None
         self._reported.add(key)
         self.report_in(statement, node, message)
         if self.keeps_sites and self._function is not None:
             self._sites[key] = self._function
+        return key
 
     def source(self, node: cst.CSTNode, limit: int = 60) -> str:
         text = " ".join(self.context.tree.code_for_node(node).split())

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 MAX_REACHED = 400  # functions a search for the entries of one function visits
 MAX_BASES = 20  # classes followed up a hierarchy
+MAX_HANDED_ON = 4  # callers followed up a chain that hands a parameter on
 
 
 class Callers:
@@ -239,6 +240,45 @@ class Callers:
         """The functions whose calls spell the function's name."""
         found = self.functions.get(qualname)
         return self._calling(found[0]) if found is not None else []
+
+    def only_handed_own_values(self, qualname: str, params: Iterable[str], is_entry: Callable[[str], bool]) -> bool:
+        """Whether the function's callers hand `params` only values of their own making (constants,
+        what they read or compute), never what they were given (`CallSite.given`), up to a caller
+        `is_entry` accepts (a route, a callback: what it is given comes from outside). Each call
+        that hands on what a caller was given is followed to that caller's callers, at most
+        `MAX_HANDED_ON` deep. False when it cannot tell: a function nothing calls by name, one
+        `is_entry` accepts, a call that unpacks `*args`, a function handed to a thread to run."""
+        pending = [(qualname, frozenset(params), 0)]
+        seen: set[tuple[str, frozenset[str]]] = set()
+        while pending:
+            current, wanted, depth = pending.pop()
+            if (current, wanted) in seen:
+                continue
+            seen.add((current, wanted))
+            found = self.functions.get(current)
+            if found is None or depth > MAX_HANDED_ON or is_entry(current):
+                return False
+            function = found[0]
+            callers = self._calling(function)
+            if not callers:
+                return False
+            positional = function.signature.positional if function.signature is not None else function.params
+            for caller in callers:
+                record = self.functions[caller][0]
+                if any(call.name == function.name for call in record.offloaded):
+                    return False
+                for call in record.calls:
+                    if call.name != function.name:
+                        continue
+                    if call.shape is None:
+                        return False
+                    given = frozenset(origin for slot, origins in call.given
+                                      if (positional[slot] if isinstance(slot, int) and slot < len(positional)
+                                          else slot) in wanted
+                                      for origin in origins)
+                    if given:
+                        pending.append((caller, given, depth + 1))
+        return True
 
 
 def _made_on(call: CallSite) -> str | None:

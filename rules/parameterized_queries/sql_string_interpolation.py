@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
+from reviewer import lazy_cst as cst
+from reviewer.facts import Facts
 from reviewer.model import Severity
+from reviewer.rule import RepoContext
+from reviewer.semantics.callers import Callers
+from reviewer.semantics.flow import CALLER
 from reviewer.semantics.flow.strings import Hole, quoted_unknown_holes, untrusted_holes
-from reviewer.semantics.serving import is_one_shot_path
-from reviewer.semantics.sql import SinkUse
+from reviewer.semantics.serving import EntryPointFacts, ServingPaths, is_one_shot_path
+from reviewer.semantics.sql import SinkUse, SqlFacts
 from reviewer.semantics.sql.text import is_statement_head
 from rules._sql_rule import SqlRule
 
@@ -63,10 +69,18 @@ class SqlStringInterpolation(SqlRule):
     ```
 
     ## Known problems
-    The analysis stays inside one module: a value that a helper in another module validated is not
-    known to be safe (a `str` parameter is flagged in the function that splices it), and SQL a
-    function returns is not followed; the field types of a request model are known only when the
-    model is defined in the same module. Values whose origin is not shown (attributes of `self`,
+    The flow of values stays inside one module: a value that a helper in another module validated
+    is not known to be safe, and SQL a function returns is not followed; the field types of a
+    request model are known only when the model is defined in the same module. A parameter of a
+    function other modules may call is judged by the repository's calls of it (by the name they
+    spell): it is not reported when every one hands it a value of the caller's own making (a
+    constant, a name it looped over, what it read or computed), never one built from what that
+    caller was given (its parameters, directly or through its locals: `table = f"{name}_events"`);
+    a caller that hands on what it was given is judged by its own callers in turn, up to a route or
+    a callback, whose arguments come from outside. One that nothing calls by name, or that is
+    handed to a thread or called with `*args`, is reported in the function that splices it. What a
+    caller was given is read from its parameters alone (not `self`'s attributes), and a call of
+    another function of the same name counts as a call of it. Values whose origin is not shown (attributes of `self`,
     results of application functions, rows read back from the application's own database) are
     reported only inside a quoted SQL string (`WHERE id = '{doc_id}'`), where a quote the value
     holds ends the string, unless their type constrains them (also the result of a function of the
@@ -88,6 +102,20 @@ class SqlStringInterpolation(SqlRule):
     name = "sql-string-interpolation"
     checklist = "parameterized-queries"
     severity = Severity.ERROR
+    # Who runs a finding's function, for its callers' arguments.
+    requires: ClassVar[tuple[type[Facts], ...]] = (SqlFacts, EntryPointFacts)
+
+    @classmethod
+    def check_repo(cls, repo: RepoContext) -> None:
+        if not repo.file_findings:
+            return
+        sites = {summary.path: summary.extras.get(cls.code, {}) for summary in repo.summaries}
+        serving: ServingPaths = repo.facts(EntryPointFacts)
+        callers = Callers(repo.summaries, repo.index)
+        for finding in repo.file_findings:
+            site = sites.get(finding.path, {}).get((finding.span.line, finding.span.column))
+            if site is not None and callers.only_handed_own_values(*site, serving.entry_points.__contains__):
+                repo.withdraw(finding)
 
     def check_uses(self, uses: Sequence[SinkUse]) -> None:
         by_builder: dict[int, tuple[list[Hole], str]] = {}
@@ -113,4 +141,22 @@ class SqlStringInterpolation(SqlRule):
             else:
                 message = (f"{names} {verb} {sink} inside a quoted SQL string, spliced by {first.how}: a quote "
                            "in the value ends the string and the rest runs as SQL; bind values as parameters")
-            self.report_at(first.builder, first.statement, message)
+            key = self.report_at(first.builder, first.statement, message)
+            given = _given_parameters(holes)
+            if key is not None and given and self._function is not None:
+                self._sites[key] = (self._function, given)
+
+
+def _given_parameters(holes: Sequence[Hole]) -> tuple[str, ...]:
+    """The parameters of the function that every hole of a finding comes from, when all come from
+    its callers (none from a request, none of unknown origin inside a quoted string): its callers'
+    arguments decide."""
+    names: set[str] = set()
+    for hole in holes:
+        if not hole.trust.untrusted or hole.trust.origin != CALLER:
+            return ()
+        params = [step.node.name.value for step in hole.trust.steps if isinstance(step.node, cst.Param)]
+        if not params:
+            return ()
+        names.update(params)
+    return tuple(sorted(names))
