@@ -191,6 +191,64 @@ def test_client_errors_around_parsing_and_admin_routes_are_not_reported(tmp_path
     }
 
 
+def test_an_administrator_check_behind_a_type_alias_of_another_module_makes_an_administrators_route(
+        tmp_path: Path) -> None:
+    """`current: AdminUser` with `AdminUser = Annotated[User, Depends(require_admin)]` in the
+    authentication module: FastAPI runs the check for the route as it does for `Depends(...)` in
+    place. An alias of an ordinary user's dependency changes nothing."""
+    auth = textwrap.dedent('''
+    from typing import Annotated
+
+    from fastapi import Depends, HTTPException
+
+
+    class User:
+        is_admin: bool
+
+
+    def current_user() -> User:
+        return User()
+
+
+    def require_admin(user: Annotated[User, Depends(current_user)]) -> User:
+        if not user.is_admin:
+            raise HTTPException(403)
+        return user
+
+
+    AdminUser = Annotated[User, Depends(require_admin)]
+    CurrentUser = Annotated[User, Depends(current_user)]
+    ''')
+    routes = textwrap.dedent('''
+    from fastapi import APIRouter, HTTPException
+
+    from app.auth import AdminUser, CurrentUser
+    from app.packs import install
+
+    router = APIRouter()
+
+
+    @router.post("/packs")
+    async def install_pack(source: str, current: AdminUser):
+        try:
+            return await install(source)
+        except Exception as e:
+            raise HTTPException(500, detail=str(e))
+
+
+    @router.post("/packs/mine")
+    async def install_own_pack(source: str, current: CurrentUser):
+        try:
+            return await install(source)
+        except Exception as e:
+            raise HTTPException(500, detail=str(e))
+    ''')
+    app = ("from fastapi import FastAPI\n\nfrom app.routes import router\n\n"
+           "app = FastAPI()\napp.include_router(router)\n")
+    assert check(tmp_path, {"app/__init__.py": "", "app/auth.py": auth, "app/routes.py": routes,
+                            "app/main.py": app}) == {("app/routes.py", 22, "RVW801")}
+
+
 def test_the_errors_of_parsers_and_decoders_and_a_closed_connection_carry_no_internal_detail(tmp_path: Path) -> None:
     caught = ["xml.etree.ElementTree.ParseError", "xml.parsers.expat.ExpatError", "defusedxml.DefusedXmlException",
               "lxml.etree.XMLSyntaxError", "email.errors.MessageError", "decimal.InvalidOperation",

@@ -297,6 +297,7 @@ class _Trust:
         if qualname not in self._guarded:
             self._guarded[qualname] = all(
                 any(names_admin_check(name) for name in endpoint.dependencies)
+                or any(names_admin_check(name) for _, _, name in self.index.injected(endpoint.function))
                 or on_admin_surface(endpoint.path) and self.guards.guard(endpoint) is not None
                 or bool(admits_only_holders(self.guards, endpoint)) for endpoint in self.endpoints[qualname])
         return self._guarded[qualname]

@@ -183,7 +183,9 @@ class ExceptionTextInResponse(LeakRule):
     waiting on nothing but `file.read()` and calling nothing but parsers such as `csv` and `json`,
     builtins and its own values' methods); routes that only administrators
     reach (a `Depends(...)` of the route, its parameters or its router names an administrator check:
-    `require_admin`, `require_permission(Permission.FULL_ADMIN_PANEL_ACCESS)`, or asks for an
+    `require_admin`, `require_permission(Permission.FULL_ADMIN_PANEL_ACCESS)`, also through a type
+    alias of any module, `current: AdminUser` with `AdminUser = Annotated[User,
+    Depends(require_admin)]`, or asks for an
     administrator's role by its name: `Depends(require_role("admin"))`, a parameter's default
     `get_user(role="admin")` of a factory returning the `Depends`, `Security(auth,
     scopes=["admin"])`, also where the module registers the route with it only
