@@ -110,11 +110,14 @@ class SqlStringInterpolation(SqlRule):
         if not repo.file_findings:
             return
         sites = {summary.path: summary.extras.get(cls.code, {}) for summary in repo.summaries}
+        judged = [(finding, site) for finding in repo.file_findings
+                  if (site := sites.get(finding.path, {}).get((finding.span.line, finding.span.column)))]
+        if not judged:
+            return
         serving: ServingPaths = repo.facts(EntryPointFacts)
         callers = Callers(repo.summaries, repo.index)
-        for finding in repo.file_findings:
-            site = sites.get(finding.path, {}).get((finding.span.line, finding.span.column))
-            if site is not None and callers.only_handed_own_values(*site, serving.entry_points.__contains__):
+        for finding, (function, params) in judged:
+            if callers.only_handed_own_values(function, params, serving.entry_points.__contains__):
                 repo.withdraw(finding)
 
     def check_uses(self, uses: Sequence[SinkUse]) -> None:
