@@ -63,6 +63,9 @@ Rules = list[tuple[Path, PathPatterns]]
 # Test directories, also of end-to-end suites, whose Python files are the small applications a
 # browser-driven spec starts (`cypress/e2e/login/main.py` beside `spec.cy.ts`).
 _TEST_DIRS = frozenset({"tests", "test", "testing", "e2e", "cypress"})
+# Demo programs a package ships for its users to try (`examples/`, `samples/`): run by hand, and
+# judged as tests are; the applications they declare are not the repository's.
+EXAMPLE_DIRS = frozenset({"examples", "example", "samples", "sample"})
 
 
 def is_test_path(path: str) -> bool:
@@ -77,6 +80,11 @@ def is_test_path(path: str) -> bool:
         or name.endswith("_test.py")
         or name == "conftest.py"
     )
+
+
+def is_example_path(path: str) -> bool:
+    """A module of a demo program: a file in an `examples/` or `samples/` directory."""
+    return any(part in EXAMPLE_DIRS for part in PurePosixPath(path).parts[:-1])
 
 
 @dataclass(frozen=True)

@@ -530,3 +530,30 @@ def test_what_a_modal_application_runs_as_a_program_is_not_serving(tmp_path: Pat
         ("evaluation/modal_run.py", 29),
         ("evaluation/modal_run.py", 35),
     }
+
+
+def test_the_application_a_demo_program_declares_is_not_the_repositorys(tmp_path: Path) -> None:
+    """A demo app under `examples/` is run by hand to try the package, and judged as tests are:
+    its routes are not the repository's endpoints, so neither they nor what they call serve
+    requests. The same route in the package counts."""
+    route = """\
+        from fastapi import FastAPI
+
+        app = FastAPI()
+
+
+        @app.get("/notes")
+        async def notes():
+            with open("notes.txt") as handle:
+                return {"notes": handle.read()}
+    """
+    write(tmp_path, {
+        "notes/__init__.py": "",
+        "notes/main.py": route,
+        "examples/demo/backend/app.py": route,
+        "samples/app.py": route,
+    })
+    assert {(f.path, f.span.line) for f in check(tmp_path, select="RVW401")} == {("notes/main.py", 8)}
+    config = Config(select=["response-schemas", "tests-present"])
+    findings = engine.run([tmp_path], config, RULES, jobs=1, use_cache=False, cwd=tmp_path).findings
+    assert {(f.code, f.path) for f in findings} == {("RVW962", "notes/main.py")}

@@ -34,6 +34,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, ClassVar
 
 from reviewer import lazy_cst as cst
+from reviewer.discovery import EXAMPLE_DIRS
 from reviewer.facts import Facts
 from reviewer.packages import shadowed_files
 from reviewer.semantics.fastapi import FastAPIFacts
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
 FACTS_KEY = "entrypoints"
 # Programs a developer or operator runs by hand: scripts and tools, and examples and samples (the
 # demo apps a package ships, run to try it), which are judged as such.
-ONE_SHOT_DIRECTORIES = frozenset({"scripts", "tools", "bin", "examples", "example", "samples", "sample"})
+ONE_SHOT_DIRECTORIES = frozenset({"scripts", "tools", "bin"}) | EXAMPLE_DIRS
 ONE_SHOT_MODULES = frozenset({"__main__.py", "example.py", "examples.py"})
 # Packages that serve requests or run a task queue's tasks (their clients' modules left out:
 # `aiohttp` is also an HTTP client, `mcp` also an MCP client).

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from reviewer.discovery import is_example_path
 from reviewer.semantics.calls import ModuleIndex
 from reviewer.semantics.fastapi.inclusions import InclusionResolver
 from reviewer.semantics.fastapi.records import (
@@ -109,7 +110,9 @@ class EndpointIndex:
 
     def __init__(self, summaries: Sequence[ModuleSummary], modules: ModuleIndex | None = None) -> None:
         self._modules = modules or ModuleIndex(summaries)
-        self._facts = [s.extras[FACTS_KEY] for s in summaries if FACTS_KEY in s.extras and not s.is_test_file]
+        # The applications of tests and of demo programs are not the repository's.
+        self._facts = [s.extras[FACTS_KEY] for s in summaries
+                       if FACTS_KEY in s.extras and not s.is_test_file and not is_example_path(s.path)]
         self.functions: dict[str, tuple[FunctionFacts, str]] = {}
         self._classes: dict[str, tuple[str, ...]] = {}
         self._dataclasses: set[str] = set()
