@@ -174,7 +174,7 @@ _NOTHING_GIVEN: frozenset[str] = frozenset()
 _LITERAL_NODES = frozenset({"SimpleString", "Integer", "Float"})
 
 
-def given_from(node: cst.CSTNode, given: dict[str, frozenset[str]]) -> frozenset[str]:
+def _given_from(node: cst.CSTNode, given: dict[str, frozenset[str]]) -> frozenset[str]:
     """What of `given` (names -> the parameters they come from) an expression is built from: the
     common shapes (names, attributes, subscripts, calls, operators, f-strings, displays) read
     part by part, any other by the names it reads."""
@@ -193,7 +193,7 @@ def given_from(node: cst.CSTNode, given: dict[str, frozenset[str]]) -> frozenset
     found = _NOTHING_GIVEN
     for part in parts(node):
         if part is not None:
-            found = found | given_from(part, given)
+            found = found | _given_from(part, given)
     return found
 
 
@@ -535,14 +535,14 @@ class SummaryBuilder(BatchedVisitor):
         if not given or not node.args:
             return ()
         return tuple((slot, tuple(sorted(found))) for slot, value in argument_slots(node)
-                     if (found := given_from(value, given)))
+                     if (found := _given_from(value, given)))
 
     def _bind_given(self, targets: Iterable[cst.BaseExpression], value: cst.CSTNode) -> None:
         """Locals a statement binds from what the function was given carry it on."""
         if not self._given or not self._given[-1]:
             return
         given = self._given[-1]
-        found = given_from(value, given)
+        found = _given_from(value, given)
         if found:
             for target in targets:
                 for name in _bound_names(target):

@@ -80,9 +80,9 @@ class SqlStringInterpolation(SqlRule):
     a callback, whose arguments come from outside. One that nothing calls by name, or that is
     handed to a thread or called with `*args`, is reported in the function that splices it. What a
     caller was given is read from its parameters alone (not `self`'s attributes), and a call of
-    another function of the same name counts as a call of it. Values whose origin is not shown (attributes of `self`,
-    results of application functions, rows read back from the application's own database) are
-    reported only inside a quoted SQL string (`WHERE id = '{doc_id}'`), where a quote the value
+    another function of the same name counts as a call of it. Values whose origin is not shown
+    (attributes of `self`, results of application functions, rows read back from the application's
+    own database) are reported only inside a quoted SQL string (`WHERE id = '{doc_id}'`), where a quote the value
     holds ends the string, unless their type constrains them (also the result of a function of the
     module declared to return an `int`, `-> int`), they are escaped (`.replace("'", "''")`) or
     slugified, or the module is a script an operator runs (`scripts/`, `tools/`, `bin/`). A
