@@ -249,6 +249,62 @@ def test_an_administrator_check_behind_a_type_alias_of_another_module_makes_an_a
                             "app/main.py": app}) == {("app/routes.py", 22, "RVW801")}
 
 
+def test_a_generator_defined_in_the_route_and_streamed_with_the_text_is_followed(tmp_path: Path) -> None:
+    """`async def error_text(message): yield ...` in the `except` block, then
+    `StreamingResponse(error_text(str(e)))`: the text is streamed to the client. Not when the
+    generator streams a fixed sentence and only logs what it is given, nor when one of the same name,
+    in another route, is handed a fixed sentence."""
+    source = textwrap.dedent('''
+    import logging
+
+    from fastapi import APIRouter
+    from fastapi.responses import StreamingResponse
+
+    from app.llm import complete
+
+    router = APIRouter()
+    logger = logging.getLogger(__name__)
+
+
+    @router.post("/chat")
+    async def chat(prompt: str):
+        try:
+            return StreamingResponse(await complete(prompt))
+        except Exception as e:
+
+            async def error_text(message):
+                yield f"data:{message}\\n\\n"
+
+            return StreamingResponse(error_text(str(e)))
+
+
+    @router.post("/chat/quiet")
+    async def quiet_chat(prompt: str):
+        try:
+            return StreamingResponse(await complete(prompt))
+        except Exception as e:
+
+            async def apology(message):
+                logger.error("chat failed: %s", message)
+                yield "data:the model is unavailable\\n\\n"
+
+            return StreamingResponse(apology(str(e)))
+
+
+    @router.post("/chat/fixed")
+    async def fixed_chat(prompt: str):
+        try:
+            return StreamingResponse(await complete(prompt))
+        except Exception:
+
+            async def error_text(message):
+                yield f"data:{message}\\n\\n"
+
+            return StreamingResponse(error_text("the model is unavailable"))
+    ''')
+    assert check(tmp_path, {"app/api.py": source}) == {("app/api.py", 21, "RVW801")}
+
+
 def test_the_errors_of_parsers_and_decoders_and_a_closed_connection_carry_no_internal_detail(tmp_path: Path) -> None:
     caught = ["xml.etree.ElementTree.ParseError", "xml.parsers.expat.ExpatError", "defusedxml.DefusedXmlException",
               "lxml.etree.XMLSyntaxError", "email.errors.MessageError", "decimal.InvalidOperation",

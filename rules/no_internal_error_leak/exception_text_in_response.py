@@ -41,7 +41,9 @@ class ExceptionTextInResponse(LeakRule):
     send({"type": "http.response.body", "body": body})`, with `send: Send` or the last parameter of
     `__call__(self, scope, receive, send)`), what a generator yields to a
     `StreamingResponse`/`EventSourceResponse` given it in the module (also a method's:
-    `self._stream(...)`), or the response of an exception handler registered
+    `self._stream(...)`; also one the route defines and hands the text, `async def
+    error_text(message): yield ...` in the `except` block, then `error_text(str(e))`), or the
+    response of an exception handler registered
     (`@app.exception_handler(...)`, `app.add_exception_handler(...)`,
     `FastAPI(exception_handlers=...)`) for `Exception`, for the status 500 (Starlette hands it
     every exception nothing else handles) or a library's exception class, also a

@@ -70,6 +70,16 @@ def _streamed_generators(context: FileContext) -> dict[str, str]:
     return found
 
 
+def _nested_streams(functions: list[tuple[cst.FunctionDef, str]], streamed: Mapping[str, str],
+                    top_level: Mapping[str, cst.FunctionDef]) -> dict[str, cst.FunctionDef]:
+    """The streamed generators defined in another function, by their dotted name in the module
+    (`chat.error_text`): a call of that name in the function that defines it calls it."""
+    scopes = {owner for _, owner in functions}
+    return {owner: function for function, owner in functions
+            if function.name.value in streamed and function.name.value not in top_level
+            and owner.rpartition(".")[0] in scopes}
+
+
 class Builder:
     def __init__(self, context: FileContext) -> None:
         self.context = context
@@ -99,6 +109,9 @@ class Builder:
         # Generators a streaming response sends to the client -> that response's class.
         self.streamed: dict[str, str] = _streamed_generators(context) if any(
             name in context.source for name in _STREAMING_NAMES) else {}
+        # Generators defined in a function and streamed there (`async def error_text(message):`
+        # in an `except` block, then `StreamingResponse(error_text(str(e)))`), by dotted name.
+        self.nested_streams: dict[str, cst.FunctionDef] = {}
 
     def source(self, node: cst.CSTNode) -> str:
         return short_source(self.context.tree, node)
@@ -134,6 +147,7 @@ class Builder:
             if "add_api_route" in self.context.source:
                 self.admin_registered = admin_registered(tree, self.qualify)
         self.top_level = top_level
+        self.nested_streams = _nested_streams(functions, self.streamed, top_level) if self.streamed else {}
         self.instance_methods = _instance_methods(tree)
         self.class_methods = _class_methods(tree)
         self.methods = {**self.instance_methods, **self.class_methods}
@@ -223,10 +237,11 @@ class Builder:
         once per parameter handed such text, with that one bound to it; a client error it sends
         does not count for a text of an exception caught around parsing the client's data."""
         for name, slots in self.passed_text.items():
-            function = top_level.get(name) or self.methods.get(name)
+            function = top_level.get(name) or self.methods.get(name) or self.nested_streams.get(name)
             if function is None or roles.get(id(function)) is not None:
                 continue
             params = _arguments(function, name in self.methods)
+            shown = function.name.value if name in self.nested_streams else name
             for slot, calls in slots.items():
                 param = _parameter(params, slot)
                 if param is None or slot in self.passed.get(name, {}):
@@ -236,7 +251,7 @@ class Builder:
                         continue  # detail of its own
                     client_error = leak.http_status in CLIENT_ERRORS
                     self.paths.leaks.extend(
-                        Leak(call.value, call.statement, call.detail, f"{leak.sink} of `{name}`", call.function,
+                        Leak(call.value, call.statement, call.detail, f"{leak.sink} of `{shown}`", call.function,
                              leak.http_status, call.conditions + leak.conditions,
                              call.detail.phrases if client_error else (), call.owner, leak.raised)
                         for call in calls if not (client_error and call.detail.parsing))
