@@ -15,7 +15,7 @@ from reviewer.pickling import pickled_by_fields
 from reviewer.semantics.blocking import THREAD_RUNNERS
 from reviewer.semantics.exceptions import BROAD, named_classes
 from reviewer.semantics.names import ImportTable, NameResolver, decorator_name, dotted_name
-from reviewer.syntax import argument_slots, named_arguments
+from reviewer.syntax import argument_slots, named_arguments, target_names
 from reviewer.traversal import BatchedVisitor, descendants, own_descendants
 
 if TYPE_CHECKING:
@@ -222,17 +222,6 @@ _PARTS: dict[str, Callable[[Any], Iterable[cst.CSTNode | None]]] = {
                                        else (element.value,))),
     "StarredElement": lambda node: (node.value,),
 }
-
-
-def _bound_names(target: cst.BaseExpression) -> Iterator[str]:
-    """The local names an assignment target binds: `a`, `a, (b, *c)`."""
-    if isinstance(target, cst.Name):
-        yield target.value
-    elif isinstance(target, (cst.Tuple, cst.List)):
-        for element in target.elements:
-            yield from _bound_names(element.value)
-    elif isinstance(target, cst.StarredElement):
-        yield from _bound_names(target.value)
 
 
 def _shape(call: cst.Call) -> tuple[int, tuple[str, ...]] | None:
@@ -545,8 +534,8 @@ class SummaryBuilder(BatchedVisitor):
         found = _given_from(value, given)
         if found:
             for target in targets:
-                for name in _bound_names(target):
-                    given[name] = given.get(name, _NOTHING_GIVEN) | found
+                for name in target_names(target):
+                    given[name.value] = given.get(name.value, _NOTHING_GIVEN) | found
 
     def visit_For(self, node: cst.For) -> None:
         self._bind_given((node.target,), node.iter)

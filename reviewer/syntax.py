@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from reviewer import lazy_cst as cst
 from reviewer.traversal import push_children
@@ -137,3 +137,14 @@ def own_returns(function: cst.FunctionDef | cst.BaseSuite) -> list[cst.Return]:
             continue
         push_children(node, stack)
     return found
+
+
+def target_names(target: cst.CSTNode) -> Iterator[cst.Name]:
+    """The names an assignment's or a loop's target binds (`a`, `a, (b, *c)`)."""
+    if isinstance(target, cst.Name):
+        yield target
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            yield from target_names(element.value)
+    elif isinstance(target, cst.StarredElement):
+        yield from target_names(target.value)

@@ -19,6 +19,7 @@ from reviewer.rule import RepoContext, Rule
 from reviewer.semantics.migrations import is_migration
 from reviewer.semantics.orm import OrmFacts, Query, query_of
 from reviewer.semantics.serving import EntryPointFacts
+from reviewer.syntax import target_names
 from reviewer.traversal import children_of
 
 ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "api_route", "websocket"})
@@ -63,16 +64,6 @@ class Function:
     sessions: frozenset[str] = frozenset()  # parameters annotated as a SQLAlchemy/SQLModel session
     typed: frozenset[str] = frozenset()  # parameters with an annotation
     loops: list[Loop] = field(default_factory=list)
-
-
-def _target_names(target: cst.BaseExpression, found: set[str]) -> None:
-    if isinstance(target, cst.Name):
-        found.add(target.value)
-    elif isinstance(target, (cst.Tuple, cst.List)):
-        for element in target.elements:
-            _target_names(element.value, found)
-    elif isinstance(target, cst.StarredElement):
-        _target_names(target.value, found)
 
 
 def mentions(node: cst.CSTNode, names: frozenset[str], lookup, depth: int = 0) -> bool:  # noqa: ANN001
@@ -195,8 +186,7 @@ class LoopRule(Rule):
             return
         if not self._functions:
             return
-        names: set[str] = set()
-        _target_names(target, names)
+        names = {name.value for name in target_names(target)}
         unknown = not isinstance(target, cst.Name) or value is None
         for name in names:
             self._functions[-1].assigned.setdefault(name, []).append(
@@ -268,8 +258,7 @@ class LoopRule(Rule):
                 row = elements[1].value.value if len(elements) == 2 and isinstance(elements[1].value, cst.Name) \
                     else None
             iterable = iterable.args[0].value
-        names: set[str] = set()
-        _target_names(target, names)
+        names = {name.value for name in target_names(target)}
         query = query_of(iterable, self.lookup, self.qualify)
         request = None
         if query is None:

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.defaults import ENVIRONMENT_GETS
-from reviewer.semantics.error_paths.syntax import bound_names, calls_in, target_names, uses
+from reviewer.semantics.error_paths.syntax import bound_names, calls_in, uses
 from reviewer.semantics.log_calls import is_log_call
 from reviewer.semantics.names import dotted_name
-from reviewer.syntax import params_of
+from reviewer.syntax import params_of, target_names
 from reviewer.traversal import descendants, push_children
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 from reviewer import lazy_cst as cst
 from reviewer.semantics.fastapi.annotations import type_ref
-from reviewer.syntax import params_of
+from reviewer.syntax import params_of, target_names
 from reviewer.traversal import children_of, own_descendants, push_children
 
 
@@ -73,17 +73,6 @@ def bound_names(node: cst.CSTNode) -> Iterator[cst.Name]:
             yield from target_names(target)
         stack.extend(child for child in children_of(current)
                      if not isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)))
-
-
-def target_names(target: cst.CSTNode) -> Iterator[cst.Name]:
-    """The names an assignment's or a loop's target binds (`a`, `a, (b, *c)`)."""
-    if isinstance(target, cst.Name):
-        yield target
-    elif isinstance(target, (cst.Tuple, cst.List)):
-        for element in target.elements:
-            yield from target_names(element.value)
-    elif isinstance(target, cst.StarredElement):
-        yield from target_names(target.value)
 
 
 def calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
