@@ -43,15 +43,25 @@ from reviewer.semantics.hierarchy import lineage
 from reviewer.summary import UNTYPED, CallSite, FunctionSummary, ModuleSummary
 
 if TYPE_CHECKING:
+    from reviewer.rule import RepoContext
     from reviewer.semantics.calls import ModuleIndex
 
 MAX_REACHED = 400  # functions a search for the entries of one function visits
 MAX_BASES = 20  # classes followed up a hierarchy
 MAX_HANDED_ON = 4  # callers followed up a chain that hands a parameter on
+SHARED_KEY = "callers"  # in the run's memo of repository models (`RepoContext.shared`)
 
 
 class Callers:
     """The functions of the repository (tests left out) and who calls each name."""
+
+    @classmethod
+    def of(cls, repo: RepoContext) -> Callers:
+        """The repository's callers, built once per run for every rule that asks."""
+        found = repo.shared.get(SHARED_KEY)
+        if found is None:
+            found = repo.shared[SHARED_KEY] = cls(repo.summaries, repo.index)
+        return found
 
     def __init__(self, summaries: Iterable[ModuleSummary], index: ModuleIndex | None = None) -> None:
         self.functions: dict[str, tuple[FunctionSummary, ModuleSummary]] = {}

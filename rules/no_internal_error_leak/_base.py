@@ -229,7 +229,7 @@ class _Trust:
 
     @functools.cached_property
     def _callers(self) -> Callers:
-        return Callers(self.repo.summaries, self.repo.index)
+        return Callers.of(self.repo)
 
     def only_trusted_reach(self, qualname: str, raised: str | None = None) -> bool:
         """Whether only trusted callers reach the function; given the class of an exception it

@@ -115,7 +115,7 @@ class SqlStringInterpolation(SqlRule):
         if not judged:
             return
         serving: ServingPaths = repo.facts(EntryPointFacts)
-        callers = Callers(repo.summaries, repo.index)
+        callers = Callers.of(repo)
         for finding, (function, params) in judged:
             if callers.only_handed_own_values(function, params, serving.entry_points.__contains__):
                 repo.withdraw(finding)

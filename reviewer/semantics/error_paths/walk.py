@@ -567,8 +567,8 @@ class Walk:
             local = method
         elif f"{self.owner}.{local}" in self.b.nested_streams:
             local = f"{self.owner}.{local}"  # a generator the function defines and streams
-        if local in self.b.top_level or local in self.b.instance_methods or local in self.b.nested_streams or (
-                method is not None):
+        if (local in self.b.top_level or local in self.b.instance_methods or local in self.b.nested_streams
+                or method is not None):
             self.b.passed.setdefault(local, {}).update(handed)
             if texts and not (self.admin_only or self.administrators_only):
                 slots = self.b.passed_text.setdefault(local, {})
