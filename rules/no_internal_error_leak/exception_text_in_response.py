@@ -292,7 +292,10 @@ class ExceptionTextInResponse(LeakRule):
     own exceptions, since anything else they meet would leak too. Whether a function only computes
     is read from the calls it makes: a method of a value it binds itself is taken to compute
     (whatever made the value was checked), and reading an attribute is no call, even of a property
-    that does I/O. A service that only other services of the system call
+    that does I/O. A coroutine's block that waits on nothing is taken to do no I/O: a client error
+    sent from one around a plain call of a service that writes rows or secrets (a synchronous
+    data-access method called from an `async def` route) is missed. A service that only other
+    services of the system call
     but that checks no key (an internal model server reached only inside its network) cannot be told
     from one clients call, and is flagged. Routes that a permission of a role-based scheme guards
     (`require_permission(Permission.X)`) are flagged even where only administrators hold that
