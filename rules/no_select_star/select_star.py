@@ -25,7 +25,10 @@ class SelectStar(SqlRule):
     query of a `WITH`, `INSERT ... SELECT *`, `CREATE TABLE ... AS SELECT *`.
 
     Not flagged: `COUNT(*)` and other aggregates, `EXISTS (SELECT * ...)`, stars in subqueries whose
-    outer query names its columns, a query that returns no row and so reads only the names and
+    outer query names its columns, a star over derived tables alone whose queries name theirs
+    (`SELECT * FROM (SELECT id, name FROM users) AS u`, each branch of a `UNION` in it) or that
+    values of the code fill whole (`FROM ({images} UNION ALL {videos}) AS items`: those queries
+    are checked where they are written), a query that returns no row and so reads only the names and
     types of its result's columns (`SELECT * FROM (...) LIMIT 0`, `WHERE 1 = 0`), arithmetic
     (`price * qty`), stars in SQL comments and string literals, stars in Python strings that are
     never executed (docstrings, log and error messages), and migrations (an operator runs them
@@ -54,7 +57,8 @@ class SelectStar(SqlRule):
 
     ## Known problems
     SQL text that does not parse is scanned for top-level `SELECT *` only. SQL assembled in another
-    function is not followed. Test code is not checked.
+    function is not followed. A table name a value fills in parentheses (`FROM ({table})`) is
+    taken for a query built elsewhere. Test code is not checked.
     """
 
     code = "RVW210"

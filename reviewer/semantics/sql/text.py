@@ -50,7 +50,7 @@ def star_projections(sql: BuiltString) -> list[StarProjection]:
     text = render(sql)
     if "*" not in text:
         return []
-    found = _parsed_stars(text)
+    found = _parsed_stars(_DERIVED_HOLES.sub(_holes_as_queries, text))
     if found is None:
         found = _scanned_stars(text)
     if not found:
@@ -82,6 +82,8 @@ def _parsed_stars(text: str) -> list[str] | None:
             for select in _result_selects(tree):
                 if _returns_no_rows(select):
                     continue  # a probe of the result's columns (`SELECT * FROM (...) LIMIT 0`)
+                if _from_named_columns(select):
+                    continue  # `SELECT * FROM (SELECT id, name FROM users) AS u`: the inner query names them
                 for projection in select.expressions:
                     if isinstance(projection, exp.Star):
                         stars.append("*")
@@ -105,6 +107,43 @@ def _returns_no_rows(select) -> bool:  # noqa: ANN001 - a sqlglot expression
     return isinstance(test, exp.Boolean) and test.this is False or (
         isinstance(test, exp.EQ) and all(isinstance(side, exp.Literal) and not side.is_string for side in
                                          (test.left, test.right)) and test.left.this != test.right.this)
+
+
+def _from_named_columns(select) -> bool:  # noqa: ANN001 - a sqlglot expression
+    """Whether every table a query reads is a derived table whose query names its columns
+    (`FROM (SELECT id, name FROM users) AS u`, each branch of a `UNION` in it too): its star
+    selects those columns, whatever the tables beneath hold."""
+    from sqlglot import exp
+
+    source = select.args.get("from_", select.args.get("from"))
+    tables = [source.this] if isinstance(source, exp.From) else []
+    tables += [join.this for join in select.args.get("joins") or ()]
+    return bool(tables) and all(
+        isinstance(table, exp.Subquery) and not isinstance(table.this, exp.Table)
+        and any(True for _ in _result_selects(table.this)) and not any(
+            _is_star(projection) for inner in _result_selects(table.this) for projection in inner.expressions)
+        for table in tables)
+
+
+def _is_star(projection) -> bool:  # noqa: ANN001 - a sqlglot expression
+    """`*` or `alias.*` in a select list."""
+    from sqlglot import exp
+
+    return isinstance(projection, exp.Star) or isinstance(projection, exp.Column) and isinstance(
+        projection.this, exp.Star)
+
+
+# A derived table that values of the code fill whole (`FROM ({inner}) AS g`, `FROM ({images}
+# UNION ALL {videos})`), holes as `render` names them: queries built, and checked, where they are
+# written. Each becomes a query naming one column (`SELECT hole_1 AS hole_1`) for the parser.
+_DERIVED_HOLES = re.compile(
+    r"(\b(?:FROM|JOIN)\s*\(\s*)(hole_\d+(?:\s+(?:UNION|INTERSECT|EXCEPT)(?:\s+(?:ALL|DISTINCT))?\s+hole_\d+)*)(?=\s*\))",
+    re.IGNORECASE)
+_HOLE = re.compile(r"hole_\d+")
+
+
+def _holes_as_queries(match: re.Match[str]) -> str:
+    return match.group(1) + _HOLE.sub(lambda hole: f"SELECT {hole.group()} AS {hole.group()}", match.group(2))
 
 
 def _result_selects(tree):  # noqa: ANN001, ANN202 - sqlglot expressions
