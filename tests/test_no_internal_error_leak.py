@@ -428,6 +428,45 @@ def test_logging_tests_and_scripts_are_not_reported(tmp_path: Path) -> None:
     assert check(tmp_path, {"app/api.py": route, "tests/test_api.py": leaking, "scripts/run.py": leaking}) == set()
 
 
+def test_a_helper_of_another_module_that_raises_a_librarys_http_error_only_computes(tmp_path: Path) -> None:
+    names = textwrap.dedent('''
+    from fastapi import HTTPException
+
+
+    def check_name(name: str) -> str:
+        if not name.strip():
+            raise HTTPException(400, detail="A name is required")
+        return name.lower()
+
+
+    def load_name(name: str) -> str:
+        with open(f"/var/lib/app/names/{name.strip()}") as stored:
+            return stored.read()
+    ''')
+    source = HEADER + textwrap.dedent('''
+    from app.names import check_name, load_name
+
+
+    @router.get("/names/check")
+    async def check(name: str):
+        try:
+            return {"name": check_name(name)}
+        except Exception as e:
+            raise HTTPException(500, detail=str(e))
+
+
+    @router.get("/names/load")
+    async def load(name: str):
+        try:
+            return {"name": load_name(name)}
+        except Exception as e:
+            raise HTTPException(500, detail=str(e))
+    ''')
+    assert check(tmp_path, {"app/api.py": source, "app/names.py": names}) == {
+        ("app/api.py", 27, "RVW801"),  # reads a file: its error names the path
+    }
+
+
 def test_a_plain_route_may_block_on_its_session_so_its_client_errors_are_still_reported(tmp_path: Path) -> None:
     source = HEADER + textwrap.dedent('''
     @router.post("/items")

@@ -16,9 +16,10 @@ text of a parameter (`name.strip()`; not `schema.get(...)`: a parameter may be a
 of `self` that the class or its bases define and that every subclass overriding it computes too
 (`self` may be an instance of any of them), a method of an instance of the repository's classes a
 module makes at its top level (`catalog.describe(...)` after `catalog = Catalog()`), the
-construction of an exception, of a data model (Pydantic, a dataclass: it validates), of a response
-(Starlette's renders its content in memory; it is sent after the route returns) or of a class whose
-bases are the repository's or keep values in memory (`enum.Enum`, `dict`) and whose every
+construction of an exception (also of a library's class named so: `HTTPException`), of a data
+model (Pydantic, a dataclass: it validates), of a response (Starlette's renders its content in
+memory; it is sent after the route returns) or of a class whose bases are the repository's or
+keep values in memory (`enum.Enum`, `dict`) and whose every
 `__init__` on the way computes (also `cls(**data)` in a class method of it), a call of another
 function of the repository that computes, at most `MAX_DEPTH` calls deep, or a call in a `try` that
 catches every exception and raises nothing again (`CallSite.guarded`: whatever it does, what it
@@ -158,8 +159,11 @@ class Computing:
                    if f"{current}.{method}" in self.functions)
 
     def _is_exception(self, cls: str) -> bool:
-        return any(current.startswith(_EXCEPTION_BASES)
-                   or current.startswith("builtins.") and current.endswith(("Error", "Exception"))
+        """A class of exceptions: a builtin's, one a library names so (`fastapi.HTTPException`,
+        `requests.HTTPError`: building one keeps its message), or the repository's derived from
+        either."""
+        return any(current.startswith(_EXCEPTION_BASES) or current.endswith(("Error", "Exception")) and (
+                   current.startswith("builtins.") or current not in self.classes)
                    for current in self.classes.lineage(cls))
 
 
