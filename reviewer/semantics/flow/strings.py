@@ -60,7 +60,7 @@ def strings_trust(strings: Sequence[BuiltString]) -> Trust:
 
 
 def render(sql: BuiltString, *, with_holes: str | None = None) -> str:
-    """The SQL text, holes replaced by identifiers (or by `with_holes`)."""
+    """The SQL text, holes replaced by identifiers (`RENDERED_HOLE`), or by `with_holes`."""
     out = []
     for index, part in enumerate(sql):
         if isinstance(part, Piece):
@@ -68,6 +68,10 @@ def render(sql: BuiltString, *, with_holes: str | None = None) -> str:
         else:
             out.append(f"hole_{index}" if with_holes is None else with_holes)
     return "".join(out)
+
+
+# What `render` writes for a hole.
+RENDERED_HOLE = r"hole_\d+"
 
 
 def untrusted_holes(sql: BuiltString) -> list[Hole]:

@@ -8,13 +8,15 @@ import re
 from dataclasses import dataclass
 
 from reviewer import lazy_cst as cst
-from reviewer.semantics.flow.strings import BuiltString, Hole, Piece, render
+from reviewer.semantics.flow.strings import RENDERED_HOLE, BuiltString, Hole, Piece, render
 from reviewer.semantics.flow.trust import CALLER
 from reviewer.semantics.sql.sinks import SQL_PARAMETER_NAMES
 
 _DIALECTS = ("postgres", "mysql", "sqlite", "tsql")
-# The opening of a derived table: `FROM (`, `JOIN (`, `LATERAL (`, at the end of the text before a hole.
-_DERIVED_TABLE_OPENING = re.compile(r"\b(?:FROM|JOIN|LATERAL)\s*\($", re.IGNORECASE)
+# The opening of a derived table: `FROM (`, `JOIN (`, `LATERAL (`.
+_DERIVED_OPENING = r"\b(?:FROM|JOIN|LATERAL)\s*\("
+# ... at the end of the text before a hole.
+_DERIVED_TABLE_OPENING = re.compile(_DERIVED_OPENING + "$", re.IGNORECASE)
 
 
 @dataclass
@@ -84,11 +86,7 @@ def _parsed_stars(text: str) -> list[str] | None:
                     continue  # a probe of the result's columns (`SELECT * FROM (...) LIMIT 0`)
                 if _from_named_columns(select):
                     continue  # `SELECT * FROM (SELECT id, name FROM users) AS u`: the inner query names them
-                for projection in select.expressions:
-                    if isinstance(projection, exp.Star):
-                        stars.append("*")
-                    elif isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star):
-                        stars.append(f"{projection.table}.*")
+                stars.extend(star for projection in select.expressions if (star := _star(projection)))
         return stars
     return None
 
@@ -118,28 +116,38 @@ def _from_named_columns(select) -> bool:  # noqa: ANN001 - a sqlglot expression
     source = select.args.get("from_", select.args.get("from"))
     tables = [source.this] if isinstance(source, exp.From) else []
     tables += [join.this for join in select.args.get("joins") or ()]
-    return bool(tables) and all(
-        isinstance(table, exp.Subquery) and not isinstance(table.this, exp.Table)
-        and any(True for _ in _result_selects(table.this)) and not any(
-            _is_star(projection) for inner in _result_selects(table.this) for projection in inner.expressions)
-        for table in tables)
+    return bool(tables) and all(map(_names_its_columns, tables))
 
 
-def _is_star(projection) -> bool:  # noqa: ANN001 - a sqlglot expression
-    """`*` or `alias.*` in a select list."""
+def _names_its_columns(table) -> bool:  # noqa: ANN001 - a sqlglot expression
+    """A derived table whose query, each branch of it, selects no star."""
     from sqlglot import exp
 
-    return isinstance(projection, exp.Star) or isinstance(projection, exp.Column) and isinstance(
-        projection.this, exp.Star)
+    if not isinstance(table, exp.Subquery) or isinstance(table.this, exp.Table):
+        return False
+    selects = list(_result_selects(table.this))
+    return bool(selects) and not any(_star(projection) for inner in selects for projection in inner.expressions)
+
+
+def _star(projection) -> str | None:  # noqa: ANN001 - a sqlglot expression
+    """`*` or `alias.*`, for a star in a select list; None for anything else."""
+    from sqlglot import exp
+
+    if isinstance(projection, exp.Star):
+        return "*"
+    if isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star):
+        return f"{projection.table}.*"
+    return None
 
 
 # A derived table that values of the code fill whole (`FROM ({inner}) AS g`, `FROM ({images}
 # UNION ALL {videos})`), holes as `render` names them: queries built, and checked, where they are
 # written. Each becomes a query naming one column (`SELECT hole_1 AS hole_1`) for the parser.
+_HOLE = re.compile(RENDERED_HOLE)
 _DERIVED_HOLES = re.compile(
-    r"(\b(?:FROM|JOIN)\s*\(\s*)(hole_\d+(?:\s+(?:UNION|INTERSECT|EXCEPT)(?:\s+(?:ALL|DISTINCT))?\s+hole_\d+)*)(?=\s*\))",
+    rf"({_DERIVED_OPENING}\s*)({RENDERED_HOLE}(?:\s+(?:UNION|INTERSECT|EXCEPT)(?:\s+(?:ALL|DISTINCT))?\s+"
+    rf"{RENDERED_HOLE})*)(?=\s*\))",
     re.IGNORECASE)
-_HOLE = re.compile(r"hole_\d+")
 
 
 def _holes_as_queries(match: re.Match[str]) -> str:
